@@ -1,0 +1,34 @@
+/*
+ * paths: where one node keeps its config, data and control socket.
+ *
+ * With a home directory (--home DIR, else the LORE_HOME environment variable) everything lives under
+ * it: DIR/lore.conf, DIR/data/, DIR/run/lored.sock. Otherwise the XDG base directories are used:
+ * $XDG_CONFIG_HOME/lore/lore.conf (default ~/.config), $XDG_DATA_HOME/lore/ (default
+ * ~/.local/share), $XDG_RUNTIME_DIR/lore/lored.sock (fallback /tmp/lore-UID/).
+ * Both lored and lore resolve paths the same way, so `LORE_HOME=DIR lore ...` reaches that node.
+ */
+#ifndef LORE_PATHS_H
+#define LORE_PATHS_H
+
+#include <stddef.h>
+
+struct paths {
+    char *home;        /* the home directory in use, or NULL when XDG directories are used */
+    char *config_file; /* lore.conf */
+    char *data_dir;    /* replica, identity */
+    char *runtime_dir; /* holds the control socket; must be 0700 */
+    char *socket_path; /* the control socket */
+};
+
+/* Fill p (all strings owned by p; free with paths_free). home_override may be NULL. Returns 0, or
+ * -1 with a message in err (e.g. no HOME, socket path longer than a sockaddr_un holds). */
+int paths_resolve(const char *home_override, struct paths *p, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
+void paths_free(struct paths *p);
+
+/* Create dir and missing parents; the last component gets mode 0700. If it exists, it must be a
+ * directory owned by us with no group/other permission bits, else -1 with a message in err. */
+int paths_mkdir_private(const char *dir, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
+
+#endif

@@ -1,0 +1,55 @@
+/*
+ * api: the local control socket (docs/API.md).
+ *
+ * A Unix stream socket in a 0700 directory, created under umask 077. At start it refuses to run if
+ * another process is listening on the path, and removes a stale socket file. Each connection's peer
+ * uid (SO_PEERCRED) must equal ours. The protocol is newline-delimited JSON: one request object per
+ * line with a string "op"; one response object per line, in order. A client may subscribe: from then
+ * on it receives every api_broadcast event as a line. Requests are capped (API_MAX_REQUEST bytes), and
+ * a client that does not read its output fast enough (more than API_MAX_PENDING bytes queued) is
+ * disconnected rather than let the node's memory grow.
+ */
+#ifndef LORE_API_H
+#define LORE_API_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "loop.h"
+
+#define API_MAX_REQUEST (4u * 1024 * 1024)
+#define API_MAX_PENDING (16u * 1024 * 1024)
+
+struct api;
+struct api_client;
+
+/* Handle one request (a JSON object with a string "op"; already validated). Return a new
+ * reference to the response object, which the api sends and releases. The handler may call
+ * api_client_subscribe(client). */
+typedef json_t *(*api_handler_fn)(void *ctx, struct api_client *client, json_t *request);
+
+/* Bind path and start accepting on loop. Returns NULL with a message in err if another node is
+ * listening, the directory is not private, or the socket cannot be created. */
+struct api *api_new(struct loop *loop, const char *path, api_handler_fn handler, void *ctx, char *err,
+                    size_t errlen);
+/* Close every connection, remove the socket file. */
+void api_destroy(struct api **ap);
+
+/* From now on, the client receives broadcast events. */
+void api_client_subscribe(struct api_client *client);
+
+/* Send event (borrowed) as one line to every subscribed client. */
+void api_broadcast(struct api *api, json_t *event);
+
+/* Number of connected clients and of subscribers, for status. */
+size_t api_client_count(const struct api *api);
+size_t api_subscriber_count(const struct api *api);
+
+/* Validate one request line: parse it as JSON and check it is an object whose "op" is a non-empty
+ * string. Returns a new reference, or NULL with a message in err. Exposed for the fuzz harness. */
+json_t *api_parse_request(const char *line, size_t len, char *err, size_t errlen);
+
+/* Build {"ok":false,"error":message,"code":code}. code is a short machine-readable word. */
+json_t *api_error(const char *code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

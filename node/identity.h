@@ -1,0 +1,32 @@
+/*
+ * identity: this person's ed25519 key pair.
+ *
+ * Stored as DIR/secret.key (the 32-byte seed, raw; mode 0600) in DIR (mode 0700); loading refuses
+ * a file or directory with looser permissions or another owner. The seed and secret key live in
+ * sodium_malloc memory, kept PROT_NOACCESS except while signing, and are wiped on destroy.
+ */
+#ifndef LORE_IDENTITY_H
+#define LORE_IDENTITY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define IDENTITY_PUBLIC_KEY_LEN 32
+#define IDENTITY_SIGNATURE_LEN 64
+
+struct identity;
+
+/* Load the key from dir, creating dir and a new key if there is none (*created set to 1, else 0;
+ * created may be NULL). Returns NULL with a message in err on failure (bad permissions, short or
+ * unreadable file, ...). */
+struct identity *identity_open(const char *dir, int *created, char *err, size_t errlen);
+void identity_destroy(struct identity **idp);
+
+/* The 32-byte public key; valid while the identity lives. */
+const uint8_t *identity_public_key(const struct identity *id);
+
+/* Detached ed25519 signature of msg. Returns 0, or -1. Matches entry_signer_fn (ctx = identity). */
+int identity_sign(void *id, const uint8_t *msg, size_t len, uint8_t sig[IDENTITY_SIGNATURE_LEN])
+    __attribute__((warn_unused_result));
+
+#endif

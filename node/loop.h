@@ -1,0 +1,47 @@
+/*
+ * loop: the node's single event loop, built on zmq_poll so that plain file descriptors (the control
+ * socket, signalfd) and ZeroMQ sockets (peer links, later) are waited on together. Timers are
+ * millisecond one-shots or repeating. Callbacks run on the loop's thread only; a callback may add or
+ * remove any watch or timer, including its own.
+ */
+#ifndef LORE_LOOP_H
+#define LORE_LOOP_H
+
+#include <stdint.h>
+
+#define LOOP_READ 1u
+#define LOOP_WRITE 2u
+#define LOOP_ERROR 4u
+
+struct loop;
+
+/* fd is the descriptor (or -1 for a ZeroMQ socket), zsock the ZeroMQ socket (or NULL). */
+typedef void (*loop_io_fn)(struct loop *loop, int fd, void *zsock, unsigned events, void *arg);
+typedef void (*loop_timer_fn)(struct loop *loop, uint64_t timer_id, void *arg);
+
+struct loop *loop_new(void);
+void loop_destroy(struct loop **lp);
+
+/* Watch fd for events (LOOP_READ|LOOP_WRITE). One watch per fd. Returns 0, or -1 if already watched. */
+int loop_add_fd(struct loop *loop, int fd, unsigned events, loop_io_fn fn, void *arg)
+    __attribute__((warn_unused_result));
+/* Watch a ZeroMQ socket. Same contract as loop_add_fd. */
+int loop_add_zsock(struct loop *loop, void *zsock, unsigned events, loop_io_fn fn, void *arg)
+    __attribute__((warn_unused_result));
+/* Change the events of a watched fd or socket (pass fd=-1 for a socket). Unknown ones are ignored. */
+void loop_set_events(struct loop *loop, int fd, void *zsock, unsigned events);
+/* Stop watching. Safe to call from any callback; unknown ones are ignored. */
+void loop_remove(struct loop *loop, int fd, void *zsock);
+
+/* Call fn after ms milliseconds, then every ms if repeat. Returns a non-zero timer id. */
+uint64_t loop_add_timer(struct loop *loop, uint64_t ms, int repeat, loop_timer_fn fn, void *arg);
+void loop_cancel_timer(struct loop *loop, uint64_t timer_id);
+
+/* Monotonic milliseconds. */
+uint64_t loop_now_ms(void);
+
+/* Run until loop_stop. Returns 0, or -1 if polling failed for a reason other than EINTR. */
+int loop_run(struct loop *loop) __attribute__((warn_unused_result));
+void loop_stop(struct loop *loop);
+
+#endif

@@ -1,0 +1,120 @@
+/*
+ * entry: the signed, content-addressed, immutable unit of everything lore stores and gossips.
+ *
+ * The canonical binary encoding (docs/PROTOCOL.md) gives every entry exactly one valid byte form.
+ * The id is BLAKE2b-256 of the complete encoded entry, signature included. The decoder is strict
+ * and total: any input either decodes to an entry whose re-encoding is byte-identical, or is
+ * rejected with a message; it never crashes. Kinds the decoder does not know are accepted (so a
+ * node can store and relay them); versions it does not know are not.
+ */
+#ifndef LORE_ENTRY_H
+#define LORE_ENTRY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ENTRY_VERSION 1
+#define ENTRY_MAX_SIZE (256u * 1024) /* whole encoded entry, signature included */
+#define ENTRY_ID_LEN 32
+#define ENTRY_KEY_LEN 32
+#define ENTRY_SIG_LEN 64
+#define ENTRY_MAX_REFS 32
+#define ENTRY_MAX_TAGS 16
+#define ENTRY_TAG_MAX 32     /* bytes; tags are [a-z0-9] then [a-z0-9.+#_-]* */
+#define ENTRY_TITLE_MAX 400  /* bytes of UTF-8, no control characters */
+#define ENTRY_MAX_ATTRS 16
+#define ENTRY_ATTR_KEY_MAX 32    /* bytes; [a-z][a-z0-9_]* */
+#define ENTRY_ATTR_VALUE_MAX 1024 /* bytes of UTF-8, no control characters */
+#define ENTRY_MIN_TIME_MS 1577836800000ull /* 2020-01-01: earlier creation times are rejected */
+#define ENTRY_MAX_TIME_MS 9007199254740991ull /* 2^53-1: exact in JSON numbers */
+
+/* Numbers are part of the format and never reused. Unknown numbers decode fine. */
+enum entry_kind {
+    ENTRY_QUESTION = 1,   /* a help request: title required */
+    ENTRY_ANSWER = 2,     /* refs[0] is the question answered; body required */
+    ENTRY_NOTE = 3,       /* a knowledge article: title and body required */
+    ENTRY_COMMENT = 4,    /* refs[0] is the entry commented on */
+    ENTRY_ACCEPT = 5,     /* refs: the answer accepted */
+    ENTRY_VOTE = 6,       /* refs: the entry; attr value=+1|-1|0 */
+    ENTRY_SKILL = 7,      /* tags: the skill; attr level=1..5 */
+    ENTRY_ENDORSEMENT = 8,
+    ENTRY_REVISION = 9,
+    ENTRY_RETRACTION = 10,
+    ENTRY_MEMBERSHIP = 11,
+    ENTRY_PROFILE = 12, /* title: the author's display name */
+};
+
+/* "question", ... for known kinds, NULL otherwise. */
+const char *entry_kind_name(uint16_t kind);
+/* Parse a kind name. Returns 0, or -1 if unknown. */
+int entry_kind_parse(const char *name, uint16_t *out) __attribute__((warn_unused_result));
+
+struct entry_attr {
+    const char *key;
+    const char *value;
+};
+
+/* What an author writes. All pointers are borrowed. refs, tags and attrs may come in any order;
+ * entry_create sorts them and drops exact duplicates. Strings are NUL-terminated. */
+struct entry_fields {
+    uint16_t kind;
+    uint64_t created_ms;
+    const uint8_t (*refs)[ENTRY_ID_LEN];
+    size_t nrefs;
+    const char *const *tags;
+    size_t ntags;
+    const char *title; /* NULL = "" */
+    const char *body;  /* NULL = "" */
+    const struct entry_attr *attrs;
+    size_t nattrs;
+};
+
+/* Signs msg with the author's key. Returns 0, or -1. */
+typedef int (*entry_signer_fn)(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[ENTRY_SIG_LEN]);
+
+struct entry;
+
+/* Encode f for author, sign it with sign(ctx, ...), and return the entry (decoded form of the
+ * result). Returns NULL with a message in err if a field is invalid or signing fails. */
+struct entry *entry_create(const struct entry_fields *f, const uint8_t author[ENTRY_KEY_LEN],
+                           entry_signer_fn sign, void *ctx, char *err, size_t errlen);
+
+/* Strictly decode len bytes (copied). Checks the form only, not the signature: see entry_verify.
+ * Returns NULL with a message in err. */
+struct entry *entry_decode(const uint8_t *bytes, size_t len, char *err, size_t errlen);
+
+/* Check the signature against the author key, and the kind's rules (entry_check_kind). Returns 0
+ * if valid, or -1 with a message in err. */
+int entry_verify(const struct entry *e, char *err, size_t errlen) __attribute__((warn_unused_result));
+
+/* Rules of known kinds (e.g. an answer references a question). Unknown kinds pass. */
+int entry_check_kind(const struct entry *e, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
+
+void entry_destroy(struct entry **ep);
+
+/* Accessors. Returned pointers live as long as the entry. Strings are NUL-terminated. */
+const uint8_t *entry_id(const struct entry *e);
+const uint8_t *entry_bytes(const struct entry *e, size_t *len);
+uint8_t entry_version(const struct entry *e);
+uint16_t entry_kind(const struct entry *e);
+const uint8_t *entry_author(const struct entry *e);
+uint64_t entry_created_ms(const struct entry *e);
+size_t entry_nrefs(const struct entry *e);
+const uint8_t *entry_ref(const struct entry *e, size_t i);
+size_t entry_ntags(const struct entry *e);
+const char *entry_tag(const struct entry *e, size_t i);
+const char *entry_title(const struct entry *e);
+const char *entry_body(const struct entry *e);
+size_t entry_body_len(const struct entry *e);
+size_t entry_nattrs(const struct entry *e);
+const char *entry_attr_key(const struct entry *e, size_t i);
+const char *entry_attr_value(const struct entry *e, size_t i);
+/* The value of attribute key, or NULL. */
+const char *entry_attr_get(const struct entry *e, const char *key);
+const uint8_t *entry_signature(const struct entry *e);
+
+/* 1 if s is a valid tag, else 0. */
+int entry_tag_valid(const char *s);
+
+#endif
