@@ -20,23 +20,23 @@
 #define ENTRY_SIG_LEN 64
 #define ENTRY_MAX_REFS 32
 #define ENTRY_MAX_TAGS 16
-#define ENTRY_TAG_MAX 32     /* bytes; tags are [a-z0-9] then [a-z0-9.+#_-]* */
-#define ENTRY_TITLE_MAX 400  /* bytes of UTF-8, no control characters */
+#define ENTRY_TAG_MAX 32    /* bytes; tags are [a-z0-9] then [a-z0-9.+#_-]* */
+#define ENTRY_TITLE_MAX 400 /* bytes of UTF-8, no control characters */
 #define ENTRY_MAX_ATTRS 16
-#define ENTRY_ATTR_KEY_MAX 32    /* bytes; [a-z][a-z0-9_]* */
-#define ENTRY_ATTR_VALUE_MAX 1024 /* bytes of UTF-8, no control characters */
-#define ENTRY_MIN_TIME_MS 1577836800000ull /* 2020-01-01: earlier creation times are rejected */
+#define ENTRY_ATTR_KEY_MAX 32                 /* bytes; [a-z][a-z0-9_]* */
+#define ENTRY_ATTR_VALUE_MAX 1024             /* bytes of UTF-8, no control characters */
+#define ENTRY_MIN_TIME_MS 1577836800000ull    /* 2020-01-01: earlier creation times are rejected */
 #define ENTRY_MAX_TIME_MS 9007199254740991ull /* 2^53-1: exact in JSON numbers */
 
 /* Numbers are part of the format and never reused. Unknown numbers decode fine. */
 enum entry_kind {
-    ENTRY_QUESTION = 1,   /* a help request: title required */
-    ENTRY_ANSWER = 2,     /* refs[0] is the question answered; body required */
-    ENTRY_NOTE = 3,       /* a knowledge article: title and body required */
-    ENTRY_COMMENT = 4,    /* refs[0] is the entry commented on */
-    ENTRY_ACCEPT = 5,     /* refs: the answer accepted */
-    ENTRY_VOTE = 6,       /* refs: the entry; attr value=+1|-1|0 */
-    ENTRY_SKILL = 7,      /* tags: the skill; attr level=1..5 */
+    ENTRY_QUESTION = 1, /* a help request: title required */
+    ENTRY_ANSWER = 2,   /* refs[0] is the question answered; body required */
+    ENTRY_NOTE = 3,     /* a knowledge article: title and body required */
+    ENTRY_COMMENT = 4,  /* refs[0] is the entry commented on */
+    ENTRY_ACCEPT = 5,   /* refs: the answer accepted */
+    ENTRY_VOTE = 6,     /* refs: the entry; attr value=+1|-1|0 */
+    ENTRY_SKILL = 7,    /* tags: the skill; attr level=1..5 */
     ENTRY_ENDORSEMENT = 8,
     ENTRY_REVISION = 9,
     ENTRY_RETRACTION = 10,
@@ -70,7 +70,8 @@ struct entry_fields {
 };
 
 /* Signs msg with the author's key. Returns 0, or -1. */
-typedef int (*entry_signer_fn)(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[ENTRY_SIG_LEN]);
+typedef int (*entry_signer_fn)(void *ctx, const uint8_t *msg, size_t len,
+                               uint8_t sig[ENTRY_SIG_LEN]);
 
 struct entry;
 
@@ -85,7 +86,8 @@ struct entry *entry_decode(const uint8_t *bytes, size_t len, char *err, size_t e
 
 /* Check the signature against the author key, and the kind's rules (entry_check_kind). Returns 0
  * if valid, or -1 with a message in err. */
-int entry_verify(const struct entry *e, char *err, size_t errlen) __attribute__((warn_unused_result));
+int entry_verify(const struct entry *e, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
 
 /* Rules of known kinds (e.g. an answer references a question). Unknown kinds pass. */
 int entry_check_kind(const struct entry *e, char *err, size_t errlen)

@@ -1,1 +1,762 @@
-/* placeholder: being written */
+#include "replica.h"
+
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "buf.h"
+#include "hex.h"
+#include "log.h"
+#include "xmalloc.h"
+
+/*
+ * Schema migrations: migrations[i] takes user_version i to i+1. Append, never edit.
+ * entries.raw is the truth; every other column and table is derived from it and can be rebuilt.
+ */
+static const char *const replica_migrations[] = {
+    /* 0 -> 1 */
+    "CREATE TABLE entries("
+    "  seq INTEGER PRIMARY KEY,"
+    "  id BLOB NOT NULL UNIQUE CHECK (length(id) = 32),"
+    "  raw BLOB NOT NULL,"
+    "  kind INTEGER NOT NULL,"
+    "  author BLOB NOT NULL,"
+    "  created_ms INTEGER NOT NULL,"
+    "  received_ms INTEGER NOT NULL,"
+    "  title TEXT NOT NULL,"
+    "  body TEXT NOT NULL,"
+    "  tags TEXT NOT NULL);"
+    "CREATE INDEX entries_kind_created ON entries(kind, created_ms);"
+    "CREATE INDEX entries_created ON entries(created_ms);"
+    "CREATE INDEX entries_author ON entries(author, kind, created_ms);"
+    "CREATE TABLE refs(ref BLOB NOT NULL, kind INTEGER NOT NULL, seq INTEGER NOT NULL,"
+    "  PRIMARY KEY (ref, kind, seq)) WITHOUT ROWID;"
+    "CREATE TABLE tags(tag TEXT NOT NULL, seq INTEGER NOT NULL,"
+    "  PRIMARY KEY (tag, seq)) WITHOUT ROWID;"
+    "CREATE VIRTUAL TABLE fts USING fts5(title, body, tags, content='entries',"
+    "  content_rowid='seq', tokenize='porter unicode61 remove_diacritics 2');",
+};
+#define REPLICA_NMIGRATIONS (sizeof(replica_migrations) / sizeof(replica_migrations[0]))
+_Static_assert(REPLICA_NMIGRATIONS == REPLICA_SCHEMA_VERSION, "one migration per schema version");
+
+/* Columns every row query selects, in this order. */
+#define REPLICA_COLS "e.id, e.raw, e.kind, e.author, e.created_ms, e.title, e.tags, e.body"
+
+enum replica_stmt {
+    ST_INSERT,
+    ST_INSERT_REF,
+    ST_INSERT_TAG,
+    ST_INSERT_FTS,
+    ST_BY_ID,
+    ST_RESOLVE,
+    ST_COUNT,
+    ST_COUNT_REFS,
+    ST_COUNT_REFS_ANY,
+    ST_AUTHOR_NAME,
+    ST_BEGIN,
+    ST_COMMIT,
+    ST_ROLLBACK,
+    ST_COUNT_STMTS
+};
+
+static const char *const replica_sql[ST_COUNT_STMTS] = {
+    [ST_INSERT] = "INSERT OR IGNORE INTO entries(id, raw, kind, author, created_ms, received_ms,"
+                  " title, body, tags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    [ST_INSERT_REF] = "INSERT OR IGNORE INTO refs(ref, kind, seq) VALUES (?, ?, ?)",
+    [ST_INSERT_TAG] = "INSERT OR IGNORE INTO tags(tag, seq) VALUES (?, ?)",
+    [ST_INSERT_FTS] = "INSERT INTO fts(rowid, title, body, tags) VALUES (?, ?, ?, ?)",
+    [ST_BY_ID] = "SELECT " REPLICA_COLS " FROM entries e WHERE e.id = ?",
+    [ST_RESOLVE] = "SELECT id FROM entries WHERE id BETWEEN ? AND ? ORDER BY id LIMIT ?",
+    [ST_COUNT] = "SELECT count(*) FROM entries",
+    [ST_COUNT_REFS] = "SELECT count(*) FROM refs WHERE ref = ? AND kind = ?",
+    [ST_COUNT_REFS_ANY] = "SELECT count(*) FROM refs WHERE ref = ?",
+    [ST_AUTHOR_NAME] = "SELECT " REPLICA_COLS " FROM entries e WHERE e.author = ? AND e.kind = "
+                       "12 ORDER BY e.created_ms DESC, e.id DESC LIMIT 4",
+    [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",
+};
+
+struct replica {
+    sqlite3 *db;
+    char *path;
+    sqlite3_stmt *st[ST_COUNT_STMTS];
+};
+
+static void replica_seterr(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void replica_seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (err == NULL || errlen == 0)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+static uint64_t replica_wall_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static sqlite3_stmt *replica_stmt(struct replica *r, enum replica_stmt which)
+{
+    sqlite3_stmt *s = r->st[which];
+
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return s;
+}
+
+static int replica_exec(struct replica *r, const char *sql, char *err, size_t errlen)
+{
+    char *msg = NULL;
+
+    if (sqlite3_exec(r->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        replica_seterr(err, errlen, "%s: %s", r->path, msg != NULL ? msg : "unknown error");
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int replica_migrate(struct replica *r, char *err, size_t errlen)
+{
+    sqlite3_stmt *s = NULL;
+    int version, rc = -1;
+    char *sql = NULL;
+    size_t i;
+
+    if (sqlite3_prepare_v2(r->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK ||
+        sqlite3_step(s) != SQLITE_ROW) {
+        replica_seterr(err, errlen, "%s: cannot read schema version: %s", r->path,
+                       sqlite3_errmsg(r->db));
+        goto out;
+    }
+    version = sqlite3_column_int(s, 0);
+    if (version < 0 || version > REPLICA_SCHEMA_VERSION) {
+        replica_seterr(err, errlen,
+                       "%s: schema version %d is newer than this lore understands (%d); "
+                       "upgrade lore",
+                       r->path, version, REPLICA_SCHEMA_VERSION);
+        goto out;
+    }
+    for (i = (size_t)version; i < REPLICA_NMIGRATIONS; i++) {
+        log_info("replica: migrating schema %zu -> %zu", i, i + 1);
+        sql = xasprintf("BEGIN IMMEDIATE; %s PRAGMA user_version = %zu; COMMIT;",
+                        replica_migrations[i], i + 1);
+        if (replica_exec(r, sql, err, errlen) != 0) {
+            (void)sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+            goto out;
+        }
+        free(sql);
+        sql = NULL;
+    }
+    rc = 0;
+out:
+    free(sql);
+    sqlite3_finalize(s);
+    return rc;
+}
+
+struct replica *replica_open(const char *path, int cache_mb, char *err, size_t errlen)
+{
+    struct replica *r = xcalloc(1, sizeof(*r));
+    char *pragmas = NULL;
+    int ok = 0;
+    size_t i;
+
+    r->path = xstrdup(path);
+    if (sqlite3_open_v2(path, &r->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
+        replica_seterr(err, errlen, "%s: %s", path,
+                       r->db != NULL ? sqlite3_errmsg(r->db) : "cannot open");
+        goto out;
+    }
+    sqlite3_extended_result_codes(r->db, 1);
+    sqlite3_busy_timeout(r->db, 5000);
+    pragmas = xasprintf("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+                        "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -%d;",
+                        (cache_mb > 0 ? cache_mb : 16) * 1024);
+    if (replica_exec(r, pragmas, err, errlen) != 0 || replica_migrate(r, err, errlen) != 0)
+        goto out;
+    for (i = 0; i < ST_COUNT_STMTS; i++) {
+        if (sqlite3_prepare_v3(r->db, replica_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &r->st[i],
+                               NULL) != SQLITE_OK) {
+            replica_seterr(err, errlen, "%s: %s", path, sqlite3_errmsg(r->db));
+            goto out;
+        }
+    }
+    ok = 1;
+out:
+    free(pragmas);
+    if (!ok)
+        replica_close(&r);
+    return r;
+}
+
+void replica_close(struct replica **rp)
+{
+    struct replica *r;
+    size_t i;
+
+    if (rp == NULL || *rp == NULL)
+        return;
+    r = *rp;
+    for (i = 0; i < ST_COUNT_STMTS; i++)
+        sqlite3_finalize(r->st[i]);
+    if (r->db != NULL && sqlite3_close(r->db) != SQLITE_OK)
+        log_warnx("replica: %s: close: %s", r->path, sqlite3_errmsg(r->db));
+    free(r->path);
+    free(r);
+    *rp = NULL;
+}
+
+/* Tags joined by spaces, as the tags column and the FTS tags column hold them. */
+static void replica_tags_text(const struct entry *e, struct buf *b)
+{
+    size_t i;
+
+    buf_init(b, ENTRY_MAX_TAGS * (ENTRY_TAG_MAX + 1) + 1);
+    if (buf_append_str(b, "") != 0)
+        return;
+    for (i = 0; i < entry_ntags(e); i++)
+        if ((i > 0 && buf_append_str(b, " ") != 0) || buf_append_str(b, entry_tag(e, i)) != 0)
+            break; /* cannot happen: the buffer holds the largest tag set */
+}
+
+static int replica_step_done(struct replica *r, sqlite3_stmt *s, char *err, size_t errlen)
+{
+    if (sqlite3_step(s) != SQLITE_DONE) {
+        replica_seterr(err, errlen, "%s: %s", r->path, sqlite3_errmsg(r->db));
+        return -1;
+    }
+    return 0;
+}
+
+enum replica_merge_result replica_add(struct replica *r, const struct entry *e, char *err,
+                                      size_t errlen)
+{
+    enum replica_merge_result res = REPLICA_ERROR;
+    sqlite3_stmt *s;
+    struct buf tags;
+    const uint8_t *raw;
+    size_t len, i;
+    sqlite3_int64 seq;
+    int in_tx = 0;
+
+    replica_tags_text(e, &tags);
+    raw = entry_bytes(e, &len);
+    if (replica_step_done(r, replica_stmt(r, ST_BEGIN), err, errlen) != 0)
+        goto out;
+    in_tx = 1;
+    s = replica_stmt(r, ST_INSERT);
+    sqlite3_bind_blob(s, 1, entry_id(e), ENTRY_ID_LEN, SQLITE_STATIC);
+    sqlite3_bind_blob(s, 2, raw, (int)len, SQLITE_STATIC);
+    sqlite3_bind_int(s, 3, entry_kind(e));
+    sqlite3_bind_blob(s, 4, entry_author(e), ENTRY_KEY_LEN, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 5, (sqlite3_int64)entry_created_ms(e));
+    sqlite3_bind_int64(s, 6, (sqlite3_int64)replica_wall_ms());
+    sqlite3_bind_text(s, 7, entry_title(e), -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 8, entry_body(e), (int)entry_body_len(e), SQLITE_STATIC);
+    sqlite3_bind_text(s, 9, (const char *)tags.data, (int)tags.len, SQLITE_STATIC);
+    if (replica_step_done(r, s, err, errlen) != 0)
+        goto out;
+    if (sqlite3_changes(r->db) == 0) {
+        res = REPLICA_EXISTS;
+        goto out;
+    }
+    seq = sqlite3_last_insert_rowid(r->db);
+    for (i = 0; i < entry_nrefs(e); i++) {
+        s = replica_stmt(r, ST_INSERT_REF);
+        sqlite3_bind_blob(s, 1, entry_ref(e, i), ENTRY_ID_LEN, SQLITE_STATIC);
+        sqlite3_bind_int(s, 2, entry_kind(e));
+        sqlite3_bind_int64(s, 3, seq);
+        if (replica_step_done(r, s, err, errlen) != 0)
+            goto out;
+    }
+    for (i = 0; i < entry_ntags(e); i++) {
+        s = replica_stmt(r, ST_INSERT_TAG);
+        sqlite3_bind_text(s, 1, entry_tag(e, i), -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 2, seq);
+        if (replica_step_done(r, s, err, errlen) != 0)
+            goto out;
+    }
+    s = replica_stmt(r, ST_INSERT_FTS);
+    sqlite3_bind_int64(s, 1, seq);
+    sqlite3_bind_text(s, 2, entry_title(e), -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, entry_body(e), (int)entry_body_len(e), SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, (const char *)tags.data, (int)tags.len, SQLITE_STATIC);
+    if (replica_step_done(r, s, err, errlen) != 0)
+        goto out;
+    res = REPLICA_ADDED;
+out:
+    if (in_tx) {
+        if (res != REPLICA_ERROR && replica_step_done(r, replica_stmt(r, ST_COMMIT), err, errlen))
+            res = REPLICA_ERROR;
+        if (res == REPLICA_ERROR)
+            (void)sqlite3_step(replica_stmt(r, ST_ROLLBACK));
+    }
+    for (i = 0; i < ST_COUNT_STMTS; i++)
+        sqlite3_reset(r->st[i]);
+    buf_free(&tags);
+    return res;
+}
+
+enum replica_merge_result replica_merge(struct replica *r, const uint8_t *bytes, size_t len,
+                                        uint8_t id_out[ENTRY_ID_LEN], char *err, size_t errlen)
+{
+    enum replica_merge_result res = REPLICA_ERROR;
+    struct entry *e;
+
+    e = entry_decode(bytes, len, err, errlen);
+    if (e == NULL || entry_verify(e, err, errlen) != 0)
+        goto out;
+    res = replica_add(r, e, err, errlen);
+    if (res != REPLICA_ERROR && id_out != NULL)
+        memcpy(id_out, entry_id(e), ENTRY_ID_LEN);
+out:
+    entry_destroy(&e);
+    return res;
+}
+
+/*
+ * Decode and verify the row a statement is on (columns as REPLICA_COLS): the bytes must decode,
+ * hash to the stored id, carry a valid signature, and agree with the decoded columns that queries
+ * filtered on. Returns the entry, or NULL with the reason in why.
+ */
+static struct entry *replica_row_entry(sqlite3_stmt *s, char *why, size_t whylen)
+{
+    struct entry *e = NULL;
+    const void *id = sqlite3_column_blob(s, 0);
+    int idlen = sqlite3_column_bytes(s, 0);
+    const void *raw = sqlite3_column_blob(s, 1);
+    int rawlen = sqlite3_column_bytes(s, 1);
+    const void *author = sqlite3_column_blob(s, 3);
+    const char *title = (const char *)sqlite3_column_text(s, 5);
+    const char *tags = (const char *)sqlite3_column_text(s, 6);
+    const void *body = sqlite3_column_text(s, 7);
+    struct buf tagtext;
+    char reason[160];
+    int ok = 0;
+
+    buf_init(&tagtext, 0);
+    if (raw == NULL || rawlen <= 0) {
+        replica_seterr(why, whylen, "stored bytes are missing");
+        goto out;
+    }
+    e = entry_decode(raw, (size_t)rawlen, reason, sizeof(reason));
+    if (e == NULL) {
+        replica_seterr(why, whylen, "stored bytes do not decode: %s", reason);
+        goto out;
+    }
+    if (id == NULL || idlen != ENTRY_ID_LEN || memcmp(id, entry_id(e), ENTRY_ID_LEN) != 0) {
+        replica_seterr(why, whylen, "stored id is not the hash of the stored bytes");
+        goto out;
+    }
+    if (entry_verify(e, reason, sizeof(reason)) != 0) {
+        replica_seterr(why, whylen, "%s", reason);
+        goto out;
+    }
+    replica_tags_text(e, &tagtext);
+    if (sqlite3_column_int(s, 2) != entry_kind(e) || author == NULL ||
+        sqlite3_column_bytes(s, 3) != ENTRY_KEY_LEN ||
+        memcmp(author, entry_author(e), ENTRY_KEY_LEN) != 0 ||
+        (uint64_t)sqlite3_column_int64(s, 4) != entry_created_ms(e) || title == NULL ||
+        strcmp(title, entry_title(e)) != 0 || tags == NULL ||
+        strcmp(tags, (const char *)tagtext.data) != 0 || body == NULL ||
+        (size_t)sqlite3_column_bytes(s, 7) != entry_body_len(e) ||
+        memcmp(body, entry_body(e), entry_body_len(e)) != 0) {
+        replica_seterr(why, whylen, "stored columns disagree with the signed bytes");
+        goto out;
+    }
+    ok = 1;
+out:
+    buf_free(&tagtext);
+    if (!ok)
+        entry_destroy(&e);
+    return e;
+}
+
+static void replica_log_corrupt(sqlite3_stmt *s, const char *why)
+{
+    char hex[2 * ENTRY_ID_LEN + 1] = "?";
+    const void *id = sqlite3_column_blob(s, 0);
+
+    if (id != NULL && sqlite3_column_bytes(s, 0) == ENTRY_ID_LEN)
+        hex_encode(id, ENTRY_ID_LEN, hex);
+    log_warnx("replica: entry %s is corrupt and not served (%s); run `lore check`", hex, why);
+}
+
+enum replica_lookup replica_resolve(struct replica *r, const char *hex_prefix,
+                                    uint8_t id[ENTRY_ID_LEN], uint8_t (*candidates)[ENTRY_ID_LEN],
+                                    size_t max_candidates, size_t *ncandidates)
+{
+    char lo_hex[2 * ENTRY_ID_LEN + 1], hi_hex[2 * ENTRY_ID_LEN + 1];
+    uint8_t lo[ENTRY_ID_LEN], hi[ENTRY_ID_LEN];
+    size_t n = strlen(hex_prefix), found = 0;
+    enum replica_lookup res = REPLICA_FAILED;
+    sqlite3_stmt *s;
+    int rc;
+
+    if (ncandidates != NULL)
+        *ncandidates = 0;
+    if (n < REPLICA_MIN_PREFIX || n > 2 * ENTRY_ID_LEN || !hex_is_hex(hex_prefix))
+        return REPLICA_NOT_FOUND;
+    memset(lo_hex, '0', 2 * ENTRY_ID_LEN);
+    memset(hi_hex, 'f', 2 * ENTRY_ID_LEN);
+    memcpy(lo_hex, hex_prefix, n);
+    memcpy(hi_hex, hex_prefix, n);
+    if (hex_decode(lo_hex, 2 * ENTRY_ID_LEN, lo, ENTRY_ID_LEN) != 0 ||
+        hex_decode(hi_hex, 2 * ENTRY_ID_LEN, hi, ENTRY_ID_LEN) != 0)
+        return REPLICA_NOT_FOUND;
+    s = replica_stmt(r, ST_RESOLVE);
+    sqlite3_bind_blob(s, 1, lo, ENTRY_ID_LEN, SQLITE_STATIC);
+    sqlite3_bind_blob(s, 2, hi, ENTRY_ID_LEN, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, (sqlite3_int64)(max_candidates > 2 ? max_candidates : 2));
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (sqlite3_column_bytes(s, 0) != ENTRY_ID_LEN)
+            continue;
+        if (found == 0)
+            memcpy(id, sqlite3_column_blob(s, 0), ENTRY_ID_LEN);
+        if (candidates != NULL && found < max_candidates)
+            memcpy(candidates[found], sqlite3_column_blob(s, 0), ENTRY_ID_LEN);
+        found++;
+    }
+    if (rc != SQLITE_DONE) {
+        log_warnx("replica: resolve: %s", sqlite3_errmsg(r->db));
+        goto out;
+    }
+    if (ncandidates != NULL)
+        *ncandidates = found < max_candidates ? found : max_candidates;
+    res = found == 0 ? REPLICA_NOT_FOUND : found == 1 ? REPLICA_FOUND : REPLICA_AMBIGUOUS;
+out:
+    sqlite3_reset(s);
+    return res;
+}
+
+enum replica_lookup replica_get(struct replica *r, const uint8_t id[ENTRY_ID_LEN],
+                                struct entry **out, char *err, size_t errlen)
+{
+    enum replica_lookup res = REPLICA_FAILED;
+    sqlite3_stmt *s = replica_stmt(r, ST_BY_ID);
+    int rc;
+
+    *out = NULL;
+    sqlite3_bind_blob(s, 1, id, ENTRY_ID_LEN, SQLITE_STATIC);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_DONE) {
+        res = REPLICA_NOT_FOUND;
+        replica_seterr(err, errlen, "no such entry");
+    } else if (rc != SQLITE_ROW) {
+        replica_seterr(err, errlen, "%s: %s", r->path, sqlite3_errmsg(r->db));
+    } else {
+        *out = replica_row_entry(s, err, errlen);
+        if (*out != NULL) {
+            res = REPLICA_FOUND;
+        } else {
+            replica_log_corrupt(s, err != NULL ? err : "");
+            res = REPLICA_CORRUPT;
+        }
+    }
+    sqlite3_reset(s);
+    return res;
+}
+
+/* Append the WHERE clauses of q to sql; bind them later with replica_bind_query in the same order.
+ */
+static void replica_query_sql(const struct replica_query *q, struct buf *sql)
+{
+    int ok = 0;
+
+    if (q->kind != 0)
+        ok |= buf_append_str(sql, " AND e.kind = ?");
+    else
+        ok |= buf_append_str(sql, " AND e.kind IN (1, 2, 3, 4)");
+    if (q->tag != NULL)
+        ok |= buf_append_str(sql, " AND e.seq IN (SELECT seq FROM tags WHERE tag = ?)");
+    if (q->author != NULL)
+        ok |= buf_append_str(sql, " AND e.author = ?");
+    if (q->ref != NULL)
+        ok |= buf_append_str(sql, " AND e.seq IN (SELECT seq FROM refs WHERE ref = ?)");
+    if (q->open_only)
+        ok |= buf_append_str(sql, " AND e.kind = 1 AND NOT EXISTS (SELECT 1 FROM refs r"
+                                  " WHERE r.ref = e.id AND r.kind = 2)");
+    if (q->since_ms != 0)
+        ok |= buf_append_str(sql, " AND e.created_ms >= ?");
+    if (ok != 0)
+        fatalx("replica: query text too long"); /* the buffer holds every clause */
+}
+
+static int replica_bind_query(sqlite3_stmt *s, const struct replica_query *q, int i)
+{
+    if (q->kind != 0)
+        sqlite3_bind_int(s, i++, q->kind);
+    if (q->tag != NULL)
+        sqlite3_bind_text(s, i++, q->tag, -1, SQLITE_STATIC);
+    if (q->author != NULL)
+        sqlite3_bind_blob(s, i++, q->author, ENTRY_KEY_LEN, SQLITE_STATIC);
+    if (q->ref != NULL)
+        sqlite3_bind_blob(s, i++, q->ref, ENTRY_ID_LEN, SQLITE_STATIC);
+    if (q->since_ms != 0)
+        sqlite3_bind_int64(s, i++, (sqlite3_int64)q->since_ms);
+    sqlite3_bind_int64(s, i++, (sqlite3_int64)(q->limit != 0 ? q->limit : 50));
+    sqlite3_bind_int64(s, i++, (sqlite3_int64)q->offset);
+    return i;
+}
+
+/* Step through rows, verifying each, calling fn. snippet and rank columns are at 8 and 9 when
+ * with_snippet. */
+static int replica_run_rows(struct replica *r, sqlite3_stmt *s, int with_snippet, replica_row_fn fn,
+                            void *ctx, size_t *corrupt, char *err, size_t errlen)
+{
+    struct entry *e;
+    char why[200];
+    int rc;
+
+    if (corrupt != NULL)
+        *corrupt = 0;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        e = replica_row_entry(s, why, sizeof(why));
+        if (e == NULL) {
+            replica_log_corrupt(s, why);
+            if (corrupt != NULL)
+                (*corrupt)++;
+            continue;
+        }
+        rc = fn(ctx, e, with_snippet ? (const char *)sqlite3_column_text(s, 8) : NULL,
+                with_snippet ? sqlite3_column_double(s, 9) : 0.0);
+        entry_destroy(&e);
+        if (rc != 0)
+            return 0;
+    }
+    if (rc != SQLITE_DONE) {
+        replica_seterr(err, errlen, "%s", sqlite3_errmsg(r->db));
+        return -1;
+    }
+    return 0;
+}
+
+int replica_list(struct replica *r, const struct replica_query *q, replica_row_fn fn, void *ctx,
+                 size_t *corrupt)
+{
+    struct buf sql;
+    sqlite3_stmt *s = NULL;
+    char err[256];
+    int rc = -1;
+
+    buf_init(&sql, 4096);
+    if (buf_append_str(&sql, "SELECT " REPLICA_COLS " FROM entries e WHERE 1") != 0)
+        goto out;
+    replica_query_sql(q, &sql);
+    if (buf_printf(&sql, " ORDER BY e.created_ms %s, e.id LIMIT ? OFFSET ?",
+                   q->oldest_first ? "ASC" : "DESC") != 0)
+        goto out;
+    if (sqlite3_prepare_v2(r->db, (const char *)sql.data, -1, &s, NULL) != SQLITE_OK) {
+        log_warnx("replica: list: %s", sqlite3_errmsg(r->db));
+        goto out;
+    }
+    replica_bind_query(s, q, 1);
+    rc = replica_run_rows(r, s, 0, fn, ctx, corrupt, err, sizeof(err));
+    if (rc != 0)
+        log_warnx("replica: list: %s", err);
+out:
+    sqlite3_finalize(s);
+    buf_free(&sql);
+    return rc;
+}
+
+/*
+ * Turn words typed by a person into an FTS5 query: every word becomes a quoted string (so FTS5
+ * operators and punctuation mean nothing), all must match, and the last also matches as a prefix
+ * so results appear while typing. Returns -1 if there is no word.
+ */
+static int replica_fts_query(const char *words, struct buf *out)
+{
+    const char *p = words, *start;
+    int nwords = 0;
+
+    buf_init(out, 4 * strlen(words) + 16);
+    while (*p != '\0') {
+        while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+            p++;
+        if (*p == '\0')
+            break;
+        start = p;
+        while (*p != '\0' && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
+            p++;
+        if (nwords++ > 0 && buf_append_str(out, " ") != 0)
+            return -1;
+        if (buf_append_str(out, "\"") != 0)
+            return -1;
+        for (; start < p; start++)
+            if (buf_append(out, start, 1) != 0 || (*start == '"' && buf_append(out, "\"", 1) != 0))
+                return -1;
+        if (buf_append_str(out, "\"") != 0)
+            return -1;
+    }
+    if (nwords == 0)
+        return -1;
+    return buf_append_str(out, "*");
+}
+
+int replica_search(struct replica *r, const char *query, const struct replica_query *q,
+                   const char *hl_open, const char *hl_close, replica_row_fn fn, void *ctx,
+                   size_t *corrupt, char *err, size_t errlen)
+{
+    struct buf sql, match;
+    sqlite3_stmt *s = NULL;
+    int rc = -1;
+
+    buf_init(&sql, 4096);
+    if (corrupt != NULL)
+        *corrupt = 0;
+    if (replica_fts_query(query, &match) != 0) {
+        replica_seterr(err, errlen, "the search query has no words");
+        goto out;
+    }
+    /* bm25 weights: a word in the title counts most, then tags, then the body. */
+    if (buf_append_str(&sql, "SELECT " REPLICA_COLS ", snippet(fts, -1, ?, ?, '…', 16),"
+                             " bm25(fts, 10.0, 1.0, 5.0) AS rank"
+                             " FROM fts JOIN entries e ON e.seq = fts.rowid"
+                             " WHERE fts MATCH ?") != 0)
+        goto out;
+    replica_query_sql(q, &sql);
+    if (buf_append_str(&sql, " ORDER BY rank, e.created_ms DESC, e.id LIMIT ? OFFSET ?") != 0)
+        goto out;
+    if (sqlite3_prepare_v2(r->db, (const char *)sql.data, -1, &s, NULL) != SQLITE_OK) {
+        replica_seterr(err, errlen, "%s", sqlite3_errmsg(r->db));
+        goto out;
+    }
+    sqlite3_bind_text(s, 1, hl_open != NULL ? hl_open : "**", -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, hl_close != NULL ? hl_close : "**", -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, (const char *)match.data, (int)match.len, SQLITE_STATIC);
+    replica_bind_query(s, q, 4);
+    rc = replica_run_rows(r, s, 1, fn, ctx, corrupt, err, errlen);
+out:
+    sqlite3_finalize(s);
+    buf_free(&sql);
+    buf_free(&match);
+    return rc;
+}
+
+static long long replica_count_stmt(struct replica *r, sqlite3_stmt *s)
+{
+    long long n = -1;
+
+    if (sqlite3_step(s) == SQLITE_ROW)
+        n = sqlite3_column_int64(s, 0);
+    else
+        log_warnx("replica: count: %s", sqlite3_errmsg(r->db));
+    sqlite3_reset(s);
+    return n;
+}
+
+long long replica_count_refs(struct replica *r, const uint8_t id[ENTRY_ID_LEN], uint16_t kind)
+{
+    sqlite3_stmt *s = replica_stmt(r, kind != 0 ? ST_COUNT_REFS : ST_COUNT_REFS_ANY);
+
+    sqlite3_bind_blob(s, 1, id, ENTRY_ID_LEN, SQLITE_STATIC);
+    if (kind != 0)
+        sqlite3_bind_int(s, 2, kind);
+    return replica_count_stmt(r, s);
+}
+
+long long replica_count(struct replica *r)
+{
+    return replica_count_stmt(r, replica_stmt(r, ST_COUNT));
+}
+
+int replica_author_name(struct replica *r, const uint8_t author[ENTRY_KEY_LEN], char *name,
+                        size_t namelen)
+{
+    sqlite3_stmt *s = replica_stmt(r, ST_AUTHOR_NAME);
+    struct entry *e;
+    char why[200];
+    int rc = -1;
+
+    sqlite3_bind_blob(s, 1, author, ENTRY_KEY_LEN, SQLITE_STATIC);
+    while (rc != 0 && sqlite3_step(s) == SQLITE_ROW) {
+        e = replica_row_entry(s, why, sizeof(why));
+        if (e == NULL) {
+            replica_log_corrupt(s, why);
+            continue;
+        }
+        snprintf(name, namelen, "%s", entry_title(e));
+        entry_destroy(&e);
+        rc = 0;
+    }
+    sqlite3_reset(s);
+    return rc;
+}
+
+int replica_check(struct replica *r, struct replica_check *report, replica_bad_fn fn, void *ctx)
+{
+    sqlite3_stmt *s = NULL;
+    struct entry *e, *plain;
+    char why[200];
+    int rc = -1, step;
+
+    memset(report, 0, sizeof(*report));
+    if (sqlite3_prepare_v2(r->db, "SELECT " REPLICA_COLS " FROM entries e ORDER BY e.seq", -1, &s,
+                           NULL) != SQLITE_OK)
+        goto out;
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        report->entries++;
+        e = replica_row_entry(s, why, sizeof(why));
+        if (e == NULL) {
+            report->bad++;
+            /* Classify by redoing the cheap steps. */
+            plain = entry_decode(sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1),
+                                 NULL, 0);
+            if (plain == NULL)
+                report->bad_decode++;
+            else if (sqlite3_column_bytes(s, 0) != ENTRY_ID_LEN ||
+                     memcmp(sqlite3_column_blob(s, 0), entry_id(plain), ENTRY_ID_LEN) != 0)
+                report->bad_id++;
+            else if (entry_verify(plain, NULL, 0) != 0)
+                report->bad_signature++;
+            else
+                report->bad_columns++;
+            entry_destroy(&plain);
+            if (fn != NULL)
+                fn(ctx, sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0), why);
+            continue;
+        }
+        entry_destroy(&e);
+    }
+    if (step != SQLITE_DONE)
+        goto out;
+    sqlite3_finalize(s);
+    s = NULL;
+    report->integrity_ok = 0;
+    if (sqlite3_prepare_v2(r->db, "PRAGMA integrity_check", -1, &s, NULL) != SQLITE_OK)
+        goto out;
+    if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0) != NULL &&
+        strcmp((const char *)sqlite3_column_text(s, 0), "ok") == 0)
+        report->integrity_ok = 1;
+    sqlite3_finalize(s);
+    s = NULL;
+    if (report->integrity_ok &&
+        sqlite3_exec(r->db, "INSERT INTO fts(fts) VALUES ('integrity-check')", NULL, NULL, NULL) !=
+            SQLITE_OK) {
+        log_warnx("replica: full-text index check failed: %s", sqlite3_errmsg(r->db));
+        report->integrity_ok = 0;
+    }
+    rc = 0;
+out:
+    if (rc != 0)
+        log_warnx("replica: check: %s", sqlite3_errmsg(r->db));
+    sqlite3_finalize(s);
+    return rc;
+}

@@ -26,8 +26,8 @@ struct replica *replica_open(const char *path, int cache_mb, char *err, size_t e
 void replica_close(struct replica **rp);
 
 enum replica_merge_result {
-    REPLICA_ERROR = -1,   /* invalid entry or storage failure; message in err */
-    REPLICA_EXISTS = 0,   /* already had it */
+    REPLICA_ERROR = -1, /* invalid entry or storage failure; message in err */
+    REPLICA_EXISTS = 0, /* already had it */
     REPLICA_ADDED = 1,
 };
 
@@ -47,24 +47,30 @@ enum replica_lookup {
     REPLICA_FAILED = -1, /* storage error */
 };
 
-/* Find the one id starting with the hex prefix (at least 4 digits). */
+#define REPLICA_MIN_PREFIX 4
+
+/* Find the one id starting with the hex prefix (4 to 64 digits). On REPLICA_AMBIGUOUS, up to
+ * max_candidates matching ids go to candidates (may be NULL) and their number to *ncandidates. */
 enum replica_lookup replica_resolve(struct replica *r, const char *hex_prefix,
-                                    uint8_t id[ENTRY_ID_LEN]);
+                                    uint8_t id[ENTRY_ID_LEN], uint8_t (*candidates)[ENTRY_ID_LEN],
+                                    size_t max_candidates, size_t *ncandidates);
 
 /* Load and verify one entry. On REPLICA_FOUND *out is a new entry the caller destroys. */
-enum replica_lookup replica_get(struct replica *r, const uint8_t id[ENTRY_ID_LEN], struct entry **out,
-                                char *err, size_t errlen);
+enum replica_lookup replica_get(struct replica *r, const uint8_t id[ENTRY_ID_LEN],
+                                struct entry **out, char *err, size_t errlen);
 
-/* Filters for list and search; zero values mean "any". */
+/* Filters for list and search; zero values mean "any". kind 0 means the content kinds
+ * (question, answer, note, comment). */
 struct replica_query {
     uint16_t kind;
     const char *tag;
-    const uint8_t *author;  /* ENTRY_KEY_LEN bytes */
-    const uint8_t *ref;     /* entries referencing this id */
-    int open_only;          /* questions with no answer yet */
-    uint64_t since_ms;      /* created at or after */
-    size_t limit;           /* 0 = 50 */
+    const uint8_t *author; /* ENTRY_KEY_LEN bytes */
+    const uint8_t *ref;    /* entries referencing this id */
+    int open_only;         /* questions with no answer yet */
+    uint64_t since_ms;     /* created at or after */
+    size_t limit;          /* 0 = 50 */
     size_t offset;
+    int oldest_first; /* list order; default newest first */
 };
 
 /* One result. e and snippet are borrowed for the call. snippet is NULL for list. rank: lower is
@@ -94,13 +100,13 @@ int replica_author_name(struct replica *r, const uint8_t author[ENTRY_KEY_LEN], 
                         size_t namelen) __attribute__((warn_unused_result));
 
 struct replica_check {
-    uint64_t entries;      /* rows examined */
-    uint64_t bad;          /* rows failing any check */
-    uint64_t bad_decode;   /* stored bytes are not a valid encoding */
-    uint64_t bad_id;       /* stored id is not the hash of the bytes */
+    uint64_t entries;    /* rows examined */
+    uint64_t bad;        /* rows failing any check */
+    uint64_t bad_decode; /* stored bytes are not a valid encoding */
+    uint64_t bad_id;     /* stored id is not the hash of the bytes */
     uint64_t bad_signature;
-    uint64_t bad_columns;  /* decoded columns disagree with the bytes */
-    int integrity_ok;      /* PRAGMA integrity_check said ok */
+    uint64_t bad_columns; /* decoded columns disagree with the bytes */
+    int integrity_ok;     /* PRAGMA integrity_check said ok */
 };
 
 /* Called for each bad row with its stored id (32 bytes, or fewer if that is damaged too). */

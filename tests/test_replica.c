@@ -1,0 +1,442 @@
+/* Replica: merge semantics, order independence, search ranking, prefixes, tamper detection. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include "hex.h"
+#include "replica.h"
+#include "testutil.h"
+#include "xmalloc.h"
+
+#define T0 1795000000000ull
+
+struct fixture {
+    char dir[64];
+    char path[128];
+};
+
+static int setup(void **state)
+{
+    struct fixture *fx = xcalloc(1, sizeof(*fx));
+
+    snprintf(fx->dir, sizeof(fx->dir), "/tmp/lore-test-replica-XXXXXX");
+    if (mkdtemp(fx->dir) == NULL)
+        return -1;
+    snprintf(fx->path, sizeof(fx->path), "%s/replica.db", fx->dir);
+    *state = fx;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *fx = *state;
+    char cmd[200];
+
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx->dir);
+    if (system(cmd) != 0)
+        return -1;
+    free(fx);
+    return 0;
+}
+
+static struct entry *make(struct test_author *a, uint16_t kind, uint64_t t, const char *title,
+                          const char *body, const char *tag, const uint8_t *ref)
+{
+    struct entry_fields f = {0};
+    const char *tags[1] = {tag};
+
+    f.kind = kind;
+    f.created_ms = t;
+    f.title = title;
+    f.body = body;
+    f.tags = tag != NULL ? tags : NULL;
+    f.ntags = tag != NULL;
+    f.refs = (const uint8_t(*)[ENTRY_ID_LEN])ref;
+    f.nrefs = ref != NULL;
+    return test_entry(a, &f);
+}
+
+static enum replica_merge_result merge(struct replica *r, const struct entry *e)
+{
+    size_t len;
+    const uint8_t *b = entry_bytes(e, &len);
+    char err[256];
+
+    return replica_merge(r, b, len, NULL, err, sizeof(err));
+}
+
+struct collect {
+    char out[65536];
+    size_t n;
+};
+
+static int collect_row(void *ctx, const struct entry *e, const char *snippet, double rank)
+{
+    struct collect *c = ctx;
+    char hex[65];
+    size_t used = strlen(c->out);
+
+    (void)rank;
+    hex_encode(entry_id(e), ENTRY_ID_LEN, hex);
+    snprintf(c->out + used, sizeof(c->out) - used, "%s %s|%s\n", hex, entry_title(e),
+             snippet != NULL ? snippet : "");
+    c->n++;
+    return 0;
+}
+
+static void test_merge_idempotent(void **state)
+{
+    struct fixture *fx = *state;
+    struct test_author a;
+    char err[256];
+    struct replica *r = replica_open(fx->path, 0, err, sizeof(err));
+    struct entry *e;
+    uint8_t id[ENTRY_ID_LEN];
+    size_t len;
+
+    assert_non_null(r);
+    test_author_init(&a, 1);
+    e = make(&a, ENTRY_QUESTION, T0, "How do I rotate the VPN certificate?", "", "vpn", NULL);
+    assert_int_equal(merge(r, e), REPLICA_ADDED);
+    assert_int_equal(merge(r, e), REPLICA_EXISTS);
+    entry_bytes(e, &len);
+    assert_int_equal(replica_merge(r, entry_bytes(e, NULL), len, id, err, sizeof(err)),
+                     REPLICA_EXISTS);
+    assert_memory_equal(id, entry_id(e), ENTRY_ID_LEN);
+    assert_int_equal(replica_count(r), 1);
+
+    /* A corrupted copy is refused and changes nothing. */
+    uint8_t *bad = xmalloc(len);
+    memcpy(bad, entry_bytes(e, NULL), len);
+    bad[len - 1] ^= 1;
+    assert_int_equal(replica_merge(r, bad, len, NULL, err, sizeof(err)), REPLICA_ERROR);
+    assert_int_equal(replica_count(r), 1);
+    free(bad);
+
+    /* Stored bytes come back byte for byte. */
+    struct entry *got;
+    assert_int_equal(replica_get(r, entry_id(e), &got, err, sizeof(err)), REPLICA_FOUND);
+    size_t glen;
+    entry_bytes(got, &glen);
+    assert_int_equal(glen, len);
+    assert_memory_equal(entry_bytes(got, NULL), entry_bytes(e, NULL), len);
+    entry_destroy(&got);
+
+    /* Reopen: data and schema version persist. */
+    replica_close(&r);
+    r = replica_open(fx->path, 0, err, sizeof(err));
+    assert_non_null(r);
+    assert_int_equal(replica_count(r), 1);
+    replica_close(&r);
+    entry_destroy(&e);
+}
+
+#define NORDER 60
+
+static void fill_and_dump(const char *path, struct entry **es, const size_t *order, char *list,
+                          char *search)
+{
+    char err[256];
+    struct replica *r = replica_open(path, 0, err, sizeof(err));
+    struct replica_query q = {0};
+    struct collect *c = xcalloc(1, sizeof(*c));
+    size_t i;
+
+    assert_non_null(r);
+    for (i = 0; i < NORDER; i++)
+        assert_int_equal(merge(r, es[order[i]]), REPLICA_ADDED);
+    q.limit = 500;
+    assert_int_equal(replica_list(r, &q, collect_row, c, NULL), 0);
+    memcpy(list, c->out, sizeof(c->out));
+    memset(c, 0, sizeof(*c));
+    assert_int_equal(
+        replica_search(r, "printer", &q, NULL, NULL, collect_row, c, NULL, err, sizeof(err)), 0);
+    memcpy(search, c->out, sizeof(c->out));
+    q.open_only = 1;
+    memset(c, 0, sizeof(*c));
+    assert_int_equal(replica_list(r, &q, collect_row, c, NULL), 0);
+    assert_true(c->n > 0);
+    free(c);
+    replica_close(&r);
+}
+
+static void test_order_independent(void **state)
+{
+    struct fixture *fx = *state;
+    struct test_author a, b;
+    struct entry *es[NORDER];
+    size_t fwd[NORDER], rev[NORDER], i;
+    char *l1 = xcalloc(1, 65536), *l2 = xcalloc(1, 65536), *s1 = xcalloc(1, 65536),
+         *s2 = xcalloc(1, 65536);
+    char p2[160];
+
+    test_author_init(&a, 1);
+    test_author_init(&b, 2);
+    for (i = 0; i < NORDER; i++) {
+        char title[64], body[128];
+        snprintf(title, sizeof(title), "printer question %zu", i);
+        snprintf(body, sizeof(body), "the printer on floor %zu jams", i % 7);
+        if (i % 3 == 2) /* an answer to the previous question, possibly before it arrives */
+            es[i] = make(&b, ENTRY_ANSWER, T0 + i * 1000, "", body, NULL, entry_id(es[i - 1]));
+        else
+            es[i] = make(i % 2 ? &a : &b, i % 4 == 0 ? ENTRY_NOTE : ENTRY_QUESTION,
+                         T0 + (i % 10) * 1000, title, body, "printing", NULL);
+        fwd[i] = i;
+        rev[NORDER - 1 - i] = i;
+    }
+    /* A shuffled order too: the answers then often arrive before their questions. */
+    for (i = 0; i < NORDER; i += 2) {
+        size_t t = rev[i];
+        rev[i] = rev[(i * 7) % NORDER];
+        rev[(i * 7) % NORDER] = t;
+    }
+    fill_and_dump(fx->path, es, fwd, l1, s1);
+    snprintf(p2, sizeof(p2), "%s/other.db", fx->dir);
+    fill_and_dump(p2, es, rev, l2, s2);
+    assert_true(strlen(l1) > 0);
+    assert_string_equal(l1, l2);
+    assert_true(strlen(s1) > 0);
+    assert_string_equal(s1, s2);
+    for (i = 0; i < NORDER; i++)
+        entry_destroy(&es[i]);
+    free(l1), free(l2), free(s1), free(s2);
+}
+
+struct first {
+    char title[128];
+    char snippet[512];
+    size_t n;
+};
+
+static int first_row(void *ctx, const struct entry *e, const char *snippet, double rank)
+{
+    struct first *f = ctx;
+
+    (void)rank;
+    if (f->n++ == 0) {
+        snprintf(f->title, sizeof(f->title), "%s", entry_title(e));
+        snprintf(f->snippet, sizeof(f->snippet), "%s", snippet != NULL ? snippet : "");
+    }
+    return 0;
+}
+
+static void test_search_ranking(void **state)
+{
+    struct fixture *fx = *state;
+    struct test_author a;
+    char err[256];
+    struct replica *r = replica_open(fx->path, 0, err, sizeof(err));
+    struct replica_query q = {0};
+    struct first f = {0};
+    struct entry *e[4];
+    int i;
+
+    test_author_init(&a, 1);
+    e[0] =
+        make(&a, ENTRY_NOTE, T0, "Kitchen rota", "Mentions vpn once in passing.", "office", NULL);
+    e[1] =
+        make(&a, ENTRY_NOTE, T0 + 1, "VPN certificate rotation", "Run vpnctl rotate.", "vpn", NULL);
+    e[2] = make(&a, ENTRY_QUESTION, T0 + 2, "Where is the coffee?", "", "office", NULL);
+    e[3] = make(&a, ENTRY_NOTE, T0 + 3, "C++ build flags", "Use -O2 for c++ code.", "c++", NULL);
+    for (i = 0; i < 4; i++)
+        assert_int_equal(merge(r, e[i]), REPLICA_ADDED);
+
+    assert_int_equal(
+        replica_search(r, "vpn", &q, NULL, NULL, first_row, &f, NULL, err, sizeof(err)), 0);
+    assert_int_equal(f.n, 2);
+    assert_string_equal(f.title, "VPN certificate rotation"); /* title match beats body match */
+    assert_non_null(strstr(f.snippet, "**VPN**"));
+
+    memset(&f, 0, sizeof(f));
+    assert_int_equal(
+        replica_search(r, "certif", &q, "<", ">", first_row, &f, NULL, err, sizeof(err)), 0);
+    assert_int_equal(f.n, 1); /* the last word is also a prefix */
+    assert_non_null(strstr(f.snippet, "<certificate>"));
+
+    /* FTS5 syntax in what people type is just text, never an error. */
+    const char *odd[] = {"c++", "\"unbalanced", "AND OR NOT", "(x", "col:vpn", "*", "a\"b"};
+    for (i = 0; i < (int)(sizeof(odd) / sizeof(odd[0])); i++) {
+        memset(&f, 0, sizeof(f));
+        assert_int_equal(
+            replica_search(r, odd[i], &q, NULL, NULL, first_row, &f, NULL, err, sizeof(err)), 0);
+    }
+    memset(&f, 0, sizeof(f));
+    assert_int_equal(
+        replica_search(r, "c++", &q, NULL, NULL, first_row, &f, NULL, err, sizeof(err)), 0);
+    assert_string_equal(f.title, "C++ build flags");
+    assert_int_equal(
+        replica_search(r, "   ", &q, NULL, NULL, first_row, &f, NULL, err, sizeof(err)), -1);
+
+    /* Filters. */
+    memset(&f, 0, sizeof(f));
+    q.tag = "office";
+    q.kind = ENTRY_QUESTION;
+    assert_int_equal(replica_list(r, &q, first_row, &f, NULL), 0);
+    assert_int_equal(f.n, 1);
+    assert_string_equal(f.title, "Where is the coffee?");
+    for (i = 0; i < 4; i++)
+        entry_destroy(&e[i]);
+    replica_close(&r);
+}
+
+static void test_prefix_resolution(void **state)
+{
+    struct fixture *fx = *state;
+    struct test_author a;
+    char err[256], hex[65], prefix[8];
+    struct replica *r = replica_open(fx->path, 0, err, sizeof(err));
+    uint8_t id[ENTRY_ID_LEN], cand[10][ENTRY_ID_LEN];
+    static uint8_t seen[65536];
+    size_t i, n;
+    int collided = 0;
+
+    test_author_init(&a, 9);
+    for (i = 0; i < 3000 && !collided; i++) {
+        struct entry *e = make(&a, ENTRY_QUESTION, T0 + i, "q", "", NULL, NULL);
+        unsigned p = (unsigned)entry_id(e)[0] << 8 | entry_id(e)[1];
+        assert_int_equal(merge(r, e), REPLICA_ADDED);
+        hex_encode(entry_id(e), ENTRY_ID_LEN, hex);
+        if (seen[p]) {
+            collided = 1;
+            memcpy(prefix, hex, 4);
+            prefix[4] = '\0';
+        }
+        seen[p] = 1;
+        if (i == 0) {
+            assert_int_equal(replica_resolve(r, hex, id, NULL, 0, NULL), REPLICA_FOUND);
+            assert_memory_equal(id, entry_id(e), ENTRY_ID_LEN);
+            hex[12] = '\0';
+            assert_int_equal(replica_resolve(r, hex, id, NULL, 0, NULL), REPLICA_FOUND);
+            hex[2] = '\0';
+            assert_int_equal(replica_resolve(r, hex, id, NULL, 0, NULL), REPLICA_NOT_FOUND);
+        }
+        entry_destroy(&e);
+    }
+    assert_true(collided);
+    assert_int_equal(replica_resolve(r, prefix, id, cand, 10, &n), REPLICA_AMBIGUOUS);
+    assert_true(n >= 2);
+    assert_int_equal(replica_resolve(r, "zzzz", id, NULL, 0, NULL), REPLICA_NOT_FOUND);
+    replica_close(&r);
+}
+
+/* Change the file behind the replica's back, as an attacker or a bad disk would. */
+static void tamper(const char *path, const char *sql)
+{
+    sqlite3 *db;
+
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+}
+
+static void test_tamper_detected(void **state)
+{
+    struct fixture *fx = *state;
+    struct test_author a;
+    char err[256];
+    struct replica *r = replica_open(fx->path, 0, err, sizeof(err));
+    struct entry *e[3], *got;
+    struct replica_check rep;
+    struct collect *c = xcalloc(1, sizeof(*c));
+    struct replica_query q = {0};
+    size_t corrupt;
+    int i;
+
+    test_author_init(&a, 1);
+    for (i = 0; i < 3; i++) {
+        char title[32];
+        snprintf(title, sizeof(title), "note %d", i);
+        e[i] = make(&a, ENTRY_NOTE, T0 + (uint64_t)i, title, "body text", "t", NULL);
+        assert_int_equal(merge(r, e[i]), REPLICA_ADDED);
+    }
+    assert_int_equal(replica_check(r, &rep, NULL, NULL), 0);
+    assert_int_equal(rep.entries, 3);
+    assert_int_equal(rep.bad, 0);
+    assert_true(rep.integrity_ok);
+    replica_close(&r);
+
+    /* 1: flip one byte of the signed bytes of note 0 (inside its body). */
+    tamper(fx->path, "UPDATE entries SET raw = substr(raw, 1, length(raw) - 70) || X'58' ||"
+                     " substr(raw, length(raw) - 68) WHERE title = 'note 0'");
+    /* 2: change a decoded column of note 1 only. */
+    tamper(fx->path, "UPDATE entries SET body = 'forged body' WHERE title = 'note 1'");
+
+    r = replica_open(fx->path, 0, err, sizeof(err));
+    assert_int_equal(replica_get(r, entry_id(e[0]), &got, err, sizeof(err)), REPLICA_CORRUPT);
+    assert_null(got);
+    assert_int_equal(replica_get(r, entry_id(e[1]), &got, err, sizeof(err)), REPLICA_CORRUPT);
+    assert_int_equal(replica_get(r, entry_id(e[2]), &got, err, sizeof(err)), REPLICA_FOUND);
+    entry_destroy(&got);
+    assert_int_equal(replica_list(r, &q, collect_row, c, &corrupt), 0);
+    assert_int_equal(c->n, 1);
+    assert_int_equal(corrupt, 2);
+    assert_int_equal(replica_check(r, &rep, NULL, NULL), 0);
+    assert_int_equal(rep.bad, 2);
+    assert_int_equal(rep.bad_id, 1);
+    assert_int_equal(rep.bad_columns, 1);
+    replica_close(&r);
+
+    /* 3: a forger who also fixes up the id still lacks the signature. */
+    tamper(fx->path, "UPDATE entries SET raw = substr(raw, 1, length(raw) - 70) || X'59' ||"
+                     " substr(raw, length(raw) - 68) WHERE title = 'note 2'");
+    r = replica_open(fx->path, 0, err, sizeof(err));
+    {
+        sqlite3_stmt *s;
+        sqlite3 *db;
+        uint8_t newid[ENTRY_ID_LEN];
+        assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+        assert_int_equal(
+            sqlite3_prepare_v2(db, "SELECT raw FROM entries WHERE title = 'note 2'", -1, &s, NULL),
+            SQLITE_OK);
+        assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+        crypto_generichash(newid, sizeof(newid), sqlite3_column_blob(s, 0),
+                           (size_t)sqlite3_column_bytes(s, 0), NULL, 0);
+        sqlite3_finalize(s);
+        assert_int_equal(sqlite3_prepare_v2(db, "UPDATE entries SET id = ? WHERE title = 'note 2'",
+                                            -1, &s, NULL),
+                         SQLITE_OK);
+        sqlite3_bind_blob(s, 1, newid, sizeof(newid), SQLITE_STATIC);
+        assert_int_equal(sqlite3_step(s), SQLITE_DONE);
+        sqlite3_finalize(s);
+        sqlite3_close(db);
+    }
+    assert_int_equal(replica_check(r, &rep, NULL, NULL), 0);
+    assert_int_equal(rep.bad, 3);
+    assert_int_equal(rep.bad_signature, 1);
+    replica_close(&r);
+    for (i = 0; i < 3; i++)
+        entry_destroy(&e[i]);
+    free(c);
+}
+
+static void test_newer_schema_refused(void **state)
+{
+    struct fixture *fx = *state;
+    char err[256];
+    struct replica *r = replica_open(fx->path, 0, err, sizeof(err));
+
+    assert_non_null(r);
+    replica_close(&r);
+    tamper(fx->path, "PRAGMA user_version = 99");
+    r = replica_open(fx->path, 0, err, sizeof(err));
+    assert_null(r);
+    assert_non_null(strstr(err, "newer"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_merge_idempotent, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_order_independent, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_search_ranking, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_prefix_resolution, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tamper_detected, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
