@@ -1,1 +1,1885 @@
-int main(void) { return 0; }
+/*
+ * lore: the command-line client. It only speaks the node's local API (docs/API.md); everything it
+ * knows comes from the node's responses.
+ *
+ * Exit status: 0 ok; 1 the node answered with an error (or a local failure such as an unreadable
+ * file); 2 usage error; 3 no node is running.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "client.h"
+#include "hex.h"
+#include "paths.h"
+#include "xmalloc.h"
+
+#ifndef LORE_VERSION
+#define LORE_VERSION "0.0.0"
+#endif
+
+enum lore_exit {
+    LORE_EXIT_OK = 0,
+    LORE_EXIT_FAIL = 1,    /* the node answered with an error, or a local failure */
+    LORE_EXIT_USAGE = 2,   /* bad command line */
+    LORE_EXIT_NO_NODE = 3, /* nothing listens on the socket */
+};
+
+#define LORE_BODY_MAX (1024u * 1024)
+#define LORE_NAME_MAX 100
+#define LORE_LIMIT_MAX 500
+#define LORE_CHECK_TIMEOUT_MS (10 * 60 * 1000)
+#define LORE_HL_OPEN "\x1b[1m"
+#define LORE_HL_CLOSE "\x1b[0m"
+#define LORE_SHORT_ID 12
+
+/* Long-only options. */
+enum {
+    OPT_JSON = 1000,
+};
+
+/* State of one invocation. */
+struct lore {
+    const char *home; /* --home DIR, or NULL (paths_resolve then reads LORE_HOME) */
+    const char *cmd;  /* the command being run */
+    bool json;        /* --json */
+    bool have_paths;
+    struct paths paths;
+    struct client *client; /* connected on first use */
+};
+
+struct lore_command {
+    const char *name;
+    int (*run)(struct lore *l, int argc, char **argv);
+    const char *synopsis; /* after "lore " */
+    const char *summary;  /* one line for `lore help` */
+    const char *help;     /* options and notes for `lore COMMAND --help` */
+};
+
+static const struct lore_command *lore_find_command(const char *name);
+static void lore_print_usage(FILE *f);
+
+/* ------------------------------------------------------------------------------------------- */
+/* Errors                                                                                      */
+
+static void lore_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int lore_usage_error(const struct lore *l, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Print "lore: MESSAGE" on stderr. */
+static void lore_errorf(const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("lore: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+/* Print "lore: CMD: MESSAGE (see `lore CMD --help`)" and return the usage exit code. */
+static int lore_usage_error(const struct lore *l, const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "lore: %s: ", l->cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, " (see `lore %s --help`)\n", l->cmd);
+    return LORE_EXIT_USAGE;
+}
+
+/* Explain what getopt_long (with opterr = 0 and a leading ':') objected to. */
+static int lore_bad_option(const struct lore *l, int c, char **argv)
+{
+    const char *arg = optind > 0 ? argv[optind - 1] : "";
+    bool is_long = arg != NULL && strncmp(arg, "--", 2) == 0;
+    size_t n;
+
+    if (c == ':') {
+        if (is_long) {
+            n = strcspn(arg, "=");
+            return lore_usage_error(l, "option '%.*s' needs an argument", (int)n, arg);
+        }
+        return lore_usage_error(l, "option '-%c' needs an argument", optopt);
+    }
+    if (is_long) {
+        n = strcspn(arg, "=");
+        if (arg[n] == '=' && optopt != 0)
+            return lore_usage_error(l, "option '%.*s' takes no argument", (int)n, arg);
+        return lore_usage_error(l, "unknown option '%.*s'", (int)n, arg);
+    }
+    if (optopt != 0)
+        return lore_usage_error(l, "unknown option '-%c'", optopt);
+    return lore_usage_error(l, "unknown option '%s'", arg);
+}
+
+/* ------------------------------------------------------------------------------------------- */
+/* Printing what other people wrote                                                            */
+
+enum {
+    TEXT_ONE_LINE = 1, /* newlines and tabs become spaces */
+    TEXT_HL = 2,       /* let our own highlight markers through */
+};
+
+/* Write s to f without anything a terminal would interpret: control characters (C0, DEL, C1) and
+ * bidirectional overrides become '?'. Entries come from other people on the network, so a title
+ * must not be able to move the cursor or retitle the terminal. In multi-line mode each newline is
+ * followed by indent. */
+static void lore_put_text(FILE *f, const char *s, int flags, const char *indent)
+{
+    const unsigned char *p = (const unsigned char *)s;
+
+    while (*p != '\0') {
+        if ((flags & TEXT_HL) &&
+            strncmp((const char *)p, LORE_HL_OPEN, strlen(LORE_HL_OPEN)) == 0) {
+            fputs(LORE_HL_OPEN, f);
+            p += strlen(LORE_HL_OPEN);
+            continue;
+        }
+        if ((flags & TEXT_HL) &&
+            strncmp((const char *)p, LORE_HL_CLOSE, strlen(LORE_HL_CLOSE)) == 0) {
+            fputs(LORE_HL_CLOSE, f);
+            p += strlen(LORE_HL_CLOSE);
+            continue;
+        }
+        if (*p == '\n') {
+            if (flags & TEXT_ONE_LINE) {
+                fputc(' ', f);
+            } else {
+                fputc('\n', f);
+                if (indent != NULL && p[1] != '\0' && p[1] != '\n')
+                    fputs(indent, f);
+            }
+            p++;
+        } else if (*p == '\t') {
+            fputc((flags & TEXT_ONE_LINE) ? ' ' : '\t', f);
+            p++;
+        } else if (*p == '\r') {
+            p++;
+        } else if (*p < 0x20 || *p == 0x7f) {
+            fputc('?', f);
+            p++;
+        } else if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+            fputc('?', f); /* C1 control, U+0080..U+009F */
+            p += 2;
+        } else if (p[0] == 0xe2 && p[1] == 0x80 && p[2] >= 0xaa && p[2] <= 0xae) {
+            fputc('?', f); /* U+202A..U+202E */
+            p += 3;
+        } else if (p[0] == 0xe2 && p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9) {
+            fputc('?', f); /* U+2066..U+2069 */
+            p += 3;
+        } else {
+            fputc(*p, f);
+            p++;
+        }
+    }
+}
+
+/* Roughly the number of terminal columns s takes: its code points. */
+static size_t lore_text_width(const char *s)
+{
+    size_t w = 0;
+
+    for (; *s != '\0'; s++)
+        if (((unsigned char)*s & 0xc0) != 0x80)
+            w++;
+    return w;
+}
+
+static void lore_pad(FILE *f, size_t have, size_t want)
+{
+    for (; have < want; have++)
+        fputc(' ', f);
+}
+
+/* ------------------------------------------------------------------------------------------- */
+/* Reading responses                                                                           */
+
+static const char *lore_jstr(json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+
+    return s != NULL ? s : "";
+}
+
+static long long lore_jint(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+
+    if (json_is_integer(v))
+        return (long long)json_integer_value(v);
+    if (json_is_real(v))
+        return (long long)json_real_value(v);
+    return 0;
+}
+
+static const char *lore_kind(json_t *e, char *tmp, size_t n)
+{
+    const char *k = json_string_value(json_object_get(e, "kind"));
+
+    if (k != NULL)
+        return k;
+    snprintf(tmp, n, "kind#%lld", lore_jint(e, "kind_id"));
+    return tmp;
+}
+
+/* The author's name, or a short form of their key if no profile is known. */
+static const char *lore_author(json_t *e, char *tmp, size_t n)
+{
+    const char *name = json_string_value(json_object_get(e, "author_name"));
+
+    if (name != NULL && name[0] != '\0')
+        return name;
+    snprintf(tmp, n, "%.8s…", lore_jstr(e, "author"));
+    return tmp;
+}
+
+/* Local date ("2026-11-29"), with the time of day if with_time. */
+static void lore_format_date(long long ms, bool with_time, char *out, size_t n)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    size_t w;
+
+    if (localtime_r(&t, &tm) == NULL) {
+        snprintf(out, n, "?");
+        return;
+    }
+    if (with_time)
+        w = strftime(out, n, "%Y-%m-%d %H:%M", &tm);
+    else
+        w = strftime(out, n, "%Y-%m-%d", &tm);
+    if (w == 0)
+        snprintf(out, n, "?");
+}
+
+/* "just now", "3m ago", "5h ago", "2d ago", or the date for anything older than a week (or in the
+ * future: clocks of other machines are not to be trusted). */
+static void lore_format_age(long long created_ms, char *out, size_t n)
+{
+    long long d = (long long)time(NULL) - created_ms / 1000;
+
+    if (d < -60 || d >= 7 * 86400)
+        lore_format_date(created_ms, false, out, n);
+    else if (d < 60)
+        snprintf(out, n, "just now");
+    else if (d < 3600)
+        snprintf(out, n, "%lldm ago", d / 60);
+    else if (d < 86400)
+        snprintf(out, n, "%lldh ago", d / 3600);
+    else
+        snprintf(out, n, "%lldd ago", d / 86400);
+}
+
+static void lore_format_duration(long long s, char *out, size_t n)
+{
+    if (s < 60)
+        snprintf(out, n, "%llds", s);
+    else if (s < 3600)
+        snprintf(out, n, "%lldm %llds", s / 60, s % 60);
+    else if (s < 86400)
+        snprintf(out, n, "%lldh %lldm", s / 3600, s % 3600 / 60);
+    else
+        snprintf(out, n, "%lldd %lldh", s / 86400, s % 86400 / 3600);
+}
+
+static void lore_put_tags(FILE *f, json_t *e)
+{
+    json_t *t;
+    size_t i;
+
+    json_array_foreach(json_object_get(e, "tags"), i, t)
+    {
+        if (i > 0)
+            fputc(' ', f);
+        fputc('#', f);
+        lore_put_text(f, json_string_value(t) ? json_string_value(t) : "", TEXT_ONE_LINE, NULL);
+    }
+}
+
+static void lore_put_answers(FILE *f, json_t *e)
+{
+    json_t *a = json_object_get(e, "answers");
+    long long n;
+
+    if (!json_is_integer(a))
+        return;
+    n = (long long)json_integer_value(a);
+    if (n == 0)
+        fputs("  (no answers)", f);
+    else
+        fprintf(f, "  (%lld answer%s)", n, n == 1 ? "" : "s");
+}
+
+/* For entries without a title (answers, comments): "re <short ref>: " and the start of the body. */
+static void lore_put_untitled(FILE *f, json_t *e)
+{
+    const char *ref = json_string_value(json_array_get(json_object_get(e, "refs"), 0));
+    const char *body = lore_jstr(e, "body");
+    size_t n = 0, cols = 0;
+    char *start;
+
+    if (ref != NULL && hex_is_hex(ref))
+        fprintf(f, "re %.*s: ", LORE_SHORT_ID, ref);
+    /* The first line, cut at about 60 columns on a UTF-8 boundary. */
+    while (body[n] != '\0' && body[n] != '\n' && cols < 60) {
+        n++;
+        while (((unsigned char)body[n] & 0xc0) == 0x80)
+            n++;
+        cols++;
+    }
+    start = xstrndup(body, n);
+    lore_put_text(f, start, TEXT_ONE_LINE, NULL);
+    if (body[n] != '\0')
+        fputs("…", f);
+    free(start);
+}
+
+/* One line per entry: short id, kind, age, author, tags, title, answers, urgency. author_width
+ * pads the author column (0: no padding). */
+static void lore_print_entry_line(FILE *f, json_t *e, size_t author_width)
+{
+    char kind[32], author[32], age[32];
+    const char *a;
+
+    lore_format_age(lore_jint(e, "created_ms"), age, sizeof(age));
+    a = lore_author(e, author, sizeof(author));
+    fprintf(f, "%.*s  %-8s  %-10s  ", LORE_SHORT_ID, lore_jstr(e, "id"),
+            lore_kind(e, kind, sizeof(kind)), age);
+    lore_put_text(f, a, TEXT_ONE_LINE, NULL);
+    lore_pad(f, lore_text_width(a), author_width);
+    if (json_array_size(json_object_get(e, "tags")) > 0) {
+        fputs("  ", f);
+        lore_put_tags(f, e);
+    }
+    fputs("  ", f);
+    if (lore_jstr(e, "title")[0] != '\0')
+        lore_put_text(f, lore_jstr(e, "title"), TEXT_ONE_LINE, NULL);
+    else
+        lore_put_untitled(f, e);
+    lore_put_answers(f, e);
+    if (json_is_true(json_object_get(e, "urgent")))
+        fputs("  [urgent]", f);
+    fputc('\n', f);
+}
+
+/* The widest author name among entries (or among results' "entry"), capped so one long name does
+ * not push every title off the screen. */
+static size_t lore_author_width(json_t *arr, const char *inner)
+{
+    char tmp[32];
+    size_t w = 0, aw, i;
+    json_t *e;
+
+    json_array_foreach(arr, i, e)
+    {
+        if (inner != NULL)
+            e = json_object_get(e, inner);
+        aw = lore_text_width(lore_author(e, tmp, sizeof(tmp)));
+        if (aw > w)
+            w = aw;
+    }
+    return w > 24 ? 24 : w;
+}
+
+/* Print the response as pretty JSON, after removing its "ok" member. */
+static void lore_print_json(json_t *resp)
+{
+    json_object_del(resp, "ok");
+    json_dumpf(resp, stdout, JSON_INDENT(2));
+    fputc('\n', stdout);
+}
+
+/* ------------------------------------------------------------------------------------------- */
+/* Talking to the node                                                                         */
+
+/* The shortest length (at least LORE_SHORT_ID) at which the candidate ids are all distinct. */
+static size_t lore_distinct_len(json_t *cands)
+{
+    size_t len, i, j, n = json_array_size(cands);
+    const char *a, *b;
+    bool clash;
+
+    for (len = LORE_SHORT_ID; len < 64; len++) {
+        clash = false;
+        for (i = 0; i < n && !clash; i++) {
+            for (j = i + 1; j < n && !clash; j++) {
+                a = json_string_value(json_array_get(cands, i));
+                b = json_string_value(json_array_get(cands, j));
+                if (a != NULL && b != NULL && strncmp(a, b, len) == 0)
+                    clash = true;
+            }
+        }
+        if (!clash)
+            break;
+    }
+    return len;
+}
+
+/* Print the node's error as one line: its message, and for an ambiguous prefix the candidates,
+ * abbreviated as far as they stay distinct. */
+static void lore_print_node_error(json_t *resp)
+{
+    json_t *cands = json_object_get(resp, "candidates"), *a;
+    const char *msg = lore_jstr(resp, "error"), *id;
+    size_t len, i;
+
+    fputs("lore: ", stderr);
+    lore_put_text(stderr, msg[0] != '\0' ? msg : "the node reported an error", TEXT_ONE_LINE, NULL);
+    if (json_array_size(cands) > 0) {
+        len = lore_distinct_len(cands);
+        fputs(" — candidates:", stderr);
+        json_array_foreach(cands, i, a)
+        {
+            id = json_string_value(a);
+            fprintf(stderr, "%s%.*s", i == 0 ? " " : ", ", (int)len,
+                    id != NULL && hex_is_hex(id) ? id : "?");
+        }
+    }
+    fputc('\n', stderr);
+}
+
+/* Connect on first use. Returns an exit code (0 when connected), having printed any error. */
+static int lore_connect(struct lore *l)
+{
+    enum client_connect_error why;
+    char err[512];
+
+    if (l->client != NULL)
+        return LORE_EXIT_OK;
+    if (!l->have_paths) {
+        if (paths_resolve(l->home, &l->paths, err, sizeof(err)) != 0) {
+            lore_errorf("%s", err);
+            return LORE_EXIT_FAIL;
+        }
+        l->have_paths = true;
+    }
+    l->client = client_connect(l->paths.socket_path, &why, err, sizeof(err));
+    if (l->client != NULL)
+        return LORE_EXIT_OK;
+    if (why == CLIENT_CONNECT_NO_NODE) {
+        if (l->home != NULL)
+            lore_errorf("no node is running at %s — start one with `lored --home %s &`",
+                        l->paths.socket_path, l->home);
+        else
+            lore_errorf("no node is running at %s — start one with `lored &` (or `systemctl "
+                        "--user start lored`)",
+                        l->paths.socket_path);
+        return LORE_EXIT_NO_NODE;
+    }
+    lore_errorf("%s", err);
+    return LORE_EXIT_FAIL;
+}
+
+/* Send req (stolen) and wait for the response. On success returns 0 with *resp (an "ok" response,
+ * caller's reference). Otherwise prints the error (and, with --json, the error object on stdout)
+ * and returns the exit code. */
+static int lore_call(struct lore *l, json_t *req, json_t **resp)
+{
+    json_t *r = NULL;
+    char err[512];
+    int rc;
+
+    *resp = NULL;
+    if (req == NULL) {
+        lore_errorf("out of memory");
+        rc = LORE_EXIT_FAIL;
+        goto out;
+    }
+    rc = lore_connect(l);
+    if (rc != LORE_EXIT_OK)
+        goto out;
+    r = client_call(l->client, req, err, sizeof(err));
+    if (r == NULL) {
+        lore_errorf("%s", err);
+        rc = LORE_EXIT_FAIL;
+        goto out;
+    }
+    if (!json_is_true(json_object_get(r, "ok"))) {
+        lore_print_node_error(r);
+        if (l->json)
+            lore_print_json(r);
+        rc = LORE_EXIT_FAIL;
+        goto out;
+    }
+    *resp = r;
+    r = NULL;
+    rc = LORE_EXIT_OK;
+out:
+    json_decref(req);
+    json_decref(r);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------------------------- */
+/* Command-line helpers                                                                        */
+
+/* Print the help of the current command on stdout. */
+static int lore_command_help(const char *name)
+{
+    const struct lore_command *c = lore_find_command(name);
+
+    if (c == NULL)
+        return LORE_EXIT_USAGE;
+    printf("usage: lore %s\n\n%s.\n", c->synopsis, c->summary);
+    if (c->help[0] != '\0')
+        printf("\n%s", c->help);
+    return LORE_EXIT_OK;
+}
+
+/* Reset getopt for a command's own argv (glibc reinitialises on optind = 0). */
+static void lore_getopt_reset(void)
+{
+    optind = 0;
+    opterr = 0;
+}
+
+static int lore_no_args(const struct lore *l, int argc, char **argv)
+{
+    if (optind < argc)
+        return lore_usage_error(l, "unexpected argument '%s'", argv[optind]);
+    return LORE_EXIT_OK;
+}
+
+/* --limit N: a whole number in 1..LORE_LIMIT_MAX. */
+static int lore_parse_limit(const struct lore *l, const char *s, long *out)
+{
+    char *end = NULL;
+    long v;
+
+    errno = 0;
+    v = strtol(s, &end, 10);
+    if (end == s || *end != '\0' || errno == ERANGE || v < 1 || v > LORE_LIMIT_MAX)
+        return lore_usage_error(l, "--limit must be a whole number from 1 to %d, not '%s'",
+                                LORE_LIMIT_MAX, s);
+    *out = v;
+    return LORE_EXIT_OK;
+}
+
+/* An id or prefix the node can resolve: 4 to 64 hex digits. */
+static int lore_check_id(const struct lore *l, const char *id)
+{
+    size_t n = strlen(id);
+
+    if (n < 4 || n > 64 || !hex_is_hex(id))
+        return lore_usage_error(l, "'%s' is not an entry id (give 4 to 64 hex digits of one)", id);
+    return LORE_EXIT_OK;
+}
+
+/* A JSON string from user text, or NULL if it is not valid UTF-8 (or holds a NUL). */
+static json_t *lore_user_string(const char *s, size_t len)
+{
+    if (memchr(s, '\0', len) != NULL)
+        return NULL;
+    return json_stringn(s, len);
+}
+
+static int lore_set_string(json_t *o, const char *key, const char *value)
+{
+    json_t *v = lore_user_string(value, strlen(value));
+
+    if (v == NULL)
+        return -1;
+    return json_object_set_new(o, key, v);
+}
+
+static bool lore_use_color(void)
+{
+    const char *nc = getenv("NO_COLOR");
+
+    return isatty(STDOUT_FILENO) && (nc == NULL || nc[0] == '\0');
+}
+
+/* ------------------------------------------------------------------------------------------- */
+/* Bodies: --body, --file, stdin, or an editor                                                 */
+
+struct lore_body_opts {
+    const char *text; /* --body */
+    const char *file; /* --file */
+    bool from_stdin;  /* "-" */
+    bool edit;        /* --edit */
+};
+
+/* Read all of fd into b (whose max is the limit). Returns 0, or -1 with errno set (EFBIG if the
+ * limit was exceeded). */
+static int lore_read_fd(int fd, struct buf *b)
+{
+    char chunk[16384];
+    ssize_t n;
+
+    for (;;) {
+        n = read(fd, chunk, sizeof(chunk));
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        if (n == 0)
+            return 0;
+        if (buf_append(b, chunk, (size_t)n) != 0) {
+            errno = EFBIG;
+            return -1;
+        }
+    }
+}
+
+/* Read the file at path (at most LORE_BODY_MAX bytes) into b. what names it in errors. */
+static int lore_read_file(const char *path, const char *what, struct buf *b)
+{
+    struct stat st;
+    int fd = -1, rc = -1;
+
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        lore_errorf("cannot read %s %s: %s", what, path, strerror(errno));
+        goto out;
+    }
+    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        lore_errorf("cannot read %s %s: it is a directory", what, path);
+        goto out;
+    }
+    if (lore_read_fd(fd, b) != 0) {
+        if (errno == EFBIG)
+            lore_errorf("%s %s is larger than 1 MiB", what, path);
+        else
+            lore_errorf("cannot read %s %s: %s", what, path, strerror(errno));
+        goto out;
+    }
+    rc = 0;
+out:
+    if (fd >= 0)
+        close(fd);
+    return rc;
+}
+
+/* Run the user's editor on path: `sh -c '$EDITOR "$1"' sh path`, so EDITOR may hold arguments.
+ * Returns 0 if it exited with status 0, else -1 (error printed). */
+static int lore_run_editor(const char *editor, const char *path)
+{
+    struct sigaction ign, old_int, old_quit;
+    char *cmd = xasprintf("%s \"$1\"", editor);
+    int status, rc = -1;
+    pid_t pid, w;
+
+    memset(&ign, 0, sizeof(ign));
+    ign.sa_handler = SIG_IGN;
+    sigemptyset(&ign.sa_mask);
+    /* Like git: while the editor runs, Ctrl-C belongs to it, not to us. */
+    sigaction(SIGINT, &ign, &old_int);
+    sigaction(SIGQUIT, &ign, &old_quit);
+    fflush(stdout);
+    pid = fork();
+    if (pid < 0) {
+        lore_errorf("cannot start the editor: fork: %s", strerror(errno));
+        goto out;
+    }
+    if (pid == 0) {
+        char *argv[] = {"sh", "-c", cmd, "sh", (char *)path, NULL};
+
+        sigaction(SIGINT, &old_int, NULL);
+        sigaction(SIGQUIT, &old_quit, NULL);
+        execvp("sh", argv);
+        fprintf(stderr, "lore: cannot run sh: %s\n", strerror(errno));
+        _exit(127);
+    }
+    do {
+        w = waitpid(pid, &status, 0);
+    } while (w < 0 && errno == EINTR);
+    if (w < 0) {
+        lore_errorf("waiting for the editor: %s", strerror(errno));
+        goto out;
+    }
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+        rc = 0;
+    } else if (WIFEXITED(status)) {
+        lore_errorf("editor '%s' failed (exit status %d); nothing posted", editor,
+                    WEXITSTATUS(status));
+    } else {
+        lore_errorf("editor '%s' was killed by signal %d; nothing posted", editor,
+                    WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+    }
+out:
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGQUIT, &old_quit, NULL);
+    free(cmd);
+    return rc;
+}
+
+/* Let the user write the body in $VISUAL or $EDITOR, in a private temp file removed afterwards. */
+static int lore_edit_body(struct buf *b)
+{
+    const char *editor = getenv("VISUAL"), *tmpdir = getenv("TMPDIR");
+    char *path = NULL;
+    int fd = -1, rc = -1;
+
+    if (editor == NULL || editor[0] == '\0')
+        editor = getenv("EDITOR");
+    if (editor == NULL || editor[0] == '\0') {
+        lore_errorf("no editor: set $VISUAL or $EDITOR, or use --body TEXT, --file F or - (stdin)");
+        goto out;
+    }
+    if (tmpdir == NULL || tmpdir[0] == '\0')
+        tmpdir = "/tmp";
+    path = xasprintf("%s/lore-XXXXXX.md", tmpdir);
+    fd = mkstemps(path, 3); /* creates the file 0600 */
+    if (fd < 0) {
+        lore_errorf("cannot create a temporary file in %s: %s", tmpdir, strerror(errno));
+        free(path);
+        path = NULL;
+        goto out;
+    }
+    close(fd);
+    if (lore_run_editor(editor, path) != 0)
+        goto out;
+    if (lore_read_file(path, "edited file", b) != 0)
+        goto out;
+    rc = 0;
+out:
+    if (path != NULL) {
+        unlink(path);
+        free(path);
+    }
+    return rc;
+}
+
+static void lore_trim_trailing_space(struct buf *b)
+{
+    while (b->len > 0 && (b->data[b->len - 1] == '\n' || b->data[b->len - 1] == '\r' ||
+                          b->data[b->len - 1] == ' ' || b->data[b->len - 1] == '\t'))
+        b->len--;
+    if (b->data != NULL)
+        b->data[b->len] = '\0';
+}
+
+/* Get the body as a JSON string in *out according to o. If no source is given: with required,
+ * open the editor when stdin is a terminal, else fail; without required, *out is an empty string.
+ * Returns an exit code, having printed any error. */
+static int lore_get_body(const struct lore *l, const struct lore_body_opts *o, bool required,
+                         json_t **out)
+{
+    struct buf b;
+    bool edited = false;
+    int rc = LORE_EXIT_FAIL;
+
+    *out = NULL;
+    buf_init(&b, LORE_BODY_MAX);
+    if (o->text != NULL) {
+        if (buf_append_str(&b, o->text) != 0) {
+            lore_errorf("--body is larger than 1 MiB");
+            goto out;
+        }
+    } else if (o->file != NULL) {
+        if (lore_read_file(o->file, "file", &b) != 0)
+            goto out;
+        lore_trim_trailing_space(&b);
+    } else if (o->from_stdin) {
+        if (lore_read_fd(STDIN_FILENO, &b) != 0) {
+            if (errno == EFBIG)
+                lore_errorf("the body on stdin is larger than 1 MiB");
+            else
+                lore_errorf("cannot read stdin: %s", strerror(errno));
+            goto out;
+        }
+        lore_trim_trailing_space(&b);
+    } else if (o->edit || (required && isatty(STDIN_FILENO))) {
+        if (lore_edit_body(&b) != 0)
+            goto out;
+        lore_trim_trailing_space(&b);
+        edited = true;
+    } else if (required) {
+        lore_errorf("%s needs a body: use --body TEXT, --file F, - (stdin), or set $EDITOR",
+                    l->cmd);
+        goto out;
+    }
+    if (edited) {
+        size_t i;
+        bool blank = true;
+
+        for (i = 0; i < b.len && blank; i++)
+            if (b.data[i] != ' ' && b.data[i] != '\n' && b.data[i] != '\t' && b.data[i] != '\r')
+                blank = false;
+        if (blank) {
+            lore_errorf("aborted: empty body");
+            goto out;
+        }
+    } else if (required && b.len == 0) {
+        lore_errorf("%s needs a body, and the one given is empty", l->cmd);
+        goto out;
+    }
+    *out = lore_user_string(b.data != NULL ? (const char *)b.data : "", b.len);
+    if (*out == NULL) {
+        lore_errorf("the body is not UTF-8 text");
+        goto out;
+    }
+    rc = LORE_EXIT_OK;
+out:
+    buf_free(&b);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------------------------- */
+/* Commands                                                                                    */
+
+/* The default name: the GECOS full name up to the first comma, else $USER, else the login. */
+static char *lore_default_name(void)
+{
+    struct passwd *pw = getpwuid(getuid());
+    const char *user = getenv("USER");
+    size_t n;
+
+    if (pw != NULL && pw->pw_gecos != NULL) {
+        n = strcspn(pw->pw_gecos, ",");
+        while (n > 0 && pw->pw_gecos[n - 1] == ' ')
+            n--;
+        if (n > 0)
+            return xstrndup(pw->pw_gecos, n);
+    }
+    if (user != NULL && user[0] != '\0')
+        return xstrdup(user);
+    if (pw != NULL && pw->pw_name != NULL && pw->pw_name[0] != '\0')
+        return xstrdup(pw->pw_name);
+    return NULL;
+}
+
+static int cmd_init(struct lore *l, int argc, char **argv)
+{
+    static const struct option opts[] = {{"name", required_argument, NULL, 'n'},
+                                         {"json", no_argument, NULL, OPT_JSON},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    json_t *req = NULL, *resp = NULL;
+    const char *name_opt = NULL;
+    char *name = NULL;
+    int c, rc = LORE_EXIT_OK;
+
+    lore_getopt_reset();
+    for (;;) {
+        c = getopt_long(argc, argv, ":n:h", opts, NULL);
+        if (c == -1)
+            break;
+        switch (c) {
+        case 'n':
+            name_opt = optarg;
+            break;
+        case OPT_JSON:
+            l->json = true;
+            break;
+        case 'h':
+            rc = lore_command_help(l->cmd);
+            goto out;
+        default:
+            rc = lore_bad_option(l, c, argv);
+            goto out;
+        }
+    }
+    rc = lore_no_args(l, argc, argv);
+    if (rc != LORE_EXIT_OK)
+        goto out;
+    name = name_opt != NULL ? xstrdup(name_opt) : lore_default_name();
+    if (name == NULL) {
+        rc = lore_usage_error(l, "cannot guess your name; give it with --name NAME");
+        goto out;
+    }
+    if (name[0] == '\0' || strlen(name) > LORE_NAME_MAX) {
+        rc = lore_usage_error(l, "the name must be 1 to %d bytes long", LORE_NAME_MAX);
+        goto out;
+    }
+    req = json_pack("{s:s}", "op", "init");
+    if (req != NULL && lore_set_string(req, "name", name) != 0) {
+        rc = lore_usage_error(l, "the name is not UTF-8 text");
+        goto out;
+    }
+    rc = lore_call(l, req, &resp);
+    req = NULL;
+    if (rc != LORE_EXIT_OK)
+        goto out;
+    if (l->json) {
+        lore_print_json(resp);
+        goto out;
+    }
+    fputs("Initialised as ", stdout);
+    lore_put_text(stdout, lore_jstr(resp, "name"), TEXT_ONE_LINE, NULL);
+    printf(", key %.16s…\n%s\n", lore_jstr(resp, "public_key"), lore_jstr(resp, "id"));
+out:
+    json_decref(req);
+    json_decref(resp);
+    free(name);
+    return rc;
+}
+
+static int cmd_status(struct lore *l, int argc, char **argv)
+{
+    static const struct option opts[] = {{"json", no_argument, NULL, OPT_JSON},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    json_t *resp = NULL;
+    const char *name;
+    char up[64];
+    int c, rc = LORE_EXIT_OK;
+
+    lore_getopt_reset();
+    for (;;) {
+        c = getopt_long(argc, argv, ":h", opts, NULL);
+        if (c == -1)
+            break;
+        switch (c) {
+        case OPT_JSON:
+            l->json = true;
+            break;
+        case 'h':
+            rc = lore_command_help(l->cmd);
+            goto out;
+        default:
+            rc = lore_bad_option(l, c, argv);
+            goto out;
+        }
+    }
+    rc = lore_no_args(l, argc, argv);
+    if (rc != LORE_EXIT_OK)
+        goto out;
+    rc = lore_call(l, json_pack("{s:s}", "op", "status"), &resp);
+    if (rc != LORE_EXIT_OK)
+        goto out;
+    if (l->json) {
+        lore_print_json(resp);
+        goto out;
+    }
+    name = json_string_value(json_object_get(resp, "name"));
+    lore_format_duration(lore_jint(resp, "uptime_s"), up, sizeof(up));
+    printf("node:      lored %s\n", lore_jstr(resp, "version"));
+    printf("pid:       %lld\n", lore_jint(resp, "pid"));
+    fputs("name:      ", stdout);
+    lore_put_text(stdout, name != NULL ? name : "(none yet: run `lore init`)", TEXT_ONE_LINE, NULL);
+    printf("\nkey:       %s\n", lore_jstr(resp, "public_key"));
+    printf("entries:   %lld\n", lore_jint(resp, "entries"));
+    printf("data dir:  %s\n", lore_jstr(resp, "data_dir"));
+    if (json_string_value(json_object_get(resp, "config_file")) != NULL)
+        printf("config:    %s\n", lore_jstr(resp, "config_file"));
+    printf("socket:    %s\n", lore_jstr(resp, "socket"));
+    printf("uptime:    %s\n", up);
+    printf("clients:   %lld (%lld watching)\n", lore_jint(resp, "clients"),
+           lore_jint(resp, "subscribers"));
+out:
+    json_decref(resp);
+    return rc;
+}
+
+enum lore_post_kind {
+    POST_QUESTION,
+    POST_ANSWER,
+    POST_NOTE,
+    POST_COMMENT,
+};
+
+/* ask, answer, note and comment: one parser, with the options each kind allows. */
+static int lore_post(struct lore *l, int argc, char **argv, enum lore_post_kind kind)
+{
+    static const struct option opts_titled[] = {
+        {"body", required_argument, NULL, 'b'}, {"file", required_argument, NULL, 'f'},
+        {"edit", no_argument, NULL, 'e'},       {"tag", required_argument, NULL, 't'},
+        {"urgent", no_argument, NULL, 'u'},     {"json", no_argument, NULL, OPT_JSON},
+        {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0}};
+    static const struct option opts_note[] = {{"body", required_argument, NULL, 'b'},
+                                              {"file", required_argument, NULL, 'f'},
+                                              {"edit", no_argument, NULL, 'e'},
+                                              {"tag", required_argument, NULL, 't'},
+                                              {"json", no_argument, NULL, OPT_JSON},
+                                              {"help", no_argument, NULL, 'h'},
+                                              {NULL, 0, NULL, 0}};
+    static const struct option opts_reply[] = {
+        {"body", required_argument, NULL, 'b'}, {"file", required_argument, NULL, 'f'},
+        {"edit", no_argument, NULL, 'e'},       {"json", no_argument, NULL, OPT_JSON},
+        {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0}};
+    static const char *const kinds[] = {"question", "answer", "note", "comment"};
+    const struct option *opts;
+    const char *shortopts, *target = NULL;
+    struct lore_body_opts bo = {0};
+    json_t *req = NULL, *resp = NULL, *tags = NULL, *body = NULL, *tag;
+    bool urgent = false, reply = kind == POST_ANSWER || kind == POST_COMMENT;
+    int c, i, sources, rc = LORE_EXIT_OK;
+
+    if (kind == POST_QUESTION) {
+        opts = opts_titled;
+        shortopts = ":b:f:et:uh";
+    } else if (kind == POST_NOTE) {
+        opts = opts_note;
+        shortopts = ":b:f:et:h";
+    } else {
+        opts = opts_reply;
+        shortopts = ":b:f:eh";
+    }
+    tags = json_array();
+    if (tags == NULL) {
+        lore_errorf("out of memory");
+        rc = LORE_EXIT_FAIL;
+        goto out;
+    }
+    lore_getopt_reset();
+    for (;;) {
+        c = getopt_long(argc, argv, shortopts, opts, NULL);
+        if (c == -1)
+            break;
+        switch (c) {
+        case 'b':
+            bo.text = optarg;
+            break;
+        case 'f':
+            bo.file = optarg;
+            break;
+        case 'e':
+            bo.edit = true;
+            break;
+        case 't':
+            tag = lore_user_string(optarg, strlen(optarg));
+            if (tag == NULL || json_array_append_new(tags, tag) != 0) {
+                rc = lore_usage_error(l, "the tag '%s' is not UTF-8 text", optarg);
+                goto out;
+            }
+            break;
+        case 'u':
+            urgent = true;
+            break;
+        case OPT_JSON:
+            l->json = true;
+            break;
+        case 'h':
+            rc = lore_command_help(l->cmd);
+            goto out;
+        default:
+            rc = lore_bad_option(l, c, argv);
+            goto out;
+        }
+    }
+    /* Positionals: the title (or the id replied to), and optionally "-" for stdin. */
+    for (i = optind; i < argc; i++) {
+        if (strcmp(argv[i], "-") == 0 && !bo.from_stdin) {
+            bo.from_stdin = true;
+        } else if (target == NULL) {
+            target = argv[i];
+        } else {
+            rc = lore_usage_error(l, "unexpected argument '%s'%s", argv[i],
+                                  reply ? "" : "; quote a title of several words");
+            goto out;
+        }
+    }
+    if (target == NULL) {
+        rc = lore_usage_error(l, "missing %s", reply ? "ID" : "TITLE");
+        goto out;
+    }
+    if (reply) {
+        rc = lore_check_id(l, target);
+        if (rc != LORE_EXIT_OK)
+            goto out;
+    } else if (target[0] == '\0') {
+        rc = lore_usage_error(l, "the title is empty");
+        goto out;
+    }
+    sources = (bo.text != NULL) + (bo.file != NULL) + bo.from_stdin + bo.edit;
+    if (sources > 1) {
+        rc = lore_usage_error(l, "give only one of --body, --file, - (stdin) and --edit");
+        goto out;
+    }
+    rc = lore_get_body(l, &bo, kind != POST_QUESTION, &body);
+    if (rc != LORE_EXIT_OK)
+        goto out;
+
+    req = json_pack("{s:s, s:s, s:o}", "op", "post", "kind", kinds[kind], "body", body);
+    body = NULL;
+    if (req == NULL) {
+        lore_errorf("out of memory");
+        rc = LORE_EXIT_FAIL;
+        goto out;
+    }
+    if (reply) {
+        if (json_object_set_new(req, "refs", json_pack("[s]", target)) != 0) {
+            lore_errorf("out of memory");
+            rc = LORE_EXIT_FAIL;
+            goto out;
+        }
+    } else {
+        if (lore_set_string(req, "title", target) != 0) {
+            rc = lore_usage_error(l, "the title is not UTF-8 text");
+            goto out;
+        }
+        if (json_object_set(req, "tags", tags) != 0 ||
+            (kind == POST_QUESTION &&
+             json_object_set_new(req, "urgent", json_boolean(urgent)) != 0)) {
+            lore_errorf("out of memory");
+            rc = LORE_EXIT_FAIL;
+            goto out;
+        }
+    }
+    rc = lore_call(l, req, &resp);
+    req = NULL;
+    if (rc != LORE_EXIT_OK)
+        goto out;
+    if (l->json) {
+        lore_print_json(resp);
+        goto out;
+    }
+    /* The full id is always the last line, so `id=$(lore ask ... | tail -n 1)` works. */
+    printf("Posted %s %.*s.\n%s\n", kinds[kind], LORE_SHORT_ID, lore_jstr(resp, "id"),
+           lore_jstr(resp, "id"));
+out:
+    json_decref(req);
+    json_decref(resp);
+    json_decref(tags);
+    json_decref(body);
+    return rc;
+}
+
+static int cmd_ask(struct lore *l, int argc, char **argv)
+{
+    return lore_post(l, argc, argv, POST_QUESTION);
+}
+
+static int cmd_answer(struct lore *l, int argc, char **argv)
+{
+    return lore_post(l, argc, argv, POST_ANSWER);
+}
+
+static int cmd_note(struct lore *l, int argc, char **argv)
+{
+    return lore_post(l, argc, argv, POST_NOTE);
+}
+
+static int cmd_comment(struct lore *l, int argc, char **argv)
+{
+    return lore_post(l, argc, argv, POST_COMMENT);
+}
+
+/* An entry in full: header lines, title, body. Every line after the first starts with indent. */
+static void lore_print_entry_full(json_t *e, const char *indent)
+{
+    char kind[32], author[32], age[32], date[64];
+    const char *name = json_string_value(json_object_get(e, "author_name"));
+    const char *title = lore_jstr(e, "title"), *body = lore_jstr(e, "body");
+    json_t *refs = json_object_get(e, "refs"), *r;
+    size_t i;
+
+    lore_format_age(lore_jint(e, "created_ms"), age, sizeof(age));
+    lore_format_date(lore_jint(e, "created_ms"), true, date, sizeof(date));
+    printf("%s%s %s%s\n", indent, lore_kind(e, kind, sizeof(kind)), lore_jstr(e, "id"),
+           json_is_true(json_object_get(e, "urgent")) ? "  [urgent]" : "");
+    printf("%sAuthor:    ", indent);
+    lore_put_text(stdout, lore_author(e, author, sizeof(author)), TEXT_ONE_LINE, NULL);
+    if (name != NULL && name[0] != '\0')
+        printf(" (key %.16s…)", lore_jstr(e, "author"));
+    printf("\n%sDate:      %s (%s)\n", indent, date, age);
+    if (json_array_size(json_object_get(e, "tags")) > 0) {
+        printf("%sTags:      ", indent);
+        lore_put_tags(stdout, e);
+        fputc('\n', stdout);
+    }
+    if (json_array_size(refs) > 0) {
+        printf("%sRefs:      ", indent);
+        json_array_foreach(refs, i, r)
+        {
+            printf("%s%.*s", i > 0 ? ", " : "", LORE_SHORT_ID,
+                   json_string_value(r) != NULL && hex_is_hex(json_string_value(r))
+                       ? json_string_value(r)
+                       : "?");
+        }
+        fputc('\n', stdout);
+    }
+    printf("%sCheck:     %s\n", indent,
+           json_is_true(json_object_get(e, "verified")) ? "signature verified"
+                                                        : "signature NOT verified");
+    if (title[0] != '\0') {
+        printf("\n%s", indent);
+        lore_put_text(stdout, title, TEXT_ONE_LINE, NULL);
+        fputc('\n', stdout);
+    }
+    if (body[0] != '\0') {
+        printf("\n%s", indent);
+        lore_put_text(stdout, body, 0, indent);
+        fputc('\n', stdout);
+    }
+}
+
+static void lore_print_replies(json_t *resp, const char *key, const char *singular)
+{
+    json_t *arr = json_object_get(resp, key), *e;
+    size_t i, n = json_array_size(arr);
+
+    if (n == 0)
+        return;
+    printf("\n%zu %s%s:\n", n, singular, n == 1 ? "" : "s");
+    json_array_foreach(arr, i, e)
+    {
+        fputc('\n', stdout);
+        lore_print_entry_full(e, "    ");
+    }
+}
+
+static int cmd_show(struct lore *l, int argc, char **argv)
+{
+    static const struct option opts[] = {{"json", no_argument, NULL, OPT_JSON},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    json_t *req = NULL, *resp = NULL;
+    int c, rc = LORE_EXIT_OK;
+
+    lore_getopt_reset();
+    for (;;) {
+        c = getopt_long(argc, argv, ":h", opts, NULL);
+        if (c == -1)
+            break;
+        switch (c) {
+        case OPT_JSON:
+            l->json = true;
+            break;
+        case 'h':
+            rc = lore_command_help(l->cmd);
+            goto out;
+        default:
+            rc = lore_bad_option(l, c, argv);
+            goto out;
+        }
+    }
+    if (optind >= argc) {
+        rc = lore_usage_error(l, "missing ID");
+        goto out;
+    }
+    if (optind + 1 < argc) {
+        rc = lore_usage_error(l, "unexpected argument '%s'", argv[optind + 1]);
+        goto out;
+    }
+    rc = lore_check_id(l, argv[optind]);
+    if (rc != LORE_EXIT_OK)
+        goto out;
+    req = json_pack("{s:s, s:s}", "op", "get", "id", argv[optind]);
+    rc = lore_call(l, req, &resp);
+    req = NULL;
+    if (rc != LORE_EXIT_OK)
+        goto out;
+    if (l->json) {
+        lore_print_json(resp);
+        goto out;
+    }
+    lore_print_entry_full(json_object_get(resp, "entry"), "");
+    lore_print_replies(resp, "answers", "answer");
+    lore_print_replies(resp, "comments", "comment");
+out:
+    json_decref(req);
+    json_decref(resp);
+    return rc;
+}
+
+static void lore_warn_corrupt(json_t *resp)
+{
+    long long n = lore_jint(resp, "corrupt");
+
+    if (n > 0)
+        fprintf(stderr,
+                "lore: warning: %lld stored entr%s failed verification and %s left out "
+                "(see `lore check`)\n",
+                n, n == 1 ? "y" : "ies", n == 1 ? "was" : "were");
+}
+
+static int cmd_list(struct lore *l, int argc, char **argv)
+{
+    static const struct option opts[] = {{"kind", required_argument, NULL, 'k'},
+                                         {"tag", required_argument, NULL, 't'},
+                                         {"open", no_argument, NULL, 'o'},
+                                         {"limit", required_argument, NULL, 'n'},
+                                         {"json", no_argument, NULL, OPT_JSON},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    json_t *req = NULL, *resp = NULL, *entries, *e;
+    const char *kind = NULL, *tag = NULL;
+    bool open = false;
+    long limit = 0;
+    size_t i, width;
+    int c, rc = LORE_EXIT_OK;
+
+    lore_getopt_reset();
+    for (;;) {
+        c = getopt_long(argc, argv, ":k:t:on:h", opts, NULL);
+        if (c == -1)
+            break;
+        switch (c) {
+        case 'k':
+            kind = optarg;
+            break;
+        case 't':
+            tag = optarg;
+            break;
+        case 'o':
+            open = true;
+            break;
+        case 'n':
+            rc = lore_parse_limit(l, optarg, &limit);
+            if (rc != LORE_EXIT_OK)
+                goto out;
+            break;
+        case OPT_JSON:
+            l->json = true;
+            break;
+        case 'h':
+            rc = lore_command_help(l->cmd);
+            goto out;
+        default:
+            rc = lore_bad_option(l, c, argv);
+            goto out;
+        }
+    }
+    rc = lore_no_args(l, argc, argv);
+    if (rc != LORE_EXIT_OK)
+        goto out;
+    req = json_pack("{s:s}", "op", "list");
+    if (req == NULL || (kind != NULL && lore_set_string(req, "kind", kind) != 0) ||
+        (tag != NULL && lore_set_string(req, "tag", tag) != 0)) {
+        rc = lore_usage_error(l, "--kind and --tag must be UTF-8 text");
+        goto out;
+    }
+    if ((open && json_object_set_new(req, "open", json_true()) != 0) ||
+        (limit > 0 && json_object_set_new(req, "limit", json_integer(limit)) != 0)) {
+        lore_errorf("out of memory");
+        rc = LORE_EXIT_FAIL;
+        goto out;
+    }
+    rc = lore_call(l, req, &resp);
+    req = NULL;
+    if (rc != LORE_EXIT_OK)
+        goto out;
+    if (l->json) {
+        lore_print_json(resp);
+        goto out;
+    }
+    entries = json_object_get(resp, "entries");
+    width = lore_author_width(entries, NULL);
+    json_array_foreach(entries, i, e)
+    {
+        lore_print_entry_line(stdout, e, width);
+    }
+    if (json_array_size(entries) == 0)
+        printf("No entries.\n");
+    lore_warn_corrupt(resp);
+out:
+    json_decref(req);
+    json_decref(resp);
+    return rc;
+}
+
+static int cmd_search(struct lore *l, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"kind", required_argument, NULL, 'k'},  {"tag", required_argument, NULL, 't'},
+        {"limit", required_argument, NULL, 'n'}, {"json", no_argument, NULL, OPT_JSON},
+        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0}};
+    json_t *req = NULL, *resp = NULL, *results, *r;
+    const char *kind = NULL, *tag = NULL;
+    struct buf query;
+    long limit = 0;
+    size_t i, width;
+    int c, rc = LORE_EXIT_OK;
+    bool hl;
+
+    buf_init(&query, 64 * 1024);
+    lore_getopt_reset();
+    for (;;) {
+        c = getopt_long(argc, argv, ":k:t:n:h", opts, NULL);
+        if (c == -1)
+            break;
+        switch (c) {
+        case 'k':
+            kind = optarg;
+            break;
+        case 't':
+            tag = optarg;
+            break;
+        case 'n':
+            rc = lore_parse_limit(l, optarg, &limit);
+            if (rc != LORE_EXIT_OK)
+                goto out;
+            break;
+        case OPT_JSON:
+            l->json = true;
+            break;
+        case 'h':
+            rc = lore_command_help(l->cmd);
+            goto out;
+        default:
+            rc = lore_bad_option(l, c, argv);
+            goto out;
+        }
+    }
+    for (; optind < argc; optind++) {
+        if ((query.len > 0 && buf_append_str(&query, " ") != 0) ||
+            buf_append_str(&query, argv[optind]) != 0) {
+            rc = lore_usage_error(l, "the query is too long");
+            goto out;
+        }
+    }
+    if (query.len == 0) {
+        rc = lore_usage_error(l, "missing QUERY");
+        goto out;
+    }
+    hl = !l->json && lore_use_color();
+    req = json_pack("{s:s}", "op", "search");
+    if (req == NULL || lore_set_string(req, "query", (const char *)query.data) != 0 ||
+        (kind != NULL && lore_set_string(req, "kind", kind) != 0) ||
+        (tag != NULL && lore_set_string(req, "tag", tag) != 0)) {
+        rc = lore_usage_error(l, "the query, --kind and --tag must be UTF-8 text");
+        goto out;
+    }
+    if ((limit > 0 && json_object_set_new(req, "limit", json_integer(limit)) != 0) ||
+        (hl && (json_object_set_new(req, "hl_open", json_string(LORE_HL_OPEN)) != 0 ||
+                json_object_set_new(req, "hl_close", json_string(LORE_HL_CLOSE)) != 0))) {
+        lore_errorf("out of memory");
+        rc = LORE_EXIT_FAIL;
+        goto out;
+    }
+    rc = lore_call(l, req, &resp);
+    req = NULL;
+    if (rc != LORE_EXIT_OK)
+        goto out;
+    if (l->json) {
+        lore_print_json(resp);
+        goto out;
+    }
+    results = json_object_get(resp, "results");
+    width = lore_author_width(results, "entry");
+    json_array_foreach(results, i, r)
+    {
+        lore_print_entry_line(stdout, json_object_get(r, "entry"), width);
+        if (lore_jstr(r, "snippet")[0] != '\0') {
+            fputs("    ", stdout);
+            lore_put_text(stdout, lore_jstr(r, "snippet"), TEXT_ONE_LINE | (hl ? TEXT_HL : 0),
+                          NULL);
+            if (hl)
+                fputs(LORE_HL_CLOSE, stdout); /* never leave a snippet's bold switched on */
+            fputc('\n', stdout);
+        }
+    }
+    if (json_array_size(results) == 0)
+        printf("No matches.\n");
+    lore_warn_corrupt(resp);
+out:
+    json_decref(req);
+    json_decref(resp);
+    buf_free(&query);
+    return rc;
+}
+
+static int cmd_check(struct lore *l, int argc, char **argv)
+{
+    static const struct option opts[] = {{"json", no_argument, NULL, OPT_JSON},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    json_t *resp = NULL, *problems, *p;
+    long long bad;
+    bool integrity;
+    size_t i;
+    int c, rc = LORE_EXIT_OK;
+
+    lore_getopt_reset();
+    for (;;) {
+        c = getopt_long(argc, argv, ":h", opts, NULL);
+        if (c == -1)
+            break;
+        switch (c) {
+        case OPT_JSON:
+            l->json = true;
+            break;
+        case 'h':
+            rc = lore_command_help(l->cmd);
+            goto out;
+        default:
+            rc = lore_bad_option(l, c, argv);
+            goto out;
+        }
+    }
+    rc = lore_no_args(l, argc, argv);
+    if (rc != LORE_EXIT_OK)
+        goto out;
+    rc = lore_connect(l);
+    if (rc != LORE_EXIT_OK)
+        goto out;
+    /* Verifying every signature of a large replica takes a while. */
+    client_set_timeout(l->client, LORE_CHECK_TIMEOUT_MS);
+    rc = lore_call(l, json_pack("{s:s}", "op", "check"), &resp);
+    if (rc != LORE_EXIT_OK)
+        goto out;
+    bad = lore_jint(resp, "bad");
+    integrity = json_is_true(json_object_get(resp, "integrity_ok"));
+    if (l->json) {
+        lore_print_json(resp);
+    } else {
+        printf("entries:   %lld\n", lore_jint(resp, "entries"));
+        printf("bad:       %lld", bad);
+        if (bad > 0)
+            printf(" (%lld undecodable, %lld wrong id, %lld bad signature, %lld bad columns)",
+                   lore_jint(resp, "bad_decode"), lore_jint(resp, "bad_id"),
+                   lore_jint(resp, "bad_signature"), lore_jint(resp, "bad_columns"));
+        printf("\ndatabase:  %s\n", integrity ? "integrity ok" : "INTEGRITY CHECK FAILED");
+        problems = json_object_get(resp, "problems");
+        if (json_array_size(problems) > 0)
+            printf("problems:\n");
+        json_array_foreach(problems, i, p)
+        {
+            printf("  %.*s  ", LORE_SHORT_ID,
+                   hex_is_hex(lore_jstr(p, "id")) ? lore_jstr(p, "id") : "?");
+            lore_put_text(stdout, lore_jstr(p, "why"), TEXT_ONE_LINE, NULL);
+            fputc('\n', stdout);
+        }
+    }
+    if (bad > 0 || !integrity) {
+        lore_errorf("check failed: %lld bad entr%s%s", bad, bad == 1 ? "y" : "ies",
+                    integrity ? "" : ", database integrity check failed");
+        rc = LORE_EXIT_FAIL;
+    }
+out:
+    json_decref(resp);
+    return rc;
+}
+
+static volatile sig_atomic_t lore_interrupted;
+
+static void lore_on_signal(int sig)
+{
+    (void)sig;
+    lore_interrupted = 1;
+}
+
+static int cmd_watch(struct lore *l, int argc, char **argv)
+{
+    static const struct option opts[] = {{"json", no_argument, NULL, OPT_JSON},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    struct sigaction sa;
+    json_t *resp = NULL, *ev = NULL, *e;
+    char err[512];
+    int c, r, rc = LORE_EXIT_OK;
+
+    lore_getopt_reset();
+    for (;;) {
+        c = getopt_long(argc, argv, ":h", opts, NULL);
+        if (c == -1)
+            break;
+        switch (c) {
+        case OPT_JSON:
+            l->json = true;
+            break;
+        case 'h':
+            rc = lore_command_help(l->cmd);
+            goto out;
+        default:
+            rc = lore_bad_option(l, c, argv);
+            goto out;
+        }
+    }
+    rc = lore_no_args(l, argc, argv);
+    if (rc != LORE_EXIT_OK)
+        goto out;
+    rc = lore_call(l, json_pack("{s:s}", "op", "subscribe"), &resp);
+    if (rc != LORE_EXIT_OK)
+        goto out;
+
+    /* No SA_RESTART: Ctrl-C interrupts the poll and we leave cleanly with status 0. */
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = lore_on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    if (!l->json && isatty(STDOUT_FILENO))
+        fprintf(stderr, "Watching for new entries (Ctrl-C to stop)...\n");
+    while (!lore_interrupted) {
+        r = client_next_event(l->client, -1, &ev, err, sizeof(err));
+        if (r == 0)
+            continue;
+        if (r < 0) {
+            lore_errorf("%s", err);
+            rc = LORE_EXIT_FAIL;
+            goto out;
+        }
+        if (l->json) {
+            json_dumpf(ev, stdout, JSON_COMPACT);
+            fputc('\n', stdout);
+        } else if (strcmp(lore_jstr(ev, "event"), "entry") == 0) {
+            e = json_object_get(ev, "entry");
+            if (json_is_object(e))
+                lore_print_entry_line(stdout, e, 0);
+        }
+        json_decref(ev);
+        ev = NULL;
+        if (fflush(stdout) != 0) {
+            lore_errorf("cannot write to stdout: %s", strerror(errno));
+            rc = LORE_EXIT_FAIL;
+            goto out;
+        }
+    }
+out:
+    json_decref(ev);
+    json_decref(resp);
+    return rc;
+}
+
+static int cmd_stop(struct lore *l, int argc, char **argv)
+{
+    static const struct option opts[] = {{"json", no_argument, NULL, OPT_JSON},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    json_t *resp = NULL;
+    int c, rc = LORE_EXIT_OK;
+
+    lore_getopt_reset();
+    for (;;) {
+        c = getopt_long(argc, argv, ":h", opts, NULL);
+        if (c == -1)
+            break;
+        switch (c) {
+        case OPT_JSON:
+            l->json = true;
+            break;
+        case 'h':
+            rc = lore_command_help(l->cmd);
+            goto out;
+        default:
+            rc = lore_bad_option(l, c, argv);
+            goto out;
+        }
+    }
+    rc = lore_no_args(l, argc, argv);
+    if (rc != LORE_EXIT_OK)
+        goto out;
+    rc = lore_call(l, json_pack("{s:s}", "op", "stop"), &resp);
+    if (rc != LORE_EXIT_OK)
+        goto out;
+    if (l->json)
+        lore_print_json(resp);
+    else
+        printf("The node is stopping.\n");
+out:
+    json_decref(resp);
+    return rc;
+}
+
+static int cmd_help(struct lore *l, int argc, char **argv)
+{
+    static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    int c, rc = LORE_EXIT_OK;
+
+    lore_getopt_reset();
+    for (;;) {
+        c = getopt_long(argc, argv, ":h", opts, NULL);
+        if (c == -1)
+            break;
+        switch (c) {
+        case 'h':
+            rc = lore_command_help(l->cmd);
+            goto out;
+        default:
+            rc = lore_bad_option(l, c, argv);
+            goto out;
+        }
+    }
+    if (optind >= argc) {
+        lore_print_usage(stdout);
+        goto out;
+    }
+    if (optind + 1 < argc) {
+        rc = lore_usage_error(l, "unexpected argument '%s'", argv[optind + 1]);
+        goto out;
+    }
+    if (lore_find_command(argv[optind]) == NULL) {
+        lore_errorf("unknown command '%s' (see `lore help`)", argv[optind]);
+        rc = LORE_EXIT_USAGE;
+        goto out;
+    }
+    rc = lore_command_help(argv[optind]);
+out:
+    return rc;
+}
+
+/* ------------------------------------------------------------------------------------------- */
+/* The command table and main                                                                  */
+
+#define BODY_HELP                                                                                  \
+    "  -b, --body TEXT   the body text\n"                                                          \
+    "  -f, --file F      read the body from file F (at most 1 MiB)\n"                              \
+    "  -                 read the body from standard input (at most 1 MiB)\n"                      \
+    "  -e, --edit        write the body in $VISUAL or $EDITOR\n"
+#define JSON_HELP "      --json        print the node's response as JSON\n"
+#define HELP_HELP "  -h, --help        show this help\n"
+
+static const struct lore_command lore_commands[] = {
+    {"init", cmd_init, "init [--name NAME] [--json]",
+     "Create this node's identity and publish your profile",
+     "Options:\n"
+     "  -n, --name NAME   your name as others will see it (default: your full name\n"
+     "                    from the password database, else $USER)\n" JSON_HELP HELP_HELP
+     "\nPrints the new profile entry's id as the last line.\n"},
+    {"status", cmd_status, "status [--json]", "Show what the node is doing",
+     "Options:\n" JSON_HELP HELP_HELP},
+    {"ask", cmd_ask, "ask TITLE [--body TEXT | --file F | - | --edit] [--tag T]... [--urgent]",
+     "Ask a question",
+     "Options:\n" BODY_HELP "  -t, --tag T       tag the question (repeatable)\n"
+     "  -u, --urgent      mark the question urgent\n" JSON_HELP HELP_HELP
+     "\nThe body is optional. Prints the new entry's full id as the last line.\n"
+     "\nExample:\n  lore ask \"How do I reset the VPN?\" --tag vpn --body \"It hangs.\"\n"},
+    {"answer", cmd_answer, "answer ID [--body TEXT | --file F | - | --edit]",
+     "Answer the question ID (a unique prefix of at least 4 hex digits will do)",
+     "Options:\n" BODY_HELP JSON_HELP HELP_HELP
+     "\nWithout a body option, the editor opens when standard input is a terminal.\n"
+     "Prints the new entry's full id as the last line.\n"},
+    {"note", cmd_note, "note TITLE [--body TEXT | --file F | - | --edit] [--tag T]...",
+     "Share a piece of knowledge nobody asked for yet",
+     "Options:\n" BODY_HELP "  -t, --tag T       tag the note (repeatable)\n" JSON_HELP HELP_HELP
+     "\nWithout a body option, the editor opens when standard input is a terminal.\n"
+     "Prints the new entry's full id as the last line.\n"},
+    {"comment", cmd_comment, "comment ID [--body TEXT | --file F | - | --edit]",
+     "Comment on the entry ID",
+     "Options:\n" BODY_HELP JSON_HELP HELP_HELP
+     "\nWithout a body option, the editor opens when standard input is a terminal.\n"
+     "Prints the new entry's full id as the last line.\n"},
+    {"show", cmd_show, "show ID [--json]", "Show an entry with its answers and comments",
+     "Options:\n" JSON_HELP HELP_HELP},
+    {"list", cmd_list, "list [--kind K] [--tag T] [--open] [--limit N] [--json]",
+     "List entries, newest first",
+     "Options:\n"
+     "  -k, --kind K      only entries of kind K (question, answer, note, comment, ...)\n"
+     "  -t, --tag T       only entries tagged T\n"
+     "  -o, --open        only questions without answers\n"
+     "  -n, --limit N     at most N entries (1 to 500; default 50)\n" JSON_HELP HELP_HELP},
+    {"search", cmd_search, "search QUERY... [--kind K] [--tag T] [--limit N] [--json]",
+     "Search titles, bodies and tags, best match first",
+     "Options:\n"
+     "  -k, --kind K      only entries of kind K\n"
+     "  -t, --tag T       only entries tagged T\n"
+     "  -n, --limit N     at most N results (1 to 500; default 50)\n" JSON_HELP HELP_HELP
+     "\nThe words of QUERY are joined with spaces.\n"},
+    {"check", cmd_check, "check [--json]",
+     "Re-verify every stored entry and the database (exit status 1 if anything is wrong)",
+     "Options:\n" JSON_HELP HELP_HELP},
+    {"watch", cmd_watch, "watch [--json]", "Print new entries as they arrive, until interrupted",
+     "Options:\n"
+     "      --json        print each event as one line of JSON\n" HELP_HELP},
+    {"stop", cmd_stop, "stop [--json]", "Ask the node to shut down",
+     "Options:\n" JSON_HELP HELP_HELP},
+    {"help", cmd_help, "help [COMMAND]", "Show help for lore or for one command", ""},
+};
+
+static const struct lore_command *lore_find_command(const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof(lore_commands) / sizeof(lore_commands[0]); i++)
+        if (strcmp(lore_commands[i].name, name) == 0)
+            return &lore_commands[i];
+    return NULL;
+}
+
+static void lore_print_usage(FILE *f)
+{
+    size_t i;
+
+    fprintf(f, "usage: lore [--home DIR] COMMAND [ARGS]\n"
+               "       lore --version | --help\n\n"
+               "Commands:\n");
+    for (i = 0; i < sizeof(lore_commands) / sizeof(lore_commands[0]); i++)
+        fprintf(f, "  %-8s  %s\n", lore_commands[i].name, lore_commands[i].summary);
+    fprintf(f, "\nGlobal options:\n"
+               "  --home DIR        use the node whose home is DIR (default: $LORE_HOME,\n"
+               "                    else the XDG directories)\n"
+               "  --version         print the version\n"
+               "  -h, --help        show this help\n\n"
+               "Run `lore COMMAND --help` for a command's options. See lore(1).\n");
+}
+
+static void *lore_json_malloc(size_t n)
+{
+    return xmalloc(n);
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {{"home", required_argument, NULL, 'H'},
+                                         {"version", no_argument, NULL, 'V'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    struct lore l = {0};
+    const struct lore_command *cmd;
+    const char *arg;
+    int c, rc = LORE_EXIT_OK;
+
+    json_set_alloc_funcs(lore_json_malloc, free);
+    l.cmd = "lore";
+    opterr = 0;
+    /* "+": stop at the command; its own options are its business. */
+    for (;;) {
+        c = getopt_long(argc, argv, "+:h", opts, NULL);
+        if (c == -1)
+            break;
+        switch (c) {
+        case 'H':
+            l.home = optarg;
+            break;
+        case 'V':
+            printf("lore %s\n", LORE_VERSION);
+            goto out;
+        case 'h':
+            lore_print_usage(stdout);
+            goto out;
+        case ':':
+            lore_errorf("option '%s' needs an argument (see `lore --help`)", argv[optind - 1]);
+            rc = LORE_EXIT_USAGE;
+            goto out;
+        default:
+            arg = argv[optind - 1];
+            if (strncmp(arg, "--", 2) == 0)
+                lore_errorf("unknown option '%.*s' (see `lore --help`)", (int)strcspn(arg, "="),
+                            arg);
+            else
+                lore_errorf("unknown option '-%c' (see `lore --help`)", optopt);
+            rc = LORE_EXIT_USAGE;
+            goto out;
+        }
+    }
+    if (l.home != NULL && l.home[0] == '\0') {
+        lore_errorf("--home needs a directory (see `lore --help`)");
+        rc = LORE_EXIT_USAGE;
+        goto out;
+    }
+    if (optind >= argc) {
+        lore_print_usage(stderr);
+        rc = LORE_EXIT_USAGE;
+        goto out;
+    }
+    cmd = lore_find_command(argv[optind]);
+    if (cmd == NULL) {
+        lore_errorf("unknown command '%s' (see `lore help`)", argv[optind]);
+        rc = LORE_EXIT_USAGE;
+        goto out;
+    }
+    l.cmd = cmd->name;
+    rc = cmd->run(&l, argc - optind, argv + optind);
+out:
+    client_destroy(&l.client);
+    if (l.have_paths)
+        paths_free(&l.paths);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        lore_errorf("cannot write to stdout: %s", strerror(errno));
+        if (rc == LORE_EXIT_OK)
+            rc = LORE_EXIT_FAIL;
+    }
+    return rc;
+}

@@ -67,6 +67,9 @@ const char *log_level_name(enum log_level level)
 }
 
 static void log_vemit(enum log_level level, int with_errno, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
+static void log_vemit(enum log_level level, int with_errno, const char *fmt, va_list ap)
 {
     int saved = errno;
     char msg[2048];

@@ -1,1 +1,103 @@
-int main(void) { return 0; }
+/* lored: the lore node. Runs in the foreground (systemd, or `lored &`); logs to stderr. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "log.h"
+#include "node.h"
+#include "paths.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: lored [--home DIR] [--config FILE] [--log-level LEVEL] [--print-config]\n"
+                 "\n"
+                 "Run a lore node: keep this person's replica of the team's knowledge and serve\n"
+                 "the `lore` command through a local socket.\n"
+                 "\n"
+                 "  --home DIR         keep config, data and socket under DIR (also LORE_HOME)\n"
+                 "  --config FILE      read FILE instead of the default lore.conf (must exist)\n"
+                 "  --log-level LEVEL  error, warn, info or debug (overrides the config)\n"
+                 "  --print-config     print every option with its effective value and exit\n"
+                 "  --version          print the version and exit\n"
+                 "  -h, --help         print this help and exit\n");
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"home", required_argument, NULL, 'H'},
+        {"config", required_argument, NULL, 'c'},
+        {"log-level", required_argument, NULL, 'l'},
+        {"print-config", no_argument, NULL, 'p'},
+        {"version", no_argument, NULL, 'V'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct node_options opts = {0};
+    struct node *n = NULL;
+    char err[512];
+    int c, print_config = 0, rc = 1;
+
+    log_init(argv[0], LOG_LEVEL_INFO);
+    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'H':
+            opts.home = optarg;
+            break;
+        case 'c':
+            opts.config_file = optarg;
+            break;
+        case 'l':
+            if (log_level_parse(optarg, &opts.log_level) != 0) {
+                fprintf(stderr, "lored: --log-level takes error, warn, info or debug\n");
+                return 2;
+            }
+            opts.log_level_set = 1;
+            log_set_level(opts.log_level);
+            break;
+        case 'p':
+            print_config = 1;
+            break;
+        case 'V':
+            printf("lored %s\n", LORE_VERSION);
+            return 0;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (optind != argc) {
+        fprintf(stderr, "lored: unexpected argument '%s'\n", argv[optind]);
+        usage(stderr);
+        return 2;
+    }
+    if (print_config) {
+        struct config *cfg = config_new();
+        struct paths p = {0};
+        if (paths_resolve(opts.home, &p, err, sizeof(err)) != 0 ||
+            config_load(cfg, opts.config_file != NULL ? opts.config_file : p.config_file,
+                        opts.config_file != NULL, err, sizeof(err)) != 0) {
+            fprintf(stderr, "lored: %s\n", err);
+        } else {
+            printf("# %s\n", opts.config_file != NULL ? opts.config_file : p.config_file);
+            config_dump(cfg, stdout);
+            rc = 0;
+        }
+        paths_free(&p);
+        config_destroy(&cfg);
+        return rc;
+    }
+    n = node_new(&opts, err, sizeof(err));
+    if (n == NULL) {
+        log_error("%s", err);
+        return 1;
+    }
+    rc = node_run(n) == 0 ? 0 : 1;
+    node_destroy(&n);
+    return rc;
+}

@@ -1,1 +1,752 @@
-/* placeholder: being written */
+#include "node.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+#ifdef HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
+#include "api.h"
+#include "config.h"
+#include "entry.h"
+#include "hex.h"
+#include "identity.h"
+#include "loop.h"
+#include "paths.h"
+#include "replica.h"
+#include "xmalloc.h"
+
+#define NODE_NAME_MAX 100
+#define NODE_MAX_CANDIDATES 10
+#define NODE_MAX_PROBLEMS 100
+#define NODE_LIST_MAX 500
+
+struct node {
+    struct paths paths;
+    struct config *cfg;
+    struct identity *id;
+    struct replica *replica;
+    struct loop *loop;
+    struct api *api;
+    int sigfd;
+    sigset_t oldmask;
+    int mask_set;
+    uint64_t started_ms;
+    char *db_path;
+};
+
+static void node_seterr(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void node_seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+static uint64_t node_wall_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void node_notify(const char *state)
+{
+#ifdef HAVE_SYSTEMD
+    (void)sd_notify(0, state);
+#else
+    (void)state;
+#endif
+}
+
+/* ---- entries as JSON ---- */
+
+static json_t *node_hex(const uint8_t *p, size_t n)
+{
+    char hex[2 * ENTRY_SIG_LEN + 1];
+
+    hex_encode(p, n, hex);
+    return json_string(hex);
+}
+
+static json_t *node_time_json(uint64_t ms)
+{
+    time_t secs = (time_t)(ms / 1000);
+    struct tm tm;
+    char s[64];
+
+    gmtime_r(&secs, &tm);
+    snprintf(s, sizeof(s), "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (unsigned)(ms % 1000));
+    return json_string(s);
+}
+
+/* The JSON form of an entry (docs/API.md). Only verified entries get here. */
+static json_t *node_entry_json(struct node *n, const struct entry *e)
+{
+    json_t *o = json_object(), *a;
+    const char *kind = entry_kind_name(entry_kind(e));
+    char name[NODE_NAME_MAX * 4 + 1];
+    size_t i, len;
+
+    json_object_set_new(o, "id", node_hex(entry_id(e), ENTRY_ID_LEN));
+    json_object_set_new(o, "kind", kind != NULL ? json_string(kind) : json_null());
+    json_object_set_new(o, "kind_id", json_integer(entry_kind(e)));
+    json_object_set_new(o, "version", json_integer(entry_version(e)));
+    json_object_set_new(o, "author", node_hex(entry_author(e), ENTRY_KEY_LEN));
+    json_object_set_new(o, "author_name",
+                        replica_author_name(n->replica, entry_author(e), name, sizeof(name)) == 0
+                            ? json_string(name)
+                            : json_null());
+    json_object_set_new(o, "created_ms", json_integer((json_int_t)entry_created_ms(e)));
+    json_object_set_new(o, "created", node_time_json(entry_created_ms(e)));
+    a = json_array();
+    for (i = 0; i < entry_nrefs(e); i++)
+        json_array_append_new(a, node_hex(entry_ref(e, i), ENTRY_ID_LEN));
+    json_object_set_new(o, "refs", a);
+    a = json_array();
+    for (i = 0; i < entry_ntags(e); i++)
+        json_array_append_new(a, json_string(entry_tag(e, i)));
+    json_object_set_new(o, "tags", a);
+    json_object_set_new(o, "title", json_string(entry_title(e)));
+    json_object_set_new(o, "body", json_stringn(entry_body(e), entry_body_len(e)));
+    a = json_object();
+    for (i = 0; i < entry_nattrs(e); i++)
+        json_object_set_new(a, entry_attr_key(e, i), json_string(entry_attr_value(e, i)));
+    json_object_set_new(o, "attrs", a);
+    json_object_set_new(o, "urgent",
+                        json_boolean(entry_attr_get(e, "urgent") != NULL &&
+                                     strcmp(entry_attr_get(e, "urgent"), "1") == 0));
+    json_object_set_new(o, "signature", node_hex(entry_signature(e), ENTRY_SIG_LEN));
+    json_object_set_new(o, "verified", json_true());
+    entry_bytes(e, &len);
+    json_object_set_new(o, "size", json_integer((json_int_t)len));
+    if (entry_kind(e) == ENTRY_QUESTION)
+        json_object_set_new(
+            o, "answers", json_integer(replica_count_refs(n->replica, entry_id(e), ENTRY_ANSWER)));
+    return o;
+}
+
+/* ---- request arguments ---- */
+
+/* Fetch an optional string argument. Returns 0 (and *out = NULL when absent), -1 if mistyped. */
+static int node_arg_str(json_t *req, const char *key, const char **out)
+{
+    json_t *v = json_object_get(req, key);
+
+    *out = NULL;
+    if (v == NULL || json_is_null(v))
+        return 0;
+    if (!json_is_string(v))
+        return -1;
+    *out = json_string_value(v);
+    return 0;
+}
+
+static int node_arg_bool(json_t *req, const char *key, int *out)
+{
+    json_t *v = json_object_get(req, key);
+
+    *out = 0;
+    if (v == NULL || json_is_null(v))
+        return 0;
+    if (!json_is_boolean(v))
+        return -1;
+    *out = json_is_true(v);
+    return 0;
+}
+
+static int node_arg_int(json_t *req, const char *key, long long lo, long long hi, long long *out)
+{
+    json_t *v = json_object_get(req, key);
+
+    if (v == NULL || json_is_null(v))
+        return 0;
+    if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi)
+        return -1;
+    *out = json_integer_value(v);
+    return 0;
+}
+
+/* Resolve an id or prefix argument to a full id. On failure returns the error response. */
+static json_t *node_resolve(struct node *n, const char *text, uint8_t id[ENTRY_ID_LEN])
+{
+    uint8_t cand[NODE_MAX_CANDIDATES][ENTRY_ID_LEN];
+    size_t ncand = 0, i;
+    json_t *err, *a;
+
+    if (text == NULL)
+        return api_error("bad_request", "an entry id is required");
+    if (strlen(text) < REPLICA_MIN_PREFIX || strlen(text) > 2 * ENTRY_ID_LEN || !hex_is_hex(text))
+        return api_error("bad_request",
+                         "'%.80s' is not an id: give 4 to 64 hex digits of an entry id", text);
+    switch (replica_resolve(n->replica, text, id, cand, NODE_MAX_CANDIDATES, &ncand)) {
+    case REPLICA_FOUND:
+        return NULL;
+    case REPLICA_NOT_FOUND:
+        return api_error("not_found", "no entry has an id starting with %s", text);
+    case REPLICA_AMBIGUOUS:
+        err = api_error("ambiguous", "%s matches several entries; give more digits", text);
+        a = json_array();
+        for (i = 0; i < ncand; i++)
+            json_array_append_new(a, node_hex(cand[i], ENTRY_ID_LEN));
+        json_object_set_new(err, "candidates", a);
+        return err;
+    default:
+        return api_error("internal", "looking up %s failed; see the node's log", text);
+    }
+}
+
+static json_t *node_ok(void)
+{
+    json_t *o = json_object();
+
+    json_object_set_new(o, "ok", json_true());
+    return o;
+}
+
+/* ---- ops ---- */
+
+static json_t *op_status(struct node *n, json_t *req)
+{
+    json_t *o = node_ok();
+    char name[NODE_NAME_MAX * 4 + 1];
+    const uint8_t *pk = identity_public_key(n->id);
+
+    (void)req;
+    json_object_set_new(o, "version", json_string(LORE_VERSION));
+    json_object_set_new(o, "pid", json_integer(getpid()));
+    json_object_set_new(o, "public_key", node_hex(pk, ENTRY_KEY_LEN));
+    json_object_set_new(o, "name",
+                        replica_author_name(n->replica, pk, name, sizeof(name)) == 0
+                            ? json_string(name)
+                            : json_null());
+    json_object_set_new(o, "entries", json_integer(replica_count(n->replica)));
+    json_object_set_new(o, "data_dir", json_string(n->paths.data_dir));
+    json_object_set_new(o, "socket", json_string(n->paths.socket_path));
+    json_object_set_new(o, "config_file", json_string(n->paths.config_file));
+    json_object_set_new(o, "uptime_s",
+                        json_integer((json_int_t)((loop_now_ms() - n->started_ms) / 1000)));
+    json_object_set_new(o, "clients", json_integer((json_int_t)api_client_count(n->api)));
+    json_object_set_new(o, "subscribers", json_integer((json_int_t)api_subscriber_count(n->api)));
+    return o;
+}
+
+/* Sign, store and announce a new entry. Returns the response. */
+static json_t *node_publish(struct node *n, const struct entry_fields *f)
+{
+    char err[256];
+    struct entry *e;
+    json_t *o, *ej, *ev;
+
+    e = entry_create(f, identity_public_key(n->id), identity_sign, n->id, err, sizeof(err));
+    if (e == NULL)
+        return api_error("invalid", "%s", err);
+    if (replica_add(n->replica, e, err, sizeof(err)) == REPLICA_ERROR) {
+        log_warnx("node: storing a new entry failed: %s", err);
+        entry_destroy(&e);
+        return api_error("internal", "storing the entry failed; see the node's log");
+    }
+    ej = node_entry_json(n, e);
+    o = node_ok();
+    json_object_set_new(o, "id", node_hex(entry_id(e), ENTRY_ID_LEN));
+    json_object_set(o, "entry", ej);
+    ev = json_object();
+    json_object_set_new(ev, "event", json_string("entry"));
+    json_object_set_new(ev, "entry", ej);
+    api_broadcast(n->api, ev);
+    json_decref(ev);
+    log_info("node: new %s %.16s… by us", entry_kind_name(f->kind),
+             json_string_value(json_object_get(o, "id")));
+    entry_destroy(&e);
+    return o;
+}
+
+static json_t *op_init(struct node *n, json_t *req)
+{
+    struct entry_fields f = {0};
+    const char *name;
+    json_t *o;
+
+    if (node_arg_str(req, "name", &name) != 0 || name == NULL || name[0] == '\0' ||
+        strlen(name) > NODE_NAME_MAX)
+        return api_error("bad_request", "init needs a name of 1 to %d bytes", NODE_NAME_MAX);
+    f.kind = ENTRY_PROFILE;
+    f.created_ms = node_wall_ms();
+    f.title = name;
+    o = node_publish(n, &f);
+    if (json_is_true(json_object_get(o, "ok"))) {
+        json_object_set_new(o, "public_key", node_hex(identity_public_key(n->id), ENTRY_KEY_LEN));
+        json_object_set_new(o, "name", json_string(name));
+    }
+    return o;
+}
+
+static json_t *op_post(struct node *n, json_t *req)
+{
+    struct entry_fields f = {0};
+    const char *kind, *title, *body;
+    json_t *tags = json_object_get(req, "tags"), *refs = json_object_get(req, "refs"), *v, *res;
+    char tagbuf[ENTRY_MAX_TAGS][ENTRY_TAG_MAX + 1];
+    const char *tagp[ENTRY_MAX_TAGS];
+    uint8_t refids[ENTRY_MAX_REFS][ENTRY_ID_LEN];
+    struct entry_attr urgent_attr = {"urgent", "1"};
+    struct entry *target = NULL;
+    int urgent;
+    size_t i, j, k;
+    char err[256];
+
+    if (node_arg_str(req, "kind", &kind) != 0 || kind == NULL ||
+        entry_kind_parse(kind, &f.kind) != 0 ||
+        (f.kind != ENTRY_QUESTION && f.kind != ENTRY_ANSWER && f.kind != ENTRY_NOTE &&
+         f.kind != ENTRY_COMMENT))
+        return api_error("bad_request", "kind must be question, answer, note or comment");
+    if (node_arg_str(req, "title", &title) != 0 || node_arg_str(req, "body", &body) != 0 ||
+        node_arg_bool(req, "urgent", &urgent) != 0)
+        return api_error("bad_request", "title and body must be strings, urgent a boolean");
+    if ((tags != NULL && !json_is_array(tags) && !json_is_null(tags)) ||
+        (refs != NULL && !json_is_array(refs) && !json_is_null(refs)))
+        return api_error("bad_request", "tags and refs must be arrays of strings");
+    if (json_array_size(tags) > ENTRY_MAX_TAGS)
+        return api_error("invalid", "at most %d tags", ENTRY_MAX_TAGS);
+    if (json_array_size(refs) > ENTRY_MAX_REFS)
+        return api_error("invalid", "at most %d references", ENTRY_MAX_REFS);
+    json_array_foreach(tags, i, v)
+    {
+        const char *t = json_string_value(v);
+        if (t == NULL)
+            return api_error("bad_request", "tags must be strings");
+        /* People type "VPN " or "#vpn": trim, drop one leading '#', lower-case. */
+        t += strspn(t, " \t");
+        for (j = 0, k = 0; t[j] != '\0' && k < ENTRY_TAG_MAX + 1; j++) {
+            char c = t[j];
+            if (c == ' ' || c == '\t')
+                break;
+            tagbuf[i][k++] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+        }
+        tagbuf[i][k < ENTRY_TAG_MAX + 1 ? k : ENTRY_TAG_MAX] = '\0';
+        if (k > ENTRY_TAG_MAX || t[j + strspn(t + j, " \t")] != '\0' || !entry_tag_valid(tagbuf[i]))
+            return api_error("invalid",
+                             "'%.40s' is not a valid tag: use lower-case letters and digits, then "
+                             "also . + # _ - (at most %d characters, no spaces)",
+                             json_string_value(v), ENTRY_TAG_MAX);
+        tagp[i] = tagbuf[i];
+    }
+    f.tags = tagp;
+    f.ntags = json_array_size(tags);
+    json_array_foreach(refs, i, v)
+    {
+        if (!json_is_string(v))
+            return api_error("bad_request", "refs must be strings");
+        res = node_resolve(n, json_string_value(v), refids[i]);
+        if (res != NULL)
+            return res;
+    }
+    f.refs = (const uint8_t(*)[ENTRY_ID_LEN])refids;
+    f.nrefs = json_array_size(refs);
+    if ((f.kind == ENTRY_ANSWER || f.kind == ENTRY_COMMENT) && f.nrefs != 1)
+        return api_error("bad_request", "an %s needs the id of the entry it responds to", kind);
+    if (f.kind == ENTRY_ANSWER) {
+        enum replica_lookup l = replica_get(n->replica, refids[0], &target, err, sizeof(err));
+        int is_question = l == REPLICA_FOUND && entry_kind(target) == ENTRY_QUESTION;
+        entry_destroy(&target);
+        if (l == REPLICA_CORRUPT)
+            return api_error("corrupt", "the question failed verification; run `lore check`");
+        if (!is_question)
+            return api_error("invalid", "only questions can be answered; use a comment");
+    }
+    if ((f.kind == ENTRY_QUESTION || f.kind == ENTRY_NOTE) && (title == NULL || title[0] == '\0'))
+        return api_error("invalid", "a %s needs a title", kind);
+    if (f.kind != ENTRY_QUESTION && (body == NULL || body[0] == '\0'))
+        return api_error("invalid", "a %s needs a body", kind);
+    if (urgent && f.kind != ENTRY_QUESTION)
+        return api_error("invalid", "only questions can be urgent");
+    if (urgent) {
+        f.attrs = &urgent_attr;
+        f.nattrs = 1;
+    }
+    f.title = title;
+    f.body = body;
+    f.created_ms = node_wall_ms();
+    return node_publish(n, &f);
+}
+
+struct node_rows {
+    struct node *n;
+    json_t *array;
+    int with_snippet;
+};
+
+static int node_row(void *ctx, const struct entry *e, const char *snippet, double rank)
+{
+    struct node_rows *rows = ctx;
+    json_t *ej = node_entry_json(rows->n, e), *o;
+
+    if (!rows->with_snippet) {
+        json_array_append_new(rows->array, ej);
+        return 0;
+    }
+    o = json_object();
+    json_object_set_new(o, "entry", ej);
+    json_object_set_new(o, "snippet", json_string(snippet != NULL ? snippet : ""));
+    json_object_set_new(o, "rank", json_real(rank));
+    json_array_append_new(rows->array, o);
+    return 0;
+}
+
+static json_t *op_get(struct node *n, json_t *req)
+{
+    uint8_t id[ENTRY_ID_LEN];
+    const char *text;
+    struct entry *e = NULL;
+    struct replica_query q = {0};
+    struct node_rows rows = {n, NULL, 0};
+    json_t *o, *res;
+    char err[256];
+    size_t corrupt = 0, c2 = 0;
+
+    if (node_arg_str(req, "id", &text) != 0)
+        return api_error("bad_request", "id must be a string");
+    res = node_resolve(n, text, id);
+    if (res != NULL)
+        return res;
+    switch (replica_get(n->replica, id, &e, err, sizeof(err))) {
+    case REPLICA_FOUND:
+        break;
+    case REPLICA_CORRUPT:
+        return api_error("corrupt",
+                         "entry %s failed verification (%s) and is not served; run "
+                         "`lore check`",
+                         text, err);
+    case REPLICA_NOT_FOUND:
+        return api_error("not_found", "no entry has an id starting with %s", text);
+    default:
+        return api_error("internal", "reading the entry failed; see the node's log");
+    }
+    o = node_ok();
+    json_object_set_new(o, "entry", node_entry_json(n, e));
+    q.ref = id;
+    q.oldest_first = 1;
+    q.limit = NODE_LIST_MAX;
+    q.kind = ENTRY_ANSWER;
+    rows.array = json_array();
+    if (replica_list(n->replica, &q, node_row, &rows, &corrupt) != 0)
+        log_warnx("node: listing answers failed");
+    json_object_set_new(o, "answers", rows.array);
+    q.kind = ENTRY_COMMENT;
+    rows.array = json_array();
+    if (replica_list(n->replica, &q, node_row, &rows, &c2) != 0)
+        log_warnx("node: listing comments failed");
+    json_object_set_new(o, "comments", rows.array);
+    json_object_set_new(o, "corrupt", json_integer((json_int_t)(corrupt + c2)));
+    entry_destroy(&e);
+    return o;
+}
+
+/* Filters shared by list and search. Returns NULL, or the error response. */
+static json_t *node_query_args(json_t *req, struct replica_query *q)
+{
+    const char *kind, *tag;
+    long long limit = 50, offset = 0;
+
+    memset(q, 0, sizeof(*q));
+    if (node_arg_str(req, "kind", &kind) != 0 || node_arg_str(req, "tag", &tag) != 0)
+        return api_error("bad_request", "kind and tag must be strings");
+    if (kind != NULL && entry_kind_parse(kind, &q->kind) != 0)
+        return api_error("bad_request", "unknown kind '%.40s'", kind);
+    if (node_arg_int(req, "limit", 1, NODE_LIST_MAX, &limit) != 0 ||
+        node_arg_int(req, "offset", 0, 1000000000, &offset) != 0)
+        return api_error("bad_request", "limit must be 1 to %d, offset 0 or more", NODE_LIST_MAX);
+    q->tag = tag;
+    q->limit = (size_t)limit;
+    q->offset = (size_t)offset;
+    return NULL;
+}
+
+static json_t *op_list(struct node *n, json_t *req)
+{
+    struct replica_query q;
+    struct node_rows rows = {n, NULL, 0};
+    size_t corrupt = 0;
+    json_t *o;
+    int open;
+
+    o = node_query_args(req, &q);
+    if (o != NULL)
+        return o;
+    if (node_arg_bool(req, "open", &open) != 0)
+        return api_error("bad_request", "open must be a boolean");
+    q.open_only = open;
+    rows.array = json_array();
+    if (replica_list(n->replica, &q, node_row, &rows, &corrupt) != 0) {
+        json_decref(rows.array);
+        return api_error("internal", "listing failed; see the node's log");
+    }
+    o = node_ok();
+    json_object_set_new(o, "entries", rows.array);
+    json_object_set_new(o, "corrupt", json_integer((json_int_t)corrupt));
+    return o;
+}
+
+static json_t *op_search(struct node *n, json_t *req)
+{
+    struct replica_query q;
+    struct node_rows rows = {n, NULL, 1};
+    const char *query, *hl_open, *hl_close;
+    size_t corrupt = 0;
+    char err[256];
+    json_t *o;
+
+    o = node_query_args(req, &q);
+    if (o != NULL)
+        return o;
+    if (node_arg_str(req, "query", &query) != 0 || query == NULL)
+        return api_error("bad_request", "search needs a query string");
+    if (node_arg_str(req, "hl_open", &hl_open) != 0 ||
+        node_arg_str(req, "hl_close", &hl_close) != 0 ||
+        (hl_open != NULL && strlen(hl_open) > 32) || (hl_close != NULL && strlen(hl_close) > 32))
+        return api_error("bad_request", "hl_open and hl_close must be strings of at most 32 bytes");
+    rows.array = json_array();
+    if (replica_search(n->replica, query, &q, hl_open, hl_close, node_row, &rows, &corrupt, err,
+                       sizeof(err)) != 0) {
+        json_decref(rows.array);
+        return api_error("bad_request", "search failed: %s", err);
+    }
+    o = node_ok();
+    json_object_set_new(o, "results", rows.array);
+    json_object_set_new(o, "corrupt", json_integer((json_int_t)corrupt));
+    return o;
+}
+
+static void node_check_bad(void *ctx, const uint8_t *id, size_t idlen, const char *why)
+{
+    json_t *problems = ctx, *p;
+    char hex[2 * ENTRY_ID_LEN + 1] = "";
+
+    if (json_array_size(problems) >= NODE_MAX_PROBLEMS)
+        return;
+    if (id != NULL && idlen <= ENTRY_ID_LEN)
+        hex_encode(id, idlen, hex);
+    p = json_object();
+    json_object_set_new(p, "id", json_string(hex));
+    json_object_set_new(p, "why", json_string(why));
+    json_array_append_new(problems, p);
+    log_warnx("node: check: entry %s: %s", hex, why);
+}
+
+static json_t *op_check(struct node *n, json_t *req)
+{
+    struct replica_check rep;
+    json_t *o, *problems = json_array();
+
+    (void)req;
+    log_info("node: checking every stored entry");
+    if (replica_check(n->replica, &rep, node_check_bad, problems) != 0) {
+        json_decref(problems);
+        return api_error("internal", "the check could not run; see the node's log");
+    }
+    log_info("node: check done: %llu entries, %llu bad, integrity %s",
+             (unsigned long long)rep.entries, (unsigned long long)rep.bad,
+             rep.integrity_ok ? "ok" : "FAILED");
+    o = node_ok();
+    json_object_set_new(o, "entries", json_integer((json_int_t)rep.entries));
+    json_object_set_new(o, "bad", json_integer((json_int_t)rep.bad));
+    json_object_set_new(o, "bad_decode", json_integer((json_int_t)rep.bad_decode));
+    json_object_set_new(o, "bad_id", json_integer((json_int_t)rep.bad_id));
+    json_object_set_new(o, "bad_signature", json_integer((json_int_t)rep.bad_signature));
+    json_object_set_new(o, "bad_columns", json_integer((json_int_t)rep.bad_columns));
+    json_object_set_new(o, "integrity_ok", json_boolean(rep.integrity_ok));
+    json_object_set_new(o, "problems", problems);
+    return o;
+}
+
+static void node_stop_timer(struct loop *loop, uint64_t timer_id, void *arg)
+{
+    (void)timer_id;
+    (void)arg;
+    loop_stop(loop);
+}
+
+static json_t *node_handle(void *ctx, struct api_client *client, json_t *req)
+{
+    struct node *n = ctx;
+    const char *op = json_string_value(json_object_get(req, "op"));
+    json_t *o;
+
+    log_debug("api: op %s", op);
+    if (strcmp(op, "status") == 0)
+        return op_status(n, req);
+    if (strcmp(op, "init") == 0)
+        return op_init(n, req);
+    if (strcmp(op, "post") == 0)
+        return op_post(n, req);
+    if (strcmp(op, "get") == 0)
+        return op_get(n, req);
+    if (strcmp(op, "list") == 0)
+        return op_list(n, req);
+    if (strcmp(op, "search") == 0)
+        return op_search(n, req);
+    if (strcmp(op, "check") == 0)
+        return op_check(n, req);
+    if (strcmp(op, "subscribe") == 0) {
+        api_client_subscribe(client);
+        o = node_ok();
+        json_object_set_new(o, "subscribed", json_true());
+        return o;
+    }
+    if (strcmp(op, "stop") == 0) {
+        log_info("node: stop requested through the local API");
+        /* Let the response reach the client before the loop ends. */
+        (void)loop_add_timer(n->loop, 50, 0, node_stop_timer, n);
+        o = node_ok();
+        json_object_set_new(o, "stopping", json_true());
+        return o;
+    }
+    return api_error("unknown_op", "unknown op '%.40s'", op);
+}
+
+/* ---- lifecycle ---- */
+
+static void node_on_signal(struct loop *loop, int fd, void *zsock, unsigned events, void *arg)
+{
+    struct signalfd_siginfo si;
+
+    (void)zsock;
+    (void)events;
+    (void)arg;
+    if (read(fd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+        return;
+    log_info("node: %s received, shutting down", strsignal((int)si.ssi_signo));
+    loop_stop(loop);
+}
+
+/* The profile is what turns a key into a name people recognise. Publish one on first start if
+ * the config names us and no profile exists yet. */
+static void node_initial_profile(struct node *n)
+{
+    char name[NODE_NAME_MAX * 4 + 1];
+    struct entry_fields f = {0};
+    json_t *o;
+
+    if (n->cfg->name == NULL || n->cfg->name[0] == '\0' ||
+        replica_author_name(n->replica, identity_public_key(n->id), name, sizeof(name)) == 0)
+        return;
+    f.kind = ENTRY_PROFILE;
+    f.created_ms = node_wall_ms();
+    f.title = n->cfg->name;
+    o = node_publish(n, &f);
+    if (!json_is_true(json_object_get(o, "ok")))
+        log_warnx("node: publishing the profile for name '%s' failed: %s", n->cfg->name,
+                  json_string_value(json_object_get(o, "error")));
+    json_decref(o);
+}
+
+struct node *node_new(const struct node_options *opts, char *err, size_t errlen)
+{
+    struct node *n = xcalloc(1, sizeof(*n));
+    char *iddir = NULL, pk[2 * ENTRY_KEY_LEN + 1];
+    sigset_t mask;
+    int created = 0, ok = 0;
+
+    n->sigfd = -1;
+    n->started_ms = loop_now_ms();
+    if (paths_resolve(opts->home, &n->paths, err, errlen) != 0)
+        goto out;
+    n->cfg = config_new();
+    if (config_load(n->cfg, opts->config_file != NULL ? opts->config_file : n->paths.config_file,
+                    opts->config_file != NULL, err, errlen) != 0)
+        goto out;
+    log_set_level(opts->log_level_set ? opts->log_level : n->cfg->log_level);
+    if (paths_mkdir_private(n->paths.data_dir, err, errlen) != 0 ||
+        paths_mkdir_private(n->paths.runtime_dir, err, errlen) != 0)
+        goto out;
+    iddir = xasprintf("%s/identity", n->paths.data_dir);
+    n->id = identity_open(iddir, &created, err, errlen);
+    if (n->id == NULL)
+        goto out;
+    hex_encode(identity_public_key(n->id), ENTRY_KEY_LEN, pk);
+    log_info("node: identity %s (%s)", pk, created ? "new" : "loaded");
+    n->db_path = xasprintf("%s/replica.db", n->paths.data_dir);
+    n->replica = replica_open(n->db_path, n->cfg->cache_mb, err, errlen);
+    if (n->replica == NULL)
+        goto out;
+    n->loop = loop_new();
+
+    /* Signals arrive as readable data on the loop, never in the middle of a handler. */
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGTERM);
+    if (sigprocmask(SIG_BLOCK, &mask, &n->oldmask) != 0) {
+        node_seterr(err, errlen, "sigprocmask: %s", strerror(errno));
+        goto out;
+    }
+    n->mask_set = 1;
+    n->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (n->sigfd < 0 || loop_add_fd(n->loop, n->sigfd, LOOP_READ, node_on_signal, n) != 0) {
+        node_seterr(err, errlen, "signalfd: %s", strerror(errno));
+        goto out;
+    }
+    signal(SIGPIPE, SIG_IGN);
+
+    n->api = api_new(n->loop, n->paths.socket_path, node_handle, n, err, errlen);
+    if (n->api == NULL)
+        goto out;
+    node_initial_profile(n);
+    ok = 1;
+out:
+    free(iddir);
+    if (!ok)
+        node_destroy(&n);
+    return n;
+}
+
+int node_run(struct node *n)
+{
+    char *status;
+    int rc;
+
+    log_info("node: serving %lld entries; local API on %s", replica_count(n->replica),
+             n->paths.socket_path);
+    status = xasprintf("READY=1\nSTATUS=serving on %s", n->paths.socket_path);
+    node_notify(status);
+    free(status);
+    rc = loop_run(n->loop);
+    node_notify("STOPPING=1");
+    log_info("node: stopped");
+    return rc;
+}
+
+void node_destroy(struct node **np)
+{
+    struct node *n;
+
+    if (np == NULL || *np == NULL)
+        return;
+    n = *np;
+    api_destroy(&n->api);
+    if (n->loop != NULL && n->sigfd >= 0)
+        loop_remove(n->loop, n->sigfd, NULL);
+    loop_destroy(&n->loop);
+    if (n->sigfd >= 0)
+        close(n->sigfd);
+    if (n->mask_set)
+        sigprocmask(SIG_SETMASK, &n->oldmask, NULL);
+    replica_close(&n->replica);
+    identity_destroy(&n->id);
+    config_destroy(&n->cfg);
+    paths_free(&n->paths);
+    free(n->db_path);
+    free(n);
+    *np = NULL;
+}

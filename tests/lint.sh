@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# House rules that a compiler does not check: clang-format, and functions the style bans.
+set -euo pipefail
+cd "$1"
+files=$(git ls-files '*.c' '*.h' 2>/dev/null || find common sync node cli discovery tests -name '*.[ch]')
+status=0
+if ! clang-format --dry-run --Werror $files; then
+    echo "lint: run clang-format -i on the files above" >&2
+    status=1
+fi
+if grep -nE '\b(strcpy|strcat|sprintf|vsprintf|strtok|atoi|atol|sscanf|gets)\s*\(' $files; then
+    echo "lint: banned function (STYLE.md: use snprintf, strtol, buf_*)" >&2
+    status=1
+fi
+if grep -nE '(^|[^x])\b(malloc|calloc|realloc)\s*\(' $(echo "$files" | grep -v xmalloc.c); then
+    echo "lint: use the xmalloc family" >&2
+    status=1
+fi
+[ $status -eq 0 ] && echo "lint: ok ($(echo "$files" | wc -w) files)"
+exit $status
