@@ -1,1 +1,755 @@
-/* placeholder: being written */
+/* accept4, struct ucred */
+#define _GNU_SOURCE
+
+#include "api.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "log.h"
+#include "xmalloc.h"
+
+/*
+ * Clients live on a list. A client can be dropped while code for it is on the stack (a handler
+ * broadcasts and overflows the very client whose request it is handling), so dropping only closes
+ * the fd and marks the client dead; the memory is reaped when no api callback is running.
+ */
+
+#define API_LISTEN_BACKLOG 64
+#define API_READ_CHUNK 65536
+#define API_ACCEPTS_PER_WAKEUP 64
+#define API_READS_PER_WAKEUP 16
+/* After an error that ends a connection, how long we wait for the client to take the reply. */
+#define API_LINGER_MS 5000
+/* After EMFILE/ENFILE, how long we stop accepting, rather than spin on a full backlog. */
+#define API_ACCEPT_PAUSE_MS 1000
+
+struct api_client {
+    struct api *api;
+    struct api_client *prev, *next;
+    int fd;
+    unsigned events; /* what the loop watches now */
+    struct buf in;
+    struct buf out;
+    size_t scanned; /* bytes at the start of in known to hold no '\n' */
+    int subscribed;
+    int closing; /* no more input; close once out is flushed */
+    int dead;    /* fd closed; waiting to be reaped */
+    uint64_t linger_timer;
+};
+
+struct api {
+    struct loop *loop;
+    char *path;
+    dev_t dev;
+    ino_t ino;
+    int fd;
+    api_handler_fn handler;
+    void *ctx;
+    struct api_client *clients;
+    size_t nclients;     /* live ones */
+    size_t nsubscribers; /* live ones */
+    size_t max_pending;
+    int depth; /* api callbacks on the stack */
+    uint64_t accept_timer;
+};
+
+static void api_client_flush(struct api_client *c);
+
+static void api_set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void api_set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (err == NULL || errlen == 0)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+/* Replace control characters and non-ASCII bytes, so text echoed from a request is safe in a log
+ * line and is valid UTF-8. */
+static void api_sanitize(char *s)
+{
+    for (; *s != '\0'; s++) {
+        if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
+            *s = '?';
+    }
+}
+
+json_t *api_error(const char *code, const char *fmt, ...)
+{
+    va_list ap;
+    char *msg;
+    int n;
+    json_t *obj = NULL, *jmsg;
+
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        goto out;
+    msg = xmalloc((size_t)n + 1);
+    va_start(ap, fmt);
+    vsnprintf(msg, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    jmsg = json_string(msg);
+    if (jmsg == NULL) {
+        /* Not valid UTF-8 (it quoted raw input): keep the ASCII part. */
+        api_sanitize(msg);
+        jmsg = json_string(msg);
+    }
+    free(msg);
+    obj = json_object();
+    if (obj == NULL || jmsg == NULL || json_object_set_new(obj, "ok", json_false()) != 0 ||
+        json_object_set_new(obj, "error", jmsg) != 0 ||
+        json_object_set_new(obj, "code", json_string(code)) != 0) {
+        if (obj == NULL)
+            json_decref(jmsg);
+        json_decref(obj);
+        obj = NULL;
+    }
+out:
+    return obj;
+}
+
+json_t *api_parse_request(const char *line, size_t len, char *err, size_t errlen)
+{
+    json_error_t jerr;
+    json_t *root, *op, *result = NULL;
+
+    root = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (root == NULL) {
+        api_sanitize(jerr.text);
+        api_set_err(err, errlen, "invalid JSON at column %d: %s", jerr.column, jerr.text);
+        goto out;
+    }
+    if (!json_is_object(root)) {
+        api_set_err(err, errlen, "a request must be a JSON object");
+        goto out;
+    }
+    op = json_object_get(root, "op");
+    if (!json_is_string(op)) {
+        api_set_err(err, errlen, "a request needs a string \"op\"");
+        goto out;
+    }
+    if (json_string_length(op) == 0) {
+        api_set_err(err, errlen, "\"op\" is empty");
+        goto out;
+    }
+    result = root;
+    root = NULL;
+out:
+    json_decref(root);
+    return result;
+}
+
+static int api_dump_cb(const char *data, size_t size, void *arg)
+{
+    return buf_append(arg, data, size);
+}
+
+/* Append j to b as one compact line ending in '\n'. Returns 0, or -1 if it cannot be encoded. */
+static int api_encode(json_t *j, struct buf *b)
+{
+    int rc = -1;
+
+    if (json_dump_callback(j, api_dump_cb, b, JSON_COMPACT) != 0)
+        goto out;
+    if (buf_append_u8(b, '\n') != 0)
+        goto out;
+    rc = 0;
+out:
+    return rc;
+}
+
+static void api_client_free(struct api_client *c)
+{
+    if (c->linger_timer != 0)
+        loop_cancel_timer(c->api->loop, c->linger_timer);
+    buf_free(&c->in);
+    buf_free(&c->out);
+    free(c);
+}
+
+/* Free dead clients, unless an api callback may still hold a pointer to one. */
+static void api_reap(struct api *api)
+{
+    struct api_client *c, *next;
+
+    if (api->depth > 0)
+        return;
+    for (c = api->clients; c != NULL; c = next) {
+        next = c->next;
+        if (!c->dead)
+            continue;
+        if (c->prev != NULL)
+            c->prev->next = c->next;
+        else
+            api->clients = c->next;
+        if (c->next != NULL)
+            c->next->prev = c->prev;
+        api_client_free(c);
+    }
+}
+
+/* End the connection now. Safe from anywhere; the memory goes at the next reap. */
+static void api_client_drop(struct api_client *c)
+{
+    struct api *api = c->api;
+
+    if (c->dead)
+        return;
+    loop_remove(api->loop, c->fd, NULL);
+    close(c->fd);
+    c->fd = -1;
+    c->dead = 1;
+    api->nclients--;
+    if (c->subscribed)
+        api->nsubscribers--;
+    api_reap(api);
+}
+
+static void api_client_update_events(struct api_client *c)
+{
+    unsigned events;
+
+    if (c->dead)
+        return;
+    events = (c->closing ? 0 : LOOP_READ) | (c->out.len > 0 ? LOOP_WRITE : 0);
+    if (events != c->events) {
+        loop_set_events(c->api->loop, c->fd, NULL, events);
+        c->events = events;
+    }
+}
+
+/* Queue bytes for the client and try to send them. A client whose queue would pass the cap is
+ * dropped: it is not reading, and the node's memory must not grow for it. */
+static void api_client_queue(struct api_client *c, const void *data, size_t len)
+{
+    if (c->dead)
+        return;
+    if (len > c->api->max_pending || c->out.len > c->api->max_pending - len ||
+        buf_append(&c->out, data, len) != 0) {
+        log_warnx("api: dropping client fd %d: its output queue is full (%zu bytes pending)", c->fd,
+                  c->out.len);
+        api_client_drop(c);
+        return;
+    }
+    api_client_flush(c);
+}
+
+static void api_client_respond(struct api_client *c, json_t *resp)
+{
+    struct buf line;
+    json_t *fallback = NULL;
+
+    buf_init(&line, SIZE_MAX);
+    if (resp == NULL || api_encode(resp, &line) != 0) {
+        log_warnx("api: cannot encode a response; sending an internal error");
+        buf_reset(&line);
+        fallback = api_error("internal", "internal error");
+        if (fallback == NULL || api_encode(fallback, &line) != 0) {
+            api_client_drop(c);
+            goto out;
+        }
+    }
+    api_client_queue(c, line.data, line.len);
+out:
+    json_decref(fallback);
+    buf_free(&line);
+}
+
+static void api_client_linger_expired(struct loop *loop, uint64_t timer_id, void *arg)
+{
+    struct api_client *c = arg;
+
+    (void)loop;
+    (void)timer_id;
+    c->linger_timer = 0;
+    log_debug("api: client fd %d did not take its last reply; closing", c->fd);
+    api_client_drop(c);
+}
+
+/* Read no more; close once the output is flushed (or after API_LINGER_MS). */
+static void api_client_close_after_flush(struct api_client *c)
+{
+    if (c->dead || c->closing)
+        return;
+    c->closing = 1;
+    shutdown(c->fd, SHUT_RD);
+    if (c->out.len == 0) {
+        api_client_drop(c);
+        return;
+    }
+    c->linger_timer = loop_add_timer(c->api->loop, API_LINGER_MS, 0, api_client_linger_expired, c);
+    api_client_update_events(c);
+}
+
+static void api_client_flush(struct api_client *c)
+{
+    ssize_t n;
+
+    while (!c->dead && c->out.len > 0) {
+        n = send(c->fd, c->out.data, c->out.len, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                break;
+            if (errno != EPIPE && errno != ECONNRESET)
+                log_warn("api: send to client fd %d", c->fd);
+            api_client_drop(c);
+            return;
+        }
+        buf_consume(&c->out, (size_t)n);
+    }
+    if (c->dead)
+        return;
+    if (c->closing && c->out.len == 0) {
+        api_client_drop(c);
+        return;
+    }
+    api_client_update_events(c);
+}
+
+static int api_line_is_blank(const uint8_t *p, size_t len)
+{
+    size_t i;
+
+    for (i = 0; i < len; i++) {
+        if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r')
+            return 0;
+    }
+    return 1;
+}
+
+static void api_client_handle_line(struct api_client *c, const uint8_t *line, size_t len)
+{
+    char err[256];
+    json_t *req, *resp;
+
+    if (api_line_is_blank(line, len))
+        return;
+    req = api_parse_request((const char *)line, len, err, sizeof(err));
+    if (req == NULL) {
+        log_debug("api: bad request from fd %d: %s", c->fd, err);
+        resp = api_error("bad_request", "%s", err);
+    } else {
+        resp = c->api->handler(c->api->ctx, c, req);
+        json_decref(req);
+        if (resp == NULL) {
+            log_warnx("api: the handler gave no response");
+            resp = api_error("internal", "internal error");
+        }
+    }
+    api_client_respond(c, resp);
+    json_decref(resp);
+}
+
+/* Handle every complete line in c->in. At eof, a final line without '\n' counts too. */
+static void api_client_handle_input(struct api_client *c, int eof)
+{
+    size_t off = 0, from;
+    const uint8_t *nl;
+
+    while (!c->dead && !c->closing && off < c->in.len) {
+        /* A long line arrives in many reads: do not search its start again each time. */
+        from = off == 0 && c->scanned < c->in.len ? c->scanned : off;
+        nl = memchr(c->in.data + from, '\n', c->in.len - from);
+        if (nl == NULL) {
+            if (eof) {
+                api_client_handle_line(c, c->in.data + off, c->in.len - off);
+                off = c->in.len;
+            }
+            break; /* else keep the partial line for the next read */
+        }
+        api_client_handle_line(c, c->in.data + off, (size_t)(nl - (c->in.data + off)));
+        off = (size_t)(nl - c->in.data) + 1;
+    }
+    if (!c->dead) {
+        buf_consume(&c->in, off);
+        c->scanned = c->in.len; /* what is left is a partial line */
+    }
+}
+
+static void api_client_read(struct api_client *c)
+{
+    uint8_t chunk[API_READ_CHUNK];
+    size_t room;
+    ssize_t n;
+    int i;
+    json_t *resp;
+
+    for (i = 0; i < API_READS_PER_WAKEUP && !c->dead && !c->closing; i++) {
+        room = c->in.max - c->in.len;
+        if (room == 0) {
+            /* The buffer holds API_MAX_REQUEST + 1 bytes and no newline. */
+            log_warnx("api: client fd %d sent a request longer than %u bytes; closing", c->fd,
+                      API_MAX_REQUEST);
+            resp = api_error("bad_request", "request longer than %u bytes", API_MAX_REQUEST);
+            api_client_respond(c, resp);
+            json_decref(resp);
+            api_client_close_after_flush(c);
+            return;
+        }
+        n = read(c->fd, chunk, room < sizeof(chunk) ? room : sizeof(chunk));
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                return;
+            if (errno != ECONNRESET)
+                log_warn("api: read from client fd %d", c->fd);
+            api_client_drop(c);
+            return;
+        }
+        if (n == 0) {
+            /* The client may have only shut down its writing side and still wait for replies. */
+            api_client_handle_input(c, 1);
+            api_client_close_after_flush(c);
+            return;
+        }
+        if (buf_append(&c->in, chunk, (size_t)n) != 0) {
+            /* Cannot happen: we never read more than the room left. */
+            api_client_drop(c);
+            return;
+        }
+        api_client_handle_input(c, 0);
+    }
+}
+
+static void api_client_io(struct loop *loop, int fd, void *zsock, unsigned events, void *arg)
+{
+    struct api_client *c = arg;
+    struct api *api = c->api;
+
+    (void)loop;
+    (void)fd;
+    (void)zsock;
+    api->depth++;
+    if ((events & LOOP_WRITE) && !c->dead)
+        api_client_flush(c);
+    if ((events & (LOOP_READ | LOOP_ERROR)) && !c->dead && !c->closing)
+        api_client_read(c);
+    else if ((events & LOOP_ERROR) && !c->dead)
+        api_client_flush(c); /* closing: the send tells us whether the peer is gone */
+    api->depth--;
+    api_reap(api);
+}
+
+static void api_accept_resume(struct loop *loop, uint64_t timer_id, void *arg)
+{
+    struct api *api = arg;
+
+    (void)timer_id;
+    api->accept_timer = 0;
+    loop_set_events(loop, api->fd, NULL, LOOP_READ);
+}
+
+static void api_accept_one(struct api *api, int fd)
+{
+    struct ucred cred;
+    socklen_t len = sizeof(cred);
+    struct api_client *c = NULL;
+
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || len != sizeof(cred)) {
+        log_warn("api: SO_PEERCRED");
+        goto out;
+    }
+    if (cred.uid != geteuid()) {
+        log_warnx("api: refusing a connection from uid %lu (pid %ld)", (unsigned long)cred.uid,
+                  (long)cred.pid);
+        goto out;
+    }
+    c = xcalloc(1, sizeof(*c));
+    c->api = api;
+    c->fd = fd;
+    c->events = LOOP_READ;
+    buf_init(&c->in, (size_t)API_MAX_REQUEST + 1); /* one line plus its '\n' */
+    buf_init(&c->out, SIZE_MAX);                   /* capped by api->max_pending */
+    if (loop_add_fd(api->loop, fd, LOOP_READ, api_client_io, c) != 0) {
+        log_warnx("api: fd %d is already watched", fd);
+        free(c);
+        goto out;
+    }
+    c->next = api->clients;
+    if (api->clients != NULL)
+        api->clients->prev = c;
+    api->clients = c;
+    api->nclients++;
+    log_debug("api: client fd %d connected (pid %ld)", fd, (long)cred.pid);
+    fd = -1; /* the client owns it now */
+out:
+    if (fd >= 0)
+        close(fd);
+}
+
+static void api_accept(struct loop *loop, int lfd, void *zsock, unsigned events, void *arg)
+{
+    struct api *api = arg;
+    int fd, i;
+
+    (void)zsock;
+    (void)events;
+    for (i = 0; i < API_ACCEPTS_PER_WAKEUP; i++) {
+        fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EINTR || errno == ECONNABORTED)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                return;
+            log_warn("api: accept");
+            if ((errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) &&
+                api->accept_timer == 0) {
+                loop_set_events(loop, lfd, NULL, 0);
+                api->accept_timer =
+                    loop_add_timer(loop, API_ACCEPT_PAUSE_MS, 0, api_accept_resume, api);
+            }
+            return;
+        }
+        api_accept_one(api, fd);
+    }
+}
+
+/* Check that the directory holding path is a directory of ours that nobody else can enter. */
+static int api_check_dir(const char *path, char *err, size_t errlen)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir;
+    struct stat st;
+    int rc = -1;
+
+    if (slash == NULL)
+        dir = xstrdup(".");
+    else if (slash == path)
+        dir = xstrdup("/");
+    else
+        dir = xstrndup(path, (size_t)(slash - path));
+    if (lstat(dir, &st) != 0) {
+        api_set_err(err, errlen, "%s: %s", dir, strerror(errno));
+        goto out;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        api_set_err(err, errlen, "%s is not a directory", dir);
+        goto out;
+    }
+    if (st.st_uid != geteuid() || (st.st_mode & 077) != 0) {
+        api_set_err(err, errlen, "%s must be owned by us with mode 0700 (it is %04o, uid %lu)", dir,
+                    (unsigned)(st.st_mode & 07777), (unsigned long)st.st_uid);
+        goto out;
+    }
+    rc = 0;
+out:
+    free(dir);
+    return rc;
+}
+
+/* If a socket file is at path, refuse if someone listens on it, else remove it. */
+static int api_clear_stale(const struct sockaddr_un *sun, char *err, size_t errlen)
+{
+    const char *path = sun->sun_path;
+    struct stat st;
+    int fd = -1, rc = -1;
+
+    if (lstat(path, &st) != 0) {
+        if (errno == ENOENT) {
+            rc = 0;
+        } else {
+            api_set_err(err, errlen, "%s: %s", path, strerror(errno));
+        }
+        goto out;
+    }
+    if (!S_ISSOCK(st.st_mode)) {
+        api_set_err(err, errlen, "%s exists and is not a socket", path);
+        goto out;
+    }
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        api_set_err(err, errlen, "socket: %s", strerror(errno));
+        goto out;
+    }
+    if (connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0 || errno == EAGAIN) {
+        /* EAGAIN: the listener's backlog is full, so it is very much alive. */
+        api_set_err(err, errlen, "another lored is already listening on %s", path);
+        goto out;
+    }
+    if (errno == ENOENT) {
+        rc = 0; /* gone meanwhile */
+        goto out;
+    }
+    if (errno != ECONNREFUSED) {
+        api_set_err(err, errlen, "cannot probe %s: %s", path, strerror(errno));
+        goto out;
+    }
+    log_info("api: removing stale socket %s", path);
+    if (unlink(path) != 0 && errno != ENOENT) {
+        api_set_err(err, errlen, "cannot remove stale socket %s: %s", path, strerror(errno));
+        goto out;
+    }
+    rc = 0;
+out:
+    if (fd >= 0)
+        close(fd);
+    return rc;
+}
+
+struct api *api_new(struct loop *loop, const char *path, api_handler_fn handler, void *ctx,
+                    char *err, size_t errlen)
+{
+    struct api *api = NULL;
+    struct sockaddr_un sun;
+    struct stat st;
+    mode_t old_umask;
+    int fd = -1, bound = 0, ok = 0, r;
+
+    assert(loop != NULL && handler != NULL);
+    memset(&sun, 0, sizeof(sun));
+    sun.sun_family = AF_UNIX;
+    if (path == NULL || path[0] == '\0' || strlen(path) >= sizeof(sun.sun_path)) {
+        api_set_err(err, errlen, "socket path is empty or longer than %zu bytes",
+                    sizeof(sun.sun_path) - 1);
+        goto out;
+    }
+    memcpy(sun.sun_path, path, strlen(path) + 1);
+    if (api_check_dir(path, err, errlen) != 0)
+        goto out;
+    if (api_clear_stale(&sun, err, errlen) != 0)
+        goto out;
+
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        api_set_err(err, errlen, "socket: %s", strerror(errno));
+        goto out;
+    }
+    old_umask = umask(077);
+    r = bind(fd, (const struct sockaddr *)&sun, sizeof(sun));
+    umask(old_umask);
+    if (r != 0) {
+        api_set_err(err, errlen, "bind %s: %s", path, strerror(errno));
+        goto out;
+    }
+    bound = 1;
+    if (listen(fd, API_LISTEN_BACKLOG) != 0) {
+        api_set_err(err, errlen, "listen %s: %s", path, strerror(errno));
+        goto out;
+    }
+    if (lstat(path, &st) != 0) {
+        api_set_err(err, errlen, "%s: %s", path, strerror(errno));
+        goto out;
+    }
+
+    api = xcalloc(1, sizeof(*api));
+    api->loop = loop;
+    api->path = xstrdup(path);
+    api->dev = st.st_dev;
+    api->ino = st.st_ino;
+    api->fd = fd;
+    api->handler = handler;
+    api->ctx = ctx;
+    api->max_pending = API_MAX_PENDING;
+    if (loop_add_fd(loop, fd, LOOP_READ, api_accept, api) != 0) {
+        api_set_err(err, errlen, "fd %d is already watched", fd);
+        goto out;
+    }
+    log_info("api: listening on %s", path);
+    ok = 1;
+out:
+    if (!ok) {
+        if (api != NULL) {
+            free(api->path);
+            free(api);
+            api = NULL;
+        }
+        if (bound)
+            unlink(path);
+        if (fd >= 0)
+            close(fd);
+    }
+    return api;
+}
+
+void api_destroy(struct api **ap)
+{
+    struct api *api;
+    struct api_client *c;
+    struct stat st;
+
+    if (ap == NULL || *ap == NULL)
+        return;
+    api = *ap;
+    assert(api->depth == 0 && "api_destroy from inside a handler");
+    api->depth++; /* keep the list intact while walking it */
+    for (c = api->clients; c != NULL; c = c->next)
+        api_client_drop(c);
+    api->depth--;
+    api_reap(api);
+    if (api->accept_timer != 0)
+        loop_cancel_timer(api->loop, api->accept_timer);
+    loop_remove(api->loop, api->fd, NULL);
+    close(api->fd);
+    /* Remove the file only if it is still ours. */
+    if (lstat(api->path, &st) == 0 && st.st_dev == api->dev && st.st_ino == api->ino)
+        unlink(api->path);
+    free(api->path);
+    free(api);
+    *ap = NULL;
+}
+
+void api_client_subscribe(struct api_client *client)
+{
+    if (client->dead || client->subscribed)
+        return;
+    client->subscribed = 1;
+    client->api->nsubscribers++;
+}
+
+void api_broadcast(struct api *api, json_t *event)
+{
+    struct buf line;
+    struct api_client *c;
+
+    if (api->nsubscribers == 0)
+        return;
+    buf_init(&line, SIZE_MAX);
+    if (api_encode(event, &line) != 0) {
+        log_warnx("api: cannot encode an event");
+        goto out;
+    }
+    api->depth++; /* a client dropped here stays on the list until we are done walking it */
+    for (c = api->clients; c != NULL; c = c->next) {
+        if (c->subscribed && !c->dead && !c->closing)
+            api_client_queue(c, line.data, line.len);
+    }
+    api->depth--;
+    api_reap(api);
+out:
+    buf_free(&line);
+}
+
+size_t api_client_count(const struct api *api)
+{
+    return api->nclients;
+}
+
+size_t api_subscriber_count(const struct api *api)
+{
+    return api->nsubscribers;
+}
+
+void api_set_max_pending(struct api *api, size_t max)
+{
+    api->max_pending = max;
+}
