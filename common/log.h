@@ -2,8 +2,8 @@
  * log: leveled logging to stderr.
  *
  * Under systemd (JOURNAL_STREAM set) each line starts with a "<N>" priority prefix (sd-daemon.h) so
- * journald keeps the severity; otherwise lines carry a UTC timestamp, the program name and the level.
- * The level is tested before anything is formatted.
+ * journald keeps the severity; otherwise lines carry a UTC timestamp, the program name and the
+ * level. The level is tested before anything is formatted.
  */
 #ifndef LORE_LOG_H
 #define LORE_LOG_H

@@ -1,9 +1,9 @@
 /*
  * paths: where one node keeps its config, data and control socket.
  *
- * With a home directory (--home DIR, else the LORE_HOME environment variable) everything lives under
- * it: DIR/lore.conf, DIR/data/, DIR/run/lored.sock. Otherwise the XDG base directories are used:
- * $XDG_CONFIG_HOME/lore/lore.conf (default ~/.config), $XDG_DATA_HOME/lore/ (default
+ * With a home directory (--home DIR, else the LORE_HOME environment variable) everything lives
+ * under it: DIR/lore.conf, DIR/data/, DIR/run/lored.sock. Otherwise the XDG base directories are
+ * used: $XDG_CONFIG_HOME/lore/lore.conf (default ~/.config), $XDG_DATA_HOME/lore/ (default
  * ~/.local/share), $XDG_RUNTIME_DIR/lore/lored.sock (fallback /tmp/lore-UID/).
  * Both lored and lore resolve paths the same way, so `LORE_HOME=DIR lore ...` reaches that node.
  */
@@ -20,14 +20,23 @@ struct paths {
     char *socket_path; /* the control socket */
 };
 
-/* Fill p (all strings owned by p; free with paths_free). home_override may be NULL. Returns 0, or
- * -1 with a message in err (e.g. no HOME, socket path longer than a sockaddr_un holds). */
+/* Fill p (all strings owned by p; free with paths_free). home_override may be NULL; an empty one
+ * is an error, an empty LORE_HOME counts as unset. A relative home is made absolute against the
+ * current directory (trailing slashes and leading "./" dropped). Empty or relative XDG_* variables
+ * are ignored, as the XDG spec says. Only resolves names: creates nothing. p is overwritten on
+ * entry (not freed) and left empty on failure. Returns 0, or -1 with a message in err (e.g. no
+ * HOME, socket path longer than a sockaddr_un holds). */
 int paths_resolve(const char *home_override, struct paths *p, char *err, size_t errlen)
     __attribute__((warn_unused_result));
+/* Free p's strings and leave it empty; safe on an empty p. */
 void paths_free(struct paths *p);
 
-/* Create dir and missing parents; the last component gets mode 0700. If it exists, it must be a
- * directory owned by us with no group/other permission bits, else -1 with a message in err. */
+/* Create dir and missing parents (created 0700, as the XDG spec asks); the last component gets
+ * mode 0700 whatever the umask. Existing parents are used as they are. If the last component
+ * exists, it must be a directory (not a symlink) owned by the effective uid with no group/other
+ * permission bits, else -1 with a message in err naming the path and the problem (e.g.
+ * "/x/run: permissions 0755 are too open (want 0700; run: chmod 700 /x/run)"); an existing
+ * directory is never chmod'ed. */
 int paths_mkdir_private(const char *dir, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 

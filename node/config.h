@@ -1,9 +1,14 @@
 /*
  * config: lored's settings, from one declarative table (name, type, default, bounds, doc).
  *
- * The file is INI without sections: `key = value` lines, `#` or `;` comments. Unknown keys, values of
- * the wrong type or out of bounds are errors reported as "FILE:LINE: message". Every option has a
- * documented default (config_dump prints them all).
+ * The file is INI without sections: `key = value` lines, `#` or `;` comments. Unknown keys, values
+ * of the wrong type or out of bounds are errors reported as "FILE:LINE: message". Every option has
+ * a documented default (config_dump prints them all).
+ *
+ * Details (parsing is inih's, line handling ours): leading whitespace is ignored (no continuation
+ * lines); a `[section]` line is an error; ` ;` starts an inline comment, `#` only a whole-line one;
+ * values are taken verbatim after trimming (no quotes); lines are at most 198 bytes; when a key
+ * appears twice the last value wins. The options and their bounds are one table in config.c.
  */
 #ifndef LORE_CONFIG_H
 #define LORE_CONFIG_H
@@ -13,17 +18,20 @@
 #include "log.h"
 
 struct config {
-    char *name;                /* name: display name used when identity is first created ("") */
-    enum log_level log_level;  /* log_level: error|warn|info|debug (info) */
-    int cache_mb;              /* cache_mb: SQLite page cache in MiB, 1..1024 (16) */
+    char *name;               /* name: display name used when identity is first created ("",
+                                 at most 128 bytes); never NULL */
+    enum log_level log_level; /* log_level: error|warn|info|debug (info) */
+    int cache_mb;             /* cache_mb: SQLite page cache in MiB, 1..1024 (16) */
 };
 
 /* A config holding the defaults. Never NULL. */
 struct config *config_new(void);
 void config_destroy(struct config **cp);
 
-/* Read path. A missing file is fine (defaults stay) unless must_exist. Returns 0, or -1 with
- * "FILE:LINE: message" in err. On error cfg may be partly updated. */
+/* Read path. A missing file is fine (defaults stay) unless must_exist; one that exists but cannot
+ * be read (or is a directory) is an error. Returns 0, or -1 with "FILE:LINE: message" (the first
+ * error in the file) or "FILE: message" in err. On error cfg may be partly updated, but an option
+ * whose value was refused keeps its previous value. */
 int config_load(struct config *cfg, const char *path, int must_exist, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 
@@ -32,7 +40,8 @@ int config_load(struct config *cfg, const char *path, int must_exist, char *err,
 int config_set(struct config *cfg, const char *key, const char *value, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 
-/* Write every option as a commented `key = value` line (effective values, defaults and docs). */
+/* Write every option as "# doc (default X)\nkey = value\n" (effective values); the output is a
+ * valid config file that reproduces cfg. */
 void config_dump(const struct config *cfg, FILE *out);
 
 #endif

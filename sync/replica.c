@@ -21,16 +21,17 @@ static const char *const replica_migrations[] = {
     "CREATE TABLE entries("
     "  seq INTEGER PRIMARY KEY,"
     "  id BLOB NOT NULL UNIQUE CHECK (length(id) = 32),"
-    "  raw BLOB NOT NULL,"
     "  kind INTEGER NOT NULL,"
     "  author BLOB NOT NULL,"
     "  created_ms INTEGER NOT NULL,"
     "  received_ms INTEGER NOT NULL,"
     "  title TEXT NOT NULL,"
+    "  tags TEXT NOT NULL,"
+    /* The large columns last: filters on the small ones then never read overflow pages. */
     "  body TEXT NOT NULL,"
-    "  tags TEXT NOT NULL);"
-    "CREATE INDEX entries_kind_created ON entries(kind, created_ms);"
-    "CREATE INDEX entries_created ON entries(created_ms);"
+    "  raw BLOB NOT NULL);"
+    "CREATE INDEX entries_kind_created ON entries(kind, created_ms, id);"
+    "CREATE INDEX entries_created ON entries(created_ms, id);"
     "CREATE INDEX entries_author ON entries(author, kind, created_ms);"
     "CREATE TABLE refs(ref BLOB NOT NULL, kind INTEGER NOT NULL, seq INTEGER NOT NULL,"
     "  PRIMARY KEY (ref, kind, seq)) WITHOUT ROWID;"
@@ -481,8 +482,8 @@ static void replica_query_sql(const struct replica_query *q, struct buf *sql)
 
     if (q->kind != 0)
         ok |= buf_append_str(sql, " AND e.kind = ?");
-    else
-        ok |= buf_append_str(sql, " AND e.kind IN (1, 2, 3, 4)");
+    else /* '+' keeps the planner on the (created_ms, id) index: no sort of every row */
+        ok |= buf_append_str(sql, " AND +e.kind IN (1, 2, 3, 4)");
     if (q->tag != NULL)
         ok |= buf_append_str(sql, " AND e.seq IN (SELECT seq FROM tags WHERE tag = ?)");
     if (q->author != NULL)
@@ -515,10 +516,9 @@ static int replica_bind_query(sqlite3_stmt *s, const struct replica_query *q, in
     return i;
 }
 
-/* Step through rows, verifying each, calling fn. snippet and rank columns are at 8 and 9 when
- * with_snippet. */
-static int replica_run_rows(struct replica *r, sqlite3_stmt *s, int with_snippet, replica_row_fn fn,
-                            void *ctx, size_t *corrupt, char *err, size_t errlen)
+/* Step through rows (columns as REPLICA_COLS), verifying each, calling fn. */
+static int replica_run_rows(struct replica *r, sqlite3_stmt *s, replica_row_fn fn, void *ctx,
+                            size_t *corrupt, char *err, size_t errlen)
 {
     struct entry *e;
     char why[200];
@@ -534,8 +534,7 @@ static int replica_run_rows(struct replica *r, sqlite3_stmt *s, int with_snippet
                 (*corrupt)++;
             continue;
         }
-        rc = fn(ctx, e, with_snippet ? (const char *)sqlite3_column_text(s, 8) : NULL,
-                with_snippet ? sqlite3_column_double(s, 9) : 0.0);
+        rc = fn(ctx, e, NULL, 0.0);
         entry_destroy(&e);
         if (rc != 0)
             return 0;
@@ -559,15 +558,16 @@ int replica_list(struct replica *r, const struct replica_query *q, replica_row_f
     if (buf_append_str(&sql, "SELECT " REPLICA_COLS " FROM entries e WHERE 1") != 0)
         goto out;
     replica_query_sql(q, &sql);
-    if (buf_printf(&sql, " ORDER BY e.created_ms %s, e.id LIMIT ? OFFSET ?",
-                   q->oldest_first ? "ASC" : "DESC") != 0)
+    /* Both keys in one direction, so the (created_ms, id) index gives the order without a sort. */
+    if (buf_printf(&sql, " ORDER BY e.created_ms %s, e.id %s LIMIT ? OFFSET ?",
+                   q->oldest_first ? "ASC" : "DESC", q->oldest_first ? "ASC" : "DESC") != 0)
         goto out;
     if (sqlite3_prepare_v2(r->db, (const char *)sql.data, -1, &s, NULL) != SQLITE_OK) {
         log_warnx("replica: list: %s", sqlite3_errmsg(r->db));
         goto out;
     }
     replica_bind_query(s, q, 1);
-    rc = replica_run_rows(r, s, 0, fn, ctx, corrupt, err, sizeof(err));
+    rc = replica_run_rows(r, s, fn, ctx, corrupt, err, sizeof(err));
     if (rc != 0)
         log_warnx("replica: list: %s", err);
 out:
@@ -615,8 +615,11 @@ int replica_search(struct replica *r, const char *query, const struct replica_qu
                    size_t *corrupt, char *err, size_t errlen)
 {
     struct buf sql, match;
-    sqlite3_stmt *s = NULL;
-    int rc = -1;
+    sqlite3_stmt *s = NULL, *row = NULL;
+    size_t limit = q->limit != 0 ? q->limit : 50, n = 0, i;
+    sqlite3_int64 *seqs = NULL;
+    double *ranks = NULL;
+    int rc = -1, step;
 
     buf_init(&sql, 4096);
     if (corrupt != NULL)
@@ -625,26 +628,67 @@ int replica_search(struct replica *r, const char *query, const struct replica_qu
         replica_seterr(err, errlen, "the search query has no words");
         goto out;
     }
-    /* bm25 weights: a word in the title counts most, then tags, then the body. */
-    if (buf_append_str(&sql, "SELECT " REPLICA_COLS ", snippet(fts, -1, ?, ?, '…', 16),"
-                             " bm25(fts, 10.0, 1.0, 5.0) AS rank"
+    /*
+     * Two stages. First rank every match and keep the best `limit` row numbers, sorting only
+     * (seq, rank) pairs; then load, verify and make a snippet for just those rows. bm25 weights:
+     * a word in the title counts most, then tags, then the body.
+     */
+    if (buf_append_str(&sql, "SELECT e.seq, bm25(fts, 10.0, 1.0, 5.0) AS rank"
                              " FROM fts JOIN entries e ON e.seq = fts.rowid"
                              " WHERE fts MATCH ?") != 0)
         goto out;
     replica_query_sql(q, &sql);
-    if (buf_append_str(&sql, " ORDER BY rank, e.created_ms DESC, e.id LIMIT ? OFFSET ?") != 0)
+    if (buf_append_str(&sql, " ORDER BY rank, e.created_ms DESC, e.id DESC LIMIT ? OFFSET ?") != 0)
         goto out;
-    if (sqlite3_prepare_v2(r->db, (const char *)sql.data, -1, &s, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(r->db, (const char *)sql.data, -1, &s, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(r->db,
+                           "SELECT " REPLICA_COLS ", snippet(fts, -1, ?, ?, '…', 16)"
+                           " FROM fts JOIN entries e ON e.seq = fts.rowid"
+                           " WHERE fts MATCH ? AND fts.rowid = ?",
+                           -1, &row, NULL) != SQLITE_OK) {
         replica_seterr(err, errlen, "%s", sqlite3_errmsg(r->db));
         goto out;
     }
-    sqlite3_bind_text(s, 1, hl_open != NULL ? hl_open : "**", -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, hl_close != NULL ? hl_close : "**", -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 3, (const char *)match.data, (int)match.len, SQLITE_STATIC);
-    replica_bind_query(s, q, 4);
-    rc = replica_run_rows(r, s, 1, fn, ctx, corrupt, err, errlen);
+    sqlite3_bind_text(s, 1, (const char *)match.data, (int)match.len, SQLITE_STATIC);
+    replica_bind_query(s, q, 2);
+    seqs = xreallocarray(NULL, limit, sizeof(*seqs));
+    ranks = xreallocarray(NULL, limit, sizeof(*ranks));
+    while (n < limit && (step = sqlite3_step(s)) == SQLITE_ROW) {
+        seqs[n] = sqlite3_column_int64(s, 0);
+        ranks[n++] = sqlite3_column_double(s, 1);
+    }
+    if (n < limit && step != SQLITE_DONE) {
+        replica_seterr(err, errlen, "%s", sqlite3_errmsg(r->db));
+        goto out;
+    }
+    sqlite3_bind_text(row, 1, hl_open != NULL ? hl_open : "**", -1, SQLITE_STATIC);
+    sqlite3_bind_text(row, 2, hl_close != NULL ? hl_close : "**", -1, SQLITE_STATIC);
+    sqlite3_bind_text(row, 3, (const char *)match.data, (int)match.len, SQLITE_STATIC);
+    for (i = 0; i < n; i++) {
+        struct entry *e;
+        char why[200];
+        sqlite3_reset(row);
+        sqlite3_bind_int64(row, 4, seqs[i]);
+        if (sqlite3_step(row) != SQLITE_ROW)
+            continue; /* gone since stage one: nothing to show */
+        e = replica_row_entry(row, why, sizeof(why));
+        if (e == NULL) {
+            replica_log_corrupt(row, why);
+            if (corrupt != NULL)
+                (*corrupt)++;
+            continue;
+        }
+        step = fn(ctx, e, (const char *)sqlite3_column_text(row, 8), ranks[i]);
+        entry_destroy(&e);
+        if (step != 0)
+            break;
+    }
+    rc = 0;
 out:
+    free(seqs);
+    free(ranks);
     sqlite3_finalize(s);
+    sqlite3_finalize(row);
     buf_free(&sql);
     buf_free(&match);
     return rc;

@@ -21,6 +21,7 @@
 #include "api.h"
 #include "buf.h"
 #include "loop.h"
+#include "xmalloc.h"
 
 #define GUARD_MS 5000
 
@@ -104,7 +105,7 @@ static void tc_update(struct tclient *tc)
 
 static struct tclient *tc_connect(struct fixture *f)
 {
-    struct tclient *tc = calloc(1, sizeof(*tc));
+    struct tclient *tc = xcalloc(1, sizeof(*tc));
     struct sockaddr_un sun;
 
     assert_non_null(tc);
@@ -304,7 +305,7 @@ static json_t *test_handler(void *ctx, struct api_client *client, json_t *req)
         return NULL;
     if (strcmp(op, "flood") == 0) {
         /* Broadcast from inside a handler, possibly overflowing (and dropping) this client. */
-        filler = malloc(f->flood_size + 1);
+        filler = xmalloc(f->flood_size + 1);
         assert_non_null(filler);
         memset(filler, 'x', f->flood_size);
         filler[f->flood_size] = '\0';
@@ -320,7 +321,7 @@ static json_t *test_handler(void *ctx, struct api_client *client, json_t *req)
 
 static int setup(void **state)
 {
-    struct fixture *f = calloc(1, sizeof(*f));
+    struct fixture *f = xcalloc(1, sizeof(*f));
     char err[256];
 
     assert_non_null(f);
@@ -478,7 +479,7 @@ static void test_overlong_line_closes(void **state)
     struct fixture *f = *state;
     struct tclient *tc = tc_connect(f);
     size_t len = (size_t)API_MAX_REQUEST + 10;
-    char *big = malloc(len + 1);
+    char *big = xmalloc(len + 1);
     json_t *resp;
 
     assert_non_null(big);
@@ -506,7 +507,7 @@ static void test_max_size_line_accepted(void **state)
     struct tclient *tc = tc_connect(f);
     const char *req = "{\"op\":\"big\"}";
     size_t len = API_MAX_REQUEST;
-    char *big = malloc(len + 1);
+    char *big = xmalloc(len + 1);
     json_t *resp;
 
     assert_non_null(big);
@@ -647,7 +648,7 @@ static void test_slow_subscriber_dropped(void **state)
 {
     struct fixture *f = *state;
     struct tclient *slow = tc_connect(f), *fast = tc_connect(f);
-    char *filler = malloc(8193);
+    char *filler = xmalloc(8193);
     json_t *event;
     int i;
 

@@ -1,0 +1,380 @@
+/*
+ * bench_local: one workstation's figures — signing, verification, merging into the replica,
+ * search and list latency, through the library and through a real lored's local API, the
+ * node's memory, and the replica's size. Run on demand (not part of ctest):
+ *
+ *   build/bin/bench_local [--entries N] [--lored PATH] [--json FILE] [--keep]
+ *
+ * Prints a Markdown table (medians and p99 of one run) and, with --json, the same as JSON.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "entry.h"
+#include "log.h"
+#include "replica.h"
+#include "xmalloc.h"
+
+/*
+ * A synthetic vocabulary with a Zipf distribution (s = 1), like words in real text: a few very
+ * common words and a long tail. Words are built from syllables so that the index sees many
+ * distinct terms.
+ */
+#define NWORDS 8000
+static const char *const syllables[] = {"ka",  "lo",  "mi",  "ne",  "ru",  "ta",  "vi",
+                                        "so",  "pe",  "dra", "kel", "mon", "qui", "zer",
+                                        "bal", "fin", "gor", "hul", "jas", "wex"};
+#define NSYL (sizeof(syllables) / sizeof(syllables[0]))
+static char words[NWORDS][16];
+static double zipf_cdf[NWORDS];
+
+static void vocabulary(void)
+{
+    double total = 0;
+    size_t i, k, n;
+
+    for (i = 0; i < NWORDS; i++) {
+        words[i][0] = '\0';
+        n = 2 + i % 3;
+        for (k = 0, n = 2 + (i % 3); k < n; k++) {
+            size_t len = strlen(words[i]);
+            snprintf(words[i] + len, sizeof(words[i]) - len, "%s",
+                     syllables[(i / (k == 0 ? 1 : k * NSYL) + k * 7) % NSYL]);
+        }
+        total += 1.0 / (double)(i + 1);
+        zipf_cdf[i] = total;
+    }
+    for (i = 0; i < NWORDS; i++)
+        zipf_cdf[i] /= total;
+}
+
+static const char *word(void)
+{
+    double u = (double)randombytes_random() / 4294967296.0;
+    size_t lo = 0, hi = NWORDS - 1;
+
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (zipf_cdf[mid] < u)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return words[lo];
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+static double pct(double *v, size_t n, double p)
+{
+    qsort(v, n, sizeof(*v), cmp_double);
+    return v[(size_t)(p * (double)(n - 1))];
+}
+
+static void text(struct buf *b, size_t bytes)
+{
+    buf_reset(b);
+    while (b->len < bytes)
+        if (buf_append_str(b, word()) != 0 || buf_append_str(b, " ") != 0)
+            break;
+}
+
+struct author {
+    uint8_t pk[32], sk[64];
+};
+
+static int sign(void *ctx, const uint8_t *m, size_t len, uint8_t sig[64])
+{
+    return crypto_sign_detached(sig, NULL, m, len, ((struct author *)ctx)->sk);
+}
+
+static int count_row(void *ctx, const struct entry *e, const char *snippet, double rank)
+{
+    (void)e;
+    (void)snippet;
+    (void)rank;
+    (*(size_t *)ctx)++;
+    return 0;
+}
+
+static json_t *results;
+static void row(const char *name, double value, const char *unit, const char *note)
+{
+    printf("| %-44s | %12.1f | %-9s | %s |\n", name, value, unit, note);
+    json_t *o = json_object();
+    json_object_set_new(o, "value", json_real(value));
+    json_object_set_new(o, "unit", json_string(unit));
+    json_object_set(results, name, o);
+    json_decref(o);
+}
+
+/* Send one request line to a node and read one response line; returns seconds, -1 on error. */
+static double api_call(int fd, const char *req)
+{
+    char resp[1 << 16];
+    size_t got = 0;
+    double t0 = now_s();
+    ssize_t n;
+
+    if (write(fd, req, strlen(req)) != (ssize_t)strlen(req))
+        return -1;
+    for (;;) {
+        n = read(fd, resp + got, sizeof(resp) - got);
+        if (n <= 0)
+            return -1;
+        got += (size_t)n;
+        if (memchr(resp + got - (size_t)n, '\n', (size_t)n) != NULL)
+            break;
+        if (got == sizeof(resp))
+            got = 0; /* keep reading a long response until its end */
+    }
+    return now_s() - t0;
+}
+
+static long rss_kib(pid_t pid)
+{
+    char path[64], line[256];
+    long kib = -1;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+    f = fopen(path, "r");
+    if (f == NULL)
+        return -1;
+    while (fgets(line, sizeof(line), f) != NULL)
+        if (strncmp(line, "VmRSS:", 6) == 0)
+            kib = strtol(line + 6, NULL, 10);
+    fclose(f);
+    return kib;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {{"entries", required_argument, NULL, 'n'},
+                                         {"lored", required_argument, NULL, 'l'},
+                                         {"json", required_argument, NULL, 'j'},
+                                         {"keep", no_argument, NULL, 'k'},
+                                         {NULL, 0, NULL, 0}};
+    size_t n = 20000, i, nq = 300;
+    const char *lored = NULL, *json_path = NULL;
+    char dir[] = "/tmp/lore-bench-XXXXXX", path[256], err[256], cmd[300];
+    struct author a;
+    struct buf body, title;
+    struct entry **es;
+    struct replica *r;
+    double t0, dt, *lat, sign_rate, verify_rate;
+    int c, keep = 0;
+
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'n')
+            n = strtoul(optarg, NULL, 10);
+        else if (c == 'l')
+            lored = optarg;
+        else if (c == 'j')
+            json_path = optarg;
+        else if (c == 'k')
+            keep = 1;
+        else
+            return 2;
+    }
+    if (n < 100 || sodium_init() < 0 || mkdtemp(dir) == NULL)
+        return 1;
+    log_init("bench", LOG_LEVEL_WARN);
+    vocabulary();
+    results = json_object();
+    crypto_sign_keypair(a.pk, a.sk);
+    buf_init(&body, 1 << 20);
+    buf_init(&title, 1024);
+    es = xcalloc(n, sizeof(*es));
+    lat = xcalloc(n > nq ? n : nq, sizeof(*lat));
+
+    printf("| measure | value | unit | note |\n|---|---:|---|---|\n");
+    /* Raw references: ed25519 over 1 KiB, as libsodium does it, no lore code. */
+    text(&body, 1024);
+    uint8_t sig[64];
+    t0 = now_s();
+    for (i = 0; i < 20000; i++)
+        crypto_sign_detached(sig, NULL, body.data, 1024, a.sk);
+    sign_rate = 20000 / (now_s() - t0);
+    row("raw ed25519 sign, 1 KiB", sign_rate, "ops/s", "reference, one core");
+    t0 = now_s();
+    for (i = 0; i < 20000; i++)
+        if (crypto_sign_verify_detached(sig, body.data, 1024, a.pk) != 0)
+            return 1;
+    verify_rate = 20000 / (now_s() - t0);
+    row("raw ed25519 verify, 1 KiB", verify_rate, "ops/s", "reference, one core");
+
+    /* entry_create: encode + sign + decode + verify. */
+    t0 = now_s();
+    for (i = 0; i < n; i++) {
+        struct entry_fields f = {0};
+        const char *tags[2] = {word(), words[i % 50]};
+        text(&title, 40);
+        text(&body, 1024);
+        f.kind = i % 3 == 0 ? ENTRY_NOTE : ENTRY_QUESTION;
+        f.created_ms = 1795000000000ull + i;
+        f.title = (const char *)title.data;
+        f.body = (const char *)body.data;
+        f.tags = tags;
+        f.ntags = 2;
+        es[i] = entry_create(&f, a.pk, sign, &a, err, sizeof(err));
+        if (es[i] == NULL) {
+            fprintf(stderr, "entry_create: %s\n", err);
+            return 1;
+        }
+    }
+    dt = now_s() - t0;
+    row("entry_create (sign + self-check), 1 KiB body", n / dt, "entries/s", "");
+
+    t0 = now_s();
+    for (i = 0; i < n; i++) {
+        size_t len;
+        const uint8_t *b = entry_bytes(es[i], &len);
+        struct entry *d = entry_decode(b, len, err, sizeof(err));
+        if (d == NULL || entry_verify(d, err, sizeof(err)) != 0)
+            return 1;
+        entry_destroy(&d);
+    }
+    dt = now_s() - t0;
+    row("entry_decode + verify", n / dt, "entries/s", "");
+    printf("| %-44s | %12.2f | %-9s | %s |\n", "  … as a share of raw verify", n / dt / verify_rate,
+           "ratio", "");
+
+    snprintf(path, sizeof(path), "%s/data", dir);
+    mkdir(path, 0700);
+    snprintf(path, sizeof(path), "%s/data/replica.db", dir);
+    r = replica_open(path, 16, err, sizeof(err));
+    if (r == NULL) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
+    t0 = now_s();
+    for (i = 0; i < n; i++) {
+        size_t len;
+        const uint8_t *b = entry_bytes(es[i], &len);
+        if (replica_merge(r, b, len, NULL, err, sizeof(err)) != REPLICA_ADDED) {
+            fprintf(stderr, "merge: %s\n", err);
+            return 1;
+        }
+    }
+    dt = now_s() - t0;
+    row("replica_merge (verify + insert + FTS), 1/tx", n / dt, "entries/s", "one transaction each");
+    t0 = now_s();
+    for (i = 0; i < n; i++) {
+        size_t len;
+        const uint8_t *b = entry_bytes(es[i], &len);
+        if (replica_merge(r, b, len, NULL, err, sizeof(err)) != REPLICA_EXISTS)
+            return 1;
+    }
+    dt = now_s() - t0;
+    row("replica_merge of a duplicate", n / dt, "entries/s", "idempotent path");
+
+    struct replica_query q = {0};
+    size_t hits = 0;
+    q.limit = 20;
+    for (i = 0; i < nq; i++) {
+        char query[64];
+        snprintf(query, sizeof(query), "%s %s", word(), word());
+        t0 = now_s();
+        if (replica_search(r, query, &q, NULL, NULL, count_row, &hits, NULL, err, sizeof(err)) != 0)
+            return 1;
+        lat[i] = (now_s() - t0) * 1000;
+    }
+    row("replica_search (2 words, top 20), median", pct(lat, nq, 0.5), "ms", "verify every hit");
+    row("replica_search (2 words, top 20), p99", pct(lat, nq, 0.99), "ms", "");
+    replica_close(&r);
+
+    struct stat st;
+    stat(path, &st);
+    row("replica size per entry (1 KiB body)", (double)st.st_size / (double)n, "bytes",
+        "SQLite file incl. FTS index");
+
+    if (lored != NULL) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            int devnull = open("/dev/null", O_WRONLY);
+            dup2(devnull, 2);
+            execl(lored, "lored", "--home", dir, "--log-level", "warn", (char *)NULL);
+            _exit(127);
+        }
+        struct sockaddr_un sun = {.sun_family = AF_UNIX};
+        int fd = -1, tries;
+        snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/run/lored.sock", dir);
+        for (tries = 0; tries < 100; tries++) {
+            fd = socket(AF_UNIX, SOCK_STREAM, 0);
+            if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0)
+                break;
+            close(fd);
+            fd = -1;
+            usleep(50000);
+        }
+        if (fd < 0) {
+            fprintf(stderr, "lored did not start\n");
+            return 1;
+        }
+        row("lored RSS at start, replica of N entries", (double)rss_kib(pid) / 1024, "MiB", "");
+        for (i = 0; i < nq; i++)
+            lat[i] = api_call(fd, "{\"op\":\"status\"}\n") * 1000;
+        row("API status round trip, median", pct(lat, nq, 0.5), "ms", "");
+        for (i = 0; i < nq; i++) {
+            char req[160];
+            snprintf(req, sizeof(req), "{\"op\":\"search\",\"query\":\"%s %s\",\"limit\":20}\n",
+                     word(), word());
+            lat[i] = api_call(fd, req) * 1000;
+        }
+        row("API search (2 words, top 20), median", pct(lat, nq, 0.5), "ms", "verify every hit");
+        row("API search (2 words, top 20), p99", pct(lat, nq, 0.99), "ms", "");
+        for (i = 0; i < nq; i++)
+            lat[i] = api_call(fd, "{\"op\":\"list\",\"limit\":50}\n") * 1000;
+        row("API list (newest 50), median", pct(lat, nq, 0.5), "ms", "");
+        row("API list (newest 50), p99", pct(lat, nq, 0.99), "ms", "");
+        row("lored RSS after the queries", (double)rss_kib(pid) / 1024, "MiB", "");
+        close(fd);
+        kill(pid, SIGTERM);
+        waitpid(pid, NULL, 0);
+    }
+    printf("\nN = %zu entries with 1 KiB bodies; one run; %ld cores online.\n", n,
+           sysconf(_SC_NPROCESSORS_ONLN));
+    if (json_path != NULL)
+        json_dump_file(results, json_path, JSON_INDENT(2));
+    for (i = 0; i < n; i++)
+        entry_destroy(&es[i]);
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    if (keep)
+        printf("kept %s\n", dir);
+    else if (system(cmd) != 0)
+        return 1;
+    free(es);
+    free(lat);
+    buf_free(&body);
+    buf_free(&title);
+    json_decref(results);
+    return 0;
+}
