@@ -37,7 +37,10 @@ static const char *const replica_migrations[] = {
     "  PRIMARY KEY (ref, kind, seq)) WITHOUT ROWID;"
     "CREATE TABLE tags(tag TEXT NOT NULL, seq INTEGER NOT NULL,"
     "  PRIMARY KEY (tag, seq)) WITHOUT ROWID;"
-    "CREATE VIRTUAL TABLE fts USING fts5(title, body, tags, content='entries',"
+    /* Only content kinds are searchable; the view is what the index is checked against. */
+    "CREATE VIEW searchable AS SELECT seq, title, body, tags FROM entries"
+    "  WHERE kind IN (1, 2, 3, 4);"
+    "CREATE VIRTUAL TABLE fts USING fts5(title, body, tags, content='searchable',"
     "  content_rowid='seq', tokenize='porter unicode61 remove_diacritics 2');",
 };
 #define REPLICA_NMIGRATIONS (sizeof(replica_migrations) / sizeof(replica_migrations[0]))
@@ -223,6 +226,12 @@ void replica_close(struct replica **rp)
     *rp = NULL;
 }
 
+/* Kinds the full-text index holds (the `searchable` view says the same). */
+static int replica_searchable(uint16_t kind)
+{
+    return kind >= ENTRY_QUESTION && kind <= ENTRY_COMMENT;
+}
+
 /* Tags joined by spaces, as the tags column and the FTS tags column hold them. */
 static void replica_tags_text(const struct entry *e, struct buf *b)
 {
@@ -292,6 +301,10 @@ enum replica_merge_result replica_add(struct replica *r, const struct entry *e, 
         sqlite3_bind_int64(s, 2, seq);
         if (replica_step_done(r, s, err, errlen) != 0)
             goto out;
+    }
+    if (!replica_searchable(entry_kind(e))) {
+        res = REPLICA_ADDED;
+        goto out;
     }
     s = replica_stmt(r, ST_INSERT_FTS);
     sqlite3_bind_int64(s, 1, seq);
@@ -610,38 +623,164 @@ static int replica_fts_query(const char *words, struct buf *out)
     return buf_append_str(out, "*");
 }
 
-int replica_search(struct replica *r, const char *query, const struct replica_query *q,
-                   const char *hl_open, const char *hl_close, replica_row_fn fn, void *ctx,
-                   size_t *corrupt, char *err, size_t errlen)
-{
-    struct buf sql, match;
-    sqlite3_stmt *s = NULL, *row = NULL;
-    size_t limit = q->limit != 0 ? q->limit : 50, n = 0, i;
-    sqlite3_int64 *seqs = NULL;
-    double *ranks = NULL;
-    int rc = -1, step;
+/* A search result before it is loaded: its rank and the keys that break ties. */
+struct replica_hit {
+    sqlite3_int64 seq;
+    double rank;
+    sqlite3_int64 created_ms;
+    uint8_t id[ENTRY_ID_LEN];
+};
 
-    buf_init(&sql, 4096);
-    if (corrupt != NULL)
-        *corrupt = 0;
-    if (replica_fts_query(query, &match) != 0) {
-        replica_seterr(err, errlen, "the search query has no words");
+/* Results order: best rank, then newest, then highest id; the same on every replica. */
+static int replica_hit_cmp(const void *a, const void *b)
+{
+    const struct replica_hit *x = a, *y = b;
+
+    if (x->rank != y->rank)
+        return x->rank < y->rank ? -1 : 1;
+    if (x->created_ms != y->created_ms)
+        return x->created_ms > y->created_ms ? -1 : 1;
+    return -memcmp(x->id, y->id, ENTRY_ID_LEN);
+}
+
+/* Run a statement whose rows are (seq, rank, created_ms, id) into hits. Returns the count. */
+static long replica_collect_hits(struct replica *r, sqlite3_stmt *s, struct replica_hit *hits,
+                                 size_t max, char *err, size_t errlen)
+{
+    size_t n = 0;
+    int step = SQLITE_DONE;
+
+    while (n < max && (step = sqlite3_step(s)) == SQLITE_ROW) {
+        hits[n].seq = sqlite3_column_int64(s, 0);
+        hits[n].rank = sqlite3_column_double(s, 1);
+        hits[n].created_ms = sqlite3_column_int64(s, 2);
+        memset(hits[n].id, 0, ENTRY_ID_LEN);
+        if (sqlite3_column_bytes(s, 3) == ENTRY_ID_LEN)
+            memcpy(hits[n].id, sqlite3_column_blob(s, 3), ENTRY_ID_LEN);
+        n++;
+    }
+    if (n < max && step != SQLITE_DONE) {
+        replica_seterr(err, errlen, "%s", sqlite3_errmsg(r->db));
+        return -1;
+    }
+    return (long)n;
+}
+
+/*
+ * Fast path for an unfiltered search: rank in the full-text index alone and look up only the
+ * best offset+limit+1 rows. Exact unless the row after the page ties the page's last rank; then
+ * returns 1 and the caller takes the exact path. Returns 0 with *nhits set, or -1.
+ */
+static int replica_search_fast(struct replica *r, const struct buf *match, size_t offset,
+                               size_t limit, struct replica_hit *hits, size_t *nhits, char *err,
+                               size_t errlen)
+{
+    sqlite3_stmt *s = NULL;
+    size_t want = offset + limit + 1;
+    long n;
+    int rc = -1;
+
+    if (sqlite3_prepare_v2(r->db,
+                           "SELECT h.rowid, h.rank, e.created_ms, e.id FROM"
+                           " (SELECT rowid, bm25(fts, 10.0, 1.0, 5.0) AS rank FROM fts"
+                           "  WHERE fts MATCH ? ORDER BY rank LIMIT ?) h"
+                           " JOIN entries e ON e.seq = h.rowid ORDER BY h.rank",
+                           -1, &s, NULL) != SQLITE_OK) {
+        replica_seterr(err, errlen, "%s", sqlite3_errmsg(r->db));
         goto out;
     }
-    /*
-     * Two stages. First rank every match and keep the best `limit` row numbers, sorting only
-     * (seq, rank) pairs; then load, verify and make a snippet for just those rows. bm25 weights:
-     * a word in the title counts most, then tags, then the body.
-     */
-    if (buf_append_str(&sql, "SELECT e.seq, bm25(fts, 10.0, 1.0, 5.0) AS rank"
+    sqlite3_bind_text(s, 1, (const char *)match->data, (int)match->len, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)want);
+    n = replica_collect_hits(r, s, hits, want, err, errlen);
+    if (n < 0)
+        goto out;
+    if ((size_t)n == want && hits[want - 1].rank == hits[want - 2].rank) {
+        rc = 1; /* a tie across the page boundary: only the exact order can choose */
+        goto out;
+    }
+    qsort(hits, (size_t)n, sizeof(*hits), replica_hit_cmp);
+    *nhits = (size_t)n < want ? (size_t)n : want - 1;
+    rc = 0;
+out:
+    sqlite3_finalize(s);
+    return rc;
+}
+
+/* Exact path: rank and order every match in SQL, with any filter. */
+static int replica_search_exact(struct replica *r, const struct buf *match,
+                                const struct replica_query *q, size_t offset, size_t limit,
+                                struct replica_hit *hits, size_t *nhits, char *err, size_t errlen)
+{
+    struct buf sql;
+    sqlite3_stmt *s = NULL;
+    struct replica_query page = *q;
+    long n;
+    int rc = -1;
+
+    buf_init(&sql, 4096);
+    if (buf_append_str(&sql, "SELECT e.seq, bm25(fts, 10.0, 1.0, 5.0) AS rank, e.created_ms, e.id"
                              " FROM fts JOIN entries e ON e.seq = fts.rowid"
                              " WHERE fts MATCH ?") != 0)
         goto out;
     replica_query_sql(q, &sql);
     if (buf_append_str(&sql, " ORDER BY rank, e.created_ms DESC, e.id DESC LIMIT ? OFFSET ?") != 0)
         goto out;
-    if (sqlite3_prepare_v2(r->db, (const char *)sql.data, -1, &s, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(r->db,
+    if (sqlite3_prepare_v2(r->db, (const char *)sql.data, -1, &s, NULL) != SQLITE_OK) {
+        replica_seterr(err, errlen, "%s", sqlite3_errmsg(r->db));
+        goto out;
+    }
+    sqlite3_bind_text(s, 1, (const char *)match->data, (int)match->len, SQLITE_STATIC);
+    page.limit = limit;
+    page.offset = offset;
+    replica_bind_query(s, &page, 2);
+    n = replica_collect_hits(r, s, hits, limit, err, errlen);
+    if (n < 0)
+        goto out;
+    *nhits = (size_t)n;
+    rc = 0;
+out:
+    sqlite3_finalize(s);
+    buf_free(&sql);
+    return rc;
+}
+
+int replica_search(struct replica *r, const char *query, const struct replica_query *q,
+                   const char *hl_open, const char *hl_close, replica_row_fn fn, void *ctx,
+                   size_t *corrupt, char *err, size_t errlen)
+{
+    struct buf match;
+    sqlite3_stmt *row = NULL;
+    size_t limit = q->limit != 0 ? q->limit : 50, n = 0, i, first = 0;
+    struct replica_hit *hits = NULL;
+    int rc = -1, fast = 1;
+
+    buf_init(&match, 0);
+    if (corrupt != NULL)
+        *corrupt = 0;
+    if (replica_fts_query(query, &match) != 0) {
+        replica_seterr(err, errlen, "the search query has no words");
+        goto out;
+    }
+    if (q->offset > 100000) {
+        replica_seterr(err, errlen, "offset too large");
+        goto out;
+    }
+    /*
+     * Stage one finds the page's row numbers, sorting only small (rank, keys) records; stage two
+     * loads, verifies and makes a snippet for just those rows. bm25 weights: a word in the title
+     * counts most, then tags, then the body.
+     */
+    hits = xreallocarray(NULL, q->offset + limit + 1, sizeof(*hits));
+    if (q->kind == 0 && q->tag == NULL && q->author == NULL && q->ref == NULL && !q->open_only &&
+        q->since_ms == 0) {
+        fast = replica_search_fast(r, &match, q->offset, limit, hits, &n, err, errlen);
+        if (fast < 0)
+            goto out;
+        first = q->offset;
+    }
+    if (fast != 0 && replica_search_exact(r, &match, q, q->offset, limit, hits, &n, err, errlen))
+        goto out;
+    if (sqlite3_prepare_v2(r->db,
                            "SELECT " REPLICA_COLS ", snippet(fts, -1, ?, ?, '…', 16)"
                            " FROM fts JOIN entries e ON e.seq = fts.rowid"
                            " WHERE fts MATCH ? AND fts.rowid = ?",
@@ -649,28 +788,17 @@ int replica_search(struct replica *r, const char *query, const struct replica_qu
         replica_seterr(err, errlen, "%s", sqlite3_errmsg(r->db));
         goto out;
     }
-    sqlite3_bind_text(s, 1, (const char *)match.data, (int)match.len, SQLITE_STATIC);
-    replica_bind_query(s, q, 2);
-    seqs = xreallocarray(NULL, limit, sizeof(*seqs));
-    ranks = xreallocarray(NULL, limit, sizeof(*ranks));
-    while (n < limit && (step = sqlite3_step(s)) == SQLITE_ROW) {
-        seqs[n] = sqlite3_column_int64(s, 0);
-        ranks[n++] = sqlite3_column_double(s, 1);
-    }
-    if (n < limit && step != SQLITE_DONE) {
-        replica_seterr(err, errlen, "%s", sqlite3_errmsg(r->db));
-        goto out;
-    }
     sqlite3_bind_text(row, 1, hl_open != NULL ? hl_open : "**", -1, SQLITE_STATIC);
     sqlite3_bind_text(row, 2, hl_close != NULL ? hl_close : "**", -1, SQLITE_STATIC);
     sqlite3_bind_text(row, 3, (const char *)match.data, (int)match.len, SQLITE_STATIC);
-    for (i = 0; i < n; i++) {
+    for (i = first; i < n; i++) {
         struct entry *e;
         char why[200];
+        int stop;
         sqlite3_reset(row);
-        sqlite3_bind_int64(row, 4, seqs[i]);
+        sqlite3_bind_int64(row, 4, hits[i].seq);
         if (sqlite3_step(row) != SQLITE_ROW)
-            continue; /* gone since stage one: nothing to show */
+            continue;
         e = replica_row_entry(row, why, sizeof(why));
         if (e == NULL) {
             replica_log_corrupt(row, why);
@@ -678,18 +806,15 @@ int replica_search(struct replica *r, const char *query, const struct replica_qu
                 (*corrupt)++;
             continue;
         }
-        step = fn(ctx, e, (const char *)sqlite3_column_text(row, 8), ranks[i]);
+        stop = fn(ctx, e, (const char *)sqlite3_column_text(row, 8), hits[i].rank);
         entry_destroy(&e);
-        if (step != 0)
+        if (stop != 0)
             break;
     }
     rc = 0;
 out:
-    free(seqs);
-    free(ranks);
-    sqlite3_finalize(s);
+    free(hits);
     sqlite3_finalize(row);
-    buf_free(&sql);
     buf_free(&match);
     return rc;
 }
