@@ -778,8 +778,11 @@ int replica_search(struct replica *r, const char *query, const struct replica_qu
             goto out;
         first = q->offset;
     }
-    if (fast != 0 && replica_search_exact(r, &match, q, q->offset, limit, hits, &n, err, errlen))
-        goto out;
+    if (fast != 0) {
+        first = 0;
+        if (replica_search_exact(r, &match, q, q->offset, limit, hits, &n, err, errlen) != 0)
+            goto out;
+    }
     if (sqlite3_prepare_v2(r->db,
                            "SELECT " REPLICA_COLS ", snippet(fts, -1, ?, ?, '…', 16)"
                            " FROM fts JOIN entries e ON e.seq = fts.rowid"
