@@ -1,5 +1,6 @@
 /* lored: the lore node. Runs in the foreground (systemd, or `lored &`); logs to stderr. */
 #include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include "log.h"
 #include "node.h"
 #include "paths.h"
+#include "xmalloc.h"
 
 static void usage(FILE *out)
 {
@@ -41,6 +43,8 @@ int main(int argc, char **argv)
     int c, print_config = 0, rc = 1;
 
     log_init(argv[0], LOG_LEVEL_INFO);
+    /* jansson allocates through the same policy as the rest of the tree: out of memory aborts. */
+    json_set_alloc_funcs(xmalloc, free);
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case 'H':
