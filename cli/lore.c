@@ -288,6 +288,17 @@ static void lore_format_age(long long created_ms, char *out, size_t n)
         snprintf(out, n, "%lldd ago", d / 86400);
 }
 
+/* "12.3 MB" style sizes for progress lines. */
+static void lore_format_bytes(long long b, char *out, size_t n)
+{
+    if (b < 10 * 1000)
+        snprintf(out, n, "%lld B", b);
+    else if (b < 10 * 1000 * 1000)
+        snprintf(out, n, "%.1f kB", (double)b / 1e3);
+    else
+        snprintf(out, n, "%.1f MB", (double)b / 1e6);
+}
+
 static void lore_format_duration(long long s, char *out, size_t n)
 {
     if (s < 60)
@@ -929,7 +940,7 @@ static int cmd_status(struct lore *l, int argc, char **argv)
     static const struct option opts[] = {{"json", no_argument, NULL, OPT_JSON},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    json_t *resp = NULL;
+    json_t *resp = NULL, *sync;
     const char *name;
     char up[64];
     int c, rc = LORE_EXIT_OK;
@@ -976,6 +987,21 @@ static int cmd_status(struct lore *l, int argc, char **argv)
     printf("uptime:    %s\n", up);
     printf("clients:   %lld (%lld watching)\n", lore_jint(resp, "clients"),
            lore_jint(resp, "subscribers"));
+    sync = json_object_get(resp, "sync");
+    if (sync != NULL) {
+        printf("peers:     %lld up, listening on port %lld\n", lore_jint(sync, "peers_up"),
+               lore_jint(sync, "listen_port"));
+        if (lore_jint(sync, "bootstrap_entries_to_go") > 0) {
+            char bytes[32];
+            lore_format_bytes(lore_jint(sync, "bootstrap_bytes_to_go"), bytes, sizeof(bytes));
+            printf("sync:      bootstrapping, %lld entries (%s) to go\n",
+                   lore_jint(sync, "bootstrap_entries_to_go"), bytes);
+        } else {
+            printf("sync:      %lld merged from peers, %lld to fetch, %lld queued\n",
+                   lore_jint(sync, "merged"), lore_jint(sync, "to_fetch"),
+                   lore_jint(sync, "ingest_queued"));
+        }
+    }
 out:
     json_decref(resp);
     return rc;
@@ -1673,6 +1699,103 @@ out:
     return rc;
 }
 
+static void lore_print_peer(json_t *p)
+{
+    char seen[64], bytes[32];
+    long long ago = lore_jint(p, "last_seen_ms_ago");
+    const char *name = json_string_value(json_object_get(p, "name"));
+    const char *key = json_string_value(json_object_get(p, "key"));
+    const char *sync = lore_jstr(p, "sync");
+
+    if (json_is_null(json_object_get(p, "last_seen_ms_ago")))
+        snprintf(seen, sizeof(seen), "never");
+    else
+        lore_format_duration(ago / 1000, seen, sizeof(seen));
+    printf("%-22s  %-8s  %-10s  ", lore_jstr(p, "address"), lore_jstr(p, "found_by"),
+           lore_jstr(p, "state"));
+    lore_put_text(stdout, name != NULL ? name : "?", TEXT_ONE_LINE, NULL);
+    printf("  key %.12s  seen %s%s\n", key != NULL ? key : "(unknown)", seen,
+           json_is_null(json_object_get(p, "last_seen_ms_ago")) ? "" : " ago");
+    if (strcmp(lore_jstr(p, "state"), "up") != 0)
+        return;
+    printf("    %s", sync);
+    if (strcmp(sync, "bootstrapping") == 0) {
+        lore_format_bytes(lore_jint(p, "bootstrap_bytes_to_go"), bytes, sizeof(bytes));
+        printf(": %lld entries (%s) to go", lore_jint(p, "bootstrap_entries_to_go"), bytes);
+    } else if (lore_jint(p, "to_fetch") > 0) {
+        printf(", %lld entries on their way", lore_jint(p, "to_fetch"));
+    }
+    printf("; sent %lld, received %lld entries; rtt %lld ms", lore_jint(p, "entries_sent"),
+           lore_jint(p, "entries_received"), lore_jint(p, "rtt_ms"));
+    if (lore_jint(p, "invalid_received") > 0)
+        printf("; %lld invalid", lore_jint(p, "invalid_received"));
+    if (!json_is_true(json_object_get(p, "primary")))
+        printf(" (duplicate link, idle)");
+    printf("\n");
+}
+
+static int cmd_peers(struct lore *l, int argc, char **argv)
+{
+    static const struct option opts[] = {{"json", no_argument, NULL, OPT_JSON},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    json_t *resp = NULL, *peers, *p;
+    size_t i;
+    int c, rc = LORE_EXIT_OK;
+
+    lore_getopt_reset();
+    for (;;) {
+        c = getopt_long(argc, argv, ":h", opts, NULL);
+        if (c == -1)
+            break;
+        switch (c) {
+        case OPT_JSON:
+            l->json = true;
+            break;
+        case 'h':
+            rc = lore_command_help(l->cmd);
+            goto out;
+        default:
+            rc = lore_bad_option(l, c, argv);
+            goto out;
+        }
+    }
+    if (optind < argc && strcmp(argv[optind], "add") == 0) {
+        if (optind + 2 != argc) {
+            rc = lore_usage_error(l, "usage: lore peers add HOST:PORT");
+            goto out;
+        }
+        rc = lore_call(l, json_pack("{s:s,s:s}", "op", "peers_add", "address", argv[optind + 1]),
+                       &resp);
+        if (rc != LORE_EXIT_OK)
+            goto out;
+        if (l->json)
+            lore_print_json(resp);
+        else
+            printf("Added peer %s; it is remembered across restarts.\n", argv[optind + 1]);
+        goto out;
+    }
+    rc = lore_no_args(l, argc, argv);
+    if (rc != LORE_EXIT_OK)
+        goto out;
+    rc = lore_call(l, json_pack("{s:s}", "op", "peers"), &resp);
+    if (rc != LORE_EXIT_OK)
+        goto out;
+    if (l->json) {
+        lore_print_json(resp);
+        goto out;
+    }
+    peers = json_object_get(resp, "peers");
+    printf("listening on port %lld; %lld entries here\n", lore_jint(resp, "listen_port"),
+           lore_jint(resp, "entries"));
+    if (json_array_size(peers) == 0)
+        printf("no peers yet: add one with `lore peers add HOST:PORT`\n");
+    json_array_foreach(peers, i, p) lore_print_peer(p);
+out:
+    json_decref(resp);
+    return rc;
+}
+
 static int cmd_help(struct lore *l, int argc, char **argv)
 {
     static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
@@ -1773,6 +1896,10 @@ static const struct lore_command lore_commands[] = {
     {"watch", cmd_watch, "watch [--json]", "Print new entries as they arrive, until interrupted",
      "Options:\n"
      "      --json        print each event as one line of JSON\n" HELP_HELP},
+    {"peers", cmd_peers, "peers [add HOST:PORT] [--json]",
+     "Show the peers and how far each is in sync; add one",
+     "Options:\n" JSON_HELP HELP_HELP
+     "\nWith `add HOST:PORT`, dial that peer now and on every start of the node.\n"},
     {"stop", cmd_stop, "stop [--json]", "Ask the node to shut down",
      "Options:\n" JSON_HELP HELP_HELP},
     {"help", cmd_help, "help [COMMAND]", "Show help for lore or for one command", ""},

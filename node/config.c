@@ -22,6 +22,7 @@ enum config_type {
     CONFIG_STRING,    /* char *; min/max bound the length in bytes */
     CONFIG_INT,       /* int; min/max bound the value */
     CONFIG_LOG_LEVEL, /* enum log_level: error|warn|info|debug */
+    CONFIG_LIST,      /* struct config_list; each line appends; min/max bound each item */
 };
 
 struct config_option {
@@ -31,15 +32,48 @@ struct config_option {
     const char *def; /* default, written as it would be in the file */
     long min, max;
     const char *doc; /* one line, shown by config_dump */
+    /* Optional extra check of a string value; fills err and returns -1 to refuse it. */
+    int (*check)(const char *value, char *err, size_t errlen);
 };
+
+/* HOST:PORT with a numeric port ("" allowed where listening can be turned off). */
+static int config_check_addr(const char *value, char *err, size_t errlen)
+{
+    const char *colon = strrchr(value, ':');
+    char *end;
+    long port;
+
+    if (value[0] == '\0')
+        return 0;
+    if (colon == NULL || colon == value) {
+        snprintf(err, errlen, "'%s' is not HOST:PORT", value);
+        return -1;
+    }
+    errno = 0;
+    port = strtol(colon + 1, &end, 10);
+    if (errno != 0 || end == colon + 1 || *end != '\0' || port < 0 || port > 65535) {
+        snprintf(err, errlen, "'%s': the port must be a number from 0 to 65535", value);
+        return -1;
+    }
+    return 0;
+}
 
 static const struct config_option config_options[] = {
     {"name", CONFIG_STRING, offsetof(struct config, name), "", 0, 128,
-     "display name used when the identity is first created"},
+     "display name used when the identity is first created", NULL},
     {"log_level", CONFIG_LOG_LEVEL, offsetof(struct config, log_level), "info", 0, 0,
-     "least severe messages logged: error, warn, info or debug"},
+     "least severe messages logged: error, warn, info or debug", NULL},
     {"cache_mb", CONFIG_INT, offsetof(struct config, cache_mb), "16", 1, 1024,
-     "SQLite page cache in MiB"},
+     "SQLite page cache in MiB", NULL},
+    {"listen", CONFIG_STRING, offsetof(struct config, listen), "0.0.0.0:5673", 0, 300,
+     "HOST:PORT where peers reach this node (port 0: any free port; empty: do not listen)",
+     config_check_addr},
+    {"peer", CONFIG_LIST, offsetof(struct config, peers), "", 1, 300,
+     "HOST:PORT of a peer to dial; repeat the line for more", config_check_addr},
+    {"sync_interval", CONFIG_INT, offsetof(struct config, sync_interval), "30", 1, 3600,
+     "seconds between reconciliations with each peer", NULL},
+    {"verify_threads", CONFIG_INT, offsetof(struct config, verify_threads), "0", 0, 64,
+     "threads checking signatures of entries from peers (0: one per CPU)", NULL},
 };
 
 #define CONFIG_NOPTIONS (sizeof(config_options) / sizeof(config_options[0]))
@@ -94,6 +128,8 @@ static int config_parse_value(struct config *cfg, const struct config_option *op
     long v;
     int rc = -1;
 
+    if (opt->check != NULL && opt->check(value, err, errlen) != 0)
+        goto out;
     switch (opt->type) {
     case CONFIG_STRING:
         len = strlen(value);
@@ -105,6 +141,22 @@ static int config_parse_value(struct config *cfg, const struct config_option *op
         free(*(char **)field);
         *(char **)field = xstrdup(value);
         break;
+    case CONFIG_LIST: {
+        struct config_list *list = field;
+        len = strlen(value);
+        if ((long)len < opt->min || len > (size_t)opt->max) {
+            config_err(err, errlen, "%s must be from %ld to %ld bytes long", opt->name, opt->min,
+                       opt->max);
+            goto out;
+        }
+        if (list->n == CONFIG_LIST_MAX) {
+            config_err(err, errlen, "at most %d %s lines", CONFIG_LIST_MAX, opt->name);
+            goto out;
+        }
+        list->items = xreallocarray(list->items, list->n + 1, sizeof(*list->items));
+        list->items[list->n++] = xstrdup(value);
+        break;
+    }
     case CONFIG_INT:
         if (config_parse_long(value, opt->min, opt->max, &v) != 0) {
             config_err(err, errlen, "%s must be an integer from %ld to %ld", opt->name, opt->min,
@@ -145,6 +197,8 @@ static const char *config_format_value(const struct config *cfg, const struct co
         return buf;
     case CONFIG_LOG_LEVEL:
         return log_level_name(*(const enum log_level *)field);
+    case CONFIG_LIST:
+        break; /* written line by line by config_dump */
     }
     return "";
 }
@@ -155,10 +209,13 @@ struct config *config_new(void)
     char err[256];
     size_t i;
 
-    for (i = 0; i < CONFIG_NOPTIONS; i++)
+    for (i = 0; i < CONFIG_NOPTIONS; i++) {
+        if (config_options[i].type == CONFIG_LIST && config_options[i].def[0] == '\0')
+            continue; /* an empty list */
         if (config_parse_value(cfg, &config_options[i], config_options[i].def, err, sizeof(err)) !=
             0)
             fatalx("config: bad built-in default: %s", err);
+    }
     return cfg;
 }
 
@@ -170,9 +227,17 @@ void config_destroy(struct config **cp)
     if (cp == NULL || *cp == NULL)
         return;
     cfg = *cp;
-    for (i = 0; i < CONFIG_NOPTIONS; i++)
-        if (config_options[i].type == CONFIG_STRING)
-            free(*(char **)((char *)cfg + config_options[i].offset));
+    for (i = 0; i < CONFIG_NOPTIONS; i++) {
+        void *field = (char *)cfg + config_options[i].offset;
+        if (config_options[i].type == CONFIG_STRING) {
+            free(*(char **)field);
+        } else if (config_options[i].type == CONFIG_LIST) {
+            struct config_list *list = field;
+            for (size_t k = 0; k < list->n; k++)
+                free(list->items[k]);
+            free(list->items);
+        }
+    }
     free(cfg);
     *cp = NULL;
 }
@@ -350,6 +415,16 @@ void config_dump(const struct config *cfg, FILE *out)
 
     for (i = 0; i < CONFIG_NOPTIONS; i++) {
         opt = &config_options[i];
+        if (opt->type == CONFIG_LIST) {
+            const struct config_list *list =
+                (const struct config_list *)((const char *)cfg + opt->offset);
+            fprintf(out, "# %s (default: none)\n", opt->doc);
+            if (list->n == 0)
+                fprintf(out, "#%s = HOST:PORT\n", opt->name);
+            for (size_t k = 0; k < list->n; k++)
+                fprintf(out, "%s = %s\n", opt->name, list->items[k]);
+            continue;
+        }
         if (opt->type == CONFIG_STRING)
             fprintf(out, "# %s (default \"%s\")\n", opt->doc, opt->def);
         else if (opt->type == CONFIG_INT)

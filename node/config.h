@@ -17,11 +17,23 @@
 
 #include "log.h"
 
+#define CONFIG_LIST_MAX 64 /* items in a repeatable option */
+
+/* A repeatable option: every line with the key adds an item. */
+struct config_list {
+    char **items;
+    size_t n;
+};
+
 struct config {
     char *name;               /* name: display name used when identity is first created ("",
                                  at most 128 bytes); never NULL */
     enum log_level log_level; /* log_level: error|warn|info|debug (info) */
     int cache_mb;             /* cache_mb: SQLite page cache in MiB, 1..1024 (16) */
+    char *listen;             /* listen: HOST:PORT for peers ("0.0.0.0:5673"); "" = do not listen */
+    struct config_list peers; /* peer: HOST:PORT to dial, repeatable (none) */
+    int sync_interval;        /* sync_interval: seconds between reconciliations, 1..3600 (30) */
+    int verify_threads;       /* verify_threads: signature-checking threads, 0 = one per CPU (0) */
 };
 
 /* A config holding the defaults. Never NULL. */

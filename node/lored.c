@@ -8,22 +8,26 @@
 #include "config.h"
 #include "log.h"
 #include "node.h"
-#include "paths.h"
 #include "xmalloc.h"
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: lored [--home DIR] [--config FILE] [--log-level LEVEL] [--print-config]\n"
-                 "\n"
-                 "Run a lore node: keep this person's replica of the team's knowledge and serve\n"
-                 "the `lore` command through a local socket.\n"
-                 "\n"
-                 "  --home DIR         keep config, data and socket under DIR (also LORE_HOME)\n"
-                 "  --config FILE      read FILE instead of the default lore.conf (must exist)\n"
-                 "  --log-level LEVEL  error, warn, info or debug (overrides the config)\n"
-                 "  --print-config     print every option with its effective value and exit\n"
-                 "  --version          print the version and exit\n"
-                 "  -h, --help         print this help and exit\n");
+    fprintf(out,
+            "usage: lored [--home DIR] [--config FILE] [--log-level LEVEL] [--listen HOST:PORT]\n"
+            "             [--peer HOST:PORT]... [--set KEY=VALUE]... [--print-config]\n"
+            "\n"
+            "Run a lore node: keep this person's replica of the team's knowledge and serve\n"
+            "the `lore` command through a local socket.\n"
+            "\n"
+            "  --home DIR         keep config, data and socket under DIR (also LORE_HOME)\n"
+            "  --config FILE      read FILE instead of the default lore.conf (must exist)\n"
+            "  --log-level LEVEL  error, warn, info or debug (overrides the config)\n"
+            "  --listen HOST:PORT where peers reach this node (port 0: any free port)\n"
+            "  --peer HOST:PORT   dial this peer (repeatable)\n"
+            "  --set KEY=VALUE    set any config option (repeatable)\n"
+            "  --print-config     print every option with its effective value and exit\n"
+            "  --version          print the version and exit\n"
+            "  -h, --help         print this help and exit\n");
 }
 
 int main(int argc, char **argv)
@@ -33,11 +37,16 @@ int main(int argc, char **argv)
         {"config", required_argument, NULL, 'c'},
         {"log-level", required_argument, NULL, 'l'},
         {"print-config", no_argument, NULL, 'p'},
+        {"listen", required_argument, NULL, 'L'},
+        {"peer", required_argument, NULL, 'P'},
+        {"set", required_argument, NULL, 'S'},
         {"version", no_argument, NULL, 'V'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     struct node_options opts = {0};
+    char *sets[64];
+    size_t nsets = 0, i;
     struct node *n = NULL;
     char err[512];
     int c, print_config = 0, rc = 1;
@@ -64,6 +73,16 @@ int main(int argc, char **argv)
         case 'p':
             print_config = 1;
             break;
+        case 'L':
+        case 'P':
+        case 'S':
+            if (nsets == sizeof(sets) / sizeof(sets[0])) {
+                fprintf(stderr, "lored: too many --listen/--peer/--set options\n");
+                return 2;
+            }
+            sets[nsets++] = c == 'S' ? xstrdup(optarg)
+                                     : xasprintf("%s=%s", c == 'L' ? "listen" : "peer", optarg);
+            break;
         case 'V':
             printf("lored %s\n", LORE_VERSION);
             return 0;
@@ -80,28 +99,24 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    opts.sets = (const char *const *)sets;
+    opts.nsets = nsets;
     if (print_config) {
-        struct config *cfg = config_new();
-        struct paths p = {0};
-        if (paths_resolve(opts.home, &p, err, sizeof(err)) != 0 ||
-            config_load(cfg, opts.config_file != NULL ? opts.config_file : p.config_file,
-                        opts.config_file != NULL, err, sizeof(err)) != 0) {
+        rc = node_print_config(&opts, stdout, err, sizeof(err)) == 0 ? 0 : 1;
+        if (rc != 0)
             fprintf(stderr, "lored: %s\n", err);
-        } else {
-            printf("# %s\n", opts.config_file != NULL ? opts.config_file : p.config_file);
-            config_dump(cfg, stdout);
-            rc = 0;
-        }
-        paths_free(&p);
-        config_destroy(&cfg);
-        return rc;
+        goto out;
     }
     n = node_new(&opts, err, sizeof(err));
     if (n == NULL) {
         log_error("%s", err);
-        return 1;
+        rc = 1;
+        goto out;
     }
     rc = node_run(n) == 0 ? 0 : 1;
     node_destroy(&n);
+out:
+    for (i = 0; i < nsets; i++)
+        free(sets[i]);
     return rc;
 }

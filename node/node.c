@@ -15,6 +15,7 @@
 #include "api.h"
 #include "config.h"
 #include "entry.h"
+#include "gossip.h"
 #include "hex.h"
 #include "identity.h"
 #include "loop.h"
@@ -39,10 +40,16 @@ struct node {
     int mask_set;
     uint64_t started_ms;
     char *db_path;
+    struct gossip *gossip;
 };
 
 static void node_seterr(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+#define NODE_PEERS_META "static_peers" /* peers added with `lore peers add`, one per line */
+
+static char *node_saved_peers(struct node *n);
+static int node_dial(struct node *n, const char *addr, char *err, size_t errlen);
 
 static void node_seterr(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -218,6 +225,36 @@ static json_t *node_ok(void)
 
 /* ---- ops ---- */
 
+/* The sync part of status: where peers reach us, how many are up, what is in flight. */
+static void node_status_sync(struct node *n, json_t *o)
+{
+    struct gossip_stats gs;
+    struct gossip_peer_info info;
+    struct link *l;
+    uint64_t stream_entries = 0, stream_bytes = 0, to_fetch = 0;
+    json_t *sync = json_object();
+
+    gossip_stats(n->gossip, &gs);
+    for (l = links_first(gossip_links(n->gossip)); l != NULL; l = links_next(l)) {
+        gossip_peer_info(n->gossip, l, &info);
+        stream_entries += info.stream_entries;
+        stream_bytes += info.stream_bytes;
+        to_fetch += info.to_fetch;
+    }
+    json_object_set_new(sync, "listen_port", json_integer(gossip_port(n->gossip)));
+    json_object_set_new(sync, "peers_up",
+                        json_integer((json_int_t)links_up_count(gossip_links(n->gossip))));
+    json_object_set_new(sync, "merged", json_integer((json_int_t)gs.merged));
+    json_object_set_new(sync, "duplicates", json_integer((json_int_t)gs.duplicates));
+    json_object_set_new(sync, "invalid", json_integer((json_int_t)gs.invalid));
+    json_object_set_new(sync, "ingest_queued", json_integer((json_int_t)gs.queued));
+    json_object_set_new(sync, "bootstrap_entries_to_go", json_integer((json_int_t)stream_entries));
+    json_object_set_new(sync, "bootstrap_bytes_to_go", json_integer((json_int_t)stream_bytes));
+    json_object_set_new(sync, "to_fetch", json_integer((json_int_t)to_fetch));
+    json_object_set_new(sync, "reconciliations", json_integer((json_int_t)gs.recon_runs));
+    json_object_set_new(o, "sync", sync);
+}
+
 static json_t *op_status(struct node *n, json_t *req)
 {
     json_t *o = node_ok();
@@ -240,7 +277,37 @@ static json_t *op_status(struct node *n, json_t *req)
                         json_integer((json_int_t)((loop_now_ms() - n->started_ms) / 1000)));
     json_object_set_new(o, "clients", json_integer((json_int_t)api_client_count(n->api)));
     json_object_set_new(o, "subscribers", json_integer((json_int_t)api_subscriber_count(n->api)));
+    node_status_sync(n, o);
     return o;
+}
+
+/* Tell `lore watch` subscribers about an entry (ej is borrowed). */
+static void node_announce(struct node *n, json_t *ej)
+{
+    json_t *ev = json_object();
+
+    json_object_set_new(ev, "event", json_string("entry"));
+    json_object_set(ev, "entry", ej);
+    api_broadcast(n->api, ev);
+    json_decref(ev);
+}
+
+/* An entry from a peer was stored. */
+static void node_on_peer_entry(void *ctx, const uint8_t id[ENTRY_ID_LEN])
+{
+    struct node *n = ctx;
+    struct entry *e = NULL;
+    char err[160];
+    json_t *ej;
+
+    if (api_subscriber_count(n->api) == 0)
+        return;
+    if (replica_get(n->replica, id, &e, err, sizeof(err)) != REPLICA_FOUND)
+        return;
+    ej = node_entry_json(n, e);
+    node_announce(n, ej);
+    json_decref(ej);
+    entry_destroy(&e);
 }
 
 /* Sign, store and announce a new entry. Returns the response. */
@@ -248,7 +315,7 @@ static json_t *node_publish(struct node *n, const struct entry_fields *f)
 {
     char err[256];
     struct entry *e;
-    json_t *o, *ej, *ev;
+    json_t *o, *ej;
 
     e = entry_create(f, identity_public_key(n->id), identity_sign, n->id, err, sizeof(err));
     if (e == NULL)
@@ -261,12 +328,9 @@ static json_t *node_publish(struct node *n, const struct entry_fields *f)
     ej = node_entry_json(n, e);
     o = node_ok();
     json_object_set_new(o, "id", node_hex(entry_id(e), ENTRY_ID_LEN));
-    json_object_set(o, "entry", ej);
-    ev = json_object();
-    json_object_set_new(ev, "event", json_string("entry"));
-    json_object_set_new(ev, "entry", ej);
-    api_broadcast(n->api, ev);
-    json_decref(ev);
+    json_object_set_new(o, "entry", ej);
+    node_announce(n, ej);
+    gossip_publish(n->gossip, e);
     log_info("node: new %s %.16s… by us", entry_kind_name(f->kind),
              json_string_value(json_object_get(o, "id")));
     entry_destroy(&e);
@@ -571,6 +635,109 @@ static json_t *op_check(struct node *n, json_t *req)
     return o;
 }
 
+static json_t *op_peers(struct node *n, json_t *req)
+{
+    struct gossip_peer_info info;
+    const struct link_stats *st;
+    struct link *l;
+    json_t *o, *a = json_array(), *p;
+    uint64_t now = loop_now_ms();
+    char name[NODE_NAME_MAX * 4 + 1];
+
+    (void)req;
+    for (l = links_first(gossip_links(n->gossip)); l != NULL; l = links_next(l)) {
+        gossip_peer_info(n->gossip, l, &info);
+        st = link_stats(l);
+        p = json_object();
+        json_object_set_new(p, "address", json_string(link_addr(l)));
+        json_object_set_new(
+            p, "key", link_key(l) != NULL ? node_hex(link_key(l), ENTRY_KEY_LEN) : json_null());
+        if (link_key(l) != NULL &&
+            replica_author_name(n->replica, link_key(l), name, sizeof(name)) == 0)
+            json_object_set_new(p, "name", json_string(name));
+        else
+            json_object_set_new(p, "name",
+                                link_name(l)[0] ? json_string(link_name(l)) : json_null());
+        json_object_set_new(p, "found_by", json_string(link_origin_name(link_origin(l))));
+        json_object_set_new(p, "state", json_string(link_state_name(link_state(l))));
+        json_object_set_new(p, "primary", json_boolean(link_is_primary(l)));
+        json_object_set_new(p, "sync", json_string(link_state(l) == LINK_UP ? info.state : "-"));
+        json_object_set_new(p, "state_for_s",
+                            json_integer((json_int_t)((now - st->since_ms) / 1000)));
+        json_object_set_new(p, "last_seen_ms_ago",
+                            st->last_rx_ms ? json_integer((json_int_t)(now - st->last_rx_ms))
+                                           : json_null());
+        json_object_set_new(p, "rtt_ms", json_integer((json_int_t)st->rtt_ms));
+        json_object_set_new(p, "their_entries_at_connect",
+                            json_integer((json_int_t)link_peer_entries(l)));
+        json_object_set_new(p, "entries_received", json_integer((json_int_t)info.entries_rx));
+        json_object_set_new(p, "entries_sent", json_integer((json_int_t)info.entries_tx));
+        json_object_set_new(p, "invalid_received", json_integer((json_int_t)st->invalid));
+        json_object_set_new(p, "to_fetch", json_integer((json_int_t)info.to_fetch));
+        json_object_set_new(p, "bootstrap_entries_to_go",
+                            json_integer((json_int_t)info.stream_entries));
+        json_object_set_new(p, "bootstrap_bytes_to_go",
+                            json_integer((json_int_t)info.stream_bytes));
+        json_object_set_new(p, "last_sync_s_ago",
+                            info.last_sync_ms
+                                ? json_integer((json_int_t)((now - info.last_sync_ms) / 1000))
+                                : json_null());
+        json_object_set_new(p, "last_sync_differences", json_integer((json_int_t)info.last_diff));
+        json_object_set_new(p, "eager", json_boolean(info.eager));
+        json_object_set_new(p, "bytes_received", json_integer((json_int_t)st->bytes_rx));
+        json_object_set_new(p, "bytes_sent", json_integer((json_int_t)st->bytes_tx));
+        json_array_append_new(a, p);
+    }
+    o = node_ok();
+    json_object_set_new(o, "listen_port", json_integer(gossip_port(n->gossip)));
+    json_object_set_new(o, "entries", json_integer(replica_count(n->replica)));
+    json_object_set_new(o, "peers", a);
+    return o;
+}
+
+/* 1 if text (lines ending in '\n') has a line equal to line. */
+static int node_has_line(const char *text, const char *line)
+{
+    size_t n = strlen(line);
+    const char *p;
+
+    for (p = text; *p != '\0'; p = strchr(p, '\n') + 1) {
+        if (strncmp(p, line, n) == 0 && (p[n] == '\n' || p[n] == '\0'))
+            return 1;
+        if (strchr(p, '\n') == NULL)
+            break;
+    }
+    return 0;
+}
+
+static json_t *op_peers_add(struct node *n, json_t *req)
+{
+    const char *addr;
+    char err[256], *saved, *joined;
+    struct replica_meta m;
+    int rc;
+
+    if (node_arg_str(req, "address", &addr) != 0 || addr == NULL)
+        return api_error("bad_request", "peers_add needs an address (HOST:PORT)");
+    if (node_dial(n, addr, err, sizeof(err)) != 0)
+        return api_error("invalid", "%s", err);
+    saved = node_saved_peers(n);
+    if (!node_has_line(saved, addr)) {
+        joined = xasprintf("%s%s\n", saved, addr);
+        m.key = NODE_PEERS_META;
+        m.value = joined;
+        m.len = strlen(joined);
+        m.text = 1;
+        rc = replica_meta_set(n->replica, &m, err, sizeof(err));
+        if (rc != 0)
+            log_warnx("node: remembering peer %s failed: %s", addr, err);
+        free(joined);
+    }
+    free(saved);
+    log_info("node: peer %s added", addr);
+    return node_ok();
+}
+
 static void node_stop_timer(struct loop *loop, uint64_t timer_id, void *arg)
 {
     (void)timer_id;
@@ -599,6 +766,10 @@ static json_t *node_handle(void *ctx, struct api_client *client, json_t *req)
         return op_search(n, req);
     if (strcmp(op, "check") == 0)
         return op_check(n, req);
+    if (strcmp(op, "peers") == 0)
+        return op_peers(n, req);
+    if (strcmp(op, "peers_add") == 0)
+        return op_peers_add(n, req);
     if (strcmp(op, "subscribe") == 0) {
         api_client_subscribe(client);
         o = node_ok();
@@ -652,6 +823,116 @@ static void node_initial_profile(struct node *n)
     json_decref(o);
 }
 
+/* "key=value" from the command line, applied over the config file. */
+static int node_apply_set(struct config *cfg, const char *kv, char *err, size_t errlen)
+{
+    const char *eq = strchr(kv, '=');
+    char key[64];
+
+    if (eq == NULL || eq == kv || (size_t)(eq - kv) >= sizeof(key)) {
+        node_seterr(err, errlen, "'%s' is not KEY=VALUE", kv);
+        return -1;
+    }
+    memcpy(key, kv, (size_t)(eq - kv));
+    key[eq - kv] = '\0';
+    if (config_set(cfg, key, eq + 1, err, errlen) != 0)
+        return -1;
+    return 0;
+}
+
+/* The config as node_new would see it: file, then overrides. */
+static struct config *node_load_config(const struct node_options *opts, const struct paths *p,
+                                       char *err, size_t errlen)
+{
+    struct config *cfg = config_new();
+    size_t i;
+
+    if (config_load(cfg, opts->config_file != NULL ? opts->config_file : p->config_file,
+                    opts->config_file != NULL, err, errlen) != 0)
+        goto fail;
+    for (i = 0; i < opts->nsets; i++)
+        if (node_apply_set(cfg, opts->sets[i], err, errlen) != 0)
+            goto fail;
+    return cfg;
+fail:
+    config_destroy(&cfg);
+    return NULL;
+}
+
+int node_print_config(const struct node_options *opts, FILE *out, char *err, size_t errlen)
+{
+    struct paths p;
+    struct config *cfg;
+
+    if (paths_resolve(opts->home, &p, err, errlen) != 0)
+        return -1;
+    cfg = node_load_config(opts, &p, err, errlen);
+    if (cfg != NULL) {
+        fprintf(out, "# %s\n", opts->config_file != NULL ? opts->config_file : p.config_file);
+        config_dump(cfg, out);
+    }
+    paths_free(&p);
+    if (cfg == NULL)
+        return -1;
+    config_destroy(&cfg);
+    return 0;
+}
+
+/* Peers added with `lore peers add`, one HOST:PORT per line in the replica's meta table. */
+static char *node_saved_peers(struct node *n)
+{
+    uint8_t *v = NULL;
+    size_t len = 0;
+
+    if (replica_meta_get(n->replica, NODE_PEERS_META, &v, &len, NULL, NULL, 0) != REPLICA_FOUND)
+        return xstrdup("");
+    return (char *)v;
+}
+
+static int node_dial(struct node *n, const char *addr, char *err, size_t errlen)
+{
+    if (gossip_dial(n->gossip, addr, err, errlen) != 0) {
+        log_warnx("node: peer %s: %s", addr, err);
+        return -1;
+    }
+    return 0;
+}
+
+static int node_start_sync(struct node *n, char *err, size_t errlen)
+{
+    struct gossip_config gc = {0};
+    char name[NODE_NAME_MAX * 4 + 1] = "", *saved, *line, *next;
+    size_t i;
+
+    if (replica_author_name(n->replica, identity_public_key(n->id), name, sizeof(name)) != 0)
+        snprintf(name, sizeof(name), "%s", n->cfg->name);
+    gc.loop = n->loop;
+    gc.replica = n->replica;
+    gc.db_path = n->db_path;
+    gc.listen = n->cfg->listen;
+    gc.key = identity_public_key(n->id);
+    gc.name = name;
+    gc.sync_interval_ms = (uint64_t)n->cfg->sync_interval * 1000;
+    gc.verify_threads = n->cfg->verify_threads;
+    gc.on_entry = node_on_peer_entry;
+    gc.ctx = n;
+    n->gossip = gossip_new(&gc, err, errlen);
+    if (n->gossip == NULL)
+        return -1;
+    for (i = 0; i < n->cfg->peers.n; i++)
+        (void)node_dial(n, n->cfg->peers.items[i], err, errlen);
+    saved = node_saved_peers(n);
+    for (line = saved; line != NULL && *line != '\0'; line = next) {
+        next = strchr(line, '\n');
+        if (next != NULL)
+            *next++ = '\0';
+        if (*line != '\0')
+            (void)node_dial(n, line, err, errlen);
+    }
+    free(saved);
+    return 0;
+}
+
 struct node *node_new(const struct node_options *opts, char *err, size_t errlen)
 {
     struct node *n = xcalloc(1, sizeof(*n));
@@ -663,9 +944,8 @@ struct node *node_new(const struct node_options *opts, char *err, size_t errlen)
     n->started_ms = loop_now_ms();
     if (paths_resolve(opts->home, &n->paths, err, errlen) != 0)
         goto out;
-    n->cfg = config_new();
-    if (config_load(n->cfg, opts->config_file != NULL ? opts->config_file : n->paths.config_file,
-                    opts->config_file != NULL, err, errlen) != 0)
+    n->cfg = node_load_config(opts, &n->paths, err, errlen);
+    if (n->cfg == NULL)
         goto out;
     log_set_level(opts->log_level_set ? opts->log_level : n->cfg->log_level);
     if (paths_mkdir_private(n->paths.data_dir, err, errlen) != 0 ||
@@ -702,6 +982,8 @@ struct node *node_new(const struct node_options *opts, char *err, size_t errlen)
     n->api = api_new(n->loop, n->paths.socket_path, node_handle, n, err, errlen);
     if (n->api == NULL)
         goto out;
+    if (node_start_sync(n, err, errlen) != 0)
+        goto out;
     node_initial_profile(n);
     ok = 1;
 out:
@@ -734,6 +1016,7 @@ void node_destroy(struct node **np)
     if (np == NULL || *np == NULL)
         return;
     n = *np;
+    gossip_destroy(&n->gossip);
     api_destroy(&n->api);
     if (n->loop != NULL && n->sigfd >= 0)
         loop_remove(n->loop, n->sigfd, NULL);

@@ -6,6 +6,7 @@
 #define LORE_NODE_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "log.h"
 
@@ -14,6 +15,8 @@ struct node_options {
     const char *config_file; /* --config: must exist; NULL = the default path, may be absent */
     int log_level_set;       /* --log-level given: it overrides the config file */
     enum log_level log_level;
+    const char *const *sets; /* "key=value" config overrides (--listen, --peer, --set) */
+    size_t nsets;
 };
 
 struct node;
@@ -26,5 +29,9 @@ struct node *node_new(const struct node_options *opts, char *err, size_t errlen)
 int node_run(struct node *n) __attribute__((warn_unused_result));
 
 void node_destroy(struct node **np);
+
+/* Print the effective configuration (file and overrides) as lored --print-config does. */
+int node_print_config(const struct node_options *opts, FILE *out, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
 
 #endif

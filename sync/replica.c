@@ -1,5 +1,6 @@
 #include "replica.h"
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -42,6 +43,8 @@ static const char *const replica_migrations[] = {
     "  WHERE kind IN (1, 2, 3, 4);"
     "CREATE VIRTUAL TABLE fts USING fts5(title, body, tags, content='searchable',"
     "  content_rowid='seq', tokenize='porter unicode61 remove_diacritics 2');",
+    /* 1 -> 2: the node's own bookkeeping (e.g. a bootstrap cursor); not synchronised. */
+    "CREATE TABLE meta(key TEXT PRIMARY KEY NOT NULL, value NOT NULL) WITHOUT ROWID;",
 };
 #define REPLICA_NMIGRATIONS (sizeof(replica_migrations) / sizeof(replica_migrations[0]))
 _Static_assert(REPLICA_NMIGRATIONS == REPLICA_SCHEMA_VERSION, "one migration per schema version");
@@ -60,6 +63,9 @@ enum replica_stmt {
     ST_COUNT_REFS,
     ST_COUNT_REFS_ANY,
     ST_AUTHOR_NAME,
+    ST_META_GET,
+    ST_META_SET,
+    ST_META_DELETE,
     ST_BEGIN,
     ST_COMMIT,
     ST_ROLLBACK,
@@ -79,6 +85,9 @@ static const char *const replica_sql[ST_COUNT_STMTS] = {
     [ST_COUNT_REFS_ANY] = "SELECT count(*) FROM refs WHERE ref = ?",
     [ST_AUTHOR_NAME] = "SELECT " REPLICA_COLS " FROM entries e WHERE e.author = ? AND e.kind = "
                        "12 ORDER BY e.created_ms DESC, e.id DESC LIMIT 4",
+    [ST_META_GET] = "SELECT value FROM meta WHERE key = ?",
+    [ST_META_SET] = "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
+    [ST_META_DELETE] = "DELETE FROM meta WHERE key = ?",
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
@@ -254,36 +263,64 @@ static int replica_step_done(struct replica *r, sqlite3_stmt *s, char *err, size
     return 0;
 }
 
-enum replica_merge_result replica_add(struct replica *r, const struct entry *e, char *err,
-                                      size_t errlen)
+/*
+ * Write transactions through any replica in this process take turns in arrival order. SQLite's
+ * busy handler alone is not fair: it sleeps in growing steps, and a writer committing batch after
+ * batch (the ingest thread) takes the lock again within microseconds, so the event loop's single
+ * insert could wait for many batches. With turns it waits for at most the transaction running.
+ * Other processes still meet the busy timeout.
+ */
+static pthread_mutex_t replica_turn_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t replica_turn_cv = PTHREAD_COND_INITIALIZER;
+static uint64_t replica_turn_next, replica_turn_serving;
+
+static void replica_turn_take(void)
 {
-    enum replica_merge_result res = REPLICA_ERROR;
+    uint64_t mine;
+
+    pthread_mutex_lock(&replica_turn_mu);
+    mine = replica_turn_next++;
+    while (mine != replica_turn_serving)
+        pthread_cond_wait(&replica_turn_cv, &replica_turn_mu);
+    pthread_mutex_unlock(&replica_turn_mu);
+}
+
+static void replica_turn_give(void)
+{
+    pthread_mutex_lock(&replica_turn_mu);
+    replica_turn_serving++;
+    pthread_cond_broadcast(&replica_turn_cv);
+    pthread_mutex_unlock(&replica_turn_mu);
+}
+
+/* Insert one entry inside the open transaction. Returns 0 with *res set, or -1. */
+static int replica_insert(struct replica *r, const struct entry *e, uint64_t received_ms,
+                          enum replica_merge_result *res, char *err, size_t errlen)
+{
     sqlite3_stmt *s;
     struct buf tags;
     const uint8_t *raw;
     size_t len, i;
     sqlite3_int64 seq;
-    int in_tx = 0;
+    int rc = -1;
 
     replica_tags_text(e, &tags);
     raw = entry_bytes(e, &len);
-    if (replica_step_done(r, replica_stmt(r, ST_BEGIN), err, errlen) != 0)
-        goto out;
-    in_tx = 1;
     s = replica_stmt(r, ST_INSERT);
     sqlite3_bind_blob(s, 1, entry_id(e), ENTRY_ID_LEN, SQLITE_STATIC);
     sqlite3_bind_blob(s, 2, raw, (int)len, SQLITE_STATIC);
     sqlite3_bind_int(s, 3, entry_kind(e));
     sqlite3_bind_blob(s, 4, entry_author(e), ENTRY_KEY_LEN, SQLITE_STATIC);
     sqlite3_bind_int64(s, 5, (sqlite3_int64)entry_created_ms(e));
-    sqlite3_bind_int64(s, 6, (sqlite3_int64)replica_wall_ms());
+    sqlite3_bind_int64(s, 6, (sqlite3_int64)received_ms);
     sqlite3_bind_text(s, 7, entry_title(e), -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 8, entry_body(e), (int)entry_body_len(e), SQLITE_STATIC);
     sqlite3_bind_text(s, 9, (const char *)tags.data, (int)tags.len, SQLITE_STATIC);
     if (replica_step_done(r, s, err, errlen) != 0)
         goto out;
     if (sqlite3_changes(r->db) == 0) {
-        res = REPLICA_EXISTS;
+        *res = REPLICA_EXISTS;
+        rc = 0;
         goto out;
     }
     seq = sqlite3_last_insert_rowid(r->db);
@@ -302,28 +339,155 @@ enum replica_merge_result replica_add(struct replica *r, const struct entry *e, 
         if (replica_step_done(r, s, err, errlen) != 0)
             goto out;
     }
-    if (!replica_searchable(entry_kind(e))) {
-        res = REPLICA_ADDED;
-        goto out;
+    if (replica_searchable(entry_kind(e))) {
+        s = replica_stmt(r, ST_INSERT_FTS);
+        sqlite3_bind_int64(s, 1, seq);
+        sqlite3_bind_text(s, 2, entry_title(e), -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 3, entry_body(e), (int)entry_body_len(e), SQLITE_STATIC);
+        sqlite3_bind_text(s, 4, (const char *)tags.data, (int)tags.len, SQLITE_STATIC);
+        if (replica_step_done(r, s, err, errlen) != 0)
+            goto out;
     }
-    s = replica_stmt(r, ST_INSERT_FTS);
-    sqlite3_bind_int64(s, 1, seq);
-    sqlite3_bind_text(s, 2, entry_title(e), -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 3, entry_body(e), (int)entry_body_len(e), SQLITE_STATIC);
-    sqlite3_bind_text(s, 4, (const char *)tags.data, (int)tags.len, SQLITE_STATIC);
-    if (replica_step_done(r, s, err, errlen) != 0)
-        goto out;
-    res = REPLICA_ADDED;
+    *res = REPLICA_ADDED;
+    rc = 0;
 out:
-    if (in_tx) {
-        if (res != REPLICA_ERROR && replica_step_done(r, replica_stmt(r, ST_COMMIT), err, errlen))
-            res = REPLICA_ERROR;
-        if (res == REPLICA_ERROR)
-            (void)sqlite3_step(replica_stmt(r, ST_ROLLBACK));
+    buf_free(&tags);
+    return rc;
+}
+
+/* Check a meta write against the limits before any transaction starts. */
+static int replica_meta_check(const struct replica_meta *m, char *err, size_t errlen)
+{
+    size_t klen = m->key != NULL ? strnlen(m->key, REPLICA_META_KEY_MAX + 1) : 0;
+
+    if (klen == 0 || klen > REPLICA_META_KEY_MAX) {
+        replica_seterr(err, errlen, "meta key must be 1 to %d bytes", REPLICA_META_KEY_MAX);
+        return -1;
     }
+    if (m->value != NULL && m->len > REPLICA_META_VALUE_MAX) {
+        replica_seterr(err, errlen, "meta value for %s is longer than %d bytes", m->key,
+                       REPLICA_META_VALUE_MAX);
+        return -1;
+    }
+    return 0;
+}
+
+/* Write one meta value inside the open transaction. */
+static int replica_meta_write(struct replica *r, const struct replica_meta *m, char *err,
+                              size_t errlen)
+{
+    sqlite3_stmt *s;
+
+    if (m->value == NULL) {
+        s = replica_stmt(r, ST_META_DELETE);
+        sqlite3_bind_text(s, 1, m->key, -1, SQLITE_STATIC);
+        return replica_step_done(r, s, err, errlen);
+    }
+    s = replica_stmt(r, ST_META_SET);
+    sqlite3_bind_text(s, 1, m->key, -1, SQLITE_STATIC);
+    /* A zero-length bind with a non-NULL pointer stores '' / X'', not NULL. */
+    if (m->text)
+        sqlite3_bind_text(s, 2, m->len > 0 ? m->value : "", (int)m->len, SQLITE_STATIC);
+    else
+        sqlite3_bind_blob(s, 2, m->len > 0 ? m->value : "", (int)m->len, SQLITE_STATIC);
+    return replica_step_done(r, s, err, errlen);
+}
+
+int replica_add_batch(struct replica *r, const struct entry *const *entries, size_t n,
+                      enum replica_merge_result *results, const struct replica_meta *meta,
+                      size_t nmeta, char *err, size_t errlen)
+{
+    enum replica_merge_result res = REPLICA_ERROR;
+    uint64_t now = replica_wall_ms();
+    size_t i;
+    int rc = -1, in_tx = 0, have_turn = 0;
+
+    for (i = 0; i < nmeta; i++)
+        if (replica_meta_check(&meta[i], err, errlen) != 0)
+            goto out;
+    replica_turn_take();
+    have_turn = 1;
+    if (replica_step_done(r, replica_stmt(r, ST_BEGIN), err, errlen) != 0)
+        goto out;
+    in_tx = 1;
+    for (i = 0; i < n; i++) {
+        if (replica_insert(r, entries[i], now, &res, err, errlen) != 0)
+            goto out;
+        if (results != NULL)
+            results[i] = res;
+    }
+    for (i = 0; i < nmeta; i++)
+        if (replica_meta_write(r, &meta[i], err, errlen) != 0)
+            goto out;
+    if (replica_step_done(r, replica_stmt(r, ST_COMMIT), err, errlen) != 0)
+        goto out;
+    rc = 0;
+out:
+    if (rc != 0 && in_tx)
+        (void)sqlite3_step(replica_stmt(r, ST_ROLLBACK));
+    if (have_turn)
+        replica_turn_give();
+    for (i = 0; rc != 0 && results != NULL && i < n; i++)
+        results[i] = REPLICA_ERROR;
     for (i = 0; i < ST_COUNT_STMTS; i++)
         sqlite3_reset(r->st[i]);
-    buf_free(&tags);
+    return rc;
+}
+
+enum replica_merge_result replica_add(struct replica *r, const struct entry *e, char *err,
+                                      size_t errlen)
+{
+    enum replica_merge_result res = REPLICA_ERROR;
+
+    if (replica_add_batch(r, &e, 1, &res, NULL, 0, err, errlen) != 0)
+        return REPLICA_ERROR;
+    return res;
+}
+
+int replica_meta_set(struct replica *r, const struct replica_meta *m, char *err, size_t errlen)
+{
+    return replica_add_batch(r, NULL, 0, NULL, m, 1, err, errlen);
+}
+
+enum replica_lookup replica_meta_get(struct replica *r, const char *key, uint8_t **value,
+                                     size_t *len, int *text, char *err, size_t errlen)
+{
+    sqlite3_stmt *s = replica_stmt(r, ST_META_GET);
+    enum replica_lookup res = REPLICA_FAILED;
+    const void *v;
+    int step, n, type;
+
+    *value = NULL;
+    *len = 0;
+    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+    step = sqlite3_step(s);
+    if (step == SQLITE_DONE) {
+        res = REPLICA_NOT_FOUND;
+        goto out;
+    }
+    if (step != SQLITE_ROW) {
+        replica_seterr(err, errlen, "%s: %s", r->path, sqlite3_errmsg(r->db));
+        goto out;
+    }
+    type = sqlite3_column_type(s, 0);
+    v = type == SQLITE_TEXT ? (const void *)sqlite3_column_text(s, 0) : sqlite3_column_blob(s, 0);
+    n = sqlite3_column_bytes(s, 0);
+    if ((type != SQLITE_TEXT && type != SQLITE_BLOB) || n < 0 || n > REPLICA_META_VALUE_MAX ||
+        (v == NULL && n > 0)) {
+        replica_seterr(err, errlen, "%s: the meta value of %s breaks the limits", r->path, key);
+        res = REPLICA_CORRUPT;
+        goto out;
+    }
+    *value = xmalloc((size_t)n + 1);
+    if (n > 0)
+        memcpy(*value, v, (size_t)n);
+    (*value)[n] = '\0';
+    *len = (size_t)n;
+    if (text != NULL)
+        *text = type == SQLITE_TEXT;
+    res = REPLICA_FOUND;
+out:
+    sqlite3_reset(s);
     return res;
 }
 
@@ -929,6 +1093,135 @@ int replica_check(struct replica *r, struct replica_check *report, replica_bad_f
 out:
     if (rc != 0)
         log_warnx("replica: check: %s", sqlite3_errmsg(r->db));
+    sqlite3_finalize(s);
+    return rc;
+}
+
+/* ---- raw access for sync ---- */
+
+enum replica_lookup replica_raw(struct replica *r, const uint8_t id[ENTRY_ID_LEN], uint8_t **bytes,
+                                size_t *len, uint64_t *created_ms)
+{
+    sqlite3_stmt *s = NULL;
+    enum replica_lookup res = REPLICA_FAILED;
+    int rc;
+
+    *bytes = NULL;
+    if (sqlite3_prepare_v3(r->db, "SELECT raw, created_ms FROM entries WHERE id = ?", -1,
+                           SQLITE_PREPARE_PERSISTENT, &s, NULL) != SQLITE_OK)
+        goto out;
+    sqlite3_bind_blob(s, 1, id, ENTRY_ID_LEN, SQLITE_STATIC);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_DONE) {
+        res = REPLICA_NOT_FOUND;
+    } else if (rc == SQLITE_ROW && sqlite3_column_bytes(s, 0) > 0) {
+        *len = (size_t)sqlite3_column_bytes(s, 0);
+        *bytes = xmalloc(*len);
+        memcpy(*bytes, sqlite3_column_blob(s, 0), *len);
+        if (created_ms != NULL)
+            *created_ms = (uint64_t)sqlite3_column_int64(s, 1);
+        res = REPLICA_FOUND;
+    }
+out:
+    if (res == REPLICA_FAILED)
+        log_warnx("replica: raw: %s", sqlite3_errmsg(r->db));
+    sqlite3_finalize(s);
+    return res;
+}
+
+int replica_has(struct replica *r, const uint8_t id[ENTRY_ID_LEN])
+{
+    sqlite3_stmt *s = NULL;
+    int rc = -1;
+
+    if (sqlite3_prepare_v2(r->db, "SELECT 1 FROM entries WHERE id = ?", -1, &s, NULL) != SQLITE_OK)
+        goto out;
+    sqlite3_bind_blob(s, 1, id, ENTRY_ID_LEN, SQLITE_STATIC);
+    rc = sqlite3_step(s);
+    rc = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+out:
+    sqlite3_finalize(s);
+    return rc;
+}
+
+long replica_scan(struct replica *r, uint64_t after_ts, const uint8_t after_id[ENTRY_ID_LEN],
+                  size_t max, replica_scan_fn fn, void *ctx)
+{
+    sqlite3_stmt *s = NULL;
+    long n = -1;
+    int rc;
+
+    /* Row values use the (created_ms, id) index: a stream costs what it returns. */
+    if (sqlite3_prepare_v2(r->db,
+                           "SELECT created_ms, id, raw FROM entries WHERE (created_ms, id) > (?, ?)"
+                           " ORDER BY created_ms, id LIMIT ?",
+                           -1, &s, NULL) != SQLITE_OK) {
+        log_warnx("replica: scan: %s", sqlite3_errmsg(r->db));
+        goto out;
+    }
+    sqlite3_bind_int64(s, 1, (sqlite3_int64)after_ts);
+    sqlite3_bind_blob(s, 2, after_id, ENTRY_ID_LEN, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, (sqlite3_int64)max);
+    n = 0;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (sqlite3_column_bytes(s, 1) != ENTRY_ID_LEN || sqlite3_column_bytes(s, 2) <= 0)
+            continue;
+        if (fn(ctx, (uint64_t)sqlite3_column_int64(s, 0), sqlite3_column_blob(s, 1),
+               sqlite3_column_blob(s, 2), (size_t)sqlite3_column_bytes(s, 2)) != 0)
+            break;
+        n++;
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        log_warnx("replica: scan: %s", sqlite3_errmsg(r->db));
+        n = -1;
+    }
+out:
+    sqlite3_finalize(s);
+    return n;
+}
+
+int replica_count_after(struct replica *r, uint64_t after_ts, const uint8_t after_id[ENTRY_ID_LEN],
+                        uint64_t *n, uint64_t *bytes)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = -1;
+
+    if (sqlite3_prepare_v2(r->db,
+                           "SELECT count(*), total(length(raw)) FROM entries"
+                           " WHERE (created_ms, id) > (?, ?)",
+                           -1, &s, NULL) != SQLITE_OK)
+        goto out;
+    sqlite3_bind_int64(s, 1, (sqlite3_int64)after_ts);
+    sqlite3_bind_blob(s, 2, after_id, ENTRY_ID_LEN, SQLITE_STATIC);
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        *n = (uint64_t)sqlite3_column_int64(s, 0);
+        *bytes = (uint64_t)sqlite3_column_double(s, 1);
+        rc = 0;
+    }
+out:
+    if (rc != 0)
+        log_warnx("replica: count: %s", sqlite3_errmsg(r->db));
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int replica_keys(struct replica *r, replica_key_fn fn, void *ctx)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = -1, step;
+
+    if (sqlite3_prepare_v2(r->db, "SELECT created_ms, id FROM entries", -1, &s, NULL) != SQLITE_OK)
+        goto out;
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        if (sqlite3_column_bytes(s, 1) != ENTRY_ID_LEN)
+            continue;
+        if (fn(ctx, (uint64_t)sqlite3_column_int64(s, 0), sqlite3_column_blob(s, 1)) != 0)
+            goto out;
+    }
+    rc = step == SQLITE_DONE ? 0 : -1;
+out:
+    if (rc != 0)
+        log_warnx("replica: keys: %s", sqlite3_errmsg(r->db));
     sqlite3_finalize(s);
     return rc;
 }

@@ -7,6 +7,10 @@
  * independent of arrival order. Everything served is decoded from the stored bytes and verified
  * again, so a row tampered with in the file is reported, never served as valid.
  * The schema is versioned with PRAGMA user_version and migrated forward on open.
+ * A replica (one SQLite connection) is used by one thread at a time. Several replicas may be open
+ * on the same file, in one process or several: readers never wait (WAL); writers take turns, in
+ * arrival order among the replicas of one process (so a write waits for at most the transaction
+ * in progress), and through SQLite's busy timeout (5 s) across processes.
  */
 #ifndef LORE_REPLICA_H
 #define LORE_REPLICA_H
@@ -16,7 +20,7 @@
 
 #include "entry.h"
 
-#define REPLICA_SCHEMA_VERSION 1
+#define REPLICA_SCHEMA_VERSION 2
 
 struct replica;
 
@@ -35,9 +39,40 @@ enum replica_merge_result {
 enum replica_merge_result replica_merge(struct replica *r, const uint8_t *bytes, size_t len,
                                         uint8_t id_out[ENTRY_ID_LEN], char *err, size_t errlen);
 
-/* Store an entry already created and verified locally (entry_create). */
+/* Store an entry already created and verified locally (entry_create). Same as
+ * replica_add_batch with one entry. */
 enum replica_merge_result replica_add(struct replica *r, const struct entry *e, char *err,
                                       size_t errlen);
+
+/*
+ * meta: a small key-value table for the node's own bookkeeping (e.g. a bootstrap cursor). Not
+ * synchronised. Keys are 1 to REPLICA_META_KEY_MAX bytes of text; values are text or blobs of at
+ * most REPLICA_META_VALUE_MAX bytes.
+ */
+#define REPLICA_META_KEY_MAX 128
+#define REPLICA_META_VALUE_MAX 4096
+
+/* One meta write. All pointers are borrowed for the call. */
+struct replica_meta {
+    const char *key;   /* NUL-terminated */
+    const void *value; /* len bytes; NULL deletes the key */
+    size_t len;
+    int text; /* 1: store as TEXT (value is UTF-8), 0: as a BLOB */
+};
+
+/*
+ * Store entries that are ALREADY decoded and verified (entry_verify) in one transaction, and
+ * write the meta values (may be NULL/0) in that same transaction, after the entries: either all
+ * of it is committed or nothing is.
+ *   entries  n entries, borrowed; n may be 0 (then only the meta is written)
+ *   results  OUT: n results, REPLICA_ADDED or REPLICA_EXISTS (an id twice in one batch: the
+ *            second is REPLICA_EXISTS), or all REPLICA_ERROR when -1 is returned; may be NULL
+ *   meta     nmeta writes, applied in order
+ * Returns 0 when committed, or -1 with a message in err (rolled back, nothing stored).
+ */
+int replica_add_batch(struct replica *r, const struct entry *const *entries, size_t n,
+                      enum replica_merge_result *results, const struct replica_meta *meta,
+                      size_t nmeta, char *err, size_t errlen) __attribute__((warn_unused_result));
 
 enum replica_lookup {
     REPLICA_FOUND = 0,
@@ -46,6 +81,17 @@ enum replica_lookup {
     REPLICA_CORRUPT = 3, /* stored bytes fail decoding, id or signature check */
     REPLICA_FAILED = -1, /* storage error */
 };
+
+/* Write one meta value (its own transaction). Returns 0, or -1 with a message in err. */
+int replica_meta_set(struct replica *r, const struct replica_meta *m, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
+
+/* Read the meta value of key. On REPLICA_FOUND *value is a new buffer of *len bytes plus a NUL
+ * (so text can be used as a string), which the caller frees; *text (may be NULL) says whether it
+ * was stored as text. REPLICA_NOT_FOUND if absent, REPLICA_CORRUPT if the stored value breaks the
+ * limits, REPLICA_FAILED on storage error (message in err). */
+enum replica_lookup replica_meta_get(struct replica *r, const char *key, uint8_t **value,
+                                     size_t *len, int *text, char *err, size_t errlen);
 
 #define REPLICA_MIN_PREFIX 4
 
@@ -115,6 +161,35 @@ typedef void (*replica_bad_fn)(void *ctx, const uint8_t *id, size_t idlen, const
 /* Verify every stored entry and SQLite's own integrity. Returns 0 when the check ran (look at
  * the report), -1 on storage error. */
 int replica_check(struct replica *r, struct replica_check *report, replica_bad_fn fn, void *ctx)
+    __attribute__((warn_unused_result));
+
+/* ---- raw access for sync (no verification: receivers verify) ---- */
+
+/* The stored bytes of one entry (a new buffer the caller frees) and its creation time (may be
+ * NULL). REPLICA_FOUND, REPLICA_NOT_FOUND or REPLICA_FAILED. */
+enum replica_lookup replica_raw(struct replica *r, const uint8_t id[ENTRY_ID_LEN], uint8_t **bytes,
+                                size_t *len, uint64_t *created_ms);
+
+/* 1 if the replica holds id, 0 if not, -1 on error. */
+int replica_has(struct replica *r, const uint8_t id[ENTRY_ID_LEN]);
+
+/* One entry of a scan; raw and id are borrowed for the call. Return non-zero to stop (that row
+ * does not count). */
+typedef int (*replica_scan_fn)(void *ctx, uint64_t created_ms, const uint8_t *id,
+                               const uint8_t *raw, size_t len);
+
+/* Entries after (after_ts, after_id) in (created_ms, id) order, at most max. Returns how many fn
+ * accepted, or -1 on error. */
+long replica_scan(struct replica *r, uint64_t after_ts, const uint8_t after_id[ENTRY_ID_LEN],
+                  size_t max, replica_scan_fn fn, void *ctx);
+
+/* How many entries, and bytes, come after (after_ts, after_id). Returns 0 or -1. */
+int replica_count_after(struct replica *r, uint64_t after_ts, const uint8_t after_id[ENTRY_ID_LEN],
+                        uint64_t *n, uint64_t *bytes) __attribute__((warn_unused_result));
+
+/* Every (created_ms, id) stored, in no order. fn returns non-zero to fail. Returns 0 or -1. */
+typedef int (*replica_key_fn)(void *ctx, uint64_t created_ms, const uint8_t *id);
+int replica_keys(struct replica *r, replica_key_fn fn, void *ctx)
     __attribute__((warn_unused_result));
 
 #endif

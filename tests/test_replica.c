@@ -439,6 +439,210 @@ static void test_newer_schema_refused(void **state)
     assert_non_null(strstr(err, "newer"));
 }
 
+static void test_batch(void **state)
+{
+    struct fixture *fx = *state;
+    struct test_author a;
+    char err[256];
+    struct replica *r = replica_open(fx->path, 0, err, sizeof(err));
+    struct entry *e[4];
+    const struct entry *batch[5];
+    enum replica_merge_result res[5];
+    struct replica_meta m = {"cursor", "42", 2, 1};
+    uint8_t *v;
+    size_t len;
+    int i;
+
+    assert_non_null(r);
+    test_author_init(&a, 1);
+    for (i = 0; i < 4; i++) {
+        char title[32];
+        snprintf(title, sizeof(title), "batch note %d", i);
+        e[i] = make(&a, ENTRY_NOTE, T0 + (uint64_t)i, title, "body text", "t", NULL);
+    }
+    assert_int_equal(replica_add(r, e[0], err, sizeof(err)), REPLICA_ADDED);
+    /* New, already stored, new, twice in one batch, new; and a meta in the same transaction. */
+    batch[0] = e[1];
+    batch[1] = e[0];
+    batch[2] = e[2];
+    batch[3] = e[2];
+    batch[4] = e[3];
+    assert_int_equal(replica_add_batch(r, batch, 5, res, &m, 1, err, sizeof(err)), 0);
+    assert_int_equal(res[0], REPLICA_ADDED);
+    assert_int_equal(res[1], REPLICA_EXISTS);
+    assert_int_equal(res[2], REPLICA_ADDED);
+    assert_int_equal(res[3], REPLICA_EXISTS);
+    assert_int_equal(res[4], REPLICA_ADDED);
+    assert_int_equal(replica_count(r), 4);
+    assert_int_equal(replica_meta_get(r, "cursor", &v, &len, NULL, err, sizeof(err)),
+                     REPLICA_FOUND);
+    assert_int_equal(len, 2);
+    assert_string_equal((char *)v, "42");
+    free(v);
+    /* Stored like replica_add's entries: searchable, and the file checks clean. */
+    {
+        struct collect *c = xcalloc(1, sizeof(*c));
+        struct replica_query q = {0};
+        struct replica_check rep;
+        assert_int_equal(
+            replica_search(r, "batch", &q, NULL, NULL, collect_row, c, NULL, err, sizeof(err)), 0);
+        assert_int_equal(c->n, 4);
+        free(c);
+        assert_int_equal(replica_check(r, &rep, NULL, NULL), 0);
+        assert_int_equal(rep.bad, 0);
+        assert_true(rep.integrity_ok);
+    }
+    /* An empty batch with no meta is a no-op. */
+    assert_int_equal(replica_add_batch(r, NULL, 0, NULL, NULL, 0, err, sizeof(err)), 0);
+    replica_close(&r);
+    for (i = 0; i < 4; i++)
+        entry_destroy(&e[i]);
+}
+
+static void test_batch_atomic(void **state)
+{
+    struct fixture *fx = *state;
+    struct test_author a;
+    char err[256];
+    struct replica *r = replica_open(fx->path, 0, err, sizeof(err));
+    struct entry *e[2];
+    const struct entry *batch[2];
+    enum replica_merge_result res[2] = {REPLICA_ERROR, REPLICA_ERROR};
+    struct replica_meta m[2] = {{"cursor", "7", 1, 1}, {"boom", "x", 1, 1}};
+    uint8_t *v;
+    size_t len;
+
+    assert_non_null(r);
+    replica_close(&r);
+    /* A meta write that fails inside the transaction, after the entries went in. */
+    tamper(fx->path, "CREATE TRIGGER meta_boom BEFORE INSERT ON meta WHEN NEW.key = 'boom'"
+                     " BEGIN SELECT RAISE(ABORT, 'boom'); END");
+    r = replica_open(fx->path, 0, err, sizeof(err));
+    assert_non_null(r);
+    test_author_init(&a, 1);
+    e[0] = make(&a, ENTRY_NOTE, T0, "atomic one", "body", NULL, NULL);
+    e[1] = make(&a, ENTRY_QUESTION, T0 + 1, "atomic two", "", NULL, NULL);
+    batch[0] = e[0];
+    batch[1] = e[1];
+    err[0] = '\0';
+    assert_int_equal(replica_add_batch(r, batch, 2, res, m, 2, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "boom"));
+    assert_int_equal(res[0], REPLICA_ERROR); /* results untouched on failure */
+    assert_int_equal(replica_count(r), 0);
+    assert_int_equal(replica_meta_get(r, "cursor", &v, &len, NULL, err, sizeof(err)),
+                     REPLICA_NOT_FOUND);
+    assert_null(v);
+    /* The connection is usable afterwards, and the same batch without the bad meta commits. */
+    assert_int_equal(replica_add_batch(r, batch, 2, res, m, 1, err, sizeof(err)), 0);
+    assert_int_equal(replica_count(r), 2);
+    /* Limits are checked before anything is written. */
+    {
+        char longkey[REPLICA_META_KEY_MAX + 2];
+        struct replica_meta bad = {longkey, "v", 1, 1};
+        memset(longkey, 'k', sizeof(longkey) - 1);
+        longkey[sizeof(longkey) - 1] = '\0';
+        assert_int_equal(replica_meta_set(r, &bad, err, sizeof(err)), -1);
+        bad.key = "";
+        assert_int_equal(replica_meta_set(r, &bad, err, sizeof(err)), -1);
+        bad.key = "ok";
+        bad.len = REPLICA_META_VALUE_MAX + 1;
+        assert_int_equal(replica_meta_set(r, &bad, err, sizeof(err)), -1);
+    }
+    replica_close(&r);
+    entry_destroy(&e[0]);
+    entry_destroy(&e[1]);
+}
+
+static void test_meta(void **state)
+{
+    struct fixture *fx = *state;
+    char err[256];
+    struct replica *r = replica_open(fx->path, 0, err, sizeof(err));
+    const uint8_t blob[5] = {0, 1, 0xff, 0, 7};
+    struct replica_meta m = {"blob", blob, sizeof(blob), 0};
+    uint8_t *v;
+    size_t len;
+    int text = -1;
+
+    assert_non_null(r);
+    assert_int_equal(replica_meta_get(r, "blob", &v, &len, &text, err, sizeof(err)),
+                     REPLICA_NOT_FOUND);
+    assert_int_equal(replica_meta_set(r, &m, err, sizeof(err)), 0);
+    assert_int_equal(replica_meta_get(r, "blob", &v, &len, &text, err, sizeof(err)), REPLICA_FOUND);
+    assert_int_equal(len, sizeof(blob));
+    assert_memory_equal(v, blob, sizeof(blob));
+    assert_int_equal(text, 0);
+    free(v);
+    /* Overwrite with text; then an empty value (stored, not deleted); then delete. */
+    m.value = "hello";
+    m.len = 5;
+    m.text = 1;
+    assert_int_equal(replica_meta_set(r, &m, err, sizeof(err)), 0);
+    assert_int_equal(replica_meta_get(r, "blob", &v, &len, &text, err, sizeof(err)), REPLICA_FOUND);
+    assert_string_equal((char *)v, "hello");
+    assert_int_equal(text, 1);
+    free(v);
+    m.value = "";
+    m.len = 0;
+    assert_int_equal(replica_meta_set(r, &m, err, sizeof(err)), 0);
+    assert_int_equal(replica_meta_get(r, "blob", &v, &len, &text, err, sizeof(err)), REPLICA_FOUND);
+    assert_int_equal(len, 0);
+    assert_string_equal((char *)v, "");
+    free(v);
+    m.value = NULL;
+    assert_int_equal(replica_meta_set(r, &m, err, sizeof(err)), 0);
+    assert_int_equal(replica_meta_get(r, "blob", &v, &len, &text, err, sizeof(err)),
+                     REPLICA_NOT_FOUND);
+    /* A value that breaks the limits in the file is reported, not returned. */
+    replica_close(&r);
+    tamper(fx->path, "INSERT INTO meta(key, value) VALUES ('big', zeroblob(5000))");
+    r = replica_open(fx->path, 0, err, sizeof(err));
+    assert_non_null(r);
+    assert_int_equal(replica_meta_get(r, "big", &v, &len, &text, err, sizeof(err)),
+                     REPLICA_CORRUPT);
+    assert_null(v);
+    replica_close(&r);
+}
+
+static void test_migrate_1_to_2(void **state)
+{
+    struct fixture *fx = *state;
+    struct test_author a;
+    char err[256];
+    struct replica *r = replica_open(fx->path, 0, err, sizeof(err));
+    struct entry *e;
+    struct replica_meta m = {"k", "v", 1, 1};
+    uint8_t *v;
+    size_t len;
+
+    assert_non_null(r);
+    test_author_init(&a, 1);
+    e = make(&a, ENTRY_NOTE, T0, "kept across migration", "body", NULL, NULL);
+    assert_int_equal(merge(r, e), REPLICA_ADDED);
+    replica_close(&r);
+    /* What a file from the previous lore looks like: schema 1, no meta table. */
+    tamper(fx->path, "DROP TABLE meta; PRAGMA user_version = 1");
+    r = replica_open(fx->path, 0, err, sizeof(err));
+    assert_non_null(r);
+    assert_int_equal(replica_count(r), 1);
+    assert_int_equal(replica_meta_set(r, &m, err, sizeof(err)), 0);
+    assert_int_equal(replica_meta_get(r, "k", &v, &len, NULL, err, sizeof(err)), REPLICA_FOUND);
+    free(v);
+    replica_close(&r);
+    {
+        sqlite3 *db;
+        sqlite3_stmt *s;
+        assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+        assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+        assert_int_equal(sqlite3_column_int(s, 0), REPLICA_SCHEMA_VERSION);
+        assert_int_equal(REPLICA_SCHEMA_VERSION, 2);
+        sqlite3_finalize(s);
+        sqlite3_close(db);
+    }
+    entry_destroy(&e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -448,6 +652,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_prefix_resolution, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tamper_detected, setup, teardown),
         cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_batch_atomic, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_meta, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_1_to_2, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

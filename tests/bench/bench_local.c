@@ -3,7 +3,9 @@
  * search and list latency, through the library and through a real lored's local API, the
  * node's memory, and the replica's size. Run on demand (not part of ctest):
  *
- *   build/bin/bench_local [--entries N] [--lored PATH] [--json FILE] [--keep]
+ *   build/bin/bench_local [--entries N] [--lored PATH] [--json FILE] [--keep] [--threads N]
+ *
+ * --threads: the ingest pipeline's verify threads (default: one per core).
  *
  * Prints a Markdown table (medians and p99 of one run) and, with --json, the same as JSON.
  */
@@ -11,6 +13,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
+#include <poll.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -25,6 +28,7 @@
 
 #include "buf.h"
 #include "entry.h"
+#include "ingest.h"
 #include "log.h"
 #include "replica.h"
 #include "xmalloc.h"
@@ -125,6 +129,8 @@ static int count_row(void *ctx, const struct entry *e, const char *snippet, doub
 }
 
 static json_t *results;
+static double merge_rate;
+static int verify_threads; /* --threads; 0 = one per core */
 static void row(const char *name, double value, const char *unit, const char *note)
 {
     printf("| %-44s | %12.1f | %-9s | %s |\n", name, value, unit, note);
@@ -175,13 +181,165 @@ static long rss_kib(pid_t pid)
     return kib;
 }
 
+struct pipeline_tally {
+    size_t results, added;
+};
+
+static void pipeline_result(void *ctx, uint64_t source, const uint8_t *id,
+                            enum ingest_result result, const char *why)
+{
+    struct pipeline_tally *t = ctx;
+
+    (void)source;
+    (void)id;
+    t->results++;
+    if (result != INGEST_ADDED && t->results - t->added < 3)
+        fprintf(stderr, "pipeline: result %d: %s\n", (int)result, why != NULL ? why : "");
+    t->added += result == INGEST_ADDED;
+}
+
+/*
+ * The pipeline rows: replica_add_batch alone (the local ceiling), then the whole pipeline
+ * (ingest_submit with back-pressure, drained from ingest_fd like the event loop does) into a
+ * fresh replica, while this thread also serves reads and local posts on its own connection, as
+ * the loop would; their latency is what the loop's clients would see.
+ */
+static int bench_ingest_rows(const char *dir, struct entry **es, size_t n, double verify_rate,
+                             struct author *a)
+{
+    char path[300], err[256];
+    struct replica *r = NULL, *loop_r = NULL;
+    struct ingest *in = NULL;
+    struct pipeline_tally tally = {0, 0};
+    struct pollfd p;
+    const struct entry **batch = xcalloc(256, sizeof(*batch));
+    struct entry **local = NULL;
+    size_t i, k, sent = 0, nread = 0, nposts = 0, rows = 0, nlocal = 200;
+    double t0, t, next_probe, batch_rate, pipe_rate, *read_ms = NULL, *post_ms = NULL;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN),
+         nthreads = verify_threads > 0 ? verify_threads : ncpu;
+    struct timespec cpu0, cpu1;
+    int rc = -1;
+    struct replica_query q = {0};
+
+    snprintf(path, sizeof(path), "%s/batch.db", dir);
+    r = replica_open(path, 16, err, sizeof(err));
+    if (r == NULL)
+        goto out;
+    t0 = now_s();
+    for (i = 0; i < n; i += k) {
+        for (k = 0; k < 256 && i + k < n; k++)
+            batch[k] = es[i + k];
+        if (replica_add_batch(r, batch, k, NULL, NULL, 0, err, sizeof(err)) != 0)
+            goto out;
+    }
+    batch_rate = (double)n / (now_s() - t0);
+    row("replica_add_batch (insert + FTS), 256/tx", batch_rate, "entries/s",
+        "verified already: local ceiling");
+    replica_close(&r);
+
+    /* Entries the loop posts locally during the run. */
+    local = xcalloc(nlocal, sizeof(*local));
+    for (i = 0; i < nlocal; i++) {
+        struct entry_fields f = {0};
+        char title[64];
+        snprintf(title, sizeof(title), "local post %zu", i);
+        f.kind = ENTRY_QUESTION;
+        f.created_ms = 1796000000000ull + i;
+        f.title = title;
+        local[i] = entry_create(&f, a->pk, sign, a, err, sizeof(err));
+        if (local[i] == NULL)
+            goto out;
+    }
+    read_ms = xcalloc(n, sizeof(*read_ms));
+    post_ms = xcalloc(nlocal, sizeof(*post_ms));
+    snprintf(path, sizeof(path), "%s/ingest.db", dir);
+    loop_r = replica_open(path, 16, err, sizeof(err));
+    if (loop_r == NULL)
+        goto out;
+    in = ingest_new(path, verify_threads, 4096, err, sizeof(err));
+    if (in == NULL)
+        goto out;
+    p.fd = ingest_fd(in);
+    p.events = POLLIN;
+    q.limit = 20;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu0);
+    t0 = now_s();
+    next_probe = t0 + 0.02;
+    while (tally.results < n) {
+        while (sent < n) {
+            size_t len;
+            const uint8_t *b = entry_bytes(es[sent], &len);
+            if (ingest_submit(in, sent, b, len) != 0)
+                break; /* full: drain first */
+            sent++;
+        }
+        if (poll(&p, 1, 5) > 0)
+            ingest_drain(in, pipeline_result, &tally);
+        /* Every 20 ms, the loop serves a list; every other time also a local post. */
+        if ((t = now_s()) >= next_probe && nread < n) {
+            next_probe = t + 0.02;
+            if (replica_list(loop_r, &q, count_row, &rows, NULL) != 0)
+                goto out;
+            read_ms[nread] = (now_s() - t) * 1000;
+            if (nread++ % 2 == 0 && nposts < nlocal) {
+                t = now_s();
+                if (replica_add(loop_r, local[nposts], err, sizeof(err)) != REPLICA_ADDED)
+                    goto out;
+                post_ms[nposts++] = (now_s() - t) * 1000;
+            }
+        }
+    }
+    pipe_rate = (double)n / (now_s() - t0);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu1);
+    if (tally.added != n) {
+        snprintf(err, sizeof(err), "pipeline added %zu of %zu", tally.added, n);
+        goto out;
+    }
+    snprintf(path, sizeof(path), "local ingest (pipeline, %ld threads), 1 KiB", nthreads);
+    row(path, pipe_rate, "entries/s", "verify threads + 1 writer; fresh replica; loop reads/posts");
+    printf("| %-44s | %12.2f | %-9s | %s |\n", "  … as a share of replica_add_batch",
+           pipe_rate / batch_rate, "ratio", "target >= 0.8");
+    printf("| %-44s | %12.2f | %-9s | %s |\n", "  … as a share of raw verify × cores",
+           pipe_rate / (verify_rate * (double)ncpu), "ratio", "bound by SQLite + FTS5");
+    printf("| %-44s | %12.1f | %-9s | %s |\n", "  … vs replica_merge 1/tx (speed-up)",
+           pipe_rate / merge_rate, "×", "");
+    row("pipeline CPU time per entry, all threads",
+        ((double)(cpu1.tv_sec - cpu0.tv_sec) * 1e6 + (double)(cpu1.tv_nsec - cpu0.tv_nsec) / 1e3) /
+            (double)n,
+        "us", "incl. the loop's reads/posts");
+    if (nread > 0) {
+        row("loop list (newest 20) during ingest, median", pct(read_ms, nread, 0.5), "ms",
+            "node's own connection");
+        row("loop list (newest 20) during ingest, p99", pct(read_ms, nread, 0.99), "ms", "");
+    }
+    if (nposts > 0) {
+        row("loop replica_add during ingest, median", pct(post_ms, nposts, 0.5), "ms",
+            "waits for the writer's transaction");
+        row("loop replica_add during ingest, max", pct(post_ms, nposts, 1.0), "ms", "");
+    }
+    rc = 0;
+out:
+    if (rc != 0)
+        fprintf(stderr, "pipeline: %s\n", err);
+    ingest_destroy(&in);
+    replica_close(&loop_r);
+    replica_close(&r);
+    for (i = 0; local != NULL && i < nlocal; i++)
+        entry_destroy(&local[i]);
+    free(local);
+    free(read_ms);
+    free(post_ms);
+    free(batch);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
-    static const struct option opts[] = {{"entries", required_argument, NULL, 'n'},
-                                         {"lored", required_argument, NULL, 'l'},
-                                         {"json", required_argument, NULL, 'j'},
-                                         {"keep", no_argument, NULL, 'k'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"entries", required_argument, NULL, 'n'}, {"lored", required_argument, NULL, 'l'},
+        {"json", required_argument, NULL, 'j'},    {"keep", no_argument, NULL, 'k'},
+        {"threads", required_argument, NULL, 't'}, {NULL, 0, NULL, 0}};
     size_t n = 20000, i, nq = 300;
     const char *lored = NULL, *json_path = NULL;
     char dir[] = "/tmp/lore-bench-XXXXXX", path[256], err[256], cmd[300];
@@ -201,6 +359,8 @@ int main(int argc, char **argv)
             json_path = optarg;
         else if (c == 'k')
             keep = 1;
+        else if (c == 't')
+            verify_threads = (int)strtol(optarg, NULL, 10);
         else
             return 2;
     }
@@ -285,6 +445,7 @@ int main(int argc, char **argv)
         }
     }
     dt = now_s() - t0;
+    merge_rate = n / dt;
     row("replica_merge (verify + insert + FTS), 1/tx", n / dt, "entries/s", "one transaction each");
     t0 = now_s();
     for (i = 0; i < n; i++) {
@@ -295,6 +456,8 @@ int main(int argc, char **argv)
     }
     dt = now_s() - t0;
     row("replica_merge of a duplicate", n / dt, "entries/s", "idempotent path");
+    if (bench_ingest_rows(dir, es, n, verify_rate, &a) != 0)
+        return 1;
 
     struct replica_query q = {0};
     size_t hits = 0;

@@ -20,7 +20,7 @@ ok() { checks=$((checks + 1)); echo "ok $checks - $*"; }
 lore() { "$LORE" "$@"; }
 
 start_node() {
-    "$LORED" --log-level debug >>"$home/lored.log" 2>&1 &
+    "$LORED" --log-level debug --listen 127.0.0.1:0 >>"$home/lored.log" 2>&1 &
     pid=$!
     for _ in $(seq 100); do
         lore status >/dev/null 2>&1 && return 0
@@ -55,7 +55,7 @@ ok "socket dir 0700, secret key 0600"
 
 # A second node on the same home refuses to start.
 set +e
-"$LORED" >"$home/second.log" 2>&1 & p2=$!
+"$LORED" --listen 127.0.0.1:0 >"$home/second.log" 2>&1 & p2=$!
 sleep 1
 kill -0 "$p2" 2>/dev/null && { kill "$p2"; fail "a second lored started on the same socket"; }
 wait "$p2"; rc=$?

@@ -1,0 +1,889 @@
+#include "gossip.h"
+
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hex.h"
+#include "ingest.h"
+#include "log.h"
+#include "recon.h"
+#include "xmalloc.h"
+
+#define GOSSIP_TICK_MS 1000           /* housekeeping: periodic sync, timeouts */
+#define GOSSIP_FLUSH_MS 5             /* IHAVE batching delay */
+#define GOSSIP_GRAFT_MS 40            /* wait for an eager copy before fetching an announced id */
+#define GOSSIP_MAX_MISSING 8192       /* announced ids we wait for at most */
+#define GOSSIP_QUEUE 8192             /* ingest pipeline capacity, entries */
+#define GOSSIP_WINDOW 2048            /* bootstrap entries asked for at a time */
+#define GOSSIP_SERVE_PER_TICK 4       /* stream batches sent per wake-up, to stay responsive */
+#define GOSSIP_RECON_TIMEOUT_MS 15000 /* a reconciliation that stalls is abandoned */
+#define GOSSIP_RECON_MAX_MSG (512u * 1024)
+#define GOSSIP_DEFAULT_INTERVAL_MS 30000
+#define GOSSIP_CURSOR_KEY "bootstrap_cursor"
+
+/* What a submitted entry came as: decides PRUNE on duplicates and whether to pass it on. */
+enum gossip_via { VIA_PUSH = 0, VIA_FETCH = 1, VIA_STREAM = 2 };
+
+/* Per-link protocol state, in link_data. Lives as long as the link. */
+struct gpeer {
+    struct link *link;
+    uint64_t seq; /* stable number for ingest sources */
+    int eager;
+    uint8_t ihave[WIRE_MAX_IDS * WIRE_ID_LEN];
+    size_t nihave;
+    /* reconciliation */
+    struct recon *recon;
+    uint32_t session;
+    int initiator;
+    uint64_t recon_started_ms, last_sync_ms, last_diff;
+    uint64_t to_fetch;
+    /* bootstrap, as the one catching up */
+    int streaming;
+    uint64_t stream_entries, stream_bytes, window_left;
+    uint64_t cursor_ts;
+    uint8_t cursor_id[ENTRY_ID_LEN];
+    /* bootstrap, as the one serving */
+    uint64_t serve_credit, serve_ts, serve_left_entries, serve_left_bytes;
+    uint8_t serve_id[ENTRY_ID_LEN];
+    /* counters */
+    uint64_t entries_rx, entries_tx, invalid;
+};
+
+struct missing {
+    uint8_t id[ENTRY_ID_LEN];
+    uint64_t peer_seq;
+    uint64_t deadline_ms;
+};
+
+struct gossip {
+    struct gossip_config cfg;
+    struct links *links;
+    struct ingest *ingest;
+    struct recon_set *set;
+    uint64_t next_seq;
+    uint64_t tick_timer, flush_timer;
+    uint64_t last_periodic_ms;
+    struct missing *missing;
+    size_t nmissing;
+    struct gossip_stats stats;
+    int streaming;   /* some peer is streaming to us */
+    struct buf out;  /* the frame being built */
+    struct buf rbuf; /* a reconciliation message, before it goes in a frame */
+};
+
+static struct gpeer *gossip_peer_by_seq(struct gossip *g, uint64_t seq)
+{
+    struct link *l;
+    struct gpeer *p;
+
+    for (l = links_first(g->links); l != NULL; l = links_next(l)) {
+        p = link_data(l);
+        if (p != NULL && p->seq == seq)
+            return p;
+    }
+    return NULL;
+}
+
+static struct gpeer *gossip_peer(struct gossip *g, struct link *l)
+{
+    struct gpeer *p = link_data(l);
+
+    if (p == NULL) {
+        p = xcalloc(1, sizeof(*p));
+        p->link = l;
+        p->seq = ++g->next_seq;
+        p->eager = 1;
+        link_set_data(l, p);
+    }
+    return p;
+}
+
+static void gossip_send(struct gossip *g, struct gpeer *p)
+{
+    if (link_send(p->link, &g->out) != 0)
+        log_debug("gossip: %s: send queue full, dropped a message", link_addr(p->link));
+}
+
+static void gossip_on_flush(struct loop *loop, uint64_t timer_id, void *arg);
+
+/* Make sure the flush timer runs soon. */
+static void gossip_kick(struct gossip *g, uint64_t ms)
+{
+    if (g->flush_timer == 0)
+        g->flush_timer = loop_add_timer(g->cfg.loop, ms, 0, gossip_on_flush, g);
+}
+
+/* ---- sending entries ---- */
+
+/* Send the entries with these ids (that we have) in as many BATCHes as needed. */
+static void gossip_send_ids(struct gossip *g, struct gpeer *p, const uint8_t *ids, size_t n)
+{
+    uint8_t *raw;
+    size_t i, len, inbatch = 0;
+    uint64_t ts;
+
+    buf_reset(&g->out);
+    if (wire_batch_begin(&g->out, 0, 0) != 0)
+        return;
+    for (i = 0; i < n; i++) {
+        if (replica_raw(g->cfg.replica, ids + i * ENTRY_ID_LEN, &raw, &len, &ts) != REPLICA_FOUND)
+            continue;
+        if (wire_batch_add(&g->out, raw, len) != 0) {
+            gossip_send(g, p);
+            buf_reset(&g->out);
+            inbatch = 0;
+            if (wire_batch_begin(&g->out, 0, 0) != 0 || wire_batch_add(&g->out, raw, len) != 0) {
+                free(raw);
+                continue;
+            }
+        }
+        inbatch++;
+        p->entries_tx++;
+        free(raw);
+    }
+    if (inbatch > 0)
+        gossip_send(g, p);
+}
+
+/* Offer an entry to every primary peer but the one it came from. */
+static void gossip_spread(struct gossip *g, const uint8_t id[ENTRY_ID_LEN], const uint8_t *raw,
+                          size_t len, struct gpeer *from, int eager_allowed)
+{
+    struct link *l;
+    struct gpeer *p;
+    int have_frame = 0;
+
+    for (l = links_first(g->links); l != NULL; l = links_next(l)) {
+        if (!link_is_primary(l))
+            continue;
+        p = gossip_peer(g, l);
+        if (p == from)
+            continue;
+        if (p->eager && eager_allowed) {
+            if (!have_frame) {
+                buf_reset(&g->out);
+                if (wire_entry(&g->out, raw, len) != 0)
+                    continue;
+                have_frame = 1;
+            }
+            gossip_send(g, p);
+            p->entries_tx++;
+        } else {
+            if (p->nihave == WIRE_MAX_IDS)
+                continue; /* anti-entropy will cover it */
+            memcpy(p->ihave + p->nihave++ * WIRE_ID_LEN, id, WIRE_ID_LEN);
+            gossip_kick(g, GOSSIP_FLUSH_MS);
+        }
+    }
+}
+
+void gossip_publish(struct gossip *g, const struct entry *e)
+{
+    size_t len;
+    const uint8_t *raw = entry_bytes(e, &len);
+
+    if (recon_set_add(g->set, entry_created_ms(e), entry_id(e)) != 0)
+        log_warnx("gossip: reconciliation set refused an entry");
+    gossip_spread(g, entry_id(e), raw, len, NULL, 1);
+}
+
+/* ---- ingest results ---- */
+
+static void gossip_on_result(void *ctx, uint64_t source, const uint8_t *id,
+                             enum ingest_result result, const char *why)
+{
+    struct gossip *g = ctx;
+    struct gpeer *p = gossip_peer_by_seq(g, source >> 2);
+    enum gossip_via via = (enum gossip_via)(source & 3);
+    uint8_t *raw;
+    size_t len;
+    uint64_t ts;
+
+    switch (result) {
+    case INGEST_ADDED:
+        g->stats.merged++;
+        if (replica_raw(g->cfg.replica, id, &raw, &len, &ts) != REPLICA_FOUND) {
+            log_warnx("gossip: a merged entry is not readable back");
+            return;
+        }
+        if (recon_set_add(g->set, ts, id) != 0)
+            log_warnx("gossip: reconciliation set refused an entry");
+        /* Fresh news goes on; bootstrap history does not (recon covers it). */
+        if (via != VIA_STREAM)
+            gossip_spread(g, id, raw, len, p, via == VIA_PUSH);
+        free(raw);
+        if (g->cfg.on_entry != NULL)
+            g->cfg.on_entry(g->cfg.ctx, id);
+        break;
+    case INGEST_EXISTS:
+        g->stats.duplicates++;
+        if (via == VIA_PUSH && p != NULL && p->eager && link_is_primary(p->link)) {
+            /* We got it twice: one eager path to us is enough. */
+            p->eager = 0;
+            buf_reset(&g->out);
+            if (wire_empty(&g->out, WIRE_PRUNE) == 0)
+                gossip_send(g, p);
+        }
+        break;
+    case INGEST_INVALID:
+        g->stats.invalid++;
+        if (p != NULL) {
+            p->invalid++;
+            log_info("gossip: invalid entry from %s: %s", link_addr(p->link), why);
+            (void)link_penalize(p->link, why != NULL ? why : "invalid entry");
+        }
+        break;
+    case INGEST_FAILED:
+        log_warnx("gossip: storing an entry failed: %s", why != NULL ? why : "?");
+        break;
+    }
+    if (p != NULL && via == VIA_FETCH && p->to_fetch > 0)
+        p->to_fetch--;
+}
+
+static void gossip_on_ingest(struct loop *loop, int fd, void *zsock, unsigned events, void *arg)
+{
+    struct gossip *g = arg;
+
+    (void)loop;
+    (void)fd;
+    (void)zsock;
+    (void)events;
+    (void)ingest_drain(g->ingest, gossip_on_result, g);
+    gossip_kick(g, 0); /* room in the pipeline: a stream may continue */
+}
+
+/* Queue one received entry; count it. Returns -1 if the pipeline is full (dropped). */
+static int gossip_ingest(struct gossip *g, struct gpeer *p, const uint8_t *bytes, size_t len,
+                         enum gossip_via via)
+{
+    p->entries_rx++;
+    if (ingest_submit(g->ingest, p->seq << 2 | via, bytes, len) != 0) {
+        log_debug("gossip: ingest queue full; dropping an entry from %s", link_addr(p->link));
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- reconciliation ---- */
+
+static void gossip_recon_have(void *ctx, uint64_t ts, const uint8_t *id);
+static void gossip_recon_need(void *ctx, uint64_t ts, const uint8_t *id);
+
+struct recon_lists {
+    uint8_t *have, *need;
+    size_t nhave, nneed, cap_have, cap_need;
+};
+
+static struct recon_lists gossip_lists; /* filled during one recon_reply call */
+
+static void gossip_recon_have(void *ctx, uint64_t ts, const uint8_t *id)
+{
+    struct recon_lists *rl = ctx;
+
+    (void)ts;
+    if (rl->nhave == rl->cap_have) {
+        rl->cap_have = rl->cap_have ? 2 * rl->cap_have : 256;
+        rl->have = xreallocarray(rl->have, rl->cap_have, ENTRY_ID_LEN);
+    }
+    memcpy(rl->have + rl->nhave++ * ENTRY_ID_LEN, id, ENTRY_ID_LEN);
+}
+
+static void gossip_recon_need(void *ctx, uint64_t ts, const uint8_t *id)
+{
+    struct recon_lists *rl = ctx;
+
+    (void)ts;
+    if (rl->nneed == rl->cap_need) {
+        rl->cap_need = rl->cap_need ? 2 * rl->cap_need : 256;
+        rl->need = xreallocarray(rl->need, rl->cap_need, ENTRY_ID_LEN);
+    }
+    memcpy(rl->need + rl->nneed++ * ENTRY_ID_LEN, id, ENTRY_ID_LEN);
+}
+
+/* Wrap g->rbuf (a recon message) in a RECON frame and send it. */
+static void gossip_send_recon(struct gossip *g, struct gpeer *p)
+{
+    buf_reset(&g->out);
+    if (wire_recon(&g->out, p->session, g->rbuf.data, g->rbuf.len) != 0) {
+        log_warnx("gossip: a reconciliation message does not fit a frame");
+        return;
+    }
+    gossip_send(g, p);
+}
+
+static void gossip_recon_start(struct gossip *g, struct gpeer *p)
+{
+    char err[160];
+
+    if (p->recon != NULL || p->streaming)
+        return;
+    p->recon = recon_new(g->set, 1, GOSSIP_RECON_MAX_MSG);
+    recon_set_callbacks(p->recon, gossip_recon_have, gossip_recon_need, &gossip_lists);
+    p->initiator = 1;
+    p->last_diff = 0;
+    p->session = randombytes_random();
+    p->recon_started_ms = loop_now_ms();
+    buf_reset(&g->rbuf);
+    if (recon_initiate(p->recon, &g->rbuf, err, sizeof(err)) != 0) {
+        log_warnx("gossip: cannot start reconciliation: %s", err);
+        recon_destroy(&p->recon);
+        return;
+    }
+    gossip_send_recon(g, p);
+    log_debug("gossip: %s: reconciling (%zu entries here)", link_addr(p->link),
+              recon_set_size(g->set));
+}
+
+/* The initiator learned (part of) the difference: send what the peer lacks, ask for the rest. */
+static void gossip_recon_send_diff(struct gossip *g, struct gpeer *p, struct recon_lists *rl)
+{
+    size_t off, n;
+
+    p->last_diff += rl->nhave + rl->nneed;
+    log_info("gossip: %s: reconciliation: sending %zu, fetching %zu", link_addr(p->link), rl->nhave,
+             rl->nneed);
+    if (rl->nhave > 0)
+        gossip_send_ids(g, p, rl->have, rl->nhave);
+    for (off = 0; off < rl->nneed; off += n) {
+        n = rl->nneed - off < WIRE_MAX_IDS ? rl->nneed - off : WIRE_MAX_IDS;
+        buf_reset(&g->out);
+        if (wire_ids(&g->out, WIRE_WANT, rl->need + off * ENTRY_ID_LEN, n) == 0)
+            gossip_send(g, p);
+    }
+    p->to_fetch += rl->nneed;
+}
+
+static void gossip_on_recon(struct gossip *g, struct gpeer *p, const struct wire_msg *m)
+{
+    struct recon_lists *rl = &gossip_lists;
+    char err[160];
+
+    if (p->recon == NULL || p->session != m->u.recon.session) {
+        /* Both sides started at once: the larger session number goes on. */
+        if (p->recon != NULL && p->initiator && p->session > m->u.recon.session)
+            return;
+        recon_destroy(&p->recon);
+        p->recon = recon_new(g->set, 0, GOSSIP_RECON_MAX_MSG);
+        p->initiator = 0;
+        p->session = m->u.recon.session;
+        p->recon_started_ms = loop_now_ms();
+    }
+    memset(rl, 0, sizeof(*rl));
+    buf_reset(&g->rbuf);
+    if (recon_reply(p->recon, m->u.recon.msg, m->u.recon.len, &g->rbuf, err, sizeof(err)) != 0) {
+        log_info("gossip: %s: bad reconciliation message: %s", link_addr(p->link), err);
+        (void)link_penalize(p->link, err);
+        recon_destroy(&p->recon);
+        goto out;
+    }
+    if (g->rbuf.len > 0)
+        gossip_send_recon(g, p);
+    /* The initiator learns in parts, round by round: act on each as it comes. */
+    if (p->initiator && (rl->nhave > 0 || rl->nneed > 0))
+        gossip_recon_send_diff(g, p, rl);
+    if (recon_done(p->recon)) {
+        if (!p->initiator)
+            p->last_sync_ms = loop_now_ms();
+        if (p->initiator) {
+            p->last_sync_ms = loop_now_ms();
+            g->stats.recon_runs++;
+            log_debug("gossip: %s: reconciled in %llu ms, %llu differences", link_addr(p->link),
+                      (unsigned long long)(p->last_sync_ms - p->recon_started_ms),
+                      (unsigned long long)p->last_diff);
+        }
+        recon_destroy(&p->recon);
+    }
+out:
+    free(rl->have);
+    free(rl->need);
+    memset(rl, 0, sizeof(*rl));
+}
+
+/* ---- bootstrap streams ---- */
+
+static void gossip_cursor_load(struct gossip *g, struct gpeer *p)
+{
+    uint8_t *v = NULL;
+    size_t len = 0;
+    int i;
+
+    p->cursor_ts = 0;
+    memset(p->cursor_id, 0, sizeof(p->cursor_id));
+    if (replica_meta_get(g->cfg.replica, GOSSIP_CURSOR_KEY, &v, &len, NULL, NULL, 0) ==
+            REPLICA_FOUND &&
+        len == 8 + ENTRY_ID_LEN) {
+        for (i = 0; i < 8; i++)
+            p->cursor_ts = p->cursor_ts << 8 | v[i];
+        memcpy(p->cursor_id, v + 8, ENTRY_ID_LEN);
+    }
+    free(v);
+}
+
+static void gossip_stream_ask(struct gossip *g, struct gpeer *p)
+{
+    buf_reset(&g->out);
+    if (wire_stream(&g->out, p->cursor_ts, p->cursor_id, GOSSIP_WINDOW) != 0)
+        return;
+    p->window_left = GOSSIP_WINDOW;
+    gossip_send(g, p);
+}
+
+/* Is this peer so far ahead that streaming beats reconciling? */
+static int gossip_should_stream(struct gossip *g, struct gpeer *p)
+{
+    uint64_t ours = recon_set_size(g->set), theirs = link_peer_entries(p->link);
+
+    return !g->streaming && theirs > 1000 && ours < theirs / 2;
+}
+
+static void gossip_on_batch(struct gossip *g, struct gpeer *p, const struct wire_msg *m)
+{
+    const uint8_t *bytes;
+    size_t pos = 0, len;
+    struct entry *e;
+    uint8_t cursor[8 + ENTRY_ID_LEN];
+    struct replica_meta meta = {GOSSIP_CURSOR_KEY, cursor, sizeof(cursor), 0};
+    enum gossip_via via = p->streaming ? VIA_STREAM : VIA_FETCH;
+    int i;
+
+    while (wire_batch_next(m, &pos, &bytes, &len)) {
+        if (via == VIA_STREAM) {
+            /* The cursor moves with the stream's order; a bad entry is caught by ingest. */
+            e = entry_decode(bytes, len, NULL, 0);
+            if (e != NULL) {
+                p->cursor_ts = entry_created_ms(e);
+                memcpy(p->cursor_id, entry_id(e), ENTRY_ID_LEN);
+                entry_destroy(&e);
+            }
+            if (p->window_left > 0)
+                p->window_left--;
+        }
+        (void)gossip_ingest(g, p, bytes, len, via);
+    }
+    if (via != VIA_STREAM)
+        return;
+    p->stream_entries = m->u.batch.remaining_entries;
+    p->stream_bytes = m->u.batch.remaining_bytes;
+    for (i = 0; i < 8; i++)
+        cursor[i] = (uint8_t)(p->cursor_ts >> (56 - 8 * i));
+    memcpy(cursor + 8, p->cursor_id, ENTRY_ID_LEN);
+    if (ingest_submit_meta(g->ingest, &meta) != 0)
+        log_debug("gossip: bootstrap cursor not saved this time");
+    if (m->u.batch.remaining_entries == 0) {
+        log_info("gossip: %s: bootstrap stream complete", link_addr(p->link));
+        p->streaming = 0;
+        g->streaming = 0;
+        gossip_recon_start(g, p); /* and now whatever the stream could not cover */
+        return;
+    }
+    gossip_kick(g, 0);
+}
+
+/* Continue a stream we receive when the window is done and the pipeline has room. */
+static void gossip_stream_continue(struct gossip *g, struct gpeer *p)
+{
+    struct ingest_counters c;
+
+    if (!p->streaming || p->window_left > 0)
+        return;
+    ingest_get_counters(g->ingest, &c);
+    if (c.queued + GOSSIP_WINDOW <= GOSSIP_QUEUE)
+        gossip_stream_ask(g, p);
+}
+
+static void gossip_on_stream(struct gossip *g, struct gpeer *p, const struct wire_msg *m)
+{
+    uint64_t n = 0, bytes = 0;
+
+    if (p->serve_ts != m->u.stream.after_ts ||
+        memcmp(p->serve_id, m->u.stream.after_id, ENTRY_ID_LEN) != 0 || p->serve_credit == 0) {
+        p->serve_ts = m->u.stream.after_ts;
+        memcpy(p->serve_id, m->u.stream.after_id, ENTRY_ID_LEN);
+        if (replica_count_after(g->cfg.replica, p->serve_ts, p->serve_id, &n, &bytes) != 0)
+            return;
+        p->serve_left_entries = n;
+        p->serve_left_bytes = bytes;
+    }
+    p->serve_credit = m->u.stream.max_entries;
+    gossip_kick(g, 0);
+}
+
+struct serve_ctx {
+    struct gossip *g;
+    struct gpeer *p;
+    size_t n;
+    int full;
+};
+
+static int gossip_serve_row(void *ctx, uint64_t ts, const uint8_t *id, const uint8_t *raw,
+                            size_t len)
+{
+    struct serve_ctx *sc = ctx;
+
+    if (wire_batch_add(&sc->g->out, raw, len) != 0) {
+        sc->full = 1;
+        return 1;
+    }
+    sc->p->serve_ts = ts;
+    memcpy(sc->p->serve_id, id, ENTRY_ID_LEN);
+    sc->p->serve_left_entries -= sc->p->serve_left_entries > 0;
+    sc->p->serve_left_bytes -= sc->p->serve_left_bytes >= len ? len : sc->p->serve_left_bytes;
+    sc->n++;
+    return 0;
+}
+
+/* Send up to a few BATCHes of a stream we serve. */
+static void gossip_serve(struct gossip *g, struct gpeer *p)
+{
+    struct serve_ctx sc = {g, p, 0, 0};
+    int i;
+
+    for (i = 0; i < GOSSIP_SERVE_PER_TICK && p->serve_credit > 0; i++) {
+        uint64_t ts = p->serve_ts;
+        uint8_t id[ENTRY_ID_LEN];
+        memcpy(id, p->serve_id, ENTRY_ID_LEN);
+        buf_reset(&g->out);
+        if (wire_batch_begin(&g->out, 0, 0) != 0)
+            return;
+        sc.n = 0;
+        sc.full = 0;
+        if (replica_scan(g->cfg.replica, ts, id, p->serve_credit, gossip_serve_row, &sc) < 0)
+            return;
+        if (sc.n == 0)
+            p->serve_left_entries = 0;
+        wire_batch_finish(&g->out, p->serve_left_entries, p->serve_left_bytes);
+        if (link_send(p->link, &g->out) != 0) {
+            /* Its queue is full: rewind and try again on the next wake-up. */
+            p->serve_ts = ts;
+            memcpy(p->serve_id, id, ENTRY_ID_LEN);
+            gossip_kick(g, 20);
+            return;
+        }
+        p->entries_tx += sc.n;
+        p->serve_credit = sc.n == 0 || p->serve_left_entries == 0 ? 0 : p->serve_credit - sc.n;
+    }
+    if (p->serve_credit > 0)
+        gossip_kick(g, 1);
+}
+
+/* ---- messages ---- */
+
+static void gossip_on_ihave(struct gossip *g, struct gpeer *p, const struct wire_msg *m)
+{
+    size_t i, k;
+    const uint8_t *id;
+    uint64_t now = loop_now_ms();
+
+    for (i = 0; i < m->u.ids.n; i++) {
+        id = m->u.ids.ids + i * WIRE_ID_LEN;
+        if (replica_has(g->cfg.replica, id) != 0)
+            continue;
+        for (k = 0; k < g->nmissing; k++)
+            if (memcmp(g->missing[k].id, id, ENTRY_ID_LEN) == 0)
+                break;
+        if (k < g->nmissing || g->nmissing == GOSSIP_MAX_MISSING)
+            continue;
+        memcpy(g->missing[g->nmissing].id, id, ENTRY_ID_LEN);
+        g->missing[g->nmissing].peer_seq = p->seq;
+        g->missing[g->nmissing].deadline_ms = now + GOSSIP_GRAFT_MS;
+        g->nmissing++;
+    }
+    if (g->nmissing > 0)
+        gossip_kick(g, GOSSIP_GRAFT_MS);
+}
+
+static void gossip_on_message(void *ctx, struct link *l, const struct wire_msg *m)
+{
+    struct gossip *g = ctx;
+    struct gpeer *p = gossip_peer(g, l);
+
+    switch (m->type) {
+    case WIRE_ENTRY:
+        (void)gossip_ingest(g, p, m->u.entry.bytes, m->u.entry.len, VIA_PUSH);
+        break;
+    case WIRE_IHAVE:
+        gossip_on_ihave(g, p, m);
+        break;
+    case WIRE_WANT:
+        gossip_send_ids(g, p, m->u.ids.ids, m->u.ids.n);
+        break;
+    case WIRE_GRAFT:
+        p->eager = 1;
+        gossip_send_ids(g, p, m->u.ids.ids, m->u.ids.n);
+        break;
+    case WIRE_PRUNE:
+        p->eager = 0;
+        break;
+    case WIRE_RECON:
+        gossip_on_recon(g, p, m);
+        break;
+    case WIRE_BATCH:
+        gossip_on_batch(g, p, m);
+        break;
+    case WIRE_STREAM:
+        gossip_on_stream(g, p, m);
+        break;
+    default:
+        (void)link_penalize(l, "unexpected message type");
+        break;
+    }
+}
+
+static void gossip_on_up(void *ctx, struct link *l)
+{
+    struct gossip *g = ctx;
+    struct gpeer *p = gossip_peer(g, l);
+
+    p->eager = 1;
+    p->nihave = 0;
+    if (gossip_should_stream(g, p)) {
+        gossip_cursor_load(g, p);
+        p->streaming = 1;
+        g->streaming = 1;
+        log_info("gossip: %s has %llu entries, we have %zu: bootstrapping by stream", link_addr(l),
+                 (unsigned long long)link_peer_entries(l), recon_set_size(g->set));
+        gossip_stream_ask(g, p);
+        return;
+    }
+    /* The side that dialled starts reconciling; both would only waste a round. */
+    if (link_origin(l) != LINK_INBOUND)
+        gossip_recon_start(g, p);
+}
+
+static void gossip_on_down(void *ctx, struct link *l)
+{
+    struct gossip *g = ctx;
+    struct gpeer *p = link_data(l);
+
+    if (p == NULL)
+        return;
+    recon_destroy(&p->recon);
+    if (p->streaming) {
+        p->streaming = 0;
+        g->streaming = 0;
+    }
+    p->serve_credit = 0;
+    p->to_fetch = 0;
+    p->nihave = 0;
+}
+
+static void gossip_on_forget(void *ctx, struct link *l)
+{
+    struct gpeer *p = link_data(l);
+
+    gossip_on_down(ctx, l);
+    if (p != NULL)
+        recon_destroy(&p->recon);
+    free(p);
+    link_set_data(l, NULL);
+}
+
+/* ---- timers ---- */
+
+static void gossip_on_flush(struct loop *loop, uint64_t timer_id, void *arg)
+{
+    struct gossip *g = arg;
+    struct link *l;
+    struct gpeer *p;
+    uint64_t now = loop_now_ms();
+    size_t k = 0, i;
+
+    (void)loop;
+    (void)timer_id;
+    g->flush_timer = 0;
+    for (l = links_first(g->links); l != NULL; l = links_next(l)) {
+        p = link_data(l);
+        if (p == NULL || !link_is_primary(l))
+            continue;
+        if (p->nihave > 0) {
+            buf_reset(&g->out);
+            if (wire_ids(&g->out, WIRE_IHAVE, p->ihave, p->nihave) == 0)
+                gossip_send(g, p);
+            p->nihave = 0;
+        }
+        if (p->serve_credit > 0)
+            gossip_serve(g, p);
+        gossip_stream_continue(g, p);
+    }
+    /* Announced ids that did not come eagerly: fetch them from whoever announced them. */
+    for (i = 0; i < g->nmissing; i++) {
+        struct missing *ms = &g->missing[i];
+        if (ms->deadline_ms > now) {
+            g->missing[k++] = *ms;
+            continue;
+        }
+        if (replica_has(g->cfg.replica, ms->id) != 0)
+            continue;
+        p = gossip_peer_by_seq(g, ms->peer_seq);
+        if (p == NULL || !link_is_primary(p->link))
+            continue;
+        buf_reset(&g->out);
+        if (wire_ids(&g->out, WIRE_GRAFT, ms->id, 1) == 0)
+            gossip_send(g, p);
+        p->eager = 1;
+        p->to_fetch++;
+    }
+    g->nmissing = k;
+    if (g->nmissing > 0)
+        gossip_kick(g, GOSSIP_GRAFT_MS);
+}
+
+static void gossip_on_tick(struct loop *loop, uint64_t timer_id, void *arg)
+{
+    struct gossip *g = arg;
+    struct link *l;
+    struct gpeer *p;
+    uint64_t now = loop_now_ms();
+    int periodic = now - g->last_periodic_ms >= g->cfg.sync_interval_ms;
+
+    (void)loop;
+    (void)timer_id;
+    if (periodic)
+        g->last_periodic_ms = now;
+    for (l = links_first(g->links); l != NULL; l = links_next(l)) {
+        p = link_data(l);
+        if (p == NULL || !link_is_primary(l))
+            continue;
+        if (p->recon != NULL && now - p->recon_started_ms > GOSSIP_RECON_TIMEOUT_MS) {
+            log_info("gossip: %s: reconciliation timed out", link_addr(l));
+            recon_destroy(&p->recon);
+        }
+        if (periodic && link_origin(l) != LINK_INBOUND)
+            gossip_recon_start(g, p);
+    }
+}
+
+/* ---- setup ---- */
+
+static uint64_t gossip_entry_count(void *ctx)
+{
+    struct gossip *g = ctx;
+
+    return recon_set_size(g->set);
+}
+
+static int gossip_load_key(void *ctx, uint64_t ts, const uint8_t *id)
+{
+    return recon_set_add(ctx, ts, id);
+}
+
+struct gossip *gossip_new(const struct gossip_config *cfg, char *err, size_t errlen)
+{
+    struct gossip *g = xcalloc(1, sizeof(*g));
+    struct links_config lc = {0};
+    struct links_callbacks cb = {gossip_on_up, gossip_on_down, gossip_on_message, gossip_on_forget};
+    int ok = 0;
+
+    g->cfg = *cfg;
+    if (g->cfg.sync_interval_ms == 0)
+        g->cfg.sync_interval_ms = GOSSIP_DEFAULT_INTERVAL_MS;
+    g->last_periodic_ms = loop_now_ms();
+    buf_init(&g->out, WIRE_MAX_FRAME);
+    buf_init(&g->rbuf, GOSSIP_RECON_MAX_MSG);
+    g->missing = xreallocarray(NULL, GOSSIP_MAX_MISSING, sizeof(*g->missing));
+    g->set = recon_set_new();
+    if (replica_keys(cfg->replica, gossip_load_key, g->set) != 0) {
+        snprintf(err, errlen, "cannot read the replica's keys");
+        goto out;
+    }
+    g->ingest = ingest_new(cfg->db_path, cfg->verify_threads, GOSSIP_QUEUE, err, errlen);
+    if (g->ingest == NULL)
+        goto out;
+    if (loop_add_fd(cfg->loop, ingest_fd(g->ingest), LOOP_READ, gossip_on_ingest, g) != 0) {
+        snprintf(err, errlen, "cannot watch the ingest pipeline");
+        goto out;
+    }
+    lc.listen = cfg->listen;
+    lc.key = cfg->key;
+    lc.name = cfg->name;
+    lc.entries = gossip_entry_count;
+    g->links = links_new(cfg->loop, &lc, &cb, g, err, errlen);
+    if (g->links == NULL)
+        goto out;
+    g->tick_timer = loop_add_timer(cfg->loop, GOSSIP_TICK_MS, 1, gossip_on_tick, g);
+    ok = 1;
+out:
+    if (!ok)
+        gossip_destroy(&g);
+    return g;
+}
+
+void gossip_destroy(struct gossip **gp)
+{
+    struct gossip *g;
+
+    if (gp == NULL || *gp == NULL)
+        return;
+    g = *gp;
+    links_destroy(&g->links); /* frees every gpeer through gossip_on_forget */
+    if (g->tick_timer != 0)
+        loop_cancel_timer(g->cfg.loop, g->tick_timer);
+    if (g->flush_timer != 0)
+        loop_cancel_timer(g->cfg.loop, g->flush_timer);
+    if (g->ingest != NULL) {
+        loop_remove(g->cfg.loop, ingest_fd(g->ingest), NULL);
+        ingest_destroy(&g->ingest);
+    }
+    recon_set_destroy(&g->set);
+    free(g->missing);
+    buf_free(&g->out);
+    buf_free(&g->rbuf);
+    free(g);
+    *gp = NULL;
+}
+
+int gossip_dial(struct gossip *g, const char *addr, char *err, size_t errlen)
+{
+    return links_dial(g->links, addr, LINK_STATIC, err, errlen) != NULL ? 0 : -1;
+}
+
+uint16_t gossip_port(const struct gossip *g)
+{
+    return links_port(g->links);
+}
+
+struct links *gossip_links(struct gossip *g)
+{
+    return g->links;
+}
+
+void gossip_peer_info(struct gossip *g, struct link *l, struct gossip_peer_info *info)
+{
+    struct gpeer *p = link_data(l);
+
+    (void)g;
+    memset(info, 0, sizeof(*info));
+    info->state = "idle";
+    if (p == NULL)
+        return;
+    info->eager = p->eager;
+    info->entries_rx = p->entries_rx;
+    info->entries_tx = p->entries_tx;
+    info->invalid = p->invalid;
+    info->to_fetch = p->to_fetch;
+    info->stream_entries = p->streaming ? p->stream_entries : 0;
+    info->stream_bytes = p->streaming ? p->stream_bytes : 0;
+    info->last_sync_ms = p->last_sync_ms;
+    info->last_diff = p->last_diff;
+    if (p->streaming)
+        info->state = "bootstrapping";
+    else if (p->recon != NULL)
+        info->state = "reconciling";
+    else if (p->to_fetch > 0)
+        info->state = "fetching";
+    else if (p->last_sync_ms != 0)
+        info->state = "in sync";
+}
+
+void gossip_stats(struct gossip *g, struct gossip_stats *out)
+{
+    struct ingest_counters c;
+
+    *out = g->stats;
+    ingest_get_counters(g->ingest, &c);
+    out->queued = c.queued;
+}

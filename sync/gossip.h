@@ -1,0 +1,87 @@
+/*
+ * gossip: the sync protocol — how a node's replica converges with its peers' (docs/PROTOCOL.md).
+ *
+ *  - Push: a new entry (written here or just merged from a peer) goes at once, whole, to "eager"
+ *    peers and as an id (IHAVE, batched) to "lazy" ones. A peer that sends us an entry we already
+ *    had is told PRUNE and becomes lazy; an id announced by a lazy peer that does not arrive
+ *    eagerly soon is fetched with GRAFT, which makes that peer eager again. The eager links settle
+ *    into a spanning tree (Plumtree): each node receives each entry about once.
+ *  - Anti-entropy: on every new link and then periodically, one side runs a range-based set
+ *    reconciliation (recon) over the (created_ms, id) of all entries; what one side lacks is sent
+ *    in BATCHes, what it needs is asked for with WANT. Cost grows with the difference.
+ *  - Bootstrap: a node far behind a peer asks for a STREAM of everything after its cursor, in
+ *    windows it can ingest; the cursor commits with the entries, so a crash resumes where it was.
+ *  - Everything received goes through the ingest pipeline (decode, verify, store off the loop);
+ *    invalid data counts against the peer (link_penalize).
+ *
+ * gossip owns the links (sync/link.h) and the reconciliation set; the node hands it the loop, the
+ * replica (read-only use on the loop thread) and the path for the ingest pipeline.
+ */
+#ifndef LORE_GOSSIP_H
+#define LORE_GOSSIP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "entry.h"
+#include "link.h"
+#include "loop.h"
+#include "replica.h"
+
+struct gossip;
+
+/* Called on the loop thread for every entry merged from a peer (id of a stored entry). */
+typedef void (*gossip_entry_fn)(void *ctx, const uint8_t id[ENTRY_ID_LEN]);
+
+struct gossip_config {
+    struct loop *loop;
+    struct replica *replica;   /* borrowed; reads only */
+    const char *db_path;       /* the replica's file, for the ingest pipeline's connection */
+    const char *listen;        /* "HOST:PORT", port 0 = ephemeral; NULL/"" = do not listen */
+    const uint8_t *key;        /* node key (ENTRY_KEY_LEN) */
+    const char *name;          /* display name for HELLO (may be NULL) */
+    uint64_t sync_interval_ms; /* periodic reconciliation; 0 = default (30 s) */
+    int verify_threads;        /* 0 = one per CPU */
+    gossip_entry_fn on_entry;
+    void *ctx;
+};
+
+/* Returns NULL with a message in err (e.g. the listen address is taken). */
+struct gossip *gossip_new(const struct gossip_config *cfg, char *err, size_t errlen);
+void gossip_destroy(struct gossip **gp);
+
+/* Dial a peer ("HOST:PORT"). Returns 0, or -1 with a message in err. */
+int gossip_dial(struct gossip *g, const char *addr, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
+
+/* A new entry stored locally: announce it. */
+void gossip_publish(struct gossip *g, const struct entry *e);
+
+uint16_t gossip_port(const struct gossip *g);
+struct links *gossip_links(struct gossip *g);
+
+/* What `lore peers` shows about one link's sync. */
+struct gossip_peer_info {
+    const char *state;       /* "bootstrapping", "reconciling", "fetching", "in sync", "idle" */
+    int eager;               /* we push whole entries to it */
+    uint64_t entries_rx;     /* entries received from it (valid, new or not) */
+    uint64_t entries_tx;     /* entries sent to it */
+    uint64_t invalid;        /* invalid entries received from it */
+    uint64_t to_fetch;       /* entries we know it has and we lack, still on their way */
+    uint64_t stream_entries; /* bootstrap: entries still to come */
+    uint64_t stream_bytes;   /* bootstrap: bytes still to come */
+    uint64_t last_sync_ms;   /* loop clock of the last completed reconciliation, 0 = never */
+    uint64_t last_diff;      /* entries the last reconciliation found missing, both ways */
+};
+void gossip_peer_info(struct gossip *g, struct link *l, struct gossip_peer_info *info);
+
+struct gossip_stats {
+    uint64_t merged;     /* entries from peers stored */
+    uint64_t duplicates; /* entries from peers we had */
+    uint64_t invalid;    /* entries from peers rejected */
+    uint64_t queued;     /* in the ingest pipeline now */
+    uint64_t recon_runs; /* reconciliations completed */
+};
+void gossip_stats(struct gossip *g, struct gossip_stats *out);
+
+#endif

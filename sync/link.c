@@ -1,0 +1,713 @@
+#include "link.h"
+
+#include <errno.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "hex.h"
+#include "log.h"
+#include "xmalloc.h"
+
+#define LINK_TICK_MS 250
+#define LINK_HELLO_RETRY_MS 500
+#define LINK_HWM 1000
+#define LINK_RECV_BUDGET 256  /* messages per socket per wake-up: fairness */
+#define LINK_PENALTY_LIMIT 20 /* invalid items per window before shunning */
+#define LINK_PENALTY_WINDOW_MS 60000
+#define LINK_SHUN_MIN_MS 30000
+#define LINK_SHUN_MAX_MS 600000
+#define LINK_INBOUND_FORGET_MS 60000 /* a dead inbound link is forgotten after this */
+#define LINK_MAX_RID 255
+#define LINK_ADDR_MAX 300
+
+struct link {
+    struct links *ls;
+    struct link *next;
+    enum link_origin origin;
+    enum link_state state;
+    void *sock; /* our DEALER for a dialled link; NULL for inbound (the ROUTER) */
+    char endpoint[LINK_ADDR_MAX + 8];
+    uint8_t rid[LINK_MAX_RID]; /* inbound: the ROUTER's routing id of the peer */
+    size_t rid_len;
+    char addr[LINK_ADDR_MAX];
+    char peer_ip[64]; /* inbound: the remote address ZeroMQ reports */
+    int has_key, is_self, primary;
+    uint8_t key[WIRE_KEY_LEN];
+    uint64_t nonce;
+    char name[WIRE_MAX_NAME + 1];
+    uint64_t peer_entries;
+    uint16_t peer_port;
+    struct link_stats st;
+    uint64_t last_tx_ms, ping_sent_ms, hello_tx_ms;
+    unsigned penalties;
+    uint64_t penalty_window_ms, shun_until_ms, shun_ms;
+    void *data;
+};
+
+struct links {
+    struct loop *loop;
+    void *ctx;
+    void *router;
+    uint16_t port;
+    uint8_t key[WIRE_KEY_LEN];
+    uint64_t nonce;
+    char *name;
+    uint64_t (*entries)(void *ctx);
+    struct links_callbacks cb;
+    void *cb_ctx;
+    struct link *head;
+    uint64_t tick;
+    struct buf out;
+};
+
+static void link_set_state(struct link *l, enum link_state s)
+{
+    l->state = s;
+    l->st.since_ms = loop_now_ms();
+}
+
+const char *link_state_name(enum link_state s)
+{
+    switch (s) {
+    case LINK_CONNECTING:
+        return "connecting";
+    case LINK_UP:
+        return "up";
+    case LINK_DOWN:
+        return "down";
+    case LINK_SHUNNED:
+        return "shunned";
+    }
+    return "?";
+}
+
+const char *link_origin_name(enum link_origin o)
+{
+    return o == LINK_STATIC ? "static" : "inbound";
+}
+
+static void link_hex_key(const struct link *l, char out[17])
+{
+    if (l->has_key) {
+        hex_encode(l->key, 8, out);
+    } else {
+        snprintf(out, 17, "%s", "(unknown)");
+    }
+}
+
+/* ---- sending ---- */
+
+static int link_send_raw(struct link *l, const void *frame, size_t len)
+{
+    void *sock = l->sock != NULL ? l->sock : l->ls->router;
+    int rc;
+
+    if (l->is_self)
+        return -1;
+    if (l->sock == NULL &&
+        zmq_send(sock, l->rid, l->rid_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) != (int)l->rid_len) {
+        l->st.dropped_tx++;
+        return -1;
+    }
+    rc = zmq_send(sock, frame, len, ZMQ_DONTWAIT);
+    if (rc != (int)len) {
+        l->st.dropped_tx++;
+        return -1;
+    }
+    l->st.msgs_tx++;
+    l->st.bytes_tx += len;
+    l->last_tx_ms = loop_now_ms();
+    return 0;
+}
+
+int link_send(struct link *l, const struct buf *frame)
+{
+    if (l->state != LINK_UP)
+        return -1;
+    return link_send_raw(l, frame->data, frame->len);
+}
+
+static void link_send_hello(struct link *l, int is_reply)
+{
+    struct links *ls = l->ls;
+
+    buf_reset(&ls->out);
+    if (wire_hello(&ls->out, ls->key, ls->nonce, is_reply, ls->port,
+                   ls->entries != NULL ? ls->entries(ls->cb_ctx) : 0, ls->name) != 0)
+        return;
+    l->hello_tx_ms = loop_now_ms();
+    (void)link_send_raw(l, ls->out.data, ls->out.len);
+}
+
+static void link_send_bye(struct link *l, const char *reason)
+{
+    buf_reset(&l->ls->out);
+    if (wire_bye(&l->ls->out, reason) == 0)
+        (void)link_send_raw(l, l->ls->out.data, l->ls->out.len);
+}
+
+/* ---- primary links ---- */
+
+/* The link dialled by the node with the smaller key wins; both ends agree without talking. */
+static int link_preferred(const struct link *a, const struct link *b)
+{
+    int we_are_smaller = memcmp(a->ls->key, a->key, WIRE_KEY_LEN) < 0;
+    int a_dialled_by_smaller = (a->origin != LINK_INBOUND) == we_are_smaller;
+    int b_dialled_by_smaller = (b->origin != LINK_INBOUND) == we_are_smaller;
+
+    if (a_dialled_by_smaller != b_dialled_by_smaller)
+        return a_dialled_by_smaller;
+    return a < b; /* same direction twice: any stable choice */
+}
+
+/* Recompute which up link to the node with this key is primary; tell the protocol above. */
+static void links_elect(struct links *ls, const uint8_t key[WIRE_KEY_LEN])
+{
+    struct link *l, *best = NULL;
+
+    for (l = ls->head; l != NULL; l = l->next)
+        if (l->has_key && !l->is_self && l->state == LINK_UP &&
+            memcmp(l->key, key, WIRE_KEY_LEN) == 0 && (best == NULL || link_preferred(l, best)))
+            best = l;
+    for (l = ls->head; l != NULL; l = l->next) {
+        if (!l->has_key || memcmp(l->key, key, WIRE_KEY_LEN) != 0 || !l->primary || l == best)
+            continue;
+        l->primary = 0;
+        if (ls->cb.down != NULL)
+            ls->cb.down(ls->cb_ctx, l);
+    }
+    if (best != NULL && !best->primary) {
+        best->primary = 1;
+        if (ls->cb.up != NULL)
+            ls->cb.up(ls->cb_ctx, best);
+    }
+}
+
+static void link_go_down(struct link *l, const char *why)
+{
+    char key[17];
+
+    if (l->state != LINK_UP)
+        return;
+    link_hex_key(l, key);
+    log_info("link: %s (%s, %s) is down: %s", l->addr, l->name[0] ? l->name : "?", key, why);
+    link_set_state(l, LINK_DOWN);
+    links_elect(l->ls, l->key);
+}
+
+/* ---- receiving ---- */
+
+static void link_on_hello(struct link *l, const struct wire_msg *m)
+{
+    struct links *ls = l->ls;
+    char key[17];
+    int restarted;
+
+    if (m->u.hello.nonce == ls->nonce) {
+        if (!l->is_self)
+            log_info("link: %s is this node itself; not using it", l->addr);
+        l->is_self = 1;
+        return;
+    }
+    if (l->has_key && memcmp(l->key, m->u.hello.key, WIRE_KEY_LEN) != 0 && l->state == LINK_UP)
+        link_go_down(l, "it now has another key");
+    restarted = l->state == LINK_UP && l->nonce != m->u.hello.nonce;
+    if (restarted)
+        link_go_down(l, "it restarted");
+    memcpy(l->key, m->u.hello.key, WIRE_KEY_LEN);
+    l->has_key = 1;
+    l->nonce = m->u.hello.nonce;
+    l->peer_entries = m->u.hello.entries;
+    l->peer_port = m->u.hello.listen_port;
+    if (l->origin == LINK_INBOUND)
+        snprintf(l->addr, sizeof(l->addr), strchr(l->peer_ip, ':') ? "[%s]:%u" : "%s:%u",
+                 l->peer_ip, (unsigned)l->peer_port);
+    memcpy(l->name, m->u.hello.name, m->u.hello.name_len);
+    l->name[m->u.hello.name_len] = '\0';
+    if (!m->u.hello.is_reply)
+        link_send_hello(l, 1);
+    if (l->state == LINK_UP)
+        return;
+    link_set_state(l, LINK_UP);
+    l->st.ups++;
+    link_hex_key(l, key);
+    log_info("link: %s (%s, %s) is up: %llu entries there", l->addr,
+             l->name[0] ? l->name : "no name", key, (unsigned long long)l->peer_entries);
+    links_elect(ls, l->key);
+}
+
+static void link_dispatch(struct link *l, const uint8_t *frame, size_t len)
+{
+    struct links *ls = l->ls;
+    struct wire_msg m;
+    char err[160];
+
+    l->st.msgs_rx++;
+    l->st.bytes_rx += len;
+    l->st.last_rx_ms = loop_now_ms();
+    if (l->state == LINK_SHUNNED || l->is_self)
+        return;
+    if (wire_decode(frame, len, &m, err, sizeof(err)) != 0) {
+        log_debug("link: %s: invalid message: %s", l->addr, err);
+        (void)link_penalize(l, err);
+        return;
+    }
+    switch (m.type) {
+    case WIRE_HELLO:
+        link_on_hello(l, &m);
+        return;
+    case WIRE_PING:
+        buf_reset(&ls->out);
+        if (l->state == LINK_UP && wire_ping(&ls->out, WIRE_PONG, m.u.ping) == 0)
+            (void)link_send_raw(l, ls->out.data, ls->out.len);
+        return;
+    case WIRE_PONG:
+        if (m.u.ping == l->ping_sent_ms)
+            l->st.rtt_ms = loop_now_ms() - l->ping_sent_ms;
+        return;
+    case WIRE_BYE:
+        log_info("link: %s said goodbye: %.*s", l->addr, (int)m.u.bye.len, m.u.bye.reason);
+        link_go_down(l, "it said goodbye");
+        return;
+    default:
+        break;
+    }
+    if (l->state != LINK_UP) {
+        /* It talks to a session we do not have (we restarted, or it reconnected): introduce
+         * ourselves, it will answer. */
+        if (ls->loop != NULL && loop_now_ms() - l->hello_tx_ms >= LINK_HELLO_RETRY_MS)
+            link_send_hello(l, 0);
+        return;
+    }
+    if (ls->cb.message != NULL)
+        ls->cb.message(ls->cb_ctx, l, &m);
+}
+
+static struct link *link_alloc(struct links *ls, enum link_origin origin)
+{
+    struct link *l = xcalloc(1, sizeof(*l));
+
+    l->ls = ls;
+    l->origin = origin;
+    l->next = ls->head;
+    ls->head = l;
+    link_set_state(l, LINK_CONNECTING);
+    return l;
+}
+
+static struct link *links_find_rid(struct links *ls, const uint8_t *rid, size_t len)
+{
+    struct link *l;
+
+    for (l = ls->head; l != NULL; l = l->next)
+        if (l->sock == NULL && l->rid_len == len && memcmp(l->rid, rid, len) == 0)
+            return l;
+    return NULL;
+}
+
+/* Read one multipart message into frames; returns the number of parts (at most max), -1 when
+ * nothing is waiting. Extra parts are read and dropped. */
+static int links_recv(void *sock, zmq_msg_t *parts, int max)
+{
+    int n = 0, more = 1;
+    size_t moresz;
+
+    while (more) {
+        zmq_msg_t *msg = &parts[n < max ? n : max - 1];
+        if (n >= max)
+            zmq_msg_close(msg);
+        zmq_msg_init(msg);
+        if (zmq_msg_recv(msg, sock, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(msg);
+            return n == 0 ? -1 : n;
+        }
+        moresz = sizeof(more);
+        if (zmq_getsockopt(sock, ZMQ_RCVMORE, &more, &moresz) != 0)
+            more = 0;
+        n++;
+    }
+    return n;
+}
+
+static void links_on_router(struct loop *loop, int fd, void *zsock, unsigned events, void *arg)
+{
+    struct links *ls = arg;
+    zmq_msg_t parts[3];
+    int i, n, budget;
+
+    (void)loop;
+    (void)fd;
+    (void)events;
+    for (budget = 0; budget < LINK_RECV_BUDGET; budget++) {
+        n = links_recv(zsock, parts, 3);
+        if (n < 0)
+            break;
+        if (n == 2 && zmq_msg_size(&parts[0]) <= LINK_MAX_RID) {
+            const uint8_t *rid = zmq_msg_data(&parts[0]);
+            size_t rid_len = zmq_msg_size(&parts[0]);
+            struct link *l = links_find_rid(ls, rid, rid_len);
+            const uint8_t *frame = zmq_msg_data(&parts[1]);
+            size_t len = zmq_msg_size(&parts[1]);
+            if (l == NULL && len >= 2 && frame[0] == WIRE_VERSION && frame[1] == WIRE_HELLO) {
+                const char *ip = zmq_msg_gets(&parts[1], "Peer-Address");
+                l = link_alloc(ls, LINK_INBOUND);
+                memcpy(l->rid, rid, rid_len);
+                l->rid_len = rid_len;
+                /* Its address; the port becomes its listening port once HELLO says it. */
+                snprintf(l->peer_ip, sizeof(l->peer_ip), "%s", ip != NULL ? ip : "?");
+                snprintf(l->addr, sizeof(l->addr), "%s", l->peer_ip);
+            }
+            if (l != NULL)
+                link_dispatch(l, frame, len);
+            /* A stranger that does not start with HELLO gets nothing back. */
+        }
+        for (i = 0; i < (n < 3 ? n : 3); i++)
+            zmq_msg_close(&parts[i]);
+    }
+}
+
+static void links_on_dealer(struct loop *loop, int fd, void *zsock, unsigned events, void *arg)
+{
+    struct link *l = arg;
+    zmq_msg_t parts[1];
+    int budget;
+
+    (void)loop;
+    (void)fd;
+    (void)events;
+    for (budget = 0; budget < LINK_RECV_BUDGET; budget++) {
+        if (links_recv(zsock, parts, 1) < 0)
+            break;
+        link_dispatch(l, zmq_msg_data(&parts[0]), zmq_msg_size(&parts[0]));
+        zmq_msg_close(&parts[0]);
+    }
+}
+
+/* ---- penalties ---- */
+
+int link_penalize(struct link *l, const char *why)
+{
+    struct links *ls = l->ls;
+    uint64_t now = loop_now_ms();
+
+    l->st.invalid++;
+    if (now - l->penalty_window_ms > LINK_PENALTY_WINDOW_MS) {
+        l->penalty_window_ms = now;
+        l->penalties = 0;
+    }
+    if (++l->penalties < LINK_PENALTY_LIMIT || l->state == LINK_SHUNNED)
+        return 0;
+    l->shun_ms = l->shun_ms == 0
+                     ? LINK_SHUN_MIN_MS
+                     : (l->shun_ms * 2 > LINK_SHUN_MAX_MS ? LINK_SHUN_MAX_MS : l->shun_ms * 2);
+    log_warnx("link: %s sent %u invalid messages or entries within a minute (last: %s); "
+              "ignoring it for %llu s",
+              l->addr, l->penalties, why, (unsigned long long)(l->shun_ms / 1000));
+    link_send_bye(l, "too much invalid data");
+    link_go_down(l, "shunned");
+    link_set_state(l, LINK_SHUNNED);
+    l->shun_until_ms = now + l->shun_ms;
+    if (l->sock != NULL)
+        (void)zmq_disconnect(l->sock, l->endpoint);
+    (void)ls;
+    return 1;
+}
+
+/* ---- timers ---- */
+
+static void links_tick(struct loop *loop, uint64_t timer_id, void *arg)
+{
+    struct links *ls = arg;
+    struct link *l, **pp;
+    uint64_t now = loop_now_ms();
+
+    (void)loop;
+    (void)timer_id;
+    for (l = ls->head; l != NULL; l = l->next) {
+        if (l->is_self)
+            continue;
+        switch (l->state) {
+        case LINK_SHUNNED:
+            if (now >= l->shun_until_ms) {
+                log_info("link: %s: ban over, trying again", l->addr);
+                l->penalties = 0;
+                link_set_state(l, l->sock != NULL ? LINK_CONNECTING : LINK_DOWN);
+                if (l->sock != NULL)
+                    (void)zmq_connect(l->sock, l->endpoint);
+            }
+            break;
+        case LINK_CONNECTING:
+        case LINK_DOWN:
+            if (l->sock != NULL && now - l->hello_tx_ms >= LINK_HELLO_RETRY_MS)
+                link_send_hello(l, 0);
+            break;
+        case LINK_UP:
+            if (now - l->st.last_rx_ms > LINK_DEAD_MS) {
+                link_go_down(l, "no answer to heartbeats");
+                break;
+            }
+            if (now - l->last_tx_ms >= LINK_PING_MS || now - l->st.last_rx_ms >= LINK_PING_MS) {
+                if (now - l->ping_sent_ms >= LINK_PING_MS) {
+                    buf_reset(&ls->out);
+                    l->ping_sent_ms = now;
+                    if (wire_ping(&ls->out, WIRE_PING, now) == 0)
+                        (void)link_send_raw(l, ls->out.data, ls->out.len);
+                }
+            }
+            break;
+        }
+    }
+    /* Forget inbound links that have been dead for a while: the peer will dial again. */
+    for (pp = &ls->head; *pp != NULL;) {
+        l = *pp;
+        if (l->sock == NULL && (l->state == LINK_DOWN || l->is_self) &&
+            now - l->st.since_ms > LINK_INBOUND_FORGET_MS) {
+            *pp = l->next;
+            if (ls->cb.forget != NULL)
+                ls->cb.forget(ls->cb_ctx, l);
+            free(l);
+            continue;
+        }
+        pp = &l->next;
+    }
+}
+
+/* ---- setup ---- */
+
+static void links_sockopts(void *sock)
+{
+    int hwm = LINK_HWM, zero = 0;
+    int64_t maxmsg = WIRE_MAX_FRAME;
+
+    (void)zmq_setsockopt(sock, ZMQ_SNDHWM, &hwm, sizeof(hwm));
+    (void)zmq_setsockopt(sock, ZMQ_RCVHWM, &hwm, sizeof(hwm));
+    (void)zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof(zero));
+    /* Oversized frames are dropped by ZeroMQ before they are allocated. */
+    (void)zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg));
+}
+
+/* "host:port" or "[v6]:port" -> "tcp://host:port". port "*" allowed when ephemeral_ok. */
+static int links_endpoint(const char *addr, int ephemeral_ok, char *out, size_t outlen, char *err,
+                          size_t errlen)
+{
+    const char *colon = strrchr(addr, ':');
+    char *end;
+    long port;
+
+    if (colon == NULL || colon == addr || strlen(addr) >= LINK_ADDR_MAX) {
+        snprintf(err, errlen, "'%.80s' is not HOST:PORT", addr);
+        return -1;
+    }
+    errno = 0;
+    port = strtol(colon + 1, &end, 10);
+    if (errno != 0 || *end != '\0' || end == colon + 1 || port < (ephemeral_ok ? 0 : 1) ||
+        port > 65535) {
+        snprintf(err, errlen, "'%.80s': the port must be a number from %d to 65535", addr,
+                 ephemeral_ok ? 0 : 1);
+        return -1;
+    }
+    if (port == 0)
+        snprintf(out, outlen, "tcp://%.*s:*", (int)(colon - addr), addr);
+    else
+        snprintf(out, outlen, "tcp://%.*s:%ld", (int)(colon - addr), addr, port);
+    return 0;
+}
+
+struct links *links_new(struct loop *loop, const struct links_config *cfg,
+                        const struct links_callbacks *cb, void *ctx, char *err, size_t errlen)
+{
+    struct links *ls = xcalloc(1, sizeof(*ls));
+    char endpoint[LINK_ADDR_MAX + 8], last[LINK_ADDR_MAX + 8];
+    size_t lastlen = sizeof(last);
+    const char *colon;
+    int one = 1, ok = 0;
+
+    ls->loop = loop;
+    ls->cb = *cb;
+    ls->cb_ctx = ctx;
+    memcpy(ls->key, cfg->key, WIRE_KEY_LEN);
+    randombytes_buf(&ls->nonce, sizeof(ls->nonce));
+    ls->name = xstrdup(cfg->name != NULL ? cfg->name : "");
+    ls->entries = cfg->entries;
+    buf_init(&ls->out, WIRE_MAX_FRAME);
+    ls->ctx = zmq_ctx_new();
+    if (ls->ctx == NULL) {
+        snprintf(err, errlen, "zmq_ctx_new: %s", zmq_strerror(errno));
+        goto out;
+    }
+    if (cfg->listen != NULL && cfg->listen[0] != '\0') {
+        if (links_endpoint(cfg->listen, 1, endpoint, sizeof(endpoint), err, errlen) != 0)
+            goto out;
+        ls->router = zmq_socket(ls->ctx, ZMQ_ROUTER);
+        links_sockopts(ls->router);
+        (void)zmq_setsockopt(ls->router, ZMQ_ROUTER_MANDATORY, &one, sizeof(one));
+        if (zmq_bind(ls->router, endpoint) != 0) {
+            snprintf(err, errlen, "cannot listen on %s: %s", cfg->listen, zmq_strerror(errno));
+            goto out;
+        }
+        if (zmq_getsockopt(ls->router, ZMQ_LAST_ENDPOINT, last, &lastlen) == 0 &&
+            (colon = strrchr(last, ':')) != NULL)
+            ls->port = (uint16_t)strtol(colon + 1, NULL, 10);
+        if (loop_add_zsock(loop, ls->router, LOOP_READ, links_on_router, ls) != 0) {
+            snprintf(err, errlen, "cannot watch the listening socket");
+            goto out;
+        }
+        log_info("link: listening on %s (port %u)", cfg->listen, ls->port);
+    }
+    ls->tick = loop_add_timer(loop, LINK_TICK_MS, 1, links_tick, ls);
+    ok = 1;
+out:
+    if (!ok)
+        links_destroy(&ls);
+    return ls;
+}
+
+void links_destroy(struct links **lsp)
+{
+    struct links *ls;
+    struct link *l, *next;
+
+    if (lsp == NULL || *lsp == NULL)
+        return;
+    ls = *lsp;
+    for (l = ls->head; l != NULL; l = next) {
+        next = l->next;
+        if (l->state == LINK_UP)
+            link_send_bye(l, "shutting down");
+        if (l->sock != NULL) {
+            loop_remove(ls->loop, -1, l->sock);
+            zmq_close(l->sock);
+        }
+        if (ls->cb.forget != NULL)
+            ls->cb.forget(ls->cb_ctx, l);
+        free(l);
+    }
+    if (ls->tick != 0)
+        loop_cancel_timer(ls->loop, ls->tick);
+    if (ls->router != NULL) {
+        loop_remove(ls->loop, -1, ls->router);
+        zmq_close(ls->router);
+    }
+    if (ls->ctx != NULL)
+        zmq_ctx_term(ls->ctx);
+    buf_free(&ls->out);
+    free(ls->name);
+    free(ls);
+    *lsp = NULL;
+}
+
+uint16_t links_port(const struct links *ls)
+{
+    return ls->port;
+}
+
+struct link *links_dial(struct links *ls, const char *addr, enum link_origin origin, char *err,
+                        size_t errlen)
+{
+    char endpoint[LINK_ADDR_MAX + 8];
+    struct link *l;
+    int one = 1, ivl = 200, ivl_max = 5000;
+
+    if (links_endpoint(addr, 0, endpoint, sizeof(endpoint), err, errlen) != 0)
+        return NULL;
+    for (l = ls->head; l != NULL; l = l->next)
+        if (l->sock != NULL && strcmp(l->addr, addr) == 0)
+            return l;
+    l = link_alloc(ls, origin);
+    snprintf(l->addr, sizeof(l->addr), "%s", addr);
+    snprintf(l->endpoint, sizeof(l->endpoint), "%s", endpoint);
+    l->sock = zmq_socket(ls->ctx, ZMQ_DEALER);
+    links_sockopts(l->sock);
+    /* Queue nothing for a connection that is not there: gossip should not pile up. */
+    (void)zmq_setsockopt(l->sock, ZMQ_IMMEDIATE, &one, sizeof(one));
+    (void)zmq_setsockopt(l->sock, ZMQ_RECONNECT_IVL, &ivl, sizeof(ivl));
+    (void)zmq_setsockopt(l->sock, ZMQ_RECONNECT_IVL_MAX, &ivl_max, sizeof(ivl_max));
+    if (zmq_connect(l->sock, endpoint) != 0 ||
+        loop_add_zsock(ls->loop, l->sock, LOOP_READ, links_on_dealer, l) != 0) {
+        snprintf(err, errlen, "cannot dial %s: %s", addr, zmq_strerror(errno));
+        /* Leave the link in the list, down: it shows in `lore peers` with the reason logged. */
+        log_warnx("link: %s", err);
+        return l;
+    }
+    log_info("link: dialling %s", addr);
+    return l;
+}
+
+struct link *links_first(struct links *ls)
+{
+    return ls->head;
+}
+
+struct link *links_next(struct link *l)
+{
+    return l->next;
+}
+
+size_t links_up_count(const struct links *ls)
+{
+    const struct link *l;
+    size_t n = 0;
+
+    for (l = ls->head; l != NULL; l = l->next)
+        n += l->state == LINK_UP && l->primary;
+    return n;
+}
+
+enum link_state link_state(const struct link *l)
+{
+    return l->state;
+}
+
+enum link_origin link_origin(const struct link *l)
+{
+    return l->origin;
+}
+
+int link_is_primary(const struct link *l)
+{
+    return l->primary && l->state == LINK_UP;
+}
+
+const char *link_addr(const struct link *l)
+{
+    return l->addr;
+}
+
+const uint8_t *link_key(const struct link *l)
+{
+    return l->has_key ? l->key : NULL;
+}
+
+const char *link_name(const struct link *l)
+{
+    return l->name;
+}
+
+uint64_t link_peer_entries(const struct link *l)
+{
+    return l->peer_entries;
+}
+
+uint16_t link_peer_port(const struct link *l)
+{
+    return l->peer_port;
+}
+
+const struct link_stats *link_stats(const struct link *l)
+{
+    return &l->st;
+}
+
+void link_set_data(struct link *l, void *data)
+{
+    l->data = data;
+}
+
+void *link_data(const struct link *l)
+{
+    return l->data;
+}

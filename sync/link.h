@@ -1,0 +1,113 @@
+/*
+ * link: peer connections over ZeroMQ TCP — the transport under the sync protocol.
+ *
+ * Each node binds one ROUTER socket (its listen address) and opens one DEALER per peer it dials.
+ * Either kind of connection is a link and carries messages both ways. A link is up once both
+ * sides exchanged HELLO (protocol version, node key, entry count). Liveness comes from our own
+ * heartbeats: a PING after a second of silence, and a link silent for LINK_DEAD_MS is down
+ * (mDNS would keep a crashed host listed for an hour). Dialled links reconnect by themselves with
+ * ZeroMQ's exponential backoff. A peer that keeps sending invalid data is told BYE and shunned
+ * for a while, doubling each time.
+ *
+ * Two links to the same node (both sides dialled each other) are allowed; only one, the
+ * "primary", is used by the sync protocol (link_is_primary).
+ */
+#ifndef LORE_LINK_H
+#define LORE_LINK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "loop.h"
+#include "wire.h"
+
+#define LINK_PING_MS 1000
+#define LINK_DEAD_MS 3500
+#define LINK_DEFAULT_PORT 5673
+
+enum link_state {
+    LINK_CONNECTING, /* dialled, no HELLO answered yet */
+    LINK_UP,
+    LINK_DOWN,    /* was up; silent or disconnected; dialled links retry by themselves */
+    LINK_SHUNNED, /* misbehaved: ignored until the ban ends */
+};
+
+enum link_origin {
+    LINK_STATIC,  /* --peer, peer = in lore.conf, lore peers add */
+    LINK_INBOUND, /* it dialled us */
+};
+
+struct links;
+struct link;
+
+struct links_config {
+    const char *listen;             /* "HOST:PORT" (port 0 = ephemeral), or NULL/"" to not listen */
+    const uint8_t *key;             /* our node key, WIRE_KEY_LEN bytes (borrowed) */
+    const char *name;               /* our display name for HELLO (borrowed; may be NULL) */
+    uint64_t (*entries)(void *ctx); /* how many entries we hold, for HELLO */
+};
+
+struct links_callbacks {
+    void (*up)(void *ctx, struct link *l);   /* HELLO exchanged */
+    void (*down)(void *ctx, struct link *l); /* was up, now is not */
+    /* Every message other than HELLO, PING, PONG and BYE, on an up link. m points into a frame
+     * that lives only during the call. */
+    void (*message)(void *ctx, struct link *l, const struct wire_msg *m);
+    /* The link is about to be freed (a dead inbound link): release link_data. */
+    void (*forget)(void *ctx, struct link *l);
+};
+
+/* Bind the listen address (if any) and watch it on loop. Returns NULL with a message in err. */
+struct links *links_new(struct loop *loop, const struct links_config *cfg,
+                        const struct links_callbacks *cb, void *ctx, char *err, size_t errlen);
+/* Say BYE on every link, close everything. */
+void links_destroy(struct links **lsp);
+
+/* The TCP port we listen on (the real one when 0 was asked), or 0. */
+uint16_t links_port(const struct links *ls);
+
+/* Dial HOST:PORT. Returns the link (also if it exists already), or NULL with a message in err
+ * for an address that does not parse. */
+struct link *links_dial(struct links *ls, const char *addr, enum link_origin origin, char *err,
+                        size_t errlen);
+
+/* Iterate: first link, then next. */
+struct link *links_first(struct links *ls);
+struct link *links_next(struct link *l);
+size_t links_up_count(const struct links *ls);
+
+/* Send one frame. Returns 0, or -1 if the link is not up or its queue is full (the message is
+ * dropped; anti-entropy repairs what gossip loses). */
+int link_send(struct link *l, const struct buf *frame) __attribute__((warn_unused_result));
+
+/* Count one piece of invalid data from this peer; past a threshold the peer is told BYE and
+ * shunned. Returns 1 if the link was just shunned. */
+int link_penalize(struct link *l, const char *why);
+
+enum link_state link_state(const struct link *l);
+const char *link_state_name(enum link_state s);
+enum link_origin link_origin(const struct link *l);
+const char *link_origin_name(enum link_origin o);
+int link_is_primary(const struct link *l);
+const char *link_addr(const struct link *l);      /* "host:port" dialled, or the remote's */
+const uint8_t *link_key(const struct link *l);    /* NULL before HELLO */
+const char *link_name(const struct link *l);      /* from HELLO, "" if none */
+uint64_t link_peer_entries(const struct link *l); /* from HELLO */
+uint16_t link_peer_port(const struct link *l);    /* the peer's listen port, from HELLO */
+
+struct link_stats {
+    uint64_t since_ms;   /* when the current state began (loop clock) */
+    uint64_t last_rx_ms; /* last message received (loop clock), 0 = never */
+    uint64_t rtt_ms;     /* last PING round trip */
+    uint64_t msgs_rx, msgs_tx, bytes_rx, bytes_tx, dropped_tx;
+    uint64_t invalid; /* invalid messages or entries received */
+    uint64_t ups;     /* times the link came up */
+};
+const struct link_stats *link_stats(const struct link *l);
+
+/* A slot for the protocol above (per-link state). Not touched by link. */
+void link_set_data(struct link *l, void *data);
+void *link_data(const struct link *l);
+
+#endif

@@ -1,0 +1,335 @@
+#include "wire.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static void wire_seterr(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void wire_seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (err == NULL || errlen == 0)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+static const char *const wire_names[] = {
+    [WIRE_HELLO] = "HELLO", [WIRE_PING] = "PING",     [WIRE_PONG] = "PONG",
+    [WIRE_ENTRY] = "ENTRY", [WIRE_IHAVE] = "IHAVE",   [WIRE_WANT] = "WANT",
+    [WIRE_PRUNE] = "PRUNE", [WIRE_GRAFT] = "GRAFT",   [WIRE_RECON] = "RECON",
+    [WIRE_BATCH] = "BATCH", [WIRE_STREAM] = "STREAM", [WIRE_BYE] = "BYE",
+};
+
+const char *wire_type_name(enum wire_type type)
+{
+    if ((size_t)type < sizeof(wire_names) / sizeof(wire_names[0]) && wire_names[type] != NULL)
+        return wire_names[type];
+    return "?";
+}
+
+/* ---- decoding ---- */
+
+struct wire_reader {
+    const uint8_t *p;
+    size_t len, off;
+};
+
+static int rd_bytes(struct wire_reader *r, size_t n, const uint8_t **out)
+{
+    if (r->len - r->off < n)
+        return -1;
+    *out = r->p + r->off;
+    r->off += n;
+    return 0;
+}
+
+static int rd_uint(struct wire_reader *r, size_t width, uint64_t *v)
+{
+    const uint8_t *p;
+    size_t i;
+
+    if (rd_bytes(r, width, &p) != 0)
+        return -1;
+    *v = 0;
+    for (i = 0; i < width; i++)
+        *v = *v << 8 | p[i];
+    return 0;
+}
+
+/* Valid display text: printable, no control characters (names show up in `lore peers`). */
+static int wire_text_ok(const uint8_t *s, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (s[i] < 0x20 || s[i] == 0x7f)
+            return 0;
+    return 1;
+}
+
+static int wire_decode_ids(struct wire_reader *r, struct wire_msg *m, char *err, size_t errlen)
+{
+    uint64_t n;
+
+    if (rd_uint(r, 2, &n) != 0 || n == 0 || n > WIRE_MAX_IDS ||
+        rd_bytes(r, n * WIRE_ID_LEN, &m->u.ids.ids) != 0) {
+        wire_seterr(err, errlen, "%s: bad id list", wire_type_name(m->type));
+        return -1;
+    }
+    m->u.ids.n = n;
+    return 0;
+}
+
+static int wire_decode_batch(struct wire_reader *r, struct wire_msg *m, char *err, size_t errlen)
+{
+    uint64_t n, len, i;
+    const uint8_t *p;
+
+    if (rd_uint(r, 8, &m->u.batch.remaining_entries) != 0 ||
+        rd_uint(r, 8, &m->u.batch.remaining_bytes) != 0 || rd_uint(r, 2, &n) != 0) {
+        wire_seterr(err, errlen, "BATCH: truncated header");
+        return -1;
+    }
+    m->u.batch.data = r->p + r->off;
+    m->u.batch.len = r->len - r->off;
+    if (m->u.batch.len > WIRE_MAX_BATCH_BYTES) {
+        wire_seterr(err, errlen, "BATCH: %zu bytes exceed the limit", m->u.batch.len);
+        return -1;
+    }
+    for (i = 0; i < n; i++) {
+        if (rd_uint(r, 4, &len) != 0 || len == 0 || rd_bytes(r, len, &p) != 0) {
+            wire_seterr(err, errlen, "BATCH: entry %llu is truncated", (unsigned long long)i);
+            return -1;
+        }
+    }
+    m->u.batch.n = n;
+    return 0;
+}
+
+int wire_decode(const uint8_t *frame, size_t len, struct wire_msg *m, char *err, size_t errlen)
+{
+    struct wire_reader r = {frame, len, 0};
+    uint64_t version, type, v, flags;
+    const uint8_t *p;
+
+    memset(m, 0, sizeof(*m));
+    if (len > WIRE_MAX_FRAME) {
+        wire_seterr(err, errlen, "frame of %zu bytes exceeds the limit", len);
+        return -1;
+    }
+    if (rd_uint(&r, 1, &version) != 0 || rd_uint(&r, 1, &type) != 0) {
+        wire_seterr(err, errlen, "frame too short");
+        return -1;
+    }
+    if (version != WIRE_VERSION) {
+        wire_seterr(err, errlen, "unknown protocol version %llu", (unsigned long long)version);
+        return -1;
+    }
+    m->type = (enum wire_type)type;
+    switch (type) {
+    case WIRE_HELLO:
+        if (rd_bytes(&r, WIRE_KEY_LEN, &m->u.hello.key) != 0 ||
+            rd_uint(&r, 8, &m->u.hello.nonce) != 0 || rd_uint(&r, 1, &flags) != 0 || flags > 1 ||
+            rd_uint(&r, 2, &v) != 0 || rd_uint(&r, 8, &m->u.hello.entries) != 0) {
+            wire_seterr(err, errlen, "HELLO: truncated");
+            return -1;
+        }
+        m->u.hello.is_reply = (int)flags;
+        m->u.hello.listen_port = (uint16_t)v;
+        if (rd_uint(&r, 1, &v) != 0 || v > WIRE_MAX_NAME || rd_bytes(&r, v, &p) != 0 ||
+            !wire_text_ok(p, v)) {
+            wire_seterr(err, errlen, "HELLO: bad name");
+            return -1;
+        }
+        m->u.hello.name = (const char *)p;
+        m->u.hello.name_len = v;
+        break;
+    case WIRE_PING:
+    case WIRE_PONG:
+        if (rd_uint(&r, 8, &m->u.ping) != 0) {
+            wire_seterr(err, errlen, "%s: truncated", wire_type_name(m->type));
+            return -1;
+        }
+        break;
+    case WIRE_ENTRY:
+        m->u.entry.bytes = frame + r.off;
+        m->u.entry.len = len - r.off;
+        r.off = len;
+        if (m->u.entry.len == 0) {
+            wire_seterr(err, errlen, "ENTRY: empty");
+            return -1;
+        }
+        break;
+    case WIRE_IHAVE:
+    case WIRE_WANT:
+    case WIRE_GRAFT:
+        if (wire_decode_ids(&r, m, err, errlen) != 0)
+            return -1;
+        break;
+    case WIRE_PRUNE:
+        break;
+    case WIRE_RECON:
+        if (rd_uint(&r, 4, &v) != 0) {
+            wire_seterr(err, errlen, "RECON: truncated");
+            return -1;
+        }
+        m->u.recon.session = (uint32_t)v;
+        m->u.recon.msg = frame + r.off;
+        m->u.recon.len = len - r.off;
+        r.off = len;
+        break;
+    case WIRE_BATCH:
+        if (wire_decode_batch(&r, m, err, errlen) != 0)
+            return -1;
+        break;
+    case WIRE_STREAM:
+        if (rd_uint(&r, 8, &m->u.stream.after_ts) != 0 ||
+            rd_bytes(&r, WIRE_ID_LEN, &m->u.stream.after_id) != 0 || rd_uint(&r, 4, &v) != 0 ||
+            v == 0) {
+            wire_seterr(err, errlen, "STREAM: truncated or asks for nothing");
+            return -1;
+        }
+        m->u.stream.max_entries = (uint32_t)v;
+        break;
+    case WIRE_BYE:
+        if (rd_uint(&r, 1, &v) != 0 || rd_bytes(&r, v, &p) != 0 || !wire_text_ok(p, v)) {
+            wire_seterr(err, errlen, "BYE: bad reason");
+            return -1;
+        }
+        m->u.bye.reason = (const char *)p;
+        m->u.bye.len = v;
+        break;
+    default:
+        wire_seterr(err, errlen, "unknown message type %llu", (unsigned long long)type);
+        return -1;
+    }
+    if (r.off != len) {
+        wire_seterr(err, errlen, "%s: %zu trailing bytes", wire_type_name(m->type), len - r.off);
+        return -1;
+    }
+    return 0;
+}
+
+int wire_batch_next(const struct wire_msg *m, size_t *pos, const uint8_t **bytes, size_t *len)
+{
+    const uint8_t *p = m->u.batch.data + *pos;
+    size_t n;
+
+    /* wire_decode checked every length; this only walks. */
+    if (*pos + 4 > m->u.batch.len)
+        return 0;
+    n = (size_t)p[0] << 24 | (size_t)p[1] << 16 | (size_t)p[2] << 8 | p[3];
+    *bytes = p + 4;
+    *len = n;
+    *pos += 4 + n;
+    return 1;
+}
+
+/* ---- encoding ---- */
+
+static int wire_head(struct buf *out, enum wire_type type)
+{
+    return buf_append_u8(out, WIRE_VERSION) | buf_append_u8(out, (uint8_t)type);
+}
+
+int wire_hello(struct buf *out, const uint8_t key[WIRE_KEY_LEN], uint64_t nonce, int is_reply,
+               uint16_t listen_port, uint64_t entries, const char *name)
+{
+    size_t n = name != NULL ? strlen(name) : 0;
+
+    if (n > WIRE_MAX_NAME)
+        n = WIRE_MAX_NAME;
+    return wire_head(out, WIRE_HELLO) | buf_append(out, key, WIRE_KEY_LEN) |
+           buf_append_u64be(out, nonce) | buf_append_u8(out, is_reply ? 1 : 0) |
+           buf_append_u16be(out, listen_port) | buf_append_u64be(out, entries) |
+           buf_append_u8(out, (uint8_t)n) | buf_append(out, name, n);
+}
+
+int wire_ping(struct buf *out, enum wire_type type, uint64_t value)
+{
+    return wire_head(out, type) | buf_append_u64be(out, value);
+}
+
+int wire_entry(struct buf *out, const uint8_t *bytes, size_t len)
+{
+    return wire_head(out, WIRE_ENTRY) | buf_append(out, bytes, len);
+}
+
+int wire_ids(struct buf *out, enum wire_type type, const uint8_t *ids, size_t n)
+{
+    if (n == 0 || n > WIRE_MAX_IDS)
+        return -1;
+    return wire_head(out, type) | buf_append_u16be(out, (uint16_t)n) |
+           buf_append(out, ids, n * WIRE_ID_LEN);
+}
+
+int wire_empty(struct buf *out, enum wire_type type)
+{
+    return wire_head(out, type);
+}
+
+int wire_recon(struct buf *out, uint32_t session, const uint8_t *msg, size_t len)
+{
+    return wire_head(out, WIRE_RECON) | buf_append_u32be(out, session) | buf_append(out, msg, len);
+}
+
+#define WIRE_BATCH_COUNT_AT 18 /* version, type, two u64 */
+
+int wire_batch_begin(struct buf *out, uint64_t remaining_entries, uint64_t remaining_bytes)
+{
+    return wire_head(out, WIRE_BATCH) | buf_append_u64be(out, remaining_entries) |
+           buf_append_u64be(out, remaining_bytes) | buf_append_u16be(out, 0);
+}
+
+int wire_batch_add(struct buf *out, const uint8_t *bytes, size_t len)
+{
+    size_t count;
+
+    if (out->len < WIRE_BATCH_COUNT_AT + 2 || len == 0 ||
+        out->len - (WIRE_BATCH_COUNT_AT + 2) + 4 + len > WIRE_MAX_BATCH_BYTES)
+        return -1;
+    count = (size_t)out->data[WIRE_BATCH_COUNT_AT] << 8 | out->data[WIRE_BATCH_COUNT_AT + 1];
+    if (count == 0xffff)
+        return -1;
+    if (buf_append_u32be(out, (uint32_t)len) != 0)
+        return -1;
+    if (buf_append(out, bytes, len) != 0) {
+        out->len -= 4;
+        return -1;
+    }
+    count++;
+    out->data[WIRE_BATCH_COUNT_AT] = (uint8_t)(count >> 8);
+    out->data[WIRE_BATCH_COUNT_AT + 1] = (uint8_t)count;
+    return 0;
+}
+
+void wire_batch_finish(struct buf *out, uint64_t remaining_entries, uint64_t remaining_bytes)
+{
+    int i;
+
+    for (i = 0; i < 8; i++) {
+        out->data[2 + i] = (uint8_t)(remaining_entries >> (56 - 8 * i));
+        out->data[10 + i] = (uint8_t)(remaining_bytes >> (56 - 8 * i));
+    }
+}
+
+int wire_stream(struct buf *out, uint64_t after_ts, const uint8_t after_id[WIRE_ID_LEN],
+                uint32_t max_entries)
+{
+    return wire_head(out, WIRE_STREAM) | buf_append_u64be(out, after_ts) |
+           buf_append(out, after_id, WIRE_ID_LEN) | buf_append_u32be(out, max_entries);
+}
+
+int wire_bye(struct buf *out, const char *reason)
+{
+    size_t n = strlen(reason);
+
+    if (n > 255)
+        n = 255;
+    return wire_head(out, WIRE_BYE) | buf_append_u8(out, (uint8_t)n) | buf_append(out, reason, n);
+}

@@ -1,0 +1,120 @@
+/*
+ * wire: the messages peers exchange over ZeroMQ (docs/PROTOCOL.md, "Peer protocol").
+ *
+ * Every message is one ZeroMQ frame: a version byte, a type byte, then the type's fields. The
+ * decoder is strict and total: it checks every length against the frame before reading, rejects
+ * trailing bytes, unknown versions and types, and never allocates: decoded messages point into
+ * the frame, which must outlive them.
+ */
+#ifndef LORE_WIRE_H
+#define LORE_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+#define WIRE_VERSION 1
+#define WIRE_MAX_FRAME (1024u * 1024 + 4096) /* larger frames are refused by ZeroMQ itself */
+#define WIRE_MAX_IDS 1024                    /* ids in one IHAVE / WANT */
+#define WIRE_MAX_BATCH_BYTES (1024u * 1024)  /* entries in one BATCH */
+#define WIRE_MAX_NAME 100
+#define WIRE_KEY_LEN 32
+#define WIRE_ID_LEN 32
+
+enum wire_type {
+    WIRE_HELLO = 1,
+    WIRE_PING = 2,
+    WIRE_PONG = 3,
+    WIRE_ENTRY = 4,
+    WIRE_IHAVE = 5,
+    WIRE_WANT = 6,
+    WIRE_PRUNE = 7,
+    WIRE_GRAFT = 8,
+    WIRE_RECON = 9,
+    WIRE_BATCH = 10,
+    WIRE_STREAM = 11,
+    WIRE_BYE = 12,
+};
+
+/* A decoded message. Pointers point into the decoded frame. */
+struct wire_msg {
+    enum wire_type type;
+    union {
+        struct {
+            const uint8_t *key; /* WIRE_KEY_LEN bytes: the node's public key */
+            uint64_t nonce;     /* random per process start: detects a link to ourselves */
+            int is_reply;       /* this HELLO answers one: it gets no answer itself */
+            uint16_t listen_port;
+            uint64_t entries; /* how many entries the sender holds */
+            const char *name; /* not NUL-terminated */
+            size_t name_len;
+        } hello;
+        uint64_t ping; /* PING and PONG */
+        struct {
+            const uint8_t *bytes;
+            size_t len;
+        } entry;
+        struct {
+            const uint8_t *ids; /* n * WIRE_ID_LEN: IHAVE, WANT, GRAFT */
+            size_t n;
+        } ids;
+        struct {
+            uint32_t session;
+            const uint8_t *msg;
+            size_t len;
+        } recon;
+        struct {
+            uint64_t remaining_entries; /* after this batch, in this stream; 0 = the end */
+            uint64_t remaining_bytes;
+            size_t n;
+            const uint8_t *data; /* n * (u32 len, bytes): iterate with wire_batch_next */
+            size_t len;
+        } batch;
+        struct {
+            uint64_t after_ts; /* exclusive cursor: entries ordered by (created_ms, id) */
+            const uint8_t *after_id;
+            uint32_t max_entries; /* how many the requester can take now */
+        } stream;
+        struct {
+            const char *reason; /* not NUL-terminated */
+            size_t len;
+        } bye;
+    } u;
+};
+
+/* Decode one frame. Returns 0, or -1 with a message in err. */
+int wire_decode(const uint8_t *frame, size_t len, struct wire_msg *msg, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
+
+/* Step through a decoded BATCH: *pos starts at 0. Returns 1 with the next entry, 0 at the end. */
+int wire_batch_next(const struct wire_msg *msg, size_t *pos, const uint8_t **bytes, size_t *len);
+
+const char *wire_type_name(enum wire_type type);
+
+/* Encoders append one frame to out (reset it first). Return 0, or -1 if out's max is exceeded. */
+int wire_hello(struct buf *out, const uint8_t key[WIRE_KEY_LEN], uint64_t nonce, int is_reply,
+               uint16_t listen_port, uint64_t entries, const char *name)
+    __attribute__((warn_unused_result));
+int wire_ping(struct buf *out, enum wire_type type, uint64_t value)
+    __attribute__((warn_unused_result));
+int wire_entry(struct buf *out, const uint8_t *bytes, size_t len)
+    __attribute__((warn_unused_result));
+/* IHAVE, WANT or GRAFT with n ids (n <= WIRE_MAX_IDS). */
+int wire_ids(struct buf *out, enum wire_type type, const uint8_t *ids, size_t n)
+    __attribute__((warn_unused_result));
+int wire_empty(struct buf *out, enum wire_type type) __attribute__((warn_unused_result));
+int wire_recon(struct buf *out, uint32_t session, const uint8_t *msg, size_t len)
+    __attribute__((warn_unused_result));
+/* Start a BATCH; then wire_batch_add entries (each fails if the batch would pass
+ * WIRE_MAX_BATCH_BYTES) and wire_batch_finish to write the final count. */
+int wire_batch_begin(struct buf *out, uint64_t remaining_entries, uint64_t remaining_bytes)
+    __attribute__((warn_unused_result));
+int wire_batch_add(struct buf *out, const uint8_t *bytes, size_t len)
+    __attribute__((warn_unused_result));
+void wire_batch_finish(struct buf *out, uint64_t remaining_entries, uint64_t remaining_bytes);
+int wire_stream(struct buf *out, uint64_t after_ts, const uint8_t after_id[WIRE_ID_LEN],
+                uint32_t max_entries) __attribute__((warn_unused_result));
+int wire_bye(struct buf *out, const char *reason) __attribute__((warn_unused_result));
+
+#endif

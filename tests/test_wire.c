@@ -1,0 +1,191 @@
+/* Peer messages: round trips of every type, and strict rejection of malformed frames. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "wire.h"
+#include "xmalloc.h"
+
+static uint8_t key[WIRE_KEY_LEN];
+
+static void save_seed(const char *name, const struct buf *b)
+{
+    char path[512];
+    FILE *f;
+
+    /* Valid frames double as the fuzzer's seed corpus (written only when asked). */
+    if (getenv("LORE_WRITE_SEEDS") == NULL)
+        return;
+    snprintf(path, sizeof(path), "%s/tests/fuzz/corpus/fuzz_wire/%s", LORE_SOURCE_DIR, name);
+    f = fopen(path, "wb");
+    if (f != NULL) {
+        fwrite(b->data, 1, b->len, f);
+        fclose(f);
+    }
+}
+
+static void test_round_trips(void **state)
+{
+    struct buf b;
+    struct wire_msg m;
+    char err[160];
+    uint8_t ids[3 * WIRE_ID_LEN];
+    const uint8_t *bytes;
+    size_t pos = 0, len;
+
+    (void)state;
+    memset(key, 0xab, sizeof(key));
+    for (size_t i = 0; i < sizeof(ids); i++)
+        ids[i] = (uint8_t)i;
+    buf_init(&b, WIRE_MAX_FRAME);
+
+    assert_int_equal(wire_hello(&b, key, 42, 1, 5673, 1000, "Ada"), 0);
+    save_seed("hello", &b);
+    assert_int_equal(wire_decode(b.data, b.len, &m, err, sizeof(err)), 0);
+    assert_int_equal(m.type, WIRE_HELLO);
+    assert_memory_equal(m.u.hello.key, key, WIRE_KEY_LEN);
+    assert_int_equal(m.u.hello.nonce, 42);
+    assert_int_equal(m.u.hello.is_reply, 1);
+    assert_int_equal(m.u.hello.listen_port, 5673);
+    assert_int_equal(m.u.hello.entries, 1000);
+    assert_int_equal(m.u.hello.name_len, 3);
+    assert_memory_equal(m.u.hello.name, "Ada", 3);
+
+    buf_reset(&b);
+    assert_int_equal(wire_ids(&b, WIRE_WANT, ids, 3), 0);
+    save_seed("want", &b);
+    assert_int_equal(wire_decode(b.data, b.len, &m, err, sizeof(err)), 0);
+    assert_int_equal(m.type, WIRE_WANT);
+    assert_int_equal(m.u.ids.n, 3);
+    assert_memory_equal(m.u.ids.ids, ids, sizeof(ids));
+
+    buf_reset(&b);
+    assert_int_equal(wire_batch_begin(&b, 0, 0), 0);
+    assert_int_equal(wire_batch_add(&b, (const uint8_t *)"first", 5), 0);
+    assert_int_equal(wire_batch_add(&b, (const uint8_t *)"second!", 7), 0);
+    wire_batch_finish(&b, 77, 7777);
+    save_seed("batch", &b);
+    assert_int_equal(wire_decode(b.data, b.len, &m, err, sizeof(err)), 0);
+    assert_int_equal(m.type, WIRE_BATCH);
+    assert_int_equal(m.u.batch.n, 2);
+    assert_int_equal(m.u.batch.remaining_entries, 77);
+    assert_int_equal(m.u.batch.remaining_bytes, 7777);
+    assert_true(wire_batch_next(&m, &pos, &bytes, &len));
+    assert_int_equal(len, 5);
+    assert_memory_equal(bytes, "first", 5);
+    assert_true(wire_batch_next(&m, &pos, &bytes, &len));
+    assert_int_equal(len, 7);
+    assert_false(wire_batch_next(&m, &pos, &bytes, &len));
+
+    buf_reset(&b);
+    assert_int_equal(wire_stream(&b, 123456789, key, 500), 0);
+    save_seed("stream", &b);
+    assert_int_equal(wire_decode(b.data, b.len, &m, err, sizeof(err)), 0);
+    assert_int_equal(m.u.stream.after_ts, 123456789);
+    assert_int_equal(m.u.stream.max_entries, 500);
+
+    buf_reset(&b);
+    assert_int_equal(wire_recon(&b, 9, (const uint8_t *)"xyz", 3), 0);
+    assert_int_equal(wire_decode(b.data, b.len, &m, err, sizeof(err)), 0);
+    assert_int_equal(m.u.recon.session, 9);
+    assert_int_equal(m.u.recon.len, 3);
+
+    buf_reset(&b);
+    assert_int_equal(wire_ping(&b, WIRE_PING, 99), 0);
+    save_seed("ping", &b);
+    assert_int_equal(wire_decode(b.data, b.len, &m, err, sizeof(err)), 0);
+    assert_int_equal(m.u.ping, 99);
+
+    buf_reset(&b);
+    assert_int_equal(wire_bye(&b, "shutting down"), 0);
+    assert_int_equal(wire_decode(b.data, b.len, &m, err, sizeof(err)), 0);
+    assert_int_equal(m.type, WIRE_BYE);
+    buf_free(&b);
+}
+
+static void expect_reject(const uint8_t *frame, size_t len, const char *what)
+{
+    struct wire_msg m;
+    char err[160] = "";
+
+    if (wire_decode(frame, len, &m, err, sizeof(err)) == 0)
+        fail_msg("accepted: %s", what);
+    assert_true(err[0] != '\0');
+}
+
+static void test_rejects(void **state)
+{
+    struct buf b;
+    size_t i;
+
+    (void)state;
+    buf_init(&b, WIRE_MAX_FRAME + 10);
+    assert_int_equal(wire_hello(&b, key, 1, 0, 1, 2, "name"), 0);
+    /* Every truncation of a valid HELLO, and one trailing byte, are rejected. */
+    for (i = 0; i < b.len; i++)
+        expect_reject(b.data, i, "truncated HELLO");
+    assert_int_equal(buf_append_u8(&b, 0), 0);
+    expect_reject(b.data, b.len, "HELLO with a trailing byte");
+
+    const uint8_t bad_version[] = {2, WIRE_PING, 0, 0, 0, 0, 0, 0, 0, 0};
+    expect_reject(bad_version, sizeof(bad_version), "unknown version");
+    const uint8_t bad_type[] = {1, 99};
+    expect_reject(bad_type, sizeof(bad_type), "unknown type");
+    const uint8_t zero_ids[] = {1, WIRE_WANT, 0, 0};
+    expect_reject(zero_ids, sizeof(zero_ids), "empty WANT");
+    const uint8_t short_ids[] = {1, WIRE_WANT, 0, 2, 1, 2, 3};
+    expect_reject(short_ids, sizeof(short_ids), "WANT shorter than its count");
+    const uint8_t empty_entry[] = {1, WIRE_ENTRY};
+    expect_reject(empty_entry, sizeof(empty_entry), "empty ENTRY");
+    const uint8_t zero_stream[44] = {1, WIRE_STREAM};
+    expect_reject(zero_stream, sizeof(zero_stream), "STREAM asking for nothing");
+    uint8_t bad_name[] = {1, WIRE_HELLO};
+    expect_reject(bad_name, sizeof(bad_name), "HELLO without fields");
+
+    /* A name with a control character. */
+    buf_reset(&b);
+    assert_int_equal(wire_hello(&b, key, 1, 0, 1, 2, "a\x1b[2Jb"), 0);
+    expect_reject(b.data, b.len, "escape sequence in a name");
+
+    /* A batch entry claiming more bytes than the frame has. */
+    buf_reset(&b);
+    assert_int_equal(wire_batch_begin(&b, 0, 0), 0);
+    assert_int_equal(wire_batch_add(&b, (const uint8_t *)"abc", 3), 0);
+    wire_batch_finish(&b, 0, 0);
+    b.data[b.len - 4] = 9; /* low byte of the entry length */
+    expect_reject(b.data, b.len, "batch entry overrunning the frame");
+
+    /* Oversize frames are refused before anything else. */
+    uint8_t *big = xcalloc(1, WIRE_MAX_FRAME + 1);
+    big[0] = 1;
+    big[1] = WIRE_ENTRY;
+    expect_reject(big, WIRE_MAX_FRAME + 1, "oversize frame");
+    free(big);
+
+    /* The batch encoder refuses to pass its byte limit. */
+    buf_reset(&b);
+    assert_int_equal(wire_batch_begin(&b, 0, 0), 0);
+    uint8_t *chunk = xcalloc(1, 300000);
+    assert_int_equal(wire_batch_add(&b, chunk, 300000), 0);
+    assert_int_equal(wire_batch_add(&b, chunk, 300000), 0);
+    assert_int_equal(wire_batch_add(&b, chunk, 300000), 0);
+    assert_int_equal(wire_batch_add(&b, chunk, 300000), -1);
+    free(chunk);
+    buf_free(&b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_round_trips),
+        cmocka_unit_test(test_rejects),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
