@@ -23,6 +23,8 @@
 #define GOSSIP_RECON_MAX_MSG (512u * 1024)
 #define GOSSIP_DEFAULT_INTERVAL_MS 30000
 #define GOSSIP_CURSOR_KEY "bootstrap_cursor"
+#define GOSSIP_WANT_CHUNK 512       /* ids per WANT */
+#define GOSSIP_FETCH_STALL_MS 10000 /* outstanding fetches without news are given up */
 
 /* What a submitted entry came as: decides PRUNE on duplicates and whether to pass it on. */
 enum gossip_via { VIA_PUSH = 0, VIA_FETCH = 1, VIA_STREAM = 2 };
@@ -39,7 +41,11 @@ struct gpeer {
     uint32_t session;
     int initiator;
     uint64_t recon_started_ms, last_sync_ms, last_diff;
-    uint64_t to_fetch;
+    uint8_t *want; /* ids to ask for, not asked yet (flow control: the pipeline must have room) */
+    size_t nwant, capwant;
+    uint64_t outstanding; /* asked for, no result yet */
+    uint64_t last_fetch_ms;
+    int stream_done; /* the stream ended; reconcile once the pipeline has taken it all */
     /* bootstrap, as the one catching up */
     int streaming;
     uint64_t stream_entries, stream_bytes, window_left;
@@ -240,8 +246,10 @@ static void gossip_on_result(void *ctx, uint64_t source, const uint8_t *id,
         log_warnx("gossip: storing an entry failed: %s", why != NULL ? why : "?");
         break;
     }
-    if (p != NULL && via == VIA_FETCH && p->to_fetch > 0)
-        p->to_fetch--;
+    if (p != NULL && via == VIA_FETCH && p->outstanding > 0) {
+        p->outstanding--;
+        p->last_fetch_ms = loop_now_ms();
+    }
 }
 
 static void gossip_on_ingest(struct loop *loop, int fd, void *zsock, unsigned events, void *arg)
@@ -253,7 +261,7 @@ static void gossip_on_ingest(struct loop *loop, int fd, void *zsock, unsigned ev
     (void)zsock;
     (void)events;
     (void)ingest_drain(g->ingest, gossip_on_result, g);
-    gossip_kick(g, 0); /* room in the pipeline: a stream may continue */
+    gossip_kick(g, 0); /* room in the pipeline: a stream or fetches may continue */
 }
 
 /* Queue one received entry; count it. Returns -1 if the pipeline is full (dropped). */
@@ -319,7 +327,8 @@ static void gossip_recon_start(struct gossip *g, struct gpeer *p)
 {
     char err[160];
 
-    if (p->recon != NULL || p->streaming)
+    /* One at a time, and not while the last one's fetches are still coming. */
+    if (p->recon != NULL || p->streaming || p->nwant > 0 || p->outstanding > 0)
         return;
     p->recon = recon_new(g->set, 1, GOSSIP_RECON_MAX_MSG);
     recon_set_callbacks(p->recon, gossip_recon_have, gossip_recon_need, &gossip_lists);
@@ -338,23 +347,41 @@ static void gossip_recon_start(struct gossip *g, struct gpeer *p)
               recon_set_size(g->set));
 }
 
+/* Ask for queued ids while the ingest pipeline has room for the answers. */
+static void gossip_pump_wants(struct gossip *g, struct gpeer *p)
+{
+    struct ingest_counters c;
+    size_t n;
+
+    while (p->nwant > 0) {
+        ingest_get_counters(g->ingest, &c);
+        if (c.queued + p->outstanding + GOSSIP_WANT_CHUNK > GOSSIP_QUEUE - GOSSIP_WINDOW)
+            return; /* gossip_on_ingest calls again as results drain */
+        n = p->nwant < GOSSIP_WANT_CHUNK ? p->nwant : GOSSIP_WANT_CHUNK;
+        p->nwant -= n;
+        buf_reset(&g->out);
+        if (wire_ids(&g->out, WIRE_WANT, p->want + p->nwant * ENTRY_ID_LEN, n) == 0)
+            gossip_send(g, p);
+        p->outstanding += n;
+        p->last_fetch_ms = loop_now_ms();
+    }
+}
+
 /* The initiator learned (part of) the difference: send what the peer lacks, ask for the rest. */
 static void gossip_recon_send_diff(struct gossip *g, struct gpeer *p, struct recon_lists *rl)
 {
-    size_t off, n;
-
     p->last_diff += rl->nhave + rl->nneed;
     log_info("gossip: %s: reconciliation: sending %zu, fetching %zu", link_addr(p->link), rl->nhave,
              rl->nneed);
     if (rl->nhave > 0)
         gossip_send_ids(g, p, rl->have, rl->nhave);
-    for (off = 0; off < rl->nneed; off += n) {
-        n = rl->nneed - off < WIRE_MAX_IDS ? rl->nneed - off : WIRE_MAX_IDS;
-        buf_reset(&g->out);
-        if (wire_ids(&g->out, WIRE_WANT, rl->need + off * ENTRY_ID_LEN, n) == 0)
-            gossip_send(g, p);
+    if (p->nwant + rl->nneed > p->capwant) {
+        p->capwant = p->nwant + rl->nneed;
+        p->want = xreallocarray(p->want, p->capwant, ENTRY_ID_LEN);
     }
-    p->to_fetch += rl->nneed;
+    memcpy(p->want + p->nwant * ENTRY_ID_LEN, rl->need, rl->nneed * ENTRY_ID_LEN);
+    p->nwant += rl->nneed;
+    gossip_pump_wants(g, p);
 }
 
 static void gossip_on_recon(struct gossip *g, struct gpeer *p, const struct wire_msg *m)
@@ -448,21 +475,25 @@ static void gossip_on_batch(struct gossip *g, struct gpeer *p, const struct wire
     uint8_t cursor[8 + ENTRY_ID_LEN];
     struct replica_meta meta = {GOSSIP_CURSOR_KEY, cursor, sizeof(cursor), 0};
     enum gossip_via via = p->streaming ? VIA_STREAM : VIA_FETCH;
-    int i;
+    int i, refused = 0;
 
     while (wire_batch_next(m, &pos, &bytes, &len)) {
-        if (via == VIA_STREAM) {
-            /* The cursor moves with the stream's order; a bad entry is caught by ingest. */
-            e = entry_decode(bytes, len, NULL, 0);
-            if (e != NULL) {
-                p->cursor_ts = entry_created_ms(e);
-                memcpy(p->cursor_id, entry_id(e), ENTRY_ID_LEN);
-                entry_destroy(&e);
-            }
-            if (p->window_left > 0)
-                p->window_left--;
+        if (gossip_ingest(g, p, bytes, len, via) != 0)
+            refused = 1;
+        if (via != VIA_STREAM)
+            continue;
+        if (p->window_left > 0)
+            p->window_left--;
+        /* The cursor follows the stream's order, but never past an entry the pipeline refused:
+         * a resumed bootstrap must not skip it. A bad entry is caught by ingest. */
+        if (refused)
+            continue;
+        e = entry_decode(bytes, len, NULL, 0);
+        if (e != NULL) {
+            p->cursor_ts = entry_created_ms(e);
+            memcpy(p->cursor_id, entry_id(e), ENTRY_ID_LEN);
+            entry_destroy(&e);
         }
-        (void)gossip_ingest(g, p, bytes, len, via);
     }
     if (via != VIA_STREAM)
         return;
@@ -474,11 +505,8 @@ static void gossip_on_batch(struct gossip *g, struct gpeer *p, const struct wire
     if (ingest_submit_meta(g->ingest, &meta) != 0)
         log_debug("gossip: bootstrap cursor not saved this time");
     if (m->u.batch.remaining_entries == 0) {
-        log_info("gossip: %s: bootstrap stream complete", link_addr(p->link));
-        p->streaming = 0;
-        g->streaming = 0;
-        gossip_recon_start(g, p); /* and now whatever the stream could not cover */
-        return;
+        log_info("gossip: %s: bootstrap stream received; storing the rest", link_addr(p->link));
+        p->stream_done = 1;
     }
     gossip_kick(g, 0);
 }
@@ -488,10 +516,22 @@ static void gossip_stream_continue(struct gossip *g, struct gpeer *p)
 {
     struct ingest_counters c;
 
-    if (!p->streaming || p->window_left > 0)
+    if (!p->streaming)
         return;
     ingest_get_counters(g->ingest, &c);
-    if (c.queued + GOSSIP_WINDOW <= GOSSIP_QUEUE)
+    if (p->stream_done) {
+        if (c.queued > 0)
+            return;
+        /* Everything streamed is stored: reconcile whatever the stream could not cover. */
+        log_info("gossip: %s: bootstrap complete (%zu entries here)", link_addr(p->link),
+                 recon_set_size(g->set));
+        p->streaming = 0;
+        p->stream_done = 0;
+        g->streaming = 0;
+        gossip_recon_start(g, p);
+        return;
+    }
+    if (p->window_left == 0 && c.queued + GOSSIP_WINDOW <= GOSSIP_QUEUE)
         gossip_stream_ask(g, p);
 }
 
@@ -667,7 +707,9 @@ static void gossip_on_down(void *ctx, struct link *l)
         g->streaming = 0;
     }
     p->serve_credit = 0;
-    p->to_fetch = 0;
+    p->nwant = 0;
+    p->outstanding = 0;
+    p->stream_done = 0;
     p->nihave = 0;
 }
 
@@ -676,8 +718,10 @@ static void gossip_on_forget(void *ctx, struct link *l)
     struct gpeer *p = link_data(l);
 
     gossip_on_down(ctx, l);
-    if (p != NULL)
+    if (p != NULL) {
         recon_destroy(&p->recon);
+        free(p->want);
+    }
     free(p);
     link_set_data(l, NULL);
 }
@@ -708,6 +752,7 @@ static void gossip_on_flush(struct loop *loop, uint64_t timer_id, void *arg)
         if (p->serve_credit > 0)
             gossip_serve(g, p);
         gossip_stream_continue(g, p);
+        gossip_pump_wants(g, p);
     }
     /* Announced ids that did not come eagerly: fetch them from whoever announced them. */
     for (i = 0; i < g->nmissing; i++) {
@@ -725,7 +770,8 @@ static void gossip_on_flush(struct loop *loop, uint64_t timer_id, void *arg)
         if (wire_ids(&g->out, WIRE_GRAFT, ms->id, 1) == 0)
             gossip_send(g, p);
         p->eager = 1;
-        p->to_fetch++;
+        p->outstanding++;
+        p->last_fetch_ms = now;
     }
     g->nmissing = k;
     if (g->nmissing > 0)
@@ -751,6 +797,12 @@ static void gossip_on_tick(struct loop *loop, uint64_t timer_id, void *arg)
         if (p->recon != NULL && now - p->recon_started_ms > GOSSIP_RECON_TIMEOUT_MS) {
             log_info("gossip: %s: reconciliation timed out", link_addr(l));
             recon_destroy(&p->recon);
+        }
+        if (p->outstanding > 0 && now - p->last_fetch_ms > GOSSIP_FETCH_STALL_MS) {
+            log_info("gossip: %s: %llu requested entries never came; the next reconciliation "
+                     "will ask again",
+                     link_addr(l), (unsigned long long)p->outstanding);
+            p->outstanding = 0;
         }
         if (periodic && link_origin(l) != LINK_INBOUND)
             gossip_recon_start(g, p);
@@ -864,7 +916,7 @@ void gossip_peer_info(struct gossip *g, struct link *l, struct gossip_peer_info 
     info->entries_rx = p->entries_rx;
     info->entries_tx = p->entries_tx;
     info->invalid = p->invalid;
-    info->to_fetch = p->to_fetch;
+    info->to_fetch = p->nwant + p->outstanding;
     info->stream_entries = p->streaming ? p->stream_entries : 0;
     info->stream_bytes = p->streaming ? p->stream_bytes : 0;
     info->last_sync_ms = p->last_sync_ms;
@@ -873,7 +925,7 @@ void gossip_peer_info(struct gossip *g, struct link *l, struct gossip_peer_info 
         info->state = "bootstrapping";
     else if (p->recon != NULL)
         info->state = "reconciling";
-    else if (p->to_fetch > 0)
+    else if (p->nwant + p->outstanding > 0)
         info->state = "fetching";
     else if (p->last_sync_ms != 0)
         info->state = "in sync";

@@ -1,0 +1,128 @@
+/*
+ * lore_fill: put N valid signed entries straight into a replica file, for tests and benchmarks
+ * that need a node with a large history without posting it entry by entry.
+ *
+ *   lore_fill DB N [--seed S] [--authors A] [--body-bytes B]
+ *
+ * Entries are notes and questions with B-byte bodies (default 1024) by A authors (default 8)
+ * whose keys derive from S, created over the last two years. The same arguments always produce
+ * the same entries, so two fills of the same seed hold the same set.
+ */
+#include <getopt.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "entry.h"
+#include "log.h"
+#include "replica.h"
+#include "xmalloc.h"
+
+struct author {
+    uint8_t pk[32], sk[64];
+};
+
+static int sign(void *ctx, const uint8_t *m, size_t len, uint8_t sig[64])
+{
+    return crypto_sign_detached(sig, NULL, m, len, ((struct author *)ctx)->sk);
+}
+
+static const char *const words[] = {"printer",  "vpn",    "deploy",    "kubernetes",  "backup",
+                                    "laptop",   "wifi",   "invoice",   "onboarding",  "release",
+                                    "database", "badge",  "projector", "meeting",     "budget",
+                                    "review",   "mentor", "firewall",  "certificate", "python"};
+#define NWORDS (sizeof(words) / sizeof(words[0]))
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {{"seed", required_argument, NULL, 's'},
+                                         {"authors", required_argument, NULL, 'a'},
+                                         {"body-bytes", required_argument, NULL, 'b'},
+                                         {NULL, 0, NULL, 0}};
+    unsigned long seed = 1, nauthors = 8, body_bytes = 1024, n, i, k;
+    struct author *authors;
+    struct replica *r;
+    struct entry **batch;
+    struct buf body;
+    char err[256], title[128];
+    uint8_t rnd[32];
+    int c, nb = 0;
+
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 's')
+            seed = strtoul(optarg, NULL, 10);
+        else if (c == 'a')
+            nauthors = strtoul(optarg, NULL, 10);
+        else if (c == 'b')
+            body_bytes = strtoul(optarg, NULL, 10);
+        else
+            return 2;
+    }
+    if (argc - optind != 2 || nauthors == 0 || nauthors > 1000 || body_bytes > 200000) {
+        fprintf(stderr, "usage: lore_fill DB N [--seed S] [--authors A] [--body-bytes B]\n");
+        return 2;
+    }
+    n = strtoul(argv[optind + 1], NULL, 10);
+    if (sodium_init() < 0)
+        return 1;
+    log_init("lore_fill", LOG_LEVEL_WARN);
+    r = replica_open(argv[optind], 64, err, sizeof(err));
+    if (r == NULL) {
+        fprintf(stderr, "lore_fill: %s\n", err);
+        return 1;
+    }
+    authors = xcalloc(nauthors, sizeof(*authors));
+    for (i = 0; i < nauthors; i++) {
+        uint8_t s[32] = {0};
+        memcpy(s, &seed, sizeof(seed));
+        memcpy(s + 16, &i, sizeof(i));
+        crypto_sign_seed_keypair(authors[i].pk, authors[i].sk, s);
+    }
+    batch = xcalloc(256, sizeof(*batch));
+    buf_init(&body, body_bytes + 64);
+    for (i = 0; i < n; i++) {
+        struct entry_fields f = {0};
+        const char *tags[2];
+        struct author *a = &authors[i % nauthors];
+        /* Deterministic "randomness" from the seed and the index. */
+        crypto_generichash(rnd, sizeof(rnd), (const uint8_t *)&i, sizeof(i), (const uint8_t *)&seed,
+                           sizeof(seed));
+        buf_reset(&body);
+        for (k = 0; body.len < body_bytes; k++)
+            if (buf_append_str(&body, words[(rnd[k % 32] + k) % NWORDS]) != 0 ||
+                buf_append_str(&body, " ") != 0)
+                break;
+        tags[0] = words[rnd[0] % NWORDS];
+        tags[1] = words[rnd[1] % NWORDS];
+        snprintf(title, sizeof(title), "%s %s %lu", words[rnd[2] % NWORDS], words[rnd[3] % NWORDS],
+                 i);
+        f.kind = rnd[4] % 2 ? ENTRY_NOTE : ENTRY_QUESTION;
+        f.created_ms = 1733000000000ull + (uint64_t)(rnd[5] | rnd[6] << 8 | rnd[7] << 16) * 3700;
+        f.title = title;
+        f.body = (const char *)body.data;
+        f.tags = tags;
+        f.ntags = 2;
+        batch[nb] = entry_create(&f, a->pk, sign, a, err, sizeof(err));
+        if (batch[nb] == NULL) {
+            fprintf(stderr, "lore_fill: %s\n", err);
+            return 1;
+        }
+        if (++nb == 256 || i + 1 == n) {
+            if (replica_add_batch(r, (const struct entry *const *)batch, (size_t)nb, NULL, NULL, 0,
+                                  err, sizeof(err)) != 0) {
+                fprintf(stderr, "lore_fill: %s\n", err);
+                return 1;
+            }
+            while (nb > 0)
+                entry_destroy(&batch[--nb]);
+        }
+    }
+    printf("%lld\n", replica_count(r));
+    replica_close(&r);
+    buf_free(&body);
+    free(batch);
+    free(authors);
+    return 0;
+}
