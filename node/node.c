@@ -293,21 +293,16 @@ static void node_announce(struct node *n, json_t *ej)
 }
 
 /* An entry from a peer was stored. */
-static void node_on_peer_entry(void *ctx, const uint8_t id[ENTRY_ID_LEN])
+static void node_on_peer_entry(void *ctx, const struct entry *e)
 {
     struct node *n = ctx;
-    struct entry *e = NULL;
-    char err[160];
     json_t *ej;
 
     if (api_subscriber_count(n->api) == 0)
         return;
-    if (replica_get(n->replica, id, &e, err, sizeof(err)) != REPLICA_FOUND)
-        return;
     ej = node_entry_json(n, e);
     node_announce(n, ej);
     json_decref(ej);
-    entry_destroy(&e);
 }
 
 /* Sign, store and announce a new entry. Returns the response. */

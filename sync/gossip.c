@@ -198,31 +198,26 @@ void gossip_publish(struct gossip *g, const struct entry *e)
 
 /* ---- ingest results ---- */
 
-static void gossip_on_result(void *ctx, uint64_t source, const uint8_t *id,
+static void gossip_on_result(void *ctx, uint64_t source, const uint8_t *id, const struct entry *e,
                              enum ingest_result result, const char *why)
 {
     struct gossip *g = ctx;
     struct gpeer *p = gossip_peer_by_seq(g, source >> 2);
     enum gossip_via via = (enum gossip_via)(source & 3);
-    uint8_t *raw;
+    const uint8_t *raw;
     size_t len;
-    uint64_t ts;
 
     switch (result) {
     case INGEST_ADDED:
         g->stats.merged++;
-        if (replica_raw(g->cfg.replica, id, &raw, &len, &ts) != REPLICA_FOUND) {
-            log_warnx("gossip: a merged entry is not readable back");
-            return;
-        }
-        if (recon_set_add(g->set, ts, id) != 0)
+        raw = entry_bytes(e, &len);
+        if (recon_set_add(g->set, entry_created_ms(e), id) != 0)
             log_warnx("gossip: reconciliation set refused an entry");
         /* Fresh news goes on; bootstrap history does not (recon covers it). */
         if (via != VIA_STREAM)
             gossip_spread(g, id, raw, len, p, via == VIA_PUSH);
-        free(raw);
         if (g->cfg.on_entry != NULL)
-            g->cfg.on_entry(g->cfg.ctx, id);
+            g->cfg.on_entry(g->cfg.ctx, e);
         break;
     case INGEST_EXISTS:
         g->stats.duplicates++;

@@ -30,8 +30,8 @@
 
 struct gossip;
 
-/* Called on the loop thread for every entry merged from a peer (id of a stored entry). */
-typedef void (*gossip_entry_fn)(void *ctx, const uint8_t id[ENTRY_ID_LEN]);
+/* Called on the loop thread for every entry merged from a peer: stored and verified (borrowed). */
+typedef void (*gossip_entry_fn)(void *ctx, const struct entry *e);
 
 struct gossip_config {
     struct loop *loop;

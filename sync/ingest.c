@@ -174,7 +174,10 @@ static void ingest_resolve_locked(struct ingest *in, struct ingest_job *j,
     j->result = result;
     free(j->bytes);
     j->bytes = NULL;
-    entry_destroy(&j->e);
+    /* A stored (or already known) entry stays with its result: the caller gets it in the
+     * callback without reading it back. */
+    if (result != INGEST_ADDED && result != INGEST_EXISTS)
+        entry_destroy(&j->e);
     in->c.bytes_queued -= j->charge;
     j->charge = 0;
     if (result == INGEST_ADDED)
@@ -601,7 +604,7 @@ size_t ingest_drain(struct ingest *in, ingest_result_fn fn, void *ctx)
     in->c.queued -= q.n;
     pthread_mutex_unlock(&in->mu);
     while ((j = ingest_queue_pop(&q)) != NULL) {
-        fn(ctx, j->source, j->has_id ? j->id : NULL, j->result,
+        fn(ctx, j->source, j->has_id ? j->id : NULL, j->e, j->result,
            j->result == INGEST_ADDED || j->result == INGEST_EXISTS ? NULL : j->why);
         ingest_job_free(&j);
         n++;

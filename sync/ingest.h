@@ -87,10 +87,11 @@ int ingest_submit_meta(struct ingest *in, const struct replica_meta *m)
 /* An eventfd, readable while results are waiting for ingest_drain. Owned by the pipeline. */
 int ingest_fd(const struct ingest *in);
 
-/* One finished entry. id is NULL if the bytes did not decode; why is NULL for ADDED and EXISTS,
- * else the reason. Both are borrowed for the call. The callback may call ingest_submit. */
+/* One finished entry. id is NULL if the bytes did not decode; e is the verified entry for ADDED
+ * and EXISTS, else NULL; why is NULL for ADDED and EXISTS, else the reason. All are borrowed for
+ * the call. The callback may call ingest_submit. */
 typedef void (*ingest_result_fn)(void *ctx, uint64_t source, const uint8_t *id,
-                                 enum ingest_result result, const char *why);
+                                 const struct entry *e, enum ingest_result result, const char *why);
 
 /* Call fn for every result waiting, on the caller's thread, and clear ingest_fd's readiness.
  * Returns how many. */

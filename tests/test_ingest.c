@@ -105,7 +105,8 @@ struct collect {
     uint8_t (*id)[ENTRY_ID_LEN];
     int *has_why;
     size_t total;
-    size_t unknown; /* results for sources never submitted, or without a reason where needed */
+    size_t unknown;   /* results for sources never submitted, or without a reason where needed */
+    size_t bad_entry; /* results whose entry argument does not match the rules */
 };
 
 static struct collect *collect_new(size_t nsources)
@@ -131,12 +132,16 @@ static void collect_free(struct collect *c)
     free(c);
 }
 
-static void collect_fn(void *ctx, uint64_t source, const uint8_t *id, enum ingest_result result,
-                       const char *why)
+static void collect_fn(void *ctx, uint64_t source, const uint8_t *id, const struct entry *e,
+                       enum ingest_result result, const char *why)
 {
     struct collect *c = ctx;
 
     c->total++;
+    /* Stored and known entries come with the verified entry itself, and only those. */
+    if ((result == INGEST_ADDED || result == INGEST_EXISTS) !=
+        (e != NULL && id != NULL && memcmp(entry_id(e), id, ENTRY_ID_LEN) == 0))
+        c->bad_entry++;
     if (source >= c->nsources) {
         c->unknown++;
         return;
@@ -277,6 +282,7 @@ static void test_mixed(void **state)
     collect_until(in, c, NSUB, 30000);
     assert_int_equal(c->total, NSUB);
     assert_int_equal(c->unknown, 0);
+    assert_int_equal(c->bad_entry, 0);
     assert_int_equal(ingest_wait_idle(in, 10000), 0);
     assert_int_equal(ingest_drain(in, collect_fn, c), 0); /* nothing more */
 

@@ -185,13 +185,14 @@ struct pipeline_tally {
     size_t results, added;
 };
 
-static void pipeline_result(void *ctx, uint64_t source, const uint8_t *id,
+static void pipeline_result(void *ctx, uint64_t source, const uint8_t *id, const struct entry *e,
                             enum ingest_result result, const char *why)
 {
     struct pipeline_tally *t = ctx;
 
     (void)source;
     (void)id;
+    (void)e;
     t->results++;
     if (result != INGEST_ADDED && t->results - t->added < 3)
         fprintf(stderr, "pipeline: result %d: %s\n", (int)result, why != NULL ? why : "");
