@@ -213,11 +213,13 @@ static void gossip_on_result(void *ctx, uint64_t source, const uint8_t *id, cons
         raw = entry_bytes(e, &len);
         if (recon_set_add(g->set, entry_created_ms(e), id) != 0)
             log_warnx("gossip: reconciliation set refused an entry");
-        /* Fresh news goes on; bootstrap history does not (recon covers it). */
-        if (via != VIA_STREAM)
+        /* Fresh news goes on, to peers and to watchers; bootstrap history does not (peers get
+         * it by reconciliation, and a watcher wants news, not a flood of the past). */
+        if (via != VIA_STREAM) {
             gossip_spread(g, id, raw, len, p, via == VIA_PUSH);
-        if (g->cfg.on_entry != NULL)
-            g->cfg.on_entry(g->cfg.ctx, e);
+            if (g->cfg.on_entry != NULL)
+                g->cfg.on_entry(g->cfg.ctx, e);
+        }
         break;
     case INGEST_EXISTS:
         g->stats.duplicates++;

@@ -43,6 +43,7 @@ struct link {
     uint16_t peer_port;
     struct link_stats st;
     uint64_t last_tx_ms, ping_sent_ms, hello_tx_ms;
+    uint64_t hello_timer, hello_backoff_ms; /* quick HELLO retries right after dialling */
     unsigned penalties;
     uint64_t penalty_window_ms, shun_until_ms, shun_ms;
     void *data;
@@ -150,6 +151,40 @@ static void link_send_bye(struct link *l, const char *reason)
         (void)link_send_raw(l, l->ls->out.data, l->ls->out.len);
 }
 
+/* Right after dialling (or losing the peer), try HELLO after 5, 10, 20... ms, so a link comes up
+ * as soon as TCP connects rather than on the next quarter-second tick. */
+static void link_hello_fire(struct loop *loop, uint64_t timer_id, void *arg)
+{
+    struct link *l = arg;
+
+    (void)loop;
+    (void)timer_id;
+    l->hello_timer = 0;
+    if (l->sock == NULL || l->is_self || (l->state != LINK_CONNECTING && l->state != LINK_DOWN))
+        return;
+    link_send_hello(l, 0);
+    l->hello_backoff_ms *= 2;
+    if (l->hello_backoff_ms <= LINK_HELLO_RETRY_MS)
+        l->hello_timer = loop_add_timer(l->ls->loop, l->hello_backoff_ms, 0, link_hello_fire, l);
+}
+
+static void link_hello_soon(struct link *l)
+{
+    if (l->hello_timer != 0 || l->sock == NULL)
+        return;
+    l->hello_backoff_ms = 5;
+    l->hello_timer = loop_add_timer(l->ls->loop, l->hello_backoff_ms, 0, link_hello_fire, l);
+}
+
+static void link_free(struct links *ls, struct link *l)
+{
+    if (l->hello_timer != 0)
+        loop_cancel_timer(ls->loop, l->hello_timer);
+    if (ls->cb.forget != NULL)
+        ls->cb.forget(ls->cb_ctx, l);
+    free(l);
+}
+
 /* ---- primary links ---- */
 
 /* The link dialled by the node with the smaller key wins; both ends agree without talking. */
@@ -197,6 +232,7 @@ static void link_go_down(struct link *l, const char *why)
     log_info("link: %s (%s, %s) is down: %s", l->addr, l->name[0] ? l->name : "?", key, why);
     link_set_state(l, LINK_DOWN);
     links_elect(l->ls, l->key);
+    link_hello_soon(l);
 }
 
 /* ---- receiving ---- */
@@ -467,9 +503,7 @@ static void links_tick(struct loop *loop, uint64_t timer_id, void *arg)
         if (l->sock == NULL && (l->state == LINK_DOWN || l->is_self) &&
             now - l->st.since_ms > LINK_INBOUND_FORGET_MS) {
             *pp = l->next;
-            if (ls->cb.forget != NULL)
-                ls->cb.forget(ls->cb_ctx, l);
-            free(l);
+            link_free(ls, l);
             continue;
         }
         pp = &l->next;
@@ -582,9 +616,7 @@ void links_destroy(struct links **lsp)
             loop_remove(ls->loop, -1, l->sock);
             zmq_close(l->sock);
         }
-        if (ls->cb.forget != NULL)
-            ls->cb.forget(ls->cb_ctx, l);
-        free(l);
+        link_free(ls, l);
     }
     if (ls->tick != 0)
         loop_cancel_timer(ls->loop, ls->tick);
@@ -634,6 +666,7 @@ struct link *links_dial(struct links *ls, const char *addr, enum link_origin ori
         return l;
     }
     log_info("link: dialling %s", addr);
+    link_hello_soon(l);
     return l;
 }
 

@@ -1,0 +1,511 @@
+/*
+ * bench_sync: sync figures with real lored processes on loopback.
+ *
+ *   bench_sync --lored PATH --fill PATH [--nodes 10,32] [--posts 60] [--entries 100000]
+ *              [--json FILE]
+ *
+ *  - propagation: N nodes, each dialling up to 3 random earlier ones; an entry posted on one
+ *    node (round robin) is timed until every node's `lore watch` stream has it: p50/p99 of the
+ *    time to all nodes, and of single deliveries.
+ *  - bootstrap: a node holding E entries (made by lore_fill) and a fresh node dialling it; the
+ *    fresh node's rate, against the local ingest rate of the same entries through the same
+ *    pipeline in this process, measured in the same run, and against raw verify and raw insert.
+ *
+ * Prints a Markdown table and, with --json, the same figures as JSON.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <poll.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "entry.h"
+#include "hex.h"
+#include "ingest.h"
+#include "log.h"
+#include "replica.h"
+#include "xmalloc.h"
+
+#define MAX_NODES 64
+
+static char root[] = "/tmp/lore-bench-sync-XXXXXX";
+static const char *lored_path, *fill_path;
+static json_t *results;
+
+struct node {
+    pid_t pid;
+    char home[128];
+    int api;       /* request/response connection */
+    int sub;       /* subscription connection */
+    struct buf in; /* subscription input */
+    uint16_t port;
+};
+
+static double now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+static double pct(double *v, size_t n, double p)
+{
+    qsort(v, n, sizeof(*v), cmp_double);
+    return n == 0 ? 0 : v[(size_t)(p * (double)(n - 1) + 0.5)];
+}
+
+static void row(const char *name, double value, const char *unit, const char *note)
+{
+    json_t *o = json_object();
+
+    printf("| %-50s | %12.2f | %-9s | %s |\n", name, value, unit, note);
+    json_object_set_new(o, "value", json_real(value));
+    json_object_set_new(o, "unit", json_string(unit));
+    json_object_set_new(results, name, o);
+}
+
+static int api_connect(const char *home)
+{
+    struct sockaddr_un sun = {.sun_family = AF_UNIX};
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+    snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/run/lored.sock", home);
+    if (fd >= 0 && connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0)
+        return fd;
+    if (fd >= 0)
+        close(fd);
+    return -1;
+}
+
+/* Send one request line, return the response object (new reference) or NULL. */
+static json_t *api_call(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static json_t *api_call(int fd, const char *fmt, ...)
+{
+    char req[1024], line[1 << 16];
+    size_t got = 0;
+    va_list ap;
+    ssize_t n;
+
+    va_start(ap, fmt);
+    vsnprintf(req, sizeof(req), fmt, ap);
+    va_end(ap);
+    if (write(fd, req, strlen(req)) != (ssize_t)strlen(req))
+        return NULL;
+    for (;;) {
+        n = read(fd, line + got, 1);
+        if (n <= 0)
+            return NULL;
+        if (line[got] == '\n')
+            break;
+        if (++got == sizeof(line) - 1)
+            return NULL;
+    }
+    return json_loadb(line, got, 0, NULL);
+}
+
+static int start_node(struct node *nd, const char *name, const char *const *peers, size_t npeers)
+{
+    char *argv[32];
+    int argc = 0, i;
+    json_t *st;
+
+    snprintf(nd->home, sizeof(nd->home), "%s/%s", root, name);
+    mkdir(nd->home, 0700);
+    nd->pid = fork();
+    if (nd->pid == 0) {
+        int fd = open("/dev/null", O_WRONLY);
+        dup2(fd, 2);
+        argv[argc++] = (char *)"lored";
+        argv[argc++] = (char *)"--home";
+        argv[argc++] = nd->home;
+        argv[argc++] = (char *)"--listen";
+        argv[argc++] = (char *)"127.0.0.1:0";
+        argv[argc++] = (char *)"--log-level";
+        argv[argc++] = (char *)"warn";
+        for (size_t k = 0; k < npeers && argc < 28; k++) {
+            argv[argc++] = (char *)"--peer";
+            argv[argc++] = (char *)peers[k];
+        }
+        argv[argc] = NULL;
+        execv(lored_path, argv);
+        _exit(127);
+    }
+    for (i = 0; i < 200 && (nd->api = api_connect(nd->home)) < 0; i++)
+        usleep(25000);
+    if (nd->api < 0)
+        return -1;
+    st = api_call(nd->api, "{\"op\":\"status\"}\n");
+    nd->port =
+        (uint16_t)json_integer_value(json_object_get(json_object_get(st, "sync"), "listen_port"));
+    json_decref(st);
+    nd->sub = api_connect(nd->home);
+    json_decref(api_call(nd->sub, "{\"op\":\"subscribe\"}\n"));
+    fcntl(nd->sub, F_SETFL, O_NONBLOCK);
+    buf_init(&nd->in, 64 << 20);
+    return 0;
+}
+
+static void stop_node(struct node *nd)
+{
+    if (nd->pid <= 0)
+        return;
+    kill(nd->pid, SIGTERM);
+    waitpid(nd->pid, NULL, 0);
+    close(nd->api);
+    close(nd->sub);
+    buf_free(&nd->in);
+    nd->pid = 0;
+}
+
+/* Read the subscription stream; return 1 if an entry event with this id arrived. */
+static int saw_entry(struct node *nd, const char *id)
+{
+    char chunk[1 << 16];
+    ssize_t n;
+    char *nl;
+    int found = 0;
+
+    while ((n = read(nd->sub, chunk, sizeof(chunk))) > 0)
+        if (buf_append(&nd->in, chunk, (size_t)n) != 0)
+            return 0;
+    while (nd->in.len > 0 && (nl = memchr(nd->in.data, '\n', nd->in.len)) != NULL) {
+        size_t linelen = (size_t)(nl - (char *)nd->in.data);
+        json_t *ev = json_loadb((const char *)nd->in.data, linelen, 0, NULL);
+        const char *eid = json_string_value(json_object_get(json_object_get(ev, "entry"), "id"));
+        if (eid != NULL && strcmp(eid, id) == 0)
+            found = 1;
+        json_decref(ev);
+        buf_consume(&nd->in, linelen + 1);
+    }
+    return found;
+}
+
+static int bench_propagation(size_t n, size_t posts)
+{
+    struct node *nodes = xcalloc(n, sizeof(*nodes));
+    double *all = xcalloc(posts, sizeof(double)), *each = xcalloc(posts * n, sizeof(double));
+    size_t i, k, neach = 0, nall = 0, up;
+    char name[32], label[96], peerbuf[3][32];
+    const char *peers[3];
+    int rc = -1;
+
+    for (i = 0; i < n; i++) {
+        size_t np = i < 3 ? i : 3;
+        for (k = 0; k < np; k++) {
+            size_t j = i <= 3 ? k : randombytes_uniform((uint32_t)i);
+            snprintf(peerbuf[k], sizeof(peerbuf[k]), "127.0.0.1:%u", nodes[j].port);
+            peers[k] = peerbuf[k];
+        }
+        snprintf(name, sizeof(name), "p%zu-%zu", n, i);
+        if (start_node(&nodes[i], name, peers, np) != 0) {
+            fprintf(stderr, "bench_sync: node %zu did not start\n", i);
+            goto out;
+        }
+    }
+    /* Wait until every link is up and the first reconciliations are over. */
+    for (k = 0; k < 100; k++) {
+        for (i = 0, up = 0; i < n; i++) {
+            json_t *st = api_call(nodes[i].api, "{\"op\":\"status\"}\n");
+            up += json_integer_value(json_object_get(json_object_get(st, "sync"), "peers_up")) > 0;
+            json_decref(st);
+        }
+        if (up == n)
+            break;
+        usleep(100000);
+    }
+    usleep(1500000);
+    for (k = 0; k < posts; k++) {
+        struct node *origin = &nodes[k % n];
+        double t0 = now_ms(), tmax = 0;
+        json_t *resp =
+            api_call(origin->api,
+                     "{\"op\":\"post\",\"kind\":\"question\",\"title\":\"bench %zu\",\"tags\":"
+                     "[\"bench\"],\"body\":\"How fast does this reach everyone?\"}\n",
+                     k);
+        const char *id = json_string_value(json_object_get(resp, "id"));
+        int *seen = xcalloc(n, sizeof(int));
+        size_t nseen = 0;
+        if (id == NULL) {
+            fprintf(stderr, "bench_sync: post failed\n");
+            json_decref(resp);
+            free(seen);
+            goto out;
+        }
+        while (nseen < n && now_ms() - t0 < 10000) {
+            for (i = 0; i < n; i++) {
+                if (!seen[i] && saw_entry(&nodes[i], id)) {
+                    double dt = now_ms() - t0;
+                    seen[i] = 1;
+                    nseen++;
+                    if (&nodes[i] != origin)
+                        each[neach++] = dt;
+                    if (dt > tmax)
+                        tmax = dt;
+                }
+            }
+            if (nseen < n)
+                usleep(200);
+        }
+        if (nseen == n)
+            all[nall++] = tmax;
+        else
+            fprintf(stderr, "bench_sync: entry %zu reached %zu of %zu nodes\n", k, nseen, n);
+        json_decref(resp);
+        free(seen);
+        usleep(20000);
+    }
+    snprintf(label, sizeof(label), "propagation to all %zu nodes, p50", n);
+    row(label, pct(all, nall, 0.5), "ms", "post on one node until every node's watch has it");
+    snprintf(label, sizeof(label), "propagation to all %zu nodes, p99", n);
+    row(label, pct(all, nall, 0.99), "ms", "");
+    snprintf(label, sizeof(label), "propagation to one node (%zu nodes), p50", n);
+    row(label, pct(each, neach, 0.5), "ms", "");
+    snprintf(label, sizeof(label), "entries that reached all %zu nodes", n);
+    row(label, (double)nall, "of posts", "");
+    rc = 0;
+out:
+    for (i = 0; i < n; i++)
+        stop_node(&nodes[i]);
+    free(nodes);
+    free(all);
+    free(each);
+    return rc;
+}
+
+/* ---- bootstrap ---- */
+
+struct tally {
+    size_t results, added;
+};
+
+static void tally_result(void *ctx, uint64_t source, const uint8_t *id, const struct entry *e,
+                         enum ingest_result result, const char *why)
+{
+    struct tally *t = ctx;
+
+    (void)source;
+    (void)id;
+    (void)e;
+    (void)why;
+    t->results++;
+    t->added += result == INGEST_ADDED;
+}
+
+struct rawlist {
+    uint8_t **raw;
+    size_t *len, n;
+};
+
+static int collect_raw(void *ctx, uint64_t ts, const uint8_t *id, const uint8_t *raw, size_t len)
+{
+    struct rawlist *rl = ctx;
+
+    (void)ts;
+    (void)id;
+    rl->raw[rl->n] = xmalloc(len);
+    memcpy(rl->raw[rl->n], raw, len);
+    rl->len[rl->n++] = len;
+    return 0;
+}
+
+/* The same entries through the node's own pipeline, in this process: the local ingest rate. */
+static double local_ingest_rate(const char *src_db, size_t n, double *verify_rate,
+                                double *insert_rate)
+{
+    char err[256], path[256];
+    struct rawlist rl = {xcalloc(n, sizeof(uint8_t *)), xcalloc(n, sizeof(size_t)), 0};
+    struct replica *src = replica_open(src_db, 16, err, sizeof(err)), *dst;
+    struct ingest *in;
+    struct tally t = {0, 0};
+    uint8_t zero[ENTRY_ID_LEN] = {0};
+    struct entry **es;
+    double t0, rate;
+    size_t i, sub = 0;
+
+    if (src == NULL || replica_scan(src, 0, zero, n, collect_raw, &rl) < 0)
+        return -1;
+    replica_close(&src);
+    snprintf(path, sizeof(path), "%s/local-ingest.db", root);
+    in = ingest_new(path, 0, 8192, err, sizeof(err));
+    if (in == NULL)
+        return -1;
+    t0 = now_ms();
+    while (t.results < rl.n) {
+        while (sub < rl.n && ingest_submit(in, sub, rl.raw[sub], rl.len[sub]) == 0)
+            sub++;
+        struct pollfd p = {.fd = ingest_fd(in), .events = POLLIN};
+        if (poll(&p, 1, 100) > 0)
+            ingest_drain(in, tally_result, &t);
+    }
+    rate = (double)t.added / ((now_ms() - t0) / 1e3);
+    ingest_destroy(&in);
+
+    /* References: raw verification on one core, raw batched insert with no verification. */
+    es = xcalloc(rl.n, sizeof(*es));
+    t0 = now_ms();
+    for (i = 0; i < rl.n; i++) {
+        es[i] = entry_decode(rl.raw[i], rl.len[i], NULL, 0);
+        if (es[i] == NULL || entry_verify(es[i], NULL, 0) != 0)
+            return -1;
+    }
+    *verify_rate = (double)rl.n / ((now_ms() - t0) / 1e3);
+    snprintf(path, sizeof(path), "%s/raw-insert.db", root);
+    dst = replica_open(path, 16, err, sizeof(err));
+    t0 = now_ms();
+    for (i = 0; i < rl.n; i += 256) {
+        size_t m = rl.n - i < 256 ? rl.n - i : 256;
+        if (replica_add_batch(dst, (const struct entry *const *)es + i, m, NULL, NULL, 0, err,
+                              sizeof(err)) != 0)
+            return -1;
+    }
+    *insert_rate = (double)rl.n / ((now_ms() - t0) / 1e3);
+    replica_close(&dst);
+    for (i = 0; i < rl.n; i++) {
+        entry_destroy(&es[i]);
+        free(rl.raw[i]);
+    }
+    free(es);
+    free(rl.raw);
+    free(rl.len);
+    return rate;
+}
+
+static int bench_bootstrap(size_t entries)
+{
+    struct node src = {0}, fresh = {0};
+    char cmd[512], db[256], peer[32], note[96];
+    const char *peers[1] = {peer};
+    double t0, t1, local, verify, insert, rate;
+    long long have = 0;
+    int rc = -1;
+
+    snprintf(db, sizeof(db), "%s/src/data", root);
+    snprintf(cmd, sizeof(cmd), "mkdir -p '%s/src/data' && chmod 700 '%s/src' '%s/src/data'", root,
+             root, root);
+    if (system(cmd) != 0)
+        return -1;
+    snprintf(db, sizeof(db), "%s/src/data/replica.db", root);
+    snprintf(cmd, sizeof(cmd), "'%s' '%s' %zu >/dev/null", fill_path, db, entries);
+    t0 = now_ms();
+    if (system(cmd) != 0)
+        return -1;
+    fprintf(stderr, "bench_sync: %zu entries made in %.1f s\n", entries, (now_ms() - t0) / 1e3);
+    local = local_ingest_rate(db, entries, &verify, &insert);
+    if (local <= 0)
+        return -1;
+    if (start_node(&src, "src", NULL, 0) != 0)
+        goto out;
+    snprintf(peer, sizeof(peer), "127.0.0.1:%u", src.port);
+    t0 = now_ms();
+    if (start_node(&fresh, "fresh", peers, 1) != 0)
+        goto out;
+    while (have < (long long)entries && now_ms() - t0 < 600000) {
+        json_t *st = api_call(fresh.api, "{\"op\":\"status\"}\n");
+        have = json_integer_value(json_object_get(st, "entries"));
+        json_decref(st);
+        usleep(20000);
+    }
+    t1 = now_ms();
+    rate = (double)have / ((t1 - t0) / 1e3);
+    snprintf(note, sizeof(note), "%zu entries, 1 KiB bodies, from a node started at t=0", entries);
+    row("bootstrap rate (fresh node from one peer)", rate, "entries/s", note);
+    row("local ingest rate (same pipeline, same entries)", local, "entries/s", "in this process");
+    row("bootstrap / local ingest", rate / local, "ratio", "target >= 0.80");
+    row("raw ed25519 decode+verify, one core", verify, "entries/s", "reference");
+    row("raw batched insert + FTS, no verify", insert, "entries/s", "reference");
+    row("bootstrap time", (t1 - t0) / 1e3, "s", "");
+    rc = have == (long long)entries ? 0 : -1;
+out:
+    stop_node(&fresh);
+    stop_node(&src);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {{"lored", required_argument, NULL, 'l'},
+                                         {"fill", required_argument, NULL, 'f'},
+                                         {"nodes", required_argument, NULL, 'n'},
+                                         {"posts", required_argument, NULL, 'p'},
+                                         {"entries", required_argument, NULL, 'e'},
+                                         {"json", required_argument, NULL, 'j'},
+                                         {NULL, 0, NULL, 0}};
+    const char *nodes = "10,32", *json_path = NULL;
+    size_t posts = 60, entries = 100000;
+    char cmd[256], *list, *tok, *save = NULL;
+    int c, rc = 0;
+
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'l':
+            lored_path = optarg;
+            break;
+        case 'f':
+            fill_path = optarg;
+            break;
+        case 'n':
+            nodes = optarg;
+            break;
+        case 'p':
+            posts = strtoul(optarg, NULL, 10);
+            break;
+        case 'e':
+            entries = strtoul(optarg, NULL, 10);
+            break;
+        case 'j':
+            json_path = optarg;
+            break;
+        default:
+            return 2;
+        }
+    }
+    if (lored_path == NULL || fill_path == NULL || posts == 0 || sodium_init() < 0 ||
+        mkdtemp(root) == NULL) {
+        fprintf(stderr, "usage: bench_sync --lored PATH --fill PATH [--nodes 10,32] [--posts N] "
+                        "[--entries N] [--json FILE]\n");
+        return 2;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    log_init("bench_sync", LOG_LEVEL_WARN);
+    results = json_object();
+    printf("| measure | value | unit | note |\n|---|---:|---|---|\n");
+    list = xstrdup(nodes);
+    for (tok = strtok_r(list, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+        size_t n = strtoul(tok, NULL, 10);
+        if (n < 2 || n > MAX_NODES || bench_propagation(n, posts) != 0)
+            rc = 1;
+    }
+    free(list);
+    if (entries > 0 && bench_bootstrap(entries) != 0)
+        rc = 1;
+    printf("\nOne run on %ld cores; all nodes on this machine, loopback only.\n",
+           sysconf(_SC_NPROCESSORS_ONLN));
+    if (json_path != NULL)
+        json_dump_file(results, json_path, JSON_INDENT(2));
+    json_decref(results);
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+    if (system(cmd) != 0)
+        rc = 1;
+    return rc;
+}
