@@ -73,7 +73,8 @@ static const struct config_option config_options[] = {
     {"sync_interval", CONFIG_INT, offsetof(struct config, sync_interval), "30", 1, 3600,
      "seconds between reconciliations with each peer", NULL},
     {"verify_threads", CONFIG_INT, offsetof(struct config, verify_threads), "0", 0, 64,
-     "threads checking signatures of entries from peers (0: one per CPU)", NULL},
+     "threads checking signatures of entries from peers (0: one fewer than the CPUs, at least 1)",
+     NULL},
 };
 
 #define CONFIG_NOPTIONS (sizeof(config_options) / sizeof(config_options[0]))

@@ -16,8 +16,8 @@
 #define GOSSIP_FLUSH_MS 5             /* IHAVE batching delay */
 #define GOSSIP_GRAFT_MS 40            /* wait for an eager copy before fetching an announced id */
 #define GOSSIP_MAX_MISSING 8192       /* announced ids we wait for at most */
-#define GOSSIP_QUEUE 8192             /* ingest pipeline capacity, entries */
-#define GOSSIP_WINDOW 2048            /* bootstrap entries asked for at a time */
+#define GOSSIP_QUEUE 16384            /* ingest pipeline capacity, entries */
+#define GOSSIP_WINDOW 4096            /* bootstrap entries asked for at a time */
 #define GOSSIP_SERVE_PER_TICK 4       /* stream batches sent per wake-up, to stay responsive */
 #define GOSSIP_RECON_TIMEOUT_MS 15000 /* a reconciliation that stalls is abandoned */
 #define GOSSIP_RECON_MAX_MSG (512u * 1024)
@@ -49,9 +49,11 @@ struct gpeer {
     /* bootstrap, as the one catching up */
     int streaming;
     uint64_t stream_entries, stream_bytes, window_left;
+    uint64_t last_batch_ms; /* when the stream last moved: a stalled one is asked again */
     uint64_t cursor_ts;
     uint8_t cursor_id[ENTRY_ID_LEN];
     /* bootstrap, as the one serving */
+    int serving; /* a stream was asked of us; serve_* hold where it is */
     uint64_t serve_credit, serve_ts, serve_left_entries, serve_left_bytes;
     uint8_t serve_id[ENTRY_ID_LEN];
     /* counters */
@@ -453,6 +455,7 @@ static void gossip_stream_ask(struct gossip *g, struct gpeer *p)
     if (wire_stream(&g->out, p->cursor_ts, p->cursor_id, GOSSIP_WINDOW) != 0)
         return;
     p->window_left = GOSSIP_WINDOW;
+    p->last_batch_ms = loop_now_ms();
     gossip_send(g, p);
 }
 
@@ -472,28 +475,34 @@ static void gossip_on_batch(struct gossip *g, struct gpeer *p, const struct wire
     uint8_t cursor[8 + ENTRY_ID_LEN];
     struct replica_meta meta = {GOSSIP_CURSOR_KEY, cursor, sizeof(cursor), 0};
     enum gossip_via via = p->streaming ? VIA_STREAM : VIA_FETCH;
+    const uint8_t *last = NULL;
+    size_t lastlen = 0;
     int i, refused = 0;
 
     while (wire_batch_next(m, &pos, &bytes, &len)) {
-        if (gossip_ingest(g, p, bytes, len, via) != 0)
+        if (gossip_ingest(g, p, bytes, len, via) != 0 && !refused) {
             refused = 1;
+            last = NULL; /* the cursor must not pass an entry the pipeline refused */
+        }
         if (via != VIA_STREAM)
             continue;
         if (p->window_left > 0)
             p->window_left--;
-        /* The cursor follows the stream's order, but never past an entry the pipeline refused:
-         * a resumed bootstrap must not skip it. A bad entry is caught by ingest. */
-        if (refused)
-            continue;
-        e = entry_decode(bytes, len, NULL, 0);
-        if (e != NULL) {
-            p->cursor_ts = entry_created_ms(e);
-            memcpy(p->cursor_id, entry_id(e), ENTRY_ID_LEN);
-            entry_destroy(&e);
+        if (!refused) {
+            last = bytes;
+            lastlen = len;
         }
+    }
+    /* The stream is in (created_ms, id) order: its cursor is the last entry accepted. Only that
+     * one is decoded here; ingest checks them all. */
+    if (via == VIA_STREAM && last != NULL && (e = entry_decode(last, lastlen, NULL, 0)) != NULL) {
+        p->cursor_ts = entry_created_ms(e);
+        memcpy(p->cursor_id, entry_id(e), ENTRY_ID_LEN);
+        entry_destroy(&e);
     }
     if (via != VIA_STREAM)
         return;
+    p->last_batch_ms = loop_now_ms();
     p->stream_entries = m->u.batch.remaining_entries;
     p->stream_bytes = m->u.batch.remaining_bytes;
     for (i = 0; i < 8; i++)
@@ -536,8 +545,10 @@ static void gossip_on_stream(struct gossip *g, struct gpeer *p, const struct wir
 {
     uint64_t n = 0, bytes = 0;
 
-    if (p->serve_ts != m->u.stream.after_ts ||
-        memcmp(p->serve_id, m->u.stream.after_id, ENTRY_ID_LEN) != 0 || p->serve_credit == 0) {
+    /* Count what is left only for a new (or resumed) stream: a request that continues where we
+     * stopped keeps the running count, so a long stream costs what it sends, not its square. */
+    if (!p->serving || p->serve_ts != m->u.stream.after_ts ||
+        memcmp(p->serve_id, m->u.stream.after_id, ENTRY_ID_LEN) != 0) {
         p->serve_ts = m->u.stream.after_ts;
         memcpy(p->serve_id, m->u.stream.after_id, ENTRY_ID_LEN);
         if (replica_count_after(g->cfg.replica, p->serve_ts, p->serve_id, &n, &bytes) != 0)
@@ -545,6 +556,7 @@ static void gossip_on_stream(struct gossip *g, struct gpeer *p, const struct wir
         p->serve_left_entries = n;
         p->serve_left_bytes = bytes;
     }
+    p->serving = 1;
     p->serve_credit = m->u.stream.max_entries;
     gossip_kick(g, 0);
 }
@@ -677,6 +689,7 @@ static void gossip_on_up(void *ctx, struct link *l)
 
     p->eager = 1;
     p->nihave = 0;
+    gossip_kick(g, 0); /* anything this peer asked for before it became primary */
     if (gossip_should_stream(g, p)) {
         gossip_cursor_load(g, p);
         p->streaming = 1;
@@ -704,6 +717,7 @@ static void gossip_on_down(void *ctx, struct link *l)
         g->streaming = 0;
     }
     p->serve_credit = 0;
+    p->serving = 0;
     p->nwant = 0;
     p->outstanding = 0;
     p->stream_done = 0;
@@ -794,6 +808,10 @@ static void gossip_on_tick(struct loop *loop, uint64_t timer_id, void *arg)
         if (p->recon != NULL && now - p->recon_started_ms > GOSSIP_RECON_TIMEOUT_MS) {
             log_info("gossip: %s: reconciliation timed out", link_addr(l));
             recon_destroy(&p->recon);
+        }
+        if (p->streaming && !p->stream_done && now - p->last_batch_ms > GOSSIP_FETCH_STALL_MS) {
+            log_info("gossip: %s: the bootstrap stream stalled; asking again", link_addr(l));
+            gossip_stream_ask(g, p);
         }
         if (p->outstanding > 0 && now - p->last_fetch_ms > GOSSIP_FETCH_STALL_MS) {
             log_info("gossip: %s: %llu requested entries never came; the next reconciliation "

@@ -410,8 +410,10 @@ struct ingest *ingest_new(const char *db_path, int verify_threads, size_t max_qu
     else
         in->max_bytes = ENTRY_MAX_SIZE; /* the largest entry always fits an empty pipeline */
     if (verify_threads <= 0) {
+        /* The writer is the serial stage: leave it a core. Measured on 2 cores, one verifier
+         * ingests ~5% faster than two (bench_sync). */
         ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-        verify_threads = ncpu > 0 ? (int)(ncpu < 64 ? ncpu : 64) : 1;
+        verify_threads = ncpu > 1 ? (int)(ncpu - 1 < 64 ? ncpu - 1 : 64) : 1;
     }
     in->nverifiers = verify_threads;
     if (pthread_mutex_init(&in->mu, NULL) != 0) {

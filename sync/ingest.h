@@ -43,7 +43,8 @@ enum ingest_result {
  * Start the pipeline on the replica file at db_path, through a connection of its own (opened and
  * migrated here, then used only by the writer thread). The node's connection keeps reading
  * concurrently (WAL); its writes wait at most one batch transaction (busy timeout 5 s).
- *   verify_threads  verify threads; <= 0 means one per online CPU
+ *   verify_threads  verify threads; <= 0 means one fewer than the online CPUs
+ *                   (at least 1), leaving a core to the writer
  *   max_queued      entries held at most (submitted, result not yet drained), >= 1. The byte
  *                   cap is max(max_queued * 2 KiB, ENTRY_MAX_SIZE) of submitted bytes not yet
  *                   stored or rejected. Decoded entries hold a second copy, so memory for

@@ -240,6 +240,7 @@ static void link_go_down(struct link *l, const char *why)
 static void link_on_hello(struct link *l, const struct wire_msg *m)
 {
     struct links *ls = l->ls;
+    struct link *other;
     char key[17];
     int restarted;
 
@@ -257,6 +258,12 @@ static void link_on_hello(struct link *l, const struct wire_msg *m)
     memcpy(l->key, m->u.hello.key, WIRE_KEY_LEN);
     l->has_key = 1;
     l->nonce = m->u.hello.nonce;
+    /* Other links to the same node from an earlier session of it (it restarted, or crashed and
+     * came back) are dead even if their heartbeat timeout has not run out yet. */
+    for (other = ls->head; other != NULL; other = other->next)
+        if (other != l && other->has_key && other->state == LINK_UP &&
+            memcmp(other->key, l->key, WIRE_KEY_LEN) == 0 && other->nonce != l->nonce)
+            link_go_down(other, "replaced by a new session of the same node");
     l->peer_entries = m->u.hello.entries;
     l->peer_port = m->u.hello.listen_port;
     if (l->origin == LINK_INBOUND)
@@ -388,7 +395,9 @@ static void links_on_router(struct loop *loop, int fd, void *zsock, unsigned eve
             struct link *l = links_find_rid(ls, rid, rid_len);
             const uint8_t *frame = zmq_msg_data(&parts[1]);
             size_t len = zmq_msg_size(&parts[1]);
-            if (l == NULL && len >= 2 && frame[0] == WIRE_VERSION && frame[1] == WIRE_HELLO) {
+            /* A stranger speaking our version gets a link: HELLO opens it, anything else (a
+             * peer whose session we lost, e.g. we restarted) is answered with our HELLO. */
+            if (l == NULL && len >= 2 && frame[0] == WIRE_VERSION) {
                 const char *ip = zmq_msg_gets(&parts[1], "Peer-Address");
                 l = link_alloc(ls, LINK_INBOUND);
                 memcpy(l->rid, rid, rid_len);
@@ -500,7 +509,8 @@ static void links_tick(struct loop *loop, uint64_t timer_id, void *arg)
     /* Forget inbound links that have been dead for a while: the peer will dial again. */
     for (pp = &ls->head; *pp != NULL;) {
         l = *pp;
-        if (l->sock == NULL && (l->state == LINK_DOWN || l->is_self) &&
+        if (l->sock == NULL &&
+            (l->state == LINK_DOWN || l->state == LINK_CONNECTING || l->is_self) &&
             now - l->st.since_ms > LINK_INBOUND_FORGET_MS) {
             *pp = l->next;
             link_free(ls, l);

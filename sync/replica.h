@@ -20,7 +20,7 @@
 
 #include "entry.h"
 
-#define REPLICA_SCHEMA_VERSION 2
+#define REPLICA_SCHEMA_VERSION 3
 
 struct replica;
 

@@ -21,6 +21,16 @@ q=$(post a "urgent printer fire")
 until_ok 5 "question from a on c" on c show "$q"
 ok "a question on a shows on c"
 
+# --- a node restarts on the same port: its neighbours notice and carry on ---
+baddr=$(addr b)
+crash b                             # kill -9: no goodbye, only heartbeats can tell
+until_ok 5 "a notices b is gone" bash -c "LORE_HOME=$(home a) $LORE peers --json | jq -e '[.peers[] | select(.state == \"up\")] | length == 0'"
+ok "a crashed peer is noticed within 5 s"
+start b --listen "$baddr" --peer "$(addr a)"
+q=$(post c "printer after b restarted")
+until_ok 5 "c's question on a through the restarted b" on a show "$q"
+ok "restarted node rejoins; a new question crosses it"
+
 # --- a late joiner gets everything ---
 start d --peer "$(addr c)"
 all_equal a b c d
