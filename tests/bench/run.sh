@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Every benchmark in one run, for README's performance table (not part of the test suite).
+#   tests/bench/run.sh [BUILD_DIR] [OUT_DIR]
+# Builds nothing: run `cmake --build BUILD_DIR` first (RelWithDebInfo). Takes about 3 minutes.
+set -euo pipefail
+build=${1:-build}
+out=${2:-bench-results}
+bin=$build/bin
+mkdir -p "$out"
+{
+    echo "# lore benchmarks, $(date -u +%Y-%m-%dT%H:%MZ)"
+    echo
+    echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)," \
+         "$(. /etc/os-release && echo "$PRETTY_NAME"), $(uname -r)"
+    echo
+    echo "## One workstation"
+    echo
+    "$bin/bench_local" --entries 20000 --lored "$bin/lored" --json "$out/local.json"
+    echo
+    echo "## Sync between nodes"
+    echo
+    "$bin/bench_sync" --lored "$bin/lored" --fill "$bin/lore_fill" --json "$out/sync.json"
+    echo
+    echo "## Set reconciliation"
+    echo
+    "$bin/bench_recon" --json "$out/recon.json"
+} 2>&1 | tee "$out/bench.md"
