@@ -269,7 +269,7 @@ static json_t *op_status(struct node *n, json_t *req)
                         replica_author_name(n->replica, pk, name, sizeof(name)) == 0
                             ? json_string(name)
                             : json_null());
-    json_object_set_new(o, "entries", json_integer(replica_count(n->replica)));
+    json_object_set_new(o, "entries", json_integer((json_int_t)gossip_entry_count(n->gossip)));
     json_object_set_new(o, "data_dir", json_string(n->paths.data_dir));
     json_object_set_new(o, "socket", json_string(n->paths.socket_path));
     json_object_set_new(o, "config_file", json_string(n->paths.config_file));
@@ -685,7 +685,7 @@ static json_t *op_peers(struct node *n, json_t *req)
     }
     o = node_ok();
     json_object_set_new(o, "listen_port", json_integer(gossip_port(n->gossip)));
-    json_object_set_new(o, "entries", json_integer(replica_count(n->replica)));
+    json_object_set_new(o, "entries", json_integer((json_int_t)gossip_entry_count(n->gossip)));
     json_object_set_new(o, "peers", a);
     return o;
 }

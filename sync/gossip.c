@@ -826,11 +826,14 @@ static void gossip_on_tick(struct loop *loop, uint64_t timer_id, void *arg)
 
 /* ---- setup ---- */
 
-static uint64_t gossip_entry_count(void *ctx)
+uint64_t gossip_entry_count(struct gossip *g)
 {
-    struct gossip *g = ctx;
-
     return recon_set_size(g->set);
+}
+
+static uint64_t gossip_hello_entries(void *ctx)
+{
+    return gossip_entry_count(ctx);
 }
 
 static int gossip_load_key(void *ctx, uint64_t ts, const uint8_t *id)
@@ -867,7 +870,7 @@ struct gossip *gossip_new(const struct gossip_config *cfg, char *err, size_t err
     lc.listen = cfg->listen;
     lc.key = cfg->key;
     lc.name = cfg->name;
-    lc.entries = gossip_entry_count;
+    lc.entries = gossip_hello_entries;
     g->links = links_new(cfg->loop, &lc, &cb, g, err, errlen);
     if (g->links == NULL)
         goto out;

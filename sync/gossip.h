@@ -58,6 +58,8 @@ int gossip_dial(struct gossip *g, const char *addr, char *err, size_t errlen)
 void gossip_publish(struct gossip *g, const struct entry *e);
 
 uint16_t gossip_port(const struct gossip *g);
+/* How many entries the replica holds, from memory (the reconciliation set): no SQL. */
+uint64_t gossip_entry_count(struct gossip *g);
 struct links *gossip_links(struct gossip *g);
 
 /* What `lore peers` shows about one link's sync. */

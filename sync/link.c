@@ -22,6 +22,7 @@
 #define LINK_SHUN_MAX_MS 600000
 #define LINK_INBOUND_FORGET_MS 60000 /* a dead inbound link is forgotten after this */
 #define LINK_MAX_RID 255
+#define LINK_MAX_INBOUND 64 /* links others dialled: beyond, newcomers are told BYE */
 #define LINK_ADDR_MAX 300
 
 struct link {
@@ -376,6 +377,26 @@ static int links_recv(void *sock, zmq_msg_t *parts, int max)
     return n;
 }
 
+static size_t links_inbound_count(const struct links *ls)
+{
+    const struct link *l;
+    size_t n = 0;
+
+    for (l = ls->head; l != NULL; l = l->next)
+        n += l->sock == NULL;
+    return n;
+}
+
+/* Say BYE to a stranger we will not take, without making a link for it. */
+static void links_refuse(struct links *ls, const uint8_t *rid, size_t rid_len, const char *why)
+{
+    buf_reset(&ls->out);
+    if (wire_bye(&ls->out, why) != 0)
+        return;
+    if (zmq_send(ls->router, rid, rid_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) == (int)rid_len)
+        (void)zmq_send(ls->router, ls->out.data, ls->out.len, ZMQ_DONTWAIT);
+}
+
 static void links_on_router(struct loop *loop, int fd, void *zsock, unsigned events, void *arg)
 {
     struct links *ls = arg;
@@ -397,7 +418,10 @@ static void links_on_router(struct loop *loop, int fd, void *zsock, unsigned eve
             size_t len = zmq_msg_size(&parts[1]);
             /* A stranger speaking our version gets a link: HELLO opens it, anything else (a
              * peer whose session we lost, e.g. we restarted) is answered with our HELLO. */
-            if (l == NULL && len >= 2 && frame[0] == WIRE_VERSION) {
+            if (l == NULL && len >= 2 && frame[0] == WIRE_VERSION &&
+                links_inbound_count(ls) >= LINK_MAX_INBOUND) {
+                links_refuse(ls, rid, rid_len, "too many peers here; try another");
+            } else if (l == NULL && len >= 2 && frame[0] == WIRE_VERSION) {
                 const char *ip = zmq_msg_gets(&parts[1], "Peer-Address");
                 l = link_alloc(ls, LINK_INBOUND);
                 memcpy(l->rid, rid, rid_len);
