@@ -113,7 +113,7 @@ static int peer_expect(struct fixture *f, enum wire_type type, struct wire_msg *
 {
     int i, n;
 
-    for (i = 0; i < 40; i++) {
+    for (i = 0; i < 160; i++) { /* up to 4 s: heartbeats come on a 250 ms tick */
         run_for(f, 25);
         while ((n = zmq_recv(f->peer, frame, cap, ZMQ_DONTWAIT)) >= 0) {
             if (wire_decode(frame, (size_t)n, m, NULL, 0) == 0 && m->type == type)
