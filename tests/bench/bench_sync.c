@@ -207,7 +207,7 @@ static int bench_propagation(size_t n, size_t posts)
     struct node *nodes = xcalloc(n, sizeof(*nodes));
     double *all = xcalloc(posts, sizeof(double)), *each = xcalloc(posts * n, sizeof(double));
     size_t i, k, neach = 0, nall = 0, up;
-    char name[32], label[96], peerbuf[3][32];
+    char name[64], label[96], peerbuf[3][32];
     const char *peers[3];
     int rc = -1;
 
