@@ -374,6 +374,8 @@ static void gossip_recon_send_diff(struct gossip *g, struct gpeer *p, struct rec
              rl->nneed);
     if (rl->nhave > 0)
         gossip_send_ids(g, p, rl->have, rl->nhave);
+    if (rl->nneed == 0)
+        return;
     if (p->nwant + rl->nneed > p->capwant) {
         p->capwant = p->nwant + rl->nneed;
         p->want = xreallocarray(p->want, p->capwant, ENTRY_ID_LEN);
