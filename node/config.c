@@ -23,6 +23,7 @@ enum config_type {
     CONFIG_INT,       /* int; min/max bound the value */
     CONFIG_LOG_LEVEL, /* enum log_level: error|warn|info|debug */
     CONFIG_LIST,      /* struct config_list; each line appends; min/max bound each item */
+    CONFIG_BOOL,      /* int 0/1: on|off, yes|no, true|false, 1|0 */
 };
 
 struct config_option {
@@ -72,6 +73,8 @@ static const struct config_option config_options[] = {
      "HOST:PORT of a peer to dial; repeat the line for more", config_check_addr},
     {"sync_interval", CONFIG_INT, offsetof(struct config, sync_interval), "30", 1, 3600,
      "seconds between reconciliations with each peer", NULL},
+    {"peer_exchange", CONFIG_BOOL, offsetof(struct config, peer_exchange), "on", 0, 0,
+     "tell peers whom we know and dial whom they know (one link then joins two subnets)", NULL},
     {"verify_threads", CONFIG_INT, offsetof(struct config, verify_threads), "0", 0, 64,
      "threads checking signatures of entries from peers (0: one fewer than the CPUs, at least 1)",
      NULL},
@@ -166,6 +169,18 @@ static int config_parse_value(struct config *cfg, const struct config_option *op
         }
         *(int *)field = (int)v;
         break;
+    case CONFIG_BOOL:
+        if (strcmp(value, "on") == 0 || strcmp(value, "yes") == 0 || strcmp(value, "true") == 0 ||
+            strcmp(value, "1") == 0) {
+            *(int *)field = 1;
+        } else if (strcmp(value, "off") == 0 || strcmp(value, "no") == 0 ||
+                   strcmp(value, "false") == 0 || strcmp(value, "0") == 0) {
+            *(int *)field = 0;
+        } else {
+            config_err(err, errlen, "%s must be on or off", opt->name);
+            goto out;
+        }
+        break;
     case CONFIG_LOG_LEVEL:
         if (log_level_parse(value, &level) != 0) {
             config_err(err, errlen, "%s must be one of error, warn, info, debug", opt->name);
@@ -200,6 +215,8 @@ static const char *config_format_value(const struct config *cfg, const struct co
         return log_level_name(*(const enum log_level *)field);
     case CONFIG_LIST:
         break; /* written line by line by config_dump */
+    case CONFIG_BOOL:
+        return *(const int *)field ? "on" : "off";
     }
     return "";
 }

@@ -33,6 +33,7 @@ struct config {
     char *listen;             /* listen: HOST:PORT for peers ("0.0.0.0:5673"); "" = do not listen */
     struct config_list peers; /* peer: HOST:PORT to dial, repeatable (none) */
     int sync_interval;        /* sync_interval: seconds between reconciliations, 1..3600 (30) */
+    int peer_exchange;        /* peer_exchange: on|off (on) */
     int verify_threads; /* verify_threads: signature-checking threads, 0 = CPUs - 1, at least 1 (0)
                          */
 };

@@ -909,6 +909,7 @@ static int node_start_sync(struct node *n, char *err, size_t errlen)
     gc.name = name;
     gc.sync_interval_ms = (uint64_t)n->cfg->sync_interval * 1000;
     gc.verify_threads = n->cfg->verify_threads;
+    gc.peer_exchange = n->cfg->peer_exchange;
     gc.on_entry = node_on_peer_entry;
     gc.ctx = n;
     n->gossip = gossip_new(&gc, err, errlen);

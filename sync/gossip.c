@@ -873,6 +873,7 @@ struct gossip *gossip_new(const struct gossip_config *cfg, char *err, size_t err
     lc.key = cfg->key;
     lc.name = cfg->name;
     lc.entries = gossip_hello_entries;
+    lc.no_exchange = !cfg->peer_exchange;
     g->links = links_new(cfg->loop, &lc, &cb, g, err, errlen);
     if (g->links == NULL)
         goto out;

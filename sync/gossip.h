@@ -41,6 +41,7 @@ struct gossip_config {
     const uint8_t *key;        /* node key (ENTRY_KEY_LEN) */
     const char *name;          /* display name for HELLO (may be NULL) */
     uint64_t sync_interval_ms; /* periodic reconciliation; 0 = default (30 s) */
+    int peer_exchange;         /* tell and learn whom peers know */
     int verify_threads;        /* 0 = one fewer than the CPUs, at least 1 */
     gossip_entry_fn on_entry;
     void *ctx;

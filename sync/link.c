@@ -45,6 +45,7 @@ struct link {
     struct link_stats st;
     uint64_t last_tx_ms, ping_sent_ms, hello_tx_ms;
     uint64_t hello_timer, hello_backoff_ms; /* quick HELLO retries right after dialling */
+    uint64_t peers_sent_ms;                 /* last PEERS we sent it */
     unsigned penalties;
     uint64_t penalty_window_ms, shun_until_ms, shun_ms;
     void *data;
@@ -59,12 +60,15 @@ struct links {
     uint64_t nonce;
     char *name;
     uint64_t (*entries)(void *ctx);
+    int no_exchange;
     struct links_callbacks cb;
     void *cb_ctx;
     struct link *head;
     uint64_t tick;
     struct buf out;
 };
+
+static int link_send_raw(struct link *l, const void *frame, size_t len);
 
 static void link_set_state(struct link *l, enum link_state s)
 {
@@ -89,7 +93,89 @@ const char *link_state_name(enum link_state s)
 
 const char *link_origin_name(enum link_origin o)
 {
-    return o == LINK_STATIC ? "static" : "inbound";
+    switch (o) {
+    case LINK_STATIC:
+        return "static";
+    case LINK_INBOUND:
+        return "inbound";
+    case LINK_MDNS:
+        return "mdns";
+    case LINK_EXCHANGE:
+        return "exchange";
+    }
+    return "?";
+}
+
+int links_have_key(const struct links *ls, const uint8_t key[WIRE_KEY_LEN])
+{
+    const struct link *l;
+
+    for (l = ls->head; l != NULL; l = l->next)
+        if (l->has_key && l->state == LINK_UP && memcmp(l->key, key, WIRE_KEY_LEN) == 0)
+            return 1;
+    return 0;
+}
+
+static int link_is_loopback(const char *addr)
+{
+    return strncmp(addr, "127.", 4) == 0 || strncmp(addr, "[::1]", 5) == 0 ||
+           strncmp(addr, "localhost:", 10) == 0;
+}
+
+/* Tell this peer whom else we are linked to (peer exchange): one static link between two
+ * subnets then lets every node on both sides find the others. Loopback addresses only go to
+ * peers that are themselves on loopback. */
+static void link_send_peers(struct link *to)
+{
+    struct links *ls = to->ls;
+    struct link *l;
+    int any = 0;
+
+    to->peers_sent_ms = loop_now_ms();
+    if (ls->no_exchange)
+        return;
+    buf_reset(&ls->out);
+    if (wire_peers_begin(&ls->out) != 0)
+        return;
+    for (l = ls->head; l != NULL; l = l->next) {
+        if (l == to || !l->primary || l->state != LINK_UP || l->is_self)
+            continue;
+        if (l->origin == LINK_INBOUND && l->peer_port == 0)
+            continue; /* it does not listen: nobody can dial it */
+        if (link_is_loopback(l->addr) && !link_is_loopback(to->addr))
+            continue;
+        if (wire_peers_add(&ls->out, l->key, l->addr) == 0)
+            any = 1;
+    }
+    if (any)
+        (void)link_send_raw(to, ls->out.data, ls->out.len);
+}
+
+static size_t links_found_count(const struct links *ls)
+{
+    const struct link *l;
+    size_t n = 0;
+
+    for (l = ls->head; l != NULL; l = l->next)
+        n += l->sock != NULL && l->origin == LINK_EXCHANGE;
+    return n;
+}
+
+static void link_on_peers(struct link *from, const struct wire_msg *m)
+{
+    struct links *ls = from->ls;
+    char addr[WIRE_MAX_ADDR + 1], err[160];
+    const uint8_t *key;
+    size_t pos = 0;
+
+    while (wire_peers_next(m, &pos, &key, addr)) {
+        if (memcmp(key, ls->key, WIRE_KEY_LEN) == 0 || links_have_key(ls, key))
+            continue;
+        if (links_found_count(ls) >= LINK_MAX_DIALLED)
+            return;
+        if (links_dial(ls, addr, LINK_EXCHANGE, err, sizeof(err)) != NULL)
+            log_debug("link: %s told us about %s", from->addr, addr);
+    }
 }
 
 static void link_hex_key(const struct link *l, char out[17])
@@ -181,6 +267,11 @@ static void link_free(struct links *ls, struct link *l)
 {
     if (l->hello_timer != 0)
         loop_cancel_timer(ls->loop, l->hello_timer);
+    if (l->sock != NULL) {
+        loop_remove(ls->loop, -1, l->sock);
+        zmq_close(l->sock);
+        l->sock = NULL;
+    }
     if (ls->cb.forget != NULL)
         ls->cb.forget(ls->cb_ctx, l);
     free(l);
@@ -282,6 +373,8 @@ static void link_on_hello(struct link *l, const struct wire_msg *m)
     log_info("link: %s (%s, %s) is up: %llu entries there", l->addr,
              l->name[0] ? l->name : "no name", key, (unsigned long long)l->peer_entries);
     links_elect(ls, l->key);
+    if (l->primary)
+        link_send_peers(l);
 }
 
 static void link_dispatch(struct link *l, const uint8_t *frame, size_t len)
@@ -316,6 +409,10 @@ static void link_dispatch(struct link *l, const uint8_t *frame, size_t len)
     case WIRE_BYE:
         log_info("link: %s said goodbye: %.*s", l->addr, (int)m.u.bye.len, m.u.bye.reason);
         link_go_down(l, "it said goodbye");
+        return;
+    case WIRE_PEERS:
+        if (l->state == LINK_UP && !ls->no_exchange)
+            link_on_peers(l, &m);
         return;
     default:
         break;
@@ -519,6 +616,8 @@ static void links_tick(struct loop *loop, uint64_t timer_id, void *arg)
                 link_go_down(l, "no answer to heartbeats");
                 break;
             }
+            if (l->primary && now - l->peers_sent_ms >= LINK_PEERS_EVERY_MS)
+                link_send_peers(l);
             if (now - l->last_tx_ms >= LINK_PING_MS || now - l->st.last_rx_ms >= LINK_PING_MS) {
                 if (now - l->ping_sent_ms >= LINK_PING_MS) {
                     buf_reset(&ls->out);
@@ -601,6 +700,7 @@ struct links *links_new(struct loop *loop, const struct links_config *cfg,
     randombytes_buf(&ls->nonce, sizeof(ls->nonce));
     ls->name = xstrdup(cfg->name != NULL ? cfg->name : "");
     ls->entries = cfg->entries;
+    ls->no_exchange = cfg->no_exchange;
     buf_init(&ls->out, WIRE_MAX_FRAME);
     ls->ctx = zmq_ctx_new();
     if (ls->ctx == NULL) {
@@ -646,10 +746,6 @@ void links_destroy(struct links **lsp)
         next = l->next;
         if (l->state == LINK_UP)
             link_send_bye(l, "shutting down");
-        if (l->sock != NULL) {
-            loop_remove(ls->loop, -1, l->sock);
-            zmq_close(l->sock);
-        }
         link_free(ls, l);
     }
     if (ls->tick != 0)
@@ -680,9 +776,13 @@ struct link *links_dial(struct links *ls, const char *addr, enum link_origin ori
 
     if (links_endpoint(addr, 0, endpoint, sizeof(endpoint), err, errlen) != 0)
         return NULL;
-    for (l = ls->head; l != NULL; l = l->next)
-        if (l->sock != NULL && strcmp(l->addr, addr) == 0)
+    for (l = ls->head; l != NULL; l = l->next) {
+        if (l->sock != NULL && strcmp(l->addr, addr) == 0) {
+            if (origin == LINK_STATIC)
+                l->origin = LINK_STATIC; /* a person asked for it: never give up on it */
             return l;
+        }
+    }
     l = link_alloc(ls, origin);
     snprintf(l->addr, sizeof(l->addr), "%s", addr);
     snprintf(l->endpoint, sizeof(l->endpoint), "%s", endpoint);

@@ -25,6 +25,9 @@
 #define LINK_PING_MS 1000
 #define LINK_DEAD_MS 3500
 #define LINK_DEFAULT_PORT 5673
+#define LINK_GIVE_UP_MS 120000    /* found (not static) links that never come up are closed */
+#define LINK_MAX_DIALLED 16       /* links we dial because a peer told us about them, at most */
+#define LINK_PEERS_EVERY_MS 60000 /* how often peers tell each other whom they know */
 
 enum link_state {
     LINK_CONNECTING, /* dialled, no HELLO answered yet */
@@ -34,8 +37,10 @@ enum link_state {
 };
 
 enum link_origin {
-    LINK_STATIC,  /* --peer, peer = in lore.conf, lore peers add */
-    LINK_INBOUND, /* it dialled us */
+    LINK_STATIC,   /* --peer, peer = in lore.conf, lore peers add */
+    LINK_INBOUND,  /* it dialled us */
+    LINK_MDNS,     /* found on the LAN by mDNS/DNS-SD */
+    LINK_EXCHANGE, /* a peer told us about it (PEERS) */
 };
 
 struct links;
@@ -46,6 +51,7 @@ struct links_config {
     const uint8_t *key;             /* our node key, WIRE_KEY_LEN bytes (borrowed) */
     const char *name;               /* our display name for HELLO (borrowed; may be NULL) */
     uint64_t (*entries)(void *ctx); /* how many entries we hold, for HELLO */
+    int no_exchange;                /* neither tell peers whom we know nor dial whom they know */
 };
 
 struct links_callbacks {
@@ -64,11 +70,15 @@ struct links *links_new(struct loop *loop, const struct links_config *cfg,
 /* Say BYE on every link, close everything. */
 void links_destroy(struct links **lsp);
 
+/* 1 if some up link leads to the node with this key. */
+int links_have_key(const struct links *ls, const uint8_t key[WIRE_KEY_LEN]);
+
 /* The TCP port we listen on (the real one when 0 was asked), or 0. */
 uint16_t links_port(const struct links *ls);
 
-/* Dial HOST:PORT. Returns the link (also if it exists already), or NULL with a message in err
- * for an address that does not parse. */
+/* Dial HOST:PORT. Returns the link (also if it exists already: a static dial makes a found link
+ * static), or NULL with a message in err for an address that does not parse. Links found by mDNS
+ * or exchange that stay unreachable for LINK_GIVE_UP_MS are closed; static ones never are. */
 struct link *links_dial(struct links *ls, const char *addr, enum link_origin origin, char *err,
                         size_t errlen);
 

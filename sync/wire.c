@@ -23,6 +23,7 @@ static const char *const wire_names[] = {
     [WIRE_ENTRY] = "ENTRY", [WIRE_IHAVE] = "IHAVE",   [WIRE_WANT] = "WANT",
     [WIRE_PRUNE] = "PRUNE", [WIRE_GRAFT] = "GRAFT",   [WIRE_RECON] = "RECON",
     [WIRE_BATCH] = "BATCH", [WIRE_STREAM] = "STREAM", [WIRE_BYE] = "BYE",
+    [WIRE_PEERS] = "PEERS",
 };
 
 const char *wire_type_name(enum wire_type type)
@@ -108,6 +109,50 @@ static int wire_decode_batch(struct wire_reader *r, struct wire_msg *m, char *er
         }
     }
     m->u.batch.n = n;
+    return 0;
+}
+
+/* An address as peers exchange it: printable, "host:port" with a numeric port. */
+static int wire_addr_ok(const uint8_t *p, size_t n)
+{
+    size_t i, colon = 0;
+
+    if (n < 3 || n > WIRE_MAX_ADDR)
+        return 0;
+    for (i = 0; i < n; i++) {
+        if (p[i] <= 0x20 || p[i] >= 0x7f)
+            return 0;
+        if (p[i] == ':')
+            colon = i;
+    }
+    if (colon == 0 || colon == n - 1)
+        return 0;
+    for (i = colon + 1; i < n; i++)
+        if (p[i] < '0' || p[i] > '9')
+            return 0;
+    return 1;
+}
+
+static int wire_decode_peers(struct wire_reader *r, struct wire_msg *m, char *err, size_t errlen)
+{
+    uint64_t n, len, i;
+    const uint8_t *p;
+
+    if (rd_uint(r, 1, &n) != 0 || n > WIRE_MAX_PEERS) {
+        wire_seterr(err, errlen, "PEERS: bad count");
+        return -1;
+    }
+    m->u.peers.data = r->p + r->off;
+    m->u.peers.len = r->len - r->off;
+    for (i = 0; i < n; i++) {
+        if (rd_bytes(r, WIRE_KEY_LEN, &p) != 0 || rd_uint(r, 1, &len) != 0 ||
+            rd_bytes(r, len, &p) != 0 || !wire_addr_ok(p, len)) {
+            wire_seterr(err, errlen, "PEERS: peer %llu is truncated or not HOST:PORT",
+                        (unsigned long long)i);
+            return -1;
+        }
+    }
+    m->u.peers.n = n;
     return 0;
 }
 
@@ -203,6 +248,10 @@ int wire_decode(const uint8_t *frame, size_t len, struct wire_msg *m, char *err,
         }
         m->u.bye.reason = (const char *)p;
         m->u.bye.len = v;
+        break;
+    case WIRE_PEERS:
+        if (wire_decode_peers(&r, m, err, errlen) != 0)
+            return -1;
         break;
     default:
         wire_seterr(err, errlen, "unknown message type %llu", (unsigned long long)type);
@@ -332,4 +381,39 @@ int wire_bye(struct buf *out, const char *reason)
     if (n > 255)
         n = 255;
     return wire_head(out, WIRE_BYE) | buf_append_u8(out, (uint8_t)n) | buf_append(out, reason, n);
+}
+
+int wire_peers_begin(struct buf *out)
+{
+    return wire_head(out, WIRE_PEERS) | buf_append_u8(out, 0);
+}
+
+int wire_peers_add(struct buf *out, const uint8_t key[WIRE_KEY_LEN], const char *addr)
+{
+    size_t n = strlen(addr);
+
+    if (out->len < 3 || out->data[2] >= WIRE_MAX_PEERS || !wire_addr_ok((const uint8_t *)addr, n))
+        return -1;
+    if ((buf_append(out, key, WIRE_KEY_LEN) | buf_append_u8(out, (uint8_t)n) |
+         buf_append(out, addr, n)) != 0)
+        return -1;
+    out->data[2]++;
+    return 0;
+}
+
+int wire_peers_next(const struct wire_msg *m, size_t *pos, const uint8_t **key,
+                    char addr[WIRE_MAX_ADDR + 1])
+{
+    const uint8_t *p = m->u.peers.data + *pos;
+    size_t n;
+
+    /* wire_decode checked every length; this only walks. */
+    if (*pos + WIRE_KEY_LEN + 1 > m->u.peers.len)
+        return 0;
+    *key = p;
+    n = p[WIRE_KEY_LEN];
+    memcpy(addr, p + WIRE_KEY_LEN + 1, n);
+    addr[n] = '\0';
+    *pos += WIRE_KEY_LEN + 1 + n;
+    return 1;
 }

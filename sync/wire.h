@@ -35,7 +35,11 @@ enum wire_type {
     WIRE_BATCH = 10,
     WIRE_STREAM = 11,
     WIRE_BYE = 12,
+    WIRE_PEERS = 13,
 };
+
+#define WIRE_MAX_PEERS 32 /* addresses in one PEERS */
+#define WIRE_MAX_ADDR 64  /* "IPv4:PORT" or "[IPv6]:PORT" */
 
 /* A decoded message. Pointers point into the decoded frame. */
 struct wire_msg {
@@ -80,6 +84,11 @@ struct wire_msg {
             const char *reason; /* not NUL-terminated */
             size_t len;
         } bye;
+        struct {
+            size_t n;
+            const uint8_t *data; /* n * (key 32, u8 len, addr): iterate with wire_peers_next */
+            size_t len;
+        } peers;
     } u;
 };
 
@@ -116,5 +125,15 @@ void wire_batch_finish(struct buf *out, uint64_t remaining_entries, uint64_t rem
 int wire_stream(struct buf *out, uint64_t after_ts, const uint8_t after_id[WIRE_ID_LEN],
                 uint32_t max_entries) __attribute__((warn_unused_result));
 int wire_bye(struct buf *out, const char *reason) __attribute__((warn_unused_result));
+
+/* PEERS: start with wire_peers_begin, add each with wire_peers_add (fails past WIRE_MAX_PEERS or
+ * for an address longer than WIRE_MAX_ADDR), then send. */
+int wire_peers_begin(struct buf *out) __attribute__((warn_unused_result));
+int wire_peers_add(struct buf *out, const uint8_t key[WIRE_KEY_LEN], const char *addr)
+    __attribute__((warn_unused_result));
+/* Step through a decoded PEERS: *pos starts at 0. Returns 1 with the next key and address (a
+ * NUL-terminated copy in addr, which holds WIRE_MAX_ADDR + 1 bytes), 0 at the end. */
+int wire_peers_next(const struct wire_msg *msg, size_t *pos, const uint8_t **key,
+                    char addr[WIRE_MAX_ADDR + 1]);
 
 #endif

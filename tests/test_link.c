@@ -67,7 +67,7 @@ static void run_for(struct fixture *f, uint64_t ms)
 static int setup(void **state)
 {
     struct fixture *f = xcalloc(1, sizeof(*f));
-    struct links_config cfg = {"127.0.0.1:0", NULL, "node under test", test_entries};
+    struct links_config cfg = {"127.0.0.1:0", NULL, "node under test", test_entries, 0};
     struct links_callbacks cb = {on_up, on_down, on_message, NULL};
     char err[256], endpoint[64];
     int linger = 0, timeout = 2000;

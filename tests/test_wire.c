@@ -103,6 +103,31 @@ static void test_round_trips(void **state)
     assert_int_equal(m.u.ping, 99);
 
     buf_reset(&b);
+    assert_int_equal(wire_peers_begin(&b), 0);
+    assert_int_equal(wire_peers_add(&b, key, "10.0.0.7:5673"), 0);
+    assert_int_equal(wire_peers_add(&b, ids, "[fe80::1]:6000"), 0);
+    assert_int_equal(wire_peers_add(&b, key, "no port"), -1);
+    assert_int_equal(wire_peers_add(&b, key, "host:port"), -1);
+    save_seed("peers", &b);
+    assert_int_equal(wire_decode(b.data, b.len, &m, err, sizeof(err)), 0);
+    assert_int_equal(m.type, WIRE_PEERS);
+    assert_int_equal(m.u.peers.n, 2);
+    {
+        char addr[WIRE_MAX_ADDR + 1];
+        const uint8_t *k;
+        size_t ppos = 0;
+        assert_true(wire_peers_next(&m, &ppos, &k, addr));
+        assert_memory_equal(k, key, WIRE_KEY_LEN);
+        assert_string_equal(addr, "10.0.0.7:5673");
+        assert_true(wire_peers_next(&m, &ppos, &k, addr));
+        assert_string_equal(addr, "[fe80::1]:6000");
+        assert_false(wire_peers_next(&m, &ppos, &k, addr));
+    }
+    /* An address with a control character is refused by the decoder. */
+    b.data[b.len - 3] = 0x07;
+    assert_int_not_equal(wire_decode(b.data, b.len, &m, err, sizeof(err)), 0);
+
+    buf_reset(&b);
     assert_int_equal(wire_bye(&b, "shutting down"), 0);
     assert_int_equal(wire_decode(b.data, b.len, &m, err, sizeof(err)), 0);
     assert_int_equal(m.type, WIRE_BYE);

@@ -23,13 +23,25 @@ ok "a question on a shows on c"
 
 # --- a node restarts on the same port: its neighbours notice and carry on ---
 baddr=$(addr b)
+bkey=$(on b status --json | jq -r .public_key)
 crash b                             # kill -9: no goodbye, only heartbeats can tell
-until_ok 5 "a notices b is gone" bash -c "LORE_HOME=$(home a) $LORE peers --json | jq -e '[.peers[] | select(.state == \"up\")] | length == 0'"
+until_ok 5 "a notices b is gone" bash -c "LORE_HOME=$(home a) $LORE peers --json | jq -e '[.peers[] | select(.key == \"$bkey\" and .state == \"up\")] | length == 0'"
 ok "a crashed peer is noticed within 5 s"
 start b --listen "$baddr" --peer "$(addr a)"
 q=$(post c "printer after b restarted")
 until_ok 5 "c's question on a through the restarted b" on a show "$q"
 ok "restarted node rejoins; a new question crosses it"
+
+# --- peer exchange: e3 only knows e2, e2 only knows e1; e1 and e3 find each other ---
+start e1
+start e2 --peer "$(addr e1)"
+start e3 --peer "$(addr e2)"
+e3key=$(on e3 status --json | jq -r .public_key)
+until_ok 10 "e1 learns e3 from e2" bash -c "LORE_HOME=$(home e1) $LORE peers --json | jq -e '[.peers[] | select(.key == \"$e3key\" and .state == \"up\")] | length == 1'"
+on e1 peers --json | jq -e "[.peers[] | select(.key == \"$e3key\") | .found_by] | inside([\"exchange\", \"inbound\"])" >/dev/null ||
+    fail "e3's link on e1 was not found by exchange"
+ok "peer exchange: nodes two hops apart link up directly"
+for n in e1 e2 e3; do stop $n; done
 
 # --- a late joiner gets everything ---
 start d --peer "$(addr c)"
@@ -55,23 +67,25 @@ for n in "${names[@]}"; do dups=$((dups + $(on $n status --json | jq .sync.dupli
 echo "   ($dups duplicate deliveries absorbed)"
 ok "duplicated delivery is harmless"
 
-# --- partition: x1 - x2 | y1 - y2, joined by y1 dialling x1 ---
-start x1
-start x2 --peer "$(addr x1)"
-start y1 --peer "$(addr x1)"
-start y2 --peer "$(addr y1)"
+# --- partition: x1 - x2 | y1 - y2, joined by y1 dialling x1 (no peer exchange here, so that
+# cutting that one link really splits them) ---
+nx="--set peer_exchange=off"
+start x1 $nx
+start x2 $nx --peer "$(addr x1)"
+start y1 $nx --peer "$(addr x1)"
+start y2 $nx --peer "$(addr y1)"
 post x1 "printer before the split" >/dev/null
 all_equal x1 x2 y1 y2
 xaddr=$(addr x1)
 stop y1
-start y1 --peer "$(addr y2)"        # no link to x1 any more: two islands
+start y1 $nx --peer "$(addr y2)"    # no link to x1 any more: two islands
 for i in 1 2 3; do post x2 "printer west $i" >/dev/null; post y2 "printer east $i" >/dev/null; done
 until_ok 10 "x side settles" same_ids x1 x2
 until_ok 10 "y side settles" same_ids y1 y2
 [ "$(ids x1)" != "$(ids y1)" ] || fail "the islands were not apart"
 ok "partition: both sides write, each island converges on its own"
 stop y1
-start y1 --peer "$(addr y2)" --peer "$xaddr"  # heal
+start y1 $nx --peer "$(addr y2)" --peer "$xaddr"  # heal
 all_equal x1 x2 y1 y2
 ok "partition healed: all four hold the same $(entries x1) entries"
 

@@ -27,6 +27,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (n != m.u.batch.n || total > size)
             abort();
     }
+    if (m.type == WIRE_PEERS) {
+        char addr[WIRE_MAX_ADDR + 1];
+        const uint8_t *key;
+        pos = 0;
+        n = 0;
+        while (wire_peers_next(&m, &pos, &key, addr)) {
+            if (strlen(addr) > WIRE_MAX_ADDR || strchr(addr, ':') == NULL)
+                abort();
+            n++;
+        }
+        if (n != m.u.peers.n)
+            abort();
+    }
     if ((m.type == WIRE_IHAVE || m.type == WIRE_WANT || m.type == WIRE_GRAFT) &&
         (m.u.ids.n == 0 || m.u.ids.n > WIRE_MAX_IDS))
         abort();
