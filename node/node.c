@@ -41,12 +41,16 @@ struct node {
     uint64_t started_ms;
     char *db_path;
     struct gossip *gossip;
+    uint64_t remember_timer;
 };
 
 static void node_seterr(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 #define NODE_PEERS_META "static_peers" /* peers added with `lore peers add`, one per line */
+#define NODE_KNOWN_META "known_peers"  /* peers found by mDNS or exchange: "origin addr" lines */
+#define NODE_REMEMBER_MS 30000
+#define NODE_MAX_KNOWN 64
 
 static char *node_saved_peers(struct node *n);
 static int node_dial(struct node *n, const char *addr, char *err, size_t errlen);
@@ -893,6 +897,75 @@ static int node_dial(struct node *n, const char *addr, char *err, size_t errlen)
     return 0;
 }
 
+/* Known peers are remembered across restarts: the found (not static) ones that are up now. */
+static void node_remember_peers(struct node *n)
+{
+    struct buf text;
+    struct link *l;
+    struct replica_meta m;
+    uint8_t *old = NULL;
+    size_t oldlen = 0, count = 0;
+    char err[160];
+
+    buf_init(&text, 64 * 1024);
+    for (l = links_first(gossip_links(n->gossip)); l != NULL && count < NODE_MAX_KNOWN;
+         l = links_next(l)) {
+        enum link_origin o = link_origin(l);
+        if (!link_is_primary(l) || o == LINK_STATIC || o == LINK_INBOUND)
+            continue;
+        if (buf_printf(&text, "%s %s\n", link_origin_name(o), link_addr(l)) != 0)
+            break;
+        count++;
+    }
+    if (replica_meta_get(n->replica, NODE_KNOWN_META, &old, &oldlen, NULL, NULL, 0) ==
+            REPLICA_FOUND &&
+        oldlen == text.len && (text.len == 0 || memcmp(old, text.data, text.len) == 0))
+        goto out; /* nothing new */
+    if (count == 0)
+        goto out; /* keep what we knew: an empty moment (say, a network outage) forgets nothing */
+    m.key = NODE_KNOWN_META;
+    m.value = text.data;
+    m.len = text.len;
+    m.text = 1;
+    if (replica_meta_set(n->replica, &m, err, sizeof(err)) != 0)
+        log_warnx("node: remembering peers failed: %s", err);
+out:
+    free(old);
+    buf_free(&text);
+}
+
+static void node_remember_tick(struct loop *loop, uint64_t timer_id, void *arg)
+{
+    (void)loop;
+    (void)timer_id;
+    node_remember_peers(arg);
+}
+
+static void node_redial_known(struct node *n)
+{
+    uint8_t *v = NULL;
+    size_t len = 0;
+    char *line, *next, *sp, err[160];
+    enum link_origin o;
+
+    if (replica_meta_get(n->replica, NODE_KNOWN_META, &v, &len, NULL, NULL, 0) != REPLICA_FOUND)
+        return;
+    for (line = (char *)v; *line != '\0'; line = next) {
+        next = strchr(line, '\n');
+        if (next == NULL)
+            break;
+        *next++ = '\0';
+        sp = strchr(line, ' ');
+        if (sp == NULL)
+            continue;
+        *sp = '\0';
+        o = strcmp(line, "mdns") == 0 ? LINK_MDNS : LINK_EXCHANGE;
+        if (links_dial(gossip_links(n->gossip), sp + 1, o, err, sizeof(err)) == NULL)
+            log_debug("node: remembered peer %s: %s", sp + 1, err);
+    }
+    free(v);
+}
+
 static int node_start_sync(struct node *n, char *err, size_t errlen)
 {
     struct gossip_config gc = {0};
@@ -926,6 +999,8 @@ static int node_start_sync(struct node *n, char *err, size_t errlen)
             (void)node_dial(n, line, err, errlen);
     }
     free(saved);
+    node_redial_known(n);
+    n->remember_timer = loop_add_timer(n->loop, NODE_REMEMBER_MS, 1, node_remember_tick, n);
     return 0;
 }
 
@@ -1012,6 +1087,10 @@ void node_destroy(struct node **np)
     if (np == NULL || *np == NULL)
         return;
     n = *np;
+    if (n->gossip != NULL)
+        node_remember_peers(n);
+    if (n->remember_timer != 0)
+        loop_cancel_timer(n->loop, n->remember_timer);
     gossip_destroy(&n->gossip);
     api_destroy(&n->api);
     if (n->loop != NULL && n->sigfd >= 0)

@@ -41,7 +41,15 @@ until_ok 10 "e1 learns e3 from e2" bash -c "LORE_HOME=$(home e1) $LORE peers --j
 on e1 peers --json | jq -e "[.peers[] | select(.key == \"$e3key\") | .found_by] | inside([\"exchange\", \"inbound\"])" >/dev/null ||
     fail "e3's link on e1 was not found by exchange"
 ok "peer exchange: nodes two hops apart link up directly"
-for n in e1 e2 e3; do stop $n; done
+e1key=$(on e1 status --json | jq -r .public_key)
+linked_to_e1() { on r peers --json | jq -e "[.peers[] | select(.key == \"$e1key\" and .state == \"up\")] | length == 1"; }
+start r --peer "$(addr e2)"
+until_ok 10 "r learns e1 from e2" linked_to_e1
+stop r
+start r                             # no peer given: it must remember e1
+until_ok 10 "r redials the remembered e1" linked_to_e1
+ok "known peers are remembered across restarts"
+for n in e1 e2 e3 r; do stop $n; done
 
 # --- a late joiner gets everything ---
 start d --peer "$(addr c)"
