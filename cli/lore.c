@@ -987,6 +987,15 @@ static int cmd_status(struct lore *l, int argc, char **argv)
     printf("uptime:    %s\n", up);
     printf("clients:   %lld (%lld watching)\n", lore_jint(resp, "clients"),
            lore_jint(resp, "subscribers"));
+    if (json_object_get(resp, "mdns") != NULL) {
+        fputs("discovery: ", stdout);
+        lore_put_text(stdout, lore_jstr(json_object_get(resp, "mdns"), "state"), TEXT_ONE_LINE,
+                      NULL);
+        fputs("\n", stdout);
+        if (!json_is_true(json_object_get(json_object_get(resp, "mdns"), "working")))
+            fputs("           (colleagues' nodes can still be added: lore peers add HOST:PORT)\n",
+                  stdout);
+    }
     sync = json_object_get(resp, "sync");
     if (sync != NULL) {
         printf("peers:     %lld up, listening on port %lld\n", lore_jint(sync, "peers_up"),

@@ -19,6 +19,7 @@
 #include "hex.h"
 #include "identity.h"
 #include "loop.h"
+#include "mdns.h"
 #include "paths.h"
 #include "replica.h"
 #include "xmalloc.h"
@@ -41,6 +42,7 @@ struct node {
     uint64_t started_ms;
     char *db_path;
     struct gossip *gossip;
+    struct mdns *mdns;
     uint64_t remember_timer;
 };
 
@@ -236,7 +238,7 @@ static void node_status_sync(struct node *n, json_t *o)
     struct gossip_peer_info info;
     struct link *l;
     uint64_t stream_entries = 0, stream_bytes = 0, to_fetch = 0;
-    json_t *sync = json_object();
+    json_t *sync = json_object(), *mdns;
 
     gossip_stats(n->gossip, &gs);
     for (l = links_first(gossip_links(n->gossip)); l != NULL; l = links_next(l)) {
@@ -257,6 +259,14 @@ static void node_status_sync(struct node *n, json_t *o)
     json_object_set_new(sync, "to_fetch", json_integer((json_int_t)to_fetch));
     json_object_set_new(sync, "reconciliations", json_integer((json_int_t)gs.recon_runs));
     json_object_set_new(o, "sync", sync);
+    mdns = json_object();
+    json_object_set_new(mdns, "enabled", json_boolean(n->mdns != NULL));
+    json_object_set_new(mdns, "working", json_boolean(n->mdns != NULL && mdns_working(n->mdns)));
+    json_object_set_new(mdns, "state",
+                        json_string(n->mdns != NULL ? mdns_state(n->mdns)
+                                    : !n->cfg->mdns ? "off (mdns = off in the config)"
+                                                    : "off: this node does not listen for peers"));
+    json_object_set_new(o, "mdns", mdns);
 }
 
 static json_t *op_status(struct node *n, json_t *req)
@@ -657,7 +667,7 @@ static json_t *op_peers(struct node *n, json_t *req)
         else
             json_object_set_new(p, "name",
                                 link_name(l)[0] ? json_string(link_name(l)) : json_null());
-        json_object_set_new(p, "found_by", json_string(link_origin_name(link_origin(l))));
+        json_object_set_new(p, "found_by", json_string(link_origin_name(link_found_by(l))));
         json_object_set_new(p, "state", json_string(link_state_name(link_state(l))));
         json_object_set_new(p, "primary", json_boolean(link_is_primary(l)));
         json_object_set_new(p, "sync", json_string(link_state(l) == LINK_UP ? info.state : "-"));
@@ -966,6 +976,36 @@ static void node_redial_known(struct node *n)
     free(v);
 }
 
+/* A node of our team was found on the LAN: dial it unless we are linked to it already. */
+static void node_on_found(void *ctx, const char *addr, const uint8_t key[MDNS_KEY_LEN],
+                          const char *ifname)
+{
+    struct node *n = ctx;
+    char err[160];
+
+    links_note_found(gossip_links(n->gossip), key, LINK_MDNS);
+    if (links_have_key(gossip_links(n->gossip), key))
+        return;
+    log_info("node: found %s on %s by mDNS", addr, ifname != NULL ? ifname : "?");
+    if (links_dial(gossip_links(n->gossip), addr, LINK_MDNS, err, sizeof(err)) == NULL)
+        log_warnx("node: cannot dial %s: %s", addr, err);
+}
+
+static void node_start_mdns(struct node *n, const char *name)
+{
+    struct mdns_config mc = {0};
+
+    if (!n->cfg->mdns || gossip_port(n->gossip) == 0)
+        return;
+    mc.loop = n->loop;
+    mc.port = gossip_port(n->gossip);
+    mc.key = identity_public_key(n->id);
+    mc.name = name;
+    mc.team_tag = n->cfg->team;
+    mc.interfaces = n->cfg->mdns_interfaces;
+    n->mdns = mdns_new(&mc, node_on_found, n);
+}
+
 static int node_start_sync(struct node *n, char *err, size_t errlen)
 {
     struct gossip_config gc = {0};
@@ -999,6 +1039,7 @@ static int node_start_sync(struct node *n, char *err, size_t errlen)
             (void)node_dial(n, line, err, errlen);
     }
     free(saved);
+    node_start_mdns(n, name);
     node_redial_known(n);
     n->remember_timer = loop_add_timer(n->loop, NODE_REMEMBER_MS, 1, node_remember_tick, n);
     return 0;
@@ -1091,6 +1132,7 @@ void node_destroy(struct node **np)
         node_remember_peers(n);
     if (n->remember_timer != 0)
         loop_cancel_timer(n->loop, n->remember_timer);
+    mdns_destroy(&n->mdns);
     gossip_destroy(&n->gossip);
     api_destroy(&n->api);
     if (n->loop != NULL && n->sigfd >= 0)

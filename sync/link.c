@@ -29,6 +29,7 @@ struct link {
     struct links *ls;
     struct link *next;
     enum link_origin origin;
+    enum link_origin found_by; /* for people: origin, or better (see links_note_found) */
     enum link_state state;
     void *sock; /* our DEALER for a dialled link; NULL for inbound (the ROUTER) */
     char endpoint[LINK_ADDR_MAX + 8];
@@ -104,6 +105,21 @@ const char *link_origin_name(enum link_origin o)
         return "exchange";
     }
     return "?";
+}
+
+void links_note_found(struct links *ls, const uint8_t key[WIRE_KEY_LEN], enum link_origin origin)
+{
+    struct link *l;
+
+    for (l = ls->head; l != NULL; l = l->next)
+        if (l->has_key && memcmp(l->key, key, WIRE_KEY_LEN) == 0 &&
+            (l->found_by == LINK_INBOUND || l->found_by == LINK_EXCHANGE))
+            l->found_by = origin;
+}
+
+enum link_origin link_found_by(const struct link *l)
+{
+    return l->found_by;
 }
 
 int links_have_key(const struct links *ls, const uint8_t key[WIRE_KEY_LEN])
@@ -434,6 +450,7 @@ static struct link *link_alloc(struct links *ls, enum link_origin origin)
 
     l->ls = ls;
     l->origin = origin;
+    l->found_by = origin;
     l->next = ls->head;
     ls->head = l;
     link_set_state(l, LINK_CONNECTING);
@@ -779,7 +796,7 @@ struct link *links_dial(struct links *ls, const char *addr, enum link_origin ori
     for (l = ls->head; l != NULL; l = l->next) {
         if (l->sock != NULL && strcmp(l->addr, addr) == 0) {
             if (origin == LINK_STATIC)
-                l->origin = LINK_STATIC; /* a person asked for it: never give up on it */
+                l->origin = l->found_by = LINK_STATIC; /* a person asked: never give up on it */
             return l;
         }
     }

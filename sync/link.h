@@ -70,6 +70,13 @@ struct links *links_new(struct loop *loop, const struct links_config *cfg,
 /* Say BYE on every link, close everything. */
 void links_destroy(struct links **lsp);
 
+/* Record that the node with this key was also found by origin (e.g. mDNS saw a node that had
+ * dialled us): `lore peers` then says so. Only replaces "inbound" and "exchange". */
+void links_note_found(struct links *ls, const uint8_t key[WIRE_KEY_LEN], enum link_origin origin);
+/* How the node at the other end was found, for people: the dialling origin, or a better one
+ * recorded by links_note_found. */
+enum link_origin link_found_by(const struct link *l);
+
 /* 1 if some up link leads to the node with this key. */
 int links_have_key(const struct links *ls, const uint8_t key[WIRE_KEY_LEN]);
 
