@@ -12,6 +12,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "errmsg.h"
 #include "xmalloc.h"
 
 #define PATHS_SOCKET_NAME "lored.sock"
@@ -19,20 +20,6 @@
 
 /* The longest socket path a sockaddr_un holds, leaving room for the NUL. */
 #define PATHS_SUN_PATH_MAX (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
-
-static void paths_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void paths_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err == NULL || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* A copy of path without trailing slashes (but "/" stays "/"). */
 static char *paths_strip_slashes(const char *path)
@@ -55,9 +42,9 @@ static char *paths_absolute_home(const char *home, char *err, size_t errlen)
     if (home[0] == '/')
         return paths_strip_slashes(home);
     if (getcwd(cwd, sizeof(cwd)) == NULL) {
-        paths_err(err, errlen,
-                  "home directory %s is relative and the current directory is unknown: %s", home,
-                  strerror(errno));
+        errmsg_set(err, errlen,
+                   "home directory %s is relative and the current directory is unknown: %s", home,
+                   strerror(errno));
         goto out;
     }
     /* "./x" and "x" name the same directory; keep the result readable. */
@@ -99,7 +86,7 @@ int paths_resolve(const char *home_override, struct paths *p, char *err, size_t 
         if (env != NULL && env[0] != '\0')
             home = env;
     } else if (home[0] == '\0') {
-        paths_err(err, errlen, "the home directory must not be empty");
+        errmsg_set(err, errlen, "the home directory must not be empty");
         goto out;
     }
 
@@ -125,9 +112,9 @@ int paths_resolve(const char *home_override, struct paths *p, char *err, size_t 
         else if (user_home != NULL)
             p->data_dir = xasprintf("%s/.local/share/lore", user_home);
         if (config_dir == NULL || p->data_dir == NULL) {
-            paths_err(err, errlen,
-                      "HOME is not set to an absolute path; set HOME, the XDG_CONFIG_HOME and "
-                      "XDG_DATA_HOME variables, or LORE_HOME (or use --home)");
+            errmsg_set(err, errlen,
+                       "HOME is not set to an absolute path; set HOME, the XDG_CONFIG_HOME and "
+                       "XDG_DATA_HOME variables, or LORE_HOME (or use --home)");
             goto out;
         }
         p->config_file = xasprintf("%s/" PATHS_CONFIG_NAME, config_dir);
@@ -140,10 +127,10 @@ int paths_resolve(const char *home_override, struct paths *p, char *err, size_t 
 
     p->socket_path = xasprintf("%s/" PATHS_SOCKET_NAME, p->runtime_dir);
     if (strlen(p->socket_path) > PATHS_SUN_PATH_MAX) {
-        paths_err(err, errlen,
-                  "control socket path %s is %zu bytes, longer than a Unix socket address holds "
-                  "(%zu); use a shorter home directory",
-                  p->socket_path, strlen(p->socket_path), PATHS_SUN_PATH_MAX);
+        errmsg_set(err, errlen,
+                   "control socket path %s is %zu bytes, longer than a Unix socket address holds "
+                   "(%zu); use a shorter home directory",
+                   p->socket_path, strlen(p->socket_path), PATHS_SUN_PATH_MAX);
         goto out;
     }
     rc = 0;
@@ -173,25 +160,25 @@ static int paths_check_private(const char *dir, char *err, size_t errlen)
     int rc = -1;
 
     if (lstat(dir, &st) != 0) {
-        paths_err(err, errlen, "%s: %s", dir, strerror(errno));
+        errmsg_set(err, errlen, "%s: %s", dir, strerror(errno));
         goto out;
     }
     if (S_ISLNK(st.st_mode)) {
-        paths_err(err, errlen, "%s: is a symbolic link (want a real directory)", dir);
+        errmsg_set(err, errlen, "%s: is a symbolic link (want a real directory)", dir);
         goto out;
     }
     if (!S_ISDIR(st.st_mode)) {
-        paths_err(err, errlen, "%s: exists and is not a directory", dir);
+        errmsg_set(err, errlen, "%s: exists and is not a directory", dir);
         goto out;
     }
     if (st.st_uid != geteuid()) {
-        paths_err(err, errlen, "%s: owned by uid %lu, not by us (uid %lu)", dir,
-                  (unsigned long)st.st_uid, (unsigned long)geteuid());
+        errmsg_set(err, errlen, "%s: owned by uid %lu, not by us (uid %lu)", dir,
+                   (unsigned long)st.st_uid, (unsigned long)geteuid());
         goto out;
     }
     if ((st.st_mode & 077) != 0) {
-        paths_err(err, errlen, "%s: permissions %04o are too open (want 0700; run: chmod 700 %s)",
-                  dir, (unsigned)(st.st_mode & 07777), dir);
+        errmsg_set(err, errlen, "%s: permissions %04o are too open (want 0700; run: chmod 700 %s)",
+                   dir, (unsigned)(st.st_mode & 07777), dir);
         goto out;
     }
     rc = 0;
@@ -206,7 +193,7 @@ int paths_mkdir_private(const char *dir, char *err, size_t errlen)
     int rc = -1;
 
     if (dir == NULL || dir[0] == '\0') {
-        paths_err(err, errlen, "empty directory name");
+        errmsg_set(err, errlen, "empty directory name");
         goto out;
     }
     path = paths_strip_slashes(dir);
@@ -216,15 +203,15 @@ int paths_mkdir_private(const char *dir, char *err, size_t errlen)
     for (slash = strchr(path + 1, '/'); slash != NULL; slash = strchr(slash + 1, '/')) {
         *slash = '\0';
         if (mkdir(path, 0700) != 0 && errno != EEXIST) {
-            paths_err(err, errlen, "%s: cannot create directory: %s", path, strerror(errno));
+            errmsg_set(err, errlen, "%s: cannot create directory: %s", path, strerror(errno));
             goto out;
         }
         if (stat(path, &st) != 0) {
-            paths_err(err, errlen, "%s: %s", path, strerror(errno));
+            errmsg_set(err, errlen, "%s: %s", path, strerror(errno));
             goto out;
         }
         if (!S_ISDIR(st.st_mode)) {
-            paths_err(err, errlen, "%s: exists and is not a directory", path);
+            errmsg_set(err, errlen, "%s: exists and is not a directory", path);
             goto out;
         }
         *slash = '/';
@@ -233,11 +220,11 @@ int paths_mkdir_private(const char *dir, char *err, size_t errlen)
     if (mkdir(path, 0700) == 0) {
         /* The umask may have taken bits away; make it exactly 0700 so we can use it. */
         if (chmod(path, 0700) != 0) {
-            paths_err(err, errlen, "%s: chmod: %s", path, strerror(errno));
+            errmsg_set(err, errlen, "%s: chmod: %s", path, strerror(errno));
             goto out;
         }
     } else if (errno != EEXIST) {
-        paths_err(err, errlen, "%s: cannot create directory: %s", path, strerror(errno));
+        errmsg_set(err, errlen, "%s: cannot create directory: %s", path, strerror(errno));
         goto out;
     }
     if (paths_check_private(path, err, errlen) != 0)

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "errmsg.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -64,20 +65,6 @@ struct api {
 };
 
 static void api_client_flush(struct api_client *c);
-
-static void api_set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void api_set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err == NULL || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* Replace control characters and non-ASCII bytes, so text echoed from a request is safe in a log
  * line and is valid UTF-8. */
@@ -133,20 +120,20 @@ json_t *api_parse_request(const char *line, size_t len, char *err, size_t errlen
     root = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
     if (root == NULL) {
         api_sanitize(jerr.text);
-        api_set_err(err, errlen, "invalid JSON at column %d: %s", jerr.column, jerr.text);
+        errmsg_set(err, errlen, "invalid JSON at column %d: %s", jerr.column, jerr.text);
         goto out;
     }
     if (!json_is_object(root)) {
-        api_set_err(err, errlen, "a request must be a JSON object");
+        errmsg_set(err, errlen, "a request must be a JSON object");
         goto out;
     }
     op = json_object_get(root, "op");
     if (!json_is_string(op)) {
-        api_set_err(err, errlen, "a request needs a string \"op\"");
+        errmsg_set(err, errlen, "a request needs a string \"op\"");
         goto out;
     }
     if (json_string_length(op) == 0) {
-        api_set_err(err, errlen, "\"op\" is empty");
+        errmsg_set(err, errlen, "\"op\" is empty");
         goto out;
     }
     result = root;
@@ -539,16 +526,16 @@ static int api_check_dir(const char *path, char *err, size_t errlen)
     else
         dir = xstrndup(path, (size_t)(slash - path));
     if (lstat(dir, &st) != 0) {
-        api_set_err(err, errlen, "%s: %s", dir, strerror(errno));
+        errmsg_set(err, errlen, "%s: %s", dir, strerror(errno));
         goto out;
     }
     if (!S_ISDIR(st.st_mode)) {
-        api_set_err(err, errlen, "%s is not a directory", dir);
+        errmsg_set(err, errlen, "%s is not a directory", dir);
         goto out;
     }
     if (st.st_uid != geteuid() || (st.st_mode & 077) != 0) {
-        api_set_err(err, errlen, "%s must be owned by us with mode 0700 (it is %04o, uid %lu)", dir,
-                    (unsigned)(st.st_mode & 07777), (unsigned long)st.st_uid);
+        errmsg_set(err, errlen, "%s must be owned by us with mode 0700 (it is %04o, uid %lu)", dir,
+                   (unsigned)(st.st_mode & 07777), (unsigned long)st.st_uid);
         goto out;
     }
     rc = 0;
@@ -568,22 +555,22 @@ static int api_clear_stale(const struct sockaddr_un *sun, char *err, size_t errl
         if (errno == ENOENT) {
             rc = 0;
         } else {
-            api_set_err(err, errlen, "%s: %s", path, strerror(errno));
+            errmsg_set(err, errlen, "%s: %s", path, strerror(errno));
         }
         goto out;
     }
     if (!S_ISSOCK(st.st_mode)) {
-        api_set_err(err, errlen, "%s exists and is not a socket", path);
+        errmsg_set(err, errlen, "%s exists and is not a socket", path);
         goto out;
     }
     fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
-        api_set_err(err, errlen, "socket: %s", strerror(errno));
+        errmsg_set(err, errlen, "socket: %s", strerror(errno));
         goto out;
     }
     if (connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0 || errno == EAGAIN) {
         /* EAGAIN: the listener's backlog is full, so it is very much alive. */
-        api_set_err(err, errlen, "another lored is already listening on %s", path);
+        errmsg_set(err, errlen, "another lored is already listening on %s", path);
         goto out;
     }
     if (errno == ENOENT) {
@@ -591,12 +578,12 @@ static int api_clear_stale(const struct sockaddr_un *sun, char *err, size_t errl
         goto out;
     }
     if (errno != ECONNREFUSED) {
-        api_set_err(err, errlen, "cannot probe %s: %s", path, strerror(errno));
+        errmsg_set(err, errlen, "cannot probe %s: %s", path, strerror(errno));
         goto out;
     }
     log_info("api: removing stale socket %s", path);
     if (unlink(path) != 0 && errno != ENOENT) {
-        api_set_err(err, errlen, "cannot remove stale socket %s: %s", path, strerror(errno));
+        errmsg_set(err, errlen, "cannot remove stale socket %s: %s", path, strerror(errno));
         goto out;
     }
     rc = 0;
@@ -619,8 +606,8 @@ struct api *api_new(struct loop *loop, const char *path, api_handler_fn handler,
     memset(&sun, 0, sizeof(sun));
     sun.sun_family = AF_UNIX;
     if (path == NULL || path[0] == '\0' || strlen(path) >= sizeof(sun.sun_path)) {
-        api_set_err(err, errlen, "socket path is empty or longer than %zu bytes",
-                    sizeof(sun.sun_path) - 1);
+        errmsg_set(err, errlen, "socket path is empty or longer than %zu bytes",
+                   sizeof(sun.sun_path) - 1);
         goto out;
     }
     memcpy(sun.sun_path, path, strlen(path) + 1);
@@ -631,23 +618,23 @@ struct api *api_new(struct loop *loop, const char *path, api_handler_fn handler,
 
     fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
-        api_set_err(err, errlen, "socket: %s", strerror(errno));
+        errmsg_set(err, errlen, "socket: %s", strerror(errno));
         goto out;
     }
     old_umask = umask(077);
     r = bind(fd, (const struct sockaddr *)&sun, sizeof(sun));
     umask(old_umask);
     if (r != 0) {
-        api_set_err(err, errlen, "bind %s: %s", path, strerror(errno));
+        errmsg_set(err, errlen, "bind %s: %s", path, strerror(errno));
         goto out;
     }
     bound = 1;
     if (listen(fd, API_LISTEN_BACKLOG) != 0) {
-        api_set_err(err, errlen, "listen %s: %s", path, strerror(errno));
+        errmsg_set(err, errlen, "listen %s: %s", path, strerror(errno));
         goto out;
     }
     if (lstat(path, &st) != 0) {
-        api_set_err(err, errlen, "%s: %s", path, strerror(errno));
+        errmsg_set(err, errlen, "%s: %s", path, strerror(errno));
         goto out;
     }
 
@@ -661,7 +648,7 @@ struct api *api_new(struct loop *loop, const char *path, api_handler_fn handler,
     api->ctx = ctx;
     api->max_pending = API_MAX_PENDING;
     if (loop_add_fd(loop, fd, LOOP_READ, api_accept, api) != 0) {
-        api_set_err(err, errlen, "fd %d is already watched", fd);
+        errmsg_set(err, errlen, "fd %d is already watched", fd);
         goto out;
     }
     log_info("api: listening on %s", path);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "errmsg.h"
 #include "xmalloc.h"
 
 /*
@@ -88,20 +89,6 @@ static const struct config_option config_options[] = {
 
 #define CONFIG_NOPTIONS (sizeof(config_options) / sizeof(config_options[0]))
 
-static void config_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void config_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err == NULL || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 static const struct config_option *config_find(const char *name)
 {
     size_t i;
@@ -144,7 +131,7 @@ static int config_parse_value(struct config *cfg, const struct config_option *op
     case CONFIG_STRING:
         len = strlen(value);
         if ((long)len < opt->min || len > (size_t)opt->max) {
-            config_err(err, errlen, "%s must be from %ld to %ld bytes long", opt->name, opt->min,
+            errmsg_set(err, errlen, "%s must be from %ld to %ld bytes long", opt->name, opt->min,
                        opt->max);
             goto out;
         }
@@ -155,12 +142,12 @@ static int config_parse_value(struct config *cfg, const struct config_option *op
         struct config_list *list = field;
         len = strlen(value);
         if ((long)len < opt->min || len > (size_t)opt->max) {
-            config_err(err, errlen, "%s must be from %ld to %ld bytes long", opt->name, opt->min,
+            errmsg_set(err, errlen, "%s must be from %ld to %ld bytes long", opt->name, opt->min,
                        opt->max);
             goto out;
         }
         if (list->n == CONFIG_LIST_MAX) {
-            config_err(err, errlen, "at most %d %s lines", CONFIG_LIST_MAX, opt->name);
+            errmsg_set(err, errlen, "at most %d %s lines", CONFIG_LIST_MAX, opt->name);
             goto out;
         }
         list->items = xreallocarray(list->items, list->n + 1, sizeof(*list->items));
@@ -169,7 +156,7 @@ static int config_parse_value(struct config *cfg, const struct config_option *op
     }
     case CONFIG_INT:
         if (config_parse_long(value, opt->min, opt->max, &v) != 0) {
-            config_err(err, errlen, "%s must be an integer from %ld to %ld", opt->name, opt->min,
+            errmsg_set(err, errlen, "%s must be an integer from %ld to %ld", opt->name, opt->min,
                        opt->max);
             goto out;
         }
@@ -183,19 +170,19 @@ static int config_parse_value(struct config *cfg, const struct config_option *op
                    strcmp(value, "false") == 0 || strcmp(value, "0") == 0) {
             *(int *)field = 0;
         } else {
-            config_err(err, errlen, "%s must be on or off", opt->name);
+            errmsg_set(err, errlen, "%s must be on or off", opt->name);
             goto out;
         }
         break;
     case CONFIG_LOG_LEVEL:
         if (log_level_parse(value, &level) != 0) {
-            config_err(err, errlen, "%s must be one of error, warn, info, debug", opt->name);
+            errmsg_set(err, errlen, "%s must be one of error, warn, info, debug", opt->name);
             goto out;
         }
         *(enum log_level *)field = level;
         break;
     default:
-        config_err(err, errlen, "%s: option has an unknown type", opt->name);
+        errmsg_set(err, errlen, "%s: option has an unknown type", opt->name);
         goto out;
     }
     rc = 0;
@@ -271,7 +258,7 @@ int config_set(struct config *cfg, const char *key, const char *value, char *err
     const struct config_option *opt = config_find(key);
 
     if (opt == NULL) {
-        config_err(err, errlen, "unknown option '%s'", key);
+        errmsg_set(err, errlen, "unknown option '%s'", key);
         return -1;
     }
     return config_parse_value(cfg, opt, value, err, errlen);
@@ -393,35 +380,35 @@ int config_load(struct config *cfg, const char *path, int must_exist, char *err,
         if (errno == ENOENT && !must_exist)
             rc = 0;
         else
-            config_err(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+            errmsg_set(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         goto out;
     }
     if (fstat(fileno(st.fp), &sb) != 0) {
-        config_err(err, errlen, "%s: %s", path, strerror(errno));
+        errmsg_set(err, errlen, "%s: %s", path, strerror(errno));
         goto out;
     }
     if (S_ISDIR(sb.st_mode)) {
-        config_err(err, errlen, "%s: is a directory", path);
+        errmsg_set(err, errlen, "%s: is a directory", path);
         goto out;
     }
 
     line = ini_parse_stream(config_reader, &st, config_handler, &st);
     if (st.read_errno != 0) {
-        config_err(err, errlen, "%s: read error: %s", path, strerror(st.read_errno));
+        errmsg_set(err, errlen, "%s: read error: %s", path, strerror(st.read_errno));
         goto out;
     }
     if (line < 0) {
-        config_err(err, errlen, "%s: cannot parse (error %d from inih)", path, line);
+        errmsg_set(err, errlen, "%s: cannot parse (error %d from inih)", path, line);
         goto out;
     }
     /* inih returns the line of its first error, which is either one the handler refused (we hold
      * the message) or a syntax error of its own; report whichever came first. */
     if (line > 0 && (st.err_line == 0 || line < st.err_line)) {
-        config_err(err, errlen, "%s:%d: syntax error (expected `key = value`)", path, line);
+        errmsg_set(err, errlen, "%s:%d: syntax error (expected `key = value`)", path, line);
         goto out;
     }
     if (st.err_line != 0) {
-        config_err(err, errlen, "%s:%d: %s", path, st.err_line, st.err);
+        errmsg_set(err, errlen, "%s:%d: %s", path, st.err_line, st.err);
         goto out;
     }
     rc = 0;

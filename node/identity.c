@@ -11,6 +11,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "errmsg.h"
 #include "log.h"
 #include "paths.h"
 #include "xmalloc.h"
@@ -25,20 +26,6 @@ struct identity {
     uint8_t pk[IDENTITY_PUBLIC_KEY_LEN];
     unsigned char *sk; /* crypto_sign_SECRETKEYBYTES of sodium_malloc memory, PROT_NOACCESS */
 };
-
-static void identity_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void identity_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err == NULL || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* Read exactly n bytes. Returns 0, or -1 (errno set; 0 at a premature end of file). */
 static int identity_read_full(int fd, unsigned char *p, size_t n)
@@ -104,40 +91,40 @@ static int identity_load_seed(const char *path, unsigned char *seed, char *err, 
         if (errno == ENOENT)
             rc = 0;
         else if (errno == ELOOP)
-            identity_err(err, errlen, "%s: is a symbolic link; refusing to use it as a key file",
-                         path);
+            errmsg_set(err, errlen, "%s: is a symbolic link; refusing to use it as a key file",
+                       path);
         else
-            identity_err(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+            errmsg_set(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         goto out;
     }
     if (fstat(fd, &st) != 0) {
-        identity_err(err, errlen, "%s: %s", path, strerror(errno));
+        errmsg_set(err, errlen, "%s: %s", path, strerror(errno));
         goto out;
     }
     if (!S_ISREG(st.st_mode)) {
-        identity_err(err, errlen, "%s: not a regular file", path);
+        errmsg_set(err, errlen, "%s: not a regular file", path);
         goto out;
     }
     if (st.st_uid != geteuid()) {
-        identity_err(err, errlen, "%s: owned by uid %lu, not by us (uid %lu); refusing it", path,
-                     (unsigned long)st.st_uid, (unsigned long)geteuid());
+        errmsg_set(err, errlen, "%s: owned by uid %lu, not by us (uid %lu); refusing it", path,
+                   (unsigned long)st.st_uid, (unsigned long)geteuid());
         goto out;
     }
     if ((st.st_mode & 077) != 0) {
-        identity_err(err, errlen,
-                     "%s: permissions %04o are too open, others may have read the key "
-                     "(run: chmod 600 %s)",
-                     path, (unsigned)(st.st_mode & 07777), path);
+        errmsg_set(err, errlen,
+                   "%s: permissions %04o are too open, others may have read the key "
+                   "(run: chmod 600 %s)",
+                   path, (unsigned)(st.st_mode & 07777), path);
         goto out;
     }
     if (st.st_size != IDENTITY_SEED_LEN) {
-        identity_err(err, errlen, "%s: is %lld bytes, a key file is exactly %d (damaged?)", path,
-                     (long long)st.st_size, IDENTITY_SEED_LEN);
+        errmsg_set(err, errlen, "%s: is %lld bytes, a key file is exactly %d (damaged?)", path,
+                   (long long)st.st_size, IDENTITY_SEED_LEN);
         goto out;
     }
     if (identity_read_full(fd, seed, IDENTITY_SEED_LEN) != 0) {
-        identity_err(err, errlen, "%s: read: %s", path,
-                     errno != 0 ? strerror(errno) : "file shrank while reading");
+        errmsg_set(err, errlen, "%s: read: %s", path,
+                   errno != 0 ? strerror(errno) : "file shrank while reading");
         goto out;
     }
     rc = 1;
@@ -162,23 +149,23 @@ static int identity_create_seed(const char *dir, const char *path, unsigned char
     tmp = xasprintf("%s/." IDENTITY_KEY_NAME ".%ld.tmp", dir, (long)getpid());
     /* A leftover of a crashed run with our pid; the directory is ours alone, so this is safe. */
     if (unlink(tmp) != 0 && errno != ENOENT) {
-        identity_err(err, errlen, "%s: cannot remove stale file: %s", tmp, strerror(errno));
+        errmsg_set(err, errlen, "%s: cannot remove stale file: %s", tmp, strerror(errno));
         goto out;
     }
     fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) {
-        identity_err(err, errlen, "%s: cannot create: %s", tmp, strerror(errno));
+        errmsg_set(err, errlen, "%s: cannot create: %s", tmp, strerror(errno));
         goto out;
     }
     randombytes_buf(seed, IDENTITY_SEED_LEN);
     if (fchmod(fd, 0600) != 0 || identity_write_full(fd, seed, IDENTITY_SEED_LEN) != 0 ||
         fsync(fd) != 0) {
-        identity_err(err, errlen, "%s: cannot write: %s", tmp, strerror(errno));
+        errmsg_set(err, errlen, "%s: cannot write: %s", tmp, strerror(errno));
         goto out;
     }
     if (close(fd) != 0) {
         fd = -1;
-        identity_err(err, errlen, "%s: cannot write: %s", tmp, strerror(errno));
+        errmsg_set(err, errlen, "%s: cannot write: %s", tmp, strerror(errno));
         goto out;
     }
     fd = -1;
@@ -186,11 +173,11 @@ static int identity_create_seed(const char *dir, const char *path, unsigned char
         if (errno == EEXIST)
             rc = 0;
         else
-            identity_err(err, errlen, "%s: cannot create: %s", path, strerror(errno));
+            errmsg_set(err, errlen, "%s: cannot create: %s", path, strerror(errno));
         goto out;
     }
     if (identity_fsync_dir(dir) != 0) {
-        identity_err(err, errlen, "%s: fsync: %s", dir, strerror(errno));
+        errmsg_set(err, errlen, "%s: fsync: %s", dir, strerror(errno));
         goto out;
     }
     rc = 1;
@@ -212,7 +199,7 @@ struct identity *identity_open(const char *dir, int *created, char *err, size_t 
     if (created != NULL)
         *created = 0;
     if (sodium_init() < 0) {
-        identity_err(err, errlen, "libsodium failed to initialise");
+        errmsg_set(err, errlen, "libsodium failed to initialise");
         goto out;
     }
     if (paths_mkdir_private(dir, err, errlen) != 0)
@@ -223,7 +210,7 @@ struct identity *identity_open(const char *dir, int *created, char *err, size_t 
     id = xcalloc(1, sizeof(*id));
     id->sk = sodium_malloc(crypto_sign_SECRETKEYBYTES);
     if (seed == NULL || id->sk == NULL) {
-        identity_err(err, errlen, "cannot allocate secure memory for the key");
+        errmsg_set(err, errlen, "cannot allocate secure memory for the key");
         goto out;
     }
 
@@ -237,15 +224,15 @@ struct identity *identity_open(const char *dir, int *created, char *err, size_t 
     }
     if (r != 1) {
         if (r == 0)
-            identity_err(err, errlen, "%s: appeared and vanished while creating it", path);
+            errmsg_set(err, errlen, "%s: appeared and vanished while creating it", path);
         goto out;
     }
     if (crypto_sign_seed_keypair(id->pk, id->sk, seed) != 0) {
-        identity_err(err, errlen, "cannot derive the key pair");
+        errmsg_set(err, errlen, "cannot derive the key pair");
         goto out;
     }
     if (sodium_mprotect_noaccess(id->sk) != 0) {
-        identity_err(err, errlen, "cannot protect the key memory: %s", strerror(errno));
+        errmsg_set(err, errlen, "cannot protect the key memory: %s", strerror(errno));
         goto out;
     }
     if (created != NULL)

@@ -15,6 +15,7 @@
 #include "api.h"
 #include "config.h"
 #include "entry.h"
+#include "errmsg.h"
 #include "gossip.h"
 #include "hex.h"
 #include "identity.h"
@@ -46,9 +47,6 @@ struct node {
     uint64_t remember_timer;
 };
 
-static void node_seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
 #define NODE_PEERS_META "static_peers" /* peers added with `lore peers add`, one per line */
 #define NODE_KNOWN_META "known_peers"  /* peers found by mDNS or exchange: "origin addr" lines */
 #define NODE_REMEMBER_MS 30000
@@ -56,15 +54,6 @@ static void node_seterr(char *err, size_t errlen, const char *fmt, ...)
 
 static char *node_saved_peers(struct node *n);
 static int node_dial(struct node *n, const char *addr, char *err, size_t errlen);
-
-static void node_seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 static uint64_t node_wall_ms(void)
 {
@@ -839,7 +828,7 @@ static int node_apply_set(struct config *cfg, const char *kv, char *err, size_t 
     char key[64];
 
     if (eq == NULL || eq == kv || (size_t)(eq - kv) >= sizeof(key)) {
-        node_seterr(err, errlen, "'%s' is not KEY=VALUE", kv);
+        errmsg_set(err, errlen, "'%s' is not KEY=VALUE", kv);
         return -1;
     }
     memcpy(key, kv, (size_t)(eq - kv));
@@ -1080,13 +1069,13 @@ struct node *node_new(const struct node_options *opts, char *err, size_t errlen)
     sigaddset(&mask, SIGINT);
     sigaddset(&mask, SIGTERM);
     if (sigprocmask(SIG_BLOCK, &mask, &n->oldmask) != 0) {
-        node_seterr(err, errlen, "sigprocmask: %s", strerror(errno));
+        errmsg_set(err, errlen, "sigprocmask: %s", strerror(errno));
         goto out;
     }
     n->mask_set = 1;
     n->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
     if (n->sigfd < 0 || loop_add_fd(n->loop, n->sigfd, LOOP_READ, node_on_signal, n) != 0) {
-        node_seterr(err, errlen, "signalfd: %s", strerror(errno));
+        errmsg_set(err, errlen, "signalfd: %s", strerror(errno));
         goto out;
     }
     signal(SIGPIPE, SIG_IGN);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "errmsg.h"
 #include "xmalloc.h"
 
 /* Prefix of every signed message, so an entry signature can never be mistaken for a signature
@@ -68,20 +69,6 @@ int entry_kind_parse(const char *name, uint16_t *out)
         }
     }
     return -1;
-}
-
-static void entry_seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void entry_seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err == NULL || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
 }
 
 /*
@@ -226,12 +213,12 @@ struct entry *entry_decode(const uint8_t *bytes, size_t len, char *err, size_t e
     int ok = 0;
 
     if (len > ENTRY_MAX_SIZE) {
-        entry_seterr(err, errlen, "entry of %zu bytes exceeds the %u-byte limit", len,
-                     ENTRY_MAX_SIZE);
+        errmsg_set(err, errlen, "entry of %zu bytes exceeds the %u-byte limit", len,
+                   ENTRY_MAX_SIZE);
         goto out;
     }
     if (len < 1 + 2 + ENTRY_KEY_LEN + 8 + 1 + 1 + 2 + 4 + 1 + ENTRY_SIG_LEN) {
-        entry_seterr(err, errlen, "entry of %zu bytes is too short", len);
+        errmsg_set(err, errlen, "entry of %zu bytes is too short", len);
         goto out;
     }
     e = xcalloc(1, sizeof(*e));
@@ -246,56 +233,56 @@ struct entry *entry_decode(const uint8_t *bytes, size_t len, char *err, size_t e
     e->version = e->bytes[0];
     r.off = 1;
     if (e->version != ENTRY_VERSION) {
-        entry_seterr(err, errlen, "unknown entry format version %u", e->version);
+        errmsg_set(err, errlen, "unknown entry format version %u", e->version);
         goto out;
     }
     (void)reader_uint(&r, 2, &v);
     e->kind = (uint16_t)v;
     if (e->kind == 0) {
-        entry_seterr(err, errlen, "kind 0 is reserved");
+        errmsg_set(err, errlen, "kind 0 is reserved");
         goto out;
     }
     (void)reader_take(&r, ENTRY_KEY_LEN, &e->author);
     (void)reader_uint(&r, 8, &e->created_ms);
     if (e->created_ms < ENTRY_MIN_TIME_MS || e->created_ms > ENTRY_MAX_TIME_MS) {
-        entry_seterr(err, errlen, "creation time %llu ms is out of range",
-                     (unsigned long long)e->created_ms);
+        errmsg_set(err, errlen, "creation time %llu ms is out of range",
+                   (unsigned long long)e->created_ms);
         goto out;
     }
 
     if (reader_uint(&r, 1, &n) != 0 || n > ENTRY_MAX_REFS) {
-        entry_seterr(err, errlen, "bad reference count");
+        errmsg_set(err, errlen, "bad reference count");
         goto out;
     }
     e->nrefs = n;
     if (reader_take(&r, n * ENTRY_ID_LEN, &e->refs) != 0) {
-        entry_seterr(err, errlen, "truncated references");
+        errmsg_set(err, errlen, "truncated references");
         goto out;
     }
     for (i = 1; i < e->nrefs; i++) {
         if (memcmp(e->refs + (i - 1) * ENTRY_ID_LEN, e->refs + i * ENTRY_ID_LEN, ENTRY_ID_LEN) >=
             0) {
-            entry_seterr(err, errlen, "references are not in strictly ascending order");
+            errmsg_set(err, errlen, "references are not in strictly ascending order");
             goto out;
         }
     }
 
     if (reader_uint(&r, 1, &n) != 0 || n > ENTRY_MAX_TAGS) {
-        entry_seterr(err, errlen, "bad tag count");
+        errmsg_set(err, errlen, "bad tag count");
         goto out;
     }
     e->ntags = n;
     for (i = 0; i < e->ntags; i++) {
         if (reader_uint(&r, 1, &v) != 0 || reader_take(&r, v, &p) != 0) {
-            entry_seterr(err, errlen, "truncated tag");
+            errmsg_set(err, errlen, "truncated tag");
             goto out;
         }
         if (!entry_tag_valid_n((const char *)p, v)) {
-            entry_seterr(err, errlen, "tag %zu is not a valid tag", i);
+            errmsg_set(err, errlen, "tag %zu is not a valid tag", i);
             goto out;
         }
         if (prev != NULL && entry_bytes_cmp(prev, prevlen, p, v) >= 0) {
-            entry_seterr(err, errlen, "tags are not in strictly ascending order");
+            errmsg_set(err, errlen, "tags are not in strictly ascending order");
             goto out;
         }
         prev = p;
@@ -304,22 +291,22 @@ struct entry *entry_decode(const uint8_t *bytes, size_t len, char *err, size_t e
     }
 
     if (reader_uint(&r, 1, &n) != 0 || n > ENTRY_MAX_ATTRS) {
-        entry_seterr(err, errlen, "bad attribute count");
+        errmsg_set(err, errlen, "bad attribute count");
         goto out;
     }
     e->nattrs = n;
     prev = NULL;
     for (i = 0; i < e->nattrs; i++) {
         if (reader_uint(&r, 1, &v) != 0 || reader_take(&r, v, &p) != 0) {
-            entry_seterr(err, errlen, "truncated attribute key");
+            errmsg_set(err, errlen, "truncated attribute key");
             goto out;
         }
         if (!entry_attr_key_valid_n((const char *)p, v)) {
-            entry_seterr(err, errlen, "attribute key %zu is not valid", i);
+            errmsg_set(err, errlen, "attribute key %zu is not valid", i);
             goto out;
         }
         if (prev != NULL && entry_bytes_cmp(prev, prevlen, p, v) >= 0) {
-            entry_seterr(err, errlen, "attribute keys are not in strictly ascending order");
+            errmsg_set(err, errlen, "attribute keys are not in strictly ascending order");
             goto out;
         }
         prev = p;
@@ -327,43 +314,43 @@ struct entry *entry_decode(const uint8_t *bytes, size_t len, char *err, size_t e
         e->attr_keys[i] = entry_arena_put(&cursor, p, v);
         if (reader_uint(&r, 2, &v) != 0 || v > ENTRY_ATTR_VALUE_MAX ||
             reader_take(&r, v, &p) != 0) {
-            entry_seterr(err, errlen, "truncated or oversize attribute value");
+            errmsg_set(err, errlen, "truncated or oversize attribute value");
             goto out;
         }
         if (!entry_text_valid(p, v, 0)) {
-            entry_seterr(err, errlen, "attribute '%s' is not valid text", e->attr_keys[i]);
+            errmsg_set(err, errlen, "attribute '%s' is not valid text", e->attr_keys[i]);
             goto out;
         }
         e->attr_values[i] = entry_arena_put(&cursor, p, v);
     }
 
     if (reader_uint(&r, 2, &v) != 0 || v > ENTRY_TITLE_MAX || reader_take(&r, v, &p) != 0) {
-        entry_seterr(err, errlen, "truncated or oversize title");
+        errmsg_set(err, errlen, "truncated or oversize title");
         goto out;
     }
     if (!entry_text_valid(p, v, 0)) {
-        entry_seterr(err, errlen, "title is not valid single-line UTF-8 text");
+        errmsg_set(err, errlen, "title is not valid single-line UTF-8 text");
         goto out;
     }
     e->title = entry_arena_put(&cursor, p, v);
 
     if (reader_uint(&r, 4, &v) != 0 || reader_take(&r, v, &p) != 0) {
-        entry_seterr(err, errlen, "truncated body");
+        errmsg_set(err, errlen, "truncated body");
         goto out;
     }
     if (!entry_text_valid(p, v, 1)) {
-        entry_seterr(err, errlen, "body is not valid UTF-8 text");
+        errmsg_set(err, errlen, "body is not valid UTF-8 text");
         goto out;
     }
     e->body = entry_arena_put(&cursor, p, v);
     e->body_len = v;
 
     if (reader_take(&r, ENTRY_SIG_LEN, &e->sig) != 0) {
-        entry_seterr(err, errlen, "truncated signature");
+        errmsg_set(err, errlen, "truncated signature");
         goto out;
     }
     if (r.off != r.len) {
-        entry_seterr(err, errlen, "%zu trailing bytes after the signature", r.len - r.off);
+        errmsg_set(err, errlen, "%zu trailing bytes after the signature", r.len - r.off);
         goto out;
     }
     crypto_generichash(e->id, sizeof(e->id), e->bytes, e->len, NULL, 0);
@@ -403,32 +390,32 @@ int entry_check_kind(const struct entry *e, char *err, size_t errlen)
     switch (e->kind) {
     case ENTRY_QUESTION:
         if (e->title[0] == '\0') {
-            entry_seterr(err, errlen, "a question needs a title");
+            errmsg_set(err, errlen, "a question needs a title");
             return -1;
         }
         break;
     case ENTRY_ANSWER:
     case ENTRY_COMMENT:
         if (e->nrefs != 1) {
-            entry_seterr(err, errlen, "an %s references exactly one entry",
-                         e->kind == ENTRY_ANSWER ? "answer" : "comment");
+            errmsg_set(err, errlen, "an %s references exactly one entry",
+                       e->kind == ENTRY_ANSWER ? "answer" : "comment");
             return -1;
         }
         if (e->body_len == 0) {
-            entry_seterr(err, errlen, "an %s needs a body",
-                         e->kind == ENTRY_ANSWER ? "answer" : "comment");
+            errmsg_set(err, errlen, "an %s needs a body",
+                       e->kind == ENTRY_ANSWER ? "answer" : "comment");
             return -1;
         }
         break;
     case ENTRY_NOTE:
         if (e->title[0] == '\0' || e->body_len == 0) {
-            entry_seterr(err, errlen, "a note needs a title and a body");
+            errmsg_set(err, errlen, "a note needs a title and a body");
             return -1;
         }
         break;
     case ENTRY_PROFILE:
         if (e->title[0] == '\0') {
-            entry_seterr(err, errlen, "a profile needs a name");
+            errmsg_set(err, errlen, "a profile needs a name");
             return -1;
         }
         break;
@@ -448,7 +435,7 @@ int entry_verify(const struct entry *e, char *err, size_t errlen)
     rc = crypto_sign_verify_detached(e->sig, m, mlen, e->author);
     free(m);
     if (rc != 0) {
-        entry_seterr(err, errlen, "signature does not verify against the author's key");
+        errmsg_set(err, errlen, "signature does not verify against the author's key");
         return -1;
     }
     return entry_check_kind(e, err, errlen);
@@ -502,12 +489,12 @@ struct entry *entry_create(const struct entry_fields *f, const uint8_t author[EN
 
     buf_init(&b, ENTRY_MAX_SIZE - ENTRY_SIG_LEN);
     if (f->kind == 0) {
-        entry_seterr(err, errlen, "kind 0 is reserved");
+        errmsg_set(err, errlen, "kind 0 is reserved");
         goto out;
     }
     if (f->nrefs > ENTRY_MAX_REFS || f->ntags > ENTRY_MAX_TAGS || f->nattrs > ENTRY_MAX_ATTRS) {
-        entry_seterr(err, errlen, "too many references, tags or attributes (max %d, %d, %d)",
-                     ENTRY_MAX_REFS, ENTRY_MAX_TAGS, ENTRY_MAX_ATTRS);
+        errmsg_set(err, errlen, "too many references, tags or attributes (max %d, %d, %d)",
+                   ENTRY_MAX_REFS, ENTRY_MAX_TAGS, ENTRY_MAX_ATTRS);
         goto out;
     }
     if (f->nrefs > 0) {
@@ -521,10 +508,10 @@ struct entry *entry_create(const struct entry_fields *f, const uint8_t author[EN
     tags = xreallocarray(NULL, f->ntags + 1, sizeof(*tags));
     for (i = 0; i < f->ntags; i++) {
         if (!entry_tag_valid(f->tags[i])) {
-            entry_seterr(err, errlen,
-                         "'%.40s' is not a valid tag (lower-case letters and digits, then "
-                         "also . + # _ -, at most %d bytes)",
-                         f->tags[i], ENTRY_TAG_MAX);
+            errmsg_set(err, errlen,
+                       "'%.40s' is not a valid tag (lower-case letters and digits, then "
+                       "also . + # _ -, at most %d bytes)",
+                       f->tags[i], ENTRY_TAG_MAX);
             goto out;
         }
         tags[i] = f->tags[i];
@@ -538,7 +525,7 @@ struct entry *entry_create(const struct entry_fields *f, const uint8_t author[EN
         if (!entry_attr_key_valid_n(f->attrs[i].key, strlen(f->attrs[i].key)) ||
             strlen(f->attrs[i].value) > ENTRY_ATTR_VALUE_MAX ||
             !entry_text_valid((const uint8_t *)f->attrs[i].value, strlen(f->attrs[i].value), 0)) {
-            entry_seterr(err, errlen, "attribute '%.40s' is not valid", f->attrs[i].key);
+            errmsg_set(err, errlen, "attribute '%.40s' is not valid", f->attrs[i].key);
             goto out;
         }
         attrs[i] = f->attrs[i];
@@ -547,7 +534,7 @@ struct entry *entry_create(const struct entry_fields *f, const uint8_t author[EN
     for (i = 0; i < f->nattrs; i++) {
         if (nattrs > 0 && strcmp(attrs[nattrs - 1].key, attrs[i].key) == 0) {
             if (strcmp(attrs[nattrs - 1].value, attrs[i].value) != 0) {
-                entry_seterr(err, errlen, "attribute '%s' given twice", attrs[i].key);
+                errmsg_set(err, errlen, "attribute '%s' given twice", attrs[i].key);
                 goto out;
             }
             continue;
@@ -556,12 +543,12 @@ struct entry *entry_create(const struct entry_fields *f, const uint8_t author[EN
     }
     if (strlen(title) > ENTRY_TITLE_MAX ||
         !entry_text_valid((const uint8_t *)title, strlen(title), 0)) {
-        entry_seterr(err, errlen, "the title must be one line of UTF-8 text of at most %d bytes",
-                     ENTRY_TITLE_MAX);
+        errmsg_set(err, errlen, "the title must be one line of UTF-8 text of at most %d bytes",
+                   ENTRY_TITLE_MAX);
         goto out;
     }
     if (!entry_text_valid((const uint8_t *)body, strlen(body), 1)) {
-        entry_seterr(err, errlen, "the body must be UTF-8 text without control characters");
+        errmsg_set(err, errlen, "the body must be UTF-8 text without control characters");
         goto out;
     }
 
@@ -583,7 +570,7 @@ struct entry *entry_create(const struct entry_fields *f, const uint8_t author[EN
 
     m = entry_signed_message(b.data, b.len, &mlen);
     if (sign(ctx, m, mlen, sig) != 0) {
-        entry_seterr(err, errlen, "signing failed");
+        errmsg_set(err, errlen, "signing failed");
         goto out;
     }
     if (buf_append(&b, sig, sizeof(sig)) != 0)
@@ -593,7 +580,7 @@ struct entry *entry_create(const struct entry_fields *f, const uint8_t author[EN
         entry_destroy(&e);
     goto out;
 toobig:
-    entry_seterr(err, errlen, "the entry would exceed %u bytes", ENTRY_MAX_SIZE);
+    errmsg_set(err, errlen, "the entry would exceed %u bytes", ENTRY_MAX_SIZE);
 out:
     free(m);
     free(refs);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "errmsg.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -108,20 +109,6 @@ struct recon_emit {
     size_t nfp, nlist;
     int defer;
 };
-
-static void recon_seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void recon_seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err == NULL || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* ---- Keys ---- */
 
@@ -472,72 +459,72 @@ static int recon_decode(const uint8_t *p, size_t len, struct recon_rlist *l, cha
 
     recon_rlist_reset(l);
     if (len == 0) {
-        recon_seterr(err, errlen, "empty message");
+        errmsg_set(err, errlen, "empty message");
         goto out;
     }
     if (p[0] != RECON_VERSION) {
-        recon_seterr(err, errlen, "unsupported reconciliation version %u", p[0]);
+        errmsg_set(err, errlen, "unsupported reconciliation version %u", p[0]);
         goto out;
     }
     memset(&rg, 0, sizeof(rg));
     recon_bound_min(&rg.lo);
     for (;;) {
         if (pos == len) {
-            recon_seterr(err, errlen, "truncated message: no range reaches infinity");
+            errmsg_set(err, errlen, "truncated message: no range reaches infinity");
             goto out;
         }
         if (recon_get_varint(p, len, &pos, &v) != 0) {
-            recon_seterr(err, errlen, "range %zu: bad varint in bound", nranges);
+            errmsg_set(err, errlen, "range %zu: bad varint in bound", nranges);
             goto out;
         }
         memset(&rg.hi, 0, sizeof(rg.hi));
         if (v == 0) {
             rg.hi.inf = 1;
         } else if (v - 1 > RECON_MAX_TS - prev_ts) {
-            recon_seterr(err, errlen, "range %zu: bound timestamp out of range", nranges);
+            errmsg_set(err, errlen, "range %zu: bound timestamp out of range", nranges);
             goto out;
         } else {
             rg.hi.ts = prev_ts + (v - 1);
         }
         if (pos == len) {
-            recon_seterr(err, errlen, "range %zu: truncated header", nranges);
+            errmsg_set(err, errlen, "range %zu: truncated header", nranges);
             goto out;
         }
         h = p[pos++];
         rg.mode = h & 3;
         plen = h >> 2;
         if (plen > RECON_ID_LEN || (rg.hi.inf && plen != 0)) {
-            recon_seterr(err, errlen, "range %zu: bad bound prefix length %zu", nranges, plen);
+            errmsg_set(err, errlen, "range %zu: bad bound prefix length %zu", nranges, plen);
             goto out;
         }
         if (plen > len - pos) {
-            recon_seterr(err, errlen, "range %zu: truncated bound prefix", nranges);
+            errmsg_set(err, errlen, "range %zu: truncated bound prefix", nranges);
             goto out;
         }
         memcpy(rg.hi.id, p + pos, plen);
         pos += plen;
         if (plen > 0 && rg.hi.id[plen - 1] == 0) {
-            recon_seterr(err, errlen, "range %zu: bound prefix ends in a zero byte", nranges);
+            errmsg_set(err, errlen, "range %zu: bound prefix ends in a zero byte", nranges);
             goto out;
         }
         if (recon_bound_cmp(&rg.hi, &rg.lo) <= 0) {
-            recon_seterr(err, errlen, "range %zu: bounds not increasing", nranges);
+            errmsg_set(err, errlen, "range %zu: bounds not increasing", nranges);
             goto out;
         }
         if (!rg.hi.inf)
             prev_ts = rg.hi.ts;
         if (rg.mode == RECON_SKIP && prev_mode == RECON_SKIP) {
-            recon_seterr(err, errlen, "range %zu: two consecutive skip ranges", nranges);
+            errmsg_set(err, errlen, "range %zu: two consecutive skip ranges", nranges);
             goto out;
         }
         if (rg.mode == RECON_DEFER && !rg.hi.inf) {
-            recon_seterr(err, errlen, "range %zu: a defer range must be the last", nranges);
+            errmsg_set(err, errlen, "range %zu: a defer range must be the last", nranges);
             goto out;
         }
         count = 0;
         if (rg.mode == RECON_FINGERPRINT) {
             if (len - pos < RECON_FP_LEN) {
-                recon_seterr(err, errlen, "range %zu: truncated fingerprint", nranges);
+                errmsg_set(err, errlen, "range %zu: truncated fingerprint", nranges);
                 goto out;
             }
             memcpy(rg.fp, p + pos, RECON_FP_LEN);
@@ -550,24 +537,24 @@ static int recon_decode(const uint8_t *p, size_t len, struct recon_rlist *l, cha
         recon_rlist_push(l, &rg, NULL, 0);
         if (rg.mode == RECON_IDLIST) {
             if (recon_get_varint(p, len, &pos, &count) != 0) {
-                recon_seterr(err, errlen, "range %zu: bad varint in id count", nranges);
+                errmsg_set(err, errlen, "range %zu: bad varint in id count", nranges);
                 goto out;
             }
             /* Every item takes at least RECON_ITEM_MIN bytes: this bounds the allocation. */
             if (count > (len - pos) / RECON_ITEM_MIN) {
-                recon_seterr(err, errlen, "range %zu: id list too long (%llu) for the message",
-                             nranges, (unsigned long long)count);
+                errmsg_set(err, errlen, "range %zu: id list too long (%llu) for the message",
+                           nranges, (unsigned long long)count);
                 goto out;
             }
             ts = rg.lo.ts;
             for (i = 0; i < count; i++) {
                 if (recon_get_varint(p, len, &pos, &v) != 0 || v > RECON_MAX_TS - ts) {
-                    recon_seterr(err, errlen, "range %zu: bad timestamp of item %zu", nranges, i);
+                    errmsg_set(err, errlen, "range %zu: bad timestamp of item %zu", nranges, i);
                     goto out;
                 }
                 ts += v;
                 if (len - pos < RECON_ID_LEN) {
-                    recon_seterr(err, errlen, "range %zu: truncated id of item %zu", nranges, i);
+                    errmsg_set(err, errlen, "range %zu: truncated id of item %zu", nranges, i);
                     goto out;
                 }
                 it.ts = ts;
@@ -576,9 +563,8 @@ static int recon_decode(const uint8_t *p, size_t len, struct recon_rlist *l, cha
                 if (recon_item_bound_cmp(&it, &rg.lo) < 0 ||
                     recon_item_bound_cmp(&it, &rg.hi) >= 0 ||
                     (i > 0 && recon_item_cmp(&prev_it, &it) >= 0)) {
-                    recon_seterr(err, errlen,
-                                 "range %zu: item %zu out of order or outside its range", nranges,
-                                 i);
+                    errmsg_set(err, errlen, "range %zu: item %zu out of order or outside its range",
+                               nranges, i);
                     goto out;
                 }
                 recon_rlist_add_item(l, &it);
@@ -593,7 +579,7 @@ static int recon_decode(const uint8_t *p, size_t len, struct recon_rlist *l, cha
         rg.lo = rg.hi;
     }
     if (pos != len) {
-        recon_seterr(err, errlen, "%zu trailing bytes after the last range", len - pos);
+        errmsg_set(err, errlen, "%zu trailing bytes after the last range", len - pos);
         goto out;
     }
     rc = 0;
@@ -801,8 +787,8 @@ static int recon_check_open(const struct recon *r, char *err, size_t errlen)
             o++;
         if (o == r->open.n || recon_bound_cmp(&r->open.r[o].lo, &rg->lo) > 0 ||
             recon_bound_cmp(&rg->hi, &r->open.r[o].hi) > 0) {
-            recon_seterr(err, errlen, "range %zu: %s where nothing was asked", i,
-                         recon_mode_name(rg->mode));
+            errmsg_set(err, errlen, "range %zu: %s where nothing was asked", i,
+                       recon_mode_name(rg->mode));
             return -1;
         }
     }
@@ -866,7 +852,7 @@ static int recon_run(struct recon *r, const struct recon_range *whole, int peer_
             if (recon_answer(r, &se, w, witems, j) != 0 ||
                 out->len + r->scratch.len + RECON_RESERVE > r->max_msg) {
                 if (out->len == 1) {
-                    recon_seterr(err, errlen, "internal: one range's answer exceeds max_msg");
+                    errmsg_set(err, errlen, "internal: one range's answer exceeds max_msg");
                     goto fail;
                 }
                 r->nopen.n = saved_open;
@@ -916,7 +902,7 @@ static int recon_run(struct recon *r, const struct recon_range *whole, int peer_
     goto out;
 fail:
     if (err != NULL && errlen > 0 && err[0] == '\0')
-        recon_seterr(err, errlen, "answer does not fit the output buffer");
+        errmsg_set(err, errlen, "answer does not fit the output buffer");
     buf_reset(out);
 out:
     return rc;
@@ -988,11 +974,11 @@ int recon_initiate(struct recon *r, struct buf *out, char *err, size_t errlen)
         err[0] = '\0';
     buf_reset(out);
     if (!r->initiator || r->started) {
-        recon_seterr(err, errlen, "recon_initiate: only once, and only on the initiator");
+        errmsg_set(err, errlen, "recon_initiate: only once, and only on the initiator");
         goto out;
     }
     if (out->max < r->max_msg) {
-        recon_seterr(err, errlen, "output buffer smaller than max_msg");
+        errmsg_set(err, errlen, "output buffer smaller than max_msg");
         goto out;
     }
     memset(&whole, 0, sizeof(whole));
@@ -1019,18 +1005,17 @@ int recon_reply(struct recon *r, const uint8_t *msg, size_t len, struct buf *out
         err[0] = '\0';
     buf_reset(out);
     if (r->initiator && (!r->started || r->done)) {
-        recon_seterr(err, errlen,
-                     r->done ? "message after the end of the session"
-                             : "message before recon_initiate");
+        errmsg_set(err, errlen,
+                   r->done ? "message after the end of the session"
+                           : "message before recon_initiate");
         goto out;
     }
     if (out->max < r->max_msg) {
-        recon_seterr(err, errlen, "output buffer smaller than max_msg");
+        errmsg_set(err, errlen, "output buffer smaller than max_msg");
         goto out;
     }
     if (len > r->max_msg) {
-        recon_seterr(err, errlen, "message of %zu bytes exceeds the %zu-byte limit", len,
-                     r->max_msg);
+        errmsg_set(err, errlen, "message of %zu bytes exceeds the %zu-byte limit", len, r->max_msg);
         goto out;
     }
     if (recon_decode(msg, len, &r->in, err, errlen) != 0 || recon_check_open(r, err, errlen) != 0)

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "errmsg.h"
 #include "hex.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -101,20 +102,6 @@ struct replica {
     sqlite3_stmt *st[ST_COUNT_STMTS];
 };
 
-static void replica_seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void replica_seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err == NULL || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 static uint64_t replica_wall_ms(void)
 {
     struct timespec ts;
@@ -137,7 +124,7 @@ static int replica_exec(struct replica *r, const char *sql, char *err, size_t er
     char *msg = NULL;
 
     if (sqlite3_exec(r->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-        replica_seterr(err, errlen, "%s: %s", r->path, msg != NULL ? msg : "unknown error");
+        errmsg_set(err, errlen, "%s: %s", r->path, msg != NULL ? msg : "unknown error");
         sqlite3_free(msg);
         return -1;
     }
@@ -153,16 +140,16 @@ static int replica_migrate(struct replica *r, char *err, size_t errlen)
 
     if (sqlite3_prepare_v2(r->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK ||
         sqlite3_step(s) != SQLITE_ROW) {
-        replica_seterr(err, errlen, "%s: cannot read schema version: %s", r->path,
-                       sqlite3_errmsg(r->db));
+        errmsg_set(err, errlen, "%s: cannot read schema version: %s", r->path,
+                   sqlite3_errmsg(r->db));
         goto out;
     }
     version = sqlite3_column_int(s, 0);
     if (version < 0 || version > REPLICA_SCHEMA_VERSION) {
-        replica_seterr(err, errlen,
-                       "%s: schema version %d is newer than this lore understands (%d); "
-                       "upgrade lore",
-                       r->path, version, REPLICA_SCHEMA_VERSION);
+        errmsg_set(err, errlen,
+                   "%s: schema version %d is newer than this lore understands (%d); "
+                   "upgrade lore",
+                   r->path, version, REPLICA_SCHEMA_VERSION);
         goto out;
     }
     for (i = (size_t)version; i < REPLICA_NMIGRATIONS; i++) {
@@ -194,8 +181,8 @@ struct replica *replica_open(const char *path, int cache_mb, char *err, size_t e
     if (sqlite3_open_v2(path, &r->db,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                         NULL) != SQLITE_OK) {
-        replica_seterr(err, errlen, "%s: %s", path,
-                       r->db != NULL ? sqlite3_errmsg(r->db) : "cannot open");
+        errmsg_set(err, errlen, "%s: %s", path,
+                   r->db != NULL ? sqlite3_errmsg(r->db) : "cannot open");
         goto out;
     }
     sqlite3_extended_result_codes(r->db, 1);
@@ -208,7 +195,7 @@ struct replica *replica_open(const char *path, int cache_mb, char *err, size_t e
     for (i = 0; i < ST_COUNT_STMTS; i++) {
         if (sqlite3_prepare_v3(r->db, replica_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &r->st[i],
                                NULL) != SQLITE_OK) {
-            replica_seterr(err, errlen, "%s: %s", path, sqlite3_errmsg(r->db));
+            errmsg_set(err, errlen, "%s: %s", path, sqlite3_errmsg(r->db));
             goto out;
         }
     }
@@ -259,7 +246,7 @@ static void replica_tags_text(const struct entry *e, struct buf *b)
 static int replica_step_done(struct replica *r, sqlite3_stmt *s, char *err, size_t errlen)
 {
     if (sqlite3_step(s) != SQLITE_DONE) {
-        replica_seterr(err, errlen, "%s: %s", r->path, sqlite3_errmsg(r->db));
+        errmsg_set(err, errlen, "%s: %s", r->path, sqlite3_errmsg(r->db));
         return -1;
     }
     return 0;
@@ -363,12 +350,12 @@ static int replica_meta_check(const struct replica_meta *m, char *err, size_t er
     size_t klen = m->key != NULL ? strnlen(m->key, REPLICA_META_KEY_MAX + 1) : 0;
 
     if (klen == 0 || klen > REPLICA_META_KEY_MAX) {
-        replica_seterr(err, errlen, "meta key must be 1 to %d bytes", REPLICA_META_KEY_MAX);
+        errmsg_set(err, errlen, "meta key must be 1 to %d bytes", REPLICA_META_KEY_MAX);
         return -1;
     }
     if (m->value != NULL && m->len > REPLICA_META_VALUE_MAX) {
-        replica_seterr(err, errlen, "meta value for %s is longer than %d bytes", m->key,
-                       REPLICA_META_VALUE_MAX);
+        errmsg_set(err, errlen, "meta value for %s is longer than %d bytes", m->key,
+                   REPLICA_META_VALUE_MAX);
         return -1;
     }
     return 0;
@@ -468,7 +455,7 @@ enum replica_lookup replica_meta_get(struct replica *r, const char *key, uint8_t
         goto out;
     }
     if (step != SQLITE_ROW) {
-        replica_seterr(err, errlen, "%s: %s", r->path, sqlite3_errmsg(r->db));
+        errmsg_set(err, errlen, "%s: %s", r->path, sqlite3_errmsg(r->db));
         goto out;
     }
     type = sqlite3_column_type(s, 0);
@@ -476,7 +463,7 @@ enum replica_lookup replica_meta_get(struct replica *r, const char *key, uint8_t
     n = sqlite3_column_bytes(s, 0);
     if ((type != SQLITE_TEXT && type != SQLITE_BLOB) || n < 0 || n > REPLICA_META_VALUE_MAX ||
         (v == NULL && n > 0)) {
-        replica_seterr(err, errlen, "%s: the meta value of %s breaks the limits", r->path, key);
+        errmsg_set(err, errlen, "%s: the meta value of %s breaks the limits", r->path, key);
         res = REPLICA_CORRUPT;
         goto out;
     }
@@ -532,20 +519,20 @@ static struct entry *replica_row_entry(sqlite3_stmt *s, char *why, size_t whylen
 
     buf_init(&tagtext, 0);
     if (raw == NULL || rawlen <= 0) {
-        replica_seterr(why, whylen, "stored bytes are missing");
+        errmsg_set(why, whylen, "stored bytes are missing");
         goto out;
     }
     e = entry_decode(raw, (size_t)rawlen, reason, sizeof(reason));
     if (e == NULL) {
-        replica_seterr(why, whylen, "stored bytes do not decode: %s", reason);
+        errmsg_set(why, whylen, "stored bytes do not decode: %s", reason);
         goto out;
     }
     if (id == NULL || idlen != ENTRY_ID_LEN || memcmp(id, entry_id(e), ENTRY_ID_LEN) != 0) {
-        replica_seterr(why, whylen, "stored id is not the hash of the stored bytes");
+        errmsg_set(why, whylen, "stored id is not the hash of the stored bytes");
         goto out;
     }
     if (entry_verify(e, reason, sizeof(reason)) != 0) {
-        replica_seterr(why, whylen, "%s", reason);
+        errmsg_set(why, whylen, "%s", reason);
         goto out;
     }
     replica_tags_text(e, &tagtext);
@@ -557,7 +544,7 @@ static struct entry *replica_row_entry(sqlite3_stmt *s, char *why, size_t whylen
         strcmp(tags, (const char *)tagtext.data) != 0 || body == NULL ||
         (size_t)sqlite3_column_bytes(s, 7) != entry_body_len(e) ||
         memcmp(body, entry_body(e), entry_body_len(e)) != 0) {
-        replica_seterr(why, whylen, "stored columns disagree with the signed bytes");
+        errmsg_set(why, whylen, "stored columns disagree with the signed bytes");
         goto out;
     }
     ok = 1;
@@ -637,9 +624,9 @@ enum replica_lookup replica_get(struct replica *r, const uint8_t id[ENTRY_ID_LEN
     rc = sqlite3_step(s);
     if (rc == SQLITE_DONE) {
         res = REPLICA_NOT_FOUND;
-        replica_seterr(err, errlen, "no such entry");
+        errmsg_set(err, errlen, "no such entry");
     } else if (rc != SQLITE_ROW) {
-        replica_seterr(err, errlen, "%s: %s", r->path, sqlite3_errmsg(r->db));
+        errmsg_set(err, errlen, "%s: %s", r->path, sqlite3_errmsg(r->db));
     } else {
         *out = replica_row_entry(s, err, errlen);
         if (*out != NULL) {
@@ -719,7 +706,7 @@ static int replica_run_rows(struct replica *r, sqlite3_stmt *s, replica_row_fn f
             return 0;
     }
     if (rc != SQLITE_DONE) {
-        replica_seterr(err, errlen, "%s", sqlite3_errmsg(r->db));
+        errmsg_set(err, errlen, "%s", sqlite3_errmsg(r->db));
         return -1;
     }
     return 0;
@@ -826,7 +813,7 @@ static long replica_collect_hits(struct replica *r, sqlite3_stmt *s, struct repl
         n++;
     }
     if (n < max && step != SQLITE_DONE) {
-        replica_seterr(err, errlen, "%s", sqlite3_errmsg(r->db));
+        errmsg_set(err, errlen, "%s", sqlite3_errmsg(r->db));
         return -1;
     }
     return (long)n;
@@ -852,7 +839,7 @@ static int replica_search_fast(struct replica *r, const struct buf *match, size_
                            "  WHERE fts MATCH ? ORDER BY rank LIMIT ?) h"
                            " JOIN entries e ON e.seq = h.rowid ORDER BY h.rank",
                            -1, &s, NULL) != SQLITE_OK) {
-        replica_seterr(err, errlen, "%s", sqlite3_errmsg(r->db));
+        errmsg_set(err, errlen, "%s", sqlite3_errmsg(r->db));
         goto out;
     }
     sqlite3_bind_text(s, 1, (const char *)match->data, (int)match->len, SQLITE_STATIC);
@@ -892,7 +879,7 @@ static int replica_search_exact(struct replica *r, const struct buf *match,
     if (buf_append_str(&sql, " ORDER BY rank, e.created_ms DESC, e.id DESC LIMIT ? OFFSET ?") != 0)
         goto out;
     if (sqlite3_prepare_v2(r->db, (const char *)sql.data, -1, &s, NULL) != SQLITE_OK) {
-        replica_seterr(err, errlen, "%s", sqlite3_errmsg(r->db));
+        errmsg_set(err, errlen, "%s", sqlite3_errmsg(r->db));
         goto out;
     }
     sqlite3_bind_text(s, 1, (const char *)match->data, (int)match->len, SQLITE_STATIC);
@@ -924,11 +911,11 @@ int replica_search(struct replica *r, const char *query, const struct replica_qu
     if (corrupt != NULL)
         *corrupt = 0;
     if (replica_fts_query(query, &match) != 0) {
-        replica_seterr(err, errlen, "the search query has no words");
+        errmsg_set(err, errlen, "the search query has no words");
         goto out;
     }
     if (q->offset > 100000) {
-        replica_seterr(err, errlen, "offset too large");
+        errmsg_set(err, errlen, "offset too large");
         goto out;
     }
     /*
@@ -954,7 +941,7 @@ int replica_search(struct replica *r, const char *query, const struct replica_qu
                            " FROM fts JOIN entries e ON e.seq = fts.rowid"
                            " WHERE fts MATCH ? AND fts.rowid = ?",
                            -1, &row, NULL) != SQLITE_OK) {
-        replica_seterr(err, errlen, "%s", sqlite3_errmsg(r->db));
+        errmsg_set(err, errlen, "%s", sqlite3_errmsg(r->db));
         goto out;
     }
     sqlite3_bind_text(row, 1, hl_open != NULL ? hl_open : "**", -1, SQLITE_STATIC);

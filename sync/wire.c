@@ -4,19 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static void wire_seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void wire_seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err == NULL || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
+#include "errmsg.h"
 
 static const char *const wire_names[] = {
     [WIRE_HELLO] = "HELLO", [WIRE_PING] = "PING",     [WIRE_PONG] = "PONG",
@@ -79,7 +67,7 @@ static int wire_decode_ids(struct wire_reader *r, struct wire_msg *m, char *err,
 
     if (rd_uint(r, 2, &n) != 0 || n == 0 || n > WIRE_MAX_IDS ||
         rd_bytes(r, n * WIRE_ID_LEN, &m->u.ids.ids) != 0) {
-        wire_seterr(err, errlen, "%s: bad id list", wire_type_name(m->type));
+        errmsg_set(err, errlen, "%s: bad id list", wire_type_name(m->type));
         return -1;
     }
     m->u.ids.n = n;
@@ -93,18 +81,18 @@ static int wire_decode_batch(struct wire_reader *r, struct wire_msg *m, char *er
 
     if (rd_uint(r, 8, &m->u.batch.remaining_entries) != 0 ||
         rd_uint(r, 8, &m->u.batch.remaining_bytes) != 0 || rd_uint(r, 2, &n) != 0) {
-        wire_seterr(err, errlen, "BATCH: truncated header");
+        errmsg_set(err, errlen, "BATCH: truncated header");
         return -1;
     }
     m->u.batch.data = r->p + r->off;
     m->u.batch.len = r->len - r->off;
     if (m->u.batch.len > WIRE_MAX_BATCH_BYTES) {
-        wire_seterr(err, errlen, "BATCH: %zu bytes exceed the limit", m->u.batch.len);
+        errmsg_set(err, errlen, "BATCH: %zu bytes exceed the limit", m->u.batch.len);
         return -1;
     }
     for (i = 0; i < n; i++) {
         if (rd_uint(r, 4, &len) != 0 || len == 0 || rd_bytes(r, len, &p) != 0) {
-            wire_seterr(err, errlen, "BATCH: entry %llu is truncated", (unsigned long long)i);
+            errmsg_set(err, errlen, "BATCH: entry %llu is truncated", (unsigned long long)i);
             return -1;
         }
     }
@@ -139,7 +127,7 @@ static int wire_decode_peers(struct wire_reader *r, struct wire_msg *m, char *er
     const uint8_t *p;
 
     if (rd_uint(r, 1, &n) != 0 || n > WIRE_MAX_PEERS) {
-        wire_seterr(err, errlen, "PEERS: bad count");
+        errmsg_set(err, errlen, "PEERS: bad count");
         return -1;
     }
     m->u.peers.data = r->p + r->off;
@@ -147,8 +135,8 @@ static int wire_decode_peers(struct wire_reader *r, struct wire_msg *m, char *er
     for (i = 0; i < n; i++) {
         if (rd_bytes(r, WIRE_KEY_LEN, &p) != 0 || rd_uint(r, 1, &len) != 0 ||
             rd_bytes(r, len, &p) != 0 || !wire_addr_ok(p, len)) {
-            wire_seterr(err, errlen, "PEERS: peer %llu is truncated or not HOST:PORT",
-                        (unsigned long long)i);
+            errmsg_set(err, errlen, "PEERS: peer %llu is truncated or not HOST:PORT",
+                       (unsigned long long)i);
             return -1;
         }
     }
@@ -164,15 +152,15 @@ int wire_decode(const uint8_t *frame, size_t len, struct wire_msg *m, char *err,
 
     memset(m, 0, sizeof(*m));
     if (len > WIRE_MAX_FRAME) {
-        wire_seterr(err, errlen, "frame of %zu bytes exceeds the limit", len);
+        errmsg_set(err, errlen, "frame of %zu bytes exceeds the limit", len);
         return -1;
     }
     if (rd_uint(&r, 1, &version) != 0 || rd_uint(&r, 1, &type) != 0) {
-        wire_seterr(err, errlen, "frame too short");
+        errmsg_set(err, errlen, "frame too short");
         return -1;
     }
     if (version != WIRE_VERSION) {
-        wire_seterr(err, errlen, "unknown protocol version %llu", (unsigned long long)version);
+        errmsg_set(err, errlen, "unknown protocol version %llu", (unsigned long long)version);
         return -1;
     }
     m->type = (enum wire_type)type;
@@ -181,14 +169,14 @@ int wire_decode(const uint8_t *frame, size_t len, struct wire_msg *m, char *err,
         if (rd_bytes(&r, WIRE_KEY_LEN, &m->u.hello.key) != 0 ||
             rd_uint(&r, 8, &m->u.hello.nonce) != 0 || rd_uint(&r, 1, &flags) != 0 || flags > 1 ||
             rd_uint(&r, 2, &v) != 0 || rd_uint(&r, 8, &m->u.hello.entries) != 0) {
-            wire_seterr(err, errlen, "HELLO: truncated");
+            errmsg_set(err, errlen, "HELLO: truncated");
             return -1;
         }
         m->u.hello.is_reply = (int)flags;
         m->u.hello.listen_port = (uint16_t)v;
         if (rd_uint(&r, 1, &v) != 0 || v > WIRE_MAX_NAME || rd_bytes(&r, v, &p) != 0 ||
             !wire_text_ok(p, v)) {
-            wire_seterr(err, errlen, "HELLO: bad name");
+            errmsg_set(err, errlen, "HELLO: bad name");
             return -1;
         }
         m->u.hello.name = (const char *)p;
@@ -197,7 +185,7 @@ int wire_decode(const uint8_t *frame, size_t len, struct wire_msg *m, char *err,
     case WIRE_PING:
     case WIRE_PONG:
         if (rd_uint(&r, 8, &m->u.ping) != 0) {
-            wire_seterr(err, errlen, "%s: truncated", wire_type_name(m->type));
+            errmsg_set(err, errlen, "%s: truncated", wire_type_name(m->type));
             return -1;
         }
         break;
@@ -206,7 +194,7 @@ int wire_decode(const uint8_t *frame, size_t len, struct wire_msg *m, char *err,
         m->u.entry.len = len - r.off;
         r.off = len;
         if (m->u.entry.len == 0) {
-            wire_seterr(err, errlen, "ENTRY: empty");
+            errmsg_set(err, errlen, "ENTRY: empty");
             return -1;
         }
         break;
@@ -220,7 +208,7 @@ int wire_decode(const uint8_t *frame, size_t len, struct wire_msg *m, char *err,
         break;
     case WIRE_RECON:
         if (rd_uint(&r, 4, &v) != 0) {
-            wire_seterr(err, errlen, "RECON: truncated");
+            errmsg_set(err, errlen, "RECON: truncated");
             return -1;
         }
         m->u.recon.session = (uint32_t)v;
@@ -236,14 +224,14 @@ int wire_decode(const uint8_t *frame, size_t len, struct wire_msg *m, char *err,
         if (rd_uint(&r, 8, &m->u.stream.after_ts) != 0 ||
             rd_bytes(&r, WIRE_ID_LEN, &m->u.stream.after_id) != 0 || rd_uint(&r, 4, &v) != 0 ||
             v == 0) {
-            wire_seterr(err, errlen, "STREAM: truncated or asks for nothing");
+            errmsg_set(err, errlen, "STREAM: truncated or asks for nothing");
             return -1;
         }
         m->u.stream.max_entries = (uint32_t)v;
         break;
     case WIRE_BYE:
         if (rd_uint(&r, 1, &v) != 0 || rd_bytes(&r, v, &p) != 0 || !wire_text_ok(p, v)) {
-            wire_seterr(err, errlen, "BYE: bad reason");
+            errmsg_set(err, errlen, "BYE: bad reason");
             return -1;
         }
         m->u.bye.reason = (const char *)p;
@@ -254,11 +242,11 @@ int wire_decode(const uint8_t *frame, size_t len, struct wire_msg *m, char *err,
             return -1;
         break;
     default:
-        wire_seterr(err, errlen, "unknown message type %llu", (unsigned long long)type);
+        errmsg_set(err, errlen, "unknown message type %llu", (unsigned long long)type);
         return -1;
     }
     if (r.off != len) {
-        wire_seterr(err, errlen, "%s: %zu trailing bytes", wire_type_name(m->type), len - r.off);
+        errmsg_set(err, errlen, "%s: %zu trailing bytes", wire_type_name(m->type), len - r.off);
         return -1;
     }
     return 0;
