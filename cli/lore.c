@@ -869,6 +869,34 @@ static char *lore_default_name(void)
     return NULL;
 }
 
+/* Options of commands that take only --json and --help. Returns 1 to go on, or 0 with the exit
+ * status in *rc (help printed, or a usage error reported). Leaves optind at the first argument. */
+static int lore_json_help_opts(struct lore *l, int argc, char **argv, int *rc)
+{
+    static const struct option opts[] = {{"json", no_argument, NULL, OPT_JSON},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    int c;
+
+    lore_getopt_reset();
+    for (;;) {
+        c = getopt_long(argc, argv, ":h", opts, NULL);
+        if (c == -1)
+            return 1;
+        switch (c) {
+        case OPT_JSON:
+            l->json = true;
+            break;
+        case 'h':
+            *rc = lore_command_help(l->cmd);
+            return 0;
+        default:
+            *rc = lore_bad_option(l, c, argv);
+            return 0;
+        }
+    }
+}
+
 static int cmd_init(struct lore *l, int argc, char **argv)
 {
     static const struct option opts[] = {{"name", required_argument, NULL, 'n'},
@@ -937,31 +965,13 @@ out:
 
 static int cmd_status(struct lore *l, int argc, char **argv)
 {
-    static const struct option opts[] = {{"json", no_argument, NULL, OPT_JSON},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     json_t *resp = NULL, *sync;
     const char *name;
     char up[64];
-    int c, rc = LORE_EXIT_OK;
+    int rc = LORE_EXIT_OK;
 
-    lore_getopt_reset();
-    for (;;) {
-        c = getopt_long(argc, argv, ":h", opts, NULL);
-        if (c == -1)
-            break;
-        switch (c) {
-        case OPT_JSON:
-            l->json = true;
-            break;
-        case 'h':
-            rc = lore_command_help(l->cmd);
-            goto out;
-        default:
-            rc = lore_bad_option(l, c, argv);
-            goto out;
-        }
-    }
+    if (!lore_json_help_opts(l, argc, argv, &rc))
+        goto out;
     rc = lore_no_args(l, argc, argv);
     if (rc != LORE_EXIT_OK)
         goto out;
@@ -1266,29 +1276,11 @@ static void lore_print_replies(json_t *resp, const char *key, const char *singul
 
 static int cmd_show(struct lore *l, int argc, char **argv)
 {
-    static const struct option opts[] = {{"json", no_argument, NULL, OPT_JSON},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     json_t *req = NULL, *resp = NULL;
-    int c, rc = LORE_EXIT_OK;
+    int rc = LORE_EXIT_OK;
 
-    lore_getopt_reset();
-    for (;;) {
-        c = getopt_long(argc, argv, ":h", opts, NULL);
-        if (c == -1)
-            break;
-        switch (c) {
-        case OPT_JSON:
-            l->json = true;
-            break;
-        case 'h':
-            rc = lore_command_help(l->cmd);
-            goto out;
-        default:
-            rc = lore_bad_option(l, c, argv);
-            goto out;
-        }
-    }
+    if (!lore_json_help_opts(l, argc, argv, &rc))
+        goto out;
     if (optind >= argc) {
         rc = lore_usage_error(l, "missing ID");
         goto out;
@@ -1517,32 +1509,14 @@ out:
 
 static int cmd_check(struct lore *l, int argc, char **argv)
 {
-    static const struct option opts[] = {{"json", no_argument, NULL, OPT_JSON},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     json_t *resp = NULL, *problems, *p;
     long long bad;
     bool integrity;
     size_t i;
-    int c, rc = LORE_EXIT_OK;
+    int rc = LORE_EXIT_OK;
 
-    lore_getopt_reset();
-    for (;;) {
-        c = getopt_long(argc, argv, ":h", opts, NULL);
-        if (c == -1)
-            break;
-        switch (c) {
-        case OPT_JSON:
-            l->json = true;
-            break;
-        case 'h':
-            rc = lore_command_help(l->cmd);
-            goto out;
-        default:
-            rc = lore_bad_option(l, c, argv);
-            goto out;
-        }
-    }
+    if (!lore_json_help_opts(l, argc, argv, &rc))
+        goto out;
     rc = lore_no_args(l, argc, argv);
     if (rc != LORE_EXIT_OK)
         goto out;
@@ -1597,31 +1571,13 @@ static void lore_on_signal(int sig)
 
 static int cmd_watch(struct lore *l, int argc, char **argv)
 {
-    static const struct option opts[] = {{"json", no_argument, NULL, OPT_JSON},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     struct sigaction sa;
     json_t *resp = NULL, *ev = NULL, *e;
     char err[512];
-    int c, r, rc = LORE_EXIT_OK;
+    int r, rc = LORE_EXIT_OK;
 
-    lore_getopt_reset();
-    for (;;) {
-        c = getopt_long(argc, argv, ":h", opts, NULL);
-        if (c == -1)
-            break;
-        switch (c) {
-        case OPT_JSON:
-            l->json = true;
-            break;
-        case 'h':
-            rc = lore_command_help(l->cmd);
-            goto out;
-        default:
-            rc = lore_bad_option(l, c, argv);
-            goto out;
-        }
-    }
+    if (!lore_json_help_opts(l, argc, argv, &rc))
+        goto out;
     rc = lore_no_args(l, argc, argv);
     if (rc != LORE_EXIT_OK)
         goto out;
@@ -1670,29 +1626,11 @@ out:
 
 static int cmd_stop(struct lore *l, int argc, char **argv)
 {
-    static const struct option opts[] = {{"json", no_argument, NULL, OPT_JSON},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     json_t *resp = NULL;
-    int c, rc = LORE_EXIT_OK;
+    int rc = LORE_EXIT_OK;
 
-    lore_getopt_reset();
-    for (;;) {
-        c = getopt_long(argc, argv, ":h", opts, NULL);
-        if (c == -1)
-            break;
-        switch (c) {
-        case OPT_JSON:
-            l->json = true;
-            break;
-        case 'h':
-            rc = lore_command_help(l->cmd);
-            goto out;
-        default:
-            rc = lore_bad_option(l, c, argv);
-            goto out;
-        }
-    }
+    if (!lore_json_help_opts(l, argc, argv, &rc))
+        goto out;
     rc = lore_no_args(l, argc, argv);
     if (rc != LORE_EXIT_OK)
         goto out;
@@ -1745,30 +1683,12 @@ static void lore_print_peer(json_t *p)
 
 static int cmd_peers(struct lore *l, int argc, char **argv)
 {
-    static const struct option opts[] = {{"json", no_argument, NULL, OPT_JSON},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
     json_t *resp = NULL, *peers, *p;
     size_t i;
-    int c, rc = LORE_EXIT_OK;
+    int rc = LORE_EXIT_OK;
 
-    lore_getopt_reset();
-    for (;;) {
-        c = getopt_long(argc, argv, ":h", opts, NULL);
-        if (c == -1)
-            break;
-        switch (c) {
-        case OPT_JSON:
-            l->json = true;
-            break;
-        case 'h':
-            rc = lore_command_help(l->cmd);
-            goto out;
-        default:
-            rc = lore_bad_option(l, c, argv);
-            goto out;
-        }
-    }
+    if (!lore_json_help_opts(l, argc, argv, &rc))
+        goto out;
     if (optind < argc && strcmp(argv[optind], "add") == 0) {
         if (optind + 2 != argc) {
             rc = lore_usage_error(l, "usage: lore peers add HOST:PORT");
