@@ -49,6 +49,9 @@ struct link {
     uint64_t peers_sent_ms;                 /* last PEERS we sent it */
     unsigned penalties;
     uint64_t penalty_window_ms, shun_until_ms, shun_ms;
+    double tokens;            /* rate limit bucket */
+    uint64_t tokens_ms;       /* when it was last refilled */
+    uint64_t limit_logged_ms; /* last time the limit was logged and penalized */
     void *data;
 };
 
@@ -67,6 +70,11 @@ struct links {
     struct link *head;
     uint64_t tick;
     struct buf out;
+    struct {
+        char ip[64];
+        uint64_t until_ms;
+    } shunned[LINK_MAX_INBOUND]; /* addresses of shunned inbound peers: no new links from them */
+    size_t nshunned;
 };
 
 static int link_send_raw(struct link *l, const void *frame, size_t len);
@@ -393,6 +401,34 @@ static void link_on_hello(struct link *l, const struct wire_msg *m)
         link_send_peers(l);
 }
 
+/* One message's worth of the peer's rate budget. Returns 0 (drop it) when a peer floods us; that
+ * is logged and counted against it at most once a second, so a flood ends in a shun. */
+static int link_take_token(struct link *l)
+{
+    uint64_t now = loop_now_ms();
+
+    if (l->tokens_ms == 0) {
+        l->tokens = LINK_RATE_BURST;
+        l->tokens_ms = now;
+    }
+    l->tokens += (double)(now - l->tokens_ms) * LINK_RATE_PER_S / 1000.0;
+    if (l->tokens > LINK_RATE_BURST)
+        l->tokens = LINK_RATE_BURST;
+    l->tokens_ms = now;
+    if (l->tokens >= 1) {
+        l->tokens -= 1;
+        return 1;
+    }
+    l->st.limited++;
+    if (now - l->limit_logged_ms >= 1000) {
+        l->limit_logged_ms = now;
+        log_info("link: %s sends faster than %d messages/s; dropping the excess", l->addr,
+                 LINK_RATE_PER_S);
+        (void)link_penalize(l, "message flood");
+    }
+    return 0;
+}
+
 static void link_dispatch(struct link *l, const uint8_t *frame, size_t len)
 {
     struct links *ls = l->ls;
@@ -403,6 +439,8 @@ static void link_dispatch(struct link *l, const uint8_t *frame, size_t len)
     l->st.bytes_rx += len;
     l->st.last_rx_ms = loop_now_ms();
     if (l->state == LINK_SHUNNED || l->is_self)
+        return;
+    if (!link_take_token(l))
         return;
     if (wire_decode(frame, len, &m, err, sizeof(err)) != 0) {
         log_debug("link: %s: invalid message: %s", l->addr, err);
@@ -491,6 +529,20 @@ static int links_recv(void *sock, zmq_msg_t *parts, int max)
     return n;
 }
 
+/* Take l out of the list and free it. */
+static void links_unlink(struct links *ls, struct link *l)
+{
+    struct link **pp;
+
+    for (pp = &ls->head; *pp != NULL; pp = &(*pp)->next) {
+        if (*pp == l) {
+            *pp = l->next;
+            link_free(ls, l);
+            return;
+        }
+    }
+}
+
 static size_t links_inbound_count(const struct links *ls)
 {
     const struct link *l;
@@ -509,6 +561,64 @@ static void links_refuse(struct links *ls, const uint8_t *rid, size_t rid_len, c
         return;
     if (zmq_send(ls->router, rid, rid_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) == (int)rid_len)
         (void)zmq_send(ls->router, ls->out.data, ls->out.len, ZMQ_DONTWAIT);
+}
+
+/* Is this address shunned? Expired entries are dropped on the way. */
+static int links_ip_shunned(struct links *ls, const char *ip)
+{
+    uint64_t now = loop_now_ms();
+    size_t i;
+
+    for (i = 0; i < ls->nshunned; i++) {
+        if (now >= ls->shunned[i].until_ms) {
+            ls->shunned[i--] = ls->shunned[--ls->nshunned];
+            continue;
+        }
+        if (strcmp(ls->shunned[i].ip, ip) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/*
+ * A frame from a connection we have no link for. Only a stranger whose frame is a valid message
+ * of our version, from an address not shunned, gets a link: HELLO opens it, anything else (a peer
+ * whose session we lost, e.g. because we restarted) is answered with our HELLO. Garbage from
+ * strangers costs a decode and nothing else, so reconnecting does not buy a flooder new links.
+ * When all inbound places are taken, a link that is not up makes room; else the newcomer is told
+ * BYE.
+ */
+static struct link *links_admit(struct links *ls, const uint8_t *rid, size_t rid_len,
+                                zmq_msg_t *frame)
+{
+    const char *ip = zmq_msg_gets(frame, "Peer-Address");
+    struct wire_msg m;
+    struct link *l, *victim = NULL;
+
+    if (wire_decode(zmq_msg_data(frame), zmq_msg_size(frame), &m, NULL, 0) != 0)
+        return NULL;
+    if (ip == NULL)
+        ip = "?";
+    if (links_ip_shunned(ls, ip))
+        return NULL;
+    if (links_inbound_count(ls) >= LINK_MAX_INBOUND) {
+        for (l = ls->head; l != NULL; l = l->next)
+            if (l->sock == NULL && l->state != LINK_UP &&
+                (victim == NULL || l->st.since_ms < victim->st.since_ms))
+                victim = l;
+        if (victim == NULL) {
+            links_refuse(ls, rid, rid_len, "too many peers here; try another");
+            return NULL;
+        }
+        links_unlink(ls, victim);
+    }
+    l = link_alloc(ls, LINK_INBOUND);
+    memcpy(l->rid, rid, rid_len);
+    l->rid_len = rid_len;
+    /* Its address; the port becomes its listening port once HELLO says it. */
+    snprintf(l->peer_ip, sizeof(l->peer_ip), "%s", ip);
+    snprintf(l->addr, sizeof(l->addr), "%s", l->peer_ip);
+    return l;
 }
 
 static void links_on_router(struct loop *loop, int fd, void *zsock, unsigned events, void *arg)
@@ -530,23 +640,10 @@ static void links_on_router(struct loop *loop, int fd, void *zsock, unsigned eve
             struct link *l = links_find_rid(ls, rid, rid_len);
             const uint8_t *frame = zmq_msg_data(&parts[1]);
             size_t len = zmq_msg_size(&parts[1]);
-            /* A stranger speaking our version gets a link: HELLO opens it, anything else (a
-             * peer whose session we lost, e.g. we restarted) is answered with our HELLO. */
-            if (l == NULL && len >= 2 && frame[0] == WIRE_VERSION &&
-                links_inbound_count(ls) >= LINK_MAX_INBOUND) {
-                links_refuse(ls, rid, rid_len, "too many peers here; try another");
-            } else if (l == NULL && len >= 2 && frame[0] == WIRE_VERSION) {
-                const char *ip = zmq_msg_gets(&parts[1], "Peer-Address");
-                l = link_alloc(ls, LINK_INBOUND);
-                memcpy(l->rid, rid, rid_len);
-                l->rid_len = rid_len;
-                /* Its address; the port becomes its listening port once HELLO says it. */
-                snprintf(l->peer_ip, sizeof(l->peer_ip), "%s", ip != NULL ? ip : "?");
-                snprintf(l->addr, sizeof(l->addr), "%s", l->peer_ip);
-            }
+            if (l == NULL)
+                l = links_admit(ls, rid, rid_len, &parts[1]);
             if (l != NULL)
                 link_dispatch(l, frame, len);
-            /* A stranger that does not start with HELLO gets nothing back. */
         }
         for (i = 0; i < (n < 3 ? n : 3); i++)
             zmq_msg_close(&parts[i]);
@@ -596,7 +693,12 @@ int link_penalize(struct link *l, const char *why)
     l->shun_until_ms = now + l->shun_ms;
     if (l->sock != NULL)
         (void)zmq_disconnect(l->sock, l->endpoint);
-    (void)ls;
+    else if (ls->nshunned < LINK_MAX_INBOUND && !link_is_loopback(l->peer_ip) &&
+             !links_ip_shunned(ls, l->peer_ip)) {
+        /* Not loopback: several nodes of one machine share it (tests, several users). */
+        snprintf(ls->shunned[ls->nshunned].ip, sizeof(ls->shunned[0].ip), "%s", l->peer_ip);
+        ls->shunned[ls->nshunned++].until_ms = l->shun_until_ms;
+    }
     return 1;
 }
 

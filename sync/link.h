@@ -28,6 +28,10 @@
 #define LINK_GIVE_UP_MS 120000    /* found (not static) links that never come up are closed */
 #define LINK_MAX_DIALLED 16       /* links we dial because a peer told us about them, at most */
 #define LINK_PEERS_EVERY_MS 60000 /* how often peers tell each other whom they know */
+/* Per-peer message rate limit (token bucket): a bootstrap stream needs ~20 frames/s, gossip in a
+ * busy office a few hundred; a peer above this is flooding. Excess is dropped and counted. */
+#define LINK_RATE_PER_S 2000
+#define LINK_RATE_BURST 4000
 
 enum link_state {
     LINK_CONNECTING, /* dialled, no HELLO answered yet */
@@ -119,6 +123,7 @@ struct link_stats {
     uint64_t rtt_ms;     /* last PING round trip */
     uint64_t msgs_rx, msgs_tx, bytes_rx, bytes_tx, dropped_tx;
     uint64_t invalid; /* invalid messages or entries received */
+    uint64_t limited; /* messages dropped by the per-peer rate limit */
     uint64_t ups;     /* times the link came up */
 };
 const struct link_stats *link_stats(const struct link *l);
