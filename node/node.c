@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,8 @@
 #define NODE_MAX_PROBLEMS 100
 #define NODE_LIST_MAX 500
 
+#define NODE_MAX_CANDIDATES_FOUND 256 /* nodes found by mDNS beyond LINK_MAX_FOUND, kept */
+
 struct node {
     struct paths paths;
     struct config *cfg;
@@ -45,6 +48,12 @@ struct node {
     struct gossip *gossip;
     struct mdns *mdns;
     uint64_t remember_timer;
+    /* Nodes mDNS found while we already had LINK_MAX_FOUND such links: dialled as others go. */
+    struct {
+        char addr[MDNS_ADDR_MAX];
+        uint8_t key[MDNS_KEY_LEN];
+    } candidates[NODE_MAX_CANDIDATES_FOUND];
+    size_t ncandidates;
 };
 
 #define NODE_PEERS_META "static_peers" /* peers added with `lore peers add`, one per line */
@@ -933,11 +942,27 @@ out:
     buf_free(&text);
 }
 
+/* When found links have gone (given up, or the cap has room), dial candidates mDNS reported. */
+static void node_dial_candidates(struct node *n)
+{
+    struct links *ls = gossip_links(n->gossip);
+    char err[160];
+
+    while (n->ncandidates > 0 && links_found_dialled(ls) < LINK_MAX_FOUND) {
+        size_t i = randombytes_uniform((uint32_t)n->ncandidates);
+        if (!links_have_key(ls, n->candidates[i].key) &&
+            links_dial(ls, n->candidates[i].addr, LINK_MDNS, err, sizeof(err)) != NULL)
+            log_info("node: dialling %s, found by mDNS earlier", n->candidates[i].addr);
+        n->candidates[i] = n->candidates[--n->ncandidates];
+    }
+}
+
 static void node_remember_tick(struct loop *loop, uint64_t timer_id, void *arg)
 {
     (void)loop;
     (void)timer_id;
     node_remember_peers(arg);
+    node_dial_candidates(arg);
 }
 
 static void node_redial_known(struct node *n)
@@ -975,6 +1000,15 @@ static void node_on_found(void *ctx, const char *addr, const uint8_t key[MDNS_KE
     links_note_found(gossip_links(n->gossip), key, LINK_MDNS);
     if (links_have_key(gossip_links(n->gossip), key))
         return;
+    if (links_found_dialled(gossip_links(n->gossip)) >= LINK_MAX_FOUND) {
+        /* Enough links already: keep it as a candidate (newest first out when full). */
+        size_t i = n->ncandidates < NODE_MAX_CANDIDATES_FOUND
+                       ? n->ncandidates++
+                       : randombytes_uniform(NODE_MAX_CANDIDATES_FOUND);
+        snprintf(n->candidates[i].addr, sizeof(n->candidates[i].addr), "%s", addr);
+        memcpy(n->candidates[i].key, key, MDNS_KEY_LEN);
+        return;
+    }
     log_info("node: found %s on %s by mDNS", addr, ifname != NULL ? ifname : "?");
     if (links_dial(gossip_links(n->gossip), addr, LINK_MDNS, err, sizeof(err)) == NULL)
         log_warnx("node: cannot dial %s: %s", addr, err);

@@ -175,6 +175,16 @@ static void link_send_peers(struct link *to)
         (void)link_send_raw(to, ls->out.data, ls->out.len);
 }
 
+size_t links_found_dialled(const struct links *ls)
+{
+    const struct link *l;
+    size_t n = 0;
+
+    for (l = ls->head; l != NULL; l = l->next)
+        n += l->sock != NULL && l->origin == LINK_MDNS;
+    return n;
+}
+
 static size_t links_found_count(const struct links *ls)
 {
     const struct link *l;

@@ -25,8 +25,11 @@
 #define LINK_PING_MS 1000
 #define LINK_DEAD_MS 3500
 #define LINK_DEFAULT_PORT 5673
-#define LINK_GIVE_UP_MS 120000    /* found (not static) links that never come up are closed */
-#define LINK_MAX_DIALLED 16       /* links we dial because a peer told us about them, at most */
+#define LINK_GIVE_UP_MS 120000 /* found (not static) links that never come up are closed */
+#define LINK_MAX_DIALLED 16    /* links we dial because a peer told us about them, at most */
+/* Links we dial because mDNS found them, at most: in an office of hundreds, random links keep
+ * the graph connected without a full mesh. */
+#define LINK_MAX_FOUND 8
 #define LINK_PEERS_EVERY_MS 60000 /* how often peers tell each other whom they know */
 /* Per-peer message rate limit (token bucket): a bootstrap stream needs ~20 frames/s, gossip in a
  * busy office a few hundred; a peer above this is flooding. Excess is dropped and counted. */
@@ -80,6 +83,9 @@ void links_note_found(struct links *ls, const uint8_t key[WIRE_KEY_LEN], enum li
 /* How the node at the other end was found, for people: the dialling origin, or a better one
  * recorded by links_note_found. */
 enum link_origin link_found_by(const struct link *l);
+
+/* How many links we dialled because they were found (mDNS or exchange) and still hold. */
+size_t links_found_dialled(const struct links *ls);
 
 /* 1 if some up link leads to the node with this key. */
 int links_have_key(const struct links *ls, const uint8_t key[WIRE_KEY_LEN]);
