@@ -335,6 +335,8 @@ static void lore_put_answers(FILE *f, json_t *e)
     n = (long long)json_integer_value(a);
     if (n == 0)
         fputs("  (no answers)", f);
+    else if (json_is_string(json_object_get(e, "accepted")))
+        fprintf(f, "  (%lld answer%s, resolved)", n, n == 1 ? "" : "s");
     else
         fprintf(f, "  (%lld answer%s)", n, n == 1 ? "" : "s");
 }
@@ -1034,6 +1036,43 @@ enum lore_post_kind {
 };
 
 /* ask, answer, note and comment: one parser, with the options each kind allows. */
+/* Before a question is posted: the most similar questions already asked, with their status, on
+ * stderr (stdout stays the new id), so a person sees an existing answer before waiting for one. */
+static void lore_show_similar(struct lore *l, const char *title)
+{
+    json_t *req = NULL, *resp = NULL, *res, *r, *e;
+    char err[256];
+    size_t i;
+
+    /* Quietly: if this fails (say, a title with no searchable words) the post itself speaks. */
+    if (l->client == NULL)
+        goto out;
+    req = json_pack("{s:s,s:s,s:s,s:i,s:s,s:s,s:b}", "op", "search", "query", title, "kind",
+                    "question", "limit", 3, "hl_open", "", "hl_close", "", "any", 1);
+    if (req == NULL)
+        goto out;
+    resp = client_call(l->client, req, err, sizeof(err));
+    if (resp == NULL || !json_is_true(json_object_get(resp, "ok")))
+        goto out;
+    res = json_object_get(resp, "results");
+    if (json_array_size(res) == 0)
+        goto out;
+    fprintf(stderr, "Similar questions already asked (`lore show ID`):\n");
+    json_array_foreach(res, i, r)
+    {
+        e = json_object_get(r, "entry");
+        fprintf(stderr, "  %.*s  %-8s  ", LORE_SHORT_ID, lore_jstr(e, "id"),
+                lore_jstr(e, "status"));
+        lore_put_text(stderr, lore_jstr(e, "title"), TEXT_ONE_LINE, NULL);
+        if (json_is_string(json_object_get(e, "accepted")))
+            fprintf(stderr, "  (accepted answer %.*s)", LORE_SHORT_ID, lore_jstr(e, "accepted"));
+        fputc('\n', stderr);
+    }
+out:
+    json_decref(req);
+    json_decref(resp);
+}
+
 static int lore_post(struct lore *l, int argc, char **argv, enum lore_post_kind kind)
 {
     static const struct option opts_titled[] = {
@@ -1171,6 +1210,12 @@ static int lore_post(struct lore *l, int argc, char **argv, enum lore_post_kind 
             goto out;
         }
     }
+    if (kind == POST_QUESTION) {
+        rc = lore_connect(l); /* says once, clearly, when no node runs */
+        if (rc != LORE_EXIT_OK)
+            goto out;
+        lore_show_similar(l, target);
+    }
     rc = lore_call(l, req, &resp);
     req = NULL;
     if (rc != LORE_EXIT_OK)
@@ -1244,6 +1289,12 @@ static void lore_print_entry_full(json_t *e, const char *indent)
         }
         fputc('\n', stdout);
     }
+    if (json_is_string(json_object_get(e, "status"))) {
+        printf("%sStatus:    %s", indent, lore_jstr(e, "status"));
+        if (json_is_string(json_object_get(e, "accepted")))
+            printf(" (accepted answer %.*s)", LORE_SHORT_ID, lore_jstr(e, "accepted"));
+        fputc('\n', stdout);
+    }
     printf("%sCheck:     %s\n", indent,
            json_is_true(json_object_get(e, "verified")) ? "signature verified"
                                                         : "signature NOT verified");
@@ -1262,6 +1313,8 @@ static void lore_print_entry_full(json_t *e, const char *indent)
 static void lore_print_replies(json_t *resp, const char *key, const char *singular)
 {
     json_t *arr = json_object_get(resp, key), *e;
+    const char *accepted =
+        json_string_value(json_object_get(json_object_get(resp, "entry"), "accepted"));
     size_t i, n = json_array_size(arr);
 
     if (n == 0)
@@ -1270,6 +1323,8 @@ static void lore_print_replies(json_t *resp, const char *key, const char *singul
     json_array_foreach(arr, i, e)
     {
         fputc('\n', stdout);
+        if (accepted != NULL && strcmp(accepted, lore_jstr(e, "id")) == 0)
+            printf("    ✓ accepted by the asker\n");
         lore_print_entry_full(e, "    ");
     }
 }
@@ -1323,13 +1378,11 @@ static void lore_warn_corrupt(json_t *resp)
 
 static int cmd_list(struct lore *l, int argc, char **argv)
 {
-    static const struct option opts[] = {{"kind", required_argument, NULL, 'k'},
-                                         {"tag", required_argument, NULL, 't'},
-                                         {"open", no_argument, NULL, 'o'},
-                                         {"limit", required_argument, NULL, 'n'},
-                                         {"json", no_argument, NULL, OPT_JSON},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"kind", required_argument, NULL, 'k'},  {"tag", required_argument, NULL, 't'},
+        {"open", no_argument, NULL, 'o'},        {"unanswered", no_argument, NULL, 'o'},
+        {"limit", required_argument, NULL, 'n'}, {"json", no_argument, NULL, OPT_JSON},
+        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0}};
     json_t *req = NULL, *resp = NULL, *entries, *e;
     const char *kind = NULL, *tag = NULL;
     bool open = false;
@@ -1624,6 +1677,34 @@ out:
     return rc;
 }
 
+static int cmd_accept(struct lore *l, int argc, char **argv)
+{
+    json_t *resp = NULL;
+    int rc = LORE_EXIT_OK;
+
+    if (!lore_json_help_opts(l, argc, argv, &rc))
+        goto out;
+    if (optind + 1 != argc) {
+        rc = lore_usage_error(l, optind >= argc ? "missing ANSWER id" : "too many arguments");
+        goto out;
+    }
+    rc = lore_check_id(l, argv[optind]);
+    if (rc != LORE_EXIT_OK)
+        goto out;
+    rc = lore_call(l, json_pack("{s:s,s:s}", "op", "accept", "id", argv[optind]), &resp);
+    if (rc != LORE_EXIT_OK)
+        goto out;
+    if (l->json) {
+        lore_print_json(resp);
+        goto out;
+    }
+    printf("Accepted answer %.*s; the question is resolved.\n", LORE_SHORT_ID, argv[optind]);
+    printf("%s\n", lore_jstr(resp, "id"));
+out:
+    json_decref(resp);
+    return rc;
+}
+
 static int cmd_stop(struct lore *l, int argc, char **argv)
 {
     json_t *resp = NULL;
@@ -1810,7 +1891,8 @@ static const struct lore_command lore_commands[] = {
      "Options:\n"
      "  -k, --kind K      only entries of kind K (question, answer, note, comment, ...)\n"
      "  -t, --tag T       only entries tagged T\n"
-     "  -o, --open        only questions without answers\n"
+     "  -o, --open, --unanswered\n"
+     "                    only questions without answers\n"
      "  -n, --limit N     at most N entries (1 to 500; default 50)\n" JSON_HELP HELP_HELP},
     {"search", cmd_search, "search QUERY... [--kind K] [--tag T] [--limit N] [--json]",
      "Search titles, bodies and tags, best match first",
@@ -1825,6 +1907,10 @@ static const struct lore_command lore_commands[] = {
     {"watch", cmd_watch, "watch [--json]", "Print new entries as they arrive, until interrupted",
      "Options:\n"
      "      --json        print each event as one line of JSON\n" HELP_HELP},
+    {"accept", cmd_accept, "accept ANSWER [--json]",
+     "Accept an answer to a question you asked: the question is then resolved",
+     "Options:\n" JSON_HELP HELP_HELP
+     "\nOnly the person who asked can accept; prints the accept entry's id as the last line.\n"},
     {"peers", cmd_peers, "peers [add HOST:PORT] [--json]",
      "Show the peers and how far each is in sync; add one",
      "Options:\n" JSON_HELP HELP_HELP

@@ -143,9 +143,19 @@ static json_t *node_entry_json(struct node *n, const struct entry *e)
     json_object_set_new(o, "verified", json_true());
     entry_bytes(e, &len);
     json_object_set_new(o, "size", json_integer((json_int_t)len));
-    if (entry_kind(e) == ENTRY_QUESTION)
-        json_object_set_new(
-            o, "answers", json_integer(replica_count_refs(n->replica, entry_id(e), ENTRY_ANSWER)));
+    if (entry_kind(e) == ENTRY_QUESTION) {
+        long long answers = replica_count_refs(n->replica, entry_id(e), ENTRY_ANSWER);
+        uint8_t accepted[ENTRY_ID_LEN];
+        int has = replica_accepted(n->replica, entry_id(e), entry_author(e), accepted) == 1;
+        json_object_set_new(o, "answers", json_integer(answers));
+        /* open: nobody answered; answered: answers, none accepted; resolved: the asker accepted
+         * one (only the asker's accept counts). */
+        json_object_set_new(o, "status",
+                            json_string(has           ? "resolved"
+                                        : answers > 0 ? "answered"
+                                                      : "open"));
+        json_object_set_new(o, "accepted", has ? node_hex(accepted, ENTRY_ID_LEN) : json_null());
+    }
     return o;
 }
 
@@ -342,6 +352,46 @@ static json_t *node_publish(struct node *n, const struct entry_fields *f)
              json_string_value(json_object_get(o, "id")));
     entry_destroy(&e);
     return o;
+}
+
+/* Accept an answer to one of our own questions. */
+static json_t *op_accept(struct node *n, json_t *req)
+{
+    struct entry_fields f = {0};
+    struct entry *answer = NULL, *question = NULL;
+    uint8_t id[ENTRY_ID_LEN], qid[ENTRY_ID_LEN];
+    const char *text;
+    char err[256];
+    json_t *res = NULL;
+
+    if (node_arg_str(req, "id", &text) != 0)
+        return api_error("bad_request", "id must be a string");
+    res = node_resolve(n, text, id);
+    if (res != NULL)
+        return res;
+    if (replica_get(n->replica, id, &answer, err, sizeof(err)) != REPLICA_FOUND ||
+        entry_kind(answer) != ENTRY_ANSWER) {
+        res = api_error("invalid", "%s is not an answer", text);
+        goto out;
+    }
+    memcpy(qid, entry_ref(answer, 0), ENTRY_ID_LEN);
+    if (replica_get(n->replica, qid, &question, err, sizeof(err)) != REPLICA_FOUND) {
+        res = api_error("not_found", "the question this answers is not here (yet)");
+        goto out;
+    }
+    if (memcmp(entry_author(question), identity_public_key(n->id), ENTRY_KEY_LEN) != 0) {
+        res = api_error("invalid", "only the person who asked can accept an answer");
+        goto out;
+    }
+    f.kind = ENTRY_ACCEPT;
+    f.created_ms = node_wall_ms();
+    f.refs = (const uint8_t(*)[ENTRY_ID_LEN])id;
+    f.nrefs = 1;
+    res = node_publish(n, &f);
+out:
+    entry_destroy(&answer);
+    entry_destroy(&question);
+    return res;
 }
 
 static json_t *op_init(struct node *n, json_t *req)
@@ -588,6 +638,8 @@ static json_t *op_search(struct node *n, json_t *req)
         node_arg_str(req, "hl_close", &hl_close) != 0 ||
         (hl_open != NULL && strlen(hl_open) > 32) || (hl_close != NULL && strlen(hl_close) > 32))
         return api_error("bad_request", "hl_open and hl_close must be strings of at most 32 bytes");
+    if (node_arg_bool(req, "any", &q.any_word) != 0)
+        return api_error("bad_request", "any must be a boolean");
     rows.array = json_array();
     if (replica_search(n->replica, query, &q, hl_open, hl_close, node_row, &rows, &corrupt, err,
                        sizeof(err)) != 0) {
@@ -765,6 +817,8 @@ static json_t *node_handle(void *ctx, struct api_client *client, json_t *req)
         return op_init(n, req);
     if (strcmp(op, "post") == 0)
         return op_post(n, req);
+    if (strcmp(op, "accept") == 0)
+        return op_accept(n, req);
     if (strcmp(op, "get") == 0)
         return op_get(n, req);
     if (strcmp(op, "list") == 0)

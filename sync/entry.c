@@ -407,6 +407,12 @@ int entry_check_kind(const struct entry *e, char *err, size_t errlen)
             return -1;
         }
         break;
+    case ENTRY_ACCEPT:
+        if (e->nrefs != 1) {
+            errmsg_set(err, errlen, "an accept references exactly one answer");
+            return -1;
+        }
+        break;
     case ENTRY_NOTE:
         if (e->title[0] == '\0' || e->body_len == 0) {
             errmsg_set(err, errlen, "a note needs a title and a body");

@@ -747,12 +747,12 @@ out:
  * operators and punctuation mean nothing), all must match, and the last also matches as a prefix
  * so results appear while typing. Returns -1 if there is no word.
  */
-static int replica_fts_query(const char *words, struct buf *out)
+static int replica_fts_query(const char *words, int any, struct buf *out)
 {
     const char *p = words, *start;
     int nwords = 0;
 
-    buf_init(out, 4 * strlen(words) + 16);
+    buf_init(out, 6 * strlen(words) + 16);
     while (*p != '\0') {
         while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
             p++;
@@ -761,7 +761,7 @@ static int replica_fts_query(const char *words, struct buf *out)
         start = p;
         while (*p != '\0' && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
             p++;
-        if (nwords++ > 0 && buf_append_str(out, " ") != 0)
+        if (nwords++ > 0 && buf_append_str(out, any ? " OR " : " ") != 0)
             return -1;
         if (buf_append_str(out, "\"") != 0)
             return -1;
@@ -910,7 +910,7 @@ int replica_search(struct replica *r, const char *query, const struct replica_qu
     buf_init(&match, 0);
     if (corrupt != NULL)
         *corrupt = 0;
-    if (replica_fts_query(query, &match) != 0) {
+    if (replica_fts_query(query, q->any_word, &match) != 0) {
         errmsg_set(err, errlen, "the search query has no words");
         goto out;
     }
@@ -1211,6 +1211,36 @@ int replica_keys(struct replica *r, replica_key_fn fn, void *ctx)
 out:
     if (rc != 0)
         log_warnx("replica: keys: %s", sqlite3_errmsg(r->db));
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int replica_accepted(struct replica *r, const uint8_t question[ENTRY_ID_LEN],
+                     const uint8_t asker[ENTRY_KEY_LEN], uint8_t answer[ENTRY_ID_LEN])
+{
+    sqlite3_stmt *s = NULL;
+    int rc = -1, step;
+
+    if (sqlite3_prepare_v2(r->db,
+                           "SELECT ans.id FROM refs ra JOIN entries ans ON ans.seq = ra.seq"
+                           " WHERE ra.ref = ?1 AND ra.kind = 2 AND EXISTS ("
+                           "  SELECT 1 FROM refs rc JOIN entries acc ON acc.seq = rc.seq"
+                           "  WHERE rc.ref = ans.id AND rc.kind = 5 AND acc.author = ?2)"
+                           " ORDER BY ans.created_ms, ans.id LIMIT 1",
+                           -1, &s, NULL) != SQLITE_OK)
+        goto out;
+    sqlite3_bind_blob(s, 1, question, ENTRY_ID_LEN, SQLITE_STATIC);
+    sqlite3_bind_blob(s, 2, asker, ENTRY_KEY_LEN, SQLITE_STATIC);
+    step = sqlite3_step(s);
+    if (step == SQLITE_ROW && sqlite3_column_bytes(s, 0) == ENTRY_ID_LEN) {
+        memcpy(answer, sqlite3_column_blob(s, 0), ENTRY_ID_LEN);
+        rc = 1;
+    } else if (step == SQLITE_DONE) {
+        rc = 0;
+    }
+out:
+    if (rc < 0)
+        log_warnx("replica: accepted: %s", sqlite3_errmsg(r->db));
     sqlite3_finalize(s);
     return rc;
 }

@@ -117,6 +117,7 @@ struct replica_query {
     size_t limit;          /* 0 = 50 */
     size_t offset;
     int oldest_first; /* list order; default newest first */
+    int any_word;     /* search: entries with any of the words (best first), not all of them */
 };
 
 /* One result. e and snippet are borrowed for the call. snippet is NULL for list. rank: lower is
@@ -128,15 +129,20 @@ typedef int (*replica_row_fn)(void *ctx, const struct entry *e, const char *snip
 int replica_list(struct replica *r, const struct replica_query *q, replica_row_fn fn, void *ctx,
                  size_t *corrupt) __attribute__((warn_unused_result));
 
-/* Full-text search, best first. The query is words (each must match; the last one also as a
- * prefix); FTS5 syntax is not needed and not interpreted. hl_open/hl_close wrap matches in the
- * snippet (NULL = "**"). Returns 0, or -1 with a message in err. */
+/* Full-text search, best first. The query is words (each must match, or any with any_word; the
+ * last one also as a prefix); FTS5 syntax is not needed and not interpreted. hl_open/hl_close wrap
+ * matches in the snippet (NULL = "**"). Returns 0, or -1 with a message in err. */
 int replica_search(struct replica *r, const char *query, const struct replica_query *q,
                    const char *hl_open, const char *hl_close, replica_row_fn fn, void *ctx,
                    size_t *corrupt, char *err, size_t errlen) __attribute__((warn_unused_result));
 
 /* Number of entries that reference id with the given kind (0 = any). -1 on error. */
 long long replica_count_refs(struct replica *r, const uint8_t id[ENTRY_ID_LEN], uint16_t kind);
+
+/* The accepted answer of a question: the earliest answer to question that asker accepted (only
+ * the asker's accepts count). Returns 1 with its id in answer, 0 if none, -1 on error. */
+int replica_accepted(struct replica *r, const uint8_t question[ENTRY_ID_LEN],
+                     const uint8_t asker[ENTRY_KEY_LEN], uint8_t answer[ENTRY_ID_LEN]);
 
 /* Total entries stored, -1 on error. */
 long long replica_count(struct replica *r);

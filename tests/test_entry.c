@@ -453,6 +453,13 @@ static void test_kind_rules(void **state)
     assert_null(e);
     assert_non_null(strstr(err, "not a valid tag"));
 
+    f.kind = ENTRY_ACCEPT;
+    f.tags = NULL;
+    f.ntags = 0;
+    e = entry_create(&f, a.pk, test_author_sign, &a, err, sizeof(err));
+    assert_null(e);
+    assert_non_null(strstr(err, "accept references exactly one"));
+
     assert_int_equal(entry_kind_parse("note", &k), 0);
     assert_int_equal(k, ENTRY_NOTE);
     assert_string_equal(entry_kind_name(ENTRY_ANSWER), "answer");

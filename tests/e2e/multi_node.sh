@@ -21,6 +21,19 @@ q=$(post a "urgent printer fire")
 until_ok 5 "question from a on c" on c show "$q"
 ok "a question on a shows on c"
 
+# b answers a's question; only a can accept it, and every node then sees it resolved.
+ans=$(on b answer "$q" --body "Pull the fire alarm, then call facilities." | tail -n1)
+until_ok 5 "b's answer on a" on a show "$ans"
+set +e
+out=$(on b accept "$ans" 2>&1); rc=$?
+set -e
+[ $rc -eq 1 ] && [[ $out == *"only the person who asked"* ]] || fail "b accepted a's question: $out"
+on a accept "$ans" >/dev/null
+resolved_on_c() { [ "$(on c show "$q" --json | jq -r .entry.status)" = resolved ]; }
+until_ok 5 "c sees the question resolved" resolved_on_c
+[ "$(on c show "$q" --json | jq -r .entry.accepted)" = "$ans" ] || fail "c has another accepted answer"
+ok "only the asker accepts; the question is resolved on every node"
+
 # --- a node restarts on the same port: its neighbours notice and carry on ---
 baddr=$(addr b)
 bkey=$(on b status --json | jq -r .public_key)

@@ -83,6 +83,26 @@ ok "answer by prefix, body from stdin"
 [ "$(lore list --open --json | jq '.entries | length')" = 0 ] || fail "answered question still open"
 ok "answered question is no longer open"
 
+# Accepting resolves the question; only answers can be accepted.
+[ "$(lore show "$qid" --json | jq -r .entry.status)" = answered ] || fail "status should be answered"
+acc=$(lore accept "${aid:0:8}" | tail -n1)
+is_id "$acc" || fail "accept: last line is not an id: $acc"
+json=$(lore show "$qid" --json)
+[ "$(jq -r .entry.status <<<"$json")" = resolved ] || fail "status should be resolved: $json"
+[ "$(jq -r .entry.accepted <<<"$json")" = "$aid" ] || fail "the accepted answer is not $aid"
+lore show "$qid" | grep -q "accepted by the asker" || fail "show does not mark the accepted answer"
+set +e
+out=$(lore accept "${qid:0:8}" 2>&1); rc=$?
+set -e
+[ "$rc" -eq 1 ] && [[ $out == *"not an answer"* ]] || fail "accepting a question: rc=$rc $out"
+ok "accept resolves the question; only answers can be accepted"
+
+# Asking again shows the similar question first (on stderr), then posts.
+out=$(lore ask "How to rotate a VPN certificate" --tag vpn 2>&1 >/dev/null)
+[[ $out == *"Similar questions"* && $out == *"${qid:0:12}"* && $out == *resolved* ]] ||
+    fail "ask did not show the similar, resolved question: $out"
+ok "ask shows similar questions and their status before posting"
+
 nid=$(lore note "VPN certificates" --tag vpn --body "Certificates live in /etc/vpn and rotate yearly." | tail -n1)
 is_id "$nid" || fail "note: $nid"
 ok "note"
