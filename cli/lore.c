@@ -1622,15 +1622,68 @@ static void lore_on_signal(int sig)
     lore_interrupted = 1;
 }
 
+/* A desktop notification for a request in my areas, where notify-send exists (its absence is
+ * said once). The text goes as arguments, never through a shell. */
+static void lore_notify(json_t *e)
+{
+    static int missing;
+    char title[160];
+    pid_t pid;
+    int status;
+
+    if (missing || !json_is_object(e))
+        return;
+    snprintf(title, sizeof(title), "lore: %s%s",
+             json_is_true(json_object_get(e, "urgent")) ? "urgent " : "", "question for you");
+    pid = fork();
+    if (pid == 0) {
+        int devnull = open("/dev/null", O_WRONLY);
+        if (devnull >= 0) {
+            dup2(devnull, STDOUT_FILENO);
+            dup2(devnull, STDERR_FILENO);
+        }
+        execlp("notify-send", "notify-send", "--app-name=lore", title, lore_jstr(e, "title"),
+               (char *)NULL);
+        _exit(127);
+    }
+    if (pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+        WEXITSTATUS(status) == 127) {
+        missing = 1;
+        fprintf(stderr, "lore: notify-send is not installed; no desktop notifications\n");
+    }
+}
+
 static int cmd_watch(struct lore *l, int argc, char **argv)
 {
+    static const struct option opts[] = {{"json", no_argument, NULL, OPT_JSON},
+                                         {"mine", no_argument, NULL, 'm'},
+                                         {"notify", no_argument, NULL, 'n'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
     struct sigaction sa;
     json_t *resp = NULL, *ev = NULL, *e;
     char err[512];
-    int r, rc = LORE_EXIT_OK;
+    int c, r, rc = LORE_EXIT_OK, mine = 0, notify = 0;
 
-    if (!lore_json_help_opts(l, argc, argv, &rc))
-        goto out;
+    lore_getopt_reset();
+    for (;;) {
+        c = getopt_long(argc, argv, ":mnh", opts, NULL);
+        if (c == -1)
+            break;
+        if (c == OPT_JSON) {
+            l->json = true;
+        } else if (c == 'm') {
+            mine = 1;
+        } else if (c == 'n') {
+            notify = 1;
+        } else if (c == 'h') {
+            rc = lore_command_help(l->cmd);
+            goto out;
+        } else {
+            rc = lore_bad_option(l, c, argv);
+            goto out;
+        }
+    }
     rc = lore_no_args(l, argc, argv);
     if (rc != LORE_EXIT_OK)
         goto out;
@@ -1655,6 +1708,13 @@ static int cmd_watch(struct lore *l, int argc, char **argv)
             rc = LORE_EXIT_FAIL;
             goto out;
         }
+        if (mine && !json_is_true(json_object_get(ev, "for_you"))) {
+            json_decref(ev);
+            ev = NULL;
+            continue;
+        }
+        if (notify && json_is_true(json_object_get(ev, "for_you")))
+            lore_notify(json_object_get(ev, "entry"));
         if (l->json) {
             json_dumpf(ev, stdout, JSON_COMPACT);
             fputc('\n', stdout);
@@ -1673,6 +1733,140 @@ static int cmd_watch(struct lore *l, int argc, char **argv)
     }
 out:
     json_decref(ev);
+    json_decref(resp);
+    return rc;
+}
+
+/* Print the areas (skills and followed tags) a response carries. */
+static void lore_print_areas(json_t *resp)
+{
+    json_t *a = json_object_get(resp, "areas"), *t;
+    size_t i;
+
+    printf("your areas:");
+    if (json_array_size(a) == 0)
+        printf(" none yet (lore skills add TAG, lore follow TAG)");
+    json_array_foreach(a, i, t)
+    {
+        fputs(" #", stdout);
+        lore_put_text(stdout, json_string_value(t) ? json_string_value(t) : "", TEXT_ONE_LINE,
+                      NULL);
+    }
+    fputc('\n', stdout);
+}
+
+static int cmd_skills(struct lore *l, int argc, char **argv)
+{
+    static const struct option opts[] = {{"json", no_argument, NULL, OPT_JSON},
+                                         {"level", required_argument, NULL, 'l'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    json_t *resp = NULL;
+    long level = 3;
+    char *end;
+    int c, rc = LORE_EXIT_OK;
+
+    lore_getopt_reset();
+    for (;;) {
+        c = getopt_long(argc, argv, ":l:h", opts, NULL);
+        if (c == -1)
+            break;
+        if (c == OPT_JSON) {
+            l->json = true;
+        } else if (c == 'l') {
+            errno = 0;
+            level = strtol(optarg, &end, 10);
+            if (errno != 0 || *end != '\0' || level < 1 || level > 5) {
+                rc = lore_usage_error(l, "--level takes 1 to 5");
+                goto out;
+            }
+        } else if (c == 'h') {
+            rc = lore_command_help(l->cmd);
+            goto out;
+        } else {
+            rc = lore_bad_option(l, c, argv);
+            goto out;
+        }
+    }
+    if (optind + 2 != argc || strcmp(argv[optind], "add") != 0) {
+        rc = lore_usage_error(l, "usage: lore skills add TAG [--level 1-5]");
+        goto out;
+    }
+    rc = lore_call(
+        l, json_pack("{s:s,s:s,s:i}", "op", "skill", "tag", argv[optind + 1], "level", (int)level),
+        &resp);
+    if (rc != LORE_EXIT_OK)
+        goto out;
+    if (l->json) {
+        lore_print_json(resp);
+        goto out;
+    }
+    lore_print_areas(resp);
+    printf("%s\n", lore_jstr(resp, "id"));
+out:
+    json_decref(resp);
+    return rc;
+}
+
+/* follow TAG and unfollow TAG. */
+static int lore_follow(struct lore *l, int argc, char **argv, int off)
+{
+    json_t *resp = NULL;
+    int rc = LORE_EXIT_OK;
+
+    if (!lore_json_help_opts(l, argc, argv, &rc))
+        goto out;
+    if (optind + 1 != argc) {
+        rc = lore_usage_error(l, optind >= argc ? "missing TAG" : "too many arguments");
+        goto out;
+    }
+    rc = lore_call(l, json_pack("{s:s,s:s,s:b}", "op", "follow", "tag", argv[optind], "off", off),
+                   &resp);
+    if (rc != LORE_EXIT_OK)
+        goto out;
+    if (l->json)
+        lore_print_json(resp);
+    else
+        lore_print_areas(resp);
+out:
+    json_decref(resp);
+    return rc;
+}
+
+static int cmd_follow(struct lore *l, int argc, char **argv)
+{
+    return lore_follow(l, argc, argv, 0);
+}
+
+static int cmd_unfollow(struct lore *l, int argc, char **argv)
+{
+    return lore_follow(l, argc, argv, 1);
+}
+
+static int cmd_inbox(struct lore *l, int argc, char **argv)
+{
+    json_t *resp = NULL, *arr, *e;
+    size_t i;
+    int rc = LORE_EXIT_OK;
+
+    if (!lore_json_help_opts(l, argc, argv, &rc))
+        goto out;
+    rc = lore_no_args(l, argc, argv);
+    if (rc != LORE_EXIT_OK)
+        goto out;
+    rc = lore_call(l, json_pack("{s:s}", "op", "inbox"), &resp);
+    if (rc != LORE_EXIT_OK)
+        goto out;
+    if (l->json) {
+        lore_print_json(resp);
+        goto out;
+    }
+    lore_print_areas(resp);
+    arr = json_object_get(resp, "entries");
+    if (json_array_size(arr) == 0)
+        printf("nothing waiting for you\n");
+    json_array_foreach(arr, i, e) lore_print_entry_line(stdout, e, 0);
+out:
     json_decref(resp);
     return rc;
 }
@@ -1904,13 +2098,29 @@ static const struct lore_command lore_commands[] = {
     {"check", cmd_check, "check [--json]",
      "Re-verify every stored entry and the database (exit status 1 if anything is wrong)",
      "Options:\n" JSON_HELP HELP_HELP},
-    {"watch", cmd_watch, "watch [--json]", "Print new entries as they arrive, until interrupted",
+    {"watch", cmd_watch, "watch [--mine] [--notify] [--json]",
+     "Print new entries as they arrive, until interrupted",
      "Options:\n"
-     "      --json        print each event as one line of JSON\n" HELP_HELP},
+     "  -m, --mine        only questions for you: in your skills or followed tags\n"
+     "  -n, --notify      also a desktop notification (notify-send) for those\n"
+     "      --json        print each event as one line of JSON (with \"for_you\")\n" HELP_HELP},
     {"accept", cmd_accept, "accept ANSWER [--json]",
      "Accept an answer to a question you asked: the question is then resolved",
      "Options:\n" JSON_HELP HELP_HELP
      "\nOnly the person who asked can accept; prints the accept entry's id as the last line.\n"},
+    {"skills", cmd_skills, "skills add TAG [--level 1-5] [--json]",
+     "Declare a skill: questions tagged with it come to your inbox and watch",
+     "Options:\n"
+     "  -l, --level N     how well you know it, 1 to 5 (default 3)\n" JSON_HELP HELP_HELP
+     "\nA skill is a signed entry: colleagues see it. Prints its id as the last line.\n"},
+    {"follow", cmd_follow, "follow TAG [--json]",
+     "Follow a tag: its questions come to your inbox and watch (kept on this node only)",
+     "Options:\n" JSON_HELP HELP_HELP},
+    {"unfollow", cmd_unfollow, "unfollow TAG [--json]", "Stop following a tag",
+     "Options:\n" JSON_HELP HELP_HELP},
+    {"inbox", cmd_inbox, "inbox [--json]",
+     "Questions in your areas (skills, followed tags) not yet resolved; urgent first",
+     "Options:\n" JSON_HELP HELP_HELP},
     {"peers", cmd_peers, "peers [add HOST:PORT] [--json]",
      "Show the peers and how far each is in sync; add one",
      "Options:\n" JSON_HELP HELP_HELP

@@ -48,6 +48,7 @@ struct node {
     struct gossip *gossip;
     struct mdns *mdns;
     uint64_t remember_timer;
+    json_t *areas; /* my skills and followed tags: a JSON object used as a set */
     /* Nodes mDNS found while we already had LINK_MAX_FOUND such links: dialled as others go. */
     struct {
         char addr[MDNS_ADDR_MAX];
@@ -57,7 +58,9 @@ struct node {
 };
 
 #define NODE_PEERS_META "static_peers" /* peers added with `lore peers add`, one per line */
-#define NODE_KNOWN_META "known_peers"  /* peers found by mDNS or exchange: "origin addr" lines */
+#define NODE_FOLLOWS_META "follows"    /* tags followed here, one per line (personal, not synced) */
+#define NODE_MAX_FOLLOWS 64
+#define NODE_KNOWN_META "known_peers" /* peers found by mDNS or exchange: "origin addr" lines */
 #define NODE_REMEMBER_MS 30000
 #define NODE_MAX_KNOWN 64
 
@@ -303,12 +306,35 @@ static json_t *op_status(struct node *n, json_t *req)
     return o;
 }
 
+/* Is this entry (as JSON) a request for me: a question someone else asked, in my areas? */
+static int node_for_me(struct node *n, json_t *ej)
+{
+    json_t *t;
+    size_t i;
+
+    if (n->areas == NULL || strcmp(json_string_value(json_object_get(ej, "kind")) != NULL
+                                       ? json_string_value(json_object_get(ej, "kind"))
+                                       : "",
+                                   "question") != 0)
+        return 0;
+    if (n->id != NULL) {
+        char me[2 * ENTRY_KEY_LEN + 1];
+        hex_encode(identity_public_key(n->id), ENTRY_KEY_LEN, me);
+        if (strcmp(json_string_value(json_object_get(ej, "author")), me) == 0)
+            return 0;
+    }
+    json_array_foreach(json_object_get(ej, "tags"), i,
+                       t) if (json_object_get(n->areas, json_string_value(t))) return 1;
+    return 0;
+}
+
 /* Tell `lore watch` subscribers about an entry (ej is borrowed). */
 static void node_announce(struct node *n, json_t *ej)
 {
     json_t *ev = json_object();
 
     json_object_set_new(ev, "event", json_string("entry"));
+    json_object_set_new(ev, "for_you", json_boolean(node_for_me(n, ej)));
     json_object_set(ev, "entry", ej);
     api_broadcast(n->api, ev);
     json_decref(ev);
@@ -392,6 +418,214 @@ out:
     entry_destroy(&answer);
     entry_destroy(&question);
     return res;
+}
+
+static int node_area_add(void *ctx, const char *tag)
+{
+    json_object_set_new(ctx, tag, json_true());
+    return 0;
+}
+
+/* My areas: tags of my skill entries and the tags I follow. */
+static void node_load_areas(struct node *n)
+{
+    uint8_t *v = NULL;
+    size_t len = 0;
+    char *line, *next;
+
+    json_decref(n->areas);
+    n->areas = json_object();
+    if (replica_tags_of(n->replica, identity_public_key(n->id), ENTRY_SKILL, node_area_add,
+                        n->areas) != 0)
+        log_warnx("node: cannot read my skills");
+    if (replica_meta_get(n->replica, NODE_FOLLOWS_META, &v, &len, NULL, NULL, 0) != REPLICA_FOUND)
+        return;
+    for (line = (char *)v; line != NULL && *line != '\0'; line = next) {
+        next = strchr(line, '\n');
+        if (next != NULL)
+            *next++ = '\0';
+        if (entry_tag_valid(line))
+            json_object_set_new(n->areas, line, json_true());
+    }
+    free(v);
+}
+
+static json_t *node_areas_json(struct node *n, json_t *o)
+{
+    json_t *a = json_array(), *v;
+    const char *k;
+
+    json_object_foreach(n->areas, k, v) json_array_append_new(a, json_string(k));
+    json_object_set_new(o, "areas", a);
+    return o;
+}
+
+/* Normalise a tag argument as post does: trimmed, one leading '#' dropped, lower-case. */
+static int node_tag_arg(json_t *req, char tag[ENTRY_TAG_MAX + 1])
+{
+    const char *t;
+    size_t i, k = 0;
+
+    if (node_arg_str(req, "tag", &t) != 0 || t == NULL)
+        return -1;
+    t += strspn(t, " \t#");
+    for (i = 0; t[i] != '\0' && t[i] != ' ' && k < ENTRY_TAG_MAX; i++)
+        tag[k++] = (char)(t[i] >= 'A' && t[i] <= 'Z' ? t[i] - 'A' + 'a' : t[i]);
+    tag[k] = '\0';
+    return entry_tag_valid(tag) ? 0 : -1;
+}
+
+/* Declare a skill: a signed entry, so colleagues see it too (tags: the skill, attr level). */
+static json_t *op_skill(struct node *n, json_t *req)
+{
+    struct entry_fields f = {0};
+    char tag[ENTRY_TAG_MAX + 1], level[2] = "3";
+    const char *tags[1] = {tag};
+    struct entry_attr attr = {"level", level};
+    long long lv = 3;
+    json_t *o;
+
+    if (node_tag_arg(req, tag) != 0)
+        return api_error("invalid",
+                         "a skill is a tag: lower-case letters and digits, then also "
+                         ". + # _ - (at most %d characters)",
+                         ENTRY_TAG_MAX);
+    if (node_arg_int(req, "level", 1, 5, &lv) != 0)
+        return api_error("bad_request", "level must be 1 to 5");
+    level[0] = (char)('0' + lv);
+    f.kind = ENTRY_SKILL;
+    f.created_ms = node_wall_ms();
+    f.tags = tags;
+    f.ntags = 1;
+    f.attrs = &attr;
+    f.nattrs = 1;
+    o = node_publish(n, &f);
+    node_load_areas(n);
+    return json_is_true(json_object_get(o, "ok")) ? node_areas_json(n, o) : o;
+}
+
+/* Follow or stop following a tag: personal, kept on this node only. */
+static json_t *op_follow(struct node *n, json_t *req)
+{
+    char tag[ENTRY_TAG_MAX + 1], err[160];
+    struct buf text;
+    struct replica_meta m;
+    int off, rc;
+
+    if (node_tag_arg(req, tag) != 0)
+        return api_error("invalid", "follow needs a tag");
+    if (node_arg_bool(req, "off", &off) != 0)
+        return api_error("bad_request", "off must be a boolean");
+    node_load_areas(n);
+    buf_init(&text, NODE_MAX_FOLLOWS * (ENTRY_TAG_MAX + 1) + 1);
+    /* The followed tags are the areas that are not skills: rebuild the list from the meta. */
+    {
+        uint8_t *old = NULL;
+        size_t len = 0;
+        char *line, *next;
+        int count = 0;
+        if (replica_meta_get(n->replica, NODE_FOLLOWS_META, &old, &len, NULL, NULL, 0) ==
+            REPLICA_FOUND) {
+            for (line = (char *)old; *line != '\0' && count < NODE_MAX_FOLLOWS; line = next) {
+                next = strchr(line, '\n');
+                if (next == NULL)
+                    break;
+                *next++ = '\0';
+                if (strcmp(line, tag) != 0 && entry_tag_valid(line) &&
+                    buf_printf(&text, "%s\n", line) == 0)
+                    count++;
+            }
+        }
+        free(old);
+        if (!off && (count >= NODE_MAX_FOLLOWS || buf_printf(&text, "%s\n", tag) != 0)) {
+            buf_free(&text);
+            return api_error("invalid", "at most %d followed tags", NODE_MAX_FOLLOWS);
+        }
+    }
+    m.key = NODE_FOLLOWS_META;
+    m.value = text.len > 0 ? text.data : (const uint8_t *)"";
+    m.len = text.len;
+    m.text = 1;
+    rc = replica_meta_set(n->replica, &m, err, sizeof(err));
+    buf_free(&text);
+    if (rc != 0)
+        return api_error("internal", "saving the followed tags failed: %s", err);
+    node_load_areas(n);
+    return node_areas_json(n, node_ok());
+}
+
+struct node_inbox {
+    struct node *n;
+    json_t *seen; /* id -> entry */
+};
+
+static int node_inbox_row(void *ctx, const struct entry *e, const char *snippet, double rank)
+{
+    struct node_inbox *ib = ctx;
+    char hex[2 * ENTRY_ID_LEN + 1];
+    json_t *ej;
+
+    (void)snippet;
+    (void)rank;
+    if (memcmp(entry_author(e), identity_public_key(ib->n->id), ENTRY_KEY_LEN) == 0)
+        return 0;
+    hex_encode(entry_id(e), ENTRY_ID_LEN, hex);
+    if (json_object_get(ib->seen, hex) != NULL)
+        return 0;
+    ej = node_entry_json(ib->n, e);
+    if (strcmp(json_string_value(json_object_get(ej, "status")), "resolved") == 0) {
+        json_decref(ej);
+        return 0;
+    }
+    json_object_set_new(ib->seen, hex, ej);
+    return 0;
+}
+
+static int node_inbox_cmp(const void *a, const void *b)
+{
+    json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+    int ux = json_is_true(json_object_get(x, "urgent")),
+        uy = json_is_true(json_object_get(y, "urgent"));
+    long long tx = json_integer_value(json_object_get(x, "created_ms"));
+    long long ty = json_integer_value(json_object_get(y, "created_ms"));
+
+    if (ux != uy)
+        return uy - ux;
+    return tx < ty ? 1 : tx > ty ? -1 : 0;
+}
+
+/* Questions in my areas that are not mine and not resolved: urgent first, then newest. */
+static json_t *op_inbox(struct node *n, json_t *req)
+{
+    struct node_inbox ib = {n, json_object()};
+    struct replica_query q = {0};
+    json_t *o, *v, **items, *arr = json_array();
+    const char *k;
+    long long limit = 50;
+    size_t i = 0, count;
+
+    if (node_arg_int(req, "limit", 1, NODE_LIST_MAX, &limit) != 0)
+        return api_error("bad_request", "limit must be 1 to %d", NODE_LIST_MAX);
+    node_load_areas(n);
+    q.kind = ENTRY_QUESTION;
+    q.limit = NODE_LIST_MAX;
+    json_object_foreach(n->areas, k, v)
+    {
+        q.tag = k;
+        if (replica_list(n->replica, &q, node_inbox_row, &ib, NULL) != 0)
+            log_warnx("node: inbox: listing tag %s failed", k);
+    }
+    count = json_object_size(ib.seen);
+    items = xreallocarray(NULL, count + 1, sizeof(*items));
+    json_object_foreach(ib.seen, k, v) items[i++] = v;
+    qsort(items, count, sizeof(*items), node_inbox_cmp);
+    for (i = 0; i < count && i < (size_t)limit; i++)
+        json_array_append(arr, items[i]);
+    free(items);
+    json_decref(ib.seen);
+    o = node_areas_json(n, node_ok());
+    json_object_set_new(o, "entries", arr);
+    return o;
 }
 
 static json_t *op_init(struct node *n, json_t *req)
@@ -819,6 +1053,12 @@ static json_t *node_handle(void *ctx, struct api_client *client, json_t *req)
         return op_post(n, req);
     if (strcmp(op, "accept") == 0)
         return op_accept(n, req);
+    if (strcmp(op, "skill") == 0)
+        return op_skill(n, req);
+    if (strcmp(op, "follow") == 0)
+        return op_follow(n, req);
+    if (strcmp(op, "inbox") == 0)
+        return op_inbox(n, req);
     if (strcmp(op, "get") == 0)
         return op_get(n, req);
     if (strcmp(op, "list") == 0)
@@ -1173,6 +1413,7 @@ struct node *node_new(const struct node_options *opts, char *err, size_t errlen)
         goto out;
     if (node_start_sync(n, err, errlen) != 0)
         goto out;
+    node_load_areas(n);
     node_initial_profile(n);
     ok = 1;
 out:
@@ -1219,6 +1460,7 @@ void node_destroy(struct node **np)
         close(n->sigfd);
     if (n->mask_set)
         sigprocmask(SIG_SETMASK, &n->oldmask, NULL);
+    json_decref(n->areas);
     replica_close(&n->replica);
     identity_destroy(&n->id);
     config_destroy(&n->cfg);

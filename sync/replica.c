@@ -1244,3 +1244,28 @@ out:
     sqlite3_finalize(s);
     return rc;
 }
+
+int replica_tags_of(struct replica *r, const uint8_t author[ENTRY_KEY_LEN], uint16_t kind,
+                    replica_tag_fn fn, void *ctx)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = -1, step;
+
+    if (sqlite3_prepare_v2(r->db,
+                           "SELECT DISTINCT t.tag FROM entries e JOIN tags t ON t.seq = e.seq"
+                           " WHERE e.author = ? AND e.kind = ? ORDER BY t.tag",
+                           -1, &s, NULL) != SQLITE_OK)
+        goto out;
+    sqlite3_bind_blob(s, 1, author, ENTRY_KEY_LEN, SQLITE_STATIC);
+    sqlite3_bind_int(s, 2, kind);
+    while ((step = sqlite3_step(s)) == SQLITE_ROW)
+        if (sqlite3_column_text(s, 0) != NULL &&
+            fn(ctx, (const char *)sqlite3_column_text(s, 0)) != 0)
+            break;
+    rc = step == SQLITE_ROW || step == SQLITE_DONE ? 0 : -1;
+out:
+    if (rc != 0)
+        log_warnx("replica: tags: %s", sqlite3_errmsg(r->db));
+    sqlite3_finalize(s);
+    return rc;
+}

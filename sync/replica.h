@@ -144,6 +144,12 @@ long long replica_count_refs(struct replica *r, const uint8_t id[ENTRY_ID_LEN], 
 int replica_accepted(struct replica *r, const uint8_t question[ENTRY_ID_LEN],
                      const uint8_t asker[ENTRY_KEY_LEN], uint8_t answer[ENTRY_ID_LEN]);
 
+/* Every distinct tag on entries of kind by author (e.g. a person's declared skills). fn returns
+ * non-zero to stop. Returns 0 or -1. */
+typedef int (*replica_tag_fn)(void *ctx, const char *tag);
+int replica_tags_of(struct replica *r, const uint8_t author[ENTRY_KEY_LEN], uint16_t kind,
+                    replica_tag_fn fn, void *ctx) __attribute__((warn_unused_result));
+
 /* Total entries stored, -1 on error. */
 long long replica_count(struct replica *r);
 

@@ -34,6 +34,24 @@ until_ok 5 "c sees the question resolved" resolved_on_c
 [ "$(on c show "$q" --json | jq -r .entry.accepted)" = "$ans" ] || fail "c has another accepted answer"
 ok "only the asker accepts; the question is resolved on every node"
 
+# Routing: c declares a skill; an urgent question in it streams to c's `watch --mine` at once,
+# unrelated ones do not, and c's inbox lists it first.
+on c skills add printing --level 4 >/dev/null
+on c watch --mine --json >"$E2E_ROOT/c-watch.out" 2>&1 &
+wpid=$!
+sleep 0.3
+lunch=$(on a ask "Lunch at noon?" --tag food | tail -n1)
+t0=$(date +%s%N)
+fire=$(on a ask "Printer on floor 3 is on fire" --tag printing --urgent | tail -n1)
+until_ok 2 "the urgent question reaches c's watch" grep -q "$fire" "$E2E_ROOT/c-watch.out"
+kill $wpid 2>/dev/null; wait $wpid 2>/dev/null || true
+! grep -q "$lunch" "$E2E_ROOT/c-watch.out" || fail "watch --mine showed a question outside c's areas"
+inbox=$(on c inbox --json)
+[ "$(jq -r '.entries[0].id' <<<"$inbox")" = "$fire" ] || fail "the urgent question is not first in c's inbox"
+jq -e --arg l "$lunch" '[.entries[].id] | index($l) == null' <<<"$inbox" >/dev/null ||
+    fail "the inbox lists a question outside c's areas"
+ok "an urgent question in c's skill reaches c's watch and tops c's inbox"
+
 # --- a node restarts on the same port: its neighbours notice and carry on ---
 baddr=$(addr b)
 bkey=$(on b status --json | jq -r .public_key)
