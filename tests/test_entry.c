@@ -5,6 +5,8 @@
 
 #include <cmocka.h>
 
+#include "testdoc.h"
+
 #include "buf.h"
 #include "hex.h"
 #include "testutil.h"
@@ -52,43 +54,6 @@ static struct entry *vector_entry(struct test_author *a, const char *name)
 
 static const char *const vector_names[] = {"question", "answer", "future-kind"};
 
-/* Read "key: value" lines of the ```vector NAME block in docs/PROTOCOL.md; continuation lines
- * (no colon) extend the previous value. Returns a new string or NULL. */
-static char *doc_vector_field(const char *name, const char *key)
-{
-    char path[512], line[1024], fence[128];
-    struct buf val;
-    FILE *f;
-    int inside = 0, want = 0;
-
-    snprintf(path, sizeof(path), "%s/docs/PROTOCOL.md", LORE_SOURCE_DIR);
-    snprintf(fence, sizeof(fence), "```vector %s\n", name);
-    f = fopen(path, "r");
-    if (f == NULL)
-        return NULL;
-    buf_init(&val, 1 << 20);
-    while (fgets(line, sizeof(line), f) != NULL) {
-        if (!inside) {
-            inside = strcmp(line, fence) == 0;
-            continue;
-        }
-        if (strncmp(line, "```", 3) == 0)
-            break;
-        line[strcspn(line, "\n")] = '\0';
-        char *colon = strchr(line, ':');
-        if (colon != NULL) {
-            *colon = '\0';
-            want = strcmp(line, key) == 0;
-            if (want)
-                assert_int_equal(buf_append_str(&val, colon + 1 + strspn(colon + 1, " ")), 0);
-        } else if (want) {
-            assert_int_equal(buf_append_str(&val, line + strspn(line, " ")), 0);
-        }
-    }
-    fclose(f);
-    return (char *)buf_steal(&val, NULL);
-}
-
 static void test_vectors_match_doc(void **state)
 {
     struct test_author a;
@@ -115,8 +80,8 @@ static void test_vectors_match_doc(void **state)
             entry_destroy(&e);
             continue;
         }
-        doc_hex = doc_vector_field(vector_names[i], "entry");
-        doc_id = doc_vector_field(vector_names[i], "id");
+        doc_hex = doc_vector("PROTOCOL.md", vector_names[i], "entry");
+        doc_id = doc_vector("PROTOCOL.md", vector_names[i], "id");
         assert_non_null(doc_hex);
         assert_non_null(doc_id);
         assert_string_equal(doc_hex, hex);

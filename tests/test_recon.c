@@ -10,6 +10,8 @@
 
 #include <cmocka.h>
 
+#include "testdoc.h"
+
 #include "buf.h"
 #include "hex.h"
 #include "recon.h"
@@ -374,42 +376,6 @@ static void vector_sets(struct recon_set *a, struct recon_set *b)
     }
 }
 
-/* The hex of "key:" in the ```vector NAME block of docs/RECON.md, lines joined. */
-static char *doc_vector(const char *name, const char *key)
-{
-    char path[512], line[1024], fence[128];
-    struct buf val;
-    FILE *f;
-    int inside = 0, want = 0;
-
-    snprintf(path, sizeof(path), "%s/docs/RECON.md", LORE_SOURCE_DIR);
-    snprintf(fence, sizeof(fence), "```vector %s\n", name);
-    f = fopen(path, "r");
-    if (f == NULL)
-        return NULL;
-    buf_init(&val, 1 << 20);
-    while (fgets(line, sizeof(line), f) != NULL) {
-        if (!inside) {
-            inside = strcmp(line, fence) == 0;
-            continue;
-        }
-        if (strncmp(line, "```", 3) == 0)
-            break;
-        line[strcspn(line, "\n")] = '\0';
-        char *colon = strchr(line, ':');
-        if (colon != NULL) {
-            *colon = '\0';
-            want = strcmp(line, key) == 0;
-            if (want)
-                assert_int_equal(buf_append_str(&val, colon + 1 + strspn(colon + 1, " ")), 0);
-        } else if (want) {
-            assert_int_equal(buf_append_str(&val, line + strspn(line, " ")), 0);
-        }
-    }
-    fclose(f);
-    return (char *)buf_steal(&val, NULL);
-}
-
 static char *to_hex(const struct buf *b)
 {
     char *hex = xmalloc(2 * b->len + 1);
@@ -467,9 +433,9 @@ static void test_vectors_match_doc(void **state)
             printf("%.64s\n", hex2 + off);
         printf("```\n");
     }
-    docfp = doc_vector("recon", "set-fingerprint");
-    doc1 = doc_vector("recon", "initiate");
-    doc2 = doc_vector("recon", "reply");
+    docfp = doc_vector("RECON.md", "recon", "set-fingerprint");
+    doc1 = doc_vector("RECON.md", "recon", "initiate");
+    doc2 = doc_vector("RECON.md", "recon", "reply");
     assert_non_null(doc1);
     assert_non_null(doc2);
     assert_non_null(docfp);
