@@ -1871,6 +1871,55 @@ out:
     return rc;
 }
 
+static int cmd_who_knows(struct lore *l, int argc, char **argv)
+{
+    json_t *resp = NULL, *people, *p;
+    struct buf topic;
+    size_t i;
+    int k, rc = LORE_EXIT_OK;
+
+    buf_init(&topic, 4096);
+    if (!lore_json_help_opts(l, argc, argv, &rc))
+        goto out;
+    if (optind >= argc) {
+        rc = lore_usage_error(l, "missing TOPIC");
+        goto out;
+    }
+    for (k = optind; k < argc; k++)
+        if ((k > optind && buf_append_str(&topic, " ") != 0) ||
+            buf_append_str(&topic, argv[k]) != 0) {
+            rc = lore_usage_error(l, "the topic is too long");
+            goto out;
+        }
+    rc = lore_call(l, json_pack("{s:s,s:s}", "op", "who_knows", "topic", (const char *)topic.data),
+                   &resp);
+    if (rc != LORE_EXIT_OK)
+        goto out;
+    if (l->json) {
+        lore_print_json(resp);
+        goto out;
+    }
+    people = json_object_get(resp, "people");
+    if (json_array_size(people) == 0)
+        printf("nobody yet: ask the question, and whoever answers will show here next time\n");
+    json_array_foreach(people, i, p)
+    {
+        const char *name = json_string_value(json_object_get(p, "name"));
+        printf("%2zu. ", i + 1);
+        if (name != NULL)
+            lore_put_text(stdout, name, TEXT_ONE_LINE, NULL);
+        else
+            printf("%.12s", lore_jstr(p, "key"));
+        printf("  (score %.1f)\n    ", json_real_value(json_object_get(p, "score")));
+        lore_put_text(stdout, lore_jstr(p, "why"), TEXT_ONE_LINE, NULL);
+        fputc('\n', stdout);
+    }
+out:
+    buf_free(&topic);
+    json_decref(resp);
+    return rc;
+}
+
 static int cmd_accept(struct lore *l, int argc, char **argv)
 {
     json_t *resp = NULL;
@@ -2118,6 +2167,11 @@ static const struct lore_command lore_commands[] = {
      "Options:\n" JSON_HELP HELP_HELP},
     {"unfollow", cmd_unfollow, "unfollow TAG [--json]", "Stop following a tag",
      "Options:\n" JSON_HELP HELP_HELP},
+    {"who-knows", cmd_who_knows, "who-knows TOPIC... [--json]",
+     "Who can help with a topic: answers (accepted ones count most), then declared skills",
+     "Options:\n" JSON_HELP HELP_HELP
+     "\nTOPIC is a tag and/or words; each result says why it ranks where it does. Recent\n"
+     "help counts more than old help.\n"},
     {"inbox", cmd_inbox, "inbox [--json]",
      "Questions in your areas (skills, followed tags) not yet resolved; urgent first",
      "Options:\n" JSON_HELP HELP_HELP},

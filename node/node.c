@@ -1,6 +1,7 @@
 #include "node.h"
 
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -460,19 +461,26 @@ static json_t *node_areas_json(struct node *n, json_t *o)
     return o;
 }
 
-/* Normalise a tag argument as post does: trimmed, one leading '#' dropped, lower-case. */
-static int node_tag_arg(json_t *req, char tag[ENTRY_TAG_MAX + 1])
+/* Normalise text into a tag as post does: trimmed, one leading '#' dropped, lower-case; the first
+ * word only. Returns 0, or -1 if that is not a valid tag. */
+static int node_tag_norm(const char *t, char tag[ENTRY_TAG_MAX + 1])
 {
-    const char *t;
     size_t i, k = 0;
 
-    if (node_arg_str(req, "tag", &t) != 0 || t == NULL)
-        return -1;
     t += strspn(t, " \t#");
     for (i = 0; t[i] != '\0' && t[i] != ' ' && k < ENTRY_TAG_MAX; i++)
         tag[k++] = (char)(t[i] >= 'A' && t[i] <= 'Z' ? t[i] - 'A' + 'a' : t[i]);
     tag[k] = '\0';
     return entry_tag_valid(tag) ? 0 : -1;
+}
+
+static int node_tag_arg(json_t *req, char tag[ENTRY_TAG_MAX + 1])
+{
+    const char *t;
+
+    if (node_arg_str(req, "tag", &t) != 0 || t == NULL)
+        return -1;
+    return node_tag_norm(t, tag);
 }
 
 /* Declare a skill: a signed entry, so colleagues see it too (tags: the skill, attr level). */
@@ -625,6 +633,197 @@ static json_t *op_inbox(struct node *n, json_t *req)
     json_decref(ib.seen);
     o = node_areas_json(n, node_ok());
     json_object_set_new(o, "entries", arr);
+    return o;
+}
+
+/* ---- who knows ---- */
+
+#define NODE_DAY_MS 86400000.0
+#define NODE_DECAY_DAYS 90.0 /* a contribution loses ~63% of its weight in this many days */
+
+struct node_expert {
+    json_t *people; /* author hex -> {declared, answers, accepted, last_ms, score} */
+    uint64_t now_ms;
+    struct node *n;
+    const char *topic;
+};
+
+static json_t *node_expert(struct node_expert *x, const uint8_t *author)
+{
+    char hex[2 * ENTRY_KEY_LEN + 1];
+    json_t *p;
+
+    hex_encode(author, ENTRY_KEY_LEN, hex);
+    p = json_object_get(x->people, hex);
+    if (p == NULL) {
+        p = json_pack("{s:i,s:i,s:i,s:I,s:f}", "declared", 0, "answers", 0, "accepted", 0,
+                      "last_ms", (json_int_t)0, "score", 0.0);
+        json_object_set_new(x->people, hex, p);
+    }
+    return p;
+}
+
+/* Add weight w (decayed by age) to a person's score, and note when they were last active. */
+static void node_expert_add(struct node_expert *x, json_t *p, double w, uint64_t at_ms)
+{
+    double age_days = x->now_ms > at_ms ? (double)(x->now_ms - at_ms) / NODE_DAY_MS : 0;
+    double decayed = w * exp(-age_days / NODE_DECAY_DAYS);
+
+    json_object_set_new(p, "score",
+                        json_real(json_real_value(json_object_get(p, "score")) + decayed));
+    if ((json_int_t)at_ms > json_integer_value(json_object_get(p, "last_ms")))
+        json_object_set_new(p, "last_ms", json_integer((json_int_t)at_ms));
+}
+
+static int node_expert_skill(void *ctx, const struct entry *e, const char *snippet, double rank)
+{
+    struct node_expert *x = ctx;
+    const char *lv = entry_attr_get(e, "level");
+    long level = lv != NULL && lv[0] >= '1' && lv[0] <= '5' && lv[1] == '\0' ? lv[0] - '0' : 3;
+    json_t *p = node_expert(x, entry_author(e));
+
+    (void)snippet;
+    (void)rank;
+    if (level > json_integer_value(json_object_get(p, "declared")))
+        json_object_set_new(p, "declared", json_integer(level));
+    /* Declared skill counts little: at most 2.5, below a single answer (3). */
+    node_expert_add(x, p, 0.5 * (double)level, entry_created_ms(e));
+    return 0;
+}
+
+struct node_expert_q {
+    struct node_expert *x;
+    uint8_t accepted[ENTRY_ID_LEN];
+    int has_accepted;
+};
+
+static int node_expert_answer(void *ctx, const struct entry *e, const char *snippet, double rank)
+{
+    struct node_expert_q *xq = ctx;
+    json_t *p = node_expert(xq->x, entry_author(e));
+    int accepted = xq->has_accepted && memcmp(entry_id(e), xq->accepted, ENTRY_ID_LEN) == 0;
+
+    (void)snippet;
+    (void)rank;
+    json_object_set_new(p, "answers",
+                        json_integer(json_integer_value(json_object_get(p, "answers")) + 1));
+    if (accepted)
+        json_object_set_new(p, "accepted",
+                            json_integer(json_integer_value(json_object_get(p, "accepted")) + 1));
+    node_expert_add(xq->x, p, accepted ? 3.0 + 6.0 : 3.0, entry_created_ms(e));
+    return 0;
+}
+
+/* A question on the topic: everyone who answered it earns weight. Each question counts once. */
+static int node_expert_question(void *ctx, const struct entry *e, const char *snippet, double rank)
+{
+    struct node_expert *x = ctx;
+    struct node_expert_q xq = {x, {0}, 0};
+    struct replica_query q = {0};
+    char hex[2 * ENTRY_ID_LEN + 1];
+
+    (void)snippet;
+    (void)rank;
+    hex_encode(entry_id(e), ENTRY_ID_LEN, hex);
+    if (json_object_get(json_object_get(x->people, ""), hex) != NULL)
+        return 0;
+    json_object_set_new(json_object_get(x->people, ""), hex, json_true());
+    xq.has_accepted =
+        replica_accepted(x->n->replica, entry_id(e), entry_author(e), xq.accepted) == 1;
+    q.kind = ENTRY_ANSWER;
+    q.ref = entry_id(e);
+    q.limit = NODE_LIST_MAX;
+    if (replica_list(x->n->replica, &q, node_expert_answer, &xq, NULL) != 0)
+        log_warnx("node: who-knows: listing answers failed");
+    return 0;
+}
+
+static int node_expert_cmp(const void *a, const void *b)
+{
+    double x = json_real_value(json_object_get(*(json_t *const *)a, "score"));
+    double y = json_real_value(json_object_get(*(json_t *const *)b, "score"));
+    const char *ka = json_string_value(json_object_get(*(json_t *const *)a, "key"));
+    const char *kb = json_string_value(json_object_get(*(json_t *const *)b, "key"));
+
+    if (x != y)
+        return x < y ? 1 : -1;
+    return strcmp(ka, kb); /* the same order on every node */
+}
+
+/* Rank people for a topic: demonstrated help (answers, accepted answers) on questions tagged with
+ * it or matching it, then declared skill; every contribution decays with age. */
+static json_t *op_who_knows(struct node *n, json_t *req)
+{
+    struct node_expert x = {json_object(), node_wall_ms(), n, NULL};
+    struct replica_query q = {0};
+    char tag[ENTRY_TAG_MAX + 1], name[NODE_NAME_MAX * 4 + 1], why[256], err[256];
+    json_t *o, *arr = json_array(), *p, **items;
+    const char *k, *topic;
+    uint8_t key[ENTRY_KEY_LEN];
+    size_t i = 0, count;
+
+    if (node_arg_str(req, "topic", &topic) != 0 || topic == NULL || topic[0] == '\0')
+        return api_error("bad_request", "who-knows needs a topic");
+    json_object_set_new(x.people, "", json_object()); /* questions already counted */
+    if (node_tag_norm(topic, tag) == 0) {
+        q.kind = ENTRY_SKILL;
+        q.tag = tag;
+        q.limit = NODE_LIST_MAX;
+        if (replica_list(n->replica, &q, node_expert_skill, &x, NULL) != 0)
+            log_warnx("node: who-knows: skills failed");
+        q.kind = ENTRY_QUESTION;
+        if (replica_list(n->replica, &q, node_expert_question, &x, NULL) != 0)
+            log_warnx("node: who-knows: questions failed");
+    }
+    memset(&q, 0, sizeof(q));
+    q.kind = ENTRY_QUESTION;
+    q.limit = 200;
+    q.any_word = 1;
+    if (replica_search(n->replica, topic, &q, NULL, NULL, node_expert_question, &x, NULL, err,
+                       sizeof(err)) != 0)
+        log_debug("node: who-knows: search: %s", err);
+    json_object_del(x.people, "");
+    count = json_object_size(x.people);
+    items = xreallocarray(NULL, count + 1, sizeof(*items));
+    json_object_foreach(x.people, k, p)
+    {
+        json_object_set_new(p, "key", json_string(k));
+        items[i++] = p;
+    }
+    qsort(items, count, sizeof(*items), node_expert_cmp);
+    for (i = 0; i < count && i < 20; i++) {
+        p = items[i];
+        long long ans = json_integer_value(json_object_get(p, "answers"));
+        long long acc = json_integer_value(json_object_get(p, "accepted"));
+        long long dec = json_integer_value(json_object_get(p, "declared"));
+        double days =
+            (double)(x.now_ms - (uint64_t)json_integer_value(json_object_get(p, "last_ms"))) /
+            NODE_DAY_MS;
+        size_t off = 0;
+        why[0] = '\0';
+        if (ans > 0)
+            off += (size_t)snprintf(why + off, sizeof(why) - off, "%lld answer%s (%lld accepted)",
+                                    ans, ans == 1 ? "" : "s", acc);
+        if (dec > 0 && off < sizeof(why))
+            off += (size_t)snprintf(why + off, sizeof(why) - off, "%sdeclared level %lld",
+                                    off > 0 ? "; " : "", dec);
+        if (off < sizeof(why))
+            snprintf(why + off, sizeof(why) - off, "; last active %.0f day%s ago", days,
+                     days >= 0.5 && days < 1.5 ? "" : "s");
+        json_object_set_new(p, "why", json_string(why));
+        if (hex_decode(json_string_value(json_object_get(p, "key")), 2 * ENTRY_KEY_LEN, key,
+                       ENTRY_KEY_LEN) == 0 &&
+            replica_author_name(n->replica, key, name, sizeof(name)) == 0)
+            json_object_set_new(p, "name", json_string(name));
+        else
+            json_object_set_new(p, "name", json_null());
+        json_array_append(arr, p);
+    }
+    free(items);
+    json_decref(x.people);
+    o = node_ok();
+    json_object_set_new(o, "topic", json_string(topic));
+    json_object_set_new(o, "people", arr);
     return o;
 }
 
@@ -1059,6 +1258,8 @@ static json_t *node_handle(void *ctx, struct api_client *client, json_t *req)
         return op_follow(n, req);
     if (strcmp(op, "inbox") == 0)
         return op_inbox(n, req);
+    if (strcmp(op, "who_knows") == 0)
+        return op_who_knows(n, req);
     if (strcmp(op, "get") == 0)
         return op_get(n, req);
     if (strcmp(op, "list") == 0)

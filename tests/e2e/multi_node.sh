@@ -52,6 +52,18 @@ jq -e --arg l "$lunch" '[.entries[].id] | index($l) == null' <<<"$inbox" >/dev/n
     fail "the inbox lists a question outside c's areas"
 ok "an urgent question in c's skill reaches c's watch and tops c's inbox"
 
+# who-knows on a third node: b answered (and had an answer accepted) on printing; c only
+# declared the skill. b ranks first, with the reason.
+wk=$(on d who-knows printing --json 2>/dev/null || on a who-knows printing --json)
+bkey=$(on b status --json | jq -r .public_key)
+[ "$(jq -r '.people[0].key' <<<"$wk")" = "$bkey" ] || fail "who-knows does not rank b first: $wk"
+[[ "$(jq -r '.people[0].why' <<<"$wk")" == *"1 accepted"* ]] || fail "no reason given: $wk"
+ckey=$(on c status --json | jq -r .public_key)
+[ "$(jq -r --arg c "$ckey" '[.people[].key] | index($c)' <<<"$wk")" -gt 0 ] ||
+    fail "c (declared skill only) should rank below b: $wk"
+echo "   (who-knows printing: $(jq -r '.people[] | "\(.name): \(.why)"' <<<"$wk" | paste -sd';'))"
+ok "who-knows ranks the proven helper above a declared skill, with the reason"
+
 # --- a node restarts on the same port: its neighbours notice and carry on ---
 baddr=$(addr b)
 bkey=$(on b status --json | jq -r .public_key)
