@@ -1920,6 +1920,136 @@ out:
     return rc;
 }
 
+/* "7d", "24h", "2w" (ago) or "YYYY-MM-DD" (UTC) into ms since the epoch. Returns 0 or -1. */
+static int lore_parse_since(const char *s, long long *ms)
+{
+    char *end;
+    long v;
+    struct tm tm;
+    time_t t;
+
+    errno = 0;
+    v = strtol(s, &end, 10);
+    if (errno == 0 && end != s && v >= 0 && v < 100000 &&
+        (strcmp(end, "h") == 0 || strcmp(end, "d") == 0 || strcmp(end, "w") == 0)) {
+        long long unit = *end == 'h' ? 3600000LL : *end == 'd' ? 86400000LL : 604800000LL;
+        *ms = (long long)time(NULL) * 1000 - v * unit;
+        return 0;
+    }
+    /* YYYY-MM-DD, checked field by field. */
+    memset(&tm, 0, sizeof(tm));
+    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+        return -1;
+    for (v = 0; v < 10; v++)
+        if (v != 4 && v != 7 && (s[v] < '0' || s[v] > '9'))
+            return -1;
+    tm.tm_year = (int)strtol(s, NULL, 10) - 1900;
+    tm.tm_mon = (int)strtol(s + 5, NULL, 10) - 1;
+    tm.tm_mday = (int)strtol(s + 8, NULL, 10);
+    if (tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31)
+        return -1;
+    t = timegm(&tm);
+    if (t < 0)
+        return -1;
+    *ms = (long long)t * 1000;
+    return 0;
+}
+
+static void lore_print_hours(const char *label, json_t *v)
+{
+    printf("%-34s", label);
+    if (!json_is_number(v))
+        printf("-\n");
+    else if (json_number_value(v) < 1)
+        printf("%.0f min\n", json_number_value(v) * 60);
+    else if (json_number_value(v) < 48)
+        printf("%.1f h\n", json_number_value(v));
+    else
+        printf("%.1f days\n", json_number_value(v) / 24);
+}
+
+static int cmd_stats(struct lore *l, int argc, char **argv)
+{
+    static const struct option opts[] = {{"json", no_argument, NULL, OPT_JSON},
+                                         {"since", required_argument, NULL, 's'},
+                                         {"tag", required_argument, NULL, 't'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    json_t *resp = NULL, *req, *arr, *x;
+    long long since = 0;
+    const char *tag = NULL;
+    size_t i;
+    int c, rc = LORE_EXIT_OK;
+
+    lore_getopt_reset();
+    for (;;) {
+        c = getopt_long(argc, argv, ":s:t:h", opts, NULL);
+        if (c == -1)
+            break;
+        if (c == OPT_JSON) {
+            l->json = true;
+        } else if (c == 's') {
+            if (lore_parse_since(optarg, &since) != 0) {
+                rc = lore_usage_error(l, "--since takes 24h, 7d, 2w or YYYY-MM-DD");
+                goto out;
+            }
+        } else if (c == 't') {
+            tag = optarg;
+        } else if (c == 'h') {
+            rc = lore_command_help(l->cmd);
+            goto out;
+        } else {
+            rc = lore_bad_option(l, c, argv);
+            goto out;
+        }
+    }
+    rc = lore_no_args(l, argc, argv);
+    if (rc != LORE_EXIT_OK)
+        goto out;
+    req = json_pack("{s:s,s:I}", "op", "stats", "since_ms", (json_int_t)since);
+    if (req != NULL && tag != NULL)
+        json_object_set_new(req, "tag", json_string(tag));
+    rc = lore_call(l, req, &resp);
+    if (rc != LORE_EXIT_OK)
+        goto out;
+    if (l->json) {
+        lore_print_json(resp);
+        goto out;
+    }
+    printf("%-34s%lld\n", "questions asked", lore_jint(resp, "asked"));
+    x = json_object_get(resp, "answered_pct");
+    printf("%-34s", "answered");
+    json_is_number(x) ? printf("%.0f%%\n", json_number_value(x)) : printf("-\n");
+    x = json_object_get(resp, "answered_24h_pct");
+    printf("%-34s", "answered within 24 h");
+    json_is_number(x) ? printf("%.0f%%\n", json_number_value(x)) : printf("-\n");
+    lore_print_hours("median time to first answer",
+                     json_object_get(resp, "median_hours_to_first_answer"));
+    lore_print_hours("median time to accepted answer",
+                     json_object_get(resp, "median_hours_to_accepted_answer"));
+    printf("%-34s%lld\n", "unanswered after 7 days", lore_jint(resp, "unanswered_after_7_days"));
+    arr = json_object_get(resp, "needs");
+    if (json_array_size(arr) > 0) {
+        printf("\nlearning needs (questions by tag):\n  %-24s %6s %11s\n", "tag", "asked",
+               "unanswered");
+        json_array_foreach(arr, i, x) printf("  #%-23s %6lld %11lld\n", lore_jstr(x, "tag"),
+                                             lore_jint(x, "asked"), lore_jint(x, "unanswered"));
+    }
+    arr = json_object_get(resp, "helpers");
+    if (json_array_size(arr) > 0) {
+        printf("\nmost active helpers:\n");
+        json_array_foreach(arr, i, x)
+        {
+            const char *name = json_string_value(json_object_get(x, "name"));
+            printf("  %-24.24s %lld answer%s\n", name != NULL ? name : lore_jstr(x, "key"),
+                   lore_jint(x, "answers"), lore_jint(x, "answers") == 1 ? "" : "s");
+        }
+    }
+out:
+    json_decref(resp);
+    return rc;
+}
+
 static int cmd_accept(struct lore *l, int argc, char **argv)
 {
     json_t *resp = NULL;
@@ -2172,6 +2302,11 @@ static const struct lore_command lore_commands[] = {
      "Options:\n" JSON_HELP HELP_HELP
      "\nTOPIC is a tag and/or words; each result says why it ranks where it does. Recent\n"
      "help counts more than old help.\n"},
+    {"stats", cmd_stats, "stats [--since 24h|7d|2w|YYYY-MM-DD] [--tag T] [--json]",
+     "Are questions answered, and how fast? Learning needs by tag; most active helpers",
+     "Options:\n"
+     "  -s, --since WHEN  only questions asked since then (default: all)\n"
+     "  -t, --tag T       only questions tagged T\n" JSON_HELP HELP_HELP},
     {"inbox", cmd_inbox, "inbox [--json]",
      "Questions in your areas (skills, followed tags) not yet resolved; urgent first",
      "Options:\n" JSON_HELP HELP_HELP},

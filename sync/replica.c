@@ -1269,3 +1269,71 @@ out:
     sqlite3_finalize(s);
     return rc;
 }
+
+int replica_question_times(struct replica *r, uint64_t since_ms, const char *tag,
+                           replica_question_fn fn, void *ctx)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = -1, step;
+
+    if (sqlite3_prepare_v2(
+            r->db,
+            "SELECT q.created_ms,"
+            " (SELECT min(a.created_ms) FROM refs ra JOIN entries a ON a.seq = ra.seq"
+            "   WHERE ra.ref = q.id AND ra.kind = 2),"
+            " (SELECT min(acc.created_ms) FROM refs ra JOIN entries ans ON ans.seq = ra.seq"
+            "   JOIN refs rc ON rc.ref = ans.id AND rc.kind = 5"
+            "   JOIN entries acc ON acc.seq = rc.seq"
+            "   WHERE ra.ref = q.id AND ra.kind = 2 AND acc.author = q.author),"
+            " q.tags"
+            " FROM entries q WHERE q.kind = 1 AND q.created_ms >= ?1"
+            " AND (?2 IS NULL OR q.seq IN (SELECT seq FROM tags WHERE tag = ?2))",
+            -1, &s, NULL) != SQLITE_OK)
+        goto out;
+    sqlite3_bind_int64(s, 1, (sqlite3_int64)since_ms);
+    if (tag != NULL)
+        sqlite3_bind_text(s, 2, tag, -1, SQLITE_STATIC);
+    while ((step = sqlite3_step(s)) == SQLITE_ROW)
+        if (fn(ctx, (uint64_t)sqlite3_column_int64(s, 0), (uint64_t)sqlite3_column_int64(s, 1),
+               (uint64_t)sqlite3_column_int64(s, 2),
+               sqlite3_column_text(s, 3) != NULL ? (const char *)sqlite3_column_text(s, 3) : "") !=
+            0)
+            break;
+    rc = step == SQLITE_ROW || step == SQLITE_DONE ? 0 : -1;
+out:
+    if (rc != 0)
+        log_warnx("replica: question times: %s", sqlite3_errmsg(r->db));
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int replica_top_answerers(struct replica *r, uint64_t since_ms, const char *tag, size_t limit,
+                          replica_helper_fn fn, void *ctx)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = -1, step;
+
+    if (sqlite3_prepare_v2(r->db,
+                           "SELECT a.author, count(*) AS n FROM entries a"
+                           " JOIN refs ra ON ra.seq = a.seq AND ra.kind = 2"
+                           " JOIN entries q ON q.id = ra.ref AND q.kind = 1"
+                           " WHERE a.kind = 2 AND a.created_ms >= ?1"
+                           " AND (?2 IS NULL OR q.seq IN (SELECT seq FROM tags WHERE tag = ?2))"
+                           " GROUP BY a.author ORDER BY n DESC, a.author LIMIT ?3",
+                           -1, &s, NULL) != SQLITE_OK)
+        goto out;
+    sqlite3_bind_int64(s, 1, (sqlite3_int64)since_ms);
+    if (tag != NULL)
+        sqlite3_bind_text(s, 2, tag, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, (sqlite3_int64)limit);
+    while ((step = sqlite3_step(s)) == SQLITE_ROW)
+        if (sqlite3_column_bytes(s, 0) == ENTRY_KEY_LEN &&
+            fn(ctx, sqlite3_column_blob(s, 0), sqlite3_column_int64(s, 1)) != 0)
+            break;
+    rc = step == SQLITE_ROW || step == SQLITE_DONE ? 0 : -1;
+out:
+    if (rc != 0)
+        log_warnx("replica: top answerers: %s", sqlite3_errmsg(r->db));
+    sqlite3_finalize(s);
+    return rc;
+}

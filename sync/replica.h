@@ -150,6 +150,21 @@ typedef int (*replica_tag_fn)(void *ctx, const char *tag);
 int replica_tags_of(struct replica *r, const uint8_t author[ENTRY_KEY_LEN], uint16_t kind,
                     replica_tag_fn fn, void *ctx) __attribute__((warn_unused_result));
 
+/* For statistics: every question created at or after since_ms (and tagged tag, if not NULL),
+ * with the time of its first answer and of the asker's first accept (0 when none), and its tags
+ * (space-separated). Reads the decoded columns (no verification: `lore check` covers the file).
+ * fn returns non-zero to stop. Returns 0 or -1. */
+typedef int (*replica_question_fn)(void *ctx, uint64_t created_ms, uint64_t first_answer_ms,
+                                   uint64_t accepted_ms, const char *tags);
+int replica_question_times(struct replica *r, uint64_t since_ms, const char *tag,
+                           replica_question_fn fn, void *ctx) __attribute__((warn_unused_result));
+
+/* For statistics: authors of answers created at or after since_ms, most answers first (at most
+ * limit). fn gets the 32-byte key and the count. Returns 0 or -1. */
+typedef int (*replica_helper_fn)(void *ctx, const uint8_t *author, long long answers);
+int replica_top_answerers(struct replica *r, uint64_t since_ms, const char *tag, size_t limit,
+                          replica_helper_fn fn, void *ctx) __attribute__((warn_unused_result));
+
 /* Total entries stored, -1 on error. */
 long long replica_count(struct replica *r);
 

@@ -64,6 +64,14 @@ ckey=$(on c status --json | jq -r .public_key)
 echo "   (who-knows printing: $(jq -r '.people[] | "\(.name): \(.why)"' <<<"$wk" | paste -sd';'))"
 ok "who-knows ranks the proven helper above a declared skill, with the reason"
 
+st=$(on c stats --json)
+jq -e '.asked >= 10 and (.median_hours_to_first_answer | type == "number") and .resolved >= 1
+       and (.needs[0].tag == "printing")' <<<"$st" >/dev/null || fail "stats on c: $st"
+same_stats() { [ "$(on c stats --json | jq -c 'del(.since_ms)')" = "$(on a stats --json | jq -c 'del(.since_ms)')" ]; }
+until_ok 5 "the same stats on c and a" same_stats
+echo "   (stats on c: $(jq -r '"\(.asked) asked, \(.answered_pct|floor)% answered, median first answer \(.median_hours_to_first_answer*3600|floor) s"' <<<"$st"))"
+ok "stats on c show the time to first answer; the same on a"
+
 # --- a node restarts on the same port: its neighbours notice and carry on ---
 baddr=$(addr b)
 bkey=$(on b status --json | jq -r .public_key)
