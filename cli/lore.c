@@ -2050,6 +2050,156 @@ out:
     return rc;
 }
 
+static int cmd_vote(struct lore *l, int argc, char **argv)
+{
+    json_t *resp = NULL;
+    int rc = LORE_EXIT_OK;
+
+    if (!lore_json_help_opts(l, argc, argv, &rc))
+        goto out;
+    if (optind + 2 != argc ||
+        (strcmp(argv[optind + 1], "up") != 0 && strcmp(argv[optind + 1], "down") != 0 &&
+         strcmp(argv[optind + 1], "none") != 0)) {
+        rc = lore_usage_error(l, "usage: lore vote ID up|down|none");
+        goto out;
+    }
+    rc = lore_check_id(l, argv[optind]);
+    if (rc != LORE_EXIT_OK)
+        goto out;
+    rc = lore_call(
+        l, json_pack("{s:s,s:s,s:s}", "op", "vote", "id", argv[optind], "value", argv[optind + 1]),
+        &resp);
+    if (rc != LORE_EXIT_OK)
+        goto out;
+    if (l->json)
+        lore_print_json(resp);
+    else
+        printf("Voted %s on %.*s.\n%s\n", argv[optind + 1], LORE_SHORT_ID, argv[optind],
+               lore_jstr(resp, "id"));
+out:
+    json_decref(resp);
+    return rc;
+}
+
+static int cmd_thank(struct lore *l, int argc, char **argv)
+{
+    static const struct option opts[] = {{"json", no_argument, NULL, OPT_JSON},
+                                         {"body", required_argument, NULL, 'b'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    json_t *resp = NULL, *req;
+    const char *body = NULL;
+    int c, rc = LORE_EXIT_OK;
+
+    lore_getopt_reset();
+    for (;;) {
+        c = getopt_long(argc, argv, ":b:h", opts, NULL);
+        if (c == -1)
+            break;
+        if (c == OPT_JSON) {
+            l->json = true;
+        } else if (c == 'b') {
+            body = optarg;
+        } else if (c == 'h') {
+            rc = lore_command_help(l->cmd);
+            goto out;
+        } else {
+            rc = lore_bad_option(l, c, argv);
+            goto out;
+        }
+    }
+    if (optind + 1 != argc) {
+        rc = lore_usage_error(l, optind >= argc ? "missing ID" : "too many arguments");
+        goto out;
+    }
+    rc = lore_check_id(l, argv[optind]);
+    if (rc != LORE_EXIT_OK)
+        goto out;
+    req = json_pack("{s:s,s:s}", "op", "thank", "id", argv[optind]);
+    if (req != NULL && body != NULL && lore_set_string(req, "body", body) != 0) {
+        json_decref(req);
+        rc = lore_usage_error(l, "the message is not UTF-8 text");
+        goto out;
+    }
+    rc = lore_call(l, req, &resp);
+    if (rc != LORE_EXIT_OK)
+        goto out;
+    if (l->json)
+        lore_print_json(resp);
+    else
+        printf("Thanked the author of %.*s.\n%s\n", LORE_SHORT_ID, argv[optind],
+               lore_jstr(resp, "id"));
+out:
+    json_decref(resp);
+    return rc;
+}
+
+static int cmd_top(struct lore *l, int argc, char **argv)
+{
+    static const struct option opts[] = {{"json", no_argument, NULL, OPT_JSON},
+                                         {"since", required_argument, NULL, 's'},
+                                         {"tag", required_argument, NULL, 't'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    json_t *resp = NULL, *req, *p, *b;
+    long long since = 0;
+    const char *tag = NULL;
+    size_t i, k;
+    int c, rc = LORE_EXIT_OK;
+
+    lore_getopt_reset();
+    for (;;) {
+        c = getopt_long(argc, argv, ":s:t:h", opts, NULL);
+        if (c == -1)
+            break;
+        if (c == OPT_JSON) {
+            l->json = true;
+        } else if (c == 's') {
+            if (lore_parse_since(optarg, &since) != 0) {
+                rc = lore_usage_error(l, "--since takes 24h, 7d, 2w or YYYY-MM-DD");
+                goto out;
+            }
+        } else if (c == 't') {
+            tag = optarg;
+        } else if (c == 'h') {
+            rc = lore_command_help(l->cmd);
+            goto out;
+        } else {
+            rc = lore_bad_option(l, c, argv);
+            goto out;
+        }
+    }
+    rc = lore_no_args(l, argc, argv);
+    if (rc != LORE_EXIT_OK)
+        goto out;
+    req = json_pack("{s:s,s:I}", "op", "top", "since_ms", (json_int_t)since);
+    if (req != NULL && tag != NULL)
+        json_object_set_new(req, "tag", json_string(tag));
+    rc = lore_call(l, req, &resp);
+    if (rc != LORE_EXIT_OK)
+        goto out;
+    if (l->json) {
+        lore_print_json(resp);
+        goto out;
+    }
+    if (json_array_size(json_object_get(resp, "people")) == 0)
+        printf("no points yet: vote, thank and accept answers to recognise helpers\n");
+    json_array_foreach(json_object_get(resp, "people"), i, p)
+    {
+        const char *name = json_string_value(json_object_get(p, "name"));
+        printf("%2zu. %-24.24s %5lld points  (%lld accepted, %lld up, %lld down, %lld thanks)",
+               i + 1, name != NULL ? name : lore_jstr(p, "key"), lore_jint(p, "points"),
+               lore_jint(p, "accepted"), lore_jint(p, "upvotes"), lore_jint(p, "downvotes"),
+               lore_jint(p, "thanks"));
+        json_array_foreach(json_object_get(p, "badges"), k, b)
+            printf("  [%s]", json_string_value(b));
+        fputc('\n', stdout);
+    }
+out:
+    json_decref(resp);
+    return rc;
+}
+
 static int cmd_accept(struct lore *l, int argc, char **argv)
 {
     json_t *resp = NULL;
@@ -2302,6 +2452,19 @@ static const struct lore_command lore_commands[] = {
      "Options:\n" JSON_HELP HELP_HELP
      "\nTOPIC is a tag and/or words; each result says why it ranks where it does. Recent\n"
      "help counts more than old help.\n"},
+    {"vote", cmd_vote, "vote ID up|down|none [--json]",
+     "Vote on an entry; one vote per person and entry, the latest counts",
+     "Options:\n" JSON_HELP HELP_HELP},
+    {"thank", cmd_thank, "thank ID [--body TEXT] [--json]", "Thank the author of an entry",
+     "Options:\n  -b, --body TEXT   a few words of thanks\n" JSON_HELP HELP_HELP},
+    {"top", cmd_top, "top [--since 24h|7d|2w|YYYY-MM-DD] [--tag T] [--json]",
+     "The leaderboard: points from accepted answers, votes and thanks, with badges",
+     "Options:\n"
+     "  -s, --since WHEN  only points earned since then\n"
+     "  -t, --tag T       only for entries tagged T\n" JSON_HELP HELP_HELP
+     "\nAccepted answer 15, upvote 10, thanks 5, downvote -2. One vote per person and entry\n"
+     "(the latest), thanks once; nobody can award themselves; a person gives at most 30\n"
+     "points a day and receives at most 200.\n"},
     {"stats", cmd_stats, "stats [--since 24h|7d|2w|YYYY-MM-DD] [--tag T] [--json]",
      "Are questions answered, and how fast? Learning needs by tag; most active helpers",
      "Options:\n"

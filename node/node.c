@@ -738,6 +738,17 @@ static int node_expert_question(void *ctx, const struct entry *e, const char *sn
     return 0;
 }
 
+static int node_expert_cmp_points(const void *a, const void *b)
+{
+    json_int_t x = json_integer_value(json_object_get(*(json_t *const *)a, "points"));
+    json_int_t y = json_integer_value(json_object_get(*(json_t *const *)b, "points"));
+
+    if (x != y)
+        return x < y ? 1 : -1;
+    return strcmp(json_string_value(json_object_get(*(json_t *const *)a, "key")),
+                  json_string_value(json_object_get(*(json_t *const *)b, "key")));
+}
+
 static int node_expert_cmp(const void *a, const void *b)
 {
     double x = json_real_value(json_object_get(*(json_t *const *)a, "score"));
@@ -996,6 +1007,295 @@ static json_t *op_stats(struct node *n, json_t *req)
     free(st.first);
     free(st.accept);
     json_decref(st.needs);
+    return o;
+}
+
+/* ---- recognition: votes, thanks, the reputation ledger ---- */
+
+static int node_count_row(void *ctx, const struct entry *e, const char *snippet, double rank)
+{
+    (void)e;
+    (void)snippet;
+    (void)rank;
+    (*(size_t *)ctx)++;
+    return 0;
+}
+
+/* Vote on an entry (up, down, or none to withdraw): one per person and entry, the latest counts. */
+static json_t *op_vote(struct node *n, json_t *req, int thanks)
+{
+    struct entry_fields f = {0};
+    struct entry *target = NULL;
+    uint8_t id[ENTRY_ID_LEN];
+    const char *text, *value = NULL, *body = NULL;
+    struct entry_attr attr = {"value", NULL};
+    char err[256];
+    json_t *res;
+
+    if (node_arg_str(req, "id", &text) != 0 || (!thanks && node_arg_str(req, "value", &value)) ||
+        (thanks && node_arg_str(req, "body", &body) != 0))
+        return api_error("bad_request", "id, value and body must be strings");
+    res = node_resolve(n, text, id);
+    if (res != NULL)
+        return res;
+    if (!thanks) {
+        if (value == NULL ||
+            (strcmp(value, "up") != 0 && strcmp(value, "down") != 0 && strcmp(value, "none") != 0))
+            return api_error("bad_request", "a vote is up, down or none");
+        attr.value = strcmp(value, "up") == 0 ? "1" : strcmp(value, "down") == 0 ? "-1" : "0";
+    }
+    if (replica_get(n->replica, id, &target, err, sizeof(err)) != REPLICA_FOUND)
+        return api_error("not_found", "no entry %s here", text);
+    if (memcmp(entry_author(target), identity_public_key(n->id), ENTRY_KEY_LEN) == 0) {
+        entry_destroy(&target);
+        return api_error("invalid", "you cannot %s your own entry", thanks ? "thank" : "vote on");
+    }
+    entry_destroy(&target);
+    f.kind = thanks ? ENTRY_THANKS : ENTRY_VOTE;
+    f.created_ms = node_wall_ms();
+    f.refs = (const uint8_t(*)[ENTRY_ID_LEN])id;
+    f.nrefs = 1;
+    f.body = body;
+    if (!thanks) {
+        f.attrs = &attr;
+        f.nattrs = 1;
+    }
+    return node_publish(n, &f);
+}
+
+#define NODE_PTS_UP 10
+#define NODE_PTS_DOWN (-2)
+#define NODE_PTS_THANKS 5
+#define NODE_PTS_ACCEPTED 15
+#define NODE_CAP_VOTER_DAY 30      /* points one person can give per day */
+#define NODE_CAP_RECIPIENT_DAY 200 /* points one person can get per day */
+
+struct node_ledger {
+    struct node *n;
+    json_t *events; /* array of {at, id, from, kind, target, value} from vote/thanks/accept */
+};
+
+static int node_ledger_row(void *ctx, const struct entry *e, const char *snippet, double rank)
+{
+    struct node_ledger *lg = ctx;
+    const char *v = entry_attr_get(e, "value");
+    json_t *ev;
+
+    (void)snippet;
+    (void)rank;
+    ev = json_object();
+    json_object_set_new(ev, "at", json_integer((json_int_t)entry_created_ms(e)));
+    json_object_set_new(ev, "id", node_hex(entry_id(e), ENTRY_ID_LEN));
+    json_object_set_new(ev, "from", node_hex(entry_author(e), ENTRY_KEY_LEN));
+    json_object_set_new(ev, "kind", json_integer(entry_kind(e)));
+    json_object_set_new(ev, "target", node_hex(entry_ref(e, 0), ENTRY_ID_LEN));
+    json_object_set_new(ev, "value", json_integer(v != NULL ? strtol(v, NULL, 10) : 0));
+    json_array_append_new(lg->events, ev);
+    return 0;
+}
+
+static int node_ledger_cmp(const void *a, const void *b)
+{
+    json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+    json_int_t ax = json_integer_value(json_object_get(x, "at"));
+    json_int_t ay = json_integer_value(json_object_get(y, "at"));
+
+    if (ax != ay)
+        return ax < ay ? -1 : 1;
+    return strcmp(json_string_value(json_object_get(x, "id")),
+                  json_string_value(json_object_get(y, "id")));
+}
+
+/* Who a target entry's points go to, and whether it is in the tag (answers: their question's). */
+static const char *node_ledger_target(struct node *n, json_t *cache, const char *target_hex,
+                                      const char *tag)
+{
+    json_t *c = json_object_get(cache, target_hex);
+    uint8_t id[ENTRY_ID_LEN];
+    struct entry *e = NULL, *q = NULL;
+    int in_tag;
+    size_t i;
+
+    if (c == NULL) {
+        c = json_object();
+        if (hex_decode(target_hex, 2 * ENTRY_ID_LEN, id, ENTRY_ID_LEN) == 0 &&
+            replica_get(n->replica, id, &e, NULL, 0) == REPLICA_FOUND) {
+            json_object_set_new(c, "author", node_hex(entry_author(e), ENTRY_KEY_LEN));
+            json_object_set_new(c, "kind", json_integer(entry_kind(e)));
+            in_tag = tag == NULL;
+            for (i = 0; !in_tag && i < entry_ntags(e); i++)
+                in_tag = strcmp(entry_tag(e, i), tag) == 0;
+            if (!in_tag && entry_kind(e) == ENTRY_ANSWER &&
+                replica_get(n->replica, entry_ref(e, 0), &q, NULL, 0) == REPLICA_FOUND) {
+                for (i = 0; !in_tag && i < entry_ntags(q); i++)
+                    in_tag = strcmp(entry_tag(q, i), tag) == 0;
+                json_object_set_new(c, "asker", node_hex(entry_author(q), ENTRY_KEY_LEN));
+            }
+            if (entry_kind(e) == ENTRY_ANSWER && q == NULL &&
+                replica_get(n->replica, entry_ref(e, 0), &q, NULL, 0) == REPLICA_FOUND)
+                json_object_set_new(c, "asker", node_hex(entry_author(q), ENTRY_KEY_LEN));
+            json_object_set_new(c, "in_tag", json_boolean(in_tag));
+        }
+        entry_destroy(&e);
+        entry_destroy(&q);
+        json_object_set_new(cache, target_hex, c);
+    }
+    if (!json_is_true(json_object_get(c, "in_tag")))
+        return NULL;
+    return json_string_value(json_object_get(c, "author"));
+}
+
+/* The reputation ledger: every vote (the latest per person and entry), thanks (once per person
+ * and entry) and accepted answer (by the asker), in time order, each worth points to the target's
+ * author, with daily caps per giver and per receiver; self-awarded points never count. Then the
+ * leaderboard, with badges. */
+static json_t *op_top(struct node *n, json_t *req)
+{
+    struct node_ledger lg = {n, json_array()};
+    struct replica_query q = {0};
+    long long since = 0, limit = 20;
+    const char *tagarg, *k, *to, *from, *target;
+    char tag[ENTRY_TAG_MAX + 1], day[32], key[160], name[NODE_NAME_MAX * 4 + 1];
+    json_t *latest = json_object(), *cache = json_object(), *people = json_object(),
+           *given = json_object(), *got = json_object(), *ev, *p, *o, *arr, **items;
+    uint16_t kinds[3] = {ENTRY_VOTE, ENTRY_THANKS, ENTRY_ACCEPT};
+    size_t i, k2, count;
+    int has_tag;
+
+    if (node_arg_int(req, "since_ms", 0, (long long)ENTRY_MAX_TIME_MS, &since) != 0 ||
+        node_arg_int(req, "limit", 1, NODE_LIST_MAX, &limit) != 0 ||
+        node_arg_str(req, "tag", &tagarg) != 0) {
+        json_decref(latest), json_decref(cache), json_decref(people), json_decref(given),
+            json_decref(got), json_decref(lg.events);
+        return api_error("bad_request", "since_ms, limit and tag are a time, a count, a string");
+    }
+    has_tag = tagarg != NULL && node_tag_norm(tagarg, tag) == 0;
+    for (k2 = 0; k2 < 3; k2++) {
+        q.kind = kinds[k2];
+        q.since_ms = (uint64_t)since;
+        q.oldest_first = 1;
+        q.limit = NODE_LIST_MAX;
+        for (q.offset = 0;; q.offset += NODE_LIST_MAX) {
+            size_t before = json_array_size(lg.events);
+            if (replica_list(n->replica, &q, node_ledger_row, &lg, NULL) != 0 ||
+                json_array_size(lg.events) - before < NODE_LIST_MAX)
+                break;
+        }
+    }
+    count = json_array_size(lg.events);
+    items = xreallocarray(NULL, count + 1, sizeof(*items));
+    for (i = 0; i < count; i++)
+        items[i] = json_array_get(lg.events, i);
+    qsort(items, count, sizeof(*items), node_ledger_cmp);
+    /* Latest vote per (voter, target); first thanks per (thanker, target). */
+    for (i = 0; i < count; i++) {
+        ev = items[i];
+        snprintf(key, sizeof(key), "%lld:%s:%s",
+                 (long long)json_integer_value(json_object_get(ev, "kind")),
+                 json_string_value(json_object_get(ev, "from")),
+                 json_string_value(json_object_get(ev, "target")));
+        if (json_integer_value(json_object_get(ev, "kind")) == ENTRY_VOTE ||
+            json_object_get(latest, key) == NULL)
+            json_object_set(latest, key, ev);
+    }
+    for (i = 0; i < count; i++) {
+        long long pts = 0, cap_give, cap_get;
+        json_int_t kind, value, at;
+        ev = items[i];
+        snprintf(key, sizeof(key), "%lld:%s:%s",
+                 (long long)json_integer_value(json_object_get(ev, "kind")),
+                 json_string_value(json_object_get(ev, "from")),
+                 json_string_value(json_object_get(ev, "target")));
+        if (json_object_get(latest, key) != ev)
+            continue; /* superseded or repeated */
+        kind = json_integer_value(json_object_get(ev, "kind"));
+        value = json_integer_value(json_object_get(ev, "value"));
+        at = json_integer_value(json_object_get(ev, "at"));
+        from = json_string_value(json_object_get(ev, "from"));
+        target = json_string_value(json_object_get(ev, "target"));
+        to = node_ledger_target(n, cache, target, has_tag ? tag : NULL);
+        if (to == NULL || strcmp(to, from) == 0)
+            continue;
+        if (kind == ENTRY_ACCEPT) {
+            const char *asker =
+                json_string_value(json_object_get(json_object_get(cache, target), "asker"));
+            if (asker == NULL || strcmp(asker, from) != 0)
+                continue; /* only the asker's accept counts */
+            pts = NODE_PTS_ACCEPTED;
+        } else if (kind == ENTRY_THANKS) {
+            pts = NODE_PTS_THANKS;
+        } else {
+            pts = value > 0 ? NODE_PTS_UP : value < 0 ? NODE_PTS_DOWN : 0;
+        }
+        snprintf(day, sizeof(day), "%lld", (long long)(at / 86400000));
+        snprintf(key, sizeof(key), "%s:%s", from, day);
+        cap_give = NODE_CAP_VOTER_DAY - json_integer_value(json_object_get(given, key));
+        if (pts > cap_give)
+            pts = cap_give > 0 ? cap_give : 0;
+        if (pts > 0)
+            json_object_set_new(
+                given, key, json_integer(json_integer_value(json_object_get(given, key)) + pts));
+        snprintf(key, sizeof(key), "%s:%s", to, day);
+        cap_get = NODE_CAP_RECIPIENT_DAY - json_integer_value(json_object_get(got, key));
+        if (pts > cap_get)
+            pts = cap_get > 0 ? cap_get : 0;
+        if (pts > 0)
+            json_object_set_new(got, key,
+                                json_integer(json_integer_value(json_object_get(got, key)) + pts));
+        p = json_object_get(people, to);
+        if (p == NULL) {
+            p = json_pack("{s:s,s:i,s:i,s:i,s:i,s:i}", "key", to, "points", 0, "upvotes", 0,
+                          "downvotes", 0, "thanks", 0, "accepted", 0);
+            json_object_set_new(people, to, p);
+        }
+        json_object_set_new(p, "points",
+                            json_integer(json_integer_value(json_object_get(p, "points")) + pts));
+        {
+            const char *field = kind == ENTRY_ACCEPT   ? "accepted"
+                                : kind == ENTRY_THANKS ? "thanks"
+                                : value > 0            ? "upvotes"
+                                : value < 0            ? "downvotes"
+                                                       : NULL;
+            if (field != NULL)
+                json_object_set_new(
+                    p, field, json_integer(json_integer_value(json_object_get(p, field)) + 1));
+        }
+    }
+    free(items);
+    count = json_object_size(people);
+    items = xreallocarray(NULL, count + 1, sizeof(*items));
+    i = 0;
+    json_object_foreach(people, k, p) items[i++] = p;
+    qsort(items, count, sizeof(*items), node_expert_cmp_points);
+    arr = json_array();
+    for (i = 0; i < count && i < (size_t)limit; i++) {
+        uint8_t raw[ENTRY_KEY_LEN];
+        struct replica_query aq = {0};
+        json_t *badges = json_array();
+        p = items[i];
+        if (hex_decode(json_string_value(json_object_get(p, "key")), 2 * ENTRY_KEY_LEN, raw,
+                       ENTRY_KEY_LEN) == 0) {
+            json_object_set_new(p, "name",
+                                replica_author_name(n->replica, raw, name, sizeof(name)) == 0
+                                    ? json_string(name)
+                                    : json_null());
+            aq.kind = ENTRY_ANSWER;
+            aq.author = raw;
+            aq.limit = 1;
+            size_t answers = 0;
+            if (replica_list(n->replica, &aq, node_count_row, &answers, NULL) == 0 && answers > 0)
+                json_array_append_new(badges, json_string("first answer"));
+        }
+        if (json_integer_value(json_object_get(p, "accepted")) >= 10)
+            json_array_append_new(badges, json_string("10 accepted answers"));
+        json_object_set_new(p, "badges", badges);
+        json_array_append(arr, p);
+    }
+    free(items);
+    o = node_ok();
+    json_object_set_new(o, "people", arr);
+    json_decref(latest), json_decref(cache), json_decref(people), json_decref(given),
+        json_decref(got), json_decref(lg.events);
     return o;
 }
 
@@ -1434,6 +1734,12 @@ static json_t *node_handle(void *ctx, struct api_client *client, json_t *req)
         return op_who_knows(n, req);
     if (strcmp(op, "stats") == 0)
         return op_stats(n, req);
+    if (strcmp(op, "vote") == 0)
+        return op_vote(n, req, 0);
+    if (strcmp(op, "thank") == 0)
+        return op_vote(n, req, 1);
+    if (strcmp(op, "top") == 0)
+        return op_top(n, req);
     if (strcmp(op, "get") == 0)
         return op_get(n, req);
     if (strcmp(op, "list") == 0)

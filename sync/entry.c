@@ -50,6 +50,7 @@ static const char *const entry_kind_names[] = {
     [ENTRY_RETRACTION] = "retraction",
     [ENTRY_MEMBERSHIP] = "membership",
     [ENTRY_PROFILE] = "profile",
+    [ENTRY_THANKS] = "thanks",
 };
 #define ENTRY_NKINDS (sizeof(entry_kind_names) / sizeof(entry_kind_names[0]))
 
@@ -408,11 +409,22 @@ int entry_check_kind(const struct entry *e, char *err, size_t errlen)
         }
         break;
     case ENTRY_ACCEPT:
+    case ENTRY_THANKS:
         if (e->nrefs != 1) {
-            errmsg_set(err, errlen, "an accept references exactly one answer");
+            errmsg_set(err, errlen, "an %s references exactly one entry",
+                       e->kind == ENTRY_ACCEPT ? "accept" : "thanks");
             return -1;
         }
         break;
+    case ENTRY_VOTE: {
+        const char *v = entry_attr_get(e, "value");
+        if (e->nrefs != 1 || v == NULL ||
+            (strcmp(v, "1") != 0 && strcmp(v, "-1") != 0 && strcmp(v, "0") != 0)) {
+            errmsg_set(err, errlen, "a vote references one entry and has value 1, -1 or 0");
+            return -1;
+        }
+        break;
+    }
     case ENTRY_NOTE:
         if (e->title[0] == '\0' || e->body_len == 0) {
             errmsg_set(err, errlen, "a note needs a title and a body");

@@ -42,6 +42,7 @@ enum entry_kind {
     ENTRY_RETRACTION = 10,
     ENTRY_MEMBERSHIP = 11,
     ENTRY_PROFILE = 12, /* title: the author's display name */
+    ENTRY_THANKS = 13,  /* refs[0]: the entry someone is thanked for; body: optional words */
 };
 
 /* "question", ... for known kinds, NULL otherwise. */

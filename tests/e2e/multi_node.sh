@@ -72,6 +72,23 @@ until_ok 5 "the same stats on c and a" same_stats
 echo "   (stats on c: $(jq -r '"\(.asked) asked, \(.answered_pct|floor)% answered, median first answer \(.median_hours_to_first_answer*3600|floor) s"' <<<"$st"))"
 ok "stats on c show the time to first answer; the same on a"
 
+# Recognition: c upvotes and thanks b's accepted answer, then changes its vote to down; c cannot
+# vote on its own entries. The ledger on a: 15 (accepted) + 5 (thanks) - 2 (latest vote) = 18.
+on c vote "$ans" up >/dev/null
+on c thank "$ans" --body "Saved the day" >/dev/null
+on c thank "$ans" >/dev/null
+on c vote "$ans" down >/dev/null
+cq=$(on c ask "c's own question" --tag misc | tail -n1)
+set +e
+out=$(on c vote "$cq" up 2>&1); rc=$?
+set -e
+[ $rc -eq 1 ] && [[ $out == *"your own"* ]] || fail "c voted on its own entry: $out"
+b_points() { on a top --json | jq -e --arg b "$bkey" '[.people[] | select(.key == $b)][0].points == 18'; }
+until_ok 5 "b's points on a are 15 + 5 - 2" b_points
+[ "$(on a top --json | jq -r '.people[0].badges | index("first answer") != null')" = true ] ||
+    fail "no first-answer badge"
+ok "votes (latest counts), thanks (once), accepts add up the same on another node; no self-votes"
+
 # --- a node restarts on the same port: its neighbours notice and carry on ---
 baddr=$(addr b)
 bkey=$(on b status --json | jq -r .public_key)
