@@ -1968,18 +1968,20 @@ static void lore_print_hours(const char *label, json_t *v)
         printf("%.1f days\n", json_number_value(v) / 24);
 }
 
-static int cmd_stats(struct lore *l, int argc, char **argv)
+/* stats and top: parse --since, --tag, --json and --help, and call op. Returns 1 with *resp on
+ * success, or 0 with the exit status in *rc. */
+static int lore_since_tag_call(struct lore *l, int argc, char **argv, const char *op, json_t **resp,
+                               int *rc)
 {
     static const struct option opts[] = {{"json", no_argument, NULL, OPT_JSON},
                                          {"since", required_argument, NULL, 's'},
                                          {"tag", required_argument, NULL, 't'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    json_t *resp = NULL, *req, *arr, *x;
     long long since = 0;
     const char *tag = NULL;
-    size_t i;
-    int c, rc = LORE_EXIT_OK;
+    json_t *req;
+    int c;
 
     lore_getopt_reset();
     for (;;) {
@@ -1990,27 +1992,36 @@ static int cmd_stats(struct lore *l, int argc, char **argv)
             l->json = true;
         } else if (c == 's') {
             if (lore_parse_since(optarg, &since) != 0) {
-                rc = lore_usage_error(l, "--since takes 24h, 7d, 2w or YYYY-MM-DD");
-                goto out;
+                *rc = lore_usage_error(l, "--since takes 24h, 7d, 2w or YYYY-MM-DD");
+                return 0;
             }
         } else if (c == 't') {
             tag = optarg;
         } else if (c == 'h') {
-            rc = lore_command_help(l->cmd);
-            goto out;
+            *rc = lore_command_help(l->cmd);
+            return 0;
         } else {
-            rc = lore_bad_option(l, c, argv);
-            goto out;
+            *rc = lore_bad_option(l, c, argv);
+            return 0;
         }
     }
-    rc = lore_no_args(l, argc, argv);
-    if (rc != LORE_EXIT_OK)
-        goto out;
-    req = json_pack("{s:s,s:I}", "op", "stats", "since_ms", (json_int_t)since);
+    *rc = lore_no_args(l, argc, argv);
+    if (*rc != LORE_EXIT_OK)
+        return 0;
+    req = json_pack("{s:s,s:I}", "op", op, "since_ms", (json_int_t)since);
     if (req != NULL && tag != NULL)
         json_object_set_new(req, "tag", json_string(tag));
-    rc = lore_call(l, req, &resp);
-    if (rc != LORE_EXIT_OK)
+    *rc = lore_call(l, req, resp);
+    return *rc == LORE_EXIT_OK;
+}
+
+static int cmd_stats(struct lore *l, int argc, char **argv)
+{
+    json_t *resp = NULL, *arr, *x;
+    size_t i;
+    int rc = LORE_EXIT_OK;
+
+    if (!lore_since_tag_call(l, argc, argv, "stats", &resp, &rc))
         goto out;
     if (l->json) {
         lore_print_json(resp);
@@ -2136,47 +2147,11 @@ out:
 
 static int cmd_top(struct lore *l, int argc, char **argv)
 {
-    static const struct option opts[] = {{"json", no_argument, NULL, OPT_JSON},
-                                         {"since", required_argument, NULL, 's'},
-                                         {"tag", required_argument, NULL, 't'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
-    json_t *resp = NULL, *req, *p, *b;
-    long long since = 0;
-    const char *tag = NULL;
+    json_t *resp = NULL, *p, *b;
     size_t i, k;
-    int c, rc = LORE_EXIT_OK;
+    int rc = LORE_EXIT_OK;
 
-    lore_getopt_reset();
-    for (;;) {
-        c = getopt_long(argc, argv, ":s:t:h", opts, NULL);
-        if (c == -1)
-            break;
-        if (c == OPT_JSON) {
-            l->json = true;
-        } else if (c == 's') {
-            if (lore_parse_since(optarg, &since) != 0) {
-                rc = lore_usage_error(l, "--since takes 24h, 7d, 2w or YYYY-MM-DD");
-                goto out;
-            }
-        } else if (c == 't') {
-            tag = optarg;
-        } else if (c == 'h') {
-            rc = lore_command_help(l->cmd);
-            goto out;
-        } else {
-            rc = lore_bad_option(l, c, argv);
-            goto out;
-        }
-    }
-    rc = lore_no_args(l, argc, argv);
-    if (rc != LORE_EXIT_OK)
-        goto out;
-    req = json_pack("{s:s,s:I}", "op", "top", "since_ms", (json_int_t)since);
-    if (req != NULL && tag != NULL)
-        json_object_set_new(req, "tag", json_string(tag));
-    rc = lore_call(l, req, &resp);
-    if (rc != LORE_EXIT_OK)
+    if (!lore_since_tag_call(l, argc, argv, "top", &resp, &rc))
         goto out;
     if (l->json) {
         lore_print_json(resp);
