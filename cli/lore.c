@@ -1075,11 +1075,15 @@ out:
 
 static int lore_post(struct lore *l, int argc, char **argv, enum lore_post_kind kind)
 {
-    static const struct option opts_titled[] = {
-        {"body", required_argument, NULL, 'b'}, {"file", required_argument, NULL, 'f'},
-        {"edit", no_argument, NULL, 'e'},       {"tag", required_argument, NULL, 't'},
-        {"urgent", no_argument, NULL, 'u'},     {"json", no_argument, NULL, OPT_JSON},
-        {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0}};
+    static const struct option opts_titled[] = {{"body", required_argument, NULL, 'b'},
+                                                {"file", required_argument, NULL, 'f'},
+                                                {"edit", no_argument, NULL, 'e'},
+                                                {"tag", required_argument, NULL, 't'},
+                                                {"urgent", no_argument, NULL, 'u'},
+                                                {"json", no_argument, NULL, OPT_JSON},
+                                                {"to", required_argument, NULL, 'T'},
+                                                {"help", no_argument, NULL, 'h'},
+                                                {NULL, 0, NULL, 0}};
     static const struct option opts_note[] = {{"body", required_argument, NULL, 'b'},
                                               {"file", required_argument, NULL, 'f'},
                                               {"edit", no_argument, NULL, 'e'},
@@ -1093,7 +1097,7 @@ static int lore_post(struct lore *l, int argc, char **argv, enum lore_post_kind 
         {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0}};
     static const char *const kinds[] = {"question", "answer", "note", "comment"};
     const struct option *opts;
-    const char *shortopts, *target = NULL;
+    const char *shortopts, *target = NULL, *to = NULL;
     struct lore_body_opts bo = {0};
     json_t *req = NULL, *resp = NULL, *tags = NULL, *body = NULL, *tag;
     bool urgent = false, reply = kind == POST_ANSWER || kind == POST_COMMENT;
@@ -1101,7 +1105,7 @@ static int lore_post(struct lore *l, int argc, char **argv, enum lore_post_kind 
 
     if (kind == POST_QUESTION) {
         opts = opts_titled;
-        shortopts = ":b:f:et:uh";
+        shortopts = ":b:f:et:uT:h";
     } else if (kind == POST_NOTE) {
         opts = opts_note;
         shortopts = ":b:f:et:h";
@@ -1139,6 +1143,9 @@ static int lore_post(struct lore *l, int argc, char **argv, enum lore_post_kind 
             break;
         case 'u':
             urgent = true;
+            break;
+        case 'T':
+            to = optarg;
             break;
         case OPT_JSON:
             l->json = true;
@@ -1204,7 +1211,8 @@ static int lore_post(struct lore *l, int argc, char **argv, enum lore_post_kind 
         }
         if (json_object_set(req, "tags", tags) != 0 ||
             (kind == POST_QUESTION &&
-             json_object_set_new(req, "urgent", json_boolean(urgent)) != 0)) {
+             json_object_set_new(req, "urgent", json_boolean(urgent)) != 0) ||
+            (to != NULL && json_object_set_new(req, "to", json_string(to)) != 0)) {
             lore_errorf("out of memory");
             rc = LORE_EXIT_FAIL;
             goto out;
@@ -2361,10 +2369,13 @@ static const struct lore_command lore_commands[] = {
      "\nPrints the new profile entry's id as the last line.\n"},
     {"status", cmd_status, "status [--json]", "Show what the node is doing",
      "Options:\n" JSON_HELP HELP_HELP},
-    {"ask", cmd_ask, "ask TITLE [--body TEXT | --file F | - | --edit] [--tag T]... [--urgent]",
+    {"ask", cmd_ask,
+     "ask TITLE [--body TEXT | --file F | - | --edit] [--tag T]... [--urgent] [--to PERSON]",
      "Ask a question",
      "Options:\n" BODY_HELP "  -t, --tag T       tag the question (repeatable)\n"
-     "  -u, --urgent      mark the question urgent\n" JSON_HELP HELP_HELP
+     "  -u, --urgent      mark the question urgent\n"
+     "      --to PERSON   ask someone directly (a name from their profile, or a key "
+     "prefix)\n" JSON_HELP HELP_HELP
      "\nThe body is optional. Prints the new entry's full id as the last line.\n"
      "\nExample:\n  lore ask \"How do I reset the VPN?\" --tag vpn --body \"It hangs.\"\n"},
     {"answer", cmd_answer, "answer ID [--body TEXT | --file F | - | --edit]",

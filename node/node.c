@@ -143,6 +143,9 @@ static json_t *node_entry_json(struct node *n, const struct entry *e)
     json_object_set_new(o, "urgent",
                         json_boolean(entry_attr_get(e, "urgent") != NULL &&
                                      strcmp(entry_attr_get(e, "urgent"), "1") == 0));
+    json_object_set_new(o, "to",
+                        entry_attr_get(e, "to") != NULL ? json_string(entry_attr_get(e, "to"))
+                                                        : json_null());
     json_object_set_new(o, "signature", node_hex(entry_signature(e), ENTRY_SIG_LEN));
     json_object_set_new(o, "verified", json_true());
     entry_bytes(e, &len);
@@ -307,7 +310,20 @@ static json_t *op_status(struct node *n, json_t *req)
     return o;
 }
 
-/* Is this entry (as JSON) a request for me: a question someone else asked, in my areas? */
+/* Is this entry (as JSON) addressed to me (attr "to" = my key)? */
+static int node_to_me(struct node *n, json_t *ej)
+{
+    const char *to = json_string_value(json_object_get(json_object_get(ej, "attrs"), "to"));
+    char me[2 * ENTRY_KEY_LEN + 1];
+
+    if (to == NULL || n->id == NULL)
+        return 0;
+    hex_encode(identity_public_key(n->id), ENTRY_KEY_LEN, me);
+    return strcmp(to, me) == 0;
+}
+
+/* Is this entry (as JSON) a request for me: a question someone else asked, in my areas or
+ * addressed to me? */
 static int node_for_me(struct node *n, json_t *ej)
 {
     json_t *t;
@@ -324,8 +340,13 @@ static int node_for_me(struct node *n, json_t *ej)
         if (strcmp(json_string_value(json_object_get(ej, "author")), me) == 0)
             return 0;
     }
-    json_array_foreach(json_object_get(ej, "tags"), i,
-                       t) if (json_object_get(n->areas, json_string_value(t))) return 1;
+    if (node_to_me(n, ej))
+        return 1;
+    json_array_foreach(json_object_get(ej, "tags"), i, t)
+    {
+        if (json_object_get(n->areas, json_string_value(t)) != NULL)
+            return 1;
+    }
     return 0;
 }
 
@@ -564,7 +585,8 @@ static json_t *op_follow(struct node *n, json_t *req)
 
 struct node_inbox {
     struct node *n;
-    json_t *seen; /* id -> entry */
+    json_t *seen;       /* id -> entry */
+    int addressed_only; /* keep only questions addressed to me */
 };
 
 static int node_inbox_row(void *ctx, const struct entry *e, const char *snippet, double rank)
@@ -581,7 +603,8 @@ static int node_inbox_row(void *ctx, const struct entry *e, const char *snippet,
     if (json_object_get(ib->seen, hex) != NULL)
         return 0;
     ej = node_entry_json(ib->n, e);
-    if (strcmp(json_string_value(json_object_get(ej, "status")), "resolved") == 0) {
+    if (strcmp(json_string_value(json_object_get(ej, "status")), "resolved") == 0 ||
+        (ib->addressed_only && !node_to_me(ib->n, ej))) {
         json_decref(ej);
         return 0;
     }
@@ -605,7 +628,7 @@ static int node_inbox_cmp(const void *a, const void *b)
 /* Questions in my areas that are not mine and not resolved: urgent first, then newest. */
 static json_t *op_inbox(struct node *n, json_t *req)
 {
-    struct node_inbox ib = {n, json_object()};
+    struct node_inbox ib = {n, json_object(), 0};
     struct replica_query q = {0};
     json_t *o, *v, **items, *arr = json_array();
     const char *k;
@@ -623,6 +646,13 @@ static json_t *op_inbox(struct node *n, json_t *req)
         if (replica_list(n->replica, &q, node_inbox_row, &ib, NULL) != 0)
             log_warnx("node: inbox: listing tag %s failed", k);
     }
+    /* And the newest questions addressed to me, whatever their tags. */
+    memset(&q, 0, sizeof(q));
+    q.kind = ENTRY_QUESTION;
+    q.limit = NODE_LIST_MAX;
+    ib.addressed_only = 1;
+    if (replica_list(n->replica, &q, node_inbox_row, &ib, NULL) != 0)
+        log_warnx("node: inbox: listing questions failed");
     count = json_object_size(ib.seen);
     items = xreallocarray(NULL, count + 1, sizeof(*items));
     json_object_foreach(ib.seen, k, v) items[i++] = v;
@@ -1327,7 +1357,10 @@ static json_t *op_post(struct node *n, json_t *req)
     char tagbuf[ENTRY_MAX_TAGS][ENTRY_TAG_MAX + 1];
     const char *tagp[ENTRY_MAX_TAGS];
     uint8_t refids[ENTRY_MAX_REFS][ENTRY_ID_LEN];
-    struct entry_attr urgent_attr = {"urgent", "1"};
+    struct entry_attr urgent_attr = {"urgent", "1"}, attrs[2];
+    size_t nattrs = 0;
+    char tohex[2 * ENTRY_KEY_LEN + 1];
+    const char *to;
     struct entry *target = NULL;
     int urgent;
     size_t i, j, k;
@@ -1339,8 +1372,8 @@ static json_t *op_post(struct node *n, json_t *req)
          f.kind != ENTRY_COMMENT))
         return api_error("bad_request", "kind must be question, answer, note or comment");
     if (node_arg_str(req, "title", &title) != 0 || node_arg_str(req, "body", &body) != 0 ||
-        node_arg_bool(req, "urgent", &urgent) != 0)
-        return api_error("bad_request", "title and body must be strings, urgent a boolean");
+        node_arg_str(req, "to", &to) != 0 || node_arg_bool(req, "urgent", &urgent) != 0)
+        return api_error("bad_request", "title, body and to must be strings, urgent a boolean");
     if ((tags != NULL && !json_is_array(tags) && !json_is_null(tags)) ||
         (refs != NULL && !json_is_array(refs) && !json_is_null(refs)))
         return api_error("bad_request", "tags and refs must be arrays of strings");
@@ -1398,10 +1431,28 @@ static json_t *op_post(struct node *n, json_t *req)
         return api_error("invalid", "a %s needs a body", kind);
     if (urgent && f.kind != ENTRY_QUESTION)
         return api_error("invalid", "only questions can be urgent");
-    if (urgent) {
-        f.attrs = &urgent_attr;
-        f.nattrs = 1;
+    if (urgent)
+        attrs[nattrs++] = urgent_attr;
+    if (to != NULL) {
+        uint8_t key[ENTRY_KEY_LEN];
+        if (f.kind != ENTRY_QUESTION)
+            return api_error("invalid", "only questions can be addressed to someone");
+        switch (replica_find_person(n->replica, to, key)) {
+        case REPLICA_FOUND:
+            break;
+        case REPLICA_AMBIGUOUS:
+            return api_error("ambiguous", "'%.80s' names several people; give more of the key", to);
+        case REPLICA_NOT_FOUND:
+            return api_error("not_found", "nobody called '%.80s' is known here (name or key)", to);
+        default:
+            return api_error("internal", "looking up '%.80s' failed", to);
+        }
+        hex_encode(key, ENTRY_KEY_LEN, tohex);
+        attrs[nattrs].key = "to";
+        attrs[nattrs++].value = tohex;
     }
+    f.attrs = attrs;
+    f.nattrs = nattrs;
     f.title = title;
     f.body = body;
     f.created_ms = node_wall_ms();

@@ -1337,3 +1337,37 @@ out:
     sqlite3_finalize(s);
     return rc;
 }
+
+enum replica_lookup replica_find_person(struct replica *r, const char *who,
+                                        uint8_t key[ENTRY_KEY_LEN])
+{
+    sqlite3_stmt *s = NULL;
+    enum replica_lookup res = REPLICA_FAILED;
+    int step, found = 0;
+    size_t n = strlen(who);
+
+    if (sqlite3_prepare_v2(r->db,
+                           "SELECT DISTINCT author FROM entries WHERE"
+                           " (kind = 12 AND lower(title) = lower(?1))"
+                           " OR (?2 AND substr(hex(author), 1, length(?1)) = upper(?1))"
+                           " LIMIT 2",
+                           -1, &s, NULL) != SQLITE_OK)
+        goto out;
+    sqlite3_bind_text(s, 1, who, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 2, n >= REPLICA_MIN_PREFIX && n <= 2 * ENTRY_KEY_LEN && hex_is_hex(who));
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        if (sqlite3_column_bytes(s, 0) != ENTRY_KEY_LEN)
+            continue;
+        if (found == 0)
+            memcpy(key, sqlite3_column_blob(s, 0), ENTRY_KEY_LEN);
+        found++;
+    }
+    if (step != SQLITE_DONE)
+        goto out;
+    res = found == 0 ? REPLICA_NOT_FOUND : found == 1 ? REPLICA_FOUND : REPLICA_AMBIGUOUS;
+out:
+    if (res == REPLICA_FAILED)
+        log_warnx("replica: find person: %s", sqlite3_errmsg(r->db));
+    sqlite3_finalize(s);
+    return res;
+}

@@ -165,6 +165,11 @@ typedef int (*replica_helper_fn)(void *ctx, const uint8_t *author, long long ans
 int replica_top_answerers(struct replica *r, uint64_t since_ms, const char *tag, size_t limit,
                           replica_helper_fn fn, void *ctx) __attribute__((warn_unused_result));
 
+/* A person by display name (case-insensitive, from profiles) or by key prefix (>= 4 hex digits).
+ * REPLICA_FOUND with the key, REPLICA_NOT_FOUND, REPLICA_AMBIGUOUS, or REPLICA_FAILED. */
+enum replica_lookup replica_find_person(struct replica *r, const char *who,
+                                        uint8_t key[ENTRY_KEY_LEN]);
+
 /* Total entries stored, -1 on error. */
 long long replica_count(struct replica *r);
 

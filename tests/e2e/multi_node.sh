@@ -52,6 +52,17 @@ jq -e --arg l "$lunch" '[.entries[].id] | index($l) == null' <<<"$inbox" >/dev/n
     fail "the inbox lists a question outside c's areas"
 ok "an urgent question in c's skill reaches c's watch and tops c's inbox"
 
+# A question addressed to c by name reaches c's inbox whatever its tags; b's does not list it.
+direct=$(on a ask "Can you review my deck?" --tag slides --to "node c" | tail -n1)
+until_ok 5 "the direct question in c's inbox" bash -c "LORE_HOME=$(home c) $LORE inbox --json | jq -e --arg d $direct '[.entries[].id] | index(\$d) != null'"
+on b inbox --json | jq -e --arg d "$direct" '[.entries[].id] | index($d) == null' >/dev/null ||
+    fail "a question addressed to c is in b's inbox"
+set +e
+out=$(on a ask "To nobody" --to "no such person" 2>&1); rc=$?
+set -e
+[ $rc -eq 1 ] && [[ $out == *"nobody called"* ]] || fail "--to an unknown person: $out"
+ok "ask --to PERSON reaches that person's inbox, and only theirs"
+
 # who-knows on a third node: b answered (and had an answer accepted) on printing; c only
 # declared the skill. b ranks first, with the reason.
 wk=$(on d who-knows printing --json 2>/dev/null || on a who-knows printing --json)
