@@ -1384,64 +1384,88 @@ static void lore_warn_corrupt(json_t *resp)
                 n, n == 1 ? "y" : "ies", n == 1 ? "was" : "were");
 }
 
-static int cmd_list(struct lore *l, int argc, char **argv)
+/* The filters list and search share. */
+struct lore_filter {
+    const char *kind, *tag;
+    bool open;
+    long limit;
+};
+
+/* Parse --kind, --tag, --limit, --json, --help (and --open/--unanswered when allow_open). Leaves
+ * optind at the first argument. Returns 1 to go on, or 0 with the exit status in *rc. */
+static int lore_filter_opts(struct lore *l, int argc, char **argv, int allow_open,
+                            struct lore_filter *f, int *rc)
 {
     static const struct option opts[] = {
         {"kind", required_argument, NULL, 'k'},  {"tag", required_argument, NULL, 't'},
         {"open", no_argument, NULL, 'o'},        {"unanswered", no_argument, NULL, 'o'},
         {"limit", required_argument, NULL, 'n'}, {"json", no_argument, NULL, OPT_JSON},
         {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0}};
-    json_t *req = NULL, *resp = NULL, *entries, *e;
-    const char *kind = NULL, *tag = NULL;
-    bool open = false;
-    long limit = 0;
-    size_t i, width;
-    int c, rc = LORE_EXIT_OK;
+    int c;
 
+    memset(f, 0, sizeof(*f));
     lore_getopt_reset();
     for (;;) {
-        c = getopt_long(argc, argv, ":k:t:on:h", opts, NULL);
+        c = getopt_long(argc, argv, allow_open ? ":k:t:on:h" : ":k:t:n:h", opts, NULL);
         if (c == -1)
-            break;
+            return 1;
+        if (c == 'o' && !allow_open)
+            c = '?'; /* getopt_long matched the long name; this command has no such option */
         switch (c) {
         case 'k':
-            kind = optarg;
+            f->kind = optarg;
             break;
         case 't':
-            tag = optarg;
+            f->tag = optarg;
             break;
         case 'o':
-            open = true;
+            f->open = true;
             break;
         case 'n':
-            rc = lore_parse_limit(l, optarg, &limit);
-            if (rc != LORE_EXIT_OK)
-                goto out;
+            *rc = lore_parse_limit(l, optarg, &f->limit);
+            if (*rc != LORE_EXIT_OK)
+                return 0;
             break;
         case OPT_JSON:
             l->json = true;
             break;
         case 'h':
-            rc = lore_command_help(l->cmd);
-            goto out;
+            *rc = lore_command_help(l->cmd);
+            return 0;
         default:
-            rc = lore_bad_option(l, c, argv);
-            goto out;
+            *rc = lore_bad_option(l, c, argv);
+            return 0;
         }
     }
+}
+
+/* Put the filters into a request. Returns 0, or -1 (not UTF-8, or out of memory). */
+static int lore_filter_req(json_t *req, const struct lore_filter *f)
+{
+    if ((f->kind != NULL && lore_set_string(req, "kind", f->kind) != 0) ||
+        (f->tag != NULL && lore_set_string(req, "tag", f->tag) != 0))
+        return -1;
+    if ((f->open && json_object_set_new(req, "open", json_true()) != 0) ||
+        (f->limit > 0 && json_object_set_new(req, "limit", json_integer(f->limit)) != 0))
+        return -1;
+    return 0;
+}
+
+static int cmd_list(struct lore *l, int argc, char **argv)
+{
+    json_t *req = NULL, *resp = NULL, *entries, *e;
+    struct lore_filter f;
+    size_t i, width;
+    int rc = LORE_EXIT_OK;
+
+    if (!lore_filter_opts(l, argc, argv, 1, &f, &rc))
+        goto out;
     rc = lore_no_args(l, argc, argv);
     if (rc != LORE_EXIT_OK)
         goto out;
     req = json_pack("{s:s}", "op", "list");
-    if (req == NULL || (kind != NULL && lore_set_string(req, "kind", kind) != 0) ||
-        (tag != NULL && lore_set_string(req, "tag", tag) != 0)) {
+    if (req == NULL || lore_filter_req(req, &f) != 0) {
         rc = lore_usage_error(l, "--kind and --tag must be UTF-8 text");
-        goto out;
-    }
-    if ((open && json_object_set_new(req, "open", json_true()) != 0) ||
-        (limit > 0 && json_object_set_new(req, "limit", json_integer(limit)) != 0)) {
-        lore_errorf("out of memory");
-        rc = LORE_EXIT_FAIL;
         goto out;
     }
     rc = lore_call(l, req, &resp);
@@ -1469,47 +1493,16 @@ out:
 
 static int cmd_search(struct lore *l, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"kind", required_argument, NULL, 'k'},  {"tag", required_argument, NULL, 't'},
-        {"limit", required_argument, NULL, 'n'}, {"json", no_argument, NULL, OPT_JSON},
-        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0}};
     json_t *req = NULL, *resp = NULL, *results, *r;
-    const char *kind = NULL, *tag = NULL;
+    struct lore_filter f;
     struct buf query;
-    long limit = 0;
     size_t i, width;
-    int c, rc = LORE_EXIT_OK;
+    int rc = LORE_EXIT_OK;
     bool hl;
 
     buf_init(&query, 64 * 1024);
-    lore_getopt_reset();
-    for (;;) {
-        c = getopt_long(argc, argv, ":k:t:n:h", opts, NULL);
-        if (c == -1)
-            break;
-        switch (c) {
-        case 'k':
-            kind = optarg;
-            break;
-        case 't':
-            tag = optarg;
-            break;
-        case 'n':
-            rc = lore_parse_limit(l, optarg, &limit);
-            if (rc != LORE_EXIT_OK)
-                goto out;
-            break;
-        case OPT_JSON:
-            l->json = true;
-            break;
-        case 'h':
-            rc = lore_command_help(l->cmd);
-            goto out;
-        default:
-            rc = lore_bad_option(l, c, argv);
-            goto out;
-        }
-    }
+    if (!lore_filter_opts(l, argc, argv, 0, &f, &rc))
+        goto out;
     for (; optind < argc; optind++) {
         if ((query.len > 0 && buf_append_str(&query, " ") != 0) ||
             buf_append_str(&query, argv[optind]) != 0) {
@@ -1524,14 +1517,12 @@ static int cmd_search(struct lore *l, int argc, char **argv)
     hl = !l->json && lore_use_color();
     req = json_pack("{s:s}", "op", "search");
     if (req == NULL || lore_set_string(req, "query", (const char *)query.data) != 0 ||
-        (kind != NULL && lore_set_string(req, "kind", kind) != 0) ||
-        (tag != NULL && lore_set_string(req, "tag", tag) != 0)) {
+        lore_filter_req(req, &f) != 0) {
         rc = lore_usage_error(l, "the query, --kind and --tag must be UTF-8 text");
         goto out;
     }
-    if ((limit > 0 && json_object_set_new(req, "limit", json_integer(limit)) != 0) ||
-        (hl && (json_object_set_new(req, "hl_open", json_string(LORE_HL_OPEN)) != 0 ||
-                json_object_set_new(req, "hl_close", json_string(LORE_HL_CLOSE)) != 0))) {
+    if (hl && (json_object_set_new(req, "hl_open", json_string(LORE_HL_OPEN)) != 0 ||
+               json_object_set_new(req, "hl_close", json_string(LORE_HL_CLOSE)) != 0)) {
         lore_errorf("out of memory");
         rc = LORE_EXIT_FAIL;
         goto out;
