@@ -26,6 +26,7 @@
 #include "client.h"
 #include "hex.h"
 #include "paths.h"
+#include "vault.h"
 #include "xmalloc.h"
 
 #ifndef LORE_VERSION
@@ -2303,6 +2304,127 @@ out:
     return rc;
 }
 
+/* ---- team ---- */
+
+static void lore_print_team(json_t *t, int with_members)
+{
+    json_t *members = json_object_get(t, "members"), *m;
+    const char *name = lore_jstr(t, "name");
+    size_t i;
+
+    printf("team:   %s (id %s)\n", name[0] ? name : "(not seen yet: waiting to meet a member)",
+           lore_jstr(t, "id"));
+    printf("you:    %s%s\n",
+           json_is_true(json_object_get(t, "member")) ? "member"
+           : json_is_true(json_object_get(t, "seen")) ? "NOT a member"
+                                                      : "joining (not confirmed yet)",
+           json_is_true(json_object_get(t, "admin")) ? ", admin" : "");
+    printf("mDNS:   tag %s\n", lore_jstr(t, "mdns_tag"));
+    if (!with_members)
+        return;
+    if (json_array_size(members) > 0) {
+        printf("members (%zu):\n", json_array_size(members));
+        json_array_foreach(members, i, m)
+        {
+            const char *who = lore_jstr(m, "name");
+            printf("  %.16s  %-24s%s%s\n", lore_jstr(m, "key"), who[0] ? who : "?",
+                   json_is_true(json_object_get(m, "admin")) ? " admin" : "",
+                   json_is_integer(json_object_get(m, "revoked_ms")) ? " REVOKED" : "");
+        }
+    }
+    if (lore_jstr(t, "code")[0] != '\0')
+        printf("join code (keep it to the team; anyone who has it can join):\n%s\n",
+               lore_jstr(t, "code"));
+}
+
+static int cmd_team(struct lore *l, int argc, char **argv)
+{
+    static const struct option opts[] = {{"admin", required_argument, NULL, 'a'},
+                                         {"json", no_argument, NULL, OPT_JSON},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    json_t *resp = NULL, *req = NULL, *admins = json_array(), *t;
+    const char *sub;
+    int c, rc = LORE_EXIT_OK;
+
+    lore_getopt_reset();
+    for (;;) {
+        c = getopt_long(argc, argv, ":a:h", opts, NULL);
+        if (c == -1)
+            break;
+        switch (c) {
+        case 'a':
+            json_array_append_new(admins, json_string(optarg));
+            break;
+        case OPT_JSON:
+            l->json = true;
+            break;
+        case 'h':
+            rc = lore_command_help(l->cmd);
+            goto out;
+        default:
+            rc = lore_bad_option(l, c, argv);
+            goto out;
+        }
+    }
+    sub = optind < argc ? argv[optind] : "show";
+    if (strcmp(sub, "create") == 0 && optind + 2 == argc) {
+        req = json_pack("{s:s,s:s,s:O}", "op", "team_create", "name", argv[optind + 1], "admins",
+                        admins);
+    } else if (strcmp(sub, "join") == 0 && optind + 2 == argc) {
+        req = json_pack("{s:s,s:s}", "op", "team_join", "code", argv[optind + 1]);
+    } else if (optind >= argc || (strcmp(sub, "show") == 0 && optind + 1 == argc)) {
+        req = json_pack("{s:s}", "op", "team_show");
+    } else if (strcmp(sub, "rotate") == 0 && optind + 1 == argc) {
+        req = json_pack("{s:s}", "op", "team_rotate");
+    } else if ((strcmp(sub, "revoke") == 0 || strcmp(sub, "admin") == 0) && optind + 2 == argc) {
+        req =
+            json_pack("{s:s,s:s}", "op", strcmp(sub, "revoke") == 0 ? "team_revoke" : "team_admin",
+                      "who", argv[optind + 1]);
+    } else {
+        rc = lore_usage_error(l, "usage: lore team create NAME | join CODE | show | rotate | "
+                                 "revoke PERSON | admin PERSON");
+        goto out;
+    }
+    rc = lore_call(l, req, &resp);
+    req = NULL;
+    if (rc != LORE_EXIT_OK)
+        goto out;
+    if (l->json) {
+        lore_print_json(resp);
+        goto out;
+    }
+    t = json_object_get(resp, "team");
+    if (strcmp(sub, "create") == 0) {
+        printf("Created team \"%s\" (id %s); you are its admin.\n", lore_jstr(t, "name"),
+               lore_jstr(t, "id"));
+        printf("Colleagues join with `lore team join CODE`. Anyone who has the code can join: "
+               "share it only with the team. The join code:\n%s\n",
+               lore_jstr(t, "code"));
+    } else if (strcmp(sub, "join") == 0) {
+        printf("Joined team %s. This node now looks for members (mDNS and your peers); "
+               "`lore team show` says when a member has confirmed you.\n",
+               lore_jstr(t, "id"));
+    } else if (strcmp(sub, "rotate") == 0) {
+        printf("Rotated: the old join code admits nobody new; the %lld current members keep "
+               "syncing. The new join code:\n%s\n",
+               lore_jint(resp, "roster"), lore_jstr(t, "code"));
+    } else if (strcmp(sub, "revoke") == 0) {
+        printf("Revoked %.16s: every node refuses its links, and its entries made from now on.\n"
+               "If it knows the join code, run `lore team rotate` too.\n",
+               lore_jstr(resp, "member"));
+    } else if (strcmp(sub, "admin") == 0) {
+        printf("%.16s is now an admin of the team.\n", lore_jstr(resp, "member"));
+    } else {
+        lore_print_team(t, 1);
+    }
+out:
+    json_decref(req);
+    json_decref(admins);
+    json_decref(resp);
+    return rc;
+}
+
 static int cmd_help(struct lore *l, int argc, char **argv)
 {
     static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
@@ -2338,6 +2460,35 @@ static int cmd_help(struct lore *l, int argc, char **argv)
     rc = lore_command_help(argv[optind]);
 out:
     return rc;
+}
+
+/* export and import live in vault.c; it reaches the node through lore_connect. */
+static int lore_vault_connect(void *arg, struct client **client)
+{
+    struct lore *l = arg;
+    int rc = lore_connect(l);
+
+    *client = l->client;
+    return rc;
+}
+
+static int lore_vault_help(void *arg)
+{
+    return lore_command_help(((struct lore *)arg)->cmd);
+}
+
+static int cmd_export(struct lore *l, int argc, char **argv)
+{
+    struct vault_env env = {l->cmd, lore_vault_connect, lore_vault_help, l};
+
+    return vault_export_main(&env, argc, argv);
+}
+
+static int cmd_import(struct lore *l, int argc, char **argv)
+{
+    struct vault_env env = {l->cmd, lore_vault_connect, lore_vault_help, l};
+
+    return vault_import_main(&env, argc, argv);
 }
 
 /* ------------------------------------------------------------------------------------------- */
@@ -2450,10 +2601,41 @@ static const struct lore_command lore_commands[] = {
     {"inbox", cmd_inbox, "inbox [--json]",
      "Questions in your areas (skills, followed tags) not yet resolved; urgent first",
      "Options:\n" JSON_HELP HELP_HELP},
+    {"team", cmd_team,
+     "team create NAME [--admin KEY]... | join CODE | show | rotate | revoke PERSON | admin PERSON "
+     "[--json]",
+     "Create or join a team, show it, and (admins) rotate its join code or revoke a member",
+     "Options:\n"
+     "  -a, --admin KEY   create: another admin besides you (64 hex digits; repeatable)\n" JSON_HELP
+         HELP_HELP "\nA node syncs only with members of its team, over encrypted links. `create` "
+     "prints the join code\n(its last line); colleagues run `lore team join CODE`. "
+     "`rotate` replaces a leaked\ncode; members keep syncing. `revoke` ends a "
+     "member's access on every node.\n"},
     {"peers", cmd_peers, "peers [add HOST:PORT] [--json]",
      "Show the peers and how far each is in sync; add one",
      "Options:\n" JSON_HELP HELP_HELP
      "\nWith `add HOST:PORT`, dial that peer now and on every start of the node.\n"},
+    {"export", cmd_export, "export DIR [--json]",
+     "Write every question, answer, note and comment to DIR as Markdown files",
+     "Options:\n"
+     "      --json        print a summary {dir, files, entries} as JSON\n" HELP_HELP
+     "\nOne file per question (its answers and comments below it, the accepted one marked)\n"
+     "and one per note, named after the title and the id, with YAML front matter (id,\n"
+     "kind, title, author, author_name, created, tags, refs, status, accepted); and\n"
+     "DIR/lore-export.json with every entry as the API gives it. DIR is created if\n"
+     "missing; a non-empty DIR must hold an earlier export. Progress goes to stderr.\n"},
+    {"import", cmd_import, "import DIR [--tag T]... [--dry-run] [--json]",
+     "Post the Markdown files of a folder (an Obsidian vault, an export) as notes",
+     "Options:\n"
+     "  -t, --tag T       also tag every note T (repeatable)\n"
+     "      --dry-run     only list what would be imported\n"
+     "      --json        print a summary {imported, notes, skipped, warnings} as JSON\n" HELP_HELP
+     "\nEvery *.md below DIR (hidden folders such as .obsidian are passed over, links are\n"
+     "not followed) becomes a note. Title: the front matter's title, else the first\n"
+     "# heading, else the file name. Tags: the front matter's tags and the #tags in the\n"
+     "text (ones lore cannot take are dropped with a warning). A file whose title and\n"
+     "body are already a note here is skipped, so importing again adds only what is new;\n"
+     "so are empty files and files over lore's size limits, each with the reason.\n"},
     {"stop", cmd_stop, "stop [--json]", "Ask the node to shut down",
      "Options:\n" JSON_HELP HELP_HELP},
     {"help", cmd_help, "help [COMMAND]", "Show help for lore or for one command", ""},

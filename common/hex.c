@@ -1,6 +1,6 @@
 #include "hex.h"
 
-static int hex_value(char c)
+int hex_digit(char c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -31,8 +31,8 @@ int hex_decode(const char *in, size_t inlen, uint8_t *out, size_t outlen)
     if (outlen > SIZE_MAX / 2 || inlen != 2 * outlen)
         return -1;
     for (i = 0; i < outlen; i++) {
-        hi = hex_value(in[2 * i]);
-        lo = hex_value(in[2 * i + 1]);
+        hi = hex_digit(in[2 * i]);
+        lo = hex_digit(in[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return -1;
         out[i] = (uint8_t)(hi << 4 | lo);
@@ -45,7 +45,7 @@ int hex_is_hex(const char *s)
     if (*s == '\0')
         return 0;
     for (; *s != '\0'; s++)
-        if (hex_value(*s) < 0)
+        if (hex_digit(*s) < 0)
             return 0;
     return 1;
 }

@@ -11,6 +11,9 @@ void hex_encode(const uint8_t *in, size_t n, char *out);
  * differs from 2*outlen or a character is not a hex digit (out is then unspecified). */
 int hex_decode(const char *in, size_t inlen, uint8_t *out, size_t outlen)
     __attribute__((warn_unused_result));
+/* The value of one hex digit (either case), or -1. */
+int hex_digit(char c);
+
 /* 1 if s is non-empty and only hex digits, else 0. */
 int hex_is_hex(const char *s);
 

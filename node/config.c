@@ -78,8 +78,6 @@ static const struct config_option config_options[] = {
      "find peers on the local network with mDNS/DNS-SD (needs avahi-daemon)", NULL},
     {"mdns_interfaces", CONFIG_STRING, offsetof(struct config, mdns_interfaces), "", 0, 200,
      "comma-separated network interfaces for mDNS (empty: all)", NULL},
-    {"team", CONFIG_STRING, offsetof(struct config, team), "default", 1, 32,
-     "team tag published over mDNS; nodes with another tag are ignored", NULL},
     {"peer_exchange", CONFIG_BOOL, offsetof(struct config, peer_exchange), "on", 0, 0,
      "tell peers whom we know and dial whom they know (one link then joins two subnets)", NULL},
     {"verify_threads", CONFIG_INT, offsetof(struct config, verify_threads), "0", 0, 64,

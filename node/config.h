@@ -36,7 +36,6 @@ struct config {
     int peer_exchange;        /* peer_exchange: on|off (on) */
     int mdns;                 /* mdns: on|off (on) */
     char *mdns_interfaces;    /* mdns_interfaces: comma-separated names ("" = all) */
-    char *team;               /* team: tag nodes publish and match in mDNS ("default") */
     int verify_threads; /* verify_threads: signature-checking threads, 0 = CPUs - 1, at least 1 (0)
                          */
 };

@@ -263,6 +263,23 @@ const uint8_t *identity_public_key(const struct identity *id)
     return id->pk;
 }
 
+int identity_curve_secret(struct identity *id, uint8_t out[IDENTITY_CURVE_LEN])
+{
+    int rc = -1;
+
+    if (sodium_mprotect_readonly(id->sk) != 0) {
+        log_warn("identity: cannot unprotect the key memory");
+        return -1;
+    }
+    rc = crypto_sign_ed25519_sk_to_curve25519(out, id->sk) == 0 ? 0 : -1;
+    if (sodium_mprotect_noaccess(id->sk) != 0) {
+        log_warn("identity: cannot protect the key memory again");
+        sodium_memzero(out, IDENTITY_CURVE_LEN);
+        rc = -1;
+    }
+    return rc;
+}
+
 int identity_sign(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[IDENTITY_SIGNATURE_LEN])
 {
     struct identity *id = ctx;

@@ -13,6 +13,7 @@
 
 #define IDENTITY_PUBLIC_KEY_LEN 32
 #define IDENTITY_SIGNATURE_LEN 64
+#define IDENTITY_CURVE_LEN 32
 
 struct identity;
 
@@ -27,6 +28,11 @@ const uint8_t *identity_public_key(const struct identity *id);
 
 /* Detached ed25519 signature of msg. Returns 0, or -1. Matches entry_signer_fn (ctx = identity). */
 int identity_sign(void *id, const uint8_t *msg, size_t len, uint8_t sig[IDENTITY_SIGNATURE_LEN])
+    __attribute__((warn_unused_result));
+
+/* The X25519 (CurveZMQ) secret key that matches the ed25519 key, written to out: the caller
+ * keeps it in sodium memory and wipes it. Returns 0, or -1. */
+int identity_curve_secret(struct identity *id, uint8_t out[IDENTITY_CURVE_LEN])
     __attribute__((warn_unused_result));
 
 #endif

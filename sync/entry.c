@@ -8,6 +8,8 @@
 
 #include "buf.h"
 #include "errmsg.h"
+#include "team.h"
+#include "text.h"
 #include "xmalloc.h"
 
 /* Prefix of every signed message, so an entry signature can never be mistaken for a signature
@@ -51,6 +53,10 @@ static const char *const entry_kind_names[] = {
     [ENTRY_MEMBERSHIP] = "membership",
     [ENTRY_PROFILE] = "profile",
     [ENTRY_THANKS] = "thanks",
+    [ENTRY_TEAM] = "team",
+    [ENTRY_ROTATION] = "rotation",
+    [ENTRY_ADMIN] = "admin",
+    [ENTRY_REVOCATION] = "revocation",
 };
 #define ENTRY_NKINDS (sizeof(entry_kind_names) / sizeof(entry_kind_names[0]))
 
@@ -77,65 +83,10 @@ int entry_kind_parse(const char *name, uint16_t *out)
  * above U+10FFFF), no NUL, no C0 or C1 control characters and no DEL — except tab, LF and CR where
  * multiline is set. Keeping control characters out means no entry can drive a colleague's terminal.
  */
-static int entry_text_valid(const uint8_t *s, size_t n, int multiline)
-{
-    size_t i = 0;
-    uint32_t cp;
-    size_t need, k;
-
-    while (i < n) {
-        uint8_t c = s[i];
-        if (c < 0x80) {
-            if (c == 0x7f || (c < 0x20 && !(multiline && (c == '\t' || c == '\n' || c == '\r'))))
-                return 0;
-            i++;
-            continue;
-        }
-        if (c >= 0xc2 && c <= 0xdf) {
-            need = 1;
-            cp = c & 0x1f;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            need = 2;
-            cp = c & 0x0f;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            need = 3;
-            cp = c & 0x07;
-        } else {
-            return 0;
-        }
-        if (n - i <= need)
-            return 0;
-        for (k = 1; k <= need; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return 0;
-            cp = cp << 6 | (s[i + k] & 0x3f);
-        }
-        if ((need == 2 && cp < 0x800) || (need == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-            (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f))
-            return 0;
-        i += need + 1;
-    }
-    return 1;
-}
-
-static int entry_tag_valid_n(const char *s, size_t n)
-{
-    size_t i;
-
-    if (n == 0 || n > ENTRY_TAG_MAX)
-        return 0;
-    for (i = 0; i < n; i++) {
-        char c = s[i];
-        int alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-        if (!alnum && (i == 0 || strchr(".+#_-", c) == NULL || c == '\0'))
-            return 0;
-    }
-    return 1;
-}
 
 int entry_tag_valid(const char *s)
 {
-    return entry_tag_valid_n(s, strlen(s));
+    return text_tag_valid(s, strlen(s), ENTRY_TAG_MAX);
 }
 
 static int entry_attr_key_valid_n(const char *s, size_t n)
@@ -278,7 +229,7 @@ struct entry *entry_decode(const uint8_t *bytes, size_t len, char *err, size_t e
             errmsg_set(err, errlen, "truncated tag");
             goto out;
         }
-        if (!entry_tag_valid_n((const char *)p, v)) {
+        if (!text_tag_valid((const char *)p, v, ENTRY_TAG_MAX)) {
             errmsg_set(err, errlen, "tag %zu is not a valid tag", i);
             goto out;
         }
@@ -318,7 +269,7 @@ struct entry *entry_decode(const uint8_t *bytes, size_t len, char *err, size_t e
             errmsg_set(err, errlen, "truncated or oversize attribute value");
             goto out;
         }
-        if (!entry_text_valid(p, v, 0)) {
+        if (!text_valid(p, v, 0)) {
             errmsg_set(err, errlen, "attribute '%s' is not valid text", e->attr_keys[i]);
             goto out;
         }
@@ -329,7 +280,7 @@ struct entry *entry_decode(const uint8_t *bytes, size_t len, char *err, size_t e
         errmsg_set(err, errlen, "truncated or oversize title");
         goto out;
     }
-    if (!entry_text_valid(p, v, 0)) {
+    if (!text_valid(p, v, 0)) {
         errmsg_set(err, errlen, "title is not valid single-line UTF-8 text");
         goto out;
     }
@@ -339,7 +290,7 @@ struct entry *entry_decode(const uint8_t *bytes, size_t len, char *err, size_t e
         errmsg_set(err, errlen, "truncated body");
         goto out;
     }
-    if (!entry_text_valid(p, v, 1)) {
+    if (!text_valid(p, v, 1)) {
         errmsg_set(err, errlen, "body is not valid UTF-8 text");
         goto out;
     }
@@ -437,6 +388,12 @@ int entry_check_kind(const struct entry *e, char *err, size_t errlen)
             return -1;
         }
         break;
+    case ENTRY_MEMBERSHIP:
+    case ENTRY_TEAM:
+    case ENTRY_ROTATION:
+    case ENTRY_ADMIN:
+    case ENTRY_REVOCATION:
+        return team_check_kind(e, err, errlen);
     default:
         break;
     }
@@ -542,7 +499,7 @@ struct entry *entry_create(const struct entry_fields *f, const uint8_t author[EN
     for (i = 0; i < f->nattrs; i++) {
         if (!entry_attr_key_valid_n(f->attrs[i].key, strlen(f->attrs[i].key)) ||
             strlen(f->attrs[i].value) > ENTRY_ATTR_VALUE_MAX ||
-            !entry_text_valid((const uint8_t *)f->attrs[i].value, strlen(f->attrs[i].value), 0)) {
+            !text_valid((const uint8_t *)f->attrs[i].value, strlen(f->attrs[i].value), 0)) {
             errmsg_set(err, errlen, "attribute '%.40s' is not valid", f->attrs[i].key);
             goto out;
         }
@@ -559,13 +516,12 @@ struct entry *entry_create(const struct entry_fields *f, const uint8_t author[EN
         }
         attrs[nattrs++] = attrs[i];
     }
-    if (strlen(title) > ENTRY_TITLE_MAX ||
-        !entry_text_valid((const uint8_t *)title, strlen(title), 0)) {
+    if (strlen(title) > ENTRY_TITLE_MAX || !text_valid((const uint8_t *)title, strlen(title), 0)) {
         errmsg_set(err, errlen, "the title must be one line of UTF-8 text of at most %d bytes",
                    ENTRY_TITLE_MAX);
         goto out;
     }
-    if (!entry_text_valid((const uint8_t *)body, strlen(body), 1)) {
+    if (!text_valid((const uint8_t *)body, strlen(body), 1)) {
         errmsg_set(err, errlen, "the body must be UTF-8 text without control characters");
         goto out;
     }

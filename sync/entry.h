@@ -40,9 +40,13 @@ enum entry_kind {
     ENTRY_ENDORSEMENT = 8,
     ENTRY_REVISION = 9,
     ENTRY_RETRACTION = 10,
-    ENTRY_MEMBERSHIP = 11,
-    ENTRY_PROFILE = 12, /* title: the author's display name */
-    ENTRY_THANKS = 13,  /* refs[0]: the entry someone is thanked for; body: optional words */
+    ENTRY_MEMBERSHIP = 11, /* a team certificate: attrs team, invite, proof (team.h) */
+    ENTRY_PROFILE = 12,    /* title: the author's display name */
+    ENTRY_THANKS = 13,     /* refs[0]: the entry someone is thanked for; body: optional words */
+    ENTRY_TEAM = 14,       /* a team's genesis: title the name, body the admins (team.h) */
+    ENTRY_ROTATION = 15,   /* a new join secret for a team; body the roster (team.h) */
+    ENTRY_ADMIN = 16,      /* attrs team, key: key becomes an admin (team.h) */
+    ENTRY_REVOCATION = 17, /* attrs team, key: key's membership ends (team.h) */
 };
 
 /* "question", ... for known kinds, NULL otherwise. */

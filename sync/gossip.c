@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "errmsg.h"
 #include "hex.h"
 #include "ingest.h"
 #include "log.h"
@@ -77,9 +79,13 @@ struct gossip {
     struct missing *missing;
     size_t nmissing;
     struct gossip_stats stats;
-    int streaming;   /* some peer is streaming to us */
-    struct buf out;  /* the frame being built */
-    struct buf rbuf; /* a reconciliation message, before it goes in a frame */
+    int streaming;         /* some peer is streaming to us */
+    struct buf out;        /* the frame being built */
+    struct buf rbuf;       /* a reconciliation message, before it goes in a frame */
+    uint64_t team_version; /* of the team state we last checked links against */
+    uint64_t purged_seen;  /* ingest's purged count when the set was last loaded */
+    uint8_t *own_cert;
+    size_t own_cert_len;
 };
 
 static struct gpeer *gossip_peer_by_seq(struct gossip *g, uint64_t seq)
@@ -241,6 +247,12 @@ static void gossip_on_result(void *ctx, uint64_t source, const uint8_t *id, cons
             (void)link_penalize(p->link, why != NULL ? why : "invalid entry");
         }
         break;
+    case INGEST_REFUSED:
+        /* Valid, but its author is not a member (yet: its certificate may be on its way, and
+         * reconciliation brings the entry again). Not the relaying peer's fault. */
+        g->stats.refused++;
+        log_debug("gossip: entry refused: %s", why != NULL ? why : "?");
+        break;
     case INGEST_FAILED:
         log_warnx("gossip: storing an entry failed: %s", why != NULL ? why : "?");
         break;
@@ -260,6 +272,7 @@ static void gossip_on_ingest(struct loop *loop, int fd, void *zsock, unsigned ev
     (void)zsock;
     (void)events;
     (void)ingest_drain(g->ingest, gossip_on_result, g);
+    gossip_team_changed(g, 0);
     gossip_kick(g, 0); /* room in the pipeline: a stream or fetches may continue */
 }
 
@@ -843,11 +856,127 @@ static int gossip_load_key(void *ctx, uint64_t ts, const uint8_t *id)
     return recon_set_add(ctx, ts, id);
 }
 
+/* ---- team: who may link ---- */
+
+static enum link_zap gossip_zap(void *ctx, const uint8_t curve[LINK_CURVE_LEN],
+                                uint8_t member[WIRE_KEY_LEN])
+{
+    struct gossip *g = ctx;
+
+    if (g->cfg.team == NULL)
+        return LINK_ZAP_NO;
+    switch (team_zap(g->cfg.team, curve, member)) {
+    case TEAM_ZAP_MEMBER:
+        return LINK_ZAP_MEMBER;
+    case TEAM_ZAP_JOIN:
+        return LINK_ZAP_JOIN;
+    default:
+        return LINK_ZAP_NO;
+    }
+}
+
+/* A peer proved it holds key: is key a member, by what we know plus the credentials it showed?
+ * If so, the credentials are stored like any entry (a newcomer learns the team from them). */
+static int gossip_vet(void *ctx, struct link *l, const uint8_t key[WIRE_KEY_LEN],
+                      const struct wire_msg *hello, int joined, char *why, size_t whylen)
+{
+    struct gossip *g = ctx;
+    struct entry *extra[WIRE_MAX_CREDS];
+    const uint8_t *bytes;
+    uint8_t tid[TEAM_ID_LEN];
+    size_t pos = 0, len, n = 0, i;
+    int ok = 0;
+
+    (void)l;
+    (void)joined;
+    if (g->cfg.team == NULL) {
+        errmsg_set(why, whylen, "this node is in no team");
+        return -1;
+    }
+    while (n < WIRE_MAX_CREDS && wire_creds_next(hello, &pos, &bytes, &len)) {
+        struct entry *e = entry_decode(bytes, len, NULL, 0);
+        if (e == NULL || entry_verify(e, NULL, 0) != 0 || team_entry_team(e, tid) != 0 ||
+            memcmp(tid, team_id(g->cfg.team), TEAM_ID_LEN) != 0) {
+            entry_destroy(&e);
+            continue;
+        }
+        extra[n++] = e;
+    }
+    ok = team_check_with(g->cfg.team, key, (const struct entry *const *)extra, n, why, whylen);
+    for (i = 0; i < n; i++) {
+        if (ok) {
+            const uint8_t *raw = entry_bytes(extra[i], &len);
+            if (ingest_submit(g->ingest, 0 << 2 | VIA_FETCH, raw, len) != 0)
+                log_debug("gossip: no room to store a credential now; sync will bring it");
+        }
+        entry_destroy(&extra[i]);
+    }
+    return ok ? 0 : -1;
+}
+
+static int gossip_creds(void *ctx, struct buf *out)
+{
+    struct gossip *g = ctx;
+    int n = g->cfg.team != NULL ? team_credentials(g->cfg.team, g->cfg.key, out) : -1;
+
+    /* A newcomer that has not seen the team yet shows its certificate. */
+    if (n < 0 && g->own_cert != NULL) {
+        buf_reset(out);
+        if (buf_append_u32be(out, (uint32_t)g->own_cert_len) != 0 ||
+            buf_append(out, g->own_cert, g->own_cert_len) != 0)
+            return -1;
+        n = 1;
+    }
+    return n;
+}
+
+static int gossip_known(void *ctx)
+{
+    struct gossip *g = ctx;
+
+    /* Only once we have seen the team itself: a newcomer trusting its join code alone is a
+     * member in its own eyes, not yet in anyone else's. */
+    return g->cfg.team != NULL && team_has_genesis(g->cfg.team) &&
+           team_is_member(g->cfg.team, g->cfg.key, (uint64_t)time(NULL) * 1000);
+}
+
+void gossip_team_changed(struct gossip *g, int reload_set)
+{
+    struct ingest_counters c;
+    struct link *l;
+    uint64_t v;
+
+    if (g->cfg.team == NULL)
+        return;
+    v = team_version(g->cfg.team);
+    if (v != g->team_version) {
+        g->team_version = v;
+        for (l = links_first(g->links); l != NULL; l = links_next(l))
+            if (link_state(l) == LINK_UP && link_key(l) != NULL &&
+                !team_is_member(g->cfg.team, link_key(l), (uint64_t)time(NULL) * 1000))
+                link_refuse(l, "not a member of the team any more");
+    }
+    ingest_get_counters(g->ingest, &c);
+    if (reload_set || c.purged != g->purged_seen) {
+        g->purged_seen = c.purged;
+        recon_set_clear(g->set);
+        if (replica_keys(g->cfg.replica, gossip_load_key, g->set) != 0)
+            log_warnx("gossip: cannot reload the replica's keys");
+    }
+}
+
+void gossip_ingest_counters(struct gossip *g, struct ingest_counters *out)
+{
+    ingest_get_counters(g->ingest, out);
+}
+
 struct gossip *gossip_new(const struct gossip_config *cfg, char *err, size_t errlen)
 {
     struct gossip *g = xcalloc(1, sizeof(*g));
     struct links_config lc = {0};
-    struct links_callbacks cb = {gossip_on_up, gossip_on_down, gossip_on_message, gossip_on_forget};
+    struct links_callbacks cb = {gossip_on_up, gossip_on_down, gossip_on_message, gossip_on_forget,
+                                 gossip_zap,   gossip_vet,     gossip_creds,      gossip_known};
+    uint8_t tid[TEAM_ID_LEN], spk[TEAM_CURVE_LEN], *ssk = NULL, jpk[TEAM_CURVE_LEN], *jsk = NULL;
     int ok = 0;
 
     g->cfg = *cfg;
@@ -869,17 +998,49 @@ struct gossip *gossip_new(const struct gossip_config *cfg, char *err, size_t err
         snprintf(err, errlen, "cannot watch the ingest pipeline");
         goto out;
     }
-    lc.listen = cfg->listen;
+    ingest_set_team(g->ingest, cfg->team);
+    if (cfg->own_cert != NULL && cfg->own_cert_len > 0) {
+        g->own_cert = xmalloc(cfg->own_cert_len);
+        memcpy(g->own_cert, cfg->own_cert, cfg->own_cert_len);
+        g->own_cert_len = cfg->own_cert_len;
+    }
+    ssk = sodium_malloc(2 * TEAM_CURVE_LEN);
+    if (ssk == NULL || cfg->node_curve_public == NULL || cfg->node_curve_secret == NULL) {
+        snprintf(err, errlen, "gossip needs the node's CURVE keys");
+        goto out;
+    }
+    jsk = ssk + TEAM_CURVE_LEN;
+    /* In no team, links get a throwaway team: they neither listen nor dial. */
+    if (cfg->team != NULL)
+        memcpy(tid, team_id(cfg->team), TEAM_ID_LEN);
+    else
+        randombytes_buf(tid, sizeof(tid));
+    team_server_keys(tid, spk, ssk);
+    lc.listen = cfg->team != NULL ? cfg->listen : NULL;
     lc.key = cfg->key;
     lc.name = cfg->name;
     lc.entries = gossip_hello_entries;
     lc.no_exchange = !cfg->peer_exchange;
+    lc.team = tid;
+    lc.server_public = spk;
+    lc.server_secret = ssk;
+    lc.node_public = cfg->node_curve_public;
+    lc.node_secret = cfg->node_curve_secret;
+    if (cfg->invite != NULL) {
+        memcpy(jpk, team_invite_join_public(cfg->invite), TEAM_CURVE_LEN);
+        team_invite_join_secret(cfg->invite, jsk);
+        lc.join_public = jpk;
+        lc.join_secret = jsk;
+    }
+    lc.sign = cfg->sign;
+    lc.sign_ctx = cfg->sign_ctx;
     g->links = links_new(cfg->loop, &lc, &cb, g, err, errlen);
     if (g->links == NULL)
         goto out;
     g->tick_timer = loop_add_timer(cfg->loop, GOSSIP_TICK_MS, 1, gossip_on_tick, g);
     ok = 1;
 out:
+    sodium_free(ssk);
     if (!ok)
         gossip_destroy(&g);
     return g;
@@ -902,6 +1063,7 @@ void gossip_destroy(struct gossip **gp)
         ingest_destroy(&g->ingest);
     }
     recon_set_destroy(&g->set);
+    free(g->own_cert);
     free(g->missing);
     buf_free(&g->out);
     buf_free(&g->rbuf);
@@ -911,6 +1073,12 @@ void gossip_destroy(struct gossip **gp)
 
 int gossip_dial(struct gossip *g, const char *addr, char *err, size_t errlen)
 {
+    if (g->cfg.team == NULL) {
+        snprintf(err, errlen,
+                 "this node is in no team: `lore team create` or `lore team join` "
+                 "first");
+        return -1;
+    }
     return links_dial(g->links, addr, LINK_STATIC, err, errlen) != NULL ? 0 : -1;
 }
 

@@ -24,9 +24,11 @@
 #include <stdint.h>
 
 #include "entry.h"
+#include "ingest.h"
 #include "link.h"
 #include "loop.h"
 #include "replica.h"
+#include "team.h"
 
 struct gossip;
 
@@ -45,6 +47,17 @@ struct gossip_config {
     int verify_threads;        /* 0 = one fewer than the CPUs, at least 1 */
     gossip_entry_fn on_entry;
     void *ctx;
+    /* The team (borrowed; must outlive gossip). NULL: the node is in no team, and links neither
+     * listen nor dial (nothing would be safe to say to anyone). */
+    struct team *team;
+    const uint8_t *node_curve_public; /* our CURVE pair, from the node key (copied) */
+    const uint8_t *node_curve_secret;
+    const struct team_invite *invite; /* the join code's keys, or NULL (borrowed) */
+    const uint8_t *own_cert;          /* our certificate, encoded (copied), or NULL */
+    size_t own_cert_len;
+    /* Sign with the node key (HELLO proofs). */
+    int (*sign)(void *sign_ctx, const uint8_t *msg, size_t len, uint8_t sig[64]);
+    void *sign_ctx;
 };
 
 /* Returns NULL with a message in err (e.g. the listen address is taken). */
@@ -62,6 +75,14 @@ uint16_t gossip_port(const struct gossip *g);
 /* How many entries the replica holds, from memory (the reconciliation set): no SQL. */
 uint64_t gossip_entry_count(struct gossip *g);
 struct links *gossip_links(struct gossip *g);
+
+/* The team state changed (e.g. a revocation this node wrote itself): drop links to peers that
+ * are no longer members, and reload the reconciliation set if entries were purged (or
+ * reload_set: the caller purged some itself). */
+void gossip_team_changed(struct gossip *g, int reload_set);
+
+/* The ingest pipeline's counters (refused, purged, ...). */
+void gossip_ingest_counters(struct gossip *g, struct ingest_counters *out);
 
 /* What `lore peers` shows about one link's sync. */
 struct gossip_peer_info {
@@ -82,6 +103,7 @@ struct gossip_stats {
     uint64_t merged;     /* entries from peers stored */
     uint64_t duplicates; /* entries from peers we had */
     uint64_t invalid;    /* entries from peers rejected */
+    uint64_t refused;    /* valid entries whose author is not a member */
     uint64_t queued;     /* in the ingest pipeline now */
     uint64_t recon_runs; /* reconciliations completed */
 };

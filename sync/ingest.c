@@ -10,7 +10,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hex.h"
 #include "log.h"
+#include "team.h"
 #include "xmalloc.h"
 
 /* How long the writer waits for more verified entries to fill a batch, while some are still
@@ -76,6 +78,7 @@ struct ingest {
     int stop;
     int efd;                       /* immutable after ingest_new */
     struct replica *replica;       /* the writer thread's only */
+    struct team *team;             /* set before use; read by the writer */
     char fail_why[INGEST_WHY_MAX]; /* set once c.broken is */
     pthread_t writer;
     pthread_t *verifiers;
@@ -186,6 +189,8 @@ static void ingest_resolve_locked(struct ingest *in, struct ingest_job *j,
         in->c.duplicates++;
     else if (result == INGEST_INVALID)
         in->c.invalid++;
+    else if (result == INGEST_REFUSED)
+        in->c.refused++;
     else
         in->c.failed++;
     ingest_queue_push(&in->results, j);
@@ -287,6 +292,39 @@ static void ingest_fill_wait_locked(struct ingest *in, size_t batch_max)
             break;
 }
 
+/* Carry out the purges the team state asks for (revocations), on the writer's connection.
+ * Returns how many entries went. */
+static uint64_t ingest_purge(struct ingest *in, struct team *team)
+{
+    struct team_purge p[16];
+    char err[INGEST_WHY_MAX], key[17];
+    uint64_t total = 0;
+    long long got;
+    size_t np, i;
+
+    while ((np = team_take_purges(team, p, 16)) > 0) {
+        for (i = 0; i < np; i++) {
+            hex_encode(p[i].key, 8, key);
+            got = replica_purge_author(in->replica, p[i].key, p[i].after_ms, err, sizeof(err));
+            if (got < 0) {
+                log_warnx("ingest: cannot remove the entries of revoked %s: %s", key, err);
+                continue;
+            }
+            total += (uint64_t)got;
+            log_info("ingest: removed %lld entries of %s... created after its revocation", got,
+                     key);
+        }
+    }
+    return total;
+}
+
+void ingest_set_team(struct ingest *in, struct team *team)
+{
+    pthread_mutex_lock(&in->mu);
+    in->team = team;
+    pthread_mutex_unlock(&in->mu);
+}
+
 /* Run one batch of at most batch_max entries: take what is ready, write it outside the lock,
  * resolve. Called and returns with mu held. Returns the time the transaction took, in us. */
 static double ingest_write_batch_locked(struct ingest *in, size_t batch_max, size_t *taken)
@@ -296,9 +334,14 @@ static double ingest_write_batch_locked(struct ingest *in, size_t batch_max, siz
     enum replica_merge_result res[INGEST_BATCH_MAX];
     struct ingest_meta *metas[INGEST_MAX_METAS];
     struct replica_meta rm[INGEST_MAX_METAS];
+    const struct entry *kept[INGEST_BATCH_MAX];
+    enum replica_merge_result kres[INGEST_BATCH_MAX];
+    int refused[INGEST_BATCH_MAX] = {0};
     char err[INGEST_WHY_MAX - 32];
-    size_t n = 0, nm = 0, i;
+    size_t n = 0, nm = 0, nk = 0, i, k;
     int rc = -1, broken;
+    struct team *team;
+    uint64_t purged = 0;
     struct timespec t0, t1;
 
     while (n < batch_max && in->verified.n > 0) {
@@ -320,13 +363,34 @@ static double ingest_write_batch_locked(struct ingest *in, size_t batch_max, siz
     }
     in->writer_busy = 1;
     broken = in->c.broken;
+    team = in->team;
     if (n > 0) /* room to verify ahead again */
         pthread_cond_broadcast(&in->cv_input);
     pthread_mutex_unlock(&in->mu);
 
     clock_gettime(CLOCK_MONOTONIC, &t0);
+    /* The team's gate: team entries first, so a certificate admits what travels with it. */
+    if (team != NULL && !broken) {
+        for (i = 0; i < n; i++) {
+            if (!team_is_team_kind(entry_kind(ents[i])))
+                continue;
+            refused[i] = !team_admits(team, ents[i], jobs[i]->why, sizeof(jobs[i]->why));
+            if (!refused[i] && team_add(team, ents[i], err, sizeof(err)) < 0)
+                log_debug("ingest: team entry not taken: %s", err);
+        }
+        for (i = 0; i < n; i++)
+            if (!team_is_team_kind(entry_kind(ents[i])))
+                refused[i] = !team_admits(team, ents[i], jobs[i]->why, sizeof(jobs[i]->why));
+    }
+    for (i = 0; i < n; i++)
+        if (!refused[i])
+            kept[nk++] = ents[i];
     if (!broken)
-        rc = replica_add_batch(in->replica, ents, n, res, rm, nm, err, sizeof(err));
+        rc = replica_add_batch(in->replica, kept, nk, kres, rm, nm, err, sizeof(err));
+    for (i = 0, k = 0; i < n; i++)
+        res[i] = refused[i] ? REPLICA_ERROR : kres[k++];
+    if (team != NULL && rc == 0)
+        purged = ingest_purge(in, team);
     clock_gettime(CLOCK_MONOTONIC, &t1);
 
     pthread_mutex_lock(&in->mu);
@@ -345,7 +409,12 @@ static double ingest_write_batch_locked(struct ingest *in, size_t batch_max, siz
         ingest_meta_free(&metas[i]);
         in->nmetas--;
     }
+    in->c.purged += purged;
     for (i = 0; i < n; i++) {
+        if (refused[i]) {
+            ingest_resolve_locked(in, jobs[i], INGEST_REFUSED);
+            continue;
+        }
         if (rc != 0)
             snprintf(jobs[i]->why, sizeof(jobs[i]->why), "%s", in->fail_why);
         ingest_resolve_locked(in, jobs[i],

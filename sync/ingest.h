@@ -37,7 +37,10 @@ enum ingest_result {
     INGEST_EXISTS = 1,  /* already in the replica (or earlier in the same batch) */
     INGEST_INVALID = 2, /* undecodable, bad signature, broken kind rules: never stored */
     INGEST_FAILED = 3,  /* valid or unchecked, but the replica write failed: not stored */
+    INGEST_REFUSED = 4, /* valid, but the team does not admit it (its author is not a member) */
 };
+
+struct team;
 
 /*
  * Start the pipeline on the replica file at db_path, through a connection of its own (opened and
@@ -85,6 +88,16 @@ int ingest_submit(struct ingest *in, uint64_t source, const uint8_t *bytes, size
 int ingest_submit_meta(struct ingest *in, const struct replica_meta *m)
     __attribute__((warn_unused_result));
 
+/*
+ * From now on store only what team admits (team_admits): team entries of our team, and entries
+ * whose author is a member at their created time; the rest is INGEST_REFUSED. Team entries are
+ * fed to the team state on the writer thread before the other entries of their batch are judged
+ * (a certificate admits its author's entries that travel with it), and the entries a revocation
+ * takes away are purged after the batch commits. team is borrowed and must outlive the pipeline;
+ * NULL admits everything (a node in no team). Call before submitting.
+ */
+void ingest_set_team(struct ingest *in, struct team *team);
+
 /* An eventfd, readable while results are waiting for ingest_drain. Owned by the pipeline. */
 int ingest_fd(const struct ingest *in);
 
@@ -104,6 +117,8 @@ struct ingest_counters {
     uint64_t duplicates; /* INGEST_EXISTS */
     uint64_t invalid;
     uint64_t failed;
+    uint64_t refused;         /* INGEST_REFUSED */
+    uint64_t purged;          /* entries removed because their author was revoked */
     uint64_t batches;         /* transactions committed */
     uint64_t metas_committed; /* metas written */
     uint64_t metas_dropped;   /* metas lost to a storage failure */

@@ -52,6 +52,14 @@ struct link {
     double tokens;            /* rate limit bucket */
     uint64_t tokens_ms;       /* when it was last refilled */
     uint64_t limit_logged_ms; /* last time the limit was logged and penalized */
+    /* Authentication. */
+    uint8_t challenge[WIRE_CHALLENGE_LEN];      /* ours, for this link: the peer signs it */
+    uint8_t peer_challenge[WIRE_CHALLENGE_LEN]; /* theirs, from their last HELLO */
+    int has_peer_challenge;
+    int joined;                    /* inbound: it authenticated with the join key */
+    uint8_t zap_key[WIRE_KEY_LEN]; /* inbound member: the node key CURVE authenticated */
+    int dial_join;                 /* dialled: we use the join key as our client key */
+    uint64_t dial_ms;              /* dialled: when the socket was (re)opened */
     void *data;
 };
 
@@ -75,9 +83,27 @@ struct links {
         uint64_t until_ms;
     } shunned[LINK_MAX_INBOUND]; /* addresses of shunned inbound peers: no new links from them */
     size_t nshunned;
+    /* Security. */
+    void *zap;     /* REP socket on inproc://zeromq.zap.01, bound before the ROUTER */
+    void *monitor; /* PAIR: the ROUTER's failed handshakes (a client without our team's keys) */
+    uint8_t team[WIRE_TEAM_LEN];
+    uint8_t server_public[LINK_CURVE_LEN], node_public[LINK_CURVE_LEN], join_public[LINK_CURVE_LEN];
+    uint8_t *secrets; /* sodium_malloc: server, node, join secret keys (LINK_CURVE_LEN each) */
+    int has_join;
+    int (*sign)(void *sign_ctx, const uint8_t *msg, size_t len, uint8_t sig[WIRE_PROOF_LEN]);
+    void *sign_ctx;
+    struct buf creds;
+    uint64_t zap_logged_ms; /* refusals are logged at most once a second (the rest counted) */
+    uint64_t zap_refused, zap_unlogged;
 };
 
+#define LINK_SECRET_SERVER 0
+#define LINK_SECRET_NODE LINK_CURVE_LEN
+#define LINK_SECRET_JOIN (2 * LINK_CURVE_LEN)
+
 static int link_send_raw(struct link *l, const void *frame, size_t len);
+static void link_shun(struct link *l, const char *why, const char *bye);
+static int link_open(struct link *l, int use_join, char *err, size_t errlen);
 
 static void link_set_state(struct link *l, enum link_state s)
 {
@@ -253,13 +279,38 @@ int link_send(struct link *l, const struct buf *frame)
     return link_send_raw(l, frame->data, frame->len);
 }
 
+/* HELLO: who we are, a challenge for the peer, our signature over its challenge once we have
+ * one, and our credentials when the peer may not know us: always from the listening side (its
+ * dialler may be a newcomer that knows nothing yet), and from a newcomer dialling. */
 static void link_send_hello(struct link *l, int is_reply)
 {
     struct links *ls = l->ls;
+    struct wire_hello_fields h = {0};
+    uint8_t msg[WIRE_PROOF_MSG_LEN], sig[WIRE_PROOF_LEN];
+    int n = 0;
 
+    h.key = ls->key;
+    h.nonce = ls->nonce;
+    h.is_reply = is_reply;
+    h.listen_port = ls->port;
+    h.entries = ls->entries != NULL ? ls->entries(ls->cb_ctx) : 0;
+    h.name = ls->name;
+    h.challenge = l->challenge;
+    if (l->has_peer_challenge && l->has_key && ls->sign != NULL) {
+        wire_proof_message(ls->team, l->peer_challenge, ls->key, l->key, msg);
+        if (ls->sign(ls->sign_ctx, msg, sizeof(msg), sig) == 0)
+            h.proof = sig;
+    }
+    buf_reset(&ls->creds);
+    if ((l->sock == NULL || l->dial_join) && ls->cb.creds != NULL)
+        n = ls->cb.creds(ls->cb_ctx, &ls->creds);
+    if (n > 0) {
+        h.creds = ls->creds.data;
+        h.creds_len = ls->creds.len;
+        h.ncreds = (size_t)n;
+    }
     buf_reset(&ls->out);
-    if (wire_hello(&ls->out, ls->key, ls->nonce, is_reply, ls->port,
-                   ls->entries != NULL ? ls->entries(ls->cb_ctx) : 0, ls->name) != 0)
+    if (wire_hello(&ls->out, &h) != 0)
         return;
     l->hello_tx_ms = loop_now_ms();
     (void)link_send_raw(l, ls->out.data, ls->out.len);
@@ -363,6 +414,50 @@ static void link_go_down(struct link *l, const char *why)
 
 /* ---- receiving ---- */
 
+/*
+ * Who is at the other end, before anything else happens on the link. A peer that dialled us
+ * proved its CURVE key to the ZAP handler: a member's HELLO must carry that member's key; a
+ * newcomer (join key) is who its credentials say. A peer we dialled listens with the team's
+ * shared server key, so it must sign our challenge with its node key. Then the protocol above
+ * decides whether that key is a member (vet).
+ */
+static int link_authenticate(struct link *l, const struct wire_msg *m)
+{
+    struct links *ls = l->ls;
+    uint8_t msg[WIRE_PROOF_MSG_LEN];
+    char why[200];
+
+    memcpy(l->peer_challenge, m->u.hello.challenge, WIRE_CHALLENGE_LEN);
+    l->has_peer_challenge = 1;
+    if (l->sock == NULL && !l->joined) {
+        if (memcmp(l->zap_key, m->u.hello.key, WIRE_KEY_LEN) != 0) {
+            link_refuse(l, "its HELLO names another key than the one it connected with");
+            return -1;
+        }
+    } else if (m->u.hello.proof == NULL) {
+        /* No proof of its key yet (it spoke first, or it is a newcomer whose key CURVE did not
+         * authenticate): send a HELLO of our own, which its answer must sign. */
+        memcpy(l->key, m->u.hello.key, WIRE_KEY_LEN);
+        l->has_key = 1;
+        if (l->hello_tx_ms == 0 || loop_now_ms() - l->hello_tx_ms >= 50)
+            link_send_hello(l, 0);
+        return -1;
+    } else {
+        wire_proof_message(ls->team, l->challenge, m->u.hello.key, ls->key, msg);
+        if (crypto_sign_verify_detached(m->u.hello.proof, msg, sizeof(msg), m->u.hello.key) != 0) {
+            link_refuse(l, "it did not prove it holds its node key");
+            return -1;
+        }
+    }
+    why[0] = '\0';
+    if (ls->cb.vet == NULL ||
+        ls->cb.vet(ls->cb_ctx, l, m->u.hello.key, m, l->joined, why, sizeof(why)) != 0) {
+        link_refuse(l, why[0] != '\0' ? why : "not a member of the team");
+        return -1;
+    }
+    return 0;
+}
+
 static void link_on_hello(struct link *l, const struct wire_msg *m)
 {
     struct links *ls = l->ls;
@@ -376,6 +471,8 @@ static void link_on_hello(struct link *l, const struct wire_msg *m)
         l->is_self = 1;
         return;
     }
+    if (link_authenticate(l, m) != 0)
+        return;
     if (l->has_key && memcmp(l->key, m->u.hello.key, WIRE_KEY_LEN) != 0 && l->state == LINK_UP)
         link_go_down(l, "it now has another key");
     restarted = l->state == LINK_UP && l->nonce != m->u.hello.nonce;
@@ -498,6 +595,7 @@ static struct link *link_alloc(struct links *ls, enum link_origin origin)
 
     l->ls = ls;
     l->origin = origin;
+    randombytes_buf(l->challenge, sizeof(l->challenge));
     l->found_by = origin;
     l->next = ls->head;
     ls->head = l;
@@ -598,13 +696,31 @@ static int links_ip_shunned(struct links *ls, const char *ip)
  * When all inbound places are taken, a link that is not up makes room; else the newcomer is told
  * BYE.
  */
+/* Who the ZAP handler said a frame's sender is: *joined, or a member's node key. Returns 0, or
+ * -1 if the frame carries no such User-Id (it cannot: ZAP answered before any frame). */
+static int links_frame_user(zmq_msg_t *frame, int *joined, uint8_t key[WIRE_KEY_LEN])
+{
+    const char *uid = zmq_msg_gets(frame, "User-Id");
+
+    if (uid == NULL)
+        return -1;
+    *joined = strcmp(uid, "join") == 0;
+    if (*joined)
+        return 0;
+    return hex_decode(uid, strlen(uid), key, WIRE_KEY_LEN);
+}
+
 static struct link *links_admit(struct links *ls, const uint8_t *rid, size_t rid_len,
                                 zmq_msg_t *frame)
 {
     const char *ip = zmq_msg_gets(frame, "Peer-Address");
     struct wire_msg m;
     struct link *l, *victim = NULL;
+    uint8_t key[WIRE_KEY_LEN] = {0};
+    int joined;
 
+    if (links_frame_user(frame, &joined, key) != 0)
+        return NULL;
     if (wire_decode(zmq_msg_data(frame), zmq_msg_size(frame), &m, NULL, 0) != 0)
         return NULL;
     if (ip == NULL)
@@ -625,6 +741,8 @@ static struct link *links_admit(struct links *ls, const uint8_t *rid, size_t rid
     l = link_alloc(ls, LINK_INBOUND);
     memcpy(l->rid, rid, rid_len);
     l->rid_len = rid_len;
+    l->joined = joined;
+    memcpy(l->zap_key, key, WIRE_KEY_LEN);
     /* Its address; the port becomes its listening port once HELLO says it. */
     snprintf(l->peer_ip, sizeof(l->peer_ip), "%s", ip);
     snprintf(l->addr, sizeof(l->addr), "%s", l->peer_ip);
@@ -650,8 +768,13 @@ static void links_on_router(struct loop *loop, int fd, void *zsock, unsigned eve
             struct link *l = links_find_rid(ls, rid, rid_len);
             const uint8_t *frame = zmq_msg_data(&parts[1]);
             size_t len = zmq_msg_size(&parts[1]);
+            uint8_t key[WIRE_KEY_LEN] = {0};
+            int joined;
             if (l == NULL)
                 l = links_admit(ls, rid, rid_len, &parts[1]);
+            else if (links_frame_user(&parts[1], &joined, key) != 0 || joined != l->joined ||
+                     (!joined && memcmp(key, l->zap_key, WIRE_KEY_LEN) != 0))
+                l = NULL; /* another connection took this routing id: not the link's peer */
             if (l != NULL)
                 link_dispatch(l, frame, len);
         }
@@ -681,7 +804,6 @@ static void links_on_dealer(struct loop *loop, int fd, void *zsock, unsigned eve
 
 int link_penalize(struct link *l, const char *why)
 {
-    struct links *ls = l->ls;
     uint64_t now = loop_now_ms();
 
     l->st.invalid++;
@@ -691,13 +813,38 @@ int link_penalize(struct link *l, const char *why)
     }
     if (++l->penalties < LINK_PENALTY_LIMIT || l->state == LINK_SHUNNED)
         return 0;
+    link_shun(l, why, "too much invalid data");
+    return 1;
+}
+
+void link_refuse(struct link *l, const char *why)
+{
+    if (l->state != LINK_SHUNNED)
+        link_shun(l, why, why);
+}
+
+int link_joined(const struct link *l)
+{
+    return l->joined;
+}
+
+/* Tell the peer BYE and ignore it for a while, doubling each time. */
+static void link_shun(struct link *l, const char *why, const char *bye)
+{
+    struct links *ls = l->ls;
+    uint64_t now = loop_now_ms();
+
     l->shun_ms = l->shun_ms == 0
                      ? LINK_SHUN_MIN_MS
                      : (l->shun_ms * 2 > LINK_SHUN_MAX_MS ? LINK_SHUN_MAX_MS : l->shun_ms * 2);
-    log_warnx("link: %s sent %u invalid messages or entries within a minute (last: %s); "
-              "ignoring it for %llu s",
-              l->addr, l->penalties, why, (unsigned long long)(l->shun_ms / 1000));
-    link_send_bye(l, "too much invalid data");
+    if (l->penalties >= LINK_PENALTY_LIMIT)
+        log_warnx("link: %s sent %u invalid messages or entries within a minute (last: %s); "
+                  "ignoring it for %llu s",
+                  l->addr, l->penalties, why, (unsigned long long)(l->shun_ms / 1000));
+    else
+        log_warnx("link: %s refused: %s; ignoring it for %llu s", l->addr, why,
+                  (unsigned long long)(l->shun_ms / 1000));
+    link_send_bye(l, bye);
     link_go_down(l, "shunned");
     link_set_state(l, LINK_SHUNNED);
     l->shun_until_ms = now + l->shun_ms;
@@ -709,7 +856,6 @@ int link_penalize(struct link *l, const char *why)
         snprintf(ls->shunned[ls->nshunned].ip, sizeof(ls->shunned[0].ip), "%s", l->peer_ip);
         ls->shunned[ls->nshunned++].until_ms = l->shun_until_ms;
     }
-    return 1;
 }
 
 /* ---- timers ---- */
@@ -737,6 +883,16 @@ static void links_tick(struct loop *loop, uint64_t timer_id, void *arg)
             break;
         case LINK_CONNECTING:
         case LINK_DOWN:
+            if (l->sock != NULL && ls->has_join && now - l->dial_ms >= LINK_KEY_SWITCH_MS &&
+                l->st.last_rx_ms < l->dial_ms) {
+                /* Silence: its ZAP may not know the key we dial with. Try the other one. */
+                char err[160];
+                log_debug("link: %s does not answer; dialling with the %s key", l->addr,
+                          l->dial_join ? "node" : "join");
+                if (link_open(l, !l->dial_join, err, sizeof(err)) != 0)
+                    log_warnx("link: %s", err);
+                link_hello_soon(l);
+            }
             if (l->sock != NULL && now - l->hello_tx_ms >= LINK_HELLO_RETRY_MS)
                 link_send_hello(l, 0);
             break;
@@ -772,6 +928,129 @@ static void links_tick(struct loop *loop, uint64_t timer_id, void *arg)
     }
 }
 
+/* ---- ZAP: who may connect ---- */
+
+/* Count a refused connection and log it, at most once a second (the rest are counted). */
+static void links_count_refusal(struct links *ls, const char *what)
+{
+    uint64_t now = loop_now_ms();
+
+    ls->zap_refused++;
+    if (now - ls->zap_logged_ms < 1000) {
+        ls->zap_unlogged++;
+        return;
+    }
+    log_warnx("link: refused a connection %s (%llu refused so far, %llu not logged)", what,
+              (unsigned long long)ls->zap_refused, (unsigned long long)ls->zap_unlogged);
+    ls->zap_logged_ms = now;
+    ls->zap_unlogged = 0;
+}
+
+/* Send one ZAP reply (RFC 27): version, request id, status, text, user id, metadata. */
+static void links_zap_reply(void *zap, const zmq_msg_t *reqid, const char *status, const char *text,
+                            const char *user)
+{
+    (void)zmq_send(zap, "1.0", 3, ZMQ_SNDMORE);
+    (void)zmq_send(zap, zmq_msg_data((zmq_msg_t *)reqid), zmq_msg_size((zmq_msg_t *)reqid),
+                   ZMQ_SNDMORE);
+    (void)zmq_send(zap, status, strlen(status), ZMQ_SNDMORE);
+    (void)zmq_send(zap, text, strlen(text), ZMQ_SNDMORE);
+    (void)zmq_send(zap, user, strlen(user), ZMQ_SNDMORE);
+    (void)zmq_send(zap, "", 0, 0);
+}
+
+/*
+ * libzmq asks here, for every CURVE client that connects to our ROUTER, whether to take it. The
+ * answer comes from the protocol above (team membership). Everything that is not a well-formed
+ * CURVE request with a known key gets 400: the handler fails closed. It is bound before the
+ * ROUTER, because libzmq lets every client in when no handler is bound.
+ */
+static void links_on_zap(struct loop *loop, int fd, void *zsock, unsigned events, void *arg)
+{
+    struct links *ls = arg;
+    zmq_msg_t parts[8];
+    uint8_t member[WIRE_KEY_LEN];
+    char user[2 * WIRE_KEY_LEN + 1], who[80], keyhex[17], why[200];
+    enum link_zap verdict = LINK_ZAP_NO;
+    const char *addr;
+    int i, n, budget;
+
+    (void)loop;
+    (void)fd;
+    (void)events;
+    for (budget = 0; budget < LINK_RECV_BUDGET; budget++) {
+        n = links_recv(zsock, parts, 8);
+        if (n < 0)
+            break;
+        if (n < 2) { /* not even a request id: nothing to answer (REP needs a reply anyway) */
+            (void)zmq_send(zsock, "", 0, 0);
+            goto next;
+        }
+        verdict = LINK_ZAP_NO;
+        if (n == 7 && zmq_msg_size(&parts[0]) == 3 &&
+            memcmp(zmq_msg_data(&parts[0]), "1.0", 3) == 0 && zmq_msg_size(&parts[5]) == 5 &&
+            memcmp(zmq_msg_data(&parts[5]), "CURVE", 5) == 0 &&
+            zmq_msg_size(&parts[6]) == LINK_CURVE_LEN && ls->cb.zap != NULL)
+            verdict = ls->cb.zap(ls->cb_ctx, zmq_msg_data(&parts[6]), member);
+        if (verdict == LINK_ZAP_MEMBER) {
+            hex_encode(member, WIRE_KEY_LEN, user);
+            links_zap_reply(zsock, &parts[1], "200", "OK", user);
+        } else if (verdict == LINK_ZAP_JOIN) {
+            links_zap_reply(zsock, &parts[1], "200", "OK", "join");
+        } else {
+            links_zap_reply(zsock, &parts[1], "400", "not a member of this team", "");
+            addr = "?";
+            if (n >= 4 && zmq_msg_size(&parts[3]) < 64) {
+                snprintf(who, sizeof(who), "%.*s", (int)zmq_msg_size(&parts[3]),
+                         (const char *)zmq_msg_data(&parts[3]));
+                addr = who;
+            }
+            keyhex[0] = '\0';
+            if (n == 7 && zmq_msg_size(&parts[6]) == LINK_CURVE_LEN)
+                hex_encode(zmq_msg_data(&parts[6]), 8, keyhex);
+            snprintf(why, sizeof(why), "from %s: CURVE key %s%s is not a member of the team", addr,
+                     keyhex[0] ? keyhex : "(none)", keyhex[0] ? "..." : "");
+            links_count_refusal(ls, why);
+        }
+    next:
+        for (i = 0; i < (n < 8 ? n : 8); i++)
+            zmq_msg_close(&parts[i]);
+    }
+}
+
+/* A client that does not even complete the CurveZMQ handshake (it lacks the team's server key,
+ * or speaks no CURVE) never reaches the ZAP handler; the ROUTER's monitor tells us. */
+static void links_on_monitor(struct loop *loop, int fd, void *zsock, unsigned events, void *arg)
+{
+    struct links *ls = arg;
+    zmq_msg_t parts[2];
+    uint16_t event;
+    int i, n, budget;
+
+    (void)loop;
+    (void)fd;
+    (void)events;
+    for (budget = 0; budget < LINK_RECV_BUDGET; budget++) {
+        n = links_recv(zsock, parts, 2);
+        if (n < 0)
+            break;
+        if (n >= 1 && zmq_msg_size(&parts[0]) >= 2) {
+            memcpy(&event, zmq_msg_data(&parts[0]), sizeof(event));
+            if (event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL ||
+                event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) {
+                links_count_refusal(ls, "that failed the CurveZMQ handshake (no team keys)");
+            }
+        }
+        for (i = 0; i < (n < 2 ? n : 2); i++)
+            zmq_msg_close(&parts[i]);
+    }
+}
+
+uint64_t links_refused(const struct links *ls)
+{
+    return ls->zap_refused;
+}
+
 /* ---- setup ---- */
 
 static void links_sockopts(void *sock)
@@ -784,6 +1063,43 @@ static void links_sockopts(void *sock)
     (void)zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof(zero));
     /* Oversized frames are dropped by ZeroMQ before they are allocated. */
     (void)zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg));
+}
+
+/* Open (or reopen) a dialled link's DEALER as a CURVE client: with the join key while we are a
+ * newcomer, else with our node key. */
+static int link_open(struct link *l, int use_join, char *err, size_t errlen)
+{
+    struct links *ls = l->ls;
+    int one = 1, ivl = 200, ivl_max = 5000;
+
+    if (l->sock != NULL) {
+        loop_remove(ls->loop, -1, l->sock);
+        zmq_close(l->sock);
+    }
+    l->dial_join = use_join && ls->has_join;
+    l->dial_ms = loop_now_ms();
+    l->sock = zmq_socket(ls->ctx, ZMQ_DEALER);
+    if (l->sock == NULL) {
+        snprintf(err, errlen, "cannot dial %s: %s", l->addr, zmq_strerror(errno));
+        return -1;
+    }
+    links_sockopts(l->sock);
+    /* Queue nothing for a connection that is not there: gossip should not pile up. */
+    (void)zmq_setsockopt(l->sock, ZMQ_IMMEDIATE, &one, sizeof(one));
+    (void)zmq_setsockopt(l->sock, ZMQ_RECONNECT_IVL, &ivl, sizeof(ivl));
+    (void)zmq_setsockopt(l->sock, ZMQ_RECONNECT_IVL_MAX, &ivl_max, sizeof(ivl_max));
+    if (zmq_setsockopt(l->sock, ZMQ_CURVE_SERVERKEY, ls->server_public, LINK_CURVE_LEN) != 0 ||
+        zmq_setsockopt(l->sock, ZMQ_CURVE_PUBLICKEY,
+                       l->dial_join ? ls->join_public : ls->node_public, LINK_CURVE_LEN) != 0 ||
+        zmq_setsockopt(l->sock, ZMQ_CURVE_SECRETKEY,
+                       ls->secrets + (l->dial_join ? LINK_SECRET_JOIN : LINK_SECRET_NODE),
+                       LINK_CURVE_LEN) != 0 ||
+        zmq_connect(l->sock, l->endpoint) != 0 ||
+        loop_add_zsock(ls->loop, l->sock, LOOP_READ, links_on_dealer, l) != 0) {
+        snprintf(err, errlen, "cannot dial %s: %s", l->addr, zmq_strerror(errno));
+        return -1;
+    }
+    return 0;
 }
 
 /* "host:port" or "[v6]:port" -> "tcp://host:port". port "*" allowed when ephemeral_ok. */
@@ -831,9 +1147,36 @@ struct links *links_new(struct loop *loop, const struct links_config *cfg,
     ls->entries = cfg->entries;
     ls->no_exchange = cfg->no_exchange;
     buf_init(&ls->out, WIRE_MAX_FRAME);
+    buf_init(&ls->creds, WIRE_MAX_CREDS_BYTES);
+    ls->secrets = sodium_malloc(3 * LINK_CURVE_LEN);
+    if (ls->secrets == NULL || cfg->team == NULL || cfg->server_public == NULL ||
+        cfg->server_secret == NULL || cfg->node_public == NULL || cfg->node_secret == NULL) {
+        snprintf(err, errlen, "links need a team and CURVE keys");
+        goto out;
+    }
+    sodium_memzero(ls->secrets, 3 * LINK_CURVE_LEN);
+    memcpy(ls->team, cfg->team, WIRE_TEAM_LEN);
+    memcpy(ls->server_public, cfg->server_public, LINK_CURVE_LEN);
+    memcpy(ls->node_public, cfg->node_public, LINK_CURVE_LEN);
+    memcpy(ls->secrets + LINK_SECRET_SERVER, cfg->server_secret, LINK_CURVE_LEN);
+    memcpy(ls->secrets + LINK_SECRET_NODE, cfg->node_secret, LINK_CURVE_LEN);
+    if (cfg->join_public != NULL && cfg->join_secret != NULL) {
+        ls->has_join = 1;
+        memcpy(ls->join_public, cfg->join_public, LINK_CURVE_LEN);
+        memcpy(ls->secrets + LINK_SECRET_JOIN, cfg->join_secret, LINK_CURVE_LEN);
+    }
+    ls->sign = cfg->sign;
+    ls->sign_ctx = cfg->sign_ctx;
     ls->ctx = zmq_ctx_new();
     if (ls->ctx == NULL) {
         snprintf(err, errlen, "zmq_ctx_new: %s", zmq_strerror(errno));
+        goto out;
+    }
+    /* The ZAP handler first: a CURVE server with no handler bound lets every client in. */
+    ls->zap = zmq_socket(ls->ctx, ZMQ_REP);
+    if (ls->zap == NULL || zmq_bind(ls->zap, "inproc://zeromq.zap.01") != 0 ||
+        loop_add_zsock(loop, ls->zap, LOOP_READ, links_on_zap, ls) != 0) {
+        snprintf(err, errlen, "cannot install the ZAP handler: %s", zmq_strerror(errno));
         goto out;
     }
     if (cfg->listen != NULL && cfg->listen[0] != '\0') {
@@ -842,6 +1185,23 @@ struct links *links_new(struct loop *loop, const struct links_config *cfg,
         ls->router = zmq_socket(ls->ctx, ZMQ_ROUTER);
         links_sockopts(ls->router);
         (void)zmq_setsockopt(ls->router, ZMQ_ROUTER_MANDATORY, &one, sizeof(one));
+        if (zmq_setsockopt(ls->router, ZMQ_CURVE_SERVER, &one, sizeof(one)) != 0 ||
+            zmq_setsockopt(ls->router, ZMQ_CURVE_SECRETKEY, ls->secrets + LINK_SECRET_SERVER,
+                           LINK_CURVE_LEN) != 0 ||
+            zmq_setsockopt(ls->router, ZMQ_ZAP_DOMAIN, "lore", 4) != 0) {
+            snprintf(err, errlen, "CurveZMQ is not available: %s", zmq_strerror(errno));
+            goto out;
+        }
+        ls->monitor = zmq_socket(ls->ctx, ZMQ_PAIR);
+        if (ls->monitor == NULL ||
+            zmq_socket_monitor(ls->router, "inproc://lore.monitor",
+                               ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
+                                   ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) != 0 ||
+            zmq_connect(ls->monitor, "inproc://lore.monitor") != 0 ||
+            loop_add_zsock(loop, ls->monitor, LOOP_READ, links_on_monitor, ls) != 0) {
+            snprintf(err, errlen, "cannot monitor the listening socket: %s", zmq_strerror(errno));
+            goto out;
+        }
         if (zmq_bind(ls->router, endpoint) != 0) {
             snprintf(err, errlen, "cannot listen on %s: %s", cfg->listen, zmq_strerror(errno));
             goto out;
@@ -883,8 +1243,18 @@ void links_destroy(struct links **lsp)
         loop_remove(ls->loop, -1, ls->router);
         zmq_close(ls->router);
     }
+    if (ls->zap != NULL) {
+        loop_remove(ls->loop, -1, ls->zap);
+        zmq_close(ls->zap);
+    }
+    if (ls->monitor != NULL) {
+        loop_remove(ls->loop, -1, ls->monitor);
+        zmq_close(ls->monitor);
+    }
     if (ls->ctx != NULL)
         zmq_ctx_term(ls->ctx);
+    sodium_free(ls->secrets);
+    buf_free(&ls->creds);
     buf_free(&ls->out);
     free(ls->name);
     free(ls);
@@ -901,7 +1271,6 @@ struct link *links_dial(struct links *ls, const char *addr, enum link_origin ori
 {
     char endpoint[LINK_ADDR_MAX + 8];
     struct link *l;
-    int one = 1, ivl = 200, ivl_max = 5000;
 
     if (links_endpoint(addr, 0, endpoint, sizeof(endpoint), err, errlen) != 0)
         return NULL;
@@ -909,26 +1278,20 @@ struct link *links_dial(struct links *ls, const char *addr, enum link_origin ori
         if (l->sock != NULL && strcmp(l->addr, addr) == 0) {
             if (origin == LINK_STATIC)
                 l->origin = l->found_by = LINK_STATIC; /* a person asked: never give up on it */
+            else if (origin == LINK_MDNS && l->found_by == LINK_EXCHANGE)
+                l->found_by = LINK_MDNS; /* dialled on a peer's word first, now seen on the LAN */
             return l;
         }
     }
     l = link_alloc(ls, origin);
     snprintf(l->addr, sizeof(l->addr), "%s", addr);
     snprintf(l->endpoint, sizeof(l->endpoint), "%s", endpoint);
-    l->sock = zmq_socket(ls->ctx, ZMQ_DEALER);
-    links_sockopts(l->sock);
-    /* Queue nothing for a connection that is not there: gossip should not pile up. */
-    (void)zmq_setsockopt(l->sock, ZMQ_IMMEDIATE, &one, sizeof(one));
-    (void)zmq_setsockopt(l->sock, ZMQ_RECONNECT_IVL, &ivl, sizeof(ivl));
-    (void)zmq_setsockopt(l->sock, ZMQ_RECONNECT_IVL_MAX, &ivl_max, sizeof(ivl_max));
-    if (zmq_connect(l->sock, endpoint) != 0 ||
-        loop_add_zsock(ls->loop, l->sock, LOOP_READ, links_on_dealer, l) != 0) {
-        snprintf(err, errlen, "cannot dial %s: %s", addr, zmq_strerror(errno));
+    if (link_open(l, ls->cb.known == NULL || !ls->cb.known(ls->cb_ctx), err, errlen) != 0) {
         /* Leave the link in the list, down: it shows in `lore peers` with the reason logged. */
         log_warnx("link: %s", err);
         return l;
     }
-    log_info("link: dialling %s", addr);
+    log_info("link: dialling %s%s", addr, l->dial_join ? " as a newcomer (join key)" : "");
     link_hello_soon(l);
     return l;
 }

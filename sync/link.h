@@ -35,6 +35,17 @@
  * busy office a few hundred; a peer above this is flooding. Excess is dropped and counted. */
 #define LINK_RATE_PER_S 2000
 #define LINK_RATE_BURST 4000
+#define LINK_CURVE_LEN 32
+/* A dial that gets no answer for this long is retried with the other client key (own <-> join):
+ * a node that just joined is not known to every peer yet, and a peer's ZAP refuses it silently. */
+#define LINK_KEY_SWITCH_MS 1500
+
+/* What a CURVE client key is, as the ZAP handler asks the protocol above. */
+enum link_zap {
+    LINK_ZAP_NO = 0,     /* refuse the connection */
+    LINK_ZAP_MEMBER = 1, /* a member's node key */
+    LINK_ZAP_JOIN = 2,   /* the join key: a newcomer that must show credentials in HELLO */
+};
 
 enum link_state {
     LINK_CONNECTING, /* dialled, no HELLO answered yet */
@@ -59,6 +70,19 @@ struct links_config {
     const char *name;               /* our display name for HELLO (borrowed; may be NULL) */
     uint64_t (*entries)(void *ctx); /* how many entries we hold, for HELLO */
     int no_exchange;                /* neither tell peers whom we know nor dial whom they know */
+    /* Security: every link is CurveZMQ (encrypted, client authenticated by the ZAP handler,
+     * which is bound before anything listens). All keys are copied; secrets into sodium memory.
+     * Required: team, server_*, node_*; join_* may be NULL. */
+    const uint8_t *team;          /* WIRE_TEAM_LEN: HELLO proofs are bound to it */
+    const uint8_t *server_public; /* the team's CURVE server pair: we listen with it, and dial */
+    const uint8_t *server_secret; /*   every peer with its public half */
+    const uint8_t *node_public;   /* our own CURVE pair: our client key */
+    const uint8_t *node_secret;
+    const uint8_t *join_public; /* the join pair from a join code, or NULL */
+    const uint8_t *join_secret;
+    /* Sign msg with our node key (for HELLO proofs). Returns 0, or -1. */
+    int (*sign)(void *sign_ctx, const uint8_t *msg, size_t len, uint8_t sig[WIRE_PROOF_LEN]);
+    void *sign_ctx;
 };
 
 struct links_callbacks {
@@ -69,6 +93,21 @@ struct links_callbacks {
     void (*message)(void *ctx, struct link *l, const struct wire_msg *m);
     /* The link is about to be freed (a dead inbound link): release link_data. */
     void (*forget)(void *ctx, struct link *l);
+    /* The ZAP handler asks what a client's CURVE key is; for LINK_ZAP_MEMBER, member gets the
+     * node key. NULL refuses everyone. */
+    enum link_zap (*zap)(void *ctx, const uint8_t curve[LINK_CURVE_LEN],
+                         uint8_t member[WIRE_KEY_LEN]);
+    /* A HELLO from the node with this key, whose identity is proven (CURVE for a member that
+     * dialled us, the HELLO proof for one we dialled): may the link go up? joined: it dialled
+     * with the join key, so its membership rests on hello's credentials. Return 0, or -1 with
+     * the reason in why: the peer is told, refused and backed off. NULL refuses everyone. */
+    int (*vet)(void *ctx, struct link *l, const uint8_t key[WIRE_KEY_LEN],
+               const struct wire_msg *hello, int joined, char *why, size_t whylen);
+    /* Append the credentials that prove our membership to out, as (u32 length, entry) records.
+     * Returns how many, or -1. NULL sends none. */
+    int (*creds)(void *ctx, struct buf *out);
+    /* 1 if our peers should know our node key (dial with it), 0 to dial with the join key. */
+    int (*known)(void *ctx);
 };
 
 /* Bind the listen address (if any) and watch it on loop. Returns NULL with a message in err. */
@@ -89,6 +128,9 @@ size_t links_found_dialled(const struct links *ls);
 
 /* 1 if some up link leads to the node with this key. */
 int links_have_key(const struct links *ls, const uint8_t key[WIRE_KEY_LEN]);
+
+/* How many connections the ZAP handler refused so far. */
+uint64_t links_refused(const struct links *ls);
 
 /* The TCP port we listen on (the real one when 0 was asked), or 0. */
 uint16_t links_port(const struct links *ls);
@@ -111,6 +153,13 @@ int link_send(struct link *l, const struct buf *frame) __attribute__((warn_unuse
 /* Count one piece of invalid data from this peer; past a threshold the peer is told BYE and
  * shunned. Returns 1 if the link was just shunned. */
 int link_penalize(struct link *l, const char *why);
+
+/* Refuse the peer now: log, tell it BYE with why, drop the link and ignore the peer for a while
+ * (doubling each time), e.g. because it is no longer a member. */
+void link_refuse(struct link *l, const char *why);
+
+/* 1 if the peer dialled us with the join key (a newcomer), else 0. */
+int link_joined(const struct link *l);
 
 enum link_state link_state(const struct link *l);
 const char *link_state_name(enum link_state s);

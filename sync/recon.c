@@ -86,6 +86,12 @@ struct recon_set {
     size_t sorted; /* items[0 .. sorted) are sorted and distinct */
 };
 
+void recon_set_clear(struct recon_set *s)
+{
+    s->n = 0;
+    s->sorted = 0;
+}
+
 struct recon {
     struct recon_set *set; /* borrowed */
     int initiator;

@@ -45,6 +45,8 @@ struct recon_set;
 struct recon_set *recon_set_new(void);
 /* Free the set. Accepts NULL and *sp == NULL; sets *sp = NULL. No recon may still borrow it. */
 void recon_set_destroy(struct recon_set **sp);
+/* Empty the set (it stays usable, and borrowers keep their pointer). */
+void recon_set_clear(struct recon_set *s);
 /* Make room for n more items (optional; avoids regrowth when building a large set). */
 void recon_set_reserve(struct recon_set *s, size_t n);
 /* Add an item (copied). Adding an item already present is harmless. Returns 0, or -1 if

@@ -423,6 +423,61 @@ out:
     return rc;
 }
 
+long long replica_purge_author(struct replica *r, const uint8_t author[ENTRY_KEY_LEN],
+                               uint64_t after_ms, char *err, size_t errlen)
+{
+    /* Team entries (11, 14-17) stay: membership is computed from all of them. */
+    static const char *const sql[] = {
+        "INSERT INTO fts(fts, rowid, title, body, tags) SELECT 'delete', seq, title, body, tags"
+        " FROM entries WHERE author = ?1 AND created_ms > ?2 AND kind IN (1, 2, 3, 4)",
+        "DELETE FROM refs WHERE seq IN (SELECT seq FROM entries WHERE author = ?1 AND"
+        " created_ms > ?2 AND kind NOT IN (11, 14, 15, 16, 17))",
+        "DELETE FROM tags WHERE seq IN (SELECT seq FROM entries WHERE author = ?1 AND"
+        " created_ms > ?2 AND kind NOT IN (11, 14, 15, 16, 17))",
+        "DELETE FROM entries WHERE author = ?1 AND created_ms > ?2 AND"
+        " kind NOT IN (11, 14, 15, 16, 17)",
+    };
+    sqlite3_stmt *s = NULL;
+    long long n = -1;
+    size_t i;
+    int in_tx = 0;
+
+    replica_turn_take();
+    if (replica_step_done(r, replica_stmt(r, ST_BEGIN), err, errlen) != 0)
+        goto out;
+    in_tx = 1;
+    for (i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
+        if (sqlite3_prepare_v2(r->db, sql[i], -1, &s, NULL) != SQLITE_OK) {
+            errmsg_set(err, errlen, "purge: %s", sqlite3_errmsg(r->db));
+            goto out;
+        }
+        sqlite3_bind_blob(s, 1, author, ENTRY_KEY_LEN, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 2, after_ms > INT64_MAX ? INT64_MAX : (sqlite3_int64)after_ms);
+        if (sqlite3_step(s) != SQLITE_DONE) {
+            errmsg_set(err, errlen, "purge: %s", sqlite3_errmsg(r->db));
+            goto out;
+        }
+        if (i + 1 == sizeof(sql) / sizeof(sql[0]))
+            n = sqlite3_changes(r->db);
+        sqlite3_finalize(s);
+        s = NULL;
+    }
+    if (replica_step_done(r, replica_stmt(r, ST_COMMIT), err, errlen) != 0)
+        n = -1;
+    else
+        in_tx = 0;
+out:
+    sqlite3_finalize(s);
+    if (in_tx) {
+        n = -1;
+        (void)sqlite3_step(replica_stmt(r, ST_ROLLBACK));
+    }
+    replica_turn_give();
+    for (i = 0; i < ST_COUNT_STMTS; i++)
+        sqlite3_reset(r->st[i]);
+    return n;
+}
+
 enum replica_merge_result replica_add(struct replica *r, const struct entry *e, char *err,
                                       size_t errlen)
 {

@@ -100,6 +100,45 @@ static int wire_decode_batch(struct wire_reader *r, struct wire_msg *m, char *er
     return 0;
 }
 
+/* HELLO's tail: challenge, optional proof, credentials (each a non-empty entry). */
+static int wire_decode_hello_auth(struct wire_reader *r, struct wire_msg *m, char *err,
+                                  size_t errlen)
+{
+    uint64_t has_proof, n, len, i;
+    const uint8_t *p;
+    size_t start;
+
+    if (rd_bytes(r, WIRE_CHALLENGE_LEN, &m->u.hello.challenge) != 0 ||
+        rd_uint(r, 1, &has_proof) != 0 || has_proof > 1) {
+        errmsg_set(err, errlen, "HELLO: truncated challenge");
+        return -1;
+    }
+    m->u.hello.proof = NULL;
+    if (has_proof && rd_bytes(r, WIRE_PROOF_LEN, &m->u.hello.proof) != 0) {
+        errmsg_set(err, errlen, "HELLO: truncated proof");
+        return -1;
+    }
+    if (rd_uint(r, 2, &n) != 0 || n > WIRE_MAX_CREDS) {
+        errmsg_set(err, errlen, "HELLO: bad credentials count");
+        return -1;
+    }
+    start = r->off;
+    m->u.hello.creds = r->p + r->off;
+    for (i = 0; i < n; i++) {
+        if (rd_uint(r, 4, &len) != 0 || len == 0 || rd_bytes(r, len, &p) != 0) {
+            errmsg_set(err, errlen, "HELLO: credential %llu is truncated", (unsigned long long)i);
+            return -1;
+        }
+    }
+    m->u.hello.ncreds = n;
+    m->u.hello.creds_len = r->off - start;
+    if (m->u.hello.creds_len > WIRE_MAX_CREDS_BYTES) {
+        errmsg_set(err, errlen, "HELLO: credentials exceed %u bytes", WIRE_MAX_CREDS_BYTES);
+        return -1;
+    }
+    return 0;
+}
+
 /* An address as peers exchange it: printable, "host:port" with a numeric port. */
 static int wire_addr_ok(const uint8_t *p, size_t n)
 {
@@ -181,6 +220,8 @@ int wire_decode(const uint8_t *frame, size_t len, struct wire_msg *m, char *err,
         }
         m->u.hello.name = (const char *)p;
         m->u.hello.name_len = v;
+        if (wire_decode_hello_auth(&r, m, err, errlen) != 0)
+            return -1;
         break;
     case WIRE_PING:
     case WIRE_PONG:
@@ -252,19 +293,42 @@ int wire_decode(const uint8_t *frame, size_t len, struct wire_msg *m, char *err,
     return 0;
 }
 
-int wire_batch_next(const struct wire_msg *m, size_t *pos, const uint8_t **bytes, size_t *len)
+/* Walk (u32 length, bytes) records that wire_decode already checked. */
+static int wire_records_next(const uint8_t *data, size_t dlen, size_t *pos, const uint8_t **bytes,
+                             size_t *len)
 {
-    const uint8_t *p = m->u.batch.data + *pos;
+    const uint8_t *p = data + *pos;
     size_t n;
 
-    /* wire_decode checked every length; this only walks. */
-    if (*pos + 4 > m->u.batch.len)
+    if (*pos + 4 > dlen)
         return 0;
     n = (size_t)p[0] << 24 | (size_t)p[1] << 16 | (size_t)p[2] << 8 | p[3];
     *bytes = p + 4;
     *len = n;
     *pos += 4 + n;
     return 1;
+}
+
+int wire_batch_next(const struct wire_msg *m, size_t *pos, const uint8_t **bytes, size_t *len)
+{
+    return wire_records_next(m->u.batch.data, m->u.batch.len, pos, bytes, len);
+}
+
+int wire_creds_next(const struct wire_msg *m, size_t *pos, const uint8_t **bytes, size_t *len)
+{
+    return wire_records_next(m->u.hello.creds, m->u.hello.creds_len, pos, bytes, len);
+}
+
+void wire_proof_message(const uint8_t team[WIRE_TEAM_LEN],
+                        const uint8_t challenge[WIRE_CHALLENGE_LEN],
+                        const uint8_t signer[WIRE_KEY_LEN], const uint8_t peer[WIRE_KEY_LEN],
+                        uint8_t out[WIRE_PROOF_MSG_LEN])
+{
+    memcpy(out, "lore-hello-v2", 13);
+    memcpy(out + 13, team, WIRE_TEAM_LEN);
+    memcpy(out + 13 + WIRE_TEAM_LEN, challenge, WIRE_CHALLENGE_LEN);
+    memcpy(out + 13 + WIRE_TEAM_LEN + WIRE_CHALLENGE_LEN, signer, WIRE_KEY_LEN);
+    memcpy(out + 13 + WIRE_TEAM_LEN + WIRE_CHALLENGE_LEN + WIRE_KEY_LEN, peer, WIRE_KEY_LEN);
 }
 
 /* ---- encoding ---- */
@@ -274,17 +338,27 @@ static int wire_head(struct buf *out, enum wire_type type)
     return buf_append_u8(out, WIRE_VERSION) | buf_append_u8(out, (uint8_t)type);
 }
 
-int wire_hello(struct buf *out, const uint8_t key[WIRE_KEY_LEN], uint64_t nonce, int is_reply,
-               uint16_t listen_port, uint64_t entries, const char *name)
+int wire_hello(struct buf *out, const struct wire_hello_fields *h)
 {
-    size_t n = name != NULL ? strlen(name) : 0;
+    size_t n = h->name != NULL ? strlen(h->name) : 0;
+    int rc;
 
     if (n > WIRE_MAX_NAME)
         n = WIRE_MAX_NAME;
-    return wire_head(out, WIRE_HELLO) | buf_append(out, key, WIRE_KEY_LEN) |
-           buf_append_u64be(out, nonce) | buf_append_u8(out, is_reply ? 1 : 0) |
-           buf_append_u16be(out, listen_port) | buf_append_u64be(out, entries) |
-           buf_append_u8(out, (uint8_t)n) | buf_append(out, name, n);
+    if (h->ncreds > WIRE_MAX_CREDS || h->creds_len > WIRE_MAX_CREDS_BYTES)
+        return -1;
+    rc = wire_head(out, WIRE_HELLO) | buf_append(out, h->key, WIRE_KEY_LEN) |
+         buf_append_u64be(out, h->nonce) | buf_append_u8(out, h->is_reply ? 1 : 0) |
+         buf_append_u16be(out, h->listen_port) | buf_append_u64be(out, h->entries) |
+         buf_append_u8(out, (uint8_t)n) | buf_append(out, h->name, n) |
+         buf_append(out, h->challenge, WIRE_CHALLENGE_LEN) |
+         buf_append_u8(out, h->proof != NULL ? 1 : 0);
+    if (h->proof != NULL)
+        rc |= buf_append(out, h->proof, WIRE_PROOF_LEN);
+    rc |= buf_append_u16be(out, (uint16_t)h->ncreds);
+    if (h->creds_len > 0)
+        rc |= buf_append(out, h->creds, h->creds_len);
+    return rc;
 }
 
 int wire_ping(struct buf *out, enum wire_type type, uint64_t value)

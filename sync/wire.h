@@ -14,12 +14,17 @@
 
 #include "buf.h"
 
-#define WIRE_VERSION 1
+#define WIRE_VERSION 2 /* 2: HELLO carries a challenge, a proof and credentials (teams) */
 #define WIRE_MAX_FRAME (1024u * 1024 + 4096) /* larger frames are refused by ZeroMQ itself */
 #define WIRE_MAX_IDS 1024                    /* ids in one IHAVE / WANT */
 #define WIRE_MAX_BATCH_BYTES (1024u * 1024)  /* entries in one BATCH */
 #define WIRE_MAX_NAME 100
 #define WIRE_KEY_LEN 32
+#define WIRE_CHALLENGE_LEN 16
+#define WIRE_PROOF_LEN 64
+#define WIRE_TEAM_LEN 16
+#define WIRE_MAX_CREDS 64                  /* entries in one HELLO's credentials */
+#define WIRE_MAX_CREDS_BYTES (512u * 1024) /* their bytes */
 #define WIRE_ID_LEN 32
 
 enum wire_type {
@@ -53,6 +58,11 @@ struct wire_msg {
             uint64_t entries; /* how many entries the sender holds */
             const char *name; /* not NUL-terminated */
             size_t name_len;
+            const uint8_t *challenge; /* WIRE_CHALLENGE_LEN random bytes the peer must sign */
+            const uint8_t *proof;     /* NULL, or WIRE_PROOF_LEN: signature over our challenge */
+            size_t ncreds;            /* encoded team entries: iterate with wire_creds_next */
+            const uint8_t *creds;
+            size_t creds_len;
         } hello;
         uint64_t ping; /* PING and PONG */
         struct {
@@ -101,9 +111,34 @@ int wire_batch_next(const struct wire_msg *msg, size_t *pos, const uint8_t **byt
 
 const char *wire_type_name(enum wire_type type);
 
+/* Step through a decoded HELLO's credentials: *pos starts at 0. Returns 1 with the next encoded
+ * entry, 0 at the end. */
+int wire_creds_next(const struct wire_msg *msg, size_t *pos, const uint8_t **bytes, size_t *len);
+
+/* What a HELLO says. Pointers are borrowed. */
+struct wire_hello_fields {
+    const uint8_t *key; /* WIRE_KEY_LEN */
+    uint64_t nonce;
+    int is_reply;
+    uint16_t listen_port;
+    uint64_t entries;
+    const char *name;         /* may be NULL; cut at WIRE_MAX_NAME bytes */
+    const uint8_t *challenge; /* WIRE_CHALLENGE_LEN */
+    const uint8_t *proof;     /* NULL or WIRE_PROOF_LEN */
+    const uint8_t *creds; /* ncreds records of (u32 big-endian length, bytes), creds_len bytes */
+    size_t ncreds, creds_len;
+};
+
+/* The bytes a HELLO proof signs: "lore-hello-v2", the team id, the challenge it answers, the
+ * signer's key, then the key of the node it answers. Writes WIRE_PROOF_MSG_LEN bytes. */
+#define WIRE_PROOF_MSG_LEN (13 + WIRE_TEAM_LEN + WIRE_CHALLENGE_LEN + 2 * WIRE_KEY_LEN)
+void wire_proof_message(const uint8_t team[WIRE_TEAM_LEN],
+                        const uint8_t challenge[WIRE_CHALLENGE_LEN],
+                        const uint8_t signer[WIRE_KEY_LEN], const uint8_t peer[WIRE_KEY_LEN],
+                        uint8_t out[WIRE_PROOF_MSG_LEN]);
+
 /* Encoders append one frame to out (reset it first). Return 0, or -1 if out's max is exceeded. */
-int wire_hello(struct buf *out, const uint8_t key[WIRE_KEY_LEN], uint64_t nonce, int is_reply,
-               uint16_t listen_port, uint64_t entries, const char *name)
+int wire_hello(struct buf *out, const struct wire_hello_fields *h)
     __attribute__((warn_unused_result));
 int wire_ping(struct buf *out, enum wire_type type, uint64_t value)
     __attribute__((warn_unused_result));

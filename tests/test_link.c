@@ -1,5 +1,6 @@
-/* Peer links over real ZeroMQ sockets on loopback: handshake, heartbeats, and what a link does
- * with a peer that sends garbage. The "peer" is a raw DEALER socket driven by the test. */
+/* Peer links over real ZeroMQ sockets on loopback: CurveZMQ and the ZAP handler, the HELLO
+ * proofs, heartbeats, and what a link does with a peer that sends garbage. The "peer" is a raw
+ * DEALER (or ROUTER) socket driven by the test, with keys the test chooses. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <sodium.h>
 #include <zmq.h>
 
 #include "link.h"
@@ -21,9 +23,58 @@ struct fixture {
     struct loop *loop;
     struct links *links;
     void *zctx, *peer; /* the test's raw DEALER */
-    int ups, downs, messages;
-    uint8_t key[WIRE_KEY_LEN];
+    int ups, downs, messages, zaps, vets, joined_vets;
+    uint8_t key[WIRE_KEY_LEN], sk[64]; /* the node's ed25519 identity */
+    uint8_t team[WIRE_TEAM_LEN];
+    uint8_t server_pk[32], server_sk[32];        /* the team's CURVE server pair */
+    uint8_t node_pk[32], node_sk[32];            /* the node's own CURVE pair */
+    uint8_t member_pk[32], member_sk[32];        /* the raw peer's CURVE pair, a member's */
+    uint8_t join_pk[32], join_sk[32];            /* the team's join pair */
+    uint8_t peer_key[WIRE_KEY_LEN], peer_sk[64]; /* the raw peer's ed25519 identity */
 };
+
+static int node_sign(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[WIRE_PROOF_LEN])
+{
+    return crypto_sign_detached(sig, NULL, msg, len, ((struct fixture *)ctx)->sk);
+}
+
+/* The ZAP policy under test: the member's CURVE key is the raw peer; the join key a newcomer. */
+static enum link_zap on_zap(void *ctx, const uint8_t curve[LINK_CURVE_LEN],
+                            uint8_t member[WIRE_KEY_LEN])
+{
+    struct fixture *f = ctx;
+
+    f->zaps++;
+    if (memcmp(curve, f->member_pk, 32) == 0) {
+        memcpy(member, f->peer_key, WIRE_KEY_LEN);
+        return LINK_ZAP_MEMBER;
+    }
+    if (memcmp(curve, f->join_pk, 32) == 0)
+        return LINK_ZAP_JOIN;
+    return LINK_ZAP_NO;
+}
+
+/* Only the raw peer's key is a member; a newcomer must show one credential. */
+static int on_vet(void *ctx, struct link *l, const uint8_t key[WIRE_KEY_LEN],
+                  const struct wire_msg *hello, int joined, char *why, size_t whylen)
+{
+    struct fixture *f = ctx;
+
+    (void)l;
+    f->vets++;
+    f->joined_vets += joined;
+    if (memcmp(key, f->peer_key, WIRE_KEY_LEN) != 0 || (joined && hello->u.hello.ncreds != 1)) {
+        snprintf(why, whylen, "not a member");
+        return -1;
+    }
+    return 0;
+}
+
+static int on_creds(void *ctx, struct buf *out)
+{
+    (void)ctx;
+    return buf_append_u32be(out, 3) == 0 && buf_append(out, "abc", 3) == 0 ? 1 : -1;
+}
 
 static uint64_t test_entries(void *ctx)
 {
@@ -67,26 +118,67 @@ static void run_for(struct fixture *f, uint64_t ms)
 static int setup(void **state)
 {
     struct fixture *f = xcalloc(1, sizeof(*f));
-    struct links_config cfg = {"127.0.0.1:0", NULL, "node under test", test_entries, 0};
-    struct links_callbacks cb = {on_up, on_down, on_message, NULL};
-    char err[256], endpoint[64];
-    int linger = 0, timeout = 2000;
+    struct links_config cfg = {0};
+    struct links_callbacks cb = {on_up, on_down, on_message, NULL, on_zap, on_vet, on_creds, NULL};
+    char err[256];
 
     log_init("test_link", LOG_LEVEL_WARN);
-    memset(f->key, 0x42, sizeof(f->key));
+    if (sodium_init() < 0)
+        return -1;
+    crypto_sign_keypair(f->key, f->sk);
+    crypto_sign_keypair(f->peer_key, f->peer_sk);
+    randombytes_buf(f->team, sizeof(f->team));
+    crypto_box_keypair(f->server_pk, f->server_sk);
+    crypto_box_keypair(f->node_pk, f->node_sk);
+    crypto_box_keypair(f->member_pk, f->member_sk);
+    crypto_box_keypair(f->join_pk, f->join_sk);
+    cfg.listen = "127.0.0.1:0";
+    cfg.name = "node under test";
+    cfg.entries = test_entries;
     cfg.key = f->key;
+    cfg.team = f->team;
+    cfg.server_public = f->server_pk;
+    cfg.server_secret = f->server_sk;
+    cfg.node_public = f->node_pk;
+    cfg.node_secret = f->node_sk;
+    cfg.sign = node_sign;
+    cfg.sign_ctx = f;
     f->loop = loop_new();
     f->links = links_new(f->loop, &cfg, &cb, f, err, sizeof(err));
     if (f->links == NULL || links_port(f->links) == 0)
         return -1;
     f->zctx = zmq_ctx_new();
-    f->peer = zmq_socket(f->zctx, ZMQ_DEALER);
-    zmq_setsockopt(f->peer, ZMQ_LINGER, &linger, sizeof(linger));
-    zmq_setsockopt(f->peer, ZMQ_RCVTIMEO, &timeout, sizeof(timeout));
-    snprintf(endpoint, sizeof(endpoint), "tcp://127.0.0.1:%u", links_port(f->links));
-    if (zmq_connect(f->peer, endpoint) != 0)
-        return -1;
     *state = f;
+    return 0;
+}
+
+/* A raw DEALER to the node, as a CURVE client with (pk, sk); NULL keys: no CURVE at all. */
+static void *raw_dial(struct fixture *f, const uint8_t *pk, const uint8_t *sk)
+{
+    void *s = zmq_socket(f->zctx, ZMQ_DEALER);
+    char endpoint[64];
+    int linger = 0, timeout = 2000;
+
+    zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof(linger));
+    zmq_setsockopt(s, ZMQ_RCVTIMEO, &timeout, sizeof(timeout));
+    if (pk != NULL) {
+        zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, f->server_pk, 32);
+        zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, pk, 32);
+        zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, sk, 32);
+    }
+    snprintf(endpoint, sizeof(endpoint), "tcp://127.0.0.1:%u", links_port(f->links));
+    assert_int_equal(zmq_connect(s, endpoint), 0);
+    return s;
+}
+
+static int setup_member(void **state)
+{
+    struct fixture *f;
+
+    if (setup(state) != 0)
+        return -1;
+    f = *state;
+    f->peer = raw_dial(f, f->member_pk, f->member_sk);
     return 0;
 }
 
@@ -94,7 +186,8 @@ static int teardown(void **state)
 {
     struct fixture *f = *state;
 
-    zmq_close(f->peer);
+    if (f->peer != NULL)
+        zmq_close(f->peer);
     zmq_ctx_term(f->zctx);
     links_destroy(&f->links);
     loop_destroy(&f->loop);
@@ -123,22 +216,196 @@ static int peer_expect(struct fixture *f, enum wire_type type, struct wire_msg *
     return -1;
 }
 
+/* The raw peer's HELLO: its key (or key), a challenge, a proof over the node's challenge when
+ * given one. */
+static void peer_hello(struct fixture *f, const uint8_t *key, const uint8_t challenge[16],
+                       const uint8_t *node_challenge, int is_reply)
+{
+    struct wire_hello_fields h = {0};
+    uint8_t msg[WIRE_PROOF_MSG_LEN], sig[WIRE_PROOF_LEN], rec[7] = {0, 0, 0, 3, 'x', 'y', 'z'};
+    struct buf b;
+
+    h.key = key != NULL ? key : f->peer_key;
+    h.nonce = 1234;
+    h.is_reply = is_reply;
+    h.listen_port = 9999;
+    h.entries = 3;
+    h.name = "raw peer";
+    h.challenge = challenge;
+    if (node_challenge != NULL) {
+        wire_proof_message(f->team, node_challenge, f->peer_key, f->key, msg);
+        crypto_sign_detached(sig, NULL, msg, sizeof(msg), f->peer_sk);
+        h.proof = sig;
+    }
+    h.creds = rec;
+    h.creds_len = sizeof(rec);
+    h.ncreds = 1;
+    buf_init(&b, 4096);
+    assert_int_equal(wire_hello(&b, &h), 0);
+    peer_send(f, &b);
+    buf_free(&b);
+}
+
+/* The node's HELLO must prove it holds its key, over our challenge. */
+static void assert_proof(struct fixture *f, const struct wire_msg *m, const uint8_t challenge[16])
+{
+    uint8_t msg[WIRE_PROOF_MSG_LEN];
+
+    assert_non_null(m->u.hello.proof);
+    wire_proof_message(f->team, challenge, f->key, f->peer_key, msg);
+    assert_int_equal(crypto_sign_verify_detached(m->u.hello.proof, msg, sizeof(msg), f->key), 0);
+}
+
 static void handshake(struct fixture *f)
 {
-    struct buf b;
-    uint8_t key[WIRE_KEY_LEN], frame[4096];
+    uint8_t frame[4096], challenge[16];
     struct wire_msg m;
 
-    memset(key, 0x17, sizeof(key));
-    buf_init(&b, 4096);
-    assert_int_equal(wire_hello(&b, key, 1234, 0, 9999, 3, "raw peer"), 0);
-    peer_send(f, &b);
+    randombytes_buf(challenge, sizeof(challenge));
+    peer_hello(f, NULL, challenge, NULL, 0);
     assert_int_equal(peer_expect(f, WIRE_HELLO, &m, frame, sizeof(frame)), 0);
     assert_true(m.u.hello.is_reply);
     assert_memory_equal(m.u.hello.key, f->key, WIRE_KEY_LEN);
     assert_int_equal(m.u.hello.entries, 7);
+    assert_proof(f, &m, challenge);
+    assert_int_equal(m.u.hello.ncreds, 1); /* the listening side always shows credentials */
     assert_int_equal(f->ups, 1);
+    assert_int_equal(f->joined_vets, 0);
+}
+
+/* ZAP does not fail open: a client with a CURVE key nobody knows, or no CURVE at all, gets
+ * nothing, and the handler was asked and said no. */
+static void test_unknown_curve_key_refused(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t pk[32], sk[32], frame[4096], challenge[16] = {0};
+    struct wire_msg m;
+    void *plain;
+
+    crypto_box_keypair(pk, sk);
+    f->peer = raw_dial(f, pk, sk);
+    peer_hello(f, NULL, challenge, NULL, 0);
+    assert_int_equal(peer_expect(f, WIRE_HELLO, &m, frame, sizeof(frame)), -1);
+    assert_true(f->zaps >= 1);
+    assert_true(links_refused(f->links) >= 1);
+    assert_int_equal(f->ups, 0);
+    assert_int_equal(f->vets, 0);
+    assert_null(links_first(f->links)); /* not even a link was made */
+    zmq_close(f->peer);
+    /* A plain (NULL mechanism) client never gets past the CURVE handshake. */
+    uint64_t refused = links_refused(f->links);
+    plain = raw_dial(f, NULL, NULL);
+    f->peer = plain;
+    peer_hello(f, NULL, challenge, NULL, 0);
+    assert_int_equal(peer_expect(f, WIRE_HELLO, &m, frame, sizeof(frame)), -1);
+    assert_int_equal(f->ups, 0);
+    assert_true(links_refused(f->links) > refused); /* the failed handshake is counted */
+}
+
+/* A member's CURVE key with a HELLO that claims another node key is refused. */
+static void test_hello_must_match_curve_key(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t other[WIRE_KEY_LEN], frame[4096], challenge[16] = {0};
+    struct wire_msg m;
+
+    memset(other, 0x17, sizeof(other));
+    peer_hello(f, other, challenge, NULL, 0);
+    assert_int_equal(peer_expect(f, WIRE_BYE, &m, frame, sizeof(frame)), 0);
+    assert_int_equal(f->ups, 0);
+    assert_int_equal(link_state(links_first(f->links)), LINK_SHUNNED);
+}
+
+/* A newcomer with the join key must answer the node's challenge before the link goes up. */
+static void test_joiner_must_prove_its_key(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t frame[4096], challenge[16], node_challenge[16];
+    struct wire_msg m;
+
+    f->peer = raw_dial(f, f->join_pk, f->join_sk);
+    randombytes_buf(challenge, sizeof(challenge));
+    peer_hello(f, NULL, challenge, NULL, 0);
+    /* No proof yet: the node asks with a HELLO of its own, and is not up. */
+    assert_int_equal(peer_expect(f, WIRE_HELLO, &m, frame, sizeof(frame)), 0);
+    assert_false(m.u.hello.is_reply);
+    assert_proof(f, &m, challenge);
+    assert_int_equal(f->ups, 0);
+    memcpy(node_challenge, m.u.hello.challenge, 16);
+    peer_hello(f, NULL, challenge, node_challenge, 1);
+    run_for(f, 100);
+    assert_int_equal(f->ups, 1);
+    assert_int_equal(f->joined_vets, 1);
+    assert_true(link_joined(links_first(f->links)));
+}
+
+static void test_joiner_with_bad_proof_refused(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t frame[4096], challenge[16], wrong[16];
+    struct wire_msg m;
+
+    f->peer = raw_dial(f, f->join_pk, f->join_sk);
+    randombytes_buf(challenge, sizeof(challenge));
+    peer_hello(f, NULL, challenge, NULL, 0);
+    assert_int_equal(peer_expect(f, WIRE_HELLO, &m, frame, sizeof(frame)), 0);
+    randombytes_buf(wrong, sizeof(wrong)); /* signs something else than the node's challenge */
+    peer_hello(f, NULL, challenge, wrong, 1);
+    assert_int_equal(peer_expect(f, WIRE_BYE, &m, frame, sizeof(frame)), 0);
+    assert_int_equal(f->ups, 0);
+}
+
+/* We dial a listener that has the team's server key (anyone who saw a join code does) but cannot
+ * sign for the node key it claims: the link never comes up. */
+static void test_fake_server_refused(void **state)
+{
+    struct fixture *f = *state;
+    void *fake = zmq_socket(f->zctx, ZMQ_ROUTER);
+    uint8_t frame[4096], rid[256], ekey[32], esk[64], msg[WIRE_PROOF_MSG_LEN], sig[WIRE_PROOF_LEN];
+    char addr[64], err[128], last[64];
+    size_t lastlen = sizeof(last);
+    struct wire_msg m;
+    struct buf b;
+    int one = 1, timeout = 100, n, i, got_hello = 0;
+
+    zmq_setsockopt(fake, ZMQ_CURVE_SERVER, &one, sizeof(one));
+    zmq_setsockopt(fake, ZMQ_CURVE_SECRETKEY, f->server_sk, 32);
+    zmq_setsockopt(fake, ZMQ_RCVTIMEO, &timeout, sizeof(timeout));
+    assert_int_equal(zmq_bind(fake, "tcp://127.0.0.1:*"), 0);
+    zmq_getsockopt(fake, ZMQ_LAST_ENDPOINT, last, &lastlen);
+    snprintf(addr, sizeof(addr), "%s", strrchr(last, '/') + 1);
+    assert_non_null(links_dial(f->links, addr, LINK_STATIC, err, sizeof(err)));
+    crypto_sign_keypair(ekey, esk);
+    buf_init(&b, 4096);
+    for (i = 0; i < 40 && !got_hello; i++) {
+        run_for(f, 25);
+        n = zmq_recv(fake, rid, sizeof(rid), ZMQ_DONTWAIT);
+        if (n < 0)
+            continue;
+        int len = zmq_recv(fake, frame, sizeof(frame), 0);
+        if (len < 0 || wire_decode(frame, (size_t)len, &m, NULL, 0) != 0 || m.type != WIRE_HELLO)
+            continue;
+        got_hello = 1;
+        /* Answer as "the member", signed with another key. */
+        struct wire_hello_fields h = {0};
+        h.key = f->peer_key;
+        h.nonce = 99;
+        h.is_reply = 1;
+        h.challenge = frame; /* any 16 bytes */
+        wire_proof_message(f->team, m.u.hello.challenge, f->peer_key, f->key, msg);
+        crypto_sign_detached(sig, NULL, msg, sizeof(msg), esk);
+        h.proof = sig;
+        buf_reset(&b);
+        assert_int_equal(wire_hello(&b, &h), 0);
+        zmq_send(fake, rid, (size_t)n, ZMQ_SNDMORE);
+        zmq_send(fake, b.data, b.len, 0);
+    }
+    assert_true(got_hello);
+    run_for(f, 200);
+    assert_int_equal(f->ups, 0);
+    assert_int_equal(link_state(links_first(f->links)), LINK_SHUNNED);
     buf_free(&b);
+    zmq_close(fake);
 }
 
 static void test_handshake_and_ping(void **state)
@@ -235,10 +502,15 @@ static void test_self_dial_refused(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_handshake_and_ping, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_silent_peer_goes_down, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_garbage_gets_shunned, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_valid_messages_pass, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_handshake_and_ping, setup_member, teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_curve_key_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hello_must_match_curve_key, setup_member, teardown),
+        cmocka_unit_test_setup_teardown(test_joiner_must_prove_its_key, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_joiner_with_bad_proof_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fake_server_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_silent_peer_goes_down, setup_member, teardown),
+        cmocka_unit_test_setup_teardown(test_garbage_gets_shunned, setup_member, teardown),
+        cmocka_unit_test_setup_teardown(test_valid_messages_pass, setup_member, teardown),
         cmocka_unit_test_setup_teardown(test_self_dial_refused, setup, teardown),
     };
 

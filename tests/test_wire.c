@@ -14,6 +14,9 @@
 
 static uint8_t key[WIRE_KEY_LEN];
 
+static int hello(struct buf *b, const uint8_t *k, uint64_t nonce, int reply, uint16_t port,
+                 uint64_t entries, const char *name);
+
 static void save_seed(const char *name, const struct buf *b)
 {
     char path[512];
@@ -45,7 +48,7 @@ static void test_round_trips(void **state)
         ids[i] = (uint8_t)i;
     buf_init(&b, WIRE_MAX_FRAME);
 
-    assert_int_equal(wire_hello(&b, key, 42, 1, 5673, 1000, "Ada"), 0);
+    assert_int_equal(hello(&b, key, 42, 1, 5673, 1000, "Ada"), 0);
     save_seed("hello", &b);
     assert_int_equal(wire_decode(b.data, b.len, &m, err, sizeof(err)), 0);
     assert_int_equal(m.type, WIRE_HELLO);
@@ -144,6 +147,79 @@ static void expect_reject(const uint8_t *frame, size_t len, const char *what)
     assert_true(err[0] != '\0');
 }
 
+/* A HELLO with the given fields, a fixed challenge, and optionally a proof and one credential. */
+static int hello(struct buf *b, const uint8_t *k, uint64_t nonce, int reply, uint16_t port,
+                 uint64_t entries, const char *name)
+{
+    static const uint8_t challenge[WIRE_CHALLENGE_LEN] = {1, 2, 3};
+    struct wire_hello_fields h = {0};
+
+    h.key = k;
+    h.nonce = nonce;
+    h.is_reply = reply;
+    h.listen_port = port;
+    h.entries = entries;
+    h.name = name;
+    h.challenge = challenge;
+    return wire_hello(b, &h);
+}
+
+static void test_hello_auth(void **state)
+{
+    static const uint8_t creds[] = {0, 0, 0, 2, 'h', 'i', 0, 0, 0, 1, '!'};
+    uint8_t challenge[WIRE_CHALLENGE_LEN], proof[WIRE_PROOF_LEN], msg[WIRE_PROOF_MSG_LEN];
+    struct wire_hello_fields h = {0};
+    struct wire_msg m;
+    const uint8_t *bytes;
+    size_t pos = 0, len, i;
+    struct buf b;
+    char err[160];
+
+    (void)state;
+    memset(challenge, 7, sizeof(challenge));
+    memset(proof, 9, sizeof(proof));
+    buf_init(&b, WIRE_MAX_FRAME);
+    h.key = key;
+    h.nonce = 5;
+    h.challenge = challenge;
+    h.proof = proof;
+    h.creds = creds;
+    h.creds_len = sizeof(creds);
+    h.ncreds = 2;
+    assert_int_equal(wire_hello(&b, &h), 0);
+    save_seed("hello-auth", &b);
+    assert_int_equal(wire_decode(b.data, b.len, &m, err, sizeof(err)), 0);
+    assert_memory_equal(m.u.hello.challenge, challenge, sizeof(challenge));
+    assert_non_null(m.u.hello.proof);
+    assert_memory_equal(m.u.hello.proof, proof, sizeof(proof));
+    assert_int_equal(m.u.hello.ncreds, 2);
+    assert_int_equal(wire_creds_next(&m, &pos, &bytes, &len), 1);
+    assert_int_equal(len, 2);
+    assert_memory_equal(bytes, "hi", 2);
+    assert_int_equal(wire_creds_next(&m, &pos, &bytes, &len), 1);
+    assert_int_equal(len, 1);
+    assert_int_equal(wire_creds_next(&m, &pos, &bytes, &len), 0);
+    /* Every truncation fails; so does a proof flag other than 0 or 1. */
+    for (i = 0; i < b.len; i++)
+        assert_int_not_equal(wire_decode(b.data, i, &m, NULL, 0), 0);
+    b.data[2 + WIRE_KEY_LEN + 8 + 1 + 2 + 8 + 1 + WIRE_CHALLENGE_LEN] = 2;
+    assert_int_not_equal(wire_decode(b.data, b.len, &m, NULL, 0), 0);
+    /* No proof: NULL. */
+    h.proof = NULL;
+    h.ncreds = 0;
+    h.creds_len = 0;
+    buf_reset(&b);
+    assert_int_equal(wire_hello(&b, &h), 0);
+    assert_int_equal(wire_decode(b.data, b.len, &m, err, sizeof(err)), 0);
+    assert_null(m.u.hello.proof);
+    assert_int_equal(m.u.hello.ncreds, 0);
+    /* The proof message binds the team, the challenge and both keys, in that order. */
+    wire_proof_message(challenge, challenge, key, key, msg);
+    assert_memory_equal(msg, "lore-hello-v2", 13);
+    assert_int_equal(sizeof(msg), 13 + 16 + 16 + 64);
+    buf_free(&b);
+}
+
 static void test_rejects(void **state)
 {
     struct buf b;
@@ -151,31 +227,31 @@ static void test_rejects(void **state)
 
     (void)state;
     buf_init(&b, WIRE_MAX_FRAME + 10);
-    assert_int_equal(wire_hello(&b, key, 1, 0, 1, 2, "name"), 0);
+    assert_int_equal(hello(&b, key, 1, 0, 1, 2, "name"), 0);
     /* Every truncation of a valid HELLO, and one trailing byte, are rejected. */
     for (i = 0; i < b.len; i++)
         expect_reject(b.data, i, "truncated HELLO");
     assert_int_equal(buf_append_u8(&b, 0), 0);
     expect_reject(b.data, b.len, "HELLO with a trailing byte");
 
-    const uint8_t bad_version[] = {2, WIRE_PING, 0, 0, 0, 0, 0, 0, 0, 0};
+    const uint8_t bad_version[] = {WIRE_VERSION + 1, WIRE_PING, 0, 0, 0, 0, 0, 0, 0, 0};
     expect_reject(bad_version, sizeof(bad_version), "unknown version");
-    const uint8_t bad_type[] = {1, 99};
+    const uint8_t bad_type[] = {WIRE_VERSION, 99};
     expect_reject(bad_type, sizeof(bad_type), "unknown type");
-    const uint8_t zero_ids[] = {1, WIRE_WANT, 0, 0};
+    const uint8_t zero_ids[] = {WIRE_VERSION, WIRE_WANT, 0, 0};
     expect_reject(zero_ids, sizeof(zero_ids), "empty WANT");
-    const uint8_t short_ids[] = {1, WIRE_WANT, 0, 2, 1, 2, 3};
+    const uint8_t short_ids[] = {WIRE_VERSION, WIRE_WANT, 0, 2, 1, 2, 3};
     expect_reject(short_ids, sizeof(short_ids), "WANT shorter than its count");
-    const uint8_t empty_entry[] = {1, WIRE_ENTRY};
+    const uint8_t empty_entry[] = {WIRE_VERSION, WIRE_ENTRY};
     expect_reject(empty_entry, sizeof(empty_entry), "empty ENTRY");
-    const uint8_t zero_stream[44] = {1, WIRE_STREAM};
+    const uint8_t zero_stream[44] = {WIRE_VERSION, WIRE_STREAM};
     expect_reject(zero_stream, sizeof(zero_stream), "STREAM asking for nothing");
-    uint8_t bad_name[] = {1, WIRE_HELLO};
+    uint8_t bad_name[] = {WIRE_VERSION, WIRE_HELLO};
     expect_reject(bad_name, sizeof(bad_name), "HELLO without fields");
 
     /* A name with a control character. */
     buf_reset(&b);
-    assert_int_equal(wire_hello(&b, key, 1, 0, 1, 2, "a\x1b[2Jb"), 0);
+    assert_int_equal(hello(&b, key, 1, 0, 1, 2, "a\x1b[2Jb"), 0);
     expect_reject(b.data, b.len, "escape sequence in a name");
 
     /* A batch entry claiming more bytes than the frame has. */
@@ -188,7 +264,7 @@ static void test_rejects(void **state)
 
     /* Oversize frames are refused before anything else. */
     uint8_t *big = xcalloc(1, WIRE_MAX_FRAME + 1);
-    big[0] = 1;
+    big[0] = WIRE_VERSION;
     big[1] = WIRE_ENTRY;
     expect_reject(big, WIRE_MAX_FRAME + 1, "oversize frame");
     free(big);
@@ -209,6 +285,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trips),
+        cmocka_unit_test(test_hello_auth),
         cmocka_unit_test(test_rejects),
     };
 

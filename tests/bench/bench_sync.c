@@ -44,6 +44,8 @@
 
 static char root[] = "/tmp/lore-bench-sync-XXXXXX";
 static const char *lored_path, *fill_path;
+/* Every node is in one team: the first node started creates it, the others join with its code. */
+static char team_code[128];
 static json_t *results;
 
 struct node {
@@ -156,6 +158,20 @@ static int start_node(struct node *nd, const char *name, const char *const *peer
         usleep(25000);
     if (nd->api < 0)
         return -1;
+    if (team_code[0] == '\0') {
+        st = api_call(nd->api, "{\"op\":\"team_create\",\"name\":\"bench\"}\n");
+        snprintf(team_code, sizeof(team_code), "%s",
+                 json_string_value(json_object_get(json_object_get(st, "team"), "code")) != NULL
+                     ? json_string_value(json_object_get(json_object_get(st, "team"), "code"))
+                     : "");
+    } else {
+        st = api_call(nd->api, "{\"op\":\"team_join\",\"code\":\"%s\"}\n", team_code);
+    }
+    if (!json_is_true(json_object_get(st, "ok"))) {
+        json_decref(st);
+        return -1;
+    }
+    json_decref(st);
     st = api_call(nd->api, "{\"op\":\"status\"}\n");
     nd->port =
         (uint16_t)json_integer_value(json_object_get(json_object_get(st, "sync"), "listen_port"));
@@ -405,7 +421,11 @@ static double bootstrap_once(struct node *src, const char *name, size_t entries,
     const char *peers[1] = {peer};
     long long have = 0;
     double t0, c0, rate = -1;
+    json_t *sst = api_call(src->api, "{\"op\":\"status\"}\n");
 
+    /* Everything the source holds: the filled entries, their authors' certificates, the team. */
+    entries = (size_t)json_integer_value(json_object_get(sst, "entries"));
+    json_decref(sst);
     snprintf(peer, sizeof(peer), "127.0.0.1:%u", src->port);
     t0 = now_ms();
     if (start_node(&fresh, name, peers, 1) != 0)
@@ -446,7 +466,14 @@ static int bench_bootstrap(size_t entries)
     if (system(cmd) != 0)
         return -1;
     snprintf(db, sizeof(db), "%s/src/data/replica.db", root);
-    snprintf(cmd, sizeof(cmd), "'%s' '%s' %zu >/dev/null", fill_path, db, entries);
+    if (team_code[0] == '\0') { /* no node yet: one creates the team */
+        struct node founder = {0};
+        if (start_node(&founder, "founder", NULL, 0) != 0)
+            return -1;
+        stop_node(&founder);
+    }
+    snprintf(cmd, sizeof(cmd), "'%s' '%s' %zu --code '%s' >/dev/null", fill_path, db, entries,
+             team_code);
     t0 = now_ms();
     if (system(cmd) != 0)
         return -1;

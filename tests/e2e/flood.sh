@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # A hostile peer floods a node with garbage, bad entries and oversized frames: the node stays
-# responsive, keeps syncing with its real peer, stores nothing bad, and shuns the flooder.
+# responsive, keeps syncing with its real peer, stores nothing bad, and shuns the flooder. First
+# as an outsider (no join code: it never gets past CurveZMQ), then as someone holding the join
+# code (past the ZAP handler, inside the encrypted link: the worst a leaked code allows).
 # usage: flood.sh LORED LORE LORE_FLOOD
 LORED=$1
 LORE=$2
@@ -11,10 +13,25 @@ start victim
 start friend --peer "$(addr victim)"
 on victim init --name Victim >/dev/null
 on friend init --name Friend >/dev/null
-until_ok 10 "victim and friend in sync" same_ids victim friend
+# The team (genesis), friend's certificate and two profiles.
+settled() { [ "$(entries victim)" -eq 4 ] && same_ids victim friend; }
+until_ok 10 "victim and friend in sync" settled
 before=$(entries victim)
 
-"$LORE_FLOOD" "$(addr victim)" 5 >"$E2E_ROOT/flood.out" &
+# The outsider: plain ZeroMQ, no keys.
+"$LORE_FLOOD" "$(addr victim)" 3 >"$E2E_ROOT/outsider.out"
+on victim status >/dev/null || fail "the victim does not answer after the outsider's flood"
+[ "$(entries victim)" -eq "$before" ] || fail "something from the outsider got in: $before -> $(entries victim) entries"
+[ "$(on victim peers --json | jq '.peers | length')" -eq 1 ] ||
+    fail "the outsider got a link: $(on victim peers --json | jq -c '[.peers[].address]')"
+refused=$(on victim status --json | jq .sync.refused_connections)
+[ "$refused" -ge 1 ] || fail "the victim did not count the outsider's refused connections"
+echo "   (outsider: $refused connection attempts refused at the CurveZMQ handshake; 0 frames \
+got through, 0 links, 0 stored)"
+ok "an outsider's flood gets no link and stores nothing"
+
+# The insider with a join code.
+"$LORE_FLOOD" "$(addr victim)" 5 "$(code)" >"$E2E_ROOT/flood.out" &
 flood=$!
 worst=0
 calls=0
@@ -40,7 +57,7 @@ ok "sync with a real peer goes on during the flood"
 after=$(entries victim)
 [ "$after" -eq $((before + 1)) ] || fail "entries went from $before to $after: something bad got in"
 [ "$(on victim check --json | jq .bad)" = 0 ] || fail "lore check finds bad entries"
-tried=$(awk '{s += $1} END {print s}' "$E2E_ROOT/flood.out")
+tried=$(cat "$E2E_ROOT/flood.out" "$E2E_ROOT/outsider.out" | awk '{s += $1} END {print s}')
 echo "   ($tried bad frames tried, 0 stored; replica check clean)"
 ok "nothing from the flood was stored; the replica is intact"
 

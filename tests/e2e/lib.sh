@@ -29,7 +29,22 @@ ok() { checks=$((checks + 1)); echo "ok $checks - $*"; }
 home() { echo "$E2E_ROOT/$1"; }
 on() { local n=$1; shift; LORE_HOME="$(home "$n")" "$LORE" "$@"; }
 
-# start NAME [lored args...]: start a node listening on an ephemeral loopback port.
+# Every node of a test is in one team: the first node started creates it (its join code is kept
+# in $E2E_ROOT/code), the others join with that code; a restarted node keeps its team. With
+# E2E_NO_TEAM=1, start leaves the node in no team.
+team_setup() {
+    local n=$1
+    [ "${E2E_NO_TEAM:-0}" = 1 ] && return 0
+    [ -e "$(home "$n")/data/identity/team" ] && return 0
+    if [ ! -s "$E2E_ROOT/code" ]; then
+        on "$n" team create "e2e team" | tail -n1 >"$E2E_ROOT/code" || fail "team create on $n"
+    else
+        on "$n" team join "$(cat "$E2E_ROOT/code")" >/dev/null || fail "team join on $n"
+    fi
+}
+code() { cat "$E2E_ROOT/code"; }
+
+# start NAME [lored args...]: start a node listening on an ephemeral loopback port, in the team.
 start() {
     local n=$1 i
     shift
@@ -38,7 +53,10 @@ start() {
         >>"$(home "$n")/lored.log" 2>&1 &
     E2E_PID[$n]=$!
     for i in $(seq 200); do
-        on "$n" status >/dev/null 2>&1 && return 0
+        if on "$n" status >/dev/null 2>&1; then
+            team_setup "$n"
+            return 0
+        fi
         kill -0 "${E2E_PID[$n]}" 2>/dev/null || fail "node $n exited during start"
         sleep 0.05
     done

@@ -7,12 +7,16 @@
 #   bridge 1 (10.77.1.0/24): h1 h2 h3, later h4       bridge 2 (10.77.2.0/24): g1 g2
 #   h1 <-> g1: one veth pair, 10.77.3.0/30, routed; the only link that crosses (a static peer)
 #
-# usage: mdns_hosts.sh LORED LORE          (needs root; otherwise it prints SKIP with the reason and exits 77, which ctest reports as skipped)
+# Then outsiders join bridge 1: o1 with no join code (a team of its own), o2 with a wrong code (the
+# right team id, another secret). They get nothing in and nothing out.
+#
+# usage: mdns_hosts.sh LORED LORE LORE_FLOOD   (needs root; otherwise it prints SKIP with the reason and exits 77, which ctest reports as skipped)
 # E2E_KEEP=1 keeps the temporary directory (logs, homes) for inspection. MDNS_HARNESS_ONLY=1 checks
 # the harness alone (namespaces, buses, avahi-daemons: avahi-publish on h1, avahi-browse on h2, h3).
 set -euo pipefail
 LORED=$1
 LORE=$2
+LORE_FLOOD=$3
 PORT=5673
 
 skip() { echo "SKIP: $*"; echo "0 passed, 0 failed, 1 skipped"; exit 77; } # ctest: Skipped
@@ -155,6 +159,19 @@ stop_avahi() { # kill -9: no goodbye
 # daemons HOST: the host's own system bus and avahi-daemon.
 daemons() { start_dbus "$1"; start_avahi "$1"; }
 
+# The hosts' nodes are one team: the first started creates it, the others join with its code (a
+# restarted node keeps its team). NO_TEAM=1 start leaves the node in no team.
+team_setup() {
+    local h=$1
+    [ "${NO_TEAM:-0}" = 1 ] && return 0
+    [ -e "$ROOT/$h/lore/data/identity/team" ] && return 0
+    if [ ! -s "$ROOT/code" ]; then
+        on "$h" team create "mdns hosts" | tail -n1 >"$ROOT/code" || FOCUS=$h fail "team create"
+    else
+        on "$h" team join "$(cat "$ROOT/code")" >/dev/null || FOCUS=$h fail "team join on $h"
+    fi
+}
+
 # start HOST: a node with no peer configured, listening on 0.0.0.0:5673 in HOST's namespace.
 start() {
     local h=$1 i
@@ -167,6 +184,7 @@ start() {
         sleep 0.05
     done
     [ "$i" -lt 200 ] || FOCUS=$h fail "lored on $h did not answer within 10 s"
+    team_setup "$h"
     KEY[$h]=$(on "$h" status --json | jq -r .public_key)
 }
 crash() {
@@ -313,15 +331,17 @@ on h3 init --name "node h3" >/dev/null
 ok "3 nodes with no peer configured find each other by mDNS and link up; first sync in $first ms"
 
 # --- 2. the DNS-SD records as any mDNS browser sees them ---
+TAG=$(on h1 team show --json | jq -r .team.mdns_tag)
 browse=$(in_host h1 timeout 10 avahi-browse -rtp _lore._tcp) || true
 for h in h2 h3; do
     line=$(grep "^=;eth0;IPv4;.*;_lore._tcp;local;.*;${ADDR[$h]};$PORT;" <<<"$browse" | head -n1) ||
         fail "avahi-browse on h1 does not show $h (${ADDR[$h]}:$PORT): $browse"
     grep -q '"v=1"' <<<"$line" || fail "no v=1 in $h's TXT record: $line"
     grep -q "\"key=${KEY[$h]}\"" <<<"$line" || fail "no key=${KEY[$h]} in $h's TXT record: $line"
-    grep -q '"team=' <<<"$line" || fail "no team= in $h's TXT record: $line"
+    grep -q "\"team=$TAG\"" <<<"$line" || fail "no team=$TAG in $h's TXT record: $line"
+    ! grep -qi "$(cat "$ROOT/code" | tr -d '-')" <<<"$line" || fail "the join code is in $h's TXT"
 done
-ok "avahi-browse on h1 shows h2 and h3 with v=1, key= (their node keys) and team= in TXT"
+ok "avahi-browse on h1 shows h2 and h3 with v=1, key= (their node keys) and team=<tag> in TXT"
 
 # --- 3. a question asked on h1 reaches h2 and h3 ---
 q=$(ask h1 "does mdns work")
@@ -408,6 +428,50 @@ for h in h1 h2 h3 h4; do
 done
 ok "one static link h1->g1: entries written on g2 and h3 reach each other, all six converge, \
 g2-h3 linked by peer exchange ($(($(now_ms) - t0)) ms from the static link)"
+
+# --- 8. outsiders on the same bridge: no join code (o1), a wrong one (o2) ---
+FOCUS="h1 h2 o1 o2"
+host o1 br1 10.77.1.8
+host o2 br1 10.77.1.9
+for h in o1 o2; do daemons $h; done
+members="h1 h2 h3 h4 g1 g2"
+before=$(ids h1)
+refused0=$(on h1 status --json | jq .sync.refused_connections)
+NO_TEAM=1 start o1
+on o1 team create intruders >/dev/null          # a team of its own: it listens and publishes
+on o1 peers add "${ADDR[h1]}:$PORT" >/dev/null  # and dials a member directly
+wrong=$("$LORE_FLOOD" --wrong-code "$(cat "$ROOT/code")")
+NO_TEAM=1 start o2
+on o2 team join "$wrong" >/dev/null             # the right team id (so the right tag), the wrong
+on o2 peers add "${ADDR[h1]}:$PORT" >/dev/null  # secret; it is found by mDNS and dials too
+for h in o1 o2; do on $h init --name "outsider $h" >/dev/null; done
+qo1=$(ask o1 "outsider o1 asks")
+qo2=$(ask o2 "outsider o2 asks")
+# The members see o2's record (the tag is right) and dial it; o2 and o1 dial h1.
+until_ok 15 "h1 finds o2 by mDNS" saw h1 o2
+refusals() {
+    grep -q "refused a connection from ${ADDR[o2]}" "$ROOT/h1/lored.log" &&
+        grep -q "failed the CurveZMQ handshake" "$ROOT/h1/lored.log"
+}
+until_ok 15 "h1's log shows o2 refused by ZAP and o1 refused at the handshake" refusals
+sleep 3                                          # time for anything that could leak to leak
+for h in $members; do
+    for o in o1 o2; do
+        not_up $h $o || fail "$h has a link up to outsider $o"
+        ! has $h "$(eval echo \$q$o)" || fail "$h stored the question of outsider $o"
+    done
+done
+[ "$(ids h1)" = "$before" ] || fail "the members' entries changed while only outsiders wrote"
+for o in o1 o2; do
+    [ "$(on $o peers --json | jq '[.peers[] | select(.state == "up")] | length')" -eq 0 ] ||
+        fail "outsider $o has a link up"
+    [ -z "$(comm -12 <(ids $o) <(echo "$before"))" ] || fail "outsider $o holds a member's entry"
+done
+refused=$(($(on h1 status --json | jq .sync.refused_connections) - refused0))
+echo "   (h1 refused $refused connections from outsiders; o1 holds $(entries o1) entries, o2 \
+$(entries o2), none of the members' $(entries h1))"
+ok "outsiders with no code or a wrong one get no link, no entry, and put none in; members log \
+their refusal"
 
 # --- every node stops cleanly (mDNS withdrawn, nothing leaked under the sanitizers) ---
 FOCUS=""

@@ -2,8 +2,10 @@
  * lore_fill: put N valid signed entries straight into a replica file, for tests and benchmarks
  * that need a node with a large history without posting it entry by entry.
  *
- *   lore_fill DB N [--seed S] [--authors A] [--body-bytes B]
+ *   lore_fill DB N [--seed S] [--authors A] [--body-bytes B] [--code JOIN-CODE]
  *
+ * With a team's join code, each author also gets a membership certificate (dated before all its
+ * entries), so the team's nodes accept what they wrote.
  * Entries are notes and questions with B-byte bodies (default 1024) by A authors (default 8)
  * whose keys derive from S, created over the last two years. The same arguments always produce
  * the same entries, so two fills of the same seed hold the same set.
@@ -18,6 +20,7 @@
 #include "entry.h"
 #include "log.h"
 #include "replica.h"
+#include "team.h"
 #include "xmalloc.h"
 
 struct author {
@@ -40,7 +43,9 @@ int main(int argc, char **argv)
     static const struct option opts[] = {{"seed", required_argument, NULL, 's'},
                                          {"authors", required_argument, NULL, 'a'},
                                          {"body-bytes", required_argument, NULL, 'b'},
+                                         {"code", required_argument, NULL, 'c'},
                                          {NULL, 0, NULL, 0}};
+    const char *code = NULL;
     unsigned long seed = 1, nauthors = 8, body_bytes = 1024, n, i, k;
     struct author *authors;
     struct replica *r;
@@ -57,11 +62,14 @@ int main(int argc, char **argv)
             nauthors = strtoul(optarg, NULL, 10);
         else if (c == 'b')
             body_bytes = strtoul(optarg, NULL, 10);
+        else if (c == 'c')
+            code = optarg;
         else
             return 2;
     }
     if (argc - optind != 2 || nauthors == 0 || nauthors > 1000 || body_bytes > 200000) {
-        fprintf(stderr, "usage: lore_fill DB N [--seed S] [--authors A] [--body-bytes B]\n");
+        fprintf(stderr, "usage: lore_fill DB N [--seed S] [--authors A] [--body-bytes B] "
+                        "[--code JOIN-CODE]\n");
         return 2;
     }
     n = strtoul(argv[optind + 1], NULL, 10);
@@ -81,6 +89,26 @@ int main(int argc, char **argv)
         crypto_sign_seed_keypair(authors[i].pk, authors[i].sk, s);
     }
     batch = xcalloc(256, sizeof(*batch));
+    if (code != NULL) {
+        uint8_t id[TEAM_ID_LEN], secret[TEAM_SECRET_LEN];
+        struct team_invite *inv;
+        if (team_code_decode(code, id, secret, err, sizeof(err)) != 0 ||
+            (inv = team_invite_new(secret)) == NULL) {
+            fprintf(stderr, "lore_fill: bad join code: %s\n", err);
+            return 2;
+        }
+        for (i = 0; i < nauthors; i++) {
+            struct entry *cert = team_cert_create(id, inv, 1733000000000ull - 1000, authors[i].pk,
+                                                  sign, &authors[i], err, sizeof(err));
+            if (cert == NULL || replica_add_batch(r, (const struct entry *const *)&cert, 1, NULL,
+                                                  NULL, 0, err, sizeof(err)) != 0) {
+                fprintf(stderr, "lore_fill: %s\n", err);
+                return 1;
+            }
+            entry_destroy(&cert);
+        }
+        team_invite_destroy(&inv);
+    }
     buf_init(&body, body_bytes + 64);
     for (i = 0; i < n; i++) {
         struct entry_fields f = {0};

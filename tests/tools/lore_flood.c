@@ -5,8 +5,12 @@
  * signature, and frames larger than the node accepts (which make it drop the connection; ZeroMQ
  * dials again). Loopback or test namespaces only.
  *
- *   lore_flood HOST:PORT SECONDS
+ *   lore_flood HOST:PORT SECONDS [JOIN-CODE]
+ *   lore_flood --wrong-code JOIN-CODE    (prints a code for the same team with another secret)
  *
+ * Without a join code it is an outsider: its plain connection never gets past CurveZMQ. With
+ * the team's join code it passes the ZAP handler as a newcomer (the strongest position a leaked
+ * code gives) and floods from inside the encrypted link.
  * Prints how many frames of each kind it sent.
  */
 #include <sodium.h>
@@ -18,6 +22,7 @@
 
 #include "buf.h"
 #include "entry.h"
+#include "team.h"
 #include "wire.h"
 #include "xmalloc.h"
 
@@ -54,8 +59,22 @@ int main(int argc, char **argv)
     size_t len;
     int hwm = 100000, linger = 0, k;
 
-    if (argc != 3 || sodium_init() < 0) {
-        fprintf(stderr, "usage: lore_flood HOST:PORT SECONDS\n");
+    if (argc == 3 && strcmp(argv[1], "--wrong-code") == 0 && sodium_init() >= 0) {
+        /* A join code for the same team with a secret of our own: what an outsider who saw the
+         * team id (but not the secret) could make. */
+        uint8_t id[TEAM_ID_LEN], secret[TEAM_SECRET_LEN];
+        char code[TEAM_CODE_MAX], err2[160];
+        if (team_code_decode(argv[2], id, secret, err2, sizeof(err2)) != 0) {
+            fprintf(stderr, "lore_flood: %s\n", err2);
+            return 2;
+        }
+        randombytes_buf(secret, sizeof(secret));
+        team_code_encode(id, secret, code);
+        printf("%s\n", code);
+        return 0;
+    }
+    if ((argc != 3 && argc != 4) || sodium_init() < 0) {
+        fprintf(stderr, "usage: lore_flood HOST:PORT SECONDS [JOIN-CODE]\n");
         return 2;
     }
     snprintf(endpoint, sizeof(endpoint), "tcp://%s", argv[1]);
@@ -77,6 +96,21 @@ int main(int argc, char **argv)
     sock = zmq_socket(ctx, ZMQ_DEALER);
     zmq_setsockopt(sock, ZMQ_SNDHWM, &hwm, sizeof(hwm));
     zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof(linger));
+    if (argc == 4) {
+        uint8_t id[TEAM_ID_LEN], secret[TEAM_SECRET_LEN], spk[32], ssk[32], jsk[32];
+        struct team_invite *inv;
+        if (team_code_decode(argv[3], id, secret, err, sizeof(err)) != 0 ||
+            (inv = team_invite_new(secret)) == NULL) {
+            fprintf(stderr, "lore_flood: bad join code: %s\n", err);
+            return 2;
+        }
+        team_server_keys(id, spk, ssk);
+        team_invite_join_secret(inv, jsk);
+        zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, spk, 32);
+        zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, team_invite_join_public(inv), 32);
+        zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, jsk, 32);
+        team_invite_destroy(&inv);
+    }
     if (zmq_connect(sock, endpoint) != 0) {
         fprintf(stderr, "lore_flood: cannot dial %s: %s\n", endpoint, zmq_strerror(zmq_errno()));
         return 1;
@@ -97,10 +131,18 @@ int main(int argc, char **argv)
             if (buf_append(&b, junk, 2 + randombytes_uniform(62)) != 0)
                 return 1;
             break;
-        case BADHELLO:
-            if (wire_hello(&b, pk, i, 0, 1, 1, "bad\x1b[2Jname") != 0)
+        case BADHELLO: {
+            struct wire_hello_fields h = {0};
+            h.key = pk;
+            h.nonce = i;
+            h.listen_port = 1;
+            h.entries = 1;
+            h.name = "bad\x1b[2Jname";
+            h.challenge = junk;
+            if (wire_hello(&b, &h) != 0)
                 return 1;
             break;
+        }
         case BADENTRY:
             randombytes_buf(junk, 200);
             junk[0] = 1;

@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# lore import and lore export: an Obsidian-style vault becomes notes (front matter, headings,
+# inline #tags, nested folders; hidden folders, empty and oversized files skipped with reasons);
+# importing again adds nothing; an export holds every entry as Markdown plus lore-export.json; and
+# the export imported into a fresh node gives the same note titles and bodies.
+# usage: vault.sh LORED LORE
+LORED=$1
+LORE=$2
+. "$(dirname "$0")/lib.sh"
+
+start a
+on a init --name Alice >/dev/null
+
+# --- a small vault ---------------------------------------------------------------------------
+v=$E2E_ROOT/vault
+mkdir -p "$v/projects/infra" "$v/.obsidian" "$v/.trash"
+cat >"$v/vpn.md" <<'EOF'
+---
+title: "Resetting the VPN client"
+tags: [vpn, Network]
+aliases: [vpn-reset]
+---
+# Not the title
+
+Quit the client, then run `reset #notatag` and log in again. #howto
+EOF
+cat >"$v/projects/infra/backups.md" <<'EOF'
+---
+tags:
+  - backup
+  - "ops/infra"
+---
+
+# Nightly backups
+
+Backups run at 02:00; see #runbook and #2024 (a number, not a tag).
+
+```
+# a comment in code #notatag
+```
+EOF
+printf 'No front matter and no heading.\nJust #plain text with a #_underscore and #Ünïcode.\n' \
+    >"$v/projects/Loose thoughts.md"
+printf '{"theme": "dark"}\n# Settings\n' >"$v/.obsidian/workspace.md"
+printf 'in the trash\n' >"$v/.trash/old.md"
+: >"$v/empty.md"
+head -c 300000 /dev/zero | tr '\0' 'x' >"$v/huge.md"
+printf 'not markdown\n' >"$v/notes.txt"
+
+out=$(on a import "$v" --tag imported --json 2>"$E2E_ROOT/import1.err")
+echo "$out" | jq -e '.imported == 3' >/dev/null || fail "import: expected 3 notes: $out"
+echo "$out" | jq -e '[.skipped[].path] | sort == ["empty.md", "huge.md"]' >/dev/null ||
+    fail "import: expected empty.md and huge.md skipped: $out"
+echo "$out" | jq -e '.skipped[] | select(.path == "empty.md") | .reason | test("empty")' \
+    >/dev/null || fail "import: empty.md needs a reason: $out"
+echo "$out" | jq -e '.skipped[] | select(.path == "huge.md") | .reason | test("limit")' \
+    >/dev/null || fail "import: huge.md needs a reason: $out"
+grep -q "imported 3 notes" "$E2E_ROOT/import1.err" || fail "import: no summary line on stderr"
+ok "import: 3 notes; hidden folders passed over; empty and oversized files skipped with reasons"
+
+notes=$(on a list --kind note --json --limit 500)
+[ "$(echo "$notes" | jq '.entries | length')" = 3 ] || fail "list: expected 3 notes: $notes"
+tags_of() { echo "$notes" | jq -c --arg t "$1" '.entries[] | select(.title == $t) | .tags | sort'; }
+[ "$(tags_of "Resetting the VPN client")" = '["howto","imported","network","vpn"]' ] ||
+    fail "vpn.md tags: $(tags_of "Resetting the VPN client")"
+[ "$(tags_of "Nightly backups")" = '["backup","imported","ops-infra","runbook"]' ] ||
+    fail "backups.md tags: $(tags_of "Nightly backups")"
+[ "$(tags_of "Loose thoughts")" = '["imported","plain"]' ] ||
+    fail "Loose thoughts.md tags: $(tags_of "Loose thoughts")"
+echo "$out" | jq -e '[.warnings[].warning] | any(test("_underscore"))' >/dev/null ||
+    fail "import: the invalid tag needs a warning: $out"
+ok "titles from front matter, heading and file name; tags from front matter, text and --tag"
+
+id=$(echo "$notes" | jq -r '.entries[] | select(.title == "Resetting the VPN client") | .id')
+body=$(on a show "$id" --json | jq -r .entry.body)
+[ "$body" = "$(printf '# Not the title\n\nQuit the client, then run `reset #notatag` and log in again. #howto')" ] ||
+    fail "vpn.md body: $body"
+id=$(echo "$notes" | jq -r '.entries[] | select(.title == "Nightly backups") | .id')
+on a show "$id" --json | jq -e '.entry.body | startswith("# Nightly backups\n\nBackups run")' \
+    >/dev/null || fail "backups.md body"
+ok "bodies are the Markdown without the front matter"
+
+# --- again: nothing new ------------------------------------------------------------------------
+out=$(on a import "$v" --json 2>/dev/null)
+echo "$out" | jq -e '.imported == 0 and ([.skipped[] | select(.reason | test("already"))] | length) == 3' \
+    >/dev/null || fail "re-import: expected 3 duplicates skipped: $out"
+[ "$(on a list --kind note --json | jq '.entries | length')" = 3 ] || fail "re-import made duplicates"
+echo "A new one." >"$v/new.md"
+dry=$(on a import "$v" --dry-run 2>/dev/null)
+echo "$dry" | grep -q "would import new.md" || fail "dry run: $dry"
+[ "$(on a list --kind note --json | jq '.entries | length')" = 3 ] || fail "the dry run posted"
+out=$(on a import "$v" --json 2>/dev/null)
+echo "$out" | jq -e '.imported == 1 and .notes[0].path == "new.md"' >/dev/null ||
+    fail "import of one new file: $out"
+ok "importing again adds only new files; --dry-run posts nothing"
+
+# --- some Q&A to export --------------------------------------------------------------------------
+q=$(on a ask "Which printer on floor 2?" --tag printing --body "The old one jams." | tail -n1)
+an=$(on a answer "$q" --body "Use the one by the window." | tail -n1)
+on a accept "$an" >/dev/null
+on a comment "$q" --body "Facilities know more." >/dev/null
+n=$(on a note "Coffee machine" --tag office --body "Descale it every Friday." | tail -n1)
+on a comment "$n" --body "Vinegar works too." >/dev/null
+
+x=$E2E_ROOT/export
+out=$(on a export "$x" --json 2>"$E2E_ROOT/export.err")
+echo "$out" | jq -e '.files == 6 and .entries == 9' >/dev/null || fail "export summary: $out"
+[ "$(find "$x" -name '*.md' | wc -l)" = 6 ] || fail "export: expected 6 Markdown files"
+grep -q "exported 9 entries" "$E2E_ROOT/export.err" || fail "export: no summary line on stderr"
+[ "$(jq length "$x/lore-export.json")" = 9 ] || fail "lore-export.json: expected 9 entries"
+jq -e 'all(.[]; .signature and .verified and .author and .created)' "$x/lore-export.json" \
+    >/dev/null || fail "lore-export.json: entries lack fields"
+f=$(ls "$x"/which-printer-on-floor-2-"${q:0:8}".md) || fail "export: no file for the question"
+for field in "id: \"$q\"" 'kind: "question"' 'title: "Which printer on floor 2?"' \
+    'author_name: "Alice"' 'tags: ["printing"]' 'status: "resolved"' "accepted: \"$an\"" \
+    'created: "20'; do
+    grep -qF "$field" "$f" || fail "export: $f lacks '$field'"
+done
+grep -q '^## Answer by Alice, .* UTC ✓ accepted$' "$f" || fail "export: no accepted answer heading"
+grep -q '^## Comment by Alice' "$f" || fail "export: no comment heading"
+grep -q 'Facilities know more.' "$f" || fail "export: the comment is missing"
+ok "export: one file per question and note, front matter, replies inline, lore-export.json"
+
+# Export again into the same folder (it holds lore-export.json); refuse a foreign non-empty one.
+on a export "$x" >/dev/null 2>&1 || fail "export into an earlier export failed"
+mkdir "$E2E_ROOT/other" && echo hi >"$E2E_ROOT/other/keep.txt"
+if on a export "$E2E_ROOT/other" 2>"$E2E_ROOT/refuse.err"; then fail "export overwrote a folder"; fi
+grep -q "refusing" "$E2E_ROOT/refuse.err" || fail "export: unclear refusal: $(cat "$E2E_ROOT/refuse.err")"
+ok "export refuses a non-empty folder that is not an earlier export"
+
+# Importing an export into the node it came from adds nothing.
+out=$(on a import "$x" --json 2>/dev/null)
+echo "$out" | jq -e '.imported == 0' >/dev/null || fail "re-importing an export: $out"
+ok "an export imported into its own node adds nothing"
+
+# --- round trip into a fresh node ----------------------------------------------------------------
+start b
+on b init --name Bob >/dev/null
+out=$(on b import "$x" --json 2>/dev/null)
+echo "$out" | jq -e '.imported == 6' >/dev/null || fail "round trip import: $out"
+notes_of() { on "$1" list --kind note --json --limit 500 | jq -S '[.entries[] | {title, body}] | sort'; }
+on a list --kind note --json --limit 500 | jq -S '[.entries[] | {title, body}] | sort' >"$E2E_ROOT/a.notes"
+notes_of b | jq -S --slurpfile a "$E2E_ROOT/a.notes" '[.[] | select(. as $n | $a[0] | index($n))]' \
+    >"$E2E_ROOT/b.notes"
+diff -u "$E2E_ROOT/a.notes" "$E2E_ROOT/b.notes" >&2 || fail "round trip: note titles or bodies differ"
+on b list --kind note --json | jq -e '[.entries[].title] | index("Which printer on floor 2?")' \
+    >/dev/null || fail "round trip: the question's file was not imported as a note"
+c=$(on b list --kind note --json | jq -r '.entries[] | select(.title == "Coffee machine") | .body')
+[ "$c" = "Descale it every Friday." ] || fail "round trip: a note's comments leaked into it: $c"
+ok "round trip: every note of a comes back to b with the same title and body"
+
+echo "$checks passed, 0 failed"
