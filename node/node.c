@@ -79,6 +79,7 @@ static int node_dial(struct node *n, const char *addr, char *err, size_t errlen)
 static json_t *node_team_json(struct node *n, int with_members);
 static void node_team_learn(struct node *n, const struct entry *e);
 static int node_restart_sync(struct node *n, char *err, size_t errlen);
+static void node_stop_sync(struct node *n);
 
 static uint64_t node_wall_ms(void)
 {
@@ -290,6 +291,7 @@ static void node_status_sync(struct node *n, json_t *o)
         gossip_ingest_counters(n->gossip, &ic);
         json_object_set_new(sync, "refused_entries", json_integer((json_int_t)ic.refused));
         json_object_set_new(sync, "purged_entries", json_integer((json_int_t)ic.purged));
+        json_object_set_new(sync, "author_limited", json_integer((json_int_t)gs.author_limited));
         json_object_set_new(sync, "refused_connections",
                             json_integer((json_int_t)links_refused(gossip_links(n->gossip))));
     }
@@ -414,7 +416,8 @@ static json_t *node_publish_entry(struct node *n, struct entry *e)
     json_object_set_new(o, "id", node_hex(entry_id(e), ENTRY_ID_LEN));
     json_object_set_new(o, "entry", ej);
     node_announce(n, ej);
-    gossip_publish(n->gossip, e);
+    if (n->gossip != NULL)
+        gossip_publish(n->gossip, e);
     log_info("node: new %s %.16s… by us", entry_kind_name(entry_kind(e)),
              json_string_value(json_object_get(o, "id")));
     entry_destroy(&e);
@@ -1996,8 +1999,8 @@ static json_t *node_team_json(struct node *n, int with_members)
     return o;
 }
 
-/* Join team id with secret: save it, write our certificate unless we are an admin of it, and
- * restart networking with the team's keys. */
+/* Enter team id with secret: save it, write our certificate (write_cert: a joiner; the creator
+ * is an admin and needs none), and start networking again with the team's keys. */
 static json_t *node_team_enter(struct node *n, const uint8_t id[TEAM_ID_LEN],
                                const uint8_t secret[TEAM_SECRET_LEN], int write_cert)
 {
@@ -2007,6 +2010,8 @@ static json_t *node_team_enter(struct node *n, const uint8_t id[TEAM_ID_LEN],
 
     if (teamfile_save(n->iddir, id, secret, err, sizeof(err)) != 0)
         return api_error("internal", "%s", err);
+    /* Networking (and its ingest thread) uses the team state: stop it before replacing it. */
+    node_stop_sync(n);
     node_team_setup(n, id, secret);
     if (write_cert && n->own_cert.len == 0) {
         cert = team_cert_create(id, n->invite, node_now_ms(), identity_public_key(n->id),
@@ -2605,8 +2610,8 @@ static int node_start_sync(struct node *n, char *err, size_t errlen)
     return 0;
 }
 
-/* Start networking again (the team changed): links, gossip and discovery are rebuilt. */
-static int node_restart_sync(struct node *n, char *err, size_t errlen)
+/* Stop networking: links, gossip (and its ingest pipeline) and discovery. */
+static void node_stop_sync(struct node *n)
 {
     if (n->gossip != NULL)
         node_remember_peers(n);
@@ -2616,6 +2621,12 @@ static int node_restart_sync(struct node *n, char *err, size_t errlen)
     mdns_destroy(&n->mdns);
     gossip_destroy(&n->gossip);
     n->ncandidates = 0;
+}
+
+/* Start networking again (the team changed): links, gossip and discovery are rebuilt. */
+static int node_restart_sync(struct node *n, char *err, size_t errlen)
+{
+    node_stop_sync(n);
     return node_start_sync(n, err, errlen);
 }
 

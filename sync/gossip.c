@@ -27,6 +27,12 @@
 #define GOSSIP_CURSOR_KEY "bootstrap_cursor"
 #define GOSSIP_WANT_CHUNK 512       /* ids per WANT */
 #define GOSSIP_FETCH_STALL_MS 10000 /* outstanding fetches without news are given up */
+/* Per-author limit on pushed (live) entries: past it, an author's entries are not taken from
+ * pushes, nor relayed; they still arrive by reconciliation, at the pace of the pipeline. So one
+ * member writing in a loop cannot make every node work flat out, and nothing valid is lost. */
+#define GOSSIP_AUTHOR_RATE 20   /* entries per second, sustained */
+#define GOSSIP_AUTHOR_BURST 200 /* at once */
+#define GOSSIP_AUTHORS 256      /* authors tracked (the least recently seen one makes room) */
 
 /* What a submitted entry came as: decides PRUNE on duplicates and whether to pass it on. */
 enum gossip_via { VIA_PUSH = 0, VIA_FETCH = 1, VIA_STREAM = 2 };
@@ -86,6 +92,13 @@ struct gossip {
     uint64_t purged_seen;  /* ingest's purged count when the set was last loaded */
     uint8_t *own_cert;
     size_t own_cert_len;
+    struct {
+        uint8_t key[ENTRY_KEY_LEN];
+        double tokens;
+        uint64_t at_ms; /* last refill */
+    } authors[GOSSIP_AUTHORS];
+    size_t nauthors;
+    uint64_t author_limited, author_logged_ms;
 };
 
 static struct gpeer *gossip_peer_by_seq(struct gossip *g, uint64_t seq)
@@ -277,10 +290,53 @@ static void gossip_on_ingest(struct loop *loop, int fd, void *zsock, unsigned ev
 }
 
 /* Queue one received entry; count it. Returns -1 if the pipeline is full (dropped). */
+/* May a pushed entry by this author be taken now? (Its author key sits at a fixed offset; an entry
+ * too short to have one is left to the decoder to refuse.) */
+static int gossip_author_ok(struct gossip *g, const uint8_t *bytes, size_t len)
+{
+    uint64_t now = loop_now_ms();
+    size_t i, oldest = 0;
+
+    if (len < 3 + ENTRY_KEY_LEN)
+        return 1;
+    for (i = 0; i < g->nauthors; i++) {
+        if (memcmp(g->authors[i].key, bytes + 3, ENTRY_KEY_LEN) == 0)
+            break;
+        if (g->authors[i].at_ms < g->authors[oldest].at_ms)
+            oldest = i;
+    }
+    if (i == g->nauthors) {
+        i = g->nauthors < GOSSIP_AUTHORS ? g->nauthors++ : oldest;
+        memcpy(g->authors[i].key, bytes + 3, ENTRY_KEY_LEN);
+        g->authors[i].tokens = GOSSIP_AUTHOR_BURST;
+        g->authors[i].at_ms = now;
+    }
+    g->authors[i].tokens += (double)(now - g->authors[i].at_ms) * GOSSIP_AUTHOR_RATE / 1000.0;
+    if (g->authors[i].tokens > GOSSIP_AUTHOR_BURST)
+        g->authors[i].tokens = GOSSIP_AUTHOR_BURST;
+    g->authors[i].at_ms = now;
+    if (g->authors[i].tokens >= 1) {
+        g->authors[i].tokens -= 1;
+        return 1;
+    }
+    g->author_limited++;
+    if (now - g->author_logged_ms >= 10000) {
+        char key[17];
+        hex_encode(bytes + 3, 8, key);
+        log_info("gossip: %s... writes faster than %d entries/s; its further entries come by "
+                 "reconciliation (%llu so far)",
+                 key, GOSSIP_AUTHOR_RATE, (unsigned long long)g->author_limited);
+        g->author_logged_ms = now;
+    }
+    return 0;
+}
+
 static int gossip_ingest(struct gossip *g, struct gpeer *p, const uint8_t *bytes, size_t len,
                          enum gossip_via via)
 {
     p->entries_rx++;
+    if (via == VIA_PUSH && !gossip_author_ok(g, bytes, len))
+        return 0;
     if (ingest_submit(g->ingest, p->seq << 2 | via, bytes, len) != 0) {
         log_debug("gossip: ingest queue full; dropping an entry from %s", link_addr(p->link));
         return -1;
@@ -906,6 +962,11 @@ static int gossip_vet(void *ctx, struct link *l, const uint8_t key[WIRE_KEY_LEN]
     for (i = 0; i < n; i++) {
         if (ok) {
             const uint8_t *raw = entry_bytes(extra[i], &len);
+            char err[160];
+            /* Into the state now, not only once stored: the link must not look like a
+             * non-member's if the state changes before the pipeline has stored them. */
+            if (team_add(g->cfg.team, extra[i], err, sizeof(err)) < 0)
+                log_debug("gossip: credential not taken: %s", err);
             if (ingest_submit(g->ingest, 0 << 2 | VIA_FETCH, raw, len) != 0)
                 log_debug("gossip: no room to store a credential now; sync will bring it");
         }
@@ -930,6 +991,14 @@ static int gossip_creds(void *ctx, struct buf *out)
     return n;
 }
 
+static uint64_t gossip_wall_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 static int gossip_known(void *ctx)
 {
     struct gossip *g = ctx;
@@ -937,7 +1006,7 @@ static int gossip_known(void *ctx)
     /* Only once we have seen the team itself: a newcomer trusting its join code alone is a
      * member in its own eyes, not yet in anyone else's. */
     return g->cfg.team != NULL && team_has_genesis(g->cfg.team) &&
-           team_is_member(g->cfg.team, g->cfg.key, (uint64_t)time(NULL) * 1000);
+           team_is_member(g->cfg.team, g->cfg.key, gossip_wall_ms());
 }
 
 void gossip_team_changed(struct gossip *g, int reload_set)
@@ -953,7 +1022,7 @@ void gossip_team_changed(struct gossip *g, int reload_set)
         g->team_version = v;
         for (l = links_first(g->links); l != NULL; l = links_next(l))
             if (link_state(l) == LINK_UP && link_key(l) != NULL &&
-                !team_is_member(g->cfg.team, link_key(l), (uint64_t)time(NULL) * 1000))
+                !team_is_member(g->cfg.team, link_key(l), gossip_wall_ms()))
                 link_refuse(l, "not a member of the team any more");
     }
     ingest_get_counters(g->ingest, &c);
@@ -1127,4 +1196,5 @@ void gossip_stats(struct gossip *g, struct gossip_stats *out)
     *out = g->stats;
     ingest_get_counters(g->ingest, &c);
     out->queued = c.queued;
+    out->author_limited = g->author_limited;
 }

@@ -100,12 +100,13 @@ struct gossip_peer_info {
 void gossip_peer_info(struct gossip *g, struct link *l, struct gossip_peer_info *info);
 
 struct gossip_stats {
-    uint64_t merged;     /* entries from peers stored */
-    uint64_t duplicates; /* entries from peers we had */
-    uint64_t invalid;    /* entries from peers rejected */
-    uint64_t refused;    /* valid entries whose author is not a member */
-    uint64_t queued;     /* in the ingest pipeline now */
-    uint64_t recon_runs; /* reconciliations completed */
+    uint64_t merged;         /* entries from peers stored */
+    uint64_t duplicates;     /* entries from peers we had */
+    uint64_t invalid;        /* entries from peers rejected */
+    uint64_t refused;        /* valid entries whose author is not a member */
+    uint64_t author_limited; /* pushes left to reconciliation: their author wrote too fast */
+    uint64_t queued;         /* in the ingest pipeline now */
+    uint64_t recon_runs;     /* reconciliations completed */
 };
 void gossip_stats(struct gossip *g, struct gossip_stats *out);
 

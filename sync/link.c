@@ -93,7 +93,7 @@ struct links {
     int (*sign)(void *sign_ctx, const uint8_t *msg, size_t len, uint8_t sig[WIRE_PROOF_LEN]);
     void *sign_ctx;
     struct buf creds;
-    uint64_t zap_logged_ms; /* refusals are logged at most once a second (the rest counted) */
+    uint64_t zap_logged_ms[2]; /* refusals (ZAP, handshake) are logged at most once a second */
     uint64_t zap_refused, zap_unlogged;
 };
 
@@ -930,19 +930,20 @@ static void links_tick(struct loop *loop, uint64_t timer_id, void *arg)
 
 /* ---- ZAP: who may connect ---- */
 
-/* Count a refused connection and log it, at most once a second (the rest are counted). */
-static void links_count_refusal(struct links *ls, const char *what)
+/* Count a refused connection and log it, at most once a second per kind (ZAP, handshake); the
+ * rest are counted. */
+static void links_count_refusal(struct links *ls, int kind, const char *what)
 {
     uint64_t now = loop_now_ms();
 
     ls->zap_refused++;
-    if (now - ls->zap_logged_ms < 1000) {
+    if (now - ls->zap_logged_ms[kind] < 1000) {
         ls->zap_unlogged++;
         return;
     }
     log_warnx("link: refused a connection %s (%llu refused so far, %llu not logged)", what,
               (unsigned long long)ls->zap_refused, (unsigned long long)ls->zap_unlogged);
-    ls->zap_logged_ms = now;
+    ls->zap_logged_ms[kind] = now;
     ls->zap_unlogged = 0;
 }
 
@@ -1010,7 +1011,7 @@ static void links_on_zap(struct loop *loop, int fd, void *zsock, unsigned events
                 hex_encode(zmq_msg_data(&parts[6]), 8, keyhex);
             snprintf(why, sizeof(why), "from %s: CURVE key %s%s is not a member of the team", addr,
                      keyhex[0] ? keyhex : "(none)", keyhex[0] ? "..." : "");
-            links_count_refusal(ls, why);
+            links_count_refusal(ls, 0, why);
         }
     next:
         for (i = 0; i < (n < 8 ? n : 8); i++)
@@ -1038,7 +1039,7 @@ static void links_on_monitor(struct loop *loop, int fd, void *zsock, unsigned ev
             memcpy(&event, zmq_msg_data(&parts[0]), sizeof(event));
             if (event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL ||
                 event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) {
-                links_count_refusal(ls, "that failed the CurveZMQ handshake (no team keys)");
+                links_count_refusal(ls, 1, "that failed the CurveZMQ handshake (no team keys)");
             }
         }
         for (i = 0; i < (n < 2 ? n : 2); i++)

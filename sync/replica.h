@@ -39,13 +39,13 @@ enum replica_merge_result {
 enum replica_merge_result replica_merge(struct replica *r, const uint8_t *bytes, size_t len,
                                         uint8_t id_out[ENTRY_ID_LEN], char *err, size_t errlen);
 
-/* Store an entry already created and verified locally (entry_create). Same as
- * replica_add_batch with one entry. */
 /* Delete every entry by author created after after_ms (a revoked member's), except team entries,
  * with their index rows, in one transaction. Returns how many, or -1 with a message in err. */
 long long replica_purge_author(struct replica *r, const uint8_t author[ENTRY_KEY_LEN],
                                uint64_t after_ms, char *err, size_t errlen);
 
+/* Store an entry already created and verified locally (entry_create). Same as
+ * replica_add_batch with one entry. */
 enum replica_merge_result replica_add(struct replica *r, const struct entry *e, char *err,
                                       size_t errlen);
 
