@@ -25,6 +25,7 @@
 #include "buf.h"
 #include "client.h"
 #include "hex.h"
+#include "lore_int.h"
 #include "paths.h"
 #include "vault.h"
 #include "xmalloc.h"
@@ -33,56 +34,14 @@
 #define LORE_VERSION "0.0.0"
 #endif
 
-enum lore_exit {
-    LORE_EXIT_OK = 0,
-    LORE_EXIT_FAIL = 1,    /* the node answered with an error, or a local failure */
-    LORE_EXIT_USAGE = 2,   /* bad command line */
-    LORE_EXIT_NO_NODE = 3, /* nothing listens on the socket */
-};
-
-#define LORE_BODY_MAX (1024u * 1024)
-#define LORE_NAME_MAX 100
-#define LORE_LIMIT_MAX 500
-#define LORE_CHECK_TIMEOUT_MS (10 * 60 * 1000)
-#define LORE_HL_OPEN "\x1b[1m"
-#define LORE_HL_CLOSE "\x1b[0m"
-#define LORE_SHORT_ID 12
-
-/* Long-only options. */
-enum {
-    OPT_JSON = 1000,
-};
-
-/* State of one invocation. */
-struct lore {
-    const char *home; /* --home DIR, or NULL (paths_resolve then reads LORE_HOME) */
-    const char *cmd;  /* the command being run */
-    bool json;        /* --json */
-    bool have_paths;
-    struct paths paths;
-    struct client *client; /* connected on first use */
-};
-
-struct lore_command {
-    const char *name;
-    int (*run)(struct lore *l, int argc, char **argv);
-    const char *synopsis; /* after "lore " */
-    const char *summary;  /* one line for `lore help` */
-    const char *help;     /* options and notes for `lore COMMAND --help` */
-};
-
 static const struct lore_command *lore_find_command(const char *name);
 static void lore_print_usage(FILE *f);
 
 /* ------------------------------------------------------------------------------------------- */
 /* Errors                                                                                      */
 
-static void lore_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int lore_usage_error(const struct lore *l, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
 /* Print "lore: MESSAGE" on stderr. */
-static void lore_errorf(const char *fmt, ...)
+void lore_errorf(const char *fmt, ...)
 {
     va_list ap;
 
@@ -94,7 +53,7 @@ static void lore_errorf(const char *fmt, ...)
 }
 
 /* Print "lore: CMD: MESSAGE (see `lore CMD --help`)" and return the usage exit code. */
-static int lore_usage_error(const struct lore *l, const char *fmt, ...)
+int lore_usage_error(const struct lore *l, const char *fmt, ...)
 {
     va_list ap;
 
@@ -107,7 +66,7 @@ static int lore_usage_error(const struct lore *l, const char *fmt, ...)
 }
 
 /* Explain what getopt_long (with opterr = 0 and a leading ':') objected to. */
-static int lore_bad_option(const struct lore *l, int c, char **argv)
+int lore_bad_option(const struct lore *l, int c, char **argv)
 {
     const char *arg = optind > 0 ? argv[optind - 1] : "";
     bool is_long = arg != NULL && strncmp(arg, "--", 2) == 0;
@@ -143,7 +102,7 @@ enum {
  * bidirectional overrides become '?'. Entries come from other people on the network, so a title
  * must not be able to move the cursor or retitle the terminal. In multi-line mode each newline is
  * followed by indent. */
-static void lore_put_text(FILE *f, const char *s, int flags, const char *indent)
+void lore_put_text(FILE *f, const char *s, int flags, const char *indent)
 {
     const unsigned char *p = (const unsigned char *)s;
 
@@ -194,7 +153,7 @@ static void lore_put_text(FILE *f, const char *s, int flags, const char *indent)
 }
 
 /* Roughly the number of terminal columns s takes: its code points. */
-static size_t lore_text_width(const char *s)
+size_t lore_text_width(const char *s)
 {
     size_t w = 0;
 
@@ -204,7 +163,7 @@ static size_t lore_text_width(const char *s)
     return w;
 }
 
-static void lore_pad(FILE *f, size_t have, size_t want)
+void lore_pad(FILE *f, size_t have, size_t want)
 {
     for (; have < want; have++)
         fputc(' ', f);
@@ -213,14 +172,14 @@ static void lore_pad(FILE *f, size_t have, size_t want)
 /* ------------------------------------------------------------------------------------------- */
 /* Reading responses                                                                           */
 
-static const char *lore_jstr(json_t *o, const char *key)
+const char *lore_jstr(json_t *o, const char *key)
 {
     const char *s = json_string_value(json_object_get(o, key));
 
     return s != NULL ? s : "";
 }
 
-static long long lore_jint(json_t *o, const char *key)
+long long lore_jint(json_t *o, const char *key)
 {
     json_t *v = json_object_get(o, key);
 
@@ -231,7 +190,7 @@ static long long lore_jint(json_t *o, const char *key)
     return 0;
 }
 
-static const char *lore_kind(json_t *e, char *tmp, size_t n)
+const char *lore_kind(json_t *e, char *tmp, size_t n)
 {
     const char *k = json_string_value(json_object_get(e, "kind"));
 
@@ -242,7 +201,7 @@ static const char *lore_kind(json_t *e, char *tmp, size_t n)
 }
 
 /* The author's name, or a short form of their key if no profile is known. */
-static const char *lore_author(json_t *e, char *tmp, size_t n)
+const char *lore_author(json_t *e, char *tmp, size_t n)
 {
     const char *name = json_string_value(json_object_get(e, "author_name"));
 
@@ -253,7 +212,7 @@ static const char *lore_author(json_t *e, char *tmp, size_t n)
 }
 
 /* Local date ("2026-11-29"), with the time of day if with_time. */
-static void lore_format_date(long long ms, bool with_time, char *out, size_t n)
+void lore_format_date(long long ms, bool with_time, char *out, size_t n)
 {
     time_t t = (time_t)(ms / 1000);
     struct tm tm;
@@ -273,7 +232,7 @@ static void lore_format_date(long long ms, bool with_time, char *out, size_t n)
 
 /* "just now", "3m ago", "5h ago", "2d ago", or the date for anything older than a week (or in the
  * future: clocks of other machines are not to be trusted). */
-static void lore_format_age(long long created_ms, char *out, size_t n)
+void lore_format_age(long long created_ms, char *out, size_t n)
 {
     long long d = (long long)time(NULL) - created_ms / 1000;
 
@@ -300,7 +259,7 @@ static void lore_format_bytes(long long b, char *out, size_t n)
         snprintf(out, n, "%.1f MB", (double)b / 1e6);
 }
 
-static void lore_format_duration(long long s, char *out, size_t n)
+void lore_format_duration(long long s, char *out, size_t n)
 {
     if (s < 60)
         snprintf(out, n, "%llds", s);
@@ -312,7 +271,7 @@ static void lore_format_duration(long long s, char *out, size_t n)
         snprintf(out, n, "%lldd %lldh", s / 86400, s % 86400 / 3600);
 }
 
-static void lore_put_tags(FILE *f, json_t *e)
+void lore_put_tags(FILE *f, json_t *e)
 {
     json_t *t;
     size_t i;
@@ -368,7 +327,7 @@ static void lore_put_untitled(FILE *f, json_t *e)
 
 /* One line per entry: short id, kind, age, author, tags, title, answers, urgency. author_width
  * pads the author column (0: no padding). */
-static void lore_print_entry_line(FILE *f, json_t *e, size_t author_width)
+void lore_print_entry_line(FILE *f, json_t *e, size_t author_width)
 {
     char kind[32], author[32], age[32];
     const char *a;
@@ -396,7 +355,7 @@ static void lore_print_entry_line(FILE *f, json_t *e, size_t author_width)
 
 /* The widest author name among entries (or among results' "entry"), capped so one long name does
  * not push every title off the screen. */
-static size_t lore_author_width(json_t *arr, const char *inner)
+size_t lore_author_width(json_t *arr, const char *inner)
 {
     char tmp[32];
     size_t w = 0, aw, i;
@@ -414,7 +373,7 @@ static size_t lore_author_width(json_t *arr, const char *inner)
 }
 
 /* Print the response as pretty JSON, after removing its "ok" member. */
-static void lore_print_json(json_t *resp)
+void lore_print_json(json_t *resp)
 {
     json_object_del(resp, "ok");
     json_dumpf(resp, stdout, JSON_INDENT(2));
@@ -449,7 +408,7 @@ static size_t lore_distinct_len(json_t *cands)
 
 /* Print the node's error as one line: its message, and for an ambiguous prefix the candidates,
  * abbreviated as far as they stay distinct. */
-static void lore_print_node_error(json_t *resp)
+void lore_print_node_error(json_t *resp)
 {
     json_t *cands = json_object_get(resp, "candidates"), *a;
     const char *msg = lore_jstr(resp, "error"), *id;
@@ -471,7 +430,7 @@ static void lore_print_node_error(json_t *resp)
 }
 
 /* Connect on first use. Returns an exit code (0 when connected), having printed any error. */
-static int lore_connect(struct lore *l)
+int lore_connect(struct lore *l)
 {
     enum client_connect_error why;
     char err[512];
@@ -505,7 +464,7 @@ static int lore_connect(struct lore *l)
 /* Send req (stolen) and wait for the response. On success returns 0 with *resp (an "ok" response,
  * caller's reference). Otherwise prints the error (and, with --json, the error object on stdout)
  * and returns the exit code. */
-static int lore_call(struct lore *l, json_t *req, json_t **resp)
+int lore_call(struct lore *l, json_t *req, json_t **resp)
 {
     json_t *r = NULL;
     char err[512];
@@ -546,7 +505,7 @@ out:
 /* Command-line helpers                                                                        */
 
 /* Print the help of the current command on stdout. */
-static int lore_command_help(const char *name)
+int lore_command_help(const char *name)
 {
     const struct lore_command *c = lore_find_command(name);
 
@@ -559,13 +518,13 @@ static int lore_command_help(const char *name)
 }
 
 /* Reset getopt for a command's own argv (glibc reinitialises on optind = 0). */
-static void lore_getopt_reset(void)
+void lore_getopt_reset(void)
 {
     optind = 0;
     opterr = 0;
 }
 
-static int lore_no_args(const struct lore *l, int argc, char **argv)
+int lore_no_args(const struct lore *l, int argc, char **argv)
 {
     if (optind < argc)
         return lore_usage_error(l, "unexpected argument '%s'", argv[optind]);
@@ -573,7 +532,7 @@ static int lore_no_args(const struct lore *l, int argc, char **argv)
 }
 
 /* --limit N: a whole number in 1..LORE_LIMIT_MAX. */
-static int lore_parse_limit(const struct lore *l, const char *s, long *out)
+int lore_parse_limit(const struct lore *l, const char *s, long *out)
 {
     char *end = NULL;
     long v;
@@ -588,7 +547,7 @@ static int lore_parse_limit(const struct lore *l, const char *s, long *out)
 }
 
 /* An id or prefix the node can resolve: 4 to 64 hex digits. */
-static int lore_check_id(const struct lore *l, const char *id)
+int lore_check_id(const struct lore *l, const char *id)
 {
     size_t n = strlen(id);
 
@@ -598,14 +557,14 @@ static int lore_check_id(const struct lore *l, const char *id)
 }
 
 /* A JSON string from user text, or NULL if it is not valid UTF-8 (or holds a NUL). */
-static json_t *lore_user_string(const char *s, size_t len)
+json_t *lore_user_string(const char *s, size_t len)
 {
     if (memchr(s, '\0', len) != NULL)
         return NULL;
     return json_stringn(s, len);
 }
 
-static int lore_set_string(json_t *o, const char *key, const char *value)
+int lore_set_string(json_t *o, const char *key, const char *value)
 {
     json_t *v = lore_user_string(value, strlen(value));
 
@@ -614,7 +573,7 @@ static int lore_set_string(json_t *o, const char *key, const char *value)
     return json_object_set_new(o, key, v);
 }
 
-static bool lore_use_color(void)
+bool lore_use_color(void)
 {
     const char *nc = getenv("NO_COLOR");
 
@@ -623,13 +582,6 @@ static bool lore_use_color(void)
 
 /* ------------------------------------------------------------------------------------------- */
 /* Bodies: --body, --file, stdin, or an editor                                                 */
-
-struct lore_body_opts {
-    const char *text; /* --body */
-    const char *file; /* --file */
-    bool from_stdin;  /* "-" */
-    bool edit;        /* --edit */
-};
 
 /* Read all of fd into b (whose max is the limit). Returns 0, or -1 with errno set (EFBIG if the
  * limit was exceeded). */
@@ -785,8 +737,7 @@ static void lore_trim_trailing_space(struct buf *b)
 /* Get the body as a JSON string in *out according to o. If no source is given: with required,
  * open the editor when stdin is a terminal, else fail; without required, *out is an empty string.
  * Returns an exit code, having printed any error. */
-static int lore_get_body(const struct lore *l, const struct lore_body_opts *o, bool required,
-                         json_t **out)
+int lore_get_body(const struct lore *l, const struct lore_body_opts *o, bool required, json_t **out)
 {
     struct buf b;
     bool edited = false;
@@ -874,7 +825,7 @@ static char *lore_default_name(void)
 
 /* Options of commands that take only --json and --help. Returns 1 to go on, or 0 with the exit
  * status in *rc (help printed, or a usage error reported). Leaves optind at the first argument. */
-static int lore_json_help_opts(struct lore *l, int argc, char **argv, int *rc)
+int lore_json_help_opts(struct lore *l, int argc, char **argv, int *rc)
 {
     static const struct option opts[] = {{"json", no_argument, NULL, OPT_JSON},
                                          {"help", no_argument, NULL, 'h'},
@@ -1265,7 +1216,7 @@ static int cmd_comment(struct lore *l, int argc, char **argv)
 }
 
 /* An entry in full: header lines, title, body. Every line after the first starts with indent. */
-static void lore_print_entry_full(json_t *e, const char *indent)
+void lore_print_entry_full(json_t *e, const char *indent)
 {
     char kind[32], author[32], age[32], date[64];
     const char *name = json_string_value(json_object_get(e, "author_name"));
@@ -1319,7 +1270,7 @@ static void lore_print_entry_full(json_t *e, const char *indent)
     }
 }
 
-static void lore_print_replies(json_t *resp, const char *key, const char *singular)
+void lore_print_replies(json_t *resp, const char *key, const char *singular)
 {
     json_t *arr = json_object_get(resp, key), *e;
     const char *accepted =
@@ -1921,7 +1872,7 @@ out:
 }
 
 /* "7d", "24h", "2w" (ago) or "YYYY-MM-DD" (UTC) into ms since the epoch. Returns 0 or -1. */
-static int lore_parse_since(const char *s, long long *ms)
+int lore_parse_since(const char *s, long long *ms)
 {
     char *end;
     long v;
@@ -2494,14 +2445,6 @@ static int cmd_import(struct lore *l, int argc, char **argv)
 /* ------------------------------------------------------------------------------------------- */
 /* The command table and main                                                                  */
 
-#define BODY_HELP                                                                                  \
-    "  -b, --body TEXT   the body text\n"                                                          \
-    "  -f, --file F      read the body from file F (at most 1 MiB)\n"                              \
-    "  -                 read the body from standard input (at most 1 MiB)\n"                      \
-    "  -e, --edit        write the body in $VISUAL or $EDITOR\n"
-#define JSON_HELP "      --json        print the node's response as JSON\n"
-#define HELP_HELP "  -h, --help        show this help\n"
-
 static const struct lore_command lore_commands[] = {
     {"init", cmd_init, "init [--name NAME] [--json]",
      "Create this node's identity and publish your profile",
@@ -2639,27 +2582,34 @@ static const struct lore_command lore_commands[] = {
     {"stop", cmd_stop, "stop [--json]", "Ask the node to shut down",
      "Options:\n" JSON_HELP HELP_HELP},
     {"help", cmd_help, "help [COMMAND]", "Show help for lore or for one command", ""},
+    {NULL, NULL, NULL, NULL, NULL},
 };
+
+/* Every command: this file's, then the modules' (each table ends with a NULL name). */
+static const struct lore_command *const lore_tables[] = {lore_commands, lore_content_commands,
+                                                         lore_people_commands, NULL};
 
 static const struct lore_command *lore_find_command(const char *name)
 {
-    size_t i;
+    size_t t, i;
 
-    for (i = 0; i < sizeof(lore_commands) / sizeof(lore_commands[0]); i++)
-        if (strcmp(lore_commands[i].name, name) == 0)
-            return &lore_commands[i];
+    for (t = 0; lore_tables[t] != NULL; t++)
+        for (i = 0; lore_tables[t][i].name != NULL; i++)
+            if (strcmp(lore_tables[t][i].name, name) == 0)
+                return &lore_tables[t][i];
     return NULL;
 }
 
 static void lore_print_usage(FILE *f)
 {
-    size_t i;
+    size_t t, i;
 
     fprintf(f, "usage: lore [--home DIR] COMMAND [ARGS]\n"
                "       lore --version | --help\n\n"
                "Commands:\n");
-    for (i = 0; i < sizeof(lore_commands) / sizeof(lore_commands[0]); i++)
-        fprintf(f, "  %-8s  %s\n", lore_commands[i].name, lore_commands[i].summary);
+    for (t = 0; lore_tables[t] != NULL; t++)
+        for (i = 0; lore_tables[t][i].name != NULL; i++)
+            fprintf(f, "  %-8s  %s\n", lore_tables[t][i].name, lore_tables[t][i].summary);
     fprintf(f, "\nGlobal options:\n"
                "  --home DIR        use the node whose home is DIR (default: $LORE_HOME,\n"
                "                    else the XDG directories)\n"

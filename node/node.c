@@ -1,4 +1,5 @@
 #include "node.h"
+#include "node_int.h"
 
 #include <errno.h>
 #include <math.h>
@@ -29,59 +30,10 @@
 #include "teamfile.h"
 #include "xmalloc.h"
 
-#define NODE_NAME_MAX 100
-#define NODE_MAX_CANDIDATES 10
-#define NODE_MAX_PROBLEMS 100
-#define NODE_LIST_MAX 500
-
-#define NODE_MAX_CANDIDATES_FOUND 256 /* nodes found by mDNS beyond LINK_MAX_FOUND, kept */
-
-struct node {
-    struct paths paths;
-    struct config *cfg;
-    struct identity *id;
-    struct replica *replica;
-    struct loop *loop;
-    struct api *api;
-    int sigfd;
-    sigset_t oldmask;
-    int mask_set;
-    uint64_t started_ms;
-    char *db_path;
-    struct gossip *gossip;
-    struct mdns *mdns;
-    uint64_t remember_timer;
-    json_t *areas; /* my skills and followed tags: a JSON object used as a set */
-    /* Nodes mDNS found while we already had LINK_MAX_FOUND such links: dialled as others go. */
-    struct {
-        char addr[MDNS_ADDR_MAX];
-        uint8_t key[MDNS_KEY_LEN];
-    } candidates[NODE_MAX_CANDIDATES_FOUND];
-    size_t ncandidates;
-    /* Team: NULL when the node is in none (then it neither listens nor dials). */
-    char *iddir;
-    struct team *team;
-    struct team_invite *invite; /* from the join secret we hold, or NULL */
-    struct buf own_cert;        /* our certificate, encoded; empty if we have none */
-    uint8_t curve_pk[TEAM_CURVE_LEN];
-    uint8_t *curve_sk; /* sodium memory */
-};
-
-#define NODE_PEERS_META "static_peers" /* peers added with `lore peers add`, one per line */
-#define NODE_FOLLOWS_META "follows"    /* tags followed here, one per line (personal, not synced) */
-#define NODE_MAX_FOLLOWS 64
-#define NODE_KNOWN_META "known_peers" /* peers found by mDNS or exchange: "origin addr" lines */
-#define NODE_REMEMBER_MS 30000
-#define NODE_MAX_KNOWN 64
-
 static char *node_saved_peers(struct node *n);
 static int node_dial(struct node *n, const char *addr, char *err, size_t errlen);
-static json_t *node_team_json(struct node *n, int with_members);
-static void node_team_learn(struct node *n, const struct entry *e);
-static int node_restart_sync(struct node *n, char *err, size_t errlen);
-static void node_stop_sync(struct node *n);
 
-static uint64_t node_wall_ms(void)
+uint64_t node_wall_ms(void)
 {
     struct timespec ts;
 
@@ -100,7 +52,7 @@ static void node_notify(const char *state)
 
 /* ---- entries as JSON ---- */
 
-static json_t *node_hex(const uint8_t *p, size_t n)
+json_t *node_hex(const uint8_t *p, size_t n)
 {
     char hex[2 * ENTRY_SIG_LEN + 1];
 
@@ -108,7 +60,7 @@ static json_t *node_hex(const uint8_t *p, size_t n)
     return json_string(hex);
 }
 
-static json_t *node_time_json(uint64_t ms)
+json_t *node_time_json(uint64_t ms)
 {
     time_t secs = (time_t)(ms / 1000);
     struct tm tm;
@@ -121,7 +73,7 @@ static json_t *node_time_json(uint64_t ms)
 }
 
 /* The JSON form of an entry (docs/API.md). Only verified entries get here. */
-static json_t *node_entry_json(struct node *n, const struct entry *e)
+json_t *node_entry_json(struct node *n, const struct entry *e)
 {
     json_t *o = json_object(), *a;
     const char *kind = entry_kind_name(entry_kind(e));
@@ -182,7 +134,7 @@ static json_t *node_entry_json(struct node *n, const struct entry *e)
 /* ---- request arguments ---- */
 
 /* Fetch an optional string argument. Returns 0 (and *out = NULL when absent), -1 if mistyped. */
-static int node_arg_str(json_t *req, const char *key, const char **out)
+int node_arg_str(json_t *req, const char *key, const char **out)
 {
     json_t *v = json_object_get(req, key);
 
@@ -195,7 +147,7 @@ static int node_arg_str(json_t *req, const char *key, const char **out)
     return 0;
 }
 
-static int node_arg_bool(json_t *req, const char *key, int *out)
+int node_arg_bool(json_t *req, const char *key, int *out)
 {
     json_t *v = json_object_get(req, key);
 
@@ -208,7 +160,7 @@ static int node_arg_bool(json_t *req, const char *key, int *out)
     return 0;
 }
 
-static int node_arg_int(json_t *req, const char *key, long long lo, long long hi, long long *out)
+int node_arg_int(json_t *req, const char *key, long long lo, long long hi, long long *out)
 {
     json_t *v = json_object_get(req, key);
 
@@ -221,7 +173,7 @@ static int node_arg_int(json_t *req, const char *key, long long lo, long long hi
 }
 
 /* Resolve an id or prefix argument to a full id. On failure returns the error response. */
-static json_t *node_resolve(struct node *n, const char *text, uint8_t id[ENTRY_ID_LEN])
+json_t *node_resolve(struct node *n, const char *text, uint8_t id[ENTRY_ID_LEN])
 {
     uint8_t cand[NODE_MAX_CANDIDATES][ENTRY_ID_LEN];
     size_t ncand = 0, i;
@@ -249,7 +201,7 @@ static json_t *node_resolve(struct node *n, const char *text, uint8_t id[ENTRY_I
     }
 }
 
-static json_t *node_ok(void)
+json_t *node_ok(void)
 {
     json_t *o = json_object();
 
@@ -334,7 +286,7 @@ static json_t *op_status(struct node *n, json_t *req)
 }
 
 /* Is this entry (as JSON) addressed to me (attr "to" = my key)? */
-static int node_to_me(struct node *n, json_t *ej)
+int node_to_me(struct node *n, json_t *ej)
 {
     const char *to = json_string_value(json_object_get(json_object_get(ej, "attrs"), "to"));
     char me[2 * ENTRY_KEY_LEN + 1];
@@ -347,7 +299,7 @@ static int node_to_me(struct node *n, json_t *ej)
 
 /* Is this entry (as JSON) a request for me: a question someone else asked, in my areas or
  * addressed to me? */
-static int node_for_me(struct node *n, json_t *ej)
+int node_for_me(struct node *n, json_t *ej)
 {
     json_t *t;
     size_t i;
@@ -374,7 +326,7 @@ static int node_for_me(struct node *n, json_t *ej)
 }
 
 /* Tell `lore watch` subscribers about an entry (ej is borrowed). */
-static void node_announce(struct node *n, json_t *ej)
+void node_announce(struct node *n, json_t *ej)
 {
     json_t *ev = json_object();
 
@@ -399,7 +351,7 @@ static void node_on_peer_entry(void *ctx, const struct entry *e)
 }
 
 /* Store and announce a new entry of ours (e is freed). Returns the response. */
-static json_t *node_publish_entry(struct node *n, struct entry *e)
+json_t *node_publish_entry(struct node *n, struct entry *e)
 {
     char err[256];
     json_t *o, *ej;
@@ -425,7 +377,7 @@ static json_t *node_publish_entry(struct node *n, struct entry *e)
 }
 
 /* Sign, store and announce a new entry. Returns the response. */
-static json_t *node_publish(struct node *n, const struct entry_fields *f)
+json_t *node_publish(struct node *n, const struct entry_fields *f)
 {
     char err[256];
     struct entry *e;
@@ -518,7 +470,7 @@ static json_t *node_areas_json(struct node *n, json_t *o)
 
 /* Normalise text into a tag as post does: trimmed, one leading '#' dropped, lower-case; the first
  * word only. Returns 0, or -1 if that is not a valid tag. */
-static int node_tag_norm(const char *t, char tag[ENTRY_TAG_MAX + 1])
+int node_tag_norm(const char *t, char tag[ENTRY_TAG_MAX + 1])
 {
     size_t i, k = 0;
 
@@ -529,7 +481,7 @@ static int node_tag_norm(const char *t, char tag[ENTRY_TAG_MAX + 1])
     return entry_tag_valid(tag) ? 0 : -1;
 }
 
-static int node_tag_arg(json_t *req, char tag[ENTRY_TAG_MAX + 1])
+int node_tag_arg(json_t *req, char tag[ENTRY_TAG_MAX + 1])
 {
     const char *t;
 
@@ -1493,13 +1445,7 @@ static json_t *op_post(struct node *n, json_t *req)
     return node_publish(n, &f);
 }
 
-struct node_rows {
-    struct node *n;
-    json_t *array;
-    int with_snippet;
-};
-
-static int node_row(void *ctx, const struct entry *e, const char *snippet, double rank)
+int node_row(void *ctx, const struct entry *e, const char *snippet, double rank)
 {
     struct node_rows *rows = ctx;
     json_t *ej = node_entry_json(rows->n, e), *o;
@@ -1566,7 +1512,7 @@ static json_t *op_get(struct node *n, json_t *req)
 }
 
 /* Filters shared by list and search. Returns NULL, or the error response. */
-static json_t *node_query_args(json_t *req, struct replica_query *q)
+json_t *node_query_args(json_t *req, struct replica_query *q)
 {
     const char *kind, *tag;
     long long limit = 50, offset = 0;
@@ -1794,468 +1740,16 @@ static void node_stop_timer(struct loop *loop, uint64_t timer_id, void *arg)
     loop_stop(loop);
 }
 
-/* ---- team ---- */
-
-static uint64_t node_now_ms(void)
-{
-    return node_wall_ms();
-}
-
-struct node_team_rows {
-    struct node *n;
-    int own; /* found our certificate */
-};
-
-static int node_team_row(void *ctx, const struct entry *e, const char *snippet, double rank)
-{
-    struct node_team_rows *tr = ctx;
-    struct node *n = tr->n;
-    uint8_t tid[TEAM_ID_LEN];
-    const uint8_t *raw;
-    size_t len;
-    char err[160];
-
-    (void)snippet;
-    (void)rank;
-    if (team_entry_team(e, tid) != 0 || memcmp(tid, team_id(n->team), TEAM_ID_LEN) != 0)
-        return 0;
-    if (team_add(n->team, e, err, sizeof(err)) < 0)
-        log_debug("node: team entry not taken: %s", err);
-    if (entry_kind(e) == ENTRY_MEMBERSHIP &&
-        memcmp(entry_author(e), identity_public_key(n->id), ENTRY_KEY_LEN) == 0) {
-        raw = entry_bytes(e, &len);
-        buf_reset(&n->own_cert);
-        if (buf_append(&n->own_cert, raw, len) != 0)
-            buf_reset(&n->own_cert);
-        tr->own = 1;
-    }
-    return 0;
-}
-
-/* Feed every team entry in the replica to the team state. */
-static void node_team_load_entries(struct node *n)
-{
-    static const uint16_t kinds[] = {ENTRY_MEMBERSHIP, TEAM_KIND_TEAM, TEAM_KIND_ROTATION,
-                                     TEAM_KIND_ADMIN, TEAM_KIND_REVOCATION};
-    struct node_team_rows tr = {n, 0};
-    struct replica_query q;
-    size_t i;
-
-    for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-        memset(&q, 0, sizeof(q));
-        q.kind = kinds[i];
-        q.limit = 1u << 30;
-        q.oldest_first = 1;
-        if (replica_list(n->replica, &q, node_team_row, &tr, NULL) != 0)
-            log_warnx("node: cannot read the team's entries");
-    }
-}
-
-/* Carry out purges the team state asks for (a revocation we wrote or loaded), on our
- * connection; the ingest writer does the same for what arrives from peers. */
-static void node_team_purge(struct node *n)
-{
-    struct team_purge p[16];
-    char err[200], key[17];
-    size_t np, i;
-    long long got;
-    int any = 0;
-
-    while ((np = team_take_purges(n->team, p, 16)) > 0) {
-        for (i = 0; i < np; i++) {
-            hex_encode(p[i].key, 8, key);
-            got = replica_purge_author(n->replica, p[i].key, p[i].after_ms, err, sizeof(err));
-            if (got < 0)
-                log_warnx("node: cannot remove the entries of revoked %s: %s", key, err);
-            else if (got > 0)
-                log_info("node: removed %lld entries of %s... made after its revocation", got, key);
-            any = 1;
-        }
-    }
-    if (any && n->gossip != NULL)
-        gossip_team_changed(n->gossip, 1);
-}
-
-static void node_team_learn(struct node *n, const struct entry *e)
-{
-    char err[160];
-
-    if (team_add(n->team, e, err, sizeof(err)) < 0)
-        log_warnx("node: team entry not taken: %s", err);
-    node_team_purge(n);
-    if (n->gossip != NULL)
-        gossip_team_changed(n->gossip, 0);
-}
-
-/* Set up the team state for id (and the secret, if any) and load what the replica holds. */
-static void node_team_setup(struct node *n, const uint8_t id[TEAM_ID_LEN], const uint8_t *secret)
-{
-    team_destroy(&n->team);
-    team_invite_destroy(&n->invite);
-    buf_reset(&n->own_cert);
-    n->team = team_new(id);
-    if (secret != NULL)
-        n->invite = team_invite_new(secret);
-    if (n->invite != NULL)
-        team_assume(n->team, n->invite);
-    node_team_load_entries(n);
-    /* Purges queued while loading come from partial states: what the replica holds already
-     * reflects the purges of the past. */
-    while (team_take_purges(n->team, (struct team_purge[16]){0}, 16) > 0)
-        ;
-}
-
-/* At start: the team this node is in, if any. Returns 0, or -1 with a message in err. */
-static int node_team_open(struct node *n, char *err, size_t errlen)
-{
-    uint8_t id[TEAM_ID_LEN], *secret = sodium_malloc(TEAM_SECRET_LEN);
-    char idhex[2 * TEAM_ID_LEN + 1];
-    int rc = -1, got;
-
-    if (secret == NULL) {
-        errmsg_set(err, errlen, "out of secure memory");
-        goto out;
-    }
-    got = teamfile_load(n->iddir, id, secret, err, errlen);
-    if (got < 0)
-        goto out;
-    rc = 0;
-    if (got == 0) {
-        log_info("node: in no team yet: peers and discovery are off until `lore team create` or "
-                 "`lore team join`");
-        goto out;
-    }
-    node_team_setup(n, id, secret);
-    hex_encode(id, TEAM_ID_LEN, idhex);
-    log_info("node: team %s (%s); %s", idhex,
-             team_has_genesis(n->team) ? "known" : "not seen yet: waiting for a member",
-             team_is_member(n->team, identity_public_key(n->id), node_now_ms())
-                 ? "we are a member"
-                 : "our membership is not confirmed yet");
-out:
-    sodium_free(secret);
-    return rc;
-}
-
-struct node_members {
-    struct node *n;
-    json_t *array;
-};
-
-static void node_team_member(void *ctx, const struct team_member_info *m)
-{
-    struct node_members *nm = ctx;
-    json_t *o = json_object();
-    char name[NODE_NAME_MAX * 4 + 1];
-
-    json_object_set_new(o, "key", node_hex(m->key, ENTRY_KEY_LEN));
-    json_object_set_new(o, "name",
-                        replica_author_name(nm->n->replica, m->key, name, sizeof(name)) == 0
-                            ? json_string(name)
-                            : json_null());
-    json_object_set_new(o, "admin", json_boolean(m->is_admin));
-    json_object_set_new(o, "revoked_ms",
-                        m->revoked_ms != 0 ? json_integer((json_int_t)m->revoked_ms) : json_null());
-    json_array_append_new(nm->array, o);
-}
-
-static json_t *node_team_json(struct node *n, int with_members)
-{
-    const uint8_t *me = identity_public_key(n->id);
-    uint64_t now = node_now_ms();
-    char name[TEAM_NAME_MAX * 4 + 1], tag[TEAM_TAG_LEN + 1], code[TEAM_CODE_MAX];
-    uint8_t *secret;
-    json_t *o;
-
-    if (n->team == NULL)
-        return json_null();
-    o = json_object();
-    json_object_set_new(o, "id", node_hex(team_id(n->team), TEAM_ID_LEN));
-    team_name(n->team, name, sizeof(name));
-    json_object_set_new(o, "name", team_has_genesis(n->team) ? json_string(name) : json_null());
-    team_mdns_tag(team_id(n->team), tag);
-    json_object_set_new(o, "mdns_tag", json_string(tag));
-    json_object_set_new(o, "member", json_boolean(team_is_member(n->team, me, now)));
-    json_object_set_new(o, "admin", json_boolean(team_is_admin(n->team, me, now)));
-    json_object_set_new(o, "seen", json_boolean(team_has_genesis(n->team)));
-    /* The join code, while ours still admits newcomers (not rotated away). */
-    secret = sodium_malloc(TEAM_SECRET_LEN);
-    if (with_members && secret != NULL && n->invite != NULL &&
-        (!team_has_genesis(n->team) || team_invite_current(n->team, n->invite))) {
-        uint8_t id[TEAM_ID_LEN];
-        char err[160];
-        if (teamfile_load(n->iddir, id, secret, err, sizeof(err)) == 1) {
-            team_code_encode(id, secret, code);
-            json_object_set_new(o, "code", json_string(code));
-            sodium_memzero(code, sizeof(code));
-        }
-    }
-    sodium_free(secret);
-    if (with_members) {
-        struct node_members nm = {n, json_array()};
-        team_members(n->team, node_team_member, &nm);
-        json_object_set_new(o, "members", nm.array);
-    }
-    return o;
-}
-
-/* Enter team id with secret: save it, write our certificate (write_cert: a joiner; the creator
- * is an admin and needs none), and start networking again with the team's keys. */
-static json_t *node_team_enter(struct node *n, const uint8_t id[TEAM_ID_LEN],
-                               const uint8_t secret[TEAM_SECRET_LEN], int write_cert)
-{
-    char err[256];
-    struct entry *cert;
-    json_t *o;
-
-    if (teamfile_save(n->iddir, id, secret, err, sizeof(err)) != 0)
-        return api_error("internal", "%s", err);
-    /* Networking (and its ingest thread) uses the team state: stop it before replacing it. */
-    node_stop_sync(n);
-    node_team_setup(n, id, secret);
-    if (write_cert && n->own_cert.len == 0) {
-        cert = team_cert_create(id, n->invite, node_now_ms(), identity_public_key(n->id),
-                                identity_sign, n->id, err, sizeof(err));
-        if (cert == NULL)
-            return api_error("internal", "cannot write our certificate: %s", err);
-        o = node_publish_entry(n, cert);
-        json_decref(o);
-        node_team_load_entries(n);
-    }
-    if (node_restart_sync(n, err, sizeof(err)) != 0)
-        return api_error("internal", "cannot start networking: %s", err);
-    o = node_ok();
-    json_object_set_new(o, "team", node_team_json(n, 1));
-    return o;
-}
-
-static json_t *op_team_create(struct node *n, json_t *req)
-{
-    const char *name = json_string_value(json_object_get(req, "name"));
-    json_t *admins = json_object_get(req, "admins"), *v;
-    uint8_t keys[TEAM_MAX_ADMINS][ENTRY_KEY_LEN], id[TEAM_ID_LEN], *secret;
-    struct team_invite *inv = NULL;
-    struct entry *genesis = NULL;
-    size_t nkeys = 0, i, j;
-    char err[256];
-    json_t *o = NULL;
-
-    if (n->team != NULL)
-        return api_error("exists", "this node is in a team already (lore team show); a node "
-                                   "belongs to one team: use another --home for another team");
-    if (name == NULL || name[0] == '\0')
-        return api_error("invalid", "a team needs a name");
-    memcpy(keys[nkeys++], identity_public_key(n->id), ENTRY_KEY_LEN);
-    json_array_foreach(admins, i, v)
-    {
-        const char *hex = json_string_value(v);
-        if (nkeys == TEAM_MAX_ADMINS)
-            return api_error("invalid", "at most %d admins", TEAM_MAX_ADMINS);
-        if (hex == NULL || hex_decode(hex, strlen(hex), keys[nkeys], ENTRY_KEY_LEN) != 0)
-            return api_error("invalid", "admins are 64-hex-digit keys");
-        for (j = 0; j < nkeys && memcmp(keys[j], keys[nkeys], ENTRY_KEY_LEN) != 0; j++)
-            ;
-        if (j == nkeys)
-            nkeys++;
-    }
-    secret = sodium_malloc(TEAM_SECRET_LEN);
-    if (secret == NULL)
-        return api_error("internal", "out of secure memory");
-    randombytes_buf(secret, TEAM_SECRET_LEN);
-    inv = team_invite_new(secret);
-    if (inv == NULL) {
-        o = api_error("internal", "out of secure memory");
-        goto out;
-    }
-    genesis =
-        team_genesis_create(name, (const uint8_t(*)[ENTRY_KEY_LEN])keys, nkeys, inv, node_now_ms(),
-                            identity_public_key(n->id), identity_sign, n->id, err, sizeof(err));
-    if (genesis == NULL) {
-        o = api_error("invalid", "%s", err);
-        goto out;
-    }
-    memcpy(id, entry_id(genesis), TEAM_ID_LEN);
-    if (replica_add(n->replica, genesis, err, sizeof(err)) == REPLICA_ERROR) {
-        o = api_error("internal", "storing the team failed: %s", err);
-        goto out;
-    }
-    log_info("node: created team '%s'", name);
-    o = node_team_enter(n, id, secret, 0);
-out:
-    entry_destroy(&genesis);
-    team_invite_destroy(&inv);
-    sodium_free(secret);
-    return o;
-}
-
-static json_t *op_team_join(struct node *n, json_t *req)
-{
-    const char *code = json_string_value(json_object_get(req, "code"));
-    uint8_t id[TEAM_ID_LEN], *secret = sodium_malloc(TEAM_SECRET_LEN);
-    char err[200];
-    json_t *o;
-
-    if (secret == NULL)
-        return api_error("internal", "out of secure memory");
-    if (code == NULL || team_code_decode(code, id, secret, err, sizeof(err)) != 0) {
-        o = api_error("invalid", "%s", code == NULL ? "a join code is needed" : err);
-        goto out;
-    }
-    if (n->team != NULL && memcmp(id, team_id(n->team), TEAM_ID_LEN) != 0) {
-        o = api_error("exists", "this node is in another team already; a node belongs to one "
-                                "team: use another --home for this one");
-        goto out;
-    }
-    log_info("node: joining a team with a join code");
-    o = node_team_enter(n, id, secret, 1);
-out:
-    sodium_free(secret);
-    return o;
-}
-
-static json_t *op_team_show(struct node *n, json_t *req)
-{
-    json_t *o;
-
-    (void)req;
-    if (n->team == NULL)
-        return api_error("no_team", "this node is in no team: `lore team create NAME` or "
-                                    "`lore team join CODE`");
-    o = node_ok();
-    json_object_set_new(o, "team", node_team_json(n, 1));
-    return o;
-}
-
-/* The admin operations need us to be an admin now. */
-static json_t *node_team_need_admin(struct node *n)
-{
-    if (n->team == NULL)
-        return api_error("no_team", "this node is in no team");
-    if (!team_is_admin(n->team, identity_public_key(n->id), node_now_ms()))
-        return api_error("forbidden", "only a team admin can do that (lore team show lists them)");
-    return NULL;
-}
-
-struct node_roster {
-    uint8_t (*keys)[ENTRY_KEY_LEN];
-    size_t n, cap;
-};
-
-static void node_roster_add(void *ctx, const struct team_member_info *m)
-{
-    struct node_roster *r = ctx;
-
-    if (m->revoked_ms != 0)
-        return;
-    if (r->n == r->cap) {
-        r->cap = r->cap ? 2 * r->cap : 64;
-        r->keys = xreallocarray(r->keys, r->cap, ENTRY_KEY_LEN);
-    }
-    memcpy(r->keys[r->n++], m->key, ENTRY_KEY_LEN);
-}
-
-static json_t *op_team_rotate(struct node *n, json_t *req)
-{
-    struct node_roster roster = {0};
-    uint8_t prev[ENTRY_ID_LEN], *secret = NULL;
-    struct team_invite *inv = NULL;
-    struct entry *e;
-    char err[256];
-    json_t *o;
-
-    (void)req;
-    o = node_team_need_admin(n);
-    if (o != NULL)
-        return o;
-    if (team_head(n->team, prev) != 0)
-        return api_error("internal", "the team has no epoch");
-    secret = sodium_malloc(TEAM_SECRET_LEN);
-    if (secret == NULL)
-        return api_error("internal", "out of secure memory");
-    randombytes_buf(secret, TEAM_SECRET_LEN);
-    inv = team_invite_new(secret);
-    team_members(n->team, node_roster_add, &roster);
-    e = inv == NULL ? NULL
-                    : team_rotation_create(team_id(n->team), prev, inv,
-                                           (const uint8_t(*)[ENTRY_KEY_LEN])roster.keys, roster.n,
-                                           node_now_ms(), identity_public_key(n->id), identity_sign,
-                                           n->id, err, sizeof(err));
-    if (e == NULL) {
-        o = api_error("internal", "cannot rotate: %s", inv == NULL ? "out of memory" : err);
-        goto out;
-    }
-    if (teamfile_save(n->iddir, team_id(n->team), secret, err, sizeof(err)) != 0) {
-        entry_destroy(&e);
-        o = api_error("internal", "%s", err);
-        goto out;
-    }
-    team_invite_destroy(&n->invite);
-    n->invite = inv;
-    inv = NULL;
-    o = node_publish_entry(n, e);
-    json_decref(o);
-    log_info("node: rotated the team's join secret; %zu members carried over", roster.n);
-    o = node_ok();
-    json_object_set_new(o, "roster", json_integer((json_int_t)roster.n));
-    json_object_set_new(o, "team", node_team_json(n, 1));
-out:
-    free(roster.keys);
-    team_invite_destroy(&inv);
-    sodium_free(secret);
-    return o;
-}
-
-/* revoke (is_admin = 0) or make admin (1) the person named in req "who". */
-static json_t *op_team_person(struct node *n, json_t *req, int make_admin)
-{
-    const char *who = json_string_value(json_object_get(req, "who"));
-    uint8_t key[ENTRY_KEY_LEN];
-    char err[256];
-    struct entry *e;
-    json_t *o;
-
-    o = node_team_need_admin(n);
-    if (o != NULL)
-        return o;
-    if (who == NULL || who[0] == '\0')
-        return api_error("invalid", "who? a name or a key");
-    if (strlen(who) == 2 * ENTRY_KEY_LEN && hex_decode(who, strlen(who), key, ENTRY_KEY_LEN) == 0)
-        ;
-    else
-        switch (replica_find_person(n->replica, who, key)) {
-        case REPLICA_FOUND:
-            break;
-        case REPLICA_AMBIGUOUS:
-            return api_error("ambiguous", "'%.80s' names several people; give more of the key",
-                             who);
-        case REPLICA_NOT_FOUND:
-            return api_error("not_found", "nobody called '%.80s' is known here (name or key)", who);
-        default:
-            return api_error("internal", "looking up '%.80s' failed", who);
-        }
-    if (!make_admin && memcmp(key, identity_public_key(n->id), ENTRY_KEY_LEN) == 0)
-        return api_error("invalid", "you cannot revoke yourself");
-    if (!team_is_member(n->team, key, node_now_ms()))
-        return api_error("not_found", "that key is not a current member of the team");
-    e = make_admin
-            ? team_admin_create(team_id(n->team), key, node_now_ms(), identity_public_key(n->id),
-                                identity_sign, n->id, err, sizeof(err))
-            : team_revocation_create(team_id(n->team), key, node_now_ms(),
-                                     identity_public_key(n->id), identity_sign, n->id, err,
-                                     sizeof(err));
-    if (e == NULL)
-        return api_error("internal", "%s", err);
-    o = node_publish_entry(n, e);
-    if (json_object_get(o, "error") == NULL)
-        json_object_set_new(o, "member", node_hex(key, ENTRY_KEY_LEN));
-    return o;
-}
+/* The ops of the modules that keep their own (node_int.h). */
+static const struct node_op *const node_op_tables[] = {node_team_ops, node_content_ops,
+                                                       node_people_ops, NULL};
 
 static json_t *node_handle(void *ctx, struct api_client *client, json_t *req)
 {
     struct node *n = ctx;
     const char *op = json_string_value(json_object_get(req, "op"));
     json_t *o;
+    size_t t, i;
 
     log_debug("api: op %s", op);
     if (strcmp(op, "status") == 0)
@@ -2294,18 +1788,10 @@ static json_t *node_handle(void *ctx, struct api_client *client, json_t *req)
         return op_peers(n, req);
     if (strcmp(op, "peers_add") == 0)
         return op_peers_add(n, req);
-    if (strcmp(op, "team_create") == 0)
-        return op_team_create(n, req);
-    if (strcmp(op, "team_join") == 0)
-        return op_team_join(n, req);
-    if (strcmp(op, "team_show") == 0)
-        return op_team_show(n, req);
-    if (strcmp(op, "team_rotate") == 0)
-        return op_team_rotate(n, req);
-    if (strcmp(op, "team_revoke") == 0)
-        return op_team_person(n, req, 0);
-    if (strcmp(op, "team_admin") == 0)
-        return op_team_person(n, req, 1);
+    for (t = 0; node_op_tables[t] != NULL; t++)
+        for (i = 0; node_op_tables[t][i].name != NULL; i++)
+            if (strcmp(op, node_op_tables[t][i].name) == 0)
+                return node_op_tables[t][i].fn(n, req);
     if (strcmp(op, "subscribe") == 0) {
         api_client_subscribe(client);
         o = node_ok();
@@ -2611,7 +2097,7 @@ static int node_start_sync(struct node *n, char *err, size_t errlen)
 }
 
 /* Stop networking: links, gossip (and its ingest pipeline) and discovery. */
-static void node_stop_sync(struct node *n)
+void node_stop_sync(struct node *n)
 {
     if (n->gossip != NULL)
         node_remember_peers(n);
@@ -2624,7 +2110,7 @@ static void node_stop_sync(struct node *n)
 }
 
 /* Start networking again (the team changed): links, gossip and discovery are rebuilt. */
-static int node_restart_sync(struct node *n, char *err, size_t errlen)
+int node_restart_sync(struct node *n, char *err, size_t errlen)
 {
     node_stop_sync(n);
     return node_start_sync(n, err, errlen);

@@ -1,0 +1,133 @@
+/*
+ * node_int: what the node's modules share — the node itself, and the helpers its API ops use.
+ * Private to node/ (node.c and the node_* op modules); not part of lored's interface.
+ */
+#ifndef LORE_NODE_INT_H
+#define LORE_NODE_INT_H
+
+#include <jansson.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "api.h"
+#include "buf.h"
+#include "config.h"
+#include "entry.h"
+#include "gossip.h"
+#include "identity.h"
+#include "loop.h"
+#include "mdns.h"
+#include "paths.h"
+#include "replica.h"
+#include "team.h"
+
+#define NODE_NAME_MAX 100
+#define NODE_MAX_CANDIDATES 10
+#define NODE_MAX_PROBLEMS 100
+#define NODE_LIST_MAX 500
+
+#define NODE_MAX_CANDIDATES_FOUND 256 /* nodes found by mDNS beyond LINK_MAX_FOUND, kept */
+
+struct node {
+    struct paths paths;
+    struct config *cfg;
+    struct identity *id;
+    struct replica *replica;
+    struct loop *loop;
+    struct api *api;
+    int sigfd;
+    sigset_t oldmask;
+    int mask_set;
+    uint64_t started_ms;
+    char *db_path;
+    struct gossip *gossip;
+    struct mdns *mdns;
+    uint64_t remember_timer;
+    json_t *areas; /* my skills and followed tags: a JSON object used as a set */
+    /* Nodes mDNS found while we already had LINK_MAX_FOUND such links: dialled as others go. */
+    struct {
+        char addr[MDNS_ADDR_MAX];
+        uint8_t key[MDNS_KEY_LEN];
+    } candidates[NODE_MAX_CANDIDATES_FOUND];
+    size_t ncandidates;
+    /* Team: NULL when the node is in none (then it neither listens nor dials). */
+    char *iddir;
+    struct team *team;
+    struct team_invite *invite; /* from the join secret we hold, or NULL */
+    struct buf own_cert;        /* our certificate, encoded; empty if we have none */
+    uint8_t curve_pk[TEAM_CURVE_LEN];
+    uint8_t *curve_sk; /* sodium memory */
+};
+
+#define NODE_PEERS_META "static_peers" /* peers added with `lore peers add`, one per line */
+#define NODE_FOLLOWS_META "follows"    /* tags followed here, one per line (personal, not synced) */
+#define NODE_MAX_FOLLOWS 64
+#define NODE_KNOWN_META "known_peers" /* peers found by mDNS or exchange: "origin addr" lines */
+#define NODE_REMEMBER_MS 30000
+#define NODE_MAX_KNOWN 64
+
+struct node_rows {
+    struct node *n;
+    json_t *array;
+    int with_snippet;
+};
+
+/* Wall clock, ms since the epoch. */
+uint64_t node_wall_ms(void);
+/* n bytes as a lowercase hex JSON string. */
+json_t *node_hex(const uint8_t *p, size_t n);
+/* An ISO-8601 UTC time string for ms. */
+json_t *node_time_json(uint64_t ms);
+/* An entry as the API shows it (docs/API.md): fields, names, status, answers... */
+json_t *node_entry_json(struct node *n, const struct entry *e);
+/* Request argument readers: 0 if absent or valid (out set), -1 if present but invalid. */
+int node_arg_str(json_t *req, const char *key, const char **out);
+int node_arg_bool(json_t *req, const char *key, int *out);
+int node_arg_int(json_t *req, const char *key, long long lo, long long hi, long long *out);
+/* Resolve an id or unique hex prefix to a full id. Returns NULL, or an API error response. */
+json_t *node_resolve(struct node *n, const char *text, uint8_t id[ENTRY_ID_LEN]);
+/* A new {"ok": true} response. */
+json_t *node_ok(void);
+/* Tell `lore watch` subscribers about an entry (ej is borrowed). */
+void node_announce(struct node *n, json_t *ej);
+/* Store, announce and gossip an entry of ours (e is freed). Returns the response. */
+json_t *node_publish_entry(struct node *n, struct entry *e);
+/* Sign f as us, then as node_publish_entry. */
+json_t *node_publish(struct node *n, const struct entry_fields *f);
+/* Normalise a tag (lowercase, checked). Returns 0, or -1. */
+int node_tag_norm(const char *t, char tag[ENTRY_TAG_MAX + 1]);
+int node_tag_arg(json_t *req, char tag[ENTRY_TAG_MAX + 1]);
+/* Stop and start networking (the team changed). */
+int node_restart_sync(struct node *n, char *err, size_t errlen);
+void node_stop_sync(struct node *n);
+/* Is this entry (JSON) addressed to me / a request for me (my areas, or to me)? */
+int node_to_me(struct node *n, json_t *ej);
+int node_for_me(struct node *n, json_t *ej);
+/* replica_row_fn appending entries as JSON to a struct node_rows. */
+int node_row(void *ctx, const struct entry *e, const char *snippet, double rank);
+/* Fill q from list/search request arguments. Returns NULL, or an API error response. */
+json_t *node_query_args(json_t *req, struct replica_query *q);
+
+/* An API op a module serves: fn answers req (borrowed) with a new response. Tables end with
+ * {NULL, NULL}. */
+struct node_op {
+    const char *name;
+    json_t *(*fn)(struct node *n, json_t *req);
+};
+
+/* node_team.c: team_create, team_join, team_show, team_rotate, team_revoke, team_admin. */
+extern const struct node_op node_team_ops[];
+/* The team's state as JSON (null when in no team); with_members adds members and our code. */
+json_t *node_team_json(struct node *n, int with_members);
+/* A team entry of ours was stored: feed it to the team state and carry out its purges. */
+void node_team_learn(struct node *n, const struct entry *e);
+/* At start: load the team this node is in, if any. Returns 0, or -1 with a message in err. */
+int node_team_open(struct node *n, char *err, size_t errlen);
+
+/* node_content.c: keeping content (edits, retractions, flags, pins). */
+extern const struct node_op node_content_ops[];
+/* node_people.c: people and programs (profiles, endorsements, mentoring, sessions, digests). */
+extern const struct node_op node_people_ops[];
+
+#endif

@@ -1,0 +1,488 @@
+/* node_team: the node's side of teams — which team it is in, joining, creating, and the admin
+ * operations — over the team state (sync/team.h) and the join secret on disk (teamfile.h). */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "errmsg.h"
+#include "hex.h"
+#include "log.h"
+#include "node_int.h"
+#include "teamfile.h"
+#include "xmalloc.h"
+
+static uint64_t node_now_ms(void)
+{
+    return node_wall_ms();
+}
+
+struct node_team_rows {
+    struct node *n;
+    int own; /* found our certificate */
+};
+
+static int node_team_row(void *ctx, const struct entry *e, const char *snippet, double rank)
+{
+    struct node_team_rows *tr = ctx;
+    struct node *n = tr->n;
+    uint8_t tid[TEAM_ID_LEN];
+    const uint8_t *raw;
+    size_t len;
+    char err[160];
+
+    (void)snippet;
+    (void)rank;
+    if (team_entry_team(e, tid) != 0 || memcmp(tid, team_id(n->team), TEAM_ID_LEN) != 0)
+        return 0;
+    if (team_add(n->team, e, err, sizeof(err)) < 0)
+        log_debug("node: team entry not taken: %s", err);
+    if (entry_kind(e) == ENTRY_MEMBERSHIP &&
+        memcmp(entry_author(e), identity_public_key(n->id), ENTRY_KEY_LEN) == 0) {
+        raw = entry_bytes(e, &len);
+        buf_reset(&n->own_cert);
+        if (buf_append(&n->own_cert, raw, len) != 0)
+            buf_reset(&n->own_cert);
+        tr->own = 1;
+    }
+    return 0;
+}
+
+/* Feed every team entry in the replica to the team state. */
+static void node_team_load_entries(struct node *n)
+{
+    static const uint16_t kinds[] = {ENTRY_MEMBERSHIP, TEAM_KIND_TEAM, TEAM_KIND_ROTATION,
+                                     TEAM_KIND_ADMIN, TEAM_KIND_REVOCATION};
+    struct node_team_rows tr = {n, 0};
+    struct replica_query q;
+    size_t i;
+
+    for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+        memset(&q, 0, sizeof(q));
+        q.kind = kinds[i];
+        q.limit = 1u << 30;
+        q.oldest_first = 1;
+        if (replica_list(n->replica, &q, node_team_row, &tr, NULL) != 0)
+            log_warnx("node: cannot read the team's entries");
+    }
+}
+
+/* Carry out purges the team state asks for (a revocation we wrote or loaded), on our
+ * connection; the ingest writer does the same for what arrives from peers. */
+static void node_team_purge(struct node *n)
+{
+    struct team_purge p[16];
+    char err[200], key[17];
+    size_t np, i;
+    long long got;
+    int any = 0;
+
+    while ((np = team_take_purges(n->team, p, 16)) > 0) {
+        for (i = 0; i < np; i++) {
+            hex_encode(p[i].key, 8, key);
+            got = replica_purge_author(n->replica, p[i].key, p[i].after_ms, err, sizeof(err));
+            if (got < 0)
+                log_warnx("node: cannot remove the entries of revoked %s: %s", key, err);
+            else if (got > 0)
+                log_info("node: removed %lld entries of %s... made after its revocation", got, key);
+            any = 1;
+        }
+    }
+    if (any && n->gossip != NULL)
+        gossip_team_changed(n->gossip, 1);
+}
+
+void node_team_learn(struct node *n, const struct entry *e)
+{
+    char err[160];
+
+    if (team_add(n->team, e, err, sizeof(err)) < 0)
+        log_warnx("node: team entry not taken: %s", err);
+    node_team_purge(n);
+    if (n->gossip != NULL)
+        gossip_team_changed(n->gossip, 0);
+}
+
+/* Set up the team state for id (and the secret, if any) and load what the replica holds. */
+static void node_team_setup(struct node *n, const uint8_t id[TEAM_ID_LEN], const uint8_t *secret)
+{
+    team_destroy(&n->team);
+    team_invite_destroy(&n->invite);
+    buf_reset(&n->own_cert);
+    n->team = team_new(id);
+    if (secret != NULL)
+        n->invite = team_invite_new(secret);
+    if (n->invite != NULL)
+        team_assume(n->team, n->invite);
+    node_team_load_entries(n);
+    /* Purges queued while loading come from partial states: what the replica holds already
+     * reflects the purges of the past. */
+    while (team_take_purges(n->team, (struct team_purge[16]){0}, 16) > 0)
+        ;
+}
+
+/* At start: the team this node is in, if any. Returns 0, or -1 with a message in err. */
+int node_team_open(struct node *n, char *err, size_t errlen)
+{
+    uint8_t id[TEAM_ID_LEN], *secret = sodium_malloc(TEAM_SECRET_LEN);
+    char idhex[2 * TEAM_ID_LEN + 1];
+    int rc = -1, got;
+
+    if (secret == NULL) {
+        errmsg_set(err, errlen, "out of secure memory");
+        goto out;
+    }
+    got = teamfile_load(n->iddir, id, secret, err, errlen);
+    if (got < 0)
+        goto out;
+    rc = 0;
+    if (got == 0) {
+        log_info("node: in no team yet: peers and discovery are off until `lore team create` or "
+                 "`lore team join`");
+        goto out;
+    }
+    node_team_setup(n, id, secret);
+    hex_encode(id, TEAM_ID_LEN, idhex);
+    log_info("node: team %s (%s); %s", idhex,
+             team_has_genesis(n->team) ? "known" : "not seen yet: waiting for a member",
+             team_is_member(n->team, identity_public_key(n->id), node_now_ms())
+                 ? "we are a member"
+                 : "our membership is not confirmed yet");
+out:
+    sodium_free(secret);
+    return rc;
+}
+
+struct node_members {
+    struct node *n;
+    json_t *array;
+};
+
+static void node_team_member(void *ctx, const struct team_member_info *m)
+{
+    struct node_members *nm = ctx;
+    json_t *o = json_object();
+    char name[NODE_NAME_MAX * 4 + 1];
+
+    json_object_set_new(o, "key", node_hex(m->key, ENTRY_KEY_LEN));
+    json_object_set_new(o, "name",
+                        replica_author_name(nm->n->replica, m->key, name, sizeof(name)) == 0
+                            ? json_string(name)
+                            : json_null());
+    json_object_set_new(o, "admin", json_boolean(m->is_admin));
+    json_object_set_new(o, "revoked_ms",
+                        m->revoked_ms != 0 ? json_integer((json_int_t)m->revoked_ms) : json_null());
+    json_array_append_new(nm->array, o);
+}
+
+json_t *node_team_json(struct node *n, int with_members)
+{
+    const uint8_t *me = identity_public_key(n->id);
+    uint64_t now = node_now_ms();
+    char name[TEAM_NAME_MAX * 4 + 1], tag[TEAM_TAG_LEN + 1], code[TEAM_CODE_MAX];
+    uint8_t *secret;
+    json_t *o;
+
+    if (n->team == NULL)
+        return json_null();
+    o = json_object();
+    json_object_set_new(o, "id", node_hex(team_id(n->team), TEAM_ID_LEN));
+    team_name(n->team, name, sizeof(name));
+    json_object_set_new(o, "name", team_has_genesis(n->team) ? json_string(name) : json_null());
+    team_mdns_tag(team_id(n->team), tag);
+    json_object_set_new(o, "mdns_tag", json_string(tag));
+    json_object_set_new(o, "member", json_boolean(team_is_member(n->team, me, now)));
+    json_object_set_new(o, "admin", json_boolean(team_is_admin(n->team, me, now)));
+    json_object_set_new(o, "seen", json_boolean(team_has_genesis(n->team)));
+    /* The join code, while ours still admits newcomers (not rotated away). */
+    secret = sodium_malloc(TEAM_SECRET_LEN);
+    if (with_members && secret != NULL && n->invite != NULL &&
+        (!team_has_genesis(n->team) || team_invite_current(n->team, n->invite))) {
+        uint8_t id[TEAM_ID_LEN];
+        char err[160];
+        if (teamfile_load(n->iddir, id, secret, err, sizeof(err)) == 1) {
+            team_code_encode(id, secret, code);
+            json_object_set_new(o, "code", json_string(code));
+            sodium_memzero(code, sizeof(code));
+        }
+    }
+    sodium_free(secret);
+    if (with_members) {
+        struct node_members nm = {n, json_array()};
+        team_members(n->team, node_team_member, &nm);
+        json_object_set_new(o, "members", nm.array);
+    }
+    return o;
+}
+
+/* Enter team id with secret: save it, write our certificate (write_cert: a joiner; the creator
+ * is an admin and needs none), and start networking again with the team's keys. */
+static json_t *node_team_enter(struct node *n, const uint8_t id[TEAM_ID_LEN],
+                               const uint8_t secret[TEAM_SECRET_LEN], int write_cert)
+{
+    char err[256];
+    struct entry *cert;
+    json_t *o;
+
+    if (teamfile_save(n->iddir, id, secret, err, sizeof(err)) != 0)
+        return api_error("internal", "%s", err);
+    /* Networking (and its ingest thread) uses the team state: stop it before replacing it. */
+    node_stop_sync(n);
+    node_team_setup(n, id, secret);
+    if (write_cert && n->own_cert.len == 0) {
+        cert = team_cert_create(id, n->invite, node_now_ms(), identity_public_key(n->id),
+                                identity_sign, n->id, err, sizeof(err));
+        if (cert == NULL)
+            return api_error("internal", "cannot write our certificate: %s", err);
+        o = node_publish_entry(n, cert);
+        json_decref(o);
+        node_team_load_entries(n);
+    }
+    if (node_restart_sync(n, err, sizeof(err)) != 0)
+        return api_error("internal", "cannot start networking: %s", err);
+    o = node_ok();
+    json_object_set_new(o, "team", node_team_json(n, 1));
+    return o;
+}
+
+static json_t *op_team_create(struct node *n, json_t *req)
+{
+    const char *name = json_string_value(json_object_get(req, "name"));
+    json_t *admins = json_object_get(req, "admins"), *v;
+    uint8_t keys[TEAM_MAX_ADMINS][ENTRY_KEY_LEN], id[TEAM_ID_LEN], *secret;
+    struct team_invite *inv = NULL;
+    struct entry *genesis = NULL;
+    size_t nkeys = 0, i, j;
+    char err[256];
+    json_t *o = NULL;
+
+    if (n->team != NULL)
+        return api_error("exists", "this node is in a team already (lore team show); a node "
+                                   "belongs to one team: use another --home for another team");
+    if (name == NULL || name[0] == '\0')
+        return api_error("invalid", "a team needs a name");
+    memcpy(keys[nkeys++], identity_public_key(n->id), ENTRY_KEY_LEN);
+    json_array_foreach(admins, i, v)
+    {
+        const char *hex = json_string_value(v);
+        if (nkeys == TEAM_MAX_ADMINS)
+            return api_error("invalid", "at most %d admins", TEAM_MAX_ADMINS);
+        if (hex == NULL || hex_decode(hex, strlen(hex), keys[nkeys], ENTRY_KEY_LEN) != 0)
+            return api_error("invalid", "admins are 64-hex-digit keys");
+        for (j = 0; j < nkeys && memcmp(keys[j], keys[nkeys], ENTRY_KEY_LEN) != 0; j++)
+            ;
+        if (j == nkeys)
+            nkeys++;
+    }
+    secret = sodium_malloc(TEAM_SECRET_LEN);
+    if (secret == NULL)
+        return api_error("internal", "out of secure memory");
+    randombytes_buf(secret, TEAM_SECRET_LEN);
+    inv = team_invite_new(secret);
+    if (inv == NULL) {
+        o = api_error("internal", "out of secure memory");
+        goto out;
+    }
+    genesis =
+        team_genesis_create(name, (const uint8_t(*)[ENTRY_KEY_LEN])keys, nkeys, inv, node_now_ms(),
+                            identity_public_key(n->id), identity_sign, n->id, err, sizeof(err));
+    if (genesis == NULL) {
+        o = api_error("invalid", "%s", err);
+        goto out;
+    }
+    memcpy(id, entry_id(genesis), TEAM_ID_LEN);
+    if (replica_add(n->replica, genesis, err, sizeof(err)) == REPLICA_ERROR) {
+        o = api_error("internal", "storing the team failed: %s", err);
+        goto out;
+    }
+    log_info("node: created team '%s'", name);
+    o = node_team_enter(n, id, secret, 0);
+out:
+    entry_destroy(&genesis);
+    team_invite_destroy(&inv);
+    sodium_free(secret);
+    return o;
+}
+
+static json_t *op_team_join(struct node *n, json_t *req)
+{
+    const char *code = json_string_value(json_object_get(req, "code"));
+    uint8_t id[TEAM_ID_LEN], *secret = sodium_malloc(TEAM_SECRET_LEN);
+    char err[200];
+    json_t *o;
+
+    if (secret == NULL)
+        return api_error("internal", "out of secure memory");
+    if (code == NULL || team_code_decode(code, id, secret, err, sizeof(err)) != 0) {
+        o = api_error("invalid", "%s", code == NULL ? "a join code is needed" : err);
+        goto out;
+    }
+    if (n->team != NULL && memcmp(id, team_id(n->team), TEAM_ID_LEN) != 0) {
+        o = api_error("exists", "this node is in another team already; a node belongs to one "
+                                "team: use another --home for this one");
+        goto out;
+    }
+    log_info("node: joining a team with a join code");
+    o = node_team_enter(n, id, secret, 1);
+out:
+    sodium_free(secret);
+    return o;
+}
+
+static json_t *op_team_show(struct node *n, json_t *req)
+{
+    json_t *o;
+
+    (void)req;
+    if (n->team == NULL)
+        return api_error("no_team", "this node is in no team: `lore team create NAME` or "
+                                    "`lore team join CODE`");
+    o = node_ok();
+    json_object_set_new(o, "team", node_team_json(n, 1));
+    return o;
+}
+
+/* The admin operations need us to be an admin now. */
+static json_t *node_team_need_admin(struct node *n)
+{
+    if (n->team == NULL)
+        return api_error("no_team", "this node is in no team");
+    if (!team_is_admin(n->team, identity_public_key(n->id), node_now_ms()))
+        return api_error("forbidden", "only a team admin can do that (lore team show lists them)");
+    return NULL;
+}
+
+struct node_roster {
+    uint8_t (*keys)[ENTRY_KEY_LEN];
+    size_t n, cap;
+};
+
+static void node_roster_add(void *ctx, const struct team_member_info *m)
+{
+    struct node_roster *r = ctx;
+
+    if (m->revoked_ms != 0)
+        return;
+    if (r->n == r->cap) {
+        r->cap = r->cap ? 2 * r->cap : 64;
+        r->keys = xreallocarray(r->keys, r->cap, ENTRY_KEY_LEN);
+    }
+    memcpy(r->keys[r->n++], m->key, ENTRY_KEY_LEN);
+}
+
+static json_t *op_team_rotate(struct node *n, json_t *req)
+{
+    struct node_roster roster = {0};
+    uint8_t prev[ENTRY_ID_LEN], *secret = NULL;
+    struct team_invite *inv = NULL;
+    struct entry *e;
+    char err[256];
+    json_t *o;
+
+    (void)req;
+    o = node_team_need_admin(n);
+    if (o != NULL)
+        return o;
+    if (team_head(n->team, prev) != 0)
+        return api_error("internal", "the team has no epoch");
+    secret = sodium_malloc(TEAM_SECRET_LEN);
+    if (secret == NULL)
+        return api_error("internal", "out of secure memory");
+    randombytes_buf(secret, TEAM_SECRET_LEN);
+    inv = team_invite_new(secret);
+    team_members(n->team, node_roster_add, &roster);
+    e = inv == NULL ? NULL
+                    : team_rotation_create(team_id(n->team), prev, inv,
+                                           (const uint8_t(*)[ENTRY_KEY_LEN])roster.keys, roster.n,
+                                           node_now_ms(), identity_public_key(n->id), identity_sign,
+                                           n->id, err, sizeof(err));
+    if (e == NULL) {
+        o = api_error("internal", "cannot rotate: %s", inv == NULL ? "out of memory" : err);
+        goto out;
+    }
+    if (teamfile_save(n->iddir, team_id(n->team), secret, err, sizeof(err)) != 0) {
+        entry_destroy(&e);
+        o = api_error("internal", "%s", err);
+        goto out;
+    }
+    team_invite_destroy(&n->invite);
+    n->invite = inv;
+    inv = NULL;
+    o = node_publish_entry(n, e);
+    json_decref(o);
+    log_info("node: rotated the team's join secret; %zu members carried over", roster.n);
+    o = node_ok();
+    json_object_set_new(o, "roster", json_integer((json_int_t)roster.n));
+    json_object_set_new(o, "team", node_team_json(n, 1));
+out:
+    free(roster.keys);
+    team_invite_destroy(&inv);
+    sodium_free(secret);
+    return o;
+}
+
+/* revoke (make_admin = 0) or make admin (1) the person named in req "who". */
+static json_t *op_team_person(struct node *n, json_t *req, int make_admin)
+{
+    const char *who = json_string_value(json_object_get(req, "who"));
+    uint8_t key[ENTRY_KEY_LEN];
+    char err[256];
+    struct entry *e;
+    json_t *o;
+
+    o = node_team_need_admin(n);
+    if (o != NULL)
+        return o;
+    if (who == NULL || who[0] == '\0')
+        return api_error("invalid", "who? a name or a key");
+    if (strlen(who) == 2 * ENTRY_KEY_LEN && hex_decode(who, strlen(who), key, ENTRY_KEY_LEN) == 0)
+        ;
+    else
+        switch (replica_find_person(n->replica, who, key)) {
+        case REPLICA_FOUND:
+            break;
+        case REPLICA_AMBIGUOUS:
+            return api_error("ambiguous", "'%.80s' names several people; give more of the key",
+                             who);
+        case REPLICA_NOT_FOUND:
+            return api_error("not_found", "nobody called '%.80s' is known here (name or key)", who);
+        default:
+            return api_error("internal", "looking up '%.80s' failed", who);
+        }
+    if (!make_admin && memcmp(key, identity_public_key(n->id), ENTRY_KEY_LEN) == 0)
+        return api_error("invalid", "you cannot revoke yourself");
+    if (!team_is_member(n->team, key, node_now_ms()))
+        return api_error("not_found", "that key is not a current member of the team");
+    e = make_admin
+            ? team_admin_create(team_id(n->team), key, node_now_ms(), identity_public_key(n->id),
+                                identity_sign, n->id, err, sizeof(err))
+            : team_revocation_create(team_id(n->team), key, node_now_ms(),
+                                     identity_public_key(n->id), identity_sign, n->id, err,
+                                     sizeof(err));
+    if (e == NULL)
+        return api_error("internal", "%s", err);
+    o = node_publish_entry(n, e);
+    if (json_object_get(o, "error") == NULL)
+        json_object_set_new(o, "member", node_hex(key, ENTRY_KEY_LEN));
+    return o;
+}
+
+static json_t *op_team_revoke(struct node *n, json_t *req)
+{
+    return op_team_person(n, req, 0);
+}
+
+static json_t *op_team_admin(struct node *n, json_t *req)
+{
+    return op_team_person(n, req, 1);
+}
+
+const struct node_op node_team_ops[] = {
+    {"team_create", op_team_create},
+    {"team_join", op_team_join},
+    {"team_show", op_team_show},
+    {"team_rotate", op_team_rotate},
+    {"team_revoke", op_team_revoke},
+    {"team_admin", op_team_admin},
+    {NULL, NULL},
+};
