@@ -57,6 +57,11 @@ static const char *const entry_kind_names[] = {
     [ENTRY_ROTATION] = "rotation",
     [ENTRY_ADMIN] = "admin",
     [ENTRY_REVOCATION] = "revocation",
+    [ENTRY_FLAG] = "flag",
+    [ENTRY_PIN] = "pin",
+    [ENTRY_MENTOR] = "mentor",
+    [ENTRY_SESSION] = "session",
+    [ENTRY_RSVP] = "rsvp",
 };
 #define ENTRY_NKINDS (sizeof(entry_kind_names) / sizeof(entry_kind_names[0]))
 
@@ -337,6 +342,30 @@ static uint8_t *entry_signed_message(const uint8_t *bytes, size_t len, size_t *m
     return m;
 }
 
+/* 1 if attribute key is one of a, b, c (b and c may be NULL). */
+static int entry_attr_in(const struct entry *e, const char *key, const char *a, const char *b,
+                         const char *c)
+{
+    const char *v = entry_attr_get(e, key);
+
+    return v != NULL && ((a != NULL && strcmp(v, a) == 0) || (b != NULL && strcmp(v, b) == 0) ||
+                         (c != NULL && strcmp(v, c) == 0));
+}
+
+/* 1 if attribute key is a node key: 64 lowercase hex digits. */
+static int entry_attr_is_key(const struct entry *e, const char *key)
+{
+    const char *v = entry_attr_get(e, key);
+    size_t i;
+
+    if (v == NULL || strlen(v) != 2 * ENTRY_KEY_LEN)
+        return 0;
+    for (i = 0; v[i] != '\0'; i++)
+        if (!((v[i] >= '0' && v[i] <= '9') || (v[i] >= 'a' && v[i] <= 'f')))
+            return 0;
+    return 1;
+}
+
 int entry_check_kind(const struct entry *e, char *err, size_t errlen)
 {
     switch (e->kind) {
@@ -385,6 +414,59 @@ int entry_check_kind(const struct entry *e, char *err, size_t errlen)
     case ENTRY_PROFILE:
         if (e->title[0] == '\0') {
             errmsg_set(err, errlen, "a profile needs a name");
+            return -1;
+        }
+        break;
+    case ENTRY_ENDORSEMENT:
+        if (e->ntags != 1 || !entry_attr_is_key(e, "person")) {
+            errmsg_set(err, errlen, "an endorsement names one skill (tag) and a person (key)");
+            return -1;
+        }
+        break;
+    case ENTRY_REVISION:
+    case ENTRY_RETRACTION:
+        if (e->nrefs != 1) {
+            errmsg_set(err, errlen, "a %s references exactly one entry",
+                       e->kind == ENTRY_REVISION ? "revision" : "retraction");
+            return -1;
+        }
+        break;
+    case ENTRY_FLAG:
+        if (e->nrefs != 1 || !entry_attr_in(e, "flag", "obsolete", "verified", "none")) {
+            errmsg_set(err, errlen, "a flag references one entry, flag obsolete|verified|none");
+            return -1;
+        }
+        break;
+    case ENTRY_PIN:
+        if (e->nrefs != 1 || !entry_attr_in(e, "pinned", "1", "0", NULL)) {
+            errmsg_set(err, errlen, "a pin references one entry, pinned 1|0");
+            return -1;
+        }
+        break;
+    case ENTRY_MENTOR:
+        if (entry_attr_in(e, "role", "offer", NULL, NULL)     ? e->ntags == 0
+            : entry_attr_in(e, "role", "request", NULL, NULL) ? !entry_attr_is_key(e, "to")
+                                                              : 1) {
+            errmsg_set(err, errlen,
+                       "a mentor offer has topics (tags); a request names a person "
+                       "(to)");
+            return -1;
+        }
+        break;
+    case ENTRY_SESSION: {
+        const char *at = entry_attr_get(e, "at"), *where = entry_attr_get(e, "where");
+        char *end = NULL;
+        unsigned long long ms = at != NULL ? strtoull(at, &end, 10) : 0;
+        if (e->title[0] == '\0' || at == NULL || end == at || *end != '\0' ||
+            ms < ENTRY_MIN_TIME_MS || ms > ENTRY_MAX_TIME_MS || where == NULL || where[0] == '\0') {
+            errmsg_set(err, errlen, "a session has a title, a time (at, ms) and a place (where)");
+            return -1;
+        }
+        break;
+    }
+    case ENTRY_RSVP:
+        if (e->nrefs != 1 || !entry_attr_in(e, "value", "yes", "no", NULL)) {
+            errmsg_set(err, errlen, "an rsvp references one session, value yes|no");
             return -1;
         }
         break;

@@ -30,16 +30,16 @@
 
 /* Numbers are part of the format and never reused. Unknown numbers decode fine. */
 enum entry_kind {
-    ENTRY_QUESTION = 1, /* a help request: title required */
-    ENTRY_ANSWER = 2,   /* refs[0] is the question answered; body required */
-    ENTRY_NOTE = 3,     /* a knowledge article: title and body required */
-    ENTRY_COMMENT = 4,  /* refs[0] is the entry commented on */
-    ENTRY_ACCEPT = 5,   /* refs: the answer accepted */
-    ENTRY_VOTE = 6,     /* refs: the entry; attr value=+1|-1|0 */
-    ENTRY_SKILL = 7,    /* tags: the skill; attr level=1..5 */
-    ENTRY_ENDORSEMENT = 8,
-    ENTRY_REVISION = 9,
-    ENTRY_RETRACTION = 10,
+    ENTRY_QUESTION = 1,    /* a help request: title required */
+    ENTRY_ANSWER = 2,      /* refs[0] is the question answered; body required */
+    ENTRY_NOTE = 3,        /* a knowledge article: title and body required */
+    ENTRY_COMMENT = 4,     /* refs[0] is the entry commented on */
+    ENTRY_ACCEPT = 5,      /* refs: the answer accepted */
+    ENTRY_VOTE = 6,        /* refs: the entry; attr value=+1|-1|0 */
+    ENTRY_SKILL = 7,       /* tags: the skill; attr level=1..5 */
+    ENTRY_ENDORSEMENT = 8, /* tags: exactly one, the skill; attr person=<64 hex>: who is endorsed */
+    ENTRY_REVISION = 9, /* refs[0]: the entry revised (its author's count); title/body/tags: new */
+    ENTRY_RETRACTION = 10, /* refs[0]: the entry its author takes back */
     ENTRY_MEMBERSHIP = 11, /* a team certificate: attrs team, invite, proof (team.h) */
     ENTRY_PROFILE = 12,    /* title: the author's display name */
     ENTRY_THANKS = 13,     /* refs[0]: the entry someone is thanked for; body: optional words */
@@ -47,6 +47,11 @@ enum entry_kind {
     ENTRY_ROTATION = 15,   /* a new join secret for a team; body the roster (team.h) */
     ENTRY_ADMIN = 16,      /* attrs team, key: key becomes an admin (team.h) */
     ENTRY_REVOCATION = 17, /* attrs team, key: key's membership ends (team.h) */
+    ENTRY_FLAG = 18,    /* refs[0]: the entry; attr flag=obsolete|verified|none (latest counts) */
+    ENTRY_PIN = 19,     /* refs[0]: the entry; attr pinned=1|0; counts only by a team admin */
+    ENTRY_MENTOR = 20,  /* attr role=offer (tags: the topics) | request (attr to=<64 hex>) */
+    ENTRY_SESSION = 21, /* title; attr at=<ms since the epoch>, where=<place>; tags: topics */
+    ENTRY_RSVP = 22,    /* refs[0]: the session; attr value=yes|no (latest counts) */
 };
 
 /* "question", ... for known kinds, NULL otherwise. */
