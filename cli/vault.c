@@ -946,6 +946,10 @@ static void vault_skip_known(struct vault_import *im, const char *path, const ch
 static void vault_warn(struct vault_import *im, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+static void vault_note_message(struct vault_import *im, json_t *list, const char *field,
+                               const char *what, const char *path, const char *fmt, va_list ap)
+    __attribute__((format(printf, 6, 0)));
+
 /* Add {"path", field: message} to list, and unless what is NULL say "lore: WHAT PATH: MESSAGE". */
 static void vault_note_message(struct vault_import *im, json_t *list, const char *field,
                                const char *what, const char *path, const char *fmt, va_list ap)
