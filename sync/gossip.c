@@ -33,6 +33,10 @@
 #define GOSSIP_AUTHOR_RATE 20   /* entries per second, sustained */
 #define GOSSIP_AUTHOR_BURST 200 /* at once */
 #define GOSSIP_AUTHORS 256      /* authors tracked (the least recently seen one makes room) */
+/* Entries refused because their author is not (yet) a member are kept, this many at most, and
+ * tried again when the team state changes: an entry may outrun its author's certificate. */
+#define GOSSIP_RETRY_MAX 512
+#define GOSSIP_RETRY_BYTES (4u << 20)
 
 /* What a submitted entry came as: decides PRUNE on duplicates and whether to pass it on. */
 enum gossip_via { VIA_PUSH = 0, VIA_FETCH = 1, VIA_STREAM = 2 };
@@ -99,6 +103,11 @@ struct gossip {
     } authors[GOSSIP_AUTHORS];
     size_t nauthors;
     uint64_t author_limited, author_logged_ms;
+    struct {
+        uint8_t *bytes;
+        size_t len;
+    } retry[GOSSIP_RETRY_MAX]; /* a ring of refused entries */
+    size_t nretry, retry_head, retry_bytes;
 };
 
 static struct gpeer *gossip_peer_by_seq(struct gossip *g, uint64_t seq)
@@ -217,6 +226,49 @@ void gossip_publish(struct gossip *g, const struct entry *e)
     gossip_spread(g, entry_id(e), raw, len, NULL, 1);
 }
 
+/* ---- entries refused for now ---- */
+
+static void gossip_retry_keep(struct gossip *g, const struct entry *e)
+{
+    size_t len, slot;
+    const uint8_t *raw = entry_bytes(e, &len);
+
+    if (len > GOSSIP_RETRY_BYTES)
+        return;
+    while (g->nretry > 0 &&
+           (g->nretry == GOSSIP_RETRY_MAX || g->retry_bytes + len > GOSSIP_RETRY_BYTES)) {
+        free(g->retry[g->retry_head].bytes); /* the oldest makes room */
+        g->retry_bytes -= g->retry[g->retry_head].len;
+        g->retry[g->retry_head].bytes = NULL;
+        g->retry_head = (g->retry_head + 1) % GOSSIP_RETRY_MAX;
+        g->nretry--;
+    }
+    slot = (g->retry_head + g->nretry) % GOSSIP_RETRY_MAX;
+    g->retry[slot].bytes = xmalloc(len);
+    memcpy(g->retry[slot].bytes, raw, len);
+    g->retry[slot].len = len;
+    g->retry_bytes += len;
+    g->nretry++;
+}
+
+/* The team changed: submit the refused entries again (those still refused come back). */
+static void gossip_retry_all(struct gossip *g)
+{
+    size_t n = g->nretry, i, slot;
+
+    for (i = 0; i < n; i++) {
+        slot = (g->retry_head + i) % GOSSIP_RETRY_MAX;
+        if (ingest_submit(g->ingest, 0 << 2 | VIA_FETCH, g->retry[slot].bytes,
+                          g->retry[slot].len) != 0)
+            log_debug("gossip: no room to try a refused entry again");
+        free(g->retry[slot].bytes);
+        g->retry[slot].bytes = NULL;
+    }
+    g->nretry = 0;
+    g->retry_head = 0;
+    g->retry_bytes = 0;
+}
+
 /* ---- ingest results ---- */
 
 static void gossip_on_result(void *ctx, uint64_t source, const uint8_t *id, const struct entry *e,
@@ -261,10 +313,12 @@ static void gossip_on_result(void *ctx, uint64_t source, const uint8_t *id, cons
         }
         break;
     case INGEST_REFUSED:
-        /* Valid, but its author is not a member (yet: its certificate may be on its way, and
-         * reconciliation brings the entry again). Not the relaying peer's fault. */
+        /* Valid, but its author is not a member (yet: its certificate may be on its way; kept
+         * to try again when the team changes). Not the relaying peer's fault. */
         g->stats.refused++;
         log_debug("gossip: entry refused: %s", why != NULL ? why : "?");
+        if (e != NULL)
+            gossip_retry_keep(g, e);
         break;
     case INGEST_FAILED:
         log_warnx("gossip: storing an entry failed: %s", why != NULL ? why : "?");
@@ -1020,6 +1074,7 @@ void gossip_team_changed(struct gossip *g, int reload_set)
     v = team_version(g->cfg.team);
     if (v != g->team_version) {
         g->team_version = v;
+        gossip_retry_all(g);
         for (l = links_first(g->links); l != NULL; l = links_next(l))
             if (link_state(l) == LINK_UP && link_key(l) != NULL &&
                 !team_is_member(g->cfg.team, link_key(l), gossip_wall_ms()))
@@ -1118,6 +1173,7 @@ out:
 void gossip_destroy(struct gossip **gp)
 {
     struct gossip *g;
+    size_t i;
 
     if (gp == NULL || *gp == NULL)
         return;
@@ -1132,6 +1188,8 @@ void gossip_destroy(struct gossip **gp)
         ingest_destroy(&g->ingest);
     }
     recon_set_destroy(&g->set);
+    for (i = 0; i < GOSSIP_RETRY_MAX; i++)
+        free(g->retry[i].bytes);
     free(g->own_cert);
     free(g->missing);
     buf_free(&g->out);

@@ -179,7 +179,7 @@ static void ingest_resolve_locked(struct ingest *in, struct ingest_job *j,
     j->bytes = NULL;
     /* A stored (or already known) entry stays with its result: the caller gets it in the
      * callback without reading it back. */
-    if (result != INGEST_ADDED && result != INGEST_EXISTS)
+    if (result != INGEST_ADDED && result != INGEST_EXISTS && result != INGEST_REFUSED)
         entry_destroy(&j->e);
     in->c.bytes_queued -= j->charge;
     j->charge = 0;
