@@ -48,7 +48,7 @@ int main(int argc, char **argv)
                                               "undecodable entries",
                                               "entries with a broken signature",
                                               "oversized frames"};
-    unsigned long sent[NKINDS] = {0};
+    unsigned long sent[NKINDS] = {0}, attempts = 1;
     uint8_t pk[32], sk[64], junk[512], *big;
     char endpoint[128];
     void *ctx, *sock;
@@ -116,6 +116,18 @@ int main(int argc, char **argv)
         return 1;
     }
     for (unsigned long i = 0; now_s() < end; i++) {
+        if (argc == 3 && i > 0 && i % 500 == 0) {
+            /* An outsider's connection dies at the handshake: keep knocking on new ones. */
+            zmq_close(sock);
+            sock = zmq_socket(ctx, ZMQ_DEALER);
+            zmq_setsockopt(sock, ZMQ_SNDHWM, &hwm, sizeof(hwm));
+            zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof(linger));
+            if (zmq_connect(sock, endpoint) != 0)
+                return 1;
+            attempts++;
+            struct timespec pause = {0, 10 * 1000 * 1000};
+            nanosleep(&pause, NULL);
+        }
         k = (int)(i % 97 == 0 ? OVERSIZE : i % NKINDS == OVERSIZE ? RANDOM : i % NKINDS);
         buf_reset(&b);
         switch (k) {
@@ -170,6 +182,7 @@ int main(int argc, char **argv)
     }
     for (k = 0; k < NKINDS; k++)
         printf("%lu %s\n", sent[k], names[k]);
+    printf("%lu connections\n", attempts);
     zmq_close(sock);
     zmq_ctx_term(ctx);
     entry_destroy(&e);
