@@ -102,8 +102,8 @@ void ingest_set_team(struct ingest *in, struct team *team);
 int ingest_fd(const struct ingest *in);
 
 /* One finished entry. id is NULL if the bytes did not decode; e is the verified entry for ADDED,
- * EXISTS and REFUSED, else NULL; why is NULL for ADDED and EXISTS, else the reason. All are borrowed for
- * the call. The callback may call ingest_submit. */
+ * EXISTS and REFUSED, else NULL; why is NULL for ADDED and EXISTS, else the reason. All are
+ * borrowed for the call. The callback may call ingest_submit. */
 typedef void (*ingest_result_fn)(void *ctx, uint64_t source, const uint8_t *id,
                                  const struct entry *e, enum ingest_result result, const char *why);
 
