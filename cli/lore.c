@@ -325,8 +325,24 @@ static void lore_put_untitled(FILE *f, json_t *e)
     free(start);
 }
 
-/* One line per entry: short id, kind, age, author, tags, title, answers, urgency. author_width
- * pads the author column (0: no padding). */
+/* What keeping content says of an entry, for its line: pinned, flags, edited. */
+static void lore_put_marks(FILE *f, json_t *e)
+{
+    json_t *flags = json_object_get(e, "flags");
+    long long verified = lore_jint(flags, "verified"), obsolete = lore_jint(flags, "obsolete");
+
+    if (json_is_true(json_object_get(e, "pinned")))
+        fputs("  [pinned]", f);
+    if (verified > 0)
+        fprintf(f, "  [verified by %lld]", verified);
+    if (obsolete > 0)
+        fprintf(f, "  [obsolete (%lld)]", obsolete);
+    if (lore_jint(e, "edits") > 0)
+        fputs("  (edited)", f);
+}
+
+/* One line per entry: short id, kind, age, author, tags, title, answers, urgency, marks.
+ * author_width pads the author column (0: no padding). */
 void lore_print_entry_line(FILE *f, json_t *e, size_t author_width)
 {
     char kind[32], author[32], age[32];
@@ -350,6 +366,7 @@ void lore_print_entry_line(FILE *f, json_t *e, size_t author_width)
     lore_put_answers(f, e);
     if (json_is_true(json_object_get(e, "urgent")))
         fputs("  [urgent]", f);
+    lore_put_marks(f, e);
     fputc('\n', f);
 }
 
@@ -688,8 +705,9 @@ out:
     return rc;
 }
 
-/* Let the user write the body in $VISUAL or $EDITOR, in a private temp file removed afterwards. */
-static int lore_edit_body(struct buf *b)
+/* Let the user write the body in $VISUAL or $EDITOR, in a private temp file removed afterwards;
+ * the file starts with initial (may be NULL). */
+static int lore_edit_body(struct buf *b, const char *initial)
 {
     const char *editor = getenv("VISUAL"), *tmpdir = getenv("TMPDIR");
     char *path = NULL;
@@ -709,6 +727,11 @@ static int lore_edit_body(struct buf *b)
         lore_errorf("cannot create a temporary file in %s: %s", tmpdir, strerror(errno));
         free(path);
         path = NULL;
+        goto out;
+    }
+    if (initial != NULL && write(fd, initial, strlen(initial)) != (ssize_t)strlen(initial)) {
+        lore_errorf("cannot write the temporary file %s: %s", path, strerror(errno));
+        close(fd);
         goto out;
     }
     close(fd);
@@ -764,7 +787,7 @@ int lore_get_body(const struct lore *l, const struct lore_body_opts *o, bool req
         }
         lore_trim_trailing_space(&b);
     } else if (o->edit || (required && isatty(STDIN_FILENO))) {
-        if (lore_edit_body(&b) != 0)
+        if (lore_edit_body(&b, o->initial) != 0)
             goto out;
         lore_trim_trailing_space(&b);
         edited = true;
@@ -1233,6 +1256,18 @@ void lore_print_entry_full(json_t *e, const char *indent)
     if (name != NULL && name[0] != '\0')
         printf(" (key %.16s…)", lore_jstr(e, "author"));
     printf("\n%sDate:      %s (%s)\n", indent, date, age);
+    if (lore_jint(e, "edits") > 0) {
+        lore_format_date(lore_jint(e, "edited_ms"), true, date, sizeof(date));
+        printf("%sEdited:    %lld time%s, last %s\n", indent, lore_jint(e, "edits"),
+               lore_jint(e, "edits") == 1 ? "" : "s", date);
+    }
+    if (lore_jint(json_object_get(e, "flags"), "verified") > 0 ||
+        lore_jint(json_object_get(e, "flags"), "obsolete") > 0 ||
+        json_is_true(json_object_get(e, "pinned"))) {
+        printf("%sMarks:   ", indent);
+        lore_put_marks(stdout, e);
+        fputc('\n', stdout);
+    }
     if (json_array_size(json_object_get(e, "tags")) > 0) {
         printf("%sTags:      ", indent);
         lore_put_tags(stdout, e);
@@ -1291,11 +1326,31 @@ void lore_print_replies(json_t *resp, const char *key, const char *singular)
 
 static int cmd_show(struct lore *l, int argc, char **argv)
 {
+    static const struct option opts[] = {{"history", no_argument, NULL, 'H'},
+                                         {"json", no_argument, NULL, OPT_JSON},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
     json_t *req = NULL, *resp = NULL;
-    int rc = LORE_EXIT_OK;
+    bool history = false;
+    int c, rc = LORE_EXIT_OK;
 
-    if (!lore_json_help_opts(l, argc, argv, &rc))
-        goto out;
+    lore_getopt_reset();
+    for (;;) {
+        c = getopt_long(argc, argv, ":h", opts, NULL);
+        if (c == -1)
+            break;
+        if (c == 'H') {
+            history = true;
+        } else if (c == OPT_JSON) {
+            l->json = true;
+        } else if (c == 'h') {
+            rc = lore_command_help(l->cmd);
+            goto out;
+        } else {
+            rc = lore_bad_option(l, c, argv);
+            goto out;
+        }
+    }
     if (optind >= argc) {
         rc = lore_usage_error(l, "missing ID");
         goto out;
@@ -1307,7 +1362,7 @@ static int cmd_show(struct lore *l, int argc, char **argv)
     rc = lore_check_id(l, argv[optind]);
     if (rc != LORE_EXIT_OK)
         goto out;
-    req = json_pack("{s:s, s:s}", "op", "get", "id", argv[optind]);
+    req = json_pack("{s:s, s:s, s:b}", "op", "get", "id", argv[optind], "history", history);
     rc = lore_call(l, req, &resp);
     req = NULL;
     if (rc != LORE_EXIT_OK)
@@ -1319,6 +1374,8 @@ static int cmd_show(struct lore *l, int argc, char **argv)
     lore_print_entry_full(json_object_get(resp, "entry"), "");
     lore_print_replies(resp, "answers", "answer");
     lore_print_replies(resp, "comments", "comment");
+    if (history)
+        lore_print_history(resp);
 out:
     json_decref(req);
     json_decref(resp);
@@ -1338,9 +1395,10 @@ static void lore_warn_corrupt(json_t *resp)
 
 /* The filters list and search share. */
 struct lore_filter {
-    const char *kind, *tag;
-    bool open;
+    const char *kind, *tag, *author, *status;
+    bool open, pinned;
     long limit;
+    long long since_ms; /* 0: any */
 };
 
 /* Parse --kind, --tag, --limit, --json, --help (and --open/--unanswered when allow_open). Leaves
@@ -1349,21 +1407,45 @@ static int lore_filter_opts(struct lore *l, int argc, char **argv, int allow_ope
                             struct lore_filter *f, int *rc)
 {
     static const struct option opts[] = {
-        {"kind", required_argument, NULL, 'k'},  {"tag", required_argument, NULL, 't'},
-        {"open", no_argument, NULL, 'o'},        {"unanswered", no_argument, NULL, 'o'},
-        {"limit", required_argument, NULL, 'n'}, {"json", no_argument, NULL, OPT_JSON},
-        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0}};
+        {"kind", required_argument, NULL, 'k'},   {"tag", required_argument, NULL, 't'},
+        {"open", no_argument, NULL, 'o'},         {"unanswered", no_argument, NULL, 'o'},
+        {"limit", required_argument, NULL, 'n'},  {"json", no_argument, NULL, OPT_JSON},
+        {"author", required_argument, NULL, 'a'}, {"status", required_argument, NULL, 's'},
+        {"since", required_argument, NULL, 'S'},  {"pinned", no_argument, NULL, 'p'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
     int c;
 
     memset(f, 0, sizeof(*f));
     lore_getopt_reset();
     for (;;) {
-        c = getopt_long(argc, argv, allow_open ? ":k:t:on:h" : ":k:t:n:h", opts, NULL);
+        c = getopt_long(argc, argv, allow_open ? ":k:t:on:a:s:h" : ":k:t:n:a:s:h", opts, NULL);
         if (c == -1)
             return 1;
-        if (c == 'o' && !allow_open)
+        if ((c == 'o' || c == 'p') && !allow_open)
             c = '?'; /* getopt_long matched the long name; this command has no such option */
         switch (c) {
+        case 'a':
+            f->author = optarg;
+            break;
+        case 's':
+            if (strcmp(optarg, "open") != 0 && strcmp(optarg, "answered") != 0 &&
+                strcmp(optarg, "resolved") != 0) {
+                *rc =
+                    lore_usage_error(l, "--status is open, answered or resolved, not '%s'", optarg);
+                return 0;
+            }
+            f->status = optarg;
+            break;
+        case 'S':
+            if (lore_parse_since(optarg, &f->since_ms) != 0 || f->since_ms <= 0) {
+                *rc = lore_usage_error(l, "--since takes 24h, 7d, 2w or YYYY-MM-DD, not '%s'",
+                                       optarg);
+                return 0;
+            }
+            break;
+        case 'p':
+            f->pinned = true;
+            break;
         case 'k':
             f->kind = optarg;
             break;
@@ -1400,6 +1482,11 @@ static int lore_filter_req(json_t *req, const struct lore_filter *f)
     if ((f->open && json_object_set_new(req, "open", json_true()) != 0) ||
         (f->limit > 0 && json_object_set_new(req, "limit", json_integer(f->limit)) != 0))
         return -1;
+    if ((f->author != NULL && lore_set_string(req, "author", f->author) != 0) ||
+        (f->status != NULL && json_object_set_new(req, "status", json_string(f->status)) != 0) ||
+        (f->since_ms > 0 && json_object_set_new(req, "since_ms", json_integer(f->since_ms)) != 0) ||
+        (f->pinned && json_object_set_new(req, "pinned", json_true()) != 0))
+        return -1;
     return 0;
 }
 
@@ -1417,7 +1504,7 @@ static int cmd_list(struct lore *l, int argc, char **argv)
         goto out;
     req = json_pack("{s:s}", "op", "list");
     if (req == NULL || lore_filter_req(req, &f) != 0) {
-        rc = lore_usage_error(l, "--kind and --tag must be UTF-8 text");
+        rc = lore_usage_error(l, "--kind, --tag and --author must be UTF-8 text");
         goto out;
     }
     rc = lore_call(l, req, &resp);
@@ -1435,7 +1522,7 @@ static int cmd_list(struct lore *l, int argc, char **argv)
         lore_print_entry_line(stdout, e, width);
     }
     if (json_array_size(entries) == 0)
-        printf("No entries.\n");
+        printf(f.pinned ? "No pinned entries.\n" : "No entries.\n");
     lore_warn_corrupt(resp);
 out:
     json_decref(req);
@@ -1470,7 +1557,7 @@ static int cmd_search(struct lore *l, int argc, char **argv)
     req = json_pack("{s:s}", "op", "search");
     if (req == NULL || lore_set_string(req, "query", (const char *)query.data) != 0 ||
         lore_filter_req(req, &f) != 0) {
-        rc = lore_usage_error(l, "the query, --kind and --tag must be UTF-8 text");
+        rc = lore_usage_error(l, "the query, --kind, --tag and --author must be UTF-8 text");
         goto out;
     }
     if (hl && (json_object_set_new(req, "hl_open", json_string(LORE_HL_OPEN)) != 0 ||
@@ -1817,6 +1904,7 @@ static int cmd_inbox(struct lore *l, int argc, char **argv)
     if (json_array_size(arr) == 0)
         printf("nothing waiting for you\n");
     json_array_foreach(arr, i, e) lore_print_entry_line(stdout, e, 0);
+    lore_people_print_inbox(resp);
 out:
     json_decref(resp);
     return rc;
@@ -2478,23 +2566,41 @@ static const struct lore_command lore_commands[] = {
      "Options:\n" BODY_HELP JSON_HELP HELP_HELP
      "\nWithout a body option, the editor opens when standard input is a terminal.\n"
      "Prints the new entry's full id as the last line.\n"},
-    {"show", cmd_show, "show ID [--json]", "Show an entry with its answers and comments",
-     "Options:\n" JSON_HELP HELP_HELP},
-    {"list", cmd_list, "list [--kind K] [--tag T] [--open] [--limit N] [--json]",
-     "List entries, newest first",
+    {"show", cmd_show, "show ID [--history] [--json]",
+     "Show an entry (its current version) with its answers and comments",
+     "Options:\n"
+     "      --history     also every version, each diffed against the one before\n" JSON_HELP
+         HELP_HELP},
+    {"list", cmd_list,
+     "list [--kind K] [--tag T] [--author PERSON] [--status S] [--since WHEN] [--open] "
+     "[--pinned] [--limit N] [--json]",
+     "List entries, newest first (pinned ones first)",
      "Options:\n"
      "  -k, --kind K      only entries of kind K (question, answer, note, comment, ...)\n"
      "  -t, --tag T       only entries tagged T\n"
+     "  -a, --author PERSON\n"
+     "                    only entries by PERSON (a name from their profile, or a key prefix)\n"
+     "  -s, --status S    only questions that are open, answered or resolved\n"
+     "      --since WHEN  only entries created since 24h, 7d, 2w or YYYY-MM-DD\n"
      "  -o, --open, --unanswered\n"
      "                    only questions without answers\n"
+     "      --pinned      only entries the team's admins pinned\n"
      "  -n, --limit N     at most N entries (1 to 500; default 50)\n" JSON_HELP HELP_HELP},
-    {"search", cmd_search, "search QUERY... [--kind K] [--tag T] [--limit N] [--json]",
-     "Search titles, bodies and tags, best match first",
+    {"search", cmd_search,
+     "search QUERY... [--kind K] [--tag T] [--author PERSON] [--status S] [--since WHEN] "
+     "[--limit N] [--json]",
+     "Search the current titles, bodies and tags, best match first",
      "Options:\n"
      "  -k, --kind K      only entries of kind K\n"
      "  -t, --tag T       only entries tagged T\n"
+     "  -a, --author PERSON\n"
+     "                    only entries by PERSON (a name from their profile, or a key prefix)\n"
+     "  -s, --status S    only questions that are open, answered or resolved\n"
+     "      --since WHEN  only entries created since 24h, 7d, 2w or YYYY-MM-DD\n"
      "  -n, --limit N     at most N results (1 to 500; default 50)\n" JSON_HELP HELP_HELP
-     "\nThe words of QUERY are joined with spaces.\n"},
+     "\nThe words of QUERY are joined with spaces. Accepted answers, upvoted and verified\n"
+     "entries rank higher, obsolete ones lower (--json shows each result's bm25, boost and\n"
+     "rank).\n"},
     {"check", cmd_check, "check [--json]",
      "Re-verify every stored entry and the database (exit status 1 if anything is wrong)",
      "Options:\n" JSON_HELP HELP_HELP},

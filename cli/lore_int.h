@@ -56,10 +56,11 @@ struct lore_command {
 };
 
 struct lore_body_opts {
-    const char *text; /* --body */
-    const char *file; /* --file */
-    bool from_stdin;  /* "-" */
-    bool edit;        /* --edit */
+    const char *text;    /* --body */
+    const char *file;    /* --file */
+    bool from_stdin;     /* "-" */
+    bool edit;           /* --edit */
+    const char *initial; /* with edit: the text the editor starts from (NULL: empty) */
 };
 
 #define BODY_HELP                                                                                  \
@@ -107,6 +108,11 @@ int lore_json_help_opts(struct lore *l, int argc, char **argv, int *rc);
 int lore_parse_since(const char *s, long long *ms);
 void lore_print_entry_full(json_t *e, const char *indent);
 void lore_print_replies(json_t *resp, const char *key, const char *singular);
+/* cmd_content.c: print the "history" of a get response, each version diffed against the last. */
+void lore_print_history(json_t *resp);
+
+/* cmd_people.c: print the inbox's "Mentoring requests" and "Reminders" sections. */
+void lore_people_print_inbox(json_t *resp);
 
 /* Command tables of the modules, each ending with a NULL name. */
 extern const struct lore_command lore_content_commands[]; /* cmd_content.c */

@@ -128,6 +128,8 @@ json_t *node_entry_json(struct node *n, const struct entry *e)
                                                       : "open"));
         json_object_set_new(o, "accepted", has ? node_hex(accepted, ENTRY_ID_LEN) : json_null());
     }
+    if (entry_kind(e) >= ENTRY_QUESTION && entry_kind(e) <= ENTRY_COMMENT)
+        node_content_decorate(n, e, o); /* current version, flags, votes, pin (node_content.c) */
     return o;
 }
 
@@ -297,41 +299,59 @@ int node_to_me(struct node *n, json_t *ej)
     return strcmp(to, me) == 0;
 }
 
-/* Is this entry (as JSON) a request for me: a question someone else asked, in my areas or
- * addressed to me? */
-int node_for_me(struct node *n, json_t *ej)
+/* Why this entry (as JSON) is for me, or NULL: a question someone else asked addressed to me or
+ * in my areas, a revision of a question I answered, a mentoring request to me, or a session in my
+ * areas. */
+static const char *node_for_me_reason(struct node *n, json_t *ej)
 {
     json_t *t;
     size_t i;
+    const char *why = node_content_changed_for_me(n, ej);
 
+    if (why != NULL)
+        return why;
+    if (node_people_for_me(n, ej, &why))
+        return why;
     if (n->areas == NULL || strcmp(json_string_value(json_object_get(ej, "kind")) != NULL
                                        ? json_string_value(json_object_get(ej, "kind"))
                                        : "",
                                    "question") != 0)
-        return 0;
+        return NULL;
     if (n->id != NULL) {
         char me[2 * ENTRY_KEY_LEN + 1];
         hex_encode(identity_public_key(n->id), ENTRY_KEY_LEN, me);
         if (strcmp(json_string_value(json_object_get(ej, "author")), me) == 0)
-            return 0;
+            return NULL;
     }
     if (node_to_me(n, ej))
-        return 1;
+        return "asked you directly";
     json_array_foreach(json_object_get(ej, "tags"), i, t)
     {
         if (json_object_get(n->areas, json_string_value(t)) != NULL)
-            return 1;
+            return "in your areas";
     }
-    return 0;
+    return NULL;
+}
+
+/* Is this entry (as JSON) for me (node_for_me_reason)? */
+int node_for_me(struct node *n, json_t *ej)
+{
+    return node_for_me_reason(n, ej) != NULL;
 }
 
 /* Tell `lore watch` subscribers about an entry (ej is borrowed). */
 void node_announce(struct node *n, json_t *ej)
 {
-    json_t *ev = json_object();
+    json_t *ev;
+    const char *why;
 
+    if (node_content_is_retracted(n, ej))
+        return; /* it arrived after its retraction: it was never stored */
+    ev = json_object();
+    why = node_for_me_reason(n, ej);
     json_object_set_new(ev, "event", json_string("entry"));
-    json_object_set_new(ev, "for_you", json_boolean(node_for_me(n, ej)));
+    json_object_set_new(ev, "for_you", json_boolean(why != NULL));
+    json_object_set_new(ev, "reason", why != NULL ? json_string(why) : json_null());
     json_object_set(ev, "entry", ej);
     api_broadcast(n->api, ev);
     json_decref(ev);
@@ -618,11 +638,15 @@ static json_t *op_inbox(struct node *n, json_t *req)
     struct replica_query q = {0};
     json_t *o, *v, **items, *arr = json_array();
     const char *k;
-    long long limit = 50;
+    long long limit = 50, now = (long long)node_wall_ms();
     size_t i = 0, count;
 
     if (node_arg_int(req, "limit", 1, NODE_LIST_MAX, &limit) != 0)
         return api_error("bad_request", "limit must be 1 to %d", NODE_LIST_MAX);
+    /* now_ms: a test hook (docs/API.md) to see the reminders as they will be at that time. */
+    if (node_arg_int(req, "now_ms", (long long)ENTRY_MIN_TIME_MS, (long long)ENTRY_MAX_TIME_MS,
+                     &now) != 0)
+        return api_error("bad_request", "now_ms must be a time in ms");
     node_load_areas(n);
     q.kind = ENTRY_QUESTION;
     q.limit = NODE_LIST_MAX;
@@ -649,19 +673,32 @@ static json_t *op_inbox(struct node *n, json_t *req)
     json_decref(ib.seen);
     o = node_areas_json(n, node_ok());
     json_object_set_new(o, "entries", arr);
+    json_object_set_new(o, "mentoring_requests", node_people_mentor_requests(n, 0, 20));
+    json_object_set_new(o, "reminders", node_people_reminders(n, (uint64_t)now));
     return o;
 }
 
 /* ---- who knows ---- */
 
 #define NODE_DAY_MS 86400000.0
-#define NODE_DECAY_DAYS 90.0 /* a contribution loses ~63% of its weight in this many days */
+/* A contribution's weight: its recent part halves every 90 days; a floor share stays for good. */
+#define NODE_HALF_LIFE_DAYS 90.0
+#define NODE_DECAY_FLOOR 0.25
+#define NODE_W_ACCEPTED 10.0 /* an accepted answer */
+#define NODE_W_ANSWER 3.0    /* an answer the asker did not accept */
+#define NODE_W_UPVOTE 1.0    /* a net upvote on an answer (at most NODE_MAX_UPVOTES each) */
+#define NODE_MAX_UPVOTES 5
+#define NODE_W_ENDORSER 2.0 /* a distinct colleague endorsing the skill */
+/* A declared level counts 0.4 a step: at most 2.0, below what even an old accepted answer keeps
+ * (10 x 0.25), so a self-declared skill alone never outranks demonstrated help. */
+#define NODE_W_LEVEL 0.4
 
 struct node_expert {
-    json_t *people; /* author hex -> {declared, answers, accepted, last_ms, score} */
+    json_t *people; /* author hex -> {declared, answers, accepted, upvotes, endorsers, last_ms,
+                       score, components} */
+    json_t *seen;   /* "q:<id>", "a:<id>", "e:<person>:<endorser>" already counted */
     uint64_t now_ms;
     struct node *n;
-    const char *topic;
 };
 
 static json_t *node_expert(struct node_expert *x, const uint8_t *author)
@@ -672,22 +709,43 @@ static json_t *node_expert(struct node_expert *x, const uint8_t *author)
     hex_encode(author, ENTRY_KEY_LEN, hex);
     p = json_object_get(x->people, hex);
     if (p == NULL) {
-        p = json_pack("{s:i,s:i,s:i,s:I,s:f}", "declared", 0, "answers", 0, "accepted", 0,
-                      "last_ms", (json_int_t)0, "score", 0.0);
+        p = json_pack("{s:i,s:i,s:i,s:i,s:i,s:I,s:f,s:{s:f,s:f,s:f,s:f,s:f}}", "declared", 0,
+                      "answers", 0, "accepted", 0, "upvotes", 0, "endorsers", 0, "last_ms",
+                      (json_int_t)0, "score", 0.0, "components", "accepted", 0.0, "answers", 0.0,
+                      "upvotes", 0.0, "endorsements", 0.0, "declared", 0.0);
         json_object_set_new(x->people, hex, p);
     }
     return p;
 }
 
-/* Add weight w (decayed by age) to a person's score, and note when they were last active. */
-static void node_expert_add(struct node_expert *x, json_t *p, double w, uint64_t at_ms)
+/* 1 the first time key is seen (and remember it), else 0. */
+static int node_expert_first(struct node_expert *x, const char *key)
+{
+    if (json_object_get(x->seen, key) != NULL)
+        return 0;
+    json_object_set_new(x->seen, key, json_true());
+    return 1;
+}
+
+static void node_expert_count(json_t *p, const char *field, long long by)
+{
+    json_object_set_new(p, field, json_integer(json_integer_value(json_object_get(p, field)) + by));
+}
+
+/* Add weight w (decayed by age) to component comp of a person's score. active: the contribution
+ * is the person's own doing (it moves their "last active" time). */
+static void node_expert_add(struct node_expert *x, json_t *p, const char *comp, double w,
+                            uint64_t at_ms, int active)
 {
     double age_days = x->now_ms > at_ms ? (double)(x->now_ms - at_ms) / NODE_DAY_MS : 0;
-    double decayed = w * exp(-age_days / NODE_DECAY_DAYS);
+    double decayed =
+        w * (NODE_DECAY_FLOOR + (1 - NODE_DECAY_FLOOR) * pow(0.5, age_days / NODE_HALF_LIFE_DAYS));
+    json_t *c = json_object_get(p, "components");
 
+    json_object_set_new(c, comp, json_real(json_real_value(json_object_get(c, comp)) + decayed));
     json_object_set_new(p, "score",
                         json_real(json_real_value(json_object_get(p, "score")) + decayed));
-    if ((json_int_t)at_ms > json_integer_value(json_object_get(p, "last_ms")))
+    if (active && (json_int_t)at_ms > json_integer_value(json_object_get(p, "last_ms")))
         json_object_set_new(p, "last_ms", json_integer((json_int_t)at_ms));
 }
 
@@ -697,14 +755,88 @@ static int node_expert_skill(void *ctx, const struct entry *e, const char *snipp
     const char *lv = entry_attr_get(e, "level");
     long level = lv != NULL && lv[0] >= '1' && lv[0] <= '5' && lv[1] == '\0' ? lv[0] - '0' : 3;
     json_t *p = node_expert(x, entry_author(e));
+    char key[2 * ENTRY_KEY_LEN + 8];
 
     (void)snippet;
     (void)rank;
-    if (level > json_integer_value(json_object_get(p, "declared")))
-        json_object_set_new(p, "declared", json_integer(level));
-    /* Declared skill counts little: at most 2.5, below a single answer (3). */
-    node_expert_add(x, p, 0.5 * (double)level, entry_created_ms(e));
+    /* Newest first: a person's latest declaration is the one that counts. */
+    hex_encode(entry_author(e), ENTRY_KEY_LEN, key + 2);
+    memcpy(key, "s:", 2);
+    if (!node_expert_first(x, key))
+        return 0;
+    json_object_set_new(p, "declared", json_integer(level));
+    node_expert_add(x, p, "declared", NODE_W_LEVEL * (double)level, entry_created_ms(e), 1);
     return 0;
+}
+
+/* Endorsements of the topic's skill: each colleague counts once per person (the newest of their
+ * endorsements), and nobody endorses themselves. */
+static int node_expert_endorsement(void *ctx, const struct entry *e, const char *snippet,
+                                   double rank)
+{
+    struct node_expert *x = ctx;
+    const char *person = entry_attr_get(e, "person");
+    char author[2 * ENTRY_KEY_LEN + 1], key[4 * ENTRY_KEY_LEN + 8];
+    uint8_t raw[ENTRY_KEY_LEN];
+    json_t *p;
+
+    (void)snippet;
+    (void)rank;
+    hex_encode(entry_author(e), ENTRY_KEY_LEN, author);
+    if (person == NULL || strcmp(person, author) == 0 ||
+        hex_decode(person, strlen(person), raw, ENTRY_KEY_LEN) != 0)
+        return 0;
+    snprintf(key, sizeof(key), "e:%s:%s", person, author);
+    if (!node_expert_first(x, key))
+        return 0;
+    p = node_expert(x, raw);
+    node_expert_count(p, "endorsers", 1);
+    node_expert_add(x, p, "endorsements", NODE_W_ENDORSER, entry_created_ms(e), 0);
+    return 0;
+}
+
+struct node_expert_votes {
+    json_t *voters; /* voter hex -> seen */
+    const char *author;
+    long long net;
+};
+
+/* Votes on an answer, newest first: each voter's latest counts; the author's own do not. */
+static int node_expert_vote(void *ctx, const struct entry *e, const char *snippet, double rank)
+{
+    struct node_expert_votes *v = ctx;
+    const char *value = entry_attr_get(e, "value");
+    char voter[2 * ENTRY_KEY_LEN + 1];
+
+    (void)snippet;
+    (void)rank;
+    hex_encode(entry_author(e), ENTRY_KEY_LEN, voter);
+    if (strcmp(voter, v->author) == 0 || json_object_get(v->voters, voter) != NULL)
+        return 0;
+    json_object_set_new(v->voters, voter, json_true());
+    if (value != NULL && strcmp(value, "1") == 0)
+        v->net++;
+    else if (value != NULL && strcmp(value, "-1") == 0)
+        v->net--;
+    return 0;
+}
+
+/* Net upvotes of an answer, 0 to NODE_MAX_UPVOTES. */
+static long long node_expert_upvotes(struct node *n, const struct entry *answer)
+{
+    struct node_expert_votes v = {json_object(), NULL, 0};
+    struct replica_query q = {0};
+    char author[2 * ENTRY_KEY_LEN + 1];
+
+    hex_encode(entry_author(answer), ENTRY_KEY_LEN, author);
+    v.author = author;
+    q.kind = ENTRY_VOTE;
+    q.ref = entry_id(answer);
+    q.limit = NODE_LIST_MAX;
+    if (replica_list(n->replica, &q, node_expert_vote, &v, NULL) != 0)
+        log_warnx("node: who-knows: listing votes failed");
+    json_decref(v.voters);
+    return v.net < 0 ? 0 : v.net > NODE_MAX_UPVOTES ? NODE_MAX_UPVOTES : v.net;
 }
 
 struct node_expert_q {
@@ -716,17 +848,27 @@ struct node_expert_q {
 static int node_expert_answer(void *ctx, const struct entry *e, const char *snippet, double rank)
 {
     struct node_expert_q *xq = ctx;
-    json_t *p = node_expert(xq->x, entry_author(e));
     int accepted = xq->has_accepted && memcmp(entry_id(e), xq->accepted, ENTRY_ID_LEN) == 0;
+    char key[2 * ENTRY_ID_LEN + 3] = "a:";
+    long long up;
+    json_t *p;
 
     (void)snippet;
     (void)rank;
-    json_object_set_new(p, "answers",
-                        json_integer(json_integer_value(json_object_get(p, "answers")) + 1));
+    hex_encode(entry_id(e), ENTRY_ID_LEN, key + 2);
+    if (!node_expert_first(xq->x, key))
+        return 0;
+    p = node_expert(xq->x, entry_author(e));
+    node_expert_count(p, "answers", 1);
     if (accepted)
-        json_object_set_new(p, "accepted",
-                            json_integer(json_integer_value(json_object_get(p, "accepted")) + 1));
-    node_expert_add(xq->x, p, accepted ? 3.0 + 6.0 : 3.0, entry_created_ms(e));
+        node_expert_count(p, "accepted", 1);
+    node_expert_add(xq->x, p, accepted ? "accepted" : "answers",
+                    accepted ? NODE_W_ACCEPTED : NODE_W_ANSWER, entry_created_ms(e), 1);
+    up = node_expert_upvotes(xq->x->n, e);
+    if (up > 0) {
+        node_expert_count(p, "upvotes", up);
+        node_expert_add(xq->x, p, "upvotes", NODE_W_UPVOTE * (double)up, entry_created_ms(e), 0);
+    }
     return 0;
 }
 
@@ -736,14 +878,13 @@ static int node_expert_question(void *ctx, const struct entry *e, const char *sn
     struct node_expert *x = ctx;
     struct node_expert_q xq = {x, {0}, 0};
     struct replica_query q = {0};
-    char hex[2 * ENTRY_ID_LEN + 1];
+    char key[2 * ENTRY_ID_LEN + 3] = "q:";
 
     (void)snippet;
     (void)rank;
-    hex_encode(entry_id(e), ENTRY_ID_LEN, hex);
-    if (json_object_get(json_object_get(x->people, ""), hex) != NULL)
+    hex_encode(entry_id(e), ENTRY_ID_LEN, key + 2);
+    if (!node_expert_first(x, key))
         return 0;
-    json_object_set_new(json_object_get(x->people, ""), hex, json_true());
     xq.has_accepted =
         replica_accepted(x->n->replica, entry_id(e), entry_author(e), xq.accepted) == 1;
     q.kind = ENTRY_ANSWER;
@@ -752,6 +893,21 @@ static int node_expert_question(void *ctx, const struct entry *e, const char *sn
     if (replica_list(x->n->replica, &q, node_expert_answer, &xq, NULL) != 0)
         log_warnx("node: who-knows: listing answers failed");
     return 0;
+}
+
+/* An answer whose own text matches the topic (its question may not): that answer counts. */
+static int node_expert_matching_answer(void *ctx, const struct entry *e, const char *snippet,
+                                       double rank)
+{
+    struct node_expert *x = ctx;
+    struct node_expert_q xq = {x, {0}, 0};
+    struct entry *question = NULL;
+
+    if (replica_get(x->n->replica, entry_ref(e, 0), &question, NULL, 0) == REPLICA_FOUND)
+        xq.has_accepted = replica_accepted(x->n->replica, entry_id(question),
+                                           entry_author(question), xq.accepted) == 1;
+    entry_destroy(&question);
+    return node_expert_answer(&xq, e, snippet, rank);
 }
 
 static int node_expert_cmp_points(const void *a, const void *b)
@@ -777,27 +933,98 @@ static int node_expert_cmp(const void *a, const void *b)
     return strcmp(ka, kb); /* the same order on every node */
 }
 
-/* Rank people for a topic: demonstrated help (answers, accepted answers) on questions tagged with
- * it or matching it, then declared skill; every contribution decays with age. */
-static json_t *op_who_knows(struct node *n, json_t *req)
+/* Before the next part of a "why" text at *off: a separator if needed. Returns where to write and
+ * how much room is left there (0: full). */
+static char *node_why_at(char *why, size_t len, size_t *off, size_t *room)
 {
-    struct node_expert x = {json_object(), node_wall_ms(), n, NULL};
+    if (*off > 0 && *off + 2 < len) {
+        memcpy(why + *off, ", ", 3);
+        *off += 2;
+    }
+    *room = *off < len ? len - *off : 0;
+    return why + (*off < len ? *off : len - 1);
+}
+
+/* After snprintf wrote w into room: advance *off. */
+static void node_why_done(size_t *off, size_t room, int w)
+{
+    if (w > 0 && room > 0)
+        *off += (size_t)w < room ? (size_t)w : room - 1;
+}
+
+/* "3 accepted answers on vpn, 1 other answer on vpn, 4 upvotes, endorsed by 2, declared level 4,
+ * active 3 days ago". topic: tlen bytes. */
+static void node_expert_why(json_t *p, const char *topic, int tlen, uint64_t now_ms, char *why,
+                            size_t len)
+{
+    long long ans = json_integer_value(json_object_get(p, "answers"));
+    long long acc = json_integer_value(json_object_get(p, "accepted"));
+    long long up = json_integer_value(json_object_get(p, "upvotes"));
+    long long endo = json_integer_value(json_object_get(p, "endorsers"));
+    long long dec = json_integer_value(json_object_get(p, "declared"));
+    long long last = json_integer_value(json_object_get(p, "last_ms"));
+    long long days = (long long)((double)((long long)now_ms - last) / NODE_DAY_MS);
+    size_t off = 0, room;
+    char *at;
+
+    why[0] = '\0';
+    if (acc > 0) {
+        at = node_why_at(why, len, &off, &room);
+        node_why_done(&off, room,
+                      snprintf(at, room, "%lld accepted answer%s on %.*s", acc, acc == 1 ? "" : "s",
+                               tlen, topic));
+    }
+    if (ans - acc > 0) {
+        at = node_why_at(why, len, &off, &room);
+        node_why_done(&off, room,
+                      snprintf(at, room, "%lld %sanswer%s on %.*s", ans - acc,
+                               acc > 0 ? "other " : "", ans - acc == 1 ? "" : "s", tlen, topic));
+    }
+    if (up > 0) {
+        at = node_why_at(why, len, &off, &room);
+        node_why_done(&off, room, snprintf(at, room, "%lld upvote%s", up, up == 1 ? "" : "s"));
+    }
+    if (endo > 0) {
+        at = node_why_at(why, len, &off, &room);
+        node_why_done(&off, room, snprintf(at, room, "endorsed by %lld", endo));
+    }
+    if (dec > 0) {
+        at = node_why_at(why, len, &off, &room);
+        node_why_done(&off, room, snprintf(at, room, "declared level %lld", dec));
+    }
+    if (last > 0) {
+        at = node_why_at(why, len, &off, &room);
+        if (days <= 0)
+            node_why_done(&off, room, snprintf(at, room, "active today"));
+        else
+            node_why_done(&off, room,
+                          snprintf(at, room, "active %lld day%s ago", days, days == 1 ? "" : "s"));
+    }
+}
+
+/* Rank people for a topic: accepted answers, other answers and their upvotes on questions tagged
+ * with it or matching it (and answers matching it), distinct endorsers of the skill, then declared
+ * skill; every contribution decays with age. At most max people, best first (a new array). */
+json_t *node_expert_rank(struct node *n, const char *topic, size_t max)
+{
+    struct node_expert x = {json_object(), json_object(), node_wall_ms(), n};
     struct replica_query q = {0};
-    char tag[ENTRY_TAG_MAX + 1], name[NODE_NAME_MAX * 4 + 1], why[256], err[256];
-    json_t *o, *arr = json_array(), *p, **items;
-    const char *k, *topic;
+    char tag[ENTRY_TAG_MAX + 1], name[NODE_NAME_MAX * 4 + 1], why[512], err[256];
+    json_t *arr = json_array(), *p, **items;
+    const char *k, *shown;
     uint8_t key[ENTRY_KEY_LEN];
     size_t i = 0, count;
+    int shown_len;
 
-    if (node_arg_str(req, "topic", &topic) != 0 || topic == NULL || topic[0] == '\0')
-        return api_error("bad_request", "who-knows needs a topic");
-    json_object_set_new(x.people, "", json_object()); /* questions already counted */
     if (node_tag_norm(topic, tag) == 0) {
         q.kind = ENTRY_SKILL;
         q.tag = tag;
         q.limit = NODE_LIST_MAX;
         if (replica_list(n->replica, &q, node_expert_skill, &x, NULL) != 0)
             log_warnx("node: who-knows: skills failed");
+        q.kind = ENTRY_ENDORSEMENT;
+        if (replica_list(n->replica, &q, node_expert_endorsement, &x, NULL) != 0)
+            log_warnx("node: who-knows: endorsements failed");
         q.kind = ENTRY_QUESTION;
         if (replica_list(n->replica, &q, node_expert_question, &x, NULL) != 0)
             log_warnx("node: who-knows: questions failed");
@@ -809,7 +1036,23 @@ static json_t *op_who_knows(struct node *n, json_t *req)
     if (replica_search(n->replica, topic, &q, NULL, NULL, node_expert_question, &x, NULL, err,
                        sizeof(err)) != 0)
         log_debug("node: who-knows: search: %s", err);
-    json_object_del(x.people, "");
+    q.kind = ENTRY_ANSWER;
+    if (replica_search(n->replica, topic, &q, NULL, NULL, node_expert_matching_answer, &x, NULL,
+                       err, sizeof(err)) != 0)
+        log_debug("node: who-knows: search: %s", err);
+    /* The topic as the reasons name it: the tag, else the words (cut at a character, not inside
+     * one). */
+    if (node_tag_norm(topic, tag) == 0) {
+        shown = tag;
+    } else {
+        shown = topic;
+    }
+    shown_len = (int)strlen(shown);
+    if (shown_len > 40) {
+        shown_len = 40;
+        while (shown_len > 0 && ((unsigned char)shown[shown_len] & 0xc0) == 0x80)
+            shown_len--;
+    }
     count = json_object_size(x.people);
     items = xreallocarray(NULL, count + 1, sizeof(*items));
     json_object_foreach(x.people, k, p)
@@ -818,25 +1061,9 @@ static json_t *op_who_knows(struct node *n, json_t *req)
         items[i++] = p;
     }
     qsort(items, count, sizeof(*items), node_expert_cmp);
-    for (i = 0; i < count && i < 20; i++) {
+    for (i = 0; i < count && i < max; i++) {
         p = items[i];
-        long long ans = json_integer_value(json_object_get(p, "answers"));
-        long long acc = json_integer_value(json_object_get(p, "accepted"));
-        long long dec = json_integer_value(json_object_get(p, "declared"));
-        double days =
-            (double)(x.now_ms - (uint64_t)json_integer_value(json_object_get(p, "last_ms"))) /
-            NODE_DAY_MS;
-        size_t off = 0;
-        why[0] = '\0';
-        if (ans > 0)
-            off += (size_t)snprintf(why + off, sizeof(why) - off, "%lld answer%s (%lld accepted)",
-                                    ans, ans == 1 ? "" : "s", acc);
-        if (dec > 0 && off < sizeof(why))
-            off += (size_t)snprintf(why + off, sizeof(why) - off, "%sdeclared level %lld",
-                                    off > 0 ? "; " : "", dec);
-        if (off < sizeof(why))
-            snprintf(why + off, sizeof(why) - off, "; last active %.0f day%s ago", days,
-                     days >= 0.5 && days < 1.5 ? "" : "s");
+        node_expert_why(p, shown, shown_len, x.now_ms, why, sizeof(why));
         json_object_set_new(p, "why", json_string(why));
         if (hex_decode(json_string_value(json_object_get(p, "key")), 2 * ENTRY_KEY_LEN, key,
                        ENTRY_KEY_LEN) == 0 &&
@@ -848,9 +1075,22 @@ static json_t *op_who_knows(struct node *n, json_t *req)
     }
     free(items);
     json_decref(x.people);
+    json_decref(x.seen);
+    return arr;
+}
+
+static json_t *op_who_knows(struct node *n, json_t *req)
+{
+    const char *topic;
+    json_t *o;
+
+    if (node_arg_str(req, "topic", &topic) != 0 || topic == NULL || topic[0] == '\0')
+        return api_error("bad_request", "who-knows needs a topic");
+    if (strlen(topic) > 1000)
+        return api_error("bad_request", "the topic is too long (at most 1000 bytes)");
     o = node_ok();
     json_object_set_new(o, "topic", json_string(topic));
-    json_object_set_new(o, "people", arr);
+    json_object_set_new(o, "people", node_expert_rank(n, topic, 20));
     return o;
 }
 
@@ -1304,6 +1544,9 @@ static json_t *op_top(struct node *n, json_t *req)
         }
         if (json_integer_value(json_object_get(p, "accepted")) >= 10)
             json_array_append_new(badges, json_string("10 accepted answers"));
+        if (hex_decode(json_string_value(json_object_get(p, "key")), 2 * ENTRY_KEY_LEN, raw,
+                       ENTRY_KEY_LEN) == 0)
+            node_people_badges(n, raw, badges);
         json_object_set_new(p, "badges", badges);
         json_array_append(arr, p);
     }
@@ -1319,15 +1562,19 @@ static json_t *op_init(struct node *n, json_t *req)
 {
     struct entry_fields f = {0};
     const char *name;
+    char *bio;
     json_t *o;
 
     if (node_arg_str(req, "name", &name) != 0 || name == NULL || name[0] == '\0' ||
         strlen(name) > NODE_NAME_MAX)
         return api_error("bad_request", "init needs a name of 1 to %d bytes", NODE_NAME_MAX);
+    bio = node_people_bio(n, identity_public_key(n->id)); /* a new name keeps the bio */
     f.kind = ENTRY_PROFILE;
     f.created_ms = node_wall_ms();
     f.title = name;
+    f.body = bio;
     o = node_publish(n, &f);
+    free(bio);
     if (json_is_true(json_object_get(o, "ok"))) {
         json_object_set_new(o, "public_key", node_hex(identity_public_key(n->id), ENTRY_KEY_LEN));
         json_object_set_new(o, "name", json_string(name));
@@ -1469,15 +1716,22 @@ static json_t *op_get(struct node *n, json_t *req)
     struct entry *e = NULL;
     struct replica_query q = {0};
     struct node_rows rows = {n, NULL, 0};
-    json_t *o, *res;
+    json_t *o, *res, *gone;
     char err[256];
     size_t corrupt = 0, c2 = 0;
+    int history;
 
-    if (node_arg_str(req, "id", &text) != 0)
-        return api_error("bad_request", "id must be a string");
+    if (node_arg_str(req, "id", &text) != 0 || node_arg_bool(req, "history", &history) != 0)
+        return api_error("bad_request", "id must be a string, history a boolean");
     res = node_resolve(n, text, id);
-    if (res != NULL)
+    if (res != NULL) {
+        gone = node_content_retracted(n, text); /* "retracted by its author on DATE" */
+        if (gone != NULL) {
+            json_decref(res);
+            return gone;
+        }
         return res;
+    }
     switch (replica_get(n->replica, id, &e, err, sizeof(err))) {
     case REPLICA_FOUND:
         break;
@@ -1493,6 +1747,8 @@ static json_t *op_get(struct node *n, json_t *req)
     }
     o = node_ok();
     json_object_set_new(o, "entry", node_entry_json(n, e));
+    if (history)
+        json_object_set_new(o, "history", node_content_history(n, e));
     q.ref = id;
     q.oldest_first = 1;
     q.limit = NODE_LIST_MAX;
@@ -1514,12 +1770,26 @@ static json_t *op_get(struct node *n, json_t *req)
 /* Filters shared by list and search. Returns NULL, or the error response. */
 json_t *node_query_args(json_t *req, struct replica_query *q)
 {
-    const char *kind, *tag;
-    long long limit = 50, offset = 0;
+    const char *kind, *tag, *status;
+    long long limit = 50, offset = 0, since = 0;
 
     memset(q, 0, sizeof(*q));
-    if (node_arg_str(req, "kind", &kind) != 0 || node_arg_str(req, "tag", &tag) != 0)
-        return api_error("bad_request", "kind and tag must be strings");
+    if (node_arg_str(req, "kind", &kind) != 0 || node_arg_str(req, "tag", &tag) != 0 ||
+        node_arg_str(req, "status", &status) != 0)
+        return api_error("bad_request", "kind, tag and status must be strings");
+    if (status != NULL) {
+        if (strcmp(status, "open") == 0)
+            q->status = REPLICA_STATUS_OPEN;
+        else if (strcmp(status, "answered") == 0)
+            q->status = REPLICA_STATUS_ANSWERED;
+        else if (strcmp(status, "resolved") == 0)
+            q->status = REPLICA_STATUS_RESOLVED;
+        else
+            return api_error("bad_request", "status is open, answered or resolved");
+    }
+    if (node_arg_int(req, "since_ms", 0, (long long)ENTRY_MAX_TIME_MS, &since) != 0)
+        return api_error("bad_request", "since_ms must be a time in ms since the epoch");
+    q->since_ms = (uint64_t)since;
     if (kind != NULL && entry_kind_parse(kind, &q->kind) != 0)
         return api_error("bad_request", "unknown kind '%.40s'", kind);
     if (node_arg_int(req, "limit", 1, NODE_LIST_MAX, &limit) != 0 ||
@@ -1531,29 +1801,110 @@ json_t *node_query_args(json_t *req, struct replica_query *q)
     return NULL;
 }
 
+/* The author filter of list and search: a display name or key prefix, resolved like ask --to,
+ * into key (which q->author then points to). Returns NULL, or the error response. */
+static json_t *node_query_author(struct node *n, json_t *req, struct replica_query *q,
+                                 uint8_t key[ENTRY_KEY_LEN])
+{
+    const char *who;
+
+    if (node_arg_str(req, "author", &who) != 0)
+        return api_error("bad_request", "author must be a string");
+    if (who == NULL)
+        return NULL;
+    switch (replica_find_person(n->replica, who, key)) {
+    case REPLICA_FOUND:
+        q->author = key;
+        return NULL;
+    case REPLICA_AMBIGUOUS:
+        return api_error("ambiguous", "'%.80s' names several people; give more of the key", who);
+    case REPLICA_NOT_FOUND:
+        return api_error("not_found", "nobody called '%.80s' is known here (name or key)", who);
+    default:
+        return api_error("internal", "looking up '%.80s' failed", who);
+    }
+}
+
+/* list rows after the pinned ones: those not shown already, up to max in all. */
+struct node_list_rows {
+    struct node_rows rows;
+    const uint8_t (*skip)[ENTRY_ID_LEN];
+    size_t nskip, max;
+};
+
+static int node_list_row(void *ctx, const struct entry *e, const char *snippet, double rank)
+{
+    struct node_list_rows *lr = ctx;
+    size_t i;
+
+    for (i = 0; i < lr->nskip; i++)
+        if (memcmp(lr->skip[i], entry_id(e), ENTRY_ID_LEN) == 0)
+            return 0;
+    if (json_array_size(lr->rows.array) >= lr->max)
+        return 1;
+    return node_row(&lr->rows, e, snippet, rank);
+}
+
 static json_t *op_list(struct node *n, json_t *req)
 {
-    struct replica_query q;
-    struct node_rows rows = {n, NULL, 0};
-    size_t corrupt = 0;
+    struct replica_query q, pq;
+    struct node_list_rows lr = {{n, NULL, 0}, NULL, 0, 0};
+    uint8_t key[ENTRY_KEY_LEN], pins[NODE_MAX_PINNED][ENTRY_ID_LEN];
+    size_t corrupt = 0, c2 = 0, npins = 0;
     json_t *o;
-    int open;
+    int open, pinned;
 
     o = node_query_args(req, &q);
+    if (o == NULL)
+        o = node_query_author(n, req, &q, key);
     if (o != NULL)
         return o;
-    if (node_arg_bool(req, "open", &open) != 0)
-        return api_error("bad_request", "open must be a boolean");
+    if (node_arg_bool(req, "open", &open) != 0 || node_arg_bool(req, "pinned", &pinned) != 0)
+        return api_error("bad_request", "open and pinned must be booleans");
     q.open_only = open;
-    rows.array = json_array();
-    if (replica_list(n->replica, &q, node_row, &rows, &corrupt) != 0) {
-        json_decref(rows.array);
+    /* Pinned entries (that pass the filters) come first on the first page; --pinned: only them. */
+    if (pinned || q.offset == 0)
+        npins = node_content_pinned(n, pins, NODE_MAX_PINNED);
+    lr.rows.array = json_array();
+    lr.max = q.limit;
+    pq = q;
+    pq.ids = (const uint8_t(*)[ENTRY_ID_LEN])pins;
+    pq.nids = npins;
+    if ((pinned || npins > 0) && replica_list(n->replica, &pq, node_row, &lr.rows, &corrupt) != 0) {
+        json_decref(lr.rows.array);
         return api_error("internal", "listing failed; see the node's log");
     }
+    lr.skip = (const uint8_t(*)[ENTRY_ID_LEN])pins;
+    lr.nskip = npins;
+    if (!pinned && json_array_size(lr.rows.array) < q.limit &&
+        replica_list(n->replica, &q, node_list_row, &lr, &c2) != 0) {
+        json_decref(lr.rows.array);
+        return api_error("internal", "listing failed; see the node's log");
+    }
+    corrupt += c2;
     o = node_ok();
-    json_object_set_new(o, "entries", rows.array);
+    json_object_set_new(o, "entries", lr.rows.array);
     json_object_set_new(o, "corrupt", json_integer((json_int_t)corrupt));
     return o;
+}
+
+/* Search results order: best rank, then newest, then highest id; the same on every node. */
+static int node_search_cmp(const void *a, const void *b)
+{
+    json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+    json_t *ex = json_object_get(x, "entry"), *ey = json_object_get(y, "entry");
+    double rx = json_real_value(json_object_get(x, "rank"));
+    double ry = json_real_value(json_object_get(y, "rank"));
+    json_int_t cx = json_integer_value(json_object_get(ex, "created_ms"));
+    json_int_t cy = json_integer_value(json_object_get(ey, "created_ms"));
+    const char *ix = json_string_value(json_object_get(ex, "id"));
+    const char *iy = json_string_value(json_object_get(ey, "id"));
+
+    if (rx != ry)
+        return rx < ry ? -1 : 1;
+    if (cx != cy)
+        return cx > cy ? -1 : 1;
+    return -strcmp(ix != NULL ? ix : "", iy != NULL ? iy : "");
 }
 
 static json_t *op_search(struct node *n, json_t *req)
@@ -1561,13 +1912,19 @@ static json_t *op_search(struct node *n, json_t *req)
     struct replica_query q;
     struct node_rows rows = {n, NULL, 1};
     const char *query, *hl_open, *hl_close;
-    size_t corrupt = 0;
+    uint8_t key[ENTRY_KEY_LEN];
+    size_t corrupt = 0, offset, limit, i, n_all;
     char err[256];
-    json_t *o;
+    json_t *o, *r, *page, **all = NULL;
 
     o = node_query_args(req, &q);
+    if (o == NULL)
+        o = node_query_author(n, req, &q, key);
     if (o != NULL)
         return o;
+    if (q.offset > NODE_SEARCH_DEPTH)
+        return api_error("bad_request", "search goes at most %d results deep (offset)",
+                         NODE_SEARCH_DEPTH);
     if (node_arg_str(req, "query", &query) != 0 || query == NULL)
         return api_error("bad_request", "search needs a query string");
     if (node_arg_str(req, "hl_open", &hl_open) != 0 ||
@@ -1576,14 +1933,37 @@ static json_t *op_search(struct node *n, json_t *req)
         return api_error("bad_request", "hl_open and hl_close must be strings of at most 32 bytes");
     if (node_arg_bool(req, "any", &q.any_word) != 0)
         return api_error("bad_request", "any must be a boolean");
+    /* Re-rank (docs/API.md, search): the best bm25 matches of a window beyond the page get their
+     * boost from accepted answers, votes and flags; rank = bm25 x boost. */
+    offset = q.offset;
+    limit = q.limit;
+    q.offset = 0;
+    q.limit = offset + limit + NODE_RERANK_EXTRA;
     rows.array = json_array();
     if (replica_search(n->replica, query, &q, hl_open, hl_close, node_row, &rows, &corrupt, err,
                        sizeof(err)) != 0) {
         json_decref(rows.array);
         return api_error("bad_request", "search failed: %s", err);
     }
+    n_all = json_array_size(rows.array);
+    all = xreallocarray(NULL, n_all + 1, sizeof(*all));
+    json_array_foreach(rows.array, i, r)
+    {
+        double bm25 = json_real_value(json_object_get(r, "rank"));
+        double boost = node_content_boost(json_object_get(r, "entry"));
+        json_object_set_new(r, "bm25", json_real(bm25));
+        json_object_set_new(r, "boost", json_real(boost));
+        json_object_set_new(r, "rank", json_real(bm25 * boost));
+        all[i] = r;
+    }
+    qsort(all, n_all, sizeof(*all), node_search_cmp);
+    page = json_array();
+    for (i = offset; i < n_all && i < offset + limit; i++)
+        json_array_append(page, all[i]);
+    free(all);
+    json_decref(rows.array);
     o = node_ok();
-    json_object_set_new(o, "results", rows.array);
+    json_object_set_new(o, "results", page);
     json_object_set_new(o, "corrupt", json_integer((json_int_t)corrupt));
     return o;
 }
@@ -2178,6 +2558,7 @@ struct node *node_new(const struct node_options *opts, char *err, size_t errlen)
     if (node_start_sync(n, err, errlen) != 0)
         goto out;
     node_load_areas(n);
+    node_people_start(n);
     node_initial_profile(n);
     ok = 1;
 out:

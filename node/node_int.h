@@ -126,8 +126,44 @@ void node_team_learn(struct node *n, const struct entry *e);
 int node_team_open(struct node *n, char *err, size_t errlen);
 
 /* node_content.c: keeping content (edits, retractions, flags, pins). */
+#define NODE_MAX_PINNED 50     /* pinned entries list shows */
+#define NODE_RERANK_EXTRA 100  /* search re-ranks this many matches beyond the page */
+#define NODE_SEARCH_DEPTH 2000 /* the largest search offset */
 extern const struct node_op node_content_ops[];
+/* Add to o (the JSON of content entry e) what keeping content says of it: the current version's
+ * title, body and tags, edits, edited_ms, edited, revision, flags, votes, pinned, is_accepted. */
+void node_content_decorate(struct node *n, const struct entry *e, json_t *o);
+/* The versions of e: e, then its author's revisions, oldest first (a new array). */
+json_t *node_content_history(struct node *n, const struct entry *e);
+/* The search boost of a decorated entry (docs/API.md, search). */
+double node_content_boost(json_t *ej);
+/* Up to max pinned entries, most recently pinned first, into ids. Returns how many. */
+size_t node_content_pinned(struct node *n, uint8_t (*ids)[ENTRY_ID_LEN], size_t max);
+/* If text names a retracted entry: the API error saying so, with when. Else NULL. */
+json_t *node_content_retracted(struct node *n, const char *text);
+/* 1 if the entry (JSON) was retracted, so is not to be shown. */
+int node_content_is_retracted(struct node *n, json_t *ej);
+/* Why a revision (JSON) is for me ("a question you answered changed"), or NULL. */
+const char *node_content_changed_for_me(struct node *n, json_t *ej);
 /* node_people.c: people and programs (profiles, endorsements, mentoring, sessions, digests). */
 extern const struct node_op node_people_ops[];
+/* Is ej (an entry as JSON) for me in a way node_for_me does not know: a mentoring request
+ * addressed to me, a session in my areas? Returns 1 with *reason (static text), else 0. */
+int node_people_for_me(struct node *n, json_t *ej, const char **reason);
+/* Mentoring requests to me (not by me) created at or after since_ms, newest first, at most max:
+ * a new array of entries. */
+json_t *node_people_mentor_requests(struct node *n, uint64_t since_ms, size_t max);
+/* My questions whose first answer (by someone else) is over 3 days old at now_ms and that have
+ * no accept: a new array of {question, answers, first_answer_ms, waiting_days}. */
+json_t *node_people_reminders(struct node *n, uint64_t now_ms);
+/* Append key's "mentor" and "session host" badges (strings) to the array badges. */
+void node_people_badges(struct node *n, const uint8_t key[ENTRY_KEY_LEN], json_t *badges);
+/* The bio (body) of key's newest profile: a new string the caller frees, or NULL. */
+char *node_people_bio(struct node *n, const uint8_t key[ENTRY_KEY_LEN]);
+/* At start: the reminder timer (watch events for answers waiting for an accept). */
+void node_people_start(struct node *n);
+/* node.c: people ranked for a topic as who_knows ranks them, at most max, best first; a new
+ * array of {key, name, score, components, why, ...}. */
+json_t *node_expert_rank(struct node *n, const char *topic, size_t max);
 
 #endif

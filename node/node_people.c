@@ -1,7 +1,1475 @@
 /* node_people: the API ops for people and programs (profiles, endorsements, mentoring, sessions,
- * digests). */
+ * digests), the reminder timer, and the views other ops borrow (badges, inbox sections).
+ *
+ * Every view is computed from the signed entries held, so nodes holding the same entries agree.
+ * Rules that a hostile node could try to bend are enforced when reading, not only when writing:
+ * self-endorsements and RSVPs or votes beyond a person's latest do not count. */
 #include "node_int.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hex.h"
+#include "log.h"
+#include "xmalloc.h"
+
+#define PEOPLE_DAY_MS 86400000ull
+#define PEOPLE_REMIND_AFTER_MS (3 * PEOPLE_DAY_MS) /* an answer waits this long for an accept */
+#define PEOPLE_TICK_MS (10 * 60 * 1000)            /* how often the reminder pass runs */
+#define PEOPLE_FIRST_TICK_MS (60 * 1000)
+#define PEOPLE_REMINDED_META "reminded" /* "<question id hex> <ms>\n": reminders sent today */
+#define PEOPLE_MAX_REMINDED 40          /* lines that fit in REPLICA_META_VALUE_MAX */
+#define PEOPLE_BIO_MAX 2000             /* bytes of a bio */
+#define PEOPLE_WHERE_MAX 200            /* bytes of a session's place */
+#define PEOPLE_SCAN_MAX 20000           /* entries one view reads at most, per query */
+#define PEOPLE_SECTION_MAX 20           /* items per digest or inbox section */
+#define PEOPLE_SESSION_SOON_MS (7 * PEOPLE_DAY_MS)
+#define PEOPLE_HOST_BADGE_YES 2 /* yes RSVPs (from others) that make a "session host" */
+
+typedef char people_keyhex[2 * ENTRY_KEY_LEN + 1];
+
+/* ---- helpers ---- */
+
+static int people_is_me(struct node *n, const uint8_t *key)
+{
+    return memcmp(key, identity_public_key(n->id), ENTRY_KEY_LEN) == 0;
+}
+
+/* {"key", "name"} of a person (name null without a profile). */
+static json_t *people_person_json(struct node *n, const uint8_t *key)
+{
+    char name[NODE_NAME_MAX * 4 + 1];
+    json_t *o = json_object();
+
+    json_object_set_new(o, "key", node_hex(key, ENTRY_KEY_LEN));
+    json_object_set_new(o, "name",
+                        replica_author_name(n->replica, key, name, sizeof(name)) == 0
+                            ? json_string(name)
+                            : json_null());
+    return o;
+}
+
+struct people_page {
+    replica_row_fn fn;
+    void *ctx;
+    size_t rows;
+};
+
+static int people_page_row(void *ctx, const struct entry *e, const char *snippet, double rank)
+{
+    struct people_page *pg = ctx;
+
+    pg->rows++;
+    return pg->fn(pg->ctx, e, snippet, rank);
+}
+
+/* replica_list over every matching entry (page by page, at most PEOPLE_SCAN_MAX), in q's order.
+ * Returns 0, or -1 on storage error (logged). */
+static int people_list_all(struct node *n, struct replica_query *q, replica_row_fn fn, void *ctx)
+{
+    struct people_page pg = {fn, ctx, 0};
+
+    q->limit = NODE_LIST_MAX;
+    for (q->offset = 0; q->offset < PEOPLE_SCAN_MAX; q->offset += NODE_LIST_MAX) {
+        pg.rows = 0;
+        if (replica_list(n->replica, q, people_page_row, &pg, NULL) != 0) {
+            log_warnx("node: people: listing kind %u failed", (unsigned)q->kind);
+            return -1;
+        }
+        if (pg.rows < NODE_LIST_MAX)
+            break;
+    }
+    return 0;
+}
+
+/* The person named by argument arg (a display name or a key prefix). Returns NULL with the key,
+ * or an error response. */
+static json_t *people_person_arg(struct node *n, json_t *req, const char *arg,
+                                 uint8_t key[ENTRY_KEY_LEN])
+{
+    const char *who;
+
+    if (node_arg_str(req, arg, &who) != 0 || who == NULL || who[0] == '\0' ||
+        strlen(who) > NODE_NAME_MAX * 4)
+        return api_error("bad_request", "%s must be a person: a name or a key prefix", arg);
+    switch (replica_find_person(n->replica, who, key)) {
+    case REPLICA_FOUND:
+        return NULL;
+    case REPLICA_AMBIGUOUS:
+        return api_error("ambiguous", "'%.80s' names several people; give more of the key", who);
+    case REPLICA_NOT_FOUND:
+        return api_error("not_found", "nobody called '%.80s' is known here (name or key)", who);
+    default:
+        return api_error("internal", "looking up '%.80s' failed; see the node's log", who);
+    }
+}
+
+/* The value of a session's "at" (valid: entry_check_kind made sure), or 0. */
+static uint64_t people_session_at(const struct entry *e)
+{
+    const char *at = entry_attr_get(e, "at");
+
+    return at != NULL ? strtoull(at, NULL, 10) : 0;
+}
+
+/* 1 if the entry's role attribute is role. */
+static int people_role(const struct entry *e, const char *role)
+{
+    const char *r = entry_attr_get(e, "role");
+
+    return r != NULL && strcmp(r, role) == 0;
+}
+
+/* Collects entries as JSON into an array (newest first, as listed). */
+struct people_collect {
+    struct node *n;
+    json_t *array;
+    const char *to;   /* keep only entries whose attr "to" is this key (hex), or NULL */
+    const char *role; /* keep only mentor entries with this role, or NULL */
+    int not_mine;     /* skip entries written by me */
+    size_t max;
+};
+
+static int people_collect_row(void *ctx, const struct entry *e, const char *snippet, double rank)
+{
+    struct people_collect *c = ctx;
+    const char *to = entry_attr_get(e, "to");
+
+    (void)snippet;
+    (void)rank;
+    if (json_array_size(c->array) >= c->max || (c->not_mine && people_is_me(c->n, entry_author(e))))
+        return 0;
+    if (c->to != NULL && (to == NULL || strcmp(to, c->to) != 0))
+        return 0;
+    if (c->role != NULL && !people_role(e, c->role))
+        return 0;
+    json_array_append_new(c->array, node_entry_json(c->n, e));
+    return 0;
+}
+
+/* ---- profiles ---- */
+
+struct people_latest {
+    struct entry *e; /* the first row seen (the newest), a copy */
+};
+
+static int people_latest_row(void *ctx, const struct entry *e, const char *snippet, double rank)
+{
+    struct people_latest *l = ctx;
+    size_t len;
+    const uint8_t *bytes = entry_bytes(e, &len);
+
+    (void)snippet;
+    (void)rank;
+    if (l->e == NULL)
+        l->e = entry_decode(bytes, len, NULL, 0);
+    return 1;
+}
+
+/* The newest profile entry of key (a new entry), or NULL. */
+static struct entry *people_profile(struct node *n, const uint8_t key[ENTRY_KEY_LEN])
+{
+    struct people_latest l = {NULL};
+    struct replica_query q = {0};
+
+    q.kind = ENTRY_PROFILE;
+    q.author = key;
+    q.limit = 1;
+    if (replica_list(n->replica, &q, people_latest_row, &l, NULL) != 0)
+        log_warnx("node: reading a profile failed");
+    return l.e;
+}
+
+char *node_people_bio(struct node *n, const uint8_t key[ENTRY_KEY_LEN])
+{
+    struct entry *e = people_profile(n, key);
+    char *bio = NULL;
+
+    if (e != NULL && entry_body_len(e) > 0)
+        bio = xstrdup(entry_body(e));
+    entry_destroy(&e);
+    return bio;
+}
+
+struct people_view {
+    struct node *n;
+    const char *key; /* the person, hex */
+    json_t *skills;  /* tag -> {tag, level, endorsers, endorsed_by} */
+    long long answers, accepted, sessions;
+    json_t *offers;
+};
+
+static json_t *people_skill(struct people_view *v, const char *tag)
+{
+    json_t *s = json_object_get(v->skills, tag);
+
+    if (s == NULL) {
+        s = json_pack("{s:s,s:i,s:i,s:[]}", "tag", tag, "level", 0, "endorsers", 0, "endorsed_by");
+        json_object_set_new(v->skills, tag, s);
+    }
+    return s;
+}
+
+static int people_view_skill(void *ctx, const struct entry *e, const char *snippet, double rank)
+{
+    struct people_view *v = ctx;
+    const char *lv = entry_attr_get(e, "level");
+    json_t *s;
+
+    (void)snippet;
+    (void)rank;
+    if (entry_ntags(e) == 0)
+        return 0;
+    s = people_skill(v, entry_tag(e, 0));
+    /* Newest first: the latest declaration of a skill is its level. */
+    if (json_integer_value(json_object_get(s, "level")) == 0)
+        json_object_set_new(s, "level",
+                            json_integer(lv != NULL && lv[0] >= '1' && lv[0] <= '5' && lv[1] == '\0'
+                                             ? lv[0] - '0'
+                                             : 3));
+    return 0;
+}
+
+struct people_endorse {
+    struct node *n;
+    const char *person; /* only endorsements of this person (hex), or NULL for all */
+    const char *tag;    /* only of this skill, or NULL */
+    json_t *seen;       /* "person tag endorser" -> true */
+    json_t *counts;     /* person hex -> {tag -> [endorser hex...]} */
+};
+
+/* Endorsements: distinct endorsers per (person, skill); self-endorsements (which a hostile node
+ * could still sign) never count. */
+static int people_endorse_row(void *ctx, const struct entry *e, const char *snippet, double rank)
+{
+    struct people_endorse *x = ctx;
+    const char *person = entry_attr_get(e, "person");
+    people_keyhex author;
+    char key[5 * ENTRY_KEY_LEN + ENTRY_TAG_MAX];
+    json_t *p, *t;
+
+    (void)snippet;
+    (void)rank;
+    hex_encode(entry_author(e), ENTRY_KEY_LEN, author);
+    if (person == NULL || entry_ntags(e) != 1 || strcmp(person, author) == 0 ||
+        (x->person != NULL && strcmp(person, x->person) != 0) ||
+        (x->tag != NULL && strcmp(entry_tag(e, 0), x->tag) != 0))
+        return 0;
+    snprintf(key, sizeof(key), "%s %s %s", person, entry_tag(e, 0), author);
+    if (json_object_get(x->seen, key) != NULL)
+        return 0;
+    json_object_set_new(x->seen, key, json_true());
+    p = json_object_get(x->counts, person);
+    if (p == NULL) {
+        p = json_object();
+        json_object_set_new(x->counts, person, p);
+    }
+    t = json_object_get(p, entry_tag(e, 0));
+    if (t == NULL) {
+        t = json_array();
+        json_object_set_new(p, entry_tag(e, 0), t);
+    }
+    json_array_append_new(t, json_string(author));
+    return 0;
+}
+
+/* Distinct endorsers: person hex -> {tag -> [endorser hex...]} for person (or everyone) and tag
+ * (or every skill). A new object. */
+static json_t *people_endorsements(struct node *n, const char *person, const char *tag)
+{
+    struct people_endorse x = {n, person, tag, json_object(), json_object()};
+    struct replica_query q = {0};
+
+    q.kind = ENTRY_ENDORSEMENT;
+    q.tag = tag;
+    q.oldest_first = 1;
+    (void)people_list_all(n, &q, people_endorse_row, &x);
+    json_decref(x.seen);
+    return x.counts;
+}
+
+/* Is the answer e accepted by its question's asker? */
+static int people_is_accepted(struct node *n, const struct entry *e)
+{
+    struct entry *q = NULL;
+    uint8_t accepted[ENTRY_ID_LEN];
+    int yes = 0;
+
+    if (entry_nrefs(e) > 0 &&
+        replica_get(n->replica, entry_ref(e, 0), &q, NULL, 0) == REPLICA_FOUND)
+        yes = replica_accepted(n->replica, entry_id(q), entry_author(q), accepted) == 1 &&
+              memcmp(accepted, entry_id(e), ENTRY_ID_LEN) == 0;
+    entry_destroy(&q);
+    return yes;
+}
+
+static int people_view_answer(void *ctx, const struct entry *e, const char *snippet, double rank)
+{
+    struct people_view *v = ctx;
+
+    (void)snippet;
+    (void)rank;
+    v->answers++;
+    v->accepted += people_is_accepted(v->n, e);
+    return 0;
+}
+
+static int people_view_mentor(void *ctx, const struct entry *e, const char *snippet, double rank)
+{
+    struct people_view *v = ctx;
+    json_t *o, *tags;
+    size_t i;
+
+    (void)snippet;
+    (void)rank;
+    if (!people_role(e, "offer"))
+        return 0;
+    tags = json_array();
+    for (i = 0; i < entry_ntags(e); i++)
+        json_array_append_new(tags, json_string(entry_tag(e, i)));
+    o = json_object();
+    json_object_set_new(o, "id", node_hex(entry_id(e), ENTRY_ID_LEN));
+    json_object_set_new(o, "tags", tags);
+    json_object_set_new(o, "created_ms", json_integer((json_int_t)entry_created_ms(e)));
+    json_object_set_new(o, "created", node_time_json(entry_created_ms(e)));
+    json_array_append_new(v->offers, o);
+    return 0;
+}
+
+static int people_view_session(void *ctx, const struct entry *e, const char *snippet, double rank)
+{
+    (void)e;
+    (void)snippet;
+    (void)rank;
+    ((struct people_view *)ctx)->sessions++;
+    return 0;
+}
+
+static int people_skill_cmp(const void *a, const void *b)
+{
+    json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+    json_int_t ex = json_integer_value(json_object_get(x, "endorsers"));
+    json_int_t ey = json_integer_value(json_object_get(y, "endorsers"));
+    json_int_t lx = json_integer_value(json_object_get(x, "level"));
+    json_int_t ly = json_integer_value(json_object_get(y, "level"));
+
+    if (ex != ey)
+        return ex < ey ? 1 : -1;
+    if (lx != ly)
+        return lx < ly ? 1 : -1;
+    return strcmp(json_string_value(json_object_get(x, "tag")),
+                  json_string_value(json_object_get(y, "tag")));
+}
+
+/* The tags I follow (this node's meta), as an array. */
+static json_t *people_follows(struct node *n)
+{
+    uint8_t *v = NULL;
+    size_t len = 0;
+    char *line, *next;
+    json_t *a = json_array();
+
+    if (replica_meta_get(n->replica, NODE_FOLLOWS_META, &v, &len, NULL, NULL, 0) != REPLICA_FOUND)
+        return a;
+    for (line = (char *)v; line != NULL && *line != '\0'; line = next) {
+        next = strchr(line, '\n');
+        if (next != NULL)
+            *next++ = '\0';
+        if (entry_tag_valid(line))
+            json_array_append_new(a, json_string(line));
+    }
+    free(v);
+    return a;
+}
+
+/* Everything known about a person (docs/API.md, op profile). */
+static json_t *people_profile_json(struct node *n, const uint8_t key[ENTRY_KEY_LEN])
+{
+    struct people_view v = {n, NULL, json_object(), 0, 0, 0, json_array()};
+    struct replica_query q = {0};
+    struct entry *prof = people_profile(n, key);
+    people_keyhex hex;
+    json_t *o = people_person_json(n, key), *endo, *tags, *s, *e, **items, *arr;
+    const char *tag;
+    size_t i, count;
+    int me = people_is_me(n, key);
+
+    hex_encode(key, ENTRY_KEY_LEN, hex);
+    v.key = hex;
+    json_object_set_new(o, "me", json_boolean(me));
+    json_object_set_new(o, "bio", json_string(prof != NULL ? entry_body(prof) : ""));
+    json_object_set_new(o, "profile_id",
+                        prof != NULL ? node_hex(entry_id(prof), ENTRY_ID_LEN) : json_null());
+    json_object_set_new(o, "updated_ms",
+                        prof != NULL ? json_integer((json_int_t)entry_created_ms(prof))
+                                     : json_null());
+    entry_destroy(&prof);
+    if (me) {
+        char team[TEAM_NAME_MAX * 4 + 1] = "";
+        if (n->team != NULL)
+            team_name(n->team, team, sizeof(team));
+        json_object_set_new(o, "team", team[0] != '\0' ? json_string(team) : json_null());
+        json_object_set_new(o, "follows", people_follows(n));
+    }
+    q.kind = ENTRY_SKILL;
+    q.author = key;
+    (void)people_list_all(n, &q, people_view_skill, &v);
+    endo = people_endorsements(n, hex, NULL);
+    tags = json_object_get(endo, hex);
+    json_object_foreach(tags, tag, e)
+    {
+        size_t k;
+        json_t *by;
+        s = people_skill(&v, tag);
+        json_object_set_new(s, "endorsers", json_integer((json_int_t)json_array_size(e)));
+        json_array_foreach(e, k, by)
+        {
+            uint8_t raw[ENTRY_KEY_LEN];
+            if (hex_decode(json_string_value(by), 2 * ENTRY_KEY_LEN, raw, ENTRY_KEY_LEN) == 0)
+                json_array_append_new(json_object_get(s, "endorsed_by"),
+                                      people_person_json(n, raw));
+        }
+    }
+    json_decref(endo);
+    count = json_object_size(v.skills);
+    items = xreallocarray(NULL, count + 1, sizeof(*items));
+    i = 0;
+    json_object_foreach(v.skills, tag, s) items[i++] = s;
+    qsort(items, count, sizeof(*items), people_skill_cmp);
+    arr = json_array();
+    for (i = 0; i < count; i++)
+        json_array_append(arr, items[i]);
+    free(items);
+    json_object_set_new(o, "skills", arr);
+    json_decref(v.skills);
+    memset(&q, 0, sizeof(q));
+    q.kind = ENTRY_ANSWER;
+    q.author = key;
+    (void)people_list_all(n, &q, people_view_answer, &v);
+    q.kind = ENTRY_MENTOR;
+    (void)people_list_all(n, &q, people_view_mentor, &v);
+    q.kind = ENTRY_SESSION;
+    (void)people_list_all(n, &q, people_view_session, &v);
+    json_object_set_new(o, "answers", json_integer(v.answers));
+    json_object_set_new(o, "accepted_answers", json_integer(v.accepted));
+    json_object_set_new(o, "mentor_offers", v.offers);
+    json_object_set_new(o, "sessions_hosted", json_integer(v.sessions));
+    return o;
+}
+
+/* Show a profile (mine, or person's), or publish mine (name and/or bio; what is not given stays).
+ */
+static json_t *op_profile(struct node *n, json_t *req)
+{
+    struct entry_fields f = {0};
+    const char *name, *bio, *person;
+    char cur[NODE_NAME_MAX * 4 + 1];
+    uint8_t key[ENTRY_KEY_LEN];
+    char *old_bio = NULL;
+    json_t *res;
+
+    if (node_arg_str(req, "name", &name) != 0 || node_arg_str(req, "bio", &bio) != 0 ||
+        node_arg_str(req, "person", &person) != 0)
+        return api_error("bad_request", "name, bio and person must be strings");
+    if (person != NULL) {
+        if (name != NULL || bio != NULL)
+            return api_error("bad_request", "you can only change your own profile");
+        res = people_person_arg(n, req, "person", key);
+        if (res != NULL)
+            return res;
+        res = node_ok();
+        json_object_set_new(res, "profile", people_profile_json(n, key));
+        return res;
+    }
+    if (name == NULL && bio == NULL) {
+        res = node_ok();
+        json_object_set_new(res, "profile", people_profile_json(n, identity_public_key(n->id)));
+        return res;
+    }
+    if (name != NULL && (name[0] == '\0' || strlen(name) > NODE_NAME_MAX))
+        return api_error("invalid", "a name has 1 to %d bytes", NODE_NAME_MAX);
+    if (bio != NULL && strlen(bio) > PEOPLE_BIO_MAX)
+        return api_error("invalid", "a bio has at most %d bytes", PEOPLE_BIO_MAX);
+    if (name == NULL) {
+        if (replica_author_name(n->replica, identity_public_key(n->id), cur, sizeof(cur)) != 0)
+            return api_error("invalid", "you have no name yet: give one with the bio");
+        name = cur;
+    }
+    if (bio == NULL)
+        old_bio = node_people_bio(n, identity_public_key(n->id));
+    f.kind = ENTRY_PROFILE;
+    f.created_ms = node_wall_ms();
+    f.title = name;
+    f.body = bio != NULL ? bio : old_bio;
+    res = node_publish(n, &f);
+    free(old_bio);
+    if (json_is_true(json_object_get(res, "ok")))
+        json_object_set_new(res, "profile", people_profile_json(n, identity_public_key(n->id)));
+    return res;
+}
+
+/* Endorse a colleague for a skill. Repeating an endorsement is harmless: it counts once. */
+static json_t *op_endorse(struct node *n, json_t *req)
+{
+    struct entry_fields f = {0};
+    char tag[ENTRY_TAG_MAX + 1];
+    const char *tags[1] = {tag};
+    people_keyhex hex, me;
+    struct entry_attr attr = {"person", hex};
+    uint8_t key[ENTRY_KEY_LEN];
+    json_t *res, *endo, *by;
+    int already = 0;
+    size_t i;
+
+    res = people_person_arg(n, req, "person", key);
+    if (res != NULL)
+        return res;
+    if (node_tag_arg(req, tag) != 0)
+        return api_error("invalid",
+                         "a skill is a tag: lower-case letters and digits, then also "
+                         ". + # _ - (at most %d characters)",
+                         ENTRY_TAG_MAX);
+    if (people_is_me(n, key))
+        return api_error("invalid", "you cannot endorse yourself; declare the skill with "
+                                    "`lore skills add` instead");
+    hex_encode(key, ENTRY_KEY_LEN, hex);
+    hex_encode(identity_public_key(n->id), ENTRY_KEY_LEN, me);
+    endo = people_endorsements(n, hex, tag);
+    json_array_foreach(json_object_get(json_object_get(endo, hex), tag), i, by) already |=
+        strcmp(json_string_value(by), me) == 0;
+    json_decref(endo);
+    f.kind = ENTRY_ENDORSEMENT;
+    f.created_ms = node_wall_ms();
+    f.tags = tags;
+    f.ntags = 1;
+    f.attrs = &attr;
+    f.nattrs = 1;
+    res = node_publish(n, &f);
+    if (!json_is_true(json_object_get(res, "ok")))
+        return res;
+    endo = people_endorsements(n, hex, tag);
+    json_object_set_new(res, "person", people_person_json(n, key));
+    json_object_set_new(res, "tag", json_string(tag));
+    json_object_set_new(res, "endorsers",
+                        json_integer((json_int_t)json_array_size(
+                            json_object_get(json_object_get(endo, hex), tag))));
+    json_object_set_new(res, "already", json_boolean(already));
+    json_decref(endo);
+    return res;
+}
+
+/* ---- mentoring ---- */
+
+/* Tags from a JSON array of strings (normalised). Returns NULL, or an error response. */
+static json_t *people_tags_arg(json_t *req, char tagbuf[][ENTRY_TAG_MAX + 1],
+                               const char *tagp[ENTRY_MAX_TAGS], size_t *ntags, int required)
+{
+    json_t *tags = json_object_get(req, "tags"), *v;
+    size_t i;
+
+    *ntags = 0;
+    if (tags != NULL && !json_is_null(tags) && !json_is_array(tags))
+        return api_error("bad_request", "tags must be an array of strings");
+    if (json_array_size(tags) > ENTRY_MAX_TAGS)
+        return api_error("invalid", "at most %d tags", ENTRY_MAX_TAGS);
+    if (required && json_array_size(tags) == 0)
+        return api_error("invalid", "give at least one topic (tag)");
+    json_array_foreach(tags, i, v)
+    {
+        if (!json_is_string(v) || node_tag_norm(json_string_value(v), tagbuf[i]) != 0)
+            return api_error("invalid",
+                             "'%.40s' is not a valid tag: use lower-case letters and digits, then "
+                             "also . + # _ - (at most %d characters)",
+                             json_is_string(v) ? json_string_value(v) : "?", ENTRY_TAG_MAX);
+        tagp[i] = tagbuf[i];
+    }
+    *ntags = json_array_size(tags);
+    return NULL;
+}
+
+static json_t *op_mentor_offer(struct node *n, json_t *req)
+{
+    struct entry_fields f = {0};
+    char tagbuf[ENTRY_MAX_TAGS][ENTRY_TAG_MAX + 1];
+    const char *tagp[ENTRY_MAX_TAGS], *body;
+    struct entry_attr attr = {"role", "offer"};
+    json_t *res;
+
+    res = people_tags_arg(req, tagbuf, tagp, &f.ntags, 1);
+    if (res != NULL)
+        return res;
+    if (node_arg_str(req, "body", &body) != 0)
+        return api_error("bad_request", "body must be a string");
+    f.kind = ENTRY_MENTOR;
+    f.created_ms = node_wall_ms();
+    f.tags = tagp;
+    f.body = body;
+    f.attrs = &attr;
+    f.nattrs = 1;
+    return node_publish(n, &f);
+}
+
+struct people_offers {
+    struct node *n;
+    json_t *by; /* author hex -> offer (the newest per person) */
+};
+
+static int people_offer_row(void *ctx, const struct entry *e, const char *snippet, double rank)
+{
+    struct people_offers *o = ctx;
+    people_keyhex hex;
+    json_t *offer, *tags;
+    size_t i;
+
+    (void)snippet;
+    (void)rank;
+    hex_encode(entry_author(e), ENTRY_KEY_LEN, hex);
+    if (!people_role(e, "offer") || json_object_get(o->by, hex) != NULL)
+        return 0;
+    offer = people_person_json(o->n, entry_author(e));
+    tags = json_array();
+    for (i = 0; i < entry_ntags(e); i++)
+        json_array_append_new(tags, json_string(entry_tag(e, i)));
+    json_object_set_new(offer, "offer_id", node_hex(entry_id(e), ENTRY_ID_LEN));
+    json_object_set_new(offer, "tags", tags);
+    json_object_set_new(offer, "body", json_stringn(entry_body(e), entry_body_len(e)));
+    json_object_set_new(offer, "offered_ms", json_integer((json_int_t)entry_created_ms(e)));
+    json_object_set_new(offer, "offered", node_time_json(entry_created_ms(e)));
+    json_object_set_new(o->by, hex, offer);
+    return 0;
+}
+
+static int people_score_cmp(const void *a, const void *b)
+{
+    json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+    double sx = json_real_value(json_object_get(x, "score"));
+    double sy = json_real_value(json_object_get(y, "score"));
+
+    if (sx != sy)
+        return sx < sy ? 1 : -1;
+    return strcmp(json_string_value(json_object_get(x, "key")),
+                  json_string_value(json_object_get(y, "key")));
+}
+
+/* People offering mentoring on a tag, ranked as who_knows ranks them for it. */
+static json_t *op_mentor_find(struct node *n, json_t *req)
+{
+    struct people_offers o = {n, json_object()};
+    struct replica_query q = {0};
+    char tag[ENTRY_TAG_MAX + 1];
+    json_t *rank, *p, *offer, **items, *arr, *res;
+    const char *k;
+    size_t i, count;
+
+    if (node_tag_arg(req, tag) != 0)
+        return api_error("invalid", "mentor find needs a topic (a tag)");
+    q.kind = ENTRY_MENTOR;
+    q.tag = tag;
+    (void)people_list_all(n, &q, people_offer_row, &o);
+    rank = node_expert_rank(n, tag, 1000);
+    json_array_foreach(rank, i, p)
+    {
+        offer = json_object_get(o.by, json_string_value(json_object_get(p, "key")));
+        if (offer == NULL)
+            continue;
+        json_object_set(offer, "score", json_object_get(p, "score"));
+        json_object_set(offer, "why", json_object_get(p, "why"));
+        json_object_set(offer, "components", json_object_get(p, "components"));
+    }
+    json_decref(rank);
+    count = json_object_size(o.by);
+    items = xreallocarray(NULL, count + 1, sizeof(*items));
+    i = 0;
+    json_object_foreach(o.by, k, offer)
+    {
+        if (json_object_get(offer, "score") == NULL) {
+            json_object_set_new(offer, "score", json_real(0));
+            json_object_set_new(offer, "why", json_string("no help on it yet"));
+        }
+        items[i++] = offer;
+    }
+    qsort(items, count, sizeof(*items), people_score_cmp);
+    arr = json_array();
+    for (i = 0; i < count; i++)
+        json_array_append(arr, items[i]);
+    free(items);
+    json_decref(o.by);
+    res = node_ok();
+    json_object_set_new(res, "tag", json_string(tag));
+    json_object_set_new(res, "mentors", arr);
+    return res;
+}
+
+static int people_has_offer_row(void *ctx, const struct entry *e, const char *snippet, double rank)
+{
+    (void)snippet;
+    (void)rank;
+    if (people_role(e, "offer"))
+        *(int *)ctx = 1;
+    return 0;
+}
+
+/* 1 if key has offered mentoring (on anything). */
+static int people_has_offer(struct node *n, const uint8_t key[ENTRY_KEY_LEN])
+{
+    struct replica_query q = {0};
+    int has = 0;
+
+    q.kind = ENTRY_MENTOR;
+    q.author = key;
+    (void)people_list_all(n, &q, people_has_offer_row, &has);
+    return has;
+}
+
+/* Ask someone to mentor me: a request addressed to them (it reaches their inbox and watch). */
+static json_t *op_mentor_request(struct node *n, json_t *req)
+{
+    struct entry_fields f = {0};
+    char tag[ENTRY_TAG_MAX + 1];
+    const char *tags[1] = {tag}, *t, *body;
+    people_keyhex hex;
+    struct entry_attr attrs[2] = {{"role", "request"}, {"to", hex}};
+    uint8_t key[ENTRY_KEY_LEN];
+    json_t *res;
+
+    res = people_person_arg(n, req, "person", key);
+    if (res != NULL)
+        return res;
+    if (node_arg_str(req, "tag", &t) != 0 || node_arg_str(req, "body", &body) != 0)
+        return api_error("bad_request", "tag and body must be strings");
+    if (t != NULL && node_tag_norm(t, tag) != 0)
+        return api_error("invalid", "'%.40s' is not a valid tag", t);
+    if (people_is_me(n, key))
+        return api_error("invalid", "you cannot ask yourself to mentor you");
+    hex_encode(key, ENTRY_KEY_LEN, hex);
+    f.kind = ENTRY_MENTOR;
+    f.created_ms = node_wall_ms();
+    f.tags = tags;
+    f.ntags = t != NULL ? 1 : 0;
+    f.body = body;
+    f.attrs = attrs;
+    f.nattrs = 2;
+    res = node_publish(n, &f);
+    if (json_is_true(json_object_get(res, "ok"))) {
+        json_object_set_new(res, "person", people_person_json(n, key));
+        json_object_set_new(res, "has_offer", json_boolean(people_has_offer(n, key)));
+    }
+    return res;
+}
+
+/* Mentoring requests addressed to me (not by me), created at or after since_ms, newest first. */
+json_t *node_people_mentor_requests(struct node *n, uint64_t since_ms, size_t max)
+{
+    struct people_collect c = {n, json_array(), NULL, "request", 1, max};
+    struct replica_query q = {0};
+    people_keyhex me;
+
+    hex_encode(identity_public_key(n->id), ENTRY_KEY_LEN, me);
+    c.to = me;
+    q.kind = ENTRY_MENTOR;
+    q.since_ms = since_ms;
+    (void)people_list_all(n, &q, people_collect_row, &c);
+    return c.array;
+}
+
+int node_people_for_me(struct node *n, json_t *ej, const char **reason)
+{
+    const char *kind = json_string_value(json_object_get(ej, "kind"));
+    const char *author = json_string_value(json_object_get(ej, "author"));
+    const char *role = json_string_value(json_object_get(json_object_get(ej, "attrs"), "role"));
+    people_keyhex me;
+    json_t *t;
+    size_t i;
+
+    *reason = NULL;
+    if (kind == NULL || author == NULL || n->id == NULL)
+        return 0;
+    hex_encode(identity_public_key(n->id), ENTRY_KEY_LEN, me);
+    if (strcmp(author, me) == 0)
+        return 0;
+    if (strcmp(kind, "mentor") == 0 && role != NULL && strcmp(role, "request") == 0 &&
+        node_to_me(n, ej)) {
+        *reason = "asks you to mentor them";
+        return 1;
+    }
+    if (strcmp(kind, "session") == 0 && n->areas != NULL) {
+        json_array_foreach(json_object_get(ej, "tags"), i, t)
+        {
+            if (json_is_string(t) && json_object_get(n->areas, json_string_value(t)) != NULL) {
+                *reason = "a session in your areas";
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* ---- sessions ---- */
+
+static json_t *op_session_announce(struct node *n, json_t *req)
+{
+    struct entry_fields f = {0};
+    char tagbuf[ENTRY_MAX_TAGS][ENTRY_TAG_MAX + 1], at[24];
+    const char *tagp[ENTRY_MAX_TAGS], *title, *where, *body;
+    struct entry_attr attrs[2] = {{"at", at}, {"where", NULL}};
+    long long at_ms = 0;
+    json_t *res;
+
+    if (node_arg_str(req, "title", &title) != 0 || node_arg_str(req, "where", &where) != 0 ||
+        node_arg_str(req, "body", &body) != 0)
+        return api_error("bad_request", "title, where and body must be strings");
+    if (node_arg_int(req, "at_ms", (long long)ENTRY_MIN_TIME_MS, (long long)ENTRY_MAX_TIME_MS,
+                     &at_ms) != 0 ||
+        at_ms == 0)
+        return api_error("bad_request", "at_ms (the time, ms since the epoch) is required");
+    if (title == NULL || title[0] == '\0')
+        return api_error("invalid", "a session needs a title");
+    if (where == NULL || where[0] == '\0' || strlen(where) > PEOPLE_WHERE_MAX)
+        return api_error("invalid", "a session needs a place (--where) of at most %d bytes",
+                         PEOPLE_WHERE_MAX);
+    if ((uint64_t)at_ms <= node_wall_ms())
+        return api_error("invalid", "that time is in the past; give a time to come");
+    res = people_tags_arg(req, tagbuf, tagp, &f.ntags, 0);
+    if (res != NULL)
+        return res;
+    snprintf(at, sizeof(at), "%lld", at_ms);
+    attrs[1].value = where;
+    f.kind = ENTRY_SESSION;
+    f.created_ms = node_wall_ms();
+    f.title = title;
+    f.body = body;
+    f.tags = tagp;
+    f.attrs = attrs;
+    f.nattrs = 2;
+    return node_publish(n, &f);
+}
+
+static json_t *op_rsvp(struct node *n, json_t *req)
+{
+    struct entry_fields f = {0};
+    struct entry *s = NULL;
+    uint8_t id[ENTRY_ID_LEN];
+    const char *text, *value;
+    struct entry_attr attr = {"value", NULL};
+    json_t *res;
+
+    if (node_arg_str(req, "id", &text) != 0 || node_arg_str(req, "value", &value) != 0)
+        return api_error("bad_request", "id and value must be strings");
+    if (value == NULL)
+        value = "yes";
+    if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0)
+        return api_error("bad_request", "an rsvp is yes or no");
+    res = node_resolve(n, text, id);
+    if (res != NULL)
+        return res;
+    if (replica_get(n->replica, id, &s, NULL, 0) != REPLICA_FOUND ||
+        entry_kind(s) != ENTRY_SESSION) {
+        entry_destroy(&s);
+        return api_error("invalid", "%.64s is not a session", text);
+    }
+    entry_destroy(&s);
+    attr.value = value;
+    f.kind = ENTRY_RSVP;
+    f.created_ms = node_wall_ms();
+    f.refs = (const uint8_t(*)[ENTRY_ID_LEN])id;
+    f.nrefs = 1;
+    f.attrs = &attr;
+    f.nattrs = 1;
+    return node_publish(n, &f);
+}
+
+struct people_rsvps {
+    struct node *n;
+    const uint8_t *host;
+    json_t *seen; /* person hex -> value (their latest) */
+    json_t *going;
+    long long yes, no, yes_others;
+};
+
+/* RSVPs newest first: each person's latest counts. */
+static int people_rsvp_row(void *ctx, const struct entry *e, const char *snippet, double rank)
+{
+    struct people_rsvps *r = ctx;
+    const char *v = entry_attr_get(e, "value");
+    people_keyhex hex;
+
+    (void)snippet;
+    (void)rank;
+    hex_encode(entry_author(e), ENTRY_KEY_LEN, hex);
+    if (v == NULL || json_object_get(r->seen, hex) != NULL)
+        return 0;
+    json_object_set_new(r->seen, hex, json_string(v));
+    if (strcmp(v, "yes") == 0) {
+        r->yes++;
+        if (memcmp(entry_author(e), r->host, ENTRY_KEY_LEN) != 0)
+            r->yes_others++;
+        if (r->going != NULL)
+            json_array_append_new(r->going, people_person_json(r->n, entry_author(e)));
+    } else {
+        r->no++;
+    }
+    return 0;
+}
+
+/* Tally the RSVPs of session s. r->seen and r->going are set up by the caller (going may be
+ * NULL). */
+static void people_tally(struct node *n, const struct entry *s, struct people_rsvps *r)
+{
+    struct replica_query q = {0};
+
+    r->n = n;
+    r->host = entry_author(s);
+    q.kind = ENTRY_RSVP;
+    q.ref = entry_id(s);
+    (void)people_list_all(n, &q, people_rsvp_row, r);
+}
+
+/* A session as the API shows it: the entry plus at_ms, at, where, host, yes, no, going, mine. */
+static json_t *people_session_json(struct node *n, const struct entry *s)
+{
+    struct people_rsvps r = {0};
+    people_keyhex me;
+    json_t *o = node_entry_json(n, s), *mine;
+
+    r.seen = json_object();
+    r.going = json_array();
+    people_tally(n, s, &r);
+    hex_encode(identity_public_key(n->id), ENTRY_KEY_LEN, me);
+    mine = json_object_get(r.seen, me);
+    json_object_set_new(o, "at_ms", json_integer((json_int_t)people_session_at(s)));
+    json_object_set_new(o, "at", node_time_json(people_session_at(s)));
+    json_object_set_new(o, "where", json_string(entry_attr_get(s, "where")));
+    json_object_set_new(o, "host", people_person_json(n, entry_author(s)));
+    json_object_set_new(o, "yes", json_integer(r.yes));
+    json_object_set_new(o, "no", json_integer(r.no));
+    json_object_set_new(o, "going", r.going);
+    json_object_set_new(o, "mine", mine != NULL ? json_copy(mine) : json_null());
+    json_object_set_new(o, "hosting", json_boolean(people_is_me(n, entry_author(s))));
+    json_decref(r.seen);
+    return o;
+}
+
+struct people_sessions {
+    struct node *n;
+    json_t *array;
+    uint64_t from_ms, to_ms; /* sessions with at in [from, to) */
+};
+
+static int people_session_row(void *ctx, const struct entry *e, const char *snippet, double rank)
+{
+    struct people_sessions *ss = ctx;
+    uint64_t at = people_session_at(e);
+
+    (void)snippet;
+    (void)rank;
+    if (at >= ss->from_ms && at < ss->to_ms)
+        json_array_append_new(ss->array, people_session_json(ss->n, e));
+    return 0;
+}
+
+static int people_session_cmp(const void *a, const void *b)
+{
+    json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+    json_int_t ax = json_integer_value(json_object_get(x, "at_ms"));
+    json_int_t ay = json_integer_value(json_object_get(y, "at_ms"));
+
+    if (ax != ay)
+        return ax < ay ? -1 : 1;
+    return strcmp(json_string_value(json_object_get(x, "id")),
+                  json_string_value(json_object_get(y, "id")));
+}
+
+/* Sessions with at in [from_ms, to_ms) (tagged tag, if not NULL), soonest first. A new array. */
+static json_t *people_sessions(struct node *n, uint64_t from_ms, uint64_t to_ms, const char *tag,
+                               size_t max)
+{
+    struct people_sessions ss = {n, json_array(), from_ms, to_ms};
+    struct replica_query q = {0};
+    json_t **items, *arr = json_array();
+    size_t i, count;
+
+    q.kind = ENTRY_SESSION;
+    q.tag = tag;
+    (void)people_list_all(n, &q, people_session_row, &ss);
+    count = json_array_size(ss.array);
+    items = xreallocarray(NULL, count + 1, sizeof(*items));
+    for (i = 0; i < count; i++)
+        items[i] = json_array_get(ss.array, i);
+    qsort(items, count, sizeof(*items), people_session_cmp);
+    for (i = 0; i < count && i < max; i++)
+        json_array_append(arr, items[i]);
+    free(items);
+    json_decref(ss.array);
+    return arr;
+}
+
+static json_t *op_sessions(struct node *n, json_t *req)
+{
+    const char *t;
+    char tag[ENTRY_TAG_MAX + 1];
+    long long limit = 50;
+    int all;
+    json_t *o;
+
+    if (node_arg_bool(req, "all", &all) != 0 || node_arg_str(req, "tag", &t) != 0 ||
+        node_arg_int(req, "limit", 1, NODE_LIST_MAX, &limit) != 0)
+        return api_error("bad_request", "all is a boolean, tag a string, limit 1 to %d",
+                         NODE_LIST_MAX);
+    if (t != NULL && node_tag_norm(t, tag) != 0)
+        return api_error("invalid", "'%.40s' is not a valid tag", t);
+    o = node_ok();
+    json_object_set_new(o, "sessions",
+                        people_sessions(n, all ? 0 : node_wall_ms(), ENTRY_MAX_TIME_MS + 1,
+                                        t != NULL ? tag : NULL, (size_t)limit));
+    return o;
+}
+
+/* ---- badges ---- */
+
+struct people_badge {
+    struct node *n;
+    const char *key; /* hex */
+    int requested, hosted;
+};
+
+static int people_request_row(void *ctx, const struct entry *e, const char *snippet, double rank)
+{
+    struct people_badge *b = ctx;
+    const char *to = entry_attr_get(e, "to");
+    people_keyhex author;
+
+    (void)snippet;
+    (void)rank;
+    hex_encode(entry_author(e), ENTRY_KEY_LEN, author);
+    if (people_role(e, "request") && to != NULL && strcmp(to, b->key) == 0 &&
+        strcmp(author, b->key) != 0)
+        b->requested = 1;
+    return b->requested;
+}
+
+static int people_hosted_row(void *ctx, const struct entry *e, const char *snippet, double rank)
+{
+    struct people_badge *b = ctx;
+    struct people_rsvps r = {0};
+
+    (void)snippet;
+    (void)rank;
+    r.seen = json_object();
+    people_tally(b->n, e, &r);
+    json_decref(r.seen);
+    if (r.yes_others >= PEOPLE_HOST_BADGE_YES)
+        b->hosted = 1;
+    return b->hosted;
+}
+
+/* "mentor": offered mentoring and someone asked them for it. "session host": hosted a session
+ * at least PEOPLE_HOST_BADGE_YES colleagues said yes to. */
+void node_people_badges(struct node *n, const uint8_t key[ENTRY_KEY_LEN], json_t *badges)
+{
+    people_keyhex hex;
+    struct people_badge b = {n, hex, 0, 0};
+    struct replica_query q = {0};
+
+    hex_encode(key, ENTRY_KEY_LEN, hex);
+    if (people_has_offer(n, key)) {
+        q.kind = ENTRY_MENTOR;
+        (void)people_list_all(n, &q, people_request_row, &b); /* stops at the first request */
+        if (b.requested)
+            json_array_append_new(badges, json_string("mentor"));
+    }
+    memset(&q, 0, sizeof(q));
+    q.kind = ENTRY_SESSION;
+    q.author = key;
+    (void)people_list_all(n, &q, people_hosted_row, &b);
+    if (b.hosted)
+        json_array_append_new(badges, json_string("session host"));
+}
+
+/* ---- reminders ---- */
+
+struct people_remind {
+    struct node *n;
+    uint64_t now_ms;
+    json_t *array;
+};
+
+struct people_first {
+    struct node *n;
+    uint64_t first_ms;
+    long long others;
+};
+
+/* Answers oldest first: the first one by someone other than the asker (me). */
+static int people_first_row(void *ctx, const struct entry *e, const char *snippet, double rank)
+{
+    struct people_first *f = ctx;
+
+    (void)snippet;
+    (void)rank;
+    if (people_is_me(f->n, entry_author(e)))
+        return 0;
+    if (f->others++ == 0)
+        f->first_ms = entry_created_ms(e);
+    return 0;
+}
+
+static int people_remind_row(void *ctx, const struct entry *e, const char *snippet, double rank)
+{
+    struct people_remind *r = ctx;
+    struct people_first f = {r->n, 0, 0};
+    struct replica_query q = {0};
+    uint8_t accepted[ENTRY_ID_LEN];
+    json_t *o;
+
+    (void)snippet;
+    (void)rank;
+    if (json_array_size(r->array) >= PEOPLE_SECTION_MAX ||
+        replica_accepted(r->n->replica, entry_id(e), entry_author(e), accepted) != 0)
+        return 0;
+    q.kind = ENTRY_ANSWER;
+    q.ref = entry_id(e);
+    q.oldest_first = 1;
+    (void)people_list_all(r->n, &q, people_first_row, &f);
+    if (f.others == 0 || f.first_ms + PEOPLE_REMIND_AFTER_MS > r->now_ms)
+        return 0;
+    o = json_object();
+    json_object_set_new(o, "question", node_entry_json(r->n, e));
+    json_object_set_new(o, "answers", json_integer(f.others));
+    json_object_set_new(o, "first_answer_ms", json_integer((json_int_t)f.first_ms));
+    json_object_set_new(o, "waiting_days",
+                        json_integer((json_int_t)((r->now_ms - f.first_ms) / PEOPLE_DAY_MS)));
+    json_array_append_new(r->array, o);
+    return 0;
+}
+
+/* My questions with an answer (by someone else) older than 3 days at now_ms, and no accept. */
+json_t *node_people_reminders(struct node *n, uint64_t now_ms)
+{
+    struct people_remind r = {n, now_ms, json_array()};
+    struct replica_query q = {0};
+
+    q.kind = ENTRY_QUESTION;
+    q.author = identity_public_key(n->id);
+    (void)people_list_all(n, &q, people_remind_row, &r);
+    return r.array;
+}
+
+/* The reminder pass: a watch event per reminder due, at most once per question per day (the
+ * questions reminded in the last day are kept in the replica's meta, so restarts do not repeat
+ * them). Nothing is sent, nor marked, while nobody watches. Returns how many were sent. */
+static size_t people_remind(struct node *n, uint64_t now_ms)
+{
+    json_t *due, *sent = json_object(), *r, *ev, *v;
+    uint8_t *old = NULL;
+    size_t len = 0, i, count = 0;
+    char *line, *next, *sp, err[160];
+    const char *id;
+    struct buf text;
+    struct replica_meta m;
+
+    if (n->api == NULL || api_subscriber_count(n->api) == 0)
+        return 0;
+    due = node_people_reminders(n, now_ms);
+    if (json_array_size(due) == 0)
+        goto out;
+    if (replica_meta_get(n->replica, PEOPLE_REMINDED_META, &old, &len, NULL, NULL, 0) ==
+        REPLICA_FOUND) {
+        for (line = (char *)old; *line != '\0'; line = next) {
+            next = strchr(line, '\n');
+            if (next == NULL)
+                break;
+            *next++ = '\0';
+            sp = strchr(line, ' ');
+            if (sp == NULL || sp - line != 2 * ENTRY_ID_LEN)
+                continue;
+            *sp = '\0';
+            unsigned long long at = strtoull(sp + 1, NULL, 10);
+            if (hex_is_hex(line) && at + PEOPLE_DAY_MS > now_ms)
+                json_object_set_new(sent, line, json_integer((json_int_t)at));
+        }
+    }
+    json_array_foreach(due, i, r)
+    {
+        id = json_string_value(json_object_get(json_object_get(r, "question"), "id"));
+        if (id == NULL || json_object_get(sent, id) != NULL ||
+            json_object_size(sent) >= PEOPLE_MAX_REMINDED)
+            continue;
+        ev = json_object();
+        json_object_set_new(ev, "event", json_string("reminder"));
+        json_object_set_new(ev, "for_you", json_true());
+        json_object_set_new(ev, "reason", json_string("your question has an answer but no accept"));
+        json_object_update(ev, r);
+        api_broadcast(n->api, ev);
+        json_decref(ev);
+        json_object_set_new(sent, id, json_integer((json_int_t)now_ms));
+        count++;
+    }
+    if (count > 0) {
+        const char *k;
+        buf_init(&text, REPLICA_META_VALUE_MAX);
+        json_object_foreach(sent, k, v)
+        {
+            if (buf_printf(&text, "%s %lld\n", k, (long long)json_integer_value(v)) != 0)
+                break;
+        }
+        m.key = PEOPLE_REMINDED_META;
+        m.value = text.len > 0 ? text.data : (const uint8_t *)"";
+        m.len = text.len;
+        m.text = 1;
+        if (replica_meta_set(n->replica, &m, err, sizeof(err)) != 0)
+            log_warnx("node: remembering reminders failed: %s", err);
+        buf_free(&text);
+        log_info("node: %zu reminder%s sent", count, count == 1 ? "" : "s");
+    }
+out:
+    free(old);
+    json_decref(due);
+    json_decref(sent);
+    return count;
+}
+
+static void people_remind_tick(struct loop *loop, uint64_t timer_id, void *arg)
+{
+    (void)loop;
+    (void)timer_id;
+    (void)people_remind(arg, node_wall_ms());
+}
+
+void node_people_start(struct node *n)
+{
+    (void)loop_add_timer(n->loop, PEOPLE_FIRST_TICK_MS, 0, people_remind_tick, n);
+    (void)loop_add_timer(n->loop, PEOPLE_TICK_MS, 1, people_remind_tick, n);
+}
+
+/* Test hook (docs/API.md): run the reminder pass now, as if the time were now_ms. */
+static json_t *op_remind(struct node *n, json_t *req)
+{
+    long long now = (long long)node_wall_ms();
+    json_t *o;
+
+    if (node_arg_int(req, "now_ms", (long long)ENTRY_MIN_TIME_MS, (long long)ENTRY_MAX_TIME_MS,
+                     &now) != 0)
+        return api_error("bad_request", "now_ms must be a time in ms");
+    o = node_ok();
+    json_object_set_new(o, "sent", json_integer((json_int_t)people_remind(n, (uint64_t)now)));
+    return o;
+}
+
+/* ---- digest ---- */
+
+struct people_digest {
+    struct node *n;
+    json_t *seen; /* question id -> entry JSON */
+    int addressed_only;
+    uint64_t since_ms;
+    json_t *array; /* my answered questions, or accepts */
+};
+
+static int people_digest_question(void *ctx, const struct entry *e, const char *snippet,
+                                  double rank)
+{
+    struct people_digest *d = ctx;
+    char hex[2 * ENTRY_ID_LEN + 1];
+    json_t *ej;
+
+    (void)snippet;
+    (void)rank;
+    if (people_is_me(d->n, entry_author(e)))
+        return 0;
+    hex_encode(entry_id(e), ENTRY_ID_LEN, hex);
+    if (json_object_get(d->seen, hex) != NULL)
+        return 0;
+    ej = node_entry_json(d->n, e);
+    if (d->addressed_only && !node_to_me(d->n, ej)) {
+        json_decref(ej);
+        return 0;
+    }
+    json_object_set_new(d->seen, hex, ej);
+    return 0;
+}
+
+static int people_digest_cmp(const void *a, const void *b)
+{
+    json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+    int ux = json_is_true(json_object_get(x, "urgent")),
+        uy = json_is_true(json_object_get(y, "urgent"));
+    json_int_t tx = json_integer_value(json_object_get(x, "created_ms"));
+    json_int_t ty = json_integer_value(json_object_get(y, "created_ms"));
+
+    if (ux != uy)
+        return uy - ux;
+    if (tx != ty)
+        return tx < ty ? 1 : -1;
+    return strcmp(json_string_value(json_object_get(x, "id")),
+                  json_string_value(json_object_get(y, "id")));
+}
+
+/* New questions in my areas or addressed to me, since since_ms: urgent first, then newest. */
+static json_t *people_digest_questions(struct node *n, uint64_t since_ms)
+{
+    struct people_digest d = {n, json_object(), 0, since_ms, NULL};
+    struct replica_query q = {0};
+    json_t *v, **items, *arr = json_array();
+    const char *k;
+    size_t i = 0, count;
+
+    q.kind = ENTRY_QUESTION;
+    q.since_ms = since_ms;
+    json_object_foreach(n->areas, k, v)
+    {
+        q.tag = k;
+        (void)people_list_all(n, &q, people_digest_question, &d);
+    }
+    q.tag = NULL;
+    d.addressed_only = 1;
+    (void)people_list_all(n, &q, people_digest_question, &d);
+    count = json_object_size(d.seen);
+    items = xreallocarray(NULL, count + 1, sizeof(*items));
+    json_object_foreach(d.seen, k, v) items[i++] = v;
+    qsort(items, count, sizeof(*items), people_digest_cmp);
+    for (i = 0; i < count && i < PEOPLE_SECTION_MAX; i++)
+        json_array_append(arr, items[i]);
+    free(items);
+    json_decref(d.seen);
+    return arr;
+}
+
+struct people_count {
+    struct node *n;
+    long long count;
+};
+
+static int people_count_others_row(void *ctx, const struct entry *e, const char *snippet,
+                                   double rank)
+{
+    struct people_count *c = ctx;
+
+    (void)snippet;
+    (void)rank;
+    c->count += !people_is_me(c->n, entry_author(e));
+    return 0;
+}
+
+/* One of my questions: did it get answers (from others) since since_ms? */
+static int people_digest_mine(void *ctx, const struct entry *e, const char *snippet, double rank)
+{
+    struct people_digest *d = ctx;
+    struct people_count c = {d->n, 0};
+    struct replica_query q = {0};
+    json_t *o;
+
+    (void)snippet;
+    (void)rank;
+    if (json_array_size(d->array) >= PEOPLE_SECTION_MAX)
+        return 0;
+    q.kind = ENTRY_ANSWER;
+    q.ref = entry_id(e);
+    q.since_ms = d->since_ms;
+    (void)people_list_all(d->n, &q, people_count_others_row, &c);
+    if (c.count == 0)
+        return 0;
+    o = json_object();
+    json_object_set_new(o, "question", node_entry_json(d->n, e));
+    json_object_set_new(o, "new_answers", json_integer(c.count));
+    json_array_append_new(d->array, o);
+    return 0;
+}
+
+/* An accept since since_ms: counted if its author asked the question (as everywhere). */
+static int people_digest_accept(void *ctx, const struct entry *e, const char *snippet, double rank)
+{
+    struct people_digest *d = ctx;
+    struct entry *answer = NULL, *question = NULL;
+    json_t *o;
+
+    (void)snippet;
+    (void)rank;
+    if (json_array_size(d->array) >= PEOPLE_SECTION_MAX || entry_nrefs(e) == 0)
+        return 0;
+    if (replica_get(d->n->replica, entry_ref(e, 0), &answer, NULL, 0) == REPLICA_FOUND &&
+        entry_kind(answer) == ENTRY_ANSWER &&
+        replica_get(d->n->replica, entry_ref(answer, 0), &question, NULL, 0) == REPLICA_FOUND &&
+        memcmp(entry_author(question), entry_author(e), ENTRY_KEY_LEN) == 0 &&
+        memcmp(entry_author(answer), entry_author(e), ENTRY_KEY_LEN) != 0) {
+        o = json_object();
+        json_object_set_new(o, "question_id", node_hex(entry_id(question), ENTRY_ID_LEN));
+        json_object_set_new(o, "title", json_string(entry_title(question)));
+        json_object_set_new(o, "answer_id", node_hex(entry_id(answer), ENTRY_ID_LEN));
+        json_object_set_new(o, "helper", people_person_json(d->n, entry_author(answer)));
+        json_object_set_new(o, "asker", people_person_json(d->n, entry_author(question)));
+        json_object_set_new(o, "mine", json_boolean(people_is_me(d->n, entry_author(answer))));
+        json_object_set_new(o, "accepted_ms", json_integer((json_int_t)entry_created_ms(e)));
+        json_array_append_new(d->array, o);
+    }
+    entry_destroy(&answer);
+    entry_destroy(&question);
+    return 0;
+}
+
+static int people_digest_helper(void *ctx, const uint8_t *author, long long answers)
+{
+    struct people_digest *d = ctx;
+    json_t *h = people_person_json(d->n, author);
+
+    json_object_set_new(h, "answers", json_integer(answers));
+    json_array_append_new(d->array, h);
+    return 0;
+}
+
+/* The period in one response: what a day of notifications would have said. */
+static json_t *op_digest(struct node *n, json_t *req)
+{
+    long long now = (long long)node_wall_ms(), since = -1;
+    struct people_digest d = {n, NULL, 0, 0, NULL};
+    struct replica_query q = {0};
+    json_t *o;
+
+    if (node_arg_int(req, "now_ms", (long long)ENTRY_MIN_TIME_MS, (long long)ENTRY_MAX_TIME_MS,
+                     &now) != 0 ||
+        node_arg_int(req, "since_ms", 0, (long long)ENTRY_MAX_TIME_MS, &since) != 0)
+        return api_error("bad_request", "since_ms and now_ms must be times in ms");
+    if (since < 0)
+        since = now - (long long)PEOPLE_DAY_MS;
+    d.since_ms = (uint64_t)since;
+    o = node_ok();
+    json_object_set_new(o, "since_ms", json_integer(since));
+    json_object_set_new(o, "now_ms", json_integer(now));
+    json_object_set_new(o, "questions", people_digest_questions(n, (uint64_t)since));
+    d.array = json_array();
+    q.kind = ENTRY_QUESTION;
+    q.author = identity_public_key(n->id);
+    (void)people_list_all(n, &q, people_digest_mine, &d);
+    json_object_set_new(o, "my_answered", d.array);
+    json_object_set_new(o, "reminders", node_people_reminders(n, (uint64_t)now));
+    d.array = json_array();
+    memset(&q, 0, sizeof(q));
+    q.kind = ENTRY_ACCEPT;
+    q.since_ms = (uint64_t)since;
+    (void)people_list_all(n, &q, people_digest_accept, &d);
+    json_object_set_new(o, "accepted", d.array);
+    json_object_set_new(o, "sessions",
+                        people_sessions(n, (uint64_t)now, (uint64_t)now + PEOPLE_SESSION_SOON_MS,
+                                        NULL, PEOPLE_SECTION_MAX));
+    json_object_set_new(o, "mentoring_requests",
+                        node_people_mentor_requests(n, (uint64_t)since, PEOPLE_SECTION_MAX));
+    d.array = json_array();
+    if (replica_top_answerers(n->replica, (uint64_t)since, NULL, 5, people_digest_helper, &d) != 0)
+        log_warnx("node: digest: top answerers failed");
+    json_object_set_new(o, "helpers", d.array);
+    return o;
+}
+
 const struct node_op node_people_ops[] = {
+    {"profile", op_profile},
+    {"endorse", op_endorse},
+    {"mentor_offer", op_mentor_offer},
+    {"mentor_find", op_mentor_find},
+    {"mentor_request", op_mentor_request},
+    {"session_announce", op_session_announce},
+    {"rsvp", op_rsvp},
+    {"sessions", op_sessions},
+    {"digest", op_digest},
+    {"remind", op_remind},
     {NULL, NULL},
 };

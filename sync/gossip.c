@@ -155,18 +155,23 @@ static void gossip_kick(struct gossip *g, uint64_t ms)
 /* ---- sending entries ---- */
 
 /* Send the entries with these ids (that we have) in as many BATCHes as needed. */
+/* Answer a WANT (or GRAFT) with the entries we hold. Ids we cannot serve (a retracted entry's
+ * tombstone, or gone) are counted in the last BATCH's remaining_entries, which a fetch answer
+ * does not otherwise use, so the asker stops waiting for them at once. */
 static void gossip_send_ids(struct gossip *g, struct gpeer *p, const uint8_t *ids, size_t n)
 {
     uint8_t *raw;
-    size_t i, len, inbatch = 0;
+    size_t i, len, inbatch = 0, missing = 0;
     uint64_t ts;
 
     buf_reset(&g->out);
     if (wire_batch_begin(&g->out, 0, 0) != 0)
         return;
     for (i = 0; i < n; i++) {
-        if (replica_raw(g->cfg.replica, ids + i * ENTRY_ID_LEN, &raw, &len, &ts) != REPLICA_FOUND)
+        if (replica_raw(g->cfg.replica, ids + i * ENTRY_ID_LEN, &raw, &len, &ts) != REPLICA_FOUND) {
+            missing++;
             continue;
+        }
         if (wire_batch_add(&g->out, raw, len) != 0) {
             gossip_send(g, p);
             buf_reset(&g->out);
@@ -180,8 +185,10 @@ static void gossip_send_ids(struct gossip *g, struct gpeer *p, const uint8_t *id
         p->entries_tx++;
         free(raw);
     }
-    if (inbatch > 0)
+    if (inbatch > 0 || missing > 0) {
+        wire_batch_finish(&g->out, missing, 0);
         gossip_send(g, p);
+    }
 }
 
 /* Offer an entry to every primary peer but the one it came from. */
@@ -625,8 +632,13 @@ static void gossip_on_batch(struct gossip *g, struct gpeer *p, const struct wire
         memcpy(p->cursor_id, entry_id(e), ENTRY_ID_LEN);
         entry_destroy(&e);
     }
-    if (via != VIA_STREAM)
+    if (via != VIA_STREAM) {
+        /* A fetch answer: remaining_entries counts what the peer could not serve. */
+        uint64_t gone = m->u.batch.remaining_entries;
+        p->outstanding = gone < p->outstanding ? p->outstanding - gone : 0;
+        p->last_fetch_ms = loop_now_ms();
         return;
+    }
     p->last_batch_ms = loop_now_ms();
     p->stream_entries = m->u.batch.remaining_entries;
     p->stream_bytes = m->u.batch.remaining_bytes;

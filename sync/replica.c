@@ -48,6 +48,18 @@ static const char *const replica_migrations[] = {
     "CREATE TABLE meta(key TEXT PRIMARY KEY NOT NULL, value NOT NULL) WITHOUT ROWID;",
     /* 2 -> 3: merge full-text segments in larger steps: a third faster to ingest, same index. */
     "INSERT INTO fts(fts, rank) VALUES ('automerge', 8);",
+    /* 3 -> 4: content keeping. Revisions (9) are searchable (a hit on the current revision stands
+     * for its entry); retracted entries leave a tombstone (id, created_ms, author) instead of their
+     * row, so they are never stored again and still count as held for reconciliation; refs by seq
+     * for deleting one entry's rows. */
+    "CREATE TABLE IF NOT EXISTS tombstones(id BLOB PRIMARY KEY NOT NULL CHECK (length(id) = 32),"
+    "  created_ms INTEGER NOT NULL, author BLOB NOT NULL) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS refs_seq ON refs(seq);"
+    "DROP VIEW IF EXISTS searchable;"
+    "CREATE VIEW searchable AS SELECT seq, title, body, tags FROM entries"
+    "  WHERE kind IN (1, 2, 3, 4, 9);"
+    "INSERT INTO fts(rowid, title, body, tags) SELECT seq, title, body, tags FROM entries"
+    "  WHERE kind = 9;",
 };
 #define REPLICA_NMIGRATIONS (sizeof(replica_migrations) / sizeof(replica_migrations[0]))
 _Static_assert(REPLICA_NMIGRATIONS == REPLICA_SCHEMA_VERSION, "one migration per schema version");
@@ -69,6 +81,16 @@ enum replica_stmt {
     ST_META_GET,
     ST_META_SET,
     ST_META_DELETE,
+    ST_TOMBSTONED,
+    ST_RETRACTED,
+    ST_TARGET,
+    ST_REVISIONS_OF,
+    ST_TOMB_INSERT,
+    ST_TOMB_ADD,
+    ST_TOMB_FTS,
+    ST_TOMB_REFS,
+    ST_TOMB_TAGS,
+    ST_TOMB_ENTRY,
     ST_BEGIN,
     ST_COMMIT,
     ST_ROLLBACK,
@@ -91,6 +113,21 @@ static const char *const replica_sql[ST_COUNT_STMTS] = {
     [ST_META_GET] = "SELECT value FROM meta WHERE key = ?",
     [ST_META_SET] = "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
     [ST_META_DELETE] = "DELETE FROM meta WHERE key = ?",
+    [ST_TOMBSTONED] = "SELECT author FROM tombstones WHERE id = ?",
+    /* Is there a retraction of ?1 by ?2 (its author's, the only one that counts)? */
+    [ST_RETRACTED] = "SELECT 1 FROM refs r JOIN entries t ON t.seq = r.seq"
+                     " WHERE r.ref = ?1 AND r.kind = 10 AND t.author = ?2 LIMIT 1",
+    [ST_TARGET] = "SELECT seq, kind, author FROM entries WHERE id = ?",
+    [ST_REVISIONS_OF] = "SELECT v.seq FROM refs r JOIN entries v ON v.seq = r.seq"
+                        " WHERE r.ref = ?1 AND r.kind = 9 AND v.author = ?2",
+    [ST_TOMB_INSERT] = "INSERT OR IGNORE INTO tombstones(id, created_ms, author)"
+                       " SELECT id, created_ms, author FROM entries WHERE seq = ?",
+    [ST_TOMB_ADD] = "INSERT OR IGNORE INTO tombstones(id, created_ms, author) VALUES (?, ?, ?)",
+    [ST_TOMB_FTS] = "INSERT INTO fts(fts, rowid, title, body, tags) SELECT 'delete', seq, title,"
+                    " body, tags FROM entries WHERE seq = ? AND kind IN (1, 2, 3, 4, 9)",
+    [ST_TOMB_REFS] = "DELETE FROM refs WHERE seq = ?",
+    [ST_TOMB_TAGS] = "DELETE FROM tags WHERE seq = ?",
+    [ST_TOMB_ENTRY] = "DELETE FROM entries WHERE seq = ?",
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
@@ -227,6 +264,12 @@ void replica_close(struct replica **rp)
 /* Kinds the full-text index holds (the `searchable` view says the same). */
 static int replica_searchable(uint16_t kind)
 {
+    return (kind >= ENTRY_QUESTION && kind <= ENTRY_COMMENT) || kind == ENTRY_REVISION;
+}
+
+/* Kinds a retraction by their author takes back (content). */
+static int replica_retractable(int kind)
+{
     return kind >= ENTRY_QUESTION && kind <= ENTRY_COMMENT;
 }
 
@@ -282,6 +325,140 @@ static void replica_turn_give(void)
     pthread_mutex_unlock(&replica_turn_mu);
 }
 
+/* Run a statement whose one parameter is a seq, inside the open transaction. */
+static int replica_run_seq(struct replica *r, enum replica_stmt which, sqlite3_int64 seq, char *err,
+                           size_t errlen)
+{
+    sqlite3_stmt *s = replica_stmt(r, which);
+
+    sqlite3_bind_int64(s, 1, seq);
+    return replica_step_done(r, s, err, errlen);
+}
+
+/* Replace the row seq by a tombstone: its id, time and author stay; its bytes, columns and index
+ * rows go. Inside the open transaction. */
+static int replica_tombstone_row(struct replica *r, sqlite3_int64 seq, char *err, size_t errlen)
+{
+    static const enum replica_stmt steps[] = {ST_TOMB_INSERT, ST_TOMB_FTS, ST_TOMB_REFS,
+                                              ST_TOMB_TAGS, ST_TOMB_ENTRY};
+    size_t i;
+
+    for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
+        if (replica_run_seq(r, steps[i], seq, err, errlen) != 0)
+            return -1;
+    return 0;
+}
+
+/* Tombstone the revisions of id by author (id was taken back: its old versions go with it). */
+static int replica_tombstone_revisions(struct replica *r, const uint8_t *id, const uint8_t *author,
+                                       char *err, size_t errlen)
+{
+    sqlite3_stmt *s = replica_stmt(r, ST_REVISIONS_OF);
+    sqlite3_int64 *seqs = NULL;
+    size_t n = 0, cap = 0, i;
+    int step, rc = -1;
+
+    sqlite3_bind_blob(s, 1, id, ENTRY_ID_LEN, SQLITE_STATIC);
+    sqlite3_bind_blob(s, 2, author, ENTRY_KEY_LEN, SQLITE_STATIC);
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        if (n == cap) {
+            cap = cap == 0 ? 8 : 2 * cap;
+            seqs = xreallocarray(seqs, cap, sizeof(*seqs));
+        }
+        seqs[n++] = sqlite3_column_int64(s, 0);
+    }
+    if (step != SQLITE_DONE) {
+        errmsg_set(err, errlen, "%s: %s", r->path, sqlite3_errmsg(r->db));
+        goto out;
+    }
+    sqlite3_reset(s);
+    for (i = 0; i < n; i++)
+        if (replica_tombstone_row(r, seqs[i], err, errlen) != 0)
+            goto out;
+    rc = 0;
+out:
+    free(seqs);
+    return rc;
+}
+
+/*
+ * Must e stay out of the replica? 1 if its id is tombstoned already (*fresh = 0), or if its author
+ * took it back before it arrived: a retraction of it (or, for a revision, of the entry revised) by
+ * the same author is stored, or the revised entry is tombstoned as that author's (*fresh = 1).
+ * 0 if it may be stored, -1 on error.
+ */
+static int replica_arrives_retracted(struct replica *r, const struct entry *e, int *fresh,
+                                     char *err, size_t errlen)
+{
+    sqlite3_stmt *s = replica_stmt(r, ST_TOMBSTONED);
+    const uint8_t *target;
+    int step;
+
+    *fresh = 0;
+    sqlite3_bind_blob(s, 1, entry_id(e), ENTRY_ID_LEN, SQLITE_STATIC);
+    step = sqlite3_step(s);
+    if (step == SQLITE_ROW)
+        return 1;
+    if (step != SQLITE_DONE)
+        goto fail;
+    if (replica_retractable(entry_kind(e)))
+        target = entry_id(e);
+    else if (entry_kind(e) == ENTRY_REVISION && entry_nrefs(e) == 1)
+        target = entry_ref(e, 0);
+    else
+        return 0;
+    *fresh = 1;
+    s = replica_stmt(r, ST_RETRACTED);
+    sqlite3_bind_blob(s, 1, target, ENTRY_ID_LEN, SQLITE_STATIC);
+    sqlite3_bind_blob(s, 2, entry_author(e), ENTRY_KEY_LEN, SQLITE_STATIC);
+    step = sqlite3_step(s);
+    if (step == SQLITE_ROW)
+        return 1;
+    if (step != SQLITE_DONE)
+        goto fail;
+    if (target == entry_id(e))
+        return 0;
+    s = replica_stmt(r, ST_TOMBSTONED);
+    sqlite3_bind_blob(s, 1, target, ENTRY_ID_LEN, SQLITE_STATIC);
+    step = sqlite3_step(s);
+    if (step == SQLITE_ROW && sqlite3_column_bytes(s, 0) == ENTRY_KEY_LEN &&
+        memcmp(sqlite3_column_blob(s, 0), entry_author(e), ENTRY_KEY_LEN) == 0)
+        return 1;
+    if (step == SQLITE_ROW || step == SQLITE_DONE)
+        return 0;
+fail:
+    errmsg_set(err, errlen, "%s: %s", r->path, sqlite3_errmsg(r->db));
+    return -1;
+}
+
+/* A retraction e was stored: if its target is here and is its author's content, tombstone it,
+ * and in any case the revisions of the target by e's author. */
+static int replica_honour_retraction(struct replica *r, const struct entry *e, char *err,
+                                     size_t errlen)
+{
+    sqlite3_stmt *s = replica_stmt(r, ST_TARGET);
+    const uint8_t *target = entry_ref(e, 0);
+    sqlite3_int64 seq;
+    int step;
+
+    sqlite3_bind_blob(s, 1, target, ENTRY_ID_LEN, SQLITE_STATIC);
+    step = sqlite3_step(s);
+    if (step == SQLITE_ROW) {
+        if (!replica_retractable(sqlite3_column_int(s, 1)) ||
+            sqlite3_column_bytes(s, 2) != ENTRY_KEY_LEN ||
+            memcmp(sqlite3_column_blob(s, 2), entry_author(e), ENTRY_KEY_LEN) != 0)
+            return 0; /* not its author's (or not content): it does not count */
+        seq = sqlite3_column_int64(s, 0);
+        sqlite3_reset(s);
+        if (replica_tombstone_row(r, seq, err, errlen) != 0)
+            return -1;
+    } else if (step != SQLITE_DONE) {
+        errmsg_set(err, errlen, "%s: %s", r->path, sqlite3_errmsg(r->db));
+        return -1;
+    }
+    return replica_tombstone_revisions(r, target, entry_author(e), err, errlen);
+}
+
 /* Insert one entry inside the open transaction. Returns 0 with *res set, or -1. */
 static int replica_insert(struct replica *r, const struct entry *e, uint64_t received_ms,
                           enum replica_merge_result *res, char *err, size_t errlen)
@@ -291,9 +468,28 @@ static int replica_insert(struct replica *r, const struct entry *e, uint64_t rec
     const uint8_t *raw;
     size_t len, i;
     sqlite3_int64 seq;
-    int rc = -1;
+    int rc = -1, gone, fresh;
 
     replica_tags_text(e, &tags);
+    gone = replica_arrives_retracted(r, e, &fresh, err, errlen);
+    if (gone < 0)
+        goto out;
+    if (gone) {
+        /* Counted as stored (its key joins the reconciliation set), but only as a tombstone. */
+        *res = fresh ? REPLICA_ADDED : REPLICA_EXISTS;
+        if (fresh) {
+            s = replica_stmt(r, ST_TOMB_ADD);
+            sqlite3_bind_blob(s, 1, entry_id(e), ENTRY_ID_LEN, SQLITE_STATIC);
+            sqlite3_bind_int64(s, 2, (sqlite3_int64)entry_created_ms(e));
+            sqlite3_bind_blob(s, 3, entry_author(e), ENTRY_KEY_LEN, SQLITE_STATIC);
+            if (replica_step_done(r, s, err, errlen) != 0 ||
+                (entry_kind(e) != ENTRY_REVISION &&
+                 replica_tombstone_revisions(r, entry_id(e), entry_author(e), err, errlen) != 0))
+                goto out;
+        }
+        rc = 0;
+        goto out;
+    }
     raw = entry_bytes(e, &len);
     s = replica_stmt(r, ST_INSERT);
     sqlite3_bind_blob(s, 1, entry_id(e), ENTRY_ID_LEN, SQLITE_STATIC);
@@ -337,6 +533,9 @@ static int replica_insert(struct replica *r, const struct entry *e, uint64_t rec
         if (replica_step_done(r, s, err, errlen) != 0)
             goto out;
     }
+    if (entry_kind(e) == ENTRY_RETRACTION && entry_nrefs(e) == 1 &&
+        replica_honour_retraction(r, e, err, errlen) != 0)
+        goto out;
     *res = REPLICA_ADDED;
     rc = 0;
 out:
@@ -429,7 +628,7 @@ long long replica_purge_author(struct replica *r, const uint8_t author[ENTRY_KEY
     /* Team entries (11, 14-17) stay: membership is computed from all of them. */
     static const char *const sql[] = {
         "INSERT INTO fts(fts, rowid, title, body, tags) SELECT 'delete', seq, title, body, tags"
-        " FROM entries WHERE author = ?1 AND created_ms > ?2 AND kind IN (1, 2, 3, 4)",
+        " FROM entries WHERE author = ?1 AND created_ms > ?2 AND kind IN (1, 2, 3, 4, 9)",
         "DELETE FROM refs WHERE seq IN (SELECT seq FROM entries WHERE author = ?1 AND"
         " created_ms > ?2 AND kind NOT IN (11, 14, 15, 16, 17))",
         "DELETE FROM tags WHERE seq IN (SELECT seq FROM entries WHERE author = ?1 AND"
@@ -695,18 +894,40 @@ enum replica_lookup replica_get(struct replica *r, const uint8_t id[ENTRY_ID_LEN
     return res;
 }
 
+/* The seq of the current version of the entry e: its author's latest revision by (created_ms,
+ * id), or the entry itself. Revisions by anyone else do not count. */
+#define REPLICA_CURRENT(e)                                                                         \
+    "COALESCE((SELECT v.seq FROM refs rv JOIN entries v ON v.seq = rv.seq WHERE rv.ref = " e       \
+    ".id AND rv.kind = 9 AND v.author = " e ".author ORDER BY v.created_ms DESC, v.id DESC"        \
+    " LIMIT 1), " e ".seq)"
+
+/* A question's answer accepted by the asker (e is the question). */
+#define REPLICA_RESOLVED                                                                           \
+    "EXISTS (SELECT 1 FROM refs ra JOIN entries ans ON ans.seq = ra.seq"                           \
+    " JOIN refs rc ON rc.ref = ans.id AND rc.kind = 5 JOIN entries acc ON acc.seq = rc.seq"        \
+    " WHERE ra.ref = e.id AND ra.kind = 2 AND acc.author = e.author)"
+#define REPLICA_ANSWERED "EXISTS (SELECT 1 FROM refs r WHERE r.ref = e.id AND r.kind = 2)"
+
 /* Append the WHERE clauses of q to sql; bind them later with replica_bind_query in the same order.
  */
 static void replica_query_sql(const struct replica_query *q, struct buf *sql)
 {
+    size_t i;
     int ok = 0;
 
     if (q->kind != 0)
         ok |= buf_append_str(sql, " AND e.kind = ?");
     else /* '+' keeps the planner on the (created_ms, id) index: no sort of every row */
         ok |= buf_append_str(sql, " AND +e.kind IN (1, 2, 3, 4)");
+    /* The tag of the current version: entries tagged in some version are the candidates (the
+     * tags index finds them), the current version must carry it. */
     if (q->tag != NULL)
-        ok |= buf_append_str(sql, " AND e.seq IN (SELECT seq FROM tags WHERE tag = ?)");
+        ok |=
+            buf_append_str(sql, " AND e.seq IN (SELECT seq FROM tags WHERE tag = :qtag UNION"
+                                " SELECT o.seq FROM tags t JOIN refs rv ON rv.seq = t.seq AND"
+                                " rv.kind = 9 JOIN entries o ON o.id = rv.ref WHERE t.tag = :qtag)"
+                                " AND " REPLICA_CURRENT("e") " IN (SELECT seq FROM tags"
+                                                             " WHERE tag = :qtag)");
     if (q->author != NULL)
         ok |= buf_append_str(sql, " AND e.author = ?");
     if (q->ref != NULL)
@@ -716,12 +937,27 @@ static void replica_query_sql(const struct replica_query *q, struct buf *sql)
                                   " WHERE r.ref = e.id AND r.kind = 2)");
     if (q->since_ms != 0)
         ok |= buf_append_str(sql, " AND e.created_ms >= ?");
+    if (q->status == REPLICA_STATUS_OPEN)
+        ok |= buf_append_str(sql, " AND e.kind = 1 AND NOT " REPLICA_ANSWERED);
+    else if (q->status == REPLICA_STATUS_ANSWERED)
+        ok |= buf_append_str(sql,
+                             " AND e.kind = 1 AND " REPLICA_ANSWERED " AND NOT " REPLICA_RESOLVED);
+    else if (q->status == REPLICA_STATUS_RESOLVED)
+        ok |= buf_append_str(sql, " AND e.kind = 1 AND " REPLICA_RESOLVED);
+    if (q->ids != NULL) {
+        ok |= buf_append_str(sql, " AND e.id IN (NULL");
+        for (i = 0; i < q->nids; i++)
+            ok |= buf_append_str(sql, ", ?");
+        ok |= buf_append_str(sql, ")");
+    }
     if (ok != 0)
         fatalx("replica: query text too long"); /* the buffer holds every clause */
 }
 
 static int replica_bind_query(sqlite3_stmt *s, const struct replica_query *q, int i)
 {
+    size_t k;
+
     if (q->kind != 0)
         sqlite3_bind_int(s, i++, q->kind);
     if (q->tag != NULL)
@@ -732,6 +968,8 @@ static int replica_bind_query(sqlite3_stmt *s, const struct replica_query *q, in
         sqlite3_bind_blob(s, i++, q->ref, ENTRY_ID_LEN, SQLITE_STATIC);
     if (q->since_ms != 0)
         sqlite3_bind_int64(s, i++, (sqlite3_int64)q->since_ms);
+    for (k = 0; q->ids != NULL && k < q->nids; k++)
+        sqlite3_bind_blob(s, i++, q->ids[k], ENTRY_ID_LEN, SQLITE_STATIC);
     sqlite3_bind_int64(s, i++, (sqlite3_int64)(q->limit != 0 ? q->limit : 50));
     sqlite3_bind_int64(s, i++, (sqlite3_int64)q->offset);
     return i;
@@ -833,7 +1071,8 @@ static int replica_fts_query(const char *words, int any, struct buf *out)
 
 /* A search result before it is loaded: its rank and the keys that break ties. */
 struct replica_hit {
-    sqlite3_int64 seq;
+    sqlite3_int64 seq;  /* the entry */
+    sqlite3_int64 hseq; /* the version that matched: the entry or its current revision */
     double rank;
     sqlite3_int64 created_ms;
     uint8_t id[ENTRY_ID_LEN];
@@ -851,15 +1090,34 @@ static int replica_hit_cmp(const void *a, const void *b)
     return -memcmp(x->id, y->id, ENTRY_ID_LEN);
 }
 
-/* Run a statement whose rows are (seq, rank, created_ms, id) into hits. Returns the count. */
+/*
+ * A full-text hit x stands for the entry e it is the current version of: x itself when it has no
+ * revision by its author, or the author's latest revision of e. Hits on older versions, and on
+ * revisions by others, stand for nothing (the inner join drops them): so every entry matches at
+ * most once, with the words of its current text.
+ */
+#define REPLICA_HIT_ENTRY                                                                          \
+    " JOIN entries e ON e.seq = (CASE WHEN x.kind = 9 THEN (SELECT o.seq FROM refs rv"             \
+    " JOIN entries o ON o.id = rv.ref WHERE rv.seq = x.seq AND rv.kind = 9) ELSE x.seq END)"       \
+    " AND e.kind IN (1, 2, 3, 4) AND e.author = x.author AND " REPLICA_CURRENT("e") " = x.seq"
+
+/* Run a statement whose rows are (seq, rank, created_ms, id, hseq) into hits; a row whose seq is
+ * NULL (a hit standing for nothing) is counted in *dropped (may be NULL) and skipped. Returns the
+ * count. */
 static long replica_collect_hits(struct replica *r, sqlite3_stmt *s, struct replica_hit *hits,
-                                 size_t max, char *err, size_t errlen)
+                                 size_t max, size_t *dropped, char *err, size_t errlen)
 {
     size_t n = 0;
     int step = SQLITE_DONE;
 
     while (n < max && (step = sqlite3_step(s)) == SQLITE_ROW) {
+        if (sqlite3_column_type(s, 0) == SQLITE_NULL) {
+            if (dropped != NULL)
+                (*dropped)++;
+            continue;
+        }
         hits[n].seq = sqlite3_column_int64(s, 0);
+        hits[n].hseq = sqlite3_column_int64(s, 4);
         hits[n].rank = sqlite3_column_double(s, 1);
         hits[n].created_ms = sqlite3_column_int64(s, 2);
         memset(hits[n].id, 0, ENTRY_ID_LEN);
@@ -884,24 +1142,29 @@ static int replica_search_fast(struct replica *r, const struct buf *match, size_
                                size_t errlen)
 {
     sqlite3_stmt *s = NULL;
-    size_t want = offset + limit + 1;
+    size_t want = offset + limit + 1, dropped = 0;
     long n;
     int rc = -1;
 
     if (sqlite3_prepare_v2(r->db,
-                           "SELECT h.rowid, h.rank, e.created_ms, e.id FROM"
+                           "SELECT e.seq, h.rank, e.created_ms, e.id, x.seq FROM"
                            " (SELECT rowid, bm25(fts, 10.0, 1.0, 5.0) AS rank FROM fts"
                            "  WHERE fts MATCH ? ORDER BY rank LIMIT ?) h"
-                           " JOIN entries e ON e.seq = h.rowid ORDER BY h.rank",
+                           " JOIN entries x ON x.seq = h.rowid"
+                           " LEFT" REPLICA_HIT_ENTRY " ORDER BY h.rank",
                            -1, &s, NULL) != SQLITE_OK) {
         errmsg_set(err, errlen, "%s", sqlite3_errmsg(r->db));
         goto out;
     }
     sqlite3_bind_text(s, 1, (const char *)match->data, (int)match->len, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, (sqlite3_int64)want);
-    n = replica_collect_hits(r, s, hits, want, err, errlen);
+    n = replica_collect_hits(r, s, hits, want, &dropped, err, errlen);
     if (n < 0)
         goto out;
+    if (dropped > 0) {
+        rc = 1; /* old versions took places on the page: only the exact path can fill it */
+        goto out;
+    }
     if ((size_t)n == want && hits[want - 1].rank == hits[want - 2].rank) {
         rc = 1; /* a tie across the page boundary: only the exact order can choose */
         goto out;
@@ -926,8 +1189,8 @@ static int replica_search_exact(struct replica *r, const struct buf *match,
     int rc = -1;
 
     buf_init(&sql, 4096);
-    if (buf_append_str(&sql, "SELECT e.seq, bm25(fts, 10.0, 1.0, 5.0) AS rank, e.created_ms, e.id"
-                             " FROM fts JOIN entries e ON e.seq = fts.rowid"
+    if (buf_append_str(&sql, "SELECT e.seq, bm25(fts, 10.0, 1.0, 5.0) AS rank, e.created_ms, e.id,"
+                             " x.seq FROM fts JOIN entries x ON x.seq = fts.rowid" REPLICA_HIT_ENTRY
                              " WHERE fts MATCH ?") != 0)
         goto out;
     replica_query_sql(q, &sql);
@@ -941,7 +1204,7 @@ static int replica_search_exact(struct replica *r, const struct buf *match,
     page.limit = limit;
     page.offset = offset;
     replica_bind_query(s, &page, 2);
-    n = replica_collect_hits(r, s, hits, limit, err, errlen);
+    n = replica_collect_hits(r, s, hits, limit, NULL, err, errlen);
     if (n < 0)
         goto out;
     *nhits = (size_t)n;
@@ -980,7 +1243,7 @@ int replica_search(struct replica *r, const char *query, const struct replica_qu
      */
     hits = xreallocarray(NULL, q->offset + limit + 1, sizeof(*hits));
     if (q->kind == 0 && q->tag == NULL && q->author == NULL && q->ref == NULL && !q->open_only &&
-        q->since_ms == 0) {
+        q->since_ms == 0 && q->status == REPLICA_STATUS_ANY && q->ids == NULL) {
         fast = replica_search_fast(r, &match, q->offset, limit, hits, &n, err, errlen);
         if (fast < 0)
             goto out;
@@ -992,9 +1255,9 @@ int replica_search(struct replica *r, const char *query, const struct replica_qu
             goto out;
     }
     if (sqlite3_prepare_v2(r->db,
-                           "SELECT " REPLICA_COLS ", snippet(fts, -1, ?, ?, '…', 16)"
-                           " FROM fts JOIN entries e ON e.seq = fts.rowid"
-                           " WHERE fts MATCH ? AND fts.rowid = ?",
+                           "SELECT " REPLICA_COLS ", snippet(fts, -1, ?1, ?2, '…', 16)"
+                           " FROM fts JOIN entries e ON e.seq = ?4"
+                           " WHERE fts MATCH ?3 AND fts.rowid = ?5",
                            -1, &row, NULL) != SQLITE_OK) {
         errmsg_set(err, errlen, "%s", sqlite3_errmsg(r->db));
         goto out;
@@ -1008,6 +1271,7 @@ int replica_search(struct replica *r, const char *query, const struct replica_qu
         int stop;
         sqlite3_reset(row);
         sqlite3_bind_int64(row, 4, hits[i].seq);
+        sqlite3_bind_int64(row, 5, hits[i].hseq);
         if (sqlite3_step(row) != SQLITE_ROW)
             continue;
         e = replica_row_entry(row, why, sizeof(why));
@@ -1178,7 +1442,11 @@ int replica_has(struct replica *r, const uint8_t id[ENTRY_ID_LEN])
     sqlite3_stmt *s = NULL;
     int rc = -1;
 
-    if (sqlite3_prepare_v2(r->db, "SELECT 1 FROM entries WHERE id = ?", -1, &s, NULL) != SQLITE_OK)
+    /* A tombstoned id counts as held: it is never stored again. */
+    if (sqlite3_prepare_v2(r->db,
+                           "SELECT 1 FROM entries WHERE id = ?1"
+                           " UNION ALL SELECT 1 FROM tombstones WHERE id = ?1",
+                           -1, &s, NULL) != SQLITE_OK)
         goto out;
     sqlite3_bind_blob(s, 1, id, ENTRY_ID_LEN, SQLITE_STATIC);
     rc = sqlite3_step(s);
@@ -1186,6 +1454,67 @@ int replica_has(struct replica *r, const uint8_t id[ENTRY_ID_LEN])
 out:
     sqlite3_finalize(s);
     return rc;
+}
+
+int replica_tombstoned(struct replica *r, const uint8_t id[ENTRY_ID_LEN],
+                       uint8_t author[ENTRY_KEY_LEN])
+{
+    sqlite3_stmt *s = replica_stmt(r, ST_TOMBSTONED);
+    int step, rc = -1;
+
+    sqlite3_bind_blob(s, 1, id, ENTRY_ID_LEN, SQLITE_STATIC);
+    step = sqlite3_step(s);
+    if (step == SQLITE_ROW && sqlite3_column_bytes(s, 0) == ENTRY_KEY_LEN) {
+        if (author != NULL)
+            memcpy(author, sqlite3_column_blob(s, 0), ENTRY_KEY_LEN);
+        rc = 1;
+    } else if (step == SQLITE_DONE) {
+        rc = 0;
+    } else {
+        log_warnx("replica: tombstone: %s", sqlite3_errmsg(r->db));
+    }
+    sqlite3_reset(s);
+    return rc;
+}
+
+enum replica_lookup replica_tombstone_find(struct replica *r, const char *hex_prefix,
+                                           uint8_t id[ENTRY_ID_LEN])
+{
+    char lo_hex[2 * ENTRY_ID_LEN + 1], hi_hex[2 * ENTRY_ID_LEN + 1];
+    uint8_t lo[ENTRY_ID_LEN], hi[ENTRY_ID_LEN];
+    size_t n = strlen(hex_prefix), found = 0;
+    enum replica_lookup res = REPLICA_FAILED;
+    sqlite3_stmt *s = NULL;
+    int step;
+
+    if (n < REPLICA_MIN_PREFIX || n > 2 * ENTRY_ID_LEN || !hex_is_hex(hex_prefix))
+        return REPLICA_NOT_FOUND;
+    memset(lo_hex, '0', 2 * ENTRY_ID_LEN);
+    memset(hi_hex, 'f', 2 * ENTRY_ID_LEN);
+    memcpy(lo_hex, hex_prefix, n);
+    memcpy(hi_hex, hex_prefix, n);
+    if (hex_decode(lo_hex, 2 * ENTRY_ID_LEN, lo, ENTRY_ID_LEN) != 0 ||
+        hex_decode(hi_hex, 2 * ENTRY_ID_LEN, hi, ENTRY_ID_LEN) != 0)
+        return REPLICA_NOT_FOUND;
+    if (sqlite3_prepare_v2(r->db, "SELECT id FROM tombstones WHERE id BETWEEN ? AND ? LIMIT 2", -1,
+                           &s, NULL) != SQLITE_OK)
+        goto out;
+    sqlite3_bind_blob(s, 1, lo, ENTRY_ID_LEN, SQLITE_STATIC);
+    sqlite3_bind_blob(s, 2, hi, ENTRY_ID_LEN, SQLITE_STATIC);
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        if (sqlite3_column_bytes(s, 0) != ENTRY_ID_LEN)
+            continue;
+        if (found++ == 0)
+            memcpy(id, sqlite3_column_blob(s, 0), ENTRY_ID_LEN);
+    }
+    if (step != SQLITE_DONE)
+        goto out;
+    res = found == 0 ? REPLICA_NOT_FOUND : found == 1 ? REPLICA_FOUND : REPLICA_AMBIGUOUS;
+out:
+    if (res == REPLICA_FAILED)
+        log_warnx("replica: tombstone: %s", sqlite3_errmsg(r->db));
+    sqlite3_finalize(s);
+    return res;
 }
 
 long replica_scan(struct replica *r, uint64_t after_ts, const uint8_t after_id[ENTRY_ID_LEN],
@@ -1254,7 +1583,11 @@ int replica_keys(struct replica *r, replica_key_fn fn, void *ctx)
     sqlite3_stmt *s = NULL;
     int rc = -1, step;
 
-    if (sqlite3_prepare_v2(r->db, "SELECT created_ms, id FROM entries", -1, &s, NULL) != SQLITE_OK)
+    /* Tombstones too: a peer that still holds a retracted entry is not asked for it. */
+    if (sqlite3_prepare_v2(r->db,
+                           "SELECT created_ms, id FROM entries"
+                           " UNION ALL SELECT created_ms, id FROM tombstones",
+                           -1, &s, NULL) != SQLITE_OK)
         goto out;
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
         if (sqlite3_column_bytes(s, 1) != ENTRY_ID_LEN)

@@ -20,7 +20,7 @@
 
 #include "entry.h"
 
-#define REPLICA_SCHEMA_VERSION 3
+#define REPLICA_SCHEMA_VERSION 4
 
 struct replica;
 
@@ -110,8 +110,22 @@ enum replica_lookup replica_resolve(struct replica *r, const char *hex_prefix,
 enum replica_lookup replica_get(struct replica *r, const uint8_t id[ENTRY_ID_LEN],
                                 struct entry **out, char *err, size_t errlen);
 
+/* Question status filters (replica_query.status). */
+enum replica_status {
+    REPLICA_STATUS_ANY = 0,
+    REPLICA_STATUS_OPEN = 1,     /* no answer yet */
+    REPLICA_STATUS_ANSWERED = 2, /* answers, none accepted by the asker */
+    REPLICA_STATUS_RESOLVED = 3, /* the asker accepted an answer */
+};
+
 /* Filters for list and search; zero values mean "any". kind 0 means the content kinds
- * (question, answer, note, comment). */
+ * (question, answer, note, comment).
+ *
+ * Revisions: an entry's current version is its author's latest revision (kind 9, by created_ms
+ * then id) or, with none, the entry itself. The tag filter looks at the current version's tags,
+ * and search matches the current version's text (a hit on it stands for the entry, which is what
+ * the row function gets; the snippet comes from the version that matched). Retracted entries are
+ * not stored (tombstones), so no query returns them. */
 struct replica_query {
     uint16_t kind;
     const char *tag;
@@ -123,6 +137,9 @@ struct replica_query {
     size_t offset;
     int oldest_first; /* list order; default newest first */
     int any_word;     /* search: entries with any of the words (best first), not all of them */
+    enum replica_status status;         /* questions with this status (ANY: no filter) */
+    const uint8_t (*ids)[ENTRY_ID_LEN]; /* only these entries (NULL: any); nids of them */
+    size_t nids;
 };
 
 /* One result. e and snippet are borrowed for the call. snippet is NULL for list. rank: lower is
@@ -207,8 +224,25 @@ int replica_check(struct replica *r, struct replica_check *report, replica_bad_f
 enum replica_lookup replica_raw(struct replica *r, const uint8_t id[ENTRY_ID_LEN], uint8_t **bytes,
                                 size_t *len, uint64_t *created_ms);
 
-/* 1 if the replica holds id, 0 if not, -1 on error. */
+/* 1 if the replica holds id (or its tombstone: see replica_tombstoned), 0 if not, -1 on error. */
 int replica_has(struct replica *r, const uint8_t id[ENTRY_ID_LEN]);
+
+/*
+ * Retractions (kind 10): a retraction by the author of a content entry (question, answer, note,
+ * comment) replaces that entry, and the author's revisions of it, by tombstones (id, created_ms,
+ * author) as it is stored, or as the entry arrives if the retraction came first (then the merge
+ * says REPLICA_ADDED once, REPLICA_EXISTS after). A tombstoned id is never stored again, counts as
+ * held (replica_has, replica_keys) and is never served (replica_raw, replica_get say not found).
+ * The retraction itself stays and spreads.
+ */
+
+/* 1 if id is tombstoned (author, may be NULL, gets who retracted it), 0 if not, -1 on error. */
+int replica_tombstoned(struct replica *r, const uint8_t id[ENTRY_ID_LEN],
+                       uint8_t author[ENTRY_KEY_LEN]);
+
+/* The one tombstoned id starting with the hex prefix (4 to 64 digits), as replica_resolve. */
+enum replica_lookup replica_tombstone_find(struct replica *r, const char *hex_prefix,
+                                           uint8_t id[ENTRY_ID_LEN]);
 
 /* One entry of a scan; raw and id are borrowed for the call. Return non-zero to stop (that row
  * does not count). */
@@ -224,7 +258,8 @@ long replica_scan(struct replica *r, uint64_t after_ts, const uint8_t after_id[E
 int replica_count_after(struct replica *r, uint64_t after_ts, const uint8_t after_id[ENTRY_ID_LEN],
                         uint64_t *n, uint64_t *bytes) __attribute__((warn_unused_result));
 
-/* Every (created_ms, id) stored, in no order. fn returns non-zero to fail. Returns 0 or -1. */
+/* Every (created_ms, id) stored, tombstones included, in no order. fn returns non-zero to fail.
+ * Returns 0 or -1. */
 typedef int (*replica_key_fn)(void *ctx, uint64_t created_ms, const uint8_t *id);
 int replica_keys(struct replica *r, replica_key_fn fn, void *ctx)
     __attribute__((warn_unused_result));
