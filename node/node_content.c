@@ -563,8 +563,12 @@ static json_t *op_retract(struct node *n, json_t *req)
     f.nrefs = 1;
     entry_destroy(&e);
     res = node_publish(n, &f);
-    if (json_is_true(json_object_get(res, "ok")))
+    if (json_is_true(json_object_get(res, "ok"))) {
         json_object_set_new(res, "retracted", node_hex(id, ENTRY_ID_LEN));
+        /* The retracted entry left the replica: the reconciliation set must forget it too. */
+        if (n->gossip != NULL)
+            gossip_team_changed(n->gossip, 1);
+    }
     return res;
 }
 

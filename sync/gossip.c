@@ -93,7 +93,7 @@ struct gossip {
     struct buf out;        /* the frame being built */
     struct buf rbuf;       /* a reconciliation message, before it goes in a frame */
     uint64_t team_version; /* of the team state we last checked links against */
-    uint64_t purged_seen;  /* ingest's purged count when the set was last loaded */
+    uint64_t purged_seen;  /* ingest's purged + retractions when the set was last loaded */
     uint8_t *own_cert;
     size_t own_cert_len;
     struct {
@@ -1093,8 +1093,8 @@ void gossip_team_changed(struct gossip *g, int reload_set)
                 link_refuse(l, "not a member of the team any more");
     }
     ingest_get_counters(g->ingest, &c);
-    if (reload_set || c.purged != g->purged_seen) {
-        g->purged_seen = c.purged;
+    if (reload_set || c.purged + c.retractions != g->purged_seen) {
+        g->purged_seen = c.purged + c.retractions;
         recon_set_clear(g->set);
         if (replica_keys(g->cfg.replica, gossip_load_key, g->set) != 0)
             log_warnx("gossip: cannot reload the replica's keys");

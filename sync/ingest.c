@@ -417,6 +417,8 @@ static double ingest_write_batch_locked(struct ingest *in, size_t batch_max, siz
         }
         if (rc != 0)
             snprintf(jobs[i]->why, sizeof(jobs[i]->why), "%s", in->fail_why);
+        if (rc == 0 && res[i] == REPLICA_ADDED && entry_kind(ents[i]) == ENTRY_RETRACTION)
+            in->c.retractions++;
         ingest_resolve_locked(in, jobs[i],
                               rc != 0                   ? INGEST_FAILED
                               : res[i] == REPLICA_ADDED ? INGEST_ADDED

@@ -119,6 +119,7 @@ struct ingest_counters {
     uint64_t failed;
     uint64_t refused;         /* INGEST_REFUSED */
     uint64_t purged;          /* entries removed because their author was revoked */
+    uint64_t retractions;     /* retractions stored (their targets leave the replica) */
     uint64_t batches;         /* transactions committed */
     uint64_t metas_committed; /* metas written */
     uint64_t metas_dropped;   /* metas lost to a storage failure */

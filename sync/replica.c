@@ -475,8 +475,8 @@ static int replica_insert(struct replica *r, const struct entry *e, uint64_t rec
     if (gone < 0)
         goto out;
     if (gone) {
-        /* Counted as stored (its key joins the reconciliation set), but only as a tombstone. */
-        *res = fresh ? REPLICA_ADDED : REPLICA_EXISTS;
+        /* Held already, as a tombstone: never stored, spread or announced. */
+        *res = REPLICA_EXISTS;
         if (fresh) {
             s = replica_stmt(r, ST_TOMB_ADD);
             sqlite3_bind_blob(s, 1, entry_id(e), ENTRY_ID_LEN, SQLITE_STATIC);
@@ -1583,11 +1583,10 @@ int replica_keys(struct replica *r, replica_key_fn fn, void *ctx)
     sqlite3_stmt *s = NULL;
     int rc = -1, step;
 
-    /* Tombstones too: a peer that still holds a retracted entry is not asked for it. */
-    if (sqlite3_prepare_v2(r->db,
-                           "SELECT created_ms, id FROM entries"
-                           " UNION ALL SELECT created_ms, id FROM tombstones",
-                           -1, &s, NULL) != SQLITE_OK)
+    /* Not tombstones: a retracted entry is in nobody's set once its retraction has spread, so
+     * sets converge; until then, a peer that still holds it hands it over (it is refused as a
+     * tombstone) and takes the retraction in the same reconciliation. */
+    if (sqlite3_prepare_v2(r->db, "SELECT created_ms, id FROM entries", -1, &s, NULL) != SQLITE_OK)
         goto out;
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
         if (sqlite3_column_bytes(s, 1) != ENTRY_ID_LEN)
