@@ -5,6 +5,7 @@
 #include <math.h>
 #include <signal.h>
 #include <sodium.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -933,27 +934,24 @@ static int node_expert_cmp(const void *a, const void *b)
     return strcmp(ka, kb); /* the same order on every node */
 }
 
-/* Before the next part of a "why" text at *off: a separator if needed. Returns where to write and
- * how much room is left there (0: full). */
-static char *node_why_at(char *why, size_t len, size_t *off, size_t *room)
+/* Append one part of a "why" text, after ", " unless it is the first. */
+static void node_why_part(struct buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void node_why_part(struct buf *b, const char *fmt, ...)
 {
-    if (*off > 0 && *off + 2 < len) {
-        memcpy(why + *off, ", ", 3);
-        *off += 2;
-    }
-    *room = *off < len ? len - *off : 0;
-    return why + (*off < len ? *off : len - 1);
-}
+    char part[256];
+    va_list ap;
 
-/* After snprintf wrote w into room: advance *off. */
-static void node_why_done(size_t *off, size_t room, int w)
-{
-    if (w > 0 && room > 0)
-        *off += (size_t)w < room ? (size_t)w : room - 1;
+    va_start(ap, fmt);
+    vsnprintf(part, sizeof(part), fmt, ap);
+    va_end(ap);
+    /* A full buffer just cuts the text short. */
+    if ((b->len > 0 && buf_append_str(b, ", ") != 0) || buf_append_str(b, part) != 0)
+        return;
 }
 
 /* "3 accepted answers on vpn, 1 other answer on vpn, 4 upvotes, endorsed by 2, declared level 4,
- * active 3 days ago". topic: tlen bytes. */
+ * active 3 days ago". topic: tlen bytes. Written to why (len bytes, cut if longer). */
 static void node_expert_why(json_t *p, const char *topic, int tlen, uint64_t now_ms, char *why,
                             size_t len)
 {
@@ -964,42 +962,26 @@ static void node_expert_why(json_t *p, const char *topic, int tlen, uint64_t now
     long long dec = json_integer_value(json_object_get(p, "declared"));
     long long last = json_integer_value(json_object_get(p, "last_ms"));
     long long days = (long long)((double)((long long)now_ms - last) / NODE_DAY_MS);
-    size_t off = 0, room;
-    char *at;
+    struct buf b;
 
-    why[0] = '\0';
-    if (acc > 0) {
-        at = node_why_at(why, len, &off, &room);
-        node_why_done(&off, room,
-                      snprintf(at, room, "%lld accepted answer%s on %.*s", acc, acc == 1 ? "" : "s",
-                               tlen, topic));
-    }
-    if (ans - acc > 0) {
-        at = node_why_at(why, len, &off, &room);
-        node_why_done(&off, room,
-                      snprintf(at, room, "%lld %sanswer%s on %.*s", ans - acc,
-                               acc > 0 ? "other " : "", ans - acc == 1 ? "" : "s", tlen, topic));
-    }
-    if (up > 0) {
-        at = node_why_at(why, len, &off, &room);
-        node_why_done(&off, room, snprintf(at, room, "%lld upvote%s", up, up == 1 ? "" : "s"));
-    }
-    if (endo > 0) {
-        at = node_why_at(why, len, &off, &room);
-        node_why_done(&off, room, snprintf(at, room, "endorsed by %lld", endo));
-    }
-    if (dec > 0) {
-        at = node_why_at(why, len, &off, &room);
-        node_why_done(&off, room, snprintf(at, room, "declared level %lld", dec));
-    }
-    if (last > 0) {
-        at = node_why_at(why, len, &off, &room);
-        if (days <= 0)
-            node_why_done(&off, room, snprintf(at, room, "active today"));
-        else
-            node_why_done(&off, room,
-                          snprintf(at, room, "active %lld day%s ago", days, days == 1 ? "" : "s"));
-    }
+    buf_init(&b, 4096);
+    if (acc > 0)
+        node_why_part(&b, "%lld accepted answer%s on %.*s", acc, acc == 1 ? "" : "s", tlen, topic);
+    if (ans - acc > 0)
+        node_why_part(&b, "%lld %sanswer%s on %.*s", ans - acc, acc > 0 ? "other " : "",
+                      ans - acc == 1 ? "" : "s", tlen, topic);
+    if (up > 0)
+        node_why_part(&b, "%lld upvote%s", up, up == 1 ? "" : "s");
+    if (endo > 0)
+        node_why_part(&b, "endorsed by %lld", endo);
+    if (dec > 0)
+        node_why_part(&b, "declared level %lld", dec);
+    if (last > 0 && days <= 0)
+        node_why_part(&b, "active today");
+    else if (last > 0)
+        node_why_part(&b, "active %lld day%s ago", days, days == 1 ? "" : "s");
+    snprintf(why, len, "%.*s", (int)b.len, b.len > 0 ? (const char *)b.data : "");
+    buf_free(&b);
 }
 
 /* Rank people for a topic: accepted answers, other answers and their upvotes on questions tagged
