@@ -29,4 +29,13 @@ ok "options complete from \`lore COMMAND --help\`, after global options too"
 got=$(complete_line team r)
 [ "$got" = "$(printf 'rotate\nrevoke')" ] || fail "'lore team r<TAB>': $got"
 ok "subcommands complete"
+# Every command has --help, and every command but help takes --json.
+n=0
+for c in $(_lore_commands "$LORE"); do
+    out=$("$LORE" "$c" --help) || fail "lore $c --help failed"
+    [ "$c" = help ] || grep -q -- --json <<<"$out" || fail "lore $c --help lists no --json"
+    n=$((n + 1))
+done
+[ "$n" -ge 30 ] || fail "only $n commands"
+ok "all $n commands have --help, and --json"
 echo "$checks passed, 0 failed"
