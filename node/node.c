@@ -1870,34 +1870,60 @@ static json_t *op_list(struct node *n, json_t *req)
     return o;
 }
 
+/* A search match before the page is built: the entry, its snippet, bm25 and boost. */
+struct node_cand {
+    struct entry *e;
+    char *snippet;
+    double bm25, boost, rank;
+};
+
+struct node_cands {
+    struct node_cand *c;
+    size_t n, cap;
+};
+
+static int node_cand_row(void *ctx, const struct entry *e, const char *snippet, double rank)
+{
+    struct node_cands *cs = ctx;
+    const uint8_t *raw;
+    size_t len;
+
+    if (cs->n == cs->cap) {
+        cs->cap = cs->cap != 0 ? 2 * cs->cap : 64;
+        cs->c = xreallocarray(cs->c, cs->cap, sizeof(*cs->c));
+    }
+    raw = entry_bytes(e, &len);
+    cs->c[cs->n].e = entry_decode(raw, len, NULL, 0);
+    if (cs->c[cs->n].e == NULL)
+        return 0;
+    cs->c[cs->n].snippet = xstrdup(snippet != NULL ? snippet : "");
+    cs->c[cs->n].bm25 = rank;
+    cs->n++;
+    return 0;
+}
+
 /* Search results order: best rank, then newest, then highest id; the same on every node. */
 static int node_search_cmp(const void *a, const void *b)
 {
-    json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-    json_t *ex = json_object_get(x, "entry"), *ey = json_object_get(y, "entry");
-    double rx = json_real_value(json_object_get(x, "rank"));
-    double ry = json_real_value(json_object_get(y, "rank"));
-    json_int_t cx = json_integer_value(json_object_get(ex, "created_ms"));
-    json_int_t cy = json_integer_value(json_object_get(ey, "created_ms"));
-    const char *ix = json_string_value(json_object_get(ex, "id"));
-    const char *iy = json_string_value(json_object_get(ey, "id"));
+    const struct node_cand *x = a, *y = b;
+    uint64_t cx = entry_created_ms(x->e), cy = entry_created_ms(y->e);
 
-    if (rx != ry)
-        return rx < ry ? -1 : 1;
+    if (x->rank != y->rank)
+        return x->rank < y->rank ? -1 : 1;
     if (cx != cy)
         return cx > cy ? -1 : 1;
-    return -strcmp(ix != NULL ? ix : "", iy != NULL ? iy : "");
+    return -memcmp(entry_id(x->e), entry_id(y->e), ENTRY_ID_LEN);
 }
 
 static json_t *op_search(struct node *n, json_t *req)
 {
     struct replica_query q;
-    struct node_rows rows = {n, NULL, 1};
+    struct node_cands cs = {0};
     const char *query, *hl_open, *hl_close;
     uint8_t key[ENTRY_KEY_LEN];
-    size_t corrupt = 0, offset, limit, i, n_all;
+    size_t corrupt = 0, offset, limit, i;
     char err[256];
-    json_t *o, *r, *page, **all = NULL;
+    json_t *o, *r, *page, *marks;
 
     o = node_query_args(req, &q);
     if (o == NULL)
@@ -1915,38 +1941,46 @@ static json_t *op_search(struct node *n, json_t *req)
         return api_error("bad_request", "hl_open and hl_close must be strings of at most 32 bytes");
     if (node_arg_bool(req, "any", &q.any_word) != 0)
         return api_error("bad_request", "any must be a boolean");
-    /* Re-rank (docs/API.md, search): the best bm25 matches of a window beyond the page get their
-     * boost from accepted answers, votes and flags; rank = bm25 x boost. */
+    /* Re-rank (docs/API.md, search): the best bm25 matches, the page and NODE_RERANK_EXTRA
+     * beyond, get their boost from accepted answers, votes and flags; rank = bm25 x boost. Only
+     * the page is then turned into full entries. */
     offset = q.offset;
-    limit = q.limit;
+    limit = q.limit != 0 ? q.limit : 50;
     q.offset = 0;
     q.limit = offset + limit + NODE_RERANK_EXTRA;
-    rows.array = json_array();
-    if (replica_search(n->replica, query, &q, hl_open, hl_close, node_row, &rows, &corrupt, err,
+    if (replica_search(n->replica, query, &q, hl_open, hl_close, node_cand_row, &cs, &corrupt, err,
                        sizeof(err)) != 0) {
-        json_decref(rows.array);
-        return api_error("bad_request", "search failed: %s", err);
+        o = api_error("bad_request", "search failed: %s", err);
+        goto out;
     }
-    n_all = json_array_size(rows.array);
-    all = xreallocarray(NULL, n_all + 1, sizeof(*all));
-    json_array_foreach(rows.array, i, r)
-    {
-        double bm25 = json_real_value(json_object_get(r, "rank"));
-        double boost = node_content_boost(json_object_get(r, "entry"));
-        json_object_set_new(r, "bm25", json_real(bm25));
-        json_object_set_new(r, "boost", json_real(boost));
-        json_object_set_new(r, "rank", json_real(bm25 * boost));
-        all[i] = r;
+    for (i = 0; i < cs.n; i++) {
+        marks = json_object();
+        node_content_decorate(n, cs.c[i].e, marks);
+        cs.c[i].boost = node_content_boost(marks);
+        cs.c[i].rank = cs.c[i].bm25 * cs.c[i].boost;
+        json_decref(marks);
     }
-    qsort(all, n_all, sizeof(*all), node_search_cmp);
+    if (cs.n > 0)
+        qsort(cs.c, cs.n, sizeof(*cs.c), node_search_cmp);
     page = json_array();
-    for (i = offset; i < n_all && i < offset + limit; i++)
-        json_array_append(page, all[i]);
-    free(all);
-    json_decref(rows.array);
+    for (i = offset; i < cs.n && i < offset + limit; i++) {
+        r = json_object();
+        json_object_set_new(r, "entry", node_entry_json(n, cs.c[i].e));
+        json_object_set_new(r, "snippet", json_string(cs.c[i].snippet));
+        json_object_set_new(r, "bm25", json_real(cs.c[i].bm25));
+        json_object_set_new(r, "boost", json_real(cs.c[i].boost));
+        json_object_set_new(r, "rank", json_real(cs.c[i].rank));
+        json_array_append_new(page, r);
+    }
     o = node_ok();
     json_object_set_new(o, "results", page);
     json_object_set_new(o, "corrupt", json_integer((json_int_t)corrupt));
+out:
+    for (i = 0; i < cs.n; i++) {
+        entry_destroy(&cs.c[i].e);
+        free(cs.c[i].snippet);
+    }
+    free(cs.c);
     return o;
 }
 

@@ -105,6 +105,9 @@ static int node_refs_read(struct node_refs *nr, uint16_t kind)
     size_t corrupt = 0;
 
     nr->kind = kind;
+    /* Most entries have none: a count on the refs index is much cheaper than a listing. */
+    if (replica_count_refs(nr->n->replica, entry_id(nr->target), kind) == 0)
+        return 0;
     q.kind = kind;
     q.ref = entry_id(nr->target);
     q.oldest_first = 1;

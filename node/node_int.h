@@ -127,7 +127,7 @@ int node_team_open(struct node *n, char *err, size_t errlen);
 
 /* node_content.c: keeping content (edits, retractions, flags, pins). */
 #define NODE_MAX_PINNED 50     /* pinned entries list shows */
-#define NODE_RERANK_EXTRA 100  /* search re-ranks this many matches beyond the page */
+#define NODE_RERANK_EXTRA 20   /* search re-ranks this many matches beyond the page */
 #define NODE_SEARCH_DEPTH 2000 /* the largest search offset */
 extern const struct node_op node_content_ops[];
 /* Add to o (the JSON of content entry e) what keeping content says of it: the current version's
