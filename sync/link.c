@@ -914,7 +914,9 @@ static void links_tick(struct loop *loop, uint64_t timer_id, void *arg)
             break;
         }
     }
-    /* Forget inbound links that have been dead for a while: the peer will dial again. */
+    /* Forget inbound links that have been dead for a while: the peer will dial again. (The clock
+     * again: a link that went down above has a since_ms later than the now of the start.) */
+    now = loop_now_ms();
     for (pp = &ls->head; *pp != NULL;) {
         l = *pp;
         if (l->sock == NULL &&
