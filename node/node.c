@@ -409,10 +409,27 @@ json_t *node_publish(struct node *n, const struct entry_fields *f)
     return node_publish_entry(n, e);
 }
 
+json_t *node_publish_ref(struct node *n, uint16_t kind, const uint8_t id[ENTRY_ID_LEN],
+                         uint64_t created_ms, const char *key, const char *value, const char *body)
+{
+    struct entry_fields f = {0};
+    struct entry_attr attr = {key, value};
+
+    f.kind = kind;
+    f.created_ms = created_ms != 0 ? created_ms : node_wall_ms();
+    f.refs = (const uint8_t(*)[ENTRY_ID_LEN])id;
+    f.nrefs = 1;
+    f.body = body;
+    if (key != NULL) {
+        f.attrs = &attr;
+        f.nattrs = 1;
+    }
+    return node_publish(n, &f);
+}
+
 /* Accept an answer to one of our own questions. */
 static json_t *op_accept(struct node *n, json_t *req)
 {
-    struct entry_fields f = {0};
     struct entry *answer = NULL, *question = NULL;
     uint8_t id[ENTRY_ID_LEN], qid[ENTRY_ID_LEN];
     const char *text;
@@ -438,11 +455,7 @@ static json_t *op_accept(struct node *n, json_t *req)
         res = api_error("invalid", "only the person who asked can accept an answer");
         goto out;
     }
-    f.kind = ENTRY_ACCEPT;
-    f.created_ms = node_wall_ms();
-    f.refs = (const uint8_t(*)[ENTRY_ID_LEN])id;
-    f.nrefs = 1;
-    res = node_publish(n, &f);
+    res = node_publish_ref(n, ENTRY_ACCEPT, id, 0, NULL, NULL, NULL);
 out:
     entry_destroy(&answer);
     entry_destroy(&question);
@@ -1262,11 +1275,9 @@ static int node_count_row(void *ctx, const struct entry *e, const char *snippet,
 /* Vote on an entry (up, down, or none to withdraw): one per person and entry, the latest counts. */
 static json_t *op_vote(struct node *n, json_t *req, int thanks)
 {
-    struct entry_fields f = {0};
     struct entry *target = NULL;
     uint8_t id[ENTRY_ID_LEN];
-    const char *text, *value = NULL, *body = NULL;
-    struct entry_attr attr = {"value", NULL};
+    const char *text, *value = NULL, *body = NULL, *vote = NULL;
     char err[256];
     json_t *res;
 
@@ -1280,7 +1291,7 @@ static json_t *op_vote(struct node *n, json_t *req, int thanks)
         if (value == NULL ||
             (strcmp(value, "up") != 0 && strcmp(value, "down") != 0 && strcmp(value, "none") != 0))
             return api_error("bad_request", "a vote is up, down or none");
-        attr.value = strcmp(value, "up") == 0 ? "1" : strcmp(value, "down") == 0 ? "-1" : "0";
+        vote = strcmp(value, "up") == 0 ? "1" : strcmp(value, "down") == 0 ? "-1" : "0";
     }
     if (replica_get(n->replica, id, &target, err, sizeof(err)) != REPLICA_FOUND)
         return api_error("not_found", "no entry %s here", text);
@@ -1289,16 +1300,8 @@ static json_t *op_vote(struct node *n, json_t *req, int thanks)
         return api_error("invalid", "you cannot %s your own entry", thanks ? "thank" : "vote on");
     }
     entry_destroy(&target);
-    f.kind = thanks ? ENTRY_THANKS : ENTRY_VOTE;
-    f.created_ms = node_wall_ms();
-    f.refs = (const uint8_t(*)[ENTRY_ID_LEN])id;
-    f.nrefs = 1;
-    f.body = body;
-    if (!thanks) {
-        f.attrs = &attr;
-        f.nattrs = 1;
-    }
-    return node_publish(n, &f);
+    return thanks ? node_publish_ref(n, ENTRY_THANKS, id, 0, NULL, NULL, body)
+                  : node_publish_ref(n, ENTRY_VOTE, id, 0, "value", vote, NULL);
 }
 
 #define NODE_PTS_UP 10

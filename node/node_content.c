@@ -546,7 +546,7 @@ out:
 /* Take back one of our entries: a retraction; nodes that honour it drop the entry. */
 static json_t *op_retract(struct node *n, json_t *req)
 {
-    struct entry_fields f = {0};
+    uint64_t created;
     struct entry *e = NULL;
     uint8_t id[ENTRY_ID_LEN];
     json_t *res;
@@ -558,14 +558,11 @@ static json_t *op_retract(struct node *n, json_t *req)
         entry_destroy(&e);
         return api_error("invalid", "only the author of an entry can retract it");
     }
-    f.kind = ENTRY_RETRACTION;
-    f.created_ms = node_wall_ms();
-    if (f.created_ms <= entry_created_ms(e))
-        f.created_ms = entry_created_ms(e) + 1;
-    f.refs = (const uint8_t(*)[ENTRY_ID_LEN])id;
-    f.nrefs = 1;
+    created = node_wall_ms();
+    if (created <= entry_created_ms(e))
+        created = entry_created_ms(e) + 1;
     entry_destroy(&e);
-    res = node_publish(n, &f);
+    res = node_publish_ref(n, ENTRY_RETRACTION, id, created, NULL, NULL, NULL);
     if (json_is_true(json_object_get(res, "ok"))) {
         json_object_set_new(res, "retracted", node_hex(id, ENTRY_ID_LEN));
         /* The retracted entry left the replica: the reconciliation set must forget it too. */
@@ -578,8 +575,6 @@ static json_t *op_retract(struct node *n, json_t *req)
 /* Flag an entry obsolete or verified (or withdraw our flag): the latest per person counts. */
 static json_t *op_flag(struct node *n, json_t *req)
 {
-    struct entry_fields f = {0};
-    struct entry_attr attr = {"flag", NULL};
     struct entry *e = NULL;
     uint8_t id[ENTRY_ID_LEN];
     const char *value;
@@ -593,45 +588,29 @@ static json_t *op_flag(struct node *n, json_t *req)
     if (res != NULL)
         return res;
     entry_destroy(&e);
-    attr.value = value;
-    f.kind = ENTRY_FLAG;
-    f.created_ms = node_wall_ms();
-    f.refs = (const uint8_t(*)[ENTRY_ID_LEN])id;
-    f.nrefs = 1;
-    f.attrs = &attr;
-    f.nattrs = 1;
-    return node_publish(n, &f);
+    return node_publish_ref(n, ENTRY_FLAG, id, 0, "flag", value, NULL);
 }
 
 /* Pin an entry for the whole team (or unpin it): team admins only. */
 static json_t *op_pin(struct node *n, json_t *req)
 {
-    struct entry_fields f = {0};
-    struct entry_attr attr = {"pinned", "1"};
     struct entry *e = NULL;
     uint8_t id[ENTRY_ID_LEN];
+    uint64_t now = node_wall_ms();
     json_t *res;
     int off;
 
     if (node_arg_bool(req, "off", &off) != 0)
         return api_error("bad_request", "off must be a boolean");
-    f.created_ms = node_wall_ms();
     if (n->team == NULL)
         return api_error("invalid", "no team: pins are for team admins");
-    if (!team_is_admin(n->team, identity_public_key(n->id), f.created_ms))
+    if (!team_is_admin(n->team, identity_public_key(n->id), now))
         return api_error("invalid", "only team admins can pin entries");
     res = node_content_target(n, req, "pinned", id, &e);
     if (res != NULL)
         return res;
     entry_destroy(&e);
-    if (off)
-        attr.value = "0";
-    f.kind = ENTRY_PIN;
-    f.refs = (const uint8_t(*)[ENTRY_ID_LEN])id;
-    f.nrefs = 1;
-    f.attrs = &attr;
-    f.nattrs = 1;
-    return node_publish(n, &f);
+    return node_publish_ref(n, ENTRY_PIN, id, now, "pinned", off ? "0" : "1", NULL);
 }
 
 const struct node_op node_content_ops[] = {

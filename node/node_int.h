@@ -95,6 +95,10 @@ void node_announce(struct node *n, json_t *ej);
 json_t *node_publish_entry(struct node *n, struct entry *e);
 /* Sign f as us, then as node_publish_entry. */
 json_t *node_publish(struct node *n, const struct entry_fields *f);
+/* Publish an entry of kind that references id, with one attribute key=value (key may be NULL) and
+ * an optional body; created_ms 0 means now. */
+json_t *node_publish_ref(struct node *n, uint16_t kind, const uint8_t id[ENTRY_ID_LEN],
+                         uint64_t created_ms, const char *key, const char *value, const char *body);
 /* Normalise a tag (lowercase, checked). Returns 0, or -1. */
 int node_tag_norm(const char *t, char tag[ENTRY_TAG_MAX + 1]);
 int node_tag_arg(json_t *req, char tag[ENTRY_TAG_MAX + 1]);

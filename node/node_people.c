@@ -847,11 +847,9 @@ static json_t *op_session_announce(struct node *n, json_t *req)
 
 static json_t *op_rsvp(struct node *n, json_t *req)
 {
-    struct entry_fields f = {0};
     struct entry *s = NULL;
     uint8_t id[ENTRY_ID_LEN];
     const char *text, *value;
-    struct entry_attr attr = {"value", NULL};
     json_t *res;
 
     if (node_arg_str(req, "id", &text) != 0 || node_arg_str(req, "value", &value) != 0)
@@ -869,14 +867,7 @@ static json_t *op_rsvp(struct node *n, json_t *req)
         return api_error("invalid", "%.64s is not a session", text);
     }
     entry_destroy(&s);
-    attr.value = value;
-    f.kind = ENTRY_RSVP;
-    f.created_ms = node_wall_ms();
-    f.refs = (const uint8_t(*)[ENTRY_ID_LEN])id;
-    f.nrefs = 1;
-    f.attrs = &attr;
-    f.nattrs = 1;
-    return node_publish(n, &f);
+    return node_publish_ref(n, ENTRY_RSVP, id, 0, "value", value, NULL);
 }
 
 struct people_rsvps {
