@@ -1502,7 +1502,7 @@ static int cmd_list(struct lore *l, int argc, char **argv)
     rc = lore_no_args(l, argc, argv);
     if (rc != LORE_EXIT_OK)
         goto out;
-    req = json_pack("{s:s}", "op", "list");
+    req = json_pack("{s:s,s:b}", "op", "list", "pinned_first", 1);
     if (req == NULL || lore_filter_req(req, &f) != 0) {
         rc = lore_usage_error(l, "--kind, --tag and --author must be UTF-8 text");
         goto out;

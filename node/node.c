@@ -1837,18 +1837,21 @@ static json_t *op_list(struct node *n, json_t *req)
     uint8_t key[ENTRY_KEY_LEN], pins[NODE_MAX_PINNED][ENTRY_ID_LEN];
     size_t corrupt = 0, c2 = 0, npins = 0;
     json_t *o;
-    int open, pinned;
+    int open, pinned, pinned_first;
 
     o = node_query_args(req, &q);
     if (o == NULL)
         o = node_query_author(n, req, &q, key);
     if (o != NULL)
         return o;
-    if (node_arg_bool(req, "open", &open) != 0 || node_arg_bool(req, "pinned", &pinned) != 0)
-        return api_error("bad_request", "open and pinned must be booleans");
+    if (node_arg_bool(req, "open", &open) != 0 || node_arg_bool(req, "pinned", &pinned) != 0 ||
+        node_arg_bool(req, "pinned_first", &pinned_first) != 0)
+        return api_error("bad_request", "open, pinned and pinned_first must be booleans");
     q.open_only = open;
-    /* Pinned entries (that pass the filters) come first on the first page; --pinned: only them. */
-    if (pinned || q.offset == 0)
+    /* With pinned_first (what a person's `lore list` asks), pinned entries that pass the filters
+     * come first on the first page; pinned: only them. Without it, plain order: paging through
+     * everything (an export) sees every entry exactly once. */
+    if (pinned || (pinned_first && q.offset == 0))
         npins = node_content_pinned(n, pins, NODE_MAX_PINNED);
     lr.rows.array = json_array();
     lr.max = q.limit;

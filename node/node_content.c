@@ -32,8 +32,14 @@ struct node_refs {
     json_t *current;  /* {id, created_ms, title, body, tags} of the latest, or NULL */
     json_t *versions; /* every revision as a version object, or NULL if not wanted */
     /* pins by admins */
-    int pinned;
+    int pinned, pin_seen;
+    int newest_first; /* rows come newest first: the first one per author (or admin) counts */
 };
+
+static int node_cmp_tag(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
 
 /* A version of an entry as history shows it. */
 static json_t *node_version_json(struct node *n, const struct entry *e)
@@ -73,6 +79,8 @@ static int node_refs_row(void *ctx, const struct entry *e, const char *snippet, 
         if (memcmp(entry_author(e), entry_author(nr->target), ENTRY_KEY_LEN) != 0)
             return 0; /* only the author's revisions count */
         nr->revisions++;
+        if (nr->newest_first && nr->current != NULL)
+            break;
         json_decref(nr->current);
         nr->current = node_version_json(nr->n, e);
         if (nr->versions != NULL)
@@ -80,9 +88,11 @@ static int node_refs_row(void *ctx, const struct entry *e, const char *snippet, 
         break;
     case ENTRY_PIN:
         v = entry_attr_get(e, "pinned");
-        if (v != NULL && nr->n->team != NULL &&
-            team_is_admin(nr->n->team, entry_author(e), entry_created_ms(e)))
+        if (v != NULL && nr->n->team != NULL && !(nr->newest_first && nr->pin_seen) &&
+            team_is_admin(nr->n->team, entry_author(e), entry_created_ms(e))) {
             nr->pinned = strcmp(v, "1") == 0; /* the latest admin's pin counts */
+            nr->pin_seen = 1;
+        }
         break;
     default: /* flags and votes: the latest per author */
         v = entry_attr_get(e, nr->kind == ENTRY_FLAG ? "flag" : "value");
@@ -92,7 +102,8 @@ static int node_refs_row(void *ctx, const struct entry *e, const char *snippet, 
             memcmp(entry_author(e), entry_author(nr->target), ENTRY_KEY_LEN) == 0)
             return 0; /* no votes on one's own entries */
         hex_encode(entry_author(e), ENTRY_KEY_LEN, who);
-        json_object_set_new(nr->latest, who, json_string(v));
+        if (!(nr->newest_first && json_object_get(nr->latest, who) != NULL))
+            json_object_set_new(nr->latest, who, json_string(v));
         break;
     }
     return 0;
@@ -110,7 +121,13 @@ static int node_refs_read(struct node_refs *nr, uint16_t kind)
         return 0;
     q.kind = kind;
     q.ref = entry_id(nr->target);
-    q.oldest_first = 1;
+    /* The history wants every version in order. Views want the latest: newest first, so a flood
+     * of old-dated entries cannot push the latest out of the window; and only the author's
+     * revisions (nobody else's can fill it). */
+    nr->newest_first = nr->versions == NULL;
+    q.oldest_first = !nr->newest_first;
+    if (kind == ENTRY_REVISION)
+        q.author = entry_author(nr->target);
     q.limit = NODE_LIST_MAX;
     if (replica_list(nr->n->replica, &q, node_refs_row, nr, &corrupt) != 0) {
         log_warnx("node: reading the %ss of an entry failed", entry_kind_name(kind));
@@ -460,7 +477,7 @@ static json_t *op_edit(struct node *n, json_t *req)
     char tagbuf[ENTRY_MAX_TAGS][ENTRY_TAG_MAX + 1];
     const char *tagp[ENTRY_MAX_TAGS];
     uint16_t kind;
-    size_t i;
+    size_t i, k, ntags;
     int same_tags = 1;
 
     if (node_arg_str(req, "title", &title) != 0 || node_arg_str(req, "body", &body) != 0)
@@ -497,10 +514,17 @@ static json_t *op_edit(struct node *n, json_t *req)
         }
         tagp[i] = tagbuf[i];
     }
+    /* In the entry's own form (sorted, no repeats), to compare with the current tags. */
+    ntags = json_array_size(tags);
+    qsort(tagp, ntags, sizeof(tagp[0]), node_cmp_tag);
+    for (i = 0, k = 0; i < ntags; i++)
+        if (k == 0 || strcmp(tagp[k - 1], tagp[i]) != 0)
+            tagp[k++] = tagp[i];
+    ntags = k;
     if (!same_tags) {
         json_t *old = json_object_get(cur, "tags");
-        same_tags = json_array_size(old) == json_array_size(tags);
-        for (i = 0; same_tags && i < json_array_size(tags); i++)
+        same_tags = json_array_size(old) == ntags;
+        for (i = 0; same_tags && i < ntags; i++)
             same_tags = strcmp(json_string_value(json_array_get(old, i)), tagp[i]) == 0;
     }
     if ((kind == ENTRY_QUESTION || kind == ENTRY_NOTE) && title[0] == '\0') {
@@ -535,7 +559,7 @@ static json_t *op_edit(struct node *n, json_t *req)
     f.title = title;
     f.body = body;
     f.tags = tagp;
-    f.ntags = json_array_size(tags);
+    f.ntags = ntags;
     res = node_publish(n, &f);
 out:
     json_decref(cur);

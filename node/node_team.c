@@ -400,16 +400,19 @@ static json_t *op_team_rotate(struct node *n, json_t *req)
         o = api_error("internal", "cannot rotate: %s", inv == NULL ? "out of memory" : err);
         goto out;
     }
+    /* The rotation first: if it cannot be stored, the old code stays (on disk and valid). */
+    o = node_publish_entry(n, e);
+    if (json_object_get(o, "error") != NULL)
+        goto out;
+    json_decref(o);
     if (teamfile_save(n->iddir, team_id(n->team), secret, err, sizeof(err)) != 0) {
-        entry_destroy(&e);
-        o = api_error("internal", "%s", err);
+        o = api_error("internal", "the rotation is out, but the new code could not be saved: %s",
+                      err);
         goto out;
     }
     team_invite_destroy(&n->invite);
     n->invite = inv;
     inv = NULL;
-    o = node_publish_entry(n, e);
-    json_decref(o);
     log_info("node: rotated the team's join secret; %zu members carried over", roster.n);
     o = node_ok();
     json_object_set_new(o, "roster", json_integer((json_int_t)roster.n));

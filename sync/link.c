@@ -56,10 +56,13 @@ struct link {
     uint8_t challenge[WIRE_CHALLENGE_LEN];      /* ours, for this link: the peer signs it */
     uint8_t peer_challenge[WIRE_CHALLENGE_LEN]; /* theirs, from their last HELLO */
     int has_peer_challenge;
-    int joined;                    /* inbound: it authenticated with the join key */
-    uint8_t zap_key[WIRE_KEY_LEN]; /* inbound member: the node key CURVE authenticated */
-    int dial_join;                 /* dialled: we use the join key as our client key */
-    uint64_t dial_ms;              /* dialled: when the socket was (re)opened */
+    int joined;                           /* inbound: it authenticated with the join key */
+    uint8_t zap_key[WIRE_KEY_LEN];        /* inbound member: the node key CURVE authenticated */
+    uint8_t client_curve[LINK_CURVE_LEN]; /* the connection's CURVE client key (the dialler's) */
+    uint8_t claim[WIRE_KEY_LEN];          /* the node key its last HELLO claims (unproven) */
+    int has_claim;
+    int dial_join;    /* dialled: we use the join key as our client key */
+    uint64_t dial_ms; /* dialled: when the socket was (re)opened */
     void *data;
 };
 
@@ -296,8 +299,14 @@ static void link_send_hello(struct link *l, int is_reply)
     h.entries = ls->entries != NULL ? ls->entries(ls->cb_ctx) : 0;
     h.name = ls->name;
     h.challenge = l->challenge;
-    if (l->has_peer_challenge && l->has_key && ls->sign != NULL) {
-        wire_proof_message(ls->team, l->peer_challenge, ls->key, l->key, msg);
+    /* A listener proves itself to its dialler; a dialler only when it came with the join key
+     * (otherwise CURVE authenticated it). The proof names the role and the connection's client
+     * key, so it is no use on any other connection. */
+    if (l->has_peer_challenge && l->has_claim && ls->sign != NULL &&
+        (l->sock == NULL || l->dial_join)) {
+        wire_proof_message(ls->team, l->peer_challenge,
+                           l->sock == NULL ? WIRE_LISTENER : WIRE_DIALLER, ls->key, l->claim,
+                           l->client_curve, msg);
         if (ls->sign(ls->sign_ctx, msg, sizeof(msg), sig) == 0)
             h.proof = sig;
     }
@@ -310,8 +319,14 @@ static void link_send_hello(struct link *l, int is_reply)
         h.ncreds = (size_t)n;
     }
     buf_reset(&ls->out);
-    if (wire_hello(&ls->out, &h) != 0)
-        return;
+    if (wire_hello(&ls->out, &h) != 0) {
+        /* Credentials beyond the HELLO's limits: go without (the peer may know us anyway). */
+        h.creds = NULL;
+        h.creds_len = h.ncreds = 0;
+        buf_reset(&ls->out);
+        if (wire_hello(&ls->out, &h) != 0)
+            return;
+    }
     l->hello_tx_ms = loop_now_ms();
     (void)link_send_raw(l, ls->out.data, ls->out.len);
 }
@@ -429,6 +444,9 @@ static int link_authenticate(struct link *l, const struct wire_msg *m)
 
     memcpy(l->peer_challenge, m->u.hello.challenge, WIRE_CHALLENGE_LEN);
     l->has_peer_challenge = 1;
+    /* What it claims is only used to address our proof to it; l->key changes once proven. */
+    memcpy(l->claim, m->u.hello.key, WIRE_KEY_LEN);
+    l->has_claim = 1;
     if (l->sock == NULL && !l->joined) {
         if (memcmp(l->zap_key, m->u.hello.key, WIRE_KEY_LEN) != 0) {
             link_refuse(l, "its HELLO names another key than the one it connected with");
@@ -437,13 +455,12 @@ static int link_authenticate(struct link *l, const struct wire_msg *m)
     } else if (m->u.hello.proof == NULL) {
         /* No proof of its key yet (it spoke first, or it is a newcomer whose key CURVE did not
          * authenticate): send a HELLO of our own, which its answer must sign. */
-        memcpy(l->key, m->u.hello.key, WIRE_KEY_LEN);
-        l->has_key = 1;
         if (l->hello_tx_ms == 0 || loop_now_ms() - l->hello_tx_ms >= 50)
             link_send_hello(l, 0);
         return -1;
     } else {
-        wire_proof_message(ls->team, l->challenge, m->u.hello.key, ls->key, msg);
+        wire_proof_message(ls->team, l->challenge, l->sock != NULL ? WIRE_LISTENER : WIRE_DIALLER,
+                           m->u.hello.key, ls->key, l->client_curve, msg);
         if (crypto_sign_verify_detached(m->u.hello.proof, msg, sizeof(msg), m->u.hello.key) != 0) {
             link_refuse(l, "it did not prove it holds its node key");
             return -1;
@@ -696,18 +713,23 @@ static int links_ip_shunned(struct links *ls, const char *ip)
  * When all inbound places are taken, a link that is not up makes room; else the newcomer is told
  * BYE.
  */
-/* Who the ZAP handler said a frame's sender is: *joined, or a member's node key. Returns 0, or
+/* Who the ZAP handler said a frame's sender is (links_on_zap's User-Id): the connection's CURVE
+ * client key, then a member's node key, or nothing more for a newcomer (*joined). Returns 0, or
  * -1 if the frame carries no such User-Id (it cannot: ZAP answered before any frame). */
-static int links_frame_user(zmq_msg_t *frame, int *joined, uint8_t key[WIRE_KEY_LEN])
+static int links_frame_user(zmq_msg_t *frame, int *joined, uint8_t curve[LINK_CURVE_LEN],
+                            uint8_t key[WIRE_KEY_LEN])
 {
     const char *uid = zmq_msg_gets(frame, "User-Id");
+    size_t len = uid != NULL ? strlen(uid) : 0;
 
-    if (uid == NULL)
+    if (len != 2 * LINK_CURVE_LEN && len != 2 * (LINK_CURVE_LEN + WIRE_KEY_LEN))
         return -1;
-    *joined = strcmp(uid, "join") == 0;
+    *joined = len == 2 * LINK_CURVE_LEN;
+    if (hex_decode(uid, 2 * LINK_CURVE_LEN, curve, LINK_CURVE_LEN) != 0)
+        return -1;
     if (*joined)
         return 0;
-    return hex_decode(uid, strlen(uid), key, WIRE_KEY_LEN);
+    return hex_decode(uid + 2 * LINK_CURVE_LEN, 2 * WIRE_KEY_LEN, key, WIRE_KEY_LEN);
 }
 
 static struct link *links_admit(struct links *ls, const uint8_t *rid, size_t rid_len,
@@ -716,10 +738,10 @@ static struct link *links_admit(struct links *ls, const uint8_t *rid, size_t rid
     const char *ip = zmq_msg_gets(frame, "Peer-Address");
     struct wire_msg m;
     struct link *l, *victim = NULL;
-    uint8_t key[WIRE_KEY_LEN] = {0};
+    uint8_t key[WIRE_KEY_LEN] = {0}, curve[LINK_CURVE_LEN];
     int joined;
 
-    if (links_frame_user(frame, &joined, key) != 0)
+    if (links_frame_user(frame, &joined, curve, key) != 0)
         return NULL;
     if (wire_decode(zmq_msg_data(frame), zmq_msg_size(frame), &m, NULL, 0) != 0)
         return NULL;
@@ -743,6 +765,7 @@ static struct link *links_admit(struct links *ls, const uint8_t *rid, size_t rid
     l->rid_len = rid_len;
     l->joined = joined;
     memcpy(l->zap_key, key, WIRE_KEY_LEN);
+    memcpy(l->client_curve, curve, LINK_CURVE_LEN);
     /* Its address; the port becomes its listening port once HELLO says it. */
     snprintf(l->peer_ip, sizeof(l->peer_ip), "%s", ip);
     snprintf(l->addr, sizeof(l->addr), "%s", l->peer_ip);
@@ -768,11 +791,12 @@ static void links_on_router(struct loop *loop, int fd, void *zsock, unsigned eve
             struct link *l = links_find_rid(ls, rid, rid_len);
             const uint8_t *frame = zmq_msg_data(&parts[1]);
             size_t len = zmq_msg_size(&parts[1]);
-            uint8_t key[WIRE_KEY_LEN] = {0};
+            uint8_t key[WIRE_KEY_LEN] = {0}, curve[LINK_CURVE_LEN];
             int joined;
             if (l == NULL)
                 l = links_admit(ls, rid, rid_len, &parts[1]);
-            else if (links_frame_user(&parts[1], &joined, key) != 0 || joined != l->joined ||
+            else if (links_frame_user(&parts[1], &joined, curve, key) != 0 || joined != l->joined ||
+                     memcmp(curve, l->client_curve, LINK_CURVE_LEN) != 0 ||
                      (!joined && memcmp(key, l->zap_key, WIRE_KEY_LEN) != 0))
                 l = NULL; /* another connection took this routing id: not the link's peer */
             if (l != NULL)
@@ -973,7 +997,7 @@ static void links_on_zap(struct loop *loop, int fd, void *zsock, unsigned events
     struct links *ls = arg;
     zmq_msg_t parts[8];
     uint8_t member[WIRE_KEY_LEN];
-    char user[2 * WIRE_KEY_LEN + 1], who[80], keyhex[17], why[200];
+    char user[2 * (LINK_CURVE_LEN + WIRE_KEY_LEN) + 1], who[80], keyhex[17], why[200];
     enum link_zap verdict = LINK_ZAP_NO;
     const char *addr;
     int i, n, budget;
@@ -995,11 +1019,12 @@ static void links_on_zap(struct loop *loop, int fd, void *zsock, unsigned events
             memcmp(zmq_msg_data(&parts[5]), "CURVE", 5) == 0 &&
             zmq_msg_size(&parts[6]) == LINK_CURVE_LEN && ls->cb.zap != NULL)
             verdict = ls->cb.zap(ls->cb_ctx, zmq_msg_data(&parts[6]), member);
-        if (verdict == LINK_ZAP_MEMBER) {
-            hex_encode(member, WIRE_KEY_LEN, user);
+        /* User-Id: the client's CURVE key in hex, then a member's node key (links_frame_user). */
+        if (verdict == LINK_ZAP_MEMBER || verdict == LINK_ZAP_JOIN) {
+            hex_encode(zmq_msg_data(&parts[6]), LINK_CURVE_LEN, user);
+            if (verdict == LINK_ZAP_MEMBER)
+                hex_encode(member, WIRE_KEY_LEN, user + 2 * LINK_CURVE_LEN);
             links_zap_reply(zsock, &parts[1], "200", "OK", user);
-        } else if (verdict == LINK_ZAP_JOIN) {
-            links_zap_reply(zsock, &parts[1], "200", "OK", "join");
         } else {
             links_zap_reply(zsock, &parts[1], "400", "not a member of this team", "");
             addr = "?";
@@ -1074,18 +1099,20 @@ static int link_open(struct link *l, int use_join, char *err, size_t errlen)
 {
     struct links *ls = l->ls;
     int one = 1, ivl = 200, ivl_max = 5000;
+    void *sock = zmq_socket(ls->ctx, ZMQ_DEALER);
 
+    if (sock == NULL) { /* keep the old socket: the link stays a dialled one */
+        snprintf(err, errlen, "cannot dial %s: %s", l->addr, zmq_strerror(errno));
+        return -1;
+    }
     if (l->sock != NULL) {
         loop_remove(ls->loop, -1, l->sock);
         zmq_close(l->sock);
     }
+    l->sock = sock;
     l->dial_join = use_join && ls->has_join;
     l->dial_ms = loop_now_ms();
-    l->sock = zmq_socket(ls->ctx, ZMQ_DEALER);
-    if (l->sock == NULL) {
-        snprintf(err, errlen, "cannot dial %s: %s", l->addr, zmq_strerror(errno));
-        return -1;
-    }
+    memcpy(l->client_curve, l->dial_join ? ls->join_public : ls->node_public, LINK_CURVE_LEN);
     links_sockopts(l->sock);
     /* Queue nothing for a connection that is not there: gossip should not pile up. */
     (void)zmq_setsockopt(l->sock, ZMQ_IMMEDIATE, &one, sizeof(one));

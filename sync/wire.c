@@ -320,15 +320,24 @@ int wire_creds_next(const struct wire_msg *m, size_t *pos, const uint8_t **bytes
 }
 
 void wire_proof_message(const uint8_t team[WIRE_TEAM_LEN],
-                        const uint8_t challenge[WIRE_CHALLENGE_LEN],
+                        const uint8_t challenge[WIRE_CHALLENGE_LEN], enum wire_role role,
                         const uint8_t signer[WIRE_KEY_LEN], const uint8_t peer[WIRE_KEY_LEN],
-                        uint8_t out[WIRE_PROOF_MSG_LEN])
+                        const uint8_t client_curve[WIRE_KEY_LEN], uint8_t out[WIRE_PROOF_MSG_LEN])
 {
-    memcpy(out, "lore-hello-v2", 13);
-    memcpy(out + 13, team, WIRE_TEAM_LEN);
-    memcpy(out + 13 + WIRE_TEAM_LEN, challenge, WIRE_CHALLENGE_LEN);
-    memcpy(out + 13 + WIRE_TEAM_LEN + WIRE_CHALLENGE_LEN, signer, WIRE_KEY_LEN);
-    memcpy(out + 13 + WIRE_TEAM_LEN + WIRE_CHALLENGE_LEN + WIRE_KEY_LEN, peer, WIRE_KEY_LEN);
+    size_t off = 0;
+
+    memcpy(out + off, "lore-hello-v2", 13);
+    off += 13;
+    memcpy(out + off, team, WIRE_TEAM_LEN);
+    off += WIRE_TEAM_LEN;
+    memcpy(out + off, challenge, WIRE_CHALLENGE_LEN);
+    off += WIRE_CHALLENGE_LEN;
+    out[off++] = (uint8_t)role;
+    memcpy(out + off, signer, WIRE_KEY_LEN);
+    off += WIRE_KEY_LEN;
+    memcpy(out + off, peer, WIRE_KEY_LEN);
+    off += WIRE_KEY_LEN;
+    memcpy(out + off, client_curve, WIRE_KEY_LEN);
 }
 
 /* ---- encoding ---- */

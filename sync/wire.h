@@ -129,13 +129,19 @@ struct wire_hello_fields {
     size_t ncreds, creds_len;
 };
 
+/* Who signs a HELLO proof: the side that listens, or the side that dialled. */
+enum wire_role { WIRE_LISTENER = 'L', WIRE_DIALLER = 'D' };
+
 /* The bytes a HELLO proof signs: "lore-hello-v2", the team id, the challenge it answers, the
- * signer's key, then the key of the node it answers. Writes WIRE_PROOF_MSG_LEN bytes. */
-#define WIRE_PROOF_MSG_LEN (13 + WIRE_TEAM_LEN + WIRE_CHALLENGE_LEN + 2 * WIRE_KEY_LEN)
+ * signer's role, the signer's key, the key of the node it answers, and the CURVE client key of
+ * the connection (the dialler's). The role and the client key bind a proof to one connection: it
+ * cannot be relayed to another, nor a dialler's proof passed off as a listener's. Writes
+ * WIRE_PROOF_MSG_LEN bytes. */
+#define WIRE_PROOF_MSG_LEN (13 + WIRE_TEAM_LEN + WIRE_CHALLENGE_LEN + 1 + 3 * WIRE_KEY_LEN)
 void wire_proof_message(const uint8_t team[WIRE_TEAM_LEN],
-                        const uint8_t challenge[WIRE_CHALLENGE_LEN],
+                        const uint8_t challenge[WIRE_CHALLENGE_LEN], enum wire_role role,
                         const uint8_t signer[WIRE_KEY_LEN], const uint8_t peer[WIRE_KEY_LEN],
-                        uint8_t out[WIRE_PROOF_MSG_LEN]);
+                        const uint8_t client_curve[WIRE_KEY_LEN], uint8_t out[WIRE_PROOF_MSG_LEN]);
 
 /* Encoders append one frame to out (reset it first). Return 0, or -1 if out's max is exceeded. */
 int wire_hello(struct buf *out, const struct wire_hello_fields *h)

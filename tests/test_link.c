@@ -217,9 +217,9 @@ static int peer_expect(struct fixture *f, enum wire_type type, struct wire_msg *
 }
 
 /* The raw peer's HELLO: its key (or key), a challenge, a proof over the node's challenge when
- * given one. */
-static void peer_hello(struct fixture *f, const uint8_t *key, const uint8_t challenge[16],
-                       const uint8_t *node_challenge, int is_reply)
+ * given one (as a dialler whose connection's client key is curve). */
+static void peer_hello_as(struct fixture *f, const uint8_t *key, const uint8_t challenge[16],
+                          const uint8_t *node_challenge, int is_reply, const uint8_t *curve)
 {
     struct wire_hello_fields h = {0};
     uint8_t msg[WIRE_PROOF_MSG_LEN], sig[WIRE_PROOF_LEN], rec[7] = {0, 0, 0, 3, 'x', 'y', 'z'};
@@ -233,7 +233,7 @@ static void peer_hello(struct fixture *f, const uint8_t *key, const uint8_t chal
     h.name = "raw peer";
     h.challenge = challenge;
     if (node_challenge != NULL) {
-        wire_proof_message(f->team, node_challenge, f->peer_key, f->key, msg);
+        wire_proof_message(f->team, node_challenge, WIRE_DIALLER, f->peer_key, f->key, curve, msg);
         crypto_sign_detached(sig, NULL, msg, sizeof(msg), f->peer_sk);
         h.proof = sig;
     }
@@ -246,13 +246,21 @@ static void peer_hello(struct fixture *f, const uint8_t *key, const uint8_t chal
     buf_free(&b);
 }
 
-/* The node's HELLO must prove it holds its key, over our challenge. */
-static void assert_proof(struct fixture *f, const struct wire_msg *m, const uint8_t challenge[16])
+static void peer_hello(struct fixture *f, const uint8_t *key, const uint8_t challenge[16],
+                       const uint8_t *node_challenge, int is_reply)
+{
+    peer_hello_as(f, key, challenge, node_challenge, is_reply, f->join_pk);
+}
+
+/* The node's HELLO must prove it holds its key, over our challenge, as the listener of this
+ * connection (whose client key is curve). */
+static void assert_proof(struct fixture *f, const struct wire_msg *m, const uint8_t challenge[16],
+                         const uint8_t *curve)
 {
     uint8_t msg[WIRE_PROOF_MSG_LEN];
 
     assert_non_null(m->u.hello.proof);
-    wire_proof_message(f->team, challenge, f->key, f->peer_key, msg);
+    wire_proof_message(f->team, challenge, WIRE_LISTENER, f->key, f->peer_key, curve, msg);
     assert_int_equal(crypto_sign_verify_detached(m->u.hello.proof, msg, sizeof(msg), f->key), 0);
 }
 
@@ -267,7 +275,7 @@ static void handshake(struct fixture *f)
     assert_true(m.u.hello.is_reply);
     assert_memory_equal(m.u.hello.key, f->key, WIRE_KEY_LEN);
     assert_int_equal(m.u.hello.entries, 7);
-    assert_proof(f, &m, challenge);
+    assert_proof(f, &m, challenge, f->member_pk);
     assert_int_equal(m.u.hello.ncreds, 1); /* the listening side always shows credentials */
     assert_int_equal(f->ups, 1);
     assert_int_equal(f->joined_vets, 0);
@@ -329,7 +337,7 @@ static void test_joiner_must_prove_its_key(void **state)
     /* No proof yet: the node asks with a HELLO of its own, and is not up. */
     assert_int_equal(peer_expect(f, WIRE_HELLO, &m, frame, sizeof(frame)), 0);
     assert_false(m.u.hello.is_reply);
-    assert_proof(f, &m, challenge);
+    assert_proof(f, &m, challenge, f->join_pk);
     assert_int_equal(f->ups, 0);
     memcpy(node_challenge, m.u.hello.challenge, 16);
     peer_hello(f, NULL, challenge, node_challenge, 1);
@@ -386,13 +394,39 @@ static void test_fake_server_refused(void **state)
         if (len < 0 || wire_decode(frame, (size_t)len, &m, NULL, 0) != 0 || m.type != WIRE_HELLO)
             continue;
         got_hello = 1;
+        uint8_t its_challenge[WIRE_CHALLENGE_LEN];
+        memcpy(its_challenge, m.u.hello.challenge, WIRE_CHALLENGE_LEN);
+        /* First, try the dialler as a signing oracle: a HELLO with no proof, naming the member's
+         * key, with a challenge of our choice. It must answer without signing anything (a
+         * dialler with its own key proves nothing to a listener). */
+        struct wire_hello_fields q = {0};
+        uint8_t mine[16] = {7};
+        q.key = f->peer_key;
+        q.nonce = 98;
+        q.challenge = mine;
+        buf_reset(&b);
+        assert_int_equal(wire_hello(&b, &q), 0);
+        zmq_send(fake, rid, (size_t)n, ZMQ_SNDMORE);
+        zmq_send(fake, b.data, b.len, 0);
+        for (int k = 0; k < 8; k++) {
+            uint8_t r2[256];
+            run_for(f, 25);
+            if (zmq_recv(fake, r2, sizeof(r2), ZMQ_DONTWAIT) < 0)
+                continue;
+            int len2 = zmq_recv(fake, frame, sizeof(frame), 0);
+            struct wire_msg m2;
+            if (len2 > 0 && wire_decode(frame, (size_t)len2, &m2, NULL, 0) == 0 &&
+                m2.type == WIRE_HELLO)
+                assert_null(m2.u.hello.proof);
+        }
         /* Answer as "the member", signed with another key. */
         struct wire_hello_fields h = {0};
         h.key = f->peer_key;
         h.nonce = 99;
         h.is_reply = 1;
         h.challenge = frame; /* any 16 bytes */
-        wire_proof_message(f->team, m.u.hello.challenge, f->peer_key, f->key, msg);
+        wire_proof_message(f->team, its_challenge, WIRE_LISTENER, f->peer_key, f->key, f->node_pk,
+                           msg);
         crypto_sign_detached(sig, NULL, msg, sizeof(msg), esk);
         h.proof = sig;
         buf_reset(&b);

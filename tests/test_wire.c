@@ -214,9 +214,10 @@ static void test_hello_auth(void **state)
     assert_null(m.u.hello.proof);
     assert_int_equal(m.u.hello.ncreds, 0);
     /* The proof message binds the team, the challenge and both keys, in that order. */
-    wire_proof_message(challenge, challenge, key, key, msg);
+    wire_proof_message(challenge, challenge, WIRE_LISTENER, key, key, key, msg);
     assert_memory_equal(msg, "lore-hello-v2", 13);
-    assert_int_equal(sizeof(msg), 13 + 16 + 16 + 64);
+    assert_int_equal(msg[13 + 16 + 16], 'L');
+    assert_int_equal(sizeof(msg), 13 + 16 + 16 + 1 + 96);
     buf_free(&b);
 }
 
