@@ -210,7 +210,8 @@ static int people_parse_time(const char *s, long long *ms)
     tm.tm_mday = d;
     tm.tm_isdst = -1;
     t = utc ? timegm(&tm) : mktime(&tm);
-    if (t == (time_t)-1)
+    /* mktime/timegm roll 31 February over into March: such a date does not exist. */
+    if (t == (time_t)-1 || tm.tm_mday != d || tm.tm_mon != mo - 1)
         return -1;
     *ms = (long long)t * 1000;
     return 0;

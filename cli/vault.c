@@ -1590,7 +1590,7 @@ static char *vault_first_heading(const char *text, size_t len)
             continue;
         t = xstrndup(line, n);
         for (i = 0; i < n; i++)
-            if (t[i] == '\t')
+            if (t[i] == '\t' || t[i] == '\r') /* a title is one line */
                 t[i] = ' ';
         return t;
     }

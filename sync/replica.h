@@ -230,10 +230,11 @@ int replica_has(struct replica *r, const uint8_t id[ENTRY_ID_LEN]);
 /*
  * Retractions (kind 10): a retraction by the author of a content entry (question, answer, note,
  * comment) replaces that entry, and the author's revisions of it, by tombstones (id, created_ms,
- * author) as it is stored, or as the entry arrives if the retraction came first (then the merge
- * says REPLICA_ADDED once, REPLICA_EXISTS after). A tombstoned id is never stored again, counts as
- * held (replica_has, replica_keys) and is never served (replica_raw, replica_get say not found).
- * The retraction itself stays and spreads.
+ * author) as it is stored, or as the entry arrives if the retraction came first (the merge then
+ * says REPLICA_EXISTS: it is held, as a tombstone). A tombstoned id is never stored again, counts
+ * as held (replica_has), is never served (replica_raw, replica_get say not found), and is in no
+ * reconciliation set (replica_keys), so sets converge once the retraction has spread. The
+ * retraction itself stays and spreads.
  */
 
 /* 1 if id is tombstoned (author, may be NULL, gets who retracted it), 0 if not, -1 on error. */
@@ -258,7 +259,7 @@ long replica_scan(struct replica *r, uint64_t after_ts, const uint8_t after_id[E
 int replica_count_after(struct replica *r, uint64_t after_ts, const uint8_t after_id[ENTRY_ID_LEN],
                         uint64_t *n, uint64_t *bytes) __attribute__((warn_unused_result));
 
-/* Every (created_ms, id) stored, tombstones included, in no order. fn returns non-zero to fail.
+/* Every (created_ms, id) stored (not tombstones), in no order. fn returns non-zero to fail.
  * Returns 0 or -1. */
 typedef int (*replica_key_fn)(void *ctx, uint64_t created_ms, const uint8_t *id);
 int replica_keys(struct replica *r, replica_key_fn fn, void *ctx)
