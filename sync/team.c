@@ -38,19 +38,23 @@ int team_is_team_kind(uint16_t kind)
 
 /* ---- join codes ---- */
 
+/* CRC-16/CCITT-FALSE (polynomial 0x1021, initial 0xffff) of id || secret, big-endian. A CRC
+ * catches every burst of up to 16 wrong bits: every mistyped symbol (5 bits) and every swap of
+ * two neighbouring symbols (10 bits) is caught, which a 2-byte hash would not promise. */
 static void team_code_sum(const uint8_t id[TEAM_ID_LEN], const uint8_t secret[TEAM_SECRET_LEN],
                           uint8_t out[TEAM_SUM_LEN])
 {
-    crypto_generichash_state st;
-    uint8_t h[crypto_generichash_BYTES_MIN];
+    uint16_t crc = 0xffff;
+    size_t i;
+    int b;
 
-    crypto_generichash_init(&st, NULL, 0, sizeof(h));
-    crypto_generichash_update(&st, id, TEAM_ID_LEN);
-    crypto_generichash_update(&st, secret, TEAM_SECRET_LEN);
-    crypto_generichash_final(&st, h, sizeof(h));
-    memcpy(out, h, TEAM_SUM_LEN);
-    sodium_memzero(&st, sizeof(st));
-    sodium_memzero(h, sizeof(h));
+    for (i = 0; i < TEAM_ID_LEN + TEAM_SECRET_LEN; i++) {
+        crc ^= (uint16_t)((i < TEAM_ID_LEN ? id[i] : secret[i - TEAM_ID_LEN]) << 8);
+        for (b = 0; b < 8; b++)
+            crc = (uint16_t)(crc & 0x8000 ? (crc << 1) ^ 0x1021 : crc << 1);
+    }
+    out[0] = (uint8_t)(crc >> 8);
+    out[1] = (uint8_t)crc;
 }
 
 void team_code_encode(const uint8_t id[TEAM_ID_LEN], const uint8_t secret[TEAM_SECRET_LEN],

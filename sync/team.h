@@ -60,8 +60,9 @@ int team_is_team_kind(uint16_t kind);
 /* ---- join codes ---- */
 
 /*
- * Encode (id, secret) as a join code: "LORE-" then Crockford base32 of (id, secret, a 2-byte
- * BLAKE2b checksum) in dash-separated groups of 4. Writes at most TEAM_CODE_MAX bytes to out.
+ * Encode (id, secret) as a join code: "LORE-" then Crockford base32 of (id, secret, a CRC-16
+ * checksum, which catches every single mistyped symbol and every swap of neighbours) in
+ * dash-separated groups of 4. Writes at most TEAM_CODE_MAX bytes to out.
  */
 void team_code_encode(const uint8_t id[TEAM_ID_LEN], const uint8_t secret[TEAM_SECRET_LEN],
                       char out[TEAM_CODE_MAX]);
