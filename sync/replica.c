@@ -926,8 +926,10 @@ static void replica_query_sql(const struct replica_query *q, struct buf *sql)
             buf_append_str(sql, " AND e.seq IN (SELECT seq FROM tags WHERE tag = :qtag UNION"
                                 " SELECT o.seq FROM tags t JOIN refs rv ON rv.seq = t.seq AND"
                                 " rv.kind = 9 JOIN entries o ON o.id = rv.ref WHERE t.tag = :qtag)"
-                                " AND " REPLICA_CURRENT("e") " IN (SELECT seq FROM tags"
-                                                             " WHERE tag = :qtag)");
+                                /* only content has versions (the views apply no others) */
+                                " AND (CASE WHEN e.kind IN (1, 2, 3, 4) THEN " REPLICA_CURRENT(
+                                    "e") " ELSE e.seq END) IN (SELECT seq FROM tags"
+                                         " WHERE tag = :qtag)");
     if (q->author != NULL)
         ok |= buf_append_str(sql, " AND e.author = ?");
     if (q->ref != NULL)
