@@ -255,7 +255,7 @@ static int cmd_edit(struct lore *l, int argc, char **argv)
     struct lore_body_opts bo = {0};
     json_t *req = NULL, *resp = NULL, *cur = NULL, *tags = NULL, *body = NULL, *tag;
     const char *id = NULL, *title = NULL;
-    int c, i, sources, rc = LORE_EXIT_OK;
+    int c, i, sources, rc = LORE_EXIT_OK, people;
 
     tags = json_array();
     lore_getopt_reset();
@@ -343,14 +343,10 @@ static int cmd_edit(struct lore *l, int argc, char **argv)
         rc = LORE_EXIT_FAIL;
         goto out;
     }
-    rc = lore_call(l, req, &resp);
-    req = NULL;
-    if (rc != LORE_EXIT_OK)
+    people = lore_call_for_people(l, req, &resp, &rc);
+    req = NULL; /* consumed */
+    if (!people)
         goto out;
-    if (l->json) {
-        lore_print_json(resp);
-        goto out;
-    }
     printf("Edited %.*s: the new version is revision %.*s.\n%s\n", LORE_SHORT_ID, id, LORE_SHORT_ID,
            lore_jstr(resp, "id"), lore_jstr(resp, "id"));
 out:
@@ -373,13 +369,8 @@ static int cmd_retract(struct lore *l, int argc, char **argv)
     rc = lore_one_id(l, argc, argv, &id);
     if (rc != LORE_EXIT_OK)
         goto out;
-    rc = lore_call(l, json_pack("{s:s, s:s}", "op", "retract", "id", id), &resp);
-    if (rc != LORE_EXIT_OK)
+    if (!lore_call_for_people(l, json_pack("{s:s, s:s}", "op", "retract", "id", id), &resp, &rc))
         goto out;
-    if (l->json) {
-        lore_print_json(resp);
-        goto out;
-    }
     printf("Retracted. Nodes that honour retractions drop it; copies may persist on replicas that "
            "already have it, and anyone may have copied it.\n%s\n",
            lore_jstr(resp, "id"));

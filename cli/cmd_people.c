@@ -233,18 +233,6 @@ static int people_parse_now(const struct lore *l, const char *s, long long *out)
 
 /* Call the node with req (stolen); print JSON if asked. Returns 1 with *resp to print as text,
  * or 0 with the exit status in *rc. */
-static int people_call(struct lore *l, json_t *req, json_t **resp, int *rc)
-{
-    *rc = lore_call(l, req, resp);
-    if (*rc != LORE_EXIT_OK)
-        return 0;
-    if (l->json) {
-        lore_print_json(*resp);
-        return 0;
-    }
-    return 1;
-}
-
 /* ---- profile ---- */
 
 static void people_print_profile(json_t *p)
@@ -321,7 +309,7 @@ static int cmd_profile(struct lore *l, int argc, char **argv)
     struct lore_body_opts bo = {0};
     json_t *req = NULL, *resp = NULL, *bio = NULL;
     const char *name = NULL, *person = NULL;
-    int c, k, rc = LORE_EXIT_OK;
+    int c, k, rc = LORE_EXIT_OK, people;
 
     lore_getopt_reset();
     for (;;) {
@@ -378,11 +366,10 @@ static int cmd_profile(struct lore *l, int argc, char **argv)
             goto out;
         json_object_set_new(req, "bio", bio);
     }
-    if (!people_call(l, req, &resp, &rc)) {
-        req = NULL;
+    people = lore_call_for_people(l, req, &resp, &rc);
+    req = NULL; /* consumed */
+    if (!people)
         goto out;
-    }
-    req = NULL;
     if (json_is_string(json_object_get(resp, "id")))
         printf("Profile published.\n");
     people_print_profile(json_object_get(resp, "profile"));
@@ -414,7 +401,7 @@ static int cmd_endorse(struct lore *l, int argc, char **argv)
         rc = lore_usage_error(l, "PERSON is not UTF-8 text");
         goto out;
     }
-    if (!people_call(l, req, &resp, &rc))
+    if (!lore_call_for_people(l, req, &resp, &rc))
         goto out;
     printf("Endorsed ");
     people_put_person(json_object_get(resp, "person"));
@@ -446,7 +433,7 @@ static int people_mentor_offer(struct lore *l, int argc, char **argv, const char
         json_decref(req);
         return lore_usage_error(l, "--body is not UTF-8 text");
     }
-    if (people_call(l, req, &resp, &rc)) {
+    if (lore_call_for_people(l, req, &resp, &rc)) {
         printf("You offer mentoring on ");
         people_put_tags(json_object_get(json_object_get(resp, "entry"), "tags"));
         printf("; colleagues find you with `lore mentor find TAG`.\n%s\n", lore_jstr(resp, "id"));
@@ -462,7 +449,8 @@ static int people_mentor_find(struct lore *l, const char *tag)
     int rc = LORE_EXIT_OK;
     char date[32];
 
-    if (!people_call(l, json_pack("{s:s,s:s}", "op", "mentor_find", "tag", tag), &resp, &rc))
+    if (!lore_call_for_people(l, json_pack("{s:s,s:s}", "op", "mentor_find", "tag", tag), &resp,
+                              &rc))
         goto out;
     arr = json_object_get(resp, "mentors");
     if (json_array_size(arr) == 0)
@@ -497,7 +485,7 @@ static int people_mentor_request(struct lore *l, const char *person, const char 
         json_decref(req);
         return lore_usage_error(l, "PERSON, --tag and --body must be UTF-8 text");
     }
-    if (people_call(l, req, &resp, &rc)) {
+    if (lore_call_for_people(l, req, &resp, &rc)) {
         printf("Asked ");
         people_put_person(json_object_get(resp, "person"));
         printf(" to mentor you; it reaches their inbox.%s\n%s\n",
@@ -588,7 +576,7 @@ static int people_session_announce(struct lore *l, int argc, char **argv, const 
         json_decref(req);
         return lore_usage_error(l, "TITLE, --where and --body must be UTF-8 text");
     }
-    if (people_call(l, req, &resp, &rc)) {
+    if (lore_call_for_people(l, req, &resp, &rc)) {
         printf("Session announced for ");
         people_put_time(ms);
         printf("; colleagues answer with `lore session rsvp ID`.\n%s\n", lore_jstr(resp, "id"));
@@ -657,10 +645,10 @@ static int cmd_session(struct lore *l, int argc, char **argv)
     rc = lore_check_id(l, argv[optind + 1]);
     if (rc != LORE_EXIT_OK)
         goto out;
-    if (people_call(l,
-                    json_pack("{s:s,s:s,s:s}", "op", "rsvp", "id", argv[optind + 1], "value",
-                              no ? "no" : "yes"),
-                    &resp, &rc))
+    if (lore_call_for_people(l,
+                             json_pack("{s:s,s:s,s:s}", "op", "rsvp", "id", argv[optind + 1],
+                                       "value", no ? "no" : "yes"),
+                             &resp, &rc))
         printf("You said %s to session %.*s.\n%s\n", no ? "no" : "yes", LORE_SHORT_ID,
                argv[optind + 1], lore_jstr(resp, "id"));
 out:
@@ -709,7 +697,7 @@ static int cmd_sessions(struct lore *l, int argc, char **argv)
         rc = lore_usage_error(l, "--tag is not UTF-8 text");
         goto out;
     }
-    if (!people_call(l, req, &resp, &rc))
+    if (!lore_call_for_people(l, req, &resp, &rc))
         goto out;
     if (json_array_size(json_object_get(resp, "sessions")) == 0)
         printf("no %ssessions%s (announce one: lore session announce TITLE --at TIME --where "
@@ -769,7 +757,7 @@ static int cmd_digest(struct lore *l, int argc, char **argv)
         json_object_set_new(req, "now_ms", json_integer(now));
     if (req != NULL && since >= 0)
         json_object_set_new(req, "since_ms", json_integer(since));
-    if (!people_call(l, req, &resp, &rc))
+    if (!lore_call_for_people(l, req, &resp, &rc))
         goto out;
     printf("Digest since %s\n", since_text);
     arr = json_object_get(resp, "questions");
@@ -860,7 +848,7 @@ static int cmd_remind(struct lore *l, int argc, char **argv)
     req = json_pack("{s:s}", "op", "remind");
     if (req != NULL && now > 0)
         json_object_set_new(req, "now_ms", json_integer(now));
-    if (people_call(l, req, &resp, &rc))
+    if (lore_call_for_people(l, req, &resp, &rc))
         printf("%lld reminder%s sent to watchers\n", lore_jint(resp, "sent"),
                lore_jint(resp, "sent") == 1 ? "" : "s");
 out:

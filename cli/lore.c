@@ -518,6 +518,18 @@ out:
     return rc;
 }
 
+int lore_call_for_people(struct lore *l, json_t *req, json_t **resp, int *rc)
+{
+    *rc = lore_call(l, req, resp);
+    if (*rc != LORE_EXIT_OK)
+        return 0;
+    if (l->json) {
+        lore_print_json(*resp);
+        return 0;
+    }
+    return 1;
+}
+
 /* ------------------------------------------------------------------------------------------- */
 /* Command-line helpers                                                                        */
 
@@ -883,7 +895,7 @@ static int cmd_init(struct lore *l, int argc, char **argv)
     json_t *req = NULL, *resp = NULL;
     const char *name_opt = NULL;
     char *name = NULL;
-    int c, rc = LORE_EXIT_OK;
+    int c, rc = LORE_EXIT_OK, people;
 
     lore_getopt_reset();
     for (;;) {
@@ -922,14 +934,10 @@ static int cmd_init(struct lore *l, int argc, char **argv)
         rc = lore_usage_error(l, "the name is not UTF-8 text");
         goto out;
     }
-    rc = lore_call(l, req, &resp);
-    req = NULL;
-    if (rc != LORE_EXIT_OK)
+    people = lore_call_for_people(l, req, &resp, &rc);
+    req = NULL; /* consumed */
+    if (!people)
         goto out;
-    if (l->json) {
-        lore_print_json(resp);
-        goto out;
-    }
     fputs("Initialised as ", stdout);
     lore_put_text(stdout, lore_jstr(resp, "name"), TEXT_ONE_LINE, NULL);
     printf(", key %.16s…\n%s\n", lore_jstr(resp, "public_key"), lore_jstr(resp, "id"));
@@ -952,13 +960,8 @@ static int cmd_status(struct lore *l, int argc, char **argv)
     rc = lore_no_args(l, argc, argv);
     if (rc != LORE_EXIT_OK)
         goto out;
-    rc = lore_call(l, json_pack("{s:s}", "op", "status"), &resp);
-    if (rc != LORE_EXIT_OK)
+    if (!lore_call_for_people(l, json_pack("{s:s}", "op", "status"), &resp, &rc))
         goto out;
-    if (l->json) {
-        lore_print_json(resp);
-        goto out;
-    }
     name = json_string_value(json_object_get(resp, "name"));
     lore_format_duration(lore_jint(resp, "uptime_s"), up, sizeof(up));
     printf("node:      lored %s\n", lore_jstr(resp, "version"));
@@ -1076,7 +1079,7 @@ static int lore_post(struct lore *l, int argc, char **argv, enum lore_post_kind 
     struct lore_body_opts bo = {0};
     json_t *req = NULL, *resp = NULL, *tags = NULL, *body = NULL, *tag;
     bool urgent = false, reply = kind == POST_ANSWER || kind == POST_COMMENT;
-    int c, i, sources, rc = LORE_EXIT_OK;
+    int c, i, sources, rc = LORE_EXIT_OK, people;
 
     if (kind == POST_QUESTION) {
         opts = opts_titled;
@@ -1199,14 +1202,10 @@ static int lore_post(struct lore *l, int argc, char **argv, enum lore_post_kind 
             goto out;
         lore_show_similar(l, target);
     }
-    rc = lore_call(l, req, &resp);
-    req = NULL;
-    if (rc != LORE_EXIT_OK)
+    people = lore_call_for_people(l, req, &resp, &rc);
+    req = NULL; /* consumed */
+    if (!people)
         goto out;
-    if (l->json) {
-        lore_print_json(resp);
-        goto out;
-    }
     /* The full id is always the last line, so `id=$(lore ask ... | tail -n 1)` works. */
     printf("Posted %s %.*s.\n%s\n", kinds[kind], LORE_SHORT_ID, lore_jstr(resp, "id"),
            lore_jstr(resp, "id"));
@@ -1332,7 +1331,7 @@ static int cmd_show(struct lore *l, int argc, char **argv)
                                          {NULL, 0, NULL, 0}};
     json_t *req = NULL, *resp = NULL;
     bool history = false;
-    int c, rc = LORE_EXIT_OK;
+    int c, rc = LORE_EXIT_OK, people;
 
     lore_getopt_reset();
     for (;;) {
@@ -1363,14 +1362,10 @@ static int cmd_show(struct lore *l, int argc, char **argv)
     if (rc != LORE_EXIT_OK)
         goto out;
     req = json_pack("{s:s, s:s, s:b}", "op", "get", "id", argv[optind], "history", history);
-    rc = lore_call(l, req, &resp);
-    req = NULL;
-    if (rc != LORE_EXIT_OK)
+    people = lore_call_for_people(l, req, &resp, &rc);
+    req = NULL; /* consumed */
+    if (!people)
         goto out;
-    if (l->json) {
-        lore_print_json(resp);
-        goto out;
-    }
     lore_print_entry_full(json_object_get(resp, "entry"), "");
     lore_print_replies(resp, "answers", "answer");
     lore_print_replies(resp, "comments", "comment");
@@ -1495,7 +1490,7 @@ static int cmd_list(struct lore *l, int argc, char **argv)
     json_t *req = NULL, *resp = NULL, *entries, *e;
     struct lore_filter f;
     size_t i, width;
-    int rc = LORE_EXIT_OK;
+    int rc = LORE_EXIT_OK, people;
 
     if (!lore_filter_opts(l, argc, argv, 1, &f, &rc))
         goto out;
@@ -1507,14 +1502,10 @@ static int cmd_list(struct lore *l, int argc, char **argv)
         rc = lore_usage_error(l, "--kind, --tag and --author must be UTF-8 text");
         goto out;
     }
-    rc = lore_call(l, req, &resp);
-    req = NULL;
-    if (rc != LORE_EXIT_OK)
+    people = lore_call_for_people(l, req, &resp, &rc);
+    req = NULL; /* consumed */
+    if (!people)
         goto out;
-    if (l->json) {
-        lore_print_json(resp);
-        goto out;
-    }
     entries = json_object_get(resp, "entries");
     width = lore_author_width(entries, NULL);
     json_array_foreach(entries, i, e)
@@ -1536,7 +1527,7 @@ static int cmd_search(struct lore *l, int argc, char **argv)
     struct lore_filter f;
     struct buf query;
     size_t i, width;
-    int rc = LORE_EXIT_OK;
+    int rc = LORE_EXIT_OK, people;
     bool hl;
 
     buf_init(&query, 64 * 1024);
@@ -1566,14 +1557,10 @@ static int cmd_search(struct lore *l, int argc, char **argv)
         rc = LORE_EXIT_FAIL;
         goto out;
     }
-    rc = lore_call(l, req, &resp);
-    req = NULL;
-    if (rc != LORE_EXIT_OK)
+    people = lore_call_for_people(l, req, &resp, &rc);
+    req = NULL; /* consumed */
+    if (!people)
         goto out;
-    if (l->json) {
-        lore_print_json(resp);
-        goto out;
-    }
     results = json_object_get(resp, "results");
     width = lore_author_width(results, "entry");
     json_array_foreach(results, i, r)
@@ -1892,13 +1879,8 @@ static int cmd_inbox(struct lore *l, int argc, char **argv)
     rc = lore_no_args(l, argc, argv);
     if (rc != LORE_EXIT_OK)
         goto out;
-    rc = lore_call(l, json_pack("{s:s}", "op", "inbox"), &resp);
-    if (rc != LORE_EXIT_OK)
+    if (!lore_call_for_people(l, json_pack("{s:s}", "op", "inbox"), &resp, &rc))
         goto out;
-    if (l->json) {
-        lore_print_json(resp);
-        goto out;
-    }
     lore_print_areas(resp);
     arr = json_object_get(resp, "entries");
     if (json_array_size(arr) == 0)
@@ -2228,13 +2210,9 @@ static int cmd_accept(struct lore *l, int argc, char **argv)
     rc = lore_check_id(l, argv[optind]);
     if (rc != LORE_EXIT_OK)
         goto out;
-    rc = lore_call(l, json_pack("{s:s,s:s}", "op", "accept", "id", argv[optind]), &resp);
-    if (rc != LORE_EXIT_OK)
+    if (!lore_call_for_people(l, json_pack("{s:s,s:s}", "op", "accept", "id", argv[optind]), &resp,
+                              &rc))
         goto out;
-    if (l->json) {
-        lore_print_json(resp);
-        goto out;
-    }
     printf("Accepted answer %.*s; the question is resolved.\n", LORE_SHORT_ID, argv[optind]);
     printf("%s\n", lore_jstr(resp, "id"));
 out:
@@ -2325,13 +2303,8 @@ static int cmd_peers(struct lore *l, int argc, char **argv)
     rc = lore_no_args(l, argc, argv);
     if (rc != LORE_EXIT_OK)
         goto out;
-    rc = lore_call(l, json_pack("{s:s}", "op", "peers"), &resp);
-    if (rc != LORE_EXIT_OK)
+    if (!lore_call_for_people(l, json_pack("{s:s}", "op", "peers"), &resp, &rc))
         goto out;
-    if (l->json) {
-        lore_print_json(resp);
-        goto out;
-    }
     peers = json_object_get(resp, "peers");
     printf("listening on port %lld; %lld entries here\n", lore_jint(resp, "listen_port"),
            lore_jint(resp, "entries"));
@@ -2384,7 +2357,7 @@ static int cmd_team(struct lore *l, int argc, char **argv)
                                          {NULL, 0, NULL, 0}};
     json_t *resp = NULL, *req = NULL, *admins = json_array(), *t;
     const char *sub;
-    int c, rc = LORE_EXIT_OK;
+    int c, rc = LORE_EXIT_OK, people;
 
     lore_getopt_reset();
     for (;;) {
@@ -2425,14 +2398,10 @@ static int cmd_team(struct lore *l, int argc, char **argv)
                                  "revoke PERSON | admin PERSON");
         goto out;
     }
-    rc = lore_call(l, req, &resp);
-    req = NULL;
-    if (rc != LORE_EXIT_OK)
+    people = lore_call_for_people(l, req, &resp, &rc);
+    req = NULL; /* consumed */
+    if (!people)
         goto out;
-    if (l->json) {
-        lore_print_json(resp);
-        goto out;
-    }
     t = json_object_get(resp, "team");
     if (strcmp(sub, "create") == 0) {
         printf("Created team \"%s\" (id %s); you are its admin.\n", lore_jstr(t, "name"),

@@ -94,6 +94,9 @@ void lore_print_json(json_t *resp);
 void lore_print_node_error(json_t *resp);
 int lore_connect(struct lore *l);
 int lore_call(struct lore *l, json_t *req, json_t **resp);
+/* lore_call (req is consumed), then with --json print the response. Returns 1 when the caller
+ * should print *resp for people, else 0 with the exit code in *rc (OK after --json output). */
+int lore_call_for_people(struct lore *l, json_t *req, json_t **resp, int *rc);
 int lore_command_help(const char *name);
 void lore_getopt_reset(void);
 int lore_no_args(const struct lore *l, int argc, char **argv);
