@@ -1335,16 +1335,21 @@ static int node_ledger_row(void *ctx, const struct entry *e, const char *snippet
     return 0;
 }
 
-static int node_ledger_cmp(const void *a, const void *b)
+int node_json_cmp_by(json_t *x, json_t *y, const char *field)
 {
-    json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-    json_int_t ax = json_integer_value(json_object_get(x, "at"));
-    json_int_t ay = json_integer_value(json_object_get(y, "at"));
+    json_int_t ax = json_integer_value(json_object_get(x, field));
+    json_int_t ay = json_integer_value(json_object_get(y, field));
+    const char *ix = json_string_value(json_object_get(x, "id"));
+    const char *iy = json_string_value(json_object_get(y, "id"));
 
     if (ax != ay)
         return ax < ay ? -1 : 1;
-    return strcmp(json_string_value(json_object_get(x, "id")),
-                  json_string_value(json_object_get(y, "id")));
+    return strcmp(ix != NULL ? ix : "", iy != NULL ? iy : "");
+}
+
+static int node_ledger_cmp(const void *a, const void *b)
+{
+    return node_json_cmp_by(*(json_t *const *)a, *(json_t *const *)b, "at");
 }
 
 /* Who a target entry's points go to, and whether it is in the tag (answers: their question's). */

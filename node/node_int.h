@@ -113,6 +113,9 @@ int node_row(void *ctx, const struct entry *e, const char *snippet, double rank)
 /* Fill q from list/search request arguments. Returns NULL, or an API error response. */
 json_t *node_query_args(json_t *req, struct replica_query *q);
 
+/* Order two JSON objects by an integer field, then by "id": the same order on every node. */
+int node_json_cmp_by(json_t *x, json_t *y, const char *field);
+
 /* An API op a module serves: fn answers req (borrowed) with a new response. Tables end with
  * {NULL, NULL}. */
 struct node_op {

@@ -961,14 +961,7 @@ static int people_session_row(void *ctx, const struct entry *e, const char *snip
 
 static int people_session_cmp(const void *a, const void *b)
 {
-    json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-    json_int_t ax = json_integer_value(json_object_get(x, "at_ms"));
-    json_int_t ay = json_integer_value(json_object_get(y, "at_ms"));
-
-    if (ax != ay)
-        return ax < ay ? -1 : 1;
-    return strcmp(json_string_value(json_object_get(x, "id")),
-                  json_string_value(json_object_get(y, "id")));
+    return node_json_cmp_by(*(json_t *const *)a, *(json_t *const *)b, "at_ms");
 }
 
 /* Sessions with at in [from_ms, to_ms) (tagged tag, if not NULL), soonest first. A new array. */
