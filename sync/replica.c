@@ -1,11 +1,13 @@
 #include "replica.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "buf.h"
@@ -133,10 +135,24 @@ static const char *const replica_sql[ST_COUNT_STMTS] = {
     [ST_ROLLBACK] = "ROLLBACK",
 };
 
+/* The files SQLite keeps for one database in WAL mode: the database, its write-ahead log and the
+ * log's shared-memory index. A write is durable only in these very files: if one is deleted or
+ * replaced under a running node, later commits would go to a file nobody will open again (or,
+ * for -shm, would no longer be coordinated with another process that opens the path). */
+static const char *const replica_file_suffix[] = {"", "-wal", "-shm"};
+#define REPLICA_NFILES (sizeof(replica_file_suffix) / sizeof(replica_file_suffix[0]))
+
 struct replica {
     sqlite3 *db;
     char *path;
     sqlite3_stmt *st[ST_COUNT_STMTS];
+    enum replica_fault fault; /* of the last failed write; NONE after a successful one */
+    struct {
+        char *path;
+        int known; /* identity recorded at open (the file existed) */
+        dev_t dev;
+        ino_t ino;
+    } files[REPLICA_NFILES];
 };
 
 static uint64_t replica_wall_ms(void)
@@ -236,6 +252,17 @@ struct replica *replica_open(const char *path, int cache_mb, char *err, size_t e
             goto out;
         }
     }
+    /* The files as they are now (the migration's read opened the log and its index): from here
+     * on, writes check that the paths still name them. */
+    for (i = 0; i < REPLICA_NFILES; i++) {
+        struct stat st;
+        r->files[i].path = xasprintf("%s%s", path, replica_file_suffix[i]);
+        if (stat(r->files[i].path, &st) == 0) {
+            r->files[i].known = 1;
+            r->files[i].dev = st.st_dev;
+            r->files[i].ino = st.st_ino;
+        }
+    }
     ok = 1;
 out:
     free(pragmas);
@@ -256,6 +283,8 @@ void replica_close(struct replica **rp)
         sqlite3_finalize(r->st[i]);
     if (r->db != NULL && sqlite3_close(r->db) != SQLITE_OK)
         log_warnx("replica: %s: close: %s", r->path, sqlite3_errmsg(r->db));
+    for (i = 0; i < REPLICA_NFILES; i++)
+        free(r->files[i].path);
     free(r->path);
     free(r);
     *rp = NULL;
@@ -286,11 +315,86 @@ static void replica_tags_text(const struct entry *e, struct buf *b)
             break; /* cannot happen: the buffer holds the largest tag set */
 }
 
+/* Why the statement that just failed on r failed, from SQLite's code and the system's errno
+ * (ENOSPC comes as SQLITE_FULL, EDQUOT and EROFS as SQLITE_IOERR_WRITE and the like). */
+static enum replica_fault replica_classify(struct replica *r)
+{
+    int code = sqlite3_extended_errcode(r->db), sys = sqlite3_system_errno(r->db);
+
+    if (code == SQLITE_READONLY_DBMOVED)
+        return REPLICA_FAULT_GONE;
+    if ((code & 0xff) == SQLITE_FULL || sys == ENOSPC)
+        return REPLICA_FAULT_FULL;
+    if (sys == EDQUOT)
+        return REPLICA_FAULT_QUOTA;
+    if ((code & 0xff) == SQLITE_READONLY || sys == EROFS)
+        return REPLICA_FAULT_READONLY;
+    if ((code & 0xff) == SQLITE_IOERR)
+        return REPLICA_FAULT_IO;
+    return REPLICA_FAULT_OTHER;
+}
+
+/* A statement failed: note why, and say it in err. */
+static void replica_failed(struct replica *r, const char *what, char *err, size_t errlen)
+{
+    r->fault = replica_classify(r);
+    if (r->fault == REPLICA_FAULT_OTHER || r->fault == REPLICA_FAULT_IO)
+        errmsg_set(err, errlen, "%s: %s%s", r->path, what, sqlite3_errmsg(r->db));
+    else
+        errmsg_set(err, errlen, "%s: %s%s (%s)", r->path, what, replica_fault_text(r->fault),
+                   sqlite3_errmsg(r->db));
+}
+
 static int replica_step_done(struct replica *r, sqlite3_stmt *s, char *err, size_t errlen)
 {
     if (sqlite3_step(s) != SQLITE_DONE) {
-        errmsg_set(err, errlen, "%s: %s", r->path, sqlite3_errmsg(r->db));
+        replica_failed(r, "", err, errlen);
         return -1;
+    }
+    return 0;
+}
+
+const char *replica_fault_text(enum replica_fault f)
+{
+    switch (f) {
+    case REPLICA_FAULT_NONE:
+        return "no fault";
+    case REPLICA_FAULT_FULL:
+        return "disk full";
+    case REPLICA_FAULT_QUOTA:
+        return "disk quota exceeded";
+    case REPLICA_FAULT_READONLY:
+        return "read-only file system";
+    case REPLICA_FAULT_IO:
+        return "I/O error";
+    case REPLICA_FAULT_GONE:
+        return "replica file deleted or replaced";
+    case REPLICA_FAULT_OTHER:
+        break;
+    }
+    return "write failed";
+}
+
+enum replica_fault replica_last_fault(const struct replica *r)
+{
+    return r->fault;
+}
+
+int replica_file_check(struct replica *r, char *err, size_t errlen)
+{
+    struct stat st;
+    size_t i;
+
+    for (i = 0; i < REPLICA_NFILES; i++) {
+        if (!r->files[i].known)
+            continue;
+        if (stat(r->files[i].path, &st) != 0 || st.st_dev != r->files[i].dev ||
+            st.st_ino != r->files[i].ino) {
+            r->fault = REPLICA_FAULT_GONE;
+            errmsg_set(err, errlen, "the replica file %s was deleted or replaced; restart the node",
+                       r->files[i].path);
+            return -1;
+        }
     }
     return 0;
 }
@@ -590,12 +694,14 @@ int replica_add_batch(struct replica *r, const struct entry *const *entries, siz
     size_t i;
     int rc = -1, in_tx = 0, have_turn = 0;
 
+    r->fault = REPLICA_FAULT_OTHER;
     for (i = 0; i < nmeta; i++)
         if (replica_meta_check(&meta[i], err, errlen) != 0)
             goto out;
     replica_turn_take();
     have_turn = 1;
-    if (replica_step_done(r, replica_stmt(r, ST_BEGIN), err, errlen) != 0)
+    if (replica_file_check(r, err, errlen) != 0 ||
+        replica_step_done(r, replica_stmt(r, ST_BEGIN), err, errlen) != 0)
         goto out;
     in_tx = 1;
     for (i = 0; i < n; i++) {
@@ -609,6 +715,11 @@ int replica_add_batch(struct replica *r, const struct entry *const *entries, siz
             goto out;
     if (replica_step_done(r, replica_stmt(r, ST_COMMIT), err, errlen) != 0)
         goto out;
+    in_tx = 0;
+    /* Committed, but perhaps into a file deleted meanwhile: then it is not stored. */
+    if (replica_file_check(r, err, errlen) != 0)
+        goto out;
+    r->fault = REPLICA_FAULT_NONE;
     rc = 0;
 out:
     if (rc != 0 && in_tx)
@@ -641,19 +752,21 @@ long long replica_purge_author(struct replica *r, const uint8_t author[ENTRY_KEY
     size_t i;
     int in_tx = 0;
 
+    r->fault = REPLICA_FAULT_OTHER;
     replica_turn_take();
-    if (replica_step_done(r, replica_stmt(r, ST_BEGIN), err, errlen) != 0)
+    if (replica_file_check(r, err, errlen) != 0 ||
+        replica_step_done(r, replica_stmt(r, ST_BEGIN), err, errlen) != 0)
         goto out;
     in_tx = 1;
     for (i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
         if (sqlite3_prepare_v2(r->db, sql[i], -1, &s, NULL) != SQLITE_OK) {
-            errmsg_set(err, errlen, "purge: %s", sqlite3_errmsg(r->db));
+            replica_failed(r, "purge: ", err, errlen);
             goto out;
         }
         sqlite3_bind_blob(s, 1, author, ENTRY_KEY_LEN, SQLITE_STATIC);
         sqlite3_bind_int64(s, 2, after_ms > INT64_MAX ? INT64_MAX : (sqlite3_int64)after_ms);
         if (sqlite3_step(s) != SQLITE_DONE) {
-            errmsg_set(err, errlen, "purge: %s", sqlite3_errmsg(r->db));
+            replica_failed(r, "purge: ", err, errlen);
             goto out;
         }
         if (i + 1 == sizeof(sql) / sizeof(sql[0]))
@@ -665,6 +778,10 @@ long long replica_purge_author(struct replica *r, const uint8_t author[ENTRY_KEY
         n = -1;
     else
         in_tx = 0;
+    if (n >= 0 && replica_file_check(r, err, errlen) != 0)
+        n = -1;
+    else if (n >= 0)
+        r->fault = REPLICA_FAULT_NONE;
 out:
     sqlite3_finalize(s);
     if (in_tx) {

@@ -73,11 +73,40 @@ struct replica_meta {
  *   results  OUT: n results, REPLICA_ADDED or REPLICA_EXISTS (an id twice in one batch: the
  *            second is REPLICA_EXISTS), or all REPLICA_ERROR when -1 is returned; may be NULL
  *   meta     nmeta writes, applied in order
- * Returns 0 when committed, or -1 with a message in err (rolled back, nothing stored).
+ * Returns 0 when committed, or -1 with a message in err (rolled back, nothing stored; why in
+ * replica_last_fault). A commit into a file deleted meanwhile (replica_file_check) returns -1.
  */
 int replica_add_batch(struct replica *r, const struct entry *const *entries, size_t n,
                       enum replica_merge_result *results, const struct replica_meta *meta,
                       size_t nmeta, char *err, size_t errlen) __attribute__((warn_unused_result));
+
+/* Why a write failed (replica_last_fault), in classes a person can act on. */
+enum replica_fault {
+    REPLICA_FAULT_NONE = 0,
+    REPLICA_FAULT_FULL,     /* "disk full": SQLITE_FULL or ENOSPC */
+    REPLICA_FAULT_QUOTA,    /* "disk quota exceeded": EDQUOT */
+    REPLICA_FAULT_READONLY, /* "read-only file system": SQLITE_READONLY or EROFS */
+    REPLICA_FAULT_IO,       /* "I/O error": any other SQLITE_IOERR */
+    REPLICA_FAULT_GONE,     /* the file (or its -wal or -shm) was deleted or replaced */
+    REPLICA_FAULT_OTHER,    /* anything else (busy past the timeout, a corrupt file...) */
+};
+
+/* Why the last write through r (replica_add_batch, replica_add, replica_meta_set,
+ * replica_purge_author) failed; REPLICA_FAULT_NONE if it succeeded. */
+enum replica_fault replica_last_fault(const struct replica *r);
+
+/* A few words for people: "disk full", "read-only file system"... Static storage. */
+const char *replica_fault_text(enum replica_fault f);
+
+/*
+ * Are the files r was opened on (the database and, in WAL mode, its -wal and -shm) still the ones
+ * at their paths (same device and inode)? Returns 0 if so; -1 if one was deleted or replaced,
+ * with err saying which and to restart the node, and replica_last_fault then REPLICA_FAULT_GONE.
+ * Every write checks this before it begins and after it commits, so a write into a file that is
+ * gone is reported as failed, never acknowledged. Reads go on from the open files.
+ */
+int replica_file_check(struct replica *r, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
 
 enum replica_lookup {
     REPLICA_FOUND = 0,

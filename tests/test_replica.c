@@ -4,7 +4,10 @@
 #include <stddef.h>
 
 #include <cmocka.h>
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "hex.h"
@@ -642,6 +645,63 @@ static void test_migrate_1_to_2(void **state)
     entry_destroy(&e);
 }
 
+/* A replica whose file (or its -wal, or -shm) is deleted or replaced under it refuses writes
+ * (before and after the commit) and says so; it never reports a write into the lost file as
+ * stored. Reads go on from the open file. */
+static void test_file_gone(void **state)
+{
+    static const char *const suffix[] = {"", "-wal", "-shm"};
+    struct fixture *fx = *state;
+    struct test_author a;
+    struct replica *r;
+    struct entry *e;
+    struct replica_meta m = {"k", "v", 1, 1};
+    char err[512], p[200], other[200];
+    size_t i, k;
+    int fd;
+
+    test_author_init(&a, 3);
+    for (i = 0; i < 3; i++) {
+        r = replica_open(fx->path, 0, err, sizeof(err));
+        assert_non_null(r);
+        e = make(&a, ENTRY_NOTE, T0 + i, "before", "body", NULL, NULL);
+        assert_int_equal(replica_add(r, e, err, sizeof(err)), REPLICA_ADDED);
+        assert_int_equal(replica_last_fault(r), REPLICA_FAULT_NONE);
+        assert_int_equal(replica_file_check(r, err, sizeof(err)), 0);
+        entry_destroy(&e);
+        snprintf(p, sizeof(p), "%s%s", fx->path, suffix[i]);
+        if (i == 1) {
+            /* Replaced: another file renamed over the path. */
+            snprintf(other, sizeof(other), "%s/other", fx->dir);
+            fd = open(other, O_CREAT | O_WRONLY, 0600);
+            assert_true(fd >= 0);
+            close(fd);
+            assert_int_equal(rename(other, p), 0);
+        } else {
+            assert_int_equal(unlink(p), 0);
+        }
+        assert_int_equal(replica_file_check(r, err, sizeof(err)), -1);
+        assert_non_null(strstr(err, "was deleted or replaced; restart the node"));
+        e = make(&a, ENTRY_NOTE, T0 + 100 + i, "after", "body", NULL, NULL);
+        err[0] = '\0';
+        assert_int_equal(replica_add(r, e, err, sizeof(err)), REPLICA_ERROR);
+        assert_int_equal(replica_last_fault(r), REPLICA_FAULT_GONE);
+        assert_non_null(strstr(err, suffix[i][0] != '\0' ? suffix[i] : "replica.db"));
+        assert_int_equal(replica_meta_set(r, &m, err, sizeof(err)), -1);
+        assert_int_equal(replica_last_fault(r), REPLICA_FAULT_GONE);
+        assert_true(replica_count(r) >= 1); /* reads go on */
+        entry_destroy(&e);
+        replica_close(&r);
+        /* Start again from nothing. */
+        for (k = 0; k < 3; k++) {
+            snprintf(p, sizeof(p), "%s%s", fx->path, suffix[k]);
+            (void)unlink(p);
+        }
+    }
+    assert_string_equal(replica_fault_text(REPLICA_FAULT_FULL), "disk full");
+    assert_string_equal(replica_fault_text(REPLICA_FAULT_READONLY), "read-only file system");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -655,6 +715,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_batch_atomic, setup, teardown),
         cmocka_unit_test_setup_teardown(test_meta, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migrate_1_to_2, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_file_gone, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
