@@ -948,6 +948,29 @@ out:
     return rc;
 }
 
+/* The storage line of status: "storage:   ok", or what fails, since when, and what to do. */
+static void lore_status_storage(json_t *st)
+{
+    char since[32] = "";
+    time_t t;
+    struct tm tm;
+
+    if (!json_is_true(json_object_get(st, "failing"))) {
+        fputs("storage:   ok\n", stdout);
+        return;
+    }
+    t = (time_t)(lore_jint(st, "since_ms") / 1000);
+    if (json_is_integer(json_object_get(st, "since_ms")) && localtime_r(&t, &tm) != NULL &&
+        strftime(since, sizeof(since), "since %H:%M:%S, ", &tm) == 0)
+        since[0] = '\0';
+    fputs("storage failing: ", stdout);
+    lore_put_text(stdout, lore_jstr(st, "reason"), TEXT_ONE_LINE, NULL);
+    printf(" (%s%lld retries)\n           ", since, lore_jint(st, "retries"));
+    lore_put_text(stdout, lore_jstr(st, "error"), TEXT_ONE_LINE, NULL);
+    fputs("\n           nothing is lost: the node stores what waits once it can write again\n",
+          stdout);
+}
+
 static int cmd_status(struct lore *l, int argc, char **argv)
 {
     json_t *resp = NULL, *sync;
@@ -970,6 +993,8 @@ static int cmd_status(struct lore *l, int argc, char **argv)
     lore_put_text(stdout, name != NULL ? name : "(none yet: run `lore init`)", TEXT_ONE_LINE, NULL);
     printf("\nkey:       %s\n", lore_jstr(resp, "public_key"));
     printf("entries:   %lld\n", lore_jint(resp, "entries"));
+    if (json_is_object(json_object_get(resp, "storage")))
+        lore_status_storage(json_object_get(resp, "storage"));
     printf("data dir:  %s\n", lore_jstr(resp, "data_dir"));
     if (json_string_value(json_object_get(resp, "config_file")) != NULL)
         printf("config:    %s\n", lore_jstr(resp, "config_file"));

@@ -214,6 +214,32 @@ json_t *node_ok(void)
 
 /* ---- ops ---- */
 
+/* The storage part of status: can the replica be written? Failing when the pipeline's writes
+ * fail (it tries again by itself) or the replica file was deleted or replaced under the node. */
+static void node_status_storage(struct node *n, json_t *o)
+{
+    struct ingest_counters ic;
+    char err[512];
+    json_t *st = json_object();
+    int gone = replica_file_check(n->replica, err, sizeof(err)) != 0;
+
+    gossip_ingest_counters(n->gossip, &ic);
+    json_object_set_new(st, "failing", json_boolean(gone || ic.failing));
+    json_object_set_new(st, "reason",
+                        gone         ? json_string(replica_fault_text(REPLICA_FAULT_GONE))
+                        : ic.failing ? json_string(replica_fault_text(ic.fault))
+                                     : json_null());
+    json_object_set_new(st, "error",
+                        gone         ? json_string(err)
+                        : ic.failing ? json_string(ic.failure)
+                                     : json_null());
+    json_object_set_new(st, "since_ms",
+                        ic.failing ? json_integer((json_int_t)ic.failing_since_ms) : json_null());
+    json_object_set_new(st, "retries", json_integer((json_int_t)ic.retries));
+    json_object_set_new(st, "failures", json_integer((json_int_t)ic.storage_failures));
+    json_object_set_new(o, "storage", st);
+}
+
 /* The sync part of status: where peers reach us, how many are up, what is in flight. */
 static void node_status_sync(struct node *n, json_t *o)
 {
@@ -251,6 +277,7 @@ static void node_status_sync(struct node *n, json_t *o)
                             json_integer((json_int_t)links_refused(gossip_links(n->gossip))));
     }
     json_object_set_new(o, "sync", sync);
+    node_status_storage(n, o);
     json_object_set_new(o, "team", node_team_json(n, 0));
     mdns = json_object();
     json_object_set_new(mdns, "enabled", json_boolean(n->mdns != NULL));
@@ -371,6 +398,18 @@ static void node_on_peer_entry(void *ctx, const struct entry *e)
     json_decref(ej);
 }
 
+json_t *node_storage_error(struct node *n, const char *err)
+{
+    enum replica_fault f = replica_last_fault(n->replica);
+
+    if (f == REPLICA_FAULT_GONE)
+        return api_error("storage", "%s", err);
+    if (f == REPLICA_FAULT_OTHER || f == REPLICA_FAULT_NONE)
+        return api_error("internal", "storing the entry failed: %s", err);
+    return api_error("storage", "storing the entry failed: %s (%s)", replica_fault_text(f),
+                     n->db_path);
+}
+
 /* Store and announce a new entry of ours (e is freed). Returns the response. */
 json_t *node_publish_entry(struct node *n, struct entry *e)
 {
@@ -380,7 +419,7 @@ json_t *node_publish_entry(struct node *n, struct entry *e)
     if (replica_add(n->replica, e, err, sizeof(err)) == REPLICA_ERROR) {
         log_warnx("node: storing a new entry failed: %s", err);
         entry_destroy(&e);
-        return api_error("internal", "storing the entry failed; see the node's log");
+        return node_storage_error(n, err);
     }
     if (n->team != NULL && team_is_team_kind(entry_kind(e)))
         node_team_learn(n, e);

@@ -93,6 +93,9 @@ json_t *node_ok(void);
 void node_announce(struct node *n, json_t *ej);
 /* Store, announce and gossip an entry of ours (e is freed). Returns the response. */
 json_t *node_publish_entry(struct node *n, struct entry *e);
+/* The response for a failed write to the replica (err: its message): code "storage" saying why
+ * (disk full, read-only file system, I/O error, the replica file deleted) when that is known. */
+json_t *node_storage_error(struct node *n, const char *err);
 /* Sign f as us, then as node_publish_entry. */
 json_t *node_publish(struct node *n, const struct entry_fields *f);
 /* Publish an entry of kind that references id, with one attribute key=value (key may be NULL) and

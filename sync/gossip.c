@@ -90,6 +90,7 @@ struct gossip {
     size_t nmissing;
     struct gossip_stats stats;
     int streaming;         /* some peer is streaming to us */
+    int storage_failing;   /* the pipeline's writes failed when last looked at */
     struct buf out;        /* the frame being built */
     struct buf rbuf;       /* a reconciliation message, before it goes in a frame */
     uint64_t team_version; /* of the team state we last checked links against */
@@ -328,13 +329,46 @@ static void gossip_on_result(void *ctx, uint64_t source, const uint8_t *id, cons
             gossip_retry_keep(g, e);
         break;
     case INGEST_FAILED:
-        log_warnx("gossip: storing an entry failed: %s", why != NULL ? why : "?");
+        /* Only while stopping (a failing write is otherwise tried again); the pipeline logs the
+         * failure itself, rate-limited. */
+        log_debug("gossip: an entry was not stored: %s", why != NULL ? why : "?");
         break;
     }
     if (p != NULL && via == VIA_FETCH && p->outstanding > 0) {
         p->outstanding--;
         p->last_fetch_ms = loop_now_ms();
     }
+}
+
+static void gossip_recon_start(struct gossip *g, struct gpeer *p);
+
+/* While the replica cannot be written, reconciling would only fetch what cannot be stored (the
+ * entries not stored are not in the set, so they count as not held and are fetched again once
+ * it can). When writes work again, reconcile with every peer at once. */
+static int gossip_storage_failing(struct gossip *g)
+{
+    struct ingest_counters c;
+
+    ingest_get_counters(g->ingest, &c);
+    return c.failing;
+}
+
+static void gossip_storage_watch(struct gossip *g)
+{
+    struct link *l;
+    struct gpeer *p;
+    int failing = gossip_storage_failing(g);
+
+    if (g->storage_failing && !failing) {
+        log_info("gossip: storage works again: reconciling with every peer");
+        g->storage_failing = 0;
+        for (l = links_first(g->links); l != NULL; l = links_next(l)) {
+            p = link_data(l);
+            if (p != NULL && link_is_primary(l))
+                gossip_recon_start(g, p);
+        }
+    }
+    g->storage_failing = failing;
 }
 
 static void gossip_on_ingest(struct loop *loop, int fd, void *zsock, unsigned events, void *arg)
@@ -347,6 +381,7 @@ static void gossip_on_ingest(struct loop *loop, int fd, void *zsock, unsigned ev
     (void)events;
     (void)ingest_drain(g->ingest, gossip_on_result, g);
     gossip_team_changed(g, 0);
+    gossip_storage_watch(g);
     gossip_kick(g, 0); /* room in the pipeline: a stream or fetches may continue */
 }
 
@@ -456,8 +491,10 @@ static void gossip_recon_start(struct gossip *g, struct gpeer *p)
 {
     char err[160];
 
-    /* One at a time, and not while the last one's fetches are still coming. */
-    if (p->recon != NULL || p->streaming || p->nwant > 0 || p->outstanding > 0)
+    /* One at a time, and not while the last one's fetches are still coming, nor while nothing
+     * can be stored. */
+    if (p->recon != NULL || p->streaming || p->nwant > 0 || p->outstanding > 0 ||
+        gossip_storage_failing(g))
         return;
     p->recon = recon_new(g->set, 1, GOSSIP_RECON_MAX_MSG);
     recon_set_callbacks(p->recon, gossip_recon_have, gossip_recon_need, &gossip_lists);
@@ -938,6 +975,7 @@ static void gossip_on_tick(struct loop *loop, uint64_t timer_id, void *arg)
     (void)timer_id;
     if (periodic)
         g->last_periodic_ms = now;
+    gossip_storage_watch(g);
     for (l = links_first(g->links); l != NULL; l = links_next(l)) {
         p = link_data(l);
         if (p == NULL || !link_is_primary(l))
@@ -1240,7 +1278,6 @@ void gossip_peer_info(struct gossip *g, struct link *l, struct gossip_peer_info 
 {
     struct gpeer *p = link_data(l);
 
-    (void)g;
     memset(info, 0, sizeof(*info));
     info->state = "idle";
     if (p == NULL)
@@ -1262,6 +1299,9 @@ void gossip_peer_info(struct gossip *g, struct link *l, struct gossip_peer_info 
         info->state = "fetching";
     else if (p->last_sync_ms != 0)
         info->state = "in sync";
+    /* Whatever was reconciled, this node cannot store it now. */
+    if (gossip_storage_failing(g))
+        info->state = "storage failing";
 }
 
 void gossip_stats(struct gossip *g, struct gossip_stats *out)

@@ -86,7 +86,8 @@ void gossip_ingest_counters(struct gossip *g, struct ingest_counters *out);
 
 /* What `lore peers` shows about one link's sync. */
 struct gossip_peer_info {
-    const char *state;       /* "bootstrapping", "reconciling", "fetching", "in sync", "idle" */
+    const char *state;       /* "bootstrapping", "reconciling", "fetching", "in sync", "idle", or
+                                "storage failing" (this node cannot store what it receives) */
     int eager;               /* we push whole entries to it */
     uint64_t entries_rx;     /* entries received from it (valid, new or not) */
     uint64_t entries_tx;     /* entries sent to it */

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "errmsg.h"
 #include "hex.h"
 #include "log.h"
 #include "team.h"
@@ -26,6 +27,15 @@
  * loop posting an entry) waits for at most one. */
 #define INGEST_TX_TARGET_US 20000.0
 #define INGEST_BATCH_MIN 16
+/* A failed write is tried again after 100 ms, then twice as long each time, up to 10 s. */
+#define INGEST_RETRY_FIRST_MS 100
+#define INGEST_RETRY_MAX_MS 10000
+/* While storage fails, one log line a minute at most. */
+#define INGEST_FAIL_LOG_MS 60000
+/* How often an idle writer checks that the replica file is still there. */
+#define INGEST_PROBE_MS 1000
+/* Purges (of a revoked member's entries) that failed and wait to be tried again, at most. */
+#define INGEST_MAX_PURGES 64
 
 /* One submitted entry, from ingest_submit to ingest_drain. Owned by whichever queue or thread
  * holds it. */
@@ -76,10 +86,12 @@ struct ingest {
     size_t max_queued, max_bytes;
     struct ingest_counters c;
     int stop;
-    int efd;                       /* immutable after ingest_new */
-    struct replica *replica;       /* the writer thread's only */
-    struct team *team;             /* set before use; read by the writer */
-    char fail_why[INGEST_WHY_MAX]; /* set once c.broken is */
+    int efd;                                      /* immutable after ingest_new */
+    struct replica *replica;                      /* the writer thread's only */
+    struct team *team;                            /* set before use; read by the writer */
+    uint64_t fail_logged_ms, fail_logged_retries; /* monotonic; retries when last logged */
+    struct team_purge purges[INGEST_MAX_PURGES];  /* the writer thread's only: failed, to retry */
+    size_t npurges;
     pthread_t writer;
     pthread_t *verifiers;
     int nverifiers, started_verifiers, started_writer;
@@ -292,30 +304,123 @@ static void ingest_fill_wait_locked(struct ingest *in, size_t batch_max)
             break;
 }
 
-/* Carry out the purges the team state asks for (revocations), on the writer's connection.
- * Returns how many entries went. */
-static uint64_t ingest_purge(struct ingest *in, struct team *team)
+static uint64_t ingest_clock_ms(clockid_t id)
 {
-    struct team_purge p[16];
-    char err[INGEST_WHY_MAX], key[17];
-    uint64_t total = 0;
-    long long got;
-    size_t np, i;
+    struct timespec ts;
 
-    while ((np = team_take_purges(team, p, 16)) > 0) {
-        for (i = 0; i < np; i++) {
-            hex_encode(p[i].key, 8, key);
-            got = replica_purge_author(in->replica, p[i].key, p[i].after_ms, err, sizeof(err));
+    clock_gettime(id, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* A write failed (why: err, fault): enter or stay in the failing state. Logs the first failure,
+ * then at most one line a minute with the count. */
+static void ingest_failed_locked(struct ingest *in, enum replica_fault fault, const char *err)
+{
+    uint64_t now = ingest_clock_ms(CLOCK_MONOTONIC);
+
+    snprintf(in->c.failure, sizeof(in->c.failure), "%s", err);
+    in->c.fault = fault;
+    if (!in->c.failing) {
+        in->c.failing = 1;
+        in->c.failing_since_ms = ingest_clock_ms(CLOCK_REALTIME);
+        in->c.retries = 0;
+        in->c.storage_failures++;
+        in->fail_logged_ms = now;
+        in->fail_logged_retries = 0;
+        if (fault == REPLICA_FAULT_GONE)
+            log_warnx("ingest: storage failing: %s; entries from peers wait for a restart", err);
+        else
+            log_warnx("ingest: storage failing: %s; nothing is lost: the entries wait and the "
+                      "write is tried again (every %d s at most) (%s)",
+                      replica_fault_text(fault), INGEST_RETRY_MAX_MS / 1000, err);
+        return;
+    }
+    in->c.retries++;
+    if (now - in->fail_logged_ms >= INGEST_FAIL_LOG_MS) {
+        log_warnx("ingest: storage still failing: %s; %llu more retries in the last %llu s (%s)",
+                  replica_fault_text(fault),
+                  (unsigned long long)(in->c.retries - in->fail_logged_retries),
+                  (unsigned long long)((now - in->fail_logged_ms) / 1000), err);
+        in->fail_logged_ms = now;
+        in->fail_logged_retries = in->c.retries;
+    }
+}
+
+/* A write succeeded: leave the failing state, if in it. */
+static void ingest_recovered_locked(struct ingest *in)
+{
+    if (!in->c.failing)
+        return;
+    log_info(
+        "ingest: storage works again after %llu retries over %llu s; storing resumes",
+        (unsigned long long)in->c.retries,
+        (unsigned long long)((ingest_clock_ms(CLOCK_REALTIME) - in->c.failing_since_ms) / 1000));
+    in->c.failing = 0;
+    in->c.fault = REPLICA_FAULT_NONE;
+    in->c.failure[0] = '\0';
+    in->c.retries = 0;
+}
+
+/* The monotonic time ms from now. */
+static void ingest_deadline(struct timespec *deadline, uint64_t ms)
+{
+    clock_gettime(CLOCK_MONOTONIC, deadline);
+    deadline->tv_sec += (time_t)(ms / 1000);
+    deadline->tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (deadline->tv_nsec >= 1000000000L) {
+        deadline->tv_sec++;
+        deadline->tv_nsec -= 1000000000L;
+    }
+}
+
+/* Sleep ms, or until stop. Called and returns with mu held. */
+static void ingest_sleep_locked(struct ingest *in, uint64_t ms)
+{
+    struct timespec deadline;
+
+    ingest_deadline(&deadline, ms);
+    while (!in->stop)
+        if (pthread_cond_timedwait(&in->cv_verified, &in->mu, &deadline) == ETIMEDOUT)
+            break;
+}
+
+/* Carry out the purges the team state asks for (revocations), on the writer's connection: first
+ * those that failed before, then new ones. A purge that fails is kept to be tried again (up to
+ * INGEST_MAX_PURGES). Adds how many entries went to *total. Returns 0, or -1 if one failed
+ * (message in err). */
+static int ingest_purge(struct ingest *in, struct team *team, uint64_t *total, char *err,
+                        size_t errlen)
+{
+    char key[17];
+    long long got;
+    size_t i, k;
+    int rc = 0;
+
+    for (;;) {
+        if (in->npurges < INGEST_MAX_PURGES)
+            in->npurges +=
+                team_take_purges(team, in->purges + in->npurges, INGEST_MAX_PURGES - in->npurges);
+        if (in->npurges == 0)
+            break;
+        for (i = 0, k = 0; i < in->npurges; i++) {
+            hex_encode(in->purges[i].key, 8, key);
+            got = rc == 0 ? replica_purge_author(in->replica, in->purges[i].key,
+                                                 in->purges[i].after_ms, err, errlen)
+                          : -1;
             if (got < 0) {
-                log_warnx("ingest: cannot remove the entries of revoked %s: %s", key, err);
+                rc = -1;
+                in->purges[k++] = in->purges[i]; /* tried again with the next write */
                 continue;
             }
-            total += (uint64_t)got;
+            *total += (uint64_t)got;
             log_info("ingest: removed %lld entries of %s... created after its revocation", got,
                      key);
         }
+        in->npurges = k;
+        if (rc != 0)
+            break;
     }
-    return total;
+    return rc;
 }
 
 void ingest_set_team(struct ingest *in, struct team *team)
@@ -326,7 +431,10 @@ void ingest_set_team(struct ingest *in, struct team *team)
 }
 
 /* Run one batch of at most batch_max entries: take what is ready, write it outside the lock,
- * resolve. Called and returns with mu held. Returns the time the transaction took, in us. */
+ * resolve. A write that fails is tried again, with backoff, until it succeeds or the pipeline
+ * stops: the batch's entries and metas wait meanwhile (unresolved, so they still count against
+ * max_queued), and so does everything behind them. Called and returns with mu held. Returns the
+ * time the transaction took, in us. */
 static double ingest_write_batch_locked(struct ingest *in, size_t batch_max, size_t *taken)
 {
     struct ingest_job *jobs[INGEST_BATCH_MAX];
@@ -337,11 +445,11 @@ static double ingest_write_batch_locked(struct ingest *in, size_t batch_max, siz
     const struct entry *kept[INGEST_BATCH_MAX];
     enum replica_merge_result kres[INGEST_BATCH_MAX];
     int refused[INGEST_BATCH_MAX] = {0};
-    char err[INGEST_WHY_MAX - 32];
+    char err[INGEST_FAILURE_MAX];
     size_t n = 0, nm = 0, nk = 0, i, k;
-    int rc = -1, broken;
+    int rc = -1, committed = 0, stopping;
     struct team *team;
-    uint64_t purged = 0;
+    uint64_t purged = 0, backoff = INGEST_RETRY_FIRST_MS;
     struct timespec t0, t1;
 
     while (n < batch_max && in->verified.n > 0) {
@@ -362,15 +470,17 @@ static double ingest_write_batch_locked(struct ingest *in, size_t batch_max, siz
         nm++;
     }
     in->writer_busy = 1;
-    broken = in->c.broken;
     team = in->team;
     if (n > 0) /* room to verify ahead again */
         pthread_cond_broadcast(&in->cv_input);
     pthread_mutex_unlock(&in->mu);
 
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    /* The team's gate: team entries first, so a certificate admits what travels with it. */
-    if (team != NULL && !broken) {
+    /* The team's gate: team entries first, so a certificate admits what travels with it. Team
+     * entries enter the state now, before the batch commits; if the write fails it is tried again
+     * until it succeeds (or the node stops, and then restarts from what is stored), so the state
+     * never keeps an entry the replica will not hold. */
+    if (team != NULL) {
         for (i = 0; i < n; i++) {
             if (!team_is_team_kind(entry_kind(ents[i])))
                 continue;
@@ -385,21 +495,34 @@ static double ingest_write_batch_locked(struct ingest *in, size_t batch_max, siz
     for (i = 0; i < n; i++)
         if (!refused[i])
             kept[nk++] = ents[i];
-    if (!broken)
-        rc = replica_add_batch(in->replica, kept, nk, kres, rm, nm, err, sizeof(err));
+    for (;;) {
+        if (!committed) {
+            rc = replica_add_batch(in->replica, kept, nk, kres, rm, nm, err, sizeof(err));
+            committed = rc == 0;
+        }
+        /* The purges a revocation in this batch (or an earlier one) asks for: after the commit,
+         * and tried again like it. */
+        if (committed && team != NULL)
+            rc = ingest_purge(in, team, &purged, err, sizeof(err));
+        if (rc == 0)
+            break;
+        pthread_mutex_lock(&in->mu);
+        ingest_failed_locked(in, replica_last_fault(in->replica), err);
+        ingest_sleep_locked(in, backoff);
+        stopping = in->stop;
+        pthread_mutex_unlock(&in->mu);
+        if (stopping)
+            break; /* stopping: the batch is given up, and reported as failed */
+        backoff = backoff * 2 > INGEST_RETRY_MAX_MS ? INGEST_RETRY_MAX_MS : backoff * 2;
+    }
     for (i = 0, k = 0; i < n; i++)
         res[i] = refused[i] ? REPLICA_ERROR : kres[k++];
-    if (team != NULL && rc == 0)
-        purged = ingest_purge(in, team);
     clock_gettime(CLOCK_MONOTONIC, &t1);
 
     pthread_mutex_lock(&in->mu);
-    if (rc != 0 && !in->c.broken) {
-        log_warnx("ingest: replica write failed, storing nothing more: %s", err);
-        in->c.broken = 1;
-        snprintf(in->fail_why, sizeof(in->fail_why), "replica write failed: %s", err);
-    }
-    if (rc == 0) {
+    if (rc == 0)
+        ingest_recovered_locked(in);
+    if (committed) {
         in->c.batches++;
         in->c.metas_committed += nm;
     } else {
@@ -415,12 +538,12 @@ static double ingest_write_batch_locked(struct ingest *in, size_t batch_max, siz
             ingest_resolve_locked(in, jobs[i], INGEST_REFUSED);
             continue;
         }
-        if (rc != 0)
-            snprintf(jobs[i]->why, sizeof(jobs[i]->why), "%s", in->fail_why);
-        if (rc == 0 && res[i] == REPLICA_ADDED && entry_kind(ents[i]) == ENTRY_RETRACTION)
+        if (!committed)
+            errmsg_set(jobs[i]->why, sizeof(jobs[i]->why), "stopped while storage failed: %s", err);
+        if (committed && res[i] == REPLICA_ADDED && entry_kind(ents[i]) == ENTRY_RETRACTION)
             in->c.retractions++;
         ingest_resolve_locked(in, jobs[i],
-                              rc != 0                   ? INGEST_FAILED
+                              !committed                ? INGEST_FAILED
                               : res[i] == REPLICA_ADDED ? INGEST_ADDED
                                                         : INGEST_EXISTS);
     }
@@ -430,16 +553,35 @@ static double ingest_write_batch_locked(struct ingest *in, size_t batch_max, siz
     return (double)(t1.tv_sec - t0.tv_sec) * 1e6 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e3;
 }
 
+/* Nothing to write for a while: check that the replica file is still there, so that status says
+ * so before a write fails. Called and returns with mu held. */
+static void ingest_probe_locked(struct ingest *in)
+{
+    char err[INGEST_FAILURE_MAX];
+    int rc;
+
+    pthread_mutex_unlock(&in->mu);
+    rc = replica_file_check(in->replica, err, sizeof(err));
+    pthread_mutex_lock(&in->mu);
+    if (rc != 0)
+        ingest_failed_locked(in, REPLICA_FAULT_GONE, err);
+}
+
 static void *ingest_writer_main(void *arg)
 {
     struct ingest *in = arg;
     size_t batch_max = INGEST_BATCH_MAX, n;
     double us, per_entry = 0, target;
+    struct timespec deadline;
 
     pthread_mutex_lock(&in->mu);
     for (;;) {
-        while (!ingest_writer_ready_locked(in))
-            pthread_cond_wait(&in->cv_verified, &in->mu);
+        while (!ingest_writer_ready_locked(in)) {
+            ingest_deadline(&deadline, INGEST_PROBE_MS);
+            if (pthread_cond_timedwait(&in->cv_verified, &in->mu, &deadline) == ETIMEDOUT &&
+                !ingest_writer_ready_locked(in))
+                ingest_probe_locked(in);
+        }
         if (in->stop)
             break;
         ingest_fill_wait_locked(in, batch_max);

@@ -26,9 +26,10 @@
 #include "entry.h"
 #include "replica.h"
 
-#define INGEST_BATCH_MAX 256 /* entries per transaction at most */
-#define INGEST_MAX_METAS 64  /* metas waiting to be committed at most */
-#define INGEST_WHY_MAX 160   /* reason strings, NUL included */
+#define INGEST_BATCH_MAX 256   /* entries per transaction at most */
+#define INGEST_MAX_METAS 64    /* metas waiting to be committed at most */
+#define INGEST_WHY_MAX 160     /* reason strings, NUL included */
+#define INGEST_FAILURE_MAX 512 /* the storage failure's message, NUL included */
 
 struct ingest;
 
@@ -36,7 +37,7 @@ enum ingest_result {
     INGEST_ADDED = 0,   /* stored */
     INGEST_EXISTS = 1,  /* already in the replica (or earlier in the same batch) */
     INGEST_INVALID = 2, /* undecodable, bad signature, broken kind rules: never stored */
-    INGEST_FAILED = 3,  /* valid or unchecked, but the replica write failed: not stored */
+    INGEST_FAILED = 3,  /* not stored: the pipeline stopped while its write was failing */
     INGEST_REFUSED = 4, /* valid, but the team does not admit it (its author is not a member) */
 };
 
@@ -52,9 +53,13 @@ struct team;
  *                   cap is max(max_queued * 2 KiB, ENTRY_MAX_SIZE) of submitted bytes not yet
  *                   stored or rejected. Decoded entries hold a second copy, so memory for
  *                   entries stays under about twice the byte cap.
- * If a replica write fails (after SQLite's own busy wait), the pipeline stops storing for good:
- * that batch and every later valid entry get INGEST_FAILED, metas are dropped; destroy it and
- * start again (a bootstrap resumes from its last committed cursor).
+ * If a replica write fails (after SQLite's own busy wait: disk full, read-only, I/O error, the
+ * file deleted...), the pipeline keeps the batch (entries and metas) and tries it again after
+ * 100 ms, then twice as long each time up to 10 s, until it succeeds: nothing is resolved or lost
+ * meanwhile, and what arrives waits behind it within max_queued. The counters say so (failing,
+ * fault, since, retries); the log says it once, then at most once a minute, and once more when
+ * writes work again. An idle writer also checks every second that the replica file is still
+ * there (replica_file_check), so a deleted file shows before a write fails.
  * Returns NULL with a message in err.
  */
 struct ingest *ingest_new(const char *db_path, int verify_threads, size_t max_queued, char *err,
@@ -122,10 +127,16 @@ struct ingest_counters {
     uint64_t retractions;     /* retractions stored (their targets leave the replica) */
     uint64_t batches;         /* transactions committed */
     uint64_t metas_committed; /* metas written */
-    uint64_t metas_dropped;   /* metas lost to a storage failure */
+    uint64_t metas_dropped;   /* metas lost (the pipeline stopped while storage failed) */
     size_t queued;            /* entries submitted whose result is not yet drained */
     size_t bytes_queued;      /* submitted bytes not yet stored or rejected */
-    int broken;               /* a replica write failed; see ingest_new */
+    /* Storage: see ingest_new. While failing, fault and failure say why. */
+    int failing;                      /* the last write failed; it is being tried again */
+    enum replica_fault fault;         /* why (REPLICA_FAULT_NONE when not failing) */
+    char failure[INGEST_FAILURE_MAX]; /* the last failure's message */
+    uint64_t failing_since_ms;        /* wall clock, ms since the epoch */
+    uint64_t retries;                 /* failed attempts since then */
+    uint64_t storage_failures;        /* times storage started failing, in total */
 };
 
 /* A consistent snapshot of the counters. */

@@ -332,7 +332,8 @@ static void test_mixed(void **state)
     assert_int_equal(k.failed, 0);
     assert_int_equal(k.queued, 0);
     assert_int_equal(k.bytes_queued, 0);
-    assert_false(k.broken);
+    assert_false(k.failing);
+    assert_int_equal(k.storage_failures, 0);
     assert_true(k.batches >= 1);
     ingest_destroy(&in);
     assert_null(in);
@@ -671,12 +672,29 @@ static void tamper(const char *path, const char *sql)
     sqlite3 *db;
 
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000); /* the pipeline may be trying its write again */
     assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);
 }
 
-/* A failed replica write: reported per entry, metas dropped, nothing stored from then on. */
-static void test_storage_failure(void **state)
+/* Poll the counters until the pipeline has failed (and retried) at least retries times. */
+static void wait_failing(struct ingest *in, uint64_t retries, struct ingest_counters *k)
+{
+    double end = now_ms() + 20000;
+
+    do {
+        ingest_get_counters(in, k);
+        if (k->failing && k->retries >= retries)
+            return;
+        usleep(10000);
+    } while (now_ms() < end);
+    fail_msg("the pipeline did not report a failing write");
+}
+
+/* A failed replica write is tried again until it works: the batch and its meta wait (no result,
+ * nothing reported failed or lost), the counters say why, later entries wait behind it (invalid
+ * ones are still answered), and once the fault is gone everything is stored, by itself. */
+static void test_storage_failure_retried(void **state)
 {
     struct fixture *fx = *state;
     struct test_author a;
@@ -703,28 +721,67 @@ static void test_storage_failure(void **state)
     assert_int_equal(c->kind[0], INGEST_ADDED);
     assert_int_equal(submit_entry(in, 1, es[1]), 0);
     assert_int_equal(ingest_submit_meta(in, &m), 0);
-    collect_until(in, c, 2, 10000);
-    assert_int_equal(c->kind[1], INGEST_FAILED);
-    assert_true(c->has_why[1]);
-    /* From now on: valid entries fail, invalid ones are still invalid. */
+    wait_failing(in, 2, &k);
+    assert_int_equal(k.fault, REPLICA_FAULT_OTHER);
+    assert_non_null(strstr(k.failure, "disk on fire"));
+    assert_true(k.failing_since_ms > 0);
+    assert_int_equal(k.storage_failures, 1);
+    /* Behind it: a valid entry waits, an invalid one is answered. */
     assert_int_equal(submit_entry(in, 2, es[2]), 0);
     assert_int_equal(ingest_submit(in, 3, junk, sizeof(junk)), 0);
-    collect_until(in, c, 4, 10000);
-    assert_int_equal(ingest_wait_idle(in, 10000), 0);
-    assert_int_equal(c->kind[2], INGEST_FAILED);
+    collect_until(in, c, 2, 10000);
     assert_int_equal(c->kind[3], INGEST_INVALID);
-    ingest_get_counters(in, &k);
-    assert_true(k.broken);
-    assert_int_equal(k.failed, 2);
-    assert_int_equal(k.metas_dropped, 1);
+    assert_int_equal(ingest_wait_idle(in, 300), -1);
+    assert_int_equal(c->total, 2);
     assert_int_equal(replica_count(r), 1);
     assert_false(meta_text(r, "cursor", got, sizeof(got)));
+    /* The fault goes: the batch, its meta and what waited behind are stored. */
+    tamper(fx->path, "DROP TRIGGER no_notes");
+    collect_until(in, c, 4, 20000);
+    assert_int_equal(ingest_wait_idle(in, 10000), 0);
+    assert_int_equal(c->kind[1], INGEST_ADDED);
+    assert_int_equal(c->kind[2], INGEST_ADDED);
+    ingest_get_counters(in, &k);
+    assert_false(k.failing);
+    assert_int_equal(k.fault, REPLICA_FAULT_NONE);
+    assert_int_equal(k.failed, 0);
+    assert_int_equal(k.metas_dropped, 0);
+    assert_int_equal(k.metas_committed, 1);
+    assert_int_equal(replica_count(r), 3);
+    assert_true(meta_text(r, "cursor", got, sizeof(got)));
+    assert_string_equal(got, "c");
     for (i = 0; i < 4; i++)
         assert_int_equal(c->count[i], 1);
     ingest_destroy(&in);
     replica_close(&r);
     free_entries(es, 8);
     collect_free(c);
+}
+
+/* Stopping while a write fails does not wait for the fault to go: the batch is given up. */
+static void test_storage_failure_stop(void **state)
+{
+    struct fixture *fx = *state;
+    struct test_author a;
+    struct entry **es;
+    struct ingest *in;
+    struct ingest_counters k;
+    char err[256];
+    double t0;
+
+    test_author_init(&a, 9);
+    es = make_entries(&a, 2, 100, 11);
+    tamper(fx->path, "CREATE TABLE IF NOT EXISTS x(y); DROP TABLE x;"); /* create the file */
+    in = ingest_new(fx->path, 1, 64, err, sizeof(err));
+    assert_non_null(in);
+    tamper(fx->path, "CREATE TRIGGER no_notes BEFORE INSERT ON entries WHEN NEW.kind = 3"
+                     " BEGIN SELECT RAISE(ABORT, 'disk on fire'); END");
+    assert_int_equal(submit_entry(in, 1, es[1]), 0);
+    wait_failing(in, 3, &k); /* the backoff is past 400 ms now */
+    t0 = now_ms();
+    ingest_destroy(&in);
+    assert_true(now_ms() - t0 < 2000);
+    free_entries(es, 2);
 }
 
 static void test_bad_arguments(void **state)
@@ -750,7 +807,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_destroy_pending, setup, teardown),
         cmocka_unit_test_setup_teardown(test_single_latency, setup, teardown),
         cmocka_unit_test_setup_teardown(test_meta_cursor, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_storage_failure, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_storage_failure_retried, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_storage_failure_stop, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
     };
 
