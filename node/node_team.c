@@ -72,7 +72,7 @@ static void node_team_load_entries(struct node *n)
 static void node_team_purge(struct node *n)
 {
     struct team_purge p[16];
-    char err[200], key[17];
+    char err[200], key[17], why[TEAM_PURGE_WHY_MAX];
     size_t np, i;
     long long got;
     int any = 0;
@@ -81,10 +81,11 @@ static void node_team_purge(struct node *n)
         for (i = 0; i < np; i++) {
             hex_encode(p[i].key, 8, key);
             got = replica_purge_author(n->replica, p[i].key, p[i].after_ms, err, sizeof(err));
+            team_purge_why(&p[i], why, sizeof(why));
             if (got < 0)
-                log_warnx("node: cannot remove the entries of revoked %s: %s", key, err);
+                log_warnx("node: cannot remove the entries of %s... (%s): %s", key, why, err);
             else if (got > 0)
-                log_info("node: removed %lld entries of %s... made after its revocation", got, key);
+                log_info("node: removed %lld entries of %s...: %s", got, key, why);
             any = 1;
         }
     }
@@ -357,12 +358,13 @@ struct node_roster {
     size_t n, cap;
 };
 
+/* Every member we know, revoked ones too: their revocation bounds them, and a node that gets
+ * the rotation before the revocation must not take them for outsiders meanwhile (it would purge
+ * everything they wrote, not only what came after the revocation). */
 static void node_roster_add(void *ctx, const struct team_member_info *m)
 {
     struct node_roster *r = ctx;
 
-    if (m->revoked_ms != 0)
-        return;
     if (r->n == r->cap) {
         r->cap = r->cap ? 2 * r->cap : 64;
         r->keys = xreallocarray(r->keys, r->cap, ENTRY_KEY_LEN);

@@ -391,7 +391,7 @@ static void ingest_sleep_locked(struct ingest *in, uint64_t ms)
 static int ingest_purge(struct ingest *in, struct team *team, uint64_t *total, char *err,
                         size_t errlen)
 {
-    char key[17];
+    char key[17], why[TEAM_PURGE_WHY_MAX];
     long long got;
     size_t i, k;
     int rc = 0;
@@ -413,8 +413,9 @@ static int ingest_purge(struct ingest *in, struct team *team, uint64_t *total, c
                 continue;
             }
             *total += (uint64_t)got;
-            log_info("ingest: removed %lld entries of %s... created after its revocation", got,
-                     key);
+            team_purge_why(&in->purges[i], why, sizeof(why));
+            if (got > 0)
+                log_info("ingest: removed %lld entries of %s...: %s", got, key, why);
         }
         in->npurges = k;
         if (rc != 0)

@@ -923,6 +923,8 @@ static void team_view_certs(struct team_view *v, struct team_rec *const *recs, s
     for (i = 0; i < ncerts; i++) {
         const struct team_rec *c = certs[i];
         struct team_key *k = team_view_key(v, c->author);
+        /* Where the author's membership ends: the epochs are judged as they stood then. */
+        uint64_t end = k->revoked_ms != 0 ? k->revoked_ms : UINT64_MAX;
 
         if (k->cert != NULL)
             continue;
@@ -930,7 +932,14 @@ static void team_view_certs(struct team_view *v, struct team_rec *const *recs, s
              j < ninv && k->cert == NULL && memcmp(byinv[j].k, c->invite, ENTRY_KEY_LEN) == 0;
              j++) {
             const struct team_epoch *ep = byinv[j].ep;
-            if (ep->nnext == 0) { /* a head: its code still admits anyone */
+            int head = 1;
+            /* A head at the end: its code still admits anyone (or did until the revocation,
+             * which vouches for the key up to then, whatever rosters come later). */
+            for (l = team_idx_lower(byprev, nprev, ep->rec->id);
+                 l < nprev && memcmp(byprev[l].k, ep->rec->id, ENTRY_ID_LEN) == 0; l++)
+                if (byprev[l].ep->rec->created_ms <= end)
+                    head = 0;
+            if (head) {
                 k->cert = c;
                 k->epoch = ep;
                 break;
@@ -1530,6 +1539,15 @@ size_t team_take_purges(struct team *t, struct team_purge *out, size_t max)
     }
     pthread_mutex_unlock(&t->mu);
     return n;
+}
+
+void team_purge_why(const struct team_purge *p, char *out, size_t outlen)
+{
+    if (p->after_ms == 0)
+        snprintf(out, outlen, "no longer a member (not on a rotation's roster)");
+    else
+        snprintf(out, outlen, "created after its membership ended at %llu",
+                 (unsigned long long)p->after_ms);
 }
 
 void team_members(struct team *t, void (*fn)(void *ctx, const struct team_member_info *m),

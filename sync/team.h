@@ -27,7 +27,11 @@
  *     admin knew: a leaked old code admits no one new.
  *   - revocation: a valid REVOCATION of K at time t ends K's membership (and adminship) at t;
  *     the earliest valid one counts. Entries by K created after t are not admitted, and those
- *     stored before the revocation arrived are purged (team_take_purges).
+ *     stored before the revocation arrived are purged (team_take_purges). A revoked key's
+ *     certificate is judged by the epochs as they stood at t: rotations created after t do not
+ *     apply to it, so a later roster that leaves K out (as a rotating admin's would, K being
+ *     gone) never takes away what K wrote before t. A revocation does not admit a key that was
+ *     not a member at t (a certificate made with an old code after a rotation stays invalid).
  *
  * Thread safety: every function taking a struct team may be called from any thread; the state is
  * guarded by a mutex inside. Derivation and code functions are pure.
@@ -214,6 +218,10 @@ struct team_purge {
 };
 /* Take (and forget) up to max pending purges. Returns how many were written to out. */
 size_t team_take_purges(struct team *t, struct team_purge *out, size_t max);
+#define TEAM_PURGE_WHY_MAX 96
+/* Why a purge removes entries, for the log: "created after its membership ended at <ms>", or
+ * "no longer a member (not on a rotation's roster)" when it ends at 0. */
+void team_purge_why(const struct team_purge *p, char *out, size_t outlen);
 
 /* One member, for `lore team show`. */
 struct team_member_info {

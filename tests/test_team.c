@@ -928,6 +928,73 @@ static void test_revocation(void **state)
     fx_free(&f);
 }
 
+/* Revoke, then rotate (docs/SECURITY.md, "Responding to a lost laptop"): the rotating admin's
+ * roster leaves the revoked member out, yet the revocation alone decides what goes — only what
+ * the member made after it. A revocation never lets in a key the old code should not admit. */
+static void test_revoke_then_rotate(void **state)
+{
+    const struct test_author *roster[3];
+    struct fx f;
+    struct team_purge pg[4];
+    struct entry *e;
+    char why[256];
+
+    (void)state;
+    fx_init(&f, 1);
+    add(f.t, dup(f.g), 1);
+    add(f.t, cert(f.id, f.inv[0], &f.p[1], T0 + 10), 1); /* Bob, the lost laptop */
+    add(f.t, cert(f.id, f.inv[0], &f.p[2], T0 + 10), 1);
+    add(f.t, cert(f.id, f.inv[0], &f.p[5], T0 + 15), 1);
+    add(f.t, cert(f.id, f.inv[0], &f.p[6], T0 + 20), 1);
+    (void)team_take_purges(f.t, pg, 4);
+    add(f.t, revoke(f.id, &f.p[1], &f.p[0], T0 + 100), 1);
+    assert_int_equal(team_take_purges(f.t, pg, 4), 1);
+    assert_int_equal(pg[0].after_ms, T0 + 100);
+    add(f.t, revoke(f.id, &f.p[5], &f.p[0], T0 + 160), 1);
+    (void)team_take_purges(f.t, pg, 4);
+
+    /* The roster the admin knew: Bob and p5 revoked, p6 unknown to it. */
+    roster[0] = &f.p[0];
+    roster[1] = &f.p[2];
+    add(f.t, rotation(f.id, entry_id(f.g), f.inv[1], roster, 2, &f.p[0], T0 + 200), 1);
+    assert_int_equal(team_take_purges(f.t, pg, 4), 1);
+    assert_memory_equal(pg[0].key, f.p[6].pk, ENTRY_KEY_LEN); /* not Bob, not p5 */
+    assert_int_equal(pg[0].after_ms, 0);
+    assert_int_equal(team_is_member(f.t, f.p[1].pk, T0 + 100), 1);
+    assert_int_equal(team_is_member(f.t, f.p[1].pk, T0 + 101), 0);
+    assert_int_equal(team_is_member(f.t, f.p[5].pk, T0 + 160), 1);
+    assert_int_equal(team_is_member(f.t, f.p[5].pk, T0 + 161), 0);
+    e = question(&f.p[1], T0 + 50);
+    assert_int_equal(team_admits(f.t, e, why, sizeof(why)), 1);
+    entry_destroy(&e);
+    e = question(&f.p[1], T0 + 101);
+    assert_int_equal(team_admits(f.t, e, why, sizeof(why)), 0);
+    entry_destroy(&e);
+
+    /* The leaked old code: a key not on the roster and not revoked stays out (p6, p3), and a
+     * revocation made after the rotation does not let it in (p6), nor one of a certificate made
+     * with the old code after it (p3). */
+    assert_int_equal(member(&f, 6), 0);
+    add(f.t, cert(f.id, f.inv[0], &f.p[3], T0 + 300), 1);
+    assert_int_equal(member(&f, 3), 0);
+    add(f.t, revoke(f.id, &f.p[3], &f.p[0], T0 + 400), 1);
+    add(f.t, revoke(f.id, &f.p[6], &f.p[0], T0 + 400), 1);
+    assert_int_equal(team_is_member(f.t, f.p[3].pk, T0 + 300), 0);
+    assert_int_equal(team_is_member(f.t, f.p[6].pk, T0 + 30), 0);
+    assert_int_equal(team_take_purges(f.t, pg, 4), 0);
+    /* A second rotation changes nothing for Bob either. */
+    roster[0] = &f.p[2];
+    {
+        uint8_t head[ENTRY_ID_LEN];
+        assert_int_equal(team_head(f.t, head), 0);
+        add(f.t, rotation(f.id, head, f.inv[2], roster, 1, &f.p[0], T0 + 500), 1);
+    }
+    assert_int_equal(team_take_purges(f.t, pg, 4), 0);
+    assert_int_equal(team_is_member(f.t, f.p[1].pk, T0 + 100), 1);
+    assert_int_equal(member(&f, 2), 1);
+    fx_free(&f);
+}
+
 static void test_rotation(void **state)
 {
     const struct test_author *roster[3];
@@ -1358,6 +1425,156 @@ static void test_order_independence(void **state)
     fx_free(&f);
 }
 
+/* Revoke, rotate and content in every order of arrival: the membership intervals, and what a
+ * replica keeps after the purges, are the same whatever the order. Content a node refused
+ * (its author not known yet) is offered again at the end, as sync would; purged content is
+ * not. new_roster: rotations list revoked members too (as `lore team rotate` now does); else
+ * they leave them out (as before), which gives the same final state. */
+static void revoke_rotate_orders(int new_roster)
+{
+    const struct test_author *ro[5];
+    struct entry *e[32];
+    struct fx f;
+    struct buf first, snap;
+    size_t n = 0, nteam, i, perm, nro;
+    /* Content: (author, created) and whether it must stay. */
+    static const struct {
+        size_t who;
+        uint64_t at;
+        int stays;
+    } content[] = {
+        {1, T0 + 50, 1},  /* Bob, before his revocation */
+        {1, T0 + 100, 1}, /* at it */
+        {1, T0 + 150, 0}, /* after it */
+        {2, T0 + 250, 1}, /* p2 before its own revocation */
+        {2, T0 + 350, 0}, /* after it */
+        {3, T0 + 260, 1}, /* p3, joined with the new code */
+        {4, T0 + 220, 0}, /* p4, the old code after the rotation */
+        {0, T0 + 500, 1}, /* the admin */
+    };
+    const size_t ncontent = sizeof(content) / sizeof(content[0]);
+    int stored[16], refused[16];
+
+    fx_init(&f, 1);
+    e[n++] = dup(f.g);
+    e[n++] = cert(f.id, f.inv[0], &f.p[1], T0 + 10);
+    e[n++] = cert(f.id, f.inv[0], &f.p[2], T0 + 10);
+    e[n++] = revoke(f.id, &f.p[1], &f.p[0], T0 + 100);
+    nro = 0;
+    ro[nro++] = &f.p[0];
+    if (new_roster)
+        ro[nro++] = &f.p[1];
+    ro[nro++] = &f.p[2];
+    e[n] = rotation(f.id, entry_id(f.g), f.inv[1], ro, nro, &f.p[0], T0 + 200);
+    {
+        const uint8_t *r1 = entry_id(e[n++]);
+        e[n++] = cert(f.id, f.inv[0], &f.p[4], T0 + 210);
+        e[n++] = cert(f.id, f.inv[1], &f.p[3], T0 + 240);
+        e[n++] = revoke(f.id, &f.p[2], &f.p[0], T0 + 300);
+        ro[nro++] = &f.p[3];
+        if (!new_roster) { /* p2 revoked now: left out */
+            ro[1] = &f.p[3];
+            nro = 2;
+        }
+        e[n++] = rotation(f.id, r1, f.inv[2], ro, nro, &f.p[0], T0 + 400);
+    }
+    nteam = n;
+    for (i = 0; i < ncontent; i++) {
+        struct entry_fields fl = {0};
+        fl.kind = ENTRY_NOTE;
+        fl.created_ms = content[i].at;
+        fl.title = "how to reach the VPN";
+        fl.body = "ask the admin";
+        e[n++] = test_entry(&f.p[content[i].who], &fl);
+    }
+
+    buf_init(&first, 1 << 20);
+    buf_init(&snap, 1 << 20);
+    for (perm = 0; perm < 40; perm++) {
+        struct team *t = team_new(f.id);
+        struct team_purge pg[16];
+        size_t np, k, c;
+        char err[256], why[256];
+
+        if (perm > 0) {
+            for (i = n - 1; i > 0; i--) {
+                size_t j = (size_t)(rng() % (i + 1));
+                struct entry *x = e[i];
+                e[i] = e[j];
+                e[j] = x;
+            }
+        }
+        memset(stored, 0, sizeof(stored));
+        memset(refused, 0, sizeof(refused));
+        for (i = 0; i < n; i++) {
+            if (team_is_team_kind(entry_kind(e[i]))) {
+                assert_int_equal(team_add(t, e[i], err, sizeof(err)), 1);
+            } else {
+                for (c = 0; c < ncontent; c++)
+                    if (memcmp(entry_author(e[i]), f.p[content[c].who].pk, ENTRY_KEY_LEN) == 0 &&
+                        entry_created_ms(e[i]) == content[c].at)
+                        break;
+                assert_true(c < ncontent);
+                if (team_admits(t, e[i], why, sizeof(why)))
+                    stored[c] = 1;
+                else
+                    refused[c] = 1;
+            }
+            while ((np = team_take_purges(t, pg, 16)) > 0)
+                for (k = 0; k < np; k++)
+                    for (c = 0; c < ncontent; c++)
+                        if (stored[c] &&
+                            memcmp(pg[k].key, f.p[content[c].who].pk, ENTRY_KEY_LEN) == 0 &&
+                            content[c].at > pg[k].after_ms)
+                            stored[c] = 0; /* gone for good */
+        }
+        /* Sync offers again what was refused. */
+        for (i = 0; i < n; i++) {
+            if (team_is_team_kind(entry_kind(e[i])))
+                continue;
+            for (c = 0; c < ncontent; c++)
+                if (memcmp(entry_author(e[i]), f.p[content[c].who].pk, ENTRY_KEY_LEN) == 0 &&
+                    entry_created_ms(e[i]) == content[c].at)
+                    break;
+            if (refused[c] && !stored[c] && team_admits(t, e[i], why, sizeof(why)))
+                stored[c] = 1;
+        }
+        buf_reset(&snap);
+        snapshot(&f, t, &snap);
+        if (new_roster) /* with the old rosters, what goes depends on the order (see above) */
+            for (c = 0; c < ncontent; c++)
+                assert_int_equal(buf_printf(&snap, "%d", stored[c]), 0);
+        if (perm == 0) {
+            assert_int_equal(buf_append(&first, snap.data, snap.len), 0);
+            assert_int_equal(team_is_member(t, f.p[1].pk, T0 + 100), 1);
+            assert_int_equal(team_is_member(t, f.p[1].pk, T0 + 101), 0);
+            assert_int_equal(team_is_member(t, f.p[2].pk, T0 + 300), 1);
+            assert_int_equal(team_is_member(t, f.p[2].pk, T0 + 301), 0);
+            assert_int_equal(team_is_member(t, f.p[3].pk, T0 + 1000000), 1);
+            assert_int_equal(team_is_member(t, f.p[4].pk, T0), 0);
+        } else {
+            assert_int_equal(snap.len, first.len);
+            assert_memory_equal(snap.data, first.data, first.len);
+        }
+        if (new_roster)
+            for (c = 0; c < ncontent; c++)
+                assert_int_equal(stored[c], content[c].stays);
+        team_destroy(&t);
+    }
+    (void)nteam;
+    buf_free(&first);
+    buf_free(&snap);
+    free_entries(e, n);
+    fx_free(&f);
+}
+
+static void test_revoke_rotate_orders(void **state)
+{
+    (void)state;
+    revoke_rotate_orders(1);
+    revoke_rotate_orders(0);
+}
+
 /* ---- threads ---- */
 
 struct worker {
@@ -1418,11 +1635,13 @@ int main(void)
         cmocka_unit_test(test_bad_certs),
         cmocka_unit_test(test_admin_grant),
         cmocka_unit_test(test_revocation),
+        cmocka_unit_test(test_revoke_then_rotate),
         cmocka_unit_test(test_rotation),
         cmocka_unit_test(test_concurrent_rotations),
         cmocka_unit_test(test_zap),
         cmocka_unit_test(test_credentials),
         cmocka_unit_test(test_order_independence),
+        cmocka_unit_test(test_revoke_rotate_orders),
         cmocka_unit_test(test_threads),
     };
 
