@@ -46,7 +46,7 @@ _lore() {
     help) [ $((COMP_CWORD - cmdpos)) -eq 1 ] &&
         mapfile -t COMPREPLY < <(compgen -W "$(_lore_commands "$lore")" -- "$cur") ;;
     team) [ $((COMP_CWORD - cmdpos)) -eq 1 ] &&
-        mapfile -t COMPREPLY < <(compgen -W "create join show rotate revoke admin" -- "$cur") ;;
+        mapfile -t COMPREPLY < <(compgen -W "create join show rotate revoke admin vouch" -- "$cur") ;;
     skills) [ $((COMP_CWORD - cmdpos)) -eq 1 ] && mapfile -t COMPREPLY < <(compgen -W "add" -- "$cur") ;;
     peers) [ $((COMP_CWORD - cmdpos)) -eq 1 ] && mapfile -t COMPREPLY < <(compgen -W "add" -- "$cur") ;;
     mentor) [ $((COMP_CWORD - cmdpos)) -eq 1 ] &&

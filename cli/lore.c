@@ -2364,8 +2364,9 @@ static void lore_print_team(json_t *t, int with_members)
         json_array_foreach(members, i, m)
         {
             const char *who = lore_jstr(m, "name");
-            printf("  %.16s  %-24s%s%s\n", lore_jstr(m, "key"), who[0] ? who : "?",
+            printf("  %.16s  %-24s%s%s%s\n", lore_jstr(m, "key"), who[0] ? who : "?",
                    json_is_true(json_object_get(m, "admin")) ? " admin" : "",
+                   json_is_true(json_object_get(m, "vouched")) ? " vouched" : "",
                    json_is_integer(json_object_get(m, "revoked_ms")) ? " REVOKED" : "");
         }
     }
@@ -2377,12 +2378,14 @@ static void lore_print_team(json_t *t, int with_members)
 static int cmd_team(struct lore *l, int argc, char **argv)
 {
     static const struct option opts[] = {{"admin", required_argument, NULL, 'a'},
+                                         {"all", no_argument, NULL, 'A'},
                                          {"json", no_argument, NULL, OPT_JSON},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    json_t *resp = NULL, *req = NULL, *admins = json_array(), *t;
+    json_t *resp = NULL, *req = NULL, *admins = json_array(), *t, *v;
     const char *sub;
-    int c, rc = LORE_EXIT_OK, people;
+    int c, rc = LORE_EXIT_OK, people, all = 0, i;
+    size_t k;
 
     lore_getopt_reset();
     for (;;) {
@@ -2392,6 +2395,9 @@ static int cmd_team(struct lore *l, int argc, char **argv)
         switch (c) {
         case 'a':
             json_array_append_new(admins, json_string(optarg));
+            break;
+        case 'A':
+            all = 1;
             break;
         case OPT_JSON:
             l->json = true;
@@ -2418,9 +2424,13 @@ static int cmd_team(struct lore *l, int argc, char **argv)
         req =
             json_pack("{s:s,s:s}", "op", strcmp(sub, "revoke") == 0 ? "team_revoke" : "team_admin",
                       "who", argv[optind + 1]);
+    } else if (strcmp(sub, "vouch") == 0 && (optind + 1 < argc) != all) {
+        req = json_pack("{s:s,s:b,s:[]}", "op", "team_vouch", "all", all, "who");
+        for (i = optind + 1; i < argc; i++)
+            json_array_append_new(json_object_get(req, "who"), json_string(argv[i]));
     } else {
         rc = lore_usage_error(l, "usage: lore team create NAME | join CODE | show | rotate | "
-                                 "revoke PERSON | admin PERSON");
+                                 "revoke PERSON | admin PERSON | vouch PERSON... | vouch --all");
         goto out;
     }
     people = lore_call_for_people(l, req, &resp, &rc);
@@ -2448,6 +2458,19 @@ static int cmd_team(struct lore *l, int argc, char **argv)
                lore_jstr(resp, "member"));
     } else if (strcmp(sub, "admin") == 0) {
         printf("%.16s is now an admin of the team.\n", lore_jstr(resp, "member"));
+    } else if (strcmp(sub, "vouch") == 0) {
+        printf("You vouch for %zu %s:", json_array_size(json_object_get(resp, "vouched")),
+               json_array_size(json_object_get(resp, "vouched")) == 1 ? "person" : "people");
+        json_array_foreach(json_object_get(resp, "vouched"), k, v)
+        {
+            const char *who = lore_jstr(v, "name");
+            printf("%s %s", k > 0 ? "," : "", who[0] ? who : lore_jstr(v, "key"));
+        }
+        printf(".\n%s\n",
+               json_is_true(json_object_get(resp, "admin"))
+                   ? "Their votes, thanks and endorsements now count fully on every node."
+                   : "Their votes, thanks and endorsements now count fully in what you see; an "
+                     "admin's vouch makes them count for everyone.");
     } else {
         lore_print_team(t, 1);
     }
@@ -2646,14 +2669,18 @@ static const struct lore_command lore_commands[] = {
      "Options:\n" JSON_HELP HELP_HELP},
     {"team", cmd_team,
      "team create NAME [--admin KEY]... | join CODE | show | rotate | revoke PERSON | admin PERSON "
-     "[--json]",
-     "Create or join a team, show it, and (admins) rotate its join code or revoke a member",
+     "| vouch PERSON... | vouch --all [--json]",
+     "Create or join a team, show it, vouch for people, and (admins) rotate its join code or "
+     "revoke a member",
      "Options:\n"
-     "  -a, --admin KEY   create: another admin besides you (64 hex digits; repeatable)\n" JSON_HELP
-         HELP_HELP "\nA node syncs only with members of its team, over encrypted links. `create` "
+     "  -a, --admin KEY   create: another admin besides you (64 hex digits; repeatable)\n"
+     "      --all         vouch: every current member this node knows\n" JSON_HELP HELP_HELP
+     "\nA node syncs only with members of its team, over encrypted links. `create` "
      "prints the join code\n(its last line); colleagues run `lore team join CODE`. "
      "`rotate` replaces a leaked\ncode; members keep syncing. `revoke` ends a "
-     "member's access on every node.\n"},
+     "member's access on every node.\n`vouch` says you know these people: the votes, thanks "
+     "and endorsements of people\nnobody vouched for count together as one person per join "
+     "code; an admin's vouch\ncounts for everyone, yours for what you see.\n"},
     {"peers", cmd_peers, "peers [add HOST:PORT] [--json]",
      "Show the peers and how far each is in sync; add one",
      "Options:\n" JSON_HELP HELP_HELP

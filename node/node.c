@@ -829,7 +829,8 @@ static int node_expert_endorsement(void *ctx, const struct entry *e, const char 
 {
     struct node_expert *x = ctx;
     const char *person = entry_attr_get(e, "person");
-    char author[2 * ENTRY_KEY_LEN + 1], key[4 * ENTRY_KEY_LEN + 8];
+    char author[2 * ENTRY_KEY_LEN + 1], key[4 * ENTRY_KEY_LEN + 8 + NODE_VOTER_MAX],
+        voter[NODE_VOTER_MAX];
     uint8_t raw[ENTRY_KEY_LEN];
     json_t *p;
 
@@ -839,7 +840,8 @@ static int node_expert_endorsement(void *ctx, const struct entry *e, const char 
     if (person == NULL || strcmp(person, author) == 0 ||
         hex_decode(person, strlen(person), raw, ENTRY_KEY_LEN) != 0)
         return 0;
-    snprintf(key, sizeof(key), "e:%s:%s", person, author);
+    node_people_voter(x->n, entry_author(e), voter);
+    snprintf(key, sizeof(key), "e:%s:%s", person, voter);
     if (!node_expert_first(x, key))
         return 0;
     p = node_expert(x, raw);
@@ -849,7 +851,8 @@ static int node_expert_endorsement(void *ctx, const struct entry *e, const char 
 }
 
 struct node_expert_votes {
-    json_t *voters; /* voter hex -> seen */
+    struct node *n;
+    json_t *voters; /* voter identity (node_people_voter) -> seen */
     const char *author;
     long long net;
 };
@@ -859,12 +862,13 @@ static int node_expert_vote(void *ctx, const struct entry *e, const char *snippe
 {
     struct node_expert_votes *v = ctx;
     const char *value = entry_attr_get(e, "value");
-    char voter[2 * ENTRY_KEY_LEN + 1];
+    char author[2 * ENTRY_KEY_LEN + 1], voter[NODE_VOTER_MAX];
 
     (void)snippet;
     (void)rank;
-    hex_encode(entry_author(e), ENTRY_KEY_LEN, voter);
-    if (strcmp(voter, v->author) == 0 || json_object_get(v->voters, voter) != NULL)
+    hex_encode(entry_author(e), ENTRY_KEY_LEN, author);
+    node_people_voter(v->n, entry_author(e), voter);
+    if (strcmp(author, v->author) == 0 || json_object_get(v->voters, voter) != NULL)
         return 0;
     json_object_set_new(v->voters, voter, json_true());
     if (value != NULL && strcmp(value, "1") == 0)
@@ -877,7 +881,7 @@ static int node_expert_vote(void *ctx, const struct entry *e, const char *snippe
 /* Net upvotes of an answer, 0 to NODE_MAX_UPVOTES. */
 static long long node_expert_upvotes(struct node *n, const struct entry *answer)
 {
-    struct node_expert_votes v = {json_object(), NULL, 0};
+    struct node_expert_votes v = {n, json_object(), NULL, 0};
     struct replica_query q = {0};
     char author[2 * ENTRY_KEY_LEN + 1];
 
@@ -1359,6 +1363,7 @@ static int node_ledger_row(void *ctx, const struct entry *e, const char *snippet
 {
     struct node_ledger *lg = ctx;
     const char *v = entry_attr_get(e, "value");
+    char voter[NODE_VOTER_MAX];
     json_t *ev;
 
     (void)snippet;
@@ -1367,6 +1372,8 @@ static int node_ledger_row(void *ctx, const struct entry *e, const char *snippet
     json_object_set_new(ev, "at", json_integer((json_int_t)entry_created_ms(e)));
     json_object_set_new(ev, "id", node_hex(entry_id(e), ENTRY_ID_LEN));
     json_object_set_new(ev, "from", node_hex(entry_author(e), ENTRY_KEY_LEN));
+    node_people_voter(lg->n, entry_author(e), voter);
+    json_object_set_new(ev, "voter", json_string(voter));
     json_object_set_new(ev, "kind", json_integer(entry_kind(e)));
     json_object_set_new(ev, "target", node_hex(entry_ref(e, 0), ENTRY_ID_LEN));
     json_object_set_new(ev, "value", json_integer(v != NULL ? strtol(v, NULL, 10) : 0));
@@ -1472,12 +1479,13 @@ static json_t *op_top(struct node *n, json_t *req)
     for (i = 0; i < count; i++)
         items[i] = json_array_get(lg.events, i);
     qsort(items, count, sizeof(*items), node_ledger_cmp);
-    /* Latest vote per (voter, target); first thanks per (thanker, target). */
+    /* Latest vote per (voter, target); first thanks per (thanker, target). A voter is an
+     * identity (node_people_voter): keys minted from one code vote, thank and give as one. */
     for (i = 0; i < count; i++) {
         ev = items[i];
         snprintf(key, sizeof(key), "%lld:%s:%s",
                  (long long)json_integer_value(json_object_get(ev, "kind")),
-                 json_string_value(json_object_get(ev, "from")),
+                 json_string_value(json_object_get(ev, "voter")),
                  json_string_value(json_object_get(ev, "target")));
         if (json_integer_value(json_object_get(ev, "kind")) == ENTRY_VOTE ||
             json_object_get(latest, key) == NULL)
@@ -1489,7 +1497,7 @@ static json_t *op_top(struct node *n, json_t *req)
         ev = items[i];
         snprintf(key, sizeof(key), "%lld:%s:%s",
                  (long long)json_integer_value(json_object_get(ev, "kind")),
-                 json_string_value(json_object_get(ev, "from")),
+                 json_string_value(json_object_get(ev, "voter")),
                  json_string_value(json_object_get(ev, "target")));
         if (json_object_get(latest, key) != ev)
             continue; /* superseded or repeated */
@@ -1513,7 +1521,7 @@ static json_t *op_top(struct node *n, json_t *req)
             pts = value > 0 ? NODE_PTS_UP : value < 0 ? NODE_PTS_DOWN : 0;
         }
         snprintf(day, sizeof(day), "%lld", (long long)(at / 86400000));
-        snprintf(key, sizeof(key), "%s:%s", from, day);
+        snprintf(key, sizeof(key), "%s:%s", json_string_value(json_object_get(ev, "voter")), day);
         cap_give = NODE_CAP_VOTER_DAY - json_integer_value(json_object_get(given, key));
         if (pts > cap_give)
             pts = cap_give > 0 ? cap_give : 0;

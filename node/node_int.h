@@ -170,6 +170,12 @@ json_t *node_people_reminders(struct node *n, uint64_t now_ms);
 void node_people_badges(struct node *n, const uint8_t key[ENTRY_KEY_LEN], json_t *badges);
 /* The bio (body) of key's newest profile: a new string the caller frees, or NULL. */
 char *node_people_bio(struct node *n, const uint8_t key[ENTRY_KEY_LEN]);
+/* Who a voter's recognition counts as, for this node's person (the viewer): the voter's key
+ * (64 hex digits) if it counts fully, else "pool:" and the epoch id of the code it joined with
+ * (team_trust): views count every vote, thanks, endorsement and accept by that identity, so
+ * identities minted from one code weigh one person. */
+#define NODE_VOTER_MAX (5 + 2 * ENTRY_ID_LEN + 1)
+void node_people_voter(struct node *n, const uint8_t key[ENTRY_KEY_LEN], char out[NODE_VOTER_MAX]);
 /* At start: the reminder timer (watch events for answers waiting for an accept). */
 void node_people_start(struct node *n);
 /* node.c: people ranked for a topic as who_knows ranks them, at most max, best first; a new

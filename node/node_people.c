@@ -31,6 +31,20 @@ typedef char people_keyhex[2 * ENTRY_KEY_LEN + 1];
 
 /* ---- helpers ---- */
 
+/* The one place a voter's weight is decided (node_int.h): top, who-knows, profiles and the
+ * ledger count recognition by this identity. */
+void node_people_voter(struct node *n, const uint8_t key[ENTRY_KEY_LEN], char out[NODE_VOTER_MAX])
+{
+    uint8_t pool[ENTRY_ID_LEN];
+
+    if (n->team == NULL || team_trust(n->team, identity_public_key(n->id), key, pool)) {
+        hex_encode(key, ENTRY_KEY_LEN, out);
+        return;
+    }
+    memcpy(out, "pool:", 5);
+    hex_encode(pool, ENTRY_ID_LEN, out + 5);
+}
+
 static int people_is_me(struct node *n, const uint8_t *key)
 {
     return memcmp(key, identity_public_key(n->id), ENTRY_KEY_LEN) == 0;
@@ -239,14 +253,14 @@ struct people_endorse {
     json_t *counts;     /* person hex -> {tag -> [endorser hex...]} */
 };
 
-/* Endorsements: distinct endorsers per (person, skill); self-endorsements (which a hostile node
- * could still sign) never count. */
+/* Endorsements: distinct endorsers per (person, skill), keys minted from one code counting as one
+ * (node_people_voter); self-endorsements (which a hostile node could still sign) never count. */
 static int people_endorse_row(void *ctx, const struct entry *e, const char *snippet, double rank)
 {
     struct people_endorse *x = ctx;
     const char *person = entry_attr_get(e, "person");
     people_keyhex author;
-    char key[5 * ENTRY_KEY_LEN + ENTRY_TAG_MAX];
+    char key[5 * ENTRY_KEY_LEN + ENTRY_TAG_MAX + NODE_VOTER_MAX], voter[NODE_VOTER_MAX];
     json_t *p, *t;
 
     (void)snippet;
@@ -256,7 +270,8 @@ static int people_endorse_row(void *ctx, const struct entry *e, const char *snip
         (x->person != NULL && strcmp(person, x->person) != 0) ||
         (x->tag != NULL && strcmp(entry_tag(e, 0), x->tag) != 0))
         return 0;
-    snprintf(key, sizeof(key), "%s %s %s", person, entry_tag(e, 0), author);
+    node_people_voter(x->n, entry_author(e), voter);
+    snprintf(key, sizeof(key), "%s %s %s", person, entry_tag(e, 0), voter);
     if (json_object_get(x->seen, key) != NULL)
         return 0;
     json_object_set_new(x->seen, key, json_true());

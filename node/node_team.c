@@ -51,8 +51,8 @@ static int node_team_row(void *ctx, const struct entry *e, const char *snippet, 
 /* Feed every team entry in the replica to the team state. */
 static void node_team_load_entries(struct node *n)
 {
-    static const uint16_t kinds[] = {ENTRY_MEMBERSHIP, TEAM_KIND_TEAM, TEAM_KIND_ROTATION,
-                                     TEAM_KIND_ADMIN, TEAM_KIND_REVOCATION};
+    static const uint16_t kinds[] = {ENTRY_MEMBERSHIP, TEAM_KIND_TEAM,       TEAM_KIND_ROTATION,
+                                     TEAM_KIND_ADMIN,  TEAM_KIND_REVOCATION, TEAM_KIND_VOUCH};
     struct node_team_rows tr = {n, 0};
     struct replica_query q;
     size_t i;
@@ -164,6 +164,7 @@ static void node_team_member(void *ctx, const struct team_member_info *m)
     struct node_members *nm = ctx;
     json_t *o = json_object();
     char name[NODE_NAME_MAX * 4 + 1];
+    uint8_t pool[ENTRY_ID_LEN];
 
     json_object_set_new(o, "key", node_hex(m->key, ENTRY_KEY_LEN));
     json_object_set_new(o, "name",
@@ -171,6 +172,10 @@ static void node_team_member(void *ctx, const struct team_member_info *m)
                             ? json_string(name)
                             : json_null());
     json_object_set_new(o, "admin", json_boolean(m->is_admin));
+    json_object_set_new(o, "vouched", json_boolean(m->vouched));
+    json_object_set_new(
+        o, "trusted",
+        json_boolean(team_trust(nm->n->team, identity_public_key(nm->n->id), m->key, pool)));
     json_object_set_new(o, "revoked_ms",
                         m->revoked_ms != 0 ? json_integer((json_int_t)m->revoked_ms) : json_null());
     json_array_append_new(nm->array, o);
@@ -356,6 +361,7 @@ static json_t *node_team_need_admin(struct node *n)
 struct node_roster {
     uint8_t (*keys)[ENTRY_KEY_LEN];
     size_t n, cap;
+    size_t revoked; /* how many of them are revoked */
 };
 
 /* Every member we know, revoked ones too: their revocation bounds them, and a node that gets
@@ -365,6 +371,7 @@ static void node_roster_add(void *ctx, const struct team_member_info *m)
 {
     struct node_roster *r = ctx;
 
+    r->revoked += m->revoked_ms != 0;
     if (r->n == r->cap) {
         r->cap = r->cap ? 2 * r->cap : 64;
         r->keys = xreallocarray(r->keys, r->cap, ENTRY_KEY_LEN);
@@ -415,9 +422,10 @@ static json_t *op_team_rotate(struct node *n, json_t *req)
     team_invite_destroy(&n->invite);
     n->invite = inv;
     inv = NULL;
-    log_info("node: rotated the team's join secret; %zu members carried over", roster.n);
+    log_info("node: rotated the team's join secret; %zu members carried over (%zu current)",
+             roster.n, roster.n - roster.revoked);
     o = node_ok();
-    json_object_set_new(o, "roster", json_integer((json_int_t)roster.n));
+    json_object_set_new(o, "roster", json_integer((json_int_t)(roster.n - roster.revoked)));
     json_object_set_new(o, "team", node_team_json(n, 1));
 out:
     free(roster.keys);
@@ -426,18 +434,9 @@ out:
     return o;
 }
 
-/* revoke (make_admin = 0) or make admin (1) the person named in req "who". */
-static json_t *op_team_person(struct node *n, json_t *req, int make_admin)
+/* The current member who names (a name or a key). Returns NULL with key, or an error reply. */
+static json_t *node_team_who(struct node *n, const char *who, uint8_t key[ENTRY_KEY_LEN])
 {
-    const char *who = json_string_value(json_object_get(req, "who"));
-    uint8_t key[ENTRY_KEY_LEN];
-    char err[256];
-    struct entry *e;
-    json_t *o;
-
-    o = node_team_need_admin(n);
-    if (o != NULL)
-        return o;
     if (who == NULL || who[0] == '\0')
         return api_error("invalid", "who? a name or a key");
     if (strlen(who) == 2 * ENTRY_KEY_LEN && hex_decode(who, strlen(who), key, ENTRY_KEY_LEN) == 0)
@@ -454,10 +453,28 @@ static json_t *op_team_person(struct node *n, json_t *req, int make_admin)
         default:
             return api_error("internal", "looking up '%.80s' failed", who);
         }
+    if (!team_is_member(n->team, key, node_now_ms()))
+        return api_error("not_found", "'%.80s' is not a current member of the team", who);
+    return NULL;
+}
+
+/* revoke (make_admin = 0) or make admin (1) the person named in req "who". */
+static json_t *op_team_person(struct node *n, json_t *req, int make_admin)
+{
+    const char *who = json_string_value(json_object_get(req, "who"));
+    uint8_t key[ENTRY_KEY_LEN];
+    char err[256];
+    struct entry *e;
+    json_t *o;
+
+    o = node_team_need_admin(n);
+    if (o != NULL)
+        return o;
+    o = node_team_who(n, who, key);
+    if (o != NULL)
+        return o;
     if (!make_admin && memcmp(key, identity_public_key(n->id), ENTRY_KEY_LEN) == 0)
         return api_error("invalid", "you cannot revoke yourself");
-    if (!team_is_member(n->team, key, node_now_ms()))
-        return api_error("not_found", "that key is not a current member of the team");
     e = make_admin
             ? team_admin_create(team_id(n->team), key, node_now_ms(), identity_public_key(n->id),
                                 identity_sign, n->id, err, sizeof(err))
@@ -482,12 +499,97 @@ static json_t *op_team_admin(struct node *n, json_t *req)
     return op_team_person(n, req, 1);
 }
 
+/* Current members other than us, for `lore team vouch --all`. */
+struct node_vouch_all {
+    struct node *n;
+    struct node_roster *r;
+};
+
+static void node_vouch_all_add(void *ctx, const struct team_member_info *m)
+{
+    struct node_vouch_all *va = ctx;
+
+    if (m->revoked_ms != 0 || memcmp(m->key, identity_public_key(va->n->id), ENTRY_KEY_LEN) == 0)
+        return;
+    node_roster_add(va->r, m);
+}
+
+/* Vouch for people ("who": names or keys) or for every current member we know ("all": true):
+ * one VOUCH entry. Any member may vouch; only admins' vouches count for everyone (team.h,
+ * team_trust), a member's own count for that member's views. */
+static json_t *op_team_vouch(struct node *n, json_t *req)
+{
+    struct node_roster r = {0};
+    struct node_vouch_all va = {n, &r};
+    json_t *who = json_object_get(req, "who"), *all = json_object_get(req, "all"), *v, *o = NULL,
+           *list;
+    uint8_t key[ENTRY_KEY_LEN];
+    struct entry *e;
+    char err[256];
+    size_t i;
+
+    if (n->team == NULL)
+        return api_error("no_team", "this node is in no team");
+    if (!team_is_member(n->team, identity_public_key(n->id), node_now_ms()))
+        return api_error("forbidden", "only a member of the team can vouch");
+    if ((who != NULL && !json_is_array(who)) || (all != NULL && !json_is_boolean(all)))
+        return api_error("bad_request", "who is an array of names or keys; all is a boolean");
+    if (json_is_true(all) == (json_array_size(who) > 0))
+        return api_error("bad_request", "vouch for people by name, or for all members, not both");
+    if (json_array_size(who) > TEAM_VOUCH_MAX)
+        return api_error("invalid", "at most %d people at once", TEAM_VOUCH_MAX);
+    if (json_is_true(all)) {
+        team_members(n->team, node_vouch_all_add, &va);
+    } else {
+        json_array_foreach(who, i, v)
+        {
+            struct team_member_info m = {0};
+            o = node_team_who(n, json_string_value(v), key);
+            if (o != NULL)
+                goto out;
+            memcpy(m.key, key, ENTRY_KEY_LEN);
+            node_roster_add(&r, &m);
+        }
+    }
+    if (r.n == 0) {
+        o = api_error("invalid", "nobody to vouch for: no other current member is known here");
+        goto out;
+    }
+    if (r.n > TEAM_VOUCH_MAX)
+        r.n = TEAM_VOUCH_MAX;
+    e = team_vouch_create(team_id(n->team), (const uint8_t(*)[ENTRY_KEY_LEN])r.keys, r.n,
+                          node_now_ms(), identity_public_key(n->id), identity_sign, n->id, err,
+                          sizeof(err));
+    if (e == NULL) {
+        o = api_error("internal", "%s", err);
+        goto out;
+    }
+    o = node_publish_entry(n, e); /* frees e */
+    if (json_object_get(o, "error") != NULL)
+        goto out;
+    list = json_array();
+    for (i = 0; i < r.n; i++) {
+        char name[NODE_NAME_MAX * 4 + 1];
+        json_t *p = json_object();
+        json_object_set_new(p, "key", node_hex(r.keys[i], ENTRY_KEY_LEN));
+        json_object_set_new(p, "name",
+                            replica_author_name(n->replica, r.keys[i], name, sizeof(name)) == 0
+                                ? json_string(name)
+                                : json_null());
+        json_array_append_new(list, p);
+    }
+    json_object_set_new(o, "vouched", list);
+    json_object_set_new(
+        o, "admin",
+        json_boolean(team_is_admin(n->team, identity_public_key(n->id), node_now_ms())));
+out:
+    free(r.keys);
+    return o;
+}
+
 const struct node_op node_team_ops[] = {
-    {"team_create", op_team_create},
-    {"team_join", op_team_join},
-    {"team_show", op_team_show},
-    {"team_rotate", op_team_rotate},
-    {"team_revoke", op_team_revoke},
-    {"team_admin", op_team_admin},
-    {NULL, NULL},
+    {"team_create", op_team_create}, {"team_join", op_team_join},
+    {"team_show", op_team_show},     {"team_rotate", op_team_rotate},
+    {"team_revoke", op_team_revoke}, {"team_admin", op_team_admin},
+    {"team_vouch", op_team_vouch},   {NULL, NULL},
 };

@@ -62,6 +62,7 @@ static const char *const entry_kind_names[] = {
     [ENTRY_MENTOR] = "mentor",
     [ENTRY_SESSION] = "session",
     [ENTRY_RSVP] = "rsvp",
+    [ENTRY_VOUCH] = "vouch",
 };
 #define ENTRY_NKINDS (sizeof(entry_kind_names) / sizeof(entry_kind_names[0]))
 
@@ -475,6 +476,7 @@ int entry_check_kind(const struct entry *e, char *err, size_t errlen)
     case ENTRY_ROTATION:
     case ENTRY_ADMIN:
     case ENTRY_REVOCATION:
+    case ENTRY_VOUCH:
         return team_check_kind(e, err, errlen);
     default:
         break;

@@ -52,6 +52,7 @@ enum entry_kind {
     ENTRY_MENTOR = 20,  /* attr role=offer (tags: the topics) | request (attr to=<64 hex>) */
     ENTRY_SESSION = 21, /* title; attr at=<ms since the epoch>, where=<place>; tags: topics */
     ENTRY_RSVP = 22,    /* refs[0]: the session; attr value=yes|no (latest counts) */
+    ENTRY_VOUCH = 23,   /* attr team; body: the keys the author vouches for (team.h) */
 };
 
 /* "question", ... for known kinds, NULL otherwise. */

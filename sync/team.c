@@ -12,7 +12,8 @@
 #include "xmalloc.h"
 
 _Static_assert(TEAM_KIND_TEAM == ENTRY_TEAM && TEAM_KIND_ROTATION == ENTRY_ROTATION &&
-                   TEAM_KIND_ADMIN == ENTRY_ADMIN && TEAM_KIND_REVOCATION == ENTRY_REVOCATION,
+                   TEAM_KIND_ADMIN == ENTRY_ADMIN && TEAM_KIND_REVOCATION == ENTRY_REVOCATION &&
+                   TEAM_KIND_VOUCH == ENTRY_VOUCH,
                "team kinds are entry kinds");
 
 #define TEAM_KEY_HEX (2 * ENTRY_KEY_LEN)
@@ -33,7 +34,8 @@ static const char team_b32[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
 int team_is_team_kind(uint16_t kind)
 {
-    return kind == ENTRY_MEMBERSHIP || (kind >= TEAM_KIND_TEAM && kind <= TEAM_KIND_REVOCATION);
+    return kind == ENTRY_MEMBERSHIP || (kind >= TEAM_KIND_TEAM && kind <= TEAM_KIND_REVOCATION) ||
+           kind == TEAM_KIND_VOUCH;
 }
 
 /* ---- join codes ---- */
@@ -327,6 +329,7 @@ static const struct team_attr_rule team_rules_rotation[] = {{"invite", ENTRY_KEY
                                                             {"team", TEAM_ID_LEN}};
 static const struct team_attr_rule team_rules_key[] = {{"key", ENTRY_KEY_LEN},
                                                        {"team", TEAM_ID_LEN}};
+static const struct team_attr_rule team_rules_vouch[] = {{"team", TEAM_ID_LEN}};
 
 /* The form of each team kind: its name in messages and its attributes. */
 struct team_form {
@@ -343,6 +346,7 @@ static const struct team_form team_forms[] = {
     {TEAM_KIND_ROTATION, "rotation", team_rules_rotation, 4, "invite, join, prev and team"},
     {TEAM_KIND_ADMIN, "admin", team_rules_key, 2, "key and team"},
     {TEAM_KIND_REVOCATION, "revocation", team_rules_key, 2, "key and team"},
+    {TEAM_KIND_VOUCH, "vouch", team_rules_vouch, 1, "team"},
 };
 
 int team_check_kind(const struct entry *e, char *err, size_t errlen)
@@ -392,7 +396,8 @@ int team_check_kind(const struct entry *e, char *err, size_t errlen)
         errmsg_set(err, errlen, "a %s entry has no title", what);
         return -1;
     }
-    if (entry_kind(e) != TEAM_KIND_TEAM && entry_kind(e) != TEAM_KIND_ROTATION) {
+    if (entry_kind(e) != TEAM_KIND_TEAM && entry_kind(e) != TEAM_KIND_ROTATION &&
+        entry_kind(e) != TEAM_KIND_VOUCH) {
         if (entry_body_len(e) != 0) {
             errmsg_set(err, errlen, "a %s entry has no body", what);
             return -1;
@@ -405,6 +410,10 @@ int team_check_kind(const struct entry *e, char *err, size_t errlen)
                    "the body of a %s entry is keys, one per line as 64 lowercase hex digits, "
                    "sorted and without duplicates",
                    what);
+        return -1;
+    }
+    if (entry_kind(e) == TEAM_KIND_VOUCH && (count < 1 || count > TEAM_VOUCH_MAX)) {
+        errmsg_set(err, errlen, "a vouch entry names 1 to %d keys, not %ld", TEAM_VOUCH_MAX, count);
         return -1;
     }
     if (entry_kind(e) == TEAM_KIND_TEAM) {
@@ -607,6 +616,30 @@ struct entry *team_revocation_create(const uint8_t id[TEAM_ID_LEN],
                            errlen);
 }
 
+struct entry *team_vouch_create(const uint8_t id[TEAM_ID_LEN], const uint8_t (*keys)[ENTRY_KEY_LEN],
+                                size_t nkeys, uint64_t created_ms,
+                                const uint8_t author[ENTRY_KEY_LEN], entry_signer_fn sign,
+                                void *ctx, char *err, size_t errlen)
+{
+    char team_hex[2 * TEAM_ID_LEN + 1], *body;
+    struct entry_attr attr;
+    struct entry *e = NULL;
+    size_t count;
+
+    body = team_keys_body(keys, nkeys, &count);
+    if (count == 0 || count > TEAM_VOUCH_MAX) {
+        errmsg_set(err, errlen, "a vouch names 1 to %d people", TEAM_VOUCH_MAX);
+        goto out;
+    }
+    hex_encode(id, TEAM_ID_LEN, team_hex);
+    attr = (struct entry_attr){"team", team_hex};
+    e = team_make(TEAM_KIND_VOUCH, created_ms, NULL, body, &attr, 1, author, sign, ctx, err,
+                  errlen);
+out:
+    free(body);
+    return e;
+}
+
 /* ---- held entries ---- */
 
 /* A team entry of this team, parsed once (form checked, certificate proof verified). */
@@ -670,6 +703,8 @@ static int team_rec_init(struct team_rec *r, const uint8_t team[TEAM_ID_LEN], co
         bad = bad || team_attr_bin(e, "invite", r->invite, ENTRY_KEY_LEN) != 0 ||
               team_attr_bin(e, "join", r->join, TEAM_CURVE_LEN) != 0;
         break;
+    case TEAM_KIND_VOUCH:
+        break; /* the body was checked */
     default:
         bad = team_attr_bin(e, "key", r->key, ENTRY_KEY_LEN) != 0;
         break;
@@ -719,6 +754,7 @@ struct team_key {
     const struct team_rec *cert;    /* the first valid certificate by (created_ms, id) */
     const struct team_epoch *epoch; /* the epoch of cert */
     const struct team_rec *via;     /* the rotation whose roster keeps cert valid, if needed */
+    int vouched;                    /* named by a VOUCH of an admin (an admin at its time) */
     int curve_done;                 /* curve computed; curve_ok if it converted */
     int curve_ok;
     uint8_t curve[TEAM_CURVE_LEN];
@@ -730,6 +766,8 @@ struct team_view {
     size_t nepochs;
     struct team_key *keys; /* sorted by key */
     size_t nkeys;
+    const struct team_rec **vouches; /* VOUCH entries, sorted by (author, id) */
+    size_t nvouches;
 };
 
 /* An index of epochs by a 32-byte value (invite key, previous epoch id). */
@@ -806,6 +844,7 @@ static void team_view_free(struct team_view *v)
 {
     free(v->epochs);
     free(v->keys);
+    free(v->vouches);
     memset(v, 0, sizeof(*v));
 }
 
@@ -961,6 +1000,49 @@ static void team_view_certs(struct team_view *v, struct team_rec *const *recs, s
     free(byprev);
 }
 
+/* 1 if k is an admin at time at_ms (granted by then, not revoked before). */
+static int team_key_admin_at(const struct team_key *k, uint64_t at_ms)
+{
+    if (k == NULL || !k->is_admin || (k->revoked_ms != 0 && k->revoked_ms < at_ms))
+        return 0;
+    return k->genesis_admin || (k->granted != NULL && k->granted->created_ms <= at_ms);
+}
+
+static int team_rec_cmp_author(const void *a, const void *b)
+{
+    const struct team_rec *x = *(const struct team_rec *const *)a;
+    const struct team_rec *y = *(const struct team_rec *const *)b;
+    int c = memcmp(x->author, y->author, ENTRY_KEY_LEN);
+
+    return c != 0 ? c : memcmp(x->id, y->id, ENTRY_ID_LEN);
+}
+
+/* Index the VOUCH entries by author and mark the keys admins vouched for. */
+static void team_view_vouches(struct team_view *v, struct team_rec *const *recs, size_t n)
+{
+    size_t i, l, nlines;
+
+    v->vouches = xreallocarray(NULL, n + 1, sizeof(*v->vouches));
+    for (i = 0; i < n; i++)
+        if (recs[i]->kind == TEAM_KIND_VOUCH)
+            v->vouches[v->nvouches++] = recs[i];
+    qsort(v->vouches, v->nvouches, sizeof(*v->vouches), team_rec_cmp_author);
+    for (i = 0; i < v->nvouches; i++) {
+        const struct team_rec *r = v->vouches[i];
+        if (!team_key_admin_at(team_view_key(v, r->author), r->created_ms))
+            continue;
+        nlines = entry_body_len(r->e) / TEAM_LINE;
+        for (l = 0; l < nlines; l++) {
+            uint8_t key[ENTRY_KEY_LEN];
+            struct team_key *k;
+            team_line_key(entry_body(r->e), l, key);
+            k = team_view_key(v, key);
+            if (k != NULL)
+                k->vouched = 1;
+        }
+    }
+}
+
 /* Without a genesis, but trusting our join code (assumed): its certificates' authors are
  * members, and nobody is an admin. */
 static void team_view_assumed(struct team_view *v, struct team_rec *const *recs, size_t n,
@@ -1016,6 +1098,7 @@ static void team_view_compute(struct team_view *v, struct team_rec *const *recs,
 
     team_view_ops(v, recs, n);
     team_view_certs(v, recs, n);
+    team_view_vouches(v, recs, n);
 }
 
 static void team_digest_u64(crypto_generichash_state *st, uint64_t x)
@@ -1059,7 +1142,10 @@ static void team_view_digest(const struct team_view *v, uint8_t out[crypto_gener
         team_digest_rec(&st, k->granted);
         team_digest_rec(&st, k->cert);
         team_digest_rec(&st, k->via);
+        team_digest_u64(&st, (uint64_t)k->vouched);
     }
+    for (i = 0; i < v->nvouches; i++)
+        team_digest_rec(&st, v->vouches[i]);
     crypto_generichash_final(&st, out, crypto_generichash_BYTES);
 }
 
@@ -1566,6 +1652,7 @@ void team_members(struct team *t, void (*fn)(void *ctx, const struct team_member
                 continue;
             memcpy(list[n].key, k->key, ENTRY_KEY_LEN);
             list[n].is_admin = k->is_admin;
+            list[n].vouched = k->vouched;
             list[n++].revoked_ms = k->revoked_ms;
         }
     }
@@ -1574,6 +1661,44 @@ void team_members(struct team *t, void (*fn)(void *ctx, const struct team_member
     for (i = 0; i < n; i++)
         fn(ctx, &list[i]);
     free(list);
+}
+
+/* 1 if the VOUCH entries of viewer (in the index) name voter. */
+static int team_view_vouched_by(const struct team_view *v, const uint8_t *viewer,
+                                const uint8_t *voter)
+{
+    size_t lo = 0, hi = v->nvouches, mid;
+
+    while (lo < hi) { /* the first VOUCH by viewer */
+        mid = lo + (hi - lo) / 2;
+        if (memcmp(v->vouches[mid]->author, viewer, ENTRY_KEY_LEN) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (; lo < v->nvouches && memcmp(v->vouches[lo]->author, viewer, ENTRY_KEY_LEN) == 0; lo++)
+        if (team_body_has(entry_body(v->vouches[lo]->e), entry_body_len(v->vouches[lo]->e), voter))
+            return 1;
+    return 0;
+}
+
+int team_trust(struct team *t, const uint8_t viewer[ENTRY_KEY_LEN],
+               const uint8_t voter[ENTRY_KEY_LEN], uint8_t pool[ENTRY_ID_LEN])
+{
+    const struct team_key *k;
+    int rc;
+
+    memset(pool, 0, ENTRY_ID_LEN);
+    if (memcmp(viewer, voter, ENTRY_KEY_LEN) == 0)
+        return 1;
+    pthread_mutex_lock(&t->mu);
+    k = team_view_key(&t->view, voter);
+    rc =
+        (k != NULL && (k->is_admin || k->vouched)) || team_view_vouched_by(&t->view, viewer, voter);
+    if (!rc && k != NULL && k->epoch != NULL && k->epoch->rec->id != NULL)
+        memcpy(pool, k->epoch->rec->id, ENTRY_ID_LEN);
+    pthread_mutex_unlock(&t->mu);
+    return rc;
 }
 
 int team_head(struct team *t, uint8_t id[ENTRY_ID_LEN])

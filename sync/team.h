@@ -12,7 +12,8 @@
  * An epoch is the genesis or a ROTATION (kind 15, by an admin) that names the previous epoch and
  * brings a new secret's public keys plus a roster of the members known when it was made.
  * ADMIN (kind 16) makes another key an admin; REVOCATION (kind 17) ends a key's membership at its
- * created time.
+ * created time. VOUCH (kind 23, by any member) says "I know these people": it does not change
+ * membership, only how much their recognition counts (team_trust).
  *
  * The state is a pure function of the set of team entries held (order of arrival does not
  * matter), so every node that holds the same entries agrees:
@@ -57,8 +58,10 @@
 #define TEAM_KIND_ROTATION 15
 #define TEAM_KIND_ADMIN 16
 #define TEAM_KIND_REVOCATION 17
+#define TEAM_KIND_VOUCH 23
+#define TEAM_VOUCH_MAX 1000 /* keys one VOUCH entry names at most */
 
-/* 1 if kind is one of the team kinds (11, 14-17), else 0. */
+/* 1 if kind is one of the team kinds (11, 14-17, 23), else 0. */
 int team_is_team_kind(uint16_t kind);
 
 /* ---- join codes ---- */
@@ -139,6 +142,13 @@ struct entry *team_revocation_create(const uint8_t id[TEAM_ID_LEN],
                                      const uint8_t key[ENTRY_KEY_LEN], uint64_t created_ms,
                                      const uint8_t author[ENTRY_KEY_LEN], entry_signer_fn sign,
                                      void *ctx, char *err, size_t errlen);
+
+/* VOUCH: the author vouches for keys (nkeys, 1 to TEAM_VOUCH_MAX; sorted and deduplicated
+ * here). */
+struct entry *team_vouch_create(const uint8_t id[TEAM_ID_LEN], const uint8_t (*keys)[ENTRY_KEY_LEN],
+                                size_t nkeys, uint64_t created_ms,
+                                const uint8_t author[ENTRY_KEY_LEN], entry_signer_fn sign,
+                                void *ctx, char *err, size_t errlen);
 
 /* Form rules of the team kinds (attributes present, hex of the right length, roster sorted and
  * unique, ...), called by entry_check_kind. Returns 0, or -1 with a message in err. */
@@ -227,11 +237,23 @@ void team_purge_why(const struct team_purge *p, char *out, size_t outlen);
 struct team_member_info {
     uint8_t key[ENTRY_KEY_LEN];
     int is_admin;
+    int vouched;         /* an admin vouched for it (while an admin) */
     uint64_t revoked_ms; /* 0 = not revoked */
 };
 /* Call fn for every key that is or was a member (admins first, then by key). */
 void team_members(struct team *t, void (*fn)(void *ctx, const struct team_member_info *m),
                   void *ctx);
+
+/*
+ * How much voter's recognition (votes, thanks, endorsements, accepts) counts for viewer: 1 if
+ * fully — voter is viewer, an admin, vouched for by an admin (who was one when vouching) or by
+ * viewer. Else 0: the voter is pooled with the other such keys whose certificate was made with
+ * the same code, and a view counts a pool as one person; pool gets the id of that code's epoch
+ * (genesis or rotation; all zero for a key without a valid certificate). A code holder can mint
+ * any number of keys, but not vouches: twenty keys from one code weigh one person.
+ */
+int team_trust(struct team *t, const uint8_t viewer[ENTRY_KEY_LEN],
+               const uint8_t voter[ENTRY_KEY_LEN], uint8_t pool[ENTRY_ID_LEN]);
 
 /* The id of the newest head epoch (genesis or rotation) by (created_ms, id), the previous epoch
  * of a new rotation. Returns 0, or -1 without genesis. */

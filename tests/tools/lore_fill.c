@@ -6,6 +6,12 @@
  *
  * With a team's join code, each author also gets a membership certificate (dated before all its
  * entries), so the team's nodes accept what they wrote.
+ *
+ *   lore_fill DB 0 --authors A --code JOIN-CODE --recognize ANSWER-ID --tag T
+ *
+ * The Sybil attack of issue 10: A fresh keys minted from one code (no node needed) each upvote
+ * and thank the answer ANSWER-ID (64 hex digits, held in DB) and endorse its author for T, now.
+ *
  * Entries are notes and questions with B-byte bodies (default 1024) by A authors (default 8)
  * whose keys derive from S, created over the last two years. The same arguments always produce
  * the same entries, so two fills of the same seed hold the same set.
@@ -15,9 +21,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "buf.h"
 #include "entry.h"
+#include "hex.h"
 #include "log.h"
 #include "replica.h"
 #include "team.h"
@@ -38,14 +46,70 @@ static const char *const words[] = {"printer",  "vpn",    "deploy",    "kubernet
                                     "review",   "mentor", "firewall",  "certificate", "python"};
 #define NWORDS (sizeof(words) / sizeof(words[0]))
 
+/* Each author upvotes and thanks the answer answer_hex and endorses its author for tag. */
+static int recognize_all(struct replica *r, struct author *authors, unsigned long nauthors,
+                         const char *answer_hex, const char *tag)
+{
+    uint8_t id[1][ENTRY_ID_LEN];
+    char err[256], person[2 * ENTRY_KEY_LEN + 1];
+    struct entry *answer = NULL, *e;
+    struct timespec ts;
+    uint64_t now;
+    unsigned long i;
+    int k;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    now = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+    if (tag == NULL || strlen(answer_hex) != 2 * ENTRY_ID_LEN ||
+        hex_decode(answer_hex, 2 * ENTRY_ID_LEN, id[0], ENTRY_ID_LEN) != 0 ||
+        replica_get(r, id[0], &answer, err, sizeof(err)) != REPLICA_FOUND) {
+        fprintf(stderr, "lore_fill: --recognize needs a held entry's id and --tag\n");
+        return -1;
+    }
+    hex_encode(entry_author(answer), ENTRY_KEY_LEN, person);
+    entry_destroy(&answer);
+    for (i = 0; i < nauthors; i++) {
+        for (k = 0; k < 3; k++) {
+            struct entry_fields f = {0};
+            struct entry_attr vote = {"value", "1"}, endorse = {"person", person};
+            const char *tags[1] = {tag};
+            f.created_ms = now;
+            if (k < 2) {
+                f.kind = k == 0 ? ENTRY_VOTE : ENTRY_THANKS;
+                f.refs = (const uint8_t(*)[ENTRY_ID_LEN])id;
+                f.nrefs = 1;
+                f.attrs = k == 0 ? &vote : NULL;
+                f.nattrs = k == 0;
+            } else {
+                f.kind = ENTRY_ENDORSEMENT;
+                f.tags = tags;
+                f.ntags = 1;
+                f.attrs = &endorse;
+                f.nattrs = 1;
+            }
+            e = entry_create(&f, authors[i].pk, sign, &authors[i], err, sizeof(err));
+            if (e == NULL || replica_add_batch(r, (const struct entry *const *)&e, 1, NULL, NULL, 0,
+                                               err, sizeof(err)) != 0) {
+                fprintf(stderr, "lore_fill: %s\n", err);
+                entry_destroy(&e);
+                return -1;
+            }
+            entry_destroy(&e);
+        }
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {{"seed", required_argument, NULL, 's'},
                                          {"authors", required_argument, NULL, 'a'},
                                          {"body-bytes", required_argument, NULL, 'b'},
                                          {"code", required_argument, NULL, 'c'},
+                                         {"recognize", required_argument, NULL, 'r'},
+                                         {"tag", required_argument, NULL, 't'},
                                          {NULL, 0, NULL, 0}};
-    const char *code = NULL;
+    const char *code = NULL, *recognize = NULL, *tag = NULL;
     unsigned long seed = 1, nauthors = 8, body_bytes = 1024, n, i, k;
     struct author *authors;
     struct replica *r;
@@ -64,12 +128,16 @@ int main(int argc, char **argv)
             body_bytes = strtoul(optarg, NULL, 10);
         else if (c == 'c')
             code = optarg;
+        else if (c == 'r')
+            recognize = optarg;
+        else if (c == 't')
+            tag = optarg;
         else
             return 2;
     }
     if (argc - optind != 2 || nauthors == 0 || nauthors > 1000 || body_bytes > 200000) {
         fprintf(stderr, "usage: lore_fill DB N [--seed S] [--authors A] [--body-bytes B] "
-                        "[--code JOIN-CODE]\n");
+                        "[--code JOIN-CODE [--recognize ANSWER-ID --tag T]]\n");
         return 2;
     }
     n = strtoul(argv[optind + 1], NULL, 10);
@@ -109,6 +177,8 @@ int main(int argc, char **argv)
         }
         team_invite_destroy(&inv);
     }
+    if (recognize != NULL && recognize_all(r, authors, nauthors, recognize, tag) != 0)
+        return 1;
     buf_init(&body, body_bytes + 64);
     for (i = 0; i < n; i++) {
         struct entry_fields f = {0};

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Issue 10 item 7: one code holder mints 20 identities with fresh keys (certificates made straight
+# from the join code, no node needed) and each upvotes, thanks and endorses one member. That
+# member's `top` points, `who-knows` score and endorsers move by no more than one honest member's
+# upvote, thanks and endorsement moved them. Vouching (`lore team vouch`) makes a member's
+# recognition count fully; an unvouched member counts with the others of its code.
+# usage: sybil.sh LORED LORE LORE_FILL
+LORED=$1
+LORE=$2
+LORE_FILL=$3
+. "$(dirname "$0")/lib.sh"
+
+nx="--set peer_exchange=off"
+start a $nx
+start b $nx --peer "$(addr a)"
+start c $nx --peer "$(addr a)"
+start d $nx --peer "$(addr a)"
+on a init --name Ann >/dev/null
+on b init --name Bob >/dev/null
+on c init --name Cid >/dev/null
+on d init --name Dee >/dev/null
+q=$(on c ask "How do I renew the VPN certificate?" --tag vpn | tail -n1)
+until_ok 10 "b has c's question" on b show "$q"
+ans=$(on b answer "$q" --body "Run vpnctl renew, then restart the client." | tail -n1)
+bkey=$(on b status --json | jq -r .public_key)
+until_ok 10 "a b c d in sync" same_ids a b c d
+
+# What a node says of Bob: top points, endorsers of vpn (profile), who-knows vpn score.
+points() { on "$1" top --json | jq --arg b "$bkey" '[.people[] | select(.key == $b) | .points] | add // 0'; }
+endorsers() { on "$1" profile Bob --json | jq '[.profile.skills[] | select(.tag == "vpn") | .endorsers] | add // 0'; }
+score() { on "$1" who-knows vpn --json | jq --arg b "$bkey" '[.people[] | select(.key == $b) | .score] | add // 0'; }
+measure() { echo "$(points "$1") $(endorsers "$1") $(score "$1")"; }
+read -r p0 e0 s0 <<<"$(measure a)"
+
+# One honest member (the admin) upvotes, thanks and endorses Bob.
+on a vote "$ans" up >/dev/null
+on a thank "$ans" >/dev/null
+on a endorse Bob vpn >/dev/null
+read -r p1 e1 s1 <<<"$(measure a)"
+echo "   (one honest member: points $p0 -> $p1, endorsers $e0 -> $e1, who-knows score $s0 -> $s1)"
+[ "$p1" -gt "$p0" ] && [ "$e1" -gt "$e0" ] || fail "the honest member's recognition did not count"
+
+# 20 identities minted from the join code, injected into d's replica (d spreads them).
+stop d
+"$LORE_FILL" "$(home d)/data/replica.db" 0 --authors 20 --seed 7 --code "$(code)" \
+    --recognize "$ans" --tag vpn >/dev/null
+start d $nx --peer "$(addr a)"
+sybils_on_a() { [ "$(on a team show --json | jq '.team.members | length')" -ge 24 ] && same_ids a d; }
+until_ok 20 "a has the 20 identities and their recognition" sybils_on_a
+for n in a b c; do
+    read -r p2 e2 s2 <<<"$(measure $n)"
+    echo "   (on $n after 20 minted identities: points $p2, endorsers $e2, who-knows score $s2)"
+    [ $((p2 - p1)) -le $((p1 - p0)) ] || fail "on $n, 20 identities moved Bob's points by $((p2 - p1)) (one member: $((p1 - p0)))"
+    [ $((e2 - e1)) -le $((e1 - e0)) ] || fail "on $n, 20 identities moved Bob's endorsers by $((e2 - e1)) (one member: $((e1 - e0)))"
+    awk -v a="$s2" -v b="$s1" -v c="$s0" 'BEGIN { exit !(a - b <= (b - c) * 1.001 + 0.001) }' ||
+        fail "on $n, 20 identities moved Bob's who-knows score by $s2 - $s1 (one member: $s1 - $s0)"
+done
+ok "20 identities minted from one code move Bob's points, endorsers and who-knows score by at most what one honest member did"
+
+# Cid, a member nobody vouched for, joined with the same code: his recognition counts with the
+# 20 identities' (they already gave what one person can). The admin vouches for him: it counts.
+on c vote "$ans" up >/dev/null
+on c thank "$ans" >/dev/null
+on c endorse Bob vpn >/dev/null
+until_ok 10 "a has Cid's recognition" same_ids a c
+read -r p3 e3 s3 <<<"$(measure a)"
+[ "$p3 $e3" = "$p2 $e2" ] || fail "an unvouched member's recognition counted apart from its code's pool: $p2 $e2 -> $p3 $e3"
+on a team vouch Cid | grep -q "You vouch for 1 person: Cid" || fail "vouch did not say whom"
+until_ok 10 "d knows Cid is vouched" bash -c "LORE_HOME=$(home d) $LORE team show --json | jq -e '.team.members[] | select(.name == \"Cid\") | .vouched'"
+for n in a d; do
+    read -r p4 e4 s4 <<<"$(measure $n)"
+    [ "$p4" -eq $((p3 + 15)) ] && [ "$e4" -eq $((e3 + 1)) ] ||
+        fail "on $n, Cid's recognition does not count once an admin vouched for him: $p3 $e3 -> $p4 $e4"
+done
+[ "$(on a team show --json | jq '[.team.members[] | select(.vouched)] | length')" -eq 1 ] ||
+    fail "more than Cid are vouched"
+on a team show | grep -q "Cid.* vouched" || fail "team show does not mark Cid vouched"
+ok "an unvouched member counts with its code's pool; an admin's vouch makes him count on every node"
+
+# A member's own vouches count in what that member sees, nowhere else: d vouches for everyone it
+# knows (the 20 identities too).
+on d team vouch --all | grep -q "You vouch for 2[0-9] people" || fail "vouch --all"
+until_ok 10 "a has d's vouch" same_ids a d
+[ "$(points d)" -eq 200 ] || fail "on d, the identities d vouched for do not count: $(points d)"
+[ "$(points a)" -eq "$p4" ] || fail "on a, a member's vouch changed the points: $(points a)"
+ok "a member's vouch counts only for that member (d: $(points d) points; a: $(points a))"
+
+# A rotation carries every member over (the roster is not where trust is decided: leaving
+# someone out would remove all they wrote); the identities stay one person's worth.
+on a team rotate >/dev/null
+q2=$(post b "asked after the rotation")
+until_ok 10 "b's question reaches a after the rotation" on a show "$q2"
+[ "$(points a)" -eq "$p4" ] || fail "after the rotation, Bob's points on a changed: $(points a)"
+ok "after a rotation, members keep syncing and the minted identities still weigh one person"
+
+echo "$checks passed, 0 failed"
