@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "hex.h"
 #include "team.h"
+#include "testdoc.h"
 #include "testutil.h"
 #include "xmalloc.h"
 
@@ -1264,6 +1265,116 @@ static void test_credentials(void **state)
     fx_free(&f);
 }
 
+static struct entry *vouch(const uint8_t *id, const struct test_author *const *who, size_t n,
+                           struct test_author *by, uint64_t ms)
+{
+    uint8_t keys[12][ENTRY_KEY_LEN];
+    char err[256];
+
+    for (size_t i = 0; i < n; i++)
+        memcpy(keys[i], who[i]->pk, ENTRY_KEY_LEN);
+    return must(team_vouch_create(id, (const uint8_t(*)[ENTRY_KEY_LEN])keys, n, ms, by->pk,
+                                  test_author_sign, by, err, sizeof(err)),
+                err);
+}
+
+/* Vouches: the form, the documented vector, and whose recognition counts for whom (team_trust). */
+static void test_vouch(void **state)
+{
+    const struct test_author *who[3];
+    struct fx f;
+    struct entry *e;
+    uint8_t pool[ENTRY_ID_LEN], pool2[ENTRY_ID_LEN], zero[ENTRY_ID_LEN] = {0};
+    char err[256], hex[2048];
+    size_t len;
+
+    (void)state;
+    fx_init(&f, 1);
+    /* The documented vector: author seed 01..20, team id 00..0f, two keys. */
+    {
+        struct test_author a;
+        uint8_t id[TEAM_ID_LEN];
+        char *doc_entry = doc_vector("PROTOCOL.md", "vouch", "entry");
+        char *doc_id = doc_vector("PROTOCOL.md", "vouch", "id");
+        test_author_init(&a, 1);
+        for (size_t i = 0; i < TEAM_ID_LEN; i++)
+            id[i] = (uint8_t)i;
+        who[0] = &f.p[2];
+        who[1] = &f.p[1];
+        e = vouch(id, who, 2, &a, 1795000180000ull);
+        const uint8_t *b = entry_bytes(e, &len);
+        assert_true(2 * len < sizeof(hex));
+        hex_encode(b, len, hex);
+        if (getenv("LORE_PRINT_VECTORS") != NULL) {
+            printf("```vector vouch\nentry:\n");
+            for (size_t off = 0; off < 2 * len; off += 64)
+                printf("%.64s\n", hex + off);
+            hex_encode(entry_id(e), ENTRY_ID_LEN, hex);
+            printf("id: %s\n```\n", hex);
+        } else {
+            assert_non_null(doc_entry);
+            assert_string_equal(doc_entry, hex);
+            hex_encode(entry_id(e), ENTRY_ID_LEN, hex);
+            assert_string_equal(doc_id, hex);
+        }
+        assert_int_equal(entry_kind(e), TEAM_KIND_VOUCH);
+        assert_int_equal(entry_body_len(e), 2 * 65);
+        assert_int_equal(team_check_kind(e, err, sizeof(err)), 0);
+        free(doc_entry);
+        free(doc_id);
+        entry_destroy(&e);
+    }
+    /* Form: at least one key; no other attributes. */
+    assert_null(team_vouch_create(f.id, NULL, 0, T0, f.p[0].pk, test_author_sign, &f.p[0], err,
+                                  sizeof(err)));
+    assert_non_null(strstr(err, "1 to"));
+    assert_true(team_is_team_kind(TEAM_KIND_VOUCH));
+    assert_string_equal(entry_kind_name(TEAM_KIND_VOUCH), "vouch");
+
+    /* p0 admin; p1..p4 join with the first code, p5 with the second (after a rotation). */
+    add(f.t, dup(f.g), 1);
+    for (size_t i = 1; i <= 4; i++)
+        add(f.t, cert(f.id, f.inv[0], &f.p[i], T0 + 10), 1);
+    who[0] = &f.p[1];
+    who[1] = &f.p[2];
+    who[2] = &f.p[3];
+    e = rotation(f.id, entry_id(f.g), f.inv[1], who, 3, &f.p[0], T0 + 50);
+    add(f.t, cert(f.id, f.inv[1], &f.p[5], T0 + 60), 1);
+    add(f.t, e, 1);
+    /* Nobody vouched: for p1, p2 is pooled with p3 (same code); p5 in another pool. */
+    assert_int_equal(team_trust(f.t, f.p[1].pk, f.p[1].pk, pool), 1);
+    assert_int_equal(team_trust(f.t, f.p[1].pk, f.p[0].pk, pool), 1); /* an admin */
+    assert_int_equal(team_trust(f.t, f.p[1].pk, f.p[2].pk, pool), 0);
+    assert_memory_equal(pool, entry_id(f.g), ENTRY_ID_LEN);
+    assert_int_equal(team_trust(f.t, f.p[1].pk, f.p[3].pk, pool2), 0);
+    assert_memory_equal(pool, pool2, ENTRY_ID_LEN);
+    assert_int_equal(team_trust(f.t, f.p[1].pk, f.p[5].pk, pool2), 0);
+    assert_memory_not_equal(pool, pool2, ENTRY_ID_LEN);
+    assert_int_equal(team_trust(f.t, f.p[1].pk, f.p[9].pk, pool2), 0); /* no certificate */
+    assert_memory_equal(pool2, zero, ENTRY_ID_LEN);
+    /* p1 vouches for p2: counts for p1 only. */
+    who[0] = &f.p[2];
+    add(f.t, vouch(f.id, who, 1, &f.p[1], T0 + 70), 1);
+    assert_int_equal(team_trust(f.t, f.p[1].pk, f.p[2].pk, pool), 1);
+    assert_int_equal(team_trust(f.t, f.p[3].pk, f.p[2].pk, pool), 0);
+    /* p6's vouch before it was an admin counts for nobody else; the admin's counts for all. */
+    who[0] = &f.p[3];
+    add(f.t, vouch(f.id, who, 1, &f.p[6], T0 + 80), 1);
+    add(f.t, grant(f.id, &f.p[6], &f.p[0], T0 + 90), 1);
+    assert_int_equal(team_trust(f.t, f.p[1].pk, f.p[3].pk, pool), 0);
+    who[0] = &f.p[3];
+    who[1] = &f.p[4];
+    add(f.t, vouch(f.id, who, 2, &f.p[0], T0 + 100), 1);
+    assert_int_equal(team_trust(f.t, f.p[1].pk, f.p[3].pk, pool), 1);
+    assert_int_equal(team_trust(f.t, f.p[5].pk, f.p[4].pk, pool), 1);
+    /* An admin revoked before its vouch vouches for nobody. */
+    add(f.t, revoke(f.id, &f.p[6], &f.p[0], T0 + 200), 1);
+    who[0] = &f.p[5];
+    add(f.t, vouch(f.id, who, 1, &f.p[6], T0 + 300), 1);
+    assert_int_equal(team_trust(f.t, f.p[1].pk, f.p[5].pk, pool), 0);
+    fx_free(&f);
+}
+
 /* ---- order independence ---- */
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
@@ -1640,6 +1751,7 @@ int main(void)
         cmocka_unit_test(test_concurrent_rotations),
         cmocka_unit_test(test_zap),
         cmocka_unit_test(test_credentials),
+        cmocka_unit_test(test_vouch),
         cmocka_unit_test(test_order_independence),
         cmocka_unit_test(test_revoke_rotate_orders),
         cmocka_unit_test(test_threads),
