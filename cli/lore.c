@@ -1000,6 +1000,18 @@ static int cmd_status(struct lore *l, int argc, char **argv)
         printf("config:    %s\n", lore_jstr(resp, "config_file"));
     printf("socket:    %s\n", lore_jstr(resp, "socket"));
     printf("uptime:    %s\n", up);
+    if (json_object_get(resp, "clock") != NULL) {
+        json_t *clock = json_object_get(resp, "clock");
+        printf("clock:     %s", lore_jstr(clock, "now"));
+        if (json_is_true(json_object_get(clock, "ok"))) {
+            printf(" (agrees with %lld peer%s)\n", lore_jint(clock, "peers_compared"),
+                   lore_jint(clock, "peers_compared") == 1 ? "" : "s");
+        } else {
+            fputs(", WRONG: ", stdout);
+            lore_put_text(stdout, lore_jstr(clock, "problem"), TEXT_ONE_LINE, NULL);
+            fputs("\n           (this node refuses to write until it is right)\n", stdout);
+        }
+    }
     printf("clients:   %lld (%lld watching)\n", lore_jint(resp, "clients"),
            lore_jint(resp, "subscribers"));
     if (json_object_get(resp, "mdns") != NULL) {

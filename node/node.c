@@ -42,6 +42,67 @@ uint64_t node_wall_ms(void)
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* "3 days", "5 h", "12 min", "40 s": how far a clock is off, for people. */
+static void node_duration(uint64_t ms, char *out, size_t outlen)
+{
+    uint64_t s = ms / 1000;
+
+    if (s >= 2 * 86400)
+        snprintf(out, outlen, "%llu days", (unsigned long long)(s / 86400));
+    else if (s >= 2 * 3600)
+        snprintf(out, outlen, "%llu h", (unsigned long long)(s / 3600));
+    else if (s >= 120)
+        snprintf(out, outlen, "%llu min", (unsigned long long)(s / 60));
+    else
+        snprintf(out, outlen, "%llu s", (unsigned long long)s);
+}
+
+/*
+ * Is our clock right? Two witnesses (docs/PROTOCOL.md, "Time"): the peers' clocks from their
+ * HELLOs (their median with ours: a majority of peers must agree that we are off), and the team's
+ * genesis (a clock before the team was created is wrong, whatever the peers say or if there are
+ * none). Either one past ENTRY_CLOCK_TOLERANCE_MS makes the node refuse to write.
+ */
+void node_clock_check(struct node *n, struct node_clock *c)
+{
+    struct gossip_clock gc;
+    char d[32];
+    uint64_t tol = ENTRY_CLOCK_TOLERANCE_MS;
+
+    memset(c, 0, sizeof(*c));
+    c->wall_ms = node_wall_ms();
+    c->team_ms = c->wall_ms;
+    c->ok = 1;
+    if (n->gossip != NULL) {
+        gossip_clock(n->gossip, &gc);
+        c->team_ms = gc.team_ms;
+        c->skew_ms = -gc.offset_ms;
+        c->peers = gc.peers;
+        c->disagreeing = gc.peers_disagreeing;
+    }
+    if (c->skew_ms > (int64_t)tol || c->skew_ms < -(int64_t)tol) {
+        c->ok = 0;
+        node_duration((uint64_t)(c->skew_ms < 0 ? -c->skew_ms : c->skew_ms), d, sizeof(d));
+        snprintf(c->why, sizeof(c->why),
+                 "this machine's clock is %s %s the team's (%zu of %zu peers agree on their "
+                 "time); set the clock right (NTP)",
+                 d, c->skew_ms > 0 ? "ahead of" : "behind", c->disagreeing, c->peers);
+    }
+    if (n->team != NULL && replica_newest_created(n->replica, ENTRY_TEAM, &c->genesis_ms) == 0 &&
+        c->genesis_ms > c->wall_ms + tol) {
+        if (c->team_ms < c->genesis_ms) { /* no peer told us better: we know this much */
+            c->team_ms = c->genesis_ms;
+            c->skew_ms = (int64_t)c->wall_ms - (int64_t)c->genesis_ms;
+        }
+        c->ok = 0;
+        node_duration(c->genesis_ms - c->wall_ms, d, sizeof(d));
+        snprintf(c->why, sizeof(c->why),
+                 "this machine's clock is at least %s behind: it says a time before the team "
+                 "was created; set the clock right (NTP)",
+                 d);
+    }
+}
+
 static void node_notify(const char *state)
 {
 #ifdef HAVE_SYSTEMD
@@ -311,6 +372,22 @@ static json_t *op_status(struct node *n, json_t *req)
                         json_integer((json_int_t)((loop_now_ms() - n->started_ms) / 1000)));
     json_object_set_new(o, "clients", json_integer((json_int_t)api_client_count(n->api)));
     json_object_set_new(o, "subscribers", json_integer((json_int_t)api_subscriber_count(n->api)));
+    {
+        struct node_clock c;
+        json_t *cj = json_object();
+        node_clock_check(n, &c);
+        json_object_set_new(cj, "ok", json_boolean(c.ok));
+        json_object_set_new(cj, "now_ms", json_integer((json_int_t)c.wall_ms));
+        json_object_set_new(cj, "now", node_time_json(c.wall_ms));
+        json_object_set_new(cj, "team_ms", json_integer((json_int_t)c.team_ms));
+        json_object_set_new(cj, "team", node_time_json(c.team_ms));
+        json_object_set_new(cj, "skew_ms", json_integer((json_int_t)c.skew_ms));
+        json_object_set_new(cj, "peers_compared", json_integer((json_int_t)c.peers));
+        json_object_set_new(cj, "peers_disagreeing", json_integer((json_int_t)c.disagreeing));
+        json_object_set_new(cj, "tolerance_ms", json_integer((json_int_t)ENTRY_CLOCK_TOLERANCE_MS));
+        json_object_set_new(cj, "problem", c.ok ? json_null() : json_string(c.why));
+        json_object_set_new(o, "clock", cj);
+    }
     node_status_sync(n, o);
     return o;
 }
@@ -415,6 +492,16 @@ json_t *node_publish_entry(struct node *n, struct entry *e)
 {
     char err[256];
     json_t *o, *ej;
+    struct node_clock c;
+
+    /* An entry dated by a wrong clock would be held back by everyone (ahead) or count at a time
+     * that never was (behind): refuse, and say why (docs/PROTOCOL.md, "Time"). */
+    node_clock_check(n, &c);
+    if (!c.ok) {
+        log_warnx("node: not writing: %s", c.why);
+        entry_destroy(&e);
+        return api_error("clock", "not written: %s", c.why);
+    }
 
     if (replica_add(n->replica, e, err, sizeof(err)) == REPLICA_ERROR) {
         log_warnx("node: storing a new entry failed: %s", err);
@@ -2206,6 +2293,12 @@ static json_t *node_handle(void *ctx, struct api_client *client, json_t *req)
     size_t t, i;
 
     log_debug("api: op %s", op);
+    {
+        /* Views hold back what is dated after the team's clock plus the tolerance. */
+        struct node_clock c;
+        node_clock_check(n, &c);
+        replica_set_horizon(n->replica, c.team_ms + ENTRY_CLOCK_TOLERANCE_MS);
+    }
     if (strcmp(op, "status") == 0)
         return op_status(n, req);
     if (strcmp(op, "init") == 0)

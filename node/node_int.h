@@ -75,6 +75,19 @@ struct node_rows {
 
 /* Wall clock, ms since the epoch. */
 uint64_t node_wall_ms(void);
+
+/* This node's clock against the team's (docs/PROTOCOL.md, "Time"). */
+struct node_clock {
+    uint64_t wall_ms;    /* our clock */
+    uint64_t team_ms;    /* the team's, as far as we can tell (ours when nobody says otherwise) */
+    int64_t skew_ms;     /* ours minus the team's */
+    size_t peers;        /* peers whose clocks were compared */
+    size_t disagreeing;  /* of those, how many differ from ours by more than the tolerance */
+    uint64_t genesis_ms; /* the team's creation time, 0 if unknown */
+    int ok;              /* within the tolerance: the node may write */
+    char why[240];       /* when not ok: what is wrong, for people */
+};
+void node_clock_check(struct node *n, struct node_clock *c);
 /* n bytes as a lowercase hex JSON string. */
 json_t *node_hex(const uint8_t *p, size_t n);
 /* An ISO-8601 UTC time string for ms. */

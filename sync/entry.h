@@ -27,6 +27,10 @@
 #define ENTRY_ATTR_VALUE_MAX 1024             /* bytes of UTF-8, no control characters */
 #define ENTRY_MIN_TIME_MS 1577836800000ull    /* 2020-01-01: earlier creation times are rejected */
 #define ENTRY_MAX_TIME_MS 9007199254740991ull /* 2^53-1: exact in JSON numbers */
+/* How far ahead of the team's clock an entry may be dated and still count now; later ones are
+ * held back until their time (docs/PROTOCOL.md, "Time"). Also how far a node's clock may be off
+ * before it refuses to write. */
+#define ENTRY_CLOCK_TOLERANCE_MS 600000ull /* 10 minutes */
 
 /* Numbers are part of the format and never reused. Unknown numbers decode fine. */
 enum entry_kind {

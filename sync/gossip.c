@@ -37,6 +37,7 @@
  * tried again when the team state changes: an entry may outrun its author's certificate. */
 #define GOSSIP_RETRY_MAX 512
 #define GOSSIP_RETRY_BYTES (4u << 20)
+#define GOSSIP_CLOCKS_MAX 256 /* peer clocks compared at most */
 
 /* What a submitted entry came as: decides PRUNE on duplicates and whether to pass it on. */
 enum gossip_via { VIA_PUSH = 0, VIA_FETCH = 1, VIA_STREAM = 2 };
@@ -104,12 +105,27 @@ struct gossip {
     } authors[GOSSIP_AUTHORS];
     size_t nauthors;
     uint64_t author_limited, author_logged_ms;
+    /* Entries created after this time (the team's clock plus the tolerance, never lowered) are
+     * held back: not taken from peers, not in the reconciliation set, not served. */
+    uint64_t horizon_ms;
+    uint64_t held_back, held_logged_ms;
     struct {
         uint8_t *bytes;
         size_t len;
     } retry[GOSSIP_RETRY_MAX]; /* a ring of refused entries */
     size_t nretry, retry_head, retry_bytes;
 };
+
+static uint64_t gossip_wall_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static uint64_t gossip_horizon(struct gossip *g);
+static void gossip_release(struct gossip *g);
 
 static struct gpeer *gossip_peer_by_seq(struct gossip *g, uint64_t seq)
 {
@@ -173,6 +189,11 @@ static void gossip_send_ids(struct gossip *g, struct gpeer *p, const uint8_t *id
             missing++;
             continue;
         }
+        if (ts > gossip_horizon(g)) { /* held back until its time comes */
+            free(raw);
+            missing++;
+            continue;
+        }
         if (wire_batch_add(&g->out, raw, len) != 0) {
             gossip_send(g, p);
             buf_reset(&g->out);
@@ -229,6 +250,8 @@ void gossip_publish(struct gossip *g, const struct entry *e)
     size_t len;
     const uint8_t *raw = entry_bytes(e, &len);
 
+    if (entry_created_ms(e) > gossip_horizon(g))
+        return; /* held back: the tick releases it when its time comes */
     if (recon_set_add(g->set, entry_created_ms(e), entry_id(e)) != 0)
         log_warnx("gossip: reconciliation set refused an entry");
     gossip_spread(g, entry_id(e), raw, len, NULL, 1);
@@ -292,6 +315,8 @@ static void gossip_on_result(void *ctx, uint64_t source, const uint8_t *id, cons
     case INGEST_ADDED:
         g->stats.merged++;
         raw = entry_bytes(e, &len);
+        if (entry_created_ms(e) > gossip_horizon(g))
+            break; /* from the future (a credential): held back until its time comes */
         if (recon_set_add(g->set, entry_created_ms(e), id) != 0)
             log_warnx("gossip: reconciliation set refused an entry");
         /* Fresh news goes on, to peers and to watchers; bootstrap history does not (peers get
@@ -427,10 +452,43 @@ static int gossip_author_ok(struct gossip *g, const uint8_t *bytes, size_t len)
     return 0;
 }
 
+/* An entry's created_ms, read at its fixed offset (after version, kind and author), or 0 if the
+ * bytes are too short to hold one (the decoder refuses those). */
+static uint64_t gossip_peek_created(const uint8_t *bytes, size_t len)
+{
+    uint64_t t = 0;
+    size_t i;
+
+    if (len < 3 + ENTRY_KEY_LEN + 8)
+        return 0;
+    for (i = 0; i < 8; i++)
+        t = t << 8 | bytes[3 + ENTRY_KEY_LEN + i];
+    return t;
+}
+
 static int gossip_ingest(struct gossip *g, struct gpeer *p, const uint8_t *bytes, size_t len,
                          enum gossip_via via)
 {
+    uint64_t created = gossip_peek_created(bytes, len), now;
+
     p->entries_rx++;
+    /* From the future (docs/PROTOCOL.md, Time): not stored, so it costs no memory or disk; its
+     * holder offers it again once its time has come. Not the peer's fault: clocks differ. */
+    if (created > gossip_horizon(g)) {
+        g->held_back++;
+        now = loop_now_ms();
+        if (now - g->held_logged_ms >= 10000) {
+            log_info("gossip: %s sent an entry dated %llu ms ahead of the team's clock; held "
+                     "back until then (%llu so far)",
+                     link_addr(p->link),
+                     (unsigned long long)(created - (gossip_horizon(g) - ENTRY_CLOCK_TOLERANCE_MS)),
+                     (unsigned long long)g->held_back);
+            g->held_logged_ms = now;
+        }
+        if (via == VIA_FETCH && p->outstanding > 0)
+            p->outstanding--;
+        return 0;
+    }
     if (via == VIA_PUSH && !gossip_author_ok(g, bytes, len))
         return 0;
     if (ingest_submit(g->ingest, p->seq << 2 | via, bytes, len) != 0) {
@@ -747,6 +805,11 @@ static int gossip_serve_row(void *ctx, uint64_t ts, const uint8_t *id, const uin
 {
     struct serve_ctx *sc = ctx;
 
+    if (ts > gossip_horizon(sc->g)) {
+        sc->p->serve_left_entries = 0; /* the rest is held back: (created_ms, id) order */
+        sc->p->serve_left_bytes = 0;
+        return 1;
+    }
     if (wire_batch_add(&sc->g->out, raw, len) != 0) {
         sc->full = 1;
         return 1;
@@ -976,6 +1039,7 @@ static void gossip_on_tick(struct loop *loop, uint64_t timer_id, void *arg)
     if (periodic)
         g->last_periodic_ms = now;
     gossip_storage_watch(g);
+    gossip_release(g);
     for (l = links_first(g->links); l != NULL; l = links_next(l)) {
         p = link_data(l);
         if (p == NULL || !link_is_primary(l))
@@ -1014,6 +1078,80 @@ static uint64_t gossip_hello_entries(void *ctx)
 static int gossip_load_key(void *ctx, uint64_t ts, const uint8_t *id)
 {
     return recon_set_add(ctx, ts, id);
+}
+
+/* The median of 0 (our own clock) and the peers' offsets; of the two middle values of an even
+ * count, the one nearer to ours. So one peer alone never outvotes us, and a minority of peers
+ * with wrong clocks moves nothing. */
+int64_t gossip_clock_median(const int64_t *offsets, size_t n)
+{
+    int64_t *v = xreallocarray(NULL, n + 1, sizeof(*v)), x, a, b;
+    size_t i, j;
+
+    v[0] = 0;
+    for (i = 0; i < n; i++) {
+        x = offsets[i];
+        for (j = i + 1; j > 0 && v[j - 1] > x; j--)
+            v[j] = v[j - 1];
+        v[j] = x;
+    }
+    n++;
+    if (n % 2 == 1) {
+        x = v[n / 2];
+    } else {
+        a = v[n / 2 - 1];
+        b = v[n / 2];
+        x = (a < 0 ? -a : a) <= (b < 0 ? -b : b) ? a : b;
+    }
+    free(v);
+    return x;
+}
+
+void gossip_clock(struct gossip *g, struct gossip_clock *out)
+{
+    int64_t offs[GOSSIP_CLOCKS_MAX], off;
+    struct link *l;
+    size_t n = 0;
+
+    memset(out, 0, sizeof(*out));
+    out->wall_ms = gossip_wall_ms();
+    for (l = links_first(g->links); l != NULL && n < GOSSIP_CLOCKS_MAX; l = links_next(l)) {
+        if (link_state(l) != LINK_UP || !link_is_primary(l) || !link_peer_clock(l, &off))
+            continue;
+        offs[n++] = off;
+        if (off > (int64_t)ENTRY_CLOCK_TOLERANCE_MS || off < -(int64_t)ENTRY_CLOCK_TOLERANCE_MS)
+            out->peers_disagreeing++;
+    }
+    out->peers = n;
+    out->offset_ms = gossip_clock_median(offs, n);
+    out->team_ms = (uint64_t)((int64_t)out->wall_ms + out->offset_ms);
+}
+
+/* The sync horizon: the team's clock plus the tolerance, never lowered (what was released stays
+ * released, so the set and what we serve agree). */
+static uint64_t gossip_horizon(struct gossip *g)
+{
+    struct gossip_clock c;
+
+    gossip_clock(g, &c);
+    if (c.team_ms + ENTRY_CLOCK_TOLERANCE_MS > g->horizon_ms)
+        g->horizon_ms = c.team_ms + ENTRY_CLOCK_TOLERANCE_MS;
+    return g->horizon_ms;
+}
+
+uint64_t gossip_sync_horizon(struct gossip *g)
+{
+    return gossip_horizon(g);
+}
+
+/* Entries whose time has come since the last call join the reconciliation set (peers then get
+ * them by reconciliation, like any entry they lack). */
+static void gossip_release(struct gossip *g)
+{
+    uint64_t from = g->horizon_ms, to = gossip_horizon(g);
+
+    if (to > from && replica_keys_between(g->cfg.replica, from, to, gossip_load_key, g->set) != 0)
+        log_warnx("gossip: cannot read the entries whose time has come");
 }
 
 /* ---- team: who may link ---- */
@@ -1100,13 +1238,6 @@ static int gossip_creds(void *ctx, struct buf *out)
     return n;
 }
 
-static uint64_t gossip_wall_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static int gossip_known(void *ctx)
 {
@@ -1139,7 +1270,8 @@ void gossip_team_changed(struct gossip *g, int reload_set)
     if (reload_set || c.purged + c.retractions != g->purged_seen) {
         g->purged_seen = c.purged + c.retractions;
         recon_set_clear(g->set);
-        if (replica_keys(g->cfg.replica, gossip_load_key, g->set) != 0)
+        if (replica_keys_between(g->cfg.replica, 0, gossip_horizon(g), gossip_load_key, g->set) !=
+            0)
             log_warnx("gossip: cannot reload the replica's keys");
     }
 }
@@ -1166,7 +1298,8 @@ struct gossip *gossip_new(const struct gossip_config *cfg, char *err, size_t err
     buf_init(&g->rbuf, GOSSIP_RECON_MAX_MSG);
     g->missing = xreallocarray(NULL, GOSSIP_MAX_MISSING, sizeof(*g->missing));
     g->set = recon_set_new();
-    if (replica_keys(cfg->replica, gossip_load_key, g->set) != 0) {
+    g->horizon_ms = gossip_wall_ms() + ENTRY_CLOCK_TOLERANCE_MS; /* no peers yet */
+    if (replica_keys_between(cfg->replica, 0, g->horizon_ms, gossip_load_key, g->set) != 0) {
         snprintf(err, errlen, "cannot read the replica's keys");
         goto out;
     }
@@ -1312,4 +1445,5 @@ void gossip_stats(struct gossip *g, struct gossip_stats *out)
     ingest_get_counters(g->ingest, &c);
     out->queued = c.queued;
     out->author_limited = g->author_limited;
+    out->held_back = g->held_back;
 }

@@ -106,9 +106,31 @@ struct gossip_stats {
     uint64_t invalid;        /* entries from peers rejected */
     uint64_t refused;        /* valid entries whose author is not a member */
     uint64_t author_limited; /* pushes left to reconciliation: their author wrote too fast */
+    uint64_t held_back;      /* entries from peers dated after the horizon: not taken */
     uint64_t queued;         /* in the ingest pipeline now */
     uint64_t recon_runs;     /* reconciliations completed */
 };
 void gossip_stats(struct gossip *g, struct gossip_stats *out);
+
+/*
+ * Time (docs/PROTOCOL.md, "Time"). Each peer's HELLO carries its wall clock; the team's clock is
+ * ours plus the median of the offsets of the primary up links and our own (0), of two middle
+ * values the one nearer ours.
+ */
+struct gossip_clock {
+    uint64_t wall_ms;         /* our wall clock */
+    int64_t offset_ms;        /* the team's clock minus ours */
+    uint64_t team_ms;         /* wall_ms + offset_ms */
+    size_t peers;             /* peers whose clock was compared */
+    size_t peers_disagreeing; /* of those, how many differ from ours by more than the tolerance */
+};
+void gossip_clock(struct gossip *g, struct gossip_clock *out);
+
+/* The median of {0} and n offsets, of two middle values the one nearer 0 (for tests). */
+int64_t gossip_clock_median(const int64_t *offsets, size_t n);
+
+/* Entries created after this are held back (not taken, offered or served): the team's clock plus
+ * ENTRY_CLOCK_TOLERANCE_MS, never lowered while gossip runs. */
+uint64_t gossip_sync_horizon(struct gossip *g);
 
 #endif

@@ -6,8 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <zmq.h>
 
+#include "entry.h"
 #include "hex.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -43,6 +45,8 @@ struct link {
     char name[WIRE_MAX_NAME + 1];
     uint64_t peer_entries;
     uint16_t peer_port;
+    int64_t clock_offset_ms; /* the peer's wall clock minus ours, from its last HELLO */
+    int has_clock;
     struct link_stats st;
     uint64_t last_tx_ms, ping_sent_ms, hello_tx_ms;
     uint64_t hello_timer, hello_backoff_ms; /* quick HELLO retries right after dialling */
@@ -282,6 +286,15 @@ int link_send(struct link *l, const struct buf *frame)
     return link_send_raw(l, frame->data, frame->len);
 }
 
+/* The wall clock (not the loop's monotonic one): what HELLO tells peers and compares theirs to. */
+static uint64_t link_wall_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 /* HELLO: who we are, a challenge for the peer, our signature over its challenge once we have
  * one, and our credentials when the peer may not know us: always from the listening side (its
  * dialler may be a newcomer that knows nothing yet), and from a newcomer dialling. */
@@ -297,6 +310,7 @@ static void link_send_hello(struct link *l, int is_reply)
     h.is_reply = is_reply;
     h.listen_port = ls->port;
     h.entries = ls->entries != NULL ? ls->entries(ls->cb_ctx) : 0;
+    h.clock_ms = link_wall_ms();
     h.name = ls->name;
     h.challenge = l->challenge;
     /* A listener proves itself to its dialler; a dialler only when it came with the join key
@@ -506,6 +520,10 @@ static void link_on_hello(struct link *l, const struct wire_msg *m)
             link_go_down(other, "replaced by a new session of the same node");
     l->peer_entries = m->u.hello.entries;
     l->peer_port = m->u.hello.listen_port;
+    /* Its clock, as an offset from ours (the transit time, a few ms, is noise next to the
+     * tolerance it is compared with). A time outside the entry range says nothing. */
+    l->has_clock = m->u.hello.clock_ms >= ENTRY_MIN_TIME_MS && m->u.hello.clock_ms <= ENTRY_MAX_TIME_MS;
+    l->clock_offset_ms = l->has_clock ? (int64_t)m->u.hello.clock_ms - (int64_t)link_wall_ms() : 0;
     if (l->origin == LINK_INBOUND)
         snprintf(l->addr, sizeof(l->addr), strchr(l->peer_ip, ':') ? "[%s]:%u" : "%s:%u",
                  l->peer_ip, (unsigned)l->peer_port);
@@ -1374,6 +1392,12 @@ const uint8_t *link_key(const struct link *l)
 const char *link_name(const struct link *l)
 {
     return l->name;
+}
+
+int link_peer_clock(const struct link *l, int64_t *offset_ms)
+{
+    *offset_ms = l->clock_offset_ms;
+    return l->has_clock;
 }
 
 uint64_t link_peer_entries(const struct link *l)

@@ -171,6 +171,9 @@ const uint8_t *link_key(const struct link *l);    /* NULL before HELLO */
 const char *link_name(const struct link *l);      /* from HELLO, "" if none */
 uint64_t link_peer_entries(const struct link *l); /* from HELLO */
 uint16_t link_peer_port(const struct link *l);    /* the peer's listen port, from HELLO */
+/* The peer's wall clock minus ours (ms), measured when its last HELLO arrived. Returns 1 with
+ * *offset_ms set, or 0 if its HELLO gave no usable time. */
+int link_peer_clock(const struct link *l, int64_t *offset_ms);
 
 struct link_stats {
     uint64_t since_ms;   /* when the current state began (loop clock) */

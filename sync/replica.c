@@ -62,6 +62,17 @@ static const char *const replica_migrations[] = {
     "  WHERE kind IN (1, 2, 3, 4, 9);"
     "INSERT INTO fts(rowid, title, body, tags) SELECT seq, title, body, tags FROM entries"
     "  WHERE kind = 9;",
+    /* 4 -> 5: time (docs/PROTOCOL.md, "Time"). An entry counts in views at its effective time:
+     * the latest created_ms of itself and everything it references, directly or not (refs point
+     * at hashes, so there are no cycles). Views order and filter on it; received_ms (the local
+     * time it was stored, kept since schema 1) dates recognition. */
+    "ALTER TABLE entries ADD COLUMN effective_ms INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE entries SET effective_ms = (WITH RECURSIVE up(id) AS (SELECT entries.id UNION"
+    "  SELECT r.ref FROM up JOIN entries x ON x.id = up.id JOIN refs r ON r.seq = x.seq)"
+    "  SELECT max(a.created_ms) FROM up JOIN entries a ON a.id = up.id);"
+    "DROP INDEX IF EXISTS entries_kind_created;"
+    "CREATE INDEX entries_kind_effective ON entries(kind, effective_ms, id);"
+    "CREATE INDEX entries_effective ON entries(effective_ms, id);",
 };
 #define REPLICA_NMIGRATIONS (sizeof(replica_migrations) / sizeof(replica_migrations[0]))
 _Static_assert(REPLICA_NMIGRATIONS == REPLICA_SCHEMA_VERSION, "one migration per schema version");
@@ -93,6 +104,9 @@ enum replica_stmt {
     ST_TOMB_REFS,
     ST_TOMB_TAGS,
     ST_TOMB_ENTRY,
+    ST_EFFECTIVE,
+    ST_EFFECTIVE_DOWN,
+    ST_TIMES,
     ST_BEGIN,
     ST_COMMIT,
     ST_ROLLBACK,
@@ -106,12 +120,16 @@ static const char *const replica_sql[ST_COUNT_STMTS] = {
     [ST_INSERT_TAG] = "INSERT OR IGNORE INTO tags(tag, seq) VALUES (?, ?)",
     [ST_INSERT_FTS] = "INSERT INTO fts(rowid, title, body, tags) VALUES (?, ?, ?, ?)",
     [ST_BY_ID] = "SELECT " REPLICA_COLS " FROM entries e WHERE e.id = ?",
-    [ST_RESOLVE] = "SELECT id FROM entries WHERE id BETWEEN ? AND ? ORDER BY id LIMIT ?",
+    [ST_RESOLVE] = "SELECT id FROM entries WHERE id BETWEEN ? AND ? AND effective_ms <="
+                   " lore_horizon() ORDER BY id LIMIT ?",
     [ST_COUNT] = "SELECT count(*) FROM entries",
-    [ST_COUNT_REFS] = "SELECT count(*) FROM refs WHERE ref = ? AND kind = ?",
-    [ST_COUNT_REFS_ANY] = "SELECT count(*) FROM refs WHERE ref = ?",
+    [ST_COUNT_REFS] = "SELECT count(*) FROM refs r JOIN entries x ON x.seq = r.seq WHERE r.ref = ?"
+                      " AND r.kind = ? AND x.effective_ms <= lore_horizon()",
+    [ST_COUNT_REFS_ANY] = "SELECT count(*) FROM refs r JOIN entries x ON x.seq = r.seq WHERE"
+                          " r.ref = ? AND x.effective_ms <= lore_horizon()",
     [ST_AUTHOR_NAME] = "SELECT " REPLICA_COLS " FROM entries e WHERE e.author = ? AND e.kind = "
-                       "12 ORDER BY e.created_ms DESC, e.id DESC LIMIT 4",
+                       "12 AND e.effective_ms <= lore_horizon() ORDER BY e.effective_ms DESC,"
+                       " e.id DESC LIMIT 4",
     [ST_META_GET] = "SELECT value FROM meta WHERE key = ?",
     [ST_META_SET] = "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
     [ST_META_DELETE] = "DELETE FROM meta WHERE key = ?",
@@ -130,6 +148,16 @@ static const char *const replica_sql[ST_COUNT_STMTS] = {
     [ST_TOMB_REFS] = "DELETE FROM refs WHERE seq = ?",
     [ST_TOMB_TAGS] = "DELETE FROM tags WHERE seq = ?",
     [ST_TOMB_ENTRY] = "DELETE FROM entries WHERE seq = ?",
+    /* An entry's effective time from its own and its targets' (those here). */
+    [ST_EFFECTIVE] = "UPDATE entries SET effective_ms = max(created_ms, coalesce((SELECT"
+                     " max(t.effective_ms) FROM refs r JOIN entries t ON t.id = r.ref WHERE"
+                     " r.seq = ?1), 0)) WHERE seq = ?1 RETURNING effective_ms",
+    /* Everything referencing ?1, directly or not, counts no earlier than ?1's time ?2. */
+    [ST_EFFECTIVE_DOWN] = "WITH RECURSIVE down(seq) AS (SELECT seq FROM refs WHERE ref = ?1 UNION"
+                          " SELECT r.seq FROM down JOIN entries d ON d.seq = down.seq JOIN refs r"
+                          " ON r.ref = d.id) UPDATE entries SET effective_ms = ?2 WHERE seq IN"
+                          " (SELECT seq FROM down) AND effective_ms < ?2",
+    [ST_TIMES] = "SELECT created_ms, effective_ms, received_ms FROM entries WHERE id = ?",
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
@@ -153,6 +181,7 @@ struct replica {
         dev_t dev;
         ino_t ino;
     } files[REPLICA_NFILES];
+    uint64_t horizon_ms; /* views: entries effective after it are held back; 0: clock + tolerance */
 };
 
 static uint64_t replica_wall_ms(void)
@@ -161,6 +190,24 @@ static uint64_t replica_wall_ms(void)
 
     clock_gettime(CLOCK_REALTIME, &ts);
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+uint64_t replica_view_horizon(const struct replica *r)
+{
+    return r->horizon_ms != 0 ? r->horizon_ms : replica_wall_ms() + ENTRY_CLOCK_TOLERANCE_MS;
+}
+
+void replica_set_horizon(struct replica *r, uint64_t horizon_ms)
+{
+    r->horizon_ms = horizon_ms;
+}
+
+/* lore_horizon(): what views compare effective_ms with. */
+static void replica_horizon_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    (void)argv;
+    sqlite3_result_int64(ctx, (sqlite3_int64)replica_view_horizon(sqlite3_user_data(ctx)));
 }
 
 static sqlite3_stmt *replica_stmt(struct replica *r, enum replica_stmt which)
@@ -198,6 +245,8 @@ static int replica_migrate(struct replica *r, char *err, size_t errlen)
         goto out;
     }
     version = sqlite3_column_int(s, 0);
+    sqlite3_finalize(s); /* an open statement would lock the schema (DROP INDEX) */
+    s = NULL;
     if (version < 0 || version > REPLICA_SCHEMA_VERSION) {
         errmsg_set(err, errlen,
                    "%s: schema version %d is newer than this lore understands (%d); "
@@ -243,6 +292,11 @@ struct replica *replica_open(const char *path, int cache_mb, char *err, size_t e
     pragmas = xasprintf("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
                         "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -%d;",
                         (cache_mb > 0 ? cache_mb : 16) * 1024);
+    if (sqlite3_create_function_v2(r->db, "lore_horizon", 0, SQLITE_UTF8, r, replica_horizon_fn,
+                                   NULL, NULL, NULL) != SQLITE_OK) {
+        errmsg_set(err, errlen, "%s: %s", path, sqlite3_errmsg(r->db));
+        goto out;
+    }
     if (replica_exec(r, pragmas, err, errlen) != 0 || replica_migrate(r, err, errlen) != 0)
         goto out;
     for (i = 0; i < ST_COUNT_STMTS; i++) {
@@ -563,6 +617,27 @@ static int replica_honour_retraction(struct replica *r, const struct entry *e, c
     return replica_tombstone_revisions(r, target, entry_author(e), err, errlen);
 }
 
+/* Set the effective time of the entry just stored as row seq, and raise that of everything that
+ * references it (stored before it). Inside the open transaction. */
+static int replica_effective(struct replica *r, const struct entry *e, sqlite3_int64 seq,
+                             char *err, size_t errlen)
+{
+    sqlite3_stmt *s = replica_stmt(r, ST_EFFECTIVE);
+    sqlite3_int64 eff;
+
+    sqlite3_bind_int64(s, 1, seq);
+    if (sqlite3_step(s) != SQLITE_ROW) {
+        errmsg_set(err, errlen, "%s: %s", r->path, sqlite3_errmsg(r->db));
+        return -1;
+    }
+    eff = sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
+    s = replica_stmt(r, ST_EFFECTIVE_DOWN);
+    sqlite3_bind_blob(s, 1, entry_id(e), ENTRY_ID_LEN, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, eff);
+    return replica_step_done(r, s, err, errlen);
+}
+
 /* Insert one entry inside the open transaction. Returns 0 with *res set, or -1. */
 static int replica_insert(struct replica *r, const struct entry *e, uint64_t received_ms,
                           enum replica_merge_result *res, char *err, size_t errlen)
@@ -637,6 +712,8 @@ static int replica_insert(struct replica *r, const struct entry *e, uint64_t rec
         if (replica_step_done(r, s, err, errlen) != 0)
             goto out;
     }
+    if (replica_effective(r, e, seq, err, errlen) != 0)
+        goto out;
     if (entry_kind(e) == ENTRY_RETRACTION && entry_nrefs(e) == 1 &&
         replica_honour_retraction(r, e, err, errlen) != 0)
         goto out;
@@ -1015,15 +1092,18 @@ enum replica_lookup replica_get(struct replica *r, const uint8_t id[ENTRY_ID_LEN
  * id), or the entry itself. Revisions by anyone else do not count. */
 #define REPLICA_CURRENT(e)                                                                         \
     "COALESCE((SELECT v.seq FROM refs rv JOIN entries v ON v.seq = rv.seq WHERE rv.ref = " e       \
-    ".id AND rv.kind = 9 AND v.author = " e ".author ORDER BY v.created_ms DESC, v.id DESC"        \
-    " LIMIT 1), " e ".seq)"
+    ".id AND rv.kind = 9 AND v.author = " e ".author AND v.effective_ms <= lore_horizon()"        \
+    " ORDER BY v.effective_ms DESC, v.id DESC LIMIT 1), " e ".seq)"
 
 /* A question's answer accepted by the asker (e is the question). */
 #define REPLICA_RESOLVED                                                                           \
     "EXISTS (SELECT 1 FROM refs ra JOIN entries ans ON ans.seq = ra.seq"                           \
     " JOIN refs rc ON rc.ref = ans.id AND rc.kind = 5 JOIN entries acc ON acc.seq = rc.seq"        \
-    " WHERE ra.ref = e.id AND ra.kind = 2 AND acc.author = e.author)"
-#define REPLICA_ANSWERED "EXISTS (SELECT 1 FROM refs r WHERE r.ref = e.id AND r.kind = 2)"
+    " WHERE ra.ref = e.id AND ra.kind = 2 AND acc.author = e.author"                               \
+    " AND acc.effective_ms <= lore_horizon())"
+#define REPLICA_ANSWERED                                                                           \
+    "EXISTS (SELECT 1 FROM refs r JOIN entries a ON a.seq = r.seq WHERE r.ref = e.id AND"          \
+    " r.kind = 2 AND a.effective_ms <= lore_horizon())"
 
 /* Append the WHERE clauses of q to sql; bind them later with replica_bind_query in the same order.
  */
@@ -1032,9 +1112,11 @@ static void replica_query_sql(const struct replica_query *q, struct buf *sql)
     size_t i;
     int ok = 0;
 
+    /* Held back until their time (docs/PROTOCOL.md, "Time"). */
+    ok |= buf_append_str(sql, " AND e.effective_ms <= lore_horizon()");
     if (q->kind != 0)
         ok |= buf_append_str(sql, " AND e.kind = ?");
-    else /* '+' keeps the planner on the (created_ms, id) index: no sort of every row */
+    else /* '+' keeps the planner on the (effective_ms, id) index: no sort of every row */
         ok |= buf_append_str(sql, " AND +e.kind IN (1, 2, 3, 4)");
     /* The tag of the current version: entries tagged in some version are the candidates (the
      * tags index finds them), the current version must carry it. */
@@ -1052,10 +1134,9 @@ static void replica_query_sql(const struct replica_query *q, struct buf *sql)
     if (q->ref != NULL)
         ok |= buf_append_str(sql, " AND e.seq IN (SELECT seq FROM refs WHERE ref = ?)");
     if (q->open_only)
-        ok |= buf_append_str(sql, " AND e.kind = 1 AND NOT EXISTS (SELECT 1 FROM refs r"
-                                  " WHERE r.ref = e.id AND r.kind = 2)");
+        ok |= buf_append_str(sql, " AND e.kind = 1 AND NOT " REPLICA_ANSWERED);
     if (q->since_ms != 0)
-        ok |= buf_append_str(sql, " AND e.created_ms >= ?");
+        ok |= buf_append_str(sql, " AND e.effective_ms >= ?");
     if (q->status == REPLICA_STATUS_OPEN)
         ok |= buf_append_str(sql, " AND e.kind = 1 AND NOT " REPLICA_ANSWERED);
     else if (q->status == REPLICA_STATUS_ANSWERED)
@@ -1136,8 +1217,9 @@ int replica_list(struct replica *r, const struct replica_query *q, replica_row_f
     if (buf_append_str(&sql, "SELECT " REPLICA_COLS " FROM entries e WHERE 1") != 0)
         goto out;
     replica_query_sql(q, &sql);
-    /* Both keys in one direction, so the (created_ms, id) index gives the order without a sort. */
-    if (buf_printf(&sql, " ORDER BY e.created_ms %s, e.id %s LIMIT ? OFFSET ?",
+    /* Both keys in one direction, so the (effective_ms, id) index gives the order without a
+     * sort. */
+    if (buf_printf(&sql, " ORDER BY e.effective_ms %s, e.id %s LIMIT ? OFFSET ?",
                    q->oldest_first ? "ASC" : "DESC", q->oldest_first ? "ASC" : "DESC") != 0)
         goto out;
     if (sqlite3_prepare_v2(r->db, (const char *)sql.data, -1, &s, NULL) != SQLITE_OK) {
@@ -1218,7 +1300,8 @@ static int replica_hit_cmp(const void *a, const void *b)
 #define REPLICA_HIT_ENTRY                                                                          \
     " JOIN entries e ON e.seq = (CASE WHEN x.kind = 9 THEN (SELECT o.seq FROM refs rv"             \
     " JOIN entries o ON o.id = rv.ref WHERE rv.seq = x.seq AND rv.kind = 9) ELSE x.seq END)"       \
-    " AND e.kind IN (1, 2, 3, 4) AND e.author = x.author AND " REPLICA_CURRENT("e") " = x.seq"
+    " AND e.kind IN (1, 2, 3, 4) AND e.author = x.author AND e.effective_ms <= lore_horizon()"     \
+    " AND " REPLICA_CURRENT("e") " = x.seq"
 
 /* Run a statement whose rows are (seq, rank, created_ms, id, hseq) into hits; a row whose seq is
  * NULL (a hit standing for nothing) is counted in *dropped (may be NULL) and skipped. Returns the
@@ -1266,7 +1349,7 @@ static int replica_search_fast(struct replica *r, const struct buf *match, size_
     int rc = -1;
 
     if (sqlite3_prepare_v2(r->db,
-                           "SELECT e.seq, h.rank, e.created_ms, e.id, x.seq FROM"
+                           "SELECT e.seq, h.rank, e.effective_ms, e.id, x.seq FROM"
                            " (SELECT rowid, bm25(fts, 10.0, 1.0, 5.0) AS rank FROM fts"
                            "  WHERE fts MATCH ? ORDER BY rank LIMIT ?) h"
                            " JOIN entries x ON x.seq = h.rowid"
@@ -1308,12 +1391,13 @@ static int replica_search_exact(struct replica *r, const struct buf *match,
     int rc = -1;
 
     buf_init(&sql, 4096);
-    if (buf_append_str(&sql, "SELECT e.seq, bm25(fts, 10.0, 1.0, 5.0) AS rank, e.created_ms, e.id,"
+    if (buf_append_str(&sql, "SELECT e.seq, bm25(fts, 10.0, 1.0, 5.0) AS rank, e.effective_ms, e.id,"
                              " x.seq FROM fts JOIN entries x ON x.seq = fts.rowid" REPLICA_HIT_ENTRY
                              " WHERE fts MATCH ?") != 0)
         goto out;
     replica_query_sql(q, &sql);
-    if (buf_append_str(&sql, " ORDER BY rank, e.created_ms DESC, e.id DESC LIMIT ? OFFSET ?") != 0)
+    if (buf_append_str(&sql, " ORDER BY rank, e.effective_ms DESC, e.id DESC LIMIT ? OFFSET ?") !=
+        0)
         goto out;
     if (sqlite3_prepare_v2(r->db, (const char *)sql.data, -1, &s, NULL) != SQLITE_OK) {
         errmsg_set(err, errlen, "%s", sqlite3_errmsg(r->db));
@@ -1729,10 +1813,12 @@ int replica_accepted(struct replica *r, const uint8_t question[ENTRY_ID_LEN],
 
     if (sqlite3_prepare_v2(r->db,
                            "SELECT ans.id FROM refs ra JOIN entries ans ON ans.seq = ra.seq"
-                           " WHERE ra.ref = ?1 AND ra.kind = 2 AND EXISTS ("
+                           " WHERE ra.ref = ?1 AND ra.kind = 2 AND ans.effective_ms <="
+                           " lore_horizon() AND EXISTS ("
                            "  SELECT 1 FROM refs rc JOIN entries acc ON acc.seq = rc.seq"
-                           "  WHERE rc.ref = ans.id AND rc.kind = 5 AND acc.author = ?2)"
-                           " ORDER BY ans.created_ms, ans.id LIMIT 1",
+                           "  WHERE rc.ref = ans.id AND rc.kind = 5 AND acc.author = ?2"
+                           "  AND acc.effective_ms <= lore_horizon())"
+                           " ORDER BY ans.effective_ms, ans.id LIMIT 1",
                            -1, &s, NULL) != SQLITE_OK)
         goto out;
     sqlite3_bind_blob(s, 1, question, ENTRY_ID_LEN, SQLITE_STATIC);
@@ -1759,7 +1845,8 @@ int replica_tags_of(struct replica *r, const uint8_t author[ENTRY_KEY_LEN], uint
 
     if (sqlite3_prepare_v2(r->db,
                            "SELECT DISTINCT t.tag FROM entries e JOIN tags t ON t.seq = e.seq"
-                           " WHERE e.author = ? AND e.kind = ? ORDER BY t.tag",
+                           " WHERE e.author = ? AND e.kind = ? AND e.effective_ms <="
+                           " lore_horizon() ORDER BY t.tag",
                            -1, &s, NULL) != SQLITE_OK)
         goto out;
     sqlite3_bind_blob(s, 1, author, ENTRY_KEY_LEN, SQLITE_STATIC);
@@ -1784,15 +1871,17 @@ int replica_question_times(struct replica *r, uint64_t since_ms, const char *tag
 
     if (sqlite3_prepare_v2(
             r->db,
-            "SELECT q.created_ms,"
-            " (SELECT min(a.created_ms) FROM refs ra JOIN entries a ON a.seq = ra.seq"
-            "   WHERE ra.ref = q.id AND ra.kind = 2),"
-            " (SELECT min(acc.created_ms) FROM refs ra JOIN entries ans ON ans.seq = ra.seq"
+            "SELECT q.effective_ms,"
+            " (SELECT min(a.effective_ms) FROM refs ra JOIN entries a ON a.seq = ra.seq"
+            "   WHERE ra.ref = q.id AND ra.kind = 2 AND a.effective_ms <= lore_horizon()),"
+            " (SELECT min(acc.effective_ms) FROM refs ra JOIN entries ans ON ans.seq = ra.seq"
             "   JOIN refs rc ON rc.ref = ans.id AND rc.kind = 5"
             "   JOIN entries acc ON acc.seq = rc.seq"
-            "   WHERE ra.ref = q.id AND ra.kind = 2 AND acc.author = q.author),"
+            "   WHERE ra.ref = q.id AND ra.kind = 2 AND acc.author = q.author"
+            "   AND acc.effective_ms <= lore_horizon()),"
             " q.tags"
-            " FROM entries q WHERE q.kind = 1 AND q.created_ms >= ?1"
+            " FROM entries q WHERE q.kind = 1 AND q.effective_ms >= ?1"
+            " AND q.effective_ms <= lore_horizon()"
             " AND (?2 IS NULL OR q.seq IN (SELECT seq FROM tags WHERE tag = ?2))",
             -1, &s, NULL) != SQLITE_OK)
         goto out;
@@ -1823,7 +1912,8 @@ int replica_top_answerers(struct replica *r, uint64_t since_ms, const char *tag,
                            "SELECT a.author, count(*) AS n FROM entries a"
                            " JOIN refs ra ON ra.seq = a.seq AND ra.kind = 2"
                            " JOIN entries q ON q.id = ra.ref AND q.kind = 1"
-                           " WHERE a.kind = 2 AND a.created_ms >= ?1"
+                           " WHERE a.kind = 2 AND a.effective_ms >= ?1"
+                           " AND a.effective_ms <= lore_horizon()"
                            " AND (?2 IS NULL OR q.seq IN (SELECT seq FROM tags WHERE tag = ?2))"
                            " GROUP BY a.author ORDER BY n DESC, a.author LIMIT ?3",
                            -1, &s, NULL) != SQLITE_OK)
@@ -1853,9 +1943,9 @@ enum replica_lookup replica_find_person(struct replica *r, const char *who,
     size_t n = strlen(who);
 
     if (sqlite3_prepare_v2(r->db,
-                           "SELECT DISTINCT author FROM entries WHERE"
-                           " (kind = 12 AND lower(title) = lower(?1))"
-                           " OR (?2 AND substr(hex(author), 1, length(?1)) = upper(?1))"
+                           "SELECT DISTINCT author FROM entries WHERE effective_ms <="
+                           " lore_horizon() AND ((kind = 12 AND lower(title) = lower(?1))"
+                           " OR (?2 AND substr(hex(author), 1, length(?1)) = upper(?1)))"
                            " LIMIT 2",
                            -1, &s, NULL) != SQLITE_OK)
         goto out;
@@ -1876,4 +1966,77 @@ out:
         log_warnx("replica: find person: %s", sqlite3_errmsg(r->db));
     sqlite3_finalize(s);
     return res;
+}
+
+int replica_keys_between(struct replica *r, uint64_t after_ms, uint64_t until_ms, replica_key_fn fn,
+                         void *ctx)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = -1, step;
+
+    if (sqlite3_prepare_v2(r->db,
+                           "SELECT created_ms, id FROM entries WHERE created_ms > ? AND"
+                           " created_ms <= ?",
+                           -1, &s, NULL) != SQLITE_OK)
+        goto out;
+    sqlite3_bind_int64(s, 1, after_ms > INT64_MAX ? INT64_MAX : (sqlite3_int64)after_ms);
+    sqlite3_bind_int64(s, 2, until_ms > INT64_MAX ? INT64_MAX : (sqlite3_int64)until_ms);
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        if (sqlite3_column_bytes(s, 1) != ENTRY_ID_LEN)
+            continue;
+        if (fn(ctx, (uint64_t)sqlite3_column_int64(s, 0), sqlite3_column_blob(s, 1)) != 0)
+            goto out;
+    }
+    rc = step == SQLITE_DONE ? 0 : -1;
+out:
+    if (rc != 0)
+        log_warnx("replica: keys: %s", sqlite3_errmsg(r->db));
+    sqlite3_finalize(s);
+    return rc;
+}
+
+enum replica_lookup replica_times(struct replica *r, const uint8_t id[ENTRY_ID_LEN],
+                                  struct replica_entry_times *t)
+{
+    sqlite3_stmt *s = replica_stmt(r, ST_TIMES);
+    enum replica_lookup res = REPLICA_FAILED;
+    int step;
+
+    memset(t, 0, sizeof(*t));
+    sqlite3_bind_blob(s, 1, id, ENTRY_ID_LEN, SQLITE_STATIC);
+    step = sqlite3_step(s);
+    if (step == SQLITE_ROW) {
+        t->created_ms = (uint64_t)sqlite3_column_int64(s, 0);
+        t->effective_ms = (uint64_t)sqlite3_column_int64(s, 1);
+        t->received_ms = (uint64_t)sqlite3_column_int64(s, 2);
+        t->recognized_ms = t->effective_ms > t->received_ms ? t->effective_ms : t->received_ms;
+        res = REPLICA_FOUND;
+    } else if (step == SQLITE_DONE) {
+        res = REPLICA_NOT_FOUND;
+    } else {
+        log_warnx("replica: times: %s", sqlite3_errmsg(r->db));
+    }
+    sqlite3_reset(s);
+    return res;
+}
+
+int replica_newest_created(struct replica *r, uint16_t kind, uint64_t *created_ms)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = -1;
+
+    *created_ms = 0;
+    if (sqlite3_prepare_v2(r->db, "SELECT max(created_ms) FROM entries WHERE kind = ?", -1, &s,
+                           NULL) != SQLITE_OK)
+        goto out;
+    sqlite3_bind_int(s, 1, kind);
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        *created_ms = (uint64_t)sqlite3_column_int64(s, 0);
+        rc = 0;
+    }
+out:
+    if (rc != 0)
+        log_warnx("replica: newest: %s", sqlite3_errmsg(r->db));
+    sqlite3_finalize(s);
+    return rc;
 }

@@ -20,7 +20,7 @@
 
 #include "entry.h"
 
-#define REPLICA_SCHEMA_VERSION 4
+#define REPLICA_SCHEMA_VERSION 5
 
 struct replica;
 
@@ -221,6 +221,36 @@ int replica_top_answerers(struct replica *r, uint64_t since_ms, const char *tag,
 enum replica_lookup replica_find_person(struct replica *r, const char *who,
                                         uint8_t key[ENTRY_KEY_LEN]);
 
+/*
+ * Time (docs/PROTOCOL.md, "Time"). An entry's effective time is the latest created_ms of itself
+ * and of every entry it references, directly or not, that is stored here: a reference never
+ * counts before what it references. Every view (list, search, counts, stats, names, id lookup)
+ * orders and filters by it and leaves out entries effective after the view horizon: held back
+ * until their time comes. replica_get and the raw sync functions see everything.
+ */
+
+/* The view horizon: set by the node to the team's clock plus ENTRY_CLOCK_TOLERANCE_MS; 0 (the
+ * default) means this machine's clock plus the tolerance, read at each query. */
+void replica_set_horizon(struct replica *r, uint64_t horizon_ms);
+uint64_t replica_view_horizon(const struct replica *r);
+
+struct replica_entry_times {
+    uint64_t created_ms;    /* as signed */
+    uint64_t effective_ms;  /* the latest of its own and its targets' (the same on every node) */
+    uint64_t received_ms;   /* when this node stored it (its own clock: per node) */
+    uint64_t recognized_ms; /* max(effective, received): when recognition (votes, thanks,
+                               endorsements, accepts) counts here, never before it arrived */
+};
+
+/* The times of one stored entry: REPLICA_FOUND, REPLICA_NOT_FOUND or REPLICA_FAILED. */
+enum replica_lookup replica_times(struct replica *r, const uint8_t id[ENTRY_ID_LEN],
+                                  struct replica_entry_times *t);
+
+/* The latest created_ms of the entries of kind (all of them, whatever the horizon; 0 if none).
+ * Returns 0 or -1. */
+int replica_newest_created(struct replica *r, uint16_t kind, uint64_t *created_ms)
+    __attribute__((warn_unused_result));
+
 /* Total entries stored, -1 on error. */
 long long replica_count(struct replica *r);
 
@@ -293,5 +323,9 @@ int replica_count_after(struct replica *r, uint64_t after_ts, const uint8_t afte
 typedef int (*replica_key_fn)(void *ctx, uint64_t created_ms, const uint8_t *id);
 int replica_keys(struct replica *r, replica_key_fn fn, void *ctx)
     __attribute__((warn_unused_result));
+
+/* The same for entries created in (after_ms, until_ms]: sync holds back later ones. */
+int replica_keys_between(struct replica *r, uint64_t after_ms, uint64_t until_ms, replica_key_fn fn,
+                         void *ctx) __attribute__((warn_unused_result));
 
 #endif

@@ -207,7 +207,8 @@ int wire_decode(const uint8_t *frame, size_t len, struct wire_msg *m, char *err,
     case WIRE_HELLO:
         if (rd_bytes(&r, WIRE_KEY_LEN, &m->u.hello.key) != 0 ||
             rd_uint(&r, 8, &m->u.hello.nonce) != 0 || rd_uint(&r, 1, &flags) != 0 || flags > 1 ||
-            rd_uint(&r, 2, &v) != 0 || rd_uint(&r, 8, &m->u.hello.entries) != 0) {
+            rd_uint(&r, 2, &v) != 0 || rd_uint(&r, 8, &m->u.hello.entries) != 0 ||
+            rd_uint(&r, 8, &m->u.hello.clock_ms) != 0) {
             errmsg_set(err, errlen, "HELLO: truncated");
             return -1;
         }
@@ -359,6 +360,7 @@ int wire_hello(struct buf *out, const struct wire_hello_fields *h)
     rc = wire_head(out, WIRE_HELLO) | buf_append(out, h->key, WIRE_KEY_LEN) |
          buf_append_u64be(out, h->nonce) | buf_append_u8(out, h->is_reply ? 1 : 0) |
          buf_append_u16be(out, h->listen_port) | buf_append_u64be(out, h->entries) |
+         buf_append_u64be(out, h->clock_ms) |
          buf_append_u8(out, (uint8_t)n) | buf_append(out, h->name, n) |
          buf_append(out, h->challenge, WIRE_CHALLENGE_LEN) |
          buf_append_u8(out, h->proof != NULL ? 1 : 0);

@@ -14,7 +14,8 @@
 
 #include "buf.h"
 
-#define WIRE_VERSION 2 /* 2: HELLO carries a challenge, a proof and credentials (teams) */
+/* 2: HELLO carries a challenge, a proof and credentials (teams); 3: and the sender's clock */
+#define WIRE_VERSION 3
 #define WIRE_MAX_FRAME (1024u * 1024 + 4096) /* larger frames are refused by ZeroMQ itself */
 #define WIRE_MAX_IDS 1024                    /* ids in one IHAVE / WANT */
 #define WIRE_MAX_BATCH_BYTES (1024u * 1024)  /* entries in one BATCH */
@@ -55,8 +56,9 @@ struct wire_msg {
             uint64_t nonce;     /* random per process start: detects a link to ourselves */
             int is_reply;       /* this HELLO answers one: it gets no answer itself */
             uint16_t listen_port;
-            uint64_t entries; /* how many entries the sender holds */
-            const char *name; /* not NUL-terminated */
+            uint64_t entries;  /* how many entries the sender holds */
+            uint64_t clock_ms; /* the sender's wall clock when it sent this, ms since the epoch */
+            const char *name;  /* not NUL-terminated */
             size_t name_len;
             const uint8_t *challenge; /* WIRE_CHALLENGE_LEN random bytes the peer must sign */
             const uint8_t *proof;     /* NULL, or WIRE_PROOF_LEN: signature over our challenge */
@@ -122,6 +124,7 @@ struct wire_hello_fields {
     int is_reply;
     uint16_t listen_port;
     uint64_t entries;
+    uint64_t clock_ms;        /* our wall clock, ms since the epoch */
     const char *name;         /* may be NULL; cut at WIRE_MAX_NAME bytes */
     const uint8_t *challenge; /* WIRE_CHALLENGE_LEN */
     const uint8_t *proof;     /* NULL or WIRE_PROOF_LEN */

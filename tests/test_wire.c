@@ -202,7 +202,7 @@ static void test_hello_auth(void **state)
     /* Every truncation fails; so does a proof flag other than 0 or 1. */
     for (i = 0; i < b.len; i++)
         assert_int_not_equal(wire_decode(b.data, i, &m, NULL, 0), 0);
-    b.data[2 + WIRE_KEY_LEN + 8 + 1 + 2 + 8 + 1 + WIRE_CHALLENGE_LEN] = 2;
+    b.data[2 + WIRE_KEY_LEN + 8 + 1 + 2 + 8 + 8 + 1 + WIRE_CHALLENGE_LEN] = 2;
     assert_int_not_equal(wire_decode(b.data, b.len, &m, NULL, 0), 0);
     /* No proof: NULL. */
     h.proof = NULL;
