@@ -112,6 +112,18 @@ static void node_notify(const char *state)
 #endif
 }
 
+/* When e counts in views: its effective time (never before what it references), or with
+ * recognition set, when recognition counts here: no earlier than it arrived (docs/PROTOCOL.md,
+ * "Time"). Falls back to its created time if the replica cannot say. */
+uint64_t node_entry_time(struct node *n, const struct entry *e, int recognition)
+{
+    struct replica_entry_times t;
+
+    if (replica_times(n->replica, entry_id(e), &t) != REPLICA_FOUND)
+        return entry_created_ms(e);
+    return recognition ? t.recognized_ms : t.effective_ms;
+}
+
 /* ---- entries as JSON ---- */
 
 json_t *node_hex(const uint8_t *p, size_t n)
@@ -905,7 +917,7 @@ static int node_expert_skill(void *ctx, const struct entry *e, const char *snipp
     if (!node_expert_first(x, key))
         return 0;
     json_object_set_new(p, "declared", json_integer(level));
-    node_expert_add(x, p, "declared", NODE_W_LEVEL * (double)level, entry_created_ms(e), 1);
+    node_expert_add(x, p, "declared", NODE_W_LEVEL * (double)level, node_entry_time(x->n, e, 0), 1);
     return 0;
 }
 
@@ -933,7 +945,7 @@ static int node_expert_endorsement(void *ctx, const struct entry *e, const char 
         return 0;
     p = node_expert(x, raw);
     node_expert_count(p, "endorsers", 1);
-    node_expert_add(x, p, "endorsements", NODE_W_ENDORSER, entry_created_ms(e), 0);
+    node_expert_add(x, p, "endorsements", NODE_W_ENDORSER, node_entry_time(x->n, e, 1), 0);
     return 0;
 }
 
@@ -1007,11 +1019,12 @@ static int node_expert_answer(void *ctx, const struct entry *e, const char *snip
     if (accepted)
         node_expert_count(p, "accepted", 1);
     node_expert_add(xq->x, p, accepted ? "accepted" : "answers",
-                    accepted ? NODE_W_ACCEPTED : NODE_W_ANSWER, entry_created_ms(e), 1);
+                    accepted ? NODE_W_ACCEPTED : NODE_W_ANSWER, node_entry_time(xq->x->n, e, 0), 1);
     up = node_expert_upvotes(xq->x->n, e);
     if (up > 0) {
         node_expert_count(p, "upvotes", up);
-        node_expert_add(xq->x, p, "upvotes", NODE_W_UPVOTE * (double)up, entry_created_ms(e), 0);
+        node_expert_add(xq->x, p, "upvotes", NODE_W_UPVOTE * (double)up,
+                        node_entry_time(xq->x->n, e, 0), 0);
     }
     return 0;
 }
@@ -1456,7 +1469,9 @@ static int node_ledger_row(void *ctx, const struct entry *e, const char *snippet
     (void)snippet;
     (void)rank;
     ev = json_object();
-    json_object_set_new(ev, "at", json_integer((json_int_t)entry_created_ms(e)));
+    /* Recognition counts on the day it arrived at the earliest, and never before its target:
+     * a backdated vote cannot slip under an earlier day's cap. */
+    json_object_set_new(ev, "at", json_integer((json_int_t)node_entry_time(lg->n, e, 1)));
     json_object_set_new(ev, "id", node_hex(entry_id(e), ENTRY_ID_LEN));
     json_object_set_new(ev, "from", node_hex(entry_author(e), ENTRY_KEY_LEN));
     node_people_voter(lg->n, entry_author(e), voter);
@@ -2018,11 +2033,13 @@ static json_t *op_list(struct node *n, json_t *req)
 /* A search match before the page is built: the entry, its snippet, bm25 and boost. */
 struct node_cand {
     struct entry *e;
+    uint64_t at; /* effective time */
     char *snippet;
     double bm25, boost, rank;
 };
 
 struct node_cands {
+    struct node *node;
     struct node_cand *c;
     size_t n, cap;
 };
@@ -2041,6 +2058,7 @@ static int node_cand_row(void *ctx, const struct entry *e, const char *snippet, 
     cs->c[cs->n].e = entry_decode(raw, len, NULL, 0);
     if (cs->c[cs->n].e == NULL)
         return 0;
+    cs->c[cs->n].at = node_entry_time(cs->node, e, 0);
     cs->c[cs->n].snippet = xstrdup(snippet != NULL ? snippet : "");
     cs->c[cs->n].bm25 = rank;
     cs->n++;
@@ -2051,7 +2069,7 @@ static int node_cand_row(void *ctx, const struct entry *e, const char *snippet, 
 static int node_search_cmp(const void *a, const void *b)
 {
     const struct node_cand *x = a, *y = b;
-    uint64_t cx = entry_created_ms(x->e), cy = entry_created_ms(y->e);
+    uint64_t cx = x->at, cy = y->at;
 
     if (x->rank != y->rank)
         return x->rank < y->rank ? -1 : 1;
@@ -2063,7 +2081,7 @@ static int node_search_cmp(const void *a, const void *b)
 static json_t *op_search(struct node *n, json_t *req)
 {
     struct replica_query q;
-    struct node_cands cs = {0};
+    struct node_cands cs = {n, NULL, 0, 0};
     const char *query, *hl_open, *hl_close;
     uint8_t key[ENTRY_KEY_LEN];
     size_t corrupt = 0, offset, limit, i;

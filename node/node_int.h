@@ -88,6 +88,7 @@ struct node_clock {
     char why[240];       /* when not ok: what is wrong, for people */
 };
 void node_clock_check(struct node *n, struct node_clock *c);
+uint64_t node_entry_time(struct node *n, const struct entry *e, int recognition);
 /* n bytes as a lowercase hex JSON string. */
 json_t *node_hex(const uint8_t *p, size_t n);
 /* An ISO-8601 UTC time string for ms. */

@@ -1108,8 +1108,10 @@ static int people_first_row(void *ctx, const struct entry *e, const char *snippe
     (void)rank;
     if (people_is_me(f->n, entry_author(e)))
         return 0;
+    /* When it arrived here at the earliest, never before the question (docs/PROTOCOL.md,
+     * "Time"): a backdated answer does not make a reminder due at once. */
     if (f->others++ == 0)
-        f->first_ms = entry_created_ms(e);
+        f->first_ms = node_entry_time(f->n, e, 1);
     return 0;
 }
 

@@ -1238,7 +1238,6 @@ static int gossip_creds(void *ctx, struct buf *out)
     return n;
 }
 
-
 static int gossip_known(void *ctx)
 {
     struct gossip *g = ctx;

@@ -522,7 +522,8 @@ static void link_on_hello(struct link *l, const struct wire_msg *m)
     l->peer_port = m->u.hello.listen_port;
     /* Its clock, as an offset from ours (the transit time, a few ms, is noise next to the
      * tolerance it is compared with). A time outside the entry range says nothing. */
-    l->has_clock = m->u.hello.clock_ms >= ENTRY_MIN_TIME_MS && m->u.hello.clock_ms <= ENTRY_MAX_TIME_MS;
+    l->has_clock =
+        m->u.hello.clock_ms >= ENTRY_MIN_TIME_MS && m->u.hello.clock_ms <= ENTRY_MAX_TIME_MS;
     l->clock_offset_ms = l->has_clock ? (int64_t)m->u.hello.clock_ms - (int64_t)link_wall_ms() : 0;
     if (l->origin == LINK_INBOUND)
         snprintf(l->addr, sizeof(l->addr), strchr(l->peer_ip, ':') ? "[%s]:%u" : "%s:%u",

@@ -619,8 +619,8 @@ static int replica_honour_retraction(struct replica *r, const struct entry *e, c
 
 /* Set the effective time of the entry just stored as row seq, and raise that of everything that
  * references it (stored before it). Inside the open transaction. */
-static int replica_effective(struct replica *r, const struct entry *e, sqlite3_int64 seq,
-                             char *err, size_t errlen)
+static int replica_effective(struct replica *r, const struct entry *e, sqlite3_int64 seq, char *err,
+                             size_t errlen)
 {
     sqlite3_stmt *s = replica_stmt(r, ST_EFFECTIVE);
     sqlite3_int64 eff;
@@ -1092,7 +1092,7 @@ enum replica_lookup replica_get(struct replica *r, const uint8_t id[ENTRY_ID_LEN
  * id), or the entry itself. Revisions by anyone else do not count. */
 #define REPLICA_CURRENT(e)                                                                         \
     "COALESCE((SELECT v.seq FROM refs rv JOIN entries v ON v.seq = rv.seq WHERE rv.ref = " e       \
-    ".id AND rv.kind = 9 AND v.author = " e ".author AND v.effective_ms <= lore_horizon()"        \
+    ".id AND rv.kind = 9 AND v.author = " e ".author AND v.effective_ms <= lore_horizon()"         \
     " ORDER BY v.effective_ms DESC, v.id DESC LIMIT 1), " e ".seq)"
 
 /* A question's answer accepted by the asker (e is the question). */
@@ -1391,9 +1391,10 @@ static int replica_search_exact(struct replica *r, const struct buf *match,
     int rc = -1;
 
     buf_init(&sql, 4096);
-    if (buf_append_str(&sql, "SELECT e.seq, bm25(fts, 10.0, 1.0, 5.0) AS rank, e.effective_ms, e.id,"
-                             " x.seq FROM fts JOIN entries x ON x.seq = fts.rowid" REPLICA_HIT_ENTRY
-                             " WHERE fts MATCH ?") != 0)
+    if (buf_append_str(&sql,
+                       "SELECT e.seq, bm25(fts, 10.0, 1.0, 5.0) AS rank, e.effective_ms, e.id,"
+                       " x.seq FROM fts JOIN entries x ON x.seq = fts.rowid" REPLICA_HIT_ENTRY
+                       " WHERE fts MATCH ?") != 0)
         goto out;
     replica_query_sql(q, &sql);
     if (buf_append_str(&sql, " ORDER BY rank, e.effective_ms DESC, e.id DESC LIMIT ? OFFSET ?") !=

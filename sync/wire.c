@@ -360,9 +360,8 @@ int wire_hello(struct buf *out, const struct wire_hello_fields *h)
     rc = wire_head(out, WIRE_HELLO) | buf_append(out, h->key, WIRE_KEY_LEN) |
          buf_append_u64be(out, h->nonce) | buf_append_u8(out, h->is_reply ? 1 : 0) |
          buf_append_u16be(out, h->listen_port) | buf_append_u64be(out, h->entries) |
-         buf_append_u64be(out, h->clock_ms) |
-         buf_append_u8(out, (uint8_t)n) | buf_append(out, h->name, n) |
-         buf_append(out, h->challenge, WIRE_CHALLENGE_LEN) |
+         buf_append_u64be(out, h->clock_ms) | buf_append_u8(out, (uint8_t)n) |
+         buf_append(out, h->name, n) | buf_append(out, h->challenge, WIRE_CHALLENGE_LEN) |
          buf_append_u8(out, h->proof != NULL ? 1 : 0);
     if (h->proof != NULL)
         rc |= buf_append(out, h->proof, WIRE_PROOF_LEN);

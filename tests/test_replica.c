@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hex.h"
@@ -624,7 +625,10 @@ static void test_migrate_1_to_2(void **state)
     assert_int_equal(merge(r, e), REPLICA_ADDED);
     replica_close(&r);
     /* What a file from the previous lore looks like: schema 1, no meta table. */
-    tamper(fx->path, "DROP TABLE meta; PRAGMA user_version = 1");
+    tamper(fx->path, "DROP TABLE meta; DROP INDEX entries_kind_effective; DROP INDEX"
+                     " entries_effective; ALTER TABLE entries DROP COLUMN effective_ms;"
+                     " CREATE INDEX entries_kind_created ON entries(kind, created_ms, id);"
+                     " PRAGMA user_version = 1");
     r = replica_open(fx->path, 0, err, sizeof(err));
     assert_non_null(r);
     assert_int_equal(replica_count(r), 1);
@@ -702,6 +706,212 @@ static void test_file_gone(void **state)
     assert_string_equal(replica_fault_text(REPLICA_FAULT_READONLY), "read-only file system");
 }
 
+/* Now, for entries that must count at once (tests run at any date). */
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static int count_row(void *ctx, const struct entry *e, const char *snippet, double rank)
+{
+    (void)e;
+    (void)snippet;
+    (void)rank;
+    (*(size_t *)ctx)++;
+    return 0;
+}
+
+/* Issue 10 item 6: entries dated 2100 and year 287396 (the largest time) are held back from every
+ * view until their time comes; they do not stay first in the list. */
+static void test_time_future_held_back(void **state)
+{
+    struct fixture *fx = *state;
+    struct test_author a, b;
+    char err[256], hex[65];
+    struct replica *r = replica_open(fx->path, 0, err, sizeof(err));
+    struct entry *now_q, *q2100, *qmax, *ans;
+    struct replica_query q = {0};
+    struct collect c = {{0}, 0};
+    uint8_t id[ENTRY_ID_LEN];
+    size_t n = 0;
+    uint64_t t = now_ms() - 3600000;
+
+    assert_non_null(r);
+    test_author_init(&a, 1);
+    test_author_init(&b, 2);
+    now_q = make(&a, ENTRY_QUESTION, t, "printer jammed today", "", "printer", NULL);
+    q2100 = make(&b, ENTRY_QUESTION, 4102444800000ull, "printer from 2100", "", "printer", NULL);
+    qmax = make(&b, ENTRY_QUESTION, ENTRY_MAX_TIME_MS, "printer from 287396", "", "printer", NULL);
+    ans = make(&a, ENTRY_ANSWER, t, "", "an answer to the future", NULL, entry_id(q2100));
+    assert_int_equal(merge(r, now_q), REPLICA_ADDED);
+    assert_int_equal(merge(r, q2100), REPLICA_ADDED);
+    assert_int_equal(merge(r, qmax), REPLICA_ADDED);
+    assert_int_equal(merge(r, ans), REPLICA_ADDED);
+    /* list: newest first, and the present one is first: the others are held back. */
+    assert_int_equal(replica_list(r, &q, collect_row, &c, NULL), 0);
+    hex_encode(entry_id(now_q), ENTRY_ID_LEN, hex);
+    assert_int_equal(c.n, 1);
+    assert_memory_equal(c.out, hex, 64);
+    /* search, tag filter, open questions, counts, id lookup: the same. */
+    c.n = 0;
+    c.out[0] = '\0';
+    assert_int_equal(
+        replica_search(r, "printer", &q, NULL, NULL, collect_row, &c, NULL, err, sizeof(err)), 0);
+    assert_int_equal(c.n, 1);
+    q.tag = "printer";
+    q.status = REPLICA_STATUS_OPEN;
+    assert_int_equal(replica_list(r, &q, count_row, &n, NULL), 0);
+    assert_int_equal(n, 1);
+    hex_encode(entry_id(q2100), ENTRY_ID_LEN, hex);
+    assert_int_equal(replica_resolve(r, hex, id, NULL, 0, NULL), REPLICA_NOT_FOUND);
+    /* The answer references the 2100 question: it counts no earlier than it, so not now. */
+    assert_int_equal(replica_count_refs(r, entry_id(q2100), ENTRY_ANSWER), 0);
+    /* Once their time has come, they count. */
+    replica_set_horizon(r, ENTRY_MAX_TIME_MS);
+    n = 0;
+    memset(&q, 0, sizeof(q));
+    assert_int_equal(replica_list(r, &q, count_row, &n, NULL), 0);
+    assert_int_equal(n, 4);
+    assert_int_equal(replica_resolve(r, hex, id, NULL, 0, NULL), REPLICA_FOUND);
+    assert_int_equal(replica_count_refs(r, entry_id(q2100), ENTRY_ANSWER), 1);
+    replica_close(&r);
+    entry_destroy(&now_q);
+    entry_destroy(&q2100);
+    entry_destroy(&qmax);
+    entry_destroy(&ans);
+}
+
+struct qtimes {
+    uint64_t created, first, accepted;
+    size_t n;
+};
+
+static int qtimes_row(void *ctx, uint64_t created, uint64_t first, uint64_t accepted,
+                      const char *tags)
+{
+    struct qtimes *qt = ctx;
+
+    (void)tags;
+    qt->created = created;
+    qt->first = first;
+    qt->accepted = accepted;
+    qt->n++;
+    return 0;
+}
+
+/* Issue 10 item 6: a backdated answer, a backdated accept and votes dated before their target
+ * count at their target's time (effective time), whatever order they arrive in. */
+static void test_time_backdated_references(void **state)
+{
+    struct fixture *fx = *state;
+    struct test_author asker, helper, voter;
+    char err[256], path2[160];
+    struct replica *r = replica_open(fx->path, 0, err, sizeof(err)), *r2;
+    struct entry *qe, *ans, *acc, *vote, *all[4];
+    struct entry_fields f = {0};
+    struct entry_attr up = {"value", "1"};
+    struct replica_query q = {0};
+    struct qtimes qt = {0};
+    uint64_t t = now_ms() - 3600000, old = 1590969600000ull; /* 2020-06-01 */
+    size_t n = 0, i;
+
+    assert_non_null(r);
+    test_author_init(&asker, 1);
+    test_author_init(&helper, 2);
+    test_author_init(&voter, 3);
+    qe = make(&asker, ENTRY_QUESTION, t, "vpn down", "", "vpn", NULL);
+    ans = make(&helper, ENTRY_ANSWER, old, "", "restart it", NULL, entry_id(qe));
+    acc = make(&asker, ENTRY_ACCEPT, old, "", "", NULL, entry_id(ans));
+    f.kind = ENTRY_VOTE;
+    f.created_ms = old;
+    f.refs = (const uint8_t(*)[ENTRY_ID_LEN])entry_id(ans);
+    f.nrefs = 1;
+    f.attrs = &up;
+    f.nattrs = 1;
+    vote = test_entry(&voter, &f);
+    all[0] = qe;
+    all[1] = ans;
+    all[2] = acc;
+    all[3] = vote;
+    for (i = 0; i < 4; i++)
+        assert_int_equal(merge(r, all[i]), REPLICA_ADDED);
+    /* Stats: answered, and never before it was asked. */
+    assert_int_equal(replica_question_times(r, 0, NULL, qtimes_row, &qt), 0);
+    assert_int_equal(qt.n, 1);
+    assert_int_equal(qt.created, t);
+    assert_int_equal(qt.first, t);
+    assert_int_equal(qt.accepted, t);
+    /* "Answers since the question was asked" finds it. */
+    q.kind = ENTRY_ANSWER;
+    q.since_ms = t;
+    assert_int_equal(replica_list(r, &q, count_row, &n, NULL), 0);
+    assert_int_equal(n, 1);
+    /* The vote (two levels down) counts at the question's time; recognition also no earlier
+     * than it arrived here. */
+    {
+        struct replica_entry_times tm;
+        uint64_t before = now_ms() - 1000;
+        assert_int_equal(replica_times(r, entry_id(vote), &tm), REPLICA_FOUND);
+        assert_int_equal(tm.created_ms, old);
+        assert_int_equal(tm.effective_ms, t);
+        assert_true(tm.received_ms >= before - 60000);
+        assert_true(tm.recognized_ms >= tm.received_ms && tm.recognized_ms >= tm.effective_ms);
+    }
+    /* In reverse order of arrival (the question last): the same times. */
+    snprintf(path2, sizeof(path2), "%s/second.db", fx->dir);
+    r2 = replica_open(path2, 0, err, sizeof(err));
+    assert_non_null(r2);
+    for (i = 4; i-- > 0;)
+        assert_int_equal(merge(r2, all[i]), REPLICA_ADDED);
+    for (i = 0; i < 4; i++) {
+        struct replica_entry_times t1, t2;
+        assert_int_equal(replica_times(r, entry_id(all[i]), &t1), REPLICA_FOUND);
+        assert_int_equal(replica_times(r2, entry_id(all[i]), &t2), REPLICA_FOUND);
+        assert_int_equal(t1.effective_ms, t2.effective_ms);
+        assert_int_equal(t2.effective_ms, t);
+    }
+    replica_close(&r2);
+    replica_close(&r);
+    for (i = 0; i < 4; i++)
+        entry_destroy(&all[i]);
+}
+
+/* Schema 4 -> 5 computes the effective times of what is already stored. */
+static void test_migrate_4_to_5(void **state)
+{
+    struct fixture *fx = *state;
+    struct test_author a, b;
+    char err[256];
+    struct replica *r = replica_open(fx->path, 0, err, sizeof(err));
+    struct entry *qe, *ans;
+    struct replica_entry_times tm;
+
+    assert_non_null(r);
+    test_author_init(&a, 1);
+    test_author_init(&b, 2);
+    qe = make(&a, ENTRY_QUESTION, T0, "old file", "", NULL, NULL);
+    ans = make(&b, ENTRY_ANSWER, T0 - 86400000, "", "backdated", NULL, entry_id(qe));
+    assert_int_equal(merge(r, qe), REPLICA_ADDED);
+    assert_int_equal(merge(r, ans), REPLICA_ADDED);
+    replica_close(&r);
+    tamper(fx->path, "DROP INDEX entries_kind_effective; DROP INDEX entries_effective;"
+                     " ALTER TABLE entries DROP COLUMN effective_ms;"
+                     " CREATE INDEX entries_kind_created ON entries(kind, created_ms, id);"
+                     " PRAGMA user_version = 4");
+    r = replica_open(fx->path, 0, err, sizeof(err));
+    assert_non_null(r);
+    assert_int_equal(replica_times(r, entry_id(ans), &tm), REPLICA_FOUND);
+    assert_int_equal(tm.effective_ms, T0);
+    assert_int_equal(replica_times(r, entry_id(qe), &tm), REPLICA_FOUND);
+    assert_int_equal(tm.effective_ms, T0);
+    replica_close(&r);
+    entry_destroy(&qe);
+    entry_destroy(&ans);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -716,6 +926,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_meta, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migrate_1_to_2, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_gone, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_time_future_held_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_time_backdated_references, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_4_to_5, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -57,6 +57,7 @@ static void test_round_trips(void **state)
     assert_int_equal(m.u.hello.is_reply, 1);
     assert_int_equal(m.u.hello.listen_port, 5673);
     assert_int_equal(m.u.hello.entries, 1000);
+    assert_int_equal(m.u.hello.clock_ms, 1795000000123ull); /* wire 3: the sender's clock */
     assert_int_equal(m.u.hello.name_len, 3);
     assert_memory_equal(m.u.hello.name, "Ada", 3);
 
@@ -159,6 +160,7 @@ static int hello(struct buf *b, const uint8_t *k, uint64_t nonce, int reply, uin
     h.is_reply = reply;
     h.listen_port = port;
     h.entries = entries;
+    h.clock_ms = 1795000000123ull;
     h.name = name;
     h.challenge = challenge;
     return wire_hello(b, &h);
