@@ -84,8 +84,8 @@ void node_clock_check(struct node *n, struct node_clock *c)
         c->ok = 0;
         node_duration((uint64_t)(c->skew_ms < 0 ? -c->skew_ms : c->skew_ms), d, sizeof(d));
         snprintf(c->why, sizeof(c->why),
-                 "this machine's clock is %s %s the team's (%zu of %zu peers agree on their "
-                 "time); set the clock right (NTP)",
+                 "this machine's clock is %s %s the team's (by the clocks of %zu of %zu "
+                 "peers); set the clock right (NTP)",
                  d, c->skew_ms > 0 ? "ahead of" : "behind", c->disagreeing, c->peers);
     }
     if (n->team != NULL && replica_newest_created(n->replica, ENTRY_TEAM, &c->genesis_ms) == 0 &&
@@ -346,6 +346,7 @@ static void node_status_sync(struct node *n, json_t *o)
         json_object_set_new(sync, "refused_entries", json_integer((json_int_t)ic.refused));
         json_object_set_new(sync, "purged_entries", json_integer((json_int_t)ic.purged));
         json_object_set_new(sync, "author_limited", json_integer((json_int_t)gs.author_limited));
+        json_object_set_new(sync, "held_back", json_integer((json_int_t)gs.held_back));
         json_object_set_new(sync, "refused_connections",
                             json_integer((json_int_t)links_refused(gossip_links(n->gossip))));
     }
