@@ -150,7 +150,7 @@ enum replica_status {
 /* Filters for list and search; zero values mean "any". kind 0 means the content kinds
  * (question, answer, note, comment).
  *
- * Revisions: an entry's current version is its author's latest revision (kind 9, by created_ms
+^ * Revisions: an entry's current version is its author's latest revision (kind 9, by effective_ms
  * then id) or, with none, the entry itself. The tag filter looks at the current version's tags,
  * and search matches the current version's text (a hit on it stands for the entry, which is what
  * the row function gets; the snippet comes from the version that matched). Retracted entries are
@@ -161,7 +161,7 @@ struct replica_query {
     const uint8_t *author; /* ENTRY_KEY_LEN bytes */
     const uint8_t *ref;    /* entries referencing this id */
     int open_only;         /* questions with no answer yet */
-    uint64_t since_ms;     /* created at or after */
+    uint64_t since_ms;     /* effective at or after */
     size_t limit;          /* 0 = 50 */
     size_t offset;
     int oldest_first; /* list order; default newest first */
