@@ -20,7 +20,9 @@ REAL_LORED=$LORED
 skewed() {
     local spec=$1 w="$E2E_ROOT/lored-faketime"
     shift
-    printf '#!/bin/sh\nLD_PRELOAD="%s" FAKETIME="%s" FAKETIME_DONT_FAKE_MONOTONIC=1 exec "%s" "$@"\n' \
+    # (An ASan build wants its runtime first; libfaketime before it is fine for this test.)
+    printf '#!/bin/sh\nASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+LD_PRELOAD="%s" FAKETIME="%s" FAKETIME_DONT_FAKE_MONOTONIC=1 exec "%s" "$@"\n' \
         "$FAKELIB" "$spec" "$REAL_LORED" >"$w"
     chmod +x "$w"
     LORED=$w start "$@"
