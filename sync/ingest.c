@@ -27,9 +27,10 @@
  * loop posting an entry) waits for at most one. */
 #define INGEST_TX_TARGET_US 20000.0
 #define INGEST_BATCH_MIN 16
-/* A failed write is tried again after 100 ms, then twice as long each time, up to 10 s. */
+/* A failed write is tried again after 100 ms, then twice as long each time, up to 2 s: a failed
+ * attempt costs one transaction, and space that comes back is used within 2 s. */
 #define INGEST_RETRY_FIRST_MS 100
-#define INGEST_RETRY_MAX_MS 10000
+#define INGEST_RETRY_MAX_MS 2000
 /* While storage fails, one log line a minute at most. */
 #define INGEST_FAIL_LOG_MS 60000
 /* How often an idle writer checks that the replica file is still there. */

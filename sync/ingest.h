@@ -55,7 +55,7 @@ struct team;
  *                   entries stays under about twice the byte cap.
  * If a replica write fails (after SQLite's own busy wait: disk full, read-only, I/O error, the
  * file deleted...), the pipeline keeps the batch (entries and metas) and tries it again after
- * 100 ms, then twice as long each time up to 10 s, until it succeeds: nothing is resolved or lost
+ * 100 ms, then twice as long each time up to 2 s, until it succeeds: nothing is resolved or lost
  * meanwhile, and what arrives waits behind it within max_queued. The counters say so (failing,
  * fault, since, retries); the log says it once, then at most once a minute, and once more when
  * writes work again. An idle writer also checks every second that the replica file is still
