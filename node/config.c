@@ -9,8 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "errmsg.h"
+#include "text.h"
 #include "xmalloc.h"
 
 /*
@@ -60,9 +62,19 @@ static int config_check_addr(const char *value, char *err, size_t errlen)
     return 0;
 }
 
+/* Text lore can store and show: valid UTF-8 without control characters. */
+static int config_check_name(const char *value, char *err, size_t errlen)
+{
+    if (!text_valid((const uint8_t *)value, strlen(value), 0)) {
+        snprintf(err, errlen, "name must be valid UTF-8 without control characters");
+        return -1;
+    }
+    return 0;
+}
+
 static const struct config_option config_options[] = {
     {"name", CONFIG_STRING, offsetof(struct config, name), "", 0, 128,
-     "display name used when the identity is first created", NULL},
+     "display name used when the identity is first created", config_check_name},
     {"log_level", CONFIG_LOG_LEVEL, offsetof(struct config, log_level), "info", 0, 0,
      "least severe messages logged: error, warn, info or debug", NULL},
     {"cache_mb", CONFIG_INT, offsetof(struct config, cache_mb), "16", 1, 1024,
@@ -387,6 +399,19 @@ int config_load(struct config *cfg, const char *path, int must_exist, char *err,
     }
     if (S_ISDIR(sb.st_mode)) {
         errmsg_set(err, errlen, "%s: is a directory", path);
+        goto out;
+    }
+    /* Whoever can write the config chooses our peers and name: as with key files, only we may. */
+    if (sb.st_uid != geteuid()) {
+        errmsg_set(err, errlen, "%s: owned by uid %lu, not by us (uid %lu); refusing it", path,
+                   (unsigned long)sb.st_uid, (unsigned long)geteuid());
+        goto out;
+    }
+    if ((sb.st_mode & 022) != 0) {
+        errmsg_set(err, errlen,
+                   "%s: permissions %04o make it writable by others; refusing it (run: chmod go-w "
+                   "%s)",
+                   path, (unsigned)(sb.st_mode & 07777), path);
         goto out;
     }
 

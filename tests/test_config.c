@@ -313,10 +313,53 @@ static void test_dump_round_trip(void **state)
     config_destroy(NULL);
 }
 
+/* A config another user could have written is refused, as key files are (issue 10, item 11). */
+static void test_foreign_or_writable_file_refused(void **state)
+{
+    struct fixture *f = *state;
+
+    write_conf(f, "cache_mb = 2\n");
+    assert_int_equal(chmod(f->file, 0666), 0);
+    assert_int_equal(config_load(f->cfg, f->file, 1, f->err, sizeof(f->err)), -1);
+    assert_non_null(strstr(f->err, f->file));
+    assert_non_null(strstr(f->err, "writable by others"));
+    assert_non_null(strstr(f->err, "chmod go-w"));
+    assert_int_equal(chmod(f->file, 0620), 0); /* group-writable */
+    assert_int_equal(config_load(f->cfg, f->file, 0, f->err, sizeof(f->err)), -1);
+    assert_non_null(strstr(f->err, "writable by others"));
+    assert_int_equal(chmod(f->file, 0644), 0); /* readable by all is fine */
+    assert_int_equal(config_load(f->cfg, f->file, 1, f->err, sizeof(f->err)), 0);
+    assert_int_equal(f->cfg->cache_mb, 2);
+    if (geteuid() != 0)
+        return; /* only root can give a file away */
+    assert_int_equal(chown(f->file, 65534, 65534), 0);
+    assert_int_equal(config_load(f->cfg, f->file, 1, f->err, sizeof(f->err)), -1);
+    assert_non_null(strstr(f->err, f->file));
+    assert_non_null(strstr(f->err, "owned by uid 65534"));
+}
+
+/* The display name must be text lore can store: valid UTF-8, no control characters. */
+static void test_name_must_be_utf8(void **state)
+{
+    struct fixture *f = *state;
+
+    expect_error(f, "name = Ada \xff\xfe\n", 1,
+                 "name must be valid UTF-8 without control characters");
+    expect_error(f, "name = Ada \xc0\xaf\n", 1,
+                 "name must be valid UTF-8 without control characters");
+    expect_error(f, "name = Ada\x01\n", 1, "name must be valid UTF-8 without control characters");
+    assert_int_equal(config_set(f->cfg, "name", "Ada \xed\xa0\x80", f->err, sizeof(f->err)), -1);
+    write_conf(f, "name = Ad\xc3\xa9le \xe5\xad\xa6\n");
+    assert_int_equal(config_load(f->cfg, f->file, 1, f->err, sizeof(f->err)), 0);
+    assert_string_equal(f->cfg->name, "Ad\xc3\xa9le \xe5\xad\xa6");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_foreign_or_writable_file_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_name_must_be_utf8, setup, teardown),
         cmocka_unit_test_setup_teardown(test_load_values, setup, teardown),
         cmocka_unit_test_setup_teardown(test_empty_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_byte_order_mark, setup, teardown),
