@@ -1,11 +1,13 @@
 #include "paths.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -17,6 +19,7 @@
 
 #define PATHS_SOCKET_NAME "lored.sock"
 #define PATHS_CONFIG_NAME "lore.conf"
+#define PATHS_LOCK_NAME "lored.lock"
 
 /* The longest socket path a sockaddr_un holds, leaving room for the NUL. */
 #define PATHS_SUN_PATH_MAX (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
@@ -231,6 +234,56 @@ int paths_mkdir_private(const char *dir, char *err, size_t errlen)
         goto out;
     rc = 0;
 out:
+    free(path);
+    return rc;
+}
+
+int paths_lock_dir(const char *dir, char *err, size_t errlen)
+{
+    char *path = xasprintf("%s/" PATHS_LOCK_NAME, dir);
+    char text[32];
+    ssize_t n;
+    long holder;
+    char *end;
+    int fd, rc = -1, len;
+
+    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) {
+        errmsg_set(err, errlen, "%s: cannot open the lock file: %s", path, strerror(errno));
+        goto out;
+    }
+    /* flock, not fcntl: a POSIX lock would go with the first close of any fd on the file. */
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        if (errno != EWOULDBLOCK) {
+            errmsg_set(err, errlen, "%s: cannot lock: %s", path, strerror(errno));
+            goto out;
+        }
+        /* The holder writes its pid just after taking the lock; it may not be there yet. */
+        n = pread(fd, text, sizeof(text) - 1, 0);
+        text[n > 0 ? n : 0] = '\0';
+        errno = 0;
+        holder = strtol(text, &end, 10);
+        if (n > 0 && errno == 0 && end != text && holder > 0)
+            errmsg_set(err, errlen,
+                       "data directory %s is in use by another lored (pid %ld); stop it first", dir,
+                       holder);
+        else
+            errmsg_set(err, errlen,
+                       "data directory %s is in use by another lored (pid unknown, see %s); stop "
+                       "it first",
+                       dir, path);
+        goto out;
+    }
+    len = snprintf(text, sizeof(text), "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, text, (size_t)len, 0) != (ssize_t)len) {
+        errmsg_set(err, errlen, "%s: cannot write our pid: %s", path, strerror(errno));
+        goto out;
+    }
+    rc = fd;
+    fd = -1;
+out:
+    if (fd >= 0)
+        close(fd);
     free(path);
     return rc;
 }

@@ -40,4 +40,12 @@ void paths_free(struct paths *p);
 int paths_mkdir_private(const char *dir, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 
+/* Take the exclusive lock of a data directory: dir/lored.lock (created 0600) is flock()ed and our
+ * pid written into it. Returns the lock's fd (O_CLOEXEC; the lock lasts while it is open, so keep
+ * it for the life of the process, and closing it releases the lock), or -1 with a message in err;
+ * if another process holds the lock, the message names its pid ("data directory D is in use by
+ * another lored (pid N); stop it first"). The file is never removed: unlinking it would let two
+ * processes lock two different files. */
+int paths_lock_dir(const char *dir, char *err, size_t errlen) __attribute__((warn_unused_result));
+
 #endif

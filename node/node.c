@@ -2690,6 +2690,7 @@ struct node *node_new(const struct node_options *opts, char *err, size_t errlen)
     int created = 0, ok = 0;
 
     n->sigfd = -1;
+    n->lock_fd = -1;
     n->started_ms = loop_now_ms();
     if (paths_resolve(opts->home, &n->paths, err, errlen) != 0)
         goto out;
@@ -2699,6 +2700,10 @@ struct node *node_new(const struct node_options *opts, char *err, size_t errlen)
     log_set_level(opts->log_level_set ? opts->log_level : n->cfg->log_level);
     if (paths_mkdir_private(n->paths.data_dir, err, errlen) != 0 ||
         paths_mkdir_private(n->paths.runtime_dir, err, errlen) != 0)
+        goto out;
+    /* Before anything in the data directory is read or written: one node per directory. */
+    n->lock_fd = paths_lock_dir(n->paths.data_dir, err, errlen);
+    if (n->lock_fd < 0)
         goto out;
     iddir = xasprintf("%s/identity", n->paths.data_dir);
     n->id = identity_open(iddir, &created, err, errlen);
@@ -2802,6 +2807,8 @@ void node_destroy(struct node **np)
     config_destroy(&n->cfg);
     paths_free(&n->paths);
     free(n->db_path);
+    if (n->lock_fd >= 0)
+        close(n->lock_fd); /* last: everything in the data directory is closed */
     free(n);
     *np = NULL;
 }

@@ -37,6 +37,7 @@ struct node {
     struct loop *loop;
     struct api *api;
     int sigfd;
+    int lock_fd; /* holds the data directory's lock (paths_lock_dir) while open */
     sigset_t oldmask;
     int mask_set;
     uint64_t started_ms;

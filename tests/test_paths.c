@@ -315,10 +315,30 @@ static void test_mkdir_private_refuses_foreign_owner(void **state)
     assert_non_null(strstr(err, "owned by uid 12345"));
 }
 
+/* One holder at a time; the second learns the first's pid; the lock goes when its fd closes. */
+static void test_lock_dir(void **state)
+{
+    struct fixture *f = *state;
+    char err[512] = "", want[128];
+    int fd, fd2;
+
+    fd = paths_lock_dir(f->dir, err, sizeof(err));
+    assert_true(fd >= 0);
+    assert_int_equal(paths_lock_dir(f->dir, err, sizeof(err)), -1); /* a second open file */
+    snprintf(want, sizeof(want), "is in use by another lored (pid %ld)", (long)getpid());
+    assert_non_null(strstr(err, want));
+    assert_non_null(strstr(err, f->dir));
+    close(fd);
+    fd2 = paths_lock_dir(f->dir, err, sizeof(err));
+    assert_true(fd2 >= 0);
+    close(fd2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_home_override, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lock_dir, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lore_home_env, setup, teardown),
         cmocka_unit_test_setup_teardown(test_relative_home, setup, teardown),
         cmocka_unit_test_setup_teardown(test_empty_override_rejected, setup, teardown),
