@@ -1161,7 +1161,7 @@ json_t *node_people_reminders(struct node *n, uint64_t now_ms)
  * them). Nothing is sent, nor marked, while nobody watches. Returns how many were sent. */
 static size_t people_remind(struct node *n, uint64_t now_ms)
 {
-    json_t *due, *sent = json_object(), *r, *ev, *v;
+    json_t *due, *sent, *r, *ev, *v;
     uint8_t *old = NULL;
     size_t len = 0, i, count = 0;
     char *line, *next, *sp, err[160];
@@ -1171,6 +1171,7 @@ static size_t people_remind(struct node *n, uint64_t now_ms)
 
     if (n->api == NULL || api_subscriber_count(n->api) == 0)
         return 0;
+    sent = json_object(); /* only now: the early return above must not leak it */
     due = node_people_reminders(n, now_ms);
     if (json_array_size(due) == 0)
         goto out;
