@@ -61,7 +61,9 @@ kill -0 "$p2" 2>/dev/null && { kill "$p2"; fail "a second lored started on the s
 wait "$p2"; rc=$?
 set -e
 [ "$rc" -ne 0 ] || fail "second lored exited 0"
-grep -qi "already" "$home/second.log" || fail "second lored did not say why: $(cat "$home/second.log")"
+# Same home, same data directory: its lock names the node holding it.
+grep -q "in use by another lored (pid $pid)" "$home/second.log" ||
+    fail "second lored did not say why: $(cat "$home/second.log")"
 ok "second node refused"
 
 out=$(lore init --name "Ada Lovelace")
