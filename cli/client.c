@@ -1,11 +1,16 @@
+/* struct ucred */
+#define _GNU_SOURCE
+
 #include "client.h"
 
 #include <errno.h>
 #include <poll.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,6 +29,116 @@ struct client {
     int broken;      /* a read or write failed: refuse further use */
 };
 
+/* "uid N (name)", or "uid N" for a uid with no name, into out. */
+static void client_describe_uid(uid_t uid, char *out, size_t outlen)
+{
+    struct passwd *pw = getpwuid(uid);
+
+    if (pw != NULL && pw->pw_name != NULL)
+        snprintf(out, outlen, "uid %lu (%s)", (unsigned long)uid, pw->pw_name);
+    else
+        snprintf(out, outlen, "uid %lu", (unsigned long)uid);
+}
+
+/* What to do about a socket path that is not safely ours. */
+#define CLIENT_ADVICE                                                                              \
+    "another user may be posing as your node; nothing was sent. Have that directory removed (by "  \
+    "its owner or root), or set XDG_RUNTIME_DIR (or LORE_HOME, or --home) to a private directory " \
+    "of yours"
+
+/* Before connecting: the socket's directory must be a directory of ours that nobody else may enter
+ * or write (as lored makes it), and the socket in it ours. Only then can nobody else have put
+ * the socket there. Returns 0, 1 if either is missing (no node), or -1 with a message in err. */
+static int client_check_path(const char *socket_path, char *err, size_t errlen)
+{
+    const char *slash = strrchr(socket_path, '/');
+    char *dir = NULL, who[128], me[128];
+    struct stat st;
+    int rc = -1;
+
+    if (slash == NULL)
+        dir = xstrdup(".");
+    else if (slash == socket_path)
+        dir = xstrdup("/");
+    else
+        dir = xstrndup(socket_path, (size_t)(slash - socket_path));
+    client_describe_uid(geteuid(), me, sizeof(me));
+    if (lstat(dir, &st) != 0) {
+        if (errno == ENOENT) {
+            rc = 1;
+            snprintf(err, errlen, "cannot connect to %s: %s", socket_path, strerror(errno));
+        } else {
+            snprintf(err, errlen, "cannot check %s: %s", dir, strerror(errno));
+        }
+        goto out;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "refusing to use %s: %s is not a directory (a symbolic link?); %s",
+                 socket_path, dir, CLIENT_ADVICE);
+        goto out;
+    }
+    if (st.st_uid != geteuid()) {
+        client_describe_uid(st.st_uid, who, sizeof(who));
+        snprintf(err, errlen,
+                 "refusing to use %s: its directory %s is owned by %s, not by you (%s); %s",
+                 socket_path, dir, who, me, CLIENT_ADVICE);
+        goto out;
+    }
+    if ((st.st_mode & 077) != 0) {
+        snprintf(err, errlen,
+                 "refusing to use %s: its directory %s has permissions %04o, so others may put a "
+                 "socket there (lored makes it 0700); %s",
+                 socket_path, dir, (unsigned)(st.st_mode & 07777), CLIENT_ADVICE);
+        goto out;
+    }
+    if (lstat(socket_path, &st) != 0) {
+        if (errno == ENOENT) {
+            rc = 1;
+            snprintf(err, errlen, "cannot connect to %s: %s", socket_path, strerror(errno));
+        } else {
+            snprintf(err, errlen, "cannot check %s: %s", socket_path, strerror(errno));
+        }
+        goto out;
+    }
+    if (!S_ISSOCK(st.st_mode)) {
+        snprintf(err, errlen, "refusing to use %s: it is not a socket", socket_path);
+        goto out;
+    }
+    if (st.st_uid != geteuid()) {
+        client_describe_uid(st.st_uid, who, sizeof(who));
+        snprintf(err, errlen, "refusing to use %s: the socket is owned by %s, not by you (%s); %s",
+                 socket_path, who, me, CLIENT_ADVICE);
+        goto out;
+    }
+    rc = 0;
+out:
+    free(dir);
+    return rc;
+}
+
+/* After connecting, before sending: the process listening must run as us (SO_PEERCRED). */
+static int client_check_peer(int fd, const char *socket_path, char *err, size_t errlen)
+{
+    struct ucred cred;
+    socklen_t len = sizeof(cred);
+    char who[128], me[128];
+
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || len != sizeof(cred)) {
+        snprintf(err, errlen, "cannot tell who listens on %s: %s", socket_path, strerror(errno));
+        return -1;
+    }
+    if (cred.uid != geteuid()) {
+        client_describe_uid(cred.uid, who, sizeof(who));
+        client_describe_uid(geteuid(), me, sizeof(me));
+        snprintf(err, errlen,
+                 "refusing to use %s: the process listening there (pid %ld) is run by %s, not by "
+                 "you (%s); %s",
+                 socket_path, (long)cred.pid, who, me, CLIENT_ADVICE);
+        return -1;
+    }
+    return 0;
+}
+
 struct client *client_connect(const char *socket_path, enum client_connect_error *why, char *err,
                               size_t errlen)
 {
@@ -31,7 +146,7 @@ struct client *client_connect(const char *socket_path, enum client_connect_error
     struct sockaddr_un sun;
     enum client_connect_error w = CLIENT_CONNECT_FAILED;
     size_t len = strlen(socket_path);
-    int fd = -1;
+    int fd = -1, r;
 
     if (len == 0 || len >= sizeof(sun.sun_path)) {
         snprintf(err, errlen, "socket path '%s' is empty or too long", socket_path);
@@ -40,6 +155,12 @@ struct client *client_connect(const char *socket_path, enum client_connect_error
     memset(&sun, 0, sizeof(sun));
     sun.sun_family = AF_UNIX;
     memcpy(sun.sun_path, socket_path, len + 1);
+    r = client_check_path(socket_path, err, errlen);
+    if (r != 0) {
+        if (r > 0)
+            w = CLIENT_CONNECT_NO_NODE;
+        goto out;
+    }
 
     fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) {
@@ -52,6 +173,8 @@ struct client *client_connect(const char *socket_path, enum client_connect_error
         snprintf(err, errlen, "cannot connect to %s: %s", socket_path, strerror(errno));
         goto out;
     }
+    if (client_check_peer(fd, socket_path, err, errlen) != 0)
+        goto out;
 
     c = xcalloc(1, sizeof(*c));
     c->fd = fd;

@@ -23,8 +23,12 @@ enum client_connect_error {
     CLIENT_CONNECT_FAILED,  /* any other failure (permissions, path too long, ...) */
 };
 
-/* Connect to the node listening on socket_path (borrowed). Returns a new client, or NULL with *why
- * (OUT, may be NULL) saying whether no node is running, and a message in err. */
+/* Connect to the node listening on socket_path (borrowed). Before a byte is sent it checks that
+ * nobody else can have put the socket there or be listening on it: the socket's directory must be
+ * ours and closed to others (0700, as lored makes it), the socket file ours, and the listener's
+ * uid (SO_PEERCRED) ours. Returns a new client, or NULL with *why (OUT, may be NULL) saying whether
+ * no node is running, and a message in err (for a failed check: "refusing to use PATH: ..." naming
+ * the owner and what to do). */
 struct client *client_connect(const char *socket_path, enum client_connect_error *why, char *err,
                               size_t errlen);
 
