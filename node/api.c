@@ -5,10 +5,12 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -31,8 +33,15 @@
 #define API_READS_PER_WAKEUP 16
 /* After an error that ends a connection, how long we wait for the client to take the reply. */
 #define API_LINGER_MS 5000
-/* After EMFILE/ENFILE, how long we stop accepting, rather than spin on a full backlog. */
+/* After EMFILE/ENFILE with no reserve fd to spare, how long we stop accepting, rather than spin on
+ * a full backlog. */
 #define API_ACCEPT_PAUSE_MS 1000
+/* Each client may buffer this much of a request whatever the others hold; beyond it, its buffer
+ * counts against the shared budget (api->limits.max_buffered). */
+#define API_FREE_SHARE (64u * 1024)
+/* At most one line per this interval for each kind of repeated warning (accept failures, refused
+ * peers, busy refusals); the next line says how many were left out. */
+#define API_LOG_INTERVAL_MS 10000
 
 struct api_client {
     struct api *api;
@@ -46,6 +55,14 @@ struct api_client {
     int closing; /* no more input; close once out is flushed */
     int dead;    /* fd closed; waiting to be reaped */
     uint64_t linger_timer;
+    uint64_t partial_timer; /* running while in holds a partial request */
+    size_t charged;         /* what this client's input buffer counts in api->buffered */
+};
+
+/* A rate-limited warning: one line per API_LOG_INTERVAL_MS, then a count of the ones left out. */
+struct api_logger {
+    uint64_t last_ms;
+    unsigned long suppressed;
 };
 
 struct api {
@@ -60,11 +77,81 @@ struct api {
     size_t nclients;     /* live ones */
     size_t nsubscribers; /* live ones */
     size_t max_pending;
-    int depth; /* api callbacks on the stack */
+    struct api_limits limits;
+    size_t buffered; /* request bytes charged to clients beyond their free share (capacity) */
+    int reserve_fd;  /* /dev/null, given up to accept and refuse a client on EMFILE */
+    int depth;       /* api callbacks on the stack */
     uint64_t accept_timer;
+    struct api_logger log_accept, log_busy, log_refused;
 };
 
 static void api_client_flush(struct api_client *c);
+
+static void api_log_limited(struct api_logger *lg, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void api_log_limited(struct api_logger *lg, const char *fmt, ...)
+{
+    uint64_t now = loop_now_ms();
+    char line[512];
+    va_list ap;
+
+    if (lg->last_ms != 0 && now - lg->last_ms < API_LOG_INTERVAL_MS) {
+        lg->suppressed++;
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    if (lg->suppressed > 0)
+        log_warnx("%s (and %lu more like it in the last %u s)", line, lg->suppressed,
+                  API_LOG_INTERVAL_MS / 1000);
+    else
+        log_warnx("%s", line);
+    lg->last_ms = now;
+    lg->suppressed = 0;
+}
+
+/* What an input buffer of capacity cap counts against the shared budget. */
+static size_t api_charge_of(size_t cap)
+{
+    return cap > API_FREE_SHARE ? cap : 0;
+}
+
+/* The capacity b would have after appending n bytes (buf doubles from 64, plus a NUL). */
+static size_t api_cap_after(const struct buf *b, size_t n)
+{
+    size_t want = b->len + n + 1, cap = b->cap ? b->cap : 64;
+
+    if (want <= b->cap)
+        return b->cap;
+    while (cap < want)
+        cap = cap > SIZE_MAX / 2 ? want : cap * 2;
+    return cap;
+}
+
+/* Bring api->buffered up to date with c's input buffer. */
+static void api_client_charge(struct api_client *c)
+{
+    size_t now = c->dead ? 0 : api_charge_of(c->in.cap);
+
+    c->api->buffered -= c->charged;
+    c->api->buffered += now;
+    c->charged = now;
+}
+
+/* A one-line error for a client we will not serve, written straight to its fd (non-blocking; a
+ * client that has no room for it just sees the close). */
+static void api_refuse_fd(int fd, const char *code, const char *message)
+{
+    char line[256];
+    int n;
+
+    n = snprintf(line, sizeof(line), "{\"ok\":false,\"error\":\"%s\",\"code\":\"%s\"}\n", message,
+                 code);
+    if (n > 0 && (size_t)n < sizeof(line))
+        (void)!send(fd, line, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
 
 /* Replace control characters and non-ASCII bytes, so text echoed from a request is safe in a log
  * line and is valid UTF-8. */
@@ -166,6 +253,8 @@ static void api_client_free(struct api_client *c)
 {
     if (c->linger_timer != 0)
         loop_cancel_timer(c->api->loop, c->linger_timer);
+    if (c->partial_timer != 0)
+        loop_cancel_timer(c->api->loop, c->partial_timer);
     buf_free(&c->in);
     buf_free(&c->out);
     free(c);
@@ -203,6 +292,12 @@ static void api_client_drop(struct api_client *c)
     close(c->fd);
     c->fd = -1;
     c->dead = 1;
+    if (c->partial_timer != 0) {
+        loop_cancel_timer(api->loop, c->partial_timer);
+        c->partial_timer = 0;
+    }
+    buf_free(&c->in); /* its memory is no longer held for it */
+    api_client_charge(c);
     api->nclients--;
     if (c->subscribed)
         api->nsubscribers--;
@@ -276,6 +371,10 @@ static void api_client_close_after_flush(struct api_client *c)
     if (c->dead || c->closing)
         return;
     c->closing = 1;
+    if (c->partial_timer != 0) {
+        loop_cancel_timer(c->api->loop, c->partial_timer);
+        c->partial_timer = 0;
+    }
     shutdown(c->fd, SHUT_RD);
     if (c->out.len == 0) {
         api_client_drop(c);
@@ -328,9 +427,13 @@ static void api_client_handle_line(struct api_client *c, const uint8_t *line, si
     char err[256];
     json_t *req, *resp;
 
-    if (api_line_is_blank(line, len))
-        return;
-    req = api_parse_request((const char *)line, len, err, sizeof(err));
+    if (api_line_is_blank(line, len)) {
+        /* Answered like any other bad request: a client waiting for a reply gets one. */
+        req = NULL;
+        errmsg_set(err, sizeof(err), "empty request (a blank line)");
+    } else {
+        req = api_parse_request((const char *)line, len, err, sizeof(err));
+    }
     if (req == NULL) {
         log_debug("api: bad request from fd %d: %s", c->fd, err);
         resp = api_error("bad_request", "%s", err);
@@ -344,6 +447,47 @@ static void api_client_handle_line(struct api_client *c, const uint8_t *line, si
     }
     api_client_respond(c, resp);
     json_decref(resp);
+}
+
+static void api_client_partial_expired(struct loop *loop, uint64_t timer_id, void *arg)
+{
+    struct api_client *c = arg;
+    struct api *api = c->api;
+    json_t *resp;
+
+    (void)loop;
+    (void)timer_id;
+    c->partial_timer = 0;
+    api->depth++;
+    api_log_limited(
+        &api->log_busy,
+        "api: client fd %d sent %zu bytes of a request and no end of line within %u ms; "
+        "closing",
+        c->fd, c->in.len, api->limits.partial_timeout_ms);
+    resp = api_error("bad_request", "incomplete request: no end of line within %u ms",
+                     api->limits.partial_timeout_ms);
+    api_client_respond(c, resp);
+    json_decref(resp);
+    buf_free(&c->in);
+    api_client_charge(c);
+    api_client_close_after_flush(c);
+    api->depth--;
+    api_reap(api);
+}
+
+/* A partial request must be complete within limits.partial_timeout_ms of its first byte (or of the
+ * end of the request before it, restart). */
+static void api_client_watch_partial(struct api_client *c, int restart)
+{
+    struct api *api = c->api;
+
+    if (c->partial_timer != 0 && (c->in.len == 0 || restart)) {
+        loop_cancel_timer(api->loop, c->partial_timer);
+        c->partial_timer = 0;
+    }
+    if (c->in.len > 0 && c->partial_timer == 0 && !c->closing)
+        c->partial_timer = loop_add_timer(api->loop, api->limits.partial_timeout_ms, 0,
+                                          api_client_partial_expired, c);
 }
 
 /* Handle every complete line in c->in. At eof, a final line without '\n' counts too. */
@@ -366,14 +510,19 @@ static void api_client_handle_input(struct api_client *c, int eof)
         api_client_handle_line(c, c->in.data + off, (size_t)(nl - (c->in.data + off)));
         off = (size_t)(nl - c->in.data) + 1;
     }
-    if (!c->dead) {
-        buf_consume(&c->in, off);
-        c->scanned = c->in.len; /* what is left is a partial line */
-    }
+    if (c->dead)
+        return;
+    buf_consume(&c->in, off);
+    c->scanned = c->in.len; /* what is left is a partial line */
+    if (c->in.len == 0 && c->in.cap > API_FREE_SHARE)
+        buf_free(&c->in); /* an idle client does not keep a big request's memory */
+    api_client_charge(c);
+    api_client_watch_partial(c, off > 0);
 }
 
 static void api_client_read(struct api_client *c)
 {
+    struct api *api = c->api;
     uint8_t chunk[API_READ_CHUNK];
     size_t room;
     ssize_t n;
@@ -406,6 +555,22 @@ static void api_client_read(struct api_client *c)
         if (n == 0) {
             /* The client may have only shut down its writing side and still wait for replies. */
             api_client_handle_input(c, 1);
+            api_client_close_after_flush(c);
+            return;
+        }
+        if (api->buffered - c->charged + api_charge_of(api_cap_after(&c->in, (size_t)n)) >
+            api->limits.max_buffered) {
+            /* The clients together hold all the node will buffer: this one must wait its turn. */
+            api_log_limited(&api->log_busy,
+                            "api: client fd %d refused: clients hold %zu bytes of partial requests "
+                            "(at most %zu)",
+                            c->fd, api->buffered, api->limits.max_buffered);
+            resp = api_error("busy",
+                             "busy: the node holds too many partial requests; try again later");
+            api_client_respond(c, resp);
+            json_decref(resp);
+            buf_free(&c->in);
+            api_client_charge(c);
             api_client_close_after_flush(c);
             return;
         }
@@ -457,8 +622,14 @@ static void api_accept_one(struct api *api, int fd)
         goto out;
     }
     if (cred.uid != geteuid()) {
-        log_warnx("api: refusing a connection from uid %lu (pid %ld)", (unsigned long)cred.uid,
-                  (long)cred.pid);
+        api_log_limited(&api->log_refused, "api: refusing a connection from uid %lu (pid %ld)",
+                        (unsigned long)cred.uid, (long)cred.pid);
+        goto out;
+    }
+    if (api->nclients >= api->limits.max_clients) {
+        api_log_limited(&api->log_busy, "api: refusing a client: %zu are connected (at most %zu)",
+                        api->nclients, api->limits.max_clients);
+        api_refuse_fd(fd, "busy", "busy: too many clients; try again later");
         goto out;
     }
     c = xcalloc(1, sizeof(*c));
@@ -484,23 +655,54 @@ out:
         close(fd);
 }
 
+/* Out of descriptors: give up the reserve for a moment to accept one client and tell it the node
+ * is busy, so it is not left hanging in the backlog. Returns 0 if a client was refused, -1 if that
+ * did not work (the caller pauses accepting). */
+static int api_accept_with_reserve(struct api *api, int lfd)
+{
+    int fd, rc = -1;
+
+    if (api->reserve_fd < 0)
+        goto out;
+    close(api->reserve_fd);
+    api->reserve_fd = -1;
+    fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd >= 0) {
+        api_refuse_fd(fd, "busy",
+                      "busy: too many clients (the node is out of file descriptors); "
+                      "try again later");
+        close(fd);
+        rc = 0;
+    }
+    api->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+out:
+    return rc;
+}
+
 static void api_accept(struct loop *loop, int lfd, void *zsock, unsigned events, void *arg)
 {
     struct api *api = arg;
-    int fd, i;
+    int fd, i, e;
 
     (void)zsock;
     (void)events;
     for (i = 0; i < API_ACCEPTS_PER_WAKEUP; i++) {
         fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
-            if (errno == EINTR || errno == ECONNABORTED)
+            e = errno;
+            if (e == EINTR || e == ECONNABORTED)
                 continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK)
+            if (e == EAGAIN || e == EWOULDBLOCK)
                 return;
-            log_warn("api: accept");
-            if ((errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) &&
-                api->accept_timer == 0) {
+            if ((e == EMFILE || e == ENFILE) && api_accept_with_reserve(api, lfd) == 0) {
+                api_log_limited(&api->log_accept,
+                                "api: out of file descriptors (%s); refusing clients with \"busy\"",
+                                strerror(e));
+                continue;
+            }
+            api_log_limited(&api->log_accept, "api: accept: %s; pausing for %u ms", strerror(e),
+                            API_ACCEPT_PAUSE_MS);
+            if (api->accept_timer == 0) {
                 loop_set_events(loop, lfd, NULL, 0);
                 api->accept_timer =
                     loop_add_timer(loop, API_ACCEPT_PAUSE_MS, 0, api_accept_resume, api);
@@ -647,6 +849,12 @@ struct api *api_new(struct loop *loop, const char *path, api_handler_fn handler,
     api->handler = handler;
     api->ctx = ctx;
     api->max_pending = API_MAX_PENDING;
+    api_default_limits(&api->limits);
+    api->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (api->reserve_fd < 0) {
+        errmsg_set(err, errlen, "/dev/null: %s", strerror(errno));
+        goto out;
+    }
     if (loop_add_fd(loop, fd, LOOP_READ, api_accept, api) != 0) {
         errmsg_set(err, errlen, "fd %d is already watched", fd);
         goto out;
@@ -656,6 +864,8 @@ struct api *api_new(struct loop *loop, const char *path, api_handler_fn handler,
 out:
     if (!ok) {
         if (api != NULL) {
+            if (api->reserve_fd >= 0)
+                close(api->reserve_fd);
             free(api->path);
             free(api);
             api = NULL;
@@ -687,6 +897,8 @@ void api_destroy(struct api **ap)
         loop_cancel_timer(api->loop, api->accept_timer);
     loop_remove(api->loop, api->fd, NULL);
     close(api->fd);
+    if (api->reserve_fd >= 0)
+        close(api->reserve_fd);
     /* Remove the file only if it is still ours. */
     if (lstat(api->path, &st) == 0 && st.st_dev == api->dev && st.st_ino == api->ino)
         unlink(api->path);
@@ -739,4 +951,27 @@ size_t api_subscriber_count(const struct api *api)
 void api_set_max_pending(struct api *api, size_t max)
 {
     api->max_pending = max;
+}
+
+void api_default_limits(struct api_limits *l)
+{
+    struct rlimit rl;
+    size_t max = API_MAX_CLIENTS;
+
+    /* Clients may use half the descriptors; the rest stay for the replica, peers and discovery. */
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur / 2 < max)
+        max = rl.rlim_cur / 2 > 4 ? (size_t)(rl.rlim_cur / 2) : 4;
+    l->max_buffered = API_MAX_BUFFERED;
+    l->partial_timeout_ms = API_PARTIAL_TIMEOUT_MS;
+    l->max_clients = max;
+}
+
+void api_set_limits(struct api *api, const struct api_limits *limits)
+{
+    api->limits = *limits;
+}
+
+size_t api_buffered_bytes(const struct api *api)
+{
+    return api->buffered;
 }

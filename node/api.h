@@ -7,7 +7,10 @@
  * line with a string "op"; one response object per line, in order. A client may subscribe: from
  * then on it receives every api_broadcast event as a line. Requests are capped (API_MAX_REQUEST
  * bytes), and a client that does not read its output fast enough (more than API_MAX_PENDING bytes
- * queued) is disconnected rather than let the node's memory grow.
+ * queued) is disconnected rather than let the node's memory grow. Clients together buffer at most
+ * API_MAX_BUFFERED bytes of partial requests beyond a 64 KiB share each, a partial request must
+ * end within API_PARTIAL_TIMEOUT_MS, and a reserve descriptor lets the node accept and answer
+ * "busy" even when it is out of descriptors.
  */
 #ifndef LORE_API_H
 #define LORE_API_H
@@ -19,6 +22,21 @@
 
 #define API_MAX_REQUEST (4u * 1024 * 1024)
 #define API_MAX_PENDING (16u * 1024 * 1024)
+/* Request bytes all clients together may have buffered beyond a small share each (64 KiB, always
+ * theirs); a client that would pass it is answered "busy" and closed. */
+#define API_MAX_BUFFERED (64u * 1024 * 1024)
+/* A request's line must end within this long of its first byte, or the client is closed. */
+#define API_PARTIAL_TIMEOUT_MS 10000u
+/* Most clients at once (and at most half the RLIMIT_NOFILE soft limit); more are answered "busy".
+ */
+#define API_MAX_CLIENTS 512u
+
+/* Limits on what clients may hold (docs/API.md, "Limits"). */
+struct api_limits {
+    size_t max_buffered;         /* API_MAX_BUFFERED */
+    unsigned partial_timeout_ms; /* API_PARTIAL_TIMEOUT_MS */
+    size_t max_clients;          /* API_MAX_CLIENTS, or less under a low RLIMIT_NOFILE */
+};
 
 struct api;
 struct api_client;
@@ -54,6 +72,14 @@ size_t api_subscriber_count(const struct api *api);
 
 /* Set the per-client output cap (default API_MAX_PENDING); meant for tests. */
 void api_set_max_pending(struct api *api, size_t max);
+
+/* Fill l (OUT) with the defaults, the client count bounded by the current RLIMIT_NOFILE. */
+void api_default_limits(struct api_limits *l);
+/* Replace the limits (copied); meant for tests. Clients already over a new limit keep what they
+ * have until their next read. */
+void api_set_limits(struct api *api, const struct api_limits *limits);
+/* Memory held for partial requests beyond each client's free share: what max_buffered bounds. */
+size_t api_buffered_bytes(const struct api *api);
 
 /* Validate one request line: parse it as JSON and check it is an object whose "op" is a non-empty
  * string. Returns a new reference, or NULL with a message in err. Exposed for the fuzz harness. */

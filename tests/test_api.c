@@ -4,6 +4,7 @@
  * condition holds (checked by a 1 ms timer), failing after GUARD_MS instead of hanging.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -394,17 +396,22 @@ static void test_pipelined_in_order(void **state)
     json_t *resp;
     size_t i;
 
-    /* One write: three requests, blank lines between, one with CRLF, the last split in two. */
+    /* One write: three requests, blank lines between (each answered bad_request, in its place),
+     * one with CRLF, the last split in two. */
     tc_sends(tc, "{\"op\":\"a\",\"n\":1}\n\n   \n{\"op\":\"b\",\"n\":2}\r\n{\"op\":\"c\",");
-    run_until_lines(f, tc, 2);
+    run_until_lines(f, tc, 4);
     run_for(f, 20);
-    assert_int_equal(tc_nlines(tc), 2);
+    assert_int_equal(tc_nlines(tc), 4);
     tc_sends(tc, "\"n\":3}\n");
-    run_until_lines(f, tc, 3);
-    for (i = 0; i < 3; i++) {
+    run_until_lines(f, tc, 5);
+    for (i = 0; i < 5; i++) {
         resp = tc_line(tc, i);
-        assert_int_equal(json_integer_value(json_object_get(json_object_get(resp, "echo"), "n")),
-                         (json_int_t)i + 1);
+        if (i == 1 || i == 2)
+            assert_error_code(resp, "bad_request");
+        else
+            assert_int_equal(
+                json_integer_value(json_object_get(json_object_get(resp, "echo"), "n")),
+                (json_int_t)(i == 0 ? 1 : i - 1));
         json_decref(resp);
     }
     assert_int_equal(f->calls, 3);
@@ -749,6 +756,252 @@ static void test_parse_request_and_error(void **state)
     json_decref(j);
 }
 
+/* A blank line is a request too: a client that sends one and waits gets an answer. */
+static void test_blank_line_answered(void **state)
+{
+    struct fixture *f = *state;
+    struct tclient *tc = tc_connect(f);
+    json_t *resp;
+
+    tc_sends(tc, "\n");
+    run_until_lines(f, tc, 1);
+    tc_sends(tc, " \t\r\n");
+    run_until_lines(f, tc, 2);
+    tc_sends(tc, "{\"op\":\"ping\"}\n");
+    run_until_lines(f, tc, 3);
+    resp = tc_line(tc, 0);
+    assert_error_code(resp, "bad_request");
+    assert_non_null(strstr(json_string_value(json_object_get(resp, "error")), "empty request"));
+    json_decref(resp);
+    resp = tc_line(tc, 1);
+    assert_error_code(resp, "bad_request");
+    json_decref(resp);
+    resp = tc_line(tc, 2);
+    assert_true(json_is_true(json_object_get(resp, "ok")));
+    json_decref(resp);
+    assert_int_equal(f->calls, 1);
+    assert_int_equal(api_client_count(f->api), 1);
+    tc_close(&tc);
+}
+
+#define HOLDERS 24
+
+struct holders {
+    struct fixture *f;
+    struct tclient *tc[HOLDERS];
+    size_t each;
+    size_t max_seen; /* the most api_buffered_bytes ever was while we watched */
+};
+
+/* Every holder has either sent all its bytes or been closed. */
+static int pred_holders_settled(void *arg)
+{
+    struct holders *h = arg;
+    size_t i;
+
+    if (api_buffered_bytes(h->f->api) > h->max_seen)
+        h->max_seen = api_buffered_bytes(h->f->api);
+    for (i = 0; i < HOLDERS; i++) {
+        if (!h->tc[i]->eof && h->tc[i]->out.len > 0)
+            return 0;
+    }
+    return 1;
+}
+
+/* Many clients each holding part of a big request: what the node buffers for them all stays under
+ * its budget (those over it are told "busy" and closed), and another client is still answered. */
+static void test_partial_requests_bounded(void **state)
+{
+    struct fixture *f = *state;
+    struct holders h = {f, {NULL}, 200u * 1024, 0};
+    struct api_limits limits;
+    struct tclient *late;
+    char *part = xmalloc(h.each);
+    size_t i, busy = 0, holding = 0;
+    json_t *resp;
+
+    api_default_limits(&limits);
+    limits.max_buffered = 1024u * 1024;
+    api_set_limits(f->api, &limits);
+    memset(part, ' ', h.each);
+    part[0] = '{';
+    for (i = 0; i < HOLDERS; i++) {
+        h.tc[i] = tc_connect(f);
+        tc_send(h.tc[i], part, h.each); /* no newline: a request that never ends */
+    }
+    free(part);
+    run_until(f, pred_holders_settled, &h);
+    run_for(f, 50);
+    pred_holders_settled(&h);
+    for (i = 0; i < HOLDERS; i++) {
+        if (h.tc[i]->eof) {
+            busy++;
+            resp = tc_line(h.tc[i], 0);
+            assert_error_code(resp, "busy");
+            json_decref(resp);
+        } else {
+            holding++;
+        }
+    }
+    printf("# %zu clients held %zu KiB each: %zu kept, %zu told busy; at most %zu KiB buffered\n",
+           (size_t)HOLDERS, h.each / 1024, holding, busy, h.max_seen / 1024);
+    assert_true(h.max_seen <= limits.max_buffered);
+    assert_true(busy > 0);
+    assert_true(holding > 0);
+
+    /* A small request needs none of the shared budget: it is answered now. */
+    late = tc_connect(f);
+    tc_sends(late, "{\"op\":\"ping\"}\n");
+    run_until_lines(f, late, 1);
+    resp = tc_line(late, 0);
+    assert_true(json_is_true(json_object_get(resp, "ok")));
+    json_decref(resp);
+    tc_close(&late);
+    for (i = 0; i < HOLDERS; i++)
+        tc_close(&h.tc[i]);
+    run_until_clients(f, 0);
+    assert_int_equal(api_buffered_bytes(f->api), 0);
+}
+
+/* A request that does not end in time closes its client, with a reply saying why. */
+static void test_partial_request_times_out(void **state)
+{
+    struct fixture *f = *state;
+    struct api_limits limits;
+    struct tclient *tc, *idle;
+    json_t *resp;
+
+    api_default_limits(&limits);
+    assert_int_equal(limits.partial_timeout_ms, 10000);
+    limits.partial_timeout_ms = 300;
+    api_set_limits(f->api, &limits);
+    idle = tc_connect(f); /* connected, sends nothing: e.g. waiting for events */
+    tc = tc_connect(f);
+    tc_sends(tc, "{\"op\":\"ping\"}\n{\"op\":");
+    run_until(f, pred_eof, tc);
+    assert_int_equal(tc_nlines(tc), 2);
+    resp = tc_line(tc, 0);
+    assert_true(json_is_true(json_object_get(resp, "ok")));
+    json_decref(resp);
+    resp = tc_line(tc, 1);
+    assert_error_code(resp, "bad_request");
+    assert_non_null(strstr(json_string_value(json_object_get(resp, "error")), "incomplete"));
+    json_decref(resp);
+    run_until_clients(f, 1);
+    assert_false(idle->eof);
+    tc_close(&tc);
+
+    /* Each complete line restarts the clock: a slow but steady client is not cut off. */
+    tc = tc_connect(f);
+    for (int i = 0; i < 4; i++) {
+        tc_sends(tc, "{\"op\":\"a\"");
+        run_for(f, 200);
+        tc_sends(tc, "}\n");
+        run_until_lines(f, tc, (size_t)i + 1);
+    }
+    assert_false(tc->eof);
+    tc_close(&tc);
+    tc_close(&idle);
+    run_until_clients(f, 0);
+}
+
+struct want_eofs {
+    struct tclient **tc;
+    size_t n;
+};
+
+static int pred_all_eof(void *arg)
+{
+    struct want_eofs *w = arg;
+    size_t i;
+
+    for (i = 0; i < w->n; i++)
+        if (!w->tc[i]->eof)
+            return 0;
+    return 1;
+}
+
+/* Past the client limit, a new client gets a "busy" line and a close, not silence. */
+static void test_too_many_clients_refused_politely(void **state)
+{
+    struct fixture *f = *state;
+    struct api_limits limits;
+    struct tclient *tc[5];
+    struct want_eofs w = {tc + 3, 2};
+    json_t *resp;
+    size_t i;
+
+    api_default_limits(&limits);
+    limits.max_clients = 3;
+    api_set_limits(f->api, &limits);
+    for (i = 0; i < 3; i++)
+        tc[i] = tc_connect(f);
+    run_until_clients(f, 3);
+    for (i = 3; i < 5; i++)
+        tc[i] = tc_connect(f);
+    run_until(f, pred_all_eof, &w);
+    for (i = 3; i < 5; i++) {
+        resp = tc_line(tc[i], 0);
+        assert_error_code(resp, "busy");
+        assert_non_null(strstr(json_string_value(json_object_get(resp, "error")), "too many"));
+        json_decref(resp);
+        tc_close(&tc[i]);
+    }
+    tc_close(&tc[0]);
+    run_until_clients(f, 2);
+    tc[0] = tc_connect(f);
+    tc_sends(tc[0], "{\"op\":\"ping\"}\n");
+    run_until_lines(f, tc[0], 1);
+    resp = tc_line(tc[0], 0);
+    assert_true(json_is_true(json_object_get(resp, "ok")));
+    json_decref(resp);
+    for (i = 0; i < 3; i++)
+        tc_close(&tc[i]);
+}
+
+/* Out of descriptors: the node still accepts, answers "busy" and closes, instead of leaving
+ * clients in the backlog and retrying accept in a loop. */
+static void test_out_of_fds_refused_politely(void **state)
+{
+    struct fixture *f = *state;
+    struct tclient *tc[3];
+    struct want_eofs w = {tc, 3};
+    struct rlimit old, low;
+    json_t *resp;
+    int probe;
+    size_t i;
+
+    for (i = 0; i < 3; i++)
+        tc[i] = tc_connect(f); /* connected, not yet accepted: the loop has not run */
+    /* No new descriptor can be made now: the lowest free one is at the limit. */
+    probe = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    assert_true(probe >= 0);
+    close(probe);
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+    low = old;
+    low.rlim_cur = (rlim_t)probe;
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+    assert_int_equal(open("/dev/null", O_RDONLY), -1);
+    assert_int_equal(errno, EMFILE);
+    run_until(f, pred_all_eof, &w);
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+    for (i = 0; i < 3; i++) {
+        resp = tc_line(tc[i], 0);
+        assert_error_code(resp, "busy");
+        json_decref(resp);
+        tc_close(&tc[i]);
+    }
+    assert_int_equal(api_client_count(f->api), 0);
+    /* With descriptors back, clients are served again. */
+    tc[0] = tc_connect(f);
+    tc_sends(tc[0], "{\"op\":\"ping\"}\n");
+    run_until_lines(f, tc[0], 1);
+    resp = tc_line(tc[0], 0);
+    assert_true(json_is_true(json_object_get(resp, "ok")));
+    json_decref(resp);
+    tc_close(&tc[0]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -760,6 +1013,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_overlong_line_closes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_max_size_line_accepted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_half_close_gets_reply, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_blank_line_answered, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_partial_requests_bounded, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_partial_request_times_out, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_too_many_clients_refused_politely, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_out_of_fds_refused_politely, setup, teardown),
         cmocka_unit_test_setup_teardown(test_second_instance_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stale_socket_replaced, setup, teardown),
         cmocka_unit_test_setup_teardown(test_broadcast_reaches_subscribers_only, setup, teardown),
