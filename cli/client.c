@@ -355,6 +355,22 @@ static int client_is_event(json_t *j)
     return json_object_get(j, "event") != NULL && json_object_get(j, "ok") == NULL;
 }
 
+/* The node closed before taking our request: it may have said why first (e.g. "busy: too many
+ * clients"). If so, that replaces the message in err. */
+static void client_read_refusal(struct client *c, char *err, size_t errlen)
+{
+    char ignored[256];
+    json_t *line = NULL;
+    const char *why;
+
+    if (client_read_line(c, 200, 0, &line, ignored, sizeof(ignored)) != 1)
+        return;
+    why = json_string_value(json_object_get(line, "error"));
+    if (why != NULL)
+        snprintf(err, errlen, "%s", why);
+    json_decref(line);
+}
+
 json_t *client_call(struct client *c, json_t *request, char *err, size_t errlen)
 {
     json_t *resp = NULL, *line = NULL;
@@ -380,6 +396,7 @@ json_t *client_call(struct client *c, json_t *request, char *err, size_t errlen)
     if (client_write_all(c, text, len, err, errlen) != 0 ||
         client_write_all(c, "\n", 1, err, errlen) != 0) {
         c->broken = 1;
+        client_read_refusal(c, err, errlen);
         goto out;
     }
     for (;;) {

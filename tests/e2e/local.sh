@@ -67,4 +67,48 @@ wait "${E2E_PID[third]}" || fail "the third lored did not exit cleanly"
 unset "E2E_PID[third]"
 ok "the lock goes with its holder: the next lored starts"
 
+# --- the local API's limits, on a real lored
+holders="$(dirname "$0")/holders.py"
+hwm() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; } # peak RSS, KiB
+start b
+pid_b=${E2E_PID[b]}
+base=$(hwm "$pid_b")
+python3 "$holders" "$(home b)/run/lored.sock" 100 $((4 * 1024 * 1024)) 30 >"$E2E_ROOT/holders.out" 2>&1 &
+hpid=$!
+until_ok 60 "100 clients sent or were refused" grep -q sent= "$E2E_ROOT/holders.out"
+peak=$(hwm "$pid_b")
+on b status >/dev/null || fail "a small request is not answered while 100 clients hold partial requests"
+grep -q "busy=[1-9]" "$E2E_ROOT/holders.out" || fail "nobody was told busy: $(cat "$E2E_ROOT/holders.out")"
+[ $((peak - base)) -lt $((128 * 1024)) ] ||
+    fail "100 clients holding 4 MiB each took peak RSS from $((base / 1024)) to $((peak / 1024)) MiB"
+ok "100 clients x 4 MiB partial requests: $(head -n1 "$E2E_ROOT/holders.out"); peak RSS $((base / 1024)) -> $((peak / 1024)) MiB; status still answered"
+until_ok 30 "the node closed the partial requests after 10 s" \
+    bash -c "[ \$('$LORE' --home '$(home b)' status --json | jq .clients) -le 1 ]"
+wait "$hpid" || fail "holders.py failed: $(cat "$E2E_ROOT/holders.out")"
+grep -q "eof=100" "$E2E_ROOT/holders.out" || fail "not every partial request was closed: $(cat "$E2E_ROOT/holders.out")"
+ok "partial requests closed by the node after their deadline ($(tail -n1 "$E2E_ROOT/holders.out"))"
+
+# Out of descriptors: idle clients take every fd the node has; it still accepts, says "busy" and
+# closes, does not spin, and serves again when they go.
+prlimit --pid "$pid_b" --nofile=64:64
+python3 "$holders" "$(home b)/run/lored.sock" 100 0 8 >"$E2E_ROOT/idle.out" 2>&1 &
+hpid=$!
+until_ok 60 "100 idle clients connected" grep -q sent= "$E2E_ROOT/idle.out"
+grep -q "busy=[1-9]" "$E2E_ROOT/idle.out" || fail "no idle client was told busy: $(cat "$E2E_ROOT/idle.out")"
+rc=0
+on b status >/dev/null 2>"$E2E_ROOT/busy.err" || rc=$?
+[ "$rc" != 0 ] && grep -q "busy" "$E2E_ROOT/busy.err" ||
+    fail "with no fd left, status should be refused as busy (rc $rc): $(cat "$E2E_ROOT/busy.err")"
+cpu0=$(awk '{print $14 + $15}' "/proc/$pid_b/stat")
+sleep 2
+cpu1=$(awk '{print $14 + $15}' "/proc/$pid_b/stat")
+[ $((cpu1 - cpu0)) -lt 50 ] || fail "the node spins while out of fds ($((cpu1 - cpu0)) ticks in 2 s)"
+lines=$(grep -c "api: out of file descriptors\|api: accept\|api: refusing a client" "$(home b)/lored.log" || true)
+[ "$lines" -le 10 ] || fail "$lines log lines about refused clients (not rate-limited)"
+ok "out of fds: $(head -n1 "$E2E_ROOT/idle.out"); lore says: $(cat "$E2E_ROOT/busy.err"); $lines log lines, $((cpu1 - cpu0)) CPU ticks in 2 s"
+wait "$hpid" || true
+until_ok 20 "status answered once the idle clients left" on b status
+stop b
+ok "the node serves again once the idle clients have gone, and stops cleanly"
+
 echo "local: $checks checks passed"
