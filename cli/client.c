@@ -205,6 +205,7 @@ void client_destroy(struct client **cp)
     c = *cp;
     if (c->fd >= 0)
         close(c->fd);
+    buf_wipe(&c->in); /* replies may carry a join code */
     buf_free(&c->in);
     json_decref(c->pending);
     free(c);
@@ -271,11 +272,11 @@ static int client_take_line(struct client *c, json_t **out, char *err, size_t er
             return -1;
         }
         if (linelen == 0 || (linelen == 1 && data[0] == '\r')) {
-            buf_consume(&c->in, linelen + 1);
+            buf_consume_wiped(&c->in, linelen + 1);
             continue;
         }
         j = json_loadb(data, linelen, 0, &jerr);
-        buf_consume(&c->in, linelen + 1);
+        buf_consume_wiped(&c->in, linelen + 1);
         if (j == NULL) {
             snprintf(err, errlen, "the node sent invalid JSON: %s", jerr.text);
             return -1;
@@ -342,7 +343,9 @@ static int client_read_line(struct client *c, int timeout_ms, int stop_on_signal
             snprintf(err, errlen, "the node closed the connection");
             return -1;
         }
-        if (buf_append(&c->in, chunk, (size_t)n) != 0) {
+        r = buf_append(&c->in, chunk, (size_t)n);
+        explicit_bzero(chunk, (size_t)n); /* a reply may carry a join code */
+        if (r != 0) {
             snprintf(err, errlen, "the node sent a line longer than %u bytes", CLIENT_MAX_LINE);
             return -1;
         }
@@ -424,6 +427,8 @@ json_t *client_call(struct client *c, json_t *request, char *err, size_t errlen)
         break;
     }
 out:
+    if (text != NULL)
+        explicit_bzero(text, strlen(text)); /* a team_join request holds the join code */
     free(text);
     return resp;
 }

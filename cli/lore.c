@@ -2428,6 +2428,8 @@ static int cmd_team(struct lore *l, int argc, char **argv)
                         admins);
     } else if (strcmp(sub, "join") == 0 && optind + 2 == argc) {
         req = json_pack("{s:s,s:s}", "op", "team_join", "code", argv[optind + 1]);
+        /* The request has its copy: wipe ours (it also leaves /proc/PID/cmdline). */
+        explicit_bzero(argv[optind + 1], strlen(argv[optind + 1]));
     } else if (optind >= argc || (strcmp(sub, "show") == 0 && optind + 1 == argc)) {
         req = json_pack("{s:s}", "op", "team_show");
     } else if (strcmp(sub, "rotate") == 0 && optind + 1 == argc) {
@@ -2773,7 +2775,8 @@ int main(int argc, char **argv)
     const char *arg;
     int c, rc = LORE_EXIT_OK;
 
-    json_set_alloc_funcs(lore_json_malloc, free);
+    /* What jansson frees is wiped: requests and replies may carry a join code. */
+    json_set_alloc_funcs(lore_json_malloc, xfree_wiped);
     l.cmd = "lore";
     opterr = 0;
     /* "+": stop at the command; its own options are its business. */

@@ -129,3 +129,22 @@ uint8_t *buf_steal(struct buf *b, size_t *len)
     buf_init(b, b->max);
     return p;
 }
+
+void buf_consume_wiped(struct buf *b, size_t n)
+{
+    size_t old = b->len;
+
+    if (b->data == NULL)
+        return;
+    buf_consume(b, n);
+    /* What moved down left its old copy above len (the NUL at len stays). */
+    explicit_bzero(b->data + b->len + 1, old - b->len);
+}
+
+void buf_wipe(struct buf *b)
+{
+    if (b->data != NULL) {
+        explicit_bzero(b->data, b->cap);
+        b->len = 0;
+    }
+}

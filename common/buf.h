@@ -35,6 +35,11 @@ __attribute__((warn_unused_result));
 
 /* Drop the first n bytes (n <= len). */
 void buf_consume(struct buf *b, size_t n);
+/* As buf_consume, and zero the storage the dropped bytes leave behind, so no copy of them stays in
+ * the buffer (for bytes that may hold secrets). */
+void buf_consume_wiped(struct buf *b, size_t n);
+/* Zero all the storage and empty the buffer (storage kept). Safe on a buffer with no storage. */
+void buf_wipe(struct buf *b);
 
 /* Hand the storage to the caller (who frees it) and leave the buffer empty. May return NULL. */
 uint8_t *buf_steal(struct buf *b, size_t *len);

@@ -16,5 +16,9 @@ char *xstrndup(const char *s, size_t n) __attribute__((malloc, returns_nonnull))
 /* Formats into a new string the caller frees. */
 char *xasprintf(const char *fmt, ...)
     __attribute__((format(printf, 1, 2), malloc, returns_nonnull));
+/* Zero the whole block (as much as malloc gave, not only what was asked), then free it; NULL is
+ * fine. The JSON library frees through it (json_set_alloc_funcs), so requests and replies that
+ * carried a join code leave no copy in freed memory. */
+void xfree_wiped(void *p);
 
 #endif

@@ -249,14 +249,21 @@ out:
     return rc;
 }
 
+/* Requests and replies may carry a join code: wipe a buffer's storage before giving it back. */
+static void api_buf_release(struct buf *b)
+{
+    buf_wipe(b);
+    buf_free(b);
+}
+
 static void api_client_free(struct api_client *c)
 {
     if (c->linger_timer != 0)
         loop_cancel_timer(c->api->loop, c->linger_timer);
     if (c->partial_timer != 0)
         loop_cancel_timer(c->api->loop, c->partial_timer);
-    buf_free(&c->in);
-    buf_free(&c->out);
+    api_buf_release(&c->in);
+    api_buf_release(&c->out);
     free(c);
 }
 
@@ -296,7 +303,7 @@ static void api_client_drop(struct api_client *c)
         loop_cancel_timer(api->loop, c->partial_timer);
         c->partial_timer = 0;
     }
-    buf_free(&c->in); /* its memory is no longer held for it */
+    api_buf_release(&c->in); /* its memory is no longer held for it */
     api_client_charge(c);
     api->nclients--;
     if (c->subscribed)
@@ -351,7 +358,7 @@ static void api_client_respond(struct api_client *c, json_t *resp)
     api_client_queue(c, line.data, line.len);
 out:
     json_decref(fallback);
-    buf_free(&line);
+    api_buf_release(&line);
 }
 
 static void api_client_linger_expired(struct loop *loop, uint64_t timer_id, void *arg)
@@ -400,7 +407,7 @@ static void api_client_flush(struct api_client *c)
             api_client_drop(c);
             return;
         }
-        buf_consume(&c->out, (size_t)n);
+        buf_consume_wiped(&c->out, (size_t)n);
     }
     if (c->dead)
         return;
@@ -468,7 +475,7 @@ static void api_client_partial_expired(struct loop *loop, uint64_t timer_id, voi
                      api->limits.partial_timeout_ms);
     api_client_respond(c, resp);
     json_decref(resp);
-    buf_free(&c->in);
+    api_buf_release(&c->in);
     api_client_charge(c);
     api_client_close_after_flush(c);
     api->depth--;
@@ -512,10 +519,10 @@ static void api_client_handle_input(struct api_client *c, int eof)
     }
     if (c->dead)
         return;
-    buf_consume(&c->in, off);
-    c->scanned = c->in.len; /* what is left is a partial line */
+    buf_consume_wiped(&c->in, off); /* a request may hold a join code */
+    c->scanned = c->in.len;         /* what is left is a partial line */
     if (c->in.len == 0 && c->in.cap > API_FREE_SHARE)
-        buf_free(&c->in); /* an idle client does not keep a big request's memory */
+        api_buf_release(&c->in); /* an idle client does not keep a big request's memory */
     api_client_charge(c);
     api_client_watch_partial(c, off > 0);
 }
@@ -526,7 +533,7 @@ static void api_client_read(struct api_client *c)
     uint8_t chunk[API_READ_CHUNK];
     size_t room;
     ssize_t n;
-    int i;
+    int i, r;
     json_t *resp;
 
     for (i = 0; i < API_READS_PER_WAKEUP && !c->dead && !c->closing; i++) {
@@ -565,16 +572,19 @@ static void api_client_read(struct api_client *c)
                             "api: client fd %d refused: clients hold %zu bytes of partial requests "
                             "(at most %zu)",
                             c->fd, api->buffered, api->limits.max_buffered);
+            explicit_bzero(chunk, (size_t)n);
             resp = api_error("busy",
                              "busy: the node holds too many partial requests; try again later");
             api_client_respond(c, resp);
             json_decref(resp);
-            buf_free(&c->in);
+            api_buf_release(&c->in);
             api_client_charge(c);
             api_client_close_after_flush(c);
             return;
         }
-        if (buf_append(&c->in, chunk, (size_t)n) != 0) {
+        r = buf_append(&c->in, chunk, (size_t)n);
+        explicit_bzero(chunk, (size_t)n); /* the request may hold a join code */
+        if (r != 0) {
             /* Cannot happen: we never read more than the room left. */
             api_client_drop(c);
             return;

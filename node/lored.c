@@ -52,8 +52,9 @@ int main(int argc, char **argv)
     int c, print_config = 0, rc = 1;
 
     log_init(argv[0], LOG_LEVEL_INFO);
-    /* jansson allocates through the same policy as the rest of the tree: out of memory aborts. */
-    json_set_alloc_funcs(xmalloc, free);
+    /* jansson allocates through the same policy as the rest of the tree: out of memory aborts; and
+     * what it frees is wiped, since requests and replies may carry a join code. */
+    json_set_alloc_funcs(xmalloc, xfree_wiped);
     while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
         switch (c) {
         case 'H':

@@ -125,12 +125,53 @@ static void test_grow_and_steal(void **state)
     assert_int_equal(len, 0);
 }
 
+static int all_zero(const uint8_t *p, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (p[i] != 0)
+            return 0;
+    return 1;
+}
+
+/* Secrets pass through buffers (a join code in a request or a reply): consuming them and wiping
+ * must leave no copy in the storage the buffer keeps. */
+static void test_wipe(void **state)
+{
+    struct buf b;
+    const char *secret = "ABCD-EFGH-JKMN-PQRS-TVWX";
+    size_t n = strlen(secret);
+
+    (void)state;
+    buf_init(&b, 1024);
+    assert_int_equal(buf_append(&b, secret, n), 0);
+    assert_int_equal(buf_append_str(&b, "\nrest"), 0);
+    buf_consume_wiped(&b, n + 1);
+    assert_int_equal(b.len, 4);
+    assert_memory_equal(b.data, "rest", 5);
+    assert_true(all_zero(b.data + b.len + 1, b.cap - b.len - 1)); /* no trace of the secret */
+    buf_consume_wiped(&b, 4);
+    assert_int_equal(b.len, 0);
+    assert_true(all_zero(b.data, b.cap));
+
+    assert_int_equal(buf_append(&b, secret, n), 0);
+    buf_wipe(&b);
+    assert_int_equal(b.len, 0);
+    assert_non_null(b.data); /* storage kept, all of it zero */
+    assert_true(all_zero(b.data, b.cap));
+    assert_int_equal(buf_append_str(&b, "again"), 0);
+    buf_free(&b);
+    buf_wipe(&b); /* nothing allocated: fine */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_append_and_nul), cmocka_unit_test(test_max_enforced),
         cmocka_unit_test(test_big_endian),     cmocka_unit_test(test_u64_partial_failure),
         cmocka_unit_test(test_consume),        cmocka_unit_test(test_grow_and_steal),
+        cmocka_unit_test(test_wipe),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

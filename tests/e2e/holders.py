@@ -42,7 +42,13 @@ def poll(timeout):
 deadline = time.time() + 60
 while any(left[s] and s not in closed for s in socks) and time.time() < deadline:
     poll(1)
-poll(0.5)
+# Then until the node has been quiet for 2 s: refusals may come a little after the connects.
+quiet_since, seen = time.time(), None
+while time.time() - quiet_since < 2 and time.time() < deadline:
+    poll(0.2)
+    now = (len(closed), sum(len(g) for g in got.values()))
+    if now != seen:
+        seen, quiet_since = now, time.time()
 busy = sum(1 for s in socks if b'"busy"' in got[s])
 print("sent=%d busy=%d closed=%d" % (sum(1 for s in socks if not left[s]), busy, len(closed)),
       flush=True)

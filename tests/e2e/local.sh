@@ -111,4 +111,20 @@ until_ok 20 "status answered once the idle clients left" on b status
 stop b
 ok "the node serves again once the idle clients have gone, and stops cleanly"
 
+# --- the join code does not linger in the node's memory after `team create`, `show` and `join`
+start c
+start d
+code=$(on c team create "secret team" | tail -n1)
+on c team show >/dev/null
+on c team show --json >/dev/null
+on d team join "$code" >/dev/null
+sleep 0.5
+copies_c=$(python3 "$(dirname "$0")/memscan.py" "${E2E_PID[c]}" "$code")
+copies_d=$(python3 "$(dirname "$0")/memscan.py" "${E2E_PID[d]}" "$code")
+[ "$copies_c" = 0 ] && [ "$copies_d" = 0 ] ||
+    fail "the join code is still in memory: $copies_c copies in the creator, $copies_d in the joiner"
+stop c
+stop d
+ok "no copy of the join code in the creator's or joiner's memory after create, show and join"
+
 echo "local: $checks checks passed"
