@@ -121,10 +121,14 @@ on d team join "$code" >/dev/null
 sleep 0.5
 copies_c=$(python3 "$(dirname "$0")/memscan.py" "${E2E_PID[c]}" "$code")
 copies_d=$(python3 "$(dirname "$0")/memscan.py" "${E2E_PID[d]}" "$code")
-[ "$copies_c" = 0 ] && [ "$copies_d" = 0 ] ||
-    fail "the join code is still in memory: $copies_c copies in the creator, $copies_d in the joiner"
+if [ "$copies_c" = unreadable ] || [ "$copies_d" = unreadable ]; then
+    ok "SKIP: cannot read the nodes' memory here (not root, ptrace restricted)"
+else
+    [ "$copies_c" = 0 ] && [ "$copies_d" = 0 ] ||
+        fail "the join code is still in memory: $copies_c copies in the creator, $copies_d in the joiner"
+    ok "no copy of the join code in the creator's or joiner's memory after create, show and join"
+fi
 stop c
 stop d
-ok "no copy of the join code in the creator's or joiner's memory after create, show and join"
 
 echo "local: $checks checks passed"

@@ -6,7 +6,12 @@ import sys
 
 pid, needle = sys.argv[1], sys.argv[2].encode()
 count = 0
-with open("/proc/%s/maps" % pid) as maps, open("/proc/%s/mem" % pid, "rb", 0) as mem:
+try:
+    mem = open("/proc/%s/mem" % pid, "rb", 0)
+except PermissionError:
+    print("unreadable")  # not root and ptrace is restricted (Yama)
+    sys.exit(0)
+with open("/proc/%s/maps" % pid) as maps, mem:
     for line in maps:
         parts = line.split()
         lo, hi = (int(x, 16) for x in parts[0].split("-"))
