@@ -31,6 +31,7 @@ void buf_reset(struct buf *b)
 /* Make room for n more bytes plus a NUL. */
 static int buf_reserve(struct buf *b, size_t n)
 {
+    uint8_t *grown;
     size_t want, cap;
 
     if (n > b->max || b->len > b->max - n)
@@ -41,7 +42,15 @@ static int buf_reserve(struct buf *b, size_t n)
     cap = b->cap ? b->cap : 64;
     while (cap < want)
         cap = cap > SIZE_MAX / 2 ? want : cap * 2;
-    b->data = xreallocarray(b->data, cap, 1);
+    /* Not realloc: a block it moves away from keeps its bytes, and a buffer may hold a secret
+     * (a join code in a request or a reply). Move by hand and wipe the old block. */
+    grown = xmalloc(cap);
+    if (b->data != NULL) {
+        memcpy(grown, b->data, b->len + 1);
+        explicit_bzero(b->data, b->cap);
+        free(b->data);
+    }
+    b->data = grown;
     b->cap = cap;
     return 0;
 }

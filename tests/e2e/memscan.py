@@ -11,6 +11,7 @@ try:
 except PermissionError:
     print("unreadable")  # not root and ptrace is restricted (Yama)
     sys.exit(0)
+CHUNK = 1 << 20
 with open("/proc/%s/maps" % pid) as maps, mem:
     for line in maps:
         parts = line.split()
@@ -18,10 +19,17 @@ with open("/proc/%s/maps" % pid) as maps, mem:
         path = parts[5] if len(parts) > 5 else ""
         if "w" not in parts[1] or (path and not path.startswith("[")):
             continue  # only writable, anonymous or [heap]/[stack]
-        try:
-            mem.seek(lo)
-            data = mem.read(hi - lo)
-        except (OSError, ValueError, OverflowError):
-            continue
-        count += len(re.findall(re.escape(needle), data))
+        if hi - lo > 1 << 30:
+            continue  # reservations (ASan's shadow), not memory in use
+        tail = b""
+        for at in range(lo, hi, CHUNK):
+            try:
+                mem.seek(at)
+                data = tail + mem.read(min(CHUNK, hi - at))
+            except (OSError, ValueError, OverflowError):
+                tail = b""
+                continue
+            count += data.count(needle)
+            # Keep len-1 bytes: a match across chunks is found, none is counted twice.
+            tail = data[-(len(needle) - 1):] if len(needle) > 1 else b""
 print(count)
