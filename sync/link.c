@@ -65,8 +65,9 @@ struct link {
     uint8_t client_curve[LINK_CURVE_LEN]; /* the connection's CURVE client key (the dialler's) */
     uint8_t claim[WIRE_KEY_LEN];          /* the node key its last HELLO claims (unproven) */
     int has_claim;
-    int dial_join;    /* dialled: we use the join key as our client key */
-    uint64_t dial_ms; /* dialled: when the socket was (re)opened */
+    int dial_join;     /* dialled: we use the join key as our client key */
+    int join_fallback; /* dialled: on the join key because the peer ignored our node key */
+    uint64_t dial_ms;  /* dialled: when the socket was (re)opened */
     void *data;
 };
 
@@ -111,6 +112,7 @@ struct links {
 static int link_send_raw(struct link *l, const void *frame, size_t len);
 static void link_shun(struct link *l, const char *why, const char *bye);
 static int link_open(struct link *l, int use_join, char *err, size_t errlen);
+static int link_redial_as_member(struct link *l, const char *why);
 
 static void link_set_state(struct link *l, enum link_state s)
 {
@@ -437,8 +439,36 @@ static void link_go_down(struct link *l, const char *why)
     link_hex_key(l, key);
     log_info("link: %s (%s, %s) is down: %s", l->addr, l->name[0] ? l->name : "?", key, why);
     link_set_state(l, LINK_DOWN);
+    /* Its challenge belonged to that session: a proof over it would not convince the next one
+     * (after a restart, or on a new connection). Wait for its next HELLO to sign. */
+    l->has_peer_challenge = 0;
     links_elect(l->ls, l->key);
     link_hello_soon(l);
+}
+
+/*
+ * A dialled link still on the join key once we are a member (the team state has our certificate,
+ * so our peers know our node key): reopen it with the node key, so that CURVE authenticates us as
+ * the member we are on every connection from now on. Not while the peer ignored our node key
+ * (join_fallback): it has not heard of us yet and takes us with the join key and our credentials.
+ * Returns 1 if the link was reopened.
+ */
+static int link_redial_as_member(struct link *l, const char *why)
+{
+    struct links *ls = l->ls;
+    char err[160];
+
+    if (l->sock == NULL || !l->dial_join || l->join_fallback || ls->cb.known == NULL ||
+        !ls->cb.known(ls->cb_ctx))
+        return 0;
+    link_go_down(l, why);
+    if (link_open(l, 0, err, sizeof(err)) != 0) {
+        log_warnx("link: %s", err);
+        return 0;
+    }
+    log_info("link: dialling %s as a member (node key) now: %s", l->addr, why);
+    link_hello_soon(l);
+    return 1;
 }
 
 /* ---- receiving ---- */
@@ -456,6 +486,9 @@ static int link_authenticate(struct link *l, const struct wire_msg *m)
     uint8_t msg[WIRE_PROOF_MSG_LEN];
     char why[200];
 
+    if (l->sock != NULL && l->dial_join && l->has_key && l->nonce != m->u.hello.nonce &&
+        link_redial_as_member(l, "it restarted"))
+        return -1; /* a new session of the peer: meet it with our node key */
     memcpy(l->peer_challenge, m->u.hello.challenge, WIRE_CHALLENGE_LEN);
     l->has_peer_challenge = 1;
     /* What it claims is only used to address our proof to it; l->key changes once proven. */
@@ -476,7 +509,13 @@ static int link_authenticate(struct link *l, const struct wire_msg *m)
         wire_proof_message(ls->team, l->challenge, l->sock != NULL ? WIRE_LISTENER : WIRE_DIALLER,
                            m->u.hello.key, ls->key, l->client_curve, msg);
         if (crypto_sign_verify_detached(m->u.hello.proof, msg, sizeof(msg), m->u.hello.key) != 0) {
-            link_refuse(l, "it did not prove it holds its node key");
+            /* An honest peer signs a challenge of ours it no longer knows is stale (we restarted,
+             * or it reconnected): it proves nothing, and it is no offence either. Send our
+             * challenge again; only a peer that keeps failing ends up shunned (penalties). */
+            log_debug("link: %s: its HELLO proof does not verify (a stale challenge?)", l->addr);
+            if (!link_penalize(l, "its HELLO proofs do not verify") &&
+                (l->hello_tx_ms == 0 || loop_now_ms() - l->hello_tx_ms >= 50))
+                link_send_hello(l, 0);
             return -1;
         }
     }
@@ -536,6 +575,7 @@ static void link_on_hello(struct link *l, const struct wire_msg *m)
         return;
     link_set_state(l, LINK_UP);
     l->st.ups++;
+    l->join_fallback = 0; /* it knows us now: next time, our node key may do */
     link_hex_key(l, key);
     log_info("link: %s (%s, %s) is up: %llu entries there", l->addr,
              l->name[0] ? l->name : "no name", key, (unsigned long long)l->peer_entries);
@@ -595,8 +635,10 @@ static void link_dispatch(struct link *l, const uint8_t *frame, size_t len)
         link_on_hello(l, &m);
         return;
     case WIRE_PING:
+        if (l->state != LINK_UP)
+            break; /* a session we do not have: introduce ourselves (below) */
         buf_reset(&ls->out);
-        if (l->state == LINK_UP && wire_ping(&ls->out, WIRE_PONG, m.u.ping) == 0)
+        if (wire_ping(&ls->out, WIRE_PONG, m.u.ping) == 0)
             (void)link_send_raw(l, ls->out.data, ls->out.len);
         return;
     case WIRE_PONG:
@@ -606,6 +648,7 @@ static void link_dispatch(struct link *l, const uint8_t *frame, size_t len)
     case WIRE_BYE:
         log_info("link: %s said goodbye: %.*s", l->addr, (int)m.u.bye.len, m.u.bye.reason);
         link_go_down(l, "it said goodbye");
+        l->has_peer_challenge = 0; /* also when it left before the link came up */
         return;
     case WIRE_PEERS:
         if (l->state == LINK_UP && !ls->no_exchange)
@@ -907,7 +950,7 @@ static void links_tick(struct loop *loop, uint64_t timer_id, void *arg)
 {
     struct links *ls = arg;
     struct link *l, **pp;
-    uint64_t now = loop_now_ms();
+    uint64_t now = loop_now_ms(), quiet;
 
     (void)loop;
     (void)timer_id;
@@ -926,14 +969,19 @@ static void links_tick(struct loop *loop, uint64_t timer_id, void *arg)
             break;
         case LINK_CONNECTING:
         case LINK_DOWN:
-            if (l->sock != NULL && ls->has_join && now - l->dial_ms >= LINK_KEY_SWITCH_MS &&
-                l->st.last_rx_ms < l->dial_ms) {
-                /* Silence: its ZAP may not know the key we dial with. Try the other one. */
+            if (link_redial_as_member(l, "we are a member"))
+                break;
+            /* Silent since we dialled, or since the link went down (the peer restarted and
+             * its ZAP may not know the key we dial with any more): try the other key. */
+            quiet = l->dial_ms > l->st.since_ms ? l->dial_ms : l->st.since_ms;
+            if (l->sock != NULL && ls->has_join && now - quiet >= LINK_KEY_SWITCH_MS &&
+                l->st.last_rx_ms <= quiet) {
                 char err[160];
                 log_debug("link: %s does not answer; dialling with the %s key", l->addr,
                           l->dial_join ? "node" : "join");
                 if (link_open(l, !l->dial_join, err, sizeof(err)) != 0)
                     log_warnx("link: %s", err);
+                l->join_fallback = l->dial_join;
                 link_hello_soon(l);
             }
             if (l->sock != NULL && now - l->hello_tx_ms >= LINK_HELLO_RETRY_MS)
@@ -1131,6 +1179,8 @@ static int link_open(struct link *l, int use_join, char *err, size_t errlen)
     l->sock = sock;
     l->dial_join = use_join && ls->has_join;
     l->dial_ms = loop_now_ms();
+    l->has_peer_challenge = 0; /* the peer's challenge and claim were for the old connection */
+    l->has_claim = 0;
     memcpy(l->client_curve, l->dial_join ? ls->join_public : ls->node_public, LINK_CURVE_LEN);
     links_sockopts(l->sock);
     /* Queue nothing for a connection that is not there: gossip should not pile up. */

@@ -347,24 +347,55 @@ static void test_joiner_must_prove_its_key(void **state)
     assert_true(link_joined(links_first(f->links)));
 }
 
-static void test_joiner_with_bad_proof_refused(void **state)
+/* A newcomer whose proof does not verify (an honest one signs a challenge of ours it kept from
+ * before we restarted) is not taken, and not shunned either: it is asked again, with our
+ * challenge, and comes up once it signs that. */
+static void test_joiner_with_stale_proof_asked_again(void **state)
 {
     struct fixture *f = *state;
-    uint8_t frame[4096], challenge[16], wrong[16];
+    uint8_t frame[4096], challenge[16], stale[16];
     struct wire_msg m;
 
     f->peer = raw_dial(f, f->join_pk, f->join_sk);
     randombytes_buf(challenge, sizeof(challenge));
-    peer_hello(f, NULL, challenge, NULL, 0);
+    randombytes_buf(stale, sizeof(stale)); /* signs something else than the node's challenge */
+    peer_hello(f, NULL, challenge, stale, 0);
     assert_int_equal(peer_expect(f, WIRE_HELLO, &m, frame, sizeof(frame)), 0);
-    randombytes_buf(wrong, sizeof(wrong)); /* signs something else than the node's challenge */
-    peer_hello(f, NULL, challenge, wrong, 1);
-    assert_int_equal(peer_expect(f, WIRE_BYE, &m, frame, sizeof(frame)), 0);
+    assert_false(m.u.hello.is_reply);
     assert_int_equal(f->ups, 0);
+    assert_int_equal(link_state(links_first(f->links)), LINK_CONNECTING);
+    peer_hello(f, NULL, challenge, m.u.hello.challenge, 1);
+    run_for(f, 100);
+    assert_int_equal(f->ups, 1);
+    assert_int_equal(f->joined_vets, 1);
+}
+
+/* One that keeps sending proofs that do not verify is told BYE and shunned. */
+static void test_joiner_with_bad_proofs_shunned(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t frame[4096], challenge[16], wrong[16];
+    struct wire_msg m;
+    int i, bye = 0, n;
+
+    f->peer = raw_dial(f, f->join_pk, f->join_sk);
+    randombytes_buf(challenge, sizeof(challenge));
+    for (i = 0; i < 30 && !bye; i++) { /* link.c shuns after 20 within a minute */
+        randombytes_buf(wrong, sizeof(wrong));
+        peer_hello(f, NULL, challenge, wrong, 0);
+        run_for(f, 10);
+        while ((n = zmq_recv(f->peer, frame, sizeof(frame), ZMQ_DONTWAIT)) >= 0)
+            if (wire_decode(frame, (size_t)n, &m, NULL, 0) == 0 && m.type == WIRE_BYE)
+                bye = 1;
+    }
+    assert_true(bye);
+    assert_int_equal(f->ups, 0);
+    assert_int_equal(link_state(links_first(f->links)), LINK_SHUNNED);
 }
 
 /* We dial a listener that has the team's server key (anyone who saw a join code does) but cannot
- * sign for the node key it claims: the link never comes up. */
+ * sign for the node key it claims: the link never comes up (the failure counts as a penalty; an
+ * honest listener's proof fails only once, when it is over a challenge we no longer hold). */
 static void test_fake_server_refused(void **state)
 {
     struct fixture *f = *state;
@@ -437,7 +468,9 @@ static void test_fake_server_refused(void **state)
     assert_true(got_hello);
     run_for(f, 200);
     assert_int_equal(f->ups, 0);
-    assert_int_equal(link_state(links_first(f->links)), LINK_SHUNNED);
+    /* Not up, and counted against it: one that keeps trying ends up shunned. */
+    assert_int_not_equal(link_state(links_first(f->links)), LINK_UP);
+    assert_true(link_stats(links_first(f->links))->invalid >= 1);
     buf_free(&b);
     zmq_close(fake);
 }
@@ -540,7 +573,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_unknown_curve_key_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hello_must_match_curve_key, setup_member, teardown),
         cmocka_unit_test_setup_teardown(test_joiner_must_prove_its_key, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_joiner_with_bad_proof_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_joiner_with_stale_proof_asked_again, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_joiner_with_bad_proofs_shunned, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fake_server_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_silent_peer_goes_down, setup_member, teardown),
         cmocka_unit_test_setup_teardown(test_garbage_gets_shunned, setup_member, teardown),
