@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "errmsg.h"
 #include "hex.h"
@@ -221,33 +222,131 @@ json_t *node_team_json(struct node *n, int with_members)
     return o;
 }
 
-/* Enter team id with secret: save it, write our certificate (write_cert: a joiner; the creator
- * is an admin and needs none), and start networking again with the team's keys. */
-static json_t *node_team_enter(struct node *n, const uint8_t id[TEAM_ID_LEN],
-                               const uint8_t secret[TEAM_SECRET_LEN], int write_cert)
+/* The clock as text, for errors about it: "2019-06-01 12:00 UTC". */
+static void node_team_clock(char *out, size_t outlen)
 {
-    char err[256];
-    struct entry *cert;
-    json_t *o;
+    time_t t = (time_t)(node_now_ms() / 1000);
+    struct tm tm;
 
-    if (teamfile_save(n->iddir, id, secret, err, sizeof(err)) != 0)
-        return api_error("internal", "%s", err);
-    /* Networking (and its ingest thread) uses the team state: stop it before replacing it. */
-    node_stop_sync(n);
-    node_team_setup(n, id, secret);
-    if (write_cert && n->own_cert.len == 0) {
-        cert = team_cert_create(id, n->invite, node_now_ms(), identity_public_key(n->id),
-                                identity_sign, n->id, err, sizeof(err));
-        if (cert == NULL)
-            return api_error("internal", "cannot write our certificate: %s", err);
-        o = node_publish_entry(n, cert);
-        json_decref(o);
-        node_team_load_entries(n);
+    if (gmtime_r(&t, &tm) == NULL || strftime(out, outlen, "%Y-%m-%d %H:%M UTC", &tm) == 0)
+        snprintf(out, outlen, "%s", "?");
+}
+
+/*
+ * Enter team id with secret: our certificate (a joiner; the creator, an admin, needs none: it
+ * brings the team's genesis instead, which this takes), networking restarted with the team's
+ * keys, the team file, and last the entry (genesis or certificate) in the replica. Nothing is
+ * changed for good before everything that can fail has worked: on failure the node is as before —
+ * its team state, its team file (or none), its networking running as it was. Takes genesis.
+ */
+static json_t *node_team_enter(struct node *n, const uint8_t id[TEAM_ID_LEN],
+                               const uint8_t secret[TEAM_SECRET_LEN], struct entry *genesis)
+{
+    struct team *old_team = n->team;
+    struct team_invite *old_invite = n->invite;
+    struct entry *mine = genesis; /* what we add to the team: its genesis, or our certificate */
+    uint8_t old_id[TEAM_ID_LEN], *old_secret = sodium_malloc(TEAM_SECRET_LEN);
+    char err[256], err2[256], clock[40];
+    struct buf old_cert;
+    int had_file = 0, sync_stopped = 0, file_written = 0, entered = 0;
+    json_t *o = NULL, *r;
+
+    buf_init(&old_cert, ENTRY_MAX_SIZE);
+    if (old_secret == NULL) {
+        o = api_error("internal", "out of secure memory");
+        goto out;
     }
-    if (node_restart_sync(n, err, sizeof(err)) != 0)
-        return api_error("internal", "cannot start networking: %s", err);
+    had_file = teamfile_load(n->iddir, old_id, old_secret, err, sizeof(err));
+    if (had_file < 0) {
+        o = api_error("internal", "%s", err);
+        goto out;
+    }
+    if (buf_append(&old_cert, n->own_cert.data, n->own_cert.len) != 0) {
+        o = api_error("internal", "out of memory");
+        goto out;
+    }
+    /* The new state beside the old one, which networking still uses until it stops. */
+    n->team = NULL;
+    n->invite = NULL;
+    node_team_setup(n, id, secret);
+    if (genesis == NULL && n->own_cert.len == 0) {
+        mine = team_cert_create(id, n->invite, node_now_ms(), identity_public_key(n->id),
+                                identity_sign, n->id, err, sizeof(err));
+        if (mine == NULL) {
+            node_team_clock(clock, sizeof(clock));
+            o = api_error("invalid",
+                          "cannot write our certificate: %s (is this computer's clock "
+                          "right? it says %s)",
+                          err, clock);
+            goto out;
+        }
+    }
+    if (mine != NULL && team_add(n->team, mine, err, sizeof(err)) < 0) {
+        o = api_error("invalid", "the team does not take %s: %s",
+                      genesis != NULL ? "its genesis" : "our certificate", err);
+        goto out;
+    }
+    if (mine != NULL && genesis == NULL) {
+        const uint8_t *raw;
+        size_t len;
+        raw = entry_bytes(mine, &len);
+        buf_reset(&n->own_cert);
+        if (buf_append(&n->own_cert, raw, len) != 0)
+            buf_reset(&n->own_cert);
+    }
+    /* Networking (and its ingest thread) uses the team state: stop it, start it on the new. */
+    node_stop_sync(n);
+    sync_stopped = 1;
+    if (node_restart_sync(n, err, sizeof(err)) != 0) {
+        o = api_error("internal", "cannot start networking: %s; nothing changed", err);
+        goto out;
+    }
+    if (teamfile_save(n->iddir, id, secret, err, sizeof(err)) != 0) {
+        o = api_error("internal", "cannot save the team: %s; nothing changed", err);
+        goto out;
+    }
+    file_written = 1;
+    /* Last, what cannot be taken back. */
+    if (mine != NULL) {
+        r = node_publish_entry(n, mine);
+        mine = genesis = NULL; /* node_publish_entry took it */
+        if (json_object_get(r, "error") != NULL) {
+            json_decref(r);
+            o = api_error("internal", "cannot store the team's first entry (see the node's log); "
+                                      "nothing changed");
+            goto out;
+        }
+        json_decref(r);
+    }
+    entered = 1;
     o = node_ok();
     json_object_set_new(o, "team", node_team_json(n, 1));
+out:
+    if (mine != genesis)
+        entry_destroy(&mine);
+    entry_destroy(&genesis);
+    if (entered) {
+        team_destroy(&old_team);
+        team_invite_destroy(&old_invite);
+    } else if (old_secret != NULL) {
+        if (file_written &&
+            (had_file ? teamfile_save(n->iddir, old_id, old_secret, err2, sizeof(err2))
+                      : teamfile_remove(n->iddir, err2, sizeof(err2))) != 0)
+            log_warnx("node: cannot put the team file back as it was: %s", err2);
+        if (sync_stopped)
+            node_stop_sync(n); /* it uses the new state */
+        team_destroy(&n->team);
+        team_invite_destroy(&n->invite);
+        n->team = old_team;
+        n->invite = old_invite;
+        buf_reset(&n->own_cert);
+        if (buf_append(&n->own_cert, old_cert.data, old_cert.len) != 0)
+            buf_reset(&n->own_cert);
+        if (sync_stopped && node_restart_sync(n, err2, sizeof(err2)) != 0)
+            log_warnx("node: cannot start networking again as it was: %s", err2);
+    }
+    buf_free(&old_cert);
+    sodium_free(old_secret);
     return o;
 }
 
@@ -297,12 +396,10 @@ static json_t *op_team_create(struct node *n, json_t *req)
         goto out;
     }
     memcpy(id, entry_id(genesis), TEAM_ID_LEN);
-    if (replica_add(n->replica, genesis, err, sizeof(err)) == REPLICA_ERROR) {
-        o = api_error("internal", "storing the team failed: %s", err);
-        goto out;
-    }
-    log_info("node: created team '%s'", name);
-    o = node_team_enter(n, id, secret, 0);
+    o = node_team_enter(n, id, secret, genesis);
+    genesis = NULL; /* node_team_enter took it */
+    if (json_object_get(o, "error") == NULL)
+        log_info("node: created team '%s'", name);
 out:
     entry_destroy(&genesis);
     team_invite_destroy(&inv);
@@ -329,7 +426,7 @@ static json_t *op_team_join(struct node *n, json_t *req)
         goto out;
     }
     log_info("node: joining a team with a join code");
-    o = node_team_enter(n, id, secret, 1);
+    o = node_team_enter(n, id, secret, NULL);
 out:
     sodium_free(secret);
     return o;

@@ -134,3 +134,16 @@ out:
     free(tmp);
     return rc;
 }
+
+int teamfile_remove(const char *dir, char *err, size_t errlen)
+{
+    char *path = xasprintf("%s/team", dir);
+    int rc = 0;
+
+    if (unlink(path) != 0 && errno != ENOENT) {
+        errmsg_set(err, errlen, "%s: %s", path, strerror(errno));
+        rc = -1;
+    }
+    free(path);
+    return rc;
+}

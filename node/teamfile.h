@@ -28,4 +28,7 @@ int teamfile_save(const char *dir, const uint8_t id[TEAMFILE_ID_LEN],
                   const uint8_t secret[TEAMFILE_SECRET_LEN], char *err, size_t errlen)
     __attribute__((warn_unused_result));
 
+/* Remove DIR/team (a node in no team has none). Returns 0 (also if there was none), or -1 with a
+ * message in err. */
+int teamfile_remove(const char *dir, char *err, size_t errlen) __attribute__((warn_unused_result));
 #endif

@@ -3,6 +3,7 @@
 # holds the node's listen port, and `lore team join` on a node whose clock is before 2020 (it
 # cannot date its certificate), both fail with a clear error; the node keeps running and
 # answering, is in no team, and has no team file; once the cause is gone, the same operation works.
+# A member whose `lore team join` (a rotated code) fails keeps its team, team file and links.
 # usage: team_fail.sh LORED LORE
 LORED=$1
 LORE=$2
@@ -89,4 +90,29 @@ start y $nx --peer "$(addr x)" # joins with the code, its clock right
 q=$(post x "x asks" 2>/dev/null)
 until_ok 10 "y has x's question" on y show "$q"
 ok "with its clock right, the node joins and syncs"
+
+# --- a member's team join fails at the team file: its previous team stays, and syncs ---
+new_code=$(on x team rotate | tail -n1)
+cp "$(team_file y)" "$E2E_ROOT/y-team-before"
+team_id() { on "$1" status --json | jq -r .team.id; }
+id_before=$(team_id y)
+mkdir "$(home y)/data/identity/.team.tmp" # the team file's temporary name is taken: saving fails
+set +e
+out=$(on y team join "$new_code" 2>&1)
+rc=$?
+set -e
+[ $rc -ne 0 ] || fail "team join succeeded though the team file cannot be written: $out"
+echo "   (lore team join said: $out)"
+cmp -s "$(team_file y)" "$E2E_ROOT/y-team-before" || fail "y's team file changed after a failed join"
+[ "$(team_id y)" = "$id_before" ] || fail "y is not in its team any more"
+on y peers >/dev/null || fail "y: peers does not answer"
+q=$(post x "x asks after y's failed join" 2>/dev/null)
+until_ok 10 "y, back in its team, has x's question" on y show "$q"
+q=$(post y "y asks after its failed join" 2>/dev/null)
+until_ok 10 "x has y's question" on x show "$q"
+ok "a member's failed team join keeps its team, its team file and its links"
+rmdir "$(home y)/data/identity/.team.tmp"
+on y team join "$new_code" >/dev/null || fail "y cannot join with the new code"
+! cmp -s "$(team_file y)" "$E2E_ROOT/y-team-before" || fail "y's team file did not take the new code"
+ok "then the join works"
 echo "$checks passed, 0 failed"
