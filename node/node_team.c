@@ -248,7 +248,7 @@ static json_t *node_team_enter(struct node *n, const uint8_t id[TEAM_ID_LEN],
     uint8_t old_id[TEAM_ID_LEN], *old_secret = sodium_malloc(TEAM_SECRET_LEN);
     char err[256], err2[256], clock[40];
     struct buf old_cert;
-    int had_file = 0, sync_stopped = 0, file_written = 0, entered = 0;
+    int had_file = 0, swapped = 0, sync_stopped = 0, file_written = 0, entered = 0;
     json_t *o = NULL, *r;
 
     buf_init(&old_cert, ENTRY_MAX_SIZE);
@@ -268,6 +268,7 @@ static json_t *node_team_enter(struct node *n, const uint8_t id[TEAM_ID_LEN],
     /* The new state beside the old one, which networking still uses until it stops. */
     n->team = NULL;
     n->invite = NULL;
+    swapped = 1;
     node_team_setup(n, id, secret);
     if (genesis == NULL && n->own_cert.len == 0) {
         mine = team_cert_create(id, n->invite, node_now_ms(), identity_public_key(n->id),
@@ -295,7 +296,6 @@ static json_t *node_team_enter(struct node *n, const uint8_t id[TEAM_ID_LEN],
             buf_reset(&n->own_cert);
     }
     /* Networking (and its ingest thread) uses the team state: stop it, start it on the new. */
-    node_stop_sync(n);
     sync_stopped = 1;
     if (node_restart_sync(n, err, sizeof(err)) != 0) {
         o = api_error("internal", "cannot start networking: %s; nothing changed", err);
@@ -328,7 +328,7 @@ out:
     if (entered) {
         team_destroy(&old_team);
         team_invite_destroy(&old_invite);
-    } else if (old_secret != NULL) {
+    } else if (swapped) {
         if (file_written &&
             (had_file ? teamfile_save(n->iddir, old_id, old_secret, err2, sizeof(err2))
                       : teamfile_remove(n->iddir, err2, sizeof(err2))) != 0)
@@ -342,8 +342,10 @@ out:
         buf_reset(&n->own_cert);
         if (buf_append(&n->own_cert, old_cert.data, old_cert.len) != 0)
             buf_reset(&n->own_cert);
+        /* What ran a moment ago starts again; if it cannot (out of file descriptors...), the
+         * node has no networking to serve with: stop here, not on a NULL later. */
         if (sync_stopped && node_restart_sync(n, err2, sizeof(err2)) != 0)
-            log_warnx("node: cannot start networking again as it was: %s", err2);
+            fatalx("node: cannot start networking again as it was: %s", err2);
     }
     buf_free(&old_cert);
     sodium_free(old_secret);
