@@ -992,6 +992,9 @@ static void links_tick(struct loop *loop, uint64_t timer_id, void *arg)
                 link_go_down(l, "no answer to heartbeats");
                 break;
             }
+            /* Up and well behaved for as long as the longest ban: the next ban starts short. */
+            if (l->shun_ms != 0 && now - l->st.since_ms >= LINK_SHUN_MAX_MS)
+                l->shun_ms = 0;
             if (l->primary && now - l->peers_sent_ms >= LINK_PEERS_EVERY_MS)
                 link_send_peers(l);
             if (now - l->last_tx_ms >= LINK_PING_MS || now - l->st.last_rx_ms >= LINK_PING_MS) {
