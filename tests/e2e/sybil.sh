@@ -87,10 +87,60 @@ ok "a member's vouch counts only for that member (d: $(points d) points; a: $(po
 
 # A rotation carries every member over (the roster is not where trust is decided: leaving
 # someone out would remove all they wrote); the identities stay one person's worth.
-on a team rotate >/dev/null
+code2=$(on a team rotate | tail -n1)
 q2=$(post b "asked after the rotation")
 until_ok 10 "b's question reaches a after the rotation" on a show "$q2"
 [ "$(points a)" -eq "$p4" ] || fail "after the rotation, Bob's points on a changed: $(points a)"
 ok "after a rotation, members keep syncing and the minted identities still weigh one person"
+
+# The self-boost through Sybil askers: 20 identities minted from the (new) code each ask a
+# question tagged backup, Bob answers all 20 through the CLI, and each identity accepts Bob's
+# answer. That moves Bob's `top` points and `who-knows backup` score by no more than one honest
+# asker's question and accept did, and earns no "10 accepted answers" badge.
+bscore() { on "$1" who-knows backup --json | jq --arg b "$bkey" '[.people[] | select(.key == $b) | .score] | add // 0'; }
+declare -A P5 S5 P6 S6
+for n in a b c; do read -r "P5[$n]" "S5[$n]" <<<"$(points $n) $(bscore $n)"; done
+qh=$(on c ask "Where are last week's backups?" --tag backup | tail -n1)
+until_ok 10 "b has Cid's question" on b show "$qh"
+ah=$(on b answer "$qh" --body "On the NAS, under /backup/weekly." | tail -n1)
+until_ok 10 "c has Bob's answer" on c show "$ah"
+on c accept "$ah" >/dev/null
+until_ok 10 "a b c have Cid's accept" same_ids a b c
+for n in a b c; do
+    read -r "P6[$n]" "S6[$n]" <<<"$(points $n) $(bscore $n)"
+    echo "   (on $n, one honest asker: points ${P5[$n]} -> ${P6[$n]}, who-knows backup score ${S5[$n]} -> ${S6[$n]})"
+    [ "${P6[$n]}" -gt "${P5[$n]}" ] || fail "on $n, the honest accept did not count in top"
+done
+stop d
+"$LORE_FILL" "$(home d)/data/replica.db" 0 --authors 20 --seed 8 --code "$code2" --ask backup |
+    head -n 20 >"$E2E_ROOT/sybil_questions"
+start d $nx --peer "$(addr a)"
+[ "$(wc -l <"$E2E_ROOT/sybil_questions")" -eq 20 ] || fail "lore_fill --ask did not print 20 ids"
+until_ok 30 "b has the 20 minted questions" same_ids b d
+: >"$E2E_ROOT/sybil_answers"
+while read -r q; do
+    on b answer "$q" --body "Restore it with backupctl restore, then check the checksum." |
+        tail -n1 >>"$E2E_ROOT/sybil_answers"
+done <"$E2E_ROOT/sybil_questions"
+until_ok 30 "d has Bob's 20 answers" same_ids b d
+stop d
+accept_args=()
+while read -r ans2; do accept_args+=(--accept "$ans2"); done <"$E2E_ROOT/sybil_answers"
+"$LORE_FILL" "$(home d)/data/replica.db" 0 --authors 20 --seed 8 "${accept_args[@]}" >/dev/null
+start d $nx --peer "$(addr a)"
+until_ok 30 "a b c have the 20 accepts" same_ids a b c d
+[ "$(on b show "$(head -n1 "$E2E_ROOT/sybil_questions")" --json | jq -r .entry.status)" = resolved ] ||
+    fail "a minted asker's accept did not resolve its question"
+for n in a b c; do
+    read -r p7 s7 <<<"$(points $n) $(bscore $n)"
+    echo "   (on $n after 20 minted askers, 20 answers and 20 accepts: points $p7, who-knows backup score $s7)"
+    [ $((p7 - P6[$n])) -le $((P6[$n] - P5[$n])) ] ||
+        fail "on $n, 20 minted askers moved Bob's points by $((p7 - P6[$n])) (one honest asker: $((P6[$n] - P5[$n])))"
+    awk -v a="$s7" -v b="${S6[$n]}" -v c="${S5[$n]}" 'BEGIN { exit !(a - b <= (b - c) * 1.001 + 0.001) }' ||
+        fail "on $n, 20 minted askers moved Bob's who-knows score by $s7 - ${S6[$n]} (one honest asker: ${S6[$n]} - ${S5[$n]})"
+    on $n top --json | jq -e --arg b "$bkey" '[.people[] | select(.key == $b) | .badges[]] | index("10 accepted answers") | not' >/dev/null ||
+        fail "on $n, 20 minted askers' accepts earned Bob the \"10 accepted answers\" badge"
+done
+ok "20 minted askers accepting Bob's 20 answers move his points and who-knows score by at most one honest asker's question and accept"
 
 echo "$checks passed, 0 failed"

@@ -12,6 +12,13 @@
  * The Sybil attack of issue 10: A fresh keys minted from one code (no node needed) each upvote
  * and thank the answer ANSWER-ID (64 hex digits, held in DB) and endorse its author for T, now.
  *
+ *   lore_fill DB 0 --authors A [--code JOIN-CODE] --ask T
+ *   lore_fill DB 0 --authors A --accept ANSWER-ID [--accept ANSWER-ID]...
+ *
+ * The self-boost through Sybil askers: with --ask, each of the A keys asks a question tagged T,
+ * now, and its id is printed (one a line). With --accept (the same --seed and --authors), the key
+ * that asked each answer's question accepts that answer.
+ *
  * Entries are notes and questions with B-byte bodies (default 1024) by A authors (default 8)
  * whose keys derive from S, created over the last two years. The same arguments always produce
  * the same entries, so two fills of the same seed hold the same set.
@@ -100,6 +107,107 @@ static int recognize_all(struct replica *r, struct author *authors, unsigned lon
     return 0;
 }
 
+/* Add one entry signed by a to DB. */
+static int add_one(struct replica *r, struct author *a, const struct entry_fields *f)
+{
+    char err[256];
+    struct entry *e = entry_create(f, a->pk, sign, a, err, sizeof(err));
+
+    if (e == NULL || replica_add_batch(r, (const struct entry *const *)&e, 1, NULL, NULL, 0, err,
+                                       sizeof(err)) != 0) {
+        fprintf(stderr, "lore_fill: %s\n", err);
+        entry_destroy(&e);
+        return -1;
+    }
+    entry_destroy(&e);
+    return 0;
+}
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Each author asks a question tagged tag; prints the ids. */
+static int ask_all(struct replica *r, struct author *authors, unsigned long nauthors,
+                   const char *tag)
+{
+    char title[128], err[256], hex[2 * ENTRY_ID_LEN + 1];
+    unsigned long i;
+
+    for (i = 0; i < nauthors; i++) {
+        struct entry_fields f = {0};
+        const char *tags[1] = {tag};
+        struct entry *e;
+        snprintf(title, sizeof(title), "How do I fix the %s, take %lu?", tag, i);
+        f.kind = ENTRY_QUESTION;
+        f.created_ms = now_ms();
+        f.title = title;
+        f.body = "It does not work.";
+        f.tags = tags;
+        f.ntags = 1;
+        e = entry_create(&f, authors[i].pk, sign, &authors[i], err, sizeof(err));
+        if (e == NULL || replica_add_batch(r, (const struct entry *const *)&e, 1, NULL, NULL, 0,
+                                           err, sizeof(err)) != 0) {
+            fprintf(stderr, "lore_fill: %s\n", err);
+            entry_destroy(&e);
+            return -1;
+        }
+        hex_encode(entry_id(e), ENTRY_ID_LEN, hex);
+        printf("%s\n", hex);
+        entry_destroy(&e);
+    }
+    return 0;
+}
+
+/* The asker (one of authors) of each answer's question accepts it. */
+static int accept_all(struct replica *r, struct author *authors, unsigned long nauthors,
+                      char **answers, int nanswers)
+{
+    uint8_t id[1][ENTRY_ID_LEN];
+    char err[256];
+    struct entry *answer = NULL, *question = NULL;
+    unsigned long i;
+    int k, rc = -1;
+
+    for (k = 0; k < nanswers; k++) {
+        struct entry_fields f = {0};
+        if (strlen(answers[k]) != 2 * ENTRY_ID_LEN ||
+            hex_decode(answers[k], 2 * ENTRY_ID_LEN, id[0], ENTRY_ID_LEN) != 0 ||
+            replica_get(r, id[0], &answer, err, sizeof(err)) != REPLICA_FOUND ||
+            entry_kind(answer) != ENTRY_ANSWER ||
+            replica_get(r, entry_ref(answer, 0), &question, err, sizeof(err)) != REPLICA_FOUND) {
+            fprintf(stderr, "lore_fill: --accept %s: not a held answer to a held question\n",
+                    answers[k]);
+            goto out;
+        }
+        for (i = 0; i < nauthors; i++)
+            if (memcmp(authors[i].pk, entry_author(question), ENTRY_KEY_LEN) == 0)
+                break;
+        if (i == nauthors) {
+            fprintf(stderr, "lore_fill: --accept %s: its question is not by these authors\n",
+                    answers[k]);
+            goto out;
+        }
+        f.kind = ENTRY_ACCEPT;
+        f.created_ms = now_ms();
+        f.refs = (const uint8_t(*)[ENTRY_ID_LEN])id;
+        f.nrefs = 1;
+        if (add_one(r, &authors[i], &f) != 0)
+            goto out;
+        entry_destroy(&answer);
+        entry_destroy(&question);
+    }
+    rc = 0;
+out:
+    entry_destroy(&answer);
+    entry_destroy(&question);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {{"seed", required_argument, NULL, 's'},
@@ -108,8 +216,12 @@ int main(int argc, char **argv)
                                          {"code", required_argument, NULL, 'c'},
                                          {"recognize", required_argument, NULL, 'r'},
                                          {"tag", required_argument, NULL, 't'},
+                                         {"ask", required_argument, NULL, 'q'},
+                                         {"accept", required_argument, NULL, 'A'},
                                          {NULL, 0, NULL, 0}};
-    const char *code = NULL, *recognize = NULL, *tag = NULL;
+    const char *code = NULL, *recognize = NULL, *tag = NULL, *ask = NULL;
+    char **accepts = xcalloc((size_t)argc + 1, sizeof(*accepts));
+    int naccepts = 0;
     unsigned long seed = 1, nauthors = 8, body_bytes = 1024, n, i, k;
     struct author *authors;
     struct replica *r;
@@ -132,12 +244,17 @@ int main(int argc, char **argv)
             recognize = optarg;
         else if (c == 't')
             tag = optarg;
+        else if (c == 'q')
+            ask = optarg;
+        else if (c == 'A')
+            accepts[naccepts++] = optarg;
         else
             return 2;
     }
     if (argc - optind != 2 || nauthors == 0 || nauthors > 1000 || body_bytes > 200000) {
         fprintf(stderr, "usage: lore_fill DB N [--seed S] [--authors A] [--body-bytes B] "
-                        "[--code JOIN-CODE [--recognize ANSWER-ID --tag T]]\n");
+                        "[--code JOIN-CODE [--recognize ANSWER-ID --tag T]] [--ask T] "
+                        "[--accept ANSWER-ID]...\n");
         return 2;
     }
     n = strtoul(argv[optind + 1], NULL, 10);
@@ -178,6 +295,10 @@ int main(int argc, char **argv)
         team_invite_destroy(&inv);
     }
     if (recognize != NULL && recognize_all(r, authors, nauthors, recognize, tag) != 0)
+        return 1;
+    if (ask != NULL && ask_all(r, authors, nauthors, ask) != 0)
+        return 1;
+    if (naccepts > 0 && accept_all(r, authors, nauthors, accepts, naccepts) != 0)
         return 1;
     buf_init(&body, body_bytes + 64);
     for (i = 0; i < n; i++) {
@@ -222,5 +343,6 @@ int main(int argc, char **argv)
     buf_free(&body);
     free(batch);
     free(authors);
+    free(accepts);
     return 0;
 }
