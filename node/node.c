@@ -850,6 +850,7 @@ struct node_expert {
     json_t *people; /* author hex -> {declared, answers, accepted, upvotes, endorsers, last_ms,
                        score, components} */
     json_t *seen;   /* "q:<id>", "a:<id>", "e:<person>:<endorser>" already counted */
+    json_t *pooled; /* "<answerer>:<pool>" -> {id, accepted, at}: the one answer that counts */
     uint64_t now_ms;
     struct node *n;
 };
@@ -1000,41 +1001,88 @@ struct node_expert_q {
     struct node_expert *x;
     uint8_t accepted[ENTRY_ID_LEN];
     int has_accepted;
+    char asker[NODE_VOTER_MAX]; /* the question's asker as a voter identity, "" if unknown */
 };
 
+/* Count one answer: its weight (accepted or not) and its upvotes. */
+static void node_expert_answer_count(struct node_expert *x, const struct entry *e, int accepted)
+{
+    json_t *p = node_expert(x, entry_author(e));
+    long long up;
+
+    node_expert_count(p, "answers", 1);
+    if (accepted)
+        node_expert_count(p, "accepted", 1);
+    node_expert_add(x, p, accepted ? "accepted" : "answers",
+                    accepted ? NODE_W_ACCEPTED : NODE_W_ANSWER, node_entry_time(x->n, e, 0), 1);
+    up = node_expert_upvotes(x->n, e);
+    if (up > 0) {
+        node_expert_count(p, "upvotes", up);
+        node_expert_add(x, p, "upvotes", NODE_W_UPVOTE * (double)up, node_entry_time(x->n, e, 0),
+                        0);
+    }
+}
+
+/* An answer counts once. Answers to askers of one pool (node_people_voter) count, for one
+ * answerer, as one honest asker's question would: only the best of them (accepted first, then
+ * the newest, then the lowest id, so every node picks the same), counted at the end. */
 static int node_expert_answer(void *ctx, const struct entry *e, const char *snippet, double rank)
 {
     struct node_expert_q *xq = ctx;
     int accepted = xq->has_accepted && memcmp(entry_id(e), xq->accepted, ENTRY_ID_LEN) == 0;
-    char key[2 * ENTRY_ID_LEN + 3] = "a:";
-    long long up;
-    json_t *p;
+    char key[2 * ENTRY_ID_LEN + 3] = "a:", pkey[2 * ENTRY_KEY_LEN + 1 + NODE_VOTER_MAX];
+    json_int_t at = (json_int_t)node_entry_time(xq->x->n, e, 0);
+    json_t *best;
 
     (void)snippet;
     (void)rank;
     hex_encode(entry_id(e), ENTRY_ID_LEN, key + 2);
     if (!node_expert_first(xq->x, key))
         return 0;
-    p = node_expert(xq->x, entry_author(e));
-    node_expert_count(p, "answers", 1);
-    if (accepted)
-        node_expert_count(p, "accepted", 1);
-    node_expert_add(xq->x, p, accepted ? "accepted" : "answers",
-                    accepted ? NODE_W_ACCEPTED : NODE_W_ANSWER, node_entry_time(xq->x->n, e, 0), 1);
-    up = node_expert_upvotes(xq->x->n, e);
-    if (up > 0) {
-        node_expert_count(p, "upvotes", up);
-        node_expert_add(xq->x, p, "upvotes", NODE_W_UPVOTE * (double)up,
-                        node_entry_time(xq->x->n, e, 0), 0);
+    if (!node_people_pooled(xq->asker)) {
+        node_expert_answer_count(xq->x, e, accepted);
+        return 0;
     }
+    hex_encode(entry_author(e), ENTRY_KEY_LEN, pkey);
+    snprintf(pkey + 2 * ENTRY_KEY_LEN, sizeof(pkey) - 2 * ENTRY_KEY_LEN, ":%s", xq->asker);
+    best = json_object_get(xq->x->pooled, pkey);
+    if (best != NULL) {
+        int b_acc = json_is_true(json_object_get(best, "accepted"));
+        json_int_t b_at = json_integer_value(json_object_get(best, "at"));
+        if (b_acc != accepted ? b_acc
+            : b_at != at      ? b_at > at
+                              : strcmp(json_string_value(json_object_get(best, "id")), key + 2) < 0)
+            return 0;
+    }
+    json_object_set_new(xq->x->pooled, pkey,
+                        json_pack("{s:s,s:b,s:I}", "id", key + 2, "accepted", accepted, "at", at));
     return 0;
+}
+
+/* Count the one answer kept for each (answerer, pool). */
+static void node_expert_pooled_count(struct node_expert *x)
+{
+    const char *k;
+    json_t *best;
+    uint8_t id[ENTRY_ID_LEN];
+    struct entry *e;
+
+    json_object_foreach(x->pooled, k, best)
+    {
+        e = NULL;
+        if (hex_decode(json_string_value(json_object_get(best, "id")), 2 * ENTRY_ID_LEN, id,
+                       ENTRY_ID_LEN) == 0 &&
+            replica_get(x->n->replica, id, &e, NULL, 0) == REPLICA_FOUND)
+            node_expert_answer_count(x, e, json_is_true(json_object_get(best, "accepted")));
+        entry_destroy(&e);
+    }
 }
 
 /* A question on the topic: everyone who answered it earns weight. Each question counts once. */
 static int node_expert_question(void *ctx, const struct entry *e, const char *snippet, double rank)
 {
     struct node_expert *x = ctx;
-    struct node_expert_q xq = {x, {0}, 0};
+    struct node_expert_q xq = {x, {0}, 0, ""};
     struct replica_query q = {0};
     char key[2 * ENTRY_ID_LEN + 3] = "q:";
 
@@ -1043,6 +1091,7 @@ static int node_expert_question(void *ctx, const struct entry *e, const char *sn
     hex_encode(entry_id(e), ENTRY_ID_LEN, key + 2);
     if (!node_expert_first(x, key))
         return 0;
+    node_people_voter(x->n, entry_author(e), xq.asker);
     xq.has_accepted =
         replica_accepted(x->n->replica, entry_id(e), entry_author(e), xq.accepted) == 1;
     q.kind = ENTRY_ANSWER;
@@ -1058,12 +1107,14 @@ static int node_expert_matching_answer(void *ctx, const struct entry *e, const c
                                        double rank)
 {
     struct node_expert *x = ctx;
-    struct node_expert_q xq = {x, {0}, 0};
+    struct node_expert_q xq = {x, {0}, 0, ""};
     struct entry *question = NULL;
 
-    if (replica_get(x->n->replica, entry_ref(e, 0), &question, NULL, 0) == REPLICA_FOUND)
+    if (replica_get(x->n->replica, entry_ref(e, 0), &question, NULL, 0) == REPLICA_FOUND) {
         xq.has_accepted = replica_accepted(x->n->replica, entry_id(question),
                                            entry_author(question), xq.accepted) == 1;
+        node_people_voter(x->n, entry_author(question), xq.asker);
+    }
     entry_destroy(&question);
     return node_expert_answer(&xq, e, snippet, rank);
 }
@@ -1146,7 +1197,7 @@ static void node_expert_why(json_t *p, const char *topic, int tlen, uint64_t now
  * skill; every contribution decays with age. At most max people, best first (a new array). */
 json_t *node_expert_rank(struct node *n, const char *topic, size_t max)
 {
-    struct node_expert x = {json_object(), json_object(), node_wall_ms(), n};
+    struct node_expert x = {json_object(), json_object(), json_object(), node_wall_ms(), n};
     struct replica_query q = {0};
     char tag[ENTRY_TAG_MAX + 1], name[NODE_NAME_MAX * 4 + 1], why[512], err[256];
     json_t *arr = json_array(), *p, **items;
@@ -1179,6 +1230,7 @@ json_t *node_expert_rank(struct node *n, const char *topic, size_t max)
     if (replica_search(n->replica, topic, &q, NULL, NULL, node_expert_matching_answer, &x, NULL,
                        err, sizeof(err)) != 0)
         log_debug("node: who-knows: search: %s", err);
+    node_expert_pooled_count(&x);
     /* The topic as the reasons name it: the tag, else the words (cut at a character, not inside
      * one). */
     if (node_tag_norm(topic, tag) == 0) {
@@ -1215,6 +1267,7 @@ json_t *node_expert_rank(struct node *n, const char *topic, size_t max)
     free(items);
     json_decref(x.people);
     json_decref(x.seen);
+    json_decref(x.pooled);
     return arr;
 }
 
@@ -1552,7 +1605,8 @@ static json_t *op_top(struct node *n, json_t *req)
     const char *tagarg, *k, *to, *from, *target;
     char tag[ENTRY_TAG_MAX + 1], day[32], key[160], name[NODE_NAME_MAX * 4 + 1];
     json_t *latest = json_object(), *cache = json_object(), *people = json_object(),
-           *given = json_object(), *got = json_object(), *ev, *p, *o, *arr, **items;
+           *given = json_object(), *got = json_object(), *pooled = json_object(), *ev, *p, *o, *arr,
+           **items;
     uint16_t kinds[3] = {ENTRY_VOTE, ENTRY_THANKS, ENTRY_ACCEPT};
     size_t i, k2, count;
     int has_tag;
@@ -1561,7 +1615,7 @@ static json_t *op_top(struct node *n, json_t *req)
         node_arg_int(req, "limit", 1, NODE_LIST_MAX, &limit) != 0 ||
         node_arg_str(req, "tag", &tagarg) != 0) {
         json_decref(latest), json_decref(cache), json_decref(people), json_decref(given),
-            json_decref(got), json_decref(lg.events);
+            json_decref(got), json_decref(pooled), json_decref(lg.events);
         return api_error("bad_request", "since_ms, limit and tag are a time, a count, a string");
     }
     has_tag = tagarg != NULL && node_tag_norm(tagarg, tag) == 0;
@@ -1617,6 +1671,14 @@ static json_t *op_top(struct node *n, json_t *req)
                 json_string_value(json_object_get(json_object_get(cache, target), "asker"));
             if (asker == NULL || strcmp(asker, from) != 0)
                 continue; /* only the asker's accept counts */
+            /* Askers of one pool accept, for one answerer, as one honest asker does: once. */
+            snprintf(key, sizeof(key), "%s:%s", json_string_value(json_object_get(ev, "voter")),
+                     to);
+            if (node_people_pooled(json_string_value(json_object_get(ev, "voter")))) {
+                if (json_object_get(pooled, key) != NULL)
+                    continue;
+                json_object_set_new(pooled, key, json_true());
+            }
             pts = NODE_PTS_ACCEPTED;
         } else if (kind == ENTRY_THANKS) {
             pts = NODE_PTS_THANKS;
@@ -1694,7 +1756,7 @@ static json_t *op_top(struct node *n, json_t *req)
     o = node_ok();
     json_object_set_new(o, "people", arr);
     json_decref(latest), json_decref(cache), json_decref(people), json_decref(given),
-        json_decref(got), json_decref(lg.events);
+        json_decref(got), json_decref(pooled), json_decref(lg.events);
     return o;
 }
 

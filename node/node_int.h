@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "api.h"
 #include "buf.h"
@@ -191,6 +192,11 @@ char *node_people_bio(struct node *n, const uint8_t key[ENTRY_KEY_LEN]);
  * identities minted from one code weigh one person. */
 #define NODE_VOTER_MAX (5 + 2 * ENTRY_ID_LEN + 1)
 void node_people_voter(struct node *n, const uint8_t key[ENTRY_KEY_LEN], char out[NODE_VOTER_MAX]);
+/* 1 if a voter identity from node_people_voter is a code's pool (keys nobody vouched for). */
+static inline int node_people_pooled(const char *voter)
+{
+    return strncmp(voter, "pool:", 5) == 0;
+}
 /* At start: the reminder timer (watch events for answers waiting for an accept). */
 void node_people_start(struct node *n);
 /* node.c: people ranked for a topic as who_knows ranks them, at most max, best first; a new
