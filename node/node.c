@@ -1037,13 +1037,15 @@ static int node_expert_answer(void *ctx, const struct entry *e, const char *snip
     (void)snippet;
     (void)rank;
     hex_encode(entry_id(e), ENTRY_ID_LEN, key + 2);
+    hex_encode(entry_author(e), ENTRY_KEY_LEN, pkey);
+    if (strcmp(pkey, xq->asker) == 0)
+        return 0; /* an answer to one's own question shows no expertise */
     if (!node_expert_first(xq->x, key))
         return 0;
     if (!node_people_pooled(xq->asker)) {
         node_expert_answer_count(xq->x, e, accepted);
         return 0;
     }
-    hex_encode(entry_author(e), ENTRY_KEY_LEN, pkey);
     snprintf(pkey + 2 * ENTRY_KEY_LEN, sizeof(pkey) - 2 * ENTRY_KEY_LEN, ":%s", xq->asker);
     best = json_object_get(xq->x->pooled, pkey);
     if (best != NULL) {

@@ -143,4 +143,14 @@ for n in a b c; do
 done
 ok "20 minted askers accepting Bob's 20 answers move his points and who-knows score by at most one honest asker's question and accept"
 
+# A member who answers their own questions shows no expertise by it.
+read -r s8 <<<"$(bscore b)"
+for i in 1 2 3; do
+    own=$(on b ask "Bob asks himself about backups, $i" --tag backup | tail -n1)
+    on b answer "$own" --body "Bob answers himself, $i." >/dev/null
+done
+s9=$(bscore b) # scores decay by the second: compare with a margin far below one answer's 3
+awk -v a="$s8" -v b="$s9" 'BEGIN { exit !(b < a + 0.01) }' || fail "answering his own 3 questions moved Bob's who-knows score from $s8 to $s9"
+ok "answers to one's own questions do not count in who-knows"
+
 echo "$checks passed, 0 failed"
