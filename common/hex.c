@@ -49,3 +49,13 @@ int hex_is_hex(const char *s)
             return 0;
     return 1;
 }
+
+int hex_is_lower(const char *s, size_t nbytes)
+{
+    size_t i;
+
+    for (i = 0; i < 2 * nbytes; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+            return 0;
+    return s[2 * nbytes] == '\0';
+}

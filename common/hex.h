@@ -16,5 +16,8 @@ int hex_digit(char c);
 
 /* 1 if s is non-empty and only hex digits, else 0. */
 int hex_is_hex(const char *s);
+/* 1 if s (NUL-terminated) is exactly 2*nbytes lowercase hex digits, the form of ids and keys in
+ * attributes, else 0. */
+int hex_is_lower(const char *s, size_t nbytes);
 
 #endif

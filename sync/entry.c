@@ -484,7 +484,7 @@ int entry_check_kind(const struct entry *e, char *err, size_t errlen)
     return 0;
 }
 
-int entry_verify(const struct entry *e, char *err, size_t errlen)
+int entry_check_signature(const struct entry *e, char *err, size_t errlen)
 {
     uint8_t *m;
     size_t mlen;
@@ -497,6 +497,13 @@ int entry_verify(const struct entry *e, char *err, size_t errlen)
         errmsg_set(err, errlen, "signature does not verify against the author's key");
         return -1;
     }
+    return 0;
+}
+
+int entry_verify(const struct entry *e, char *err, size_t errlen)
+{
+    if (entry_check_signature(e, err, errlen) != 0)
+        return -1;
     return entry_check_kind(e, err, errlen);
 }
 

@@ -99,6 +99,11 @@ struct entry *entry_create(const struct entry_fields *f, const uint8_t author[EN
  * Returns NULL with a message in err. */
 struct entry *entry_decode(const uint8_t *bytes, size_t len, char *err, size_t errlen);
 
+/* Check the signature against the author key (only: kinds_verify adds the kind's rules). Returns 0
+ * if it verifies, or -1 with a message in err. */
+int entry_check_signature(const struct entry *e, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
+
 /* Check the signature against the author key, and the kind's rules (entry_check_kind). Returns 0
  * if valid, or -1 with a message in err. */
 int entry_verify(const struct entry *e, char *err, size_t errlen)

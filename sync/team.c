@@ -260,17 +260,6 @@ void team_invite_join_secret(const struct team_invite *inv, uint8_t out[TEAM_CUR
 
 /* ---- form of the team entries ---- */
 
-/* 1 if s is exactly 2*nbytes lowercase hex digits. */
-static int team_lowhex(const char *s, size_t nbytes)
-{
-    size_t i;
-
-    for (i = 0; i < 2 * nbytes; i++)
-        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-            return 0;
-    return s[2 * nbytes] == '\0';
-}
-
 /* Check a body of keys: lines of 64 lowercase hex digits, each ending in '\n', strictly
  * ascending. Returns the number of keys, or -1. */
 static long team_body_count(const char *body, size_t len)
@@ -380,7 +369,7 @@ int team_check_kind(const struct entry *e, char *err, size_t errlen)
             errmsg_set(err, errlen, "a %s entry has exactly the attributes %s", what, names);
             return -1;
         }
-        if (!team_lowhex(v, rules[i].nbytes)) {
+        if (!hex_is_lower(v, rules[i].nbytes)) {
             errmsg_set(err, errlen, "attribute '%s' of a %s entry must be %zu lowercase hex digits",
                        rules[i].key, what, 2 * rules[i].nbytes);
             return -1;
@@ -440,7 +429,8 @@ int team_entry_team(const struct entry *e, uint8_t id[TEAM_ID_LEN])
         return 0;
     }
     v = entry_attr_get(e, "team");
-    if (v == NULL || !team_lowhex(v, TEAM_ID_LEN) || hex_decode(v, strlen(v), id, TEAM_ID_LEN) != 0)
+    if (v == NULL || !hex_is_lower(v, TEAM_ID_LEN) ||
+        hex_decode(v, strlen(v), id, TEAM_ID_LEN) != 0)
         return -1;
     return 0;
 }

@@ -65,6 +65,11 @@ static void test_bad_chars(void **state)
     assert_false(hex_is_hex(""));
     assert_false(hex_is_hex("0x12"));
     assert_true(hex_is_hex("DEADbeef"));
+    assert_true(hex_is_lower("deadbeef", 4));
+    assert_false(hex_is_lower("DEADbeef", 4)); /* ids and keys in attributes are lowercase */
+    assert_false(hex_is_lower("deadbee", 4));
+    assert_false(hex_is_lower("deadbeef0", 4));
+    assert_true(hex_is_lower("", 0));
 }
 
 static void test_bad_length(void **state)

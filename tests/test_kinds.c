@@ -1,0 +1,156 @@
+/* kinds: the table of kind rules above the codec, and the typed attribute accessors. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include "kinds.h"
+#include "testutil.h"
+
+#define T0 1795000000000ull
+#define KEY64 "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+
+/* kinds_create of f with attrs; NULL (message in err) if a rule fails. */
+static struct entry *make(struct test_author *a, uint16_t kind, const char *title, const char *body,
+                          size_t nrefs, const struct entry_attr *attrs, size_t nattrs, char *err,
+                          size_t errlen)
+{
+    static const uint8_t refs[2][ENTRY_ID_LEN] = {{1}, {2}};
+    struct entry_fields f = {0};
+
+    f.kind = kind;
+    f.created_ms = T0;
+    f.title = title;
+    f.body = body;
+    f.refs = refs;
+    f.nrefs = nrefs;
+    f.attrs = attrs;
+    f.nattrs = nattrs;
+    return kinds_create(&f, a->pk, test_author_sign, a, err, errlen);
+}
+
+static void expect_rule(struct entry *e, const char *err, const char *want)
+{
+    assert_null(e);
+    assert_string_equal(err, want);
+}
+
+static void test_names(void **state)
+{
+    uint16_t k;
+
+    (void)state;
+    assert_string_equal(kinds_name(ENTRY_QUESTION), "question");
+    assert_string_equal(kinds_name(ENTRY_MEMBERSHIP), "membership");
+    assert_string_equal(kinds_name(ENTRY_TEAM), "team");
+    assert_string_equal(kinds_name(ENTRY_VOUCH), "vouch");
+    assert_null(kinds_name(0));
+    assert_null(kinds_name(24));
+    assert_null(kinds_name(4096));
+    for (k = 1; k <= ENTRY_VOUCH; k++) {
+        uint16_t back = 0;
+        assert_non_null(kinds_name(k));
+        assert_int_equal(kinds_parse(kinds_name(k), &back), 0);
+        assert_int_equal(back, k);
+    }
+    assert_int_equal(kinds_parse("nonsense", &k), -1);
+}
+
+static void test_rules(void **state)
+{
+    struct test_author a;
+    char err[256];
+    struct entry *e;
+    struct entry_attr vote = {"value", "2"}, sess[2] = {{"at", "1795000000000"}, {"where", "here"}};
+
+    (void)state;
+    test_author_init(&a, 7);
+    expect_rule(make(&a, ENTRY_QUESTION, "", NULL, 0, NULL, 0, err, sizeof(err)), err,
+                "a question needs a title");
+    expect_rule(make(&a, ENTRY_ANSWER, NULL, "b", 0, NULL, 0, err, sizeof(err)), err,
+                "an answer references exactly one entry");
+    expect_rule(make(&a, ENTRY_ANSWER, NULL, NULL, 1, NULL, 0, err, sizeof(err)), err,
+                "an answer needs a body");
+    expect_rule(make(&a, ENTRY_VOTE, NULL, NULL, 1, &vote, 1, err, sizeof(err)), err,
+                "a vote references one entry and has value 1, -1 or 0");
+    vote.value = "-1";
+    e = make(&a, ENTRY_VOTE, NULL, NULL, 1, &vote, 1, err, sizeof(err));
+    assert_non_null(e);
+    entry_destroy(&e);
+    e = make(&a, ENTRY_SESSION, "s", NULL, 0, sess, 2, err, sizeof(err));
+    assert_non_null(e);
+    entry_destroy(&e);
+    sess[0].value = "17"; /* before ENTRY_MIN_TIME_MS */
+    expect_rule(make(&a, ENTRY_SESSION, "s", NULL, 0, sess, 2, err, sizeof(err)), err,
+                "a session has a title, a time (at, ms) and a place (where)");
+    sess[0].value = "1795000000000x";
+    expect_rule(make(&a, ENTRY_SESSION, "s", NULL, 0, sess, 2, err, sizeof(err)), err,
+                "a session has a title, a time (at, ms) and a place (where)");
+    /* the team kinds' rules are team.c's, reached through the table */
+    expect_rule(make(&a, ENTRY_ADMIN, NULL, NULL, 0, NULL, 0, err, sizeof(err)), err,
+                "a admin entry has exactly the attributes key and team");
+    /* unknown kinds pass */
+    e = make(&a, 4096, NULL, NULL, 0, NULL, 0, err, sizeof(err));
+    assert_non_null(e);
+    assert_int_equal(kinds_verify(e, err, sizeof(err)), 0);
+    entry_destroy(&e);
+}
+
+static void test_accessors(void **state)
+{
+    struct test_author a;
+    char err[256];
+    struct entry *e;
+    struct entry_attr at[] = {
+        {"a", "-5"},
+        {"at", "1795000000000"},
+        {"big", "18446744073709551616"},
+        {"k", KEY64},
+        {"no", "0"},
+        {"up", "00112233445566778899AABBCCDDEEFF00112233445566778899AABBCCDDEEFF"},
+        {"x", "12x"},
+        {"yes", "1"}};
+    uint64_t u = 42;
+    int64_t i = 42;
+    uint8_t key[ENTRY_KEY_LEN];
+    int b = 7;
+
+    (void)state;
+    test_author_init(&a, 8);
+    e = make(&a, 4096, NULL, NULL, 0, at, sizeof(at) / sizeof(at[0]), err, sizeof(err));
+    assert_non_null(e);
+    assert_int_equal(kinds_attr_u64(e, "at", &u), 0);
+    assert_int_equal(u, 1795000000000ull);
+    assert_int_equal(kinds_attr_u64(e, "big", &u), -1);
+    assert_int_equal(kinds_attr_u64(e, "x", &u), -1);
+    assert_int_equal(kinds_attr_u64(e, "missing", &u), -1);
+    assert_int_equal(u, 1795000000000ull); /* untouched on failure */
+    assert_int_equal(kinds_attr_i64(e, "a", &i), 0);
+    assert_int_equal(i, -5);
+    assert_int_equal(kinds_attr_i64(e, "x", &i), -1);
+    assert_int_equal(kinds_attr_key(e, "k", key), 0);
+    assert_int_equal(key[0], 0x00);
+    assert_int_equal(key[1], 0x11);
+    assert_int_equal(key[31], 0xff);
+    assert_int_equal(kinds_attr_key(e, "up", key), -1); /* keys are lowercase */
+    assert_int_equal(kinds_attr_key(e, "at", key), -1);
+    assert_int_equal(kinds_attr_bool(e, "yes", &b), 0);
+    assert_int_equal(b, 1);
+    assert_int_equal(kinds_attr_bool(e, "no", &b), 0);
+    assert_int_equal(b, 0);
+    assert_int_equal(kinds_attr_bool(e, "a", &b), -1);
+    assert_int_equal(b, 0);
+    entry_destroy(&e);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_rules),
+        cmocka_unit_test(test_accessors),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
