@@ -10,6 +10,7 @@
 #include "errmsg.h"
 #include "hex.h"
 #include "ingest.h"
+#include "kinds.h"
 #include "log.h"
 #include "recon.h"
 #include "xmalloc.h"
@@ -1193,7 +1194,7 @@ static int gossip_vet(void *ctx, struct link *l, const uint8_t key[WIRE_KEY_LEN]
     }
     while (n < WIRE_MAX_CREDS && wire_creds_next(hello, &pos, &bytes, &len)) {
         struct entry *e = entry_decode(bytes, len, NULL, 0);
-        if (e == NULL || entry_verify(e, NULL, 0) != 0 || team_entry_team(e, tid) != 0 ||
+        if (e == NULL || kinds_verify(e, NULL, 0) != 0 || team_entry_team(e, tid) != 0 ||
             memcmp(tid, team_id(g->cfg.team), TEAM_ID_LEN) != 0) {
             entry_destroy(&e);
             continue;

@@ -12,6 +12,7 @@
 
 #include "errmsg.h"
 #include "hex.h"
+#include "kinds.h"
 #include "log.h"
 #include "team.h"
 #include "xmalloc.h"
@@ -240,7 +241,7 @@ static struct entry *ingest_check(struct ingest_job *j)
     }
     memcpy(j->id, entry_id(e), ENTRY_ID_LEN);
     j->has_id = 1;
-    if (entry_verify(e, why, sizeof(why)) != 0) {
+    if (kinds_verify(e, why, sizeof(why)) != 0) {
         snprintf(j->why, sizeof(j->why), "verify: %s", why);
         entry_destroy(&e);
     }

@@ -1,7 +1,7 @@
 /*
  * ingest: the pipeline that takes encoded entries from peers and stores them, off the event loop.
  *
- *   ingest_submit (loop thread) -> verify threads (entry_decode + entry_verify, in parallel)
+ *   ingest_submit (loop thread) -> verify threads (entry_decode + kinds_verify, in parallel)
  *     -> one writer thread (replica_add_batch: many entries per transaction, own connection)
  *     -> results queue -> ingest_fd readable -> ingest_drain (loop thread) -> callback
  *

@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "errmsg.h"
 #include "hex.h"
+#include "kinds.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -935,7 +936,7 @@ enum replica_merge_result replica_merge(struct replica *r, const uint8_t *bytes,
     struct entry *e;
 
     e = entry_decode(bytes, len, err, errlen);
-    if (e == NULL || entry_verify(e, err, errlen) != 0)
+    if (e == NULL || kinds_verify(e, err, errlen) != 0)
         goto out;
     res = replica_add(r, e, err, errlen);
     if (res != REPLICA_ERROR && id_out != NULL)
@@ -979,7 +980,7 @@ static struct entry *replica_row_entry(sqlite3_stmt *s, char *why, size_t whylen
         errmsg_set(why, whylen, "stored id is not the hash of the stored bytes");
         goto out;
     }
-    if (entry_verify(e, reason, sizeof(reason)) != 0) {
+    if (kinds_verify(e, reason, sizeof(reason)) != 0) {
         errmsg_set(why, whylen, "%s", reason);
         goto out;
     }
@@ -1572,7 +1573,7 @@ int replica_check(struct replica *r, struct replica_check *report, replica_bad_f
             else if (sqlite3_column_bytes(s, 0) != ENTRY_ID_LEN ||
                      memcmp(sqlite3_column_blob(s, 0), entry_id(plain), ENTRY_ID_LEN) != 0)
                 report->bad_id++;
-            else if (entry_verify(plain, NULL, 0) != 0)
+            else if (kinds_verify(plain, NULL, 0) != 0)
                 report->bad_signature++;
             else
                 report->bad_columns++;

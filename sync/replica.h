@@ -66,7 +66,7 @@ struct replica_meta {
 };
 
 /*
- * Store entries that are ALREADY decoded and verified (entry_verify) in one transaction, and
+ * Store entries that are ALREADY decoded and verified (kinds_verify) in one transaction, and
  * write the meta values (may be NULL/0) in that same transaction, after the entries: either all
  * of it is committed or nothing is.
  *   entries  n entries, borrowed; n may be 0 (then only the meta is written)

@@ -11,11 +11,6 @@
 #include "hex.h"
 #include "xmalloc.h"
 
-_Static_assert(TEAM_KIND_TEAM == ENTRY_TEAM && TEAM_KIND_ROTATION == ENTRY_ROTATION &&
-                   TEAM_KIND_ADMIN == ENTRY_ADMIN && TEAM_KIND_REVOCATION == ENTRY_REVOCATION &&
-                   TEAM_KIND_VOUCH == ENTRY_VOUCH,
-               "team kinds are entry kinds");
-
 #define TEAM_KEY_HEX (2 * ENTRY_KEY_LEN)
 #define TEAM_LINE (TEAM_KEY_HEX + 1) /* one key of a body: 64 hex digits and a newline */
 #define TEAM_SUM_LEN 2
@@ -34,8 +29,8 @@ static const char team_b32[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
 int team_is_team_kind(uint16_t kind)
 {
-    return kind == ENTRY_MEMBERSHIP || (kind >= TEAM_KIND_TEAM && kind <= TEAM_KIND_REVOCATION) ||
-           kind == TEAM_KIND_VOUCH;
+    return kind == ENTRY_MEMBERSHIP || (kind >= ENTRY_TEAM && kind <= ENTRY_REVOCATION) ||
+           kind == ENTRY_VOUCH;
 }
 
 /* ---- join codes ---- */
@@ -331,11 +326,11 @@ struct team_form {
 
 static const struct team_form team_forms[] = {
     {ENTRY_MEMBERSHIP, "membership", team_rules_cert, 3, "invite, proof and team"},
-    {TEAM_KIND_TEAM, "team", team_rules_genesis, 2, "invite and join"},
-    {TEAM_KIND_ROTATION, "rotation", team_rules_rotation, 4, "invite, join, prev and team"},
-    {TEAM_KIND_ADMIN, "admin", team_rules_key, 2, "key and team"},
-    {TEAM_KIND_REVOCATION, "revocation", team_rules_key, 2, "key and team"},
-    {TEAM_KIND_VOUCH, "vouch", team_rules_vouch, 1, "team"},
+    {ENTRY_TEAM, "team", team_rules_genesis, 2, "invite and join"},
+    {ENTRY_ROTATION, "rotation", team_rules_rotation, 4, "invite, join, prev and team"},
+    {ENTRY_ADMIN, "admin", team_rules_key, 2, "key and team"},
+    {ENTRY_REVOCATION, "revocation", team_rules_key, 2, "key and team"},
+    {ENTRY_VOUCH, "vouch", team_rules_vouch, 1, "team"},
 };
 
 int team_check_kind(const struct entry *e, char *err, size_t errlen)
@@ -375,7 +370,7 @@ int team_check_kind(const struct entry *e, char *err, size_t errlen)
             return -1;
         }
     }
-    if (entry_kind(e) == TEAM_KIND_TEAM) {
+    if (entry_kind(e) == ENTRY_TEAM) {
         if (titlelen == 0 || titlelen > TEAM_NAME_MAX) {
             errmsg_set(err, errlen, "a team entry's title is the team name, 1 to %d bytes",
                        TEAM_NAME_MAX);
@@ -385,8 +380,8 @@ int team_check_kind(const struct entry *e, char *err, size_t errlen)
         errmsg_set(err, errlen, "a %s entry has no title", what);
         return -1;
     }
-    if (entry_kind(e) != TEAM_KIND_TEAM && entry_kind(e) != TEAM_KIND_ROTATION &&
-        entry_kind(e) != TEAM_KIND_VOUCH) {
+    if (entry_kind(e) != ENTRY_TEAM && entry_kind(e) != ENTRY_ROTATION &&
+        entry_kind(e) != ENTRY_VOUCH) {
         if (entry_body_len(e) != 0) {
             errmsg_set(err, errlen, "a %s entry has no body", what);
             return -1;
@@ -401,11 +396,11 @@ int team_check_kind(const struct entry *e, char *err, size_t errlen)
                    what);
         return -1;
     }
-    if (entry_kind(e) == TEAM_KIND_VOUCH && (count < 1 || count > TEAM_VOUCH_MAX)) {
+    if (entry_kind(e) == ENTRY_VOUCH && (count < 1 || count > TEAM_VOUCH_MAX)) {
         errmsg_set(err, errlen, "a vouch entry names 1 to %d keys, not %ld", TEAM_VOUCH_MAX, count);
         return -1;
     }
-    if (entry_kind(e) == TEAM_KIND_TEAM) {
+    if (entry_kind(e) == ENTRY_TEAM) {
         if (count < 1 || count > TEAM_MAX_ADMINS) {
             errmsg_set(err, errlen, "a team has 1 to %d admins, not %ld", TEAM_MAX_ADMINS, count);
             return -1;
@@ -424,7 +419,7 @@ int team_entry_team(const struct entry *e, uint8_t id[TEAM_ID_LEN])
 
     if (!team_is_team_kind(entry_kind(e)))
         return -1;
-    if (entry_kind(e) == TEAM_KIND_TEAM) {
+    if (entry_kind(e) == ENTRY_TEAM) {
         memcpy(id, entry_id(e), TEAM_ID_LEN);
         return 0;
     }
@@ -443,6 +438,7 @@ static struct entry *team_make(uint16_t kind, uint64_t created_ms, const char *t
                                char *err, size_t errlen)
 {
     struct entry_fields f = {0};
+    struct entry *e;
 
     f.kind = kind;
     f.created_ms = created_ms;
@@ -450,7 +446,10 @@ static struct entry *team_make(uint16_t kind, uint64_t created_ms, const char *t
     f.body = body;
     f.attrs = attrs;
     f.nattrs = nattrs;
-    return entry_create(&f, author, sign, ctx, err, errlen);
+    e = entry_create(&f, author, sign, ctx, err, errlen);
+    if (e != NULL && team_check_kind(e, err, errlen) != 0)
+        entry_destroy(&e);
+    return e;
 }
 
 static int team_cmp_key(const void *a, const void *b)
@@ -510,7 +509,7 @@ struct entry *team_genesis_create(const char *name, const uint8_t (*admins)[ENTR
     hex_encode(inv->join_pk, TEAM_CURVE_LEN, join_hex);
     attrs[0] = (struct entry_attr){"invite", inv_hex};
     attrs[1] = (struct entry_attr){"join", join_hex};
-    e = team_make(TEAM_KIND_TEAM, created_ms, name, body, attrs, 2, author, sign, ctx, err, errlen);
+    e = team_make(ENTRY_TEAM, created_ms, name, body, attrs, 2, author, sign, ctx, err, errlen);
 out:
     free(body);
     return e;
@@ -569,8 +568,7 @@ struct entry *team_rotation_create(const uint8_t id[TEAM_ID_LEN], const uint8_t 
     attrs[1] = (struct entry_attr){"prev", prev_hex};
     attrs[2] = (struct entry_attr){"invite", inv_hex};
     attrs[3] = (struct entry_attr){"join", join_hex};
-    e = team_make(TEAM_KIND_ROTATION, created_ms, NULL, body, attrs, 4, author, sign, ctx, err,
-                  errlen);
+    e = team_make(ENTRY_ROTATION, created_ms, NULL, body, attrs, 4, author, sign, ctx, err, errlen);
     free(body);
     return e;
 }
@@ -594,7 +592,7 @@ struct entry *team_admin_create(const uint8_t id[TEAM_ID_LEN], const uint8_t key
                                 uint64_t created_ms, const uint8_t author[ENTRY_KEY_LEN],
                                 entry_signer_fn sign, void *ctx, char *err, size_t errlen)
 {
-    return team_key_create(TEAM_KIND_ADMIN, id, key, created_ms, author, sign, ctx, err, errlen);
+    return team_key_create(ENTRY_ADMIN, id, key, created_ms, author, sign, ctx, err, errlen);
 }
 
 struct entry *team_revocation_create(const uint8_t id[TEAM_ID_LEN],
@@ -602,8 +600,7 @@ struct entry *team_revocation_create(const uint8_t id[TEAM_ID_LEN],
                                      const uint8_t author[ENTRY_KEY_LEN], entry_signer_fn sign,
                                      void *ctx, char *err, size_t errlen)
 {
-    return team_key_create(TEAM_KIND_REVOCATION, id, key, created_ms, author, sign, ctx, err,
-                           errlen);
+    return team_key_create(ENTRY_REVOCATION, id, key, created_ms, author, sign, ctx, err, errlen);
 }
 
 struct entry *team_vouch_create(const uint8_t id[TEAM_ID_LEN], const uint8_t (*keys)[ENTRY_KEY_LEN],
@@ -623,8 +620,7 @@ struct entry *team_vouch_create(const uint8_t id[TEAM_ID_LEN], const uint8_t (*k
     }
     hex_encode(id, TEAM_ID_LEN, team_hex);
     attr = (struct entry_attr){"team", team_hex};
-    e = team_make(TEAM_KIND_VOUCH, created_ms, NULL, body, &attr, 1, author, sign, ctx, err,
-                  errlen);
+    e = team_make(ENTRY_VOUCH, created_ms, NULL, body, &attr, 1, author, sign, ctx, err, errlen);
 out:
     free(body);
     return e;
@@ -686,14 +682,14 @@ static int team_rec_init(struct team_rec *r, const uint8_t team[TEAM_ID_LEN], co
             r->proof_ok = crypto_sign_verify_detached(proof, msg, sizeof(msg), r->invite) == 0;
         }
         break;
-    case TEAM_KIND_ROTATION:
+    case ENTRY_ROTATION:
         bad = team_attr_bin(e, "prev", r->prev, ENTRY_ID_LEN) != 0;
         /* fall through */
-    case TEAM_KIND_TEAM:
+    case ENTRY_TEAM:
         bad = bad || team_attr_bin(e, "invite", r->invite, ENTRY_KEY_LEN) != 0 ||
               team_attr_bin(e, "join", r->join, TEAM_CURVE_LEN) != 0;
         break;
-    case TEAM_KIND_VOUCH:
+    case ENTRY_VOUCH:
         break; /* the body was checked */
     default:
         bad = team_attr_bin(e, "key", r->key, ENTRY_KEY_LEN) != 0;
@@ -855,10 +851,10 @@ static void team_view_keys(struct team_view *v, struct team_rec *const *recs, si
     for (i = 0; i < nadmins; i++)
         team_line_key(entry_body(g), i, v->keys[v->nkeys++].key);
     for (i = 0; i < n; i++) {
-        if (recs[i]->kind == TEAM_KIND_TEAM)
+        if (recs[i]->kind == ENTRY_TEAM)
             continue;
         memcpy(v->keys[v->nkeys++].key, recs[i]->author, ENTRY_KEY_LEN);
-        if (recs[i]->kind == TEAM_KIND_ADMIN || recs[i]->kind == TEAM_KIND_REVOCATION)
+        if (recs[i]->kind == ENTRY_ADMIN || recs[i]->kind == ENTRY_REVOCATION)
             memcpy(v->keys[v->nkeys++].key, recs[i]->key, ENTRY_KEY_LEN);
     }
     qsort(v->keys, v->nkeys, sizeof(*v->keys), team_key_cmp);
@@ -884,8 +880,8 @@ static void team_view_ops(struct team_view *v, struct team_rec *const *recs, siz
     size_t i, nops = 0;
 
     for (i = 0; i < n; i++)
-        if (recs[i]->kind == TEAM_KIND_ADMIN || recs[i]->kind == TEAM_KIND_ROTATION ||
-            recs[i]->kind == TEAM_KIND_REVOCATION)
+        if (recs[i]->kind == ENTRY_ADMIN || recs[i]->kind == ENTRY_ROTATION ||
+            recs[i]->kind == ENTRY_REVOCATION)
             ops[nops++] = recs[i];
     qsort(ops, nops, sizeof(*ops), team_rec_cmp_order);
     for (i = 0; i < nops; i++) {
@@ -897,14 +893,14 @@ static void team_view_ops(struct team_view *v, struct team_rec *const *recs, siz
         if (a == NULL || !a->is_admin || (a->revoked_ms != 0 && a->revoked_ms < r->created_ms))
             continue;
         switch (r->kind) {
-        case TEAM_KIND_ADMIN:
+        case ENTRY_ADMIN:
             k = team_view_key(v, r->key);
             if (!k->is_admin) {
                 k->is_admin = 1;
                 k->granted = r;
             }
             break;
-        case TEAM_KIND_REVOCATION:
+        case ENTRY_REVOCATION:
             k = team_view_key(v, r->key);
             if (k->revoked_ms == 0)
                 k->revoked_ms = r->created_ms;
@@ -1014,7 +1010,7 @@ static void team_view_vouches(struct team_view *v, struct team_rec *const *recs,
 
     v->vouches = xreallocarray(NULL, n + 1, sizeof(*v->vouches));
     for (i = 0; i < n; i++)
-        if (recs[i]->kind == TEAM_KIND_VOUCH)
+        if (recs[i]->kind == ENTRY_VOUCH)
             v->vouches[v->nvouches++] = recs[i];
     qsort(v->vouches, v->nvouches, sizeof(*v->vouches), team_rec_cmp_author);
     for (i = 0; i < v->nvouches; i++) {
@@ -1066,7 +1062,7 @@ static void team_view_compute(struct team_view *v, struct team_rec *const *recs,
 
     memset(v, 0, sizeof(*v));
     for (i = 0; i < n; i++)
-        if (recs[i]->kind == TEAM_KIND_TEAM &&
+        if (recs[i]->kind == ENTRY_TEAM &&
             (g == NULL || memcmp(recs[i]->id, g->id, ENTRY_ID_LEN) < 0))
             g = recs[i];
     if (g == NULL) {
@@ -1080,7 +1076,7 @@ static void team_view_compute(struct team_view *v, struct team_rec *const *recs,
     v->epochs = xcalloc(n + 1, sizeof(*v->epochs));
     v->epochs[nep++].rec = g;
     for (i = 0; i < n; i++)
-        if (recs[i]->kind == TEAM_KIND_ROTATION)
+        if (recs[i]->kind == ENTRY_ROTATION)
             v->epochs[nep++].rec = recs[i];
     v->nepochs = nep;
     qsort(v->epochs, nep, sizeof(*v->epochs), team_epoch_cmp);
@@ -1714,7 +1710,7 @@ void team_assume(struct team *t, const struct team_invite *inv)
     pthread_mutex_lock(&t->mu);
     memset(&t->assumed, 0, sizeof(t->assumed));
     memset(t->assumed_id, 0, sizeof(t->assumed_id)); /* no entry has this id */
-    t->assumed.kind = TEAM_KIND_TEAM;
+    t->assumed.kind = ENTRY_TEAM;
     t->assumed.id = t->assumed_id;
     t->assumed.author = t->assumed_id;
     memcpy(t->assumed.invite, inv->invite_pk, ENTRY_KEY_LEN);

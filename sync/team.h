@@ -61,7 +61,8 @@
 #define TEAM_KIND_VOUCH 23
 #define TEAM_VOUCH_MAX 1000 /* keys one VOUCH entry names at most */
 
-/* 1 if kind is one of the team kinds (11, 14-17, 23), else 0. */
+/* 1 if kind is one of the team kinds (ENTRY_MEMBERSHIP, ENTRY_TEAM to ENTRY_REVOCATION,
+ * ENTRY_VOUCH), else 0. */
 int team_is_team_kind(uint16_t kind);
 
 /* ---- join codes ---- */
@@ -170,7 +171,7 @@ void team_destroy(struct team **tp);
 const uint8_t *team_id(const struct team *t);
 
 /*
- * Add a verified team entry (entry_verify passed) of this team; the state keeps a copy and is
+ * Add a verified team entry (kinds_verify passed) of this team; the state keeps a copy and is
  * recomputed. Returns 1 if added, 0 if it was already held, -1 with a message in err if it is
  * not a team entry or belongs to another team (not kept).
  */

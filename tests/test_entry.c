@@ -93,7 +93,7 @@ static void test_vectors_match_doc(void **state)
         assert_int_equal(hex_decode(doc_hex, strlen(doc_hex), raw, len), 0);
         struct entry *d = entry_decode(raw, len, err, sizeof(err));
         assert_non_null(d);
-        assert_int_equal(entry_verify(d, err, sizeof(err)), 0);
+        assert_int_equal(kinds_verify(d, err, sizeof(err)), 0);
         assert_memory_equal(entry_id(d), entry_id(e), ENTRY_ID_LEN);
         entry_destroy(&d);
         free(raw);
@@ -154,7 +154,7 @@ static void test_round_trip_fields(void **state)
     assert_int_equal(dlen = (entry_bytes(d, &dlen), dlen), len);
     assert_memory_equal(entry_bytes(d, NULL), bytes, len);
     assert_memory_equal(entry_id(d), entry_id(e), ENTRY_ID_LEN);
-    assert_int_equal(entry_verify(d, err, sizeof(err)), 0);
+    assert_int_equal(kinds_verify(d, err, sizeof(err)), 0);
 
     /* The id is BLAKE2b-256 of the whole encoding. */
     uint8_t id[ENTRY_ID_LEN];
@@ -180,7 +180,7 @@ static void test_every_bit_flip_rejected(void **state)
         memcpy(copy, entry_bytes(e, NULL), len);
         copy[bit / 8] ^= (uint8_t)(1u << (bit % 8));
         d = entry_decode(copy, len, NULL, 0);
-        if (d != NULL && entry_verify(d, NULL, 0) == 0)
+        if (d != NULL && kinds_verify(d, NULL, 0) == 0)
             accepted++;
         entry_destroy(&d);
     }
@@ -373,11 +373,11 @@ static void test_size_cap(void **state)
     f.created_ms = VEC_QUESTION_MS;
     f.title = "big";
     f.body = body;
-    e = entry_create(&f, a.pk, test_author_sign, &a, err, sizeof(err));
+    e = kinds_create(&f, a.pk, test_author_sign, &a, err, sizeof(err));
     assert_null(e);
     assert_non_null(strstr(err, "exceed"));
     body[ENTRY_MAX_SIZE - 200] = '\0';
-    e = entry_create(&f, a.pk, test_author_sign, &a, err, sizeof(err));
+    e = kinds_create(&f, a.pk, test_author_sign, &a, err, sizeof(err));
     assert_non_null(e);
     entry_destroy(&e);
 
@@ -402,34 +402,34 @@ static void test_kind_rules(void **state)
     f.created_ms = VEC_QUESTION_MS;
     f.kind = ENTRY_ANSWER;
     f.body = "an answer to nothing";
-    e = entry_create(&f, a.pk, test_author_sign, &a, err, sizeof(err));
+    e = kinds_create(&f, a.pk, test_author_sign, &a, err, sizeof(err));
     assert_null(e);
     assert_non_null(strstr(err, "exactly one"));
     f.kind = ENTRY_QUESTION;
     f.body = NULL;
-    e = entry_create(&f, a.pk, test_author_sign, &a, err, sizeof(err));
+    e = kinds_create(&f, a.pk, test_author_sign, &a, err, sizeof(err));
     assert_null(e);
     assert_non_null(strstr(err, "title"));
     const char *bad_tags[] = {"Has Space"};
     f.title = "q";
     f.tags = bad_tags;
     f.ntags = 1;
-    e = entry_create(&f, a.pk, test_author_sign, &a, err, sizeof(err));
+    e = kinds_create(&f, a.pk, test_author_sign, &a, err, sizeof(err));
     assert_null(e);
     assert_non_null(strstr(err, "not a valid tag"));
 
     f.kind = ENTRY_ACCEPT;
     f.tags = NULL;
     f.ntags = 0;
-    e = entry_create(&f, a.pk, test_author_sign, &a, err, sizeof(err));
+    e = kinds_create(&f, a.pk, test_author_sign, &a, err, sizeof(err));
     assert_null(e);
     assert_non_null(strstr(err, "accept references exactly one"));
 
-    assert_int_equal(entry_kind_parse("note", &k), 0);
+    assert_int_equal(kinds_parse("note", &k), 0);
     assert_int_equal(k, ENTRY_NOTE);
-    assert_string_equal(entry_kind_name(ENTRY_ANSWER), "answer");
-    assert_null(entry_kind_name(4096));
-    assert_int_equal(entry_kind_parse("nonsense", &k), -1);
+    assert_string_equal(kinds_name(ENTRY_ANSWER), "answer");
+    assert_null(kinds_name(4096));
+    assert_int_equal(kinds_parse("nonsense", &k), -1);
 }
 
 /* A signature by another key than the claimed author is rejected. */
@@ -446,7 +446,7 @@ static void test_wrong_signer_rejected(void **state)
     f.kind = ENTRY_QUESTION;
     f.created_ms = VEC_QUESTION_MS;
     f.title = "claims to be a, signed by b";
-    e = entry_create(&f, a.pk, test_author_sign, &b, err, sizeof(err));
+    e = kinds_create(&f, a.pk, test_author_sign, &b, err, sizeof(err));
     assert_null(e);
     assert_non_null(strstr(err, "signature"));
 }

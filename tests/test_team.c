@@ -154,7 +154,7 @@ static size_t parse_records(const struct buf *b, struct entry **out, size_t max)
         assert_true(n < max);
         out[n] = entry_decode(b->data + off, len, err, sizeof(err));
         assert_non_null(out[n]);
-        assert_int_equal(entry_verify(out[n], err, sizeof(err)), 0);
+        assert_int_equal(kinds_verify(out[n], err, sizeof(err)), 0);
         n++;
         off += len;
     }
@@ -495,7 +495,7 @@ static struct entry *raw(struct test_author *a, uint16_t kind, const char *title
     f.body = body;
     f.attrs = attrs;
     f.nattrs = nattrs;
-    return entry_create(&f, a->pk, test_author_sign, a, err, errlen);
+    return kinds_create(&f, a->pk, test_author_sign, a, err, errlen);
 }
 
 static void expect_rejected(struct entry *e, const char *err, const char *why)
@@ -517,12 +517,12 @@ static void test_check_kind(void **state)
     uint16_t k;
 
     (void)state;
-    assert_string_equal(entry_kind_name(ENTRY_MEMBERSHIP), "membership");
-    assert_string_equal(entry_kind_name(TEAM_KIND_TEAM), "team");
-    assert_string_equal(entry_kind_name(TEAM_KIND_ROTATION), "rotation");
-    assert_string_equal(entry_kind_name(TEAM_KIND_ADMIN), "admin");
-    assert_string_equal(entry_kind_name(TEAM_KIND_REVOCATION), "revocation");
-    assert_int_equal(entry_kind_parse("revocation", &k), 0);
+    assert_string_equal(kinds_name(ENTRY_MEMBERSHIP), "membership");
+    assert_string_equal(kinds_name(ENTRY_TEAM), "team");
+    assert_string_equal(kinds_name(ENTRY_ROTATION), "rotation");
+    assert_string_equal(kinds_name(ENTRY_ADMIN), "admin");
+    assert_string_equal(kinds_name(ENTRY_REVOCATION), "revocation");
+    assert_int_equal(kinds_parse("revocation", &k), 0);
     assert_int_equal(k, 17);
     assert_true(team_is_team_kind(11) && team_is_team_kind(14) && team_is_team_kind(17));
     assert_false(team_is_team_kind(12) || team_is_team_kind(13) || team_is_team_kind(18));
@@ -574,7 +574,7 @@ static void test_check_kind(void **state)
         f.nattrs = 3;
         f.tags = tags;
         f.ntags = 1;
-        expect_rejected(entry_create(&f, a.pk, test_author_sign, &a, err, sizeof(err)), err,
+        expect_rejected(kinds_create(&f, a.pk, test_author_sign, &a, err, sizeof(err)), err,
                         "no references and no tags");
     }
 
@@ -583,13 +583,13 @@ static void test_check_kind(void **state)
     snprintf(body, sizeof(body), "%s\n%s\n", pk_hex, b_hex);
     if (strcmp(pk_hex, b_hex) > 0)
         snprintf(body, sizeof(body), "%s\n%s\n", b_hex, pk_hex);
-    e = raw(&a, TEAM_KIND_TEAM, "eng", body, gen, 2, err, sizeof(err));
+    e = raw(&a, ENTRY_TEAM, "eng", body, gen, 2, err, sizeof(err));
     assert_non_null(e);
     assert_int_equal(team_entry_team(e, id), 0);
     assert_memory_equal(id, entry_id(e), TEAM_ID_LEN);
     entry_destroy(&e);
-    expect_rejected(raw(&a, TEAM_KIND_TEAM, "", body, gen, 2, err, sizeof(err)), err, "1 to 64");
-    expect_rejected(raw(&a, TEAM_KIND_TEAM,
+    expect_rejected(raw(&a, ENTRY_TEAM, "", body, gen, 2, err, sizeof(err)), err, "1 to 64");
+    expect_rejected(raw(&a, ENTRY_TEAM,
                         "a name of sixty-five bytes is one byte too long for a team name!!", body,
                         gen, 2, err, sizeof(err)),
                     err, "1 to 64");
@@ -597,24 +597,24 @@ static void test_check_kind(void **state)
         snprintf(body, sizeof(body), "%s\n%s\n", pk_hex, b_hex);
     else
         snprintf(body, sizeof(body), "%s\n%s\n", b_hex, pk_hex);
-    expect_rejected(raw(&a, TEAM_KIND_TEAM, "eng", body, gen, 2, err, sizeof(err)), err,
+    expect_rejected(raw(&a, ENTRY_TEAM, "eng", body, gen, 2, err, sizeof(err)), err,
                     "sorted and without duplicates");
     snprintf(body, sizeof(body), "%s\n%s\n", pk_hex, pk_hex);
-    expect_rejected(raw(&a, TEAM_KIND_TEAM, "eng", body, gen, 2, err, sizeof(err)), err,
+    expect_rejected(raw(&a, ENTRY_TEAM, "eng", body, gen, 2, err, sizeof(err)), err,
                     "sorted and without duplicates");
     snprintf(body, sizeof(body), "%s\r\n", pk_hex);
-    expect_rejected(raw(&a, TEAM_KIND_TEAM, "eng", body, gen, 2, err, sizeof(err)), err,
+    expect_rejected(raw(&a, ENTRY_TEAM, "eng", body, gen, 2, err, sizeof(err)), err,
                     "64 lowercase hex digits");
     snprintf(body, sizeof(body), "%s", pk_hex); /* no final newline */
-    expect_rejected(raw(&a, TEAM_KIND_TEAM, "eng", body, gen, 2, err, sizeof(err)), err,
+    expect_rejected(raw(&a, ENTRY_TEAM, "eng", body, gen, 2, err, sizeof(err)), err,
                     "64 lowercase hex digits");
     snprintf(body, sizeof(body), "%s\n", up_hex);
-    expect_rejected(raw(&a, TEAM_KIND_TEAM, "eng", body, gen, 2, err, sizeof(err)), err,
+    expect_rejected(raw(&a, ENTRY_TEAM, "eng", body, gen, 2, err, sizeof(err)), err,
                     "64 lowercase hex digits");
     snprintf(body, sizeof(body), "%s\n", b_hex);
-    expect_rejected(raw(&a, TEAM_KIND_TEAM, "eng", body, gen, 2, err, sizeof(err)), err,
+    expect_rejected(raw(&a, ENTRY_TEAM, "eng", body, gen, 2, err, sizeof(err)), err,
                     "author of a team entry must be one of its admins");
-    expect_rejected(raw(&a, TEAM_KIND_TEAM, "eng", "", gen, 2, err, sizeof(err)), err,
+    expect_rejected(raw(&a, ENTRY_TEAM, "eng", "", gen, 2, err, sizeof(err)), err,
                     "1 to 16 admins");
 
     /* The builders check the same, with their own words. */
@@ -644,10 +644,10 @@ static void test_check_kind(void **state)
     /* A rotation's roster may be empty; the builder sorts and deduplicates it. */
     struct entry_attr rot[4] = {
         {"team", team_hex}, {"prev", proof + 64}, {"invite", inv_hex}, {"join", inv_hex}};
-    e = raw(&a, TEAM_KIND_ROTATION, NULL, NULL, rot, 4, err, sizeof(err));
+    e = raw(&a, ENTRY_ROTATION, NULL, NULL, rot, 4, err, sizeof(err));
     assert_non_null(e);
     entry_destroy(&e);
-    expect_rejected(raw(&a, TEAM_KIND_ROTATION, NULL, NULL, rot, 3, err, sizeof(err)), err,
+    expect_rejected(raw(&a, ENTRY_ROTATION, NULL, NULL, rot, 3, err, sizeof(err)), err,
                     "invite, join, prev and team");
     memcpy(keys[1], keys[5], ENTRY_KEY_LEN);
     fill(prev, sizeof(prev), 77);
@@ -659,16 +659,15 @@ static void test_check_kind(void **state)
 
     /* ADMIN and REVOCATION: key and team only. */
     struct entry_attr adm[3] = {{"team", team_hex}, {"key", b_hex}, {"note", "x"}};
-    e = raw(&a, TEAM_KIND_ADMIN, NULL, NULL, adm, 2, err, sizeof(err));
+    e = raw(&a, ENTRY_ADMIN, NULL, NULL, adm, 2, err, sizeof(err));
     assert_non_null(e);
     entry_destroy(&e);
-    expect_rejected(raw(&a, TEAM_KIND_REVOCATION, NULL, NULL, adm, 3, err, sizeof(err)), err,
+    expect_rejected(raw(&a, ENTRY_REVOCATION, NULL, NULL, adm, 3, err, sizeof(err)), err,
                     "exactly the attributes key and team");
-    expect_rejected(raw(&a, TEAM_KIND_REVOCATION, NULL, "why", adm, 2, err, sizeof(err)), err,
+    expect_rejected(raw(&a, ENTRY_REVOCATION, NULL, "why", adm, 2, err, sizeof(err)), err,
                     "no body");
     adm[1].value = up_hex;
-    expect_rejected(raw(&a, TEAM_KIND_ADMIN, NULL, NULL, adm, 2, err, sizeof(err)), err,
-                    "lowercase");
+    expect_rejected(raw(&a, ENTRY_ADMIN, NULL, NULL, adm, 2, err, sizeof(err)), err, "lowercase");
 
     e = question(&a, T0);
     assert_int_equal(team_entry_team(e, id), -1);
@@ -1317,7 +1316,7 @@ static void test_vouch(void **state)
             hex_encode(entry_id(e), ENTRY_ID_LEN, hex);
             assert_string_equal(doc_id, hex);
         }
-        assert_int_equal(entry_kind(e), TEAM_KIND_VOUCH);
+        assert_int_equal(entry_kind(e), ENTRY_VOUCH);
         assert_int_equal(entry_body_len(e), 2 * 65);
         assert_int_equal(team_check_kind(e, err, sizeof(err)), 0);
         free(doc_entry);
@@ -1328,8 +1327,8 @@ static void test_vouch(void **state)
     assert_null(team_vouch_create(f.id, NULL, 0, T0, f.p[0].pk, test_author_sign, &f.p[0], err,
                                   sizeof(err)));
     assert_non_null(strstr(err, "1 to"));
-    assert_true(team_is_team_kind(TEAM_KIND_VOUCH));
-    assert_string_equal(entry_kind_name(TEAM_KIND_VOUCH), "vouch");
+    assert_true(team_is_team_kind(ENTRY_VOUCH));
+    assert_string_equal(kinds_name(ENTRY_VOUCH), "vouch");
 
     /* p0 admin; p1..p4 join with the first code, p5 with the second (after a rotation). */
     add(f.t, dup(f.g), 1);

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "entry.h"
+#include "kinds.h"
 
 /* A test author: a key pair from a fixed seed, signing like identity_sign. */
 struct test_author {
@@ -37,10 +37,10 @@ static inline int test_author_sign(void *ctx, const uint8_t *msg, size_t len, ui
 static inline struct entry *test_entry(struct test_author *a, const struct entry_fields *f)
 {
     char err[256];
-    struct entry *e = entry_create(f, a->pk, test_author_sign, a, err, sizeof(err));
+    struct entry *e = kinds_create(f, a->pk, test_author_sign, a, err, sizeof(err));
 
     if (e == NULL) {
-        fprintf(stderr, "entry_create: %s\n", err);
+        fprintf(stderr, "kinds_create: %s\n", err);
         abort();
     }
     return e;

@@ -27,8 +27,8 @@
 #include <unistd.h>
 
 #include "buf.h"
-#include "entry.h"
 #include "ingest.h"
+#include "kinds.h"
 #include "log.h"
 #include "replica.h"
 #include "xmalloc.h"
@@ -248,7 +248,7 @@ static int bench_ingest_rows(const char *dir, struct entry **es, size_t n, doubl
         f.kind = ENTRY_QUESTION;
         f.created_ms = 1796000000000ull + i;
         f.title = title;
-        local[i] = entry_create(&f, a->pk, sign, a, err, sizeof(err));
+        local[i] = kinds_create(&f, a->pk, sign, a, err, sizeof(err));
         if (local[i] == NULL)
             goto out;
     }
@@ -405,9 +405,9 @@ int main(int argc, char **argv)
         f.body = (const char *)body.data;
         f.tags = tags;
         f.ntags = 2;
-        es[i] = entry_create(&f, a.pk, sign, &a, err, sizeof(err));
+        es[i] = kinds_create(&f, a.pk, sign, &a, err, sizeof(err));
         if (es[i] == NULL) {
-            fprintf(stderr, "entry_create: %s\n", err);
+            fprintf(stderr, "kinds_create: %s\n", err);
             return 1;
         }
     }
@@ -419,7 +419,7 @@ int main(int argc, char **argv)
         size_t len;
         const uint8_t *b = entry_bytes(es[i], &len);
         struct entry *d = entry_decode(b, len, err, sizeof(err));
-        if (d == NULL || entry_verify(d, err, sizeof(err)) != 0)
+        if (d == NULL || kinds_verify(d, err, sizeof(err)) != 0)
             return 1;
         entry_destroy(&d);
     }

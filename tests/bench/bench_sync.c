@@ -35,6 +35,7 @@
 #include "entry.h"
 #include "hex.h"
 #include "ingest.h"
+#include "kinds.h"
 #include "log.h"
 #include "replica.h"
 #include "xmalloc.h"
@@ -383,7 +384,7 @@ static double local_ingest_rate(const char *src_db, size_t n, double *verify_rat
     t0 = now_ms();
     for (i = 0; i < rl.n; i++) {
         es[i] = entry_decode(rl.raw[i], rl.len[i], NULL, 0);
-        if (es[i] == NULL || entry_verify(es[i], NULL, 0) != 0)
+        if (es[i] == NULL || kinds_verify(es[i], NULL, 0) != 0)
             return -1;
     }
     *verify_rate = (double)rl.n / ((now_ms() - t0) / 1e3);

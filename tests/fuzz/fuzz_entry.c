@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "entry.h"
+#include "kinds.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -27,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
     if (strlen(entry_body(e)) != entry_body_len(e) || strlen(entry_title(e)) > ENTRY_TITLE_MAX)
         abort();
-    (void)entry_verify(e, err, sizeof(err));
+    (void)kinds_verify(e, err, sizeof(err));
     entry_destroy(&e);
     return 0;
 }

@@ -15,6 +15,7 @@
 
 #include "buf.h"
 #include "entry.h"
+#include "kinds.h"
 #include "team.h"
 #include "xmalloc.h"
 
@@ -156,7 +157,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             have_id = 1;
         }
         all[n++] = e;
-        if (entry_verify(e, err, sizeof(err)) == 0)
+        if (kinds_verify(e, err, sizeof(err)) == 0)
             verified[nv++] = e;
     }
     if (n > 0) {

@@ -31,8 +31,8 @@
 #include <time.h>
 
 #include "buf.h"
-#include "entry.h"
 #include "hex.h"
+#include "kinds.h"
 #include "log.h"
 #include "replica.h"
 #include "team.h"
@@ -94,7 +94,7 @@ static int recognize_all(struct replica *r, struct author *authors, unsigned lon
                 f.attrs = &endorse;
                 f.nattrs = 1;
             }
-            e = entry_create(&f, authors[i].pk, sign, &authors[i], err, sizeof(err));
+            e = kinds_create(&f, authors[i].pk, sign, &authors[i], err, sizeof(err));
             if (e == NULL || replica_add_batch(r, (const struct entry *const *)&e, 1, NULL, NULL, 0,
                                                err, sizeof(err)) != 0) {
                 fprintf(stderr, "lore_fill: %s\n", err);
@@ -323,7 +323,7 @@ int main(int argc, char **argv)
         f.body = (const char *)body.data;
         f.tags = tags;
         f.ntags = 2;
-        batch[nb] = entry_create(&f, a->pk, sign, a, err, sizeof(err));
+        batch[nb] = kinds_create(&f, a->pk, sign, a, err, sizeof(err));
         if (batch[nb] == NULL) {
             fprintf(stderr, "lore_fill: %s\n", err);
             return 1;

@@ -21,7 +21,7 @@
 #include <zmq.h>
 
 #include "buf.h"
-#include "entry.h"
+#include "kinds.h"
 #include "team.h"
 #include "wire.h"
 #include "xmalloc.h"
@@ -84,7 +84,7 @@ int main(int argc, char **argv)
     f.created_ms = 1795000000000ull;
     f.title = "a flood";
     char err[256];
-    e = entry_create(&f, pk, sign, sk, err, sizeof(err));
+    e = kinds_create(&f, pk, sign, sk, err, sizeof(err));
     if (e == NULL) {
         fprintf(stderr, "lore_flood: %s\n", err);
         return 1;
