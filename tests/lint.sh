@@ -16,5 +16,11 @@ if grep -nE '(^|[^x])\b(malloc|calloc|realloc)\s*\(' $(echo "$files" | grep -v x
     echo "lint: use the xmalloc family" >&2
     status=1
 fi
+# No include cycle between modules (a module is a file name without extension); cycles inside the
+# directories named in tests/include_cycles.allow are reported but tolerated for now.
+if ! python3 tests/include_cycles.py . tests/include_cycles.allow; then
+    echo "lint: break the include cycle above (lower layers take hooks, never include upward)" >&2
+    status=1
+fi
 [ $status -eq 0 ] && echo "lint: ok ($(echo "$files" | wc -w) files)"
 exit $status
