@@ -10,6 +10,7 @@
 #include <zmq.h>
 
 #include "entry.h"
+#include "errmsg.h"
 #include "hex.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -1151,16 +1152,20 @@ uint64_t links_refused(const struct links *ls)
 
 /* ---- setup ---- */
 
-static void links_sockopts(void *sock)
+/* The options every link socket has. Returns 0, or -1 (errno set) if one cannot be set: a socket
+ * without ZMQ_MAXMSGSIZE would allocate any frame a peer sends, so it is never used. */
+static int links_sockopts(void *sock)
 {
     int hwm = LINK_HWM, zero = 0;
     int64_t maxmsg = WIRE_MAX_FRAME;
 
-    (void)zmq_setsockopt(sock, ZMQ_SNDHWM, &hwm, sizeof(hwm));
-    (void)zmq_setsockopt(sock, ZMQ_RCVHWM, &hwm, sizeof(hwm));
-    (void)zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof(zero));
-    /* Oversized frames are dropped by ZeroMQ before they are allocated. */
-    (void)zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg));
+    if (zmq_setsockopt(sock, ZMQ_SNDHWM, &hwm, sizeof(hwm)) != 0 ||
+        zmq_setsockopt(sock, ZMQ_RCVHWM, &hwm, sizeof(hwm)) != 0 ||
+        zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof(zero)) != 0 ||
+        /* Oversized frames are dropped by ZeroMQ before they are allocated. */
+        zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg)) != 0)
+        return -1;
+    return 0;
 }
 
 /* Open (or reopen) a dialled link's DEALER as a CURVE client: with the join key while we are a
@@ -1175,6 +1180,15 @@ static int link_open(struct link *l, int use_join, char *err, size_t errlen)
         snprintf(err, errlen, "cannot dial %s: %s", l->addr, zmq_strerror(errno));
         return -1;
     }
+    /* Queue nothing for a connection that is not there: gossip should not pile up. */
+    if (links_sockopts(sock) != 0 || zmq_setsockopt(sock, ZMQ_IMMEDIATE, &one, sizeof(one)) != 0 ||
+        zmq_setsockopt(sock, ZMQ_RECONNECT_IVL, &ivl, sizeof(ivl)) != 0 ||
+        zmq_setsockopt(sock, ZMQ_RECONNECT_IVL_MAX, &ivl_max, sizeof(ivl_max)) != 0) {
+        errmsg_set(err, errlen, "cannot dial %s: cannot set socket options: %s", l->addr,
+                   zmq_strerror(errno));
+        zmq_close(sock); /* as above: the old socket, if any, stays */
+        return -1;
+    }
     if (l->sock != NULL) {
         loop_remove(ls->loop, -1, l->sock);
         zmq_close(l->sock);
@@ -1185,11 +1199,6 @@ static int link_open(struct link *l, int use_join, char *err, size_t errlen)
     l->has_peer_challenge = 0; /* the peer's challenge and claim were for the old connection */
     l->has_claim = 0;
     memcpy(l->client_curve, l->dial_join ? ls->join_public : ls->node_public, LINK_CURVE_LEN);
-    links_sockopts(l->sock);
-    /* Queue nothing for a connection that is not there: gossip should not pile up. */
-    (void)zmq_setsockopt(l->sock, ZMQ_IMMEDIATE, &one, sizeof(one));
-    (void)zmq_setsockopt(l->sock, ZMQ_RECONNECT_IVL, &ivl, sizeof(ivl));
-    (void)zmq_setsockopt(l->sock, ZMQ_RECONNECT_IVL_MAX, &ivl_max, sizeof(ivl_max));
     if (zmq_setsockopt(l->sock, ZMQ_CURVE_SERVERKEY, ls->server_public, LINK_CURVE_LEN) != 0 ||
         zmq_setsockopt(l->sock, ZMQ_CURVE_PUBLICKEY,
                        l->dial_join ? ls->join_public : ls->node_public, LINK_CURVE_LEN) != 0 ||
@@ -1285,8 +1294,12 @@ struct links *links_new(struct loop *loop, const struct links_config *cfg,
         if (links_endpoint(cfg->listen, 1, endpoint, sizeof(endpoint), err, errlen) != 0)
             goto out;
         ls->router = zmq_socket(ls->ctx, ZMQ_ROUTER);
-        links_sockopts(ls->router);
-        (void)zmq_setsockopt(ls->router, ZMQ_ROUTER_MANDATORY, &one, sizeof(one));
+        if (ls->router == NULL || links_sockopts(ls->router) != 0 ||
+            zmq_setsockopt(ls->router, ZMQ_ROUTER_MANDATORY, &one, sizeof(one)) != 0) {
+            errmsg_set(err, errlen, "cannot listen on %s: cannot set socket options: %s",
+                       cfg->listen, zmq_strerror(errno));
+            goto out;
+        }
         if (zmq_setsockopt(ls->router, ZMQ_CURVE_SERVER, &one, sizeof(one)) != 0 ||
             zmq_setsockopt(ls->router, ZMQ_CURVE_SECRETKEY, ls->secrets + LINK_SECRET_SERVER,
                            LINK_CURVE_LEN) != 0 ||
