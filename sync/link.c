@@ -12,6 +12,7 @@
 #include "entry.h"
 #include "errmsg.h"
 #include "hex.h"
+#include "hostport.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -26,7 +27,7 @@
 #define LINK_INBOUND_FORGET_MS 60000 /* a dead inbound link is forgotten after this */
 #define LINK_MAX_RID 255
 #define LINK_MAX_INBOUND 64 /* links others dialled: beyond, newcomers are told BYE */
-#define LINK_ADDR_MAX 300
+#define LINK_ADDR_MAX (HOSTPORT_MAX + 1)
 
 struct link {
     struct links *ls;
@@ -1213,30 +1214,20 @@ static int link_open(struct link *l, int use_join, char *err, size_t errlen)
     return 0;
 }
 
-/* "host:port" or "[v6]:port" -> "tcp://host:port". port "*" allowed when ephemeral_ok. */
+/* "host:port" or "[v6]:port" (hostport_parse) -> "tcp://host:port". port "*" allowed when
+ * ephemeral_ok. */
 static int links_endpoint(const char *addr, int ephemeral_ok, char *out, size_t outlen, char *err,
                           size_t errlen)
 {
-    const char *colon = strrchr(addr, ':');
-    char *end;
-    long port;
+    size_t hostlen;
+    uint16_t port;
 
-    if (colon == NULL || colon == addr || strlen(addr) >= LINK_ADDR_MAX) {
-        snprintf(err, errlen, "'%.80s' is not HOST:PORT", addr);
+    if (hostport_parse(addr, ephemeral_ok ? 0 : 1, &hostlen, &port, err, errlen) != 0)
         return -1;
-    }
-    errno = 0;
-    port = strtol(colon + 1, &end, 10);
-    if (errno != 0 || *end != '\0' || end == colon + 1 || port < (ephemeral_ok ? 0 : 1) ||
-        port > 65535) {
-        snprintf(err, errlen, "'%.80s': the port must be a number from %d to 65535", addr,
-                 ephemeral_ok ? 0 : 1);
-        return -1;
-    }
     if (port == 0)
-        snprintf(out, outlen, "tcp://%.*s:*", (int)(colon - addr), addr);
+        snprintf(out, outlen, "tcp://%.*s:*", (int)hostlen, addr);
     else
-        snprintf(out, outlen, "tcp://%.*s:%ld", (int)(colon - addr), addr, port);
+        snprintf(out, outlen, "tcp://%.*s:%u", (int)hostlen, addr, (unsigned)port);
     return 0;
 }
 
@@ -1246,7 +1237,6 @@ struct links *links_new(struct loop *loop, const struct links_config *cfg,
     struct links *ls = xcalloc(1, sizeof(*ls));
     char endpoint[LINK_ADDR_MAX + 8], last[LINK_ADDR_MAX + 8];
     size_t lastlen = sizeof(last);
-    const char *colon;
     int one = 1, ok = 0;
 
     ls->loop = loop;
@@ -1321,9 +1311,10 @@ struct links *links_new(struct loop *loop, const struct links_config *cfg,
             snprintf(err, errlen, "cannot listen on %s: %s", cfg->listen, zmq_strerror(errno));
             goto out;
         }
-        if (zmq_getsockopt(ls->router, ZMQ_LAST_ENDPOINT, last, &lastlen) == 0 &&
-            (colon = strrchr(last, ':')) != NULL)
-            ls->port = (uint16_t)strtol(colon + 1, NULL, 10);
+        /* "tcp://ADDRESS:PORT": the port the system chose for port 0 */
+        if (zmq_getsockopt(ls->router, ZMQ_LAST_ENDPOINT, last, &lastlen) != 0 ||
+            hostport_parse(last, 1, NULL, &ls->port, NULL, 0) != 0)
+            ls->port = 0;
         if (loop_add_zsock(loop, ls->router, LOOP_READ, links_on_router, ls) != 0) {
             snprintf(err, errlen, "cannot watch the listening socket");
             goto out;
