@@ -17,6 +17,7 @@
 #include <avahi-common/malloc.h>
 #include <avahi-common/strlst.h>
 
+#include "errmsg.h"
 #include "hex.h"
 #include "log.h"
 #include "loop.h"
@@ -399,7 +400,7 @@ static void mdns_client_failed(struct mdns *m, const char *what, int err)
     m->running_since = 0;
     if (m->reset_timer == 0)
         m->reset_timer = loop_add_timer(m->loop, 0, 0, mdns_reset_cb, m);
-    snprintf(reason, sizeof(reason), "%s (%s)", what, avahi_strerror(err));
+    errmsg_set(reason, sizeof(reason), "%s (%s)", what, avahi_strerror(err));
     mdns_schedule_retry(m, reason);
 }
 
@@ -771,11 +772,11 @@ static void mdns_connect(struct mdns *m)
     if (bus == NULL || *bus == '\0')
         bus = MDNS_BUS_DEFAULT;
     if (err == AVAHI_ERR_NO_DAEMON)
-        snprintf(reason, sizeof(reason), "no system D-Bus at %.120s (%s)", bus,
-                 avahi_strerror(err));
+        errmsg_set(reason, sizeof(reason), "no system D-Bus at %.120s (%s)", bus,
+                   avahi_strerror(err));
     else
-        snprintf(reason, sizeof(reason), "cannot connect to avahi-daemon over D-Bus (%s)",
-                 avahi_strerror(err));
+        errmsg_set(reason, sizeof(reason), "cannot connect to avahi-daemon over D-Bus (%s)",
+                   avahi_strerror(err));
     mdns_schedule_retry(m, reason);
 }
 

@@ -1300,14 +1300,14 @@ struct gossip *gossip_new(const struct gossip_config *cfg, char *err, size_t err
     g->set = recon_set_new();
     g->horizon_ms = gossip_wall_ms() + ENTRY_CLOCK_TOLERANCE_MS; /* no peers yet */
     if (replica_keys_between(cfg->replica, 0, g->horizon_ms, gossip_load_key, g->set) != 0) {
-        snprintf(err, errlen, "cannot read the replica's keys");
+        errmsg_set(err, errlen, "cannot read the replica's keys");
         goto out;
     }
     g->ingest = ingest_new(cfg->db_path, cfg->verify_threads, GOSSIP_QUEUE, err, errlen);
     if (g->ingest == NULL)
         goto out;
     if (loop_add_fd(cfg->loop, ingest_fd(g->ingest), LOOP_READ, gossip_on_ingest, g) != 0) {
-        snprintf(err, errlen, "cannot watch the ingest pipeline");
+        errmsg_set(err, errlen, "cannot watch the ingest pipeline");
         goto out;
     }
     ingest_set_team(g->ingest, cfg->team);
@@ -1318,7 +1318,7 @@ struct gossip *gossip_new(const struct gossip_config *cfg, char *err, size_t err
     }
     ssk = sodium_malloc(2 * TEAM_CURVE_LEN);
     if (ssk == NULL || cfg->node_curve_public == NULL || cfg->node_curve_secret == NULL) {
-        snprintf(err, errlen, "gossip needs the node's CURVE keys");
+        errmsg_set(err, errlen, "gossip needs the node's CURVE keys");
         goto out;
     }
     jsk = ssk + TEAM_CURVE_LEN;
@@ -1389,9 +1389,9 @@ void gossip_destroy(struct gossip **gp)
 int gossip_dial(struct gossip *g, const char *addr, char *err, size_t errlen)
 {
     if (g->cfg.team == NULL) {
-        snprintf(err, errlen,
-                 "this node is in no team: `lore team create` or `lore team join` "
-                 "first");
+        errmsg_set(err, errlen,
+                   "this node is in no team: `lore team create` or `lore team join` "
+                   "first");
         return -1;
     }
     return links_dial(g->links, addr, LINK_STATIC, err, errlen) != NULL ? 0 : -1;

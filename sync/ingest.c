@@ -230,19 +230,19 @@ static struct entry *ingest_check(struct ingest_job *j)
     char why[INGEST_WHY_MAX - 16];
 
     if (j->bytes == NULL) {
-        snprintf(j->why, sizeof(j->why), "entry of %zu bytes is larger than %u", j->len,
-                 ENTRY_MAX_SIZE);
+        errmsg_set(j->why, sizeof(j->why), "entry of %zu bytes is larger than %u", j->len,
+                   ENTRY_MAX_SIZE);
         return NULL;
     }
     e = entry_decode(j->bytes, j->len, why, sizeof(why));
     if (e == NULL) {
-        snprintf(j->why, sizeof(j->why), "decode: %s", why);
+        errmsg_set(j->why, sizeof(j->why), "decode: %s", why);
         return NULL;
     }
     memcpy(j->id, entry_id(e), ENTRY_ID_LEN);
     j->has_id = 1;
     if (kinds_verify(e, why, sizeof(why)) != 0) {
-        snprintf(j->why, sizeof(j->why), "verify: %s", why);
+        errmsg_set(j->why, sizeof(j->why), "verify: %s", why);
         entry_destroy(&e);
     }
     return e;
@@ -320,7 +320,7 @@ static void ingest_failed_locked(struct ingest *in, enum replica_fault fault, co
 {
     uint64_t now = ingest_clock_ms(CLOCK_MONOTONIC);
 
-    snprintf(in->c.failure, sizeof(in->c.failure), "%s", err);
+    errmsg_set(in->c.failure, sizeof(in->c.failure), "%s", err);
     in->c.fault = fault;
     if (!in->c.failing) {
         in->c.failing = 1;
@@ -615,7 +615,7 @@ struct ingest *ingest_new(const char *db_path, int verify_threads, size_t max_qu
 
     in->efd = -1;
     if (max_queued == 0) {
-        snprintf(err, errlen, "ingest: max_queued must be at least 1");
+        errmsg_set(err, errlen, "ingest: max_queued must be at least 1");
         goto out;
     }
     in->max_queued = max_queued;
@@ -633,12 +633,12 @@ struct ingest *ingest_new(const char *db_path, int verify_threads, size_t max_qu
     }
     in->nverifiers = verify_threads;
     if (pthread_mutex_init(&in->mu, NULL) != 0) {
-        snprintf(err, errlen, "ingest: cannot create a mutex");
+        errmsg_set(err, errlen, "ingest: cannot create a mutex");
         goto out;
     }
     in->mu_ok = 1;
     if (pthread_condattr_init(&ca) != 0) {
-        snprintf(err, errlen, "ingest: cannot create a condition variable");
+        errmsg_set(err, errlen, "ingest: cannot create a condition variable");
         goto out;
     }
     /* Timed waits measure intervals: immune to wall-clock steps. */
@@ -650,12 +650,12 @@ struct ingest *ingest_new(const char *db_path, int verify_threads, size_t max_qu
     }
     pthread_condattr_destroy(&ca);
     if (in->ncv < INGEST_NCV) {
-        snprintf(err, errlen, "ingest: cannot create a condition variable");
+        errmsg_set(err, errlen, "ingest: cannot create a condition variable");
         goto out;
     }
     in->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (in->efd < 0) {
-        snprintf(err, errlen, "ingest: eventfd: %s", strerror(errno));
+        errmsg_set(err, errlen, "ingest: eventfd: %s", strerror(errno));
         goto out;
     }
     /* Opened here so that errors are reported now; from now on only the writer thread uses it
@@ -668,13 +668,13 @@ struct ingest *ingest_new(const char *db_path, int verify_threads, size_t max_qu
     ingest_block_signals(&oldmask);
     masked = 1;
     if (pthread_create(&in->writer, NULL, ingest_writer_main, in) != 0) {
-        snprintf(err, errlen, "ingest: cannot start the writer thread");
+        errmsg_set(err, errlen, "ingest: cannot start the writer thread");
         goto out;
     }
     in->started_writer = 1;
     for (i = 0; i < in->nverifiers; i++) {
         if (pthread_create(&in->verifiers[i], NULL, ingest_verify_main, in) != 0) {
-            snprintf(err, errlen, "ingest: cannot start verify thread %d", i);
+            errmsg_set(err, errlen, "ingest: cannot start verify thread %d", i);
             goto out;
         }
         in->started_verifiers++;

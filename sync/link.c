@@ -1108,8 +1108,8 @@ static void links_on_zap(struct loop *loop, int fd, void *zsock, unsigned events
             keyhex[0] = '\0';
             if (n == 7 && zmq_msg_size(&parts[6]) == LINK_CURVE_LEN)
                 hex_encode(zmq_msg_data(&parts[6]), 8, keyhex);
-            snprintf(why, sizeof(why), "from %s: CURVE key %s%s is not a member of the team", addr,
-                     keyhex[0] ? keyhex : "(none)", keyhex[0] ? "..." : "");
+            errmsg_set(why, sizeof(why), "from %s: CURVE key %s%s is not a member of the team",
+                       addr, keyhex[0] ? keyhex : "(none)", keyhex[0] ? "..." : "");
             links_count_refusal(ls, 0, why);
         }
     next:
@@ -1178,7 +1178,7 @@ static int link_open(struct link *l, int use_join, char *err, size_t errlen)
     void *sock = zmq_socket(ls->ctx, ZMQ_DEALER);
 
     if (sock == NULL) { /* keep the old socket: the link stays a dialled one */
-        snprintf(err, errlen, "cannot dial %s: %s", l->addr, zmq_strerror(errno));
+        errmsg_set(err, errlen, "cannot dial %s: %s", l->addr, zmq_strerror(errno));
         return -1;
     }
     /* Queue nothing for a connection that is not there: gossip should not pile up. */
@@ -1208,7 +1208,7 @@ static int link_open(struct link *l, int use_join, char *err, size_t errlen)
                        LINK_CURVE_LEN) != 0 ||
         zmq_connect(l->sock, l->endpoint) != 0 ||
         loop_add_zsock(ls->loop, l->sock, LOOP_READ, links_on_dealer, l) != 0) {
-        snprintf(err, errlen, "cannot dial %s: %s", l->addr, zmq_strerror(errno));
+        errmsg_set(err, errlen, "cannot dial %s: %s", l->addr, zmq_strerror(errno));
         return -1;
     }
     return 0;
@@ -1252,7 +1252,7 @@ struct links *links_new(struct loop *loop, const struct links_config *cfg,
     ls->secrets = sodium_malloc(3 * LINK_CURVE_LEN);
     if (ls->secrets == NULL || cfg->team == NULL || cfg->server_public == NULL ||
         cfg->server_secret == NULL || cfg->node_public == NULL || cfg->node_secret == NULL) {
-        snprintf(err, errlen, "links need a team and CURVE keys");
+        errmsg_set(err, errlen, "links need a team and CURVE keys");
         goto out;
     }
     sodium_memzero(ls->secrets, 3 * LINK_CURVE_LEN);
@@ -1270,14 +1270,14 @@ struct links *links_new(struct loop *loop, const struct links_config *cfg,
     ls->sign_ctx = cfg->sign_ctx;
     ls->ctx = zmq_ctx_new();
     if (ls->ctx == NULL) {
-        snprintf(err, errlen, "zmq_ctx_new: %s", zmq_strerror(errno));
+        errmsg_set(err, errlen, "zmq_ctx_new: %s", zmq_strerror(errno));
         goto out;
     }
     /* The ZAP handler first: a CURVE server with no handler bound lets every client in. */
     ls->zap = zmq_socket(ls->ctx, ZMQ_REP);
     if (ls->zap == NULL || zmq_bind(ls->zap, "inproc://zeromq.zap.01") != 0 ||
         loop_add_zsock(loop, ls->zap, LOOP_READ, links_on_zap, ls) != 0) {
-        snprintf(err, errlen, "cannot install the ZAP handler: %s", zmq_strerror(errno));
+        errmsg_set(err, errlen, "cannot install the ZAP handler: %s", zmq_strerror(errno));
         goto out;
     }
     if (cfg->listen != NULL && cfg->listen[0] != '\0') {
@@ -1294,7 +1294,7 @@ struct links *links_new(struct loop *loop, const struct links_config *cfg,
             zmq_setsockopt(ls->router, ZMQ_CURVE_SECRETKEY, ls->secrets + LINK_SECRET_SERVER,
                            LINK_CURVE_LEN) != 0 ||
             zmq_setsockopt(ls->router, ZMQ_ZAP_DOMAIN, "lore", 4) != 0) {
-            snprintf(err, errlen, "CurveZMQ is not available: %s", zmq_strerror(errno));
+            errmsg_set(err, errlen, "CurveZMQ is not available: %s", zmq_strerror(errno));
             goto out;
         }
         ls->monitor = zmq_socket(ls->ctx, ZMQ_PAIR);
@@ -1304,11 +1304,11 @@ struct links *links_new(struct loop *loop, const struct links_config *cfg,
                                    ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) != 0 ||
             zmq_connect(ls->monitor, "inproc://lore.monitor") != 0 ||
             loop_add_zsock(loop, ls->monitor, LOOP_READ, links_on_monitor, ls) != 0) {
-            snprintf(err, errlen, "cannot monitor the listening socket: %s", zmq_strerror(errno));
+            errmsg_set(err, errlen, "cannot monitor the listening socket: %s", zmq_strerror(errno));
             goto out;
         }
         if (zmq_bind(ls->router, endpoint) != 0) {
-            snprintf(err, errlen, "cannot listen on %s: %s", cfg->listen, zmq_strerror(errno));
+            errmsg_set(err, errlen, "cannot listen on %s: %s", cfg->listen, zmq_strerror(errno));
             goto out;
         }
         /* "tcp://ADDRESS:PORT": the port the system chose for port 0 */
@@ -1316,7 +1316,7 @@ struct links *links_new(struct loop *loop, const struct links_config *cfg,
             hostport_parse(last, 1, NULL, &ls->port, NULL, 0) != 0)
             ls->port = 0;
         if (loop_add_zsock(loop, ls->router, LOOP_READ, links_on_router, ls) != 0) {
-            snprintf(err, errlen, "cannot watch the listening socket");
+            errmsg_set(err, errlen, "cannot watch the listening socket");
             goto out;
         }
         log_info("link: listening on %s (port %u)", cfg->listen, ls->port);
