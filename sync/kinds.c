@@ -6,7 +6,7 @@
 
 #include "errmsg.h"
 #include "hex.h"
-#include "team.h"
+#include "team_entry.h"
 
 /* What a kind needs besides its attributes. */
 #define KINDS_TITLE 0x1u   /* a non-empty title */
