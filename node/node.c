@@ -18,11 +18,11 @@
 
 #include "api.h"
 #include "config.h"
-#include "entry.h"
 #include "errmsg.h"
 #include "gossip.h"
 #include "hex.h"
 #include "identity.h"
+#include "kinds.h"
 #include "loop.h"
 #include "mdns.h"
 #include "paths.h"
@@ -150,7 +150,7 @@ json_t *node_time_json(uint64_t ms)
 json_t *node_entry_json(struct node *n, const struct entry *e)
 {
     json_t *o = json_object(), *a;
-    const char *kind = entry_kind_name(entry_kind(e));
+    const char *kind = kinds_name(entry_kind(e));
     char name[NODE_NAME_MAX * 4 + 1];
     size_t i, len;
 
@@ -530,7 +530,7 @@ json_t *node_publish_entry(struct node *n, struct entry *e)
     node_announce(n, ej);
     if (n->gossip != NULL)
         gossip_publish(n->gossip, e);
-    log_info("node: new %s %.16s… by us", entry_kind_name(entry_kind(e)),
+    log_info("node: new %s %.16s… by us", kinds_name(entry_kind(e)),
              json_string_value(json_object_get(o, "id")));
     entry_destroy(&e);
     return o;
@@ -542,7 +542,7 @@ json_t *node_publish(struct node *n, const struct entry_fields *f)
     char err[256];
     struct entry *e;
 
-    e = entry_create(f, identity_public_key(n->id), identity_sign, n->id, err, sizeof(err));
+    e = kinds_create(f, identity_public_key(n->id), identity_sign, n->id, err, sizeof(err));
     if (e == NULL)
         return api_error("invalid", "%s", err);
     return node_publish_entry(n, e);
@@ -1803,8 +1803,7 @@ static json_t *op_post(struct node *n, json_t *req)
     size_t i, j, k;
     char err[256];
 
-    if (node_arg_str(req, "kind", &kind) != 0 || kind == NULL ||
-        entry_kind_parse(kind, &f.kind) != 0 ||
+    if (node_arg_str(req, "kind", &kind) != 0 || kind == NULL || kinds_parse(kind, &f.kind) != 0 ||
         (f.kind != ENTRY_QUESTION && f.kind != ENTRY_ANSWER && f.kind != ENTRY_NOTE &&
          f.kind != ENTRY_COMMENT))
         return api_error("bad_request", "kind must be question, answer, note or comment");
@@ -1994,7 +1993,7 @@ json_t *node_query_args(json_t *req, struct replica_query *q)
     if (node_arg_int(req, "since_ms", 0, (long long)ENTRY_MAX_TIME_MS, &since) != 0)
         return api_error("bad_request", "since_ms must be a time in ms since the epoch");
     q->since_ms = (uint64_t)since;
-    if (kind != NULL && entry_kind_parse(kind, &q->kind) != 0)
+    if (kind != NULL && kinds_parse(kind, &q->kind) != 0)
         return api_error("bad_request", "unknown kind '%.40s'", kind);
     if (node_arg_int(req, "limit", 1, NODE_LIST_MAX, &limit) != 0 ||
         node_arg_int(req, "offset", 0, 1000000000, &offset) != 0)

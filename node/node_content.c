@@ -130,7 +130,7 @@ static int node_refs_read(struct node_refs *nr, uint16_t kind)
         q.author = entry_author(nr->target);
     q.limit = NODE_LIST_MAX;
     if (replica_list(nr->n->replica, &q, node_refs_row, nr, &corrupt) != 0) {
-        log_warnx("node: reading the %ss of an entry failed", entry_kind_name(kind));
+        log_warnx("node: reading the %ss of an entry failed", kinds_name(kind));
         return -1;
     }
     return 0;
@@ -528,15 +528,15 @@ static json_t *op_edit(struct node *n, json_t *req)
             same_tags = strcmp(json_string_value(json_array_get(old, i)), tagp[i]) == 0;
     }
     if ((kind == ENTRY_QUESTION || kind == ENTRY_NOTE) && title[0] == '\0') {
-        res = api_error("invalid", "a %s needs a title", entry_kind_name(kind));
+        res = api_error("invalid", "a %s needs a title", kinds_name(kind));
         goto out;
     }
     if ((kind == ENTRY_ANSWER || kind == ENTRY_COMMENT) && title[0] != '\0') {
-        res = api_error("invalid", "an %s has no title", entry_kind_name(kind));
+        res = api_error("invalid", "an %s has no title", kinds_name(kind));
         goto out;
     }
     if (kind != ENTRY_QUESTION && body[0] == '\0') {
-        res = api_error("invalid", "a %s needs a body", entry_kind_name(kind));
+        res = api_error("invalid", "a %s needs a body", kinds_name(kind));
         goto out;
     }
     if (same_tags && strcmp(title, json_string_value(json_object_get(cur, "title"))) == 0 &&

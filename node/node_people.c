@@ -119,7 +119,7 @@ static json_t *people_person_arg(struct node *n, json_t *req, const char *arg,
     }
 }
 
-/* The value of a session's "at" (valid: entry_check_kind made sure), or 0. */
+/* The value of a session's "at" (valid: kinds_check made sure), or 0. */
 static uint64_t people_session_at(const struct entry *e)
 {
     const char *at = entry_attr_get(e, "at");

@@ -52,8 +52,8 @@ static int node_team_row(void *ctx, const struct entry *e, const char *snippet, 
 /* Feed every team entry in the replica to the team state. */
 static void node_team_load_entries(struct node *n)
 {
-    static const uint16_t kinds[] = {ENTRY_MEMBERSHIP, TEAM_KIND_TEAM,       TEAM_KIND_ROTATION,
-                                     TEAM_KIND_ADMIN,  TEAM_KIND_REVOCATION, TEAM_KIND_VOUCH};
+    static const uint16_t kinds[] = {ENTRY_MEMBERSHIP, ENTRY_TEAM,       ENTRY_ROTATION,
+                                     ENTRY_ADMIN,      ENTRY_REVOCATION, ENTRY_VOUCH};
     struct node_team_rows tr = {n, 0};
     struct replica_query q;
     size_t i;

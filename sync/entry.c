@@ -8,7 +8,6 @@
 
 #include "buf.h"
 #include "errmsg.h"
-#include "team.h"
 #include "text.h"
 #include "xmalloc.h"
 
@@ -38,51 +37,6 @@ struct entry {
     const uint8_t *sig; /* into bytes */
     char *strings;      /* NUL-terminated copies of every string field */
 };
-
-static const char *const entry_kind_names[] = {
-    [ENTRY_QUESTION] = "question",
-    [ENTRY_ANSWER] = "answer",
-    [ENTRY_NOTE] = "note",
-    [ENTRY_COMMENT] = "comment",
-    [ENTRY_ACCEPT] = "accept",
-    [ENTRY_VOTE] = "vote",
-    [ENTRY_SKILL] = "skill",
-    [ENTRY_ENDORSEMENT] = "endorsement",
-    [ENTRY_REVISION] = "revision",
-    [ENTRY_RETRACTION] = "retraction",
-    [ENTRY_MEMBERSHIP] = "membership",
-    [ENTRY_PROFILE] = "profile",
-    [ENTRY_THANKS] = "thanks",
-    [ENTRY_TEAM] = "team",
-    [ENTRY_ROTATION] = "rotation",
-    [ENTRY_ADMIN] = "admin",
-    [ENTRY_REVOCATION] = "revocation",
-    [ENTRY_FLAG] = "flag",
-    [ENTRY_PIN] = "pin",
-    [ENTRY_MENTOR] = "mentor",
-    [ENTRY_SESSION] = "session",
-    [ENTRY_RSVP] = "rsvp",
-    [ENTRY_VOUCH] = "vouch",
-};
-#define ENTRY_NKINDS (sizeof(entry_kind_names) / sizeof(entry_kind_names[0]))
-
-const char *entry_kind_name(uint16_t kind)
-{
-    return kind < ENTRY_NKINDS ? entry_kind_names[kind] : NULL;
-}
-
-int entry_kind_parse(const char *name, uint16_t *out)
-{
-    size_t i;
-
-    for (i = 1; i < ENTRY_NKINDS; i++) {
-        if (entry_kind_names[i] != NULL && strcmp(entry_kind_names[i], name) == 0) {
-            *out = (uint16_t)i;
-            return 0;
-        }
-    }
-    return -1;
-}
 
 /*
  * Text rules shared by every string field: strict UTF-8 (no overlong forms, no surrogates, nothing
@@ -343,147 +297,6 @@ static uint8_t *entry_signed_message(const uint8_t *bytes, size_t len, size_t *m
     return m;
 }
 
-/* 1 if attribute key is one of a, b, c (b and c may be NULL). */
-static int entry_attr_in(const struct entry *e, const char *key, const char *a, const char *b,
-                         const char *c)
-{
-    const char *v = entry_attr_get(e, key);
-
-    return v != NULL && ((a != NULL && strcmp(v, a) == 0) || (b != NULL && strcmp(v, b) == 0) ||
-                         (c != NULL && strcmp(v, c) == 0));
-}
-
-/* 1 if attribute key is a node key: 64 lowercase hex digits. */
-static int entry_attr_is_key(const struct entry *e, const char *key)
-{
-    const char *v = entry_attr_get(e, key);
-    size_t i;
-
-    if (v == NULL || strlen(v) != 2 * ENTRY_KEY_LEN)
-        return 0;
-    for (i = 0; v[i] != '\0'; i++)
-        if (!((v[i] >= '0' && v[i] <= '9') || (v[i] >= 'a' && v[i] <= 'f')))
-            return 0;
-    return 1;
-}
-
-int entry_check_kind(const struct entry *e, char *err, size_t errlen)
-{
-    switch (e->kind) {
-    case ENTRY_QUESTION:
-        if (e->title[0] == '\0') {
-            errmsg_set(err, errlen, "a question needs a title");
-            return -1;
-        }
-        break;
-    case ENTRY_ANSWER:
-    case ENTRY_COMMENT:
-        if (e->nrefs != 1) {
-            errmsg_set(err, errlen, "an %s references exactly one entry",
-                       e->kind == ENTRY_ANSWER ? "answer" : "comment");
-            return -1;
-        }
-        if (e->body_len == 0) {
-            errmsg_set(err, errlen, "an %s needs a body",
-                       e->kind == ENTRY_ANSWER ? "answer" : "comment");
-            return -1;
-        }
-        break;
-    case ENTRY_ACCEPT:
-    case ENTRY_THANKS:
-        if (e->nrefs != 1) {
-            errmsg_set(err, errlen, "an %s references exactly one entry",
-                       e->kind == ENTRY_ACCEPT ? "accept" : "thanks");
-            return -1;
-        }
-        break;
-    case ENTRY_VOTE: {
-        const char *v = entry_attr_get(e, "value");
-        if (e->nrefs != 1 || v == NULL ||
-            (strcmp(v, "1") != 0 && strcmp(v, "-1") != 0 && strcmp(v, "0") != 0)) {
-            errmsg_set(err, errlen, "a vote references one entry and has value 1, -1 or 0");
-            return -1;
-        }
-        break;
-    }
-    case ENTRY_NOTE:
-        if (e->title[0] == '\0' || e->body_len == 0) {
-            errmsg_set(err, errlen, "a note needs a title and a body");
-            return -1;
-        }
-        break;
-    case ENTRY_PROFILE:
-        if (e->title[0] == '\0') {
-            errmsg_set(err, errlen, "a profile needs a name");
-            return -1;
-        }
-        break;
-    case ENTRY_ENDORSEMENT:
-        if (e->ntags != 1 || !entry_attr_is_key(e, "person")) {
-            errmsg_set(err, errlen, "an endorsement names one skill (tag) and a person (key)");
-            return -1;
-        }
-        break;
-    case ENTRY_REVISION:
-    case ENTRY_RETRACTION:
-        if (e->nrefs != 1) {
-            errmsg_set(err, errlen, "a %s references exactly one entry",
-                       e->kind == ENTRY_REVISION ? "revision" : "retraction");
-            return -1;
-        }
-        break;
-    case ENTRY_FLAG:
-        if (e->nrefs != 1 || !entry_attr_in(e, "flag", "obsolete", "verified", "none")) {
-            errmsg_set(err, errlen, "a flag references one entry, flag obsolete|verified|none");
-            return -1;
-        }
-        break;
-    case ENTRY_PIN:
-        if (e->nrefs != 1 || !entry_attr_in(e, "pinned", "1", "0", NULL)) {
-            errmsg_set(err, errlen, "a pin references one entry, pinned 1|0");
-            return -1;
-        }
-        break;
-    case ENTRY_MENTOR:
-        if (entry_attr_in(e, "role", "offer", NULL, NULL)     ? e->ntags == 0
-            : entry_attr_in(e, "role", "request", NULL, NULL) ? !entry_attr_is_key(e, "to")
-                                                              : 1) {
-            errmsg_set(err, errlen,
-                       "a mentor offer has topics (tags); a request names a person "
-                       "(to)");
-            return -1;
-        }
-        break;
-    case ENTRY_SESSION: {
-        const char *at = entry_attr_get(e, "at"), *where = entry_attr_get(e, "where");
-        char *end = NULL;
-        unsigned long long ms = at != NULL ? strtoull(at, &end, 10) : 0;
-        if (e->title[0] == '\0' || at == NULL || end == at || *end != '\0' ||
-            ms < ENTRY_MIN_TIME_MS || ms > ENTRY_MAX_TIME_MS || where == NULL || where[0] == '\0') {
-            errmsg_set(err, errlen, "a session has a title, a time (at, ms) and a place (where)");
-            return -1;
-        }
-        break;
-    }
-    case ENTRY_RSVP:
-        if (e->nrefs != 1 || !entry_attr_in(e, "value", "yes", "no", NULL)) {
-            errmsg_set(err, errlen, "an rsvp references one session, value yes|no");
-            return -1;
-        }
-        break;
-    case ENTRY_MEMBERSHIP:
-    case ENTRY_TEAM:
-    case ENTRY_ROTATION:
-    case ENTRY_ADMIN:
-    case ENTRY_REVOCATION:
-    case ENTRY_VOUCH:
-        return team_check_kind(e, err, errlen);
-    default:
-        break;
-    }
-    return 0;
-}
-
 int entry_check_signature(const struct entry *e, char *err, size_t errlen)
 {
     uint8_t *m;
@@ -498,13 +311,6 @@ int entry_check_signature(const struct entry *e, char *err, size_t errlen)
         return -1;
     }
     return 0;
-}
-
-int entry_verify(const struct entry *e, char *err, size_t errlen)
-{
-    if (entry_check_signature(e, err, errlen) != 0)
-        return -1;
-    return entry_check_kind(e, err, errlen);
 }
 
 /* ---- encoding ---- */
@@ -641,7 +447,7 @@ struct entry *entry_create(const struct entry_fields *f, const uint8_t author[EN
     if (buf_append(&b, sig, sizeof(sig)) != 0)
         goto toobig;
     e = entry_decode(b.data, b.len, err, errlen);
-    if (e != NULL && entry_verify(e, err, errlen) != 0)
+    if (e != NULL && entry_check_signature(e, err, errlen) != 0)
         entry_destroy(&e);
     goto out;
 toobig:

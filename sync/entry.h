@@ -32,7 +32,8 @@
  * before it refuses to write. */
 #define ENTRY_CLOCK_TOLERANCE_MS 600000ull /* 10 minutes */
 
-/* Numbers are part of the format and never reused. Unknown numbers decode fine. */
+/* Numbers are part of the format and never reused. Unknown numbers decode fine. Each kind's name
+ * and rules are in one table, kinds.c (kinds.h). */
 enum entry_kind {
     ENTRY_QUESTION = 1,    /* a help request: title required */
     ENTRY_ANSWER = 2,      /* refs[0] is the question answered; body required */
@@ -58,11 +59,6 @@ enum entry_kind {
     ENTRY_RSVP = 22,    /* refs[0]: the session; attr value=yes|no (latest counts) */
     ENTRY_VOUCH = 23,   /* attr team; body: the keys the author vouches for (team.h) */
 };
-
-/* "question", ... for known kinds, NULL otherwise. */
-const char *entry_kind_name(uint16_t kind);
-/* Parse a kind name. Returns 0, or -1 if unknown. */
-int entry_kind_parse(const char *name, uint16_t *out) __attribute__((warn_unused_result));
 
 struct entry_attr {
     const char *key;
@@ -91,26 +87,19 @@ typedef int (*entry_signer_fn)(void *ctx, const uint8_t *msg, size_t len,
 struct entry;
 
 /* Encode f for author, sign it with sign(ctx, ...), and return the entry (decoded form of the
- * result). Returns NULL with a message in err if a field is invalid or signing fails. */
+ * result). Returns NULL with a message in err if a field is invalid or signing fails. Checks the
+ * form every entry shares, not the rules of its kind: authors write through kinds_create. */
 struct entry *entry_create(const struct entry_fields *f, const uint8_t author[ENTRY_KEY_LEN],
                            entry_signer_fn sign, void *ctx, char *err, size_t errlen);
 
-/* Strictly decode len bytes (copied). Checks the form only, not the signature: see entry_verify.
+/* Strictly decode len bytes (copied). Checks the form only, not the signature: see
+ * entry_check_signature and kinds_verify.
  * Returns NULL with a message in err. */
 struct entry *entry_decode(const uint8_t *bytes, size_t len, char *err, size_t errlen);
 
-/* Check the signature against the author key (only: kinds_verify adds the kind's rules). Returns 0
- * if it verifies, or -1 with a message in err. */
+/* Check the signature against the author key, only: kinds_verify (kinds.h) adds the rules of the
+ * entry's kind. Returns 0 if it verifies, or -1 with a message in err. */
 int entry_check_signature(const struct entry *e, char *err, size_t errlen)
-    __attribute__((warn_unused_result));
-
-/* Check the signature against the author key, and the kind's rules (entry_check_kind). Returns 0
- * if valid, or -1 with a message in err. */
-int entry_verify(const struct entry *e, char *err, size_t errlen)
-    __attribute__((warn_unused_result));
-
-/* Rules of known kinds (e.g. an answer references a question). Unknown kinds pass. */
-int entry_check_kind(const struct entry *e, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 
 void entry_destroy(struct entry **ep);

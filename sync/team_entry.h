@@ -17,12 +17,6 @@
 #define TEAM_CURVE_LEN 32 /* CURVE (X25519) keys, raw */
 #define TEAM_NAME_MAX 64  /* bytes of a team name */
 #define TEAM_MAX_ADMINS 16
-/* Team entry kinds (ENTRY_MEMBERSHIP is 11). Numbers are part of the format. */
-#define TEAM_KIND_TEAM 14
-#define TEAM_KIND_ROTATION 15
-#define TEAM_KIND_ADMIN 16
-#define TEAM_KIND_REVOCATION 17
-#define TEAM_KIND_VOUCH 23
 #define TEAM_VOUCH_MAX 1000 /* keys one VOUCH entry names at most */
 
 /* 1 if kind is one of the team kinds (ENTRY_MEMBERSHIP, ENTRY_TEAM to ENTRY_REVOCATION,
@@ -116,7 +110,8 @@ struct entry *team_vouch_create(const uint8_t id[TEAM_ID_LEN], const uint8_t (*k
                                 void *ctx, char *err, size_t errlen);
 
 /* Form rules of the team kinds (attributes present, hex of the right length, roster sorted and
- * unique, ...), called by entry_check_kind. Returns 0, or -1 with a message in err. */
+ * unique, ...), the team kinds' row of the kinds table (kinds.c). Returns 0, or -1 with a message
+ * in err. */
 int team_check_kind(const struct entry *e, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 

@@ -111,7 +111,7 @@ static int recognize_all(struct replica *r, struct author *authors, unsigned lon
 static int add_one(struct replica *r, struct author *a, const struct entry_fields *f)
 {
     char err[256];
-    struct entry *e = entry_create(f, a->pk, sign, a, err, sizeof(err));
+    struct entry *e = kinds_create(f, a->pk, sign, a, err, sizeof(err));
 
     if (e == NULL || replica_add_batch(r, (const struct entry *const *)&e, 1, NULL, NULL, 0, err,
                                        sizeof(err)) != 0) {
@@ -149,7 +149,7 @@ static int ask_all(struct replica *r, struct author *authors, unsigned long naut
         f.body = "It does not work.";
         f.tags = tags;
         f.ntags = 1;
-        e = entry_create(&f, authors[i].pk, sign, &authors[i], err, sizeof(err));
+        e = kinds_create(&f, authors[i].pk, sign, &authors[i], err, sizeof(err));
         if (e == NULL || replica_add_batch(r, (const struct entry *const *)&e, 1, NULL, NULL, 0,
                                            err, sizeof(err)) != 0) {
             fprintf(stderr, "lore_fill: %s\n", err);
