@@ -18,6 +18,7 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "api_error.h"
 #include "loop.h"
 
 #define API_MAX_REQUEST (4u * 1024 * 1024)
@@ -84,10 +85,5 @@ size_t api_buffered_bytes(const struct api *api);
 /* Validate one request line: parse it as JSON and check it is an object whose "op" is a non-empty
  * string. Returns a new reference, or NULL with a message in err. Exposed for the fuzz harness. */
 json_t *api_parse_request(const char *line, size_t len, char *err, size_t errlen);
-
-/* Build {"ok":false,"error":message,"code":code}. code is a short machine-readable word. Returns
- * a new reference, or NULL if out of memory. Bytes of the message that are not valid UTF-8 make it
- * fall back to ASCII with '?' for the rest. */
-json_t *api_error(const char *code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

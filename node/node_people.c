@@ -4,7 +4,17 @@
  * Every view is computed from the signed entries held, so nodes holding the same entries agree.
  * Rules that a hostile node could try to bend are enforced when reading, not only when writing:
  * self-endorsements and RSVPs or votes beyond a person's latest do not count. */
-#include "node_int.h"
+#include "node_people.h"
+
+#include "node_args.h"
+#include "node_clock.h"
+#include "node_json.h"
+#include "node_peopleview.h"
+#include "node_publish.h"
+#include "node_rank.h"
+#include "node_resolve.h"
+#include "node_view.h"
+#include "node_watch.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,88 +24,13 @@
 #include "log.h"
 #include "xmalloc.h"
 
-#define PEOPLE_DAY_MS 86400000ull
-#define PEOPLE_REMIND_AFTER_MS (3 * PEOPLE_DAY_MS) /* an answer waits this long for an accept */
-#define PEOPLE_TICK_MS (10 * 60 * 1000)            /* how often the reminder pass runs */
+#define PEOPLE_TICK_MS (10 * 60 * 1000) /* how often the reminder pass runs */
 #define PEOPLE_FIRST_TICK_MS (60 * 1000)
 #define PEOPLE_REMINDED_META "reminded" /* "<question id hex> <ms>\n": reminders sent today */
 #define PEOPLE_MAX_REMINDED 40          /* lines that fit in REPLICA_META_VALUE_MAX */
 #define PEOPLE_BIO_MAX 2000             /* bytes of a bio */
 #define PEOPLE_WHERE_MAX 200            /* bytes of a session's place */
-#define PEOPLE_SCAN_MAX 20000           /* entries one view reads at most, per query */
-#define PEOPLE_SECTION_MAX 20           /* items per digest or inbox section */
-#define PEOPLE_SESSION_SOON_MS (7 * PEOPLE_DAY_MS)
-#define PEOPLE_HOST_BADGE_YES 2 /* yes RSVPs (from others) that make a "session host" */
-
-typedef char people_keyhex[2 * ENTRY_KEY_LEN + 1];
-
-/* ---- helpers ---- */
-
-/* The one place a voter's weight is decided (node_int.h): top, who-knows, profiles and the
- * ledger count recognition by this identity. */
-void node_people_voter(struct node *n, const uint8_t key[ENTRY_KEY_LEN], char out[NODE_VOTER_MAX])
-{
-    uint8_t pool[ENTRY_ID_LEN];
-
-    if (n->team == NULL || team_trust(n->team, identity_public_key(n->id), key, pool)) {
-        hex_encode(key, ENTRY_KEY_LEN, out);
-        return;
-    }
-    memcpy(out, "pool:", 5);
-    hex_encode(pool, ENTRY_ID_LEN, out + 5);
-}
-
-static int people_is_me(struct node *n, const uint8_t *key)
-{
-    return memcmp(key, identity_public_key(n->id), ENTRY_KEY_LEN) == 0;
-}
-
-/* {"key", "name"} of a person (name null without a profile). */
-static json_t *people_person_json(struct node *n, const uint8_t *key)
-{
-    char name[NODE_NAME_MAX * 4 + 1];
-    json_t *o = json_object();
-
-    json_object_set_new(o, "key", node_hex(key, ENTRY_KEY_LEN));
-    json_object_set_new(o, "name",
-                        replica_author_name(n->replica, key, name, sizeof(name)) == 0
-                            ? json_string(name)
-                            : json_null());
-    return o;
-}
-
-struct people_page {
-    replica_row_fn fn;
-    void *ctx;
-    size_t rows;
-};
-
-static int people_page_row(void *ctx, const struct entry *e, const char *snippet, double rank)
-{
-    struct people_page *pg = ctx;
-
-    pg->rows++;
-    return pg->fn(pg->ctx, e, snippet, rank);
-}
-
-/* replica_list over every matching entry (page by page, at most PEOPLE_SCAN_MAX), in q's order.
- * Returns 0, or -1 on storage error (logged). */
-static int people_list_all(struct node *n, struct replica_query *q, replica_row_fn fn, void *ctx)
-{
-    struct people_page pg = {fn, ctx, 0};
-
-    q->limit = NODE_LIST_MAX;
-    for (q->offset = 0; q->offset < PEOPLE_SCAN_MAX; q->offset += NODE_LIST_MAX) {
-        pg.rows = 0;
-        if (replica_list(n->replica, q, people_page_row, &pg, NULL) != 0) {
-            log_warnx("node: people: listing kind %u failed", (unsigned)q->kind);
-            return -1;
-        }
-        if (pg.rows < NODE_LIST_MAX)
-            break;
-    }
-    return 0;
-}
+#define PEOPLE_SESSION_SOON_MS (7 * NODE_DAY_MS)
 
 /* The person named by argument arg (a display name or a key prefix). Returns NULL with the key,
  * or an error response. */
@@ -107,103 +42,7 @@ static json_t *people_person_arg(struct node *n, json_t *req, const char *arg,
     if (node_arg_str(req, arg, &who) != 0 || who == NULL || who[0] == '\0' ||
         strlen(who) > NODE_NAME_MAX * 4)
         return api_error("bad_request", "%s must be a person: a name or a key prefix", arg);
-    switch (replica_find_person(n->replica, who, key)) {
-    case REPLICA_FOUND:
-        return NULL;
-    case REPLICA_AMBIGUOUS:
-        return api_error("ambiguous", "'%.80s' names several people; give more of the key", who);
-    case REPLICA_NOT_FOUND:
-        return api_error("not_found", "nobody called '%.80s' is known here (name or key)", who);
-    default:
-        return api_error("internal", "looking up '%.80s' failed; see the node's log", who);
-    }
-}
-
-/* The value of a session's "at" (valid: kinds_check made sure), or 0. */
-static uint64_t people_session_at(const struct entry *e)
-{
-    const char *at = entry_attr_get(e, "at");
-
-    return at != NULL ? strtoull(at, NULL, 10) : 0;
-}
-
-/* 1 if the entry's role attribute is role. */
-static int people_role(const struct entry *e, const char *role)
-{
-    const char *r = entry_attr_get(e, "role");
-
-    return r != NULL && strcmp(r, role) == 0;
-}
-
-/* Collects entries as JSON into an array (newest first, as listed). */
-struct people_collect {
-    struct node *n;
-    json_t *array;
-    const char *to;   /* keep only entries whose attr "to" is this key (hex), or NULL */
-    const char *role; /* keep only mentor entries with this role, or NULL */
-    int not_mine;     /* skip entries written by me */
-    size_t max;
-};
-
-static int people_collect_row(void *ctx, const struct entry *e, const char *snippet, double rank)
-{
-    struct people_collect *c = ctx;
-    const char *to = entry_attr_get(e, "to");
-
-    (void)snippet;
-    (void)rank;
-    if (json_array_size(c->array) >= c->max || (c->not_mine && people_is_me(c->n, entry_author(e))))
-        return 0;
-    if (c->to != NULL && (to == NULL || strcmp(to, c->to) != 0))
-        return 0;
-    if (c->role != NULL && !people_role(e, c->role))
-        return 0;
-    json_array_append_new(c->array, node_entry_json(c->n, e));
-    return 0;
-}
-
-/* ---- profiles ---- */
-
-struct people_latest {
-    struct entry *e; /* the first row seen (the newest), a copy */
-};
-
-static int people_latest_row(void *ctx, const struct entry *e, const char *snippet, double rank)
-{
-    struct people_latest *l = ctx;
-    size_t len;
-    const uint8_t *bytes = entry_bytes(e, &len);
-
-    (void)snippet;
-    (void)rank;
-    if (l->e == NULL)
-        l->e = entry_decode(bytes, len, NULL, 0);
-    return 1;
-}
-
-/* The newest profile entry of key (a new entry), or NULL. */
-static struct entry *people_profile(struct node *n, const uint8_t key[ENTRY_KEY_LEN])
-{
-    struct people_latest l = {NULL};
-    struct replica_query q = {0};
-
-    q.kind = ENTRY_PROFILE;
-    q.author = key;
-    q.limit = 1;
-    if (replica_list(n->replica, &q, people_latest_row, &l, NULL) != 0)
-        log_warnx("node: reading a profile failed");
-    return l.e;
-}
-
-char *node_people_bio(struct node *n, const uint8_t key[ENTRY_KEY_LEN])
-{
-    struct entry *e = people_profile(n, key);
-    char *bio = NULL;
-
-    if (e != NULL && entry_body_len(e) > 0)
-        bio = xstrdup(entry_body(e));
-    entry_destroy(&e);
-    return bio;
+    return node_resolve_person(n, who, key);
 }
 
 struct people_view {
@@ -254,12 +93,13 @@ struct people_endorse {
 };
 
 /* Endorsements: distinct endorsers per (person, skill), keys minted from one code counting as one
- * (node_people_voter); self-endorsements (which a hostile node could still sign) never count. */
+ * (node_peopleview_voter); self-endorsements (which a hostile node could still sign) never count.
+ */
 static int people_endorse_row(void *ctx, const struct entry *e, const char *snippet, double rank)
 {
     struct people_endorse *x = ctx;
     const char *person = entry_attr_get(e, "person");
-    people_keyhex author;
+    node_keyhex author;
     char key[5 * ENTRY_KEY_LEN + ENTRY_TAG_MAX + NODE_VOTER_MAX], voter[NODE_VOTER_MAX];
     json_t *p, *t;
 
@@ -270,7 +110,7 @@ static int people_endorse_row(void *ctx, const struct entry *e, const char *snip
         (x->person != NULL && strcmp(person, x->person) != 0) ||
         (x->tag != NULL && strcmp(entry_tag(e, 0), x->tag) != 0))
         return 0;
-    node_people_voter(x->n, entry_author(e), voter);
+    node_peopleview_voter(x->n, entry_author(e), voter);
     snprintf(key, sizeof(key), "%s %s %s", person, entry_tag(e, 0), voter);
     if (json_object_get(x->seen, key) != NULL)
         return 0;
@@ -299,7 +139,7 @@ static json_t *people_endorsements(struct node *n, const char *person, const cha
     q.kind = ENTRY_ENDORSEMENT;
     q.tag = tag;
     q.oldest_first = 1;
-    (void)people_list_all(n, &q, people_endorse_row, &x);
+    (void)node_peopleview_list_all(n, &q, people_endorse_row, &x);
     json_decref(x.seen);
     return x.counts;
 }
@@ -338,16 +178,16 @@ static int people_view_mentor(void *ctx, const struct entry *e, const char *snip
 
     (void)snippet;
     (void)rank;
-    if (!people_role(e, "offer"))
+    if (!node_peopleview_role(e, "offer"))
         return 0;
     tags = json_array();
     for (i = 0; i < entry_ntags(e); i++)
         json_array_append_new(tags, json_string(entry_tag(e, i)));
     o = json_object();
-    json_object_set_new(o, "id", node_hex(entry_id(e), ENTRY_ID_LEN));
+    json_object_set_new(o, "id", node_json_hex(entry_id(e), ENTRY_ID_LEN));
     json_object_set_new(o, "tags", tags);
     json_object_set_new(o, "created_ms", json_integer((json_int_t)entry_created_ms(e)));
-    json_object_set_new(o, "created", node_time_json(entry_created_ms(e)));
+    json_object_set_new(o, "created", node_json_time(entry_created_ms(e)));
     json_array_append_new(v->offers, o);
     return 0;
 }
@@ -403,19 +243,19 @@ static json_t *people_profile_json(struct node *n, const uint8_t key[ENTRY_KEY_L
 {
     struct people_view v = {n, NULL, json_object(), 0, 0, 0, json_array()};
     struct replica_query q = {0};
-    struct entry *prof = people_profile(n, key);
-    people_keyhex hex;
-    json_t *o = people_person_json(n, key), *endo, *tags, *s, *e, **items, *arr;
+    struct entry *prof = node_peopleview_profile(n, key);
+    node_keyhex hex;
+    json_t *o = node_peopleview_person_json(n, key), *endo, *tags, *s, *e, **items, *arr;
     const char *tag;
     size_t i, count;
-    int me = people_is_me(n, key);
+    int me = node_peopleview_is_me(n, key);
 
     hex_encode(key, ENTRY_KEY_LEN, hex);
     v.key = hex;
     json_object_set_new(o, "me", json_boolean(me));
     json_object_set_new(o, "bio", json_string(prof != NULL ? entry_body(prof) : ""));
     json_object_set_new(o, "profile_id",
-                        prof != NULL ? node_hex(entry_id(prof), ENTRY_ID_LEN) : json_null());
+                        prof != NULL ? node_json_hex(entry_id(prof), ENTRY_ID_LEN) : json_null());
     json_object_set_new(o, "updated_ms",
                         prof != NULL ? json_integer((json_int_t)entry_created_ms(prof))
                                      : json_null());
@@ -429,7 +269,7 @@ static json_t *people_profile_json(struct node *n, const uint8_t key[ENTRY_KEY_L
     }
     q.kind = ENTRY_SKILL;
     q.author = key;
-    (void)people_list_all(n, &q, people_view_skill, &v);
+    (void)node_peopleview_list_all(n, &q, people_view_skill, &v);
     endo = people_endorsements(n, hex, NULL);
     tags = json_object_get(endo, hex);
     json_object_foreach(tags, tag, e)
@@ -443,7 +283,7 @@ static json_t *people_profile_json(struct node *n, const uint8_t key[ENTRY_KEY_L
             uint8_t raw[ENTRY_KEY_LEN];
             if (hex_decode(json_string_value(by), 2 * ENTRY_KEY_LEN, raw, ENTRY_KEY_LEN) == 0)
                 json_array_append_new(json_object_get(s, "endorsed_by"),
-                                      people_person_json(n, raw));
+                                      node_peopleview_person_json(n, raw));
         }
     }
     json_decref(endo);
@@ -461,11 +301,11 @@ static json_t *people_profile_json(struct node *n, const uint8_t key[ENTRY_KEY_L
     memset(&q, 0, sizeof(q));
     q.kind = ENTRY_ANSWER;
     q.author = key;
-    (void)people_list_all(n, &q, people_view_answer, &v);
+    (void)node_peopleview_list_all(n, &q, people_view_answer, &v);
     q.kind = ENTRY_MENTOR;
-    (void)people_list_all(n, &q, people_view_mentor, &v);
+    (void)node_peopleview_list_all(n, &q, people_view_mentor, &v);
     q.kind = ENTRY_SESSION;
-    (void)people_list_all(n, &q, people_view_session, &v);
+    (void)node_peopleview_list_all(n, &q, people_view_session, &v);
     json_object_set_new(o, "answers", json_integer(v.answers));
     json_object_set_new(o, "accepted_answers", json_integer(v.accepted));
     json_object_set_new(o, "mentor_offers", v.offers);
@@ -493,12 +333,12 @@ static json_t *op_profile(struct node *n, json_t *req)
         res = people_person_arg(n, req, "person", key);
         if (res != NULL)
             return res;
-        res = node_ok();
+        res = node_json_ok();
         json_object_set_new(res, "profile", people_profile_json(n, key));
         return res;
     }
     if (name == NULL && bio == NULL) {
-        res = node_ok();
+        res = node_json_ok();
         json_object_set_new(res, "profile", people_profile_json(n, identity_public_key(n->id)));
         return res;
     }
@@ -512,9 +352,9 @@ static json_t *op_profile(struct node *n, json_t *req)
         name = cur;
     }
     if (bio == NULL)
-        old_bio = node_people_bio(n, identity_public_key(n->id));
+        old_bio = node_peopleview_bio(n, identity_public_key(n->id));
     f.kind = ENTRY_PROFILE;
-    f.created_ms = node_wall_ms();
+    f.created_ms = node_clock_wall_ms();
     f.title = name;
     f.body = bio != NULL ? bio : old_bio;
     res = node_publish(n, &f);
@@ -530,7 +370,7 @@ static json_t *op_endorse(struct node *n, json_t *req)
     struct entry_fields f = {0};
     char tag[ENTRY_TAG_MAX + 1];
     const char *tags[1] = {tag};
-    people_keyhex hex, me;
+    node_keyhex hex, me;
     struct entry_attr attr = {"person", hex};
     uint8_t key[ENTRY_KEY_LEN];
     json_t *res, *endo, *by;
@@ -540,12 +380,12 @@ static json_t *op_endorse(struct node *n, json_t *req)
     res = people_person_arg(n, req, "person", key);
     if (res != NULL)
         return res;
-    if (node_tag_arg(req, tag) != 0)
+    if (node_arg_tag(req, tag) != 0)
         return api_error("invalid",
                          "a skill is a tag: lower-case letters and digits, then also "
                          ". + # _ - (at most %d characters)",
                          ENTRY_TAG_MAX);
-    if (people_is_me(n, key))
+    if (node_peopleview_is_me(n, key))
         return api_error("invalid", "you cannot endorse yourself; declare the skill with "
                                     "`lore skills add` instead");
     hex_encode(key, ENTRY_KEY_LEN, hex);
@@ -555,7 +395,7 @@ static json_t *op_endorse(struct node *n, json_t *req)
         strcmp(json_string_value(by), me) == 0;
     json_decref(endo);
     f.kind = ENTRY_ENDORSEMENT;
-    f.created_ms = node_wall_ms();
+    f.created_ms = node_clock_wall_ms();
     f.tags = tags;
     f.ntags = 1;
     f.attrs = &attr;
@@ -564,7 +404,7 @@ static json_t *op_endorse(struct node *n, json_t *req)
     if (!json_is_true(json_object_get(res, "ok")))
         return res;
     endo = people_endorsements(n, hex, tag);
-    json_object_set_new(res, "person", people_person_json(n, key));
+    json_object_set_new(res, "person", node_peopleview_person_json(n, key));
     json_object_set_new(res, "tag", json_string(tag));
     json_object_set_new(res, "endorsers",
                         json_integer((json_int_t)json_array_size(
@@ -592,7 +432,7 @@ static json_t *people_tags_arg(json_t *req, char tagbuf[][ENTRY_TAG_MAX + 1],
         return api_error("invalid", "give at least one topic (tag)");
     json_array_foreach(tags, i, v)
     {
-        if (!json_is_string(v) || node_tag_norm(json_string_value(v), tagbuf[i]) != 0)
+        if (!json_is_string(v) || node_arg_tag_norm(json_string_value(v), tagbuf[i]) != 0)
             return api_error("invalid",
                              "'%.40s' is not a valid tag: use lower-case letters and digits, then "
                              "also . + # _ - (at most %d characters)",
@@ -617,7 +457,7 @@ static json_t *op_mentor_offer(struct node *n, json_t *req)
     if (node_arg_str(req, "body", &body) != 0)
         return api_error("bad_request", "body must be a string");
     f.kind = ENTRY_MENTOR;
-    f.created_ms = node_wall_ms();
+    f.created_ms = node_clock_wall_ms();
     f.tags = tagp;
     f.body = body;
     f.attrs = &attr;
@@ -633,24 +473,24 @@ struct people_offers {
 static int people_offer_row(void *ctx, const struct entry *e, const char *snippet, double rank)
 {
     struct people_offers *o = ctx;
-    people_keyhex hex;
+    node_keyhex hex;
     json_t *offer, *tags;
     size_t i;
 
     (void)snippet;
     (void)rank;
     hex_encode(entry_author(e), ENTRY_KEY_LEN, hex);
-    if (!people_role(e, "offer") || json_object_get(o->by, hex) != NULL)
+    if (!node_peopleview_role(e, "offer") || json_object_get(o->by, hex) != NULL)
         return 0;
-    offer = people_person_json(o->n, entry_author(e));
+    offer = node_peopleview_person_json(o->n, entry_author(e));
     tags = json_array();
     for (i = 0; i < entry_ntags(e); i++)
         json_array_append_new(tags, json_string(entry_tag(e, i)));
-    json_object_set_new(offer, "offer_id", node_hex(entry_id(e), ENTRY_ID_LEN));
+    json_object_set_new(offer, "offer_id", node_json_hex(entry_id(e), ENTRY_ID_LEN));
     json_object_set_new(offer, "tags", tags);
     json_object_set_new(offer, "body", json_stringn(entry_body(e), entry_body_len(e)));
     json_object_set_new(offer, "offered_ms", json_integer((json_int_t)entry_created_ms(e)));
-    json_object_set_new(offer, "offered", node_time_json(entry_created_ms(e)));
+    json_object_set_new(offer, "offered", node_json_time(entry_created_ms(e)));
     json_object_set_new(o->by, hex, offer);
     return 0;
 }
@@ -677,12 +517,12 @@ static json_t *op_mentor_find(struct node *n, json_t *req)
     const char *k;
     size_t i, count;
 
-    if (node_tag_arg(req, tag) != 0)
+    if (node_arg_tag(req, tag) != 0)
         return api_error("invalid", "mentor find needs a topic (a tag)");
     q.kind = ENTRY_MENTOR;
     q.tag = tag;
-    (void)people_list_all(n, &q, people_offer_row, &o);
-    rank = node_expert_rank(n, tag, 1000);
+    (void)node_peopleview_list_all(n, &q, people_offer_row, &o);
+    rank = node_rank_experts(n, tag, 1000);
     json_array_foreach(rank, i, p)
     {
         offer = json_object_get(o.by, json_string_value(json_object_get(p, "key")));
@@ -710,31 +550,10 @@ static json_t *op_mentor_find(struct node *n, json_t *req)
         json_array_append(arr, items[i]);
     free(items);
     json_decref(o.by);
-    res = node_ok();
+    res = node_json_ok();
     json_object_set_new(res, "tag", json_string(tag));
     json_object_set_new(res, "mentors", arr);
     return res;
-}
-
-static int people_has_offer_row(void *ctx, const struct entry *e, const char *snippet, double rank)
-{
-    (void)snippet;
-    (void)rank;
-    if (people_role(e, "offer"))
-        *(int *)ctx = 1;
-    return 0;
-}
-
-/* 1 if key has offered mentoring (on anything). */
-static int people_has_offer(struct node *n, const uint8_t key[ENTRY_KEY_LEN])
-{
-    struct replica_query q = {0};
-    int has = 0;
-
-    q.kind = ENTRY_MENTOR;
-    q.author = key;
-    (void)people_list_all(n, &q, people_has_offer_row, &has);
-    return has;
 }
 
 /* Ask someone to mentor me: a request addressed to them (it reaches their inbox and watch). */
@@ -743,7 +562,7 @@ static json_t *op_mentor_request(struct node *n, json_t *req)
     struct entry_fields f = {0};
     char tag[ENTRY_TAG_MAX + 1];
     const char *tags[1] = {tag}, *t, *body;
-    people_keyhex hex;
+    node_keyhex hex;
     struct entry_attr attrs[2] = {{"role", "request"}, {"to", hex}};
     uint8_t key[ENTRY_KEY_LEN];
     json_t *res;
@@ -753,13 +572,13 @@ static json_t *op_mentor_request(struct node *n, json_t *req)
         return res;
     if (node_arg_str(req, "tag", &t) != 0 || node_arg_str(req, "body", &body) != 0)
         return api_error("bad_request", "tag and body must be strings");
-    if (t != NULL && node_tag_norm(t, tag) != 0)
+    if (t != NULL && node_arg_tag_norm(t, tag) != 0)
         return api_error("invalid", "'%.40s' is not a valid tag", t);
-    if (people_is_me(n, key))
+    if (node_peopleview_is_me(n, key))
         return api_error("invalid", "you cannot ask yourself to mentor you");
     hex_encode(key, ENTRY_KEY_LEN, hex);
     f.kind = ENTRY_MENTOR;
-    f.created_ms = node_wall_ms();
+    f.created_ms = node_clock_wall_ms();
     f.tags = tags;
     f.ntags = t != NULL ? 1 : 0;
     f.body = body;
@@ -767,57 +586,10 @@ static json_t *op_mentor_request(struct node *n, json_t *req)
     f.nattrs = 2;
     res = node_publish(n, &f);
     if (json_is_true(json_object_get(res, "ok"))) {
-        json_object_set_new(res, "person", people_person_json(n, key));
-        json_object_set_new(res, "has_offer", json_boolean(people_has_offer(n, key)));
+        json_object_set_new(res, "person", node_peopleview_person_json(n, key));
+        json_object_set_new(res, "has_offer", json_boolean(node_peopleview_has_offer(n, key)));
     }
     return res;
-}
-
-/* Mentoring requests addressed to me (not by me), created at or after since_ms, newest first. */
-json_t *node_people_mentor_requests(struct node *n, uint64_t since_ms, size_t max)
-{
-    struct people_collect c = {n, json_array(), NULL, "request", 1, max};
-    struct replica_query q = {0};
-    people_keyhex me;
-
-    hex_encode(identity_public_key(n->id), ENTRY_KEY_LEN, me);
-    c.to = me;
-    q.kind = ENTRY_MENTOR;
-    q.since_ms = since_ms;
-    (void)people_list_all(n, &q, people_collect_row, &c);
-    return c.array;
-}
-
-int node_people_for_me(struct node *n, json_t *ej, const char **reason)
-{
-    const char *kind = json_string_value(json_object_get(ej, "kind"));
-    const char *author = json_string_value(json_object_get(ej, "author"));
-    const char *role = json_string_value(json_object_get(json_object_get(ej, "attrs"), "role"));
-    people_keyhex me;
-    json_t *t;
-    size_t i;
-
-    *reason = NULL;
-    if (kind == NULL || author == NULL || n->id == NULL)
-        return 0;
-    hex_encode(identity_public_key(n->id), ENTRY_KEY_LEN, me);
-    if (strcmp(author, me) == 0)
-        return 0;
-    if (strcmp(kind, "mentor") == 0 && role != NULL && strcmp(role, "request") == 0 &&
-        node_to_me(n, ej)) {
-        *reason = "asks you to mentor them";
-        return 1;
-    }
-    if (strcmp(kind, "session") == 0 && n->areas != NULL) {
-        json_array_foreach(json_object_get(ej, "tags"), i, t)
-        {
-            if (json_is_string(t) && json_object_get(n->areas, json_string_value(t)) != NULL) {
-                *reason = "a session in your areas";
-                return 1;
-            }
-        }
-    }
-    return 0;
 }
 
 /* ---- sessions ---- */
@@ -843,7 +615,7 @@ static json_t *op_session_announce(struct node *n, json_t *req)
     if (where == NULL || where[0] == '\0' || strlen(where) > PEOPLE_WHERE_MAX)
         return api_error("invalid", "a session needs a place (--where) of at most %d bytes",
                          PEOPLE_WHERE_MAX);
-    if ((uint64_t)at_ms <= node_wall_ms())
+    if ((uint64_t)at_ms <= node_clock_wall_ms())
         return api_error("invalid", "that time is in the past; give a time to come");
     res = people_tags_arg(req, tagbuf, tagp, &f.ntags, 0);
     if (res != NULL)
@@ -851,7 +623,7 @@ static json_t *op_session_announce(struct node *n, json_t *req)
     snprintf(at, sizeof(at), "%lld", at_ms);
     attrs[1].value = where;
     f.kind = ENTRY_SESSION;
-    f.created_ms = node_wall_ms();
+    f.created_ms = node_clock_wall_ms();
     f.title = title;
     f.body = body;
     f.tags = tagp;
@@ -873,7 +645,7 @@ static json_t *op_rsvp(struct node *n, json_t *req)
         value = "yes";
     if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0)
         return api_error("bad_request", "an rsvp is yes or no");
-    res = node_resolve(n, text, id);
+    res = node_resolve_id(n, text, id);
     if (res != NULL)
         return res;
     if (replica_get(n->replica, id, &s, NULL, 0) != REPLICA_FOUND ||
@@ -885,73 +657,27 @@ static json_t *op_rsvp(struct node *n, json_t *req)
     return node_publish_ref(n, ENTRY_RSVP, id, 0, "value", value, NULL);
 }
 
-struct people_rsvps {
-    struct node *n;
-    const uint8_t *host;
-    json_t *seen; /* person hex -> value (their latest) */
-    json_t *going;
-    long long yes, no, yes_others;
-};
-
-/* RSVPs newest first: each person's latest counts. */
-static int people_rsvp_row(void *ctx, const struct entry *e, const char *snippet, double rank)
-{
-    struct people_rsvps *r = ctx;
-    const char *v = entry_attr_get(e, "value");
-    people_keyhex hex;
-
-    (void)snippet;
-    (void)rank;
-    hex_encode(entry_author(e), ENTRY_KEY_LEN, hex);
-    if (v == NULL || json_object_get(r->seen, hex) != NULL)
-        return 0;
-    json_object_set_new(r->seen, hex, json_string(v));
-    if (strcmp(v, "yes") == 0) {
-        r->yes++;
-        if (memcmp(entry_author(e), r->host, ENTRY_KEY_LEN) != 0)
-            r->yes_others++;
-        if (r->going != NULL)
-            json_array_append_new(r->going, people_person_json(r->n, entry_author(e)));
-    } else {
-        r->no++;
-    }
-    return 0;
-}
-
-/* Tally the RSVPs of session s. r->seen and r->going are set up by the caller (going may be
- * NULL). */
-static void people_tally(struct node *n, const struct entry *s, struct people_rsvps *r)
-{
-    struct replica_query q = {0};
-
-    r->n = n;
-    r->host = entry_author(s);
-    q.kind = ENTRY_RSVP;
-    q.ref = entry_id(s);
-    (void)people_list_all(n, &q, people_rsvp_row, r);
-}
-
 /* A session as the API shows it: the entry plus at_ms, at, where, host, yes, no, going, mine. */
 static json_t *people_session_json(struct node *n, const struct entry *s)
 {
-    struct people_rsvps r = {0};
-    people_keyhex me;
-    json_t *o = node_entry_json(n, s), *mine;
+    struct node_peopleview_rsvps r = {0};
+    node_keyhex me;
+    json_t *o = node_view_entry(n, s), *mine;
 
     r.seen = json_object();
     r.going = json_array();
-    people_tally(n, s, &r);
+    node_peopleview_tally(n, s, &r);
     hex_encode(identity_public_key(n->id), ENTRY_KEY_LEN, me);
     mine = json_object_get(r.seen, me);
-    json_object_set_new(o, "at_ms", json_integer((json_int_t)people_session_at(s)));
-    json_object_set_new(o, "at", node_time_json(people_session_at(s)));
+    json_object_set_new(o, "at_ms", json_integer((json_int_t)node_peopleview_session_at(s)));
+    json_object_set_new(o, "at", node_json_time(node_peopleview_session_at(s)));
     json_object_set_new(o, "where", json_string(entry_attr_get(s, "where")));
-    json_object_set_new(o, "host", people_person_json(n, entry_author(s)));
+    json_object_set_new(o, "host", node_peopleview_person_json(n, entry_author(s)));
     json_object_set_new(o, "yes", json_integer(r.yes));
     json_object_set_new(o, "no", json_integer(r.no));
     json_object_set_new(o, "going", r.going);
     json_object_set_new(o, "mine", mine != NULL ? json_copy(mine) : json_null());
-    json_object_set_new(o, "hosting", json_boolean(people_is_me(n, entry_author(s))));
+    json_object_set_new(o, "hosting", json_boolean(node_peopleview_is_me(n, entry_author(s))));
     json_decref(r.seen);
     return o;
 }
@@ -965,7 +691,7 @@ struct people_sessions {
 static int people_session_row(void *ctx, const struct entry *e, const char *snippet, double rank)
 {
     struct people_sessions *ss = ctx;
-    uint64_t at = people_session_at(e);
+    uint64_t at = node_peopleview_session_at(e);
 
     (void)snippet;
     (void)rank;
@@ -990,7 +716,7 @@ static json_t *people_sessions(struct node *n, uint64_t from_ms, uint64_t to_ms,
 
     q.kind = ENTRY_SESSION;
     q.tag = tag;
-    (void)people_list_all(n, &q, people_session_row, &ss);
+    (void)node_peopleview_list_all(n, &q, people_session_row, &ss);
     count = json_array_size(ss.array);
     items = xreallocarray(NULL, count + 1, sizeof(*items));
     for (i = 0; i < count; i++)
@@ -1015,145 +741,13 @@ static json_t *op_sessions(struct node *n, json_t *req)
         node_arg_int(req, "limit", 1, NODE_LIST_MAX, &limit) != 0)
         return api_error("bad_request", "all is a boolean, tag a string, limit 1 to %d",
                          NODE_LIST_MAX);
-    if (t != NULL && node_tag_norm(t, tag) != 0)
+    if (t != NULL && node_arg_tag_norm(t, tag) != 0)
         return api_error("invalid", "'%.40s' is not a valid tag", t);
-    o = node_ok();
+    o = node_json_ok();
     json_object_set_new(o, "sessions",
-                        people_sessions(n, all ? 0 : node_wall_ms(), ENTRY_MAX_TIME_MS + 1,
+                        people_sessions(n, all ? 0 : node_clock_wall_ms(), ENTRY_MAX_TIME_MS + 1,
                                         t != NULL ? tag : NULL, (size_t)limit));
     return o;
-}
-
-/* ---- badges ---- */
-
-struct people_badge {
-    struct node *n;
-    const char *key; /* hex */
-    int requested, hosted;
-};
-
-static int people_request_row(void *ctx, const struct entry *e, const char *snippet, double rank)
-{
-    struct people_badge *b = ctx;
-    const char *to = entry_attr_get(e, "to");
-    people_keyhex author;
-
-    (void)snippet;
-    (void)rank;
-    hex_encode(entry_author(e), ENTRY_KEY_LEN, author);
-    if (people_role(e, "request") && to != NULL && strcmp(to, b->key) == 0 &&
-        strcmp(author, b->key) != 0)
-        b->requested = 1;
-    return b->requested;
-}
-
-static int people_hosted_row(void *ctx, const struct entry *e, const char *snippet, double rank)
-{
-    struct people_badge *b = ctx;
-    struct people_rsvps r = {0};
-
-    (void)snippet;
-    (void)rank;
-    r.seen = json_object();
-    people_tally(b->n, e, &r);
-    json_decref(r.seen);
-    if (r.yes_others >= PEOPLE_HOST_BADGE_YES)
-        b->hosted = 1;
-    return b->hosted;
-}
-
-/* "mentor": offered mentoring and someone asked them for it. "session host": hosted a session
- * at least PEOPLE_HOST_BADGE_YES colleagues said yes to. */
-void node_people_badges(struct node *n, const uint8_t key[ENTRY_KEY_LEN], json_t *badges)
-{
-    people_keyhex hex;
-    struct people_badge b = {n, hex, 0, 0};
-    struct replica_query q = {0};
-
-    hex_encode(key, ENTRY_KEY_LEN, hex);
-    if (people_has_offer(n, key)) {
-        q.kind = ENTRY_MENTOR;
-        (void)people_list_all(n, &q, people_request_row, &b); /* stops at the first request */
-        if (b.requested)
-            json_array_append_new(badges, json_string("mentor"));
-    }
-    memset(&q, 0, sizeof(q));
-    q.kind = ENTRY_SESSION;
-    q.author = key;
-    (void)people_list_all(n, &q, people_hosted_row, &b);
-    if (b.hosted)
-        json_array_append_new(badges, json_string("session host"));
-}
-
-/* ---- reminders ---- */
-
-struct people_remind {
-    struct node *n;
-    uint64_t now_ms;
-    json_t *array;
-};
-
-struct people_first {
-    struct node *n;
-    uint64_t first_ms;
-    long long others;
-};
-
-/* Answers oldest first: the first one by someone other than the asker (me). */
-static int people_first_row(void *ctx, const struct entry *e, const char *snippet, double rank)
-{
-    struct people_first *f = ctx;
-
-    (void)snippet;
-    (void)rank;
-    if (people_is_me(f->n, entry_author(e)))
-        return 0;
-    /* When it arrived here at the earliest, never before the question (docs/PROTOCOL.md,
-     * "Time"): a backdated answer does not make a reminder due at once. */
-    if (f->others++ == 0)
-        f->first_ms = node_entry_time(f->n, e, 1);
-    return 0;
-}
-
-static int people_remind_row(void *ctx, const struct entry *e, const char *snippet, double rank)
-{
-    struct people_remind *r = ctx;
-    struct people_first f = {r->n, 0, 0};
-    struct replica_query q = {0};
-    uint8_t accepted[ENTRY_ID_LEN];
-    json_t *o;
-
-    (void)snippet;
-    (void)rank;
-    if (json_array_size(r->array) >= PEOPLE_SECTION_MAX ||
-        replica_accepted(r->n->replica, entry_id(e), entry_author(e), accepted) != 0)
-        return 0;
-    q.kind = ENTRY_ANSWER;
-    q.ref = entry_id(e);
-    q.oldest_first = 1;
-    (void)people_list_all(r->n, &q, people_first_row, &f);
-    if (f.others == 0 || f.first_ms + PEOPLE_REMIND_AFTER_MS > r->now_ms)
-        return 0;
-    o = json_object();
-    json_object_set_new(o, "question", node_entry_json(r->n, e));
-    json_object_set_new(o, "answers", json_integer(f.others));
-    json_object_set_new(o, "first_answer_ms", json_integer((json_int_t)f.first_ms));
-    json_object_set_new(o, "waiting_days",
-                        json_integer((json_int_t)((r->now_ms - f.first_ms) / PEOPLE_DAY_MS)));
-    json_array_append_new(r->array, o);
-    return 0;
-}
-
-/* My questions with an answer (by someone else) older than 3 days at now_ms, and no accept. */
-json_t *node_people_reminders(struct node *n, uint64_t now_ms)
-{
-    struct people_remind r = {n, now_ms, json_array()};
-    struct replica_query q = {0};
-
-    q.kind = ENTRY_QUESTION;
-    q.author = identity_public_key(n->id);
-    (void)people_list_all(n, &q, people_remind_row, &r);
-    return r.array;
 }
 
 /* The reminder pass: a watch event per reminder due, at most once per question per day (the
@@ -1169,10 +763,10 @@ static size_t people_remind(struct node *n, uint64_t now_ms)
     struct buf text;
     struct replica_meta m;
 
-    if (n->api == NULL || api_subscriber_count(n->api) == 0)
+    if (n->hooks.subscribers == NULL || n->hooks.subscribers(n) == 0)
         return 0;
     sent = json_object(); /* only now: the early return above must not leak it */
-    due = node_people_reminders(n, now_ms);
+    due = node_peopleview_reminders(n, now_ms);
     if (json_array_size(due) == 0)
         goto out;
     if (replica_meta_get(n->replica, PEOPLE_REMINDED_META, &old, &len, NULL, NULL, 0) ==
@@ -1187,7 +781,7 @@ static size_t people_remind(struct node *n, uint64_t now_ms)
                 continue;
             *sp = '\0';
             unsigned long long at = strtoull(sp + 1, NULL, 10);
-            if (hex_is_hex(line) && at + PEOPLE_DAY_MS > now_ms)
+            if (hex_is_hex(line) && at + NODE_DAY_MS > now_ms)
                 json_object_set_new(sent, line, json_integer((json_int_t)at));
         }
     }
@@ -1202,7 +796,8 @@ static size_t people_remind(struct node *n, uint64_t now_ms)
         json_object_set_new(ev, "for_you", json_true());
         json_object_set_new(ev, "reason", json_string("your question has an answer but no accept"));
         json_object_update(ev, r);
-        api_broadcast(n->api, ev);
+        if (n->hooks.broadcast != NULL)
+            n->hooks.broadcast(n, ev);
         json_decref(ev);
         json_object_set_new(sent, id, json_integer((json_int_t)now_ms));
         count++;
@@ -1235,7 +830,7 @@ static void people_remind_tick(struct loop *loop, uint64_t timer_id, void *arg)
 {
     (void)loop;
     (void)timer_id;
-    (void)people_remind(arg, node_wall_ms());
+    (void)people_remind(arg, node_clock_wall_ms());
 }
 
 void node_people_start(struct node *n)
@@ -1247,13 +842,13 @@ void node_people_start(struct node *n)
 /* Test hook (docs/API.md): run the reminder pass now, as if the time were now_ms. */
 static json_t *op_remind(struct node *n, json_t *req)
 {
-    long long now = (long long)node_wall_ms();
+    long long now = (long long)node_clock_wall_ms();
     json_t *o;
 
     if (node_arg_int(req, "now_ms", (long long)ENTRY_MIN_TIME_MS, (long long)ENTRY_MAX_TIME_MS,
                      &now) != 0)
         return api_error("bad_request", "now_ms must be a time in ms");
-    o = node_ok();
+    o = node_json_ok();
     json_object_set_new(o, "sent", json_integer((json_int_t)people_remind(n, (uint64_t)now)));
     return o;
 }
@@ -1277,13 +872,13 @@ static int people_digest_question(void *ctx, const struct entry *e, const char *
 
     (void)snippet;
     (void)rank;
-    if (people_is_me(d->n, entry_author(e)))
+    if (node_peopleview_is_me(d->n, entry_author(e)))
         return 0;
     hex_encode(entry_id(e), ENTRY_ID_LEN, hex);
     if (json_object_get(d->seen, hex) != NULL)
         return 0;
-    ej = node_entry_json(d->n, e);
-    if (d->addressed_only && !node_to_me(d->n, ej)) {
+    ej = node_view_entry(d->n, e);
+    if (d->addressed_only && !node_watch_to_me(d->n, ej)) {
         json_decref(ej);
         return 0;
     }
@@ -1321,11 +916,11 @@ static json_t *people_digest_questions(struct node *n, uint64_t since_ms)
     json_object_foreach(n->areas, k, v)
     {
         q.tag = k;
-        (void)people_list_all(n, &q, people_digest_question, &d);
+        (void)node_peopleview_list_all(n, &q, people_digest_question, &d);
     }
     q.tag = NULL;
     d.addressed_only = 1;
-    (void)people_list_all(n, &q, people_digest_question, &d);
+    (void)node_peopleview_list_all(n, &q, people_digest_question, &d);
     count = json_object_size(d.seen);
     items = xreallocarray(NULL, count + 1, sizeof(*items));
     json_object_foreach(d.seen, k, v) items[i++] = v;
@@ -1349,7 +944,7 @@ static int people_count_others_row(void *ctx, const struct entry *e, const char 
 
     (void)snippet;
     (void)rank;
-    c->count += !people_is_me(c->n, entry_author(e));
+    c->count += !node_peopleview_is_me(c->n, entry_author(e));
     return 0;
 }
 
@@ -1368,11 +963,11 @@ static int people_digest_mine(void *ctx, const struct entry *e, const char *snip
     q.kind = ENTRY_ANSWER;
     q.ref = entry_id(e);
     q.since_ms = d->since_ms;
-    (void)people_list_all(d->n, &q, people_count_others_row, &c);
+    (void)node_peopleview_list_all(d->n, &q, people_count_others_row, &c);
     if (c.count == 0)
         return 0;
     o = json_object();
-    json_object_set_new(o, "question", node_entry_json(d->n, e));
+    json_object_set_new(o, "question", node_view_entry(d->n, e));
     json_object_set_new(o, "new_answers", json_integer(c.count));
     json_array_append_new(d->array, o);
     return 0;
@@ -1395,12 +990,13 @@ static int people_digest_accept(void *ctx, const struct entry *e, const char *sn
         memcmp(entry_author(question), entry_author(e), ENTRY_KEY_LEN) == 0 &&
         memcmp(entry_author(answer), entry_author(e), ENTRY_KEY_LEN) != 0) {
         o = json_object();
-        json_object_set_new(o, "question_id", node_hex(entry_id(question), ENTRY_ID_LEN));
+        json_object_set_new(o, "question_id", node_json_hex(entry_id(question), ENTRY_ID_LEN));
         json_object_set_new(o, "title", json_string(entry_title(question)));
-        json_object_set_new(o, "answer_id", node_hex(entry_id(answer), ENTRY_ID_LEN));
-        json_object_set_new(o, "helper", people_person_json(d->n, entry_author(answer)));
-        json_object_set_new(o, "asker", people_person_json(d->n, entry_author(question)));
-        json_object_set_new(o, "mine", json_boolean(people_is_me(d->n, entry_author(answer))));
+        json_object_set_new(o, "answer_id", node_json_hex(entry_id(answer), ENTRY_ID_LEN));
+        json_object_set_new(o, "helper", node_peopleview_person_json(d->n, entry_author(answer)));
+        json_object_set_new(o, "asker", node_peopleview_person_json(d->n, entry_author(question)));
+        json_object_set_new(o, "mine",
+                            json_boolean(node_peopleview_is_me(d->n, entry_author(answer))));
         json_object_set_new(o, "accepted_ms", json_integer((json_int_t)entry_created_ms(e)));
         json_array_append_new(d->array, o);
     }
@@ -1412,7 +1008,7 @@ static int people_digest_accept(void *ctx, const struct entry *e, const char *sn
 static int people_digest_helper(void *ctx, const uint8_t *author, long long answers)
 {
     struct people_digest *d = ctx;
-    json_t *h = people_person_json(d->n, author);
+    json_t *h = node_peopleview_person_json(d->n, author);
 
     json_object_set_new(h, "answers", json_integer(answers));
     json_array_append_new(d->array, h);
@@ -1422,7 +1018,7 @@ static int people_digest_helper(void *ctx, const uint8_t *author, long long answ
 /* The period in one response: what a day of notifications would have said. */
 static json_t *op_digest(struct node *n, json_t *req)
 {
-    long long now = (long long)node_wall_ms(), since = -1;
+    long long now = (long long)node_clock_wall_ms(), since = -1;
     struct people_digest d = {n, NULL, 0, 0, NULL};
     struct replica_query q = {0};
     json_t *o;
@@ -1432,29 +1028,29 @@ static json_t *op_digest(struct node *n, json_t *req)
         node_arg_int(req, "since_ms", 0, (long long)ENTRY_MAX_TIME_MS, &since) != 0)
         return api_error("bad_request", "since_ms and now_ms must be times in ms");
     if (since < 0)
-        since = now - (long long)PEOPLE_DAY_MS;
+        since = now - (long long)NODE_DAY_MS;
     d.since_ms = (uint64_t)since;
-    o = node_ok();
+    o = node_json_ok();
     json_object_set_new(o, "since_ms", json_integer(since));
     json_object_set_new(o, "now_ms", json_integer(now));
     json_object_set_new(o, "questions", people_digest_questions(n, (uint64_t)since));
     d.array = json_array();
     q.kind = ENTRY_QUESTION;
     q.author = identity_public_key(n->id);
-    (void)people_list_all(n, &q, people_digest_mine, &d);
+    (void)node_peopleview_list_all(n, &q, people_digest_mine, &d);
     json_object_set_new(o, "my_answered", d.array);
-    json_object_set_new(o, "reminders", node_people_reminders(n, (uint64_t)now));
+    json_object_set_new(o, "reminders", node_peopleview_reminders(n, (uint64_t)now));
     d.array = json_array();
     memset(&q, 0, sizeof(q));
     q.kind = ENTRY_ACCEPT;
     q.since_ms = (uint64_t)since;
-    (void)people_list_all(n, &q, people_digest_accept, &d);
+    (void)node_peopleview_list_all(n, &q, people_digest_accept, &d);
     json_object_set_new(o, "accepted", d.array);
     json_object_set_new(o, "sessions",
                         people_sessions(n, (uint64_t)now, (uint64_t)now + PEOPLE_SESSION_SOON_MS,
                                         NULL, PEOPLE_SECTION_MAX));
     json_object_set_new(o, "mentoring_requests",
-                        node_people_mentor_requests(n, (uint64_t)since, PEOPLE_SECTION_MAX));
+                        node_peopleview_mentor_requests(n, (uint64_t)since, PEOPLE_SECTION_MAX));
     d.array = json_array();
     if (replica_top_answerers(n->replica, (uint64_t)since, NULL, 5, people_digest_helper, &d) != 0)
         log_warnx("node: digest: top answerers failed");
@@ -1463,15 +1059,15 @@ static json_t *op_digest(struct node *n, json_t *req)
 }
 
 const struct node_op node_people_ops[] = {
-    {"profile", op_profile},
-    {"endorse", op_endorse},
-    {"mentor_offer", op_mentor_offer},
-    {"mentor_find", op_mentor_find},
-    {"mentor_request", op_mentor_request},
-    {"session_announce", op_session_announce},
-    {"rsvp", op_rsvp},
-    {"sessions", op_sessions},
-    {"digest", op_digest},
-    {"remind", op_remind},
-    {NULL, NULL},
+    {"profile", op_profile, "show a person's profile, or set my bio", 0},
+    {"endorse", op_endorse, "endorse a colleague's skill", 0},
+    {"mentor_offer", op_mentor_offer, "offer mentoring in some tags", 0},
+    {"mentor_find", op_mentor_find, "find mentors for a tag", 0},
+    {"mentor_request", op_mentor_request, "ask someone to mentor me", 0},
+    {"session_announce", op_session_announce, "announce a session (a talk, a workshop)", 0},
+    {"rsvp", op_rsvp, "say whether I come to a session", 0},
+    {"sessions", op_sessions, "upcoming (or all) sessions", 0},
+    {"digest", op_digest, "what happened since a time: questions, answers, accepts, sessions", 0},
+    {"remind", op_remind, "run the reminder pass now (a test hook)", 0},
+    {NULL, NULL, NULL, 0},
 };

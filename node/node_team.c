@@ -9,223 +9,33 @@
 #include "errmsg.h"
 #include "hex.h"
 #include "log.h"
-#include "node_int.h"
+#include "node_team.h"
+
+#include "node_args.h"
+#include "node_clock.h"
+#include "node_json.h"
+#include "node_publish.h"
+#include "node_resolve.h"
+#include "node_teamstate.h"
 #include "teamfile.h"
 #include "xmalloc.h"
 
-static uint64_t node_now_ms(void)
+/* Networking, through the hooks of the layer above (none: no networking to restart). */
+static int node_team_restart_sync(struct node *n, char *err, size_t errlen)
 {
-    return node_wall_ms();
+    return n->hooks.restart_sync != NULL ? n->hooks.restart_sync(n, err, errlen) : 0;
 }
 
-struct node_team_rows {
-    struct node *n;
-    int own; /* found our certificate */
-};
-
-static int node_team_row(void *ctx, const struct entry *e, const char *snippet, double rank)
+static void node_team_stop_sync(struct node *n)
 {
-    struct node_team_rows *tr = ctx;
-    struct node *n = tr->n;
-    uint8_t tid[TEAM_ID_LEN];
-    const uint8_t *raw;
-    size_t len;
-    char err[160];
-
-    (void)snippet;
-    (void)rank;
-    if (team_entry_team(e, tid) != 0 || memcmp(tid, team_id(n->team), TEAM_ID_LEN) != 0)
-        return 0;
-    if (team_add(n->team, e, err, sizeof(err)) < 0)
-        log_debug("node: team entry not taken: %s", err);
-    if (entry_kind(e) == ENTRY_MEMBERSHIP &&
-        memcmp(entry_author(e), identity_public_key(n->id), ENTRY_KEY_LEN) == 0) {
-        raw = entry_bytes(e, &len);
-        buf_reset(&n->own_cert);
-        if (buf_append(&n->own_cert, raw, len) != 0)
-            buf_reset(&n->own_cert);
-        tr->own = 1;
-    }
-    return 0;
-}
-
-/* Feed every team entry in the replica to the team state. */
-static void node_team_load_entries(struct node *n)
-{
-    static const uint16_t kinds[] = {ENTRY_MEMBERSHIP, ENTRY_TEAM,       ENTRY_ROTATION,
-                                     ENTRY_ADMIN,      ENTRY_REVOCATION, ENTRY_VOUCH};
-    struct node_team_rows tr = {n, 0};
-    struct replica_query q;
-    size_t i;
-
-    for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-        memset(&q, 0, sizeof(q));
-        q.kind = kinds[i];
-        q.limit = 1u << 30;
-        q.oldest_first = 1;
-        if (replica_list(n->replica, &q, node_team_row, &tr, NULL) != 0)
-            log_warnx("node: cannot read the team's entries");
-    }
-}
-
-/* Carry out purges the team state asks for (a revocation we wrote or loaded), on our
- * connection; the ingest writer does the same for what arrives from peers. */
-static void node_team_purge(struct node *n)
-{
-    struct team_purge p[16];
-    char err[200], key[17], why[TEAM_PURGE_WHY_MAX];
-    size_t np, i;
-    long long got;
-    int any = 0;
-
-    while ((np = team_take_purges(n->team, p, 16)) > 0) {
-        for (i = 0; i < np; i++) {
-            hex_encode(p[i].key, 8, key);
-            got = replica_purge_author(n->replica, p[i].key, p[i].after_ms, err, sizeof(err));
-            team_purge_why(&p[i], why, sizeof(why));
-            if (got < 0)
-                log_warnx("node: cannot remove the entries of %s... (%s): %s", key, why, err);
-            else if (got > 0)
-                log_info("node: removed %lld entries of %s...: %s", got, key, why);
-            any = 1;
-        }
-    }
-    if (any && n->gossip != NULL)
-        gossip_team_changed(n->gossip, 1);
-}
-
-void node_team_learn(struct node *n, const struct entry *e)
-{
-    char err[160];
-
-    if (team_add(n->team, e, err, sizeof(err)) < 0)
-        log_warnx("node: team entry not taken: %s", err);
-    node_team_purge(n);
-    if (n->gossip != NULL)
-        gossip_team_changed(n->gossip, 0);
-}
-
-/* Set up the team state for id (and the secret, if any) and load what the replica holds. */
-static void node_team_setup(struct node *n, const uint8_t id[TEAM_ID_LEN], const uint8_t *secret)
-{
-    team_destroy(&n->team);
-    team_invite_destroy(&n->invite);
-    buf_reset(&n->own_cert);
-    n->team = team_new(id);
-    if (secret != NULL)
-        n->invite = team_invite_new(secret);
-    if (n->invite != NULL)
-        team_assume(n->team, n->invite);
-    node_team_load_entries(n);
-    /* Purges queued while loading come from partial states: what the replica holds already
-     * reflects the purges of the past. */
-    while (team_take_purges(n->team, (struct team_purge[16]){0}, 16) > 0)
-        ;
-}
-
-/* At start: the team this node is in, if any. Returns 0, or -1 with a message in err. */
-int node_team_open(struct node *n, char *err, size_t errlen)
-{
-    uint8_t id[TEAM_ID_LEN], *secret = sodium_malloc(TEAM_SECRET_LEN);
-    char idhex[2 * TEAM_ID_LEN + 1];
-    int rc = -1, got;
-
-    if (secret == NULL) {
-        errmsg_set(err, errlen, "out of secure memory");
-        goto out;
-    }
-    got = teamfile_load(n->iddir, id, secret, err, errlen);
-    if (got < 0)
-        goto out;
-    rc = 0;
-    if (got == 0) {
-        log_info("node: in no team yet: peers and discovery are off until `lore team create` or "
-                 "`lore team join`");
-        goto out;
-    }
-    node_team_setup(n, id, secret);
-    hex_encode(id, TEAM_ID_LEN, idhex);
-    log_info("node: team %s (%s); %s", idhex,
-             team_has_genesis(n->team) ? "known" : "not seen yet: waiting for a member",
-             team_is_member(n->team, identity_public_key(n->id), node_now_ms())
-                 ? "we are a member"
-                 : "our membership is not confirmed yet");
-out:
-    sodium_free(secret);
-    return rc;
-}
-
-struct node_members {
-    struct node *n;
-    json_t *array;
-};
-
-static void node_team_member(void *ctx, const struct team_member_info *m)
-{
-    struct node_members *nm = ctx;
-    json_t *o = json_object();
-    char name[NODE_NAME_MAX * 4 + 1];
-    uint8_t pool[ENTRY_ID_LEN];
-
-    json_object_set_new(o, "key", node_hex(m->key, ENTRY_KEY_LEN));
-    json_object_set_new(o, "name",
-                        replica_author_name(nm->n->replica, m->key, name, sizeof(name)) == 0
-                            ? json_string(name)
-                            : json_null());
-    json_object_set_new(o, "admin", json_boolean(m->is_admin));
-    json_object_set_new(o, "vouched", json_boolean(m->vouched));
-    json_object_set_new(
-        o, "trusted",
-        json_boolean(team_trust(nm->n->team, identity_public_key(nm->n->id), m->key, pool)));
-    json_object_set_new(o, "revoked_ms",
-                        m->revoked_ms != 0 ? json_integer((json_int_t)m->revoked_ms) : json_null());
-    json_array_append_new(nm->array, o);
-}
-
-json_t *node_team_json(struct node *n, int with_members)
-{
-    const uint8_t *me = identity_public_key(n->id);
-    uint64_t now = node_now_ms();
-    char name[TEAM_NAME_MAX * 4 + 1], tag[TEAM_TAG_LEN + 1], code[TEAM_CODE_MAX];
-    uint8_t *secret;
-    json_t *o;
-
-    if (n->team == NULL)
-        return json_null();
-    o = json_object();
-    json_object_set_new(o, "id", node_hex(team_id(n->team), TEAM_ID_LEN));
-    team_name(n->team, name, sizeof(name));
-    json_object_set_new(o, "name", team_has_genesis(n->team) ? json_string(name) : json_null());
-    team_mdns_tag(team_id(n->team), tag);
-    json_object_set_new(o, "mdns_tag", json_string(tag));
-    json_object_set_new(o, "member", json_boolean(team_is_member(n->team, me, now)));
-    json_object_set_new(o, "admin", json_boolean(team_is_admin(n->team, me, now)));
-    json_object_set_new(o, "seen", json_boolean(team_has_genesis(n->team)));
-    /* The join code, while ours still admits newcomers (not rotated away). */
-    secret = sodium_malloc(TEAM_SECRET_LEN);
-    if (with_members && secret != NULL && n->invite != NULL &&
-        (!team_has_genesis(n->team) || team_invite_current(n->team, n->invite))) {
-        uint8_t id[TEAM_ID_LEN];
-        char err[160];
-        if (teamfile_load(n->iddir, id, secret, err, sizeof(err)) == 1) {
-            team_code_encode(id, secret, code);
-            json_object_set_new(o, "code", json_string(code));
-            sodium_memzero(code, sizeof(code));
-        }
-    }
-    sodium_free(secret);
-    if (with_members) {
-        struct node_members nm = {n, json_array()};
-        team_members(n->team, node_team_member, &nm);
-        json_object_set_new(o, "members", nm.array);
-    }
-    return o;
+    if (n->hooks.stop_sync != NULL)
+        n->hooks.stop_sync(n);
 }
 
 /* The clock as text, for errors about it: "2019-06-01 12:00 UTC". */
 static void node_team_clock(char *out, size_t outlen)
 {
-    time_t t = (time_t)(node_now_ms() / 1000);
+    time_t t = (time_t)(node_clock_wall_ms() / 1000);
     struct tm tm;
 
     if (gmtime_r(&t, &tm) == NULL || strftime(out, outlen, "%Y-%m-%d %H:%M UTC", &tm) == 0)
@@ -269,9 +79,9 @@ static json_t *node_team_enter(struct node *n, const uint8_t id[TEAM_ID_LEN],
     n->team = NULL;
     n->invite = NULL;
     swapped = 1;
-    node_team_setup(n, id, secret);
+    node_teamstate_setup(n, id, secret);
     if (genesis == NULL && n->own_cert.len == 0) {
-        mine = team_cert_create(id, n->invite, node_now_ms(), identity_public_key(n->id),
+        mine = team_cert_create(id, n->invite, node_clock_wall_ms(), identity_public_key(n->id),
                                 identity_sign, n->id, err, sizeof(err));
         if (mine == NULL) {
             node_team_clock(clock, sizeof(clock));
@@ -297,7 +107,7 @@ static json_t *node_team_enter(struct node *n, const uint8_t id[TEAM_ID_LEN],
     }
     /* Networking (and its ingest thread) uses the team state: stop it, start it on the new. */
     sync_stopped = 1;
-    if (node_restart_sync(n, err, sizeof(err)) != 0) {
+    if (node_team_restart_sync(n, err, sizeof(err)) != 0) {
         o = api_error("internal", "cannot start networking: %s; nothing changed", err);
         goto out;
     }
@@ -319,8 +129,8 @@ static json_t *node_team_enter(struct node *n, const uint8_t id[TEAM_ID_LEN],
         json_decref(r);
     }
     entered = 1;
-    o = node_ok();
-    json_object_set_new(o, "team", node_team_json(n, 1));
+    o = node_json_ok();
+    json_object_set_new(o, "team", node_teamstate_json(n, 1));
 out:
     if (mine != genesis)
         entry_destroy(&mine);
@@ -334,7 +144,7 @@ out:
                       : teamfile_remove(n->iddir, err2, sizeof(err2))) != 0)
             log_warnx("node: cannot put the team file back as it was: %s", err2);
         if (sync_stopped)
-            node_stop_sync(n); /* it uses the new state */
+            node_team_stop_sync(n); /* it uses the new state */
         team_destroy(&n->team);
         team_invite_destroy(&n->invite);
         n->team = old_team;
@@ -344,7 +154,7 @@ out:
             buf_reset(&n->own_cert);
         /* What ran a moment ago starts again; if it cannot (out of file descriptors...), the
          * node has no networking to serve with: stop here, not on a NULL later. */
-        if (sync_stopped && node_restart_sync(n, err2, sizeof(err2)) != 0)
+        if (sync_stopped && node_team_restart_sync(n, err2, sizeof(err2)) != 0)
             fatalx("node: cannot start networking again as it was: %s", err2);
     }
     buf_free(&old_cert);
@@ -390,9 +200,9 @@ static json_t *op_team_create(struct node *n, json_t *req)
         o = api_error("internal", "out of secure memory");
         goto out;
     }
-    genesis =
-        team_genesis_create(name, (const uint8_t(*)[ENTRY_KEY_LEN])keys, nkeys, inv, node_now_ms(),
-                            identity_public_key(n->id), identity_sign, n->id, err, sizeof(err));
+    genesis = team_genesis_create(name, (const uint8_t(*)[ENTRY_KEY_LEN])keys, nkeys, inv,
+                                  node_clock_wall_ms(), identity_public_key(n->id), identity_sign,
+                                  n->id, err, sizeof(err));
     if (genesis == NULL) {
         o = api_error("invalid", "%s", err);
         goto out;
@@ -442,8 +252,8 @@ static json_t *op_team_show(struct node *n, json_t *req)
     if (n->team == NULL)
         return api_error("no_team", "this node is in no team: `lore team create NAME` or "
                                     "`lore team join CODE`");
-    o = node_ok();
-    json_object_set_new(o, "team", node_team_json(n, 1));
+    o = node_json_ok();
+    json_object_set_new(o, "team", node_teamstate_json(n, 1));
     return o;
 }
 
@@ -452,7 +262,7 @@ static json_t *node_team_need_admin(struct node *n)
 {
     if (n->team == NULL)
         return api_error("no_team", "this node is in no team");
-    if (!team_is_admin(n->team, identity_public_key(n->id), node_now_ms()))
+    if (!team_is_admin(n->team, identity_public_key(n->id), node_clock_wall_ms()))
         return api_error("forbidden", "only a team admin can do that (lore team show lists them)");
     return NULL;
 }
@@ -502,8 +312,8 @@ static json_t *op_team_rotate(struct node *n, json_t *req)
     e = inv == NULL ? NULL
                     : team_rotation_create(team_id(n->team), prev, inv,
                                            (const uint8_t(*)[ENTRY_KEY_LEN])roster.keys, roster.n,
-                                           node_now_ms(), identity_public_key(n->id), identity_sign,
-                                           n->id, err, sizeof(err));
+                                           node_clock_wall_ms(), identity_public_key(n->id),
+                                           identity_sign, n->id, err, sizeof(err));
     if (e == NULL) {
         o = api_error("internal", "cannot rotate: %s", inv == NULL ? "out of memory" : err);
         goto out;
@@ -523,9 +333,9 @@ static json_t *op_team_rotate(struct node *n, json_t *req)
     inv = NULL;
     log_info("node: rotated the team's join secret; %zu members carried over (%zu current)",
              roster.n, roster.n - roster.revoked);
-    o = node_ok();
+    o = node_json_ok();
     json_object_set_new(o, "roster", json_integer((json_int_t)(roster.n - roster.revoked)));
-    json_object_set_new(o, "team", node_team_json(n, 1));
+    json_object_set_new(o, "team", node_teamstate_json(n, 1));
 out:
     free(roster.keys);
     team_invite_destroy(&inv);
@@ -538,21 +348,12 @@ static json_t *node_team_who(struct node *n, const char *who, uint8_t key[ENTRY_
 {
     if (who == NULL || who[0] == '\0')
         return api_error("invalid", "who? a name or a key");
-    if (strlen(who) == 2 * ENTRY_KEY_LEN && hex_decode(who, strlen(who), key, ENTRY_KEY_LEN) == 0)
-        ;
-    else
-        switch (replica_find_person(n->replica, who, key)) {
-        case REPLICA_FOUND:
-            break;
-        case REPLICA_AMBIGUOUS:
-            return api_error("ambiguous", "'%.80s' names several people; give more of the key",
-                             who);
-        case REPLICA_NOT_FOUND:
-            return api_error("not_found", "nobody called '%.80s' is known here (name or key)", who);
-        default:
-            return api_error("internal", "looking up '%.80s' failed", who);
-        }
-    if (!team_is_member(n->team, key, node_now_ms()))
+    if (strlen(who) != 2 * ENTRY_KEY_LEN || hex_decode(who, strlen(who), key, ENTRY_KEY_LEN) != 0) {
+        json_t *res = node_resolve_person(n, who, key);
+        if (res != NULL)
+            return res;
+    }
+    if (!team_is_member(n->team, key, node_clock_wall_ms()))
         return api_error("not_found", "'%.80s' is not a current member of the team", who);
     return NULL;
 }
@@ -575,16 +376,16 @@ static json_t *op_team_person(struct node *n, json_t *req, int make_admin)
     if (!make_admin && memcmp(key, identity_public_key(n->id), ENTRY_KEY_LEN) == 0)
         return api_error("invalid", "you cannot revoke yourself");
     e = make_admin
-            ? team_admin_create(team_id(n->team), key, node_now_ms(), identity_public_key(n->id),
-                                identity_sign, n->id, err, sizeof(err))
-            : team_revocation_create(team_id(n->team), key, node_now_ms(),
+            ? team_admin_create(team_id(n->team), key, node_clock_wall_ms(),
+                                identity_public_key(n->id), identity_sign, n->id, err, sizeof(err))
+            : team_revocation_create(team_id(n->team), key, node_clock_wall_ms(),
                                      identity_public_key(n->id), identity_sign, n->id, err,
                                      sizeof(err));
     if (e == NULL)
         return api_error("internal", "%s", err);
     o = node_publish_entry(n, e);
     if (json_object_get(o, "error") == NULL)
-        json_object_set_new(o, "member", node_hex(key, ENTRY_KEY_LEN));
+        json_object_set_new(o, "member", node_json_hex(key, ENTRY_KEY_LEN));
     return o;
 }
 
@@ -629,7 +430,7 @@ static json_t *op_team_vouch(struct node *n, json_t *req)
 
     if (n->team == NULL)
         return api_error("no_team", "this node is in no team");
-    if (!team_is_member(n->team, identity_public_key(n->id), node_now_ms()))
+    if (!team_is_member(n->team, identity_public_key(n->id), node_clock_wall_ms()))
         return api_error("forbidden", "only a member of the team can vouch");
     if ((who != NULL && !json_is_array(who)) || (all != NULL && !json_is_boolean(all)))
         return api_error("bad_request", "who is an array of names or keys; all is a boolean");
@@ -657,8 +458,8 @@ static json_t *op_team_vouch(struct node *n, json_t *req)
     if (r.n > TEAM_VOUCH_MAX)
         r.n = TEAM_VOUCH_MAX;
     e = team_vouch_create(team_id(n->team), (const uint8_t(*)[ENTRY_KEY_LEN])r.keys, r.n,
-                          node_now_ms(), identity_public_key(n->id), identity_sign, n->id, err,
-                          sizeof(err));
+                          node_clock_wall_ms(), identity_public_key(n->id), identity_sign, n->id,
+                          err, sizeof(err));
     if (e == NULL) {
         o = api_error("internal", "%s", err);
         goto out;
@@ -670,7 +471,7 @@ static json_t *op_team_vouch(struct node *n, json_t *req)
     for (i = 0; i < r.n; i++) {
         char name[NODE_NAME_MAX * 4 + 1];
         json_t *p = json_object();
-        json_object_set_new(p, "key", node_hex(r.keys[i], ENTRY_KEY_LEN));
+        json_object_set_new(p, "key", node_json_hex(r.keys[i], ENTRY_KEY_LEN));
         json_object_set_new(p, "name",
                             replica_author_name(n->replica, r.keys[i], name, sizeof(name)) == 0
                                 ? json_string(name)
@@ -680,15 +481,19 @@ static json_t *op_team_vouch(struct node *n, json_t *req)
     json_object_set_new(o, "vouched", list);
     json_object_set_new(
         o, "admin",
-        json_boolean(team_is_admin(n->team, identity_public_key(n->id), node_now_ms())));
+        json_boolean(team_is_admin(n->team, identity_public_key(n->id), node_clock_wall_ms())));
 out:
     free(r.keys);
     return o;
 }
 
 const struct node_op node_team_ops[] = {
-    {"team_create", op_team_create}, {"team_join", op_team_join},
-    {"team_show", op_team_show},     {"team_rotate", op_team_rotate},
-    {"team_revoke", op_team_revoke}, {"team_admin", op_team_admin},
-    {"team_vouch", op_team_vouch},   {NULL, NULL},
+    {"team_create", op_team_create, "create a team, with this node as an admin", 0},
+    {"team_join", op_team_join, "join a team with a join code", 0},
+    {"team_show", op_team_show, "the team, its members and our join code", 0},
+    {"team_rotate", op_team_rotate, "rotate the join code (admins)", 0},
+    {"team_revoke", op_team_revoke, "revoke a member (admins)", 0},
+    {"team_admin", op_team_admin, "make a member an admin (admins)", 0},
+    {"team_vouch", op_team_vouch, "vouch for members, so their recognition counts fully", 0},
+    {NULL, NULL, NULL, 0},
 };

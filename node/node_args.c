@@ -1,0 +1,102 @@
+/* node_args: reading a request's arguments (docs/API.md): typed fields, tags, paging and the
+ * list/search filters. Every outside value is checked here before an op sees it. */
+#include "node_args.h"
+
+#include <string.h>
+
+#include "api_error.h"
+
+/* Fetch an optional string argument. Returns 0 (and *out = NULL when absent), -1 if mistyped. */
+int node_arg_str(json_t *req, const char *key, const char **out)
+{
+    json_t *v = json_object_get(req, key);
+
+    *out = NULL;
+    if (v == NULL || json_is_null(v))
+        return 0;
+    if (!json_is_string(v))
+        return -1;
+    *out = json_string_value(v);
+    return 0;
+}
+
+int node_arg_bool(json_t *req, const char *key, int *out)
+{
+    json_t *v = json_object_get(req, key);
+
+    *out = 0;
+    if (v == NULL || json_is_null(v))
+        return 0;
+    if (!json_is_boolean(v))
+        return -1;
+    *out = json_is_true(v);
+    return 0;
+}
+
+int node_arg_int(json_t *req, const char *key, long long lo, long long hi, long long *out)
+{
+    json_t *v = json_object_get(req, key);
+
+    if (v == NULL || json_is_null(v))
+        return 0;
+    if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi)
+        return -1;
+    *out = json_integer_value(v);
+    return 0;
+}
+
+/* Normalise text into a tag as post does: trimmed, one leading '#' dropped, lower-case; the first
+ * word only. Returns 0, or -1 if that is not a valid tag. */
+int node_arg_tag_norm(const char *t, char tag[ENTRY_TAG_MAX + 1])
+{
+    size_t i, k = 0;
+
+    t += strspn(t, " \t#");
+    for (i = 0; t[i] != '\0' && t[i] != ' ' && k < ENTRY_TAG_MAX; i++)
+        tag[k++] = (char)(t[i] >= 'A' && t[i] <= 'Z' ? t[i] - 'A' + 'a' : t[i]);
+    tag[k] = '\0';
+    return entry_tag_valid(tag) ? 0 : -1;
+}
+
+int node_arg_tag(json_t *req, char tag[ENTRY_TAG_MAX + 1])
+{
+    const char *t;
+
+    if (node_arg_str(req, "tag", &t) != 0 || t == NULL)
+        return -1;
+    return node_arg_tag_norm(t, tag);
+}
+
+/* Filters shared by list and search. Returns NULL, or the error response. */
+json_t *node_arg_query(json_t *req, struct replica_query *q)
+{
+    const char *kind, *tag, *status;
+    long long limit = 50, offset = 0, since = 0;
+
+    memset(q, 0, sizeof(*q));
+    if (node_arg_str(req, "kind", &kind) != 0 || node_arg_str(req, "tag", &tag) != 0 ||
+        node_arg_str(req, "status", &status) != 0)
+        return api_error("bad_request", "kind, tag and status must be strings");
+    if (status != NULL) {
+        if (strcmp(status, "open") == 0)
+            q->status = REPLICA_STATUS_OPEN;
+        else if (strcmp(status, "answered") == 0)
+            q->status = REPLICA_STATUS_ANSWERED;
+        else if (strcmp(status, "resolved") == 0)
+            q->status = REPLICA_STATUS_RESOLVED;
+        else
+            return api_error("bad_request", "status is open, answered or resolved");
+    }
+    if (node_arg_int(req, "since_ms", 0, (long long)ENTRY_MAX_TIME_MS, &since) != 0)
+        return api_error("bad_request", "since_ms must be a time in ms since the epoch");
+    q->since_ms = (uint64_t)since;
+    if (kind != NULL && kinds_parse(kind, &q->kind) != 0)
+        return api_error("bad_request", "unknown kind '%.40s'", kind);
+    if (node_arg_int(req, "limit", 1, NODE_LIST_MAX, &limit) != 0 ||
+        node_arg_int(req, "offset", 0, 1000000000, &offset) != 0)
+        return api_error("bad_request", "limit must be 1 to %d, offset 0 or more", NODE_LIST_MAX);
+    q->tag = tag;
+    q->limit = (size_t)limit;
+    q->offset = (size_t)offset;
+    return NULL;
+}

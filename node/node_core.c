@@ -1,0 +1,77 @@
+/* node_core: a node's own state in its data directory, without a loop, a socket or networking. */
+#include "node_core.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+
+#include "hex.h"
+#include "log.h"
+#include "node_teamstate.h"
+#include "node_watch.h"
+#include "xmalloc.h"
+
+int node_core_open(struct node *n, const char *data_dir, int cache_mb, char *err, size_t errlen)
+{
+    char pk[2 * ENTRY_KEY_LEN + 1];
+    int created = 0;
+
+    n->iddir = xasprintf("%s/identity", data_dir);
+    n->id = identity_open(n->iddir, &created, err, errlen);
+    if (n->id == NULL)
+        return -1;
+    buf_init(&n->own_cert, ENTRY_MAX_SIZE);
+    n->curve_sk = sodium_malloc(TEAM_CURVE_LEN);
+    if (n->curve_sk == NULL || identity_curve_secret(n->id, n->curve_sk) != 0 ||
+        team_node_curve_public(identity_public_key(n->id), n->curve_pk) != 0) {
+        errmsg_set(err, errlen, "cannot derive the node's CURVE key from its identity");
+        return -1;
+    }
+    hex_encode(identity_public_key(n->id), ENTRY_KEY_LEN, pk);
+    log_info("node: identity %s (%s)", pk, created ? "new" : "loaded");
+    n->db_path = xasprintf("%s/replica.db", data_dir);
+    n->replica = replica_open(n->db_path, cache_mb, err, errlen);
+    if (n->replica == NULL)
+        return -1;
+    return 0;
+}
+
+void node_core_close(struct node *n)
+{
+    json_decref(n->areas);
+    n->areas = NULL;
+    replica_close(&n->replica);
+    team_destroy(&n->team);
+    team_invite_destroy(&n->invite);
+    buf_free(&n->own_cert);
+    sodium_free(n->curve_sk);
+    n->curve_sk = NULL;
+    free(n->iddir);
+    n->iddir = NULL;
+    identity_destroy(&n->id);
+    free(n->db_path);
+    n->db_path = NULL;
+}
+
+struct node *node_core_new(const char *data_dir, char *err, size_t errlen)
+{
+    struct node *n = xcalloc(1, sizeof(*n));
+
+    n->sigfd = -1;
+    n->lock_fd = -1;
+    if (node_core_open(n, data_dir, 8, err, errlen) != 0 ||
+        node_teamstate_open(n, err, errlen) != 0) {
+        node_core_destroy(&n);
+        return NULL;
+    }
+    node_watch_load_areas(n);
+    return n;
+}
+
+void node_core_destroy(struct node **np)
+{
+    if (np == NULL || *np == NULL)
+        return;
+    node_core_close(*np);
+    free(*np);
+    *np = NULL;
+}

@@ -1,0 +1,476 @@
+/* node_entries: the ops on entries themselves — init (a profile), post, accept, get, list, search,
+ * check (docs/API.md). */
+#include "node_entries.h"
+
+#include "api_error.h"
+#include "hex.h"
+#include "log.h"
+#include "node_args.h"
+#include "node_clock.h"
+#include "node_json.h"
+#include "node_peopleview.h"
+#include "node_publish.h"
+#include "node_resolve.h"
+#include "node_view.h"
+#include "xmalloc.h"
+#include <stdlib.h>
+#include <string.h>
+
+#define NODE_RERANK_EXTRA 20 /* search re-ranks this many matches beyond the page */
+
+/* Accept an answer to one of our own questions. */
+static json_t *op_accept(struct node *n, json_t *req)
+{
+    struct entry *answer = NULL, *question = NULL;
+    uint8_t id[ENTRY_ID_LEN], qid[ENTRY_ID_LEN];
+    const char *text;
+    char err[256];
+    json_t *res = NULL;
+
+    if (node_arg_str(req, "id", &text) != 0)
+        return api_error("bad_request", "id must be a string");
+    res = node_resolve_id(n, text, id);
+    if (res != NULL)
+        return res;
+    if (replica_get(n->replica, id, &answer, err, sizeof(err)) != REPLICA_FOUND ||
+        entry_kind(answer) != ENTRY_ANSWER) {
+        res = api_error("invalid", "%s is not an answer", text);
+        goto out;
+    }
+    memcpy(qid, entry_ref(answer, 0), ENTRY_ID_LEN);
+    if (replica_get(n->replica, qid, &question, err, sizeof(err)) != REPLICA_FOUND) {
+        res = api_error("not_found", "the question this answers is not here (yet)");
+        goto out;
+    }
+    if (memcmp(entry_author(question), identity_public_key(n->id), ENTRY_KEY_LEN) != 0) {
+        res = api_error("invalid", "only the person who asked can accept an answer");
+        goto out;
+    }
+    res = node_publish_ref(n, ENTRY_ACCEPT, id, 0, NULL, NULL, NULL);
+out:
+    entry_destroy(&answer);
+    entry_destroy(&question);
+    return res;
+}
+
+static json_t *op_init(struct node *n, json_t *req)
+{
+    struct entry_fields f = {0};
+    const char *name;
+    char *bio;
+    json_t *o;
+
+    if (node_arg_str(req, "name", &name) != 0 || name == NULL || name[0] == '\0' ||
+        strlen(name) > NODE_NAME_MAX)
+        return api_error("bad_request", "init needs a name of 1 to %d bytes", NODE_NAME_MAX);
+    bio = node_peopleview_bio(n, identity_public_key(n->id)); /* a new name keeps the bio */
+    f.kind = ENTRY_PROFILE;
+    f.created_ms = node_clock_wall_ms();
+    f.title = name;
+    f.body = bio;
+    o = node_publish(n, &f);
+    free(bio);
+    if (json_is_true(json_object_get(o, "ok"))) {
+        json_object_set_new(o, "public_key",
+                            node_json_hex(identity_public_key(n->id), ENTRY_KEY_LEN));
+        json_object_set_new(o, "name", json_string(name));
+    }
+    return o;
+}
+
+static json_t *op_post(struct node *n, json_t *req)
+{
+    struct entry_fields f = {0};
+    const char *kind, *title, *body;
+    json_t *tags = json_object_get(req, "tags"), *refs = json_object_get(req, "refs"), *v, *res;
+    char tagbuf[ENTRY_MAX_TAGS][ENTRY_TAG_MAX + 1];
+    const char *tagp[ENTRY_MAX_TAGS];
+    uint8_t refids[ENTRY_MAX_REFS][ENTRY_ID_LEN];
+    struct entry_attr urgent_attr = {"urgent", "1"}, attrs[2];
+    size_t nattrs = 0;
+    char tohex[2 * ENTRY_KEY_LEN + 1];
+    const char *to;
+    struct entry *target = NULL;
+    int urgent;
+    size_t i, j, k;
+    char err[256];
+
+    if (node_arg_str(req, "kind", &kind) != 0 || kind == NULL || kinds_parse(kind, &f.kind) != 0 ||
+        (f.kind != ENTRY_QUESTION && f.kind != ENTRY_ANSWER && f.kind != ENTRY_NOTE &&
+         f.kind != ENTRY_COMMENT))
+        return api_error("bad_request", "kind must be question, answer, note or comment");
+    if (node_arg_str(req, "title", &title) != 0 || node_arg_str(req, "body", &body) != 0 ||
+        node_arg_str(req, "to", &to) != 0 || node_arg_bool(req, "urgent", &urgent) != 0)
+        return api_error("bad_request", "title, body and to must be strings, urgent a boolean");
+    if ((tags != NULL && !json_is_array(tags) && !json_is_null(tags)) ||
+        (refs != NULL && !json_is_array(refs) && !json_is_null(refs)))
+        return api_error("bad_request", "tags and refs must be arrays of strings");
+    if (json_array_size(tags) > ENTRY_MAX_TAGS)
+        return api_error("invalid", "at most %d tags", ENTRY_MAX_TAGS);
+    if (json_array_size(refs) > ENTRY_MAX_REFS)
+        return api_error("invalid", "at most %d references", ENTRY_MAX_REFS);
+    json_array_foreach(tags, i, v)
+    {
+        const char *t = json_string_value(v);
+        if (t == NULL)
+            return api_error("bad_request", "tags must be strings");
+        /* People type "VPN " or "#vpn": trim, drop one leading '#', lower-case. */
+        t += strspn(t, " \t");
+        for (j = 0, k = 0; t[j] != '\0' && k < ENTRY_TAG_MAX + 1; j++) {
+            char c = t[j];
+            if (c == ' ' || c == '\t')
+                break;
+            tagbuf[i][k++] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+        }
+        tagbuf[i][k < ENTRY_TAG_MAX + 1 ? k : ENTRY_TAG_MAX] = '\0';
+        if (k > ENTRY_TAG_MAX || t[j + strspn(t + j, " \t")] != '\0' || !entry_tag_valid(tagbuf[i]))
+            return api_error("invalid",
+                             "'%.40s' is not a valid tag: use lower-case letters and digits, then "
+                             "also . + # _ - (at most %d characters, no spaces)",
+                             json_string_value(v), ENTRY_TAG_MAX);
+        tagp[i] = tagbuf[i];
+    }
+    f.tags = tagp;
+    f.ntags = json_array_size(tags);
+    json_array_foreach(refs, i, v)
+    {
+        if (!json_is_string(v))
+            return api_error("bad_request", "refs must be strings");
+        res = node_resolve_id(n, json_string_value(v), refids[i]);
+        if (res != NULL)
+            return res;
+    }
+    f.refs = (const uint8_t(*)[ENTRY_ID_LEN])refids;
+    f.nrefs = json_array_size(refs);
+    if ((f.kind == ENTRY_ANSWER || f.kind == ENTRY_COMMENT) && f.nrefs != 1)
+        return api_error("bad_request", "an %s needs the id of the entry it responds to", kind);
+    if (f.kind == ENTRY_ANSWER) {
+        enum replica_lookup l = replica_get(n->replica, refids[0], &target, err, sizeof(err));
+        int is_question = l == REPLICA_FOUND && entry_kind(target) == ENTRY_QUESTION;
+        entry_destroy(&target);
+        if (l == REPLICA_CORRUPT)
+            return api_error("corrupt", "the question failed verification; run `lore check`");
+        if (!is_question)
+            return api_error("invalid", "only questions can be answered; use a comment");
+    }
+    if ((f.kind == ENTRY_QUESTION || f.kind == ENTRY_NOTE) && (title == NULL || title[0] == '\0'))
+        return api_error("invalid", "a %s needs a title", kind);
+    if (f.kind != ENTRY_QUESTION && (body == NULL || body[0] == '\0'))
+        return api_error("invalid", "a %s needs a body", kind);
+    if (urgent && f.kind != ENTRY_QUESTION)
+        return api_error("invalid", "only questions can be urgent");
+    if (urgent)
+        attrs[nattrs++] = urgent_attr;
+    if (to != NULL) {
+        uint8_t key[ENTRY_KEY_LEN];
+        if (f.kind != ENTRY_QUESTION)
+            return api_error("invalid", "only questions can be addressed to someone");
+        res = node_resolve_person(n, to, key);
+        if (res != NULL)
+            return res;
+        hex_encode(key, ENTRY_KEY_LEN, tohex);
+        attrs[nattrs].key = "to";
+        attrs[nattrs++].value = tohex;
+    }
+    f.attrs = attrs;
+    f.nattrs = nattrs;
+    f.title = title;
+    f.body = body;
+    f.created_ms = node_clock_wall_ms();
+    return node_publish(n, &f);
+}
+
+static json_t *op_get(struct node *n, json_t *req)
+{
+    uint8_t id[ENTRY_ID_LEN];
+    const char *text;
+    struct entry *e = NULL;
+    struct replica_query q = {0};
+    struct node_view_rows rows = {n, NULL, 0};
+    json_t *o, *res, *gone;
+    char err[256];
+    size_t corrupt = 0, c2 = 0;
+    int history;
+
+    if (node_arg_str(req, "id", &text) != 0 || node_arg_bool(req, "history", &history) != 0)
+        return api_error("bad_request", "id must be a string, history a boolean");
+    res = node_resolve_id(n, text, id);
+    if (res != NULL) {
+        gone = node_view_retracted(n, text); /* "retracted by its author on DATE" */
+        if (gone != NULL) {
+            json_decref(res);
+            return gone;
+        }
+        return res;
+    }
+    switch (replica_get(n->replica, id, &e, err, sizeof(err))) {
+    case REPLICA_FOUND:
+        break;
+    case REPLICA_CORRUPT:
+        return api_error("corrupt",
+                         "entry %s failed verification (%s) and is not served; run "
+                         "`lore check`",
+                         text, err);
+    case REPLICA_NOT_FOUND:
+        return api_error("not_found", "no entry has an id starting with %s", text);
+    default:
+        return api_error("internal", "reading the entry failed; see the node's log");
+    }
+    o = node_json_ok();
+    json_object_set_new(o, "entry", node_view_entry(n, e));
+    if (history)
+        json_object_set_new(o, "history", node_view_history(n, e));
+    q.ref = id;
+    q.oldest_first = 1;
+    q.limit = NODE_LIST_MAX;
+    q.kind = ENTRY_ANSWER;
+    rows.array = json_array();
+    if (replica_list(n->replica, &q, node_view_row, &rows, &corrupt) != 0)
+        log_warnx("node: listing answers failed");
+    json_object_set_new(o, "answers", rows.array);
+    q.kind = ENTRY_COMMENT;
+    rows.array = json_array();
+    if (replica_list(n->replica, &q, node_view_row, &rows, &c2) != 0)
+        log_warnx("node: listing comments failed");
+    json_object_set_new(o, "comments", rows.array);
+    json_object_set_new(o, "corrupt", json_integer((json_int_t)(corrupt + c2)));
+    entry_destroy(&e);
+    return o;
+}
+
+/* list rows after the pinned ones: those not shown already, up to max in all. */
+struct node_list_rows {
+    struct node_view_rows rows;
+    const uint8_t (*skip)[ENTRY_ID_LEN];
+    size_t nskip, max;
+};
+
+static int node_list_row(void *ctx, const struct entry *e, const char *snippet, double rank)
+{
+    struct node_list_rows *lr = ctx;
+    size_t i;
+
+    for (i = 0; i < lr->nskip; i++)
+        if (memcmp(lr->skip[i], entry_id(e), ENTRY_ID_LEN) == 0)
+            return 0;
+    if (json_array_size(lr->rows.array) >= lr->max)
+        return 1;
+    return node_view_row(&lr->rows, e, snippet, rank);
+}
+
+static json_t *op_list(struct node *n, json_t *req)
+{
+    struct replica_query q, pq;
+    struct node_list_rows lr = {{n, NULL, 0}, NULL, 0, 0};
+    uint8_t key[ENTRY_KEY_LEN], pins[NODE_MAX_PINNED][ENTRY_ID_LEN];
+    size_t corrupt = 0, c2 = 0, npins = 0;
+    json_t *o;
+    int open, pinned, pinned_first;
+
+    o = node_arg_query(req, &q);
+    if (o == NULL)
+        o = node_resolve_author(n, req, &q, key);
+    if (o != NULL)
+        return o;
+    if (node_arg_bool(req, "open", &open) != 0 || node_arg_bool(req, "pinned", &pinned) != 0 ||
+        node_arg_bool(req, "pinned_first", &pinned_first) != 0)
+        return api_error("bad_request", "open, pinned and pinned_first must be booleans");
+    q.open_only = open;
+    /* With pinned_first (what a person's `lore list` asks), pinned entries that pass the filters
+     * come first on the first page; pinned: only them. Without it, plain order: paging through
+     * everything (an export) sees every entry exactly once. */
+    if (pinned || (pinned_first && q.offset == 0))
+        npins = node_view_pinned(n, pins, NODE_MAX_PINNED);
+    lr.rows.array = json_array();
+    lr.max = q.limit;
+    pq = q;
+    pq.ids = (const uint8_t(*)[ENTRY_ID_LEN])pins;
+    pq.nids = npins;
+    if ((pinned || npins > 0) &&
+        replica_list(n->replica, &pq, node_view_row, &lr.rows, &corrupt) != 0) {
+        json_decref(lr.rows.array);
+        return api_error("internal", "listing failed; see the node's log");
+    }
+    lr.skip = (const uint8_t(*)[ENTRY_ID_LEN])pins;
+    lr.nskip = npins;
+    if (!pinned && json_array_size(lr.rows.array) < q.limit &&
+        replica_list(n->replica, &q, node_list_row, &lr, &c2) != 0) {
+        json_decref(lr.rows.array);
+        return api_error("internal", "listing failed; see the node's log");
+    }
+    corrupt += c2;
+    o = node_json_ok();
+    json_object_set_new(o, "entries", lr.rows.array);
+    json_object_set_new(o, "corrupt", json_integer((json_int_t)corrupt));
+    return o;
+}
+
+/* A search match before the page is built: the entry, its snippet, bm25 and boost. */
+struct node_cand {
+    struct entry *e;
+    uint64_t at; /* effective time */
+    char *snippet;
+    double bm25, boost, rank;
+};
+
+struct node_cands {
+    struct node *node;
+    struct node_cand *c;
+    size_t n, cap;
+};
+
+static int node_cand_row(void *ctx, const struct entry *e, const char *snippet, double rank)
+{
+    struct node_cands *cs = ctx;
+    const uint8_t *raw;
+    size_t len;
+
+    if (cs->n == cs->cap) {
+        cs->cap = cs->cap != 0 ? 2 * cs->cap : 64;
+        cs->c = xreallocarray(cs->c, cs->cap, sizeof(*cs->c));
+    }
+    raw = entry_bytes(e, &len);
+    cs->c[cs->n].e = entry_decode(raw, len, NULL, 0);
+    if (cs->c[cs->n].e == NULL)
+        return 0;
+    cs->c[cs->n].at = node_clock_entry_time(cs->node, e, 0);
+    cs->c[cs->n].snippet = xstrdup(snippet != NULL ? snippet : "");
+    cs->c[cs->n].bm25 = rank;
+    cs->n++;
+    return 0;
+}
+
+/* Search results order: best rank, then newest, then highest id; the same on every node. */
+static int node_search_cmp(const void *a, const void *b)
+{
+    const struct node_cand *x = a, *y = b;
+    uint64_t cx = x->at, cy = y->at;
+
+    if (x->rank != y->rank)
+        return x->rank < y->rank ? -1 : 1;
+    if (cx != cy)
+        return cx > cy ? -1 : 1;
+    return -memcmp(entry_id(x->e), entry_id(y->e), ENTRY_ID_LEN);
+}
+
+static json_t *op_search(struct node *n, json_t *req)
+{
+    struct replica_query q;
+    struct node_cands cs = {n, NULL, 0, 0};
+    const char *query, *hl_open, *hl_close;
+    uint8_t key[ENTRY_KEY_LEN];
+    size_t corrupt = 0, offset, limit, i;
+    char err[256];
+    json_t *o, *r, *page, *marks;
+
+    o = node_arg_query(req, &q);
+    if (o == NULL)
+        o = node_resolve_author(n, req, &q, key);
+    if (o != NULL)
+        return o;
+    if (q.offset > NODE_SEARCH_DEPTH)
+        return api_error("bad_request", "search goes at most %d results deep (offset)",
+                         NODE_SEARCH_DEPTH);
+    if (node_arg_str(req, "query", &query) != 0 || query == NULL)
+        return api_error("bad_request", "search needs a query string");
+    if (node_arg_str(req, "hl_open", &hl_open) != 0 ||
+        node_arg_str(req, "hl_close", &hl_close) != 0 ||
+        (hl_open != NULL && strlen(hl_open) > 32) || (hl_close != NULL && strlen(hl_close) > 32))
+        return api_error("bad_request", "hl_open and hl_close must be strings of at most 32 bytes");
+    if (node_arg_bool(req, "any", &q.any_word) != 0)
+        return api_error("bad_request", "any must be a boolean");
+    /* Re-rank (docs/API.md, search): the best bm25 matches, the page and NODE_RERANK_EXTRA
+     * beyond, get their boost from accepted answers, votes and flags; rank = bm25 x boost. Only
+     * the page is then turned into full entries. */
+    offset = q.offset;
+    limit = q.limit != 0 ? q.limit : 50;
+    q.offset = 0;
+    q.limit = offset + limit + NODE_RERANK_EXTRA;
+    if (replica_search(n->replica, query, &q, hl_open, hl_close, node_cand_row, &cs, &corrupt, err,
+                       sizeof(err)) != 0) {
+        o = api_error("bad_request", "search failed: %s", err);
+        goto out;
+    }
+    for (i = 0; i < cs.n; i++) {
+        marks = json_object();
+        node_view_decorate(n, cs.c[i].e, marks);
+        cs.c[i].boost = node_view_boost(marks);
+        cs.c[i].rank = cs.c[i].bm25 * cs.c[i].boost;
+        json_decref(marks);
+    }
+    if (cs.n > 0)
+        qsort(cs.c, cs.n, sizeof(*cs.c), node_search_cmp);
+    page = json_array();
+    for (i = offset; i < cs.n && i < offset + limit; i++) {
+        r = json_object();
+        json_object_set_new(r, "entry", node_view_entry(n, cs.c[i].e));
+        json_object_set_new(r, "snippet", json_string(cs.c[i].snippet));
+        json_object_set_new(r, "bm25", json_real(cs.c[i].bm25));
+        json_object_set_new(r, "boost", json_real(cs.c[i].boost));
+        json_object_set_new(r, "rank", json_real(cs.c[i].rank));
+        json_array_append_new(page, r);
+    }
+    o = node_json_ok();
+    json_object_set_new(o, "results", page);
+    json_object_set_new(o, "corrupt", json_integer((json_int_t)corrupt));
+out:
+    for (i = 0; i < cs.n; i++) {
+        entry_destroy(&cs.c[i].e);
+        free(cs.c[i].snippet);
+    }
+    free(cs.c);
+    return o;
+}
+
+static void node_check_bad(void *ctx, const uint8_t *id, size_t idlen, const char *why)
+{
+    json_t *problems = ctx, *p;
+    char hex[2 * ENTRY_ID_LEN + 1] = "";
+
+    if (json_array_size(problems) >= NODE_MAX_PROBLEMS)
+        return;
+    if (id != NULL && idlen <= ENTRY_ID_LEN)
+        hex_encode(id, idlen, hex);
+    p = json_object();
+    json_object_set_new(p, "id", json_string(hex));
+    json_object_set_new(p, "why", json_string(why));
+    json_array_append_new(problems, p);
+    log_warnx("node: check: entry %s: %s", hex, why);
+}
+
+static json_t *op_check(struct node *n, json_t *req)
+{
+    struct replica_check rep;
+    json_t *o, *problems = json_array();
+
+    (void)req;
+    log_info("node: checking every stored entry");
+    if (replica_check(n->replica, &rep, node_check_bad, problems) != 0) {
+        json_decref(problems);
+        return api_error("internal", "the check could not run; see the node's log");
+    }
+    log_info("node: check done: %llu entries, %llu bad, integrity %s",
+             (unsigned long long)rep.entries, (unsigned long long)rep.bad,
+             rep.integrity_ok ? "ok" : "FAILED");
+    o = node_json_ok();
+    json_object_set_new(o, "entries", json_integer((json_int_t)rep.entries));
+    json_object_set_new(o, "bad", json_integer((json_int_t)rep.bad));
+    json_object_set_new(o, "bad_decode", json_integer((json_int_t)rep.bad_decode));
+    json_object_set_new(o, "bad_id", json_integer((json_int_t)rep.bad_id));
+    json_object_set_new(o, "bad_signature", json_integer((json_int_t)rep.bad_signature));
+    json_object_set_new(o, "bad_columns", json_integer((json_int_t)rep.bad_columns));
+    json_object_set_new(o, "integrity_ok", json_boolean(rep.integrity_ok));
+    json_object_set_new(o, "problems", problems);
+    return o;
+}
+
+const struct node_op node_entries_ops[] = {
+    {"init", op_init, "set my name (a profile entry)", 0},
+    {"post", op_post, "write a question, answer, note or comment", 0},
+    {"accept", op_accept, "accept an answer to one of my questions", 0},
+    {"get", op_get, "an entry with its answers and comments (and history)", 0},
+    {"list", op_list, "entries by filters, newest first (pinned first on request)", 0},
+    {"search", op_search, "full-text search, ranked by relevance and recognition", 0},
+    {"check", op_check, "verify every stored entry and the database", 0},
+    {NULL, NULL, NULL, 0},
+};

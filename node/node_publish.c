@@ -1,0 +1,89 @@
+/* node_publish: writing an entry of ours — signed, checked against the clock, stored, fed to the
+ * team state, announced to watchers and gossiped. */
+#include "node_publish.h"
+
+#include "api_error.h"
+#include "log.h"
+#include "node_clock.h"
+#include "node_json.h"
+#include "node_teamstate.h"
+#include "node_view.h"
+#include "node_watch.h"
+
+json_t *node_publish_storage_error(struct node *n, const char *err)
+{
+    enum replica_fault f = replica_last_fault(n->replica);
+
+    if (f == REPLICA_FAULT_GONE)
+        return api_error("storage", "%s", err);
+    if (f == REPLICA_FAULT_OTHER || f == REPLICA_FAULT_NONE)
+        return api_error("internal", "storing the entry failed: %s", err);
+    return api_error("storage", "storing the entry failed: %s (%s)", replica_fault_text(f),
+                     n->db_path);
+}
+
+/* Store and announce a new entry of ours (e is freed). Returns the response. */
+json_t *node_publish_entry(struct node *n, struct entry *e)
+{
+    char err[256];
+    json_t *o, *ej;
+    struct node_clock c;
+
+    /* An entry dated by a wrong clock would be held back by everyone (ahead) or count at a time
+     * that never was (behind): refuse, and say why (docs/PROTOCOL.md, "Time"). */
+    node_clock_check(n, &c);
+    if (!c.ok) {
+        log_warnx("node: not writing: %s", c.why);
+        entry_destroy(&e);
+        return api_error("clock", "not written: %s", c.why);
+    }
+
+    if (replica_add(n->replica, e, err, sizeof(err)) == REPLICA_ERROR) {
+        log_warnx("node: storing a new entry failed: %s", err);
+        entry_destroy(&e);
+        return node_publish_storage_error(n, err);
+    }
+    if (n->team != NULL && team_is_team_kind(entry_kind(e)))
+        node_teamstate_learn(n, e);
+    ej = node_view_entry(n, e);
+    o = node_json_ok();
+    json_object_set_new(o, "id", node_json_hex(entry_id(e), ENTRY_ID_LEN));
+    json_object_set_new(o, "entry", ej);
+    node_watch_announce(n, ej);
+    if (n->gossip != NULL)
+        gossip_publish(n->gossip, e);
+    log_info("node: new %s %.16s… by us", kinds_name(entry_kind(e)),
+             json_string_value(json_object_get(o, "id")));
+    entry_destroy(&e);
+    return o;
+}
+
+/* Sign, store and announce a new entry. Returns the response. */
+json_t *node_publish(struct node *n, const struct entry_fields *f)
+{
+    char err[256];
+    struct entry *e;
+
+    e = kinds_create(f, identity_public_key(n->id), identity_sign, n->id, err, sizeof(err));
+    if (e == NULL)
+        return api_error("invalid", "%s", err);
+    return node_publish_entry(n, e);
+}
+
+json_t *node_publish_ref(struct node *n, uint16_t kind, const uint8_t id[ENTRY_ID_LEN],
+                         uint64_t created_ms, const char *key, const char *value, const char *body)
+{
+    struct entry_fields f = {0};
+    struct entry_attr attr = {key, value};
+
+    f.kind = kind;
+    f.created_ms = created_ms != 0 ? created_ms : node_clock_wall_ms();
+    f.refs = (const uint8_t(*)[ENTRY_ID_LEN])id;
+    f.nrefs = 1;
+    f.body = body;
+    if (key != NULL) {
+        f.attrs = &attr;
+        f.nattrs = 1;
+    }
+    return node_publish(n, &f);
+}

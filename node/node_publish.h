@@ -1,0 +1,20 @@
+/* node_publish: writing an entry of ours (docs/PROTOCOL.md): each returns the API response,
+ * {ok, id, entry} or an error (clock, storage, invalid). */
+#ifndef LORE_NODE_PUBLISH_H
+#define LORE_NODE_PUBLISH_H
+
+#include "node_int.h"
+
+/* Store, announce and gossip an entry of ours (e is taken and freed). */
+json_t *node_publish_entry(struct node *n, struct entry *e);
+/* Sign f as us, then as node_publish_entry. */
+json_t *node_publish(struct node *n, const struct entry_fields *f);
+/* Publish an entry of kind that references id, with one attribute key=value (key may be NULL) and
+ * an optional body; created_ms 0 means now. */
+json_t *node_publish_ref(struct node *n, uint16_t kind, const uint8_t id[ENTRY_ID_LEN],
+                         uint64_t created_ms, const char *key, const char *value, const char *body);
+/* The response for a failed write to the replica (err: its message): code "storage" saying why
+ * (disk full, read-only file system, I/O error, the replica file deleted) when that is known. */
+json_t *node_publish_storage_error(struct node *n, const char *err);
+
+#endif

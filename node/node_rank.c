@@ -1,0 +1,450 @@
+/* node_rank: who knows a topic — people ranked by accepted answers, answers and their upvotes,
+ * endorsements and declared skill, every contribution decaying with age (docs/API.md, who_knows).
+ */
+#include "node_rank.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hex.h"
+#include "log.h"
+#include "node_args.h"
+#include "node_clock.h"
+#include "node_peopleview.h"
+#include "xmalloc.h"
+
+/* ---- who knows ---- */
+
+/* A contribution's weight: its recent part halves every 90 days; a floor share stays for good. */
+#define NODE_HALF_LIFE_DAYS 90.0
+#define NODE_DECAY_FLOOR 0.25
+#define NODE_W_ACCEPTED 10.0 /* an accepted answer */
+#define NODE_W_ANSWER 3.0    /* an answer the asker did not accept */
+#define NODE_W_UPVOTE 1.0    /* a net upvote on an answer (at most NODE_MAX_UPVOTES each) */
+#define NODE_MAX_UPVOTES 5
+#define NODE_W_ENDORSER 2.0 /* a distinct colleague endorsing the skill */
+/* A declared level counts 0.4 a step: at most 2.0, below what even an old accepted answer keeps
+ * (10 x 0.25), so a self-declared skill alone never outranks demonstrated help. */
+#define NODE_W_LEVEL 0.4
+
+struct node_expert {
+    json_t *people; /* author hex -> {declared, answers, accepted, upvotes, endorsers, last_ms,
+                       score, components} */
+    json_t *seen;   /* "q:<id>", "a:<id>", "e:<person>:<endorser>" already counted */
+    json_t *pooled; /* "<answerer>:<pool>" -> {id, accepted, at}: the one answer that counts */
+    uint64_t now_ms;
+    struct node *n;
+};
+
+static json_t *node_expert(struct node_expert *x, const uint8_t *author)
+{
+    char hex[2 * ENTRY_KEY_LEN + 1];
+    json_t *p;
+
+    hex_encode(author, ENTRY_KEY_LEN, hex);
+    p = json_object_get(x->people, hex);
+    if (p == NULL) {
+        p = json_pack("{s:i,s:i,s:i,s:i,s:i,s:I,s:f,s:{s:f,s:f,s:f,s:f,s:f}}", "declared", 0,
+                      "answers", 0, "accepted", 0, "upvotes", 0, "endorsers", 0, "last_ms",
+                      (json_int_t)0, "score", 0.0, "components", "accepted", 0.0, "answers", 0.0,
+                      "upvotes", 0.0, "endorsements", 0.0, "declared", 0.0);
+        json_object_set_new(x->people, hex, p);
+    }
+    return p;
+}
+
+/* 1 the first time key is seen (and remember it), else 0. */
+static int node_expert_first(struct node_expert *x, const char *key)
+{
+    if (json_object_get(x->seen, key) != NULL)
+        return 0;
+    json_object_set_new(x->seen, key, json_true());
+    return 1;
+}
+
+static void node_expert_count(json_t *p, const char *field, long long by)
+{
+    json_object_set_new(p, field, json_integer(json_integer_value(json_object_get(p, field)) + by));
+}
+
+/* Add weight w (decayed by age) to component comp of a person's score. active: the contribution
+ * is the person's own doing (it moves their "last active" time). */
+static void node_expert_add(struct node_expert *x, json_t *p, const char *comp, double w,
+                            uint64_t at_ms, int active)
+{
+    double age_days = x->now_ms > at_ms ? (double)(x->now_ms - at_ms) / (double)NODE_DAY_MS : 0;
+    double decayed =
+        w * (NODE_DECAY_FLOOR + (1 - NODE_DECAY_FLOOR) * pow(0.5, age_days / NODE_HALF_LIFE_DAYS));
+    json_t *c = json_object_get(p, "components");
+
+    json_object_set_new(c, comp, json_real(json_real_value(json_object_get(c, comp)) + decayed));
+    json_object_set_new(p, "score",
+                        json_real(json_real_value(json_object_get(p, "score")) + decayed));
+    if (active && (json_int_t)at_ms > json_integer_value(json_object_get(p, "last_ms")))
+        json_object_set_new(p, "last_ms", json_integer((json_int_t)at_ms));
+}
+
+static int node_expert_skill(void *ctx, const struct entry *e, const char *snippet, double rank)
+{
+    struct node_expert *x = ctx;
+    const char *lv = entry_attr_get(e, "level");
+    long level = lv != NULL && lv[0] >= '1' && lv[0] <= '5' && lv[1] == '\0' ? lv[0] - '0' : 3;
+    json_t *p = node_expert(x, entry_author(e));
+    char key[2 * ENTRY_KEY_LEN + 8];
+
+    (void)snippet;
+    (void)rank;
+    /* Newest first: a person's latest declaration is the one that counts. */
+    hex_encode(entry_author(e), ENTRY_KEY_LEN, key + 2);
+    memcpy(key, "s:", 2);
+    if (!node_expert_first(x, key))
+        return 0;
+    json_object_set_new(p, "declared", json_integer(level));
+    node_expert_add(x, p, "declared", NODE_W_LEVEL * (double)level,
+                    node_clock_entry_time(x->n, e, 0), 1);
+    return 0;
+}
+
+/* Endorsements of the topic's skill: each colleague counts once per person (the newest of their
+ * endorsements), and nobody endorses themselves. */
+static int node_expert_endorsement(void *ctx, const struct entry *e, const char *snippet,
+                                   double rank)
+{
+    struct node_expert *x = ctx;
+    const char *person = entry_attr_get(e, "person");
+    char author[2 * ENTRY_KEY_LEN + 1], key[4 * ENTRY_KEY_LEN + 8 + NODE_VOTER_MAX],
+        voter[NODE_VOTER_MAX];
+    uint8_t raw[ENTRY_KEY_LEN];
+    json_t *p;
+
+    (void)snippet;
+    (void)rank;
+    hex_encode(entry_author(e), ENTRY_KEY_LEN, author);
+    if (person == NULL || strcmp(person, author) == 0 ||
+        hex_decode(person, strlen(person), raw, ENTRY_KEY_LEN) != 0)
+        return 0;
+    node_peopleview_voter(x->n, entry_author(e), voter);
+    snprintf(key, sizeof(key), "e:%s:%s", person, voter);
+    if (!node_expert_first(x, key))
+        return 0;
+    p = node_expert(x, raw);
+    node_expert_count(p, "endorsers", 1);
+    node_expert_add(x, p, "endorsements", NODE_W_ENDORSER, node_clock_entry_time(x->n, e, 1), 0);
+    return 0;
+}
+
+struct node_expert_votes {
+    struct node *n;
+    json_t *voters; /* voter identity (node_peopleview_voter) -> seen */
+    const char *author;
+    long long net;
+};
+
+/* Votes on an answer, newest first: each voter's latest counts; the author's own do not. */
+static int node_expert_vote(void *ctx, const struct entry *e, const char *snippet, double rank)
+{
+    struct node_expert_votes *v = ctx;
+    const char *value = entry_attr_get(e, "value");
+    char author[2 * ENTRY_KEY_LEN + 1], voter[NODE_VOTER_MAX];
+
+    (void)snippet;
+    (void)rank;
+    hex_encode(entry_author(e), ENTRY_KEY_LEN, author);
+    node_peopleview_voter(v->n, entry_author(e), voter);
+    if (strcmp(author, v->author) == 0 || json_object_get(v->voters, voter) != NULL)
+        return 0;
+    json_object_set_new(v->voters, voter, json_true());
+    if (value != NULL && strcmp(value, "1") == 0)
+        v->net++;
+    else if (value != NULL && strcmp(value, "-1") == 0)
+        v->net--;
+    return 0;
+}
+
+/* Net upvotes of an answer, 0 to NODE_MAX_UPVOTES. */
+static long long node_expert_upvotes(struct node *n, const struct entry *answer)
+{
+    struct node_expert_votes v = {n, json_object(), NULL, 0};
+    struct replica_query q = {0};
+    char author[2 * ENTRY_KEY_LEN + 1];
+
+    hex_encode(entry_author(answer), ENTRY_KEY_LEN, author);
+    v.author = author;
+    q.kind = ENTRY_VOTE;
+    q.ref = entry_id(answer);
+    q.limit = NODE_LIST_MAX;
+    if (replica_list(n->replica, &q, node_expert_vote, &v, NULL) != 0)
+        log_warnx("node: who-knows: listing votes failed");
+    json_decref(v.voters);
+    return v.net < 0 ? 0 : v.net > NODE_MAX_UPVOTES ? NODE_MAX_UPVOTES : v.net;
+}
+
+struct node_expert_q {
+    struct node_expert *x;
+    uint8_t accepted[ENTRY_ID_LEN];
+    int has_accepted;
+    char asker[NODE_VOTER_MAX]; /* the question's asker as a voter identity, "" if unknown */
+};
+
+/* Count one answer: its weight (accepted or not) and its upvotes. */
+static void node_expert_answer_count(struct node_expert *x, const struct entry *e, int accepted)
+{
+    json_t *p = node_expert(x, entry_author(e));
+    long long up;
+
+    node_expert_count(p, "answers", 1);
+    if (accepted)
+        node_expert_count(p, "accepted", 1);
+    node_expert_add(x, p, accepted ? "accepted" : "answers",
+                    accepted ? NODE_W_ACCEPTED : NODE_W_ANSWER, node_clock_entry_time(x->n, e, 0),
+                    1);
+    up = node_expert_upvotes(x->n, e);
+    if (up > 0) {
+        node_expert_count(p, "upvotes", up);
+        node_expert_add(x, p, "upvotes", NODE_W_UPVOTE * (double)up,
+                        node_clock_entry_time(x->n, e, 0), 0);
+    }
+}
+
+/* An answer counts once. Answers to askers of one pool (node_peopleview_voter) count, for one
+ * answerer, as one honest asker's question would: only the best of them (accepted first, then
+ * the newest, then the lowest id, so every node picks the same), counted at the end. */
+static int node_expert_answer(void *ctx, const struct entry *e, const char *snippet, double rank)
+{
+    struct node_expert_q *xq = ctx;
+    int accepted = xq->has_accepted && memcmp(entry_id(e), xq->accepted, ENTRY_ID_LEN) == 0;
+    char key[2 * ENTRY_ID_LEN + 3] = "a:", pkey[2 * ENTRY_KEY_LEN + 1 + NODE_VOTER_MAX];
+    json_int_t at = (json_int_t)node_clock_entry_time(xq->x->n, e, 0);
+    json_t *best;
+
+    (void)snippet;
+    (void)rank;
+    hex_encode(entry_id(e), ENTRY_ID_LEN, key + 2);
+    hex_encode(entry_author(e), ENTRY_KEY_LEN, pkey);
+    if (strcmp(pkey, xq->asker) == 0)
+        return 0; /* an answer to one's own question shows no expertise */
+    if (!node_expert_first(xq->x, key))
+        return 0;
+    if (!node_peopleview_pooled(xq->asker)) {
+        node_expert_answer_count(xq->x, e, accepted);
+        return 0;
+    }
+    snprintf(pkey + 2 * ENTRY_KEY_LEN, sizeof(pkey) - 2 * ENTRY_KEY_LEN, ":%s", xq->asker);
+    best = json_object_get(xq->x->pooled, pkey);
+    if (best != NULL) {
+        int b_acc = json_is_true(json_object_get(best, "accepted"));
+        json_int_t b_at = json_integer_value(json_object_get(best, "at"));
+        if (b_acc != accepted ? b_acc
+            : b_at != at      ? b_at > at
+                              : strcmp(json_string_value(json_object_get(best, "id")), key + 2) < 0)
+            return 0;
+    }
+    json_object_set_new(xq->x->pooled, pkey,
+                        json_pack("{s:s,s:b,s:I}", "id", key + 2, "accepted", accepted, "at", at));
+    return 0;
+}
+
+/* Count the one answer kept for each (answerer, pool). */
+static void node_expert_pooled_count(struct node_expert *x)
+{
+    const char *k;
+    json_t *best;
+    uint8_t id[ENTRY_ID_LEN];
+    struct entry *e;
+
+    json_object_foreach(x->pooled, k, best)
+    {
+        e = NULL;
+        if (hex_decode(json_string_value(json_object_get(best, "id")), 2 * ENTRY_ID_LEN, id,
+                       ENTRY_ID_LEN) == 0 &&
+            replica_get(x->n->replica, id, &e, NULL, 0) == REPLICA_FOUND)
+            node_expert_answer_count(x, e, json_is_true(json_object_get(best, "accepted")));
+        entry_destroy(&e);
+    }
+}
+
+/* A question on the topic: everyone who answered it earns weight. Each question counts once. */
+static int node_expert_question(void *ctx, const struct entry *e, const char *snippet, double rank)
+{
+    struct node_expert *x = ctx;
+    struct node_expert_q xq = {x, {0}, 0, ""};
+    struct replica_query q = {0};
+    char key[2 * ENTRY_ID_LEN + 3] = "q:";
+
+    (void)snippet;
+    (void)rank;
+    hex_encode(entry_id(e), ENTRY_ID_LEN, key + 2);
+    if (!node_expert_first(x, key))
+        return 0;
+    node_peopleview_voter(x->n, entry_author(e), xq.asker);
+    xq.has_accepted =
+        replica_accepted(x->n->replica, entry_id(e), entry_author(e), xq.accepted) == 1;
+    q.kind = ENTRY_ANSWER;
+    q.ref = entry_id(e);
+    q.limit = NODE_LIST_MAX;
+    if (replica_list(x->n->replica, &q, node_expert_answer, &xq, NULL) != 0)
+        log_warnx("node: who-knows: listing answers failed");
+    return 0;
+}
+
+/* An answer whose own text matches the topic (its question may not): that answer counts. */
+static int node_expert_matching_answer(void *ctx, const struct entry *e, const char *snippet,
+                                       double rank)
+{
+    struct node_expert *x = ctx;
+    struct node_expert_q xq = {x, {0}, 0, ""};
+    struct entry *question = NULL;
+
+    if (replica_get(x->n->replica, entry_ref(e, 0), &question, NULL, 0) == REPLICA_FOUND) {
+        xq.has_accepted = replica_accepted(x->n->replica, entry_id(question),
+                                           entry_author(question), xq.accepted) == 1;
+        node_peopleview_voter(x->n, entry_author(question), xq.asker);
+    }
+    entry_destroy(&question);
+    return node_expert_answer(&xq, e, snippet, rank);
+}
+
+static int node_expert_cmp(const void *a, const void *b)
+{
+    double x = json_real_value(json_object_get(*(json_t *const *)a, "score"));
+    double y = json_real_value(json_object_get(*(json_t *const *)b, "score"));
+    const char *ka = json_string_value(json_object_get(*(json_t *const *)a, "key"));
+    const char *kb = json_string_value(json_object_get(*(json_t *const *)b, "key"));
+
+    if (x != y)
+        return x < y ? 1 : -1;
+    return strcmp(ka, kb); /* the same order on every node */
+}
+
+/* Append one part of a "why" text, after ", " unless it is the first. */
+static void node_why_part(struct buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void node_why_part(struct buf *b, const char *fmt, ...)
+{
+    char part[256];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(part, sizeof(part), fmt, ap);
+    va_end(ap);
+    /* A full buffer just cuts the text short. */
+    if ((b->len > 0 && buf_append_str(b, ", ") != 0) || buf_append_str(b, part) != 0)
+        return;
+}
+
+/* "3 accepted answers on vpn, 1 other answer on vpn, 4 upvotes, endorsed by 2, declared level
+ * 4, active 3 days ago". topic: tlen bytes. Written to why (len bytes, cut if longer). */
+static void node_expert_why(json_t *p, const char *topic, int tlen, uint64_t now_ms, char *why,
+                            size_t len)
+{
+    long long ans = json_integer_value(json_object_get(p, "answers"));
+    long long acc = json_integer_value(json_object_get(p, "accepted"));
+    long long up = json_integer_value(json_object_get(p, "upvotes"));
+    long long endo = json_integer_value(json_object_get(p, "endorsers"));
+    long long dec = json_integer_value(json_object_get(p, "declared"));
+    long long last = json_integer_value(json_object_get(p, "last_ms"));
+    long long days = (long long)((double)((long long)now_ms - last) / (double)NODE_DAY_MS);
+    struct buf b;
+
+    buf_init(&b, 4096);
+    if (acc > 0)
+        node_why_part(&b, "%lld accepted answer%s on %.*s", acc, acc == 1 ? "" : "s", tlen, topic);
+    if (ans - acc > 0)
+        node_why_part(&b, "%lld %sanswer%s on %.*s", ans - acc, acc > 0 ? "other " : "",
+                      ans - acc == 1 ? "" : "s", tlen, topic);
+    if (up > 0)
+        node_why_part(&b, "%lld upvote%s", up, up == 1 ? "" : "s");
+    if (endo > 0)
+        node_why_part(&b, "endorsed by %lld", endo);
+    if (dec > 0)
+        node_why_part(&b, "declared level %lld", dec);
+    if (last > 0 && days <= 0)
+        node_why_part(&b, "active today");
+    else if (last > 0)
+        node_why_part(&b, "active %lld day%s ago", days, days == 1 ? "" : "s");
+    snprintf(why, len, "%.*s", (int)b.len, b.len > 0 ? (const char *)b.data : "");
+    buf_free(&b);
+}
+
+/* Rank people for a topic: accepted answers, other answers and their upvotes on questions
+ * tagged with it or matching it (and answers matching it), distinct endorsers of the skill,
+ * then declared skill; every contribution decays with age. At most max people, best first (a
+ * new array). */
+json_t *node_rank_experts(struct node *n, const char *topic, size_t max)
+{
+    struct node_expert x = {json_object(), json_object(), json_object(), node_clock_wall_ms(), n};
+    struct replica_query q = {0};
+    char tag[ENTRY_TAG_MAX + 1], name[NODE_NAME_MAX * 4 + 1], why[512], err[256];
+    json_t *arr = json_array(), *p, **items;
+    const char *k, *shown;
+    uint8_t key[ENTRY_KEY_LEN];
+    size_t i = 0, count;
+    int shown_len;
+
+    if (node_arg_tag_norm(topic, tag) == 0) {
+        q.kind = ENTRY_SKILL;
+        q.tag = tag;
+        q.limit = NODE_LIST_MAX;
+        if (replica_list(n->replica, &q, node_expert_skill, &x, NULL) != 0)
+            log_warnx("node: who-knows: skills failed");
+        q.kind = ENTRY_ENDORSEMENT;
+        if (replica_list(n->replica, &q, node_expert_endorsement, &x, NULL) != 0)
+            log_warnx("node: who-knows: endorsements failed");
+        q.kind = ENTRY_QUESTION;
+        if (replica_list(n->replica, &q, node_expert_question, &x, NULL) != 0)
+            log_warnx("node: who-knows: questions failed");
+    }
+    memset(&q, 0, sizeof(q));
+    q.kind = ENTRY_QUESTION;
+    q.limit = 200;
+    q.any_word = 1;
+    if (replica_search(n->replica, topic, &q, NULL, NULL, node_expert_question, &x, NULL, err,
+                       sizeof(err)) != 0)
+        log_debug("node: who-knows: search: %s", err);
+    q.kind = ENTRY_ANSWER;
+    if (replica_search(n->replica, topic, &q, NULL, NULL, node_expert_matching_answer, &x, NULL,
+                       err, sizeof(err)) != 0)
+        log_debug("node: who-knows: search: %s", err);
+    node_expert_pooled_count(&x);
+    /* The topic as the reasons name it: the tag, else the words (cut at a character, not inside
+     * one). */
+    if (node_arg_tag_norm(topic, tag) == 0) {
+        shown = tag;
+    } else {
+        shown = topic;
+    }
+    shown_len = (int)strlen(shown);
+    if (shown_len > 40) {
+        shown_len = 40;
+        while (shown_len > 0 && ((unsigned char)shown[shown_len] & 0xc0) == 0x80)
+            shown_len--;
+    }
+    count = json_object_size(x.people);
+    items = xreallocarray(NULL, count + 1, sizeof(*items));
+    json_object_foreach(x.people, k, p)
+    {
+        json_object_set_new(p, "key", json_string(k));
+        items[i++] = p;
+    }
+    qsort(items, count, sizeof(*items), node_expert_cmp);
+    for (i = 0; i < count && i < max; i++) {
+        p = items[i];
+        node_expert_why(p, shown, shown_len, x.now_ms, why, sizeof(why));
+        json_object_set_new(p, "why", json_string(why));
+        if (hex_decode(json_string_value(json_object_get(p, "key")), 2 * ENTRY_KEY_LEN, key,
+                       ENTRY_KEY_LEN) == 0 &&
+            replica_author_name(n->replica, key, name, sizeof(name)) == 0)
+            json_object_set_new(p, "name", json_string(name));
+        else
+            json_object_set_new(p, "name", json_null());
+        json_array_append(arr, p);
+    }
+    free(items);
+    json_decref(x.people);
+    json_decref(x.seen);
+    json_decref(x.pooled);
+    return arr;
+}

@@ -1,0 +1,186 @@
+/* node_watch: what `lore watch` is told — whether an entry is for me and why (addressed to me, in
+ * my areas, a change to a question I answered, a mentoring request, a session) — and my areas. */
+#include "node_watch.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "hex.h"
+#include "log.h"
+#include "node_view.h"
+
+static const char *node_watch_changed_for_me(struct node *n, json_t *ej)
+{
+    const char *kind = json_string_value(json_object_get(ej, "kind"));
+    const char *author = json_string_value(json_object_get(ej, "author"));
+    const char *ref = json_string_value(json_array_get(json_object_get(ej, "refs"), 0));
+    uint8_t qid[ENTRY_ID_LEN];
+    struct entry *question = NULL;
+    struct replica_query q = {0};
+    char err[256], asker[2 * ENTRY_KEY_LEN + 1];
+    size_t answered = 0;
+    const char *why = NULL;
+
+    if (n->id == NULL || kind == NULL || strcmp(kind, "revision") != 0 || author == NULL ||
+        ref == NULL || hex_decode(ref, strlen(ref), qid, ENTRY_ID_LEN) != 0)
+        return NULL;
+    if (replica_get(n->replica, qid, &question, err, sizeof(err)) != REPLICA_FOUND ||
+        entry_kind(question) != ENTRY_QUESTION)
+        goto out;
+    hex_encode(entry_author(question), ENTRY_KEY_LEN, asker);
+    if (strcmp(asker, author) != 0 || /* only the asker's revisions count */
+        memcmp(entry_author(question), identity_public_key(n->id), ENTRY_KEY_LEN) == 0)
+        goto out;
+    q.kind = ENTRY_ANSWER;
+    q.ref = qid;
+    q.author = identity_public_key(n->id);
+    q.limit = 1;
+    if (replica_list(n->replica, &q, node_view_count_row, &answered, NULL) == 0 && answered > 0)
+        why = "a question you answered changed";
+out:
+    entry_destroy(&question);
+    return why;
+}
+
+static int node_watch_people_for_me(struct node *n, json_t *ej, const char **reason)
+{
+    const char *kind = json_string_value(json_object_get(ej, "kind"));
+    const char *author = json_string_value(json_object_get(ej, "author"));
+    const char *role = json_string_value(json_object_get(json_object_get(ej, "attrs"), "role"));
+    char me[2 * ENTRY_KEY_LEN + 1];
+    json_t *t;
+    size_t i;
+
+    *reason = NULL;
+    if (kind == NULL || author == NULL || n->id == NULL)
+        return 0;
+    hex_encode(identity_public_key(n->id), ENTRY_KEY_LEN, me);
+    if (strcmp(author, me) == 0)
+        return 0;
+    if (strcmp(kind, "mentor") == 0 && role != NULL && strcmp(role, "request") == 0 &&
+        node_watch_to_me(n, ej)) {
+        *reason = "asks you to mentor them";
+        return 1;
+    }
+    if (strcmp(kind, "session") == 0 && n->areas != NULL) {
+        json_array_foreach(json_object_get(ej, "tags"), i, t)
+        {
+            if (json_is_string(t) && json_object_get(n->areas, json_string_value(t)) != NULL) {
+                *reason = "a session in your areas";
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* Is this entry (as JSON) addressed to me (attr "to" = my key)? */
+int node_watch_to_me(struct node *n, json_t *ej)
+{
+    const char *to = json_string_value(json_object_get(json_object_get(ej, "attrs"), "to"));
+    char me[2 * ENTRY_KEY_LEN + 1];
+
+    if (to == NULL || n->id == NULL)
+        return 0;
+    hex_encode(identity_public_key(n->id), ENTRY_KEY_LEN, me);
+    return strcmp(to, me) == 0;
+}
+
+/* Why this entry (as JSON) is for me, or NULL: a question someone else asked addressed to me or
+ * in my areas, a revision of a question I answered, a mentoring request to me, or a session in my
+ * areas. */
+const char *node_watch_reason(struct node *n, json_t *ej)
+{
+    json_t *t;
+    size_t i;
+    const char *why = node_watch_changed_for_me(n, ej);
+
+    if (why != NULL)
+        return why;
+    if (node_watch_people_for_me(n, ej, &why))
+        return why;
+    if (n->areas == NULL || strcmp(json_string_value(json_object_get(ej, "kind")) != NULL
+                                       ? json_string_value(json_object_get(ej, "kind"))
+                                       : "",
+                                   "question") != 0)
+        return NULL;
+    if (n->id != NULL) {
+        char me[2 * ENTRY_KEY_LEN + 1];
+        hex_encode(identity_public_key(n->id), ENTRY_KEY_LEN, me);
+        if (strcmp(json_string_value(json_object_get(ej, "author")), me) == 0)
+            return NULL;
+    }
+    if (node_watch_to_me(n, ej))
+        return "asked you directly";
+    json_array_foreach(json_object_get(ej, "tags"), i, t)
+    {
+        if (json_object_get(n->areas, json_string_value(t)) != NULL)
+            return "in your areas";
+    }
+    return NULL;
+}
+
+/* Is this entry (as JSON) for me (node_watch_reason)? */
+int node_watch_for_me(struct node *n, json_t *ej)
+{
+    return node_watch_reason(n, ej) != NULL;
+}
+
+/* Tell `lore watch` subscribers about an entry (ej is borrowed). */
+void node_watch_announce(struct node *n, json_t *ej)
+{
+    json_t *ev;
+    const char *why;
+
+    if (node_view_is_retracted(n, ej))
+        return; /* it arrived after its retraction: it was never stored */
+    ev = json_object();
+    why = node_watch_reason(n, ej);
+    json_object_set_new(ev, "event", json_string("entry"));
+    json_object_set_new(ev, "for_you", json_boolean(why != NULL));
+    json_object_set_new(ev, "reason", why != NULL ? json_string(why) : json_null());
+    json_object_set(ev, "entry", ej);
+    if (n->hooks.broadcast != NULL)
+        n->hooks.broadcast(n, ev);
+    json_decref(ev);
+}
+
+static int node_watch_area_add(void *ctx, const char *tag)
+{
+    json_object_set_new(ctx, tag, json_true());
+    return 0;
+}
+
+/* My areas: tags of my skill entries and the tags I follow. */
+void node_watch_load_areas(struct node *n)
+{
+    uint8_t *v = NULL;
+    size_t len = 0;
+    char *line, *next;
+
+    json_decref(n->areas);
+    n->areas = json_object();
+    if (replica_tags_of(n->replica, identity_public_key(n->id), ENTRY_SKILL, node_watch_area_add,
+                        n->areas) != 0)
+        log_warnx("node: cannot read my skills");
+    if (replica_meta_get(n->replica, NODE_FOLLOWS_META, &v, &len, NULL, NULL, 0) != REPLICA_FOUND)
+        return;
+    for (line = (char *)v; line != NULL && *line != '\0'; line = next) {
+        next = strchr(line, '\n');
+        if (next != NULL)
+            *next++ = '\0';
+        if (entry_tag_valid(line))
+            json_object_set_new(n->areas, line, json_true());
+    }
+    free(v);
+}
+
+json_t *node_watch_areas_json(struct node *n, json_t *o)
+{
+    json_t *a = json_array(), *v;
+    const char *k;
+
+    json_object_foreach(n->areas, k, v) json_array_append_new(a, json_string(k));
+    json_object_set_new(o, "areas", a);
+    return o;
+}
