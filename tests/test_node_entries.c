@@ -1,0 +1,150 @@
+/* node_entries through node_call: post, get, list, search, accept on a real replica, no network. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include "testnode.h"
+
+#define T0 1795000000000ull
+
+static int setup(void **state)
+{
+    *state = test_node_new();
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    test_node_destroy(*state);
+    return 0;
+}
+
+static void test_post_get(void **state)
+{
+    struct test_node *t = *state;
+    json_t *r = test_call_ok(t, "{\"op\":\"post\",\"kind\":\"question\",\"title\":\"VPN drops\","
+                                "\"body\":\"every hour\",\"tags\":[\"VPN \"]}");
+    char req[200];
+    json_t *g;
+
+    assert_string_equal(json_string_value(json_object_get(json_object_get(r, "entry"), "kind")),
+                        "question");
+    snprintf(req, sizeof(req), "{\"op\":\"get\",\"id\":\"%.8s\"}",
+             json_string_value(json_object_get(r, "id")));
+    g = test_call_ok(t, req);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(g, "entry"), "title")),
+                        "VPN drops");
+    assert_string_equal(
+        json_string_value(json_array_get(json_object_get(json_object_get(g, "entry"), "tags"), 0)),
+        "vpn");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(g, "entry"), "status")),
+                        "open");
+    assert_int_equal(json_array_size(json_object_get(g, "answers")), 0);
+    json_decref(g);
+    json_decref(r);
+}
+
+static void test_post_refused(void **state)
+{
+    struct test_node *t = *state;
+    json_t *r;
+
+    r = test_call(t, "{\"op\":\"post\",\"kind\":\"question\",\"body\":\"no title\"}");
+    assert_string_equal(test_code(r), "invalid");
+    json_decref(r);
+    r = test_call(t, "{\"op\":\"post\",\"kind\":\"answer\",\"body\":\"x\",\"refs\":[\"abcd\"]}");
+    assert_string_equal(test_code(r), "not_found");
+    json_decref(r);
+    r = test_call(t, "{\"op\":\"post\",\"kind\":\"poem\"}");
+    assert_string_equal(test_code(r), "bad_request");
+    json_decref(r);
+    r = test_call(t, "{\"op\":\"no_such_op\"}");
+    assert_string_equal(test_code(r), "unknown_op");
+    json_decref(r);
+    r = test_call(t, "{\"op\":\"get\",\"id\":\"zz\"}");
+    assert_string_equal(test_code(r), "bad_request");
+    json_decref(r);
+}
+
+static void test_list_search(void **state)
+{
+    struct test_node *t = *state;
+    json_t *r;
+
+    json_decref(test_call_ok(t, "{\"op\":\"post\",\"kind\":\"question\",\"title\":\"printer jam\","
+                                "\"tags\":[\"printer\"]}"));
+    json_decref(test_call_ok(t, "{\"op\":\"post\",\"kind\":\"note\",\"title\":\"VPN setup\","
+                                "\"body\":\"use the new profile\",\"tags\":[\"vpn\"]}"));
+    r = test_call_ok(t, "{\"op\":\"list\"}");
+    assert_int_equal(json_array_size(json_object_get(r, "entries")), 2);
+    json_decref(r);
+    r = test_call_ok(t, "{\"op\":\"list\",\"tag\":\"vpn\",\"limit\":1}");
+    assert_int_equal(json_array_size(json_object_get(r, "entries")), 1);
+    json_decref(r);
+    r = test_call(t, "{\"op\":\"list\",\"limit\":501}");
+    assert_string_equal(test_code(r), "bad_request");
+    json_decref(r);
+    r = test_call_ok(t, "{\"op\":\"search\",\"query\":\"profile\"}");
+    assert_int_equal(json_array_size(json_object_get(r, "results")), 1);
+    assert_string_equal(
+        json_string_value(json_object_get(
+            json_object_get(json_array_get(json_object_get(r, "results"), 0), "entry"), "title")),
+        "VPN setup");
+    json_decref(r);
+    r = test_call(t, "{\"op\":\"search\",\"query\":\"x\",\"offset\":2001}");
+    assert_string_equal(test_code(r), "bad_request");
+    json_decref(r);
+}
+
+/* Someone else answers my question; I accept it: the question is resolved. */
+static void test_accept(void **state)
+{
+    struct test_node *t = *state;
+    struct test_author other;
+    struct entry_fields f = {0};
+    uint8_t qid[ENTRY_ID_LEN];
+    char aid[2 * ENTRY_ID_LEN + 1], req[200];
+    json_t *q, *r;
+
+    test_author_init(&other, 7);
+    q = test_call_ok(t, "{\"op\":\"post\",\"kind\":\"question\",\"title\":\"how?\"}");
+    assert_int_equal(hex_decode(json_string_value(json_object_get(q, "id")), 2 * ENTRY_ID_LEN, qid,
+                                ENTRY_ID_LEN),
+                     0);
+    f.kind = ENTRY_ANSWER;
+    f.created_ms = T0;
+    f.body = "like this";
+    f.refs = (const uint8_t(*)[ENTRY_ID_LEN])qid;
+    f.nrefs = 1;
+    test_node_add(t, &other, &f, aid);
+    snprintf(req, sizeof(req), "{\"op\":\"accept\",\"id\":\"%s\"}", aid);
+    json_decref(test_call_ok(t, req));
+    snprintf(req, sizeof(req), "{\"op\":\"get\",\"id\":\"%s\"}",
+             json_string_value(json_object_get(q, "id")));
+    r = test_call_ok(t, req);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(r, "entry"), "status")),
+                        "resolved");
+    assert_int_equal(json_array_size(json_object_get(r, "answers")), 1);
+    json_decref(r);
+    /* Accepting a question is refused. */
+    snprintf(req, sizeof(req), "{\"op\":\"accept\",\"id\":\"%s\"}",
+             json_string_value(json_object_get(q, "id")));
+    r = test_call(t, req);
+    assert_string_equal(test_code(r), "invalid");
+    json_decref(r);
+    json_decref(q);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_post_get, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_post_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_list_search, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_accept, setup, teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

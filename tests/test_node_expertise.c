@@ -1,0 +1,129 @@
+/* node_expertise through node_call: who_knows (node_rank) and stats on a real replica. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include "testnode.h"
+
+#define T0 1795000000000ull
+
+static int setup(void **state)
+{
+    *state = test_node_new();
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    test_node_destroy(*state);
+    return 0;
+}
+
+/* An entry of kind by author a at T0 + dt_ms: title, body, one tag, one ref (hex or NULL). */
+static inline void add(struct test_node *t, struct test_author *a, uint16_t kind, uint64_t dt_ms,
+                       const char *title, const char *body, const char *tag, const char *ref,
+                       char idhex[2 * ENTRY_ID_LEN + 1])
+{
+    struct entry_fields f = {0};
+    const char *tags[1] = {tag};
+    uint8_t rid[ENTRY_ID_LEN];
+
+    f.kind = kind;
+    f.created_ms = T0 + dt_ms;
+    f.title = title;
+    f.body = body;
+    if (tag != NULL) {
+        f.tags = tags;
+        f.ntags = 1;
+    }
+    if (ref != NULL) {
+        if (hex_decode(ref, 2 * ENTRY_ID_LEN, rid, ENTRY_ID_LEN) != 0)
+            abort();
+        f.refs = (const uint8_t(*)[ENTRY_ID_LEN])rid;
+        f.nrefs = 1;
+    }
+    test_node_add(t, a, &f, idhex);
+}
+
+static inline json_t *callf(struct test_node *t, int ok, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static inline json_t *callf(struct test_node *t, int ok, const char *fmt, ...)
+{
+    char req[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(req, sizeof(req), fmt, ap);
+    va_end(ap);
+    return ok ? test_call_ok(t, req) : test_call(t, req);
+}
+
+/* Carol's accepted answer on vpn outranks Dave's plain one and Erin's declared skill. */
+static void test_who_knows(void **state)
+{
+    struct test_node *t = *state;
+    struct test_author bob, carol, dave, erin;
+    char q[2 * ENTRY_ID_LEN + 1], a[2 * ENTRY_ID_LEN + 1];
+    json_t *r, *people;
+
+    test_author_init(&bob, 31);
+    test_author_init(&carol, 32);
+    test_author_init(&dave, 33);
+    test_author_init(&erin, 34);
+    add(t, &carol, ENTRY_PROFILE, 0, "Carol", NULL, NULL, NULL, NULL);
+    add(t, &bob, ENTRY_QUESTION, 1000, "vpn drops", "", "vpn", NULL, q);
+    add(t, &carol, ENTRY_ANSWER, 2000, "", "new profile", NULL, q, a);
+    add(t, &dave, ENTRY_ANSWER, 2500, "", "reboot", NULL, q, NULL);
+    add(t, &bob, ENTRY_ACCEPT, 3000, NULL, NULL, NULL, a, NULL);
+    add(t, &erin, ENTRY_SKILL, 4000, NULL, NULL, "vpn", NULL, NULL);
+    r = test_call_ok(t, "{\"op\":\"who_knows\",\"topic\":\"vpn\"}");
+    people = json_object_get(r, "people");
+    assert_int_equal(json_array_size(people), 3);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(people, 0), "name")),
+                        "Carol");
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(people, 0), "accepted")), 1);
+    assert_non_null(strstr(json_string_value(json_object_get(json_array_get(people, 0), "why")),
+                           "1 accepted answer on vpn"));
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(people, 1), "answers")), 1);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(people, 2), "declared")), 3);
+    assert_true(json_real_value(json_object_get(json_array_get(people, 0), "score")) >
+                json_real_value(json_object_get(json_array_get(people, 1), "score")));
+    json_decref(r);
+    r = test_call(t, "{\"op\":\"who_knows\"}");
+    assert_string_equal(test_code(r), "bad_request");
+    json_decref(r);
+}
+
+static void test_stats(void **state)
+{
+    struct test_node *t = *state;
+    struct test_author bob, carol;
+    char q[2 * ENTRY_ID_LEN + 1];
+    json_t *r;
+
+    test_author_init(&bob, 41);
+    test_author_init(&carol, 42);
+    add(t, &bob, ENTRY_QUESTION, 0, "one", "", "vpn", NULL, q);
+    add(t, &carol, ENTRY_ANSWER, 3600000, "", "yes", NULL, q, NULL);
+    add(t, &bob, ENTRY_QUESTION, 0, "two", "", "vpn", NULL, NULL);
+    r = test_call_ok(t, "{\"op\":\"stats\"}");
+    assert_int_equal(json_integer_value(json_object_get(r, "asked")), 2);
+    assert_int_equal(json_integer_value(json_object_get(r, "answered")), 1);
+    assert_true(json_real_value(json_object_get(r, "median_hours_to_first_answer")) == 1.0);
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(json_object_get(r, "needs"), 0), "tag")),
+        "vpn");
+    json_decref(r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_who_knows, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stats, setup, teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

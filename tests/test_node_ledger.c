@@ -1,0 +1,137 @@
+/* node_ledger through node_call: vote, thank, accept and the top ledger on a real replica. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include "testnode.h"
+
+#define T0 1795000000000ull
+
+static int setup(void **state)
+{
+    *state = test_node_new();
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    test_node_destroy(*state);
+    return 0;
+}
+
+/* An entry of kind by author a at T0 + dt_ms: title, body, one tag, one ref (hex or NULL). */
+static inline void add(struct test_node *t, struct test_author *a, uint16_t kind, uint64_t dt_ms,
+                       const char *title, const char *body, const char *tag, const char *ref,
+                       char idhex[2 * ENTRY_ID_LEN + 1])
+{
+    struct entry_fields f = {0};
+    const char *tags[1] = {tag};
+    uint8_t rid[ENTRY_ID_LEN];
+
+    f.kind = kind;
+    f.created_ms = T0 + dt_ms;
+    f.title = title;
+    f.body = body;
+    if (tag != NULL) {
+        f.tags = tags;
+        f.ntags = 1;
+    }
+    if (ref != NULL) {
+        if (hex_decode(ref, 2 * ENTRY_ID_LEN, rid, ENTRY_ID_LEN) != 0)
+            abort();
+        f.refs = (const uint8_t(*)[ENTRY_ID_LEN])rid;
+        f.nrefs = 1;
+    }
+    test_node_add(t, a, &f, idhex);
+}
+
+static inline json_t *callf(struct test_node *t, int ok, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static inline json_t *callf(struct test_node *t, int ok, const char *fmt, ...)
+{
+    char req[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(req, sizeof(req), fmt, ap);
+    va_end(ap);
+    return ok ? test_call_ok(t, req) : test_call(t, req);
+}
+
+/* Bob asks, Carol answers; I (the node) vote the answer up and thank Carol; Bob accepts it:
+ * Carol's points are 10 (upvote) + 5 (thanks) + 15 (accept). */
+static void test_vote_thank_top(void **state)
+{
+    struct test_node *t = *state;
+    struct test_author bob, carol;
+    char q[2 * ENTRY_ID_LEN + 1], a[2 * ENTRY_ID_LEN + 1], carolhex[2 * ENTRY_KEY_LEN + 1];
+    json_t *r, *p;
+
+    test_author_init(&bob, 11);
+    test_author_init(&carol, 22);
+    hex_encode(carol.pk, ENTRY_KEY_LEN, carolhex);
+    add(t, &carol, ENTRY_PROFILE, 0, "Carol", NULL, NULL, NULL, NULL);
+    add(t, &bob, ENTRY_QUESTION, 1000, "printer?", "", "printer", NULL, q);
+    add(t, &carol, ENTRY_ANSWER, 2000, "", "restart it", NULL, q, a);
+    json_decref(callf(t, 1, "{\"op\":\"vote\",\"id\":\"%s\",\"value\":\"up\"}", a));
+    json_decref(callf(t, 1, "{\"op\":\"thank\",\"id\":\"%s\",\"body\":\"thanks!\"}", a));
+    add(t, &bob, ENTRY_ACCEPT, 3000, NULL, NULL, NULL, a, NULL);
+    r = test_call_ok(t, "{\"op\":\"top\"}");
+    assert_int_equal(json_array_size(json_object_get(r, "people")), 1);
+    p = json_array_get(json_object_get(r, "people"), 0);
+    assert_string_equal(json_string_value(json_object_get(p, "key")), carolhex);
+    assert_string_equal(json_string_value(json_object_get(p, "name")), "Carol");
+    assert_int_equal(json_integer_value(json_object_get(p, "points")), 30);
+    assert_int_equal(json_integer_value(json_object_get(p, "upvotes")), 1);
+    assert_int_equal(json_integer_value(json_object_get(p, "thanks")), 1);
+    assert_int_equal(json_integer_value(json_object_get(p, "accepted")), 1);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(p, "badges"), 0)),
+                        "first answer");
+    json_decref(r);
+    /* A vote changed to down: the latest counts (10 -> -2). */
+    json_decref(callf(t, 1, "{\"op\":\"vote\",\"id\":\"%s\",\"value\":\"down\"}", a));
+    r = test_call_ok(t, "{\"op\":\"top\",\"tag\":\"printer\"}");
+    p = json_array_get(json_object_get(r, "people"), 0);
+    assert_int_equal(json_integer_value(json_object_get(p, "points")), 18);
+    assert_int_equal(json_integer_value(json_object_get(p, "downvotes")), 1);
+    json_decref(r);
+    r = test_call_ok(t, "{\"op\":\"top\",\"tag\":\"vpn\"}");
+    assert_int_equal(json_array_size(json_object_get(r, "people")), 0);
+    json_decref(r);
+}
+
+/* Voting on one's own entry and on nothing is refused; bad arguments are bad requests. */
+static void test_vote_refused(void **state)
+{
+    struct test_node *t = *state;
+    json_t *r = test_call_ok(t, "{\"op\":\"post\",\"kind\":\"note\",\"title\":\"n\","
+                                "\"body\":\"b\"}"),
+           *v;
+    const char *id = json_string_value(json_object_get(r, "id"));
+
+    v = callf(t, 0, "{\"op\":\"vote\",\"id\":\"%s\",\"value\":\"up\"}", id);
+    assert_string_equal(test_code(v), "invalid");
+    json_decref(v);
+    v = callf(t, 0, "{\"op\":\"vote\",\"id\":\"%s\",\"value\":\"sideways\"}", id);
+    assert_string_equal(test_code(v), "bad_request");
+    json_decref(v);
+    v = callf(t, 0, "{\"op\":\"thank\",\"id\":\"%s\"}", "0123456789abcdef");
+    assert_string_equal(test_code(v), "not_found");
+    json_decref(v);
+    v = callf(t, 0, "{\"op\":\"top\",\"limit\":0}");
+    assert_string_equal(test_code(v), "bad_request");
+    json_decref(v);
+    json_decref(r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_vote_thank_top, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_vote_refused, setup, teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
