@@ -385,7 +385,7 @@ static int api_line_is_blank(const uint8_t *p, size_t len)
 
 static void api_client_handle_line(struct api_client *c, const uint8_t *line, size_t len)
 {
-    char err[256];
+    char err[ERRMSG_MAX];
     json_t *req, *resp;
 
     if (api_line_is_blank(line, len)) {

@@ -50,13 +50,13 @@ static int config_check_addr(const char *value, char *err, size_t errlen)
     if (value[0] == '\0')
         return 0;
     if (colon == NULL || colon == value) {
-        snprintf(err, errlen, "'%s' is not HOST:PORT", value);
+        errmsg_set(err, errlen, "'%s' is not HOST:PORT", value);
         return -1;
     }
     errno = 0;
     port = strtol(colon + 1, &end, 10);
     if (errno != 0 || end == colon + 1 || *end != '\0' || port < 0 || port > 65535) {
-        snprintf(err, errlen, "'%s': the port must be a number from 0 to 65535", value);
+        errmsg_set(err, errlen, "'%s': the port must be a number from 0 to 65535", value);
         return -1;
     }
     return 0;
@@ -66,7 +66,7 @@ static int config_check_addr(const char *value, char *err, size_t errlen)
 static int config_check_name(const char *value, char *err, size_t errlen)
 {
     if (!text_valid((const uint8_t *)value, strlen(value), 0)) {
-        snprintf(err, errlen, "name must be valid UTF-8 without control characters");
+        errmsg_set(err, errlen, "name must be valid UTF-8 without control characters");
         return -1;
     }
     return 0;
@@ -227,7 +227,7 @@ static const char *config_format_value(const struct config *cfg, const struct co
 struct config *config_new(void)
 {
     struct config *cfg = xcalloc(1, sizeof(*cfg));
-    char err[256];
+    char err[ERRMSG_MAX];
     size_t i;
 
     for (i = 0; i < CONFIG_NOPTIONS; i++) {
@@ -284,10 +284,10 @@ struct config_load_state {
     struct config *cfg;
     const char *path;
     FILE *fp;
-    int lineno;     /* of the line last handed to inih */
-    int err_line;   /* first error we found ourselves, 0 if none */
-    char err[256];  /* its message, without "FILE:LINE: " */
-    int read_errno; /* errno of a read error, 0 if none */
+    int lineno;           /* of the line last handed to inih */
+    int err_line;         /* first error we found ourselves, 0 if none */
+    char err[ERRMSG_MAX]; /* its message, without "FILE:LINE: " */
+    int read_errno;       /* errno of a read error, 0 if none */
 };
 
 static void config_load_fail(struct config_load_state *st, const char *fmt, ...)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "errmsg.h"
 #include "log.h"
 #include "node.h"
 #include "xmalloc.h"
@@ -48,7 +49,7 @@ int main(int argc, char **argv)
     char *sets[64];
     size_t nsets = 0, i;
     struct node *n = NULL;
-    char err[512];
+    char err[ERRMSG_MAX];
     int c, print_config = 0, rc = 1;
 
     log_init(argv[0], LOG_LEVEL_INFO);

@@ -45,6 +45,15 @@ int node_arg_int(json_t *req, const char *key, long long lo, long long hi, long 
     return 0;
 }
 
+int node_arg_page(json_t *req, long long *limit, long long *offset)
+{
+    if (node_arg_int(req, "limit", 1, NODE_LIST_MAX, limit) != 0)
+        return -1;
+    if (offset != NULL && node_arg_int(req, "offset", 0, NODE_OFFSET_MAX, offset) != 0)
+        return -1;
+    return 0;
+}
+
 /* Normalise text into a tag as post does: trimmed, one leading '#' dropped, lower-case; the first
  * word only. Returns 0, or -1 if that is not a valid tag. */
 int node_arg_tag_norm(const char *t, char tag[ENTRY_TAG_MAX + 1])
@@ -92,8 +101,7 @@ json_t *node_arg_query(json_t *req, struct replica_query *q)
     q->since_ms = (uint64_t)since;
     if (kind != NULL && kinds_parse(kind, &q->kind) != 0)
         return api_error("bad_request", "unknown kind '%.40s'", kind);
-    if (node_arg_int(req, "limit", 1, NODE_LIST_MAX, &limit) != 0 ||
-        node_arg_int(req, "offset", 0, 1000000000, &offset) != 0)
+    if (node_arg_page(req, &limit, &offset) != 0)
         return api_error("bad_request", "limit must be 1 to %d, offset 0 or more", NODE_LIST_MAX);
     q->tag = tag;
     q->limit = (size_t)limit;

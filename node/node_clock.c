@@ -21,8 +21,8 @@ static void node_clock_duration(uint64_t ms, char *out, size_t outlen)
 {
     uint64_t s = ms / 1000;
 
-    if (s >= 2 * 86400)
-        snprintf(out, outlen, "%llu days", (unsigned long long)(s / 86400));
+    if (s >= 2 * (NODE_DAY_MS / 1000))
+        snprintf(out, outlen, "%llu days", (unsigned long long)(s / (NODE_DAY_MS / 1000)));
     else if (s >= 2 * 3600)
         snprintf(out, outlen, "%llu h", (unsigned long long)(s / 3600));
     else if (s >= 120)

@@ -29,7 +29,6 @@ static json_t *node_content_target(struct node *n, json_t *req, const char *what
                                    struct entry **out)
 {
     const char *text;
-    char err[256];
     json_t *res;
 
     *out = NULL;
@@ -44,14 +43,9 @@ static json_t *node_content_target(struct node *n, json_t *req, const char *what
         }
         return res;
     }
-    switch (replica_get(n->replica, id, out, err, sizeof(err))) {
-    case REPLICA_FOUND:
-        break;
-    case REPLICA_CORRUPT:
-        return api_error("corrupt", "entry %s failed verification; run `lore check`", text);
-    default:
-        return api_error("not_found", "no entry %s here", text);
-    }
+    res = node_resolve_entry(n, id, text, out);
+    if (res != NULL)
+        return res;
     if (!node_view_is_content(entry_kind(*out))) {
         entry_destroy(out);
         return api_error("invalid", "only questions, answers, notes and comments can be %s", what);

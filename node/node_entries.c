@@ -24,7 +24,8 @@ static json_t *op_accept(struct node *n, json_t *req)
     struct entry *answer = NULL, *question = NULL;
     uint8_t id[ENTRY_ID_LEN], qid[ENTRY_ID_LEN];
     const char *text;
-    char err[256];
+    char err[ERRMSG_MAX], qhex[2 * ENTRY_ID_LEN + 1];
+    enum replica_lookup l;
     json_t *res = NULL;
 
     if (node_arg_str(req, "id", &text) != 0)
@@ -32,14 +33,23 @@ static json_t *op_accept(struct node *n, json_t *req)
     res = node_resolve_id(n, text, id);
     if (res != NULL)
         return res;
-    if (replica_get(n->replica, id, &answer, err, sizeof(err)) != REPLICA_FOUND ||
-        entry_kind(answer) != ENTRY_ANSWER) {
+    l = replica_get(n->replica, id, &answer, err, sizeof(err));
+    if (l == REPLICA_CORRUPT || l == REPLICA_FAILED) {
+        res = node_resolve_error(l, text, err);
+        goto out;
+    }
+    if (l != REPLICA_FOUND || entry_kind(answer) != ENTRY_ANSWER) {
         res = api_error("invalid", "%s is not an answer", text);
         goto out;
     }
     memcpy(qid, entry_ref(answer, 0), ENTRY_ID_LEN);
-    if (replica_get(n->replica, qid, &question, err, sizeof(err)) != REPLICA_FOUND) {
-        res = api_error("not_found", "the question this answers is not here (yet)");
+    hex_encode(qid, ENTRY_ID_LEN, qhex);
+    l = replica_get(n->replica, qid, &question, err, sizeof(err));
+    if (l != REPLICA_FOUND) {
+        hex_encode(qid, ENTRY_ID_LEN, qhex);
+        res = l == REPLICA_NOT_FOUND
+                  ? api_error("not_found", "the question this answers is not here (yet)")
+                  : node_resolve_error(l, qhex, err);
         goto out;
     }
     if (memcmp(entry_author(question), identity_public_key(n->id), ENTRY_KEY_LEN) != 0) {
@@ -93,7 +103,7 @@ static json_t *op_post(struct node *n, json_t *req)
     struct entry *target = NULL;
     int urgent;
     size_t i, j, k;
-    char err[256];
+    char err[ERRMSG_MAX];
 
     if (node_arg_str(req, "kind", &kind) != 0 || kind == NULL || kinds_parse(kind, &f.kind) != 0 ||
         (f.kind != ENTRY_QUESTION && f.kind != ENTRY_ANSWER && f.kind != ENTRY_NOTE &&
@@ -188,7 +198,6 @@ static json_t *op_get(struct node *n, json_t *req)
     struct replica_query q = {0};
     struct node_view_rows rows = {n, NULL, 0};
     json_t *o, *res, *gone;
-    char err[256];
     size_t corrupt = 0, c2 = 0;
     int history;
 
@@ -203,19 +212,9 @@ static json_t *op_get(struct node *n, json_t *req)
         }
         return res;
     }
-    switch (replica_get(n->replica, id, &e, err, sizeof(err))) {
-    case REPLICA_FOUND:
-        break;
-    case REPLICA_CORRUPT:
-        return api_error("corrupt",
-                         "entry %s failed verification (%s) and is not served; run "
-                         "`lore check`",
-                         text, err);
-    case REPLICA_NOT_FOUND:
-        return api_error("not_found", "no entry has an id starting with %s", text);
-    default:
-        return api_error("internal", "reading the entry failed; see the node's log");
-    }
+    res = node_resolve_entry(n, id, text, &e);
+    if (res != NULL)
+        return res;
     o = node_json_ok();
     json_object_set_new(o, "entry", node_view_entry(n, e));
     if (history)
@@ -360,7 +359,7 @@ static json_t *op_search(struct node *n, json_t *req)
     const char *query, *hl_open, *hl_close;
     uint8_t key[ENTRY_KEY_LEN];
     size_t corrupt = 0, offset, limit, i;
-    char err[256];
+    char err[ERRMSG_MAX];
     json_t *o, *r, *page, *marks;
 
     o = node_arg_query(req, &q);

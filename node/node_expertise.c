@@ -33,8 +33,6 @@ static json_t *op_who_knows(struct node *n, json_t *req)
 
 /* ---- stats ---- */
 
-#define NODE_HOUR_MS 3600000ull
-
 struct node_stats {
     uint64_t now_ms;
     size_t asked, answered, within_24h, unanswered_7d, resolved;
@@ -60,9 +58,9 @@ static int node_stats_row(void *ctx, uint64_t created, uint64_t first, uint64_t 
     st->asked++;
     if (first != 0 && first >= created) {
         st->answered++;
-        st->within_24h += first - created <= 24 * NODE_HOUR_MS;
+        st->within_24h += first - created <= NODE_DAY_MS;
         st->first[st->nfirst++] = (double)(first - created) / (double)NODE_HOUR_MS;
-    } else if (st->now_ms - created > 7 * 24 * NODE_HOUR_MS) {
+    } else if (st->now_ms - created > 7 * NODE_DAY_MS) {
         st->unanswered_7d++;
     }
     if (accepted != 0 && accepted >= created) {

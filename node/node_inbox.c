@@ -49,7 +49,7 @@ static json_t *op_skill(struct node *n, json_t *req)
 /* Follow or stop following a tag: personal, kept on this node only. */
 static json_t *op_follow(struct node *n, json_t *req)
 {
-    char tag[ENTRY_TAG_MAX + 1], err[160];
+    char tag[ENTRY_TAG_MAX + 1], err[ERRMSG_MAX];
     struct buf text;
     struct replica_meta m;
     int off, rc;
@@ -148,7 +148,7 @@ static json_t *op_inbox(struct node *n, json_t *req)
     long long limit = 50, now = (long long)node_clock_wall_ms();
     size_t i = 0, count;
 
-    if (node_arg_int(req, "limit", 1, NODE_LIST_MAX, &limit) != 0)
+    if (node_arg_page(req, &limit, NULL) != 0)
         return api_error("bad_request", "limit must be 1 to %d", NODE_LIST_MAX);
     /* now_ms: a test hook (docs/API.md) to see the reminders as they will be at that time. */
     if (node_arg_int(req, "now_ms", (long long)ENTRY_MIN_TIME_MS, (long long)ENTRY_MAX_TIME_MS,

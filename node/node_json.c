@@ -47,3 +47,19 @@ int node_json_cmp_by(json_t *x, json_t *y, const char *field)
         return ax < ay ? -1 : 1;
     return strcmp(ix != NULL ? ix : "", iy != NULL ? iy : "");
 }
+
+const char *node_json_lookup_code(enum replica_lookup l)
+{
+    switch (l) {
+    case REPLICA_FOUND:
+        return NULL;
+    case REPLICA_NOT_FOUND:
+        return "not_found";
+    case REPLICA_AMBIGUOUS:
+        return "ambiguous";
+    case REPLICA_CORRUPT:
+        return "corrupt";
+    default:
+        return "internal";
+    }
+}

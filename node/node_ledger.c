@@ -35,7 +35,6 @@ static json_t *node_ledger_vote(struct node *n, json_t *req, int thanks)
     struct entry *target = NULL;
     uint8_t id[ENTRY_ID_LEN];
     const char *text, *value = NULL, *body = NULL, *vote = NULL;
-    char err[256];
     json_t *res;
 
     if (node_arg_str(req, "id", &text) != 0 || (!thanks && node_arg_str(req, "value", &value)) ||
@@ -50,8 +49,9 @@ static json_t *node_ledger_vote(struct node *n, json_t *req, int thanks)
             return api_error("bad_request", "a vote is up, down or none");
         vote = strcmp(value, "up") == 0 ? "1" : strcmp(value, "down") == 0 ? "-1" : "0";
     }
-    if (replica_get(n->replica, id, &target, err, sizeof(err)) != REPLICA_FOUND)
-        return api_error("not_found", "no entry %s here", text);
+    res = node_resolve_entry(n, id, text, &target);
+    if (res != NULL)
+        return res;
     if (memcmp(entry_author(target), identity_public_key(n->id), ENTRY_KEY_LEN) == 0) {
         entry_destroy(&target);
         return api_error("invalid", "you cannot %s your own entry", thanks ? "thank" : "vote on");
@@ -170,8 +170,7 @@ static json_t *op_top(struct node *n, json_t *req)
     int has_tag;
 
     if (node_arg_int(req, "since_ms", 0, (long long)ENTRY_MAX_TIME_MS, &since) != 0 ||
-        node_arg_int(req, "limit", 1, NODE_LIST_MAX, &limit) != 0 ||
-        node_arg_str(req, "tag", &tagarg) != 0) {
+        node_arg_page(req, &limit, NULL) != 0 || node_arg_str(req, "tag", &tagarg) != 0) {
         json_decref(latest), json_decref(cache), json_decref(people), json_decref(given),
             json_decref(got), json_decref(pooled), json_decref(lg.events);
         return api_error("bad_request", "since_ms, limit and tag are a time, a count, a string");
@@ -243,7 +242,7 @@ static json_t *op_top(struct node *n, json_t *req)
         } else {
             pts = value > 0 ? NODE_PTS_UP : value < 0 ? NODE_PTS_DOWN : 0;
         }
-        snprintf(day, sizeof(day), "%lld", (long long)(at / 86400000));
+        snprintf(day, sizeof(day), "%lld", (long long)(at / (json_int_t)NODE_DAY_MS));
         snprintf(key, sizeof(key), "%s:%s", json_string_value(json_object_get(ev, "voter")), day);
         cap_give = NODE_CAP_VOTER_DAY - json_integer_value(json_object_get(given, key));
         if (pts > cap_give)

@@ -27,7 +27,7 @@ static int node_dial(struct node *n, const char *addr, char *err, size_t errlen)
 static void node_status_storage(struct node *n, json_t *o)
 {
     struct ingest_counters ic;
-    char err[512];
+    char err[ERRMSG_MAX];
     json_t *st = json_object();
     int gone = replica_file_check(n->replica, err, sizeof(err)) != 0;
 
@@ -232,7 +232,7 @@ static int node_has_line(const char *text, const char *line)
 static json_t *op_peers_add(struct node *n, json_t *req)
 {
     const char *addr;
-    char err[256], *saved, *joined;
+    char err[ERRMSG_MAX], *saved, *joined;
     struct replica_meta m;
     int rc;
 
@@ -285,7 +285,7 @@ static void node_remember_peers(struct node *n)
     struct replica_meta m;
     uint8_t *old = NULL;
     size_t oldlen = 0, count = 0;
-    char err[160];
+    char err[ERRMSG_MAX];
 
     buf_init(&text, 64 * 1024);
     for (l = links_first(gossip_links(n->gossip)); l != NULL && count < NODE_MAX_KNOWN;
@@ -318,7 +318,7 @@ out:
 static void node_dial_candidates(struct node *n)
 {
     struct links *ls = gossip_links(n->gossip);
-    char err[160];
+    char err[ERRMSG_MAX];
 
     while (n->ncandidates > 0 && links_found_dialled(ls) < LINK_MAX_FOUND) {
         size_t i = randombytes_uniform((uint32_t)n->ncandidates);
@@ -341,7 +341,7 @@ static void node_redial_known(struct node *n)
 {
     uint8_t *v = NULL;
     size_t len = 0;
-    char *line, *next, *sp, err[160];
+    char *line, *next, *sp, err[ERRMSG_MAX];
     enum link_origin o;
 
     if (replica_meta_get(n->replica, NODE_KNOWN_META, &v, &len, NULL, NULL, 0) != REPLICA_FOUND)
@@ -367,7 +367,7 @@ static void node_on_found(void *ctx, const char *addr, const uint8_t key[MDNS_KE
                           const char *ifname)
 {
     struct node *n = ctx;
-    char err[160];
+    char err[ERRMSG_MAX];
 
     links_note_found(gossip_links(n->gossip), key, LINK_MDNS);
     if (links_have_key(gossip_links(n->gossip), key))

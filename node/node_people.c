@@ -637,6 +637,7 @@ static json_t *op_rsvp(struct node *n, json_t *req)
     struct entry *s = NULL;
     uint8_t id[ENTRY_ID_LEN];
     const char *text, *value;
+    enum replica_lookup l;
     json_t *res;
 
     if (node_arg_str(req, "id", &text) != 0 || node_arg_str(req, "value", &value) != 0)
@@ -648,8 +649,10 @@ static json_t *op_rsvp(struct node *n, json_t *req)
     res = node_resolve_id(n, text, id);
     if (res != NULL)
         return res;
-    if (replica_get(n->replica, id, &s, NULL, 0) != REPLICA_FOUND ||
-        entry_kind(s) != ENTRY_SESSION) {
+    l = replica_get(n->replica, id, &s, NULL, 0);
+    if (l == REPLICA_CORRUPT || l == REPLICA_FAILED)
+        return node_resolve_error(l, text, NULL);
+    if (l != REPLICA_FOUND || entry_kind(s) != ENTRY_SESSION) {
         entry_destroy(&s);
         return api_error("invalid", "%.64s is not a session", text);
     }
@@ -738,7 +741,7 @@ static json_t *op_sessions(struct node *n, json_t *req)
     json_t *o;
 
     if (node_arg_bool(req, "all", &all) != 0 || node_arg_str(req, "tag", &t) != 0 ||
-        node_arg_int(req, "limit", 1, NODE_LIST_MAX, &limit) != 0)
+        node_arg_page(req, &limit, NULL) != 0)
         return api_error("bad_request", "all is a boolean, tag a string, limit 1 to %d",
                          NODE_LIST_MAX);
     if (t != NULL && node_arg_tag_norm(t, tag) != 0)
@@ -758,7 +761,7 @@ static size_t people_remind(struct node *n, uint64_t now_ms)
     json_t *due, *sent, *r, *ev, *v;
     uint8_t *old = NULL;
     size_t len = 0, i, count = 0;
-    char *line, *next, *sp, err[160];
+    char *line, *next, *sp, err[ERRMSG_MAX];
     const char *id;
     struct buf text;
     struct replica_meta m;

@@ -25,7 +25,7 @@ json_t *node_publish_storage_error(struct node *n, const char *err)
 /* Store and announce a new entry of ours (e is freed). Returns the response. */
 json_t *node_publish_entry(struct node *n, struct entry *e)
 {
-    char err[256];
+    char err[ERRMSG_MAX];
     json_t *o, *ej;
     struct node_clock c;
 
@@ -61,7 +61,7 @@ json_t *node_publish_entry(struct node *n, struct entry *e)
 /* Sign, store and announce a new entry. Returns the response. */
 json_t *node_publish(struct node *n, const struct entry_fields *f)
 {
-    char err[256];
+    char err[ERRMSG_MAX];
     struct entry *e;
 
     e = kinds_create(f, identity_public_key(n->id), identity_sign, n->id, err, sizeof(err));

@@ -377,7 +377,7 @@ json_t *node_rank_experts(struct node *n, const char *topic, size_t max)
 {
     struct node_expert x = {json_object(), json_object(), json_object(), node_clock_wall_ms(), n};
     struct replica_query q = {0};
-    char tag[ENTRY_TAG_MAX + 1], name[NODE_NAME_MAX * 4 + 1], why[512], err[256];
+    char tag[ENTRY_TAG_MAX + 1], name[NODE_NAME_MAX * 4 + 1], why[512], err[ERRMSG_MAX];
     json_t *arr = json_array(), *p, **items;
     const char *k, *shown;
     uint8_t key[ENTRY_KEY_LEN];

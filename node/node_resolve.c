@@ -38,6 +38,32 @@ json_t *node_resolve_id(struct node *n, const char *text, uint8_t id[ENTRY_ID_LE
     }
 }
 
+json_t *node_resolve_error(enum replica_lookup l, const char *text, const char *why)
+{
+    const char *code = node_json_lookup_code(l);
+
+    if (l == REPLICA_CORRUPT)
+        return api_error(code,
+                         "entry %s failed verification (%s) and is not served; run "
+                         "`lore check`",
+                         text, why != NULL && why[0] != '\0' ? why : "?");
+    if (l == REPLICA_NOT_FOUND)
+        return api_error(code, "no entry %s here", text);
+    return api_error(code != NULL ? code : "internal",
+                     "reading the entry failed; see the node's log");
+}
+
+json_t *node_resolve_entry(struct node *n, const uint8_t id[ENTRY_ID_LEN], const char *text,
+                           struct entry **out)
+{
+    char err[ERRMSG_MAX] = "";
+    enum replica_lookup l = replica_get(n->replica, id, out, err, sizeof(err));
+
+    if (l == REPLICA_FOUND)
+        return NULL;
+    return node_resolve_error(l, text, err);
+}
+
 /* A person by display name or key prefix (the one place people are looked up by name). */
 json_t *node_resolve_person(struct node *n, const char *who, uint8_t key[ENTRY_KEY_LEN])
 {

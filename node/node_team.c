@@ -56,7 +56,7 @@ static json_t *node_team_enter(struct node *n, const uint8_t id[TEAM_ID_LEN],
     struct team_invite *old_invite = n->invite;
     struct entry *mine = genesis; /* what we add to the team: its genesis, or our certificate */
     uint8_t old_id[TEAM_ID_LEN], *old_secret = sodium_malloc(TEAM_SECRET_LEN);
-    char err[256], err2[256], clock[40];
+    char err[ERRMSG_MAX], err2[ERRMSG_MAX], clock[40];
     struct buf old_cert;
     int had_file = 0, swapped = 0, sync_stopped = 0, file_written = 0, entered = 0;
     json_t *o = NULL, *r;
@@ -170,7 +170,7 @@ static json_t *op_team_create(struct node *n, json_t *req)
     struct team_invite *inv = NULL;
     struct entry *genesis = NULL;
     size_t nkeys = 0, i, j;
-    char err[256];
+    char err[ERRMSG_MAX];
     json_t *o = NULL;
 
     if (n->team != NULL)
@@ -223,7 +223,7 @@ static json_t *op_team_join(struct node *n, json_t *req)
 {
     const char *code = json_string_value(json_object_get(req, "code"));
     uint8_t id[TEAM_ID_LEN], *secret = sodium_malloc(TEAM_SECRET_LEN);
-    char err[200];
+    char err[ERRMSG_MAX];
     json_t *o;
 
     if (secret == NULL)
@@ -294,7 +294,7 @@ static json_t *op_team_rotate(struct node *n, json_t *req)
     uint8_t prev[ENTRY_ID_LEN], *secret = NULL;
     struct team_invite *inv = NULL;
     struct entry *e;
-    char err[256];
+    char err[ERRMSG_MAX];
     json_t *o;
 
     (void)req;
@@ -363,7 +363,7 @@ static json_t *op_team_person(struct node *n, json_t *req, int make_admin)
 {
     const char *who = json_string_value(json_object_get(req, "who"));
     uint8_t key[ENTRY_KEY_LEN];
-    char err[256];
+    char err[ERRMSG_MAX];
     struct entry *e;
     json_t *o;
 
@@ -425,7 +425,7 @@ static json_t *op_team_vouch(struct node *n, json_t *req)
            *list;
     uint8_t key[ENTRY_KEY_LEN];
     struct entry *e;
-    char err[256];
+    char err[ERRMSG_MAX];
     size_t i;
 
     if (n->team == NULL)

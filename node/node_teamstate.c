@@ -26,7 +26,7 @@ static int node_team_row(void *ctx, const struct entry *e, const char *snippet, 
     uint8_t tid[TEAM_ID_LEN];
     const uint8_t *raw;
     size_t len;
-    char err[160];
+    char err[ERRMSG_MAX];
 
     (void)snippet;
     (void)rank;
@@ -69,7 +69,7 @@ static void node_team_load_entries(struct node *n)
 static void node_team_purge(struct node *n)
 {
     struct team_purge p[16];
-    char err[200], key[17], why[TEAM_PURGE_WHY_MAX];
+    char err[ERRMSG_MAX], key[17], why[TEAM_PURGE_WHY_MAX];
     size_t np, i;
     long long got;
     int any = 0;
@@ -92,7 +92,7 @@ static void node_team_purge(struct node *n)
 
 void node_teamstate_learn(struct node *n, const struct entry *e)
 {
-    char err[160];
+    char err[ERRMSG_MAX];
 
     if (team_add(n->team, e, err, sizeof(err)) < 0)
         log_warnx("node: team entry not taken: %s", err);
@@ -202,7 +202,7 @@ json_t *node_teamstate_json(struct node *n, int with_members)
     if (with_members && secret != NULL && n->invite != NULL &&
         (!team_has_genesis(n->team) || team_invite_current(n->team, n->invite))) {
         uint8_t id[TEAM_ID_LEN];
-        char err[160];
+        char err[ERRMSG_MAX];
         if (teamfile_load(n->iddir, id, secret, err, sizeof(err)) == 1) {
             team_code_encode(id, secret, code);
             json_object_set_new(o, "code", json_string(code));

@@ -156,7 +156,7 @@ void node_view_decorate(struct node *n, const struct entry *e, json_t *o)
     json_t *flags, *votes;
     uint8_t accepted[ENTRY_ID_LEN];
     struct entry *question = NULL;
-    char err[256];
+    char err[ERRMSG_MAX];
 
     nr.n = n;
     nr.target = e;

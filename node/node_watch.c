@@ -17,7 +17,7 @@ static const char *node_watch_changed_for_me(struct node *n, json_t *ej)
     uint8_t qid[ENTRY_ID_LEN];
     struct entry *question = NULL;
     struct replica_query q = {0};
-    char err[256], asker[2 * ENTRY_KEY_LEN + 1];
+    char err[ERRMSG_MAX], asker[2 * ENTRY_KEY_LEN + 1];
     size_t answered = 0;
     const char *why = NULL;
 

@@ -4,6 +4,7 @@
 #include <stddef.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "testnode.h"
 
@@ -126,11 +127,36 @@ static void test_vote_refused(void **state)
     json_decref(r);
 }
 
+/* An entry that fails verification is reported as corrupt, never as missing (issue 11 item 5). */
+static void test_vote_corrupt(void **state)
+{
+    struct test_node *t = *state;
+    struct test_author bob;
+    char id[2 * ENTRY_ID_LEN + 1], path[128];
+    sqlite3 *db;
+    json_t *r;
+
+    test_author_init(&bob, 61);
+    add(t, &bob, ENTRY_NOTE, 0, "a note", "its body", "t", NULL, id);
+    snprintf(path, sizeof(path), "%s/replica.db", t->dir);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "UPDATE entries SET body = 'forged'", NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    r = callf(t, 0, "{\"op\":\"vote\",\"id\":\"%s\",\"value\":\"up\"}", id);
+    assert_string_equal(test_code(r), "corrupt");
+    json_decref(r);
+    r = callf(t, 0, "{\"op\":\"thank\",\"id\":\"%s\"}", id);
+    assert_string_equal(test_code(r), "corrupt");
+    json_decref(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_vote_thank_top, setup, teardown),
         cmocka_unit_test_setup_teardown(test_vote_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_vote_corrupt, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

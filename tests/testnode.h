@@ -13,6 +13,7 @@
 #include "node_call.h"
 #include "node_core.h"
 #include "testutil.h"
+#include "xmalloc.h"
 
 struct test_node {
     char dir[64];
@@ -22,11 +23,9 @@ struct test_node {
 /* Open a node in a new temporary directory; aborts on failure. */
 static inline struct test_node *test_node_new(void)
 {
-    struct test_node *t = calloc(1, sizeof(*t));
+    struct test_node *t = xcalloc(1, sizeof(*t));
     char err[ERRMSG_MAX];
 
-    if (t == NULL)
-        abort();
     snprintf(t->dir, sizeof(t->dir), "/tmp/lore-test-node-XXXXXX");
     if (mkdtemp(t->dir) == NULL)
         abort();
