@@ -8,6 +8,7 @@
 #include "node_args.h"
 #include "node_clock.h"
 #include "node_json.h"
+#include "node_map.h"
 #include "node_peopleview.h"
 #include "node_publish.h"
 #include "node_resolve.h"
@@ -15,17 +16,6 @@
 #include "xmalloc.h"
 #include <stdlib.h>
 #include <string.h>
-
-static int node_expert_cmp_points(const void *a, const void *b)
-{
-    json_int_t x = json_integer_value(json_object_get(*(json_t *const *)a, "points"));
-    json_int_t y = json_integer_value(json_object_get(*(json_t *const *)b, "points"));
-
-    if (x != y)
-        return x < y ? 1 : -1;
-    return strcmp(json_string_value(json_object_get(*(json_t *const *)a, "key")),
-                  json_string_value(json_object_get(*(json_t *const *)b, "key")));
-}
 
 /* ---- recognition: votes, thanks, the reputation ledger ---- */
 
@@ -78,77 +68,300 @@ static json_t *op_thank(struct node *n, json_t *req)
 #define NODE_CAP_VOTER_DAY 30      /* points one person can give per day */
 #define NODE_CAP_RECIPIENT_DAY 200 /* points one person can get per day */
 
+/* One recognition event: a vote, thanks or accept, as the ledger counts it. */
+struct node_ledger_event {
+    uint64_t at; /* when it counts: the day it arrived at the earliest, never before its target */
+    char id[2 * ENTRY_ID_LEN + 1];
+    char from[2 * ENTRY_KEY_LEN + 1]; /* its author */
+    char voter[NODE_VOTER_MAX];       /* who it counts as (node_peopleview_voter) */
+    uint16_t kind;
+    char target[2 * ENTRY_ID_LEN + 1];
+    long value; /* a vote's 1, -1 or 0 */
+};
+
+/* What a target entry's points need: its author, whether it is in the tag, who asked. */
+struct node_ledger_target {
+    int found, in_tag, has_asker;
+    char author[2 * ENTRY_KEY_LEN + 1];
+    char asker[2 * ENTRY_KEY_LEN + 1];
+};
+
+/* A person on the leaderboard. */
+struct node_ledger_person {
+    char key[2 * ENTRY_KEY_LEN + 1];
+    long long points, upvotes, downvotes, thanks, accepted;
+};
+
 struct node_ledger {
     struct node *n;
-    json_t *events; /* array of {at, id, from, kind, target, value} from vote/thanks/accept */
+    struct node_ledger_event *ev;
+    size_t nev, capev;
+    struct node_ledger_target *tg;
+    size_t ntg, captg;
+    struct node_map *targets; /* target hex -> index in tg */
+    struct node_ledger_person *pp;
+    size_t npp, cappp;
+    struct node_map *people; /* key hex -> index in pp */
 };
 
 static int node_ledger_row(void *ctx, const struct entry *e, const char *snippet, double rank)
 {
     struct node_ledger *lg = ctx;
     const char *v = entry_attr_get(e, "value");
-    char voter[NODE_VOTER_MAX];
-    json_t *ev;
+    struct node_ledger_event *ev;
 
     (void)snippet;
     (void)rank;
-    ev = json_object();
+    if (lg->nev == lg->capev) {
+        lg->capev = lg->capev != 0 ? 2 * lg->capev : 256;
+        lg->ev = xreallocarray(lg->ev, lg->capev, sizeof(*lg->ev));
+    }
+    ev = &lg->ev[lg->nev++];
     /* Recognition counts on the day it arrived at the earliest, and never before its target:
      * a backdated vote cannot slip under an earlier day's cap. */
-    json_object_set_new(ev, "at", json_integer((json_int_t)node_clock_entry_time(lg->n, e, 1)));
-    json_object_set_new(ev, "id", node_json_hex(entry_id(e), ENTRY_ID_LEN));
-    json_object_set_new(ev, "from", node_json_hex(entry_author(e), ENTRY_KEY_LEN));
-    node_peopleview_voter(lg->n, entry_author(e), voter);
-    json_object_set_new(ev, "voter", json_string(voter));
-    json_object_set_new(ev, "kind", json_integer(entry_kind(e)));
-    json_object_set_new(ev, "target", node_json_hex(entry_ref(e, 0), ENTRY_ID_LEN));
-    json_object_set_new(ev, "value", json_integer(v != NULL ? strtol(v, NULL, 10) : 0));
-    json_array_append_new(lg->events, ev);
+    ev->at = node_clock_entry_time(lg->n, e, 1);
+    hex_encode(entry_id(e), ENTRY_ID_LEN, ev->id);
+    hex_encode(entry_author(e), ENTRY_KEY_LEN, ev->from);
+    node_peopleview_voter(lg->n, entry_author(e), ev->voter);
+    ev->kind = entry_kind(e);
+    hex_encode(entry_ref(e, 0), ENTRY_ID_LEN, ev->target);
+    ev->value = v != NULL ? strtol(v, NULL, 10) : 0;
     return 0;
 }
 
+/* Time order, then id: the same order on every node. */
 static int node_ledger_cmp(const void *a, const void *b)
 {
-    return node_json_cmp_by(*(json_t *const *)a, *(json_t *const *)b, "at");
+    const struct node_ledger_event *x = a, *y = b;
+
+    if (x->at != y->at)
+        return (json_int_t)x->at < (json_int_t)y->at ? -1 : 1;
+    return strcmp(x->id, y->id);
 }
 
-/* Who a target entry's points go to, and whether it is in the tag (answers: their question's). */
-static const char *node_ledger_target(struct node *n, json_t *cache, const char *target_hex,
-                                      const char *tag)
+/* Read every vote, thanks and accept since since_ms into lg, oldest first. */
+static void node_ledger_read(struct node_ledger *lg, uint64_t since_ms)
 {
-    json_t *c = json_object_get(cache, target_hex);
+    static const uint16_t kinds[3] = {ENTRY_VOTE, ENTRY_THANKS, ENTRY_ACCEPT};
+    struct replica_query q = {0};
+    size_t k, before;
+
+    for (k = 0; k < 3; k++) {
+        q.kind = kinds[k];
+        q.since_ms = since_ms;
+        q.oldest_first = 1;
+        q.limit = NODE_LIST_MAX;
+        for (q.offset = 0;; q.offset += NODE_LIST_MAX) {
+            before = lg->nev;
+            if (replica_list(lg->n->replica, &q, node_ledger_row, lg, NULL) != 0 ||
+                lg->nev - before < NODE_LIST_MAX)
+                break;
+        }
+    }
+    if (lg->nev > 0)
+        qsort(lg->ev, lg->nev, sizeof(*lg->ev), node_ledger_cmp);
+}
+
+/* Who a target entry's points go to (its author's key in hex), if it is in the tag (answers:
+ * their question's); NULL if not, or if the target is not here. *t (OUT) is its record. */
+static const char *node_ledger_target(struct node_ledger *lg, const char *target_hex,
+                                      const char *tag, const struct node_ledger_target **t)
+{
+    struct node_ledger_target *c;
     uint8_t id[ENTRY_ID_LEN];
     struct entry *e = NULL, *q = NULL;
-    int in_tag;
-    size_t i;
+    size_t i, at;
 
-    if (c == NULL) {
-        c = json_object();
+    if (!node_map_get(lg->targets, target_hex, &at)) {
+        if (lg->ntg == lg->captg) {
+            lg->captg = lg->captg != 0 ? 2 * lg->captg : 64;
+            lg->tg = xreallocarray(lg->tg, lg->captg, sizeof(*lg->tg));
+        }
+        at = lg->ntg++;
+        c = &lg->tg[at];
+        memset(c, 0, sizeof(*c));
         if (hex_decode(target_hex, 2 * ENTRY_ID_LEN, id, ENTRY_ID_LEN) == 0 &&
-            replica_get(n->replica, id, &e, NULL, 0) == REPLICA_FOUND) {
-            json_object_set_new(c, "author", node_json_hex(entry_author(e), ENTRY_KEY_LEN));
-            json_object_set_new(c, "kind", json_integer(entry_kind(e)));
-            in_tag = tag == NULL;
-            for (i = 0; !in_tag && i < entry_ntags(e); i++)
-                in_tag = strcmp(entry_tag(e, i), tag) == 0;
-            if (!in_tag && entry_kind(e) == ENTRY_ANSWER &&
-                replica_get(n->replica, entry_ref(e, 0), &q, NULL, 0) == REPLICA_FOUND) {
-                for (i = 0; !in_tag && i < entry_ntags(q); i++)
-                    in_tag = strcmp(entry_tag(q, i), tag) == 0;
-                json_object_set_new(c, "asker", node_json_hex(entry_author(q), ENTRY_KEY_LEN));
+            replica_get(lg->n->replica, id, &e, NULL, 0) == REPLICA_FOUND) {
+            c->found = 1;
+            hex_encode(entry_author(e), ENTRY_KEY_LEN, c->author);
+            c->in_tag = tag == NULL;
+            for (i = 0; !c->in_tag && i < entry_ntags(e); i++)
+                c->in_tag = strcmp(entry_tag(e, i), tag) == 0;
+            if (entry_kind(e) == ENTRY_ANSWER &&
+                replica_get(lg->n->replica, entry_ref(e, 0), &q, NULL, 0) == REPLICA_FOUND) {
+                for (i = 0; !c->in_tag && i < entry_ntags(q); i++)
+                    c->in_tag = strcmp(entry_tag(q, i), tag) == 0;
+                hex_encode(entry_author(q), ENTRY_KEY_LEN, c->asker);
+                c->has_asker = 1;
             }
-            if (entry_kind(e) == ENTRY_ANSWER && q == NULL &&
-                replica_get(n->replica, entry_ref(e, 0), &q, NULL, 0) == REPLICA_FOUND)
-                json_object_set_new(c, "asker", node_json_hex(entry_author(q), ENTRY_KEY_LEN));
-            json_object_set_new(c, "in_tag", json_boolean(in_tag));
         }
         entry_destroy(&e);
         entry_destroy(&q);
-        json_object_set_new(cache, target_hex, c);
+        node_map_put(lg->targets, target_hex, at);
     }
-    if (!json_is_true(json_object_get(c, "in_tag")))
-        return NULL;
-    return json_string_value(json_object_get(c, "author"));
+    *t = &lg->tg[at];
+    return (*t)->found && (*t)->in_tag ? (*t)->author : NULL;
+}
+
+/* pts, cut to what remains of cap in the day's tally for key (kept in m); adds what it gives. */
+static long long node_ledger_cap(struct node_map *m, const char *who, uint64_t day, long long pts,
+                                 long long cap)
+{
+    char key[NODE_VOTER_MAX + 32];
+    size_t have = 0;
+    long long left;
+
+    snprintf(key, sizeof(key), "%s:%llu", who, (unsigned long long)day);
+    (void)node_map_get(m, key, &have);
+    left = cap - (long long)have;
+    if (pts > left)
+        pts = left > 0 ? left : 0;
+    if (pts > 0)
+        node_map_put(m, key, have + (size_t)pts);
+    return pts;
+}
+
+static struct node_ledger_person *node_ledger_person(struct node_ledger *lg, const char *key)
+{
+    size_t at;
+
+    if (node_map_get(lg->people, key, &at))
+        return &lg->pp[at];
+    if (lg->npp == lg->cappp) {
+        lg->cappp = lg->cappp != 0 ? 2 * lg->cappp : 64;
+        lg->pp = xreallocarray(lg->pp, lg->cappp, sizeof(*lg->pp));
+    }
+    at = lg->npp++;
+    memset(&lg->pp[at], 0, sizeof(lg->pp[at]));
+    snprintf(lg->pp[at].key, sizeof(lg->pp[at].key), "%s", key);
+    node_map_put(lg->people, key, at);
+    return &lg->pp[at];
+}
+
+/* Mark in counts (one per event) the events that count: the latest vote per (voter, target) and
+ * the first thanks or accept. A voter is an identity (node_peopleview_voter): keys minted from
+ * one code vote, thank and give as one. */
+static void node_ledger_latest(struct node_ledger *lg, unsigned char *counts)
+{
+    struct node_map *latest = node_map_new();
+    char key[160];
+    size_t i, at;
+
+    for (i = 0; i < lg->nev; i++) {
+        snprintf(key, sizeof(key), "%u:%s:%s", (unsigned)lg->ev[i].kind, lg->ev[i].voter,
+                 lg->ev[i].target);
+        if (lg->ev[i].kind == ENTRY_VOTE || !node_map_get(latest, key, &at))
+            node_map_put(latest, key, i);
+    }
+    for (i = 0; i < lg->nev; i++) {
+        snprintf(key, sizeof(key), "%u:%s:%s", (unsigned)lg->ev[i].kind, lg->ev[i].voter,
+                 lg->ev[i].target);
+        counts[i] = node_map_get(latest, key, &at) && at == i;
+    }
+    node_map_destroy(&latest);
+}
+
+/* Count every event into the people's points, with the daily caps. */
+static void node_ledger_count(struct node_ledger *lg, const char *tag)
+{
+    struct node_map *given = node_map_new(), *got = node_map_new(), *pooled = node_map_new();
+    char key[NODE_VOTER_MAX + 2 * ENTRY_KEY_LEN + 2];
+    unsigned char *counts = xcalloc(lg->nev + 1, 1);
+    const struct node_ledger_target *t;
+    struct node_ledger_person *p;
+    const struct node_ledger_event *ev;
+    const char *to;
+    long long pts;
+    uint64_t day;
+    size_t i, seen;
+
+    node_ledger_latest(lg, counts);
+    for (i = 0; i < lg->nev; i++) {
+        ev = &lg->ev[i];
+        if (!counts[i])
+            continue; /* superseded or repeated */
+        to = node_ledger_target(lg, ev->target, tag, &t);
+        if (to == NULL || strcmp(to, ev->from) == 0)
+            continue;
+        if (ev->kind == ENTRY_ACCEPT) {
+            if (!t->has_asker || strcmp(t->asker, ev->from) != 0)
+                continue; /* only the asker's accept counts */
+            /* Askers of one pool accept, for one answerer, as one honest asker does: once. */
+            snprintf(key, sizeof(key), "%s:%s", ev->voter, to);
+            if (node_peopleview_pooled(ev->voter)) {
+                if (node_map_get(pooled, key, &seen))
+                    continue;
+                node_map_put(pooled, key, 1);
+            }
+            pts = NODE_PTS_ACCEPTED;
+        } else if (ev->kind == ENTRY_THANKS) {
+            pts = NODE_PTS_THANKS;
+        } else {
+            pts = ev->value > 0 ? NODE_PTS_UP : ev->value < 0 ? NODE_PTS_DOWN : 0;
+        }
+        day = ev->at / NODE_DAY_MS;
+        pts = node_ledger_cap(given, ev->voter, day, pts, NODE_CAP_VOTER_DAY);
+        pts = node_ledger_cap(got, to, day, pts, NODE_CAP_RECIPIENT_DAY);
+        p = node_ledger_person(lg, to);
+        p->points += pts;
+        if (ev->kind == ENTRY_ACCEPT)
+            p->accepted++;
+        else if (ev->kind == ENTRY_THANKS)
+            p->thanks++;
+        else if (ev->value > 0)
+            p->upvotes++;
+        else if (ev->value < 0)
+            p->downvotes++;
+    }
+    free(counts);
+    node_map_destroy(&given);
+    node_map_destroy(&got);
+    node_map_destroy(&pooled);
+}
+
+/* Most points first, then by key: the same order on every node. */
+static int node_ledger_cmp_points(const void *a, const void *b)
+{
+    const struct node_ledger_person *x = a, *y = b;
+
+    if (x->points != y->points)
+        return x->points < y->points ? 1 : -1;
+    return strcmp(x->key, y->key);
+}
+
+/* A person on the leaderboard as the API shows them, with name and badges. */
+static json_t *node_ledger_person_json(struct node *n, const struct node_ledger_person *p)
+{
+    json_t *o = json_object(), *badges = json_array();
+    char name[NODE_NAME_MAX * 4 + 1];
+    uint8_t raw[ENTRY_KEY_LEN];
+    struct replica_query aq = {0};
+    size_t answers = 0;
+    int ok = hex_decode(p->key, 2 * ENTRY_KEY_LEN, raw, ENTRY_KEY_LEN) == 0;
+
+    json_object_set_new(o, "key", json_string(p->key));
+    json_object_set_new(o, "points", json_integer(p->points));
+    json_object_set_new(o, "upvotes", json_integer(p->upvotes));
+    json_object_set_new(o, "downvotes", json_integer(p->downvotes));
+    json_object_set_new(o, "thanks", json_integer(p->thanks));
+    json_object_set_new(o, "accepted", json_integer(p->accepted));
+    if (ok) {
+        json_object_set_new(o, "name",
+                            replica_author_name(n->replica, raw, name, sizeof(name)) == 0
+                                ? json_string(name)
+                                : json_null());
+        aq.kind = ENTRY_ANSWER;
+        aq.author = raw;
+        aq.limit = 1;
+        if (replica_list(n->replica, &aq, node_view_count_row, &answers, NULL) == 0 && answers > 0)
+            json_array_append_new(badges, json_string("first answer"));
+    }
+    if (p->accepted >= 10)
+        json_array_append_new(badges, json_string("10 accepted answers"));
+    if (ok)
+        node_peopleview_badges(n, raw, badges);
+    json_object_set_new(o, "badges", badges);
+    return o;
 }
 
 /* The reputation ledger: every vote (the latest per person and entry), thanks (once per person
@@ -157,164 +370,35 @@ static const char *node_ledger_target(struct node *n, json_t *cache, const char 
  * leaderboard, with badges. */
 static json_t *op_top(struct node *n, json_t *req)
 {
-    struct node_ledger lg = {n, json_array()};
-    struct replica_query q = {0};
+    struct node_ledger lg = {0};
     long long since = 0, limit = 20;
-    const char *tagarg, *k, *to, *from, *target;
-    char tag[ENTRY_TAG_MAX + 1], day[32], key[160], name[NODE_NAME_MAX * 4 + 1];
-    json_t *latest = json_object(), *cache = json_object(), *people = json_object(),
-           *given = json_object(), *got = json_object(), *pooled = json_object(), *ev, *p, *o, *arr,
-           **items;
-    uint16_t kinds[3] = {ENTRY_VOTE, ENTRY_THANKS, ENTRY_ACCEPT};
-    size_t i, k2, count;
+    const char *tagarg;
+    char tag[ENTRY_TAG_MAX + 1];
+    json_t *o, *arr;
+    size_t i;
     int has_tag;
 
     if (node_arg_int(req, "since_ms", 0, (long long)ENTRY_MAX_TIME_MS, &since) != 0 ||
-        node_arg_page(req, &limit, NULL) != 0 || node_arg_str(req, "tag", &tagarg) != 0) {
-        json_decref(latest), json_decref(cache), json_decref(people), json_decref(given),
-            json_decref(got), json_decref(pooled), json_decref(lg.events);
+        node_arg_page(req, &limit, NULL) != 0 || node_arg_str(req, "tag", &tagarg) != 0)
         return api_error("bad_request", "since_ms, limit and tag are a time, a count, a string");
-    }
     has_tag = tagarg != NULL && node_arg_tag_norm(tagarg, tag) == 0;
-    for (k2 = 0; k2 < 3; k2++) {
-        q.kind = kinds[k2];
-        q.since_ms = (uint64_t)since;
-        q.oldest_first = 1;
-        q.limit = NODE_LIST_MAX;
-        for (q.offset = 0;; q.offset += NODE_LIST_MAX) {
-            size_t before = json_array_size(lg.events);
-            if (replica_list(n->replica, &q, node_ledger_row, &lg, NULL) != 0 ||
-                json_array_size(lg.events) - before < NODE_LIST_MAX)
-                break;
-        }
-    }
-    count = json_array_size(lg.events);
-    items = xreallocarray(NULL, count + 1, sizeof(*items));
-    for (i = 0; i < count; i++)
-        items[i] = json_array_get(lg.events, i);
-    qsort(items, count, sizeof(*items), node_ledger_cmp);
-    /* Latest vote per (voter, target); first thanks per (thanker, target). A voter is an
-     * identity (node_peopleview_voter): keys minted from one code vote, thank and give as one. */
-    for (i = 0; i < count; i++) {
-        ev = items[i];
-        snprintf(key, sizeof(key), "%lld:%s:%s",
-                 (long long)json_integer_value(json_object_get(ev, "kind")),
-                 json_string_value(json_object_get(ev, "voter")),
-                 json_string_value(json_object_get(ev, "target")));
-        if (json_integer_value(json_object_get(ev, "kind")) == ENTRY_VOTE ||
-            json_object_get(latest, key) == NULL)
-            json_object_set(latest, key, ev);
-    }
-    for (i = 0; i < count; i++) {
-        long long pts = 0, cap_give, cap_get;
-        json_int_t kind, value, at;
-        ev = items[i];
-        snprintf(key, sizeof(key), "%lld:%s:%s",
-                 (long long)json_integer_value(json_object_get(ev, "kind")),
-                 json_string_value(json_object_get(ev, "voter")),
-                 json_string_value(json_object_get(ev, "target")));
-        if (json_object_get(latest, key) != ev)
-            continue; /* superseded or repeated */
-        kind = json_integer_value(json_object_get(ev, "kind"));
-        value = json_integer_value(json_object_get(ev, "value"));
-        at = json_integer_value(json_object_get(ev, "at"));
-        from = json_string_value(json_object_get(ev, "from"));
-        target = json_string_value(json_object_get(ev, "target"));
-        to = node_ledger_target(n, cache, target, has_tag ? tag : NULL);
-        if (to == NULL || strcmp(to, from) == 0)
-            continue;
-        if (kind == ENTRY_ACCEPT) {
-            const char *asker =
-                json_string_value(json_object_get(json_object_get(cache, target), "asker"));
-            if (asker == NULL || strcmp(asker, from) != 0)
-                continue; /* only the asker's accept counts */
-            /* Askers of one pool accept, for one answerer, as one honest asker does: once. */
-            snprintf(key, sizeof(key), "%s:%s", json_string_value(json_object_get(ev, "voter")),
-                     to);
-            if (node_peopleview_pooled(json_string_value(json_object_get(ev, "voter")))) {
-                if (json_object_get(pooled, key) != NULL)
-                    continue;
-                json_object_set_new(pooled, key, json_true());
-            }
-            pts = NODE_PTS_ACCEPTED;
-        } else if (kind == ENTRY_THANKS) {
-            pts = NODE_PTS_THANKS;
-        } else {
-            pts = value > 0 ? NODE_PTS_UP : value < 0 ? NODE_PTS_DOWN : 0;
-        }
-        snprintf(day, sizeof(day), "%lld", (long long)(at / (json_int_t)NODE_DAY_MS));
-        snprintf(key, sizeof(key), "%s:%s", json_string_value(json_object_get(ev, "voter")), day);
-        cap_give = NODE_CAP_VOTER_DAY - json_integer_value(json_object_get(given, key));
-        if (pts > cap_give)
-            pts = cap_give > 0 ? cap_give : 0;
-        if (pts > 0)
-            json_object_set_new(
-                given, key, json_integer(json_integer_value(json_object_get(given, key)) + pts));
-        snprintf(key, sizeof(key), "%s:%s", to, day);
-        cap_get = NODE_CAP_RECIPIENT_DAY - json_integer_value(json_object_get(got, key));
-        if (pts > cap_get)
-            pts = cap_get > 0 ? cap_get : 0;
-        if (pts > 0)
-            json_object_set_new(got, key,
-                                json_integer(json_integer_value(json_object_get(got, key)) + pts));
-        p = json_object_get(people, to);
-        if (p == NULL) {
-            p = json_pack("{s:s,s:i,s:i,s:i,s:i,s:i}", "key", to, "points", 0, "upvotes", 0,
-                          "downvotes", 0, "thanks", 0, "accepted", 0);
-            json_object_set_new(people, to, p);
-        }
-        json_object_set_new(p, "points",
-                            json_integer(json_integer_value(json_object_get(p, "points")) + pts));
-        {
-            const char *field = kind == ENTRY_ACCEPT   ? "accepted"
-                                : kind == ENTRY_THANKS ? "thanks"
-                                : value > 0            ? "upvotes"
-                                : value < 0            ? "downvotes"
-                                                       : NULL;
-            if (field != NULL)
-                json_object_set_new(
-                    p, field, json_integer(json_integer_value(json_object_get(p, field)) + 1));
-        }
-    }
-    free(items);
-    count = json_object_size(people);
-    items = xreallocarray(NULL, count + 1, sizeof(*items));
-    i = 0;
-    json_object_foreach(people, k, p) items[i++] = p;
-    qsort(items, count, sizeof(*items), node_expert_cmp_points);
+    lg.n = n;
+    lg.targets = node_map_new();
+    lg.people = node_map_new();
+    node_ledger_read(&lg, (uint64_t)since);
+    node_ledger_count(&lg, has_tag ? tag : NULL);
+    if (lg.npp > 0)
+        qsort(lg.pp, lg.npp, sizeof(*lg.pp), node_ledger_cmp_points);
     arr = json_array();
-    for (i = 0; i < count && i < (size_t)limit; i++) {
-        uint8_t raw[ENTRY_KEY_LEN];
-        struct replica_query aq = {0};
-        json_t *badges = json_array();
-        p = items[i];
-        if (hex_decode(json_string_value(json_object_get(p, "key")), 2 * ENTRY_KEY_LEN, raw,
-                       ENTRY_KEY_LEN) == 0) {
-            json_object_set_new(p, "name",
-                                replica_author_name(n->replica, raw, name, sizeof(name)) == 0
-                                    ? json_string(name)
-                                    : json_null());
-            aq.kind = ENTRY_ANSWER;
-            aq.author = raw;
-            aq.limit = 1;
-            size_t answers = 0;
-            if (replica_list(n->replica, &aq, node_view_count_row, &answers, NULL) == 0 &&
-                answers > 0)
-                json_array_append_new(badges, json_string("first answer"));
-        }
-        if (json_integer_value(json_object_get(p, "accepted")) >= 10)
-            json_array_append_new(badges, json_string("10 accepted answers"));
-        if (hex_decode(json_string_value(json_object_get(p, "key")), 2 * ENTRY_KEY_LEN, raw,
-                       ENTRY_KEY_LEN) == 0)
-            node_peopleview_badges(n, raw, badges);
-        json_object_set_new(p, "badges", badges);
-        json_array_append(arr, p);
-    }
-    free(items);
+    for (i = 0; i < lg.npp && i < (size_t)limit; i++)
+        json_array_append_new(arr, node_ledger_person_json(n, &lg.pp[i]));
     o = node_json_ok();
     json_object_set_new(o, "people", arr);
-    json_decref(latest), json_decref(cache), json_decref(people), json_decref(given),
-        json_decref(got), json_decref(pooled), json_decref(lg.events);
+    free(lg.ev);
+    free(lg.tg);
+    free(lg.pp);
+    node_map_destroy(&lg.targets);
+    node_map_destroy(&lg.people);
     return o;
 }
 
