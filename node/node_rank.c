@@ -13,6 +13,7 @@
 #include "log.h"
 #include "node_args.h"
 #include "node_clock.h"
+#include "node_map.h"
 #include "node_peopleview.h"
 #include "xmalloc.h"
 
@@ -30,61 +31,89 @@
  * (10 x 0.25), so a self-declared skill alone never outranks demonstrated help. */
 #define NODE_W_LEVEL 0.4
 
+/* The parts of a score, in the order the API shows them ("components"). */
+enum node_expert_part {
+    NODE_PART_ACCEPTED,
+    NODE_PART_ANSWERS,
+    NODE_PART_UPVOTES,
+    NODE_PART_ENDORSEMENTS,
+    NODE_PART_DECLARED,
+    NODE_PARTS
+};
+static const char *const node_expert_part_name[NODE_PARTS] = {"accepted", "answers", "upvotes",
+                                                              "endorsements", "declared"};
+
+/* A person as who-knows counts them. */
+struct node_expert_person {
+    char key[2 * ENTRY_KEY_LEN + 1];
+    long long declared, answers, accepted, upvotes, endorsers;
+    long long last_ms; /* their latest own contribution */
+    double score, parts[NODE_PARTS];
+};
+
+/* For one (answerer, pool of askers): the one answer that counts. */
+struct node_expert_best {
+    char id[2 * ENTRY_ID_LEN + 1];
+    int accepted;
+    long long at;
+};
+
 struct node_expert {
-    json_t *people; /* author hex -> {declared, answers, accepted, upvotes, endorsers, last_ms,
-                       score, components} */
-    json_t *seen;   /* "q:<id>", "a:<id>", "e:<person>:<endorser>" already counted */
-    json_t *pooled; /* "<answerer>:<pool>" -> {id, accepted, at}: the one answer that counts */
+    struct node_expert_person *people;
+    size_t npeople, cap;
+    struct node_map *index; /* author hex -> index in people */
+    struct node_map *seen;  /* "q:<id>", "a:<id>", "e:<person>:<endorser>" already counted */
+    struct node_expert_best *best;
+    size_t nbest, capbest;
+    struct node_map *pooled; /* "<answerer>:<pool>" -> index in best */
     uint64_t now_ms;
     struct node *n;
 };
 
-static json_t *node_expert(struct node_expert *x, const uint8_t *author)
+/* The person record of author, created empty. Valid until the next call. */
+static struct node_expert_person *node_expert(struct node_expert *x, const uint8_t *author)
 {
     char hex[2 * ENTRY_KEY_LEN + 1];
-    json_t *p;
+    size_t at;
 
     hex_encode(author, ENTRY_KEY_LEN, hex);
-    p = json_object_get(x->people, hex);
-    if (p == NULL) {
-        p = json_pack("{s:i,s:i,s:i,s:i,s:i,s:I,s:f,s:{s:f,s:f,s:f,s:f,s:f}}", "declared", 0,
-                      "answers", 0, "accepted", 0, "upvotes", 0, "endorsers", 0, "last_ms",
-                      (json_int_t)0, "score", 0.0, "components", "accepted", 0.0, "answers", 0.0,
-                      "upvotes", 0.0, "endorsements", 0.0, "declared", 0.0);
-        json_object_set_new(x->people, hex, p);
+    if (!node_map_get(x->index, hex, &at)) {
+        if (x->npeople == x->cap) {
+            x->cap = x->cap != 0 ? 2 * x->cap : 32;
+            x->people = xreallocarray(x->people, x->cap, sizeof(*x->people));
+        }
+        at = x->npeople++;
+        memset(&x->people[at], 0, sizeof(x->people[at]));
+        memcpy(x->people[at].key, hex, sizeof(hex));
+        node_map_put(x->index, hex, at);
     }
-    return p;
+    return &x->people[at];
 }
 
 /* 1 the first time key is seen (and remember it), else 0. */
 static int node_expert_first(struct node_expert *x, const char *key)
 {
-    if (json_object_get(x->seen, key) != NULL)
+    size_t at;
+
+    if (node_map_get(x->seen, key, &at))
         return 0;
-    json_object_set_new(x->seen, key, json_true());
+    node_map_put(x->seen, key, 0);
     return 1;
 }
 
-static void node_expert_count(json_t *p, const char *field, long long by)
-{
-    json_object_set_new(p, field, json_integer(json_integer_value(json_object_get(p, field)) + by));
-}
-
-/* Add weight w (decayed by age) to component comp of a person's score. active: the contribution
- * is the person's own doing (it moves their "last active" time). */
-static void node_expert_add(struct node_expert *x, json_t *p, const char *comp, double w,
-                            uint64_t at_ms, int active)
+/* Add weight w (decayed by age) to part of a person's score. active: the contribution is the
+ * person's own doing (it moves their "last active" time). */
+static void node_expert_add(struct node_expert *x, struct node_expert_person *p,
+                            enum node_expert_part part, double w, uint64_t at_ms, int active)
 {
     double age_days = x->now_ms > at_ms ? (double)(x->now_ms - at_ms) / (double)NODE_DAY_MS : 0;
     double decayed =
         w * (NODE_DECAY_FLOOR + (1 - NODE_DECAY_FLOOR) * pow(0.5, age_days / NODE_HALF_LIFE_DAYS));
-    json_t *c = json_object_get(p, "components");
 
-    json_object_set_new(c, comp, json_real(json_real_value(json_object_get(c, comp)) + decayed));
-    json_object_set_new(p, "score",
-                        json_real(json_real_value(json_object_get(p, "score")) + decayed));
-    if (active && (json_int_t)at_ms > json_integer_value(json_object_get(p, "last_ms")))
-        json_object_set_new(p, "last_ms", json_integer((json_int_t)at_ms));
+    p->parts[part] += decayed;
+    p->score += decayed;
+    if (active && (long long)at_ms > p->last_ms)
+        p->last_ms = (long long)at_ms;
 }
 
 static int node_expert_skill(void *ctx, const struct entry *e, const char *snippet, double rank)
@@ -92,7 +121,7 @@ static int node_expert_skill(void *ctx, const struct entry *e, const char *snipp
     struct node_expert *x = ctx;
     const char *lv = entry_attr_get(e, "level");
     long level = lv != NULL && lv[0] >= '1' && lv[0] <= '5' && lv[1] == '\0' ? lv[0] - '0' : 3;
-    json_t *p = node_expert(x, entry_author(e));
+    struct node_expert_person *p = node_expert(x, entry_author(e));
     char key[2 * ENTRY_KEY_LEN + 8];
 
     (void)snippet;
@@ -102,8 +131,8 @@ static int node_expert_skill(void *ctx, const struct entry *e, const char *snipp
     memcpy(key, "s:", 2);
     if (!node_expert_first(x, key))
         return 0;
-    json_object_set_new(p, "declared", json_integer(level));
-    node_expert_add(x, p, "declared", NODE_W_LEVEL * (double)level,
+    p->declared = level;
+    node_expert_add(x, p, NODE_PART_DECLARED, NODE_W_LEVEL * (double)level,
                     node_clock_entry_time(x->n, e, 0), 1);
     return 0;
 }
@@ -118,7 +147,7 @@ static int node_expert_endorsement(void *ctx, const struct entry *e, const char 
     char author[2 * ENTRY_KEY_LEN + 1], key[4 * ENTRY_KEY_LEN + 8 + NODE_VOTER_MAX],
         voter[NODE_VOTER_MAX];
     uint8_t raw[ENTRY_KEY_LEN];
-    json_t *p;
+    struct node_expert_person *p;
 
     (void)snippet;
     (void)rank;
@@ -131,14 +160,15 @@ static int node_expert_endorsement(void *ctx, const struct entry *e, const char 
     if (!node_expert_first(x, key))
         return 0;
     p = node_expert(x, raw);
-    node_expert_count(p, "endorsers", 1);
-    node_expert_add(x, p, "endorsements", NODE_W_ENDORSER, node_clock_entry_time(x->n, e, 1), 0);
+    p->endorsers++;
+    node_expert_add(x, p, NODE_PART_ENDORSEMENTS, NODE_W_ENDORSER,
+                    node_clock_entry_time(x->n, e, 1), 0);
     return 0;
 }
 
 struct node_expert_votes {
     struct node *n;
-    json_t *voters; /* voter identity (node_peopleview_voter) -> seen */
+    struct node_map *voters; /* voter identity (node_peopleview_voter) -> seen */
     const char *author;
     long long net;
 };
@@ -149,14 +179,15 @@ static int node_expert_vote(void *ctx, const struct entry *e, const char *snippe
     struct node_expert_votes *v = ctx;
     const char *value = entry_attr_get(e, "value");
     char author[2 * ENTRY_KEY_LEN + 1], voter[NODE_VOTER_MAX];
+    size_t seen;
 
     (void)snippet;
     (void)rank;
     hex_encode(entry_author(e), ENTRY_KEY_LEN, author);
     node_peopleview_voter(v->n, entry_author(e), voter);
-    if (strcmp(author, v->author) == 0 || json_object_get(v->voters, voter) != NULL)
+    if (strcmp(author, v->author) == 0 || node_map_get(v->voters, voter, &seen))
         return 0;
-    json_object_set_new(v->voters, voter, json_true());
+    node_map_put(v->voters, voter, 1);
     if (value != NULL && strcmp(value, "1") == 0)
         v->net++;
     else if (value != NULL && strcmp(value, "-1") == 0)
@@ -167,7 +198,7 @@ static int node_expert_vote(void *ctx, const struct entry *e, const char *snippe
 /* Net upvotes of an answer, 0 to NODE_MAX_UPVOTES. */
 static long long node_expert_upvotes(struct node *n, const struct entry *answer)
 {
-    struct node_expert_votes v = {n, json_object(), NULL, 0};
+    struct node_expert_votes v = {n, node_map_new(), NULL, 0};
     struct replica_query q = {0};
     char author[2 * ENTRY_KEY_LEN + 1];
 
@@ -178,7 +209,7 @@ static long long node_expert_upvotes(struct node *n, const struct entry *answer)
     q.limit = NODE_LIST_MAX;
     if (replica_list(n->replica, &q, node_expert_vote, &v, NULL) != 0)
         log_warnx("node: who-knows: listing votes failed");
-    json_decref(v.voters);
+    node_map_destroy(&v.voters);
     return v.net < 0 ? 0 : v.net > NODE_MAX_UPVOTES ? NODE_MAX_UPVOTES : v.net;
 }
 
@@ -192,19 +223,19 @@ struct node_expert_q {
 /* Count one answer: its weight (accepted or not) and its upvotes. */
 static void node_expert_answer_count(struct node_expert *x, const struct entry *e, int accepted)
 {
-    json_t *p = node_expert(x, entry_author(e));
+    struct node_expert_person *p = node_expert(x, entry_author(e));
     long long up;
 
-    node_expert_count(p, "answers", 1);
+    p->answers++;
     if (accepted)
-        node_expert_count(p, "accepted", 1);
-    node_expert_add(x, p, accepted ? "accepted" : "answers",
+        p->accepted++;
+    node_expert_add(x, p, accepted ? NODE_PART_ACCEPTED : NODE_PART_ANSWERS,
                     accepted ? NODE_W_ACCEPTED : NODE_W_ANSWER, node_clock_entry_time(x->n, e, 0),
                     1);
     up = node_expert_upvotes(x->n, e);
     if (up > 0) {
-        node_expert_count(p, "upvotes", up);
-        node_expert_add(x, p, "upvotes", NODE_W_UPVOTE * (double)up,
+        p->upvotes += up;
+        node_expert_add(x, p, NODE_PART_UPVOTES, NODE_W_UPVOTE * (double)up,
                         node_clock_entry_time(x->n, e, 0), 0);
     }
 }
@@ -215,10 +246,12 @@ static void node_expert_answer_count(struct node_expert *x, const struct entry *
 static int node_expert_answer(void *ctx, const struct entry *e, const char *snippet, double rank)
 {
     struct node_expert_q *xq = ctx;
+    struct node_expert *x = xq->x;
     int accepted = xq->has_accepted && memcmp(entry_id(e), xq->accepted, ENTRY_ID_LEN) == 0;
     char key[2 * ENTRY_ID_LEN + 3] = "a:", pkey[2 * ENTRY_KEY_LEN + 1 + NODE_VOTER_MAX];
-    json_int_t at = (json_int_t)node_clock_entry_time(xq->x->n, e, 0);
-    json_t *best;
+    long long at = (long long)node_clock_entry_time(x->n, e, 0);
+    struct node_expert_best *best;
+    size_t i;
 
     (void)snippet;
     (void)rank;
@@ -226,42 +259,46 @@ static int node_expert_answer(void *ctx, const struct entry *e, const char *snip
     hex_encode(entry_author(e), ENTRY_KEY_LEN, pkey);
     if (strcmp(pkey, xq->asker) == 0)
         return 0; /* an answer to one's own question shows no expertise */
-    if (!node_expert_first(xq->x, key))
+    if (!node_expert_first(x, key))
         return 0;
     if (!node_peopleview_pooled(xq->asker)) {
-        node_expert_answer_count(xq->x, e, accepted);
+        node_expert_answer_count(x, e, accepted);
         return 0;
     }
     snprintf(pkey + 2 * ENTRY_KEY_LEN, sizeof(pkey) - 2 * ENTRY_KEY_LEN, ":%s", xq->asker);
-    best = json_object_get(xq->x->pooled, pkey);
-    if (best != NULL) {
-        int b_acc = json_is_true(json_object_get(best, "accepted"));
-        json_int_t b_at = json_integer_value(json_object_get(best, "at"));
-        if (b_acc != accepted ? b_acc
-            : b_at != at      ? b_at > at
-                              : strcmp(json_string_value(json_object_get(best, "id")), key + 2) < 0)
+    if (node_map_get(x->pooled, pkey, &i)) {
+        best = &x->best[i];
+        if (best->accepted != accepted ? best->accepted
+            : best->at != at           ? best->at > at
+                                       : strcmp(best->id, key + 2) < 0)
             return 0;
+    } else {
+        if (x->nbest == x->capbest) {
+            x->capbest = x->capbest != 0 ? 2 * x->capbest : 16;
+            x->best = xreallocarray(x->best, x->capbest, sizeof(*x->best));
+        }
+        i = x->nbest++;
+        node_map_put(x->pooled, pkey, i);
     }
-    json_object_set_new(xq->x->pooled, pkey,
-                        json_pack("{s:s,s:b,s:I}", "id", key + 2, "accepted", accepted, "at", at));
+    best = &x->best[i];
+    memcpy(best->id, key + 2, sizeof(best->id));
+    best->accepted = accepted;
+    best->at = at;
     return 0;
 }
 
-/* Count the one answer kept for each (answerer, pool). */
+/* Count the one answer kept for each (answerer, pool), in the order the pairs were first met. */
 static void node_expert_pooled_count(struct node_expert *x)
 {
-    const char *k;
-    json_t *best;
     uint8_t id[ENTRY_ID_LEN];
     struct entry *e;
+    size_t i;
 
-    json_object_foreach(x->pooled, k, best)
-    {
+    for (i = 0; i < x->nbest; i++) {
         e = NULL;
-        if (hex_decode(json_string_value(json_object_get(best, "id")), 2 * ENTRY_ID_LEN, id,
-                       ENTRY_ID_LEN) == 0 &&
+        if (hex_decode(x->best[i].id, 2 * ENTRY_ID_LEN, id, ENTRY_ID_LEN) == 0 &&
             replica_get(x->n->replica, id, &e, NULL, 0) == REPLICA_FOUND)
-            node_expert_answer_count(x, e, json_is_true(json_object_get(best, "accepted")));
+            node_expert_answer_count(x, e, x->best[i].accepted);
         entry_destroy(&e);
     }
 }
@@ -307,16 +344,14 @@ static int node_expert_matching_answer(void *ctx, const struct entry *e, const c
     return node_expert_answer(&xq, e, snippet, rank);
 }
 
+/* Best score first, then by key: the same order on every node. */
 static int node_expert_cmp(const void *a, const void *b)
 {
-    double x = json_real_value(json_object_get(*(json_t *const *)a, "score"));
-    double y = json_real_value(json_object_get(*(json_t *const *)b, "score"));
-    const char *ka = json_string_value(json_object_get(*(json_t *const *)a, "key"));
-    const char *kb = json_string_value(json_object_get(*(json_t *const *)b, "key"));
+    const struct node_expert_person *x = a, *y = b;
 
-    if (x != y)
-        return x < y ? 1 : -1;
-    return strcmp(ka, kb); /* the same order on every node */
+    if (x->score != y->score)
+        return x->score < y->score ? 1 : -1;
+    return strcmp(x->key, y->key);
 }
 
 /* Append one part of a "why" text, after ", " unless it is the first. */
@@ -335,17 +370,13 @@ static void node_why_part(struct buf *b, const char *fmt, ...)
         return;
 }
 
-/* "3 accepted answers on vpn, 1 other answer on vpn, 4 upvotes, endorsed by 2, declared level
- * 4, active 3 days ago". topic: tlen bytes. Written to why (len bytes, cut if longer). */
-static void node_expert_why(json_t *p, const char *topic, int tlen, uint64_t now_ms, char *why,
-                            size_t len)
+/* "3 accepted answers on vpn, 1 other answer on vpn, 4 upvotes, endorsed by 2, declared level 4,
+ * active 3 days ago". topic: tlen bytes. Written to why (len bytes, cut if longer). */
+static void node_expert_why(const struct node_expert_person *p, const char *topic, int tlen,
+                            uint64_t now_ms, char *why, size_t len)
 {
-    long long ans = json_integer_value(json_object_get(p, "answers"));
-    long long acc = json_integer_value(json_object_get(p, "accepted"));
-    long long up = json_integer_value(json_object_get(p, "upvotes"));
-    long long endo = json_integer_value(json_object_get(p, "endorsers"));
-    long long dec = json_integer_value(json_object_get(p, "declared"));
-    long long last = json_integer_value(json_object_get(p, "last_ms"));
+    long long ans = p->answers, acc = p->accepted, up = p->upvotes, endo = p->endorsers;
+    long long dec = p->declared, last = p->last_ms;
     long long days = (long long)((double)((long long)now_ms - last) / (double)NODE_DAY_MS);
     struct buf b;
 
@@ -369,19 +400,47 @@ static void node_expert_why(json_t *p, const char *topic, int tlen, uint64_t now
     buf_free(&b);
 }
 
-/* Rank people for a topic: accepted answers, other answers and their upvotes on questions
- * tagged with it or matching it (and answers matching it), distinct endorsers of the skill,
- * then declared skill; every contribution decays with age. At most max people, best first (a
- * new array). */
+/* A person as who_knows shows them (the order of the fields is the API's). */
+static json_t *node_expert_json(struct node *n, const struct node_expert_person *p, const char *why)
+{
+    json_t *o = json_object(), *parts = json_object();
+    char name[NODE_NAME_MAX * 4 + 1];
+    uint8_t key[ENTRY_KEY_LEN];
+    int i;
+
+    json_object_set_new(o, "declared", json_integer(p->declared));
+    json_object_set_new(o, "answers", json_integer(p->answers));
+    json_object_set_new(o, "accepted", json_integer(p->accepted));
+    json_object_set_new(o, "upvotes", json_integer(p->upvotes));
+    json_object_set_new(o, "endorsers", json_integer(p->endorsers));
+    json_object_set_new(o, "last_ms", json_integer(p->last_ms));
+    json_object_set_new(o, "score", json_real(p->score));
+    for (i = 0; i < NODE_PARTS; i++)
+        json_object_set_new(parts, node_expert_part_name[i], json_real(p->parts[i]));
+    json_object_set_new(o, "components", parts);
+    json_object_set_new(o, "key", json_string(p->key));
+    json_object_set_new(o, "why", json_string(why));
+    if (hex_decode(p->key, 2 * ENTRY_KEY_LEN, key, ENTRY_KEY_LEN) == 0 &&
+        replica_author_name(n->replica, key, name, sizeof(name)) == 0)
+        json_object_set_new(o, "name", json_string(name));
+    else
+        json_object_set_new(o, "name", json_null());
+    return o;
+}
+
+/* Rank people for a topic: accepted answers, other answers and their upvotes on questions tagged
+ * with it or matching it (and answers matching it), distinct endorsers of the skill, then declared
+ * skill; every contribution decays with age. At most max people, best first (a new array). */
 json_t *node_rank_experts(struct node *n, const char *topic, size_t max)
 {
-    struct node_expert x = {json_object(), json_object(), json_object(), node_clock_wall_ms(), n};
+    struct node_expert x = {NULL, 0, 0, node_map_new(), node_map_new(),
+                            NULL, 0, 0, node_map_new(), node_clock_wall_ms(),
+                            n};
     struct replica_query q = {0};
-    char tag[ENTRY_TAG_MAX + 1], name[NODE_NAME_MAX * 4 + 1], why[512], err[ERRMSG_MAX];
-    json_t *arr = json_array(), *p, **items;
-    const char *k, *shown;
-    uint8_t key[ENTRY_KEY_LEN];
-    size_t i = 0, count;
+    char tag[ENTRY_TAG_MAX + 1], why[512], err[ERRMSG_MAX];
+    json_t *arr = json_array();
+    const char *shown;
+    size_t i;
     int shown_len;
 
     if (node_arg_tag_norm(topic, tag) == 0) {
@@ -422,29 +481,16 @@ json_t *node_rank_experts(struct node *n, const char *topic, size_t max)
         while (shown_len > 0 && ((unsigned char)shown[shown_len] & 0xc0) == 0x80)
             shown_len--;
     }
-    count = json_object_size(x.people);
-    items = xreallocarray(NULL, count + 1, sizeof(*items));
-    json_object_foreach(x.people, k, p)
-    {
-        json_object_set_new(p, "key", json_string(k));
-        items[i++] = p;
+    if (x.npeople > 0)
+        qsort(x.people, x.npeople, sizeof(*x.people), node_expert_cmp);
+    for (i = 0; i < x.npeople && i < max; i++) {
+        node_expert_why(&x.people[i], shown, shown_len, x.now_ms, why, sizeof(why));
+        json_array_append_new(arr, node_expert_json(n, &x.people[i], why));
     }
-    qsort(items, count, sizeof(*items), node_expert_cmp);
-    for (i = 0; i < count && i < max; i++) {
-        p = items[i];
-        node_expert_why(p, shown, shown_len, x.now_ms, why, sizeof(why));
-        json_object_set_new(p, "why", json_string(why));
-        if (hex_decode(json_string_value(json_object_get(p, "key")), 2 * ENTRY_KEY_LEN, key,
-                       ENTRY_KEY_LEN) == 0 &&
-            replica_author_name(n->replica, key, name, sizeof(name)) == 0)
-            json_object_set_new(p, "name", json_string(name));
-        else
-            json_object_set_new(p, "name", json_null());
-        json_array_append(arr, p);
-    }
-    free(items);
-    json_decref(x.people);
-    json_decref(x.seen);
-    json_decref(x.pooled);
+    free(x.people);
+    node_map_destroy(&x.index);
+    node_map_destroy(&x.seen);
+    free(x.best);
+    node_map_destroy(&x.pooled);
     return arr;
 }
