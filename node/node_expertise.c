@@ -107,14 +107,10 @@ static int node_stats_helper(void *ctx, const uint8_t *author, long long answers
 {
     struct node *n = ((void **)ctx)[0];
     json_t *arr = ((void **)ctx)[1];
-    char name[NODE_NAME_MAX * 4 + 1];
     json_t *h = json_object();
 
     json_object_set_new(h, "key", node_json_hex(author, ENTRY_KEY_LEN));
-    json_object_set_new(h, "name",
-                        replica_author_name(n->replica, author, name, sizeof(name)) == 0
-                            ? json_string(name)
-                            : json_null());
+    json_object_set_new(h, "name", node_view_name(n, author));
     json_object_set_new(h, "answers", json_integer(answers));
     json_array_append_new(arr, h);
     return 0;

@@ -333,7 +333,6 @@ static int node_ledger_cmp_points(const void *a, const void *b)
 static json_t *node_ledger_person_json(struct node *n, const struct node_ledger_person *p)
 {
     json_t *o = json_object(), *badges = json_array();
-    char name[NODE_NAME_MAX * 4 + 1];
     uint8_t raw[ENTRY_KEY_LEN];
     struct replica_query aq = {0};
     size_t answers = 0;
@@ -346,10 +345,7 @@ static json_t *node_ledger_person_json(struct node *n, const struct node_ledger_
     json_object_set_new(o, "thanks", json_integer(p->thanks));
     json_object_set_new(o, "accepted", json_integer(p->accepted));
     if (ok) {
-        json_object_set_new(o, "name",
-                            replica_author_name(n->replica, raw, name, sizeof(name)) == 0
-                                ? json_string(name)
-                                : json_null());
+        json_object_set_new(o, "name", node_view_name(n, raw));
         aq.kind = ENTRY_ANSWER;
         aq.author = raw;
         aq.limit = 1;

@@ -101,17 +101,13 @@ static void node_status_sync(struct node *n, json_t *o)
 static json_t *op_status(struct node *n, json_t *req)
 {
     json_t *o = node_json_ok();
-    char name[NODE_NAME_MAX * 4 + 1];
     const uint8_t *pk = identity_public_key(n->id);
 
     (void)req;
     json_object_set_new(o, "version", json_string(LORE_VERSION));
     json_object_set_new(o, "pid", json_integer(getpid()));
     json_object_set_new(o, "public_key", node_json_hex(pk, ENTRY_KEY_LEN));
-    json_object_set_new(o, "name",
-                        replica_author_name(n->replica, pk, name, sizeof(name)) == 0
-                            ? json_string(name)
-                            : json_null());
+    json_object_set_new(o, "name", node_view_name(n, pk));
     json_object_set_new(o, "entries", json_integer((json_int_t)gossip_entry_count(n->gossip)));
     json_object_set_new(o, "data_dir", json_string(n->paths.data_dir));
     json_object_set_new(o, "socket", json_string(n->paths.socket_path));

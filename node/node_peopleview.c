@@ -42,14 +42,10 @@ int node_peopleview_is_me(struct node *n, const uint8_t *key)
 /* {"key", "name"} of a person (name null without a profile). */
 json_t *node_peopleview_person_json(struct node *n, const uint8_t *key)
 {
-    char name[NODE_NAME_MAX * 4 + 1];
     json_t *o = json_object();
 
     json_object_set_new(o, "key", node_json_hex(key, ENTRY_KEY_LEN));
-    json_object_set_new(o, "name",
-                        replica_author_name(n->replica, key, name, sizeof(name)) == 0
-                            ? json_string(name)
-                            : json_null());
+    json_object_set_new(o, "name", node_view_name(n, key));
     return o;
 }
 

@@ -17,6 +17,7 @@
 #include "node_publish.h"
 #include "node_resolve.h"
 #include "node_teamstate.h"
+#include "node_view.h"
 #include "teamfile.h"
 #include "xmalloc.h"
 
@@ -469,13 +470,9 @@ static json_t *op_team_vouch(struct node *n, json_t *req)
         goto out;
     list = json_array();
     for (i = 0; i < r.n; i++) {
-        char name[NODE_NAME_MAX * 4 + 1];
         json_t *p = json_object();
         json_object_set_new(p, "key", node_json_hex(r.keys[i], ENTRY_KEY_LEN));
-        json_object_set_new(p, "name",
-                            replica_author_name(n->replica, r.keys[i], name, sizeof(name)) == 0
-                                ? json_string(name)
-                                : json_null());
+        json_object_set_new(p, "name", node_view_name(n, r.keys[i]));
         json_array_append_new(list, p);
     }
     json_object_set_new(o, "vouched", list);

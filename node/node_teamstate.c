@@ -12,6 +12,7 @@
 #include "log.h"
 #include "node_clock.h"
 #include "node_json.h"
+#include "node_view.h"
 #include "teamfile.h"
 
 struct node_team_rows {
@@ -160,14 +161,10 @@ static void node_team_member(void *ctx, const struct team_member_info *m)
 {
     struct node_members *nm = ctx;
     json_t *o = json_object();
-    char name[NODE_NAME_MAX * 4 + 1];
     uint8_t pool[ENTRY_ID_LEN];
 
     json_object_set_new(o, "key", node_json_hex(m->key, ENTRY_KEY_LEN));
-    json_object_set_new(o, "name",
-                        replica_author_name(nm->n->replica, m->key, name, sizeof(name)) == 0
-                            ? json_string(name)
-                            : json_null());
+    json_object_set_new(o, "name", node_view_name(nm->n, m->key));
     json_object_set_new(o, "admin", json_boolean(m->is_admin));
     json_object_set_new(o, "vouched", json_boolean(m->vouched));
     json_object_set_new(

@@ -18,6 +18,14 @@
 #define NODE_PIN_PAGES 20 /* pins read at most (x NODE_LIST_MAX), newest first */
 
 /* Kinds that can be edited, retracted, flagged and pinned. */
+json_t *node_view_name(struct node *n, const uint8_t key[ENTRY_KEY_LEN])
+{
+    char name[NODE_NAME_MAX * 4 + 1];
+
+    return replica_author_name(n->replica, key, name, sizeof(name)) == 0 ? json_string(name)
+                                                                         : json_null();
+}
+
 int node_view_is_content(uint16_t kind)
 {
     return kind >= ENTRY_QUESTION && kind <= ENTRY_COMMENT;
@@ -44,17 +52,13 @@ struct node_refs {
 static json_t *node_version_json(struct node *n, const struct entry *e)
 {
     json_t *o = json_object(), *tags = json_array();
-    char name[NODE_NAME_MAX * 4 + 1];
     size_t i;
 
     for (i = 0; i < entry_ntags(e); i++)
         json_array_append_new(tags, json_string(entry_tag(e, i)));
     json_object_set_new(o, "id", node_json_hex(entry_id(e), ENTRY_ID_LEN));
     json_object_set_new(o, "author", node_json_hex(entry_author(e), ENTRY_KEY_LEN));
-    json_object_set_new(o, "author_name",
-                        replica_author_name(n->replica, entry_author(e), name, sizeof(name)) == 0
-                            ? json_string(name)
-                            : json_null());
+    json_object_set_new(o, "author_name", node_view_name(n, entry_author(e)));
     json_object_set_new(o, "created_ms", json_integer((json_int_t)entry_created_ms(e)));
     json_object_set_new(o, "created", node_json_time(entry_created_ms(e)));
     json_object_set_new(o, "title", json_string(entry_title(e)));
@@ -394,7 +398,6 @@ json_t *node_view_entry(struct node *n, const struct entry *e)
 {
     json_t *o = json_object(), *a;
     const char *kind = kinds_name(entry_kind(e));
-    char name[NODE_NAME_MAX * 4 + 1];
     size_t i, len;
 
     json_object_set_new(o, "id", node_json_hex(entry_id(e), ENTRY_ID_LEN));
@@ -402,10 +405,7 @@ json_t *node_view_entry(struct node *n, const struct entry *e)
     json_object_set_new(o, "kind_id", json_integer(entry_kind(e)));
     json_object_set_new(o, "version", json_integer(entry_version(e)));
     json_object_set_new(o, "author", node_json_hex(entry_author(e), ENTRY_KEY_LEN));
-    json_object_set_new(o, "author_name",
-                        replica_author_name(n->replica, entry_author(e), name, sizeof(name)) == 0
-                            ? json_string(name)
-                            : json_null());
+    json_object_set_new(o, "author_name", node_view_name(n, entry_author(e)));
     json_object_set_new(o, "created_ms", json_integer((json_int_t)entry_created_ms(e)));
     json_object_set_new(o, "created", node_json_time(entry_created_ms(e)));
     a = json_array();

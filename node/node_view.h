@@ -14,6 +14,8 @@ struct node_view_rows {
     int with_snippet; /* {entry, snippet, rank} instead of the entry */
 };
 
+/* The display name of key (from their newest profile) as a JSON string, or null. */
+json_t *node_view_name(struct node *n, const uint8_t key[ENTRY_KEY_LEN]);
 /* 1 if kind can be edited, retracted, flagged and pinned (question, answer, note, comment). */
 int node_view_is_content(uint16_t kind);
 /* An entry as the API shows it: fields, names, status and answers (questions), and for content

@@ -7,20 +7,6 @@
 
 #include "testnode.h"
 
-#define T0 1795000000000ull
-
-static int setup(void **state)
-{
-    *state = test_node_new();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    test_node_destroy(*state);
-    return 0;
-}
-
 static void test_post_get(void **state)
 {
     struct test_node *t = *state;

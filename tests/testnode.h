@@ -5,6 +5,7 @@
 #define LORE_TESTNODE_H
 
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,6 +99,60 @@ static inline void test_node_add(struct test_node *t, struct test_author *a,
     if (idhex != NULL)
         hex_encode(entry_id(e), ENTRY_ID_LEN, idhex);
     entry_destroy(&e);
+}
+
+/* cmocka fixtures, entries by other authors, and formatted calls. */
+#define T0 1795000000000ull
+
+static inline int setup(void **state)
+{
+    *state = test_node_new();
+    return 0;
+}
+
+static inline int teardown(void **state)
+{
+    test_node_destroy(*state);
+    return 0;
+}
+
+/* An entry of kind by author a at T0 + dt_ms: title, body, one tag, one ref (hex or NULL). */
+static inline void add(struct test_node *t, struct test_author *a, uint16_t kind, uint64_t dt_ms,
+                       const char *title, const char *body, const char *tag, const char *ref,
+                       char idhex[2 * ENTRY_ID_LEN + 1])
+{
+    struct entry_fields f = {0};
+    const char *tags[1] = {tag};
+    uint8_t rid[ENTRY_ID_LEN];
+
+    f.kind = kind;
+    f.created_ms = T0 + dt_ms;
+    f.title = title;
+    f.body = body;
+    if (tag != NULL) {
+        f.tags = tags;
+        f.ntags = 1;
+    }
+    if (ref != NULL) {
+        if (hex_decode(ref, 2 * ENTRY_ID_LEN, rid, ENTRY_ID_LEN) != 0)
+            abort();
+        f.refs = (const uint8_t(*)[ENTRY_ID_LEN])rid;
+        f.nrefs = 1;
+    }
+    test_node_add(t, a, &f, idhex);
+}
+
+static inline json_t *callf(struct test_node *t, int ok, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static inline json_t *callf(struct test_node *t, int ok, const char *fmt, ...)
+{
+    char req[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(req, sizeof(req), fmt, ap);
+    va_end(ap);
+    return ok ? test_call_ok(t, req) : test_call(t, req);
 }
 
 #endif
