@@ -141,9 +141,9 @@ static int node_inbox_cmp(const void *a, const void *b)
 /* Questions in my areas that are not mine and not resolved: urgent first, then newest. */
 static json_t *op_inbox(struct node *n, json_t *req)
 {
-    struct node_inbox ib = {n, json_object(), 0};
+    struct node_inbox ib = {n, NULL, 0};
     struct replica_query q = {0};
-    json_t *o, *v, **items, *arr = json_array();
+    json_t *o, *v, **items, *arr;
     const char *k;
     long long limit = 50, now = (long long)node_clock_wall_ms();
     size_t i = 0, count;
@@ -154,6 +154,9 @@ static json_t *op_inbox(struct node *n, json_t *req)
     if (node_arg_int(req, "now_ms", (long long)ENTRY_MIN_TIME_MS, (long long)ENTRY_MAX_TIME_MS,
                      &now) != 0)
         return api_error("bad_request", "now_ms must be a time in ms");
+    /* Only now: the early returns above must not leak them. */
+    ib.seen = json_object();
+    arr = json_array();
     node_watch_load_areas(n);
     q.kind = ENTRY_QUESTION;
     q.limit = NODE_LIST_MAX;
