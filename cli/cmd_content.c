@@ -1,5 +1,6 @@
 /* cmd_content: the commands for keeping content: edits, history, retractions, flags, pins. */
 #include "lore_int.h"
+#include "text.h"
 
 #include <getopt.h>
 #include <stdint.h>
@@ -10,7 +11,6 @@
 
 #define DIFF_MAX_LINES 2000 /* above this (either side), a change is not diffed */
 #define DIFF_CONTEXT 3
-#define CONTENT_ONE_LINE 1 /* lore_put_text: newlines and tabs become spaces (lore.c) */
 
 /* ---- a small line diff (longest common subsequence) ---- */
 
@@ -68,7 +68,7 @@ static void diff_put_line(char op, const struct diff_lines *dl, size_t k)
     char *line = xstrndup(dl->start[k], dl->len[k]);
 
     printf("    %c", op);
-    lore_put_text(stdout, line, CONTENT_ONE_LINE, NULL);
+    text_sanitize_term(stdout, line, TEXT_TERM_ONE_LINE, NULL);
     fputc('\n', stdout);
     free(line);
 }
@@ -190,12 +190,13 @@ void lore_print_history(json_t *resp)
     {
         lore_format_date(lore_jint(v, "created_ms"), true, date, sizeof(date));
         printf("\n  Version %zu%s  %s  by ", i + 1, i == 0 ? " (original)" : "", date);
-        lore_put_text(stdout, lore_author(v, author, sizeof(author)), CONTENT_ONE_LINE, NULL);
+        text_sanitize_term(stdout, lore_author(v, author, sizeof(author)), TEXT_TERM_ONE_LINE,
+                           NULL);
         printf("  %.*s\n", LORE_SHORT_ID, lore_jstr(v, "id"));
         if (prev == NULL) {
             if (lore_jstr(v, "title")[0] != '\0') {
                 printf("    Title: ");
-                lore_put_text(stdout, lore_jstr(v, "title"), CONTENT_ONE_LINE, NULL);
+                text_sanitize_term(stdout, lore_jstr(v, "title"), TEXT_TERM_ONE_LINE, NULL);
                 fputc('\n', stdout);
             }
             if (json_array_size(json_object_get(v, "tags")) > 0) {
@@ -205,15 +206,15 @@ void lore_print_history(json_t *resp)
             }
             if (lore_jstr(v, "body")[0] != '\0') {
                 printf("\n    ");
-                lore_put_text(stdout, lore_jstr(v, "body"), 0, "    ");
+                text_sanitize_term(stdout, lore_jstr(v, "body"), 0, "    ");
                 fputc('\n', stdout);
             }
         } else {
             if (strcmp(lore_jstr(prev, "title"), lore_jstr(v, "title")) != 0) {
                 printf("    Title: ");
-                lore_put_text(stdout, lore_jstr(prev, "title"), CONTENT_ONE_LINE, NULL);
+                text_sanitize_term(stdout, lore_jstr(prev, "title"), TEXT_TERM_ONE_LINE, NULL);
                 printf("\n        -> ");
-                lore_put_text(stdout, lore_jstr(v, "title"), CONTENT_ONE_LINE, NULL);
+                text_sanitize_term(stdout, lore_jstr(v, "title"), TEXT_TERM_ONE_LINE, NULL);
                 fputc('\n', stdout);
             }
             if (!lore_same_tags(json_object_get(prev, "tags"), json_object_get(v, "tags"))) {

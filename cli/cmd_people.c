@@ -8,15 +8,15 @@
 #include <time.h>
 
 #include "lore_int.h"
+#include "text.h"
 
-#define PEOPLE_ONE_LINE 1 /* lore_put_text: newlines and tabs become spaces (lore.c) */
 #define PEOPLE_DAY_MS 86400000LL
 
 /* ---- printing ---- */
 
 static void people_put(const char *s)
 {
-    lore_put_text(stdout, s != NULL ? s : "", PEOPLE_ONE_LINE, NULL);
+    text_sanitize_term(stdout, s != NULL ? s : "", TEXT_TERM_ONE_LINE, NULL);
 }
 
 /* A person object {key, name}: the name, else a short key. */
@@ -251,7 +251,7 @@ static void people_print_profile(json_t *p)
     }
     if (lore_jstr(p, "bio")[0] != '\0') {
         fputs("  bio       ", stdout);
-        lore_put_text(stdout, lore_jstr(p, "bio"), 0, "            ");
+        text_sanitize_term(stdout, lore_jstr(p, "bio"), 0, "            ");
         fputc('\n', stdout);
     }
     arr = json_object_get(p, "skills");

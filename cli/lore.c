@@ -27,6 +27,7 @@
 #include "hex.h"
 #include "lore_int.h"
 #include "paths.h"
+#include "text.h"
 #include "vault.h"
 #include "xmalloc.h"
 
@@ -92,65 +93,6 @@ int lore_bad_option(const struct lore *l, int c, char **argv)
 
 /* ------------------------------------------------------------------------------------------- */
 /* Printing what other people wrote                                                            */
-
-enum {
-    TEXT_ONE_LINE = 1, /* newlines and tabs become spaces */
-    TEXT_HL = 2,       /* let our own highlight markers through */
-};
-
-/* Write s to f without anything a terminal would interpret: control characters (C0, DEL, C1) and
- * bidirectional overrides become '?'. Entries come from other people on the network, so a title
- * must not be able to move the cursor or retitle the terminal. In multi-line mode each newline is
- * followed by indent. */
-void lore_put_text(FILE *f, const char *s, int flags, const char *indent)
-{
-    const unsigned char *p = (const unsigned char *)s;
-
-    while (*p != '\0') {
-        if ((flags & TEXT_HL) &&
-            strncmp((const char *)p, LORE_HL_OPEN, strlen(LORE_HL_OPEN)) == 0) {
-            fputs(LORE_HL_OPEN, f);
-            p += strlen(LORE_HL_OPEN);
-            continue;
-        }
-        if ((flags & TEXT_HL) &&
-            strncmp((const char *)p, LORE_HL_CLOSE, strlen(LORE_HL_CLOSE)) == 0) {
-            fputs(LORE_HL_CLOSE, f);
-            p += strlen(LORE_HL_CLOSE);
-            continue;
-        }
-        if (*p == '\n') {
-            if (flags & TEXT_ONE_LINE) {
-                fputc(' ', f);
-            } else {
-                fputc('\n', f);
-                if (indent != NULL && p[1] != '\0' && p[1] != '\n')
-                    fputs(indent, f);
-            }
-            p++;
-        } else if (*p == '\t') {
-            fputc((flags & TEXT_ONE_LINE) ? ' ' : '\t', f);
-            p++;
-        } else if (*p == '\r') {
-            p++;
-        } else if (*p < 0x20 || *p == 0x7f) {
-            fputc('?', f);
-            p++;
-        } else if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
-            fputc('?', f); /* C1 control, U+0080..U+009F */
-            p += 2;
-        } else if (p[0] == 0xe2 && p[1] == 0x80 && p[2] >= 0xaa && p[2] <= 0xae) {
-            fputc('?', f); /* U+202A..U+202E */
-            p += 3;
-        } else if (p[0] == 0xe2 && p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9) {
-            fputc('?', f); /* U+2066..U+2069 */
-            p += 3;
-        } else {
-            fputc(*p, f);
-            p++;
-        }
-    }
-}
 
 /* Roughly the number of terminal columns s takes: its code points. */
 size_t lore_text_width(const char *s)
@@ -281,7 +223,8 @@ void lore_put_tags(FILE *f, json_t *e)
         if (i > 0)
             fputc(' ', f);
         fputc('#', f);
-        lore_put_text(f, json_string_value(t) ? json_string_value(t) : "", TEXT_ONE_LINE, NULL);
+        text_sanitize_term(f, json_string_value(t) ? json_string_value(t) : "", TEXT_TERM_ONE_LINE,
+                           NULL);
     }
 }
 
@@ -319,7 +262,7 @@ static void lore_put_untitled(FILE *f, json_t *e)
         cols++;
     }
     start = xstrndup(body, n);
-    lore_put_text(f, start, TEXT_ONE_LINE, NULL);
+    text_sanitize_term(f, start, TEXT_TERM_ONE_LINE, NULL);
     if (body[n] != '\0')
         fputs("…", f);
     free(start);
@@ -352,7 +295,7 @@ void lore_print_entry_line(FILE *f, json_t *e, size_t author_width)
     a = lore_author(e, author, sizeof(author));
     fprintf(f, "%.*s  %-8s  %-10s  ", LORE_SHORT_ID, lore_jstr(e, "id"),
             lore_kind(e, kind, sizeof(kind)), age);
-    lore_put_text(f, a, TEXT_ONE_LINE, NULL);
+    text_sanitize_term(f, a, TEXT_TERM_ONE_LINE, NULL);
     lore_pad(f, lore_text_width(a), author_width);
     if (json_array_size(json_object_get(e, "tags")) > 0) {
         fputs("  ", f);
@@ -360,7 +303,7 @@ void lore_print_entry_line(FILE *f, json_t *e, size_t author_width)
     }
     fputs("  ", f);
     if (lore_jstr(e, "title")[0] != '\0')
-        lore_put_text(f, lore_jstr(e, "title"), TEXT_ONE_LINE, NULL);
+        text_sanitize_term(f, lore_jstr(e, "title"), TEXT_TERM_ONE_LINE, NULL);
     else
         lore_put_untitled(f, e);
     lore_put_answers(f, e);
@@ -432,7 +375,8 @@ void lore_print_node_error(json_t *resp)
     size_t len, i;
 
     fputs("lore: ", stderr);
-    lore_put_text(stderr, msg[0] != '\0' ? msg : "the node reported an error", TEXT_ONE_LINE, NULL);
+    text_sanitize_term(stderr, msg[0] != '\0' ? msg : "the node reported an error",
+                       TEXT_TERM_ONE_LINE, NULL);
     if (json_array_size(cands) > 0) {
         len = lore_distinct_len(cands);
         fputs(" — candidates:", stderr);
@@ -939,7 +883,7 @@ static int cmd_init(struct lore *l, int argc, char **argv)
     if (!people)
         goto out;
     fputs("Initialised as ", stdout);
-    lore_put_text(stdout, lore_jstr(resp, "name"), TEXT_ONE_LINE, NULL);
+    text_sanitize_term(stdout, lore_jstr(resp, "name"), TEXT_TERM_ONE_LINE, NULL);
     printf(", key %.16s…\n%s\n", lore_jstr(resp, "public_key"), lore_jstr(resp, "id"));
 out:
     json_decref(req);
@@ -964,9 +908,9 @@ static void lore_status_storage(json_t *st)
         strftime(since, sizeof(since), "since %H:%M:%S, ", &tm) == 0)
         since[0] = '\0';
     fputs("storage failing: ", stdout);
-    lore_put_text(stdout, lore_jstr(st, "reason"), TEXT_ONE_LINE, NULL);
+    text_sanitize_term(stdout, lore_jstr(st, "reason"), TEXT_TERM_ONE_LINE, NULL);
     printf(" (%s%lld retries)\n           ", since, lore_jint(st, "retries"));
-    lore_put_text(stdout, lore_jstr(st, "error"), TEXT_ONE_LINE, NULL);
+    text_sanitize_term(stdout, lore_jstr(st, "error"), TEXT_TERM_ONE_LINE, NULL);
     fputs("\n           nothing is lost: the node stores what waits once it can write again\n",
           stdout);
 }
@@ -990,7 +934,8 @@ static int cmd_status(struct lore *l, int argc, char **argv)
     printf("node:      lored %s\n", lore_jstr(resp, "version"));
     printf("pid:       %lld\n", lore_jint(resp, "pid"));
     fputs("name:      ", stdout);
-    lore_put_text(stdout, name != NULL ? name : "(none yet: run `lore init`)", TEXT_ONE_LINE, NULL);
+    text_sanitize_term(stdout, name != NULL ? name : "(none yet: run `lore init`)",
+                       TEXT_TERM_ONE_LINE, NULL);
     printf("\nkey:       %s\n", lore_jstr(resp, "public_key"));
     printf("entries:   %lld\n", lore_jint(resp, "entries"));
     if (json_is_object(json_object_get(resp, "storage")))
@@ -1008,7 +953,7 @@ static int cmd_status(struct lore *l, int argc, char **argv)
                    lore_jint(clock, "peers_compared") == 1 ? "" : "s");
         } else {
             fputs(", WRONG: ", stdout);
-            lore_put_text(stdout, lore_jstr(clock, "problem"), TEXT_ONE_LINE, NULL);
+            text_sanitize_term(stdout, lore_jstr(clock, "problem"), TEXT_TERM_ONE_LINE, NULL);
             fputs("\n           (this node refuses to write until it is right)\n", stdout);
         }
     }
@@ -1016,8 +961,8 @@ static int cmd_status(struct lore *l, int argc, char **argv)
            lore_jint(resp, "subscribers"));
     if (json_object_get(resp, "mdns") != NULL) {
         fputs("discovery: ", stdout);
-        lore_put_text(stdout, lore_jstr(json_object_get(resp, "mdns"), "state"), TEXT_ONE_LINE,
-                      NULL);
+        text_sanitize_term(stdout, lore_jstr(json_object_get(resp, "mdns"), "state"),
+                           TEXT_TERM_ONE_LINE, NULL);
         fputs("\n", stdout);
         if (!json_is_true(json_object_get(json_object_get(resp, "mdns"), "working")))
             fputs("           (colleagues' nodes can still be added: lore peers add HOST:PORT)\n",
@@ -1078,7 +1023,7 @@ static void lore_show_similar(struct lore *l, const char *title)
         e = json_object_get(r, "entry");
         fprintf(stderr, "  %.*s  %-8s  ", LORE_SHORT_ID, lore_jstr(e, "id"),
                 lore_jstr(e, "status"));
-        lore_put_text(stderr, lore_jstr(e, "title"), TEXT_ONE_LINE, NULL);
+        text_sanitize_term(stderr, lore_jstr(e, "title"), TEXT_TERM_ONE_LINE, NULL);
         if (json_is_string(json_object_get(e, "accepted")))
             fprintf(stderr, "  (accepted answer %.*s)", LORE_SHORT_ID, lore_jstr(e, "accepted"));
         fputc('\n', stderr);
@@ -1288,7 +1233,7 @@ void lore_print_entry_full(json_t *e, const char *indent)
     printf("%s%s %s%s\n", indent, lore_kind(e, kind, sizeof(kind)), lore_jstr(e, "id"),
            json_is_true(json_object_get(e, "urgent")) ? "  [urgent]" : "");
     printf("%sAuthor:    ", indent);
-    lore_put_text(stdout, lore_author(e, author, sizeof(author)), TEXT_ONE_LINE, NULL);
+    text_sanitize_term(stdout, lore_author(e, author, sizeof(author)), TEXT_TERM_ONE_LINE, NULL);
     if (name != NULL && name[0] != '\0')
         printf(" (key %.16s…)", lore_jstr(e, "author"));
     printf("\n%sDate:      %s (%s)\n", indent, date, age);
@@ -1331,12 +1276,12 @@ void lore_print_entry_full(json_t *e, const char *indent)
                                                         : "signature NOT verified");
     if (title[0] != '\0') {
         printf("\n%s", indent);
-        lore_put_text(stdout, title, TEXT_ONE_LINE, NULL);
+        text_sanitize_term(stdout, title, TEXT_TERM_ONE_LINE, NULL);
         fputc('\n', stdout);
     }
     if (body[0] != '\0') {
         printf("\n%s", indent);
-        lore_put_text(stdout, body, 0, indent);
+        text_sanitize_term(stdout, body, 0, indent);
         fputc('\n', stdout);
     }
 }
@@ -1605,8 +1550,8 @@ static int cmd_search(struct lore *l, int argc, char **argv)
         lore_print_entry_line(stdout, json_object_get(r, "entry"), width);
         if (lore_jstr(r, "snippet")[0] != '\0') {
             fputs("    ", stdout);
-            lore_put_text(stdout, lore_jstr(r, "snippet"), TEXT_ONE_LINE | (hl ? TEXT_HL : 0),
-                          NULL);
+            text_sanitize_term(stdout, lore_jstr(r, "snippet"),
+                               TEXT_TERM_ONE_LINE | (hl ? TEXT_TERM_BOLD : 0), NULL);
             if (hl)
                 fputs(LORE_HL_CLOSE, stdout); /* never leave a snippet's bold switched on */
             fputc('\n', stdout);
@@ -1662,7 +1607,7 @@ static int cmd_check(struct lore *l, int argc, char **argv)
         {
             printf("  %.*s  ", LORE_SHORT_ID,
                    hex_is_hex(lore_jstr(p, "id")) ? lore_jstr(p, "id") : "?");
-            lore_put_text(stdout, lore_jstr(p, "why"), TEXT_ONE_LINE, NULL);
+            text_sanitize_term(stdout, lore_jstr(p, "why"), TEXT_TERM_ONE_LINE, NULL);
             fputc('\n', stdout);
         }
     }
@@ -1811,8 +1756,8 @@ static void lore_print_areas(json_t *resp)
     json_array_foreach(a, i, t)
     {
         fputs(" #", stdout);
-        lore_put_text(stdout, json_string_value(t) ? json_string_value(t) : "", TEXT_ONE_LINE,
-                      NULL);
+        text_sanitize_term(stdout, json_string_value(t) ? json_string_value(t) : "",
+                           TEXT_TERM_ONE_LINE, NULL);
     }
     fputc('\n', stdout);
 }
@@ -1965,11 +1910,11 @@ static int cmd_who_knows(struct lore *l, int argc, char **argv)
         const char *name = json_string_value(json_object_get(p, "name"));
         printf("%2zu. ", i + 1);
         if (name != NULL)
-            lore_put_text(stdout, name, TEXT_ONE_LINE, NULL);
+            text_sanitize_term(stdout, name, TEXT_TERM_ONE_LINE, NULL);
         else
             printf("%.12s", lore_jstr(p, "key"));
         printf("  (score %.1f)\n    ", json_real_value(json_object_get(p, "score")));
-        lore_put_text(stdout, lore_jstr(p, "why"), TEXT_ONE_LINE, NULL);
+        text_sanitize_term(stdout, lore_jstr(p, "why"), TEXT_TERM_ONE_LINE, NULL);
         fputc('\n', stdout);
     }
 out:
@@ -2293,7 +2238,7 @@ static void lore_print_peer(json_t *p)
         lore_format_duration(ago / 1000, seen, sizeof(seen));
     printf("%-22s  %-8s  %-10s  ", lore_jstr(p, "address"), lore_jstr(p, "found_by"),
            lore_jstr(p, "state"));
-    lore_put_text(stdout, name != NULL ? name : "?", TEXT_ONE_LINE, NULL);
+    text_sanitize_term(stdout, name != NULL ? name : "?", TEXT_TERM_ONE_LINE, NULL);
     printf("  key %.12s  seen %s%s\n", key != NULL ? key : "(unknown)", seen,
            json_is_null(json_object_get(p, "last_seen_ms_ago")) ? "" : " ago");
     if (strcmp(lore_jstr(p, "state"), "up") != 0)

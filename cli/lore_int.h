@@ -12,6 +12,7 @@
 
 #include "client.h"
 #include "paths.h"
+#include "text.h"
 
 #ifndef LORE_VERSION
 #define LORE_VERSION "0.0.0"
@@ -28,8 +29,8 @@ enum lore_exit {
 #define LORE_NAME_MAX 100
 #define LORE_LIMIT_MAX 500
 #define LORE_CHECK_TIMEOUT_MS (10 * 60 * 1000)
-#define LORE_HL_OPEN "\x1b[1m"
-#define LORE_HL_CLOSE "\x1b[0m"
+#define LORE_HL_OPEN TEXT_TERM_BOLD_ON
+#define LORE_HL_CLOSE TEXT_TERM_BOLD_OFF
 #define LORE_SHORT_ID 12
 
 /* Long-only options. */
@@ -77,7 +78,6 @@ void lore_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int lore_usage_error(const struct lore *l, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int lore_bad_option(const struct lore *l, int c, char **argv);
-void lore_put_text(FILE *f, const char *s, int flags, const char *indent);
 size_t lore_text_width(const char *s);
 void lore_pad(FILE *f, size_t have, size_t want);
 const char *lore_jstr(json_t *o, const char *key);

@@ -70,30 +70,6 @@ struct vault_run {
 /* ------------------------------------------------------------------------------------------- */
 /* Messages                                                                                    */
 
-/* Write s to f with control characters and bidirectional overrides as '?': titles, names and
- * paths come from other people and from files. */
-static void vault_put_safe(FILE *f, const char *s)
-{
-    const unsigned char *p = (const unsigned char *)s;
-
-    while (*p != '\0') {
-        if (*p < 0x20 || *p == 0x7f) {
-            fputc('?', f);
-            p++;
-        } else if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
-            fputc('?', f);
-            p += 2;
-        } else if (p[0] == 0xe2 && ((p[1] == 0x80 && p[2] >= 0xaa && p[2] <= 0xae) ||
-                                    (p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9))) {
-            fputc('?', f);
-            p += 3;
-        } else {
-            fputc(*p, f);
-            p++;
-        }
-    }
-}
-
 static uint64_t vault_now_ms(void)
 {
     struct timespec ts;
@@ -235,7 +211,8 @@ static void vault_node_error(struct vault_run *r, json_t *resp)
 
     vault_progress_clear(r);
     fputs("lore: ", stderr);
-    vault_put_safe(stderr, msg != NULL && msg[0] != '\0' ? msg : "the node reported an error");
+    text_sanitize_term(stderr, msg != NULL && msg[0] != '\0' ? msg : "the node reported an error",
+                       TEXT_TERM_STRICT, NULL);
     fputc('\n', stderr);
     if (r->json) {
         json_object_del(resp, "ok");
@@ -872,7 +849,7 @@ int vault_export_main(const struct vault_env *env, int argc, char **argv)
     vault_progress_clear(&r);
     fprintf(stderr, "exported %zu entries to %zu Markdown files and %s in ", total, files,
             VAULT_INDEX);
-    vault_put_safe(stderr, dir);
+    text_sanitize_term(stderr, dir, TEXT_TERM_STRICT, NULL);
     fputc('\n', stderr);
     if (r.json) {
         out = json_pack("{s:o,s:I,s:I}", "dir", vault_json_path(dir), "files", (json_int_t)files,
@@ -966,9 +943,10 @@ static void vault_note_message(struct vault_import *im, json_t *list, const char
         return;
     vault_progress_clear(im->run);
     fprintf(stderr, "lore: %s ", what);
-    vault_put_safe(stderr, json_string_value(json_object_get(o, "path")));
+    text_sanitize_term(stderr, json_string_value(json_object_get(o, "path")), TEXT_TERM_STRICT,
+                       NULL);
     fputs(": ", stderr);
-    vault_put_safe(stderr, msg);
+    text_sanitize_term(stderr, msg, TEXT_TERM_STRICT, NULL);
     fputc('\n', stderr);
 }
 
@@ -1018,9 +996,9 @@ static void vault_warnings_done(struct vault_import *im, bool imported)
         json_array_append(im->warnings, w);
         vault_progress_clear(im->run);
         fputs("lore: warning: ", stderr);
-        vault_put_safe(stderr, vault_jstr(w, "path"));
+        text_sanitize_term(stderr, vault_jstr(w, "path"), TEXT_TERM_STRICT, NULL);
         fputs(": ", stderr);
-        vault_put_safe(stderr, vault_jstr(w, "warning"));
+        text_sanitize_term(stderr, vault_jstr(w, "warning"), TEXT_TERM_STRICT, NULL);
         fputc('\n', stderr);
     }
     json_array_clear(im->pending);
@@ -1848,9 +1826,9 @@ static int vault_import_file(struct vault_import *im, const char *rel)
         if (!im->run->json) {
             vault_progress_clear(im->run);
             fputs("would import ", stdout);
-            vault_put_safe(stdout, rel);
+            text_sanitize_term(stdout, rel, TEXT_TERM_STRICT, NULL);
             fputs(": ", stdout);
-            vault_put_safe(stdout, doc.title);
+            text_sanitize_term(stdout, doc.title, TEXT_TERM_STRICT, NULL);
             json_array_foreach(doc.tags, i, tag) printf(" #%s", json_string_value(tag));
             fputc('\n', stdout);
         }
@@ -1983,7 +1961,7 @@ int vault_import_main(const struct vault_env *env, int argc, char **argv)
     vault_progress_clear(&r);
     fprintf(stderr, "%s %zu note%s from ", im.dry_run ? "would import" : "imported",
             json_array_size(im.notes), json_array_size(im.notes) == 1 ? "" : "s");
-    vault_put_safe(stderr, im.dir);
+    text_sanitize_term(stderr, im.dir, TEXT_TERM_STRICT, NULL);
     fprintf(stderr, " (%zu Markdown file%s; %zu skipped", im.nfiles, im.nfiles == 1 ? "" : "s",
             json_array_size(im.skipped));
     if (im.known > 0)

@@ -57,3 +57,55 @@ int text_tag_valid(const char *s, size_t n, size_t max)
     }
     return 1;
 }
+
+void text_sanitize_term(FILE *f, const char *s, int flags, const char *indent)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    const size_t on = strlen(TEXT_TERM_BOLD_ON), off = strlen(TEXT_TERM_BOLD_OFF);
+
+    while (*p != '\0') {
+        if ((flags & TEXT_TERM_BOLD) && strncmp((const char *)p, TEXT_TERM_BOLD_ON, on) == 0) {
+            fputs(TEXT_TERM_BOLD_ON, f);
+            p += on;
+            continue;
+        }
+        if ((flags & TEXT_TERM_BOLD) && strncmp((const char *)p, TEXT_TERM_BOLD_OFF, off) == 0) {
+            fputs(TEXT_TERM_BOLD_OFF, f);
+            p += off;
+            continue;
+        }
+        if ((flags & TEXT_TERM_STRICT) && (*p == '\n' || *p == '\t' || *p == '\r')) {
+            fputc('?', f);
+            p++;
+        } else if (*p == '\n') {
+            if (flags & TEXT_TERM_ONE_LINE) {
+                fputc(' ', f);
+            } else {
+                fputc('\n', f);
+                if (indent != NULL && p[1] != '\0' && p[1] != '\n')
+                    fputs(indent, f);
+            }
+            p++;
+        } else if (*p == '\t') {
+            fputc((flags & TEXT_TERM_ONE_LINE) ? ' ' : '\t', f);
+            p++;
+        } else if (*p == '\r') {
+            p++;
+        } else if (*p < 0x20 || *p == 0x7f) {
+            fputc('?', f);
+            p++;
+        } else if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+            fputc('?', f); /* C1 control, U+0080..U+009F */
+            p += 2;
+        } else if (p[0] == 0xe2 && p[1] == 0x80 && p[2] >= 0xaa && p[2] <= 0xae) {
+            fputc('?', f); /* U+202A..U+202E */
+            p += 3;
+        } else if (p[0] == 0xe2 && p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9) {
+            fputc('?', f); /* U+2066..U+2069 */
+            p += 3;
+        } else {
+            fputc(*p, f);
+            p++;
+        }
+    }
+}
