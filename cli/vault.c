@@ -40,7 +40,6 @@
 /* Bytes of an encoded note besides title, body and tags: version 1, kind 2, author 32, time 8,
  * counts of refs, tags and attrs 3, title length 2, body length 4, signature 64. */
 #define VAULT_ENTRY_OVERHEAD 116
-
 #define VAULT_PAGE 500                    /* the API's largest list page */
 #define VAULT_MAX_DEPTH 32                /* folders deeper than this are not walked */
 #define VAULT_MAX_FILES 1000000           /* Markdown files considered in one import */

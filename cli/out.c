@@ -1,0 +1,185 @@
+/* out: what the CLI writes for people: messages on stderr, the node's answers read and
+ * formatted (see out.h). Text from others goes through text_sanitize_term (common/text.h). */
+#include "out.h"
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "hex.h"
+#include "text.h"
+
+/* Print "lore: MESSAGE" on stderr. */
+void out_errorf(const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("lore: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+/* Roughly the number of terminal columns s takes: its code points. */
+size_t out_text_width(const char *s)
+{
+    size_t w = 0;
+
+    for (; *s != '\0'; s++)
+        if (((unsigned char)*s & 0xc0) != 0x80)
+            w++;
+    return w;
+}
+
+void out_pad(FILE *f, size_t have, size_t want)
+{
+    for (; have < want; have++)
+        fputc(' ', f);
+}
+
+const char *out_jstr(json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+
+    return s != NULL ? s : "";
+}
+
+long long out_jint(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+
+    if (json_is_integer(v))
+        return (long long)json_integer_value(v);
+    if (json_is_real(v))
+        return (long long)json_real_value(v);
+    return 0;
+}
+
+/* Local date ("2026-11-29"), with the time of day if with_time. */
+void out_format_date(long long ms, bool with_time, char *out, size_t n)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    size_t w;
+
+    if (localtime_r(&t, &tm) == NULL) {
+        snprintf(out, n, "?");
+        return;
+    }
+    if (with_time)
+        w = strftime(out, n, "%Y-%m-%d %H:%M", &tm);
+    else
+        w = strftime(out, n, "%Y-%m-%d", &tm);
+    if (w == 0)
+        snprintf(out, n, "?");
+}
+
+/* "just now", "3m ago", "5h ago", "2d ago", or the date for anything older than a week (or in the
+ * future: clocks of other machines are not to be trusted). */
+void out_format_age(long long created_ms, char *out, size_t n)
+{
+    long long d = (long long)time(NULL) - created_ms / 1000;
+
+    if (d < -60 || d >= 7 * 86400)
+        out_format_date(created_ms, false, out, n);
+    else if (d < 60)
+        snprintf(out, n, "just now");
+    else if (d < 3600)
+        snprintf(out, n, "%lldm ago", d / 60);
+    else if (d < 86400)
+        snprintf(out, n, "%lldh ago", d / 3600);
+    else
+        snprintf(out, n, "%lldd ago", d / 86400);
+}
+
+/* "12.3 MB" style sizes for progress lines. */
+void out_format_bytes(long long b, char *out, size_t n)
+{
+    if (b < 10 * 1000)
+        snprintf(out, n, "%lld B", b);
+    else if (b < 10 * 1000 * 1000)
+        snprintf(out, n, "%.1f kB", (double)b / 1e3);
+    else
+        snprintf(out, n, "%.1f MB", (double)b / 1e6);
+}
+
+void out_format_duration(long long s, char *out, size_t n)
+{
+    if (s < 60)
+        snprintf(out, n, "%llds", s);
+    else if (s < 3600)
+        snprintf(out, n, "%lldm %llds", s / 60, s % 60);
+    else if (s < 86400)
+        snprintf(out, n, "%lldh %lldm", s / 3600, s % 3600 / 60);
+    else
+        snprintf(out, n, "%lldd %lldh", s / 86400, s % 86400 / 3600);
+}
+
+/* Print the response as pretty JSON, after removing its "ok" member. */
+void out_print_json(json_t *resp)
+{
+    json_object_del(resp, "ok");
+    json_dumpf(resp, stdout, JSON_INDENT(2));
+    fputc('\n', stdout);
+}
+
+/* The shortest length (at least LORE_SHORT_ID) at which the candidate ids are all distinct. */
+static size_t out_distinct_len(json_t *cands)
+{
+    size_t len, i, j, n = json_array_size(cands);
+    const char *a, *b;
+    bool clash;
+
+    for (len = LORE_SHORT_ID; len < 64; len++) {
+        clash = false;
+        for (i = 0; i < n && !clash; i++) {
+            for (j = i + 1; j < n && !clash; j++) {
+                a = json_string_value(json_array_get(cands, i));
+                b = json_string_value(json_array_get(cands, j));
+                if (a != NULL && b != NULL && strncmp(a, b, len) == 0)
+                    clash = true;
+            }
+        }
+        if (!clash)
+            break;
+    }
+    return len;
+}
+
+/* Print the node's error as one line: its message, and for an ambiguous prefix the candidates,
+ * abbreviated as far as they stay distinct. */
+void out_print_node_error(json_t *resp)
+{
+    json_t *cands = json_object_get(resp, "candidates"), *a;
+    const char *msg = out_jstr(resp, "error"), *id;
+    size_t len, i;
+
+    fputs("lore: ", stderr);
+    text_sanitize_term(stderr, msg[0] != '\0' ? msg : "the node reported an error",
+                       TEXT_TERM_ONE_LINE, NULL);
+    if (json_array_size(cands) > 0) {
+        len = out_distinct_len(cands);
+        fputs(" — candidates:", stderr);
+        json_array_foreach(cands, i, a)
+        {
+            id = json_string_value(a);
+            fprintf(stderr, "%s%.*s", i == 0 ? " " : ", ", (int)len,
+                    id != NULL && hex_is_hex(id) ? id : "?");
+        }
+    }
+    fputc('\n', stderr);
+}
+
+bool out_use_color(void)
+{
+    const char *nc = getenv("NO_COLOR");
+
+    return isatty(STDOUT_FILENO) && (nc == NULL || nc[0] == '\0');
+}
