@@ -30,8 +30,37 @@ struct lore_command {
 #define JSON_HELP "      --json        print the node's response as JSON\n"
 #define HELP_HELP "  -h, --help        show this help\n"
 
-/* cmd_people.c: print the inbox's "Mentoring requests" and "Reminders" sections. */
-void lore_people_print_inbox(json_t *resp);
+/* The commands of lore.c's table, by module. Each takes its own argv (argv[0] is the command's
+ * name) and returns an exit status (cli.h), having printed any error. */
+#define CMD_RUNNER(name) int name(struct lore *l, int argc, char **argv)
+/* cmd_entries.c */
+CMD_RUNNER(cmd_ask);
+CMD_RUNNER(cmd_answer);
+CMD_RUNNER(cmd_note);
+CMD_RUNNER(cmd_comment);
+CMD_RUNNER(cmd_show);
+CMD_RUNNER(cmd_list);
+CMD_RUNNER(cmd_search);
+/* cmd_node.c */
+CMD_RUNNER(cmd_init);
+CMD_RUNNER(cmd_status);
+CMD_RUNNER(cmd_check);
+CMD_RUNNER(cmd_watch);
+CMD_RUNNER(cmd_stop);
+CMD_RUNNER(cmd_peers);
+CMD_RUNNER(cmd_team);
+/* cmd_recognition.c */
+CMD_RUNNER(cmd_skills);
+CMD_RUNNER(cmd_follow);
+CMD_RUNNER(cmd_unfollow);
+CMD_RUNNER(cmd_who_knows);
+CMD_RUNNER(cmd_stats);
+CMD_RUNNER(cmd_vote);
+CMD_RUNNER(cmd_thank);
+CMD_RUNNER(cmd_top);
+CMD_RUNNER(cmd_accept);
+/* cmd_people.c */
+CMD_RUNNER(cmd_inbox);
 
 /* Command tables of the modules, each ending with a NULL name. */
 extern const struct lore_command lore_content_commands[]; /* cmd_content.c */

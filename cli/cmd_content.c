@@ -1,12 +1,9 @@
 /* cmd_content: the commands for keeping content: edits, history, retractions, flags, pins. */
-#include "cmd.h"
-#include "text.h"
-
 #include <getopt.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd.h"
 #include "xmalloc.h"
 
 /* ---- commands ---- */

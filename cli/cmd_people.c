@@ -108,7 +108,7 @@ static void people_put_reminder(json_t *r)
 }
 
 /* The inbox sections this module adds (mentoring requests, reminders), for `lore inbox`. */
-void lore_people_print_inbox(json_t *resp)
+static void people_print_inbox(json_t *resp)
 {
     json_t *arr, *x;
     size_t i;
@@ -762,6 +762,30 @@ static int cmd_remind(struct lore *l, int argc, char **argv)
     if (call_for_people(l, req, &resp, &rc))
         printf("%lld reminder%s sent to watchers\n", out_jint(resp, "sent"),
                out_jint(resp, "sent") == 1 ? "" : "s");
+out:
+    json_decref(resp);
+    return rc;
+}
+
+int cmd_inbox(struct lore *l, int argc, char **argv)
+{
+    json_t *resp = NULL, *arr, *e;
+    size_t i;
+    int rc = LORE_EXIT_OK;
+
+    if (!call_json_help_opts(l, argc, argv, &rc))
+        goto out;
+    rc = args_none(l->cmd, argc, argv);
+    if (rc != LORE_EXIT_OK)
+        goto out;
+    if (!call_for_people(l, json_pack("{s:s}", "op", "inbox"), &resp, &rc))
+        goto out;
+    view_areas(resp);
+    arr = json_object_get(resp, "entries");
+    if (json_array_size(arr) == 0)
+        printf("nothing waiting for you\n");
+    json_array_foreach(arr, i, e) view_entry_line(stdout, e, 0);
+    people_print_inbox(resp);
 out:
     json_decref(resp);
     return rc;

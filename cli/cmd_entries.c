@@ -1,0 +1,505 @@
+/* cmd_entries: the commands for entries: ask, answer, note, comment, show, list, search. */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "client.h"
+#include "cmd.h"
+#include "history.h"
+#include "when.h"
+
+enum lore_post_kind {
+    POST_QUESTION,
+    POST_ANSWER,
+    POST_NOTE,
+    POST_COMMENT,
+};
+
+/* ask, answer, note and comment: one parser, with the options each kind allows. */
+/* Before a question is posted: the most similar questions already asked, with their status, on
+ * stderr (stdout stays the new id), so a person sees an existing answer before waiting for one. */
+static void lore_show_similar(struct lore *l, const char *title)
+{
+    json_t *req = NULL, *resp = NULL, *res, *r, *e;
+    char err[256];
+    size_t i;
+
+    /* Quietly: if this fails (say, a title with no searchable words) the post itself speaks. */
+    if (l->client == NULL)
+        goto out;
+    req = json_pack("{s:s,s:s,s:s,s:i,s:s,s:s,s:b}", "op", "search", "query", title, "kind",
+                    "question", "limit", 3, "hl_open", "", "hl_close", "", "any", 1);
+    if (req == NULL)
+        goto out;
+    resp = client_call(l->client, req, err, sizeof(err));
+    if (resp == NULL || !json_is_true(json_object_get(resp, "ok")))
+        goto out;
+    res = json_object_get(resp, "results");
+    if (json_array_size(res) == 0)
+        goto out;
+    fprintf(stderr, "Similar questions already asked (`lore show ID`):\n");
+    json_array_foreach(res, i, r)
+    {
+        e = json_object_get(r, "entry");
+        fprintf(stderr, "  %.*s  %-8s  ", LORE_SHORT_ID, out_jstr(e, "id"), out_jstr(e, "status"));
+        text_sanitize_term(stderr, out_jstr(e, "title"), TEXT_TERM_ONE_LINE, NULL);
+        if (json_is_string(json_object_get(e, "accepted")))
+            fprintf(stderr, "  (accepted answer %.*s)", LORE_SHORT_ID, out_jstr(e, "accepted"));
+        fputc('\n', stderr);
+    }
+out:
+    json_decref(req);
+    json_decref(resp);
+}
+
+static int lore_post(struct lore *l, int argc, char **argv, enum lore_post_kind kind)
+{
+    static const struct option opts_titled[] = {{"body", required_argument, NULL, 'b'},
+                                                {"file", required_argument, NULL, 'f'},
+                                                {"edit", no_argument, NULL, 'e'},
+                                                {"tag", required_argument, NULL, 't'},
+                                                {"urgent", no_argument, NULL, 'u'},
+                                                {"json", no_argument, NULL, ARGS_OPT_JSON},
+                                                {"to", required_argument, NULL, 'T'},
+                                                {"help", no_argument, NULL, 'h'},
+                                                {NULL, 0, NULL, 0}};
+    static const struct option opts_note[] = {{"body", required_argument, NULL, 'b'},
+                                              {"file", required_argument, NULL, 'f'},
+                                              {"edit", no_argument, NULL, 'e'},
+                                              {"tag", required_argument, NULL, 't'},
+                                              {"json", no_argument, NULL, ARGS_OPT_JSON},
+                                              {"help", no_argument, NULL, 'h'},
+                                              {NULL, 0, NULL, 0}};
+    static const struct option opts_reply[] = {
+        {"body", required_argument, NULL, 'b'}, {"file", required_argument, NULL, 'f'},
+        {"edit", no_argument, NULL, 'e'},       {"json", no_argument, NULL, ARGS_OPT_JSON},
+        {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0}};
+    static const char *const kinds[] = {"question", "answer", "note", "comment"};
+    const struct option *opts;
+    const char *shortopts, *target = NULL, *to = NULL;
+    struct body_opts bo = {0};
+    json_t *req = NULL, *resp = NULL, *tags = NULL, *body = NULL, *tag;
+    bool urgent = false, reply = kind == POST_ANSWER || kind == POST_COMMENT;
+    int c, i, sources, rc = LORE_EXIT_OK, people;
+
+    if (kind == POST_QUESTION) {
+        opts = opts_titled;
+        shortopts = ":b:f:et:uT:h";
+    } else if (kind == POST_NOTE) {
+        opts = opts_note;
+        shortopts = ":b:f:et:h";
+    } else {
+        opts = opts_reply;
+        shortopts = ":b:f:eh";
+    }
+    tags = json_array();
+    if (tags == NULL) {
+        out_errorf("out of memory");
+        rc = LORE_EXIT_FAIL;
+        goto out;
+    }
+    args_reset();
+    for (;;) {
+        c = getopt_long(argc, argv, shortopts, opts, NULL);
+        if (c == -1)
+            break;
+        switch (c) {
+        case 'b':
+            bo.text = optarg;
+            break;
+        case 'f':
+            bo.file = optarg;
+            break;
+        case 'e':
+            bo.edit = true;
+            break;
+        case 't':
+            tag = args_user_string(optarg, strlen(optarg));
+            if (tag == NULL || json_array_append_new(tags, tag) != 0) {
+                rc = args_usage_error(l->cmd, "the tag '%s' is not UTF-8 text", optarg);
+                goto out;
+            }
+            break;
+        case 'u':
+            urgent = true;
+            break;
+        case 'T':
+            to = optarg;
+            break;
+        case ARGS_OPT_JSON:
+            l->json = true;
+            break;
+        case 'h':
+            rc = call_help(l);
+            goto out;
+        default:
+            rc = args_bad_option(l->cmd, c, argv);
+            goto out;
+        }
+    }
+    /* Positionals: the title (or the id replied to), and optionally "-" for stdin. */
+    for (i = optind; i < argc; i++) {
+        if (strcmp(argv[i], "-") == 0 && !bo.from_stdin) {
+            bo.from_stdin = true;
+        } else if (target == NULL) {
+            target = argv[i];
+        } else {
+            rc = args_usage_error(l->cmd, "unexpected argument '%s'%s", argv[i],
+                                  reply ? "" : "; quote a title of several words");
+            goto out;
+        }
+    }
+    if (target == NULL) {
+        rc = args_usage_error(l->cmd, "missing %s", reply ? "ID" : "TITLE");
+        goto out;
+    }
+    if (reply) {
+        rc = args_check_id(l->cmd, target);
+        if (rc != LORE_EXIT_OK)
+            goto out;
+    } else if (target[0] == '\0') {
+        rc = args_usage_error(l->cmd, "the title is empty");
+        goto out;
+    }
+    sources = (bo.text != NULL) + (bo.file != NULL) + bo.from_stdin + bo.edit;
+    if (sources > 1) {
+        rc = args_usage_error(l->cmd, "give only one of --body, --file, - (stdin) and --edit");
+        goto out;
+    }
+    rc = body_get(l->cmd, &bo, kind != POST_QUESTION, &body);
+    if (rc != LORE_EXIT_OK)
+        goto out;
+
+    req = json_pack("{s:s, s:s, s:o}", "op", "post", "kind", kinds[kind], "body", body);
+    body = NULL;
+    if (req == NULL) {
+        out_errorf("out of memory");
+        rc = LORE_EXIT_FAIL;
+        goto out;
+    }
+    if (reply) {
+        if (json_object_set_new(req, "refs", json_pack("[s]", target)) != 0) {
+            out_errorf("out of memory");
+            rc = LORE_EXIT_FAIL;
+            goto out;
+        }
+    } else {
+        if (args_set_string(req, "title", target) != 0) {
+            rc = args_usage_error(l->cmd, "the title is not UTF-8 text");
+            goto out;
+        }
+        if (json_object_set(req, "tags", tags) != 0 ||
+            (kind == POST_QUESTION &&
+             json_object_set_new(req, "urgent", json_boolean(urgent)) != 0) ||
+            (to != NULL && json_object_set_new(req, "to", json_string(to)) != 0)) {
+            out_errorf("out of memory");
+            rc = LORE_EXIT_FAIL;
+            goto out;
+        }
+    }
+    if (kind == POST_QUESTION) {
+        rc = call_connect(l); /* says once, clearly, when no node runs */
+        if (rc != LORE_EXIT_OK)
+            goto out;
+        lore_show_similar(l, target);
+    }
+    people = call_for_people(l, req, &resp, &rc);
+    req = NULL; /* consumed */
+    if (!people)
+        goto out;
+    /* The full id is always the last line, so `id=$(lore ask ... | tail -n 1)` works. */
+    printf("Posted %s %.*s.\n%s\n", kinds[kind], LORE_SHORT_ID, out_jstr(resp, "id"),
+           out_jstr(resp, "id"));
+out:
+    json_decref(req);
+    json_decref(resp);
+    json_decref(tags);
+    json_decref(body);
+    return rc;
+}
+
+int cmd_ask(struct lore *l, int argc, char **argv)
+{
+    return lore_post(l, argc, argv, POST_QUESTION);
+}
+
+int cmd_answer(struct lore *l, int argc, char **argv)
+{
+    return lore_post(l, argc, argv, POST_ANSWER);
+}
+
+int cmd_note(struct lore *l, int argc, char **argv)
+{
+    return lore_post(l, argc, argv, POST_NOTE);
+}
+
+int cmd_comment(struct lore *l, int argc, char **argv)
+{
+    return lore_post(l, argc, argv, POST_COMMENT);
+}
+
+int cmd_show(struct lore *l, int argc, char **argv)
+{
+    static const struct option opts[] = {{"history", no_argument, NULL, 'H'},
+                                         {"json", no_argument, NULL, ARGS_OPT_JSON},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    json_t *req = NULL, *resp = NULL;
+    bool history = false;
+    int c, rc = LORE_EXIT_OK, people;
+
+    args_reset();
+    for (;;) {
+        c = getopt_long(argc, argv, ":h", opts, NULL);
+        if (c == -1)
+            break;
+        if (c == 'H') {
+            history = true;
+        } else if (c == ARGS_OPT_JSON) {
+            l->json = true;
+        } else if (c == 'h') {
+            rc = call_help(l);
+            goto out;
+        } else {
+            rc = args_bad_option(l->cmd, c, argv);
+            goto out;
+        }
+    }
+    if (optind >= argc) {
+        rc = args_usage_error(l->cmd, "missing ID");
+        goto out;
+    }
+    if (optind + 1 < argc) {
+        rc = args_usage_error(l->cmd, "unexpected argument '%s'", argv[optind + 1]);
+        goto out;
+    }
+    rc = args_check_id(l->cmd, argv[optind]);
+    if (rc != LORE_EXIT_OK)
+        goto out;
+    req = json_pack("{s:s, s:s, s:b}", "op", "get", "id", argv[optind], "history", history);
+    people = call_for_people(l, req, &resp, &rc);
+    req = NULL; /* consumed */
+    if (!people)
+        goto out;
+    view_entry_full(json_object_get(resp, "entry"), "");
+    view_replies(resp, "answers", "answer");
+    view_replies(resp, "comments", "comment");
+    if (history)
+        history_print(resp);
+out:
+    json_decref(req);
+    json_decref(resp);
+    return rc;
+}
+
+static void lore_warn_corrupt(json_t *resp)
+{
+    long long n = out_jint(resp, "corrupt");
+
+    if (n > 0)
+        fprintf(stderr,
+                "lore: warning: %lld stored entr%s failed verification and %s left out "
+                "(see `lore check`)\n",
+                n, n == 1 ? "y" : "ies", n == 1 ? "was" : "were");
+}
+
+/* The filters list and search share. */
+struct lore_filter {
+    const char *kind, *tag, *author, *status;
+    bool open, pinned;
+    long limit;
+    long long since_ms; /* 0: any */
+};
+
+/* Parse --kind, --tag, --limit, --json, --help (and --open/--unanswered when allow_open). Leaves
+ * optind at the first argument. Returns 1 to go on, or 0 with the exit status in *rc. */
+static int lore_filter_opts(struct lore *l, int argc, char **argv, int allow_open,
+                            struct lore_filter *f, int *rc)
+{
+    static const struct option opts[] = {
+        {"kind", required_argument, NULL, 'k'},   {"tag", required_argument, NULL, 't'},
+        {"open", no_argument, NULL, 'o'},         {"unanswered", no_argument, NULL, 'o'},
+        {"limit", required_argument, NULL, 'n'},  {"json", no_argument, NULL, ARGS_OPT_JSON},
+        {"author", required_argument, NULL, 'a'}, {"status", required_argument, NULL, 's'},
+        {"since", required_argument, NULL, 'S'},  {"pinned", no_argument, NULL, 'p'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+    int c;
+
+    memset(f, 0, sizeof(*f));
+    args_reset();
+    for (;;) {
+        c = getopt_long(argc, argv, allow_open ? ":k:t:on:a:s:h" : ":k:t:n:a:s:h", opts, NULL);
+        if (c == -1)
+            return 1;
+        if ((c == 'o' || c == 'p') && !allow_open)
+            c = '?'; /* getopt_long matched the long name; this command has no such option */
+        switch (c) {
+        case 'a':
+            f->author = optarg;
+            break;
+        case 's':
+            if (strcmp(optarg, "open") != 0 && strcmp(optarg, "answered") != 0 &&
+                strcmp(optarg, "resolved") != 0) {
+                *rc = args_usage_error(l->cmd, "--status is open, answered or resolved, not '%s'",
+                                       optarg);
+                return 0;
+            }
+            f->status = optarg;
+            break;
+        case 'S':
+            if (when_since(optarg, &f->since_ms) != 0 || f->since_ms <= 0) {
+                *rc = args_usage_error(l->cmd, "--since takes 24h, 7d, 2w or YYYY-MM-DD, not '%s'",
+                                       optarg);
+                return 0;
+            }
+            break;
+        case 'p':
+            f->pinned = true;
+            break;
+        case 'k':
+            f->kind = optarg;
+            break;
+        case 't':
+            f->tag = optarg;
+            break;
+        case 'o':
+            f->open = true;
+            break;
+        case 'n':
+            *rc = args_limit(l->cmd, optarg, &f->limit);
+            if (*rc != LORE_EXIT_OK)
+                return 0;
+            break;
+        case ARGS_OPT_JSON:
+            l->json = true;
+            break;
+        case 'h':
+            *rc = call_help(l);
+            return 0;
+        default:
+            *rc = args_bad_option(l->cmd, c, argv);
+            return 0;
+        }
+    }
+}
+
+/* Put the filters into a request. Returns 0, or -1 (not UTF-8, or out of memory). */
+static int lore_filter_req(json_t *req, const struct lore_filter *f)
+{
+    if ((f->kind != NULL && args_set_string(req, "kind", f->kind) != 0) ||
+        (f->tag != NULL && args_set_string(req, "tag", f->tag) != 0))
+        return -1;
+    if ((f->open && json_object_set_new(req, "open", json_true()) != 0) ||
+        (f->limit > 0 && json_object_set_new(req, "limit", json_integer(f->limit)) != 0))
+        return -1;
+    if ((f->author != NULL && args_set_string(req, "author", f->author) != 0) ||
+        (f->status != NULL && json_object_set_new(req, "status", json_string(f->status)) != 0) ||
+        (f->since_ms > 0 && json_object_set_new(req, "since_ms", json_integer(f->since_ms)) != 0) ||
+        (f->pinned && json_object_set_new(req, "pinned", json_true()) != 0))
+        return -1;
+    return 0;
+}
+
+int cmd_list(struct lore *l, int argc, char **argv)
+{
+    json_t *req = NULL, *resp = NULL, *entries, *e;
+    struct lore_filter f;
+    size_t i, width;
+    int rc = LORE_EXIT_OK, people;
+
+    if (!lore_filter_opts(l, argc, argv, 1, &f, &rc))
+        goto out;
+    rc = args_none(l->cmd, argc, argv);
+    if (rc != LORE_EXIT_OK)
+        goto out;
+    req = json_pack("{s:s,s:b}", "op", "list", "pinned_first", 1);
+    if (req == NULL || lore_filter_req(req, &f) != 0) {
+        rc = args_usage_error(l->cmd, "--kind, --tag and --author must be UTF-8 text");
+        goto out;
+    }
+    people = call_for_people(l, req, &resp, &rc);
+    req = NULL; /* consumed */
+    if (!people)
+        goto out;
+    entries = json_object_get(resp, "entries");
+    width = view_author_width(entries, NULL);
+    json_array_foreach(entries, i, e)
+    {
+        view_entry_line(stdout, e, width);
+    }
+    if (json_array_size(entries) == 0)
+        printf(f.pinned ? "No pinned entries.\n" : "No entries.\n");
+    lore_warn_corrupt(resp);
+out:
+    json_decref(req);
+    json_decref(resp);
+    return rc;
+}
+
+int cmd_search(struct lore *l, int argc, char **argv)
+{
+    json_t *req = NULL, *resp = NULL, *results, *r;
+    struct lore_filter f;
+    struct buf query;
+    size_t i, width;
+    int rc = LORE_EXIT_OK, people;
+    bool hl;
+
+    buf_init(&query, 64 * 1024);
+    if (!lore_filter_opts(l, argc, argv, 0, &f, &rc))
+        goto out;
+    for (; optind < argc; optind++) {
+        if ((query.len > 0 && buf_append_str(&query, " ") != 0) ||
+            buf_append_str(&query, argv[optind]) != 0) {
+            rc = args_usage_error(l->cmd, "the query is too long");
+            goto out;
+        }
+    }
+    if (query.len == 0) {
+        rc = args_usage_error(l->cmd, "missing QUERY");
+        goto out;
+    }
+    hl = !l->json && out_use_color();
+    req = json_pack("{s:s}", "op", "search");
+    if (req == NULL || args_set_string(req, "query", (const char *)query.data) != 0 ||
+        lore_filter_req(req, &f) != 0) {
+        rc = args_usage_error(l->cmd, "the query, --kind, --tag and --author must be UTF-8 text");
+        goto out;
+    }
+    if (hl && (json_object_set_new(req, "hl_open", json_string(LORE_HL_OPEN)) != 0 ||
+               json_object_set_new(req, "hl_close", json_string(LORE_HL_CLOSE)) != 0)) {
+        out_errorf("out of memory");
+        rc = LORE_EXIT_FAIL;
+        goto out;
+    }
+    people = call_for_people(l, req, &resp, &rc);
+    req = NULL; /* consumed */
+    if (!people)
+        goto out;
+    results = json_object_get(resp, "results");
+    width = view_author_width(results, "entry");
+    json_array_foreach(results, i, r)
+    {
+        view_entry_line(stdout, json_object_get(r, "entry"), width);
+        if (out_jstr(r, "snippet")[0] != '\0') {
+            fputs("    ", stdout);
+            text_sanitize_term(stdout, out_jstr(r, "snippet"),
+                               TEXT_TERM_ONE_LINE | (hl ? TEXT_TERM_BOLD : 0), NULL);
+            if (hl)
+                fputs(LORE_HL_CLOSE, stdout); /* never leave a snippet's bold switched on */
+            fputc('\n', stdout);
+        }
+    }
+    if (json_array_size(results) == 0)
+        printf("No matches.\n");
+    lore_warn_corrupt(resp);
+out:
+    json_decref(req);
+    json_decref(resp);
+    buf_free(&query);
+    return rc;
+}
