@@ -15,7 +15,8 @@
 #include "client.h"
 #include "cmd.h"
 #include "paths.h"
-#include "vault.h"
+#include "vault_export.h"
+#include "vault_import.h"
 #include "xmalloc.h"
 
 #ifndef LORE_VERSION
@@ -78,33 +79,14 @@ out:
     return rc;
 }
 
-/* export and import live in vault.c; it reaches the node through call_connect. */
-static int lore_vault_connect(void *arg, struct client **client)
-{
-    struct lore *l = arg;
-    int rc = call_connect(l);
-
-    *client = l->client;
-    return rc;
-}
-
-static int lore_vault_help(void *arg)
-{
-    return lore_command_help(((struct lore *)arg)->cmd);
-}
-
 static int cmd_export(struct lore *l, int argc, char **argv)
 {
-    struct vault_env env = {l->cmd, lore_vault_connect, lore_vault_help, l};
-
-    return vault_export_main(&env, argc, argv);
+    return vault_export_main(l, argc, argv);
 }
 
 static int cmd_import(struct lore *l, int argc, char **argv)
 {
-    struct vault_env env = {l->cmd, lore_vault_connect, lore_vault_help, l};
-
-    return vault_import_main(&env, argc, argv);
+    return vault_import_main(l, argc, argv);
 }
 
 static const struct lore_command lore_commands[] = {

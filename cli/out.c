@@ -20,10 +20,15 @@ void out_errorf(const char *fmt, ...)
 {
     va_list ap;
 
-    fputs("lore: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    out_verrorf(fmt, ap);
     va_end(ap);
+}
+
+void out_verrorf(const char *fmt, va_list ap)
+{
+    fputs("lore: ", stderr);
+    vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
 }
 

@@ -7,12 +7,15 @@
 #define LORE_OUT_H
 
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
 /* Print "lore: MESSAGE" on stderr. */
 void out_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* out_errorf with a va_list. */
+void out_verrorf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 /* Roughly the number of terminal columns s takes: its code points. */
 size_t out_text_width(const char *s);

@@ -1,45 +1,48 @@
 /*
- * vault: `lore export` and `lore import` — the replica's questions, answers, notes and comments as
- * a folder of Markdown files with YAML front matter, and a folder of Markdown notes (an Obsidian
- * vault, say) posted as notes. Like the rest of the CLI it speaks only the node's local API
- * (docs/API.md): export pages through `list`, import posts through `post`.
- *
- * Re-importing is idempotent without any state kept next to the files: before posting, the
- * importer lists every note in the replica and skips a file whose exact title and body are already
- * there (or whose front matter names an entry, by its full id, that the replica already holds —
- * a file written by `lore export`).
+ * vault: what `lore export` (vault_export.c) and `lore import` (vault_import.c) share — one run's
+ * state, its progress line on stderr, its messages, and its calls to the node. Like the rest of
+ * the CLI a vault run speaks only the node's local API (docs/API.md).
  */
 #ifndef LORE_VAULT_H
 #define LORE_VAULT_H
 
-struct client;
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
-/* Exit statuses; the same numbers as lore's own (cli/lore.c). */
-enum vault_exit {
-    VAULT_EXIT_OK = 0,
-    VAULT_EXIT_FAIL = 1,    /* the node answered with an error, or a local failure */
-    VAULT_EXIT_USAGE = 2,   /* bad command line */
-    VAULT_EXIT_NO_NODE = 3, /* nothing listens on the socket */
+struct lore;
+
+/* One run of export or import. */
+struct vault_run {
+    struct lore *l;        /* the invocation (borrowed): its connection and command name */
+    struct client *client; /* l's connection, once made */
+    bool json;
+    bool tty;             /* stderr is a terminal: progress is shown */
+    bool progress_shown;  /* a progress line is on the terminal */
+    uint64_t progress_ms; /* when it was last updated */
 };
 
-/* What the commands need from lore's main program. */
-struct vault_env {
-    const char *cmd; /* "export" or "import": names the command in messages */
-    /* Connect on first use. Returns VAULT_EXIT_OK with *client set (still owned by the caller of
-     * vault_*_main), or another exit status after printing why. */
-    int (*connect)(void *arg, struct client **client);
-    /* Print `lore CMD --help` on stdout and return the exit status. */
-    int (*help)(void *arg);
-    void *arg; /* passed to connect and help */
-};
+/* Take the progress line off the terminal before anything else goes to stderr. */
+void vault_progress_clear(struct vault_run *r);
+/* "VERB DONE/TOTAL", updated in place, when stderr is a terminal. */
+void vault_progress(struct vault_run *r, const char *verb, size_t done, size_t total);
+/* "lore: MESSAGE" on stderr, after clearing the progress line. */
+void vault_errorf(struct vault_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* `lore export DIR [--json]`: argv[0] is the command name; options follow getopt_long rules.
- * Returns an exit status, having printed any error. env is borrowed. */
-int vault_export_main(const struct vault_env *env, int argc, char **argv)
-    __attribute__((warn_unused_result));
-
-/* `lore import DIR [--tag T]... [--dry-run] [--json]`: as vault_export_main. */
-int vault_import_main(const struct vault_env *env, int argc, char **argv)
-    __attribute__((warn_unused_result));
+/* Send req (stolen) and wait for the answer. Returns LORE_EXIT_OK with *resp (the caller's
+ * reference) whether the node said ok or not — *ok says which — or an exit status after printing
+ * why the exchange itself failed (the connection is then unusable). */
+int vault_exchange(struct vault_run *r, json_t *req, json_t **resp, bool *ok);
+/* As vault_exchange, but an error answer is printed and fails. */
+int vault_call(struct vault_run *r, json_t *req, json_t **resp);
+/* Connect on first use. Returns an exit status. */
+int vault_connect(struct vault_run *r);
+/* Page through `list` for every entry of kind, appending each (new references) to out unless its
+ * id is in seen already. *done counts them for the progress line. Returns an exit status. */
+int vault_fetch_kind(struct vault_run *r, const char *kind, json_t *out, json_t *seen,
+                     size_t *done);
+/* A path as a JSON string, or null if it is not UTF-8. */
+json_t *vault_json_path(const char *path);
 
 #endif

@@ -1,0 +1,606 @@
+/* vault_md: what a Markdown file of a vault says (see vault_md.h). Pure: no I/O, no node. */
+#include "vault_md.h"
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+#include "hex.h"
+#include "text.h"
+#include "xmalloc.h"
+
+static void vault_md_warn(struct vault_md_doc *doc, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Note something about the file a person should know (one line, kept in doc->warnings). */
+static void vault_md_warn(struct vault_md_doc *doc, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    json_array_append_new(doc->warnings, vault_md_json_lossy(msg, strlen(msg)));
+}
+
+/* Lore's text and tag rules (common/text.h), as the node applies them. */
+static int vault_text_valid(const char *str, size_t n, int multiline)
+{
+    return text_valid((const uint8_t *)str, n, multiline);
+}
+
+static int vault_tag_valid(const char *s, size_t n)
+{
+    return text_tag_valid(s, n, ENTRY_TAG_MAX);
+}
+
+/* Normalise what a person or a vault calls a tag to lore's form: trimmed, one leading '#'
+ * dropped, ASCII lower-cased, and '/' (Obsidian's nested tags, "project/infra") turned into '-'.
+ * Writes it to out (ENTRY_TAG_MAX + 1 bytes). Returns 0, or -1 if it is still not a valid tag. */
+int vault_md_tag_normalise(const char *s, size_t n, char out[ENTRY_TAG_MAX + 1])
+{
+    size_t k = 0;
+
+    while (n > 0 && (*s == ' ' || *s == '\t')) {
+        s++;
+        n--;
+    }
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    if (n > 0 && *s == '#') {
+        s++;
+        n--;
+    }
+    if (n == 0 || n > ENTRY_TAG_MAX)
+        return -1;
+    for (k = 0; k < n; k++) {
+        char c = s[k];
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        else if (c == '/')
+            c = '-';
+        out[k] = c;
+    }
+    out[k] = '\0';
+    return vault_tag_valid(out, k) ? 0 : -1;
+}
+
+/* A 64-hex-digit id (what the API always sends for ids). */
+bool vault_md_is_id(const char *s)
+{
+    return s != NULL && strlen(s) == 64 && hex_is_hex(s);
+}
+
+/* A JSON string of s with every byte that is not valid text shown as '?': paths and tags from a
+ * vault may be anything, but the summary must still be JSON. */
+json_t *vault_md_json_lossy(const char *s, size_t n)
+{
+    char *t = xstrndup(s, n);
+    size_t i, k;
+    json_t *v;
+
+    for (i = 0; i < n; i += k) {
+        /* The longest valid prefix of one character: 1 to 4 bytes. */
+        for (k = 1; k <= 4 && i + k <= n; k++)
+            if (vault_text_valid(t + i, k, 0))
+                break;
+        if (k > 4 || i + k > n) {
+            t[i] = '?';
+            k = 1;
+        }
+    }
+    v = json_string(t);
+    free(t);
+    return v != NULL ? v : json_string("?");
+}
+
+bool vault_md_has_tag(json_t *tags, const char *tag)
+{
+    json_t *v;
+    size_t i;
+
+    json_array_foreach(tags, i, v)
+    {
+        if (strcmp(json_string_value(v), tag) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Add a tag (raw, from the front matter or the text) to doc, normalised; a warning if dropped. */
+static void vault_doc_tag(struct vault_md_doc *doc, const char *raw, size_t n)
+{
+    char tag[ENTRY_TAG_MAX + 1];
+    json_t *shown;
+
+    if (vault_md_tag_normalise(raw, n, tag) != 0) {
+        shown = vault_md_json_lossy(raw, n > 64 ? 64 : n);
+        vault_md_warn(doc,
+                      "'%s' is not a valid lore tag (lower-case letters and digits, then also "
+                      ". + # _ -; at most %d bytes): dropped",
+                      json_string_value(shown), ENTRY_TAG_MAX);
+        json_decref(shown);
+        return;
+    }
+    if (vault_md_has_tag(doc->tags, tag))
+        return;
+    if (json_array_size(doc->tags) >= ENTRY_MAX_TAGS) {
+        if (doc->dropped++ == 0)
+            memcpy(doc->first_dropped, tag, sizeof(tag));
+        return;
+    }
+    json_array_append_new(doc->tags, json_string(tag));
+}
+
+/* The next line of [*p, end): *line and *n without the newline (and a CR before it). Returns false
+ * at the end. */
+static bool vault_next_line(const char **p, const char *end, const char **line, size_t *n)
+{
+    const char *nl;
+
+    if (*p >= end)
+        return false;
+    *line = *p;
+    nl = memchr(*p, '\n', (size_t)(end - *p));
+    if (nl == NULL) {
+        *n = (size_t)(end - *p);
+        *p = end;
+    } else {
+        *n = (size_t)(nl - *p);
+        *p = nl + 1;
+    }
+    if (*n > 0 && (*line)[*n - 1] == '\r')
+        (*n)--;
+    return true;
+}
+
+static void vault_trim(const char **s, size_t *n)
+{
+    while (*n > 0 && (**s == ' ' || **s == '\t')) {
+        (*s)++;
+        (*n)--;
+    }
+    while (*n > 0 && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t'))
+        (*n)--;
+}
+
+/* Parse k hex digits at s into *v. Returns 0, or -1. */
+static int vault_hexn(const char *s, size_t avail, size_t k, uint32_t *v)
+{
+    size_t i;
+    int h;
+
+    if (avail < k)
+        return -1;
+    for (*v = 0, i = 0; i < k; i++) {
+        h = hex_digit(s[i]);
+        if (h < 0)
+            return -1;
+        *v = *v << 4 | (uint32_t)h;
+    }
+    return 0;
+}
+
+static int vault_put_utf8(struct buf *b, uint32_t cp)
+{
+    uint8_t u[4];
+    size_t n;
+
+    if (cp == 0 || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+        return -1;
+    if (cp < 0x80) {
+        u[0] = (uint8_t)cp;
+        n = 1;
+    } else if (cp < 0x800) {
+        u[0] = (uint8_t)(0xc0 | cp >> 6);
+        u[1] = (uint8_t)(0x80 | (cp & 0x3f));
+        n = 2;
+    } else if (cp < 0x10000) {
+        u[0] = (uint8_t)(0xe0 | cp >> 12);
+        u[1] = (uint8_t)(0x80 | (cp >> 6 & 0x3f));
+        u[2] = (uint8_t)(0x80 | (cp & 0x3f));
+        n = 3;
+    } else {
+        u[0] = (uint8_t)(0xf0 | cp >> 18);
+        u[1] = (uint8_t)(0x80 | (cp >> 12 & 0x3f));
+        u[2] = (uint8_t)(0x80 | (cp >> 6 & 0x3f));
+        u[3] = (uint8_t)(0x80 | (cp & 0x3f));
+        n = 4;
+    }
+    return buf_append(b, u, n);
+}
+
+/* One YAML scalar at [s, s+n): "double-quoted" (JSON-style escapes), 'single-quoted', or plain
+ * (up to a " #" comment). *used (OUT, may be NULL) is how many bytes it took. Returns a new string,
+ * or NULL if it is malformed or not one line of text. */
+static char *vault_yaml_scalar(const char *s, size_t n, size_t *used)
+{
+    struct buf b;
+    char *out = NULL;
+    size_t i = 1;
+    uint32_t cp, lo;
+    bool closed = false;
+
+    buf_init(&b, 64 * 1024);
+    if (n > 0 && s[0] == '"') {
+        while (i < n && !closed) {
+            char c = s[i++];
+            if (c == '"') {
+                closed = true;
+            } else if (c != '\\') {
+                if (buf_append(&b, &c, 1) != 0)
+                    goto out;
+            } else if (i >= n) {
+                goto out;
+            } else {
+                c = s[i++];
+                switch (c) {
+                case 'n':
+                    c = '\n';
+                    break;
+                case 't':
+                    c = '\t';
+                    break;
+                case 'r':
+                    c = '\r';
+                    break;
+                case 'u':
+                case 'x':
+                    if (vault_hexn(s + i, n - i, c == 'u' ? 4 : 2, &cp) != 0)
+                        goto out;
+                    i += c == 'u' ? 4 : 2;
+                    if (cp >= 0xd800 && cp <= 0xdbff && n - i >= 6 && s[i] == '\\' &&
+                        s[i + 1] == 'u' && vault_hexn(s + i + 2, n - i - 2, 4, &lo) == 0 &&
+                        lo >= 0xdc00 && lo <= 0xdfff) {
+                        cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+                        i += 6;
+                    }
+                    if (vault_put_utf8(&b, cp) != 0)
+                        goto out;
+                    continue;
+                default:
+                    break; /* \" \\ \/ and anything else: the character itself */
+                }
+                if (buf_append(&b, &c, 1) != 0)
+                    goto out;
+            }
+        }
+        if (!closed)
+            goto out;
+    } else if (n > 0 && s[0] == '\'') {
+        while (i < n && !closed) {
+            if (s[i] == '\'' && i + 1 < n && s[i + 1] == '\'') {
+                i += 2;
+                if (buf_append(&b, "'", 1) != 0)
+                    goto out;
+            } else if (s[i] == '\'') {
+                i++;
+                closed = true;
+            } else if (buf_append(&b, s + i++, 1) != 0) {
+                goto out;
+            }
+        }
+        if (!closed)
+            goto out;
+    } else {
+        for (i = 0; i < n; i++)
+            if (s[i] == '#' && i > 0 && (s[i - 1] == ' ' || s[i - 1] == '\t'))
+                break;
+        if (buf_append(&b, s, i) != 0)
+            goto out;
+        while (b.len > 0 && (b.data[b.len - 1] == ' ' || b.data[b.len - 1] == '\t'))
+            b.len--;
+    }
+    if (used != NULL)
+        *used = i;
+    if (!vault_text_valid(b.data != NULL ? (const char *)b.data : "", b.len, 0))
+        goto out;
+    out = xstrndup(b.data != NULL ? (const char *)b.data : "", b.len);
+out:
+    buf_free(&b);
+    return out;
+}
+
+/* The tags of a "tags:" value: [a, "b"], a quoted scalar, or plain words split at commas and
+ * spaces (Obsidian's older "tags: a, b"). */
+static void vault_fm_tags(struct vault_md_doc *doc, const char *v, size_t n)
+{
+    size_t i = 1, used, k;
+    char *item;
+
+    if (n > 0 && v[0] == '[') {
+        while (i < n) {
+            while (i < n && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
+                i++;
+            if (i >= n || v[i] == ']')
+                break;
+            if (v[i] == '"' || v[i] == '\'') {
+                item = vault_yaml_scalar(v + i, n - i, &used);
+                if (item == NULL) {
+                    vault_md_warn(doc, "the tags list is malformed: the rest of it is ignored");
+                    return;
+                }
+                vault_doc_tag(doc, item, strlen(item));
+                free(item);
+                i += used;
+            } else {
+                for (k = i; k < n && v[k] != ',' && v[k] != ']'; k++)
+                    ;
+                used = k - i;
+                while (used > 0 && (v[i + used - 1] == ' ' || v[i + used - 1] == '\t'))
+                    used--;
+                vault_doc_tag(doc, v + i, used);
+                i = k;
+            }
+        }
+        return;
+    }
+    if (n > 0 && (v[0] == '"' || v[0] == '\'')) {
+        item = vault_yaml_scalar(v, n, NULL);
+        if (item != NULL)
+            vault_doc_tag(doc, item, strlen(item));
+        else
+            vault_md_warn(doc, "the tags value is malformed: ignored");
+        free(item);
+        return;
+    }
+    for (i = 0; i < n; i = k) {
+        if (v[i] == '#' && i > 0 && (v[i - 1] == ' ' || v[i - 1] == '\t'))
+            break; /* a comment */
+        for (k = i; k < n && v[k] != ',' && v[k] != ' ' && v[k] != '\t'; k++)
+            ;
+        if (k > i)
+            vault_doc_tag(doc, v + i, k - i);
+        if (k < n)
+            k++;
+    }
+}
+
+/* 1 if the line [s, s+n) closes front matter: "---" or "..." and nothing else but spaces. */
+static int vault_fm_end(const char *s, size_t n)
+{
+    vault_trim(&s, &n);
+    return n == 3 && (memcmp(s, "---", 3) == 0 || memcmp(s, "...", 3) == 0);
+}
+
+/* Read the YAML front matter at the start of [text, end), if any: title, tags, and the id of a
+ * file lore export wrote. Sets *body_start past it. Keys are matched without regard to case. */
+static void vault_front(struct vault_md_doc *doc, const char *text, const char *end,
+                        const char **body_start)
+{
+    const char *p = text, *line, *close = NULL, *v, *q;
+    size_t n, vn;
+    char key[16];
+    bool in_tags = false;
+    char *s;
+
+    *body_start = text;
+    if (!vault_next_line(&p, end, &line, &n) || !(n == 3 && memcmp(line, "---", 3) == 0))
+        return;
+    for (q = p; vault_next_line(&q, end, &line, &n);) {
+        if (vault_fm_end(line, n)) {
+            close = line;
+            *body_start = q;
+            break;
+        }
+    }
+    if (close == NULL)
+        return; /* no closing line: it was a horizontal rule, not front matter */
+    while (p < close && vault_next_line(&p, close, &line, &n)) {
+        if (n == 0 || line[0] == '#')
+            continue;
+        if (line[0] == ' ' || line[0] == '\t' || line[0] == '-') {
+            v = line;
+            vn = n;
+            vault_trim(&v, &vn);
+            if (in_tags && vn > 0 && v[0] == '-' && (vn == 1 || v[1] == ' ' || v[1] == '\t')) {
+                v++;
+                vn--;
+                vault_trim(&v, &vn);
+                if (vn > 0 && (v[0] == '"' || v[0] == '\'')) {
+                    s = vault_yaml_scalar(v, vn, NULL);
+                    if (s != NULL)
+                        vault_doc_tag(doc, s, strlen(s));
+                    free(s);
+                } else if (vn > 0) {
+                    s = vault_yaml_scalar(v, vn, NULL); /* drops a comment */
+                    if (s != NULL && s[0] != '\0')
+                        vault_doc_tag(doc, s, strlen(s));
+                    free(s);
+                }
+            }
+            continue;
+        }
+        in_tags = false;
+        v = memchr(line, ':', n);
+        if (v == NULL || (size_t)(v - line) >= sizeof(key))
+            continue;
+        memcpy(key, line, (size_t)(v - line));
+        key[v - line] = '\0';
+        vn = n - (size_t)(v - line) - 1;
+        v++;
+        vault_trim(&v, &vn);
+        if (strcasecmp(key, "tags") == 0 || strcasecmp(key, "tag") == 0) {
+            if (vn == 0)
+                in_tags = true;
+            else
+                vault_fm_tags(doc, v, vn);
+        } else if (strcasecmp(key, "title") == 0 && vn > 0 && v[0] != '|' && v[0] != '>') {
+            free(doc->title);
+            doc->title = vault_yaml_scalar(v, vn, NULL);
+            if (doc->title == NULL)
+                vault_md_warn(doc, "the front matter's title is not one line of text: ignored");
+        } else if (strcasecmp(key, "id") == 0 && vn > 0) {
+            free(doc->export_id);
+            doc->export_id = vault_yaml_scalar(v, vn, NULL);
+            if (doc->export_id != NULL && !vault_md_is_id(doc->export_id)) {
+                free(doc->export_id);
+                doc->export_id = NULL;
+            }
+        }
+    }
+}
+
+/* A line that opens or closes a fenced code block: up to 3 spaces, then ``` or ~~~. */
+static int vault_is_fence(const char *s, size_t n)
+{
+    size_t i = 0;
+
+    while (i < n && i < 3 && s[i] == ' ')
+        i++;
+    return n - i >= 3 && (memcmp(s + i, "```", 3) == 0 || memcmp(s + i, "~~~", 3) == 0);
+}
+
+/* Obsidian's inline tags in the text ("#vpn", "#project/infra"): a '#' at the start of a line or
+ * after a space, then letters, digits, '_', '-' and '/', not all digits. Code is passed over. */
+static void vault_inline_tags(struct vault_md_doc *doc)
+{
+    const char *p = doc->body, *end = doc->body + doc->body_len, *line;
+    bool fenced = false, digits;
+    size_t n, i, k;
+    const char *tick;
+
+    while (vault_next_line(&p, end, &line, &n)) {
+        if (vault_is_fence(line, n)) {
+            fenced = !fenced;
+            continue;
+        }
+        if (fenced)
+            continue;
+        for (i = 0; i < n; i++) {
+            if (line[i] == '`') {
+                tick = memchr(line + i + 1, '`', n - i - 1);
+                if (tick == NULL)
+                    break;
+                i = (size_t)(tick - line);
+                continue;
+            }
+            if (line[i] != '#' || (i > 0 && line[i - 1] != ' ' && line[i - 1] != '\t'))
+                continue;
+            digits = true;
+            for (k = i + 1; k < n; k++) {
+                unsigned char c = (unsigned char)line[k];
+                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '_' || c == '-' || c == '/' || c >= 0x80))
+                    break;
+                if (!(c >= '0' && c <= '9'))
+                    digits = false;
+            }
+            if (k > i + 1 && !digits)
+                vault_doc_tag(doc, line + i + 1, k - i - 1);
+            i = k - 1;
+        }
+    }
+}
+
+/* The text of the first level-1 heading ("# Title") outside code, or NULL. */
+static char *vault_first_heading(const char *text, size_t len)
+{
+    const char *p = text, *end = text + len, *line;
+    bool fenced = false;
+    size_t n, i;
+    char *t;
+
+    while (vault_next_line(&p, end, &line, &n)) {
+        if (vault_is_fence(line, n)) {
+            fenced = !fenced;
+            continue;
+        }
+        for (i = 0; i < n && i < 3 && line[i] == ' '; i++)
+            ;
+        if (fenced || n - i < 2 || line[i] != '#' || (line[i + 1] != ' ' && line[i + 1] != '\t'))
+            continue;
+        line += i + 1;
+        n -= i + 1;
+        vault_trim(&line, &n);
+        /* A closing run of '#' after a space is not part of the heading. */
+        for (i = n; i > 0 && line[i - 1] == '#'; i--)
+            ;
+        if (i < n && (i == 0 || line[i - 1] == ' ' || line[i - 1] == '\t')) {
+            n = i;
+            vault_trim(&line, &n);
+        }
+        if (n == 0)
+            continue;
+        t = xstrndup(line, n);
+        for (i = 0; i < n; i++)
+            if (t[i] == '\t' || t[i] == '\r') /* a title is one line */
+                t[i] = ' ';
+        return t;
+    }
+    return NULL;
+}
+
+/* The body: what follows the front matter, up to the line lore export puts before a note's
+ * comments, without leading blank lines and trailing white space. */
+static void vault_body(struct vault_md_doc *doc, const char *start, const char *end)
+{
+    const char *p = start, *line, *first = NULL, *stop = end;
+    size_t n, m;
+    const char *s;
+
+    while (vault_next_line(&p, end, &line, &n)) {
+        if (first == NULL) {
+            s = line;
+            m = n;
+            vault_trim(&s, &m);
+            if (m == 0)
+                continue;
+            first = line;
+        }
+        if (n == strlen(VAULT_MD_COMMENTS_MARK) && memcmp(line, VAULT_MD_COMMENTS_MARK, n) == 0) {
+            stop = line;
+            break;
+        }
+    }
+    if (first == NULL)
+        first = stop;
+    while (stop > first &&
+           (stop[-1] == ' ' || stop[-1] == '\t' || stop[-1] == '\n' || stop[-1] == '\r'))
+        stop--;
+    doc->body = first;
+    doc->body_len = (size_t)(stop - first);
+}
+
+void vault_md_init(struct vault_md_doc *doc, json_t *tags)
+{
+    memset(doc, 0, sizeof(*doc));
+    doc->tags = tags != NULL ? json_deep_copy(tags) : json_array();
+    doc->warnings = json_array();
+}
+
+enum vault_md_result vault_md_parse(struct vault_md_doc *doc, const char *text, size_t len)
+{
+    const char *end = text + len, *body_start;
+
+    if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+        text += 3; /* a byte order mark */
+    if (!vault_text_valid(text, (size_t)(end - text), 1))
+        return VAULT_MD_NOT_TEXT;
+    vault_front(doc, text, end, &body_start);
+    vault_body(doc, body_start, end);
+    if (doc->body_len == 0)
+        return VAULT_MD_NO_BODY;
+    if (doc->title == NULL || doc->title[0] == '\0') {
+        free(doc->title);
+        doc->title = vault_first_heading(doc->body, doc->body_len);
+    }
+    vault_inline_tags(doc);
+    return VAULT_MD_OK;
+}
+
+void vault_md_free(struct vault_md_doc *doc)
+{
+    json_decref(doc->tags);
+    json_decref(doc->warnings);
+    free(doc->title);
+    free(doc->export_id);
+    memset(doc, 0, sizeof(*doc));
+}
