@@ -82,10 +82,12 @@ bool vault_md_is_id(const char *s)
  * vault may be anything, but the summary must still be JSON. */
 json_t *vault_md_json_lossy(const char *s, size_t n)
 {
-    char *t = xstrndup(s, n);
+    char *t = xmalloc(n + 1); /* not xstrndup: a NUL in s is shown as '?' too */
     size_t i, k;
     json_t *v;
 
+    memcpy(t, s, n);
+    t[n] = '\0';
     for (i = 0; i < n; i += k) {
         /* The longest valid prefix of one character: 1 to 4 bytes. */
         for (k = 1; k <= 4 && i + k <= n; k++)

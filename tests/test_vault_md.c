@@ -223,6 +223,20 @@ static void test_tag_normalise(void **state)
     assert_int_equal(vault_md_tag_normalise("abcdefghijabcdefghijabcdefghijabc", 33, out), -1);
 }
 
+/* Found by fuzz_vault: a NUL inside s[0..n) was read past (the copy stopped at it). */
+static void test_json_lossy(void **state)
+{
+    json_t *v;
+
+    (void)state;
+    v = vault_md_json_lossy("a\0b\xff\xc3\xa9", 6);
+    assert_string_equal(json_string_value(v), "a?b?\xc3\xa9");
+    json_decref(v);
+    v = vault_md_json_lossy("x\xc3", 2); /* cut inside a character */
+    assert_string_equal(json_string_value(v), "x?");
+    json_decref(v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -235,6 +249,7 @@ int main(void)
         cmocka_unit_test(test_ids),
         cmocka_unit_test(test_body_and_text),
         cmocka_unit_test(test_tag_normalise),
+        cmocka_unit_test(test_json_lossy),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
