@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "errmsg.h"
 #include "xmalloc.h"
 
 #define CLIENT_READ_CHUNK (64u * 1024)
@@ -66,48 +67,49 @@ static int client_check_path(const char *socket_path, char *err, size_t errlen)
     if (lstat(dir, &st) != 0) {
         if (errno == ENOENT) {
             rc = 1;
-            snprintf(err, errlen, "cannot connect to %s: %s", socket_path, strerror(errno));
+            errmsg_set(err, errlen, "cannot connect to %s: %s", socket_path, strerror(errno));
         } else {
-            snprintf(err, errlen, "cannot check %s: %s", dir, strerror(errno));
+            errmsg_set(err, errlen, "cannot check %s: %s", dir, strerror(errno));
         }
         goto out;
     }
     if (!S_ISDIR(st.st_mode)) {
-        snprintf(err, errlen, "refusing to use %s: %s is not a directory (a symbolic link?); %s",
-                 socket_path, dir, CLIENT_ADVICE);
+        errmsg_set(err, errlen, "refusing to use %s: %s is not a directory (a symbolic link?); %s",
+                   socket_path, dir, CLIENT_ADVICE);
         goto out;
     }
     if (st.st_uid != geteuid()) {
         client_describe_uid(st.st_uid, who, sizeof(who));
-        snprintf(err, errlen,
-                 "refusing to use %s: its directory %s is owned by %s, not by you (%s); %s",
-                 socket_path, dir, who, me, CLIENT_ADVICE);
+        errmsg_set(err, errlen,
+                   "refusing to use %s: its directory %s is owned by %s, not by you (%s); %s",
+                   socket_path, dir, who, me, CLIENT_ADVICE);
         goto out;
     }
     if ((st.st_mode & 077) != 0) {
-        snprintf(err, errlen,
-                 "refusing to use %s: its directory %s has permissions %04o, so others may put a "
-                 "socket there (lored makes it 0700); %s",
-                 socket_path, dir, (unsigned)(st.st_mode & 07777), CLIENT_ADVICE);
+        errmsg_set(err, errlen,
+                   "refusing to use %s: its directory %s has permissions %04o, so others may put a "
+                   "socket there (lored makes it 0700); %s",
+                   socket_path, dir, (unsigned)(st.st_mode & 07777), CLIENT_ADVICE);
         goto out;
     }
     if (lstat(socket_path, &st) != 0) {
         if (errno == ENOENT) {
             rc = 1;
-            snprintf(err, errlen, "cannot connect to %s: %s", socket_path, strerror(errno));
+            errmsg_set(err, errlen, "cannot connect to %s: %s", socket_path, strerror(errno));
         } else {
-            snprintf(err, errlen, "cannot check %s: %s", socket_path, strerror(errno));
+            errmsg_set(err, errlen, "cannot check %s: %s", socket_path, strerror(errno));
         }
         goto out;
     }
     if (!S_ISSOCK(st.st_mode)) {
-        snprintf(err, errlen, "refusing to use %s: it is not a socket", socket_path);
+        errmsg_set(err, errlen, "refusing to use %s: it is not a socket", socket_path);
         goto out;
     }
     if (st.st_uid != geteuid()) {
         client_describe_uid(st.st_uid, who, sizeof(who));
-        snprintf(err, errlen, "refusing to use %s: the socket is owned by %s, not by you (%s); %s",
-                 socket_path, who, me, CLIENT_ADVICE);
+        errmsg_set(err, errlen,
+                   "refusing to use %s: the socket is owned by %s, not by you (%s); %s",
+                   socket_path, who, me, CLIENT_ADVICE);
         goto out;
     }
     rc = 0;
@@ -124,16 +126,16 @@ static int client_check_peer(int fd, const char *socket_path, char *err, size_t 
     char who[128], me[128];
 
     if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || len != sizeof(cred)) {
-        snprintf(err, errlen, "cannot tell who listens on %s: %s", socket_path, strerror(errno));
+        errmsg_set(err, errlen, "cannot tell who listens on %s: %s", socket_path, strerror(errno));
         return -1;
     }
     if (cred.uid != geteuid()) {
         client_describe_uid(cred.uid, who, sizeof(who));
         client_describe_uid(geteuid(), me, sizeof(me));
-        snprintf(err, errlen,
-                 "refusing to use %s: the process listening there (pid %ld) is run by %s, not by "
-                 "you (%s); %s",
-                 socket_path, (long)cred.pid, who, me, CLIENT_ADVICE);
+        errmsg_set(err, errlen,
+                   "refusing to use %s: the process listening there (pid %ld) is run by %s, not by "
+                   "you (%s); %s",
+                   socket_path, (long)cred.pid, who, me, CLIENT_ADVICE);
         return -1;
     }
     return 0;
@@ -149,7 +151,7 @@ struct client *client_connect(const char *socket_path, enum client_connect_error
     int fd = -1, r;
 
     if (len == 0 || len >= sizeof(sun.sun_path)) {
-        snprintf(err, errlen, "socket path '%s' is empty or too long", socket_path);
+        errmsg_set(err, errlen, "socket path '%s' is empty or too long", socket_path);
         goto out;
     }
     memset(&sun, 0, sizeof(sun));
@@ -164,13 +166,13 @@ struct client *client_connect(const char *socket_path, enum client_connect_error
 
     fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) {
-        snprintf(err, errlen, "socket: %s", strerror(errno));
+        errmsg_set(err, errlen, "socket: %s", strerror(errno));
         goto out;
     }
     if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
         if (errno == ENOENT || errno == ECONNREFUSED)
             w = CLIENT_CONNECT_NO_NODE;
-        snprintf(err, errlen, "cannot connect to %s: %s", socket_path, strerror(errno));
+        errmsg_set(err, errlen, "cannot connect to %s: %s", socket_path, strerror(errno));
         goto out;
     }
     if (client_check_peer(fd, socket_path, err, errlen) != 0)
@@ -183,7 +185,7 @@ struct client *client_connect(const char *socket_path, enum client_connect_error
     buf_init(&c->in, CLIENT_MAX_LINE + 1 + CLIENT_READ_CHUNK);
     c->pending = json_array();
     if (c->pending == NULL) {
-        snprintf(err, errlen, "out of memory");
+        errmsg_set(err, errlen, "out of memory");
         client_destroy(&c);
         goto out;
     }
@@ -236,9 +238,9 @@ static int client_write_all(struct client *c, const char *p, size_t n, char *err
             if (errno == EINTR)
                 continue;
             if (errno == EPIPE || errno == ECONNRESET)
-                snprintf(err, errlen, "the node closed the connection");
+                errmsg_set(err, errlen, "the node closed the connection");
             else
-                snprintf(err, errlen, "cannot send to the node: %s", strerror(errno));
+                errmsg_set(err, errlen, "cannot send to the node: %s", strerror(errno));
             return -1;
         }
         p += w;
@@ -268,7 +270,7 @@ static int client_take_line(struct client *c, json_t **out, char *err, size_t er
         linelen = (size_t)(nl - data);
         c->scanned = 0;
         if (linelen > CLIENT_MAX_LINE) {
-            snprintf(err, errlen, "the node sent a line longer than %u bytes", CLIENT_MAX_LINE);
+            errmsg_set(err, errlen, "the node sent a line longer than %u bytes", CLIENT_MAX_LINE);
             return -1;
         }
         if (linelen == 0 || (linelen == 1 && data[0] == '\r')) {
@@ -278,12 +280,12 @@ static int client_take_line(struct client *c, json_t **out, char *err, size_t er
         j = json_loadb(data, linelen, 0, &jerr);
         buf_consume_wiped(&c->in, linelen + 1);
         if (j == NULL) {
-            snprintf(err, errlen, "the node sent invalid JSON: %s", jerr.text);
+            errmsg_set(err, errlen, "the node sent invalid JSON: %s", jerr.text);
             return -1;
         }
         if (!json_is_object(j)) {
             json_decref(j);
-            snprintf(err, errlen, "the node sent JSON that is not an object");
+            errmsg_set(err, errlen, "the node sent JSON that is not an object");
             return -1;
         }
         *out = j;
@@ -308,7 +310,7 @@ static int client_read_line(struct client *c, int timeout_ms, int stop_on_signal
         if (r != 0)
             return r;
         if (c->in.len > CLIENT_MAX_LINE) {
-            snprintf(err, errlen, "the node sent a line longer than %u bytes", CLIENT_MAX_LINE);
+            errmsg_set(err, errlen, "the node sent a line longer than %u bytes", CLIENT_MAX_LINE);
             return -1;
         }
         left = -1;
@@ -329,24 +331,24 @@ static int client_read_line(struct client *c, int timeout_ms, int stop_on_signal
                     return 0;
                 continue;
             }
-            snprintf(err, errlen, "poll: %s", strerror(errno));
+            errmsg_set(err, errlen, "poll: %s", strerror(errno));
             return -1;
         }
         n = read(c->fd, chunk, sizeof(chunk));
         if (n < 0) {
             if (errno == EINTR || errno == EAGAIN)
                 continue;
-            snprintf(err, errlen, "cannot read from the node: %s", strerror(errno));
+            errmsg_set(err, errlen, "cannot read from the node: %s", strerror(errno));
             return -1;
         }
         if (n == 0) {
-            snprintf(err, errlen, "the node closed the connection");
+            errmsg_set(err, errlen, "the node closed the connection");
             return -1;
         }
         r = buf_append(&c->in, chunk, (size_t)n);
         explicit_bzero(chunk, (size_t)n); /* a reply may carry a join code */
         if (r != 0) {
-            snprintf(err, errlen, "the node sent a line longer than %u bytes", CLIENT_MAX_LINE);
+            errmsg_set(err, errlen, "the node sent a line longer than %u bytes", CLIENT_MAX_LINE);
             return -1;
         }
     }
@@ -370,7 +372,7 @@ static void client_read_refusal(struct client *c, char *err, size_t errlen)
         return;
     why = json_string_value(json_object_get(line, "error"));
     if (why != NULL)
-        snprintf(err, errlen, "%s", why);
+        errmsg_set(err, errlen, "%s", why);
     json_decref(line);
 }
 
@@ -382,17 +384,17 @@ json_t *client_call(struct client *c, json_t *request, char *err, size_t errlen)
     int r;
 
     if (c->broken) {
-        snprintf(err, errlen, "the connection to the node is broken");
+        errmsg_set(err, errlen, "the connection to the node is broken");
         goto out;
     }
     if (!json_is_object(request)) {
-        snprintf(err, errlen, "request is not a JSON object");
+        errmsg_set(err, errlen, "request is not a JSON object");
         goto out;
     }
     /* Compact output escapes control characters in strings, so the line holds no raw newline. */
     text = json_dumps(request, JSON_COMPACT);
     if (text == NULL) {
-        snprintf(err, errlen, "cannot encode the request");
+        errmsg_set(err, errlen, "cannot encode the request");
         goto out;
     }
     len = strlen(text);
@@ -405,7 +407,7 @@ json_t *client_call(struct client *c, json_t *request, char *err, size_t errlen)
     for (;;) {
         r = client_read_line(c, c->timeout_ms, 0, &line, err, errlen);
         if (r == 0) {
-            snprintf(err, errlen, "the node did not answer within %d s", c->timeout_ms / 1000);
+            errmsg_set(err, errlen, "the node did not answer within %d s", c->timeout_ms / 1000);
             c->broken = 1;
             goto out;
         }
@@ -415,7 +417,7 @@ json_t *client_call(struct client *c, json_t *request, char *err, size_t errlen)
         }
         if (client_is_event(line)) {
             if (json_array_append_new(c->pending, line) != 0) {
-                snprintf(err, errlen, "out of memory");
+                errmsg_set(err, errlen, "out of memory");
                 c->broken = 1;
                 goto out;
             }
@@ -445,7 +447,7 @@ int client_next_event(struct client *c, int timeout_ms, json_t **event, char *er
         goto out;
     }
     if (c->broken) {
-        snprintf(err, errlen, "the connection to the node is broken");
+        errmsg_set(err, errlen, "the connection to the node is broken");
         goto out;
     }
     r = client_read_line(c, timeout_ms, 1, &line, err, errlen);
@@ -458,7 +460,7 @@ int client_next_event(struct client *c, int timeout_ms, json_t **event, char *er
         goto out;
     }
     if (!client_is_event(line)) {
-        snprintf(err, errlen, "the node sent a response where an event was expected");
+        errmsg_set(err, errlen, "the node sent a response where an event was expected");
         c->broken = 1;
         goto out;
     }
