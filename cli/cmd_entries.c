@@ -25,7 +25,7 @@ enum lore_post_kind {
 static void lore_show_similar(struct lore *l, const char *title)
 {
     json_t *req = NULL, *resp = NULL, *res, *r, *e;
-    char err[256];
+    char err[LORE_ERR_MAX];
     size_t i;
 
     /* Quietly: if this fails (say, a title with no searchable words) the post itself speaks. */
@@ -351,7 +351,7 @@ static int lore_filter_opts(struct lore *l, int argc, char **argv, int allow_ope
             f->status = optarg;
             break;
         case 'S':
-            if (when_since(optarg, &f->since_ms) != 0 || f->since_ms <= 0) {
+            if (when_since(optarg, when_now_ms(), &f->since_ms) != 0 || f->since_ms <= 0) {
                 *rc = args_usage_error(l->cmd, "--since takes 24h, 7d, 2w or YYYY-MM-DD, not '%s'",
                                        optarg);
                 return 0;

@@ -470,12 +470,12 @@ static int people_session_announce(struct lore *l, int argc, char **argv, const 
                                                           : "too many arguments (quote the TITLE)");
     if (at == NULL || where == NULL)
         return args_usage_error(l->cmd, "a session needs --at TIME and --where PLACE");
-    if (when_at(at, &ms) != 0)
+    if (when_at(at, when_now_ms(), &ms) != 0)
         return args_usage_error(l->cmd,
                                 "--at takes \"2026-12-03 15:00\" (local), 2026-12-03T15:00Z, "
                                 "\"tomorrow 15:00\" or +2h, not '%s'",
                                 at);
-    if (ms <= (long long)time(NULL) * 1000) {
+    if (ms <= when_now_ms()) {
         out_errorf("%s: that time is in the past; give a time to come", l->cmd);
         return LORE_EXIT_USAGE;
     }
@@ -644,7 +644,7 @@ static int cmd_digest(struct lore *l, int argc, char **argv)
         if (c == ARGS_OPT_JSON) {
             l->json = true;
         } else if (c == 's') {
-            if (when_since(optarg, &since) != 0) {
+            if (when_since(optarg, when_now_ms(), &since) != 0) {
                 rc = args_usage_error(l->cmd, "--since takes 24h, 1d, 7d, 2w or YYYY-MM-DD");
                 goto out;
             }

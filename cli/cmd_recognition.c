@@ -185,7 +185,7 @@ static int lore_since_tag_call(struct lore *l, int argc, char **argv, const char
         if (c == ARGS_OPT_JSON) {
             l->json = true;
         } else if (c == 's') {
-            if (when_since(optarg, &since) != 0) {
+            if (when_since(optarg, when_now_ms(), &since) != 0) {
                 *rc = args_usage_error(l->cmd, "--since takes 24h, 7d, 2w or YYYY-MM-DD");
                 return 0;
             }

@@ -1,4 +1,4 @@
-/* when: the times options take (see when.h). Pure: no I/O. */
+/* when: the times options take, in one grammar (see when.h). */
 #include "when.h"
 
 #include <errno.h>
@@ -6,22 +6,53 @@
 #include <string.h>
 #include <time.h>
 
-#define WHEN_DAY_MS 86400000LL
+#define WHEN_MINUTE_MS 60000LL
+#define WHEN_HOUR_MS (60 * WHEN_MINUTE_MS)
+#define WHEN_DAY_MS (24 * WHEN_HOUR_MS)
+#define WHEN_WEEK_MS (7 * WHEN_DAY_MS)
+#define WHEN_MAX 100000 /* units in a duration */
 
-/* "7d", "24h", "2w" (ago) or "YYYY-MM-DD" (UTC) into ms since the epoch. Returns 0 or -1. */
-int when_since(const char *s, long long *ms)
+long long when_now_ms(void)
+{
+    return (long long)time(NULL) * 1000;
+}
+
+int when_duration(const char *s, long long *ms)
 {
     char *end;
+    long v;
+
+    errno = 0;
+    v = strtol(s, &end, 10);
+    if (errno != 0 || end == s || v < 0 || v > WHEN_MAX || end[0] == '\0' || end[1] != '\0')
+        return -1;
+    switch (end[0]) {
+    case 'm':
+        *ms = v * WHEN_MINUTE_MS;
+        return 0;
+    case 'h':
+        *ms = v * WHEN_HOUR_MS;
+        return 0;
+    case 'd':
+        *ms = v * WHEN_DAY_MS;
+        return 0;
+    case 'w':
+        *ms = v * WHEN_WEEK_MS;
+        return 0;
+    default:
+        return -1;
+    }
+}
+
+int when_since(const char *s, long long now_ms, long long *ms)
+{
+    long long d;
     long v;
     struct tm tm;
     time_t t;
 
-    errno = 0;
-    v = strtol(s, &end, 10);
-    if (errno == 0 && end != s && v >= 0 && v < 100000 &&
-        (strcmp(end, "h") == 0 || strcmp(end, "d") == 0 || strcmp(end, "w") == 0)) {
-        long long unit = *end == 'h' ? 3600000LL : *end == 'd' ? 86400000LL : 604800000LL;
-        *ms = (long long)time(NULL) * 1000 - v * unit;
+    if (when_duration(s, &d) == 0) {
+        *ms = now_ms - d;
         return 0;
     }
     /* YYYY-MM-DD, checked field by field. */
@@ -74,24 +105,18 @@ static int when_hhmm(const char *s, struct tm *tm)
 
 /* A session time: "2026-12-03 15:00" or "2026-12-03T15:00" (local), "2026-12-03T15:00Z" (UTC),
  * "today 15:00", "tomorrow 15:00" (local), "+2h", "+30m", "+1d". Returns 0 with ms, or -1. */
-int when_at(const char *s, long long *ms)
+int when_at(const char *s, long long now_ms, long long *ms)
 {
     struct tm tm;
-    time_t now = time(NULL), t;
-    char *end;
-    long v;
+    time_t now = (time_t)(now_ms / 1000), t;
+    long long d_ms;
     int y, mo, d, utc = 0;
 
     memset(&tm, 0, sizeof(tm));
     if (s[0] == '+') {
-        errno = 0;
-        v = strtol(s + 1, &end, 10);
-        if (errno != 0 || end == s + 1 || v < 0 || v > 100000 ||
-            (strcmp(end, "m") != 0 && strcmp(end, "h") != 0 && strcmp(end, "d") != 0))
+        if (when_duration(s + 1, &d_ms) != 0)
             return -1;
-        *ms = (long long)now * 1000 + v * (*end == 'm'   ? 60000LL
-                                           : *end == 'h' ? 3600000LL
-                                                         : WHEN_DAY_MS);
+        *ms = now_ms + d_ms;
         return 0;
     }
     if (strncmp(s, "today ", 6) == 0 || strncmp(s, "tomorrow ", 9) == 0) {
