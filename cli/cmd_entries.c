@@ -19,6 +19,8 @@ enum lore_post_kind {
     POST_COMMENT,
 };
 
+static const char *const lore_post_kinds[] = {"question", "answer", "note", "comment"};
+
 /* ask, answer, note and comment: one parser, with the options each kind allows. */
 /* Before a question is posted: the most similar questions already asked, with their status, on
  * stderr (stdout stays the new id), so a person sees an existing answer before waiting for one. */
@@ -56,6 +58,69 @@ out:
     json_decref(resp);
 }
 
+/* The positionals of a post: the title (or the id replied to), and optionally "-" for stdin;
+ * and at most one body source. Returns an exit status. */
+static int lore_post_positionals(const struct lore *l, int argc, char **argv, bool reply,
+                                 struct body_opts *bo, const char **target)
+{
+    int i, rc, sources;
+
+    for (i = optind; i < argc; i++) {
+        if (strcmp(argv[i], "-") == 0 && !bo->from_stdin) {
+            bo->from_stdin = true;
+        } else if (*target == NULL) {
+            *target = argv[i];
+        } else {
+            return args_usage_error(l->cmd, "unexpected argument '%s'%s", argv[i],
+                                    reply ? "" : "; quote a title of several words");
+        }
+    }
+    if (*target == NULL)
+        return args_usage_error(l->cmd, "missing %s", reply ? "ID" : "TITLE");
+    if (reply) {
+        rc = args_check_id(l->cmd, *target);
+        if (rc != LORE_EXIT_OK)
+            return rc;
+    } else if ((*target)[0] == '\0') {
+        return args_usage_error(l->cmd, "the title is empty");
+    }
+    sources = (bo->text != NULL) + (bo->file != NULL) + bo->from_stdin + bo->edit;
+    if (sources > 1)
+        return args_usage_error(l->cmd, "give only one of --body, --file, - (stdin) and --edit");
+    return LORE_EXIT_OK;
+}
+
+/* The post request (*req, the caller's) for a post of kind with body (stolen). Returns an exit
+ * status. */
+static int lore_post_request(const struct lore *l, enum lore_post_kind kind, const char *target,
+                             const char *to, bool urgent, json_t *tags, json_t *body, json_t **req)
+{
+    bool reply = kind == POST_ANSWER || kind == POST_COMMENT;
+
+    *req = json_pack("{s:s, s:s, s:o}", "op", "post", "kind", lore_post_kinds[kind], "body", body);
+    if (*req == NULL) {
+        out_errorf("out of memory");
+        return LORE_EXIT_FAIL;
+    }
+    if (reply) {
+        if (json_object_set_new(*req, "refs", json_pack("[s]", target)) != 0) {
+            out_errorf("out of memory");
+            return LORE_EXIT_FAIL;
+        }
+    } else {
+        if (args_set_string(*req, "title", target) != 0)
+            return args_usage_error(l->cmd, "the title is not UTF-8 text");
+        if (json_object_set(*req, "tags", tags) != 0 ||
+            (kind == POST_QUESTION &&
+             json_object_set_new(*req, "urgent", json_boolean(urgent)) != 0) ||
+            (to != NULL && json_object_set_new(*req, "to", json_string(to)) != 0)) {
+            out_errorf("out of memory");
+            return LORE_EXIT_FAIL;
+        }
+    }
+    return LORE_EXIT_OK;
+}
+
 static int lore_post(struct lore *l, int argc, char **argv, enum lore_post_kind kind)
 {
     static const struct option opts_titled[] = {{"body", required_argument, NULL, 'b'},
@@ -78,13 +143,12 @@ static int lore_post(struct lore *l, int argc, char **argv, enum lore_post_kind 
         {"body", required_argument, NULL, 'b'}, {"file", required_argument, NULL, 'f'},
         {"edit", no_argument, NULL, 'e'},       {"json", no_argument, NULL, ARGS_OPT_JSON},
         {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0}};
-    static const char *const kinds[] = {"question", "answer", "note", "comment"};
     const struct option *opts;
     const char *shortopts, *target = NULL, *to = NULL;
     struct body_opts bo = {0};
     json_t *req = NULL, *resp = NULL, *tags = NULL, *body = NULL, *tag;
     bool urgent = false, reply = kind == POST_ANSWER || kind == POST_COMMENT;
-    int c, i, sources, rc = LORE_EXIT_OK, people;
+    int c, rc = LORE_EXIT_OK, people;
 
     if (kind == POST_QUESTION) {
         opts = opts_titled;
@@ -141,66 +205,17 @@ static int lore_post(struct lore *l, int argc, char **argv, enum lore_post_kind 
             goto out;
         }
     }
-    /* Positionals: the title (or the id replied to), and optionally "-" for stdin. */
-    for (i = optind; i < argc; i++) {
-        if (strcmp(argv[i], "-") == 0 && !bo.from_stdin) {
-            bo.from_stdin = true;
-        } else if (target == NULL) {
-            target = argv[i];
-        } else {
-            rc = args_usage_error(l->cmd, "unexpected argument '%s'%s", argv[i],
-                                  reply ? "" : "; quote a title of several words");
-            goto out;
-        }
-    }
-    if (target == NULL) {
-        rc = args_usage_error(l->cmd, "missing %s", reply ? "ID" : "TITLE");
+    rc = lore_post_positionals(l, argc, argv, reply, &bo, &target);
+    if (rc != LORE_EXIT_OK)
         goto out;
-    }
-    if (reply) {
-        rc = args_check_id(l->cmd, target);
-        if (rc != LORE_EXIT_OK)
-            goto out;
-    } else if (target[0] == '\0') {
-        rc = args_usage_error(l->cmd, "the title is empty");
-        goto out;
-    }
-    sources = (bo.text != NULL) + (bo.file != NULL) + bo.from_stdin + bo.edit;
-    if (sources > 1) {
-        rc = args_usage_error(l->cmd, "give only one of --body, --file, - (stdin) and --edit");
-        goto out;
-    }
     rc = body_get(l->cmd, &bo, kind != POST_QUESTION, &body);
     if (rc != LORE_EXIT_OK)
         goto out;
 
-    req = json_pack("{s:s, s:s, s:o}", "op", "post", "kind", kinds[kind], "body", body);
-    body = NULL;
-    if (req == NULL) {
-        out_errorf("out of memory");
-        rc = LORE_EXIT_FAIL;
+    rc = lore_post_request(l, kind, target, to, urgent, tags, body, &req);
+    body = NULL; /* consumed */
+    if (rc != LORE_EXIT_OK)
         goto out;
-    }
-    if (reply) {
-        if (json_object_set_new(req, "refs", json_pack("[s]", target)) != 0) {
-            out_errorf("out of memory");
-            rc = LORE_EXIT_FAIL;
-            goto out;
-        }
-    } else {
-        if (args_set_string(req, "title", target) != 0) {
-            rc = args_usage_error(l->cmd, "the title is not UTF-8 text");
-            goto out;
-        }
-        if (json_object_set(req, "tags", tags) != 0 ||
-            (kind == POST_QUESTION &&
-             json_object_set_new(req, "urgent", json_boolean(urgent)) != 0) ||
-            (to != NULL && json_object_set_new(req, "to", json_string(to)) != 0)) {
-            out_errorf("out of memory");
-            rc = LORE_EXIT_FAIL;
-            goto out;
-        }
-    }
     if (kind == POST_QUESTION) {
         rc = call_connect(l); /* says once, clearly, when no node runs */
         if (rc != LORE_EXIT_OK)
@@ -212,7 +227,7 @@ static int lore_post(struct lore *l, int argc, char **argv, enum lore_post_kind 
     if (!people)
         goto out;
     /* The full id is always the last line, so `id=$(lore ask ... | tail -n 1)` works. */
-    printf("Posted %s %.*s.\n%s\n", kinds[kind], LORE_SHORT_ID, out_jstr(resp, "id"),
+    printf("Posted %s %.*s.\n%s\n", lore_post_kinds[kind], LORE_SHORT_ID, out_jstr(resp, "id"),
            out_jstr(resp, "id"));
 out:
     json_decref(req);
