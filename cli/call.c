@@ -17,7 +17,7 @@
 int call_connect(struct lore *l)
 {
     enum client_connect_error why;
-    char err[LORE_ERR_MAX];
+    char err[ERRMSG_MAX];
 
     if (l->client != NULL)
         return LORE_EXIT_OK;
@@ -51,7 +51,7 @@ int call_connect(struct lore *l)
 int call_node(struct lore *l, json_t *req, json_t **resp)
 {
     json_t *r = NULL;
-    char err[LORE_ERR_MAX];
+    char err[ERRMSG_MAX];
     int rc;
 
     *resp = NULL;

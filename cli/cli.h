@@ -5,6 +5,7 @@
 #ifndef LORE_CLI_H
 #define LORE_CLI_H
 
+#include "errmsg.h"
 #include "text.h"
 
 #ifndef LORE_VERSION
@@ -21,6 +22,5 @@ enum lore_exit {
 #define LORE_SHORT_ID 12 /* hex digits of an id shown in lists */
 #define LORE_HL_OPEN TEXT_TERM_BOLD_ON
 #define LORE_HL_CLOSE TEXT_TERM_BOLD_OFF
-#define LORE_ERR_MAX 512 /* bytes of an error message from a lower layer (errmsg.h) */
 
 #endif

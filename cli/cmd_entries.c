@@ -27,7 +27,7 @@ static const char *const lore_post_kinds[] = {"question", "answer", "note", "com
 static void lore_show_similar(struct lore *l, const char *title)
 {
     json_t *req = NULL, *resp = NULL, *res, *r, *e;
-    char err[LORE_ERR_MAX];
+    char err[ERRMSG_MAX];
     size_t i;
 
     /* Quietly: if this fails (say, a title with no searchable words) the post itself speaks. */

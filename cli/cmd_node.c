@@ -304,7 +304,7 @@ int cmd_watch(struct lore *l, int argc, char **argv)
                                          {NULL, 0, NULL, 0}};
     struct sigaction sa;
     json_t *resp = NULL, *ev = NULL, *e;
-    char err[LORE_ERR_MAX];
+    char err[ERRMSG_MAX];
     int c, r, rc = LORE_EXIT_OK, mine = 0, notify = 0;
 
     args_reset();

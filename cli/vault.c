@@ -79,7 +79,7 @@ int vault_connect(struct vault_run *r)
  * why the exchange itself failed (the connection is then unusable). */
 int vault_exchange(struct vault_run *r, json_t *req, json_t **resp, bool *ok)
 {
-    char err[LORE_ERR_MAX];
+    char err[ERRMSG_MAX];
     int rc;
 
     *resp = NULL;
