@@ -22,5 +22,10 @@ if ! python3 tests/include_cycles.py . tests/include_cycles.allow; then
     echo "lint: break the include cycle above (lower layers take hooks, never include upward)" >&2
     status=1
 fi
+# No function over 120 lines (the two linear wire decoders excepted).
+if ! python3 tests/function_length.py . 120; then
+    echo "lint: split the function above along its steps" >&2
+    status=1
+fi
 [ $status -eq 0 ] && echo "lint: ok ($(echo "$files" | wc -w) files)"
 exit $status

@@ -192,7 +192,7 @@ echo "   (killed with $partial of 30000 entries stored)"
 start fresh --peer "$(addr big)"
 [ "$(entries fresh)" -ge "$partial" ] || fail "entries committed before the crash were lost"
 total=$(entries big)
-until_ok 60 "fresh finishes the bootstrap" bash -c "[ \$(LORE_HOME=$(home fresh) $LORE status --json | jq .entries) -eq $total ]"
+until_ok 240 "fresh finishes the bootstrap" bash -c "[ \$(LORE_HOME=$(home fresh) $LORE status --json | jq .entries) -eq $total ]"
 [ "$(sqlite3 "$(home fresh)/data/replica.db" 'PRAGMA integrity_check')" = ok ] || fail "integrity"
 ok "kill -9 mid-bootstrap: nothing committed lost, integrity ok, converged to $total (30000 filled)"
 
