@@ -1,0 +1,392 @@
+/*
+ * replica_db: the database itself — schema and migrations, the prepared statements, opening and
+ * closing, the view horizon, why a write failed (faults) and the identity of the files.
+ */
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "buf.h"
+#include "errmsg.h"
+#include "log.h"
+#include "replica_int.h"
+#include "xmalloc.h"
+
+/*
+ * Schema migrations: migrations[i] takes user_version i to i+1. Append, never edit.
+ * entries.raw is the truth; every other column and table is derived from it and can be rebuilt.
+ */
+static const char *const replica_migrations[] = {
+    /* 0 -> 1 */
+    "CREATE TABLE entries("
+    "  seq INTEGER PRIMARY KEY,"
+    "  id BLOB NOT NULL UNIQUE CHECK (length(id) = 32),"
+    "  kind INTEGER NOT NULL,"
+    "  author BLOB NOT NULL,"
+    "  created_ms INTEGER NOT NULL,"
+    "  received_ms INTEGER NOT NULL,"
+    "  title TEXT NOT NULL,"
+    "  tags TEXT NOT NULL,"
+    /* The large columns last: filters on the small ones then never read overflow pages. */
+    "  body TEXT NOT NULL,"
+    "  raw BLOB NOT NULL);"
+    "CREATE INDEX entries_kind_created ON entries(kind, created_ms, id);"
+    "CREATE INDEX entries_created ON entries(created_ms, id);"
+    "CREATE INDEX entries_author ON entries(author, kind, created_ms);"
+    "CREATE TABLE refs(ref BLOB NOT NULL, kind INTEGER NOT NULL, seq INTEGER NOT NULL,"
+    "  PRIMARY KEY (ref, kind, seq)) WITHOUT ROWID;"
+    "CREATE TABLE tags(tag TEXT NOT NULL, seq INTEGER NOT NULL,"
+    "  PRIMARY KEY (tag, seq)) WITHOUT ROWID;"
+    /* Only content kinds are searchable; the view is what the index is checked against. */
+    "CREATE VIEW searchable AS SELECT seq, title, body, tags FROM entries"
+    "  WHERE kind IN (1, 2, 3, 4);"
+    "CREATE VIRTUAL TABLE fts USING fts5(title, body, tags, content='searchable',"
+    "  content_rowid='seq', tokenize='porter unicode61 remove_diacritics 2');",
+    /* 1 -> 2: the node's own bookkeeping (e.g. a bootstrap cursor); not synchronised. */
+    "CREATE TABLE meta(key TEXT PRIMARY KEY NOT NULL, value NOT NULL) WITHOUT ROWID;",
+    /* 2 -> 3: merge full-text segments in larger steps: a third faster to ingest, same index. */
+    "INSERT INTO fts(fts, rank) VALUES ('automerge', 8);",
+    /* 3 -> 4: content keeping. Revisions (9) are searchable (a hit on the current revision stands
+     * for its entry); retracted entries leave a tombstone (id, created_ms, author) instead of their
+     * row, so they are never stored again and still count as held for reconciliation; refs by seq
+     * for deleting one entry's rows. */
+    "CREATE TABLE IF NOT EXISTS tombstones(id BLOB PRIMARY KEY NOT NULL CHECK (length(id) = 32),"
+    "  created_ms INTEGER NOT NULL, author BLOB NOT NULL) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS refs_seq ON refs(seq);"
+    "DROP VIEW IF EXISTS searchable;"
+    "CREATE VIEW searchable AS SELECT seq, title, body, tags FROM entries"
+    "  WHERE kind IN (1, 2, 3, 4, 9);"
+    "INSERT INTO fts(rowid, title, body, tags) SELECT seq, title, body, tags FROM entries"
+    "  WHERE kind = 9;",
+    /* 4 -> 5: time (docs/PROTOCOL.md, "Time"). An entry counts in views at its effective time:
+     * the latest created_ms of itself and everything it references, directly or not (refs point
+     * at hashes, so there are no cycles). Views order and filter on it; received_ms (the local
+     * time it was stored, kept since schema 1) dates recognition. */
+    "ALTER TABLE entries ADD COLUMN effective_ms INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE entries SET effective_ms = (WITH RECURSIVE up(id) AS (SELECT entries.id UNION"
+    "  SELECT r.ref FROM up JOIN entries x ON x.id = up.id JOIN refs r ON r.seq = x.seq)"
+    "  SELECT max(a.created_ms) FROM up JOIN entries a ON a.id = up.id);"
+    "DROP INDEX IF EXISTS entries_kind_created;"
+    "CREATE INDEX entries_kind_effective ON entries(kind, effective_ms, id);"
+    "CREATE INDEX entries_effective ON entries(effective_ms, id);",
+};
+#define REPLICA_NMIGRATIONS (sizeof(replica_migrations) / sizeof(replica_migrations[0]))
+_Static_assert(REPLICA_NMIGRATIONS == REPLICA_SCHEMA_VERSION, "one migration per schema version");
+
+static const char *const replica_sql[ST_COUNT_STMTS] = {
+    [ST_INSERT] = "INSERT OR IGNORE INTO entries(id, raw, kind, author, created_ms, received_ms,"
+                  " title, body, tags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    [ST_INSERT_REF] = "INSERT OR IGNORE INTO refs(ref, kind, seq) VALUES (?, ?, ?)",
+    [ST_INSERT_TAG] = "INSERT OR IGNORE INTO tags(tag, seq) VALUES (?, ?)",
+    [ST_INSERT_FTS] = "INSERT INTO fts(rowid, title, body, tags) VALUES (?, ?, ?, ?)",
+    [ST_BY_ID] = "SELECT " REPLICA_COLS " FROM entries e WHERE e.id = ?",
+    [ST_RESOLVE] = "SELECT id FROM entries WHERE id BETWEEN ? AND ? AND effective_ms <="
+                   " lore_horizon() ORDER BY id LIMIT ?",
+    [ST_COUNT] = "SELECT count(*) FROM entries",
+    [ST_COUNT_REFS] = "SELECT count(*) FROM refs r JOIN entries x ON x.seq = r.seq WHERE r.ref = ?"
+                      " AND r.kind = ? AND x.effective_ms <= lore_horizon()",
+    [ST_COUNT_REFS_ANY] = "SELECT count(*) FROM refs r JOIN entries x ON x.seq = r.seq WHERE"
+                          " r.ref = ? AND x.effective_ms <= lore_horizon()",
+    [ST_AUTHOR_NAME] = "SELECT " REPLICA_COLS " FROM entries e WHERE e.author = ? AND e.kind = "
+                       "12 AND e.effective_ms <= lore_horizon() ORDER BY e.effective_ms DESC,"
+                       " e.id DESC LIMIT 4",
+    [ST_META_GET] = "SELECT value FROM meta WHERE key = ?",
+    [ST_META_SET] = "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
+    [ST_META_DELETE] = "DELETE FROM meta WHERE key = ?",
+    [ST_TOMBSTONED] = "SELECT author FROM tombstones WHERE id = ?",
+    /* Is there a retraction of ?1 by ?2 (its author's, the only one that counts)? */
+    [ST_RETRACTED] = "SELECT 1 FROM refs r JOIN entries t ON t.seq = r.seq"
+                     " WHERE r.ref = ?1 AND r.kind = 10 AND t.author = ?2 LIMIT 1",
+    [ST_TARGET] = "SELECT seq, kind, author FROM entries WHERE id = ?",
+    [ST_REVISIONS_OF] = "SELECT v.seq FROM refs r JOIN entries v ON v.seq = r.seq"
+                        " WHERE r.ref = ?1 AND r.kind = 9 AND v.author = ?2",
+    [ST_TOMB_INSERT] = "INSERT OR IGNORE INTO tombstones(id, created_ms, author)"
+                       " SELECT id, created_ms, author FROM entries WHERE seq = ?",
+    [ST_TOMB_ADD] = "INSERT OR IGNORE INTO tombstones(id, created_ms, author) VALUES (?, ?, ?)",
+    [ST_TOMB_FTS] = "INSERT INTO fts(fts, rowid, title, body, tags) SELECT 'delete', seq, title,"
+                    " body, tags FROM entries WHERE seq = ? AND kind IN (1, 2, 3, 4, 9)",
+    [ST_TOMB_REFS] = "DELETE FROM refs WHERE seq = ?",
+    [ST_TOMB_TAGS] = "DELETE FROM tags WHERE seq = ?",
+    [ST_TOMB_ENTRY] = "DELETE FROM entries WHERE seq = ?",
+    /* An entry's effective time from its own and its targets' (those here). */
+    [ST_EFFECTIVE] = "UPDATE entries SET effective_ms = max(created_ms, coalesce((SELECT"
+                     " max(t.effective_ms) FROM refs r JOIN entries t ON t.id = r.ref WHERE"
+                     " r.seq = ?1), 0)) WHERE seq = ?1 RETURNING effective_ms",
+    /* Everything referencing ?1, directly or not, counts no earlier than ?1's time ?2. */
+    [ST_EFFECTIVE_DOWN] = "WITH RECURSIVE down(seq) AS (SELECT seq FROM refs WHERE ref = ?1 UNION"
+                          " SELECT r.seq FROM down JOIN entries d ON d.seq = down.seq JOIN refs r"
+                          " ON r.ref = d.id) UPDATE entries SET effective_ms = ?2 WHERE seq IN"
+                          " (SELECT seq FROM down) AND effective_ms < ?2",
+    [ST_TIMES] = "SELECT created_ms, effective_ms, received_ms FROM entries WHERE id = ?",
+    [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",
+};
+
+/* The files SQLite keeps for one database in WAL mode: the database, its write-ahead log and the
+ * log's shared-memory index. A write is durable only in these very files: if one is deleted or
+ * replaced under a running node, later commits would go to a file nobody will open again (or,
+ * for -shm, would no longer be coordinated with another process that opens the path). */
+static const char *const replica_file_suffix[] = {"", "-wal", "-shm"};
+_Static_assert(sizeof(replica_file_suffix) / sizeof(replica_file_suffix[0]) == REPLICA_NFILES,
+               "one identity per file");
+
+uint64_t replica_wall_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+uint64_t replica_view_horizon(const struct replica *r)
+{
+    return r->horizon_ms != 0 ? r->horizon_ms : replica_wall_ms() + ENTRY_CLOCK_TOLERANCE_MS;
+}
+
+void replica_set_horizon(struct replica *r, uint64_t horizon_ms)
+{
+    r->horizon_ms = horizon_ms;
+}
+
+/* lore_horizon(): what views compare effective_ms with. */
+static void replica_horizon_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    (void)argv;
+    sqlite3_result_int64(ctx, (sqlite3_int64)replica_view_horizon(sqlite3_user_data(ctx)));
+}
+
+sqlite3_stmt *replica_stmt(struct replica *r, enum replica_stmt which)
+{
+    sqlite3_stmt *s = r->st[which];
+
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    return s;
+}
+
+static int replica_exec(struct replica *r, const char *sql, char *err, size_t errlen)
+{
+    char *msg = NULL;
+
+    if (sqlite3_exec(r->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        errmsg_set(err, errlen, "%s: %s", r->path, msg != NULL ? msg : "unknown error");
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int replica_migrate(struct replica *r, char *err, size_t errlen)
+{
+    sqlite3_stmt *s = NULL;
+    int version, rc = -1;
+    char *sql = NULL;
+    size_t i;
+
+    if (sqlite3_prepare_v2(r->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK ||
+        sqlite3_step(s) != SQLITE_ROW) {
+        errmsg_set(err, errlen, "%s: cannot read schema version: %s", r->path,
+                   sqlite3_errmsg(r->db));
+        goto out;
+    }
+    version = sqlite3_column_int(s, 0);
+    sqlite3_finalize(s); /* an open statement would lock the schema (DROP INDEX) */
+    s = NULL;
+    if (version < 0 || version > REPLICA_SCHEMA_VERSION) {
+        errmsg_set(err, errlen,
+                   "%s: schema version %d is newer than this lore understands (%d); "
+                   "upgrade lore",
+                   r->path, version, REPLICA_SCHEMA_VERSION);
+        goto out;
+    }
+    for (i = (size_t)version; i < REPLICA_NMIGRATIONS; i++) {
+        log_info("replica: migrating schema %zu -> %zu", i, i + 1);
+        sql = xasprintf("BEGIN IMMEDIATE; %s PRAGMA user_version = %zu; COMMIT;",
+                        replica_migrations[i], i + 1);
+        if (replica_exec(r, sql, err, errlen) != 0) {
+            (void)sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+            goto out;
+        }
+        free(sql);
+        sql = NULL;
+    }
+    rc = 0;
+out:
+    free(sql);
+    sqlite3_finalize(s);
+    return rc;
+}
+
+struct replica *replica_open(const char *path, int cache_mb, char *err, size_t errlen)
+{
+    struct replica *r = xcalloc(1, sizeof(*r));
+    char *pragmas = NULL;
+    int ok = 0;
+    size_t i;
+
+    r->path = xstrdup(path);
+    if (sqlite3_open_v2(path, &r->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
+        errmsg_set(err, errlen, "%s: %s", path,
+                   r->db != NULL ? sqlite3_errmsg(r->db) : "cannot open");
+        goto out;
+    }
+    sqlite3_extended_result_codes(r->db, 1);
+    sqlite3_busy_timeout(r->db, 5000);
+    pragmas = xasprintf("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+                        "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -%d;",
+                        (cache_mb > 0 ? cache_mb : 16) * 1024);
+    if (sqlite3_create_function_v2(r->db, "lore_horizon", 0, SQLITE_UTF8, r, replica_horizon_fn,
+                                   NULL, NULL, NULL) != SQLITE_OK) {
+        errmsg_set(err, errlen, "%s: %s", path, sqlite3_errmsg(r->db));
+        goto out;
+    }
+    if (replica_exec(r, pragmas, err, errlen) != 0 || replica_migrate(r, err, errlen) != 0)
+        goto out;
+    for (i = 0; i < ST_COUNT_STMTS; i++) {
+        if (sqlite3_prepare_v3(r->db, replica_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &r->st[i],
+                               NULL) != SQLITE_OK) {
+            errmsg_set(err, errlen, "%s: %s", path, sqlite3_errmsg(r->db));
+            goto out;
+        }
+    }
+    /* The files as they are now (the migration's read opened the log and its index): from here
+     * on, writes check that the paths still name them. */
+    for (i = 0; i < REPLICA_NFILES; i++) {
+        struct stat st;
+        r->files[i].path = xasprintf("%s%s", path, replica_file_suffix[i]);
+        if (stat(r->files[i].path, &st) == 0) {
+            r->files[i].known = 1;
+            r->files[i].dev = st.st_dev;
+            r->files[i].ino = st.st_ino;
+        }
+    }
+    ok = 1;
+out:
+    free(pragmas);
+    if (!ok)
+        replica_close(&r);
+    return r;
+}
+
+void replica_close(struct replica **rp)
+{
+    struct replica *r;
+    size_t i;
+
+    if (rp == NULL || *rp == NULL)
+        return;
+    r = *rp;
+    for (i = 0; i < ST_COUNT_STMTS; i++)
+        sqlite3_finalize(r->st[i]);
+    if (r->db != NULL && sqlite3_close(r->db) != SQLITE_OK)
+        log_warnx("replica: %s: close: %s", r->path, sqlite3_errmsg(r->db));
+    for (i = 0; i < REPLICA_NFILES; i++)
+        free(r->files[i].path);
+    free(r->path);
+    free(r);
+    *rp = NULL;
+}
+
+/* Tags joined by spaces, as the tags column and the FTS tags column hold them. */
+void replica_tags_text(const struct entry *e, struct buf *b)
+{
+    size_t i;
+
+    buf_init(b, ENTRY_MAX_TAGS * (ENTRY_TAG_MAX + 1) + 1);
+    if (buf_append_str(b, "") != 0)
+        return;
+    for (i = 0; i < entry_ntags(e); i++)
+        if ((i > 0 && buf_append_str(b, " ") != 0) || buf_append_str(b, entry_tag(e, i)) != 0)
+            break; /* cannot happen: the buffer holds the largest tag set */
+}
+
+/* Why the statement that just failed on r failed, from SQLite's code and the system's errno
+ * (ENOSPC comes as SQLITE_FULL, EDQUOT and EROFS as SQLITE_IOERR_WRITE and the like). */
+static enum replica_fault replica_classify(struct replica *r)
+{
+    int code = sqlite3_extended_errcode(r->db), sys = sqlite3_system_errno(r->db);
+
+    if (code == SQLITE_READONLY_DBMOVED)
+        return REPLICA_FAULT_GONE;
+    if ((code & 0xff) == SQLITE_FULL || sys == ENOSPC)
+        return REPLICA_FAULT_FULL;
+    if (sys == EDQUOT)
+        return REPLICA_FAULT_QUOTA;
+    if ((code & 0xff) == SQLITE_READONLY || sys == EROFS)
+        return REPLICA_FAULT_READONLY;
+    if ((code & 0xff) == SQLITE_IOERR)
+        return REPLICA_FAULT_IO;
+    return REPLICA_FAULT_OTHER;
+}
+
+/* A statement failed: note why, and say it in err. */
+void replica_failed(struct replica *r, const char *what, char *err, size_t errlen)
+{
+    r->fault = replica_classify(r);
+    if (r->fault == REPLICA_FAULT_OTHER || r->fault == REPLICA_FAULT_IO)
+        errmsg_set(err, errlen, "%s: %s%s", r->path, what, sqlite3_errmsg(r->db));
+    else
+        errmsg_set(err, errlen, "%s: %s%s (%s)", r->path, what, replica_fault_text(r->fault),
+                   sqlite3_errmsg(r->db));
+}
+
+int replica_step_done(struct replica *r, sqlite3_stmt *s, char *err, size_t errlen)
+{
+    if (sqlite3_step(s) != SQLITE_DONE) {
+        replica_failed(r, "", err, errlen);
+        return -1;
+    }
+    return 0;
+}
+
+const char *replica_fault_text(enum replica_fault f)
+{
+    switch (f) {
+    case REPLICA_FAULT_NONE:
+        return "no fault";
+    case REPLICA_FAULT_FULL:
+        return "disk full";
+    case REPLICA_FAULT_QUOTA:
+        return "disk quota exceeded";
+    case REPLICA_FAULT_READONLY:
+        return "read-only file system";
+    case REPLICA_FAULT_IO:
+        return "I/O error";
+    case REPLICA_FAULT_GONE:
+        return "replica file deleted or replaced";
+    case REPLICA_FAULT_OTHER:
+        break;
+    }
+    return "write failed";
+}
+
+enum replica_fault replica_last_fault(const struct replica *r)
+{
+    return r->fault;
+}
+
+int replica_file_check(struct replica *r, char *err, size_t errlen)
+{
+    struct stat st;
+    size_t i;
+
+    for (i = 0; i < REPLICA_NFILES; i++) {
+        if (!r->files[i].known)
+            continue;
+        if (stat(r->files[i].path, &st) != 0 || st.st_dev != r->files[i].dev ||
+            st.st_ino != r->files[i].ino) {
+            r->fault = REPLICA_FAULT_GONE;
+            errmsg_set(err, errlen, "the replica file %s was deleted or replaced; restart the node",
+                       r->files[i].path);
+            return -1;
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,88 @@
+/*
+ * replica_int: the struct every replica_* file works on, its prepared statements and the helpers
+ * they share. Private to the replica files (replica_db, replica_write, replica_read,
+ * replica_query); replica.h is the public interface.
+ */
+#ifndef LORE_REPLICA_INT_H
+#define LORE_REPLICA_INT_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "buf.h"
+#include "entry.h"
+#include "replica.h"
+
+/* Columns every row query selects, in this order. */
+#define REPLICA_COLS "e.id, e.raw, e.kind, e.author, e.created_ms, e.title, e.tags, e.body"
+
+enum replica_stmt {
+    ST_INSERT,
+    ST_INSERT_REF,
+    ST_INSERT_TAG,
+    ST_INSERT_FTS,
+    ST_BY_ID,
+    ST_RESOLVE,
+    ST_COUNT,
+    ST_COUNT_REFS,
+    ST_COUNT_REFS_ANY,
+    ST_AUTHOR_NAME,
+    ST_META_GET,
+    ST_META_SET,
+    ST_META_DELETE,
+    ST_TOMBSTONED,
+    ST_RETRACTED,
+    ST_TARGET,
+    ST_REVISIONS_OF,
+    ST_TOMB_INSERT,
+    ST_TOMB_ADD,
+    ST_TOMB_FTS,
+    ST_TOMB_REFS,
+    ST_TOMB_TAGS,
+    ST_TOMB_ENTRY,
+    ST_EFFECTIVE,
+    ST_EFFECTIVE_DOWN,
+    ST_TIMES,
+    ST_BEGIN,
+    ST_COMMIT,
+    ST_ROLLBACK,
+    ST_COUNT_STMTS
+};
+
+/* The files SQLite keeps for one database: the database, -wal and -shm (replica_db.c). */
+#define REPLICA_NFILES 3
+
+struct replica {
+    sqlite3 *db;
+    char *path;
+    sqlite3_stmt *st[ST_COUNT_STMTS];
+    enum replica_fault fault; /* of the last failed write; NONE after a successful one */
+    struct {
+        char *path;
+        int known; /* identity recorded at open (the file existed) */
+        dev_t dev;
+        ino_t ino;
+    } files[REPLICA_NFILES];
+    uint64_t horizon_ms; /* views: entries effective after it are held back; 0: clock + tolerance */
+};
+
+/* replica_db.c */
+uint64_t replica_wall_ms(void);
+/* Statement which of r, reset and unbound. */
+sqlite3_stmt *replica_stmt(struct replica *r, enum replica_stmt which);
+/* Tags joined by spaces, as the tags column and the FTS tags column hold them. */
+void replica_tags_text(const struct entry *e, struct buf *b);
+/* A statement failed: note why (r->fault), and say it in err. */
+void replica_failed(struct replica *r, const char *what, char *err, size_t errlen);
+/* Step s to its end; on failure as replica_failed. */
+int replica_step_done(struct replica *r, sqlite3_stmt *s, char *err, size_t errlen);
+
+/* replica_read.c */
+/* Decode and verify the row s is on (columns as REPLICA_COLS); NULL with the reason in why. */
+struct entry *replica_row_entry(sqlite3_stmt *s, char *why, size_t whylen);
+/* Log that the row s is on is corrupt and not served. */
+void replica_log_corrupt(sqlite3_stmt *s, const char *why);
+
+#endif

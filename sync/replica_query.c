@@ -1,0 +1,587 @@
+/*
+ * replica_query: the views — lists filtered by struct replica_query, full-text search, and the
+ * questions' accepted answers, tags, times, top answerers and people by name.
+ */
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "errmsg.h"
+#include "hex.h"
+#include "log.h"
+#include "replica_int.h"
+#include "xmalloc.h"
+
+/* The seq of the current version of the entry e: its author's latest revision by (created_ms,
+ * id), or the entry itself. Revisions by anyone else do not count. */
+#define REPLICA_CURRENT(e)                                                                         \
+    "COALESCE((SELECT v.seq FROM refs rv JOIN entries v ON v.seq = rv.seq WHERE rv.ref = " e       \
+    ".id AND rv.kind = 9 AND v.author = " e ".author AND v.effective_ms <= lore_horizon()"         \
+    " ORDER BY v.effective_ms DESC, v.id DESC LIMIT 1), " e ".seq)"
+
+/* A question's answer accepted by the asker (e is the question). */
+#define REPLICA_RESOLVED                                                                           \
+    "EXISTS (SELECT 1 FROM refs ra JOIN entries ans ON ans.seq = ra.seq"                           \
+    " JOIN refs rc ON rc.ref = ans.id AND rc.kind = 5 JOIN entries acc ON acc.seq = rc.seq"        \
+    " WHERE ra.ref = e.id AND ra.kind = 2 AND acc.author = e.author"                               \
+    " AND acc.effective_ms <= lore_horizon())"
+#define REPLICA_ANSWERED                                                                           \
+    "EXISTS (SELECT 1 FROM refs r JOIN entries a ON a.seq = r.seq WHERE r.ref = e.id AND"          \
+    " r.kind = 2 AND a.effective_ms <= lore_horizon())"
+
+/* Append the WHERE clauses of q to sql; bind them later with replica_bind_query in the same order.
+ */
+static void replica_query_sql(const struct replica_query *q, struct buf *sql)
+{
+    size_t i;
+    int ok = 0;
+
+    /* Held back until their time (docs/PROTOCOL.md, "Time"). */
+    ok |= buf_append_str(sql, " AND e.effective_ms <= lore_horizon()");
+    if (q->kind != 0)
+        ok |= buf_append_str(sql, " AND e.kind = ?");
+    else /* '+' keeps the planner on the (effective_ms, id) index: no sort of every row */
+        ok |= buf_append_str(sql, " AND +e.kind IN (1, 2, 3, 4)");
+    /* The tag of the current version: entries tagged in some version are the candidates (the
+     * tags index finds them), the current version must carry it. */
+    if (q->tag != NULL)
+        ok |=
+            buf_append_str(sql, " AND e.seq IN (SELECT seq FROM tags WHERE tag = :qtag UNION"
+                                " SELECT o.seq FROM tags t JOIN refs rv ON rv.seq = t.seq AND"
+                                " rv.kind = 9 JOIN entries o ON o.id = rv.ref WHERE t.tag = :qtag)"
+                                /* only content has versions (the views apply no others) */
+                                " AND (CASE WHEN e.kind IN (1, 2, 3, 4) THEN " REPLICA_CURRENT(
+                                    "e") " ELSE e.seq END) IN (SELECT seq FROM tags"
+                                         " WHERE tag = :qtag)");
+    if (q->author != NULL)
+        ok |= buf_append_str(sql, " AND e.author = ?");
+    if (q->ref != NULL)
+        ok |= buf_append_str(sql, " AND e.seq IN (SELECT seq FROM refs WHERE ref = ?)");
+    if (q->open_only)
+        ok |= buf_append_str(sql, " AND e.kind = 1 AND NOT " REPLICA_ANSWERED);
+    if (q->since_ms != 0)
+        ok |= buf_append_str(sql, " AND e.effective_ms >= ?");
+    if (q->status == REPLICA_STATUS_OPEN)
+        ok |= buf_append_str(sql, " AND e.kind = 1 AND NOT " REPLICA_ANSWERED);
+    else if (q->status == REPLICA_STATUS_ANSWERED)
+        ok |= buf_append_str(sql,
+                             " AND e.kind = 1 AND " REPLICA_ANSWERED " AND NOT " REPLICA_RESOLVED);
+    else if (q->status == REPLICA_STATUS_RESOLVED)
+        ok |= buf_append_str(sql, " AND e.kind = 1 AND " REPLICA_RESOLVED);
+    if (q->ids != NULL) {
+        ok |= buf_append_str(sql, " AND e.id IN (NULL");
+        for (i = 0; i < q->nids; i++)
+            ok |= buf_append_str(sql, ", ?");
+        ok |= buf_append_str(sql, ")");
+    }
+    if (ok != 0)
+        fatalx("replica: query text too long"); /* the buffer holds every clause */
+}
+
+static int replica_bind_query(sqlite3_stmt *s, const struct replica_query *q, int i)
+{
+    size_t k;
+
+    if (q->kind != 0)
+        sqlite3_bind_int(s, i++, q->kind);
+    if (q->tag != NULL)
+        sqlite3_bind_text(s, i++, q->tag, -1, SQLITE_STATIC);
+    if (q->author != NULL)
+        sqlite3_bind_blob(s, i++, q->author, ENTRY_KEY_LEN, SQLITE_STATIC);
+    if (q->ref != NULL)
+        sqlite3_bind_blob(s, i++, q->ref, ENTRY_ID_LEN, SQLITE_STATIC);
+    if (q->since_ms != 0)
+        sqlite3_bind_int64(s, i++, (sqlite3_int64)q->since_ms);
+    for (k = 0; q->ids != NULL && k < q->nids; k++)
+        sqlite3_bind_blob(s, i++, q->ids[k], ENTRY_ID_LEN, SQLITE_STATIC);
+    sqlite3_bind_int64(s, i++, (sqlite3_int64)(q->limit != 0 ? q->limit : 50));
+    sqlite3_bind_int64(s, i++, (sqlite3_int64)q->offset);
+    return i;
+}
+
+/* Step through rows (columns as REPLICA_COLS), verifying each, calling fn. */
+static int replica_run_rows(struct replica *r, sqlite3_stmt *s, replica_row_fn fn, void *ctx,
+                            size_t *corrupt, char *err, size_t errlen)
+{
+    struct entry *e;
+    char why[200];
+    int rc;
+
+    if (corrupt != NULL)
+        *corrupt = 0;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        e = replica_row_entry(s, why, sizeof(why));
+        if (e == NULL) {
+            replica_log_corrupt(s, why);
+            if (corrupt != NULL)
+                (*corrupt)++;
+            continue;
+        }
+        rc = fn(ctx, e, NULL, 0.0);
+        entry_destroy(&e);
+        if (rc != 0)
+            return 0;
+    }
+    if (rc != SQLITE_DONE) {
+        errmsg_set(err, errlen, "%s", sqlite3_errmsg(r->db));
+        return -1;
+    }
+    return 0;
+}
+
+int replica_list(struct replica *r, const struct replica_query *q, replica_row_fn fn, void *ctx,
+                 size_t *corrupt)
+{
+    struct buf sql;
+    sqlite3_stmt *s = NULL;
+    char err[256];
+    int rc = -1;
+
+    buf_init(&sql, 4096);
+    if (buf_append_str(&sql, "SELECT " REPLICA_COLS " FROM entries e WHERE 1") != 0)
+        goto out;
+    replica_query_sql(q, &sql);
+    /* Both keys in one direction, so the (effective_ms, id) index gives the order without a
+     * sort. */
+    if (buf_printf(&sql, " ORDER BY e.effective_ms %s, e.id %s LIMIT ? OFFSET ?",
+                   q->oldest_first ? "ASC" : "DESC", q->oldest_first ? "ASC" : "DESC") != 0)
+        goto out;
+    if (sqlite3_prepare_v2(r->db, (const char *)sql.data, -1, &s, NULL) != SQLITE_OK) {
+        log_warnx("replica: list: %s", sqlite3_errmsg(r->db));
+        goto out;
+    }
+    replica_bind_query(s, q, 1);
+    rc = replica_run_rows(r, s, fn, ctx, corrupt, err, sizeof(err));
+    if (rc != 0)
+        log_warnx("replica: list: %s", err);
+out:
+    sqlite3_finalize(s);
+    buf_free(&sql);
+    return rc;
+}
+
+/*
+ * Turn words typed by a person into an FTS5 query: every word becomes a quoted string (so FTS5
+ * operators and punctuation mean nothing), all must match, and the last also matches as a prefix
+ * so results appear while typing. Returns -1 if there is no word.
+ */
+static int replica_fts_query(const char *words, int any, struct buf *out)
+{
+    const char *p = words, *start;
+    int nwords = 0;
+
+    buf_init(out, 6 * strlen(words) + 16);
+    while (*p != '\0') {
+        while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+            p++;
+        if (*p == '\0')
+            break;
+        start = p;
+        while (*p != '\0' && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
+            p++;
+        if (nwords++ > 0 && buf_append_str(out, any ? " OR " : " ") != 0)
+            return -1;
+        if (buf_append_str(out, "\"") != 0)
+            return -1;
+        for (; start < p; start++)
+            if (buf_append(out, start, 1) != 0 || (*start == '"' && buf_append(out, "\"", 1) != 0))
+                return -1;
+        if (buf_append_str(out, "\"") != 0)
+            return -1;
+    }
+    if (nwords == 0)
+        return -1;
+    return buf_append_str(out, "*");
+}
+
+/* A search result before it is loaded: its rank and the keys that break ties. */
+struct replica_hit {
+    sqlite3_int64 seq;  /* the entry */
+    sqlite3_int64 hseq; /* the version that matched: the entry or its current revision */
+    double rank;
+    sqlite3_int64 created_ms;
+    uint8_t id[ENTRY_ID_LEN];
+};
+
+/* Results order: best rank, then newest, then highest id; the same on every replica. */
+static int replica_hit_cmp(const void *a, const void *b)
+{
+    const struct replica_hit *x = a, *y = b;
+
+    if (x->rank != y->rank)
+        return x->rank < y->rank ? -1 : 1;
+    if (x->created_ms != y->created_ms)
+        return x->created_ms > y->created_ms ? -1 : 1;
+    return -memcmp(x->id, y->id, ENTRY_ID_LEN);
+}
+
+/*
+ * A full-text hit x stands for the entry e it is the current version of: x itself when it has no
+ * revision by its author, or the author's latest revision of e. Hits on older versions, and on
+ * revisions by others, stand for nothing (the inner join drops them): so every entry matches at
+ * most once, with the words of its current text.
+ */
+#define REPLICA_HIT_ENTRY                                                                          \
+    " JOIN entries e ON e.seq = (CASE WHEN x.kind = 9 THEN (SELECT o.seq FROM refs rv"             \
+    " JOIN entries o ON o.id = rv.ref WHERE rv.seq = x.seq AND rv.kind = 9) ELSE x.seq END)"       \
+    " AND e.kind IN (1, 2, 3, 4) AND e.author = x.author AND e.effective_ms <= lore_horizon()"     \
+    " AND " REPLICA_CURRENT("e") " = x.seq"
+
+/* Run a statement whose rows are (seq, rank, created_ms, id, hseq) into hits; a row whose seq is
+ * NULL (a hit standing for nothing) is counted in *dropped (may be NULL) and skipped. Returns the
+ * count. */
+static long replica_collect_hits(struct replica *r, sqlite3_stmt *s, struct replica_hit *hits,
+                                 size_t max, size_t *dropped, char *err, size_t errlen)
+{
+    size_t n = 0;
+    int step = SQLITE_DONE;
+
+    while (n < max && (step = sqlite3_step(s)) == SQLITE_ROW) {
+        if (sqlite3_column_type(s, 0) == SQLITE_NULL) {
+            if (dropped != NULL)
+                (*dropped)++;
+            continue;
+        }
+        hits[n].seq = sqlite3_column_int64(s, 0);
+        hits[n].hseq = sqlite3_column_int64(s, 4);
+        hits[n].rank = sqlite3_column_double(s, 1);
+        hits[n].created_ms = sqlite3_column_int64(s, 2);
+        memset(hits[n].id, 0, ENTRY_ID_LEN);
+        if (sqlite3_column_bytes(s, 3) == ENTRY_ID_LEN)
+            memcpy(hits[n].id, sqlite3_column_blob(s, 3), ENTRY_ID_LEN);
+        n++;
+    }
+    if (n < max && step != SQLITE_DONE) {
+        errmsg_set(err, errlen, "%s", sqlite3_errmsg(r->db));
+        return -1;
+    }
+    return (long)n;
+}
+
+/*
+ * Fast path for an unfiltered search: rank in the full-text index alone and look up only the
+ * best offset+limit+1 rows. Exact unless the row after the page ties the page's last rank; then
+ * returns 1 and the caller takes the exact path. Returns 0 with *nhits set, or -1.
+ */
+static int replica_search_fast(struct replica *r, const struct buf *match, size_t offset,
+                               size_t limit, struct replica_hit *hits, size_t *nhits, char *err,
+                               size_t errlen)
+{
+    sqlite3_stmt *s = NULL;
+    size_t want = offset + limit + 1, dropped = 0;
+    long n;
+    int rc = -1;
+
+    if (sqlite3_prepare_v2(r->db,
+                           "SELECT e.seq, h.rank, e.effective_ms, e.id, x.seq FROM"
+                           " (SELECT rowid, bm25(fts, 10.0, 1.0, 5.0) AS rank FROM fts"
+                           "  WHERE fts MATCH ? ORDER BY rank LIMIT ?) h"
+                           " JOIN entries x ON x.seq = h.rowid"
+                           " LEFT" REPLICA_HIT_ENTRY " ORDER BY h.rank",
+                           -1, &s, NULL) != SQLITE_OK) {
+        errmsg_set(err, errlen, "%s", sqlite3_errmsg(r->db));
+        goto out;
+    }
+    sqlite3_bind_text(s, 1, (const char *)match->data, (int)match->len, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)want);
+    n = replica_collect_hits(r, s, hits, want, &dropped, err, errlen);
+    if (n < 0)
+        goto out;
+    if (dropped > 0) {
+        rc = 1; /* old versions took places on the page: only the exact path can fill it */
+        goto out;
+    }
+    if ((size_t)n == want && hits[want - 1].rank == hits[want - 2].rank) {
+        rc = 1; /* a tie across the page boundary: only the exact order can choose */
+        goto out;
+    }
+    qsort(hits, (size_t)n, sizeof(*hits), replica_hit_cmp);
+    *nhits = (size_t)n < want ? (size_t)n : want - 1;
+    rc = 0;
+out:
+    sqlite3_finalize(s);
+    return rc;
+}
+
+/* Exact path: rank and order every match in SQL, with any filter. */
+static int replica_search_exact(struct replica *r, const struct buf *match,
+                                const struct replica_query *q, size_t offset, size_t limit,
+                                struct replica_hit *hits, size_t *nhits, char *err, size_t errlen)
+{
+    struct buf sql;
+    sqlite3_stmt *s = NULL;
+    struct replica_query page = *q;
+    long n;
+    int rc = -1;
+
+    buf_init(&sql, 4096);
+    if (buf_append_str(&sql,
+                       "SELECT e.seq, bm25(fts, 10.0, 1.0, 5.0) AS rank, e.effective_ms, e.id,"
+                       " x.seq FROM fts JOIN entries x ON x.seq = fts.rowid" REPLICA_HIT_ENTRY
+                       " WHERE fts MATCH ?") != 0)
+        goto out;
+    replica_query_sql(q, &sql);
+    if (buf_append_str(&sql, " ORDER BY rank, e.effective_ms DESC, e.id DESC LIMIT ? OFFSET ?") !=
+        0)
+        goto out;
+    if (sqlite3_prepare_v2(r->db, (const char *)sql.data, -1, &s, NULL) != SQLITE_OK) {
+        errmsg_set(err, errlen, "%s", sqlite3_errmsg(r->db));
+        goto out;
+    }
+    sqlite3_bind_text(s, 1, (const char *)match->data, (int)match->len, SQLITE_STATIC);
+    page.limit = limit;
+    page.offset = offset;
+    replica_bind_query(s, &page, 2);
+    n = replica_collect_hits(r, s, hits, limit, NULL, err, errlen);
+    if (n < 0)
+        goto out;
+    *nhits = (size_t)n;
+    rc = 0;
+out:
+    sqlite3_finalize(s);
+    buf_free(&sql);
+    return rc;
+}
+
+int replica_search(struct replica *r, const char *query, const struct replica_query *q,
+                   const char *hl_open, const char *hl_close, replica_row_fn fn, void *ctx,
+                   size_t *corrupt, char *err, size_t errlen)
+{
+    struct buf match;
+    sqlite3_stmt *row = NULL;
+    size_t limit = q->limit != 0 ? q->limit : 50, n = 0, i, first = 0;
+    struct replica_hit *hits = NULL;
+    int rc = -1, fast = 1;
+
+    buf_init(&match, 0);
+    if (corrupt != NULL)
+        *corrupt = 0;
+    if (replica_fts_query(query, q->any_word, &match) != 0) {
+        errmsg_set(err, errlen, "the search query has no words");
+        goto out;
+    }
+    if (q->offset > 100000) {
+        errmsg_set(err, errlen, "offset too large");
+        goto out;
+    }
+    /*
+     * Stage one finds the page's row numbers, sorting only small (rank, keys) records; stage two
+     * loads, verifies and makes a snippet for just those rows. bm25 weights: a word in the title
+     * counts most, then tags, then the body.
+     */
+    hits = xreallocarray(NULL, q->offset + limit + 1, sizeof(*hits));
+    if (q->kind == 0 && q->tag == NULL && q->author == NULL && q->ref == NULL && !q->open_only &&
+        q->since_ms == 0 && q->status == REPLICA_STATUS_ANY && q->ids == NULL) {
+        fast = replica_search_fast(r, &match, q->offset, limit, hits, &n, err, errlen);
+        if (fast < 0)
+            goto out;
+        first = q->offset;
+    }
+    if (fast != 0) {
+        first = 0;
+        if (replica_search_exact(r, &match, q, q->offset, limit, hits, &n, err, errlen) != 0)
+            goto out;
+    }
+    if (sqlite3_prepare_v2(r->db,
+                           "SELECT " REPLICA_COLS ", snippet(fts, -1, ?1, ?2, '…', 16)"
+                           " FROM fts JOIN entries e ON e.seq = ?4"
+                           " WHERE fts MATCH ?3 AND fts.rowid = ?5",
+                           -1, &row, NULL) != SQLITE_OK) {
+        errmsg_set(err, errlen, "%s", sqlite3_errmsg(r->db));
+        goto out;
+    }
+    sqlite3_bind_text(row, 1, hl_open != NULL ? hl_open : "**", -1, SQLITE_STATIC);
+    sqlite3_bind_text(row, 2, hl_close != NULL ? hl_close : "**", -1, SQLITE_STATIC);
+    sqlite3_bind_text(row, 3, (const char *)match.data, (int)match.len, SQLITE_STATIC);
+    for (i = first; i < n; i++) {
+        struct entry *e;
+        char why[200];
+        int stop;
+        sqlite3_reset(row);
+        sqlite3_bind_int64(row, 4, hits[i].seq);
+        sqlite3_bind_int64(row, 5, hits[i].hseq);
+        if (sqlite3_step(row) != SQLITE_ROW)
+            continue;
+        e = replica_row_entry(row, why, sizeof(why));
+        if (e == NULL) {
+            replica_log_corrupt(row, why);
+            if (corrupt != NULL)
+                (*corrupt)++;
+            continue;
+        }
+        stop = fn(ctx, e, (const char *)sqlite3_column_text(row, 8), hits[i].rank);
+        entry_destroy(&e);
+        if (stop != 0)
+            break;
+    }
+    rc = 0;
+out:
+    free(hits);
+    sqlite3_finalize(row);
+    buf_free(&match);
+    return rc;
+}
+
+int replica_accepted(struct replica *r, const uint8_t question[ENTRY_ID_LEN],
+                     const uint8_t asker[ENTRY_KEY_LEN], uint8_t answer[ENTRY_ID_LEN])
+{
+    sqlite3_stmt *s = NULL;
+    int rc = -1, step;
+
+    if (sqlite3_prepare_v2(r->db,
+                           "SELECT ans.id FROM refs ra JOIN entries ans ON ans.seq = ra.seq"
+                           " WHERE ra.ref = ?1 AND ra.kind = 2 AND ans.effective_ms <="
+                           " lore_horizon() AND EXISTS ("
+                           "  SELECT 1 FROM refs rc JOIN entries acc ON acc.seq = rc.seq"
+                           "  WHERE rc.ref = ans.id AND rc.kind = 5 AND acc.author = ?2"
+                           "  AND acc.effective_ms <= lore_horizon())"
+                           " ORDER BY ans.effective_ms, ans.id LIMIT 1",
+                           -1, &s, NULL) != SQLITE_OK)
+        goto out;
+    sqlite3_bind_blob(s, 1, question, ENTRY_ID_LEN, SQLITE_STATIC);
+    sqlite3_bind_blob(s, 2, asker, ENTRY_KEY_LEN, SQLITE_STATIC);
+    step = sqlite3_step(s);
+    if (step == SQLITE_ROW && sqlite3_column_bytes(s, 0) == ENTRY_ID_LEN) {
+        memcpy(answer, sqlite3_column_blob(s, 0), ENTRY_ID_LEN);
+        rc = 1;
+    } else if (step == SQLITE_DONE) {
+        rc = 0;
+    }
+out:
+    if (rc < 0)
+        log_warnx("replica: accepted: %s", sqlite3_errmsg(r->db));
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int replica_tags_of(struct replica *r, const uint8_t author[ENTRY_KEY_LEN], uint16_t kind,
+                    replica_tag_fn fn, void *ctx)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = -1, step;
+
+    if (sqlite3_prepare_v2(r->db,
+                           "SELECT DISTINCT t.tag FROM entries e JOIN tags t ON t.seq = e.seq"
+                           " WHERE e.author = ? AND e.kind = ? AND e.effective_ms <="
+                           " lore_horizon() ORDER BY t.tag",
+                           -1, &s, NULL) != SQLITE_OK)
+        goto out;
+    sqlite3_bind_blob(s, 1, author, ENTRY_KEY_LEN, SQLITE_STATIC);
+    sqlite3_bind_int(s, 2, kind);
+    while ((step = sqlite3_step(s)) == SQLITE_ROW)
+        if (sqlite3_column_text(s, 0) != NULL &&
+            fn(ctx, (const char *)sqlite3_column_text(s, 0)) != 0)
+            break;
+    rc = step == SQLITE_ROW || step == SQLITE_DONE ? 0 : -1;
+out:
+    if (rc != 0)
+        log_warnx("replica: tags: %s", sqlite3_errmsg(r->db));
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int replica_question_times(struct replica *r, uint64_t since_ms, const char *tag,
+                           replica_question_fn fn, void *ctx)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = -1, step;
+
+    if (sqlite3_prepare_v2(
+            r->db,
+            "SELECT q.effective_ms,"
+            " (SELECT min(a.effective_ms) FROM refs ra JOIN entries a ON a.seq = ra.seq"
+            "   WHERE ra.ref = q.id AND ra.kind = 2 AND a.effective_ms <= lore_horizon()),"
+            " (SELECT min(acc.effective_ms) FROM refs ra JOIN entries ans ON ans.seq = ra.seq"
+            "   JOIN refs rc ON rc.ref = ans.id AND rc.kind = 5"
+            "   JOIN entries acc ON acc.seq = rc.seq"
+            "   WHERE ra.ref = q.id AND ra.kind = 2 AND acc.author = q.author"
+            "   AND acc.effective_ms <= lore_horizon()),"
+            " q.tags"
+            " FROM entries q WHERE q.kind = 1 AND q.effective_ms >= ?1"
+            " AND q.effective_ms <= lore_horizon()"
+            " AND (?2 IS NULL OR q.seq IN (SELECT seq FROM tags WHERE tag = ?2))",
+            -1, &s, NULL) != SQLITE_OK)
+        goto out;
+    sqlite3_bind_int64(s, 1, (sqlite3_int64)since_ms);
+    if (tag != NULL)
+        sqlite3_bind_text(s, 2, tag, -1, SQLITE_STATIC);
+    while ((step = sqlite3_step(s)) == SQLITE_ROW)
+        if (fn(ctx, (uint64_t)sqlite3_column_int64(s, 0), (uint64_t)sqlite3_column_int64(s, 1),
+               (uint64_t)sqlite3_column_int64(s, 2),
+               sqlite3_column_text(s, 3) != NULL ? (const char *)sqlite3_column_text(s, 3) : "") !=
+            0)
+            break;
+    rc = step == SQLITE_ROW || step == SQLITE_DONE ? 0 : -1;
+out:
+    if (rc != 0)
+        log_warnx("replica: question times: %s", sqlite3_errmsg(r->db));
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int replica_top_answerers(struct replica *r, uint64_t since_ms, const char *tag, size_t limit,
+                          replica_helper_fn fn, void *ctx)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = -1, step;
+
+    if (sqlite3_prepare_v2(r->db,
+                           "SELECT a.author, count(*) AS n FROM entries a"
+                           " JOIN refs ra ON ra.seq = a.seq AND ra.kind = 2"
+                           " JOIN entries q ON q.id = ra.ref AND q.kind = 1"
+                           " WHERE a.kind = 2 AND a.effective_ms >= ?1"
+                           " AND a.effective_ms <= lore_horizon()"
+                           " AND (?2 IS NULL OR q.seq IN (SELECT seq FROM tags WHERE tag = ?2))"
+                           " GROUP BY a.author ORDER BY n DESC, a.author LIMIT ?3",
+                           -1, &s, NULL) != SQLITE_OK)
+        goto out;
+    sqlite3_bind_int64(s, 1, (sqlite3_int64)since_ms);
+    if (tag != NULL)
+        sqlite3_bind_text(s, 2, tag, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, (sqlite3_int64)limit);
+    while ((step = sqlite3_step(s)) == SQLITE_ROW)
+        if (sqlite3_column_bytes(s, 0) == ENTRY_KEY_LEN &&
+            fn(ctx, sqlite3_column_blob(s, 0), sqlite3_column_int64(s, 1)) != 0)
+            break;
+    rc = step == SQLITE_ROW || step == SQLITE_DONE ? 0 : -1;
+out:
+    if (rc != 0)
+        log_warnx("replica: top answerers: %s", sqlite3_errmsg(r->db));
+    sqlite3_finalize(s);
+    return rc;
+}
+
+enum replica_lookup replica_find_person(struct replica *r, const char *who,
+                                        uint8_t key[ENTRY_KEY_LEN])
+{
+    sqlite3_stmt *s = NULL;
+    enum replica_lookup res = REPLICA_FAILED;
+    int step, found = 0;
+    size_t n = strlen(who);
+
+    if (sqlite3_prepare_v2(r->db,
+                           "SELECT DISTINCT author FROM entries WHERE effective_ms <="
+                           " lore_horizon() AND ((kind = 12 AND lower(title) = lower(?1))"
+                           " OR (?2 AND substr(hex(author), 1, length(?1)) = upper(?1)))"
+                           " LIMIT 2",
+                           -1, &s, NULL) != SQLITE_OK)
+        goto out;
+    sqlite3_bind_text(s, 1, who, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 2, n >= REPLICA_MIN_PREFIX && n <= 2 * ENTRY_KEY_LEN && hex_is_hex(who));
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        if (sqlite3_column_bytes(s, 0) != ENTRY_KEY_LEN)
+            continue;
+        if (found == 0)
+            memcpy(key, sqlite3_column_blob(s, 0), ENTRY_KEY_LEN);
+        found++;
+    }
+    if (step != SQLITE_DONE)
+        goto out;
+    res = found == 0 ? REPLICA_NOT_FOUND : found == 1 ? REPLICA_FOUND : REPLICA_AMBIGUOUS;
+out:
+    if (res == REPLICA_FAILED)
+        log_warnx("replica: find person: %s", sqlite3_errmsg(r->db));
+    sqlite3_finalize(s);
+    return res;
+}
