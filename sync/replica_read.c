@@ -83,27 +83,39 @@ void replica_log_corrupt(sqlite3_stmt *s, const char *why)
     log_warnx("replica: entry %s is corrupt and not served (%s); run `lore check`", hex, why);
 }
 
-enum replica_lookup replica_resolve(struct replica *r, const char *hex_prefix,
-                                    uint8_t id[ENTRY_ID_LEN], uint8_t (*candidates)[ENTRY_ID_LEN],
-                                    size_t max_candidates, size_t *ncandidates)
+/* The ids an abbreviated id hex_prefix stands for run from lo to hi. -1 if it is no prefix (too
+ * short or long, or not hex). */
+static int replica_prefix_range(const char *hex_prefix, uint8_t lo[ENTRY_ID_LEN],
+                                uint8_t hi[ENTRY_ID_LEN])
 {
     char lo_hex[2 * ENTRY_ID_LEN + 1], hi_hex[2 * ENTRY_ID_LEN + 1];
-    uint8_t lo[ENTRY_ID_LEN], hi[ENTRY_ID_LEN];
-    size_t n = strlen(hex_prefix), found = 0;
-    enum replica_lookup res = REPLICA_FAILED;
-    sqlite3_stmt *s;
-    int rc;
+    size_t n = strlen(hex_prefix);
 
-    if (ncandidates != NULL)
-        *ncandidates = 0;
     if (n < REPLICA_MIN_PREFIX || n > 2 * ENTRY_ID_LEN || !hex_is_hex(hex_prefix))
-        return REPLICA_NOT_FOUND;
+        return -1;
     memset(lo_hex, '0', 2 * ENTRY_ID_LEN);
     memset(hi_hex, 'f', 2 * ENTRY_ID_LEN);
     memcpy(lo_hex, hex_prefix, n);
     memcpy(hi_hex, hex_prefix, n);
     if (hex_decode(lo_hex, 2 * ENTRY_ID_LEN, lo, ENTRY_ID_LEN) != 0 ||
         hex_decode(hi_hex, 2 * ENTRY_ID_LEN, hi, ENTRY_ID_LEN) != 0)
+        return -1;
+    return 0;
+}
+
+enum replica_lookup replica_resolve(struct replica *r, const char *hex_prefix,
+                                    uint8_t id[ENTRY_ID_LEN], uint8_t (*candidates)[ENTRY_ID_LEN],
+                                    size_t max_candidates, size_t *ncandidates)
+{
+    uint8_t lo[ENTRY_ID_LEN], hi[ENTRY_ID_LEN];
+    size_t found = 0;
+    enum replica_lookup res = REPLICA_FAILED;
+    sqlite3_stmt *s;
+    int rc;
+
+    if (ncandidates != NULL)
+        *ncandidates = 0;
+    if (replica_prefix_range(hex_prefix, lo, hi) != 0)
         return REPLICA_NOT_FOUND;
     s = replica_stmt(r, ST_RESOLVE);
     sqlite3_bind_blob(s, 1, lo, ENTRY_ID_LEN, SQLITE_STATIC);
@@ -386,21 +398,13 @@ int replica_tombstoned(struct replica *r, const uint8_t id[ENTRY_ID_LEN],
 enum replica_lookup replica_tombstone_find(struct replica *r, const char *hex_prefix,
                                            uint8_t id[ENTRY_ID_LEN])
 {
-    char lo_hex[2 * ENTRY_ID_LEN + 1], hi_hex[2 * ENTRY_ID_LEN + 1];
     uint8_t lo[ENTRY_ID_LEN], hi[ENTRY_ID_LEN];
-    size_t n = strlen(hex_prefix), found = 0;
+    size_t found = 0;
     enum replica_lookup res = REPLICA_FAILED;
     sqlite3_stmt *s = NULL;
     int step;
 
-    if (n < REPLICA_MIN_PREFIX || n > 2 * ENTRY_ID_LEN || !hex_is_hex(hex_prefix))
-        return REPLICA_NOT_FOUND;
-    memset(lo_hex, '0', 2 * ENTRY_ID_LEN);
-    memset(hi_hex, 'f', 2 * ENTRY_ID_LEN);
-    memcpy(lo_hex, hex_prefix, n);
-    memcpy(hi_hex, hex_prefix, n);
-    if (hex_decode(lo_hex, 2 * ENTRY_ID_LEN, lo, ENTRY_ID_LEN) != 0 ||
-        hex_decode(hi_hex, 2 * ENTRY_ID_LEN, hi, ENTRY_ID_LEN) != 0)
+    if (replica_prefix_range(hex_prefix, lo, hi) != 0)
         return REPLICA_NOT_FOUND;
     if (sqlite3_prepare_v2(r->db, "SELECT id FROM tombstones WHERE id BETWEEN ? AND ? LIMIT 2", -1,
                            &s, NULL) != SQLITE_OK)
@@ -484,23 +488,31 @@ out:
     return rc;
 }
 
+/* Hand fn the (created_ms, id) rows of s; -1 if it stops or stepping fails. */
+static int replica_key_rows(sqlite3_stmt *s, replica_key_fn fn, void *ctx)
+{
+    int step;
+
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        if (sqlite3_column_bytes(s, 1) != ENTRY_ID_LEN)
+            continue;
+        if (fn(ctx, (uint64_t)sqlite3_column_int64(s, 0), sqlite3_column_blob(s, 1)) != 0)
+            return -1;
+    }
+    return step == SQLITE_DONE ? 0 : -1;
+}
+
 int replica_keys(struct replica *r, replica_key_fn fn, void *ctx)
 {
     sqlite3_stmt *s = NULL;
-    int rc = -1, step;
+    int rc = -1;
 
     /* Not tombstones: a retracted entry is in nobody's set once its retraction has spread, so
      * sets converge; until then, a peer that still holds it hands it over (it is refused as a
      * tombstone) and takes the retraction in the same reconciliation. */
     if (sqlite3_prepare_v2(r->db, "SELECT created_ms, id FROM entries", -1, &s, NULL) != SQLITE_OK)
         goto out;
-    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-        if (sqlite3_column_bytes(s, 1) != ENTRY_ID_LEN)
-            continue;
-        if (fn(ctx, (uint64_t)sqlite3_column_int64(s, 0), sqlite3_column_blob(s, 1)) != 0)
-            goto out;
-    }
-    rc = step == SQLITE_DONE ? 0 : -1;
+    rc = replica_key_rows(s, fn, ctx);
 out:
     if (rc != 0)
         log_warnx("replica: keys: %s", sqlite3_errmsg(r->db));
@@ -512,7 +524,7 @@ int replica_keys_between(struct replica *r, uint64_t after_ms, uint64_t until_ms
                          void *ctx)
 {
     sqlite3_stmt *s = NULL;
-    int rc = -1, step;
+    int rc = -1;
 
     if (sqlite3_prepare_v2(r->db,
                            "SELECT created_ms, id FROM entries WHERE created_ms > ? AND"
@@ -521,13 +533,7 @@ int replica_keys_between(struct replica *r, uint64_t after_ms, uint64_t until_ms
         goto out;
     sqlite3_bind_int64(s, 1, after_ms > INT64_MAX ? INT64_MAX : (sqlite3_int64)after_ms);
     sqlite3_bind_int64(s, 2, until_ms > INT64_MAX ? INT64_MAX : (sqlite3_int64)until_ms);
-    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-        if (sqlite3_column_bytes(s, 1) != ENTRY_ID_LEN)
-            continue;
-        if (fn(ctx, (uint64_t)sqlite3_column_int64(s, 0), sqlite3_column_blob(s, 1)) != 0)
-            goto out;
-    }
-    rc = step == SQLITE_DONE ? 0 : -1;
+    rc = replica_key_rows(s, fn, ctx);
 out:
     if (rc != 0)
         log_warnx("replica: keys: %s", sqlite3_errmsg(r->db));
