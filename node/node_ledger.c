@@ -4,6 +4,7 @@
 
 #include "api_error.h"
 #include "hex.h"
+#include "kinds.h"
 #include "log.h"
 #include "node_args.h"
 #include "node_clock.h"
@@ -107,8 +108,8 @@ struct node_ledger {
 static int node_ledger_row(void *ctx, const struct entry *e, const char *snippet, double rank)
 {
     struct node_ledger *lg = ctx;
-    const char *v = entry_attr_get(e, "value");
     struct node_ledger_event *ev;
+    int64_t value = 0;
 
     (void)snippet;
     (void)rank;
@@ -125,7 +126,10 @@ static int node_ledger_row(void *ctx, const struct entry *e, const char *snippet
     node_peopleview_voter(lg->n, entry_author(e), ev->voter);
     ev->kind = entry_kind(e);
     hex_encode(entry_ref(e, 0), ENTRY_ID_LEN, ev->target);
-    ev->value = v != NULL ? strtol(v, NULL, 10) : 0;
+    /* A vote's value is 1, -1 or 0 (kinds_check); no value or another kind's reads 0. */
+    if (kinds_attr_i64(e, "value", &value) != 0)
+        value = 0;
+    ev->value = (long)value;
     return 0;
 }
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "hex.h"
+#include "kinds.h"
 #include "log.h"
 #include "node_args.h"
 #include "node_clock.h"
@@ -85,9 +86,11 @@ int node_peopleview_list_all(struct node *n, struct replica_query *q, replica_ro
 /* The value of a session's "at" (valid: kinds_check made sure), or 0. */
 uint64_t node_peopleview_session_at(const struct entry *e)
 {
-    const char *at = entry_attr_get(e, "at");
+    uint64_t at = 0;
 
-    return at != NULL ? strtoull(at, NULL, 10) : 0;
+    if (kinds_attr_u64(e, "at", &at) != 0)
+        return 0;
+    return at;
 }
 
 /* 1 if the entry's role attribute is role. */
