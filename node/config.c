@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "errmsg.h"
+#include "hostport.h"
 #include "text.h"
 #include "xmalloc.h"
 
@@ -40,26 +41,12 @@ struct config_option {
     int (*check)(const char *value, char *err, size_t errlen);
 };
 
-/* HOST:PORT with a numeric port ("" allowed where listening can be turned off). */
+/* HOST:PORT (hostport_parse; port 0 is any free port), or "" where listening can be turned off. */
 static int config_check_addr(const char *value, char *err, size_t errlen)
 {
-    const char *colon = strrchr(value, ':');
-    char *end;
-    long port;
-
     if (value[0] == '\0')
         return 0;
-    if (colon == NULL || colon == value) {
-        errmsg_set(err, errlen, "'%s' is not HOST:PORT", value);
-        return -1;
-    }
-    errno = 0;
-    port = strtol(colon + 1, &end, 10);
-    if (errno != 0 || end == colon + 1 || *end != '\0' || port < 0 || port > 65535) {
-        errmsg_set(err, errlen, "'%s': the port must be a number from 0 to 65535", value);
-        return -1;
-    }
-    return 0;
+    return hostport_parse(value, 0, NULL, NULL, err, errlen);
 }
 
 /* Text lore can store and show: valid UTF-8 without control characters. */
@@ -79,10 +66,10 @@ static const struct config_option config_options[] = {
      "least severe messages logged: error, warn, info or debug", NULL},
     {"cache_mb", CONFIG_INT, offsetof(struct config, cache_mb), "16", 1, 1024,
      "SQLite page cache in MiB", NULL},
-    {"listen", CONFIG_STRING, offsetof(struct config, listen), "0.0.0.0:5673", 0, 300,
+    {"listen", CONFIG_STRING, offsetof(struct config, listen), "0.0.0.0:5673", 0, HOSTPORT_MAX,
      "HOST:PORT where peers reach this node (port 0: any free port; empty: do not listen)",
      config_check_addr},
-    {"peer", CONFIG_LIST, offsetof(struct config, peers), "", 1, 300,
+    {"peer", CONFIG_LIST, offsetof(struct config, peers), "", 1, HOSTPORT_MAX,
      "HOST:PORT of a peer to dial; repeat the line for more", config_check_addr},
     {"sync_interval", CONFIG_INT, offsetof(struct config, sync_interval), "30", 1, 3600,
      "seconds between reconciliations with each peer", NULL},
