@@ -11,8 +11,6 @@
 #include "text.h"
 #include "when.h"
 
-#define WHEN_DAY_MS 86400000LL
-
 /* ---- printing ---- */
 
 static void people_put(const char *s)

@@ -14,6 +14,13 @@
 #include "cli.h"
 #include "hex.h"
 #include "text.h"
+#include "timeunits.h"
+
+/* Lengths of time in seconds (signed: ages can be negative), from timeunits.h. */
+#define OUT_MINUTE_S ((long long)(LORE_MINUTE_MS / LORE_SECOND_MS))
+#define OUT_HOUR_S ((long long)(LORE_HOUR_MS / LORE_SECOND_MS))
+#define OUT_DAY_S ((long long)(LORE_DAY_MS / LORE_SECOND_MS))
+#define OUT_WEEK_S ((long long)(LORE_WEEK_MS / LORE_SECOND_MS))
 
 /* Print "lore: MESSAGE" on stderr. */
 void out_errorf(const char *fmt, ...)
@@ -92,16 +99,16 @@ void out_format_age(long long created_ms, char *out, size_t n)
 {
     long long d = (long long)time(NULL) - created_ms / 1000;
 
-    if (d < -60 || d >= 7 * 86400)
+    if (d < -OUT_MINUTE_S || d >= OUT_WEEK_S)
         out_format_date(created_ms, false, out, n);
-    else if (d < 60)
+    else if (d < OUT_MINUTE_S)
         snprintf(out, n, "just now");
-    else if (d < 3600)
-        snprintf(out, n, "%lldm ago", d / 60);
-    else if (d < 86400)
-        snprintf(out, n, "%lldh ago", d / 3600);
+    else if (d < OUT_HOUR_S)
+        snprintf(out, n, "%lldm ago", d / OUT_MINUTE_S);
+    else if (d < OUT_DAY_S)
+        snprintf(out, n, "%lldh ago", d / OUT_HOUR_S);
     else
-        snprintf(out, n, "%lldd ago", d / 86400);
+        snprintf(out, n, "%lldd ago", d / OUT_DAY_S);
 }
 
 /* "12.3 MB" style sizes for progress lines. */
@@ -117,14 +124,14 @@ void out_format_bytes(long long b, char *out, size_t n)
 
 void out_format_duration(long long s, char *out, size_t n)
 {
-    if (s < 60)
+    if (s < OUT_MINUTE_S)
         snprintf(out, n, "%llds", s);
-    else if (s < 3600)
-        snprintf(out, n, "%lldm %llds", s / 60, s % 60);
-    else if (s < 86400)
-        snprintf(out, n, "%lldh %lldm", s / 3600, s % 3600 / 60);
+    else if (s < OUT_HOUR_S)
+        snprintf(out, n, "%lldm %llds", s / OUT_MINUTE_S, s % OUT_MINUTE_S);
+    else if (s < OUT_DAY_S)
+        snprintf(out, n, "%lldh %lldm", s / OUT_HOUR_S, s % OUT_HOUR_S / OUT_MINUTE_S);
     else
-        snprintf(out, n, "%lldd %lldh", s / 86400, s % 86400 / 3600);
+        snprintf(out, n, "%lldd %lldh", s / OUT_DAY_S, s % OUT_DAY_S / OUT_HOUR_S);
 }
 
 /* Print the response as pretty JSON, after removing its "ok" member. */

@@ -6,10 +6,8 @@
 #include <string.h>
 #include <time.h>
 
-#define WHEN_MINUTE_MS 60000LL
-#define WHEN_HOUR_MS (60 * WHEN_MINUTE_MS)
-#define WHEN_DAY_MS (24 * WHEN_HOUR_MS)
-#define WHEN_WEEK_MS (7 * WHEN_DAY_MS)
+#include "timeunits.h"
+
 #define WHEN_MAX 100000 /* units in a duration */
 
 long long when_now_ms(void)
@@ -28,16 +26,16 @@ int when_duration(const char *s, long long *ms)
         return -1;
     switch (end[0]) {
     case 'm':
-        *ms = v * WHEN_MINUTE_MS;
+        *ms = v * (long long)LORE_MINUTE_MS;
         return 0;
     case 'h':
-        *ms = v * WHEN_HOUR_MS;
+        *ms = v * (long long)LORE_HOUR_MS;
         return 0;
     case 'd':
-        *ms = v * WHEN_DAY_MS;
+        *ms = v * (long long)LORE_DAY_MS;
         return 0;
     case 'w':
-        *ms = v * WHEN_WEEK_MS;
+        *ms = v * (long long)LORE_WEEK_MS;
         return 0;
     default:
         return -1;

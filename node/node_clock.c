@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "gossip.h"
+#include "timeunits.h"
 
 uint64_t node_clock_wall_ms(void)
 {
@@ -21,10 +22,11 @@ static void node_clock_duration(uint64_t ms, char *out, size_t outlen)
 {
     uint64_t s = ms / 1000;
 
-    if (s >= 2 * (NODE_DAY_MS / 1000))
-        snprintf(out, outlen, "%llu days", (unsigned long long)(s / (NODE_DAY_MS / 1000)));
-    else if (s >= 2 * 3600)
-        snprintf(out, outlen, "%llu h", (unsigned long long)(s / 3600));
+    if (s >= 2 * (LORE_DAY_MS / LORE_SECOND_MS))
+        snprintf(out, outlen, "%llu days",
+                 (unsigned long long)(s / (LORE_DAY_MS / LORE_SECOND_MS)));
+    else if (s >= 2 * (LORE_HOUR_MS / LORE_SECOND_MS))
+        snprintf(out, outlen, "%llu h", (unsigned long long)(s / (LORE_HOUR_MS / LORE_SECOND_MS)));
     else if (s >= 120)
         snprintf(out, outlen, "%llu min", (unsigned long long)(s / 60));
     else

@@ -8,9 +8,6 @@
 
 #include "node_int.h"
 
-#define NODE_HOUR_MS 3600000ull
-#define NODE_DAY_MS (24 * NODE_HOUR_MS) /* the one day in ms of node/ */
-
 /* This node's clock against the team's. */
 struct node_clock {
     uint64_t wall_ms;    /* our clock */

@@ -12,6 +12,7 @@
 #include "node_rank.h"
 #include "node_resolve.h"
 #include "node_view.h"
+#include "timeunits.h"
 #include "xmalloc.h"
 #include <stdlib.h>
 #include <string.h>
@@ -58,14 +59,14 @@ static int node_stats_row(void *ctx, uint64_t created, uint64_t first, uint64_t 
     st->asked++;
     if (first != 0 && first >= created) {
         st->answered++;
-        st->within_24h += first - created <= NODE_DAY_MS;
-        st->first[st->nfirst++] = (double)(first - created) / (double)NODE_HOUR_MS;
-    } else if (st->now_ms - created > 7 * NODE_DAY_MS) {
+        st->within_24h += first - created <= LORE_DAY_MS;
+        st->first[st->nfirst++] = (double)(first - created) / (double)LORE_HOUR_MS;
+    } else if (st->now_ms - created > LORE_WEEK_MS) {
         st->unanswered_7d++;
     }
     if (accepted != 0 && accepted >= created) {
         st->resolved++;
-        st->accept[st->naccept++] = (double)(accepted - created) / (double)NODE_HOUR_MS;
+        st->accept[st->naccept++] = (double)(accepted - created) / (double)LORE_HOUR_MS;
     }
     while (*p != '\0') {
         len = strcspn(p, " ");

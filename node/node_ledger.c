@@ -14,6 +14,7 @@
 #include "node_publish.h"
 #include "node_resolve.h"
 #include "node_view.h"
+#include "timeunits.h"
 #include "xmalloc.h"
 #include <stdlib.h>
 #include <string.h>
@@ -303,7 +304,7 @@ static void node_ledger_count(struct node_ledger *lg, const char *tag)
         } else {
             pts = ev->value > 0 ? NODE_PTS_UP : ev->value < 0 ? NODE_PTS_DOWN : 0;
         }
-        day = ev->at / NODE_DAY_MS;
+        day = ev->at / LORE_DAY_MS;
         pts = node_ledger_cap(given, ev->voter, day, pts, NODE_CAP_VOTER_DAY);
         pts = node_ledger_cap(got, to, day, pts, NODE_CAP_RECIPIENT_DAY);
         p = node_ledger_person(lg, to);

@@ -22,6 +22,7 @@
 
 #include "hex.h"
 #include "log.h"
+#include "timeunits.h"
 #include "xmalloc.h"
 
 #define PEOPLE_TICK_MS (10 * 60 * 1000) /* how often the reminder pass runs */
@@ -30,7 +31,7 @@
 #define PEOPLE_MAX_REMINDED 40          /* lines that fit in REPLICA_META_VALUE_MAX */
 #define PEOPLE_BIO_MAX 2000             /* bytes of a bio */
 #define PEOPLE_WHERE_MAX 200            /* bytes of a session's place */
-#define PEOPLE_SESSION_SOON_MS (7 * NODE_DAY_MS)
+#define PEOPLE_SESSION_SOON_MS (LORE_WEEK_MS)
 
 /* The person named by argument arg (a display name or a key prefix). Returns NULL with the key,
  * or an error response. */
@@ -784,7 +785,7 @@ static size_t people_remind(struct node *n, uint64_t now_ms)
                 continue;
             *sp = '\0';
             unsigned long long at = strtoull(sp + 1, NULL, 10);
-            if (hex_is_hex(line) && at + NODE_DAY_MS > now_ms)
+            if (hex_is_hex(line) && at + LORE_DAY_MS > now_ms)
                 json_object_set_new(sent, line, json_integer((json_int_t)at));
         }
     }
@@ -1031,7 +1032,7 @@ static json_t *op_digest(struct node *n, json_t *req)
         node_arg_int(req, "since_ms", 0, (long long)ENTRY_MAX_TIME_MS, &since) != 0)
         return api_error("bad_request", "since_ms and now_ms must be times in ms");
     if (since < 0)
-        since = now - (long long)NODE_DAY_MS;
+        since = now - (long long)LORE_DAY_MS;
     d.since_ms = (uint64_t)since;
     o = node_json_ok();
     json_object_set_new(o, "since_ms", json_integer(since));

@@ -16,6 +16,7 @@
 #include "node_clock.h"
 #include "node_json.h"
 #include "node_view.h"
+#include "timeunits.h"
 #include "xmalloc.h"
 
 /* ---- helpers ---- */
@@ -353,7 +354,7 @@ static int people_remind_row(void *ctx, const struct entry *e, const char *snipp
     json_object_set_new(o, "answers", json_integer(f.others));
     json_object_set_new(o, "first_answer_ms", json_integer((json_int_t)f.first_ms));
     json_object_set_new(o, "waiting_days",
-                        json_integer((json_int_t)((r->now_ms - f.first_ms) / NODE_DAY_MS)));
+                        json_integer((json_int_t)((r->now_ms - f.first_ms) / LORE_DAY_MS)));
     json_array_append_new(r->array, o);
     return 0;
 }

@@ -7,11 +7,12 @@
 
 #include "node_clock.h"
 #include "node_int.h"
+#include "timeunits.h"
 
 #define PEOPLE_SCAN_MAX 20000   /* entries one view reads at most, per query */
 #define PEOPLE_SECTION_MAX 20   /* items per digest or inbox section */
 #define PEOPLE_HOST_BADGE_YES 2 /* yes RSVPs (from others) that make a "session host" */
-#define PEOPLE_REMIND_AFTER_MS (3 * NODE_DAY_MS) /* an answer waits this long for an accept */
+#define PEOPLE_REMIND_AFTER_MS (3 * LORE_DAY_MS) /* an answer waits this long for an accept */
 
 typedef char node_keyhex[2 * ENTRY_KEY_LEN + 1];
 

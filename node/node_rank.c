@@ -15,6 +15,7 @@
 #include "node_clock.h"
 #include "node_map.h"
 #include "node_peopleview.h"
+#include "timeunits.h"
 #include "xmalloc.h"
 
 /* ---- who knows ---- */
@@ -106,7 +107,7 @@ static int node_expert_first(struct node_expert *x, const char *key)
 static void node_expert_add(struct node_expert *x, struct node_expert_person *p,
                             enum node_expert_part part, double w, uint64_t at_ms, int active)
 {
-    double age_days = x->now_ms > at_ms ? (double)(x->now_ms - at_ms) / (double)NODE_DAY_MS : 0;
+    double age_days = x->now_ms > at_ms ? (double)(x->now_ms - at_ms) / (double)LORE_DAY_MS : 0;
     double decayed =
         w * (NODE_DECAY_FLOOR + (1 - NODE_DECAY_FLOOR) * pow(0.5, age_days / NODE_HALF_LIFE_DAYS));
 
@@ -377,7 +378,7 @@ static void node_expert_why(const struct node_expert_person *p, const char *topi
 {
     long long ans = p->answers, acc = p->accepted, up = p->upvotes, endo = p->endorsers;
     long long dec = p->declared, last = p->last_ms;
-    long long days = (long long)((double)((long long)now_ms - last) / (double)NODE_DAY_MS);
+    long long days = (long long)((double)((long long)now_ms - last) / (double)LORE_DAY_MS);
     struct buf b;
 
     buf_init(&b, 4096);
