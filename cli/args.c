@@ -107,3 +107,12 @@ int args_set_string(json_t *o, const char *key, const char *value)
         return -1;
     return json_object_set_new(o, key, v);
 }
+
+int args_add_tag(const char *cmd, json_t *tags, const char *s)
+{
+    json_t *tag = args_user_string(s, strlen(s));
+
+    if (tag == NULL || json_array_append_new(tags, tag) != 0)
+        return args_usage_error(cmd, "the tag '%s' is not UTF-8 text", s);
+    return LORE_EXIT_OK;
+}

@@ -34,5 +34,8 @@ int args_check_id(const char *cmd, const char *id);
 json_t *args_user_string(const char *s, size_t len);
 /* Set o[key] to the user text value. Returns 0, or -1 if it is not UTF-8 (or out of memory). */
 int args_set_string(json_t *o, const char *key, const char *value);
+/* --tag TAG: append the user text s to the array tags. Returns LORE_EXIT_OK, or a usage error
+ * if it is not UTF-8 (or out of memory). */
+int args_add_tag(const char *cmd, json_t *tags, const char *s);
 
 #endif

@@ -27,7 +27,7 @@ static int cmd_edit(struct lore *l, int argc, char **argv)
         {"tag", required_argument, NULL, 't'},   {"json", no_argument, NULL, ARGS_OPT_JSON},
         {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0}};
     struct body_opts bo = {0};
-    json_t *req = NULL, *resp = NULL, *cur = NULL, *tags = NULL, *body = NULL, *tag;
+    json_t *req = NULL, *resp = NULL, *cur = NULL, *tags = NULL, *body = NULL;
     const char *id = NULL, *title = NULL;
     int c, i, sources, rc = LORE_EXIT_OK, people;
 
@@ -51,11 +51,9 @@ static int cmd_edit(struct lore *l, int argc, char **argv)
             bo.edit = true;
             break;
         case 't':
-            tag = args_user_string(optarg, strlen(optarg));
-            if (tag == NULL || json_array_append_new(tags, tag) != 0) {
-                rc = args_usage_error(l->cmd, "the tag '%s' is not UTF-8 text", optarg);
+            rc = args_add_tag(l->cmd, tags, optarg);
+            if (rc != LORE_EXIT_OK)
                 goto out;
-            }
             break;
         case ARGS_OPT_JSON:
             l->json = true;

@@ -146,7 +146,7 @@ static int lore_post(struct lore *l, int argc, char **argv, enum lore_post_kind 
     const struct option *opts;
     const char *shortopts, *target = NULL, *to = NULL;
     struct body_opts bo = {0};
-    json_t *req = NULL, *resp = NULL, *tags = NULL, *body = NULL, *tag;
+    json_t *req = NULL, *resp = NULL, *tags = NULL, *body = NULL;
     bool urgent = false, reply = kind == POST_ANSWER || kind == POST_COMMENT;
     int c, rc = LORE_EXIT_OK, people;
 
@@ -182,11 +182,9 @@ static int lore_post(struct lore *l, int argc, char **argv, enum lore_post_kind 
             bo.edit = true;
             break;
         case 't':
-            tag = args_user_string(optarg, strlen(optarg));
-            if (tag == NULL || json_array_append_new(tags, tag) != 0) {
-                rc = args_usage_error(l->cmd, "the tag '%s' is not UTF-8 text", optarg);
+            rc = args_add_tag(l->cmd, tags, optarg);
+            if (rc != LORE_EXIT_OK)
                 goto out;
-            }
             break;
         case 'u':
             urgent = true;
