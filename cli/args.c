@@ -65,6 +65,16 @@ int args_none(const char *cmd, int argc, char **argv)
     return LORE_EXIT_OK;
 }
 
+int args_one(const char *cmd, int argc, char **argv, const char *what, const char **out)
+{
+    if (optind >= argc)
+        return args_usage_error(cmd, "missing %s", what);
+    if (optind + 1 < argc)
+        return args_usage_error(cmd, "unexpected argument '%s'", argv[optind + 1]);
+    *out = argv[optind];
+    return LORE_EXIT_OK;
+}
+
 /* --limit N: a whole number in 1..ARGS_LIMIT_MAX. */
 int args_limit(const char *cmd, const char *s, long *out)
 {

@@ -26,6 +26,8 @@ int args_bad_option(const char *cmd, int c, char **argv);
 void args_reset(void);
 /* A usage error if any argument is left after optind. */
 int args_none(const char *cmd, int argc, char **argv);
+/* Exactly one argument left after optind, into *out; else a usage error ("missing WHAT"). */
+int args_one(const char *cmd, int argc, char **argv, const char *what, const char **out);
 /* --limit N: a whole number in 1..ARGS_LIMIT_MAX into *out. */
 int args_limit(const char *cmd, const char *s, long *out);
 /* An id or prefix the node can resolve: 4 to 64 hex digits. */

@@ -11,12 +11,9 @@
 /* The one ID argument (and nothing else) of a command. Returns an exit code. */
 static int lore_one_id(const struct lore *l, int argc, char **argv, const char **id)
 {
-    if (optind >= argc)
-        return args_usage_error(l->cmd, "missing ID");
-    if (optind + 1 < argc)
-        return args_usage_error(l->cmd, "unexpected argument '%s'", argv[optind + 1]);
-    *id = argv[optind];
-    return args_check_id(l->cmd, *id);
+    int rc = args_one(l->cmd, argc, argv, "ID", id);
+
+    return rc != LORE_EXIT_OK ? rc : args_check_id(l->cmd, *id);
 }
 
 static int cmd_edit(struct lore *l, int argc, char **argv)

@@ -262,6 +262,7 @@ int cmd_show(struct lore *l, int argc, char **argv)
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     json_t *req = NULL, *resp = NULL;
+    const char *id;
     bool history = false;
     int c, rc = LORE_EXIT_OK, people;
 
@@ -282,18 +283,12 @@ int cmd_show(struct lore *l, int argc, char **argv)
             goto out;
         }
     }
-    if (optind >= argc) {
-        rc = args_usage_error(l->cmd, "missing ID");
-        goto out;
-    }
-    if (optind + 1 < argc) {
-        rc = args_usage_error(l->cmd, "unexpected argument '%s'", argv[optind + 1]);
-        goto out;
-    }
-    rc = args_check_id(l->cmd, argv[optind]);
+    rc = args_one(l->cmd, argc, argv, "ID", &id);
+    if (rc == LORE_EXIT_OK)
+        rc = args_check_id(l->cmd, id);
     if (rc != LORE_EXIT_OK)
         goto out;
-    req = json_pack("{s:s, s:s, s:b}", "op", "get", "id", argv[optind], "history", history);
+    req = json_pack("{s:s, s:s, s:b}", "op", "get", "id", id, "history", history);
     people = call_for_people(l, req, &resp, &rc);
     req = NULL; /* consumed */
     if (!people)

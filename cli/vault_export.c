@@ -500,11 +500,9 @@ int vault_export_main(struct lore *l, int argc, char **argv)
             return args_bad_option(l->cmd, c, argv);
         }
     }
-    if (optind >= argc)
-        return args_usage_error(l->cmd, "missing DIR");
-    if (optind + 1 < argc)
-        return args_usage_error(l->cmd, "unexpected argument '%s'", argv[optind + 1]);
-    dir = argv[optind];
+    rc = args_one(l->cmd, argc, argv, "DIR", &dir);
+    if (rc != LORE_EXIT_OK)
+        return rc;
     if (dir[0] == '\0')
         return args_usage_error(l->cmd, "DIR is empty");
 

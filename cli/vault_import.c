@@ -605,15 +605,9 @@ int vault_import_main(struct lore *l, int argc, char **argv)
             goto out;
         }
     }
-    if (optind >= argc) {
-        rc = args_usage_error(l->cmd, "missing DIR");
+    rc = args_one(l->cmd, argc, argv, "DIR", &im.dir);
+    if (rc != LORE_EXIT_OK)
         goto out;
-    }
-    if (optind + 1 < argc) {
-        rc = args_usage_error(l->cmd, "unexpected argument '%s'", argv[optind + 1]);
-        goto out;
-    }
-    im.dir = argv[optind];
     im.rootfd = open(im.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (im.rootfd < 0) {
         vault_errorf(&r, "cannot open the folder %s: %s", im.dir, strerror(errno));
