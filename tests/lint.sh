@@ -22,6 +22,13 @@ if ! python3 tests/include_cycles.py . tests/include_cycles.allow; then
     echo "lint: break the include cycle above (lower layers take hooks, never include upward)" >&2
     status=1
 fi
+# No source file over 1,200 lines: split a module along its seams before it gets there.
+if big=$(wc -l $(echo "$files" | tr ' ' '\n' | grep -E '^(common|discovery|sync|node|cli)/') |
+    awk '$2 != "total" && $1 > 1200'); [ -n "$big" ]; then
+    echo "$big" >&2
+    echo "lint: the files above are over 1,200 lines" >&2
+    status=1
+fi
 # No function over 120 lines (the two linear wire decoders excepted).
 if ! python3 tests/function_length.py . 120; then
     echo "lint: split the function above along its steps" >&2
