@@ -6,18 +6,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "errmsg.h"
 #include "node_int.h"
 
 /* This node's clock against the team's. */
 struct node_clock {
-    uint64_t wall_ms;    /* our clock */
-    uint64_t team_ms;    /* the team's, as far as we can tell (ours when nobody says otherwise) */
-    int64_t skew_ms;     /* ours minus the team's */
-    size_t peers;        /* peers whose clocks were compared */
-    size_t disagreeing;  /* of those, how many differ from ours by more than the tolerance */
-    uint64_t genesis_ms; /* the team's creation time, 0 if unknown */
-    int ok;              /* within the tolerance: the node may write */
-    char why[240];       /* when not ok: what is wrong, for people */
+    uint64_t wall_ms;     /* our clock */
+    uint64_t team_ms;     /* the team's, as far as we can tell (ours when nobody says otherwise) */
+    int64_t skew_ms;      /* ours minus the team's */
+    size_t peers;         /* peers whose clocks were compared */
+    size_t disagreeing;   /* of those, how many differ from ours by more than the tolerance */
+    uint64_t genesis_ms;  /* the team's creation time, 0 if unknown */
+    int ok;               /* within the tolerance: the node may write */
+    char why[ERRMSG_MAX]; /* when not ok: what is wrong, for people */
 };
 
 /* Wall clock, ms since the epoch. */

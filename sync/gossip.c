@@ -236,7 +236,7 @@ static int gossip_vet(void *ctx, struct link *l, const uint8_t key[WIRE_KEY_LEN]
     for (i = 0; i < n; i++) {
         if (ok) {
             const uint8_t *raw = entry_bytes(extra[i], &len);
-            char err[160];
+            char err[ERRMSG_MAX];
             /* Into the state now, not only once stored: the link must not look like a
              * non-member's if the state changes before the pipeline has stored them. */
             if (team_add(g->cfg.team, extra[i], err, sizeof(err)) < 0)

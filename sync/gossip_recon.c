@@ -1,3 +1,4 @@
+#include "errmsg.h"
 #include "gossip.h"
 #include "gossip_int.h"
 
@@ -54,7 +55,7 @@ static void gossip_send_recon(struct gossip *g, struct gpeer *p)
 
 void gossip_recon_start(struct gossip *g, struct gpeer *p)
 {
-    char err[160];
+    char err[ERRMSG_MAX];
 
     /* One at a time, and not while the last one's fetches are still coming, nor while nothing
      * can be stored. */
@@ -120,7 +121,7 @@ static void gossip_recon_send_diff(struct gossip *g, struct gpeer *p, struct rec
 void gossip_on_recon(struct gossip *g, struct gpeer *p, const struct wire_msg *m)
 {
     struct recon_lists *rl = &gossip_lists;
-    char err[160];
+    char err[ERRMSG_MAX];
 
     if (p->recon == NULL || p->session != m->u.recon.session) {
         /* Both sides started at once: the larger session number goes on. */

@@ -1,4 +1,5 @@
 #include "link.h"
+#include "errmsg.h"
 #include "link_int.h"
 
 #include <sodium.h>
@@ -355,7 +356,7 @@ void link_go_down(struct link *l, const char *why)
 int link_redial_as_member(struct link *l, const char *why)
 {
     struct links *ls = l->ls;
-    char err[160];
+    char err[ERRMSG_MAX];
 
     if (l->sock == NULL || !l->dial_join || l->join_fallback || ls->cb.known == NULL ||
         !ls->cb.known(ls->cb_ctx))
@@ -383,7 +384,7 @@ static int link_authenticate(struct link *l, const struct wire_msg *m)
 {
     struct links *ls = l->ls;
     uint8_t msg[WIRE_PROOF_MSG_LEN];
-    char why[200];
+    char why[ERRMSG_MAX];
 
     if (l->sock != NULL && l->dial_join && l->has_key && l->nonce != m->u.hello.nonce &&
         link_redial_as_member(l, "it restarted"))
@@ -487,7 +488,7 @@ void link_dispatch(struct link *l, const uint8_t *frame, size_t len)
 {
     struct links *ls = l->ls;
     struct wire_msg m;
-    char err[160];
+    char err[ERRMSG_MAX];
 
     l->st.msgs_rx++;
     l->st.bytes_rx += len;

@@ -1,3 +1,4 @@
+#include "errmsg.h"
 #include "link.h"
 #include "link_int.h"
 
@@ -139,7 +140,7 @@ void links_tick(struct loop *loop, uint64_t timer_id, void *arg)
             quiet = l->dial_ms > l->st.since_ms ? l->dial_ms : l->st.since_ms;
             if (l->sock != NULL && ls->has_join && now - quiet >= LINK_KEY_SWITCH_MS &&
                 l->st.last_rx_ms <= quiet) {
-                char err[160];
+                char err[ERRMSG_MAX];
                 log_debug("link: %s does not answer; dialling with the %s key", l->addr,
                           l->dial_join ? "node" : "join");
                 if (link_open(l, !l->dial_join, err, sizeof(err)) != 0)

@@ -105,7 +105,7 @@ static int replica_run_rows(struct replica *r, sqlite3_stmt *s, replica_row_fn f
                             size_t *corrupt, char *err, size_t errlen)
 {
     struct entry *e;
-    char why[200];
+    char why[ERRMSG_MAX];
     int rc;
 
     if (corrupt != NULL)
@@ -135,7 +135,7 @@ int replica_list(struct replica *r, const struct replica_query *q, replica_row_f
 {
     struct buf sql;
     sqlite3_stmt *s = NULL;
-    char err[256];
+    char err[ERRMSG_MAX];
     int rc = -1;
 
     buf_init(&sql, 4096);
@@ -396,7 +396,7 @@ int replica_search(struct replica *r, const char *query, const struct replica_qu
     sqlite3_bind_text(row, 3, (const char *)match.data, (int)match.len, SQLITE_STATIC);
     for (i = first; i < n; i++) {
         struct entry *e;
-        char why[200];
+        char why[ERRMSG_MAX];
         int stop;
         sqlite3_reset(row);
         sqlite3_bind_int64(row, 4, hits[i].seq);

@@ -32,7 +32,7 @@ struct entry *replica_row_entry(sqlite3_stmt *s, char *why, size_t whylen)
     const char *tags = (const char *)sqlite3_column_text(s, 6);
     const void *body = sqlite3_column_text(s, 7);
     struct buf tagtext;
-    char reason[160];
+    char reason[ERRMSG_MAX];
     int ok = 0;
 
     buf_init(&tagtext, 0);
@@ -244,7 +244,7 @@ int replica_author_name(struct replica *r, const uint8_t author[ENTRY_KEY_LEN], 
 {
     sqlite3_stmt *s = replica_stmt(r, ST_AUTHOR_NAME);
     struct entry *e;
-    char why[200];
+    char why[ERRMSG_MAX];
     int rc = -1;
 
     sqlite3_bind_blob(s, 1, author, ENTRY_KEY_LEN, SQLITE_STATIC);
@@ -266,7 +266,7 @@ int replica_check(struct replica *r, struct replica_check *report, replica_bad_f
 {
     sqlite3_stmt *s = NULL;
     struct entry *e, *plain;
-    char why[200];
+    char why[ERRMSG_MAX];
     int rc = -1, step;
 
     memset(report, 0, sizeof(*report));
