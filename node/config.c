@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dayspan.h"
 #include "errmsg.h"
 #include "hostport.h"
 #include "text.h"
@@ -59,6 +60,29 @@ static int config_check_name(const char *value, char *err, size_t errlen)
     return 0;
 }
 
+/* Which watch events `lore watch --notify` turns into desktop notifications. */
+static int config_check_notify(const char *value, char *err, size_t errlen)
+{
+    if (strcmp(value, "all") != 0 && strcmp(value, "urgent") != 0 && strcmp(value, "off") != 0) {
+        errmsg_set(err, errlen, "notify must be all, urgent or off (not '%.40s')", value);
+        return -1;
+    }
+    return 0;
+}
+
+/* Quiet hours: "" or HH:MM-HH:MM of local time (dayspan_parse). */
+static int config_check_quiet_hours(const char *value, char *err, size_t errlen)
+{
+    struct dayspan d;
+    char msg[ERRMSG_MAX];
+
+    if (dayspan_parse(value, &d, msg, sizeof(msg)) != 0) {
+        errmsg_set(err, errlen, "quiet_hours: %s", msg);
+        return -1;
+    }
+    return 0;
+}
+
 static const struct config_option config_options[] = {
     {"name", CONFIG_STRING, offsetof(struct config, name), "", 0, 128,
      "display name used when the identity is first created", config_check_name},
@@ -82,6 +106,13 @@ static const struct config_option config_options[] = {
     {"verify_threads", CONFIG_INT, offsetof(struct config, verify_threads), "0", 0, 64,
      "threads checking signatures of entries from peers (0: one fewer than the CPUs, at least 1)",
      NULL},
+    {"notify", CONFIG_STRING, offsetof(struct config, notify), "all", 0, 6,
+     "desktop notifications of `lore watch --notify`: all (every event for you), urgent (urgent "
+     "requests and direct asks) or off",
+     config_check_notify},
+    {"quiet_hours", CONFIG_STRING, offsetof(struct config, quiet_hours), "", 0, DAYSPAN_MAX,
+     "HH:MM-HH:MM of local time without desktop notifications, e.g. 22:00-07:00 (empty: none)",
+     config_check_quiet_hours},
 };
 
 #define CONFIG_NOPTIONS (sizeof(config_options) / sizeof(config_options[0]))

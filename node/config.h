@@ -38,6 +38,8 @@ struct config {
     char *mdns_interfaces;    /* mdns_interfaces: comma-separated names ("" = all) */
     int verify_threads; /* verify_threads: signature-checking threads, 0 = CPUs - 1, at least 1 (0)
                          */
+    char *notify;       /* notify: all|urgent|off, what `lore watch --notify` sends ("all") */
+    char *quiet_hours;  /* quiet_hours: HH:MM-HH:MM of local time without notifications ("") */
 };
 
 /* A config holding the defaults. Never NULL. */

@@ -88,6 +88,10 @@ static json_t *node_handle(void *ctx, struct api_client *client, json_t *req)
         api_client_subscribe(client);
         o = node_json_ok();
         json_object_set_new(o, "subscribed", json_true());
+        /* What `lore watch --notify` sends, from the config (lore(1), lored(1)). */
+        json_object_set_new(
+            o, "notify",
+            json_pack("{s:s,s:s}", "mode", n->cfg->notify, "quiet_hours", n->cfg->quiet_hours));
         return o;
     }
     return node_call(n, req);

@@ -381,6 +381,30 @@ static void test_addresses(void **state)
     assert_non_null(strstr(f->err, "is not HOST:PORT"));
 }
 
+/* notify is all, urgent or off (default all); quiet_hours is "" (default) or HH:MM-HH:MM. */
+static void test_notify_keys(void **state)
+{
+    struct fixture *f = *state;
+
+    assert_string_equal(f->cfg->notify, "all");
+    assert_string_equal(f->cfg->quiet_hours, "");
+    write_conf(f, "notify = urgent\nquiet_hours = 22:00-07:00\n");
+    assert_int_equal(config_load(f->cfg, f->file, 1, f->err, sizeof(f->err)), 0);
+    assert_string_equal(f->cfg->notify, "urgent");
+    assert_string_equal(f->cfg->quiet_hours, "22:00-07:00");
+    expect_error(f, "notify = loud\n", 1, "notify must be all, urgent or off (not 'loud')");
+    expect_error(f, "notify = \n", 1, "notify must be all, urgent or off (not '')");
+    expect_error(f, "quiet_hours = 22-7\n", 1,
+                 "quiet_hours: '22-7' is not HH:MM-HH:MM (say 22:00-07:00)");
+    expect_error(f, "quiet_hours = 24:00-07:00\n", 1,
+                 "quiet_hours: '24:00-07:00': times go from 00:00 to 23:59");
+    expect_error(f, "quiet_hours = 07:00-07:00\n", 1,
+                 "quiet_hours: '07:00-07:00': the window starts where it ends");
+    assert_int_equal(config_set(f->cfg, "quiet_hours", "", f->err, sizeof(f->err)), 0);
+    assert_string_equal(f->cfg->quiet_hours, "");
+    assert_string_equal(f->cfg->notify, "urgent"); /* a refused value leaves the last good one */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -405,6 +429,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_config_set, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dump_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_addresses, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_notify_keys, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
