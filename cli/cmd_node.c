@@ -1,7 +1,6 @@
 /* cmd_node: the commands about this node and its network: init, status, check, watch, stop,
  * peers, team. */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <pwd.h>
@@ -11,13 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "client.h"
 #include "cmd.h"
 #include "hex.h"
+#include "notify.h"
 #include "xmalloc.h"
 
 #define LORE_NAME_MAX 100
@@ -264,48 +263,42 @@ static void lore_on_signal(int sig)
     lore_interrupted = 1;
 }
 
-/* A desktop notification for a request in my areas, where notify-send exists (its absence is
- * said once). The text goes as arguments, never through a shell. */
-static void lore_notify(json_t *e)
+/* The notifier of `watch --notify`: the mode and quiet hours the node's config gives in the
+ * subscribe reply, the mode overridden by --notify=MODE (override < 0: none). */
+static struct notify *lore_notifier(json_t *resp, int override)
 {
-    static int missing;
-    char title[160];
-    pid_t pid;
-    int status;
+    json_t *cfg = json_object_get(resp, "notify");
+    const char *mode = json_string_value(json_object_get(cfg, "mode"));
+    const char *quiet = json_string_value(json_object_get(cfg, "quiet_hours"));
+    enum notify_mode m = NOTIFY_ALL;
+    struct dayspan span = {0};
+    char err[ERRMSG_MAX];
 
-    if (missing || !json_is_object(e))
-        return;
-    snprintf(title, sizeof(title), "lore: %s%s",
-             json_is_true(json_object_get(e, "urgent")) ? "urgent " : "", "question for you");
-    pid = fork();
-    if (pid == 0) {
-        int devnull = open("/dev/null", O_WRONLY);
-        if (devnull >= 0) {
-            dup2(devnull, STDOUT_FILENO);
-            dup2(devnull, STDERR_FILENO);
-        }
-        execlp("notify-send", "notify-send", "--app-name=lore", title, out_jstr(e, "title"),
-               (char *)NULL);
-        _exit(127);
-    }
-    if (pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
-        WEXITSTATUS(status) == 127) {
-        missing = 1;
-        fprintf(stderr, "lore: notify-send is not installed; no desktop notifications\n");
-    }
+    if (mode != NULL && notify_mode_parse(mode, &m) != 0)
+        out_errorf("the node's notify mode is not all, urgent or off; using all");
+    if (quiet != NULL && dayspan_parse(quiet, &span, err, sizeof(err)) != 0)
+        out_errorf("the node's quiet hours are not HH:MM-HH:MM; ignoring them");
+    if (override >= 0)
+        m = (enum notify_mode) override;
+    if (m == NOTIFY_OFF)
+        out_errorf("notifications are off (notify = off in the node's config; --notify=all or "
+                   "--notify=urgent overrides it)");
+    return notify_new(m, &span);
 }
 
 int cmd_watch(struct lore *l, int argc, char **argv)
 {
     static const struct option opts[] = {{"json", no_argument, NULL, ARGS_OPT_JSON},
                                          {"mine", no_argument, NULL, 'm'},
-                                         {"notify", no_argument, NULL, 'n'},
+                                         {"notify", optional_argument, NULL, 'n'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     struct sigaction sa;
     json_t *resp = NULL, *ev = NULL, *e;
+    struct notify *nt = NULL;
+    enum notify_mode mode;
     char err[ERRMSG_MAX];
-    int c, r, rc = LORE_EXIT_OK, mine = 0, notify = 0;
+    int c, r, rc = LORE_EXIT_OK, mine = 0, notify = 0, override = -1;
 
     args_reset();
     for (;;) {
@@ -318,6 +311,13 @@ int cmd_watch(struct lore *l, int argc, char **argv)
             mine = 1;
         } else if (c == 'n') {
             notify = 1;
+            if (optarg != NULL && notify_mode_parse(optarg, &mode) != 0) {
+                rc = args_usage_error(l->cmd, "--notify is all, urgent or off (not '%.40s')",
+                                      optarg);
+                goto out;
+            }
+            if (optarg != NULL)
+                override = (int)mode;
         } else if (c == 'h') {
             rc = call_help(l);
             goto out;
@@ -332,6 +332,8 @@ int cmd_watch(struct lore *l, int argc, char **argv)
     rc = call_node(l, json_pack("{s:s}", "op", "subscribe"), &resp);
     if (rc != LORE_EXIT_OK)
         goto out;
+    if (notify)
+        nt = lore_notifier(resp, override);
 
     /* No SA_RESTART: Ctrl-C interrupts the poll and we leave cleanly with status 0. */
     memset(&sa, 0, sizeof(sa));
@@ -355,8 +357,8 @@ int cmd_watch(struct lore *l, int argc, char **argv)
             ev = NULL;
             continue;
         }
-        if (notify && json_is_true(json_object_get(ev, "for_you")))
-            lore_notify(json_object_get(ev, "entry"));
+        if (nt != NULL)
+            (void)notify_event(nt, ev, time(NULL)); /* before printing: the tests rely on it */
         if (l->json) {
             json_dumpf(ev, stdout, JSON_COMPACT);
             fputc('\n', stdout);
@@ -374,6 +376,7 @@ int cmd_watch(struct lore *l, int argc, char **argv)
         }
     }
 out:
+    notify_destroy(&nt);
     json_decref(ev);
     json_decref(resp);
     return rc;
