@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# Desktop notifications (issue 12, item 2): `lore watch --mine --notify` sends
+# org.freedesktop.Notifications.Notify on the session bus. A private dbus-daemon is the session
+# bus and tests/tools/notify_listen owns the notification service and prints what it receives; the
+# nodes, the CLI and the bus are real. The modes (all, urgent, off), quiet hours, a missing bus or
+# server (one warning, the watch goes on) and a bus that restarts under a running watch.
+# usage: notify.sh LORED LORE NOTIFY_LISTEN
+LORED=$1
+LORE=$2
+LISTEN=$3
+. "$(dirname "$0")/lib.sh"
+
+command -v dbus-daemon >/dev/null || { echo "SKIP: dbus-daemon is not installed"; exit 77; }
+
+BUS="unix:path=$E2E_ROOT/bus"
+bus_pid=
+listen_pid=
+watch_pid=
+notify_cleanup() {
+    local p
+    for p in $watch_pid $listen_pid $bus_pid; do kill -9 "$p" 2>/dev/null || true; done
+    e2e_cleanup
+}
+trap notify_cleanup EXIT
+
+bus_start() { # a session bus at the same address each time (in the foreground: its own pid)
+    rm -f "$E2E_ROOT/bus"
+    : >"$E2E_ROOT/bus.addr"
+    dbus-daemon --session --nofork --print-address --address="$BUS" >"$E2E_ROOT/bus.addr" 2>&1 &
+    bus_pid=$!
+    until_ok 10 "the session bus is up" grep -q "unix:path" "$E2E_ROOT/bus.addr"
+}
+bus_stop() { kill "$bus_pid"; wait "$bus_pid" 2>/dev/null || true; bus_pid=; }
+listen_start() { # the notification server; its JSON lines go to $E2E_ROOT/notes
+    : >"$E2E_ROOT/listen.err"
+    DBUS_SESSION_BUS_ADDRESS=$BUS "$LISTEN" >>"$E2E_ROOT/notes" 2>"$E2E_ROOT/listen.err" &
+    listen_pid=$!
+    until_ok 10 "the notification server owns its name" grep -q ready "$E2E_ROOT/listen.err"
+}
+listen_stop() { kill "$listen_pid" 2>/dev/null || true; wait "$listen_pid" 2>/dev/null || true; listen_pid=; }
+
+# watch_start [ARGS...]: Bob's `lore watch --mine --json` with ARGS, on the private bus.
+watch_start() {
+    : >"$E2E_ROOT/watch.out"
+    : >"$E2E_ROOT/watch.err"
+    DBUS_SESSION_BUS_ADDRESS=${WATCH_BUS:-$BUS} LORE_HOME="$(home B)" "$LORE" watch --mine --json \
+        "$@" >"$E2E_ROOT/watch.out" 2>"$E2E_ROOT/watch.err" &
+    watch_pid=$!
+    until_ok 10 "the watch is subscribed" \
+        bash -c "[ \$(LORE_HOME='$(home B)' '$LORE' status --json | jq .subscribers) -ge 1 ]"
+}
+watch_stop() { kill "$watch_pid" 2>/dev/null || true; wait "$watch_pid" 2>/dev/null || true; watch_pid=; }
+
+# ask TITLE [ARGS...]: Ada asks in Bob's skill; prints the id once Bob's watch has printed it.
+# The watch notifies before it prints an event (and Notify is a method call, answered after the
+# server printed its line), so once the event is in watch.out, its notification is in notes or
+# was never sent: no timed wait.
+ask() {
+    local t=$1 q
+    shift
+    q=$(on A ask "$t" --tag kubernetes --body "details of $t" "$@" 2>/dev/null | tail -n1)
+    until_ok 10 "Bob's watch prints '$t'" grep -q "$q" "$E2E_ROOT/watch.out"
+    echo "$q"
+}
+notes_for() { jq -c --arg t "$1" 'select(.body | contains($t))' "$E2E_ROOT/notes"; }
+b_linked() { [ "$(on B status --json | jq .sync.peers_up)" -ge 1 ]; }
+restart_b() { # restart Bob's node with lored ARGS, linked to Ada's again
+    stop B
+    start B --peer "$(addr A)" "$@"
+    until_ok 30 "B linked to A again" b_linked
+}
+
+: >"$E2E_ROOT/notes"
+bus_start
+listen_start
+start A
+start B --peer "$(addr A)"
+on A init --name "Ada" >/dev/null
+on B init --name "Bob" >/dev/null
+on B skills add kubernetes --level 4 >/dev/null
+until_ok 10 "A and B in sync" same_ids A B
+
+# 1. The default mode (all): every for-me event notifies; urgency 2 for an urgent one; the title
+# goes as the body with markup escaped and control characters gone.
+[ "$(on B status --json | jq -r .subscribers)" = 0 ] || fail "a watcher before the test"
+watch_start --notify
+ask 'Pods stuck <b>Pending</b> & no events' --urgent >/dev/null
+n=$(notes_for 'Pods stuck')
+[ -n "$n" ] || fail "no notification for the urgent question (watch: $(cat "$E2E_ROOT/watch.err"))"
+echo "$n" | jq -e '.app_name == "lore" and .urgency == 2 and (.summary | test("Ada")) and
+    (.summary | test("[Uu]rgent question")) and (.summary | test("in your areas")) and
+    .body == "Pods stuck &lt;b&gt;Pending&lt;/b&gt; &amp; no events" and .expire_timeout >= 0' \
+    >/dev/null || fail "the urgent notification is not as expected: $n"
+ok "an urgent question in my skill: app lore, urgency 2, summary with author and reason, escaped body"
+ask 'Which kubernetes version do we run' >/dev/null
+n=$(notes_for 'Which kubernetes version')
+echo "$n" | jq -e '.urgency == 1 and (.summary | test("Question from Ada"))' >/dev/null ||
+    fail "mode all: no notification of urgency 1 for a question in my skill: '$n'"
+ok "mode all (the default): a plain question in my skill notifies with urgency 1"
+grep -q . "$E2E_ROOT/watch.err" && fail "the watch warned: $(cat "$E2E_ROOT/watch.err")"
+watch_stop
+
+# 2. --notify=urgent: only urgent requests (and direct asks).
+watch_start --notify=urgent
+ask 'Is the staging cluster shared' >/dev/null
+ask 'The API server is down' --urgent >/dev/null
+[ -z "$(notes_for 'staging cluster')" ] || fail "--notify=urgent notified a plain question"
+[ -n "$(notes_for 'API server is down')" ] || fail "--notify=urgent: no notification when urgent"
+ok "--notify=urgent: the urgent question notifies, the plain one does not"
+watch_stop
+
+# 3. notify = off in the node's config: nothing is sent, the watch says so once and prints events.
+restart_b --set notify=off
+watch_start --notify
+ask 'Etcd is out of space' --urgent >/dev/null
+[ -z "$(notes_for 'Etcd is out of space')" ] || fail "notify = off sent a notification"
+grep -q "notifications are off" "$E2E_ROOT/watch.err" || fail "notify = off: not said"
+ok "notify = off: the urgent question is printed and nothing reaches the bus"
+watch_stop
+watch_start --notify=all
+ask 'Ingress returns 502' --urgent >/dev/null
+[ -n "$(notes_for 'Ingress returns 502')" ] || fail "--notify=all did not override notify = off"
+ok "--notify=all overrides notify = off"
+watch_stop
+
+# 4. Quiet hours around the current local time (and another window that is not now).
+from=$(date -d '-1 hour' +%H:%M)
+to=$(date -d '+1 hour' +%H:%M)
+restart_b --set notify=all --set "quiet_hours=$from-$to"
+watch_start --notify
+ask 'Node pool will not scale' --urgent >/dev/null
+[ -z "$(notes_for 'Node pool will not scale')" ] || fail "quiet hours $from-$to sent a notification"
+ok "quiet hours $from-$to (now inside): nothing is sent"
+watch_stop
+from=$(date -d '+2 hours' +%H:%M)
+to=$(date -d '+3 hours' +%H:%M)
+restart_b --set "quiet_hours=$from-$to"
+watch_start --notify
+ask 'Certificates expire tomorrow' --urgent >/dev/null
+[ -n "$(notes_for 'Certificates expire tomorrow')" ] || fail "quiet hours $from-$to (not now) held one back"
+ok "quiet hours $from-$to (now outside): the notification is sent"
+# A bad value is refused with a clear error.
+if "$LORED" --home "$(home C)" --set quiet_hours=25:00-07:00 --print-config >"$E2E_ROOT/bad" 2>&1; then
+    fail "quiet_hours=25:00-07:00 was accepted"
+fi
+grep -q "quiet_hours" "$E2E_ROOT/bad" || fail "the error does not name quiet_hours: $(cat "$E2E_ROOT/bad")"
+ok "quiet_hours=25:00-07:00 is refused: $(head -n1 "$E2E_ROOT/bad")"
+
+# 5. The bus goes away under the running watch and comes back: the watch reconnects.
+listen_stop
+bus_stop
+bus_start
+listen_start
+ask 'DNS lookups time out in pods' --urgent >/dev/null
+[ -n "$(notes_for 'DNS lookups time out')" ] || fail "no notification after the bus restarted: $(cat "$E2E_ROOT/watch.err")"
+ok "the session bus restarted under the watch: it reconnected and the notification arrived"
+
+# 6. No notification server on the bus: one warning, the watch goes on.
+listen_stop
+ask 'Helm rollback fails' --urgent >/dev/null
+ask 'Helm rollback fails again' --urgent >/dev/null
+kill -0 "$watch_pid" || fail "the watch exited without a notification server"
+[ "$(grep -c . "$E2E_ROOT/watch.err")" = 1 ] || fail "not one warning: $(cat "$E2E_ROOT/watch.err")"
+grep -q "org.freedesktop.Notifications" "$E2E_ROOT/watch.err" || fail "the warning is unclear"
+ok "no notification server: one warning ($(cat "$E2E_ROOT/watch.err")), both events printed"
+watch_stop
+
+# 7. No session bus at all: one warning, the watch prints the events.
+WATCH_BUS="unix:path=$E2E_ROOT/no-such-bus" watch_start --notify
+ask 'Persistent volume stuck terminating' --urgent >/dev/null
+ask 'Persistent volume stuck again' --urgent >/dev/null
+[ "$(grep -c . "$E2E_ROOT/watch.err")" = 1 ] || fail "not one warning: $(cat "$E2E_ROOT/watch.err")"
+grep -qi "session bus" "$E2E_ROOT/watch.err" || fail "the warning does not say the bus is missing"
+ok "no session bus: one warning ($(cat "$E2E_ROOT/watch.err")), both events printed"
+watch_stop
+
+echo "notify: $checks checks passed"
