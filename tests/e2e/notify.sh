@@ -174,4 +174,20 @@ grep -qi "session bus" "$E2E_ROOT/watch.err" || fail "the warning does not say t
 ok "no session bus: one warning ($(cat "$E2E_ROOT/watch.err")), both events printed"
 watch_stop
 
+# 8. The user service, as configured beside lored.service: what it runs, when, and that systemd
+# takes it (with the ExecStart of this build, since the installed path is not there yet).
+unit=$(dirname "$LORE")/../lore-notify.service
+[ -f "$unit" ] || fail "no lore-notify.service in the build directory"
+grep -qx "ExecStart=.*/bin/lore watch --mine --notify" "$unit" || fail "the unit does not run the watch"
+grep -qx "WantedBy=graphical-session.target" "$unit" || fail "the unit is not wanted by the session"
+grep -qx "Restart=on-failure" "$unit" || fail "the unit is not restarted"
+grep -q "^After=lored.service" "$unit" || fail "the unit does not start after the node"
+if command -v systemd-analyze >/dev/null; then
+    mkdir -p "$E2E_ROOT/units"
+    sed "s|^ExecStart=[^ ]*|ExecStart=$(readlink -f "$LORE")|" "$unit" >"$E2E_ROOT/units/lore-notify.service"
+    systemd-analyze verify --man=no "$E2E_ROOT/units/lore-notify.service" ||
+        fail "systemd-analyze refuses lore-notify.service"
+fi
+ok "lore-notify.service runs lore watch --mine --notify after lored, in the graphical session"
+
 echo "notify: $checks checks passed"
