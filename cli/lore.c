@@ -160,11 +160,12 @@ static const struct lore_command lore_commands[] = {
     {"check", cmd_check, "check [--json]",
      "Re-verify every stored entry and the database (exit status 1 if anything is wrong)",
      "Options:\n" JSON_HELP HELP_HELP},
-    {"watch", cmd_watch, "watch [--mine] [--notify] [--json]",
+    {"watch", cmd_watch, "watch [--mine] [--notify[=MODE]] [--json]",
      "Print new entries as they arrive, until interrupted",
      "Options:\n"
      "  -m, --mine        only questions for you: in your skills or followed tags\n"
-     "  -n, --notify      also a desktop notification (notify-send) for those\n"
+     "  -n, --notify      desktop notifications (session D-Bus) of events for you, as\n"
+     "                    the node's notify setting says; --notify=all|urgent|off overrides\n"
      "      --json        print each event as one line of JSON (with \"for_you\")\n" HELP_HELP},
     {"accept", cmd_accept, "accept ANSWER [--json]",
      "Accept an answer to a question you asked: the question is then resolved",
