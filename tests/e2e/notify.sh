@@ -63,6 +63,15 @@ ask() {
     echo "$q"
 }
 notes_for() { jq -c --arg t "$1" 'select(.body | contains($t))' "$E2E_ROOT/notes"; }
+# sent / not_sent TITLE [ARGS...]: Ada asks; Bob's watch notified it, or did not.
+sent() {
+    ask "$@" >/dev/null
+    [ -n "$(notes_for "$1")" ] || fail "no notification for '$1' (watch: $(cat "$E2E_ROOT/watch.err"))"
+}
+not_sent() {
+    ask "$@" >/dev/null
+    [ -z "$(notes_for "$1")" ] || fail "a notification for '$1': $(notes_for "$1")"
+}
 b_linked() { [ "$(on B status --json | jq .sync.peers_up)" -ge 1 ]; }
 restart_b() { # restart Bob's node with lored ARGS, linked to Ada's again
     stop B
@@ -102,42 +111,36 @@ watch_stop
 
 # 2. --notify=urgent: only urgent requests (and direct asks).
 watch_start --notify=urgent
-ask 'Is the staging cluster shared' >/dev/null
-ask 'The API server is down' --urgent >/dev/null
-[ -z "$(notes_for 'staging cluster')" ] || fail "--notify=urgent notified a plain question"
-[ -n "$(notes_for 'API server is down')" ] || fail "--notify=urgent: no notification when urgent"
+not_sent 'Is the staging cluster shared'
+sent 'The API server is down' --urgent
 ok "--notify=urgent: the urgent question notifies, the plain one does not"
 watch_stop
 
 # 3. notify = off in the node's config: nothing is sent, the watch says so once and prints events.
 restart_b --set notify=off
 watch_start --notify
-ask 'Etcd is out of space' --urgent >/dev/null
-[ -z "$(notes_for 'Etcd is out of space')" ] || fail "notify = off sent a notification"
+not_sent 'Etcd is out of space' --urgent
 grep -q "notifications are off" "$E2E_ROOT/watch.err" || fail "notify = off: not said"
 ok "notify = off: the urgent question is printed and nothing reaches the bus"
 watch_stop
 watch_start --notify=all
-ask 'Ingress returns 502' --urgent >/dev/null
-[ -n "$(notes_for 'Ingress returns 502')" ] || fail "--notify=all did not override notify = off"
+sent 'Ingress returns 502' --urgent
 ok "--notify=all overrides notify = off"
 watch_stop
 
 # 4. Quiet hours around the current local time (and another window that is not now).
-from=$(date -d '-1 hour' +%H:%M)
-to=$(date -d '+1 hour' +%H:%M)
-restart_b --set notify=all --set "quiet_hours=$from-$to"
-watch_start --notify
-ask 'Node pool will not scale' --urgent >/dev/null
-[ -z "$(notes_for 'Node pool will not scale')" ] || fail "quiet hours $from-$to sent a notification"
+quiet() { # quiet FROM TO (relative to now, for date -d): Bob's node with those quiet hours
+    from=$(date -d "$1" +%H:%M)
+    to=$(date -d "$2" +%H:%M)
+    restart_b --set notify=all --set "quiet_hours=$from-$to"
+    watch_start --notify
+}
+quiet '-1 hour' '+1 hour'
+not_sent 'Node pool will not scale' --urgent
 ok "quiet hours $from-$to (now inside): nothing is sent"
 watch_stop
-from=$(date -d '+2 hours' +%H:%M)
-to=$(date -d '+3 hours' +%H:%M)
-restart_b --set "quiet_hours=$from-$to"
-watch_start --notify
-ask 'Certificates expire tomorrow' --urgent >/dev/null
-[ -n "$(notes_for 'Certificates expire tomorrow')" ] || fail "quiet hours $from-$to (not now) held one back"
+quiet '+2 hours' '+3 hours'
+sent 'Certificates expire tomorrow' --urgent
 ok "quiet hours $from-$to (now outside): the notification is sent"
 # A bad value is refused with a clear error.
 if "$LORED" --home "$(home C)" --set quiet_hours=25:00-07:00 --print-config >"$E2E_ROOT/bad" 2>&1; then
@@ -151,28 +154,28 @@ listen_stop
 bus_stop
 bus_start
 listen_start
-ask 'DNS lookups time out in pods' --urgent >/dev/null
-[ -n "$(notes_for 'DNS lookups time out')" ] || fail "no notification after the bus restarted: $(cat "$E2E_ROOT/watch.err")"
+sent 'DNS lookups time out in pods' --urgent
 ok "the session bus restarted under the watch: it reconnected and the notification arrived"
+
+# one_warning WHAT PATTERN TITLE: two urgent questions reach the running watch, which printed
+# one warning (matching PATTERN) and nothing else, and is still running.
+one_warning() {
+    ask "$3" --urgent >/dev/null
+    ask "$3 again" --urgent >/dev/null
+    kill -0 "$watch_pid" || fail "the watch exited with $1"
+    [ "$(grep -c . "$E2E_ROOT/watch.err")" = 1 ] || fail "$1: not one warning: $(cat "$E2E_ROOT/watch.err")"
+    grep -qi "$2" "$E2E_ROOT/watch.err" || fail "$1: the warning does not say '$2'"
+    ok "$1: one warning ($(cat "$E2E_ROOT/watch.err")), both events printed"
+    watch_stop
+}
 
 # 6. No notification server on the bus: one warning, the watch goes on.
 listen_stop
-ask 'Helm rollback fails' --urgent >/dev/null
-ask 'Helm rollback fails again' --urgent >/dev/null
-kill -0 "$watch_pid" || fail "the watch exited without a notification server"
-[ "$(grep -c . "$E2E_ROOT/watch.err")" = 1 ] || fail "not one warning: $(cat "$E2E_ROOT/watch.err")"
-grep -q "org.freedesktop.Notifications" "$E2E_ROOT/watch.err" || fail "the warning is unclear"
-ok "no notification server: one warning ($(cat "$E2E_ROOT/watch.err")), both events printed"
-watch_stop
+one_warning "no notification server" "org.freedesktop.Notifications" 'Helm rollback fails'
 
 # 7. No session bus at all: one warning, the watch prints the events.
 WATCH_BUS="unix:path=$E2E_ROOT/no-such-bus" watch_start --notify
-ask 'Persistent volume stuck terminating' --urgent >/dev/null
-ask 'Persistent volume stuck again' --urgent >/dev/null
-[ "$(grep -c . "$E2E_ROOT/watch.err")" = 1 ] || fail "not one warning: $(cat "$E2E_ROOT/watch.err")"
-grep -qi "session bus" "$E2E_ROOT/watch.err" || fail "the warning does not say the bus is missing"
-ok "no session bus: one warning ($(cat "$E2E_ROOT/watch.err")), both events printed"
-watch_stop
+one_warning "no session bus" "no session bus" 'Persistent volume stuck'
 
 # 8. The user service, as configured beside lored.service: what it runs, when, and that systemd
 # takes it (with the ExecStart of this build, since the installed path is not there yet).
