@@ -54,10 +54,12 @@ enum entry_kind {
     ENTRY_REVOCATION = 17, /* attrs team, key: key's membership ends (team.h) */
     ENTRY_FLAG = 18,    /* refs[0]: the entry; attr flag=obsolete|verified|none (latest counts) */
     ENTRY_PIN = 19,     /* refs[0]: the entry; attr pinned=1|0; counts only by a team admin */
-    ENTRY_MENTOR = 20,  /* attr role=offer (tags: the topics) | request (attr to=<64 hex>) */
+    ENTRY_MENTOR = 20,  /* attr role=offer (tags) | request (attr to=<64 hex>) | withdraw */
     ENTRY_SESSION = 21, /* title; attr at=<ms since the epoch>, where=<place>; tags: topics */
     ENTRY_RSVP = 22,    /* refs[0]: the session; attr value=yes|no (latest counts) */
     ENTRY_VOUCH = 23,   /* attr team; body: the keys the author vouches for (team.h) */
+    ENTRY_MODERATION = 24, /* refs[0]: the entry; attr action=hide|unhide; body: the reason (hide);
+                              counts only by a team admin at its time */
 };
 
 struct entry_attr {

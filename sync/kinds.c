@@ -41,6 +41,7 @@ struct kinds_rule {
 };
 
 static int kinds_check_mentor(const struct entry *e, char *err, size_t errlen);
+static int kinds_check_moderation(const struct entry *e, char *err, size_t errlen);
 
 static const struct kinds_rule kinds_rules[] = {
     [ENTRY_QUESTION] = {"question", KINDS_TITLE, {{0}}, "a question needs a title", NULL, NULL},
@@ -115,6 +116,12 @@ static const struct kinds_rule kinds_rules[] = {
                     NULL,
                     NULL},
     [ENTRY_VOUCH] = {"vouch", 0, {{0}}, NULL, NULL, team_check_kind},
+    [ENTRY_MODERATION] = {"moderation",
+                          KINDS_ONE_REF,
+                          {{"action", KINDS_ONE_OF, "hide|unhide"}},
+                          "a moderation references one entry, action hide|unhide",
+                          NULL,
+                          kinds_check_moderation},
 };
 #define KINDS_N (sizeof(kinds_rules) / sizeof(kinds_rules[0]))
 
@@ -176,7 +183,8 @@ static int kinds_attr_ok(const struct entry *e, const struct kinds_attr_rule *r)
     return 1;
 }
 
-/* A mentor offer has topics (tags); a request names a person (attribute to). */
+/* A mentor offer has topics (tags); a request names a person (attribute to); a withdrawal (of
+ * every offer before it) needs nothing more. */
 static int kinds_check_mentor(const struct entry *e, char *err, size_t errlen)
 {
     const char *role = entry_attr_get(e, "role"), *to = entry_attr_get(e, "to");
@@ -186,8 +194,24 @@ static int kinds_check_mentor(const struct entry *e, char *err, size_t errlen)
         ok = entry_ntags(e) != 0;
     else if (role != NULL && strcmp(role, "request") == 0)
         ok = to != NULL && hex_is_lower(to, ENTRY_KEY_LEN);
+    else if (role != NULL && strcmp(role, "withdraw") == 0)
+        ok = 1;
     if (!ok) {
-        errmsg_set(err, errlen, "a mentor offer has topics (tags); a request names a person (to)");
+        errmsg_set(err, errlen,
+                   "a mentor offer has topics (tags); a request names a person (to); or role "
+                   "withdraw");
+        return -1;
+    }
+    return 0;
+}
+
+/* Hiding says why: a hide has a reason (the body); an unhide may have one. */
+static int kinds_check_moderation(const struct entry *e, char *err, size_t errlen)
+{
+    const char *action = entry_attr_get(e, "action");
+
+    if (action != NULL && strcmp(action, "hide") == 0 && entry_body_len(e) == 0) {
+        errmsg_set(err, errlen, "hiding an entry needs a reason (the body)");
         return -1;
     }
     return 0;
