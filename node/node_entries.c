@@ -7,6 +7,7 @@
 #include "log.h"
 #include "node_args.h"
 #include "node_clock.h"
+#include "node_hidden.h"
 #include "node_json.h"
 #include "node_peopleview.h"
 #include "node_publish.h"
@@ -257,7 +258,9 @@ static int node_list_row(void *ctx, const struct entry *e, const char *snippet, 
     return node_view_row(&lr->rows, e, snippet, rank);
 }
 
-static json_t *op_list(struct node *n, json_t *req)
+/* list, leaving out the hidden entries (nhidden ids). */
+static json_t *node_list(struct node *n, json_t *req, const uint8_t (*hidden)[ENTRY_ID_LEN],
+                         size_t nhidden)
 {
     struct replica_query q, pq;
     struct node_list_rows lr = {{n, NULL, 0}, NULL, 0, 0};
@@ -271,6 +274,8 @@ static json_t *op_list(struct node *n, json_t *req)
         o = node_resolve_author(n, req, &q, key);
     if (o != NULL)
         return o;
+    q.not_ids = nhidden > 0 ? hidden : NULL; /* admins hid them (node_hidden) */
+    q.nnot_ids = nhidden;
     if (node_arg_bool(req, "open", &open) != 0 || node_arg_bool(req, "pinned", &pinned) != 0 ||
         node_arg_bool(req, "pinned_first", &pinned_first) != 0)
         return api_error("bad_request", "open, pinned and pinned_first must be booleans");
@@ -352,7 +357,9 @@ static int node_search_cmp(const void *a, const void *b)
     return -memcmp(entry_id(x->e), entry_id(y->e), ENTRY_ID_LEN);
 }
 
-static json_t *op_search(struct node *n, json_t *req)
+/* search, leaving out the hidden entries (nhidden ids). */
+static json_t *node_search(struct node *n, json_t *req, const uint8_t (*hidden)[ENTRY_ID_LEN],
+                           size_t nhidden)
 {
     struct replica_query q;
     struct node_cands cs = {n, NULL, 0, 0};
@@ -367,6 +374,8 @@ static json_t *op_search(struct node *n, json_t *req)
         o = node_resolve_author(n, req, &q, key);
     if (o != NULL)
         return o;
+    q.not_ids = nhidden > 0 ? hidden : NULL; /* admins hid them (node_hidden) */
+    q.nnot_ids = nhidden;
     if (q.offset > NODE_SEARCH_DEPTH)
         return api_error("bad_request", "search goes at most %d results deep (offset)",
                          NODE_SEARCH_DEPTH);
@@ -461,6 +470,34 @@ static json_t *op_check(struct node *n, json_t *req)
     json_object_set_new(o, "integrity_ok", json_boolean(rep.integrity_ok));
     json_object_set_new(o, "problems", problems);
     return o;
+}
+
+/* list and search without what admins hid: every node leaves out the same entries. */
+static json_t *node_unhidden(struct node *n, json_t *req,
+                             json_t *(*fn)(struct node *, json_t *, const uint8_t (*)[ENTRY_ID_LEN],
+                                           size_t))
+{
+    uint8_t(*hidden)[ENTRY_ID_LEN] = NULL;
+    size_t nhidden = 0;
+    json_t *o;
+
+    if (n->team != NULL) {
+        hidden = xreallocarray(NULL, NODE_HIDDEN_MAX, sizeof(*hidden));
+        nhidden = node_hidden_ids(n, hidden, NODE_HIDDEN_MAX);
+    }
+    o = fn(n, req, (const uint8_t(*)[ENTRY_ID_LEN])hidden, nhidden);
+    free(hidden);
+    return o;
+}
+
+static json_t *op_list(struct node *n, json_t *req)
+{
+    return node_unhidden(n, req, node_list);
+}
+
+static json_t *op_search(struct node *n, json_t *req)
+{
+    return node_unhidden(n, req, node_search);
 }
 
 const struct node_op node_entries_ops[] = {

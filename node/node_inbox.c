@@ -117,6 +117,7 @@ static int node_inbox_row(void *ctx, const struct entry *e, const char *snippet,
         return 0;
     ej = node_view_entry(ib->n, e);
     if (strcmp(json_string_value(json_object_get(ej, "status")), "resolved") == 0 ||
+        node_view_hidden(ej) || /* an admin hid it */
         (ib->addressed_only && !node_watch_to_me(ib->n, ej))) {
         json_decref(ej);
         return 0;

@@ -13,6 +13,7 @@
 #include "node_publish.h"
 #include "node_rank.h"
 #include "node_resolve.h"
+#include "node_undo.h"
 #include "node_view.h"
 #include "node_watch.h"
 
@@ -76,8 +77,12 @@ static int people_view_skill(void *ctx, const struct entry *e, const char *snipp
     if (entry_ntags(e) == 0)
         return 0;
     s = people_skill(v, entry_tag(e, 0));
-    /* Newest first: the latest declaration of a skill is its level. */
-    if (json_integer_value(json_object_get(s, "level")) == 0)
+    /* Newest first: the latest declaration of a skill is its level; level 0 withdrew it. */
+    if (json_integer_value(json_object_get(s, "level")) != 0 || json_object_get(s, "gone") != NULL)
+        return 0;
+    if (lv != NULL && strcmp(lv, "0") == 0)
+        json_object_set_new(s, "gone", json_true());
+    else
         json_object_set_new(s, "level",
                             json_integer(lv != NULL && lv[0] >= '1' && lv[0] <= '5' && lv[1] == '\0'
                                              ? lv[0] - '0'
@@ -179,6 +184,8 @@ static int people_view_mentor(void *ctx, const struct entry *e, const char *snip
 
     (void)snippet;
     (void)rank;
+    if (node_peopleview_role(e, "withdraw"))
+        return 1; /* newest first: the offers before it were withdrawn */
     if (!node_peopleview_role(e, "offer"))
         return 0;
     tags = json_array();
@@ -195,10 +202,14 @@ static int people_view_mentor(void *ctx, const struct entry *e, const char *snip
 
 static int people_view_session(void *ctx, const struct entry *e, const char *snippet, double rank)
 {
-    (void)e;
+    struct people_view *v = ctx;
+    struct node_session_now cur;
+
     (void)snippet;
     (void)rank;
-    ((struct people_view *)ctx)->sessions++;
+    node_peopleview_session_now(v->n, e, &cur);
+    v->sessions += !cur.cancelled;
+    node_peopleview_session_done(&cur);
     return 0;
 }
 
@@ -218,27 +229,6 @@ static int people_skill_cmp(const void *a, const void *b)
                   json_string_value(json_object_get(y, "tag")));
 }
 
-/* The tags I follow (this node's meta), as an array. */
-static json_t *people_follows(struct node *n)
-{
-    uint8_t *v = NULL;
-    size_t len = 0;
-    char *line, *next;
-    json_t *a = json_array();
-
-    if (replica_meta_get(n->replica, NODE_FOLLOWS_META, &v, &len, NULL, NULL, 0) != REPLICA_FOUND)
-        return a;
-    for (line = (char *)v; line != NULL && *line != '\0'; line = next) {
-        next = strchr(line, '\n');
-        if (next != NULL)
-            *next++ = '\0';
-        if (entry_tag_valid(line))
-            json_array_append_new(a, json_string(line));
-    }
-    free(v);
-    return a;
-}
-
 /* Everything known about a person (docs/API.md, op profile). */
 static json_t *people_profile_json(struct node *n, const uint8_t key[ENTRY_KEY_LEN])
 {
@@ -247,6 +237,7 @@ static json_t *people_profile_json(struct node *n, const uint8_t key[ENTRY_KEY_L
     struct entry *prof = node_peopleview_profile(n, key);
     node_keyhex hex;
     json_t *o = node_peopleview_person_json(n, key), *endo, *tags, *s, *e, **items, *arr;
+    void *tmp;
     const char *tag;
     size_t i, count;
     int me = node_peopleview_is_me(n, key);
@@ -266,7 +257,7 @@ static json_t *people_profile_json(struct node *n, const uint8_t key[ENTRY_KEY_L
         if (n->team != NULL)
             team_name(n->team, team, sizeof(team));
         json_object_set_new(o, "team", team[0] != '\0' ? json_string(team) : json_null());
-        json_object_set_new(o, "follows", people_follows(n));
+        json_object_set_new(o, "follows", node_watch_follows(n));
     }
     q.kind = ENTRY_SKILL;
     q.author = key;
@@ -288,6 +279,15 @@ static json_t *people_profile_json(struct node *n, const uint8_t key[ENTRY_KEY_L
         }
     }
     json_decref(endo);
+    json_object_foreach_safe(v.skills, tmp, tag, s)
+    {
+        if (json_object_get(s, "gone") == NULL)
+            continue;
+        if (json_integer_value(json_object_get(s, "endorsers")) == 0)
+            json_object_del(v.skills, tag); /* withdrawn, and nobody endorses it */
+        else
+            json_object_del(s, "gone");
+    }
     count = json_object_size(v.skills);
     items = xreallocarray(NULL, count + 1, sizeof(*items));
     i = 0;
@@ -468,7 +468,8 @@ static json_t *op_mentor_offer(struct node *n, json_t *req)
 
 struct people_offers {
     struct node *n;
-    json_t *by; /* author hex -> offer (the newest per person) */
+    json_t *by;   /* author hex -> offer (the newest per person) */
+    json_t *gone; /* author hex -> true: withdrew their offers */
 };
 
 static int people_offer_row(void *ctx, const struct entry *e, const char *snippet, double rank)
@@ -481,8 +482,14 @@ static int people_offer_row(void *ctx, const struct entry *e, const char *snippe
     (void)snippet;
     (void)rank;
     hex_encode(entry_author(e), ENTRY_KEY_LEN, hex);
-    if (!node_peopleview_role(e, "offer") || json_object_get(o->by, hex) != NULL)
+    if (!node_peopleview_role(e, "offer") || json_object_get(o->by, hex) != NULL ||
+        json_object_get(o->gone, hex) != NULL)
         return 0;
+    /* Newest first: if withdrawn since, this offer and the older ones no longer count. */
+    if (node_peopleview_withdrawn_after(o->n, entry_author(e), entry_created_ms(e))) {
+        json_object_set_new(o->gone, hex, json_true());
+        return 0;
+    }
     offer = node_peopleview_person_json(o->n, entry_author(e));
     tags = json_array();
     for (i = 0; i < entry_ntags(e); i++)
@@ -511,7 +518,7 @@ static int people_score_cmp(const void *a, const void *b)
 /* People offering mentoring on a tag, ranked as who_knows ranks them for it. */
 static json_t *op_mentor_find(struct node *n, json_t *req)
 {
-    struct people_offers o = {n, json_object()};
+    struct people_offers o = {n, json_object(), json_object()};
     struct replica_query q = {0};
     char tag[ENTRY_TAG_MAX + 1];
     json_t *rank, *p, *offer, **items, *arr, *res;
@@ -551,6 +558,7 @@ static json_t *op_mentor_find(struct node *n, json_t *req)
         json_array_append(arr, items[i]);
     free(items);
     json_decref(o.by);
+    json_decref(o.gone);
     res = node_json_ok();
     json_object_set_new(res, "tag", json_string(tag));
     json_object_set_new(res, "mentors", arr);
@@ -657,14 +665,16 @@ static json_t *op_rsvp(struct node *n, json_t *req)
         entry_destroy(&s);
         return api_error("invalid", "%.64s is not a session", text);
     }
+    res = node_undo_rsvp(n, s, value);
     entry_destroy(&s);
-    return node_publish_ref(n, ENTRY_RSVP, id, 0, "value", value, NULL);
+    return res;
 }
 
 /* A session as the API shows it: the entry plus at_ms, at, where, host, yes, no, going, mine. */
 static json_t *people_session_json(struct node *n, const struct entry *s)
 {
     struct node_peopleview_rsvps r = {0};
+    struct node_session_now cur;
     node_keyhex me;
     json_t *o = node_view_entry(n, s), *mine;
 
@@ -673,9 +683,15 @@ static json_t *people_session_json(struct node *n, const struct entry *s)
     node_peopleview_tally(n, s, &r);
     hex_encode(identity_public_key(n->id), ENTRY_KEY_LEN, me);
     mine = json_object_get(r.seen, me);
-    json_object_set_new(o, "at_ms", json_integer((json_int_t)node_peopleview_session_at(s)));
-    json_object_set_new(o, "at", node_json_time(node_peopleview_session_at(s)));
-    json_object_set_new(o, "where", json_string(entry_attr_get(s, "where")));
+    node_peopleview_session_now(n, s, &cur);
+    json_object_set_new(o, "title", json_string(cur.title));
+    json_object_set_new(o, "at_ms", json_integer((json_int_t)cur.at_ms));
+    json_object_set_new(o, "at", node_json_time(cur.at_ms));
+    json_object_set_new(o, "where", json_string(cur.where));
+    json_object_set_new(o, "cancelled", json_boolean(cur.cancelled));
+    json_object_set_new(o, "edited_ms",
+                        cur.edited_ms != 0 ? json_integer((json_int_t)cur.edited_ms) : json_null());
+    node_peopleview_session_done(&cur);
     json_object_set_new(o, "host", node_peopleview_person_json(n, entry_author(s)));
     json_object_set_new(o, "yes", json_integer(r.yes));
     json_object_set_new(o, "no", json_integer(r.no));
@@ -690,17 +706,20 @@ struct people_sessions {
     struct node *n;
     json_t *array;
     uint64_t from_ms, to_ms; /* sessions with at in [from, to) */
+    int skip_cancelled;
 };
 
 static int people_session_row(void *ctx, const struct entry *e, const char *snippet, double rank)
 {
     struct people_sessions *ss = ctx;
-    uint64_t at = node_peopleview_session_at(e);
+    struct node_session_now cur;
 
     (void)snippet;
     (void)rank;
-    if (at >= ss->from_ms && at < ss->to_ms)
+    node_peopleview_session_now(ss->n, e, &cur); /* where and when it is now */
+    if (cur.at_ms >= ss->from_ms && cur.at_ms < ss->to_ms && !(ss->skip_cancelled && cur.cancelled))
         json_array_append_new(ss->array, people_session_json(ss->n, e));
+    node_peopleview_session_done(&cur);
     return 0;
 }
 
@@ -709,11 +728,12 @@ static int people_session_cmp(const void *a, const void *b)
     return node_json_cmp_by(*(json_t *const *)a, *(json_t *const *)b, "at_ms");
 }
 
-/* Sessions with at in [from_ms, to_ms) (tagged tag, if not NULL), soonest first. A new array. */
+/* Sessions with at in [from_ms, to_ms) (tagged tag, if not NULL; cancelled ones only if
+ * !skip_cancelled), soonest first. A new array. */
 static json_t *people_sessions(struct node *n, uint64_t from_ms, uint64_t to_ms, const char *tag,
-                               size_t max)
+                               size_t max, int skip_cancelled)
 {
-    struct people_sessions ss = {n, json_array(), from_ms, to_ms};
+    struct people_sessions ss = {n, json_array(), from_ms, to_ms, skip_cancelled};
     struct replica_query q = {0};
     json_t **items, *arr = json_array();
     size_t i, count;
@@ -750,7 +770,7 @@ static json_t *op_sessions(struct node *n, json_t *req)
     o = node_json_ok();
     json_object_set_new(o, "sessions",
                         people_sessions(n, all ? 0 : node_clock_wall_ms(), ENTRY_MAX_TIME_MS + 1,
-                                        t != NULL ? tag : NULL, (size_t)limit));
+                                        t != NULL ? tag : NULL, (size_t)limit, 0));
     return o;
 }
 
@@ -882,7 +902,7 @@ static int people_digest_question(void *ctx, const struct entry *e, const char *
     if (json_object_get(d->seen, hex) != NULL)
         return 0;
     ej = node_view_entry(d->n, e);
-    if (d->addressed_only && !node_watch_to_me(d->n, ej)) {
+    if ((d->addressed_only && !node_watch_to_me(d->n, ej)) || node_view_hidden(ej)) {
         json_decref(ej);
         return 0;
     }
@@ -1052,7 +1072,7 @@ static json_t *op_digest(struct node *n, json_t *req)
     json_object_set_new(o, "accepted", d.array);
     json_object_set_new(o, "sessions",
                         people_sessions(n, (uint64_t)now, (uint64_t)now + PEOPLE_SESSION_SOON_MS,
-                                        NULL, PEOPLE_SECTION_MAX));
+                                        NULL, PEOPLE_SECTION_MAX, 1));
     json_object_set_new(o, "mentoring_requests",
                         node_peopleview_mentor_requests(n, (uint64_t)since, PEOPLE_SECTION_MAX));
     d.array = json_array();

@@ -94,6 +94,103 @@ uint64_t node_peopleview_session_at(const struct entry *e)
     return at;
 }
 
+/* A revision of a session that keeps the session's rules (title, at, where; cancelled=1 or
+ * nothing). */
+static int people_session_rev_valid(const struct entry *r)
+{
+    const char *where = entry_attr_get(r, "where"), *c = entry_attr_get(r, "cancelled");
+    uint64_t at = 0;
+
+    return entry_title(r)[0] != '\0' && where != NULL && where[0] != '\0' &&
+           kinds_attr_u64(r, "at", &at) == 0 && at >= ENTRY_MIN_TIME_MS &&
+           at <= ENTRY_MAX_TIME_MS && (c == NULL || strcmp(c, "1") == 0);
+}
+
+/* Keeps the latest valid revision by (created_ms, id): order-independent. */
+static int people_session_rev_row(void *ctx, const struct entry *e, const char *snippet,
+                                  double rank)
+{
+    struct node_session_now *cur = ctx;
+    size_t len;
+    const uint8_t *bytes;
+
+    (void)snippet;
+    (void)rank;
+    if (!people_session_rev_valid(e))
+        return 0;
+    if (cur->rev != NULL && (entry_created_ms(e) < entry_created_ms(cur->rev) ||
+                             (entry_created_ms(e) == entry_created_ms(cur->rev) &&
+                              memcmp(entry_id(e), entry_id(cur->rev), ENTRY_ID_LEN) < 0)))
+        return 0;
+    entry_destroy(&cur->rev);
+    bytes = entry_bytes(e, &len);
+    cur->rev = entry_decode(bytes, len, NULL, 0);
+    return 0;
+}
+
+void node_peopleview_session_now(struct node *n, const struct entry *s,
+                                 struct node_session_now *cur)
+{
+    struct replica_query q = {0};
+    const struct entry *from = s;
+
+    memset(cur, 0, sizeof(*cur));
+    if (replica_count_refs(n->replica, entry_id(s), ENTRY_REVISION) > 0) {
+        q.kind = ENTRY_REVISION;
+        q.ref = entry_id(s);
+        q.author = entry_author(s); /* only the host's revisions count */
+        (void)node_peopleview_list_all(n, &q, people_session_rev_row, cur);
+    }
+    if (cur->rev != NULL) {
+        from = cur->rev;
+        cur->edited_ms = entry_created_ms(cur->rev);
+        cur->cancelled = entry_attr_get(cur->rev, "cancelled") != NULL;
+    }
+    cur->title = entry_title(from);
+    cur->where = entry_attr_get(from, "where");
+    cur->at_ms = node_peopleview_session_at(from);
+}
+
+void node_peopleview_session_done(struct node_session_now *cur)
+{
+    entry_destroy(&cur->rev);
+}
+
+struct people_rsvp_of {
+    const uint8_t *key;
+    const char *value;
+    uint64_t created_ms;
+};
+
+static int people_rsvp_of_row(void *ctx, const struct entry *e, const char *snippet, double rank)
+{
+    struct people_rsvp_of *r = ctx;
+    const char *v = entry_attr_get(e, "value");
+
+    (void)snippet;
+    (void)rank;
+    if (r->value != NULL || v == NULL || memcmp(entry_author(e), r->key, ENTRY_KEY_LEN) != 0)
+        return 0;
+    r->value = strcmp(v, "yes") == 0 ? "yes" : "no";
+    r->created_ms = entry_created_ms(e);
+    return 1;
+}
+
+int node_peopleview_rsvp_of(struct node *n, const struct entry *s, const uint8_t *key,
+                            const char **value, uint64_t *created_ms)
+{
+    struct people_rsvp_of r = {key, NULL, 0};
+    struct replica_query q = {0};
+
+    q.kind = ENTRY_RSVP;
+    q.ref = entry_id(s);
+    q.author = key;
+    (void)node_peopleview_list_all(n, &q, people_rsvp_of_row, &r);
+    *value = r.value;
+    *created_ms = r.created_ms;
+    return r.value != NULL;
+}
+
 /* 1 if the entry's role attribute is role. */
 int node_peopleview_role(const struct entry *e, const char *role)
 {
@@ -168,12 +265,13 @@ static int people_has_offer_row(void *ctx, const struct entry *e, const char *sn
 {
     (void)snippet;
     (void)rank;
+    /* Newest first: the latest offer or withdrawal decides (requests do not). */
     if (node_peopleview_role(e, "offer"))
         *(int *)ctx = 1;
-    return 0;
+    return node_peopleview_role(e, "offer") || node_peopleview_role(e, "withdraw");
 }
 
-/* 1 if key has offered mentoring (on anything). */
+/* 1 if key offers mentoring (on anything): an offer not withdrawn since. */
 int node_peopleview_has_offer(struct node *n, const uint8_t key[ENTRY_KEY_LEN])
 {
     struct replica_query q = {0};
@@ -183,6 +281,35 @@ int node_peopleview_has_offer(struct node *n, const uint8_t key[ENTRY_KEY_LEN])
     q.author = key;
     (void)node_peopleview_list_all(n, &q, people_has_offer_row, &has);
     return has;
+}
+
+struct people_withdrawn {
+    uint64_t after_ms;
+    int yes;
+};
+
+static int people_withdrawn_row(void *ctx, const struct entry *e, const char *snippet, double rank)
+{
+    struct people_withdrawn *w = ctx;
+
+    (void)snippet;
+    (void)rank;
+    if (node_peopleview_role(e, "withdraw") && entry_created_ms(e) > w->after_ms)
+        w->yes = 1;
+    return w->yes;
+}
+
+int node_peopleview_withdrawn_after(struct node *n, const uint8_t key[ENTRY_KEY_LEN],
+                                    uint64_t after_ms)
+{
+    struct people_withdrawn w = {after_ms, 0};
+    struct replica_query q = {0};
+
+    q.kind = ENTRY_MENTOR;
+    q.author = key;
+    q.since_ms = after_ms; /* effective times are never before created times */
+    (void)node_peopleview_list_all(n, &q, people_withdrawn_row, &w);
+    return w.yes;
 }
 
 /* Mentoring requests addressed to me (not by me), created at or after since_ms, newest first. */

@@ -37,6 +37,23 @@ json_t *node_peopleview_person_json(struct node *n, const uint8_t *key);
 int node_peopleview_list_all(struct node *n, struct replica_query *q, replica_row_fn fn, void *ctx);
 /* The value of a session's "at", or 0. */
 uint64_t node_peopleview_session_at(const struct entry *e);
+/* A session as it stands now (docs/PROTOCOL.md, kind 21): its host's latest valid revision
+ * (kind 9 with the whole new state: title, at, where, optional cancelled=1), else the session
+ * itself. Pointers borrow from s or from rev, which node_peopleview_session_done frees. */
+struct node_session_now {
+    const char *title, *where;
+    uint64_t at_ms;
+    int cancelled;
+    uint64_t edited_ms; /* the revision's created_ms, 0 if none */
+    struct entry *rev;  /* the revision that counts, or NULL */
+};
+void node_peopleview_session_now(struct node *n, const struct entry *s,
+                                 struct node_session_now *cur);
+void node_peopleview_session_done(struct node_session_now *cur);
+/* key's latest RSVP to session s: 1 with its value ("yes"/"no", static) and created_ms, 0 if
+ * none. */
+int node_peopleview_rsvp_of(struct node *n, const struct entry *s, const uint8_t *key,
+                            const char **value, uint64_t *created_ms);
 /* 1 if the entry's role attribute is role. */
 int node_peopleview_role(const struct entry *e, const char *role);
 
@@ -55,8 +72,11 @@ int node_peopleview_collect_row(void *ctx, const struct entry *e, const char *sn
 struct entry *node_peopleview_profile(struct node *n, const uint8_t key[ENTRY_KEY_LEN]);
 /* The bio (body) of key's newest profile: a new string the caller frees, or NULL. */
 char *node_peopleview_bio(struct node *n, const uint8_t key[ENTRY_KEY_LEN]);
-/* 1 if key offers mentoring (their latest mentor entry with role offer). */
+/* 1 if key offers mentoring (their latest mentor entry with role offer or withdraw is an offer). */
 int node_peopleview_has_offer(struct node *n, const uint8_t key[ENTRY_KEY_LEN]);
+/* 1 if key withdrew their mentoring offers after after_ms (a mentor entry of role withdraw). */
+int node_peopleview_withdrawn_after(struct node *n, const uint8_t key[ENTRY_KEY_LEN],
+                                    uint64_t after_ms);
 /* Mentoring requests to me (not by me) created at or after since_ms, newest first, at most max:
  * a new array of entries. */
 json_t *node_peopleview_mentor_requests(struct node *n, uint64_t since_ms, size_t max);

@@ -22,12 +22,55 @@ json_t *node_publish_storage_error(struct node *n, const char *err)
                      n->db_path);
 }
 
+/* Entries of ours created in the minute before now (the row function's count). */
+static int node_publish_recent_row(void *ctx, const struct entry *e, const char *snippet,
+                                   double rank)
+{
+    const uint64_t *since = ctx;
+
+    (void)snippet;
+    (void)rank;
+    if (entry_created_ms(e) >= since[0])
+        ((uint64_t *)ctx)[1]++;
+    return 0;
+}
+
+/* Comments, votes and thanks are cheap to write in a loop: at most NODE_PUBLISH_RATE of each kind
+ * a minute (by created_ms) from this node's person. NULL, or the error response. */
+static json_t *node_publish_rate(struct node *n, const struct entry *e)
+{
+    struct replica_query q = {0};
+    uint64_t ctx[2] = {0, 0}, now = entry_created_ms(e);
+    uint16_t kind = entry_kind(e);
+
+    if (kind != ENTRY_COMMENT && kind != ENTRY_VOTE && kind != ENTRY_THANKS)
+        return NULL;
+    ctx[0] = now > NODE_PUBLISH_RATE_MS ? now - NODE_PUBLISH_RATE_MS : 0;
+    q.kind = kind;
+    q.author = entry_author(e);
+    q.since_ms = ctx[0];
+    q.limit = NODE_PUBLISH_RATE + 1;
+    if (replica_list(n->replica, &q, node_publish_recent_row, ctx, NULL) != 0 ||
+        ctx[1] < NODE_PUBLISH_RATE)
+        return NULL;
+    return api_error("rate_limited", "at most %d %s a minute; wait a little", NODE_PUBLISH_RATE,
+                     kind == ENTRY_COMMENT ? "comments"
+                     : kind == ENTRY_VOTE  ? "votes"
+                                           : "thanks");
+}
+
 /* Store and announce a new entry of ours (e is freed). Returns the response. */
 json_t *node_publish_entry(struct node *n, struct entry *e)
 {
     char err[ERRMSG_MAX];
     json_t *o, *ej;
     struct node_clock c;
+
+    o = node_publish_rate(n, e);
+    if (o != NULL) {
+        entry_destroy(&e);
+        return o;
+    }
 
     /* An entry dated by a wrong clock would be held back by everyone (ahead) or count at a time
      * that never was (behind): refuse, and say why (docs/PROTOCOL.md, "Time"). */

@@ -5,7 +5,12 @@
 
 #include "node_int.h"
 
-/* Store, announce and gossip an entry of ours (e is taken and freed). */
+/* Comments, votes and thanks one person writes here: at most this many of each kind a minute. */
+#define NODE_PUBLISH_RATE 30
+#define NODE_PUBLISH_RATE_MS 60000ull
+
+/* Store, announce and gossip an entry of ours (e is taken and freed). Comments, votes and
+ * thanks beyond NODE_PUBLISH_RATE a minute are refused (code rate_limited). */
 json_t *node_publish_entry(struct node *n, struct entry *e);
 /* Sign f as us, then as node_publish_entry. */
 json_t *node_publish(struct node *n, const struct entry_fields *f);

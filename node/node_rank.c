@@ -122,16 +122,17 @@ static int node_expert_skill(void *ctx, const struct entry *e, const char *snipp
     struct node_expert *x = ctx;
     const char *lv = entry_attr_get(e, "level");
     long level = lv != NULL && lv[0] >= '1' && lv[0] <= '5' && lv[1] == '\0' ? lv[0] - '0' : 3;
-    struct node_expert_person *p = node_expert(x, entry_author(e));
+    struct node_expert_person *p;
     char key[2 * ENTRY_KEY_LEN + 8];
 
     (void)snippet;
     (void)rank;
-    /* Newest first: a person's latest declaration is the one that counts. */
+    /* Newest first: a person's latest declaration is the one that counts; level 0 withdrew it. */
     hex_encode(entry_author(e), ENTRY_KEY_LEN, key + 2);
     memcpy(key, "s:", 2);
-    if (!node_expert_first(x, key))
+    if (!node_expert_first(x, key) || (lv != NULL && strcmp(lv, "0") == 0))
         return 0;
+    p = node_expert(x, entry_author(e));
     p->declared = level;
     node_expert_add(x, p, NODE_PART_DECLARED, NODE_W_LEVEL * (double)level,
                     node_clock_entry_time(x->n, e, 0), 1);

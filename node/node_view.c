@@ -3,6 +3,7 @@
  * and retraction. Only reads; never calls an op module. */
 #include "node_view.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +12,7 @@
 #include "log.h"
 #include "node_args.h"
 #include "node_clock.h"
+#include "node_hidden.h"
 #include "node_json.h"
 #include "xmalloc.h"
 
@@ -211,9 +213,31 @@ void node_view_decorate(struct node *n, const struct entry *e, json_t *o)
     }
 }
 
+/* What an entry an admin hid shows instead of its title and body (o: the entry or a version). */
+static void node_view_mask(json_t *o, json_t *hidden)
+{
+    char *text = NULL;
+    const char *reason = json_string_value(json_object_get(hidden, "reason"));
+    size_t len = strlen("hidden by an admin: ") + strlen(reason != NULL ? reason : "") + 1;
+
+    text = xmalloc(len);
+    snprintf(text, len, "hidden by an admin: %s", reason != NULL ? reason : "");
+    if (json_string_length(json_object_get(o, "title")) > 0)
+        json_object_set_new(o, "title", json_string("(hidden by an admin)"));
+    json_object_set_new(o, "body", json_string(text));
+    free(text);
+}
+
+int node_view_hidden(json_t *ej)
+{
+    return json_is_object(json_object_get(ej, "hidden"));
+}
+
 json_t *node_view_history(struct node *n, const struct entry *e)
 {
     struct node_refs nr = {0};
+    json_t *hidden, *v;
+    size_t i;
 
     nr.n = n;
     nr.target = e;
@@ -222,6 +246,13 @@ json_t *node_view_history(struct node *n, const struct entry *e)
     if (node_view_is_content(entry_kind(e)))
         (void)node_refs_read(&nr, ENTRY_REVISION);
     json_decref(nr.current);
+    hidden = node_view_is_content(entry_kind(e)) ? node_hidden_of(n, entry_id(e)) : NULL;
+    json_array_foreach(nr.versions, i, v)
+    {
+        if (hidden != NULL)
+            node_view_mask(v, hidden); /* every version: hidden is hidden */
+    }
+    json_decref(hidden);
     return nr.versions;
 }
 
@@ -446,8 +477,14 @@ json_t *node_view_entry(struct node *n, const struct entry *e)
         json_object_set_new(o, "accepted",
                             has ? node_json_hex(accepted, ENTRY_ID_LEN) : json_null());
     }
-    if (entry_kind(e) >= ENTRY_QUESTION && entry_kind(e) <= ENTRY_COMMENT)
+    if (node_view_is_content(entry_kind(e))) {
+        json_t *hidden;
         node_view_decorate(n, e, o); /* current version, flags, votes, pin (node_content.c) */
+        hidden = node_hidden_of(n, entry_id(e));
+        if (hidden != NULL)
+            node_view_mask(o, hidden);
+        json_object_set_new(o, "hidden", hidden != NULL ? hidden : json_null());
+    }
     return o;
 }
 

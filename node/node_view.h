@@ -19,7 +19,8 @@ json_t *node_view_name(struct node *n, const uint8_t key[ENTRY_KEY_LEN]);
 /* 1 if kind can be edited, retracted, flagged and pinned (question, answer, note, comment). */
 int node_view_is_content(uint16_t kind);
 /* An entry as the API shows it: fields, names, status and answers (questions), and for content
- * the current version, edits, flags, votes, pinned, is_accepted. A new object. */
+ * the current version, edits, flags, votes, pinned, is_accepted, hidden (null, or why an admin
+ * hid it: then title and body say so instead). A new object. */
 json_t *node_view_entry(struct node *n, const struct entry *e);
 /* Add to o (the JSON of content entry e) the current version's title, body and tags, edits,
  * edited_ms, edited, revision, flags, votes, pinned, is_accepted. */
@@ -34,6 +35,8 @@ size_t node_view_pinned(struct node *n, uint8_t (*ids)[ENTRY_ID_LEN], size_t max
 json_t *node_view_retracted(struct node *n, const char *text);
 /* 1 if the entry (JSON) was retracted, so is not to be shown. */
 int node_view_is_retracted(struct node *n, json_t *ej);
+/* 1 if the entry (JSON from node_view_entry) was hidden by an admin (node_hidden). */
+int node_view_hidden(json_t *ej);
 /* replica_row_fn appending entries as JSON to a struct node_view_rows. */
 int node_view_row(void *ctx, const struct entry *e, const char *snippet, double rank);
 /* replica_row_fn counting rows into a size_t. */

@@ -7,7 +7,10 @@
 
 #include "hex.h"
 #include "log.h"
+#include "node_args.h"
 #include "node_view.h"
+
+#define NODE_WATCH_SKILL_SCAN 10000 /* skill entries of one person read at most */
 
 static const char *node_watch_changed_for_me(struct node *n, json_t *ej)
 {
@@ -134,6 +137,8 @@ void node_watch_announce(struct node *n, json_t *ej)
 
     if (node_view_is_retracted(n, ej))
         return; /* it arrived after its retraction: it was never stored */
+    if (node_view_hidden(ej))
+        return; /* it arrived after an admin hid it */
     ev = json_object();
     why = node_watch_reason(n, ej);
     json_object_set_new(ev, "event", json_string("entry"));
@@ -145,34 +150,109 @@ void node_watch_announce(struct node *n, json_t *ej)
     json_decref(ev);
 }
 
-static int node_watch_area_add(void *ctx, const char *tag)
+/* Skill entries, in pages: the latest per tag by (created_ms, id) counts (checked here, so the
+ * listing's order does not matter). */
+struct node_watch_skills {
+    json_t *seen; /* tag -> {tag, level, id, declared_ms} */
+    size_t rows;  /* on this page */
+};
+
+static int node_watch_skill_row(void *ctx, const struct entry *e, const char *snippet, double rank)
 {
-    json_object_set_new(ctx, tag, json_true());
+    struct node_watch_skills *ws = ctx;
+    json_t *cur, *o;
+    const char *lv = entry_attr_get(e, "level");
+    char id[2 * ENTRY_ID_LEN + 1];
+    json_int_t ms = (json_int_t)entry_created_ms(e);
+
+    (void)snippet;
+    (void)rank;
+    ws->rows++;
+    if (entry_ntags(e) == 0)
+        return 0;
+    hex_encode(entry_id(e), ENTRY_ID_LEN, id);
+    cur = json_object_get(ws->seen, entry_tag(e, 0));
+    if (cur != NULL && (json_integer_value(json_object_get(cur, "declared_ms")) > ms ||
+                        (json_integer_value(json_object_get(cur, "declared_ms")) == ms &&
+                         strcmp(json_string_value(json_object_get(cur, "id")), id) > 0)))
+        return 0;
+    o = json_object();
+    json_object_set_new(o, "tag", json_string(entry_tag(e, 0)));
+    /* Level 0 withdraws the skill; anything else not 1-5 counts as 3, as everywhere. */
+    json_object_set_new(o, "level",
+                        json_integer(lv != NULL && lv[0] >= '0' && lv[0] <= '5' && lv[1] == '\0'
+                                         ? lv[0] - '0'
+                                         : 3));
+    json_object_set_new(o, "id", json_string(id));
+    json_object_set_new(o, "declared_ms", json_integer(ms));
+    json_object_set_new(ws->seen, entry_tag(e, 0), o);
     return 0;
 }
 
-/* My areas: tags of my skill entries and the tags I follow. */
-void node_watch_load_areas(struct node *n)
+json_t *node_watch_skills(struct node *n, const uint8_t key[ENTRY_KEY_LEN])
+{
+    struct node_watch_skills ws = {json_object(), 0};
+    struct replica_query q = {0};
+    json_t *v;
+    const char *k;
+    void *tmp;
+
+    q.kind = ENTRY_SKILL;
+    q.author = key;
+    q.limit = NODE_LIST_MAX;
+    for (q.offset = 0; q.offset < NODE_WATCH_SKILL_SCAN; q.offset += NODE_LIST_MAX) {
+        ws.rows = 0;
+        if (replica_list(n->replica, &q, node_watch_skill_row, &ws, NULL) != 0) {
+            log_warnx("node: cannot read skills");
+            break;
+        }
+        if (ws.rows < NODE_LIST_MAX)
+            break;
+    }
+    json_object_foreach_safe(ws.seen, tmp, k, v)
+    {
+        if (json_integer_value(json_object_get(v, "level")) == 0)
+            json_object_del(ws.seen, k); /* withdrawn */
+    }
+    return ws.seen;
+}
+
+json_t *node_watch_follows(struct node *n)
 {
     uint8_t *v = NULL;
     size_t len = 0;
     char *line, *next;
+    json_t *a = json_array();
 
-    json_decref(n->areas);
-    n->areas = json_object();
-    if (replica_tags_of(n->replica, identity_public_key(n->id), ENTRY_SKILL, node_watch_area_add,
-                        n->areas) != 0)
-        log_warnx("node: cannot read my skills");
     if (replica_meta_get(n->replica, NODE_FOLLOWS_META, &v, &len, NULL, NULL, 0) != REPLICA_FOUND)
-        return;
+        return a;
     for (line = (char *)v; line != NULL && *line != '\0'; line = next) {
         next = strchr(line, '\n');
         if (next != NULL)
             *next++ = '\0';
         if (entry_tag_valid(line))
-            json_object_set_new(n->areas, line, json_true());
+            json_array_append_new(a, json_string(line));
     }
     free(v);
+    return a;
+}
+
+/* My areas: my skills (not withdrawn) and the tags I follow. */
+void node_watch_load_areas(struct node *n)
+{
+    json_t *skills, *follows, *s;
+    const char *tag;
+    size_t i;
+
+    json_decref(n->areas);
+    n->areas = json_object();
+    skills = node_watch_skills(n, identity_public_key(n->id));
+    json_object_foreach(skills, tag, s) json_object_set_new(n->areas, tag, json_true());
+    json_decref(skills);
+    follows = node_watch_follows(n);
+    json_array_foreach(follows, i, s)
+        json_object_set_new(n->areas, json_string_value(s), json_true());
+    json_decref(follows);
 }
 
 json_t *node_watch_areas_json(struct node *n, json_t *o)

@@ -12,7 +12,12 @@ const char *node_watch_reason(struct node *n, json_t *ej);
 int node_watch_for_me(struct node *n, json_t *ej);
 /* Tell subscribers about an entry (ej borrowed), through n->hooks.broadcast. */
 void node_watch_announce(struct node *n, json_t *ej);
-/* Reload n->areas: the tags of my skills and the tags I follow. */
+/* key's declared skills: tag -> {tag, level, id, declared_ms} from their latest skill entry per
+ * tag, leaving out the withdrawn ones (level 0). A new object. */
+json_t *node_watch_skills(struct node *n, const uint8_t key[ENTRY_KEY_LEN]);
+/* The tags I follow (this node's meta, personal, not synced): a new array. */
+json_t *node_watch_follows(struct node *n);
+/* Reload n->areas: the tags of my skills (not withdrawn) and the tags I follow. */
 void node_watch_load_areas(struct node *n);
 /* Set o's "areas" to my areas as an array; returns o. */
 json_t *node_watch_areas_json(struct node *n, json_t *o);

@@ -147,6 +147,8 @@ enum replica_status {
     REPLICA_STATUS_RESOLVED = 3, /* the asker accepted an answer */
 };
 
+#define REPLICA_MAX_NOT_IDS 2000
+
 /* Filters for list and search; zero values mean "any". kind 0 means the content kinds
  * (question, answer, note, comment).
  *
@@ -169,6 +171,10 @@ struct replica_query {
     enum replica_status status;         /* questions with this status (ANY: no filter) */
     const uint8_t (*ids)[ENTRY_ID_LEN]; /* only these entries (NULL: any); nids of them */
     size_t nids;
+    /* never these (NULL: none); nnot_ids of them, at most REPLICA_MAX_NOT_IDS (more are not
+     * excluded) */
+    const uint8_t (*not_ids)[ENTRY_ID_LEN];
+    size_t nnot_ids;
 };
 
 /* One result. e and snippet are borrowed for the call. snippet is NULL for list. rank: lower is

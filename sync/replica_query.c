@@ -30,6 +30,9 @@
     "EXISTS (SELECT 1 FROM refs r JOIN entries a ON a.seq = r.seq WHERE r.ref = e.id AND"          \
     " r.kind = 2 AND a.effective_ms <= lore_horizon())"
 
+/* The longest query text: the clauses, and ", ?" per id of not_ids. */
+#define REPLICA_SQL_MAX (4096 + 3 * REPLICA_MAX_NOT_IDS)
+
 /* Append the WHERE clauses of q to sql; bind them later with replica_bind_query in the same order.
  */
 static void replica_query_sql(const struct replica_query *q, struct buf *sql)
@@ -75,6 +78,13 @@ static void replica_query_sql(const struct replica_query *q, struct buf *sql)
             ok |= buf_append_str(sql, ", ?");
         ok |= buf_append_str(sql, ")");
     }
+    if (q->not_ids != NULL && q->nnot_ids > 0) {
+        /* No NULL in the list: x NOT IN (NULL, ...) is never true. */
+        ok |= buf_append_str(sql, " AND e.id NOT IN (?");
+        for (i = 1; i < q->nnot_ids && i < REPLICA_MAX_NOT_IDS; i++)
+            ok |= buf_append_str(sql, ", ?");
+        ok |= buf_append_str(sql, ")");
+    }
     if (ok != 0)
         fatalx("replica: query text too long"); /* the buffer holds every clause */
 }
@@ -95,6 +105,8 @@ static int replica_bind_query(sqlite3_stmt *s, const struct replica_query *q, in
         sqlite3_bind_int64(s, i++, (sqlite3_int64)q->since_ms);
     for (k = 0; q->ids != NULL && k < q->nids; k++)
         sqlite3_bind_blob(s, i++, q->ids[k], ENTRY_ID_LEN, SQLITE_STATIC);
+    for (k = 0; q->not_ids != NULL && k < q->nnot_ids && k < REPLICA_MAX_NOT_IDS; k++)
+        sqlite3_bind_blob(s, i++, q->not_ids[k], ENTRY_ID_LEN, SQLITE_STATIC);
     sqlite3_bind_int64(s, i++, (sqlite3_int64)(q->limit != 0 ? q->limit : 50));
     sqlite3_bind_int64(s, i++, (sqlite3_int64)q->offset);
     return i;
@@ -138,7 +150,7 @@ int replica_list(struct replica *r, const struct replica_query *q, replica_row_f
     char err[ERRMSG_MAX];
     int rc = -1;
 
-    buf_init(&sql, 4096);
+    buf_init(&sql, REPLICA_SQL_MAX);
     if (buf_append_str(&sql, "SELECT " REPLICA_COLS " FROM entries e WHERE 1") != 0)
         goto out;
     replica_query_sql(q, &sql);
@@ -315,7 +327,7 @@ static int replica_search_exact(struct replica *r, const struct buf *match,
     long n;
     int rc = -1;
 
-    buf_init(&sql, 4096);
+    buf_init(&sql, REPLICA_SQL_MAX);
     if (buf_append_str(&sql,
                        "SELECT e.seq, bm25(fts, 10.0, 1.0, 5.0) AS rank, e.effective_ms, e.id,"
                        " x.seq FROM fts JOIN entries x ON x.seq = fts.rowid" REPLICA_HIT_ENTRY
@@ -372,7 +384,8 @@ int replica_search(struct replica *r, const char *query, const struct replica_qu
      */
     hits = xreallocarray(NULL, q->offset + limit + 1, sizeof(*hits));
     if (q->kind == 0 && q->tag == NULL && q->author == NULL && q->ref == NULL && !q->open_only &&
-        q->since_ms == 0 && q->status == REPLICA_STATUS_ANY && q->ids == NULL) {
+        q->since_ms == 0 && q->status == REPLICA_STATUS_ANY && q->ids == NULL &&
+        q->not_ids == NULL) {
         fast = replica_search_fast(r, &match, q->offset, limit, hits, &n, err, errlen);
         if (fast < 0)
             goto out;
