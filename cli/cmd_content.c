@@ -229,6 +229,71 @@ out:
     return rc;
 }
 
+/* hide ID --reason R and unhide ID: team admins' moderation (docs/PROTOCOL.md, kind 24). */
+static int lore_moderate(struct lore *l, int argc, char **argv, int hide)
+{
+    static const struct option opts[] = {{"reason", required_argument, NULL, 'r'},
+                                         {"json", no_argument, NULL, ARGS_OPT_JSON},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    json_t *req = NULL, *resp = NULL;
+    const char *id, *reason = NULL;
+    int c, rc = LORE_EXIT_OK;
+
+    args_reset();
+    for (;;) {
+        c = getopt_long(argc, argv, hide ? ":r:h" : ":h", opts, NULL);
+        if (c == -1)
+            break;
+        if (c == 'r' && hide) {
+            reason = optarg;
+        } else if (c == ARGS_OPT_JSON) {
+            l->json = true;
+        } else if (c == 'h') {
+            rc = call_help(l);
+            goto out;
+        } else {
+            rc = args_bad_option(l->cmd, c, argv);
+            goto out;
+        }
+    }
+    rc = lore_one_id(l, argc, argv, &id);
+    if (rc != LORE_EXIT_OK)
+        goto out;
+    if (hide && (reason == NULL || reason[strspn(reason, " \t\n")] == '\0')) {
+        rc = args_usage_error(l->cmd, "hiding an entry needs --reason TEXT (everyone sees it)");
+        goto out;
+    }
+    req = json_pack("{s:s, s:s}", "op", hide ? "hide" : "unhide", "id", id);
+    if (reason != NULL && args_set_string(req, "reason", reason) != 0) {
+        rc = args_usage_error(l->cmd, "--reason must be UTF-8 text");
+        goto out;
+    }
+    rc = call_node(l, req, &resp);
+    req = NULL; /* consumed */
+    if (rc != LORE_EXIT_OK)
+        goto out;
+    if (l->json)
+        out_print_json(resp);
+    else
+        printf("%s %.*s for the whole team.\n%s\n", hide ? "Hid" : "Unhid", LORE_SHORT_ID, id,
+               out_jstr(resp, "id"));
+out:
+    json_decref(req);
+    json_decref(resp);
+    return rc;
+}
+
+static int cmd_hide(struct lore *l, int argc, char **argv)
+{
+    return lore_moderate(l, argc, argv, 1);
+}
+
+static int cmd_unhide(struct lore *l, int argc, char **argv)
+{
+    return lore_moderate(l, argc, argv, 0);
+}
+
 const struct lore_command lore_content_commands[] = {
     {"edit", cmd_edit,
      "edit ID [--title T] [--body TEXT | --file F | - | --edit] [--tag T]... [--json]",
@@ -253,5 +318,13 @@ const struct lore_command lore_content_commands[] = {
      "Options:\n"
      "      --off         unpin it\n" JSON_HELP HELP_HELP
      "\nPinned entries come first in `lore list`; `lore list --pinned` lists only them.\n"},
+    {"hide", cmd_hide, "hide ID --reason TEXT [--json]",
+     "Hide another member's entry for the whole team (team admins only)",
+     "Options:\n"
+     "  -r, --reason TEXT why (required; everyone sees it)\n" JSON_HELP HELP_HELP
+     "\nA hidden entry leaves list, search, inbox, watch and digest on every node; show\n"
+     "says \"hidden by an admin: REASON\" instead of its text. `lore unhide ID` undoes it.\n"},
+    {"unhide", cmd_unhide, "unhide ID [--json]",
+     "Show an entry an admin hid again (team admins only)", "Options:\n" JSON_HELP HELP_HELP},
     {NULL, NULL, NULL, NULL, NULL},
 };

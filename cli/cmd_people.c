@@ -55,6 +55,8 @@ static void people_put_session(json_t *s)
     const char *mine = json_string_value(json_object_get(s, "mine"));
 
     printf("%s ", mine != NULL && strcmp(mine, "yes") == 0 ? "*" : " ");
+    if (json_is_true(json_object_get(s, "cancelled")))
+        fputs("CANCELLED ", stdout);
     people_put_time(out_jint(s, "at_ms"));
     fputs("  ", stdout);
     people_put(out_jstr(s, "title"));
@@ -433,7 +435,7 @@ static int cmd_mentor(struct lore *l, int argc, char **argv)
             return args_bad_option(l->cmd, c, argv);
     }
     if (optind >= argc)
-        return args_usage_error(l->cmd, "give offer, find or request");
+        return args_usage_error(l->cmd, "give offer, find, request or withdraw");
     sub = argv[optind];
     if (strcmp(sub, "offer") == 0) {
         if (tag != NULL)
@@ -445,13 +447,24 @@ static int cmd_mentor(struct lore *l, int argc, char **argv)
             return args_usage_error(l->cmd, "usage: lore mentor find TAG");
         return people_mentor_find(l, argv[optind + 1]);
     }
+    if (strcmp(sub, "withdraw") == 0) {
+        json_t *resp = NULL;
+        int rc = LORE_EXIT_OK;
+        if (tag != NULL || body != NULL || optind + 1 != argc)
+            return args_usage_error(l->cmd, "usage: lore mentor withdraw");
+        if (call_for_people(l, json_pack("{s:s}", "op", "mentor_withdraw"), &resp, &rc))
+            printf("Withdrew your mentoring offers.\n%s\n", out_jstr(resp, "id"));
+        json_decref(resp);
+        return rc;
+    }
     if (strcmp(sub, "request") == 0) {
         if (optind + 2 != argc)
             return args_usage_error(l->cmd,
                                     "usage: lore mentor request PERSON [--tag T] [--body TEXT]");
         return people_mentor_request(l, argv[optind + 1], tag, body);
     }
-    return args_usage_error(l->cmd, "unknown subcommand '%s': give offer, find or request", sub);
+    return args_usage_error(l->cmd,
+                            "unknown subcommand '%s': give offer, find, request or withdraw", sub);
 }
 
 /* ---- sessions ---- */
@@ -494,6 +507,71 @@ static int people_session_announce(struct lore *l, int argc, char **argv, const 
     return rc;
 }
 
+/* session move ID [--at TIME] [--where PLACE] and session cancel ID: a revision of my session. */
+static int people_session_edit(struct lore *l, int argc, char **argv, const char *at,
+                               const char *where, int cancel)
+{
+    json_t *req, *resp = NULL;
+    long long ms = 0;
+    int rc;
+
+    if (optind + 2 != argc)
+        return args_usage_error(l->cmd, cancel ? "usage: lore session cancel ID"
+                                               : "usage: lore session move ID [--at TIME] "
+                                                 "[--where PLACE]");
+    if (!cancel && at == NULL && where == NULL)
+        return args_usage_error(l->cmd, "session move needs --at TIME or --where PLACE");
+    if (at != NULL && when_at(at, when_now_ms(), &ms) != 0)
+        return args_usage_error(l->cmd,
+                                "--at takes a time such as \"tomorrow 15:00\" or +2h, "
+                                "not '%s'",
+                                at);
+    rc = args_check_id(l->cmd, argv[optind + 1]);
+    if (rc != LORE_EXIT_OK)
+        return rc;
+    req =
+        json_pack("{s:s,s:s,s:b}", "op", "session_edit", "id", argv[optind + 1], "cancel", cancel);
+    if (ms != 0)
+        json_object_set_new(req, "at_ms", json_integer(ms));
+    if (where != NULL && args_set_string(req, "where", where) != 0) {
+        json_decref(req);
+        return args_usage_error(l->cmd, "--where must be UTF-8 text");
+    }
+    if (call_for_people(l, req, &resp, &rc)) {
+        if (cancel) {
+            printf("Cancelled session %.*s; those who said yes see it cancelled.\n", LORE_SHORT_ID,
+                   argv[optind + 1]);
+        } else {
+            printf("Moved session %.*s to ", LORE_SHORT_ID, argv[optind + 1]);
+            people_put_time(out_jint(resp, "at_ms"));
+            fputs(" @ ", stdout);
+            people_put(out_jstr(resp, "where"));
+            printf("; the RSVPs stay.\n");
+        }
+        printf("%s\n", out_jstr(resp, "id"));
+    }
+    json_decref(resp);
+    return rc;
+}
+
+/* The answer to rsvp: new, changed, or the same as before (nothing written). */
+static void people_put_rsvp(json_t *resp, const char *id, int no)
+{
+    const char *prev = out_jstr(resp, "previous");
+
+    if (json_is_null(json_object_get(resp, "id"))) {
+        printf("You already said %s to session %.*s; nothing changed.\n", no ? "no" : "yes",
+               LORE_SHORT_ID, id);
+        return;
+    }
+    if (json_is_true(json_object_get(resp, "changed")))
+        printf("Changed your answer to session %.*s from %s to %s.\n%s\n", LORE_SHORT_ID, id, prev,
+               no ? "no" : "yes", out_jstr(resp, "id"));
+    else
+        printf("You said %s to session %.*s.\n%s\n", no ? "no" : "yes", LORE_SHORT_ID, id,
+               out_jstr(resp, "id"));
+}
+
 static int cmd_session(struct lore *l, int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -531,7 +609,7 @@ static int cmd_session(struct lore *l, int argc, char **argv)
         }
     }
     if (optind >= argc) {
-        rc = args_usage_error(l->cmd, "give announce or rsvp");
+        rc = args_usage_error(l->cmd, "give announce, rsvp, move or cancel");
         goto out;
     }
     if (strcmp(argv[optind], "announce") == 0) {
@@ -542,9 +620,19 @@ static int cmd_session(struct lore *l, int argc, char **argv)
         rc = people_session_announce(l, argc, argv, at, where, tags, body);
         goto out;
     }
+    if (strcmp(argv[optind], "move") == 0 || strcmp(argv[optind], "cancel") == 0) {
+        int cancel = strcmp(argv[optind], "cancel") == 0;
+        if (no || body != NULL || json_array_size(tags) > 0 ||
+            (cancel && (at != NULL || where != NULL)))
+            rc = args_usage_error(l->cmd, "usage: lore session move ID [--at TIME] [--where "
+                                          "PLACE] | cancel ID");
+        else
+            rc = people_session_edit(l, argc, argv, at, where, cancel);
+        goto out;
+    }
     if (strcmp(argv[optind], "rsvp") != 0) {
-        rc = args_usage_error(l->cmd, "unknown subcommand '%s': give announce or rsvp",
-                              argv[optind]);
+        rc = args_usage_error(
+            l->cmd, "unknown subcommand '%s': give announce, rsvp, move or cancel", argv[optind]);
         goto out;
     }
     if (at != NULL || where != NULL || body != NULL || json_array_size(tags) > 0 ||
@@ -559,8 +647,7 @@ static int cmd_session(struct lore *l, int argc, char **argv)
                         json_pack("{s:s,s:s,s:s}", "op", "rsvp", "id", argv[optind + 1], "value",
                                   no ? "no" : "yes"),
                         &resp, &rc))
-        printf("You said %s to session %.*s.\n%s\n", no ? "no" : "yes", LORE_SHORT_ID,
-               argv[optind + 1], out_jstr(resp, "id"));
+        people_put_rsvp(resp, argv[optind + 1], no);
 out:
     json_decref(tags);
     json_decref(resp);
@@ -808,17 +895,18 @@ const struct lore_command lore_people_commands[] = {
      "often it is given; who-knows ranks by the number of distinct endorsers.\n"},
     {"mentor", cmd_mentor,
      "mentor offer TAG... [--body TEXT] | find TAG | request PERSON [--tag T] [--body TEXT] "
-     "[--json]",
-     "Offer mentoring on topics, find mentors for one, or ask someone to mentor you",
+     "| withdraw [--json]",
+     "Offer mentoring on topics (or withdraw your offers), find mentors, or ask for one",
      "Options:\n"
      "  -t, --tag T       request: the topic you want help with\n"
      "  -b, --body TEXT   offer, request: a few words\n" JSON_HELP HELP_HELP
      "\n`find` ranks the people offering mentoring on TAG as who-knows does, with the date\n"
-     "of their offer. A request reaches the person's inbox and `lore watch` at once.\n"},
+     "of their offer. A request reaches the person's inbox and `lore watch` at once.\n"
+     "`withdraw` takes back every offer you made; a later offer counts again.\n"},
     {"session", cmd_session,
      "session announce TITLE --at TIME --where PLACE [--tag T]... [--body TEXT] | rsvp ID [--no] "
-     "[--json]",
-     "Announce a learning session, or say whether you will come to one",
+     "| move ID [--at TIME] [--where PLACE] | cancel ID [--json]",
+     "Announce, move or cancel a learning session, or say whether you will come to one",
      "Options:\n"
      "  -a, --at TIME     when: \"2026-12-03 15:00\" (local), 2026-12-03T15:00Z (UTC),\n"
      "                    \"tomorrow 15:00\", \"today 15:00\", +2h, +30m, +1d\n"
@@ -826,7 +914,9 @@ const struct lore_command lore_people_commands[] = {
      "  -t, --tag T       a topic (repeatable)\n"
      "  -b, --body TEXT   what it is about\n"
      "  -n, --no          rsvp: you will not come (the default is yes)\n" JSON_HELP HELP_HELP
-     "\nTimes in the past are refused. Each person's latest rsvp counts.\n"},
+     "\nTimes in the past are refused. Each person's latest rsvp counts: rsvp again to\n"
+     "change it. Only the host moves or cancels a session; the RSVPs follow a move, and a\n"
+     "cancelled session shows as CANCELLED in `lore sessions` and leaves the digest.\n"},
     {"sessions", cmd_sessions, "sessions [--all] [--tag T] [--json]",
      "Upcoming learning sessions: time, place, host, topics and how many are coming",
      "Options:\n"

@@ -12,6 +12,42 @@
 #include "cmd.h"
 #include "when.h"
 
+/* `lore skills`: mine, with their levels, then the tags I follow. */
+static int lore_skills_list(struct lore *l)
+{
+    json_t *resp = NULL, *v;
+    size_t i;
+    int rc = call_node(l, json_pack("{s:s}", "op", "skills"), &resp);
+
+    if (rc != LORE_EXIT_OK)
+        goto out;
+    if (l->json) {
+        out_print_json(resp);
+        goto out;
+    }
+    if (json_array_size(json_object_get(resp, "skills")) == 0)
+        printf("No skills declared (add one with `lore skills add TAG`).\n");
+    else
+        printf("Your skills:\n");
+    json_array_foreach(json_object_get(resp, "skills"), i, v)
+    {
+        fputs("  #", stdout);
+        text_sanitize_term(stdout, out_jstr(v, "tag"), TEXT_TERM_ONE_LINE, NULL);
+        printf("  level %lld\n", out_jint(v, "level"));
+    }
+    if (json_array_size(json_object_get(resp, "follows")) > 0)
+        printf("Tags you follow (not skills):\n");
+    json_array_foreach(json_object_get(resp, "follows"), i, v)
+    {
+        fputs("  #", stdout);
+        text_sanitize_term(stdout, json_string_value(v), TEXT_TERM_ONE_LINE, NULL);
+        fputc('\n', stdout);
+    }
+out:
+    json_decref(resp);
+    return rc;
+}
+
 int cmd_skills(struct lore *l, int argc, char **argv)
 {
     static const struct option opts[] = {{"json", no_argument, NULL, ARGS_OPT_JSON},
@@ -45,18 +81,33 @@ int cmd_skills(struct lore *l, int argc, char **argv)
             goto out;
         }
     }
-    if (optind + 2 != argc || strcmp(argv[optind], "add") != 0) {
-        rc = args_usage_error(l->cmd, "usage: lore skills add TAG [--level 1-5]");
+    if (optind == argc) {
+        rc = lore_skills_list(l);
         goto out;
     }
-    rc = call_node(
-        l, json_pack("{s:s,s:s,s:i}", "op", "skill", "tag", argv[optind + 1], "level", (int)level),
-        &resp);
+    if (optind + 2 != argc ||
+        (strcmp(argv[optind], "add") != 0 && strcmp(argv[optind], "remove") != 0)) {
+        rc = args_usage_error(l->cmd, "usage: lore skills [add TAG [--level 1-5] | remove TAG]");
+        goto out;
+    }
+    if (strcmp(argv[optind], "remove") == 0)
+        rc = call_node(l, json_pack("{s:s,s:s}", "op", "skill_remove", "tag", argv[optind + 1]),
+                       &resp);
+    else
+        rc = call_node(
+            l,
+            json_pack("{s:s,s:s,s:i}", "op", "skill", "tag", argv[optind + 1], "level", (int)level),
+            &resp);
     if (rc != LORE_EXIT_OK)
         goto out;
     if (l->json) {
         out_print_json(resp);
         goto out;
+    }
+    if (json_is_string(json_object_get(resp, "removed"))) {
+        fputs("Removed the skill ", stdout);
+        text_sanitize_term(stdout, out_jstr(resp, "removed"), TEXT_TERM_ONE_LINE, NULL);
+        fputs(".\n", stdout);
     }
     view_areas(resp);
     printf("%s\n", out_jstr(resp, "id"));
