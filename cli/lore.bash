@@ -47,12 +47,12 @@ _lore() {
         mapfile -t COMPREPLY < <(compgen -W "$(_lore_commands "$lore")" -- "$cur") ;;
     team) [ $((COMP_CWORD - cmdpos)) -eq 1 ] &&
         mapfile -t COMPREPLY < <(compgen -W "create join show rotate revoke admin vouch" -- "$cur") ;;
-    skills) [ $((COMP_CWORD - cmdpos)) -eq 1 ] && mapfile -t COMPREPLY < <(compgen -W "add" -- "$cur") ;;
+    skills) [ $((COMP_CWORD - cmdpos)) -eq 1 ] && mapfile -t COMPREPLY < <(compgen -W "add remove" -- "$cur") ;;
     peers) [ $((COMP_CWORD - cmdpos)) -eq 1 ] && mapfile -t COMPREPLY < <(compgen -W "add" -- "$cur") ;;
     mentor) [ $((COMP_CWORD - cmdpos)) -eq 1 ] &&
-        mapfile -t COMPREPLY < <(compgen -W "offer find request" -- "$cur") ;;
+        mapfile -t COMPREPLY < <(compgen -W "offer find request withdraw" -- "$cur") ;;
     session) [ $((COMP_CWORD - cmdpos)) -eq 1 ] &&
-        mapfile -t COMPREPLY < <(compgen -W "announce rsvp" -- "$cur") ;;
+        mapfile -t COMPREPLY < <(compgen -W "announce rsvp move cancel" -- "$cur") ;;
     vote) [ $((COMP_CWORD - cmdpos)) -eq 2 ] &&
         mapfile -t COMPREPLY < <(compgen -W "up down none" -- "$cur") ;;
     flag) [ $((COMP_CWORD - cmdpos)) -eq 2 ] &&
