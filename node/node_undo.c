@@ -98,7 +98,8 @@ static json_t *op_skill_remove(struct node *n, json_t *req)
 
 /* ---- mentoring ---- */
 
-static int undo_mentor_row(void *ctx, const struct entry *e, const char *snippet, double rank)
+/* The latest created_ms of the rows, into a uint64_t. */
+static int undo_latest_row(void *ctx, const struct entry *e, const char *snippet, double rank)
 {
     uint64_t *last = ctx;
 
@@ -122,7 +123,7 @@ static json_t *op_mentor_withdraw(struct node *n, json_t *req)
         return api_error("invalid", "you have no mentoring offer to withdraw");
     q.kind = ENTRY_MENTOR;
     q.author = identity_public_key(n->id);
-    (void)node_peopleview_list_all(n, &q, undo_mentor_row, &last);
+    (void)node_peopleview_list_all(n, &q, undo_latest_row, &last);
     f.kind = ENTRY_MENTOR;
     f.created_ms = undo_after(last);
     f.attrs = &attr;
@@ -276,17 +277,6 @@ json_t *node_undo_rsvp(struct node *n, const struct entry *s, const char *value)
 }
 
 /* ---- moderation ---- */
-
-static int undo_latest_row(void *ctx, const struct entry *e, const char *snippet, double rank)
-{
-    uint64_t *last = ctx;
-
-    (void)snippet;
-    (void)rank;
-    if (entry_created_ms(e) > *last)
-        *last = entry_created_ms(e);
-    return 0;
-}
 
 /* Hide (reason given) or unhide (reason NULL) a content entry: team admins only. */
 static json_t *undo_moderate(struct node *n, json_t *req, int hide)
