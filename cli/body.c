@@ -212,7 +212,10 @@ int body_get(const char *cmd, const struct body_opts *o, bool required, json_t *
         body_trim(&b);
         edited = true;
     } else if (required) {
-        out_errorf("%s needs a body: use --body TEXT, --file F, - (stdin), or set $EDITOR", cmd);
+        /* The editor opens only on a terminal: $EDITOR would not help here, so say the cause. */
+        out_errorf("%s needs a body, and stdin is not a terminal, so no editor was opened: use "
+                   "--body TEXT, --file F, or - to read the body from stdin",
+                   cmd);
         goto out;
     }
     if (edited) {

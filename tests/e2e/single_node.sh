@@ -137,8 +137,12 @@ out=$(lore ask "bad tag" --tag "two words" 2>&1); rc=$?
 [ "$rc" -eq 1 ] || fail "invalid tag accepted: $out"
 out=$(lore frobnicate 2>&1); rc=$?
 [ "$rc" -eq 2 ] || fail "unknown command: rc=$rc"
+# No body and stdin not a terminal: the cause is the missing terminal, not $EDITOR.
+out=$(EDITOR=vi lore answer "$qid" </dev/null 2>&1); rc=$?
+[ "$rc" -eq 1 ] && [[ $out == *"stdin is not a terminal"* && $out == *"--body"* ]] &&
+    [[ $out != *'set $EDITOR'* ]] || fail "no body, no terminal: rc=$rc $out"
 set -e
-ok "errors: missing id, invalid tag, unknown command"
+ok "errors: missing id, invalid tag, unknown command, no body without a terminal"
 
 # The subscription stream sees new entries.
 lore watch --json >"$home/watch.out" 2>&1 & wpid=$!
