@@ -262,26 +262,86 @@ static int vault_put_replies(struct vault_export *x, struct buf *b, const char *
     return 0;
 }
 
-/* "printer-on-floor-2": ASCII letters and digits of text, lower-cased, other runs as one '-'. */
-static void vault_slug(const char *text, char *out, size_t n)
+/* The length of the valid UTF-8 sequence at s (2 to 4 bytes, shortest form, no surrogates) and
+ * its code point in *cp; 0 if s does not start one. */
+static size_t vault_utf8_seq(const unsigned char *s, uint32_t *cp)
 {
-    size_t k = 0;
-    bool dash = false;
+    size_t len, i;
+    uint32_t c;
 
-    for (; *text != '\0' && k + 1 < n && k < VAULT_SLUG_MAX; text++) {
-        char c = *text;
+    if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+        len = 2;
+        c = s[0] & 0x1fu;
+    } else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+        len = 3;
+        c = s[0] & 0x0fu;
+    } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+        len = 4;
+        c = s[0] & 0x07u;
+    } else {
+        return 0;
+    }
+    for (i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0; /* also stops at the NUL */
+        c = (c << 6) | (s[i] & 0x3fu);
+    }
+    if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10ffff)) ||
+        (c >= 0xd800 && c <= 0xdfff))
+        return 0;
+    *cp = c;
+    return len;
+}
+
+/* Whether the code point (U+0080 and above) counts as a word character of a file name: letters,
+ * digits and marks do; C1 controls, Latin-1 signs, the general punctuation block (dashes, spaces,
+ * bidi and zero-width controls), symbols, arrows, private use, specials and emoji do not. */
+static bool vault_slug_keeps(uint32_t c)
+{
+    return !(c <= 0xbf || c == 0xd7 || c == 0xf7 || (c >= 0x2000 && c <= 0x2bff) ||
+             (c >= 0x3000 && c <= 0x303f) || (c >= 0xe000 && c <= 0xf8ff) ||
+             (c >= 0xfe00 && c <= 0xfe0f) || (c >= 0xfe30 && c <= 0xfe4f) || c == 0xfeff ||
+             (c >= 0xfff0 && c <= 0xffff) || (c >= 0x1f000 && c <= 0x1faff) || c >= 0xe0000);
+}
+
+void vault_export_slug(const char *text, char *out, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)text;
+    size_t k = 0, len, max = n - 1 < VAULT_SLUG_MAX ? n - 1 : VAULT_SLUG_MAX;
+    bool dash = false;
+    uint32_t cp;
+
+    while (*p != '\0') {
+        unsigned char c = *p;
+        len = 1;
         if (c >= 'A' && c <= 'Z')
-            c = (char)(c - 'A' + 'a');
-        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
-            if (dash && k > 0 && k + 2 < n)
-                out[k++] = '-';
-            dash = false;
-            out[k++] = c;
-        } else if (c == '\n' && k > 0) {
-            break; /* untitled entries: the first line of the body */
-        } else {
+            c = (unsigned char)(c - 'A' + 'a');
+        if (c >= 0x80) {
+            len = vault_utf8_seq(p, &cp);
+            if (len == 0 || !vault_slug_keeps(cp)) {
+                dash = true;
+                p += len != 0 ? len : 1;
+                continue;
+            }
+        } else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) {
+            if (c == '\n' && k > 0)
+                break; /* untitled entries: the first line of the body */
             dash = true;
+            p++;
+            continue;
         }
+        /* A word character (len bytes): whole, after a '-' if a run of others came first. */
+        if (k + (dash && k > 0) + len > max)
+            break; /* cut on a character boundary */
+        if (dash && k > 0)
+            out[k++] = '-';
+        dash = false;
+        if (len == 1)
+            out[k] = (char)c;
+        else
+            memcpy(out + k, p, len);
+        k += len;
+        p += len;
     }
     out[k] = '\0';
 }
@@ -294,7 +354,7 @@ static char *vault_file_name(json_t *e, json_t *names)
     char *name = NULL;
     int len;
 
-    vault_slug(title[0] != '\0' ? title : out_jstr(e, "body"), slug, sizeof(slug));
+    vault_export_slug(title[0] != '\0' ? title : out_jstr(e, "body"), slug, sizeof(slug));
     if (slug[0] == '\0')
         snprintf(slug, sizeof(slug), "%s", out_jstr(e, "kind")[0] ? out_jstr(e, "kind") : "entry");
     for (len = 8; len <= 64; len += 8) {

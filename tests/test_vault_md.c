@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "vault_export.h"
 #include "vault_md.h"
 
 #define ID64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -237,6 +238,38 @@ static void test_json_lossy(void **state)
     json_decref(v);
 }
 
+/* lore export's file names (vault_export_slug): UTF-8 letters kept, still safe and bounded. */
+static void test_export_slug(void **state)
+{
+    char out[61], small[8];
+    char long_title[200] = "";
+    size_t i;
+
+    (void)state;
+    vault_export_slug("Which Printer on floor 2?", out, sizeof(out));
+    assert_string_equal(out, "which-printer-on-floor-2");
+    vault_export_slug("Naïve café — Ünïcode ✓ 日本語", out, sizeof(out));
+    assert_string_equal(out, "naïve-café-Ünïcode-日本語");
+    vault_export_slug("../.hidden/x\x01y\xc2\x85z\xe2\x80\xaeq", out, sizeof(out));
+    assert_string_equal(out, "hidden-x-y-z-q"); /* no '/', no leading '.', no C1 or bidi */
+    vault_export_slug("bad\xff\xc3(\xed\xa0\x80\xc0\xafok", out, sizeof(out));
+    assert_string_equal(out, "bad-ok"); /* invalid, surrogate and overlong bytes are gaps */
+    vault_export_slug("first line\nsecond", out, sizeof(out));
+    assert_string_equal(out, "first-line");
+    vault_export_slug("?!", out, sizeof(out));
+    assert_string_equal(out, "");
+    for (i = 0; i < 40; i++)
+        memcpy(long_title + 2 * i, "é", 3); /* with the NUL */
+    vault_export_slug(long_title, out, sizeof(out));
+    assert_int_equal(strlen(out), 60);
+    vault_export_slug("a €€ ™", out, sizeof(out)); /* signs are gaps */
+    assert_string_equal(out, "a");
+    vault_export_slug("ab日", small, 5); /* 2 + 3 bytes do not fit in 4: the 日 goes whole */
+    assert_string_equal(small, "ab");
+    vault_export_slug("x ééééé", small, sizeof(small)); /* "x-" + 2 x 2 bytes of 7 */
+    assert_string_equal(small, "x-éé");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -250,6 +283,7 @@ int main(void)
         cmocka_unit_test(test_body_and_text),
         cmocka_unit_test(test_tag_normalise),
         cmocka_unit_test(test_json_lossy),
+        cmocka_unit_test(test_export_slug),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

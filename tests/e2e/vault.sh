@@ -149,4 +149,15 @@ c=$(on b list --kind note --json | jq -r '.entries[] | select(.title == "Coffee 
 [ "$c" = "Descale it every Friday." ] || fail "round trip: a note's comments leaked into it: $c"
 ok "round trip: every note of a comes back to b with the same title and body"
 
+# --- file names of non-ASCII titles keep their letters ----------------------------------------------
+u=$(on a note "Naïve café question — Ünïcode/../x" --body "Accents stay." | tail -n1)
+long=$(printf 'é%.0s' $(seq 40))
+l=$(on a note "$long" --body "A long title of two-byte letters." | tail -n1)
+on a export "$E2E_ROOT/export2" >/dev/null 2>&1 || fail "export of non-ASCII titles failed"
+[ -f "$E2E_ROOT/export2/naïve-café-question-Ünïcode-x-${u:0:8}.md" ] ||
+    fail "export: non-ASCII title's file: $(cd "$E2E_ROOT/export2" && ls | grep "${u:0:8}")"
+f=$(cd "$E2E_ROOT/export2" && ls | grep "${l:0:8}")
+[ "$f" = "$(printf 'é%.0s' $(seq 30))-${l:0:8}.md" ] || fail "export: long title's file: $f"
+ok "export: file names keep UTF-8 letters, cut on a character boundary ($f)"
+
 echo "$checks passed, 0 failed"
