@@ -243,7 +243,9 @@ static const struct lore_command lore_commands[] = {
      "\nEvery *.md below DIR (hidden folders such as .obsidian are passed over, links are\n"
      "not followed) becomes a note. Title: the front matter's title, else the first\n"
      "# heading, else the file name. Tags: the front matter's tags and the #tags in the\n"
-     "text (ones lore cannot take are dropped with a warning). A file whose title and\n"
+     "text (ones lore cannot take are dropped with a warning). The front matter's date\n"
+     "(YYYY-MM-DD, or with a time) is the note's creation time. Embeds (![[file]]) are\n"
+     "not copied: a warning names them. A file whose title and\n"
      "body are already a note here is skipped, so importing again adds only what is new;\n"
      "so are empty files and files over lore's size limits, each with the reason.\n"},
     {"stop", cmd_stop, "stop [--json]", "Ask the node to shut down",

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "args.h"
@@ -406,10 +407,11 @@ static int vault_post_note(struct vault_import *im, const char *rel, struct vaul
         json_decref(req);
         goto out;
     }
-    rc = vault_exchange(im->run,
-                        json_pack("{s:s,s:s,s:s,s:s%,s:O}", "op", "post", "kind", "note", "title",
-                                  doc->title, "body", body, doc->body_len, "tags", doc->tags),
-                        &resp, &ok);
+    req = json_pack("{s:s,s:s,s:s,s:s%,s:O}", "op", "post", "kind", "note", "title", doc->title,
+                    "body", body, doc->body_len, "tags", doc->tags);
+    if (req != NULL && doc->created_ms != 0)
+        json_object_set_new(req, "created_ms", json_integer((json_int_t)doc->created_ms));
+    rc = vault_exchange(im->run, req, &resp, &ok);
     if (rc != LORE_EXIT_OK) {
         json_decref(note);
         goto out;
@@ -471,6 +473,10 @@ static int vault_import_file(struct vault_import *im, const char *rel)
     if (strlen(doc.title) > ENTRY_TITLE_MAX) {
         vault_skip(im, rel, "the title is longer than lore's limit of %d bytes", ENTRY_TITLE_MAX);
         goto out;
+    }
+    if (doc.created_ms > (uint64_t)time(NULL) * 1000) {
+        doc.created_ms = 0;
+        vault_warn(im, rel, "the front matter's date is in the future: the note is dated now");
     }
     json_array_foreach(doc.warnings, i, tag) vault_warn(im, rel, "%s", json_string_value(tag));
     if (doc.dropped > 0)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "buf.h"
 #include "hex.h"
@@ -365,6 +366,102 @@ static void vault_fm_tags(struct vault_md_doc *doc, const char *v, size_t n)
     }
 }
 
+/* n digits at s as a number, or -1. */
+static int vault_digits(const char *s, int n)
+{
+    int v = 0, i;
+
+    for (i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = 10 * v + (s[i] - '0');
+    }
+    return v;
+}
+
+int vault_md_date(const char *s, uint64_t *ms)
+{
+    static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int y, mo, d, h = 12, mi = 0, sec = 0, zh = 0, zm = 0, sign = 0;
+    struct tm tm;
+    time_t t;
+
+    y = vault_digits(s, 4);
+    mo = s[4] == '-' ? vault_digits(s + 5, 2) : -1;
+    d = mo >= 1 && mo <= 12 && s[7] == '-' ? vault_digits(s + 8, 2) : -1;
+    if (y < 1970 || d < 1 || d > mdays[mo - 1] ||
+        (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))))
+        return -1;
+    s += 10;
+    if (*s == 'T' || *s == 't' || (*s == ' ' && s[1] >= '0' && s[1] <= '9')) {
+        h = vault_digits(s + 1, 2);
+        mi = s[3] == ':' ? vault_digits(s + 4, 2) : -1;
+        if (h < 0 || h > 23 || mi < 0 || mi > 59)
+            return -1;
+        s += 6;
+        if (*s == ':') {
+            sec = vault_digits(s + 1, 2);
+            if (sec < 0 || sec > 60)
+                return -1;
+            s += 3;
+            if (*s == '.' || *s == ',')
+                for (s++; *s >= '0' && *s <= '9'; s++)
+                    ; /* fractions of a second: dropped */
+        }
+        while (*s == ' ')
+            s++;
+        if (*s == 'Z' || *s == 'z') {
+            s++;
+        } else if (*s == '+' || *s == '-') {
+            sign = *s == '-' ? -1 : 1;
+            zh = vault_digits(s + 1, 2);
+            s += 3;
+            if (*s == ':')
+                s++;
+            zm = *s >= '0' && *s <= '9' ? vault_digits(s, 2) : 0;
+            if (zh < 0 || zh > 14 || zm < 0 || zm > 59)
+                return -1;
+            s += *s >= '0' && *s <= '9' ? 2 : 0;
+        }
+    }
+    if (*s != '\0')
+        return -1;
+    memset(&tm, 0, sizeof(tm));
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    tm.tm_sec = sec > 59 ? 59 : sec;
+    t = timegm(&tm) - (time_t)sign * (zh * 3600 + zm * 60);
+    if (t < 0)
+        return -1;
+    *ms = (uint64_t)t * 1000;
+    return 0;
+}
+
+/* The front matter's date (or created, as lore export writes it): the note's creation time. */
+static void vault_fm_date(struct vault_md_doc *doc, const char *key, const char *v, size_t vn)
+{
+    char *text = vault_yaml_scalar(v, vn, NULL);
+    uint64_t ms;
+
+    doc->created_ms = 0;
+    if (text == NULL || vault_md_date(text, &ms) != 0)
+        vault_md_warn(doc,
+                      "the front matter's %s '%.40s' is not a date (YYYY-MM-DD, or with a time "
+                      "THH:MM[:SS] and a zone Z or +HH:MM): the note is dated now",
+                      key, text != NULL ? text : "?");
+    else if (ms < ENTRY_MIN_TIME_MS)
+        vault_md_warn(doc,
+                      "the front matter's %s %.40s is before 2020, the earliest time lore dates "
+                      "an entry: the note is dated now",
+                      key, text);
+    else
+        doc->created_ms = ms;
+    free(text);
+}
+
 /* 1 if the line [s, s+n) closes front matter: "---" or "..." and nothing else but spaces. */
 static int vault_fm_end(const char *s, size_t n)
 {
@@ -439,6 +536,8 @@ static void vault_front(struct vault_md_doc *doc, const char *text, const char *
             doc->title = vault_yaml_scalar(v, vn, NULL);
             if (doc->title == NULL)
                 vault_md_warn(doc, "the front matter's title is not one line of text: ignored");
+        } else if ((strcasecmp(key, "date") == 0 || strcasecmp(key, "created") == 0) && vn > 0) {
+            vault_fm_date(doc, key, v, vn);
         } else if (strcasecmp(key, "id") == 0 && vn > 0) {
             free(doc->export_id);
             doc->export_id = vault_yaml_scalar(v, vn, NULL);
@@ -500,6 +599,52 @@ static void vault_inline_tags(struct vault_md_doc *doc)
             i = k - 1;
         }
     }
+}
+
+/* Obsidian's embeds ("![[plan.png]]", "![[Other note#Part|alias]]") outside code: lore keeps
+ * the text only, so the embedded file or note is not imported; one warning names them. */
+static void vault_embeds(struct vault_md_doc *doc)
+{
+    const char *p = doc->body, *end = doc->body + doc->body_len, *line, *close, *tick;
+    bool fenced = false;
+    size_t n, i, count = 0;
+    struct buf names;
+
+    buf_init(&names, 200);
+    while (vault_next_line(&p, end, &line, &n)) {
+        if (vault_is_fence(line, n)) {
+            fenced = !fenced;
+            continue;
+        }
+        for (i = 0; !fenced && i + 3 < n; i++) {
+            if (line[i] == '`') {
+                tick = memchr(line + i + 1, '`', n - i - 1);
+                if (tick == NULL)
+                    break;
+                i = (size_t)(tick - line);
+                continue;
+            }
+            if (memcmp(line + i, "![[", 3) != 0)
+                continue;
+            for (close = line + i + 3; close + 1 < line + n && memcmp(close, "]]", 2) != 0; close++)
+                ;
+            if (close + 1 >= line + n)
+                break; /* not closed on this line */
+            if (count++ < 3 &&
+                buf_printf(&names, "%s![[%.*s]]", count > 1 ? ", " : "",
+                           (int)(close - line - i - 3 > 60 ? 60 : close - line - i - 3),
+                           line + i + 3) != 0)
+                break;
+            i = (size_t)(close - line) + 1;
+        }
+    }
+    if (count > 0)
+        vault_md_warn(doc,
+                      "%zu embed%s not imported (lore keeps the text; the embedded file or note "
+                      "is not copied, the link stays in the body): %s%s",
+                      count, count > 1 ? "s" : "", names.data != NULL ? (char *)names.data : "",
+                      count > 3 ? ", …" : "");
+    buf_free(&names);
 }
 
 /* The text of the first level-1 heading ("# Title") outside code, or NULL. */
@@ -595,6 +740,7 @@ enum vault_md_result vault_md_parse(struct vault_md_doc *doc, const char *text, 
         doc->title = vault_first_heading(doc->body, doc->body_len);
     }
     vault_inline_tags(doc);
+    vault_embeds(doc);
     return VAULT_MD_OK;
 }
 

@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "entry.h" /* the entry limits (constants only: the CLI does not link lore_sync) */
 
@@ -22,7 +23,8 @@ struct vault_md_doc {
     json_t *tags;     /* normalised, at most ENTRY_MAX_TAGS */
     const char *body; /* into the parsed text: after the front matter, trimmed */
     size_t body_len;
-    size_t dropped;                        /* tags over ENTRY_MAX_TAGS */
+    uint64_t created_ms; /* the front matter's date (or created), if lore can date a note so; 0 */
+    size_t dropped;      /* tags over ENTRY_MAX_TAGS */
     char first_dropped[ENTRY_TAG_MAX + 1]; /* the first of them */
     json_t *warnings; /* strings: what a person should know about the file, in order */
 };
@@ -46,6 +48,10 @@ void vault_md_free(struct vault_md_doc *doc);
  * dropped, ASCII lower-cased, '/' (Obsidian's nested tags) turned into '-'. Writes it to out.
  * Returns 0, or -1 if it is still not a valid tag. */
 int vault_md_tag_normalise(const char *s, size_t n, char out[ENTRY_TAG_MAX + 1]);
+/* A front matter date as ms since the epoch: YYYY-MM-DD (read as 12:00 UTC, the same calendar day
+ * in every time zone from UTC-11 to UTC+11), or with a time [T ]HH:MM[:SS[.frac]] and an optional
+ * zone (Z, +HH:MM, -HHMM; none is UTC). Returns 0, or -1 if s (NUL-terminated) is not one. */
+int vault_md_date(const char *s, uint64_t *ms) __attribute__((warn_unused_result));
 /* Whether the array tags holds tag. */
 bool vault_md_has_tag(json_t *tags, const char *tag);
 /* Whether s is an id as the API sends ids: 64 hex digits. */

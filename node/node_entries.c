@@ -89,6 +89,23 @@ static json_t *op_init(struct node *n, json_t *req)
     return o;
 }
 
+/* The creation time of a post: now, or for a note the request's created_ms — an imported note
+ * keeps its date (lore import, front matter date:). In the past only, so it is never held back,
+ * and from 2020 on like every entry (docs/PROTOCOL.md, "Time"). NULL, or the error response. */
+static json_t *node_post_created(json_t *req, struct entry_fields *f)
+{
+    long long ms;
+
+    f->created_ms = node_clock_wall_ms();
+    ms = (long long)f->created_ms;
+    if (node_arg_int(req, "created_ms", (long long)ENTRY_MIN_TIME_MS, ms, &ms) != 0)
+        return api_error("invalid", "created_ms must be a time from 2020 to now, in ms");
+    if (ms != (long long)f->created_ms && f->kind != ENTRY_NOTE)
+        return api_error("invalid", "only notes can be dated (created_ms)");
+    f->created_ms = (uint64_t)ms;
+    return NULL;
+}
+
 static json_t *op_post(struct node *n, json_t *req)
 {
     struct entry_fields f = {0};
@@ -187,7 +204,9 @@ static json_t *op_post(struct node *n, json_t *req)
     f.nattrs = nattrs;
     f.title = title;
     f.body = body;
-    f.created_ms = node_clock_wall_ms();
+    res = node_post_created(req, &f);
+    if (res != NULL)
+        return res;
     return node_publish(n, &f);
 }
 

@@ -54,6 +54,32 @@ static void test_post_refused(void **state)
     json_decref(r);
 }
 
+/* A note may carry an earlier creation time (lore import's date:); nothing else, and never later
+ * than now or before 2020. */
+static void test_post_created(void **state)
+{
+    struct test_node *t = *state;
+    json_t *r;
+
+    r = test_call_ok(t, "{\"op\":\"post\",\"kind\":\"note\",\"title\":\"Plan\",\"body\":\"b\","
+                        "\"created_ms\":1680696000000}");
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(r, "entry"), "created_ms")),
+                     1680696000000);
+    json_decref(r);
+    r = test_call(t, "{\"op\":\"post\",\"kind\":\"question\",\"title\":\"Q\","
+                     "\"created_ms\":1680696000000}");
+    assert_string_equal(test_code(r), "invalid");
+    json_decref(r);
+    r = test_call(t, "{\"op\":\"post\",\"kind\":\"note\",\"title\":\"Old\",\"body\":\"b\","
+                     "\"created_ms\":946684800000}");
+    assert_string_equal(test_code(r), "invalid");
+    json_decref(r);
+    r = test_call(t, "{\"op\":\"post\",\"kind\":\"note\",\"title\":\"Future\",\"body\":\"b\","
+                     "\"created_ms\":4102444800000}");
+    assert_string_equal(test_code(r), "invalid");
+    json_decref(r);
+}
+
 static void test_list_search(void **state)
 {
     struct test_node *t = *state;
@@ -128,6 +154,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_post_get, setup, teardown),
         cmocka_unit_test_setup_teardown(test_post_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_post_created, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_search, setup, teardown),
         cmocka_unit_test_setup_teardown(test_accept, setup, teardown),
     };

@@ -238,6 +238,59 @@ static void test_json_lossy(void **state)
     json_decref(v);
 }
 
+/* date: and created: in the front matter; embeds named in a warning. */
+static void test_date_and_embeds(void **state)
+{
+    struct vault_md_doc doc;
+    uint64_t ms;
+    const char *w;
+
+    (void)state;
+    assert_int_equal(vault_md_date("2023-04-05", &ms), 0);
+    assert_int_equal(ms, 1680696000000ull); /* 12:00 UTC */
+    assert_int_equal(vault_md_date("2023-04-05T10:20:30Z", &ms), 0);
+    assert_int_equal(ms, 1680690030000ull);
+    assert_int_equal(vault_md_date("2023-04-05 10:20:30.5 +02:00", &ms), 0);
+    assert_int_equal(ms, 1680682830000ull);
+    assert_int_equal(vault_md_date("2023-04-05T10:20-0130", &ms), 0);
+    assert_int_equal(ms, 1680695400000ull);
+    assert_int_equal(vault_md_date("2024-02-29", &ms), 0);
+    assert_int_equal(vault_md_date("2023-02-29", &ms), -1);
+    assert_int_equal(vault_md_date("2023-13-01", &ms), -1);
+    assert_int_equal(vault_md_date("2023-04-05T25:00", &ms), -1);
+    assert_int_equal(vault_md_date("2023-04-05x", &ms), -1);
+    assert_int_equal(vault_md_date("April 5", &ms), -1);
+    assert_int_equal(vault_md_date("", &ms), -1);
+
+    assert_int_equal(parse(&doc, "---\ndate: \"2023-04-05\"\n---\nbody\n"), VAULT_MD_OK);
+    assert_int_equal(doc.created_ms, 1680696000000ull);
+    assert_int_equal(json_array_size(doc.warnings), 0);
+    vault_md_free(&doc);
+    assert_int_equal(parse(&doc, "---\ncreated: 2021-01-02T03:04:05.678Z\n---\nbody\n"),
+                     VAULT_MD_OK);
+    assert_int_equal(doc.created_ms, 1609556645000ull);
+    vault_md_free(&doc);
+    assert_int_equal(parse(&doc, "---\ndate: 2019-12-31\n---\nbody\n"), VAULT_MD_OK);
+    assert_int_equal(doc.created_ms, 0);
+    assert_non_null(strstr(json_string_value(json_array_get(doc.warnings, 0)), "before 2020"));
+    vault_md_free(&doc);
+    assert_int_equal(parse(&doc, "---\ndate: yesterday\n---\nbody\n"), VAULT_MD_OK);
+    assert_int_equal(doc.created_ms, 0);
+    assert_non_null(strstr(json_string_value(json_array_get(doc.warnings, 0)), "'yesterday'"));
+    vault_md_free(&doc);
+
+    assert_int_equal(parse(&doc, "See ![[a.png]] and `![[code]]`, ![[b|x]] ![[c]] ![[d]]\n"
+                                 "```\n![[fenced]]\n```\n![[unclosed\n"),
+                     VAULT_MD_OK);
+    assert_int_equal(json_array_size(doc.warnings), 1);
+    w = json_string_value(json_array_get(doc.warnings, 0));
+    assert_non_null(strstr(w, "4 embeds not imported"));
+    assert_non_null(strstr(w, "![[a.png]], ![[b|x]], ![[c]], …"));
+    assert_null(strstr(w, "code"));
+    assert_null(strstr(w, "fenced"));
+    vault_md_free(&doc);
+}
+
 /* lore export's file names (vault_export_slug): UTF-8 letters kept, still safe and bounded. */
 static void test_export_slug(void **state)
 {
@@ -284,6 +337,7 @@ int main(void)
         cmocka_unit_test(test_tag_normalise),
         cmocka_unit_test(test_json_lossy),
         cmocka_unit_test(test_export_slug),
+        cmocka_unit_test(test_date_and_embeds),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -160,4 +160,23 @@ f=$(cd "$E2E_ROOT/export2" && ls | grep "${l:0:8}")
 [ "$f" = "$(printf 'é%.0s' $(seq 30))-${l:0:8}.md" ] || fail "export: long title's file: $f"
 ok "export: file names keep UTF-8 letters, cut on a character boundary ($f)"
 
+# --- embeds and dates: said per file, the date kept as the note's creation time ---------------------
+v2=$E2E_ROOT/vault2
+mkdir -p "$v2"
+printf -- '---\ndate: 2023-04-05\n---\n# Floor plan\n\nSee ![[plan.png]] and ![[Rooms|small]].\n' \
+    >"$v2/plan.md"
+printf -- '---\ndate: 1999-12-31\n---\n# Old memo\n\nFrom the last century.\n' >"$v2/old.md"
+out=$(on a import "$v2" --json 2>"$E2E_ROOT/import2.err")
+echo "$out" | jq -e '.imported == 2' >/dev/null || fail "import of vault2: $out"
+echo "$out" | jq -e '[.warnings[] | select(.path == "plan.md") | .warning] |
+    any(test("embed") and test("plan.png") and test("Rooms"))' >/dev/null ||
+    fail "import: no warning naming the embeds: $out"
+grep -q "plan.md: .*embed" "$E2E_ROOT/import2.err" || fail "import: no embed warning line on stderr"
+pid=$(echo "$out" | jq -r '.notes[] | select(.path == "plan.md") | .id')
+on a show "$pid" --json | jq -e '.entry.created | startswith("2023-04-05")' >/dev/null ||
+    fail "import: the date was not kept: $(on a show "$pid" --json | jq .entry.created)"
+echo "$out" | jq -e '[.warnings[] | select(.path == "old.md") | .warning] | any(test("1999-12-31"))' \
+    >/dev/null || fail "import: a date lore cannot keep needs a warning: $out"
+ok "import: embeds named in a warning per file; date: kept as the creation time, or said why not"
+
 echo "$checks passed, 0 failed"
