@@ -154,9 +154,12 @@ static const struct lore_command lore_commands[] = {
      "  -s, --status S    only questions that are open, answered or resolved\n"
      "      --since WHEN  only entries created since 24h, 7d, 2w or YYYY-MM-DD\n"
      "  -n, --limit N     at most N results (1 to 500; default 50)\n" JSON_HELP HELP_HELP
-     "\nThe words of QUERY are joined with spaces. Accepted answers, upvoted and verified\n"
-     "entries rank higher, obsolete ones lower (--json shows each result's bm25, boost and\n"
-     "rank).\n"},
+     "\nThe words of QUERY are joined with spaces. Every word must match, and the last also\n"
+     "as a prefix; also: \"a phrase\", OR (either side), NOT word or -word (not that),\n"
+     "word* (a prefix) and ( ) to group: lore search '\"wifi password\" OR vpn -guest'.\n"
+     "A query that cannot be read is an error saying where. Accepted answers, upvoted\n"
+     "and verified entries rank higher, obsolete ones lower (--json shows each result's\n"
+     "bm25, boost and rank).\n"},
     {"check", cmd_check, "check [--json]",
      "Re-verify every stored entry and the database (exit status 1 if anything is wrong)",
      "Options:\n" JSON_HELP HELP_HELP},

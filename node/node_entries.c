@@ -382,6 +382,7 @@ static json_t *node_search(struct node *n, json_t *req, const uint8_t (*hidden)[
 {
     struct replica_query q;
     struct node_cands cs = {n, NULL, 0, 0};
+    struct buf match;
     const char *query, *hl_open, *hl_close;
     uint8_t key[ENTRY_KEY_LEN];
     size_t corrupt = 0, offset, limit, i;
@@ -406,6 +407,9 @@ static json_t *node_search(struct node *n, json_t *req, const uint8_t (*hidden)[
         return api_error("bad_request", "hl_open and hl_close must be strings of at most 32 bytes");
     if (node_arg_bool(req, "any", &q.any_word) != 0)
         return api_error("bad_request", "any must be a boolean");
+    if (replica_search_query(query, q.any_word, &match, err, sizeof(err)) != 0)
+        return api_error("invalid", "%s", err); /* says what and at which character */
+    buf_free(&match);
     /* Re-rank (docs/API.md, search): the best bm25 matches, the page and NODE_RERANK_EXTRA
      * beyond, get their boost from accepted answers, votes and flags; rank = bm25 x boost. Only
      * the page is then turned into full entries. */

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "entry.h"
 
 #define REPLICA_SCHEMA_VERSION 5
@@ -186,9 +187,16 @@ typedef int (*replica_row_fn)(void *ctx, const struct entry *e, const char *snip
 int replica_list(struct replica *r, const struct replica_query *q, replica_row_fn fn, void *ctx,
                  size_t *corrupt) __attribute__((warn_unused_result));
 
-/* Full-text search, best first. The query is words (each must match, or any with any_word; the
- * last one also as a prefix); FTS5 syntax is not needed and not interpreted. hl_open/hl_close wrap
- * matches in the snippet (NULL = "**"). Returns 0, or -1 with a message in err. */
+/* Translate a search query (the grammar of docs/API.md, search: words, "phrases", OR, NOT or
+ * -word, word*, parentheses; juxtaposed terms all match, or any of them with any) into an FTS5
+ * query in out (initialised here; the caller frees it), every word quoted. Returns 0, or -1 with
+ * err saying what is wrong and at which character (1-based byte offset); out is then empty. */
+int replica_search_query(const char *query, int any, struct buf *out, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
+
+/* Full-text search, best first. The query is read by replica_search_query; a query it cannot
+ * read is an error. hl_open/hl_close wrap matches in the snippet (NULL = "**"). Returns 0, or -1
+ * with a message in err. */
 int replica_search(struct replica *r, const char *query, const struct replica_query *q,
                    const char *hl_open, const char *hl_close, replica_row_fn fn, void *ctx,
                    size_t *corrupt, char *err, size_t errlen) __attribute__((warn_unused_result));

@@ -108,6 +108,17 @@ static void test_list_search(void **state)
     r = test_call(t, "{\"op\":\"search\",\"query\":\"x\",\"offset\":2001}");
     assert_string_equal(test_code(r), "bad_request");
     json_decref(r);
+    /* The query grammar: OR, NOT, phrases; what it cannot read is "invalid", saying where. */
+    r = test_call_ok(t, "{\"op\":\"search\",\"query\":\"jam OR vpn\"}");
+    assert_int_equal(json_array_size(json_object_get(r, "results")), 2);
+    json_decref(r);
+    r = test_call_ok(t, "{\"op\":\"search\",\"query\":\"\\\"printer jam\\\" NOT vpn\"}");
+    assert_int_equal(json_array_size(json_object_get(r, "results")), 1);
+    json_decref(r);
+    r = test_call(t, "{\"op\":\"search\",\"query\":\"(printer OR vpn\"}");
+    assert_string_equal(test_code(r), "invalid");
+    assert_non_null(strstr(json_string_value(json_object_get(r, "error")), "character 1"));
+    json_decref(r);
 }
 
 /* Someone else answers my question; I accept it: the question is resolved. */

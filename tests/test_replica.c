@@ -273,8 +273,9 @@ static void test_search_ranking(void **state)
     assert_int_equal(f.n, 1); /* the last word is also a prefix */
     assert_non_null(strstr(f.snippet, "<certificate>"));
 
-    /* FTS5 syntax in what people type is just text, never an error. */
-    const char *odd[] = {"c++", "\"unbalanced", "AND OR NOT", "(x", "col:vpn", "*", "a\"b"};
+    /* FTS5's own syntax in what people type is text ("col:vpn" is no column filter, "c++" no
+     * operator); what the query grammar cannot read is an error, never a raw MATCH. */
+    const char *odd[] = {"c++", "col:vpn", "NEAR(a b)", "a:b^c"};
     for (i = 0; i < (int)(sizeof(odd) / sizeof(odd[0])); i++) {
         memset(&f, 0, sizeof(f));
         assert_int_equal(
@@ -294,6 +295,87 @@ static void test_search_ranking(void **state)
     assert_int_equal(replica_list(r, &q, first_row, &f, NULL), 0);
     assert_int_equal(f.n, 1);
     assert_string_equal(f.title, "Where is the coffee?");
+    for (i = 0; i < 4; i++)
+        entry_destroy(&e[i]);
+    replica_close(&r);
+}
+
+/* The search grammar (docs/API.md, search): words, "phrases", OR, NOT / -word, word*, (groups);
+ * a query it cannot read is an error saying where, not an empty result. */
+static void test_search_grammar(void **state)
+{
+    struct fixture *fx = *state;
+    struct test_author a;
+    char err[256];
+    struct replica *r = replica_open(fx->path, 0, err, sizeof(err));
+    struct replica_query q = {0};
+    struct collect c;
+    struct entry *e[4];
+    size_t i;
+    static const struct {
+        const char *query;
+        size_t hits;
+    } good[] = {
+        {"wifi OR vpn", 2},
+        {"password NOT vpn", 1},
+        {"password -vpn", 1},
+        {"\"password reset\"", 1},
+        {"\"reset password\"", 0},
+        {"pass* guests", 1},
+        {"gue*", 2},
+        {"(wifi OR printer) guests", 1},
+        {"password", 2},
+        {"wifi password", 1},
+        {"wifi AND password", 1},
+        {"wifi or vpn", 0},
+        {"printer OR (vpn -reset)", 1},
+        {"-printer password", 2},
+    };
+    static const struct {
+        const char *query, *where;
+    } bad[] = {
+        {"\"unclosed words", "quote at character 1 is not closed"},
+        {"(wifi OR vpn", "'(' at character 1 is not closed"},
+        {"wifi)", "')' at character 5"},
+        {"OR wifi", "OR at character 1"},
+        {"wifi OR", "OR at character 6"},
+        {"NOT wifi", "character 1"},
+        {"-wifi -vpn", "character 1"},
+        {"wifi NOT", "NOT at character 6"},
+        {"wifi ()", "character 6"},
+        {"*", "character 1"},
+        {"a\"b", "character 2"},
+        {"   ", "no words"},
+    };
+
+    test_author_init(&a, 1);
+    e[0] = make(&a, ENTRY_NOTE, T0, "Wifi password for guests", "Ask reception.", "office", NULL);
+    e[1] = make(&a, ENTRY_NOTE, T0 + 1, "VPN password reset", "Use the portal.", "vpn", NULL);
+    e[2] = make(&a, ENTRY_NOTE, T0 + 2, "Printer on floor two", "Tray 2 jams.", "office", NULL);
+    e[3] = make(&a, ENTRY_NOTE, T0 + 3, "Guest network rules", "No torrents.", "office", NULL);
+    for (i = 0; i < 4; i++)
+        assert_int_equal(merge(r, e[i]), REPLICA_ADDED);
+    for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        memset(&c, 0, sizeof(c));
+        if (replica_search(r, good[i].query, &q, NULL, NULL, collect_row, &c, NULL, err,
+                           sizeof(err)) != 0 ||
+            c.n != good[i].hits) {
+            fprintf(stderr, "query '%s': %zu hits, want %zu (%s)\n", good[i].query, c.n,
+                    good[i].hits, err);
+            fail();
+        }
+    }
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        memset(&c, 0, sizeof(c));
+        err[0] = '\0';
+        if (replica_search(r, bad[i].query, &q, NULL, NULL, collect_row, &c, NULL, err,
+                           sizeof(err)) != -1 ||
+            strstr(err, bad[i].where) == NULL) {
+            fprintf(stderr, "query '%s': want an error with '%s', got '%s'\n", bad[i].query,
+                    bad[i].where, err);
+            fail();
+        }
+    }
     for (i = 0; i < 4; i++)
         entry_destroy(&e[i]);
     replica_close(&r);
@@ -917,6 +999,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_merge_idempotent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_order_independent, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_search_grammar, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_ranking, setup, teardown),
         cmocka_unit_test_setup_teardown(test_prefix_resolution, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tamper_detected, setup, teardown),
