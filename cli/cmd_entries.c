@@ -22,9 +22,10 @@ enum lore_post_kind {
 static const char *const lore_post_kinds[] = {"question", "answer", "note", "comment"};
 
 /* ask, answer, note and comment: one parser, with the options each kind allows. */
-/* Before a question is posted: the most similar questions already asked, with their status, on
- * stderr (stdout stays the new id), so a person sees an existing answer before waiting for one. */
-static void lore_show_similar(struct lore *l, const char *title)
+/* Once a question is posted (so never for a refused one): the questions already asked that look
+ * like it (op similar), with their status, on stderr (stdout stays the new id), so a person sees
+ * an existing answer before waiting for one. */
+static void lore_show_similar(struct lore *l, const char *title, const char *posted)
 {
     json_t *req = NULL, *resp = NULL, *res, *r, *e;
     char err[ERRMSG_MAX];
@@ -33,8 +34,8 @@ static void lore_show_similar(struct lore *l, const char *title)
     /* Quietly: if this fails (say, a title with no searchable words) the post itself speaks. */
     if (l->client == NULL)
         goto out;
-    req = json_pack("{s:s,s:s,s:s,s:i,s:s,s:s,s:b}", "op", "search", "query", title, "kind",
-                    "question", "limit", 3, "hl_open", "", "hl_close", "", "any", 1);
+    req = json_pack("{s:s,s:s,s:s,s:i}", "op", "similar", "title", title, "exclude", posted,
+                    "limit", 3);
     if (req == NULL)
         goto out;
     resp = client_call(l->client, req, err, sizeof(err));
@@ -214,14 +215,10 @@ static int lore_post(struct lore *l, int argc, char **argv, enum lore_post_kind 
     body = NULL; /* consumed */
     if (rc != LORE_EXIT_OK)
         goto out;
-    if (kind == POST_QUESTION) {
-        rc = call_connect(l); /* says once, clearly, when no node runs */
-        if (rc != LORE_EXIT_OK)
-            goto out;
-        lore_show_similar(l, target);
-    }
     people = call_for_people(l, req, &resp, &rc);
-    req = NULL; /* consumed */
+    req = NULL;                                      /* consumed */
+    if (kind == POST_QUESTION && rc == LORE_EXIT_OK) /* posted: with --json too (on stderr) */
+        lore_show_similar(l, target, out_jstr(resp, "id"));
     if (!people)
         goto out;
     /* The full id is always the last line, so `id=$(lore ask ... | tail -n 1)` works. */

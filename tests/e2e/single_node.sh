@@ -99,11 +99,20 @@ set -e
 [ "$rc" -eq 1 ] && [[ $out == *"not an answer"* ]] || fail "accepting a question: rc=$rc $out"
 ok "accept resolves the question; only answers can be accepted"
 
-# Asking again shows the similar question first (on stderr), then posts.
-out=$(lore ask "How to rotate a VPN certificate" --tag vpn 2>&1 >/dev/null)
+# Asking again shows the similar question (on stderr) once the new one is posted.
+out=$(lore ask "How to rotate a VPN certificate" --tag vpn 2>&1 >"$home/ask.out")
 [[ $out == *"Similar questions"* && $out == *"${qid:0:12}"* && $out == *resolved* ]] ||
     fail "ask did not show the similar, resolved question: $out"
-ok "ask shows similar questions and their status before posting"
+new=$(tail -n1 "$home/ask.out")
+[[ $out != *"${new:0:12}"* ]] || fail "ask hinted its own question: $out"
+# A refused ask shows no hint; a question sharing only "what is the" words gets none either.
+set +e
+out=$(lore ask "How do I rotate the VPN certificate?" --to "Nobody Here" 2>&1); rc=$?
+set -e
+[ "$rc" -eq 1 ] && [[ $out != *"Similar questions"* ]] || fail "a refused ask printed hints: $out"
+out=$(lore ask "What is the wifi password?" 2>&1 >/dev/null)
+[[ $out != *"Similar questions"* ]] || fail "noise hint: $out"
+ok "ask shows similar questions and their status; not for a refused ask, and not for shared stop words"
 
 nid=$(lore note "VPN certificates" --tag vpn --body "Certificates live in /etc/vpn and rotate yearly." | tail -n1)
 is_id "$nid" || fail "note: $nid"
