@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "args.h"
 #include "cli.h"
@@ -18,6 +19,8 @@ int call_connect(struct lore *l)
 {
     enum client_connect_error why;
     char err[ERRMSG_MAX];
+    struct timespec start, now, pause = {0, 50 * 1000 * 1000};
+    long waited_ms;
 
     if (l->client != NULL)
         return LORE_EXIT_OK;
@@ -28,9 +31,18 @@ int call_connect(struct lore *l)
         }
         l->have_paths = true;
     }
-    l->client = client_connect(l->paths.socket_path, &why, err, sizeof(err));
-    if (l->client != NULL)
-        return LORE_EXIT_OK;
+    /* A node started just before us (`lored &` then `lore team create`) has no socket yet. */
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        l->client = client_connect(l->paths.socket_path, &why, err, sizeof(err));
+        if (l->client != NULL)
+            return LORE_EXIT_OK;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        waited_ms = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+        if (why != CLIENT_CONNECT_NO_NODE || waited_ms >= l->wait_ms)
+            break;
+        nanosleep(&pause, NULL);
+    }
     if (why == CLIENT_CONNECT_NO_NODE) {
         if (l->home != NULL)
             out_errorf("no node is running at %s — start one with `lored --home %s &`",

@@ -20,12 +20,18 @@ struct lore {
     bool have_paths;
     struct paths paths;
     struct client *client; /* connected on first use */
+    long wait_ms; /* --wait: how long to wait for a node that is starting (0: not at all) */
     /* Print `lore CMD --help` on stdout and return the exit status (the command table is above
      * this layer: main sets the hook). */
     int (*help)(const char *cmd);
 };
 
-/* Connect on first use. */
+/* How long lore waits for a node that is starting, unless --wait says otherwise. */
+#define CALL_WAIT_DEFAULT_S 5
+#define CALL_WAIT_MAX_S 600
+
+/* Connect on first use. While the socket is absent or refuses (a node starting, or none), try
+ * again every 50 ms for up to l->wait_ms; then say that no node runs. */
 int call_connect(struct lore *l);
 /* Send req (stolen; NULL is "out of memory") and wait for the response. On success returns
  * LORE_EXIT_OK with *resp (an "ok" response, caller's reference). Otherwise prints the error

@@ -18,7 +18,7 @@ _lore() {
     # The command is the first word that is not a global option (or its argument).
     for ((i = 1; i < COMP_CWORD; i++)); do
         case ${COMP_WORDS[i]} in
-        --home) ((i++)) ;;
+        --home | --wait) ((i++)) ;;
         -*) ;;
         *) cmd=${COMP_WORDS[i]}; cmdpos=$i; break ;;
         esac
@@ -29,7 +29,7 @@ _lore() {
     fi
     if [ -z "$cmd" ]; then
         if [[ $cur == -* ]]; then
-            mapfile -t COMPREPLY < <(compgen -W "--home --version --help" -- "$cur")
+            mapfile -t COMPREPLY < <(compgen -W "--home --wait --version --help" -- "$cur")
         else
             mapfile -t COMPREPLY < <(compgen -W "$(_lore_commands "$lore")" -- "$cur")
         fi

@@ -276,18 +276,22 @@ static void lore_print_usage(FILE *f)
 {
     size_t t, i;
 
-    fprintf(f, "usage: lore [--home DIR] COMMAND [ARGS]\n"
+    fprintf(f, "usage: lore [--home DIR] [--wait SECONDS] COMMAND [ARGS]\n"
                "       lore --version | --help\n\n"
                "Commands:\n");
     for (t = 0; lore_tables[t] != NULL; t++)
         for (i = 0; lore_tables[t][i].name != NULL; i++)
             fprintf(f, "  %-8s  %s\n", lore_tables[t][i].name, lore_tables[t][i].summary);
-    fprintf(f, "\nGlobal options:\n"
-               "  --home DIR        use the node whose home is DIR (default: $LORE_HOME,\n"
-               "                    else the XDG directories)\n"
-               "  --version         print the version\n"
-               "  -h, --help        show this help\n\n"
-               "Run `lore COMMAND --help` for a command's options. See lore(1).\n");
+    fprintf(f,
+            "\nGlobal options:\n"
+            "  --home DIR        use the node whose home is DIR (default: $LORE_HOME,\n"
+            "                    else the XDG directories)\n"
+            "  --wait SECONDS    wait this long for a node that is starting (default %d;\n"
+            "                    0: fail at once when no node runs)\n"
+            "  --version         print the version\n"
+            "  -h, --help        show this help\n\n"
+            "Run `lore COMMAND --help` for a command's options. See lore(1).\n",
+            CALL_WAIT_DEFAULT_S);
 }
 
 static void *lore_json_malloc(size_t n)
@@ -295,21 +299,38 @@ static void *lore_json_malloc(size_t n)
     return xmalloc(n);
 }
 
+/* --wait SECONDS: a whole number in 0..CALL_WAIT_MAX_S. Returns 0, or -1. */
+static int lore_wait_seconds(const char *s, long *out)
+{
+    char *end = NULL;
+    long v;
+
+    errno = 0;
+    v = strtol(s, &end, 10);
+    if (end == s || *end != '\0' || errno == ERANGE || v < 0 || v > CALL_WAIT_MAX_S)
+        return -1;
+    *out = v;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {{"home", required_argument, NULL, 'H'},
+                                         {"wait", required_argument, NULL, 'W'},
                                          {"version", no_argument, NULL, 'V'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     struct lore l = {0};
     const struct lore_command *cmd;
     const char *arg;
+    long wait_s;
     int c, rc = LORE_EXIT_OK;
 
     /* What jansson frees is wiped: requests and replies may carry a join code. */
     json_set_alloc_funcs(lore_json_malloc, xfree_wiped);
     l.cmd = "lore";
     l.help = lore_command_help;
+    l.wait_ms = CALL_WAIT_DEFAULT_S * 1000;
     opterr = 0;
     /* "+": stop at the command; its own options are its business. */
     for (;;) {
@@ -319,6 +340,15 @@ int main(int argc, char **argv)
         switch (c) {
         case 'H':
             l.home = optarg;
+            break;
+        case 'W':
+            if (lore_wait_seconds(optarg, &wait_s) != 0) {
+                out_errorf("--wait needs a number of seconds from 0 to %d (see `lore --help`)",
+                           CALL_WAIT_MAX_S);
+                rc = LORE_EXIT_USAGE;
+                goto out;
+            }
+            l.wait_ms = (long)wait_s * 1000;
             break;
         case 'V':
             printf("lore %s\n", LORE_VERSION);

@@ -38,11 +38,15 @@ stop_node() {
 
 is_id() { [[ $1 =~ ^[0-9a-f]{64}$ ]]; }
 
-# No node yet: one clear line and exit 3, saying how to start one.
+# No node yet: one clear line and exit 3, saying how to start one (at once with --wait 0; by
+# default lore first waits a few seconds for a node that may be starting).
 set +e
-out=$(lore status 2>&1); rc=$?
+out=$(lore --wait 0 status 2>&1); rc=$?
+out2=$(lore --wait 1 status 2>&1); rc2=$?
+out3=$(lore --wait soon status 2>&1); rc3=$?
 set -e
-[ "$rc" -eq 3 ] || fail "status without a node should exit 3, got $rc"
+[ "$rc" -eq 3 ] && [ "$rc2" -eq 3 ] || fail "status without a node should exit 3, got $rc, $rc2"
+[ "$rc3" -eq 2 ] && [[ $out3 == *"--wait"* ]] || fail "--wait soon: rc=$rc3 $out3"
 [[ $out == *lored* ]] || fail "status without a node should say how to start one: $out"
 [ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] || fail "error should be one line: $out"
 ok "no node: exit 3 with a hint"
