@@ -386,17 +386,23 @@ int vault_md_date(const char *s, uint64_t *ms)
     struct tm tm;
     time_t t;
 
+    /* Every read is checked before the next: vault_digits stops at the NUL, so s never runs past
+     * it. */
+    if (strlen(s) < 10 || s[4] != '-' || s[7] != '-')
+        return -1;
     y = vault_digits(s, 4);
-    mo = s[4] == '-' ? vault_digits(s + 5, 2) : -1;
-    d = mo >= 1 && mo <= 12 && s[7] == '-' ? vault_digits(s + 8, 2) : -1;
-    if (y < 1970 || d < 1 || d > mdays[mo - 1] ||
+    mo = vault_digits(s + 5, 2);
+    d = vault_digits(s + 8, 2);
+    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
         (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))))
         return -1;
     s += 10;
     if (*s == 'T' || *s == 't' || (*s == ' ' && s[1] >= '0' && s[1] <= '9')) {
         h = vault_digits(s + 1, 2);
-        mi = s[3] == ':' ? vault_digits(s + 4, 2) : -1;
-        if (h < 0 || h > 23 || mi < 0 || mi > 59)
+        if (h < 0 || h > 23 || s[3] != ':')
+            return -1;
+        mi = vault_digits(s + 4, 2);
+        if (mi < 0 || mi > 59)
             return -1;
         s += 6;
         if (*s == ':') {
@@ -415,13 +421,17 @@ int vault_md_date(const char *s, uint64_t *ms)
         } else if (*s == '+' || *s == '-') {
             sign = *s == '-' ? -1 : 1;
             zh = vault_digits(s + 1, 2);
+            if (zh < 0 || zh > 14)
+                return -1;
             s += 3;
             if (*s == ':')
                 s++;
-            zm = *s >= '0' && *s <= '9' ? vault_digits(s, 2) : 0;
-            if (zh < 0 || zh > 14 || zm < 0 || zm > 59)
-                return -1;
-            s += *s >= '0' && *s <= '9' ? 2 : 0;
+            if (*s != '\0') {
+                zm = vault_digits(s, 2);
+                if (zm < 0 || zm > 59)
+                    return -1;
+                s += 2;
+            }
         }
     }
     if (*s != '\0')

@@ -261,6 +261,13 @@ static void test_date_and_embeds(void **state)
     assert_int_equal(vault_md_date("2023-04-05x", &ms), -1);
     assert_int_equal(vault_md_date("April 5", &ms), -1);
     assert_int_equal(vault_md_date("", &ms), -1);
+    assert_int_equal(vault_md_date("2023-04", &ms), -1); /* cut short anywhere: no read past it */
+    assert_int_equal(vault_md_date("2023-04-05T1", &ms), -1);
+    assert_int_equal(vault_md_date("2023-04-05T10:2", &ms), -1);
+    assert_int_equal(vault_md_date("2023-04-05T10:20:3", &ms), -1);
+    assert_int_equal(vault_md_date("2023-04-05T10:20+", &ms), -1);
+    assert_int_equal(vault_md_date("2023-04-05T10:20+0", &ms), -1);
+    assert_int_equal(vault_md_date("2023-04-05T10:20+01:3", &ms), -1);
 
     assert_int_equal(parse(&doc, "---\ndate: \"2023-04-05\"\n---\nbody\n"), VAULT_MD_OK);
     assert_int_equal(doc.created_ms, 1680696000000ull);
