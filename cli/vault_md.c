@@ -569,6 +569,18 @@ static int vault_is_fence(const char *s, size_t n)
     return n - i >= 3 && (memcmp(s + i, "```", 3) == 0 || memcmp(s + i, "~~~", 3) == 0);
 }
 
+/* At line[*i] == '`': move *i to the backtick closing the inline code span. Returns 0, or -1 if
+ * nothing closes it (the rest of the line is code). */
+static int vault_code_span(const char *line, size_t n, size_t *i)
+{
+    const char *tick = memchr(line + *i + 1, '`', n - *i - 1);
+
+    if (tick == NULL)
+        return -1;
+    *i = (size_t)(tick - line);
+    return 0;
+}
+
 /* Obsidian's inline tags in the text ("#vpn", "#project/infra"): a '#' at the start of a line or
  * after a space, then letters, digits, '_', '-' and '/', not all digits. Code is passed over. */
 static void vault_inline_tags(struct vault_md_doc *doc)
@@ -576,7 +588,6 @@ static void vault_inline_tags(struct vault_md_doc *doc)
     const char *p = doc->body, *end = doc->body + doc->body_len, *line;
     bool fenced = false, digits;
     size_t n, i, k;
-    const char *tick;
 
     while (vault_next_line(&p, end, &line, &n)) {
         if (vault_is_fence(line, n)) {
@@ -587,10 +598,8 @@ static void vault_inline_tags(struct vault_md_doc *doc)
             continue;
         for (i = 0; i < n; i++) {
             if (line[i] == '`') {
-                tick = memchr(line + i + 1, '`', n - i - 1);
-                if (tick == NULL)
+                if (vault_code_span(line, n, &i) != 0)
                     break;
-                i = (size_t)(tick - line);
                 continue;
             }
             if (line[i] != '#' || (i > 0 && line[i - 1] != ' ' && line[i - 1] != '\t'))
@@ -615,7 +624,7 @@ static void vault_inline_tags(struct vault_md_doc *doc)
  * the text only, so the embedded file or note is not imported; one warning names them. */
 static void vault_embeds(struct vault_md_doc *doc)
 {
-    const char *p = doc->body, *end = doc->body + doc->body_len, *line, *close, *tick;
+    const char *p = doc->body, *end = doc->body + doc->body_len, *line, *close;
     bool fenced = false;
     size_t n, i, count = 0;
     struct buf names;
@@ -628,10 +637,8 @@ static void vault_embeds(struct vault_md_doc *doc)
         }
         for (i = 0; !fenced && i + 3 < n; i++) {
             if (line[i] == '`') {
-                tick = memchr(line + i + 1, '`', n - i - 1);
-                if (tick == NULL)
+                if (vault_code_span(line, n, &i) != 0)
                     break;
-                i = (size_t)(tick - line);
                 continue;
             }
             if (memcmp(line + i, "![[", 3) != 0)
