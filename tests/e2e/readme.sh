@@ -42,7 +42,8 @@ ln -s "$LORE" "$dir/bin/lore"
     done <<<"$block"
     echo "jobs -p >$dir/pids"
 } >"$dir/pasted.sh"
-bash "$dir/pasted.sh" >"$dir/out" 2>"$dir/err" || fail "the block failed: $(cat "$dir/err")"
+timeout 60 bash "$dir/pasted.sh" >"$dir/out" 2>"$dir/err" ||
+    fail "the block failed or did not finish in 60 s: $(grep -v ' lored ' "$dir/err" | tail -5)"
 [ ! -s "$dir/failed" ] || fail "$(cat "$dir/failed"); stderr: $(grep -v ' lored ' "$dir/err" | tail -5)"
 tail -n 1 "$dir/out" | grep -q "Who has the projector remote?" ||
     fail "the last line did not list the question: $(tail -n 3 "$dir/out")"
