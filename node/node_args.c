@@ -54,38 +54,62 @@ int node_arg_page(json_t *req, long long *limit, long long *offset)
     return 0;
 }
 
-/* Normalise text into a tag as post does: trimmed, one leading '#' dropped, lower-case; the first
- * word only. Returns 0, or -1 if that is not a valid tag. */
+/* Normalise text into a tag: surrounding blanks trimmed, one leading '#' dropped, lower-case.
+ * Returns 0, or -1 if that is not a valid tag (inner blanks, too long, bad characters). */
 int node_arg_tag_norm(const char *t, char tag[ENTRY_TAG_MAX + 1])
 {
-    size_t i, k = 0;
+    size_t n, i;
 
-    t += strspn(t, " \t#");
-    for (i = 0; t[i] != '\0' && t[i] != ' ' && k < ENTRY_TAG_MAX; i++)
-        tag[k++] = (char)(t[i] >= 'A' && t[i] <= 'Z' ? t[i] - 'A' + 'a' : t[i]);
-    tag[k] = '\0';
+    t += strspn(t, " \t");
+    if (t[0] == '#')
+        t++;
+    n = strlen(t);
+    while (n > 0 && (t[n - 1] == ' ' || t[n - 1] == '\t'))
+        n--;
+    tag[0] = '\0';
+    if (n == 0 || n > ENTRY_TAG_MAX)
+        return -1;
+    for (i = 0; i < n; i++)
+        tag[i] = (char)(t[i] >= 'A' && t[i] <= 'Z' ? t[i] - 'A' + 'a' : t[i]);
+    tag[n] = '\0';
     return entry_tag_valid(tag) ? 0 : -1;
 }
 
-int node_arg_tag(json_t *req, char tag[ENTRY_TAG_MAX + 1])
+json_t *node_arg_tag_invalid(const char *t)
+{
+    return api_error("invalid",
+                     "'%.40s' is not a valid tag: use lower-case letters and digits, then also "
+                     ". + # _ - (at most %d characters, no spaces; a leading # is dropped)",
+                     t, ENTRY_TAG_MAX);
+}
+
+json_t *node_arg_tag(json_t *req, const char *missing, char tag[ENTRY_TAG_MAX + 1])
 {
     const char *t;
 
-    if (node_arg_str(req, "tag", &t) != 0 || t == NULL)
-        return -1;
-    return node_arg_tag_norm(t, tag);
+    tag[0] = '\0';
+    if (node_arg_str(req, "tag", &t) != 0)
+        return api_error("bad_request", "tag must be a string");
+    if (t == NULL)
+        return missing != NULL ? api_error("invalid", "%s", missing) : NULL;
+    if (node_arg_tag_norm(t, tag) != 0)
+        return node_arg_tag_invalid(t);
+    return NULL;
 }
 
 /* Filters shared by list and search. Returns NULL, or the error response. */
-json_t *node_arg_query(json_t *req, struct replica_query *q)
+json_t *node_arg_query(json_t *req, struct replica_query *q, char tag[ENTRY_TAG_MAX + 1])
 {
-    const char *kind, *tag, *status;
+    const char *kind, *status;
+    json_t *res;
     long long limit = 50, offset = 0, since = 0;
 
     memset(q, 0, sizeof(*q));
-    if (node_arg_str(req, "kind", &kind) != 0 || node_arg_str(req, "tag", &tag) != 0 ||
-        node_arg_str(req, "status", &status) != 0)
-        return api_error("bad_request", "kind, tag and status must be strings");
+    if (node_arg_str(req, "kind", &kind) != 0 || node_arg_str(req, "status", &status) != 0)
+        return api_error("bad_request", "kind and status must be strings");
+    res = node_arg_tag(req, NULL, tag);
+    if (res != NULL)
+        return res;
     if (status != NULL) {
         if (strcmp(status, "open") == 0)
             q->status = REPLICA_STATUS_OPEN;
@@ -103,7 +127,7 @@ json_t *node_arg_query(json_t *req, struct replica_query *q)
         return api_error("bad_request", "unknown kind '%.40s'", kind);
     if (node_arg_page(req, &limit, &offset) != 0)
         return api_error("bad_request", "limit must be 1 to %d, offset 0 or more", NODE_LIST_MAX);
-    q->tag = tag;
+    q->tag = tag[0] != '\0' ? tag : NULL;
     q->limit = (size_t)limit;
     q->offset = (size_t)offset;
     return NULL;

@@ -19,13 +19,18 @@ int node_arg_int(json_t *req, const char *key, long long lo, long long hi, long 
 /* "limit" (1 to NODE_LIST_MAX) into *limit (left as it is if absent: the caller's default) and,
  * when offset is not NULL, "offset" (0 to NODE_OFFSET_MAX). Returns 0, or -1 if either is bad. */
 int node_arg_page(json_t *req, long long *limit, long long *offset);
-/* Normalise text into a tag as post does (trimmed, one '#' dropped, lower-case, first word).
- * Returns 0, or -1 if that is not a valid tag. */
+/* Normalise text into a tag, the one rule for every op and filter: surrounding blanks trimmed,
+ * one leading '#' dropped, lower-case. Returns 0, or -1 if that is not a valid tag. */
 int node_arg_tag_norm(const char *t, char tag[ENTRY_TAG_MAX + 1]);
-/* The "tag" argument, normalised. Returns 0, or -1 if absent or not a tag. */
-int node_arg_tag(json_t *req, char tag[ENTRY_TAG_MAX + 1]);
+/* The "invalid" response for text t that is not a tag, with the grammar. A new response. */
+json_t *node_arg_tag_invalid(const char *t);
+/* The "tag" argument, normalised into tag (left "" when absent). Returns NULL, or the error
+ * response: bad_request if not a string, invalid if not a tag, or — when missing is not NULL —
+ * invalid with the message missing if absent. */
+json_t *node_arg_tag(json_t *req, const char *missing, char tag[ENTRY_TAG_MAX + 1]);
 /* Fill q from the filters list and search share (kind, tag, status, since_ms, limit, offset).
- * q->tag points into req. Returns NULL, or the error response. */
-json_t *node_arg_query(json_t *req, struct replica_query *q);
+ * The tag is normalised into tag, which q->tag then points to. Returns NULL, or the error
+ * response. */
+json_t *node_arg_query(json_t *req, struct replica_query *q, char tag[ENTRY_TAG_MAX + 1]);
 
 #endif

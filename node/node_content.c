@@ -99,10 +99,7 @@ static json_t *op_edit(struct node *n, json_t *req)
     json_array_foreach(tags, i, v)
     {
         if (!json_is_string(v) || node_arg_tag_norm(json_string_value(v), tagbuf[i]) != 0) {
-            res = api_error("invalid",
-                            "'%.40s' is not a valid tag: use lower-case letters and digits, then "
-                            "also . + # _ - (at most %d characters)",
-                            json_is_string(v) ? json_string_value(v) : "?", ENTRY_TAG_MAX);
+            res = node_arg_tag_invalid(json_is_string(v) ? json_string_value(v) : "?");
             goto out;
         }
         tagp[i] = tagbuf[i];

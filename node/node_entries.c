@@ -120,7 +120,7 @@ static json_t *op_post(struct node *n, json_t *req)
     const char *to;
     struct entry *target = NULL;
     int urgent;
-    size_t i, j, k;
+    size_t i;
     char err[ERRMSG_MAX];
 
     if (node_arg_str(req, "kind", &kind) != 0 || kind == NULL || kinds_parse(kind, &f.kind) != 0 ||
@@ -142,20 +142,9 @@ static json_t *op_post(struct node *n, json_t *req)
         const char *t = json_string_value(v);
         if (t == NULL)
             return api_error("bad_request", "tags must be strings");
-        /* People type "VPN " or "#vpn": trim, drop one leading '#', lower-case. */
-        t += strspn(t, " \t");
-        for (j = 0, k = 0; t[j] != '\0' && k < ENTRY_TAG_MAX + 1; j++) {
-            char c = t[j];
-            if (c == ' ' || c == '\t')
-                break;
-            tagbuf[i][k++] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-        }
-        tagbuf[i][k < ENTRY_TAG_MAX + 1 ? k : ENTRY_TAG_MAX] = '\0';
-        if (k > ENTRY_TAG_MAX || t[j + strspn(t + j, " \t")] != '\0' || !entry_tag_valid(tagbuf[i]))
-            return api_error("invalid",
-                             "'%.40s' is not a valid tag: use lower-case letters and digits, then "
-                             "also . + # _ - (at most %d characters, no spaces)",
-                             json_string_value(v), ENTRY_TAG_MAX);
+        /* People type "VPN " or "#vpn": the one rule (node_arg_tag_norm). */
+        if (node_arg_tag_norm(t, tagbuf[i]) != 0)
+            return node_arg_tag_invalid(t);
         tagp[i] = tagbuf[i];
     }
     f.tags = tagp;
@@ -285,10 +274,11 @@ static json_t *node_list(struct node *n, json_t *req, const uint8_t (*hidden)[EN
     struct node_list_rows lr = {{n, NULL, 0}, NULL, 0, 0};
     uint8_t key[ENTRY_KEY_LEN], pins[NODE_MAX_PINNED][ENTRY_ID_LEN];
     size_t corrupt = 0, c2 = 0, npins = 0;
+    char tag[ENTRY_TAG_MAX + 1];
     json_t *o;
     int open, pinned, pinned_first;
 
-    o = node_arg_query(req, &q);
+    o = node_arg_query(req, &q, tag);
     if (o == NULL)
         o = node_resolve_author(n, req, &q, key);
     if (o != NULL)
@@ -386,10 +376,10 @@ static json_t *node_search(struct node *n, json_t *req, const uint8_t (*hidden)[
     const char *query, *hl_open, *hl_close;
     uint8_t key[ENTRY_KEY_LEN];
     size_t corrupt = 0, offset, limit, i;
-    char err[ERRMSG_MAX];
+    char err[ERRMSG_MAX], tag[ENTRY_TAG_MAX + 1];
     json_t *o, *r, *page, *marks;
 
-    o = node_arg_query(req, &q);
+    o = node_arg_query(req, &q, tag);
     if (o == NULL)
         o = node_resolve_author(n, req, &q, key);
     if (o != NULL)

@@ -135,18 +135,21 @@ static json_t *op_stats(struct node *n, json_t *req)
     struct node_stats st = {0};
     long long since = 0;
     char tag[ENTRY_TAG_MAX + 1];
-    const char *tagarg, *k;
-    json_t *o, *needs, *helpers = json_array(), *v, **items;
-    void *hctx[2] = {n, helpers};
+    const char *k;
+    json_t *o, *needs, *helpers, *v, **items;
+    void *hctx[2];
     size_t i = 0, count;
     int has_tag;
 
-    if (node_arg_int(req, "since_ms", 0, (long long)ENTRY_MAX_TIME_MS, &since) != 0 ||
-        node_arg_str(req, "tag", &tagarg) != 0) {
-        json_decref(helpers);
-        return api_error("bad_request", "since_ms must be a time in ms, tag a string");
-    }
-    has_tag = tagarg != NULL && node_arg_tag_norm(tagarg, tag) == 0;
+    if (node_arg_int(req, "since_ms", 0, (long long)ENTRY_MAX_TIME_MS, &since) != 0)
+        return api_error("bad_request", "since_ms must be a time in ms");
+    o = node_arg_tag(req, NULL, tag);
+    if (o != NULL)
+        return o;
+    helpers = json_array();
+    hctx[0] = n;
+    hctx[1] = helpers;
+    has_tag = tag[0] != '\0';
     st.now_ms = node_clock_wall_ms();
     st.needs = json_object();
     if (replica_question_times(n->replica, (uint64_t)since, has_tag ? tag : NULL, node_stats_row,

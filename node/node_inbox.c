@@ -27,11 +27,9 @@ static json_t *op_skill(struct node *n, json_t *req)
     long long lv = 3;
     json_t *o;
 
-    if (node_arg_tag(req, tag) != 0)
-        return api_error("invalid",
-                         "a skill is a tag: lower-case letters and digits, then also "
-                         ". + # _ - (at most %d characters)",
-                         ENTRY_TAG_MAX);
+    o = node_arg_tag(req, "a skill is a tag: give one", tag);
+    if (o != NULL)
+        return o;
     if (node_arg_int(req, "level", 1, 5, &lv) != 0)
         return api_error("bad_request", "level must be 1 to 5");
     level[0] = (char)('0' + lv);
@@ -53,9 +51,10 @@ static json_t *op_follow(struct node *n, json_t *req)
     struct buf text;
     struct replica_meta m;
     int off, rc;
+    json_t *res = node_arg_tag(req, "follow needs a tag", tag);
 
-    if (node_arg_tag(req, tag) != 0)
-        return api_error("invalid", "follow needs a tag");
+    if (res != NULL)
+        return res;
     if (node_arg_bool(req, "off", &off) != 0)
         return api_error("bad_request", "off must be a boolean");
     node_watch_load_areas(n);

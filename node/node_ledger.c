@@ -373,16 +373,18 @@ static json_t *op_top(struct node *n, json_t *req)
 {
     struct node_ledger lg = {0};
     long long since = 0, limit = 20;
-    const char *tagarg;
     char tag[ENTRY_TAG_MAX + 1];
-    json_t *o, *arr;
+    json_t *o, *arr, *res;
     size_t i;
     int has_tag;
 
     if (node_arg_int(req, "since_ms", 0, (long long)ENTRY_MAX_TIME_MS, &since) != 0 ||
-        node_arg_page(req, &limit, NULL) != 0 || node_arg_str(req, "tag", &tagarg) != 0)
-        return api_error("bad_request", "since_ms, limit and tag are a time, a count, a string");
-    has_tag = tagarg != NULL && node_arg_tag_norm(tagarg, tag) == 0;
+        node_arg_page(req, &limit, NULL) != 0)
+        return api_error("bad_request", "since_ms and limit are a time and a count");
+    res = node_arg_tag(req, NULL, tag);
+    if (res != NULL)
+        return res;
+    has_tag = tag[0] != '\0';
     lg.n = n;
     lg.targets = node_map_new();
     lg.people = node_map_new();

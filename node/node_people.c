@@ -381,11 +381,9 @@ static json_t *op_endorse(struct node *n, json_t *req)
     res = people_person_arg(n, req, "person", key);
     if (res != NULL)
         return res;
-    if (node_arg_tag(req, tag) != 0)
-        return api_error("invalid",
-                         "a skill is a tag: lower-case letters and digits, then also "
-                         ". + # _ - (at most %d characters)",
-                         ENTRY_TAG_MAX);
+    res = node_arg_tag(req, "a skill is a tag: give one", tag);
+    if (res != NULL)
+        return res;
     if (node_peopleview_is_me(n, key))
         return api_error("invalid", "you cannot endorse yourself; declare the skill with "
                                     "`lore skills add` instead");
@@ -434,10 +432,7 @@ static json_t *people_tags_arg(json_t *req, char tagbuf[][ENTRY_TAG_MAX + 1],
     json_array_foreach(tags, i, v)
     {
         if (!json_is_string(v) || node_arg_tag_norm(json_string_value(v), tagbuf[i]) != 0)
-            return api_error("invalid",
-                             "'%.40s' is not a valid tag: use lower-case letters and digits, then "
-                             "also . + # _ - (at most %d characters)",
-                             json_is_string(v) ? json_string_value(v) : "?", ENTRY_TAG_MAX);
+            return node_arg_tag_invalid(json_is_string(v) ? json_string_value(v) : "?");
         tagp[i] = tagbuf[i];
     }
     *ntags = json_array_size(tags);
@@ -525,8 +520,9 @@ static json_t *op_mentor_find(struct node *n, json_t *req)
     const char *k;
     size_t i, count;
 
-    if (node_arg_tag(req, tag) != 0)
-        return api_error("invalid", "mentor find needs a topic (a tag)");
+    res = node_arg_tag(req, "mentor find needs a topic (a tag)", tag);
+    if (res != NULL)
+        return res;
     q.kind = ENTRY_MENTOR;
     q.tag = tag;
     (void)node_peopleview_list_all(n, &q, people_offer_row, &o);
@@ -570,7 +566,7 @@ static json_t *op_mentor_request(struct node *n, json_t *req)
 {
     struct entry_fields f = {0};
     char tag[ENTRY_TAG_MAX + 1];
-    const char *tags[1] = {tag}, *t, *body;
+    const char *tags[1] = {tag}, *body;
     node_keyhex hex;
     struct entry_attr attrs[2] = {{"role", "request"}, {"to", hex}};
     uint8_t key[ENTRY_KEY_LEN];
@@ -579,17 +575,18 @@ static json_t *op_mentor_request(struct node *n, json_t *req)
     res = people_person_arg(n, req, "person", key);
     if (res != NULL)
         return res;
-    if (node_arg_str(req, "tag", &t) != 0 || node_arg_str(req, "body", &body) != 0)
-        return api_error("bad_request", "tag and body must be strings");
-    if (t != NULL && node_arg_tag_norm(t, tag) != 0)
-        return api_error("invalid", "'%.40s' is not a valid tag", t);
+    if (node_arg_str(req, "body", &body) != 0)
+        return api_error("bad_request", "body must be a string");
+    res = node_arg_tag(req, NULL, tag);
+    if (res != NULL)
+        return res;
     if (node_peopleview_is_me(n, key))
         return api_error("invalid", "you cannot ask yourself to mentor you");
     hex_encode(key, ENTRY_KEY_LEN, hex);
     f.kind = ENTRY_MENTOR;
     f.created_ms = node_clock_wall_ms();
     f.tags = tags;
-    f.ntags = t != NULL ? 1 : 0;
+    f.ntags = tag[0] != '\0' ? 1 : 0;
     f.body = body;
     f.attrs = attrs;
     f.nattrs = 2;
@@ -755,22 +752,20 @@ static json_t *people_sessions(struct node *n, uint64_t from_ms, uint64_t to_ms,
 
 static json_t *op_sessions(struct node *n, json_t *req)
 {
-    const char *t;
     char tag[ENTRY_TAG_MAX + 1];
     long long limit = 50;
     int all;
     json_t *o;
 
-    if (node_arg_bool(req, "all", &all) != 0 || node_arg_str(req, "tag", &t) != 0 ||
-        node_arg_page(req, &limit, NULL) != 0)
-        return api_error("bad_request", "all is a boolean, tag a string, limit 1 to %d",
-                         NODE_LIST_MAX);
-    if (t != NULL && node_arg_tag_norm(t, tag) != 0)
-        return api_error("invalid", "'%.40s' is not a valid tag", t);
+    if (node_arg_bool(req, "all", &all) != 0 || node_arg_page(req, &limit, NULL) != 0)
+        return api_error("bad_request", "all is a boolean, limit 1 to %d", NODE_LIST_MAX);
+    o = node_arg_tag(req, NULL, tag);
+    if (o != NULL)
+        return o;
     o = node_json_ok();
     json_object_set_new(o, "sessions",
                         people_sessions(n, all ? 0 : node_clock_wall_ms(), ENTRY_MAX_TIME_MS + 1,
-                                        t != NULL ? tag : NULL, (size_t)limit, 0));
+                                        tag[0] != '\0' ? tag : NULL, (size_t)limit, 0));
     return o;
 }
 

