@@ -54,6 +54,29 @@ int node_arg_page(json_t *req, long long *limit, long long *offset)
     return 0;
 }
 
+int node_arg_blank(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+
+    if (s == NULL)
+        return 1;
+    while (*p != '\0') {
+        if (*p == ' ' || (*p >= '\t' && *p <= '\r'))
+            p++;
+        else if (p[0] == 0xc2 && p[1] == 0xa0)
+            p += 2; /* U+00A0 */
+        else if (p[0] == 0xe2 && p[1] == 0x80 && (p[2] <= 0x8b || p[2] == 0xaf))
+            p += 3; /* U+2000..U+200B, U+202F */
+        else if ((p[0] == 0xe2 && p[1] == 0x81 && p[2] == 0x9f) ||
+                 (p[0] == 0xe3 && p[1] == 0x80 && p[2] == 0x80) ||
+                 (p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf))
+            p += 3; /* U+205F, U+3000, U+FEFF */
+        else
+            return 0;
+    }
+    return 1;
+}
+
 /* Normalise text into a tag: surrounding blanks trimmed, one leading '#' dropped, lower-case.
  * Returns 0, or -1 if that is not a valid tag (inner blanks, too long, bad characters). */
 int node_arg_tag_norm(const char *t, char tag[ENTRY_TAG_MAX + 1])

@@ -19,6 +19,11 @@ int node_arg_int(json_t *req, const char *key, long long lo, long long hi, long 
 /* "limit" (1 to NODE_LIST_MAX) into *limit (left as it is if absent: the caller's default) and,
  * when offset is not NULL, "offset" (0 to NODE_OFFSET_MAX). Returns 0, or -1 if either is bad. */
 int node_arg_page(json_t *req, long long *limit, long long *offset);
+/* 1 if s is NULL or holds only blanks: ASCII white space and the Unicode spaces (no-break,
+ * U+2000 to U+200B, U+202F, U+205F, U+3000, U+FEFF). What a title may not be. */
+int node_arg_blank(const char *s);
+/* The message for a blank title. */
+#define NODE_ARG_TITLE_EMPTY "a title cannot be empty (or only spaces)"
 /* Normalise text into a tag, the one rule for every op and filter: surrounding blanks trimmed,
  * one leading '#' dropped, lower-case. Returns 0, or -1 if that is not a valid tag. */
 int node_arg_tag_norm(const char *t, char tag[ENTRY_TAG_MAX + 1]);

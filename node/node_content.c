@@ -117,8 +117,8 @@ static json_t *op_edit(struct node *n, json_t *req)
         for (i = 0; same_tags && i < ntags; i++)
             same_tags = strcmp(json_string_value(json_array_get(old, i)), tagp[i]) == 0;
     }
-    if ((kind == ENTRY_QUESTION || kind == ENTRY_NOTE) && title[0] == '\0') {
-        res = api_error("invalid", "a %s needs a title", kinds_name(kind));
+    if ((kind == ENTRY_QUESTION || kind == ENTRY_NOTE) && node_arg_blank(title)) {
+        res = api_error("invalid", "a %s needs a title: " NODE_ARG_TITLE_EMPTY, kinds_name(kind));
         goto out;
     }
     if ((kind == ENTRY_ANSWER || kind == ENTRY_COMMENT) && title[0] != '\0') {

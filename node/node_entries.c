@@ -170,8 +170,8 @@ static json_t *op_post(struct node *n, json_t *req)
         if (!is_question)
             return api_error("invalid", "only questions can be answered; use a comment");
     }
-    if ((f.kind == ENTRY_QUESTION || f.kind == ENTRY_NOTE) && (title == NULL || title[0] == '\0'))
-        return api_error("invalid", "a %s needs a title", kind);
+    if ((f.kind == ENTRY_QUESTION || f.kind == ENTRY_NOTE) && node_arg_blank(title))
+        return api_error("invalid", "a %s needs a title: " NODE_ARG_TITLE_EMPTY, kind);
     if (f.kind != ENTRY_QUESTION && (body == NULL || body[0] == '\0'))
         return api_error("invalid", "a %s needs a body", kind);
     if (urgent && f.kind != ENTRY_QUESTION)

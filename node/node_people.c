@@ -616,8 +616,8 @@ static json_t *op_session_announce(struct node *n, json_t *req)
                      &at_ms) != 0 ||
         at_ms == 0)
         return api_error("bad_request", "at_ms (the time, ms since the epoch) is required");
-    if (title == NULL || title[0] == '\0')
-        return api_error("invalid", "a session needs a title");
+    if (node_arg_blank(title))
+        return api_error("invalid", "a session needs a title: " NODE_ARG_TITLE_EMPTY);
     if (where == NULL || where[0] == '\0' || strlen(where) > PEOPLE_WHERE_MAX)
         return api_error("invalid", "a session needs a place (--where) of at most %d bytes",
                          PEOPLE_WHERE_MAX);

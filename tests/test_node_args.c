@@ -81,10 +81,43 @@ static void test_tags_one_rule(void **state)
     json_decref(r);
 }
 
+/* A title of spaces is no title: ask, note, session and edit refuse it. */
+static void test_blank_title(void **state)
+{
+    struct test_node *t = *state;
+    static const char *const reqs[] = {
+        "{\"op\":\"post\",\"kind\":\"question\",\"title\":\"   \"}",
+        "{\"op\":\"post\",\"kind\":\"note\",\"title\":\" \\t \",\"body\":\"b\"}",
+        "{\"op\":\"session_announce\",\"title\":\"  \",\"where\":\"room "
+        "1\",\"at_ms\":1900000000000}",
+    };
+    json_t *r, *q;
+    const char *msg;
+    size_t i;
+
+    for (i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++) {
+        r = test_call(t, reqs[i]);
+        msg = json_string_value(json_object_get(r, "error"));
+        if (strcmp(test_code(r), "invalid") != 0 || msg == NULL ||
+            strstr(msg, "a title cannot be empty") == NULL)
+            fail_msg("%s: %s %s", reqs[i], test_code(r), msg != NULL ? msg : "");
+        json_decref(r);
+    }
+    q = test_call_ok(t, "{\"op\":\"post\",\"kind\":\"question\",\"title\":\"real\"}");
+    r = callf(t, 0, "{\"op\":\"edit\",\"id\":\"%s\",\"title\":\"\\u00a0 \"}",
+              json_string_value(json_object_get(q, "id")));
+    assert_string_equal(test_code(r), "invalid");
+    msg = json_string_value(json_object_get(r, "error"));
+    assert_non_null(strstr(msg, "a title cannot be empty"));
+    json_decref(r);
+    json_decref(q);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_tags_one_rule, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_blank_title, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
