@@ -113,11 +113,63 @@ static void test_blank_title(void **state)
     json_decref(q);
 }
 
+/* A person argument that is not printable text is invalid (not "nobody called"); a unique name
+ * prefix at a word start names a person, as a key prefix does; several: ambiguous, listed. */
+static void test_person_args(void **state)
+{
+    struct test_node *t = *state;
+    struct test_author bob, ada, bobby;
+    char bobhex[2 * ENTRY_KEY_LEN + 1];
+    json_t *r;
+
+    test_author_init(&bob, 5);
+    test_author_init(&ada, 6);
+    test_author_init(&bobby, 7);
+    hex_encode(bob.pk, ENTRY_KEY_LEN, bobhex);
+    add(t, &bob, ENTRY_PROFILE, 0, "Bob Noyce", NULL, NULL, NULL, NULL);
+    add(t, &ada, ENTRY_PROFILE, 0, "Ada Lovelace", NULL, NULL, NULL, NULL);
+    r = test_call(t, "{\"op\":\"post\",\"kind\":\"question\",\"title\":\"q\",\"to\":\"a\\u0007\"}");
+    assert_string_equal(test_code(r), "invalid");
+    json_decref(r);
+    r = test_call(t, "{\"op\":\"profile\",\"person\":\"Bob\\u001b[2J\"}");
+    assert_string_equal(test_code(r), "invalid");
+    json_decref(r);
+    r = test_call_ok(t, "{\"op\":\"profile\",\"person\":\"Bob\"}");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(r, "profile"), "key")),
+                        bobhex);
+    json_decref(r);
+    r = test_call_ok(t, "{\"op\":\"profile\",\"person\":\"noy\"}");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(r, "profile"), "key")),
+                        bobhex);
+    json_decref(r);
+    r = test_call(t, "{\"op\":\"profile\",\"person\":\"oyce\"}");
+    assert_string_equal(test_code(r), "not_found");
+    json_decref(r);
+    json_decref(test_call_ok(t, "{\"op\":\"post\",\"kind\":\"question\",\"title\":\"q\","
+                                "\"to\":\"bob\"}"));
+    add(t, &bobby, ENTRY_PROFILE, 0, "Bobby Tables", NULL, NULL, NULL, NULL);
+    r = test_call(t, "{\"op\":\"profile\",\"person\":\"bob\"}");
+    assert_string_equal(test_code(r), "ambiguous");
+    assert_int_equal(count(r, "candidates"), 2);
+    json_decref(r);
+    r = test_call_ok(t, "{\"op\":\"profile\",\"person\":\"bob n\"}");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(r, "profile"), "key")),
+                        bobhex);
+    json_decref(r);
+    /* A whole name is still exact, whoever else's name starts with it. */
+    add(t, &ada, ENTRY_PROFILE, 10, "Bob", NULL, NULL, NULL, NULL);
+    r = test_call_ok(t, "{\"op\":\"profile\",\"person\":\"bob\"}");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(r, "profile"), "name")),
+                        "Bob");
+    json_decref(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_tags_one_rule, setup, teardown),
         cmocka_unit_test_setup_teardown(test_blank_title, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_person_args, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
