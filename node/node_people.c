@@ -1010,7 +1010,7 @@ static int people_digest_accept(void *ctx, const struct entry *e, const char *sn
         memcmp(entry_author(answer), entry_author(e), ENTRY_KEY_LEN) != 0) {
         o = json_object();
         json_object_set_new(o, "question_id", node_json_hex(entry_id(question), ENTRY_ID_LEN));
-        json_object_set_new(o, "title", json_string(entry_title(question)));
+        json_object_set_new(o, "title", node_view_title(d->n, question));
         json_object_set_new(o, "answer_id", node_json_hex(entry_id(answer), ENTRY_ID_LEN));
         json_object_set_new(o, "helper", node_peopleview_person_json(d->n, entry_author(answer)));
         json_object_set_new(o, "asker", node_peopleview_person_json(d->n, entry_author(question)));

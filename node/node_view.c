@@ -156,6 +156,20 @@ static long long node_count_value(json_t *latest, const char *value)
     return n;
 }
 
+json_t *node_view_title(struct node *n, const struct entry *e)
+{
+    struct node_refs nr = {0};
+    json_t *title;
+
+    nr.n = n;
+    nr.target = e;
+    if (node_view_is_content(entry_kind(e)))
+        (void)node_refs_read(&nr, ENTRY_REVISION);
+    title = nr.current != NULL ? json_incref(json_object_get(nr.current, "title")) : NULL;
+    json_decref(nr.current);
+    return title != NULL ? title : json_string(entry_title(e));
+}
+
 void node_view_decorate(struct node *n, const struct entry *e, json_t *o)
 {
     struct node_refs nr = {0};

@@ -22,6 +22,9 @@ int node_view_is_content(uint16_t kind);
  * the current version, edits, flags, votes, pinned, is_accepted, hidden (null, or why an admin
  * hid it: then title and body say so instead). A new object. */
 json_t *node_view_entry(struct node *n, const struct entry *e);
+/* The title e shows now: its author's latest revision's, else its own (what list and get show).
+ * A new JSON string. */
+json_t *node_view_title(struct node *n, const struct entry *e);
 /* Add to o (the JSON of content entry e) the current version's title, body and tags, edits,
  * edited_ms, edited, revision, flags, votes, pinned, is_accepted. */
 void node_view_decorate(struct node *n, const struct entry *e, json_t *o);
