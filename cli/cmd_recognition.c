@@ -382,6 +382,9 @@ int cmd_thank(struct lore *l, int argc, char **argv)
         goto out;
     if (l->json)
         out_print_json(resp);
+    else if (json_is_true(json_object_get(resp, "already")))
+        printf("You already thanked the author of %.*s (thanks count once); nothing posted.\n%s\n",
+               LORE_SHORT_ID, argv[optind], out_jstr(resp, "id"));
     else
         printf("Thanked the author of %.*s.\n%s\n", LORE_SHORT_ID, argv[optind],
                out_jstr(resp, "id"));

@@ -21,6 +21,37 @@
 
 /* ---- recognition: votes, thanks, the reputation ledger ---- */
 
+/* replica_row_fn keeping the first row's id (a hex string, 2 * ENTRY_ID_LEN + 1 bytes). */
+static int node_ledger_first_id(void *ctx, const struct entry *e, const char *snippet, double rank)
+{
+    (void)snippet;
+    (void)rank;
+    hex_encode(entry_id(e), ENTRY_ID_LEN, ctx);
+    return 1;
+}
+
+/* Thanks count once per person and entry (the ledger counts the first): if I thanked id already,
+ * the reply saying so, with that thanks' id and "already": true; else NULL. */
+static json_t *node_ledger_thanked(struct node *n, const uint8_t id[ENTRY_ID_LEN], const char *text)
+{
+    struct replica_query q = {0};
+    char hex[2 * ENTRY_ID_LEN + 1] = "";
+    json_t *o;
+
+    q.kind = ENTRY_THANKS;
+    q.ref = id;
+    q.author = identity_public_key(n->id);
+    q.limit = 1;
+    if (replica_list(n->replica, &q, node_ledger_first_id, hex, NULL) != 0)
+        return api_error("internal", "reading your thanks of %s failed; see the node's log", text);
+    if (hex[0] == '\0')
+        return NULL;
+    o = node_json_ok();
+    json_object_set_new(o, "already", json_true());
+    json_object_set_new(o, "id", json_string(hex));
+    return o;
+}
+
 /* Vote on an entry (up, down, or none to withdraw): one per person and entry, the latest counts. */
 static json_t *node_ledger_vote(struct node *n, json_t *req, int thanks)
 {
@@ -49,8 +80,15 @@ static json_t *node_ledger_vote(struct node *n, json_t *req, int thanks)
         return api_error("invalid", "you cannot %s your own entry", thanks ? "thank" : "vote on");
     }
     entry_destroy(&target);
-    return thanks ? node_publish_ref(n, ENTRY_THANKS, id, 0, NULL, NULL, body)
-                  : node_publish_ref(n, ENTRY_VOTE, id, 0, "value", vote, NULL);
+    if (!thanks)
+        return node_publish_ref(n, ENTRY_VOTE, id, 0, "value", vote, NULL);
+    res = node_ledger_thanked(n, id, text);
+    if (res != NULL)
+        return res;
+    res = node_publish_ref(n, ENTRY_THANKS, id, 0, NULL, NULL, body);
+    if (json_is_true(json_object_get(res, "ok")))
+        json_object_set_new(res, "already", json_false());
+    return res;
 }
 
 static json_t *op_vote(struct node *n, json_t *req)

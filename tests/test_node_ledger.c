@@ -98,10 +98,33 @@ static void test_vote_corrupt(void **state)
     json_decref(r);
 }
 
+/* Thanks count once: a second thank of the same entry posts nothing and says so (issue 12). */
+static void test_thank_once(void **state)
+{
+    struct test_node *t = *state;
+    struct test_author bob;
+    char a[2 * ENTRY_ID_LEN + 1];
+    json_t *r, *l;
+
+    test_author_init(&bob, 31);
+    add(t, &bob, ENTRY_NOTE, 0, "a note", "its body", "t", NULL, a);
+    r = callf(t, 1, "{\"op\":\"thank\",\"id\":\"%s\"}", a);
+    assert_false(json_is_true(json_object_get(r, "already")));
+    json_decref(r);
+    r = callf(t, 1, "{\"op\":\"thank\",\"id\":\"%.8s\",\"body\":\"again\"}", a);
+    assert_true(json_is_true(json_object_get(r, "already")));
+    assert_non_null(json_string_value(json_object_get(r, "id")));
+    json_decref(r);
+    l = test_call_ok(t, "{\"op\":\"list\",\"kind\":\"thanks\"}");
+    assert_int_equal(json_array_size(json_object_get(l, "entries")), 1);
+    json_decref(l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_vote_thank_top, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_thank_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_vote_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_vote_corrupt, setup, teardown),
     };
