@@ -67,9 +67,10 @@ int call_node(struct lore *l, json_t *req, json_t **resp)
     int rc;
 
     *resp = NULL;
+    /* jansson's allocator aborts when memory runs out (lore.c), so a request that could not be
+     * built holds text that is not UTF-8 (or a NUL): the user's, not the machine's, fault. */
     if (req == NULL) {
-        out_errorf("out of memory");
-        rc = LORE_EXIT_FAIL;
+        rc = args_usage_error(l->cmd, "an argument is not UTF-8 text");
         goto out;
     }
     rc = call_connect(l);

@@ -111,10 +111,11 @@ static int lore_post_request(const struct lore *l, enum lore_post_kind kind, con
     } else {
         if (args_set_string(*req, "title", target) != 0)
             return args_usage_error(l->cmd, "the title is not UTF-8 text");
+        if (to != NULL && args_set_string(*req, "to", to) != 0)
+            return args_usage_error(l->cmd, "--to is not UTF-8 text");
         if (json_object_set(*req, "tags", tags) != 0 ||
             (kind == POST_QUESTION &&
-             json_object_set_new(*req, "urgent", json_boolean(urgent)) != 0) ||
-            (to != NULL && json_object_set_new(*req, "to", json_string(to)) != 0)) {
+             json_object_set_new(*req, "urgent", json_boolean(urgent)) != 0)) {
             out_errorf("out of memory");
             return LORE_EXIT_FAIL;
         }
