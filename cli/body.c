@@ -17,8 +17,11 @@
 #include "args.h"
 #include "buf.h"
 #include "cli.h"
+#include "entry.h"
 #include "out.h"
 #include "xmalloc.h"
+
+_Static_assert(BODY_MAX == ENTRY_MAX_SIZE, "BODY_MAX_KIB is ENTRY_MAX_SIZE in KiB");
 
 /* Read all of fd into b (whose max is the limit). Returns 0, or -1 with errno set (EFBIG if the
  * limit was exceeded). */
@@ -60,7 +63,7 @@ static int body_read_file(const char *path, const char *what, struct buf *b)
     }
     if (body_read_fd(fd, b) != 0) {
         if (errno == EFBIG)
-            out_errorf("%s %s is larger than 1 MiB", what, path);
+            out_errorf("%s %s is larger than %u KiB", what, path, BODY_MAX / 1024);
         else
             out_errorf("cannot read %s %s: %s", what, path, strerror(errno));
         goto out;
@@ -190,7 +193,7 @@ int body_get(const char *cmd, const struct body_opts *o, bool required, json_t *
     buf_init(&b, BODY_MAX);
     if (o->text != NULL) {
         if (buf_append_str(&b, o->text) != 0) {
-            out_errorf("--body is larger than 1 MiB");
+            out_errorf("--body is larger than %u KiB", BODY_MAX / 1024);
             goto out;
         }
     } else if (o->file != NULL) {
@@ -200,7 +203,7 @@ int body_get(const char *cmd, const struct body_opts *o, bool required, json_t *
     } else if (o->from_stdin) {
         if (body_read_fd(STDIN_FILENO, &b) != 0) {
             if (errno == EFBIG)
-                out_errorf("the body on stdin is larger than 1 MiB");
+                out_errorf("the body on stdin is larger than %u KiB", BODY_MAX / 1024);
             else
                 out_errorf("cannot read stdin: %s", strerror(errno));
             goto out;

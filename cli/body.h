@@ -10,7 +10,14 @@
 
 #include "buf.h"
 
-#define BODY_MAX (1024u * 1024)
+/* A body is at most what fits in one entry (ENTRY_MAX_SIZE, which title, tags and signature
+ * share): the node refuses anything larger, so the CLI stops there too. BODY_MAX_KIB spelled out
+ * for the help text, which a macro cannot compute; body.c checks it against entry.h. */
+#define BODY_MAX_KIB 256
+#define BODY_MAX (BODY_MAX_KIB * 1024u)
+#define BODY_STR_(x) #x
+#define BODY_STR(x) BODY_STR_(x)
+#define BODY_MAX_TEXT BODY_STR(BODY_MAX_KIB) " KiB"
 
 struct body_opts {
     const char *text;    /* --body */
@@ -22,8 +29,8 @@ struct body_opts {
 
 #define BODY_HELP                                                                                  \
     "  -b, --body TEXT   the body text\n"                                                          \
-    "  -f, --file F      read the body from file F (at most 1 MiB)\n"                              \
-    "  -                 read the body from standard input (at most 1 MiB)\n"                      \
+    "  -f, --file F      read the body from file F (at most " BODY_MAX_TEXT ")\n"                  \
+    "  -                 read the body from standard input (at most " BODY_MAX_TEXT ")\n"          \
     "  -e, --edit        write the body in $VISUAL or $EDITOR\n"
 
 /* Read all of fd into b (whose max is the limit). Returns 0, or -1 with errno set (EFBIG if the
