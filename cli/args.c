@@ -13,16 +13,19 @@
 #include "cli.h"
 #include "hex.h"
 
-/* Print "lore: CMD: MESSAGE (see `lore CMD --help`)" and return the usage exit code. */
+/* Print "lore: CMD: MESSAGE (see `lore CMD --help`)" (cmd NULL: "lore: MESSAGE (see `lore
+ * --help`)", lore's own options) and return the usage exit code. */
 int args_usage_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
 
-    fprintf(stderr, "lore: %s: ", cmd);
+    fputs("lore: ", stderr);
+    if (cmd != NULL)
+        fprintf(stderr, "%s: ", cmd);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
-    fprintf(stderr, " (see `lore %s --help`)\n", cmd);
+    fprintf(stderr, " (see `lore %s%s--help`)\n", cmd != NULL ? cmd : "", cmd != NULL ? " " : "");
     return LORE_EXIT_USAGE;
 }
 

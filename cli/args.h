@@ -17,10 +17,13 @@ enum {
     ARGS_OPT_JSON = 1000,
 };
 
-/* Print "lore: CMD: MESSAGE (see `lore CMD --help`)" and return LORE_EXIT_USAGE. */
+/* Print "lore: CMD: MESSAGE (see `lore CMD --help`)" and return LORE_EXIT_USAGE. With cmd NULL
+ * (lore's own options, before the command): "lore: MESSAGE (see `lore --help`)". Every usage
+ * message goes through here, so one mistake reads the same in every command. */
 int args_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Explain what getopt_long (with opterr = 0 and a leading ':' in its short options) objected
- * to, as returned in c; returns LORE_EXIT_USAGE. */
+ * to, as returned in c (a missing argument, a value given to a flag, an unknown option); returns
+ * LORE_EXIT_USAGE. cmd as args_usage_error's. */
 int args_bad_option(const char *cmd, int c, char **argv);
 /* Reset getopt for a command's own argv (glibc reinitialises on optind = 0; opterr = 0). */
 void args_reset(void);

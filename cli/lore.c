@@ -14,6 +14,7 @@
 
 #include "client.h"
 #include "cmd.h"
+#include "out.h"
 #include "paths.h"
 #include "vault_export.h"
 #include "vault_import.h"
@@ -28,6 +29,8 @@
 static const struct lore_command *lore_find_command(const char *name);
 
 static void lore_print_usage(FILE *f);
+
+static void lore_help_json(const char *name);
 
 /* Print the help of command name on stdout (struct lore's help hook). */
 static int lore_command_help(const char *name)
@@ -44,7 +47,9 @@ static int lore_command_help(const char *name)
 
 static int cmd_help(struct lore *l, int argc, char **argv)
 {
-    static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"json", no_argument, NULL, ARGS_OPT_JSON},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
     int c, rc = LORE_EXIT_OK;
 
     args_reset();
@@ -53,6 +58,9 @@ static int cmd_help(struct lore *l, int argc, char **argv)
         if (c == -1)
             break;
         switch (c) {
+        case ARGS_OPT_JSON:
+            l->json = true;
+            break;
         case 'h':
             rc = call_help(l);
             goto out;
@@ -62,7 +70,10 @@ static int cmd_help(struct lore *l, int argc, char **argv)
         }
     }
     if (optind >= argc) {
-        lore_print_usage(stdout);
+        if (l->json)
+            lore_help_json(NULL);
+        else
+            lore_print_usage(stdout);
         goto out;
     }
     if (optind + 1 < argc) {
@@ -74,7 +85,10 @@ static int cmd_help(struct lore *l, int argc, char **argv)
         rc = LORE_EXIT_USAGE;
         goto out;
     }
-    rc = lore_command_help(argv[optind]);
+    if (l->json)
+        lore_help_json(argv[optind]);
+    else
+        rc = lore_command_help(argv[optind]);
 out:
     return rc;
 }
@@ -224,10 +238,12 @@ static const struct lore_command lore_commands[] = {
      "member's access on every node.\n`vouch` says you know these people: the votes, thanks "
      "and endorsements of people\nnobody vouched for count together as one person per join "
      "code; an admin's vouch\ncounts for everyone, yours for what you see.\n"},
-    {"peers", cmd_peers, "peers [add HOST:PORT] [--json]",
-     "Show the peers and how far each is in sync; add one",
+    {"peers", cmd_peers, "peers [add HOST:PORT | remove HOST:PORT] [--json]",
+     "Show the peers and how far each is in sync; add or remove one",
      "Options:\n" JSON_HELP HELP_HELP
-     "\nWith `add HOST:PORT`, dial that peer now and on every start of the node.\n"},
+     "\nWith `add HOST:PORT`, dial that peer now and on every start of the node.\n"
+     "With `remove HOST:PORT`, forget a peer added that way (a mistyped address) and close\n"
+     "its link; peers from lore.conf or --peer are removed there.\n"},
     {"export", cmd_export, "export DIR [--json]",
      "Write every question, answer, note and comment to DIR as Markdown files",
      "Options:\n"
@@ -253,7 +269,9 @@ static const struct lore_command lore_commands[] = {
      "so are empty files and files over lore's size limits, each with the reason.\n"},
     {"stop", cmd_stop, "stop [--json]", "Ask the node to shut down",
      "Options:\n" JSON_HELP HELP_HELP},
-    {"help", cmd_help, "help [COMMAND]", "Show help for lore or for one command", ""},
+    {"help", cmd_help, "help [COMMAND] [--json]", "Show help for lore or for one command",
+     "Options:\n      --json        the commands (or one command) as JSON: name, usage, summary\n"
+     "                    (and help)\n" HELP_HELP},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -270,6 +288,36 @@ static const struct lore_command *lore_find_command(const char *name)
             if (strcmp(lore_tables[t][i].name, name) == 0)
                 return &lore_tables[t][i];
     return NULL;
+}
+
+/* A command as `help --json` shows it: name, usage, summary and (with full) its help text. */
+static json_t *lore_command_json(const struct lore_command *c, bool full)
+{
+    json_t *o = json_pack("{s:s,s:s+,s:s}", "name", c->name, "usage", "lore ", c->synopsis,
+                          "summary", c->summary);
+
+    if (o != NULL && full)
+        json_object_set_new(o, "help", json_string(c->help));
+    return o;
+}
+
+/* `help --json`: {"commands": [...]}, or one command's object. */
+static void lore_help_json(const char *name)
+{
+    json_t *o, *a;
+    size_t t, i;
+
+    if (name != NULL) {
+        o = lore_command_json(lore_find_command(name), true);
+    } else {
+        a = json_array();
+        for (t = 0; lore_tables[t] != NULL; t++)
+            for (i = 0; lore_tables[t][i].name != NULL; i++)
+                json_array_append_new(a, lore_command_json(&lore_tables[t][i], false));
+        o = json_pack("{s:s,s:o}", "version", LORE_VERSION, "commands", a);
+    }
+    out_print_json(o);
+    json_decref(o);
 }
 
 static void lore_print_usage(FILE *f)
@@ -356,18 +404,8 @@ int main(int argc, char **argv)
         case 'h':
             lore_print_usage(stdout);
             goto out;
-        case ':':
-            out_errorf("option '%s' needs an argument (see `lore --help`)", argv[optind - 1]);
-            rc = LORE_EXIT_USAGE;
-            goto out;
         default:
-            arg = argv[optind - 1];
-            if (strncmp(arg, "--", 2) == 0)
-                out_errorf("unknown option '%.*s' (see `lore --help`)", (int)strcspn(arg, "="),
-                           arg);
-            else
-                out_errorf("unknown option '-%c' (see `lore --help`)", optopt);
-            rc = LORE_EXIT_USAGE;
+            rc = args_bad_option(NULL, c, argv);
             goto out;
         }
     }
