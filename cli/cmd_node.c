@@ -447,19 +447,27 @@ int cmd_peers(struct lore *l, int argc, char **argv)
 
     if (!call_json_help_opts(l, argc, argv, &rc))
         goto out;
-    if (optind < argc && strcmp(argv[optind], "add") == 0) {
+    if (optind < argc &&
+        (strcmp(argv[optind], "add") == 0 || strcmp(argv[optind], "remove") == 0)) {
+        bool add = strcmp(argv[optind], "add") == 0;
         if (optind + 2 != argc) {
-            rc = args_usage_error(l->cmd, "usage: lore peers add HOST:PORT");
+            rc = args_usage_error(l->cmd, "usage: lore peers %s HOST:PORT", argv[optind]);
             goto out;
         }
-        rc = call_node(l, json_pack("{s:s,s:s}", "op", "peers_add", "address", argv[optind + 1]),
+        rc = call_node(l,
+                       json_pack("{s:s,s:s}", "op", add ? "peers_add" : "peers_remove", "address",
+                                 argv[optind + 1]),
                        &resp);
         if (rc != LORE_EXIT_OK)
             goto out;
         if (l->json)
             out_print_json(resp);
-        else
+        else if (add)
             printf("Added peer %s; it is remembered across restarts.\n", argv[optind + 1]);
+        else
+            printf("Removed peer %s: no longer dialled or remembered%s.\n", argv[optind + 1],
+                   json_is_true(json_object_get(resp, "link_closed")) ? "; its link is closed"
+                                                                      : "");
         goto out;
     }
     rc = args_none(l->cmd, argc, argv);

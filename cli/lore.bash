@@ -48,7 +48,7 @@ _lore() {
     team) [ $((COMP_CWORD - cmdpos)) -eq 1 ] &&
         mapfile -t COMPREPLY < <(compgen -W "create join show rotate revoke admin vouch" -- "$cur") ;;
     skills) [ $((COMP_CWORD - cmdpos)) -eq 1 ] && mapfile -t COMPREPLY < <(compgen -W "add remove" -- "$cur") ;;
-    peers) [ $((COMP_CWORD - cmdpos)) -eq 1 ] && mapfile -t COMPREPLY < <(compgen -W "add" -- "$cur") ;;
+    peers) [ $((COMP_CWORD - cmdpos)) -eq 1 ] && mapfile -t COMPREPLY < <(compgen -W "add remove" -- "$cur") ;;
     mentor) [ $((COMP_CWORD - cmdpos)) -eq 1 ] &&
         mapfile -t COMPREPLY < <(compgen -W "offer find request withdraw" -- "$cur") ;;
     session) [ $((COMP_CWORD - cmdpos)) -eq 1 ] &&

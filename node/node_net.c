@@ -1,5 +1,5 @@
 /* node_net: networking — gossip, links and mDNS started and stopped for the team, peers dialled and
- * remembered — and its ops: status, peers, peers_add. */
+ * remembered — and its ops: status, peers, peers_add, peers_remove. */
 #include "node_net.h"
 
 #include <sodium.h>
@@ -253,6 +253,61 @@ static json_t *op_peers_add(struct node *n, json_t *req)
     return node_json_ok();
 }
 
+/* Forget a peer added with `lore peers add` (a mistyped address, a machine gone): no longer
+ * remembered, and its link closed. One from lore.conf or --peer cannot be forgotten here. */
+static json_t *op_peers_remove(struct node *n, json_t *req)
+{
+    const char *addr;
+    char err[ERRMSG_MAX], *saved, *p, *nl;
+    struct replica_meta m;
+    size_t i, len;
+    int closed = 0;
+    json_t *o;
+
+    if (node_arg_str(req, "address", &addr) != 0 || addr == NULL || addr[0] == '\0' ||
+        strchr(addr, '\n') != NULL)
+        return api_error("bad_request", "peers_remove needs an address (HOST:PORT)");
+    for (i = 0; i < n->cfg->peers.n; i++)
+        if (strcmp(n->cfg->peers.items[i], addr) == 0)
+            return api_error("invalid",
+                             "%.300s comes from the configuration (peer = in lore.conf, or "
+                             "--peer): remove it there and restart the node",
+                             addr);
+    saved = node_saved_peers(n);
+    if (!node_has_line(saved, addr)) {
+        free(saved);
+        return api_error("not_found",
+                         "%.300s is not a peer added with `lore peers add` (see `lore peers`)",
+                         addr);
+    }
+    /* Take its line out, in place. */
+    len = strlen(addr);
+    for (p = saved; *p != '\0'; p = nl) {
+        nl = strchr(p, '\n');
+        nl = nl != NULL ? nl + 1 : p + strlen(p);
+        if (strncmp(p, addr, len) == 0 && (p[len] == '\n' || p[len] == '\0')) {
+            memmove(p, nl, strlen(nl) + 1);
+            nl = p;
+        }
+    }
+    m.key = NODE_PEERS_META;
+    m.value = saved;
+    m.len = strlen(saved);
+    m.text = 1;
+    if (replica_meta_set(n->replica, &m, err, sizeof(err)) != 0) {
+        free(saved);
+        return api_error("internal", "forgetting the peer failed: %s", err);
+    }
+    free(saved);
+    if (n->gossip != NULL)
+        closed = gossip_forget(n->gossip, addr);
+    log_info("node: peer %s removed%s", addr, closed ? ", its link closed" : "");
+    o = node_json_ok();
+    json_object_set_new(o, "address", json_string(addr));
+    json_object_set_new(o, "link_closed", json_boolean(closed));
+    return o;
+}
+
 /* Peers added with `lore peers add`, one HOST:PORT per line in the replica's meta table. */
 static char *node_saved_peers(struct node *n)
 {
@@ -473,5 +528,6 @@ const struct node_op node_net_ops[] = {
     {"status", op_status, "the node: identity, clock, storage, sync, team, discovery", 0},
     {"peers", op_peers, "the links to peers and their sync state", 0},
     {"peers_add", op_peers_add, "dial a peer (HOST:PORT) and remember it", 0},
+    {"peers_remove", op_peers_remove, "forget a peer added with peers_add, and close its link", 0},
     {NULL, NULL, NULL, 0},
 };

@@ -428,6 +428,11 @@ int gossip_dial(struct gossip *g, const char *addr, char *err, size_t errlen)
     return links_dial(g->links, addr, LINK_STATIC, err, errlen) != NULL ? 0 : -1;
 }
 
+int gossip_forget(struct gossip *g, const char *addr)
+{
+    return links_forget(g->links, addr);
+}
+
 uint16_t gossip_port(const struct gossip *g)
 {
     return links_port(g->links);

@@ -67,6 +67,8 @@ void gossip_destroy(struct gossip **gp);
 /* Dial a peer ("HOST:PORT"). Returns 0, or -1 with a message in err. */
 int gossip_dial(struct gossip *g, const char *addr, char *err, size_t errlen)
     __attribute__((warn_unused_result));
+/* Stop dialling a peer gossip_dial dialled, and close that link. Returns 1 if there was one. */
+int gossip_forget(struct gossip *g, const char *addr);
 
 /* A new entry stored locally: announce it. */
 void gossip_publish(struct gossip *g, const struct entry *e);

@@ -140,6 +140,9 @@ uint16_t links_port(const struct links *ls);
  * or exchange that stay unreachable for LINK_GIVE_UP_MS are closed; static ones never are. */
 struct link *links_dial(struct links *ls, const char *addr, enum link_origin origin, char *err,
                         size_t errlen);
+/* Close and free the static link dialled to addr (told BYE if up), as if never dialled. Returns 1
+ * if there was one, else 0. */
+int links_forget(struct links *ls, const char *addr);
 
 /* Iterate: first link, then next. */
 struct link *links_first(struct links *ls);

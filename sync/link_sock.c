@@ -576,3 +576,20 @@ struct link *links_dial(struct links *ls, const char *addr, enum link_origin ori
     link_hello_soon(l);
     return l;
 }
+
+int links_forget(struct links *ls, const char *addr)
+{
+    struct link *l;
+
+    for (l = ls->head; l != NULL; l = l->next) {
+        if (l->sock == NULL || l->origin != LINK_STATIC || strcmp(l->addr, addr) != 0)
+            continue;
+        if (l->state == LINK_UP)
+            link_send_bye(l, "forgotten: removed from this node's peers");
+        link_go_down(l, "removed from the peers");
+        links_unlink(ls, l);
+        log_info("link: %s forgotten", addr);
+        return 1;
+    }
+    return 0;
+}
