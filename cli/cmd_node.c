@@ -181,6 +181,12 @@ int cmd_status(struct lore *l, int argc, char **argv)
             fputs("           (colleagues' nodes can still be added: lore peers add HOST:PORT)\n",
                   stdout);
     }
+    if (out_jstr(json_object_get(resp, "team"), "join_reason")[0] != '\0') {
+        fputs("joining:   ", stdout); /* refused, waiting to be confirmed, or searching */
+        text_sanitize_term(stdout, out_jstr(json_object_get(resp, "team"), "join_reason"),
+                           TEXT_TERM_ONE_LINE, NULL);
+        fputc('\n', stdout);
+    }
     sync = json_object_get(resp, "sync");
     if (sync != NULL) {
         printf("peers:     %lld up, listening on port %lld\n", out_jint(sync, "peers_up"),
@@ -499,6 +505,11 @@ static void lore_print_team(json_t *t, int with_members)
            : json_is_true(json_object_get(t, "seen")) ? "NOT a member"
                                                       : "joining (not confirmed yet)",
            json_is_true(json_object_get(t, "admin")) ? ", admin" : "");
+    if (out_jstr(t, "join_reason")[0] != '\0') {
+        fputs("join:   ", stdout);
+        text_sanitize_term(stdout, out_jstr(t, "join_reason"), TEXT_TERM_ONE_LINE, NULL);
+        fputc('\n', stdout);
+    }
     printf("mDNS:   tag %s\n", out_jstr(t, "mdns_tag"));
     if (!with_members)
         return;
@@ -518,16 +529,75 @@ static void lore_print_team(json_t *t, int with_members)
                out_jstr(t, "code"));
 }
 
+#define TEAM_JOIN_WAIT_S 5 /* team join waits this long for a link, or a refusal, by default */
+
+/* Join with code, then (unless wait_s is 0) wait up to wait_s seconds for the node to reach the
+ * team: a link up, or a refusal of the code (rotated away) — asking status, whose team's
+ * join_state says which. Prints the outcome; returns the exit status (1 if the code was refused).
+ */
+static int team_join(struct lore *l, char *code, long wait_s)
+{
+    json_t *req = json_pack("{s:s,s:s}", "op", "team_join", "code", code), *resp = NULL, *s = NULL;
+    struct timespec pause = {0, 100 * 1000 * 1000};
+    const char *state = "searching";
+    long i;
+    int rc;
+
+    explicit_bzero(code, strlen(code)); /* the request has its copy; this one is in cmdline */
+    rc = call_node(l, req, &resp);
+    if (rc != LORE_EXIT_OK)
+        goto out;
+    for (i = 0; i < wait_s * 10 && strcmp(state, "searching") == 0; i++) {
+        json_decref(s);
+        s = NULL;
+        (void)nanosleep(&pause, NULL);
+        /* status, not team_show: its team part has no join code to carry around. */
+        rc = call_node(l, json_pack("{s:s}", "op", "status"), &s);
+        if (rc != LORE_EXIT_OK)
+            goto out;
+        state = out_jstr(json_object_get(s, "team"), "join_state");
+        if (state[0] == '\0')
+            state = "searching";
+        json_object_set(resp, "team", json_object_get(s, "team"));
+    }
+    if (strcmp(state, "refused") == 0)
+        rc = LORE_EXIT_FAIL;
+    if (l->json) {
+        out_print_json(resp);
+    } else if (rc != LORE_EXIT_OK) {
+        out_errorf("%s", out_jstr(json_object_get(resp, "team"), "join_reason"));
+    } else {
+        printf("Joined team %s", out_jstr(json_object_get(resp, "team"), "id"));
+        if (wait_s == 0)
+            printf(". This node now looks for members (mDNS and your peers); `lore team show` "
+                   "says when a member has confirmed you.\n");
+        else if (strcmp(state, "searching") == 0)
+            printf("; no team node reached yet; still trying (mDNS and your peers): `lore team "
+                   "show` says when a member has confirmed you, or if the code is refused.\n");
+        else if (strcmp(state, "member") == 0)
+            printf(": linked, and you are a member.\n");
+        else
+            printf(": linked; `lore team show` says when a member has confirmed you.\n");
+    }
+out:
+    json_decref(s);
+    json_decref(resp);
+    return rc;
+}
+
 int cmd_team(struct lore *l, int argc, char **argv)
 {
     static const struct option opts[] = {{"admin", required_argument, NULL, 'a'},
                                          {"all", no_argument, NULL, 'A'},
+                                         {"no-wait", no_argument, NULL, 'W'},
+                                         {"timeout", required_argument, NULL, 'T'},
                                          {"json", no_argument, NULL, ARGS_OPT_JSON},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     json_t *resp = NULL, *req = NULL, *admins = json_array(), *t, *v;
     const char *sub;
     int c, rc = LORE_EXIT_OK, people, all = 0, i;
+    long wait_s = TEAM_JOIN_WAIT_S;
     size_t k;
 
     args_reset();
@@ -542,6 +612,19 @@ int cmd_team(struct lore *l, int argc, char **argv)
         case 'A':
             all = 1;
             break;
+        case 'W':
+            wait_s = 0;
+            break;
+        case 'T': {
+            char *end = NULL;
+            errno = 0;
+            wait_s = strtol(optarg, &end, 10);
+            if (end == optarg || *end != '\0' || errno != 0 || wait_s < 0 || wait_s > 600) {
+                rc = args_usage_error(l->cmd, "--timeout takes whole seconds, 0 to 600");
+                goto out;
+            }
+            break;
+        }
         case ARGS_OPT_JSON:
             l->json = true;
             break;
@@ -558,9 +641,8 @@ int cmd_team(struct lore *l, int argc, char **argv)
         req = json_pack("{s:s,s:s,s:O}", "op", "team_create", "name", argv[optind + 1], "admins",
                         admins);
     } else if (strcmp(sub, "join") == 0 && optind + 2 == argc) {
-        req = json_pack("{s:s,s:s}", "op", "team_join", "code", argv[optind + 1]);
-        /* The request has its copy: wipe ours (it also leaves /proc/PID/cmdline). */
-        explicit_bzero(argv[optind + 1], strlen(argv[optind + 1]));
+        rc = team_join(l, argv[optind + 1], wait_s);
+        goto out;
     } else if (optind >= argc || (strcmp(sub, "show") == 0 && optind + 1 == argc)) {
         req = json_pack("{s:s}", "op", "team_show");
     } else if (strcmp(sub, "rotate") == 0 && optind + 1 == argc) {
@@ -590,10 +672,6 @@ int cmd_team(struct lore *l, int argc, char **argv)
         printf("Colleagues join with `lore team join CODE`. Anyone who has the code can join: "
                "share it only with the team. The join code:\n%s\n",
                out_jstr(t, "code"));
-    } else if (strcmp(sub, "join") == 0) {
-        printf("Joined team %s. This node now looks for members (mDNS and your peers); "
-               "`lore team show` says when a member has confirmed you.\n",
-               out_jstr(t, "id"));
     } else if (strcmp(sub, "rotate") == 0) {
         printf("Rotated: the old join code admits nobody new; the %lld current members keep "
                "syncing. The new join code:\n%s\n",

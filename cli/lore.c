@@ -225,14 +225,17 @@ static const struct lore_command lore_commands[] = {
      "Questions in your areas (skills, followed tags) not yet resolved; urgent first",
      "Options:\n" JSON_HELP HELP_HELP},
     {"team", cmd_team,
-     "team create NAME [--admin KEY]... | join CODE | show | rotate | revoke PERSON | admin PERSON "
-     "| vouch PERSON... | vouch --all [--json]",
+     "team create NAME [--admin KEY]... | join CODE [--no-wait | --timeout S] | show | rotate | "
+     "revoke PERSON | admin PERSON | vouch PERSON... | vouch --all [--json]",
      "Create or join a team, show it, vouch for people, and (admins) rotate its join code or "
      "revoke a member",
      "Options:\n"
      "  -a, --admin KEY   create: another admin besides you (64 hex digits; repeatable)\n"
-     "      --all         vouch: every current member this node knows\n" JSON_HELP HELP_HELP
-     "\nA node syncs only with members of its team, over encrypted links. `create` "
+     "      --all         vouch: every current member this node knows\n"
+     "      --no-wait     join: return at once, without waiting to reach the team\n"
+     "      --timeout S   join: wait at most S seconds (default 5) to reach a team node;\n"
+     "                    a refused code (rotated away) exits 1 with the reason\n" JSON_HELP
+         HELP_HELP "\nA node syncs only with members of its team, over encrypted links. `create` "
      "prints the join code\n(its last line); colleagues run `lore team join CODE`. "
      "`rotate` replaces a leaked\ncode; members keep syncing. `revoke` ends a "
      "member's access on every node.\n`vouch` says you know these people: the votes, thanks "

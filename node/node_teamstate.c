@@ -9,6 +9,8 @@
 
 #include "errmsg.h"
 #include "hex.h"
+#include "hostport.h"
+#include "link.h"
 #include "log.h"
 #include "node_clock.h"
 #include "node_json.h"
@@ -175,6 +177,36 @@ static void node_team_member(void *ctx, const struct team_member_info *m)
     json_array_append_new(nm->array, o);
 }
 
+/* How our joining goes (docs/API.md, team_show): refused (a peer's ZAP handler refused our join
+ * key: the code was rotated away); member (of a team we have seen: a newcomer's own certificate
+ * alone proves nothing); waiting (linked, not confirmed yet); searching (no team node reached
+ * yet). Sets join_state, and join_reason unless we are a member. */
+static void node_teamstate_join(struct node *n, int member, json_t *o)
+{
+    struct links *ls = n->gossip != NULL ? gossip_links(n->gossip) : NULL;
+    char by[HOSTPORT_MAX + 1] = "", why[HOSTPORT_MAX + 200];
+    const char *state;
+
+    if (ls != NULL && links_join_refusal(ls, by, sizeof(by)) != 0) {
+        state = "refused";
+        snprintf(why, sizeof(why),
+                 "join refused: the code is no longer valid (rotated?); %s refused it. Ask an "
+                 "admin for the current code and run `lore team join CODE` again",
+                 by);
+    } else if (member && team_has_genesis(n->team)) {
+        json_object_set_new(o, "join_state", json_string("member"));
+        return;
+    } else if (ls != NULL && links_up_count(ls) > 0) {
+        state = "waiting";
+        snprintf(why, sizeof(why), "linked to the team; waiting for a member to confirm us");
+    } else {
+        state = "searching";
+        snprintf(why, sizeof(why), "no team node reached yet; still trying (mDNS and your peers)");
+    }
+    json_object_set_new(o, "join_state", json_string(state));
+    json_object_set_new(o, "join_reason", json_string(why));
+}
+
 json_t *node_teamstate_json(struct node *n, int with_members)
 {
     const uint8_t *me = identity_public_key(n->id);
@@ -194,6 +226,7 @@ json_t *node_teamstate_json(struct node *n, int with_members)
     json_object_set_new(o, "member", json_boolean(team_is_member(n->team, me, now)));
     json_object_set_new(o, "admin", json_boolean(team_is_admin(n->team, me, now)));
     json_object_set_new(o, "seen", json_boolean(team_has_genesis(n->team)));
+    node_teamstate_join(n, team_is_member(n->team, me, now), o);
     /* The join code, while ours still admits newcomers (not rotated away). */
     secret = sodium_malloc(TEAM_SECRET_LEN);
     if (with_members && secret != NULL && n->invite != NULL &&

@@ -283,6 +283,7 @@ void link_free(struct links *ls, struct link *l)
 {
     if (l->hello_timer != 0)
         loop_cancel_timer(ls->loop, l->hello_timer);
+    link_unmonitor(l);
     if (l->sock != NULL) {
         loop_remove(ls->loop, -1, l->sock);
         zmq_close(l->sock);

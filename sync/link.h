@@ -140,6 +140,10 @@ uint16_t links_port(const struct links *ls);
  * or exchange that stay unreachable for LINK_GIVE_UP_MS are closed; static ones never are. */
 struct link *links_dial(struct links *ls, const char *addr, enum link_origin origin, char *err,
                         size_t errlen);
+/* When a peer last refused our join key (we, a newcomer, dialled with it and its ZAP handler said
+ * no: the join code admits nobody, rotated away), with the peer's address in by; 0 if none did, or
+ * a handshake with the join key succeeded since. */
+uint64_t links_join_refusal(const struct links *ls, char *by, size_t bylen);
 /* Close and free the static link dialled to addr (told BYE if up), as if never dialled. Returns 1
  * if there was one, else 0. */
 int links_forget(struct links *ls, const char *addr);

@@ -78,6 +78,7 @@ struct link {
     int dial_join;     /* dialled: we use the join key as our client key */
     int join_fallback; /* dialled: on the join key because the peer ignored our node key */
     uint64_t dial_ms;  /* dialled: when the socket was (re)opened */
+    void *dial_mon;    /* dialled: PAIR reading the DEALER's handshake events (link_unmonitor) */
     void *data;
 };
 
@@ -113,6 +114,11 @@ struct links {
     struct buf creds;
     uint64_t zap_logged_ms[2]; /* refusals (ZAP, handshake) are logged at most once a second */
     uint64_t zap_refused, zap_unlogged;
+    /* Our join key as peers' ZAP handlers see it (links_join_refusal): refused by the last
+     * handshake that decided (an authentication failure while we were a newcomer), or taken. */
+    uint64_t join_refused_ms, join_taken_ms;
+    char join_refused_by[LINK_ADDR_MAX];
+    unsigned mon_seq; /* names the dial monitors' inproc endpoints */
 };
 
 #define LINK_SECRET_SERVER 0
@@ -150,6 +156,8 @@ struct link *link_alloc(struct links *ls, enum link_origin origin);
 /* Open (or reopen) a dialled link's DEALER as a CURVE client: with the join key while we are a
  * newcomer, else with our node key. */
 int link_open(struct link *l, int use_join, char *err, size_t errlen);
+/* Stop watching a dialled link's handshakes (before its DEALER closes). NULL-safe. */
+void link_unmonitor(struct link *l);
 
 /* link_shun.c: backoff and shunning */
 /* One message's worth of the peer's rate budget. Returns 0 (drop it) when a peer floods us; that

@@ -344,6 +344,89 @@ static int links_sockopts(void *sock)
     return 0;
 }
 
+/* What the peer's ZAP handler made of our CURVE key on a dialled link: it refused it (an
+ * authentication failure: ZAP said 400) or the handshake succeeded. Only our join key, while we
+ * are a newcomer, matters here: a refused join key means the code we joined with admits nobody
+ * (rotated away), and the person who ran `lore team join` must hear so. */
+static void links_on_dial_monitor(struct loop *loop, int fd, void *zsock, unsigned events,
+                                  void *arg)
+{
+    struct link *l = arg;
+    struct links *ls = l->ls;
+    zmq_msg_t parts[2];
+    uint16_t event;
+    int i, n, budget, newcomer;
+
+    (void)loop;
+    (void)fd;
+    (void)events;
+    for (budget = 0; budget < LINK_RECV_BUDGET; budget++) {
+        n = links_recv(zsock, parts, 2);
+        if (n < 0)
+            break;
+        newcomer = ls->cb.known == NULL || !ls->cb.known(ls->cb_ctx);
+        if (n >= 1 && zmq_msg_size(&parts[0]) >= 2 && l->dial_join && newcomer) {
+            memcpy(&event, zmq_msg_data(&parts[0]), sizeof(event));
+            if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
+                if (ls->join_refused_ms <= ls->join_taken_ms)
+                    log_warnx("link: %s refused our join key: the join code is no longer valid "
+                              "(rotated?)",
+                              l->addr);
+                ls->join_refused_ms = loop_now_ms();
+                snprintf(ls->join_refused_by, sizeof(ls->join_refused_by), "%s", l->addr);
+            } else if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
+                ls->join_taken_ms = loop_now_ms();
+            }
+        }
+        for (i = 0; i < (n < 2 ? n : 2); i++)
+            zmq_msg_close(&parts[i]);
+    }
+}
+
+/* Watch a new DEALER's handshakes (links_on_dial_monitor). Returns 0, or -1 (errno set). */
+static int link_monitor(struct link *l)
+{
+    struct links *ls = l->ls;
+    char ep[64];
+    int zero = 0;
+
+    snprintf(ep, sizeof(ep), "inproc://lore.dial.%u", ++ls->mon_seq);
+    if (zmq_socket_monitor(l->sock, ep,
+                           ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_SUCCEEDED) != 0)
+        return -1;
+    l->dial_mon = zmq_socket(ls->ctx, ZMQ_PAIR);
+    if (l->dial_mon == NULL || zmq_setsockopt(l->dial_mon, ZMQ_LINGER, &zero, sizeof(zero)) != 0 ||
+        zmq_connect(l->dial_mon, ep) != 0 ||
+        loop_add_zsock(ls->loop, l->dial_mon, LOOP_READ, links_on_dial_monitor, l) != 0) {
+        if (l->dial_mon != NULL)
+            zmq_close(l->dial_mon);
+        l->dial_mon = NULL;
+        (void)zmq_socket_monitor(l->sock, NULL, 0);
+        return -1;
+    }
+    return 0;
+}
+
+void link_unmonitor(struct link *l)
+{
+    if (l->dial_mon == NULL)
+        return;
+    if (l->sock != NULL)
+        (void)zmq_socket_monitor(l->sock, NULL, 0);
+    loop_remove(l->ls->loop, -1, l->dial_mon);
+    zmq_close(l->dial_mon);
+    l->dial_mon = NULL;
+}
+
+uint64_t links_join_refusal(const struct links *ls, char *by, size_t bylen)
+{
+    if (ls->join_refused_ms == 0 || ls->join_refused_ms <= ls->join_taken_ms)
+        return 0;
+    if (by != NULL && bylen > 0)
+        snprintf(by, bylen, "%s", ls->join_refused_by);
+    return ls->join_refused_ms;
+}
+
 /* Open (or reopen) a dialled link's DEALER as a CURVE client: with the join key while we are a
  * newcomer, else with our node key. */
 int link_open(struct link *l, int use_join, char *err, size_t errlen)
@@ -365,6 +448,7 @@ int link_open(struct link *l, int use_join, char *err, size_t errlen)
         zmq_close(sock); /* as above: the old socket, if any, stays */
         return -1;
     }
+    link_unmonitor(l);
     if (l->sock != NULL) {
         loop_remove(ls->loop, -1, l->sock);
         zmq_close(l->sock);
@@ -381,7 +465,7 @@ int link_open(struct link *l, int use_join, char *err, size_t errlen)
         zmq_setsockopt(l->sock, ZMQ_CURVE_SECRETKEY,
                        ls->secrets + (l->dial_join ? LINK_SECRET_JOIN : LINK_SECRET_NODE),
                        LINK_CURVE_LEN) != 0 ||
-        zmq_connect(l->sock, l->endpoint) != 0 ||
+        link_monitor(l) != 0 || zmq_connect(l->sock, l->endpoint) != 0 ||
         loop_add_zsock(ls->loop, l->sock, LOOP_READ, links_on_dealer, l) != 0) {
         errmsg_set(err, errlen, "cannot dial %s: %s", l->addr, zmq_strerror(errno));
         return -1;

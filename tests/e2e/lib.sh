@@ -39,7 +39,8 @@ team_setup() {
     if [ ! -s "$E2E_ROOT/code" ]; then
         on "$n" team create "e2e team" | tail -n1 >"$E2E_ROOT/code" || fail "team create on $n"
     else
-        on "$n" team join "$(cat "$E2E_ROOT/code")" >/dev/null || fail "team join on $n"
+        # --no-wait: most tests link their nodes after starting them.
+        on "$n" team join "$(cat "$E2E_ROOT/code")" --no-wait >/dev/null || fail "team join on $n"
     fi
 }
 code() { cat "$E2E_ROOT/code"; }

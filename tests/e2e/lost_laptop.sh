@@ -76,7 +76,9 @@ ok "Bob's new node joins with the new code, publishes a profile, and syncs"
 
 # The old code admits nobody.
 E2E_NO_TEAM=1 start g $nx --peer "$(addr a)" --peer "$(addr c)"
-on g team join "$old" >/dev/null
+rc=0
+on g team join "$old" >/dev/null 2>&1 || rc=$?
+[ "$rc" = 1 ] || fail "team join with the old code exited $rc, not 1 (refused)"
 on g init --name Gus >/dev/null
 gq=$(post g "g asks with the old code")
 sleep 3

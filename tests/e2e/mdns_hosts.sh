@@ -443,7 +443,7 @@ on o1 team create intruders >/dev/null          # a team of its own: it listens 
 on o1 peers add "${ADDR[h1]}:$PORT" >/dev/null  # and dials a member directly
 wrong=$("$LORE_FLOOD" --wrong-code "$(cat "$ROOT/code")")
 NO_TEAM=1 start o2
-on o2 team join "$wrong" >/dev/null             # the right team id (so the right tag), the wrong
+on o2 team join "$wrong" --no-wait >/dev/null   # the right team id (so the right tag), the wrong
 on o2 peers add "${ADDR[h1]}:$PORT" >/dev/null  # secret; it is found by mDNS and dials too
 for h in o1 o2; do on $h init --name "outsider $h" >/dev/null; done
 qo1=$(ask o1 "outsider o1 asks")

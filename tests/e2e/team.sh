@@ -75,7 +75,19 @@ until_ok 10 "f's question on b" on b show "$fq"
 ok "a newcomer with the new code joins and syncs"
 
 E2E_NO_TEAM=1 start g $nx --peer "$(addr a)" --peer "$(addr b)"
-on g team join "$old" >/dev/null
+# The joiner learns within seconds that the old code is refused (a ZAP refusal seen by its
+# dialler), and says so: `team join` exits 1, `team show` and `status` say why.
+t0=$(date +%s%N)
+rc=0
+on g team join "$old" >"$E2E_ROOT/out" 2>"$E2E_ROOT/err" || rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+[ "$rc" = 1 ] || fail "team join with the old code exited $rc: $(cat "$E2E_ROOT/out" "$E2E_ROOT/err")"
+grep -q "join refused: the code is no longer valid (rotated?)" "$E2E_ROOT/err" ||
+    fail "team join with the old code says: $(cat "$E2E_ROOT/out" "$E2E_ROOT/err")"
+[ "$ms" -lt 15000 ] || fail "the refusal took $ms ms"
+[ "$(on g team show --json | jq -r .team.join_state)" = refused ] || fail "team show: not refused"
+on g status | grep -q "join refused" || fail "status does not say the join was refused"
+ok "a join with the rotated-away code is refused in $ms ms; team show and status say so"
 on g init --name "node g" >/dev/null
 gq=$(post g "g asks with the old code")
 sleep 3
@@ -84,5 +96,13 @@ for n in a b e f; do ! on $n show "$gq" >/dev/null 2>&1 || fail "$n took g's ent
 [ "$(on g peers --json | jq '[.peers[] | select(.state == "up")] | length')" -eq 0 ] ||
     fail "g, with the old code, has a link up"
 ok "the old code admits nobody new: g gets nothing and puts nothing in"
+
+# A join code with nobody to reach: the CLI says so after its wait, and the node keeps trying.
+E2E_NO_TEAM=1 start h $nx --set mdns=off
+on h team join "$new" --timeout 1 >"$E2E_ROOT/out" || fail "team join with nobody to reach failed"
+grep -q "no team node reached yet; still trying" "$E2E_ROOT/out" ||
+    fail "team join with nobody to reach says: $(cat "$E2E_ROOT/out")"
+[ "$(on h team show --json | jq -r .team.join_state)" = searching ] || fail "h is not searching"
+ok "a join with nobody to reach says 'no team node reached yet; still trying'"
 
 echo "$checks passed, 0 failed"
