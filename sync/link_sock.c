@@ -293,32 +293,42 @@ static void links_on_zap(struct loop *loop, int fd, void *zsock, unsigned events
     }
 }
 
-/* A client that does not even complete the CurveZMQ handshake (it lacks the team's server key,
- * or speaks no CURVE) never reaches the ZAP handler; the ROUTER's monitor tells us. */
-static void links_on_monitor(struct loop *loop, int fd, void *zsock, unsigned events, void *arg)
+/* Read the events a socket monitor (PAIR) has for us, at most LINK_RECV_BUDGET, calling fn with
+ * each event's code. */
+static void links_monitor_read(void *zsock, void (*fn)(void *arg, uint16_t event), void *arg)
 {
-    struct links *ls = arg;
     zmq_msg_t parts[2];
     uint16_t event;
     int i, n, budget;
 
-    (void)loop;
-    (void)fd;
-    (void)events;
     for (budget = 0; budget < LINK_RECV_BUDGET; budget++) {
         n = links_recv(zsock, parts, 2);
         if (n < 0)
             break;
         if (n >= 1 && zmq_msg_size(&parts[0]) >= 2) {
             memcpy(&event, zmq_msg_data(&parts[0]), sizeof(event));
-            if (event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL ||
-                event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) {
-                links_count_refusal(ls, 1, "that failed the CurveZMQ handshake (no team keys)");
-            }
+            fn(arg, event);
         }
         for (i = 0; i < (n < 2 ? n : 2); i++)
             zmq_msg_close(&parts[i]);
     }
+}
+
+static void links_router_event(void *arg, uint16_t event)
+{
+    if (event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL ||
+        event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL)
+        links_count_refusal(arg, 1, "that failed the CurveZMQ handshake (no team keys)");
+}
+
+/* A client that does not even complete the CurveZMQ handshake (it lacks the team's server key,
+ * or speaks no CURVE) never reaches the ZAP handler; the ROUTER's monitor tells us. */
+static void links_on_monitor(struct loop *loop, int fd, void *zsock, unsigned events, void *arg)
+{
+    (void)loop;
+    (void)fd;
+    (void)events;
+    links_monitor_read(zsock, links_router_event, arg);
 }
 
 uint64_t links_refused(const struct links *ls)
@@ -348,39 +358,32 @@ static int links_sockopts(void *sock)
  * authentication failure: ZAP said 400) or the handshake succeeded. Only our join key, while we
  * are a newcomer, matters here: a refused join key means the code we joined with admits nobody
  * (rotated away), and the person who ran `lore team join` must hear so. */
-static void links_on_dial_monitor(struct loop *loop, int fd, void *zsock, unsigned events,
-                                  void *arg)
+static void links_dial_event(void *arg, uint16_t event)
 {
     struct link *l = arg;
     struct links *ls = l->ls;
-    zmq_msg_t parts[2];
-    uint16_t event;
-    int i, n, budget, newcomer;
 
+    if (!l->dial_join || (ls->cb.known != NULL && ls->cb.known(ls->cb_ctx)))
+        return; /* only our join key, while we are a newcomer */
+    if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
+        if (ls->join_refused_ms <= ls->join_taken_ms)
+            log_warnx("link: %s refused our join key: the join code is no longer valid "
+                      "(rotated?)",
+                      l->addr);
+        ls->join_refused_ms = loop_now_ms();
+        snprintf(ls->join_refused_by, sizeof(ls->join_refused_by), "%s", l->addr);
+    } else if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
+        ls->join_taken_ms = loop_now_ms();
+    }
+}
+
+static void links_on_dial_monitor(struct loop *loop, int fd, void *zsock, unsigned events,
+                                  void *arg)
+{
     (void)loop;
     (void)fd;
     (void)events;
-    for (budget = 0; budget < LINK_RECV_BUDGET; budget++) {
-        n = links_recv(zsock, parts, 2);
-        if (n < 0)
-            break;
-        newcomer = ls->cb.known == NULL || !ls->cb.known(ls->cb_ctx);
-        if (n >= 1 && zmq_msg_size(&parts[0]) >= 2 && l->dial_join && newcomer) {
-            memcpy(&event, zmq_msg_data(&parts[0]), sizeof(event));
-            if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
-                if (ls->join_refused_ms <= ls->join_taken_ms)
-                    log_warnx("link: %s refused our join key: the join code is no longer valid "
-                              "(rotated?)",
-                              l->addr);
-                ls->join_refused_ms = loop_now_ms();
-                snprintf(ls->join_refused_by, sizeof(ls->join_refused_by), "%s", l->addr);
-            } else if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
-                ls->join_taken_ms = loop_now_ms();
-            }
-        }
-        for (i = 0; i < (n < 2 ? n : 2); i++)
-            zmq_msg_close(&parts[i]);
-    }
+    links_monitor_read(zsock, links_dial_event, arg);
 }
 
 /* Watch a new DEALER's handshakes (links_on_dial_monitor). Returns 0, or -1 (errno set). */
