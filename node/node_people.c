@@ -513,7 +513,7 @@ static int people_score_cmp(const void *a, const void *b)
 /* People offering mentoring on a tag, ranked as who_knows ranks them for it. */
 static json_t *op_mentor_find(struct node *n, json_t *req)
 {
-    struct people_offers o = {n, json_object(), json_object()};
+    struct people_offers o = {n, NULL, NULL};
     struct replica_query q = {0};
     char tag[ENTRY_TAG_MAX + 1];
     json_t *rank, *p, *offer, **items, *arr, *res;
@@ -522,7 +522,9 @@ static json_t *op_mentor_find(struct node *n, json_t *req)
 
     res = node_arg_tag(req, "mentor find needs a topic (a tag)", tag);
     if (res != NULL)
-        return res;
+        return res; /* before anything is allocated (the offers leaked here) */
+    o.by = json_object();
+    o.gone = json_object();
     q.kind = ENTRY_MENTOR;
     q.tag = tag;
     (void)node_peopleview_list_all(n, &q, people_offer_row, &o);
