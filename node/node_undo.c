@@ -72,8 +72,9 @@ static json_t *op_skill_remove(struct node *n, json_t *req)
     json_t *skills, *cur, *o;
     uint64_t last;
 
-    if (node_arg_tag(req, tag) != 0)
-        return api_error("invalid", "skills remove needs a skill (a tag)");
+    o = node_arg_tag(req, "skills remove needs a skill (a tag)", tag);
+    if (o != NULL)
+        return o;
     skills = node_watch_skills(n, identity_public_key(n->id));
     cur = json_object_get(skills, tag);
     if (cur == NULL) {
@@ -166,8 +167,8 @@ static json_t *undo_session_change(json_t *req, const struct node_session_now *c
     if (node_arg_int(req, "at_ms", (long long)ENTRY_MIN_TIME_MS, (long long)ENTRY_MAX_TIME_MS,
                      at_ms) != 0)
         return api_error("bad_request", "at_ms must be a time in ms");
-    if (*title != NULL && (*title)[0] == '\0')
-        return api_error("invalid", "a session needs a title");
+    if (*title != NULL && node_arg_blank(*title))
+        return api_error("invalid", "a session needs a title: " NODE_ARG_TITLE_EMPTY);
     if (*where != NULL && ((*where)[0] == '\0' || strlen(*where) > UNDO_WHERE_MAX))
         return api_error("invalid", "a session needs a place (--where) of at most %d bytes",
                          UNDO_WHERE_MAX);
