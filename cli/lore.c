@@ -373,7 +373,6 @@ int main(int argc, char **argv)
                                          {NULL, 0, NULL, 0}};
     struct lore l = {0};
     const struct lore_command *cmd;
-    const char *arg;
     long wait_s;
     int c, rc = LORE_EXIT_OK;
 
