@@ -123,6 +123,33 @@ static int lore_post_request(const struct lore *l, enum lore_post_kind kind, con
     return LORE_EXIT_OK;
 }
 
+/* An urgent question's reply says how many people who know its tags are online now:
+ * "3 people who know #kubernetes are online". */
+static void lore_post_online(json_t *resp)
+{
+    json_t *n = json_object_get(resp, "online_experts"), *tag;
+    json_t *tags = json_object_get(json_object_get(resp, "entry"), "tags");
+    long long count = json_integer_value(n);
+    size_t i;
+
+    if (!json_is_integer(n) || json_array_size(tags) == 0)
+        return;
+    if (count == 0)
+        printf("Nobody who knows");
+    else
+        printf("%lld %s who know%s", count, count == 1 ? "person" : "people",
+               count == 1 ? "s" : "");
+    json_array_foreach(tags, i, tag)
+    {
+        printf("%s#", i == 0 ? " " : " or ");
+        text_sanitize_term(stdout, json_string_value(tag), TEXT_TERM_ONE_LINE, NULL);
+    }
+    if (count == 0)
+        printf(" is online now: it will wait in their inbox.\n");
+    else
+        printf(" %s online now.\n", count == 1 ? "is" : "are");
+}
+
 static int lore_post(struct lore *l, int argc, char **argv, enum lore_post_kind kind)
 {
     static const struct option opts_titled[] = {{"body", required_argument, NULL, 'b'},
@@ -223,8 +250,9 @@ static int lore_post(struct lore *l, int argc, char **argv, enum lore_post_kind 
     if (!people)
         goto out;
     /* The full id is always the last line, so `id=$(lore ask ... | tail -n 1)` works. */
-    printf("Posted %s %.*s.\n%s\n", lore_post_kinds[kind], LORE_SHORT_ID, out_jstr(resp, "id"),
-           out_jstr(resp, "id"));
+    printf("Posted %s %.*s.\n", lore_post_kinds[kind], LORE_SHORT_ID, out_jstr(resp, "id"));
+    lore_post_online(resp);
+    printf("%s\n", out_jstr(resp, "id"));
 out:
     json_decref(req);
     json_decref(resp);

@@ -151,15 +151,45 @@ int cmd_unfollow(struct lore *l, int argc, char **argv)
     return lore_follow(l, argc, argv, 1);
 }
 
+/* who-knows's options: --online, --json, --help. Returns 1 to go on, or 0 with the exit status
+ * in *rc. */
+static int lore_who_knows_opts(struct lore *l, int argc, char **argv, bool *online, int *rc)
+{
+    static const struct option opts[] = {{"online", no_argument, NULL, 'o'},
+                                         {"json", no_argument, NULL, ARGS_OPT_JSON},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    int c;
+
+    args_reset();
+    for (;;) {
+        c = getopt_long(argc, argv, ":h", opts, NULL);
+        if (c == -1)
+            return 1;
+        if (c == 'o') {
+            *online = true;
+        } else if (c == ARGS_OPT_JSON) {
+            l->json = true;
+        } else if (c == 'h') {
+            *rc = call_help(l);
+            return 0;
+        } else {
+            *rc = args_bad_option(l->cmd, c, argv);
+            return 0;
+        }
+    }
+}
+
 int cmd_who_knows(struct lore *l, int argc, char **argv)
 {
     json_t *resp = NULL, *people, *p;
     struct buf topic;
     size_t i;
+    bool online = false;
     int k, rc = LORE_EXIT_OK;
 
     buf_init(&topic, 4096);
-    if (!call_json_help_opts(l, argc, argv, &rc))
+    if (!lore_who_knows_opts(l, argc, argv, &online, &rc))
         goto out;
     if (optind >= argc) {
         rc = args_usage_error(l->cmd, "missing TOPIC");
@@ -171,7 +201,9 @@ int cmd_who_knows(struct lore *l, int argc, char **argv)
             rc = args_usage_error(l->cmd, "the topic is too long");
             goto out;
         }
-    rc = call_node(l, json_pack("{s:s,s:s}", "op", "who_knows", "topic", (const char *)topic.data),
+    rc = call_node(l,
+                   json_pack("{s:s,s:s,s:b}", "op", "who_knows", "topic", (const char *)topic.data,
+                             "online", online),
                    &resp);
     if (rc != LORE_EXIT_OK)
         goto out;
@@ -190,7 +222,8 @@ int cmd_who_knows(struct lore *l, int argc, char **argv)
             text_sanitize_term(stdout, name, TEXT_TERM_ONE_LINE, NULL);
         else
             printf("%.12s", out_jstr(p, "key"));
-        printf("  (score %.1f)\n    ", json_real_value(json_object_get(p, "score")));
+        printf("  (score %.1f)%s\n    ", json_real_value(json_object_get(p, "score")),
+               json_is_true(json_object_get(p, "online")) ? "  \u25cf online" : "");
         text_sanitize_term(stdout, out_jstr(p, "why"), TEXT_TERM_ONE_LINE, NULL);
         fputc('\n', stdout);
     }

@@ -116,7 +116,8 @@ static const struct lore_command lore_commands[] = {
      "ask TITLE [--body TEXT | --file F | - | --edit] [--tag T]... [--urgent] [--to PERSON]",
      "Ask a question",
      "Options:\n" BODY_HELP "  -t, --tag T       tag the question (repeatable)\n"
-     "  -u, --urgent      mark the question urgent\n"
+     "  -u, --urgent      mark the question urgent; says how many who know its tags are\n"
+     "                    online now\n"
      "      --to PERSON   ask someone directly (a name from their profile, or a key "
      "prefix)\n" JSON_HELP HELP_HELP
      "\nThe body is optional. Prints the new entry's full id as the last line.\n"
@@ -198,11 +199,12 @@ static const struct lore_command lore_commands[] = {
      "Options:\n" JSON_HELP HELP_HELP},
     {"unfollow", cmd_unfollow, "unfollow TAG [--json]", "Stop following a tag",
      "Options:\n" JSON_HELP HELP_HELP},
-    {"who-knows", cmd_who_knows, "who-knows TOPIC... [--json]",
+    {"who-knows", cmd_who_knows, "who-knows TOPIC... [--online] [--json]",
      "Who can help with a topic: answers (accepted ones count most), then declared skills",
-     "Options:\n" JSON_HELP HELP_HELP
+     "Options:\n"
+     "      --online      people whose node is up now first\n" JSON_HELP HELP_HELP
      "\nTOPIC is a tag and/or words; each result says why it ranks where it does. Recent\n"
-     "help counts more than old help.\n"},
+     "help counts more than old help. People whose node is up now are marked online.\n"},
     {"vote", cmd_vote, "vote ID up|down|none [--json]",
      "Vote on an entry; one vote per person and entry, the latest counts",
      "Options:\n" JSON_HELP HELP_HELP},

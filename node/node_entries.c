@@ -11,6 +11,7 @@
 #include "node_json.h"
 #include "node_peopleview.h"
 #include "node_publish.h"
+#include "node_rank.h"
 #include "node_resolve.h"
 #include "node_view.h"
 #include "xmalloc.h"
@@ -196,7 +197,12 @@ static json_t *op_post(struct node *n, json_t *req)
     res = node_post_created(req, &f);
     if (res != NULL)
         return res;
-    return node_publish(n, &f);
+    res = node_publish(n, &f);
+    /* An urgent question says how many who know its tags could answer now. */
+    if (urgent && f.ntags > 0 && json_is_true(json_object_get(res, "ok")))
+        json_object_set_new(res, "online_experts",
+                            json_integer((json_int_t)node_rank_online_experts(n, f.tags, f.ntags)));
+    return res;
 }
 
 static json_t *op_get(struct node *n, json_t *req)

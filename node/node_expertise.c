@@ -20,15 +20,22 @@
 static json_t *op_who_knows(struct node *n, json_t *req)
 {
     const char *topic;
-    json_t *o;
+    json_t *o, *people;
+    int online;
 
     if (node_arg_str(req, "topic", &topic) != 0 || topic == NULL || topic[0] == '\0')
         return api_error("bad_request", "who-knows needs a topic");
     if (strlen(topic) > 1000)
         return api_error("bad_request", "the topic is too long (at most 1000 bytes)");
+    if (node_arg_bool(req, "online", &online) != 0)
+        return api_error("bad_request", "online must be a boolean");
+    /* Online first: rank everyone, then the first 20 of the online and the others. */
+    people = node_rank_experts(n, topic, online ? NODE_LIST_MAX : 20);
+    if (online)
+        node_rank_online_first(people, 20);
     o = node_json_ok();
     json_object_set_new(o, "topic", json_string(topic));
-    json_object_set_new(o, "people", node_rank_experts(n, topic, 20));
+    json_object_set_new(o, "people", people);
     return o;
 }
 

@@ -85,6 +85,9 @@ static void node_status_sync(struct node *n, json_t *o)
         json_object_set_new(sync, "refused_connections",
                             json_integer((json_int_t)links_refused(gossip_links(n->gossip))));
     }
+    /* Members online now, us included (presence beacons, docs/PROTOCOL.md "Presence"). */
+    json_object_set_new(sync, "online", json_integer((json_int_t)gossip_online_count(n->gossip)));
+    json_object_set_new(sync, "presence_refused", json_integer((json_int_t)gs.presence_refused));
     json_object_set_new(o, "sync", sync);
     node_status_storage(n, o);
     json_object_set_new(o, "team", node_teamstate_json(n, 0));

@@ -427,6 +427,10 @@ static json_t *node_expert_json(struct node *n, const struct node_expert_person 
         json_object_set_new(o, "name", json_string(name));
     else
         json_object_set_new(o, "name", json_null());
+    json_object_set_new(
+        o, "online",
+        json_boolean(hex_decode(p->key, 2 * ENTRY_KEY_LEN, key, ENTRY_KEY_LEN) == 0 &&
+                     node_rank_online(n, key)));
     return o;
 }
 
@@ -495,4 +499,55 @@ json_t *node_rank_experts(struct node *n, const char *topic, size_t max)
     free(x.best);
     node_map_destroy(&x.pooled);
     return arr;
+}
+
+/* ---- who is online ---- */
+
+int node_rank_online(struct node *n, const uint8_t key[ENTRY_KEY_LEN])
+{
+    if (n->gossip != NULL)
+        return gossip_online(n->gossip, key);
+    return memcmp(key, identity_public_key(n->id), ENTRY_KEY_LEN) == 0;
+}
+
+void node_rank_online_first(json_t *people, size_t max)
+{
+    json_t *all = json_copy(people), *p;
+    size_t i;
+    int pass;
+
+    json_array_clear(people);
+    for (pass = 0; pass < 2; pass++)
+        json_array_foreach(all, i, p)
+        {
+            if (json_array_size(people) < max &&
+                json_is_true(json_object_get(p, "online")) == (pass == 0))
+                json_array_append(people, p);
+        }
+    json_decref(all);
+}
+
+size_t node_rank_online_experts(struct node *n, const char *const *tags, size_t ntags)
+{
+    const uint8_t *me = identity_public_key(n->id);
+    char mehex[2 * ENTRY_KEY_LEN + 1];
+    json_t *seen = json_object(), *people, *p;
+    size_t t, i, count = 0;
+    const char *key;
+
+    hex_encode(me, ENTRY_KEY_LEN, mehex);
+    for (t = 0; t < ntags; t++) {
+        people = node_rank_experts(n, tags[t], NODE_LIST_MAX);
+        json_array_foreach(people, i, p)
+        {
+            key = json_string_value(json_object_get(p, "key"));
+            if (key == NULL || strcmp(key, mehex) == 0 || json_object_get(seen, key) != NULL)
+                continue;
+            json_object_set_new(seen, key, json_true());
+            count += json_is_true(json_object_get(p, "online"));
+        }
+        json_decref(people);
+    }
+    json_decref(seen);
+    return count;
 }

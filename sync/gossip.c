@@ -71,6 +71,9 @@ static void gossip_on_message(void *ctx, struct link *l, const struct wire_msg *
     case WIRE_STREAM:
         gossip_on_stream(g, p, m);
         break;
+    case WIRE_PRESENCE:
+        gossip_on_presence(g, p, m);
+        break;
     default:
         (void)link_penalize(l, "unexpected message type");
         break;
@@ -85,6 +88,7 @@ static void gossip_on_up(void *ctx, struct link *l)
     p->eager = 1;
     p->nihave = 0;
     gossip_kick(g, 0); /* anything this peer asked for before it became primary */
+    gossip_presence_up(g, p);
     if (gossip_should_stream(g, p)) {
         gossip_cursor_load(g, p);
         p->streaming = 1;
@@ -146,6 +150,7 @@ static void gossip_on_tick(struct loop *loop, uint64_t timer_id, void *arg)
         g->last_periodic_ms = now;
     gossip_storage_watch(g);
     gossip_release(g);
+    gossip_presence_tick(g);
     for (l = links_first(g->links); l != NULL; l = links_next(l)) {
         p = link_data(l);
         if (p == NULL || !link_is_primary(l))
@@ -272,8 +277,11 @@ static int gossip_creds(void *ctx, struct buf *out)
 
 static int gossip_known(void *ctx)
 {
-    struct gossip *g = ctx;
+    return gossip_is_known(ctx);
+}
 
+int gossip_is_known(struct gossip *g)
+{
     /* Only once we have seen the team itself: a newcomer trusting its join code alone is a
      * member in its own eyes, not yet in anyone else's. */
     return g->cfg.team != NULL && team_has_genesis(g->cfg.team) &&
@@ -327,6 +335,7 @@ struct gossip *gossip_new(const struct gossip_config *cfg, char *err, size_t err
     g->last_periodic_ms = loop_now_ms();
     buf_init(&g->out, WIRE_MAX_FRAME);
     buf_init(&g->rbuf, GOSSIP_RECON_MAX_MSG);
+    buf_init(&g->beacon, WIRE_MAX_FRAME);
     g->missing = xreallocarray(NULL, GOSSIP_MAX_MISSING, sizeof(*g->missing));
     g->set = recon_set_new();
     g->horizon_ms = gossip_wall_ms() + ENTRY_CLOCK_TOLERANCE_MS; /* no peers yet */
@@ -358,6 +367,7 @@ struct gossip *gossip_new(const struct gossip_config *cfg, char *err, size_t err
         memcpy(tid, team_id(cfg->team), TEAM_ID_LEN);
     else
         randombytes_buf(tid, sizeof(tid));
+    g->presence = presence_new(tid);
     team_server_keys(tid, spk, ssk);
     lc.listen = cfg->team != NULL ? cfg->listen : NULL;
     lc.key = cfg->key;
@@ -397,6 +407,8 @@ void gossip_destroy(struct gossip **gp)
     if (gp == NULL || *gp == NULL)
         return;
     g = *gp;
+    if (g->links != NULL)
+        gossip_presence_leave(g);
     links_destroy(&g->links); /* frees every gpeer through gossip_on_forget */
     if (g->tick_timer != 0)
         loop_cancel_timer(g->cfg.loop, g->tick_timer);
@@ -407,6 +419,8 @@ void gossip_destroy(struct gossip **gp)
         ingest_destroy(&g->ingest);
     }
     recon_set_destroy(&g->set);
+    presence_destroy(&g->presence);
+    buf_free(&g->beacon);
     for (i = 0; i < GOSSIP_RETRY_MAX; i++)
         free(g->retry[i].bytes);
     free(g->own_cert);
@@ -482,4 +496,5 @@ void gossip_stats(struct gossip *g, struct gossip_stats *out)
     out->queued = c.queued;
     out->author_limited = g->author_limited;
     out->held_back = g->held_back;
+    out->presence_refused = g->presence_refused;
 }

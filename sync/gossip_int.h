@@ -8,6 +8,7 @@
  *   gossip_ingest.c  taking entries from peers: the per-author limit, the ingest pipeline and its
  *                    results, the retry ring of refused entries, storage failures
  *   gossip_clock.c   the team's clock, the sync horizon and releasing held-back entries
+ *   gossip_presence.c presence beacons: ours sent, others' taken and passed on (sync/presence.h)
  * Include gossip.h first: this header uses its types but does not include it, so the module's
  * own files do not count as an include cycle (tests/include_cycles.py).
  */
@@ -22,6 +23,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "presence.h"
 #include "recon.h"
 
 #define GOSSIP_TICK_MS 1000           /* housekeeping: periodic sync, timeouts */
@@ -124,6 +126,12 @@ struct gossip {
         size_t len;
     } retry[GOSSIP_RETRY_MAX]; /* a ring of refused entries */
     size_t nretry, retry_head, retry_bytes;
+    /* presence (gossip_presence.c) */
+    struct presence *presence;
+    struct buf beacon;         /* our newest beacon's frame */
+    uint64_t beacon_ms;        /* loop clock when it was made, 0 = never */
+    uint64_t presence_refused; /* beacons refused, not counting duplicates */
+    uint64_t presence_logged_ms;
 };
 
 /* gossip.c: lifecycle and glue */
@@ -168,6 +176,17 @@ void gossip_storage_watch(struct gossip *g);
 void gossip_on_ingest(struct loop *loop, int fd, void *zsock, unsigned events, void *arg);
 int gossip_ingest(struct gossip *g, struct gpeer *p, const uint8_t *bytes, size_t len,
                   enum gossip_via via);
+
+/* gossip_presence.c: presence beacons */
+/* Each tick: make and send our beacon when it is due (only once the team knows us). */
+void gossip_presence_tick(struct gossip *g);
+/* We stop: tell every link we are offline now (a last beacon with PRESENCE_LEAVE_TTL_MS). */
+void gossip_presence_leave(struct gossip *g);
+/* A link came up: it gets our newest beacon at once. */
+void gossip_presence_up(struct gossip *g, struct gpeer *p);
+void gossip_on_presence(struct gossip *g, struct gpeer *p, const struct wire_msg *m);
+/* 1 if we are a member the team knows (our beacons would be taken). */
+int gossip_is_known(struct gossip *g);
 
 /* gossip_clock.c: time */
 uint64_t gossip_wall_ms(void);

@@ -7,11 +7,11 @@
 #include "errmsg.h"
 
 static const char *const wire_names[] = {
-    [WIRE_HELLO] = "HELLO", [WIRE_PING] = "PING",     [WIRE_PONG] = "PONG",
-    [WIRE_ENTRY] = "ENTRY", [WIRE_IHAVE] = "IHAVE",   [WIRE_WANT] = "WANT",
-    [WIRE_PRUNE] = "PRUNE", [WIRE_GRAFT] = "GRAFT",   [WIRE_RECON] = "RECON",
-    [WIRE_BATCH] = "BATCH", [WIRE_STREAM] = "STREAM", [WIRE_BYE] = "BYE",
-    [WIRE_PEERS] = "PEERS",
+    [WIRE_HELLO] = "HELLO", [WIRE_PING] = "PING",         [WIRE_PONG] = "PONG",
+    [WIRE_ENTRY] = "ENTRY", [WIRE_IHAVE] = "IHAVE",       [WIRE_WANT] = "WANT",
+    [WIRE_PRUNE] = "PRUNE", [WIRE_GRAFT] = "GRAFT",       [WIRE_RECON] = "RECON",
+    [WIRE_BATCH] = "BATCH", [WIRE_STREAM] = "STREAM",     [WIRE_BYE] = "BYE",
+    [WIRE_PEERS] = "PEERS", [WIRE_PRESENCE] = "PRESENCE",
 };
 
 const char *wire_type_name(enum wire_type type)
@@ -183,6 +183,27 @@ static int wire_decode_peers(struct wire_reader *r, struct wire_msg *m, char *er
     return 0;
 }
 
+static int wire_decode_presence(struct wire_reader *r, struct wire_msg *m, char *err, size_t errlen)
+{
+    struct wire_presence_fields *f = &m->u.presence;
+    uint64_t ttl, seq;
+
+    if (rd_bytes(r, WIRE_KEY_LEN, &f->key) != 0 || rd_uint(r, 8, &f->time_ms) != 0 ||
+        rd_uint(r, 4, &ttl) != 0 || rd_uint(r, 4, &seq) != 0 ||
+        rd_bytes(r, WIRE_SIG_LEN, &f->sig) != 0) {
+        errmsg_set(err, errlen, "PRESENCE: truncated");
+        return -1;
+    }
+    if (ttl == 0 || ttl > WIRE_MAX_PRESENCE_TTL_MS) {
+        errmsg_set(err, errlen, "PRESENCE: ttl %llu ms is not 1 to %u", (unsigned long long)ttl,
+                   WIRE_MAX_PRESENCE_TTL_MS);
+        return -1;
+    }
+    f->ttl_ms = (uint32_t)ttl;
+    f->seq = (uint32_t)seq;
+    return 0;
+}
+
 int wire_decode(const uint8_t *frame, size_t len, struct wire_msg *m, char *err, size_t errlen)
 {
     struct wire_reader r = {frame, len, 0};
@@ -283,6 +304,10 @@ int wire_decode(const uint8_t *frame, size_t len, struct wire_msg *m, char *err,
         if (wire_decode_peers(&r, m, err, errlen) != 0)
             return -1;
         break;
+    case WIRE_PRESENCE:
+        if (wire_decode_presence(&r, m, err, errlen) != 0)
+            return -1;
+        break;
     default:
         errmsg_set(err, errlen, "unknown message type %llu", (unsigned long long)type);
         return -1;
@@ -339,6 +364,32 @@ void wire_proof_message(const uint8_t team[WIRE_TEAM_LEN],
     memcpy(out + off, peer, WIRE_KEY_LEN);
     off += WIRE_KEY_LEN;
     memcpy(out + off, client_curve, WIRE_KEY_LEN);
+}
+
+static void wire_put_be(uint8_t *p, uint64_t v, size_t width)
+{
+    size_t i;
+
+    for (i = 0; i < width; i++)
+        p[i] = (uint8_t)(v >> (8 * (width - 1 - i)));
+}
+
+void wire_presence_message(const uint8_t team[WIRE_TEAM_LEN], const struct wire_presence_fields *f,
+                           uint8_t out[WIRE_PRESENCE_MSG_LEN])
+{
+    size_t off = 0;
+
+    memcpy(out + off, "lore-presence-v1", 16);
+    off += 16;
+    memcpy(out + off, team, WIRE_TEAM_LEN);
+    off += WIRE_TEAM_LEN;
+    memcpy(out + off, f->key, WIRE_KEY_LEN);
+    off += WIRE_KEY_LEN;
+    wire_put_be(out + off, f->time_ms, 8);
+    off += 8;
+    wire_put_be(out + off, f->ttl_ms, 4);
+    off += 4;
+    wire_put_be(out + off, f->seq, 4);
 }
 
 /* ---- encoding ---- */
@@ -453,6 +504,15 @@ int wire_bye(struct buf *out, const char *reason)
     if (n > 255)
         n = 255;
     return wire_head(out, WIRE_BYE) | buf_append_u8(out, (uint8_t)n) | buf_append(out, reason, n);
+}
+
+int wire_presence(struct buf *out, const struct wire_presence_fields *f)
+{
+    if (f->key == NULL || f->sig == NULL || f->ttl_ms == 0 || f->ttl_ms > WIRE_MAX_PRESENCE_TTL_MS)
+        return -1;
+    return wire_head(out, WIRE_PRESENCE) | buf_append(out, f->key, WIRE_KEY_LEN) |
+           buf_append_u64be(out, f->time_ms) | buf_append_u32be(out, f->ttl_ms) |
+           buf_append_u32be(out, f->seq) | buf_append(out, f->sig, WIRE_SIG_LEN);
 }
 
 int wire_peers_begin(struct buf *out)

@@ -14,8 +14,9 @@
 
 #include "buf.h"
 
-/* 2: HELLO carries a challenge, a proof and credentials (teams); 3: and the sender's clock */
-#define WIRE_VERSION 3
+/* 2: HELLO carries a challenge, a proof and credentials (teams); 3: and the sender's clock;
+ * 4: PRESENCE beacons (a version 3 node would count each one as invalid data) */
+#define WIRE_VERSION 4
 #define WIRE_MAX_FRAME (1024u * 1024 + 4096) /* larger frames are refused by ZeroMQ itself */
 #define WIRE_MAX_IDS 1024                    /* ids in one IHAVE / WANT */
 #define WIRE_MAX_BATCH_BYTES (1024u * 1024)  /* entries in one BATCH */
@@ -42,10 +43,22 @@ enum wire_type {
     WIRE_STREAM = 11,
     WIRE_BYE = 12,
     WIRE_PEERS = 13,
+    WIRE_PRESENCE = 14,
 };
 
 #define WIRE_MAX_PEERS 32 /* addresses in one PEERS */
 #define WIRE_MAX_ADDR 64  /* "IPv4:PORT" or "[IPv6]:PORT" */
+#define WIRE_SIG_LEN 64
+#define WIRE_MAX_PRESENCE_TTL_MS 60000u /* a beacon claims to hold at most this long */
+
+/* A PRESENCE beacon: a member's node says it is up (docs/PROTOCOL.md, "Presence"). */
+struct wire_presence_fields {
+    const uint8_t *key; /* WIRE_KEY_LEN: the member whose node is up */
+    uint64_t time_ms;   /* its wall clock when it made the beacon, ms since the epoch */
+    uint32_t ttl_ms;    /* how long the beacon holds: 1 .. WIRE_MAX_PRESENCE_TTL_MS */
+    uint32_t seq;       /* counts up per beacon within one process of the sender */
+    const uint8_t *sig; /* WIRE_SIG_LEN: by key, over wire_presence_message */
+};
 
 /* A decoded message. Pointers point into the decoded frame. */
 struct wire_msg {
@@ -101,6 +114,7 @@ struct wire_msg {
             const uint8_t *data; /* n * (key 32, u8 len, addr): iterate with wire_peers_next */
             size_t len;
         } peers;
+        struct wire_presence_fields presence;
     } u;
 };
 
@@ -146,6 +160,13 @@ void wire_proof_message(const uint8_t team[WIRE_TEAM_LEN],
                         const uint8_t signer[WIRE_KEY_LEN], const uint8_t peer[WIRE_KEY_LEN],
                         const uint8_t client_curve[WIRE_KEY_LEN], uint8_t out[WIRE_PROOF_MSG_LEN]);
 
+/* The bytes a PRESENCE beacon's signature covers: "lore-presence-v1", the team id, then key,
+ * time_ms (u64), ttl_ms (u32) and seq (u32), big-endian. The team id keeps a beacon from being
+ * replayed into another team the member belongs to. Writes WIRE_PRESENCE_MSG_LEN bytes. */
+#define WIRE_PRESENCE_MSG_LEN (16 + WIRE_TEAM_LEN + WIRE_KEY_LEN + 8 + 4 + 4)
+void wire_presence_message(const uint8_t team[WIRE_TEAM_LEN], const struct wire_presence_fields *f,
+                           uint8_t out[WIRE_PRESENCE_MSG_LEN]);
+
 /* Encoders append one frame to out (reset it first). Return 0, or -1 if out's max is exceeded. */
 int wire_hello(struct buf *out, const struct wire_hello_fields *h)
     __attribute__((warn_unused_result));
@@ -169,6 +190,9 @@ void wire_batch_finish(struct buf *out, uint64_t remaining_entries, uint64_t rem
 int wire_stream(struct buf *out, uint64_t after_ts, const uint8_t after_id[WIRE_ID_LEN],
                 uint32_t max_entries) __attribute__((warn_unused_result));
 int wire_bye(struct buf *out, const char *reason) __attribute__((warn_unused_result));
+/* PRESENCE with f's fields (all of them set; ttl_ms within 1 .. WIRE_MAX_PRESENCE_TTL_MS). */
+int wire_presence(struct buf *out, const struct wire_presence_fields *f)
+    __attribute__((warn_unused_result));
 
 /* PEERS: start with wire_peers_begin, add each with wire_peers_add (fails past WIRE_MAX_PEERS or
  * for an address longer than WIRE_MAX_ADDR), then send. */
