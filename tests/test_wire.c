@@ -223,6 +223,62 @@ static void test_hello_auth(void **state)
     buf_free(&b);
 }
 
+/* PRESENCE: a round trip, every truncation, a trailing byte and ttls out of range. */
+static void test_presence(void **state)
+{
+    uint8_t sig[WIRE_SIG_LEN], msg[WIRE_PRESENCE_MSG_LEN], team[WIRE_TEAM_LEN] = {1};
+    struct wire_presence_fields f = {key, 1795000000000ull, 9000, 7, sig};
+    struct wire_msg m;
+    struct buf b;
+    char err[160];
+    size_t i;
+
+    (void)state;
+    memset(key, 0xab, sizeof(key));
+    memset(sig, 0x5a, sizeof(sig));
+    buf_init(&b, WIRE_MAX_FRAME);
+    assert_int_equal(wire_presence(&b, &f), 0);
+    save_seed("presence", &b);
+    assert_int_equal(b.len, 114);
+    assert_int_equal(wire_decode(b.data, b.len, &m, err, sizeof(err)), 0);
+    assert_int_equal(m.type, WIRE_PRESENCE);
+    assert_string_equal(wire_type_name(m.type), "PRESENCE");
+    assert_memory_equal(m.u.presence.key, key, WIRE_KEY_LEN);
+    assert_int_equal(m.u.presence.time_ms, 1795000000000ull);
+    assert_int_equal(m.u.presence.ttl_ms, 9000);
+    assert_int_equal(m.u.presence.seq, 7);
+    assert_memory_equal(m.u.presence.sig, sig, WIRE_SIG_LEN);
+    /* The signed message: the domain, the team, then the fields as in the frame. */
+    wire_presence_message(team, &m.u.presence, msg);
+    assert_memory_equal(msg, "lore-presence-v1", 16);
+    assert_memory_equal(msg + 16, team, WIRE_TEAM_LEN);
+    assert_memory_equal(msg + 32, b.data + 2, WIRE_PRESENCE_MSG_LEN - 32);
+
+    for (i = 0; i < b.len; i++)
+        expect_reject(b.data, i, "truncated PRESENCE");
+    assert_int_equal(buf_append_u8(&b, 0), 0);
+    expect_reject(b.data, b.len, "PRESENCE with a trailing byte");
+    b.len--;
+    b.data[2 + 32 + 8 + 0] = 0; /* ttl 0 */
+    b.data[2 + 32 + 8 + 1] = 0;
+    b.data[2 + 32 + 8 + 2] = 0;
+    b.data[2 + 32 + 8 + 3] = 0;
+    expect_reject(b.data, b.len, "PRESENCE with ttl 0");
+    b.data[2 + 32 + 8 + 2] = 0xea; /* 60,001 ms */
+    b.data[2 + 32 + 8 + 3] = 0x61;
+    expect_reject(b.data, b.len, "PRESENCE with ttl over a minute");
+    b.data[2 + 32 + 8 + 3] = 0x60; /* 60,000 ms: the limit */
+    assert_int_equal(wire_decode(b.data, b.len, &m, err, sizeof(err)), 0);
+
+    /* The encoder refuses what the decoder would. */
+    buf_reset(&b);
+    f.ttl_ms = 0;
+    assert_int_equal(wire_presence(&b, &f), -1);
+    f.ttl_ms = WIRE_MAX_PRESENCE_TTL_MS + 1;
+    assert_int_equal(wire_presence(&b, &f), -1);
+    buf_free(&b);
+}
+
 static void test_rejects(void **state)
 {
     struct buf b;
@@ -290,6 +346,7 @@ int main(void)
         cmocka_unit_test(test_round_trips),
         cmocka_unit_test(test_hello_auth),
         cmocka_unit_test(test_rejects),
+        cmocka_unit_test(test_presence),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

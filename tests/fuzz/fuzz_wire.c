@@ -40,6 +40,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (n != m.u.peers.n)
             abort();
     }
+    if (m.type == WIRE_PRESENCE && (size != 114 || m.u.presence.ttl_ms == 0 ||
+                                    m.u.presence.ttl_ms > WIRE_MAX_PRESENCE_TTL_MS ||
+                                    m.u.presence.key != data + 2 || m.u.presence.sig != data + 50))
+        abort();
     if ((m.type == WIRE_IHAVE || m.type == WIRE_WANT || m.type == WIRE_GRAFT) &&
         (m.u.ids.n == 0 || m.u.ids.n > WIRE_MAX_IDS))
         abort();
