@@ -119,9 +119,16 @@ int call_help(const struct lore *l)
 
 int call_json_help_opts(struct lore *l, int argc, char **argv, int *rc)
 {
-    static const struct option opts[] = {{"json", no_argument, NULL, ARGS_OPT_JSON},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
+    return call_json_help_flag_opts(l, argc, argv, NULL, NULL, rc);
+}
+
+int call_json_help_flag_opts(struct lore *l, int argc, char **argv, const char *flag, bool *set,
+                             int *rc)
+{
+    struct option opts[] = {{"json", no_argument, NULL, ARGS_OPT_JSON},
+                            {"help", no_argument, NULL, 'h'},
+                            {flag, no_argument, NULL, 'f'},
+                            {NULL, 0, NULL, 0}};
     int c;
 
     args_reset();
@@ -132,6 +139,9 @@ int call_json_help_opts(struct lore *l, int argc, char **argv, int *rc)
         switch (c) {
         case ARGS_OPT_JSON:
             l->json = true;
+            break;
+        case 'f':
+            *set = true;
             break;
         case 'h':
             *rc = call_help(l);

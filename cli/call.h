@@ -45,5 +45,8 @@ int call_help(const struct lore *l);
 /* Options of commands that take only --json and --help. Returns 1 to go on, or 0 with the exit
  * status in *rc (help printed, or a usage error reported). Leaves optind at the first argument. */
 int call_json_help_opts(struct lore *l, int argc, char **argv, int *rc);
+/* The same, and one more option without an argument, --flag (NULL: none), which sets *set. */
+int call_json_help_flag_opts(struct lore *l, int argc, char **argv, const char *flag, bool *set,
+                             int *rc);
 
 #endif

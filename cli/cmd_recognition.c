@@ -151,35 +151,6 @@ int cmd_unfollow(struct lore *l, int argc, char **argv)
     return lore_follow(l, argc, argv, 1);
 }
 
-/* who-knows's options: --online, --json, --help. Returns 1 to go on, or 0 with the exit status
- * in *rc. */
-static int lore_who_knows_opts(struct lore *l, int argc, char **argv, bool *online, int *rc)
-{
-    static const struct option opts[] = {{"online", no_argument, NULL, 'o'},
-                                         {"json", no_argument, NULL, ARGS_OPT_JSON},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
-    int c;
-
-    args_reset();
-    for (;;) {
-        c = getopt_long(argc, argv, ":h", opts, NULL);
-        if (c == -1)
-            return 1;
-        if (c == 'o') {
-            *online = true;
-        } else if (c == ARGS_OPT_JSON) {
-            l->json = true;
-        } else if (c == 'h') {
-            *rc = call_help(l);
-            return 0;
-        } else {
-            *rc = args_bad_option(l->cmd, c, argv);
-            return 0;
-        }
-    }
-}
-
 int cmd_who_knows(struct lore *l, int argc, char **argv)
 {
     json_t *resp = NULL, *people, *p;
@@ -189,7 +160,7 @@ int cmd_who_knows(struct lore *l, int argc, char **argv)
     int k, rc = LORE_EXIT_OK;
 
     buf_init(&topic, 4096);
-    if (!lore_who_knows_opts(l, argc, argv, &online, &rc))
+    if (!call_json_help_flag_opts(l, argc, argv, "online", &online, &rc))
         goto out;
     if (optind >= argc) {
         rc = args_usage_error(l->cmd, "missing TOPIC");
