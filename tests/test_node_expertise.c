@@ -43,6 +43,51 @@ static void test_who_knows(void **state)
     json_decref(r);
 }
 
+/* Who is online: without networking, only this node's own member. "online": true ranks the online
+ * first, each group in score order; an urgent question counts the others online (none here). */
+static void test_who_knows_online(void **state)
+{
+    struct test_node *t = *state;
+    struct test_author bob, carol;
+    char q[2 * ENTRY_ID_LEN + 1], a[2 * ENTRY_ID_LEN + 1];
+    json_t *r, *people;
+
+    test_author_init(&bob, 31);
+    test_author_init(&carol, 32);
+    add(t, &carol, ENTRY_PROFILE, 0, "Carol", NULL, NULL, NULL, NULL);
+    add(t, &bob, ENTRY_QUESTION, 1000, "vpn drops", "", "vpn", NULL, q);
+    add(t, &carol, ENTRY_ANSWER, 2000, "", "new profile", NULL, q, a);
+    json_decref(test_call_ok(t, "{\"op\":\"skill\",\"tag\":\"vpn\",\"level\":1}"));
+    r = test_call_ok(t, "{\"op\":\"who_knows\",\"topic\":\"vpn\"}");
+    people = json_object_get(r, "people");
+    assert_int_equal(json_array_size(people), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(people, 0), "name")),
+                        "Carol");
+    assert_true(json_is_false(json_object_get(json_array_get(people, 0), "online")));
+    assert_true(json_is_true(json_object_get(json_array_get(people, 1), "online")));
+    json_decref(r);
+    r = test_call_ok(t, "{\"op\":\"who_knows\",\"topic\":\"vpn\",\"online\":true}");
+    people = json_object_get(r, "people");
+    assert_int_equal(json_array_size(people), 2);
+    assert_true(json_is_true(json_object_get(json_array_get(people, 0), "online")));
+    assert_string_equal(json_string_value(json_object_get(json_array_get(people, 1), "name")),
+                        "Carol");
+    json_decref(r);
+    r = test_call(t, "{\"op\":\"who_knows\",\"topic\":\"vpn\",\"online\":1}");
+    assert_string_equal(test_code(r), "bad_request");
+    json_decref(r);
+    /* Carol knows vpn but is not online; I am, but I do not count for my own question. */
+    r = test_call_ok(t, "{\"op\":\"post\",\"kind\":\"question\",\"title\":\"vpn again\","
+                        "\"tags\":[\"vpn\"],\"urgent\":true}");
+    assert_int_equal(json_integer_value(json_object_get(r, "online_experts")), 0);
+    assert_true(json_is_integer(json_object_get(r, "online_experts")));
+    json_decref(r);
+    r = test_call_ok(t, "{\"op\":\"post\",\"kind\":\"question\",\"title\":\"vpn, calmly\","
+                        "\"tags\":[\"vpn\"]}");
+    assert_null(json_object_get(r, "online_experts"));
+    json_decref(r);
+}
+
 static void test_stats(void **state)
 {
     struct test_node *t = *state;
@@ -69,6 +114,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_who_knows, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_who_knows_online, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stats, setup, teardown),
     };
 
