@@ -191,6 +191,9 @@ int cmd_status(struct lore *l, int argc, char **argv)
     if (sync != NULL) {
         printf("peers:     %lld up, listening on port %lld\n", out_jint(sync, "peers_up"),
                out_jint(sync, "listen_port"));
+        if (json_is_integer(json_object_get(sync, "online")))
+            printf("online:    %lld member%s across the team, you included\n",
+                   out_jint(sync, "online"), out_jint(sync, "online") == 1 ? "" : "s");
         if (out_jint(sync, "bootstrap_entries_to_go") > 0) {
             char bytes[32];
             out_format_bytes(out_jint(sync, "bootstrap_bytes_to_go"), bytes, sizeof(bytes));

@@ -37,6 +37,8 @@ ok "a line of three: A - B - C, A not linked to C"
 all_online() { wk | jq -e '[.people[] | select(.online)] | length == 3'; }
 until_ok 15 "a marks all three online" all_online
 [ "$(on a status --json | jq .sync.online)" = 3 ] || fail "status: sync.online is not 3"
+on a status | grep -q "^online:    3 members across the team, you included$" ||
+    fail "status text lacks the online line: $(on a status)"
 [ "$(wk | jq -r '[.people[].name] | join(",")')" = "Cy,Ada,Bob" ] ||
     fail "who-knows order: $(wk | jq -c '[.people[].name]')"
 on a who-knows kubernetes | grep -q "Cy  (score [0-9.]*)  ● online" ||
