@@ -113,6 +113,10 @@ static const struct config_option config_options[] = {
     {"quiet_hours", CONFIG_STRING, offsetof(struct config, quiet_hours), "", 0, DAYSPAN_MAX,
      "HH:MM-HH:MM of local time without desktop notifications, e.g. 22:00-07:00 (empty: none)",
      config_check_quiet_hours},
+    {"escalate_after", CONFIG_INT, offsetof(struct config, escalate_after), "600", 1, 43200,
+     "seconds an urgent question waits for an answer before it reaches who follows its tags", NULL},
+    {"escalate_again", CONFIG_INT, offsetof(struct config, escalate_again), "600", 1, 43200,
+     "seconds more before an unanswered urgent question reaches everyone whose node is up", NULL},
 };
 
 #define CONFIG_NOPTIONS (sizeof(config_options) / sizeof(config_options[0]))

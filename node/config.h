@@ -40,6 +40,10 @@ struct config {
                          */
     char *notify;       /* notify: all|urgent|off, what `lore watch --notify` sends ("all") */
     char *quiet_hours;  /* quiet_hours: HH:MM-HH:MM of local time without notifications ("") */
+    int escalate_after; /* escalate_after: seconds before an unanswered urgent question reaches
+                           the followers of its tags, 1..43200 (600) */
+    int escalate_again; /* escalate_again: seconds more before it reaches everyone, 1..43200 (600)
+                         */
 };
 
 /* A config holding the defaults. Never NULL. */

@@ -28,6 +28,7 @@
 #include "node_call.h"
 #include "node_clock.h"
 #include "node_core.h"
+#include "node_escalate.h"
 #include "node_json.h"
 #include "node_net.h"
 #include "node_people.h"
@@ -254,6 +255,7 @@ struct node *node_new(const struct node_options *opts, char *err, size_t errlen)
         goto out;
     node_watch_load_areas(n);
     node_people_start(n);
+    node_escalate_start(n);
     node_initial_profile(n);
     ok = 1;
 out:

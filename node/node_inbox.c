@@ -1,5 +1,5 @@
 /* node_inbox: my areas and what waits for me — skill, follow, and inbox (questions in my areas or
- * to me, mentoring requests, reminders). */
+ * to me, urgent ones escalated to me, news on my entries, mentoring requests, reminders). */
 #include "node_inbox.h"
 
 #include "api_error.h"
@@ -7,6 +7,7 @@
 #include "log.h"
 #include "node_args.h"
 #include "node_clock.h"
+#include "node_foryou.h"
 #include "node_json.h"
 #include "node_peopleview.h"
 #include "node_publish.h"
@@ -99,12 +100,14 @@ struct node_inbox {
     struct node *n;
     json_t *seen;       /* id -> entry */
     int addressed_only; /* keep only questions addressed to me */
+    uint64_t now_ms;    /* for the escalation circles */
 };
 
 static int node_inbox_row(void *ctx, const struct entry *e, const char *snippet, double rank)
 {
     struct node_inbox *ib = ctx;
-    char hex[2 * ENTRY_ID_LEN + 1];
+    char hex[2 * ENTRY_ID_LEN + 1], why[NODE_FORYOU_WHY_MAX];
+    enum node_foryou_level level;
     json_t *ej;
 
     (void)snippet;
@@ -115,12 +118,15 @@ static int node_inbox_row(void *ctx, const struct entry *e, const char *snippet,
     if (json_object_get(ib->seen, hex) != NULL)
         return 0;
     ej = node_view_entry(ib->n, e);
+    level = node_watch_reason(ib->n, ej, ib->now_ms, why);
     if (strcmp(json_string_value(json_object_get(ej, "status")), "resolved") == 0 ||
         node_view_hidden(ej) || /* an admin hid it */
-        (ib->addressed_only && !node_watch_to_me(ib->n, ej))) {
+        (ib->addressed_only && !node_watch_to_me(ib->n, ej)) || level == NODE_FORYOU_NO) {
         json_decref(ej);
         return 0;
     }
+    json_object_set_new(ej, "reason", json_string(why));
+    json_object_set_new(ej, "escalated", json_boolean(level >= NODE_FORYOU_FOLLOWERS));
     json_object_set_new(ib->seen, hex, ej);
     return 0;
 }
@@ -138,10 +144,11 @@ static int node_inbox_cmp(const void *a, const void *b)
     return tx < ty ? 1 : tx > ty ? -1 : 0;
 }
 
-/* Questions in my areas that are not mine and not resolved: urgent first, then newest. */
+/* Questions for me (node_watch_reason, each with its reason) that are not mine and not
+ * resolved: urgent first, then newest; what happened to my entries lately (on_yours). */
 static json_t *op_inbox(struct node *n, json_t *req)
 {
-    struct node_inbox ib = {n, NULL, 0};
+    struct node_inbox ib = {n, NULL, 0, 0};
     struct replica_query q = {0};
     json_t *o, *v, **items, *arr;
     const char *k;
@@ -156,6 +163,7 @@ static json_t *op_inbox(struct node *n, json_t *req)
         return api_error("bad_request", "now_ms must be a time in ms");
     /* Only now: the early returns above must not leak them. */
     ib.seen = json_object();
+    ib.now_ms = (uint64_t)now;
     arr = json_array();
     node_watch_load_areas(n);
     q.kind = ENTRY_QUESTION;
@@ -173,6 +181,12 @@ static json_t *op_inbox(struct node *n, json_t *req)
     ib.addressed_only = 1;
     if (replica_list(n->replica, &q, node_inbox_row, &ib, NULL) != 0)
         log_warnx("node: inbox: listing questions failed");
+    /* And urgent questions nobody answered that reached everyone (node_foryou_question). */
+    q.open_only = 1;
+    q.since_ms = (uint64_t)now - NODE_FORYOU_ESCALATE_WINDOW_MS;
+    ib.addressed_only = 0;
+    if (node_peopleview_list_all(n, &q, node_inbox_row, &ib) != 0)
+        log_warnx("node: inbox: listing open questions failed");
     count = json_object_size(ib.seen);
     items = xreallocarray(NULL, count + 1, sizeof(*items));
     json_object_foreach(ib.seen, k, v) items[i++] = v;
@@ -185,12 +199,15 @@ static json_t *op_inbox(struct node *n, json_t *req)
     json_object_set_new(o, "entries", arr);
     json_object_set_new(o, "mentoring_requests", node_peopleview_mentor_requests(n, 0, 20));
     json_object_set_new(o, "reminders", node_peopleview_reminders(n, (uint64_t)now));
+    json_object_set_new(
+        o, "on_yours",
+        node_foryou_recent(n, (uint64_t)now - NODE_FORYOU_RECENT_MS, PEOPLE_SECTION_MAX));
     return o;
 }
 
 const struct node_op node_inbox_ops[] = {
     {"skill", op_skill, "declare a skill (a tag and a level)", 0},
     {"follow", op_follow, "follow a tag, or stop following it", 0},
-    {"inbox", op_inbox, "questions for me, mentoring requests, reminders", 0},
+    {"inbox", op_inbox, "questions for me, news on my entries, mentoring requests, reminders", 0},
     {NULL, NULL, NULL, 0},
 };

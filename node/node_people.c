@@ -8,6 +8,7 @@
 
 #include "node_args.h"
 #include "node_clock.h"
+#include "node_foryou.h"
 #include "node_json.h"
 #include "node_peopleview.h"
 #include "node_publish.h"
@@ -1055,6 +1056,7 @@ static json_t *op_digest(struct node *n, json_t *req)
     json_object_set_new(o, "since_ms", json_integer(since));
     json_object_set_new(o, "now_ms", json_integer(now));
     json_object_set_new(o, "questions", people_digest_questions(n, (uint64_t)since));
+    json_object_set_new(o, "on_yours", node_foryou_recent(n, (uint64_t)since, PEOPLE_SECTION_MAX));
     d.array = json_array();
     q.kind = ENTRY_QUESTION;
     q.author = identity_public_key(n->id);

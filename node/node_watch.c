@@ -1,13 +1,16 @@
-/* node_watch: what `lore watch` is told — whether an entry is for me and why (addressed to me, in
- * my areas, a change to a question I answered, a mentoring request, a session) — and my areas. */
+/* node_watch: what `lore watch` is told — whether an entry is for me and why (a change to a
+ * question I answered, a mentoring request, a session here; questions, answers, comments, accepts,
+ * thanks and mentions through node_foryou) — and my areas. */
 #include "node_watch.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "hex.h"
 #include "log.h"
 #include "node_args.h"
+#include "node_clock.h"
 #include "node_view.h"
 
 #define NODE_WATCH_SKILL_SCAN 10000 /* skill entries of one person read at most */
@@ -89,61 +92,45 @@ int node_watch_to_me(struct node *n, json_t *ej)
     return strcmp(to, me) == 0;
 }
 
-/* Why this entry (as JSON) is for me, or NULL: a question someone else asked addressed to me or
- * in my areas, a revision of a question I answered, a mentoring request to me, or a session in my
- * areas. */
-const char *node_watch_reason(struct node *n, json_t *ej)
+/* Why this entry (as JSON) is for me at now_ms: a revision of a question I answered, a mentoring
+ * request to me or a session in my areas (node_watch.c), something about an entry of mine or a
+ * mention of me, or a question for me (node_foryou.c, with the escalation circles). */
+enum node_foryou_level node_watch_reason(struct node *n, json_t *ej, uint64_t now_ms,
+                                         char why[NODE_FORYOU_WHY_MAX])
 {
-    json_t *t;
-    size_t i;
-    const char *why = node_watch_changed_for_me(n, ej);
+    const char *kind = json_string_value(json_object_get(ej, "kind"));
+    const char *s = node_watch_changed_for_me(n, ej);
 
-    if (why != NULL)
-        return why;
-    if (node_watch_people_for_me(n, ej, &why))
-        return why;
-    if (n->areas == NULL || strcmp(json_string_value(json_object_get(ej, "kind")) != NULL
-                                       ? json_string_value(json_object_get(ej, "kind"))
-                                       : "",
-                                   "question") != 0)
-        return NULL;
-    if (n->id != NULL) {
-        char me[2 * ENTRY_KEY_LEN + 1];
-        hex_encode(identity_public_key(n->id), ENTRY_KEY_LEN, me);
-        if (strcmp(json_string_value(json_object_get(ej, "author")), me) == 0)
-            return NULL;
-    }
-    if (node_watch_to_me(n, ej))
-        return "asked you directly";
-    json_array_foreach(json_object_get(ej, "tags"), i, t)
-    {
-        if (json_object_get(n->areas, json_string_value(t)) != NULL)
-            return "in your areas";
-    }
-    return NULL;
+    why[0] = '\0';
+    if (s == NULL && !node_watch_people_for_me(n, ej, &s) && kind != NULL &&
+        strcmp(kind, "question") == 0)
+        return node_foryou_question(n, ej, now_ms, why);
+    if (s == NULL)
+        s = node_foryou_on_mine(n, ej);
+    if (s == NULL)
+        return NODE_FORYOU_NO;
+    snprintf(why, NODE_FORYOU_WHY_MAX, "%s", s);
+    return NODE_FORYOU_YES;
 }
 
-/* Is this entry (as JSON) for me (node_watch_reason)? */
-int node_watch_for_me(struct node *n, json_t *ej)
-{
-    return node_watch_reason(n, ej) != NULL;
-}
-
-/* Tell `lore watch` subscribers about an entry (ej is borrowed). */
+/* Tell `lore watch` subscribers about an entry (ej is borrowed). An urgent question that has
+ * already waited past a delay on arrival is left to the escalation pass (node_escalate.c), which
+ * sends it once. */
 void node_watch_announce(struct node *n, json_t *ej)
 {
+    char why[NODE_FORYOU_WHY_MAX];
     json_t *ev;
-    const char *why;
+    int yes;
 
     if (node_view_is_retracted(n, ej))
         return; /* it arrived after its retraction: it was never stored */
     if (node_view_hidden(ej))
         return; /* it arrived after an admin hid it */
+    yes = node_watch_reason(n, ej, node_clock_wall_ms(), why) == NODE_FORYOU_YES;
     ev = json_object();
-    why = node_watch_reason(n, ej);
     json_object_set_new(ev, "event", json_string("entry"));
-    json_object_set_new(ev, "for_you", json_boolean(why != NULL));
-    json_object_set_new(ev, "reason", why != NULL ? json_string(why) : json_null());
+    json_object_set_new(ev, "for_you", json_boolean(yes));
+    json_object_set_new(ev, "reason", yes ? json_string(why) : json_null());
     json_object_set(ev, "entry", ej);
     if (n->hooks.broadcast != NULL)
         n->hooks.broadcast(n, ev);
@@ -247,11 +234,14 @@ void node_watch_load_areas(struct node *n)
     json_decref(n->areas);
     n->areas = json_object();
     skills = node_watch_skills(n, identity_public_key(n->id));
-    json_object_foreach(skills, tag, s) json_object_set_new(n->areas, tag, json_true());
+    json_object_foreach(skills, tag, s) json_object_set_new(n->areas, tag, json_string("skill"));
     json_decref(skills);
     follows = node_watch_follows(n);
     json_array_foreach(follows, i, s)
-        json_object_set_new(n->areas, json_string_value(s), json_true());
+    {
+        if (json_object_get(n->areas, json_string_value(s)) == NULL)
+            json_object_set_new(n->areas, json_string_value(s), json_string("follow"));
+    }
     json_decref(follows);
 }
 
