@@ -373,8 +373,14 @@ int cmd_watch(struct lore *l, int argc, char **argv)
             fputc('\n', stdout);
         } else if (strcmp(out_jstr(ev, "event"), "entry") == 0) {
             e = json_object_get(ev, "entry");
-            if (json_is_object(e))
+            if (json_is_object(e) && json_is_true(json_object_get(ev, "for_you")))
+                view_reason_line(stdout, out_jstr(ev, "reason"), e);
+            else if (json_is_object(e))
                 view_entry_line(stdout, e, 0);
+        } else if (strcmp(out_jstr(ev, "event"), "reminder") == 0) {
+            e = json_object_get(ev, "question");
+            if (json_is_object(e))
+                view_reason_line(stdout, out_jstr(ev, "reason"), e);
         }
         json_decref(ev);
         ev = NULL;

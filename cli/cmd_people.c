@@ -107,12 +107,18 @@ static void people_put_reminder(json_t *r)
            out_jint(r, "waiting_days"));
 }
 
-/* The inbox sections this module adds (mentoring requests, reminders), for `lore inbox`. */
+/* The inbox sections this module adds (new on my entries, mentoring requests, reminders), for
+ * `lore inbox`. */
 static void people_print_inbox(json_t *resp)
 {
     json_t *arr, *x;
     size_t i;
 
+    arr = json_object_get(resp, "on_yours");
+    if (json_array_size(arr) > 0) {
+        printf("\nNew on your questions:\n");
+        json_array_foreach(arr, i, x) view_foryou_item(stdout, x);
+    }
     arr = json_object_get(resp, "mentoring_requests");
     if (json_array_size(arr) > 0) {
         printf("\nMentoring requests:\n");
@@ -764,6 +770,9 @@ static int cmd_digest(struct lore *l, int argc, char **argv)
         fputs("  ", stdout);
         view_entry_line(stdout, x, 0);
     }
+    arr = json_object_get(resp, "on_yours");
+    printf("\nNew on your questions (%zu):\n", json_array_size(arr));
+    json_array_foreach(arr, i, x) view_foryou_item(stdout, x);
     arr = json_object_get(resp, "my_answered");
     printf("\nYour questions that got answers (%zu):\n", json_array_size(arr));
     json_array_foreach(arr, i, x)
@@ -867,9 +876,17 @@ int cmd_inbox(struct lore *l, int argc, char **argv)
         goto out;
     view_areas(resp);
     arr = json_object_get(resp, "entries");
-    if (json_array_size(arr) == 0)
+    if (json_array_size(arr) == 0 && json_array_size(json_object_get(resp, "on_yours")) == 0 &&
+        json_array_size(json_object_get(resp, "mentoring_requests")) == 0 &&
+        json_array_size(json_object_get(resp, "reminders")) == 0)
         printf("nothing waiting for you\n");
-    json_array_foreach(arr, i, e) view_entry_line(stdout, e, 0);
+    json_array_foreach(arr, i, e)
+    {
+        if (json_is_true(json_object_get(e, "escalated")))
+            view_reason_line(stdout, out_jstr(e, "reason"), e);
+        else
+            view_entry_line(stdout, e, 0);
+    }
     people_print_inbox(resp);
 out:
     json_decref(resp);
@@ -927,7 +944,8 @@ const struct lore_command lore_people_commands[] = {
      "The day in one screen: new questions for you, answers, reminders, sessions, requests",
      "Options:\n"
      "  -s, --since WHEN  the period (default 1d)\n" JSON_HELP HELP_HELP
-     "\nSections: new questions in your areas (urgent first), your questions that got\n"
+     "\nSections: new questions in your areas (urgent first), new on your questions\n"
+     "(answers, comments, accepts, thanks, mentions), your questions that got\n"
      "answers, reminders (answered over 3 days ago, not accepted), answers accepted,\n"
      "sessions in the next 7 days, mentoring requests to you, top helpers of the period.\n"},
     {"remind", cmd_remind, "remind [--json]",

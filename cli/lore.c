@@ -181,7 +181,9 @@ static const struct lore_command lore_commands[] = {
     {"watch", cmd_watch, "watch [--mine] [--notify[=MODE]] [--json]",
      "Print new entries as they arrive, until interrupted",
      "Options:\n"
-     "  -m, --mine        only questions for you: in your skills or followed tags\n"
+     "  -m, --mine        only what is for you, with the reason: questions in your areas\n"
+     "                    or to you, answers/comments/accepts/thanks on yours, @mentions,\n"
+     "                    urgent questions escalated to you, reminders\n"
      "  -n, --notify      desktop notifications (session D-Bus) of events for you, as\n"
      "                    the node's notify setting says; --notify=all|urgent|off overrides\n"
      "      --json        print each event as one line of JSON (with \"for_you\")\n" HELP_HELP},
@@ -224,7 +226,7 @@ static const struct lore_command lore_commands[] = {
      "  -s, --since WHEN  only questions asked since then (default: all)\n"
      "  -t, --tag T       only questions tagged T\n" JSON_HELP HELP_HELP},
     {"inbox", cmd_inbox, "inbox [--json]",
-     "Questions in your areas (skills, followed tags) not yet resolved; urgent first",
+     "Questions for you not yet resolved, urgent first; new on your questions (14 days)",
      "Options:\n" JSON_HELP HELP_HELP},
     {"team", cmd_team,
      "team create NAME [--admin KEY]... | join CODE [--no-wait | --timeout S] | show | rotate | "

@@ -134,6 +134,28 @@ void view_entry_line(FILE *f, json_t *e, size_t author_width)
     fputc('\n', f);
 }
 
+void view_reason_line(FILE *f, const char *reason, json_t *e)
+{
+    text_sanitize_term(f, reason != NULL ? reason : "", TEXT_TERM_ONE_LINE, NULL);
+    fputs(": ", f);
+    view_entry_line(f, e, 0);
+}
+
+void view_foryou_item(FILE *f, json_t *item)
+{
+    json_t *about = json_object_get(item, "about");
+
+    fputs("  ", f);
+    text_sanitize_term(f, out_jstr(item, "reason"), TEXT_TERM_ONE_LINE, NULL);
+    if (json_is_object(about) && out_jstr(about, "title")[0] != '\0') {
+        fputs(" \"", f);
+        text_sanitize_term(f, out_jstr(about, "title"), TEXT_TERM_ONE_LINE, NULL);
+        fputc('"', f);
+    }
+    fputs("\n    ", f);
+    view_entry_line(f, json_object_get(item, "entry"), 0);
+}
+
 /* The widest author name among entries (or among results' "entry"), capped so one long name does
  * not push every title off the screen. */
 size_t view_author_width(json_t *arr, const char *inner)

@@ -18,6 +18,11 @@ void view_put_tags(FILE *f, json_t *e);
 /* One line per entry: short id, kind, age, author, tags, title, answers, urgency, marks.
  * author_width pads the author column (0: no padding). */
 void view_entry_line(FILE *f, json_t *e, size_t author_width);
+/* An event for me: "REASON: " (sanitised), then view_entry_line of the entry. */
+void view_reason_line(FILE *f, const char *reason, json_t *e);
+/* An item of a "new on your questions" section ({"reason", "entry", "about"}): the reason and
+ * the title of my entry it is about, then the entry's line, indented. */
+void view_foryou_item(FILE *f, json_t *item);
 /* The widest author name among entries (or among elements' member inner), at most 24. */
 size_t view_author_width(json_t *arr, const char *inner);
 /* An entry in full on stdout: header lines, title, body. Every line after the first starts with
