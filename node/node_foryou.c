@@ -16,6 +16,7 @@
 #define FORYOU_NAME_MAX (NODE_NAME_MAX * 4) /* bytes of a display name (UTF-8) */
 #define FORYOU_MENTION_MIN 2                /* bytes of a name prefix after @ */
 #define FORYOU_KEY_PREFIX_MIN 8             /* hex digits of a key prefix after @ */
+#define FORYOU_MENTIONS_MAX 16              /* mentions looked at in one text */
 
 uint64_t node_foryou_after_ms(struct node *n)
 {
@@ -67,12 +68,20 @@ static int foryou_other_row(void *ctx, const struct entry *e, const char *snippe
     return 0;
 }
 
+/* What a scan of one text needs: my current name, read once, and how many mentions it saw. */
+struct foryou_scan {
+    struct node *n;
+    char name[FORYOU_NAME_MAX + 1];
+    int has_name;
+    size_t tokens; /* mentions looked at: at most FORYOU_MENTIONS_MAX per text */
+};
+
 /* 1 if the mentioned word or quoted name (len bytes at tok, not NUL-terminated) names me. */
-static int foryou_names_me(struct node *n, const char *tok, size_t len, int quoted)
+static int foryou_names_me(struct foryou_scan *sc, const char *tok, size_t len, int quoted)
 {
-    char buf[FORYOU_NAME_MAX + 1], name[FORYOU_NAME_MAX + 1];
+    char buf[FORYOU_NAME_MAX + 1];
     uint8_t key[ENTRY_KEY_LEN];
-    struct foryou_others o = {n, tok, len, NULL, 0};
+    struct foryou_others o = {sc->n, buf, len, NULL, 0};
     struct replica_query q = {0};
 
     if (len < FORYOU_MENTION_MIN || len > FORYOU_NAME_MAX)
@@ -80,31 +89,38 @@ static int foryou_names_me(struct node *n, const char *tok, size_t len, int quot
     memcpy(buf, tok, len);
     buf[len] = '\0';
     if (!quoted && len >= FORYOU_KEY_PREFIX_MIN && len <= 2 * ENTRY_KEY_LEN && hex_is_hex(buf))
-        return replica_find_person(n->replica, buf, key) == REPLICA_FOUND &&
-               node_peopleview_is_me(n, key);
-    if (replica_author_name(n->replica, identity_public_key(n->id), name, sizeof(name)) != 0 ||
-        strlen(name) < len || strncasecmp(name, buf, len) != 0)
+        return replica_find_person(sc->n->replica, buf, key) == REPLICA_FOUND &&
+               node_peopleview_is_me(sc->n, key);
+    if (!sc->has_name || strlen(sc->name) < len || strncasecmp(sc->name, buf, len) != 0)
         return 0;
     o.seen = json_object();
     q.kind = ENTRY_PROFILE;
-    (void)node_peopleview_list_all(n, &q, foryou_other_row, &o);
+    (void)node_peopleview_list_all(sc->n, &q, foryou_other_row, &o);
     json_decref(o.seen);
     return !o.found;
 }
 
-/* 1 if text (len bytes) mentions me (the grammar is in node_foryou.h). */
+/* 1 if text (len bytes) mentions me (the grammar is in node_foryou.h). Only the first
+ * FORYOU_MENTIONS_MAX mentions of a text are looked at: a text full of @ costs what a short one
+ * does. */
 static int foryou_mentions(struct node *n, const char *text, size_t len)
 {
+    struct foryou_scan sc = {n, "", 0, 0};
     const char *tok, *end;
     size_t i, tlen;
 
-    for (i = 0; text != NULL && i < len; i++) {
+    if (text == NULL || memchr(text, '@', len) == NULL)
+        return 0;
+    sc.has_name =
+        replica_author_name(n->replica, identity_public_key(n->id), sc.name, sizeof(sc.name)) == 0;
+    for (i = 0; i < len && sc.tokens < FORYOU_MENTIONS_MAX; i++) {
         if (text[i] != '@' || (i > 0 && foryou_word_byte((unsigned char)text[i - 1])))
             continue;
+        sc.tokens++;
         if (i + 1 < len && text[i + 1] == '"') {
             tok = text + i + 2;
             end = memchr(tok, '"', len - (i + 2));
-            if (end != NULL && foryou_names_me(n, tok, (size_t)(end - tok), 1))
+            if (end != NULL && foryou_names_me(&sc, tok, (size_t)(end - tok), 1))
                 return 1;
             continue;
         }
@@ -113,7 +129,7 @@ static int foryou_mentions(struct node *n, const char *text, size_t len)
             ;
         while (tlen > 0 && tok[tlen - 1] == '.')
             tlen--;
-        if (foryou_names_me(n, tok, tlen, 0))
+        if (foryou_names_me(&sc, tok, tlen, 0))
             return 1;
     }
     return 0;

@@ -100,6 +100,7 @@ struct node_inbox {
     struct node *n;
     json_t *seen;       /* id -> entry */
     int addressed_only; /* keep only questions addressed to me */
+    int urgent_only;    /* keep only urgent questions */
     uint64_t now_ms;    /* for the escalation circles */
 };
 
@@ -115,7 +116,9 @@ static int node_inbox_row(void *ctx, const struct entry *e, const char *snippet,
     if (memcmp(entry_author(e), identity_public_key(ib->n->id), ENTRY_KEY_LEN) == 0)
         return 0;
     hex_encode(entry_id(e), ENTRY_ID_LEN, hex);
-    if (json_object_get(ib->seen, hex) != NULL)
+    if (json_object_get(ib->seen, hex) != NULL ||
+        (ib->urgent_only &&
+         (entry_attr_get(e, "urgent") == NULL || strcmp(entry_attr_get(e, "urgent"), "1") != 0)))
         return 0;
     ej = node_view_entry(ib->n, e);
     level = node_watch_reason(ib->n, ej, ib->now_ms, why);
@@ -148,7 +151,7 @@ static int node_inbox_cmp(const void *a, const void *b)
  * resolved: urgent first, then newest; what happened to my entries lately (on_yours). */
 static json_t *op_inbox(struct node *n, json_t *req)
 {
-    struct node_inbox ib = {n, NULL, 0, 0};
+    struct node_inbox ib = {n, NULL, 0, 0, 0};
     struct replica_query q = {0};
     json_t *o, *v, **items, *arr;
     const char *k;
@@ -185,6 +188,7 @@ static json_t *op_inbox(struct node *n, json_t *req)
     q.open_only = 1;
     q.since_ms = (uint64_t)now - NODE_FORYOU_ESCALATE_WINDOW_MS;
     ib.addressed_only = 0;
+    ib.urgent_only = 1;
     if (node_peopleview_list_all(n, &q, node_inbox_row, &ib) != 0)
         log_warnx("node: inbox: listing open questions failed");
     count = json_object_size(ib.seen);

@@ -164,6 +164,16 @@ static const char *on_yours(json_t *r, const char *idhex)
     return NULL;
 }
 
+/* on_yours(r, idhex) is want (absent is a failure, not a crash). */
+static void assert_on_yours(json_t *r, const char *idhex, const char *want)
+{
+    const char *got = on_yours(r, idhex);
+
+    if (got == NULL)
+        fail_msg("%.12s: not in on_yours, expected \"%s\"", idhex, want);
+    assert_string_equal(got, want);
+}
+
 static void profile(struct test_node *t, struct test_author *a, const char *name)
 {
     add_full(t, a, ENTRY_PROFILE, T0 - DAY_MS, name, "", NULL, NULL, 0, NULL, NULL);
@@ -215,11 +225,11 @@ static void test_reasons(void **state)
     r = test_call_ok(t, "{\"op\":\"inbox\"}");
     items = json_object_get(r, "on_yours");
     assert_int_equal(json_array_size(items), 5);
-    assert_string_equal(on_yours(r, ans), "answered your question");
-    assert_string_equal(on_yours(r, c1), "commented on your question");
-    assert_string_equal(on_yours(r, c2), "commented on your answer");
-    assert_string_equal(on_yours(r, acc), "accepted your answer");
-    assert_string_equal(on_yours(r, th), "thanked you");
+    assert_on_yours(r, ans, "answered your question");
+    assert_on_yours(r, c1, "commented on your question");
+    assert_on_yours(r, c2, "commented on your answer");
+    assert_on_yours(r, acc, "accepted your answer");
+    assert_on_yours(r, th, "thanked you");
     /* Newest first, and each says what of mine it is about. */
     json_array_foreach(items, i, it)
     {
@@ -278,8 +288,8 @@ static void test_mentions(void **state)
 
     /* The inbox keeps the last 14 days. */
     r = callf(t, 1, "{\"op\":\"inbox\",\"now_ms\":%llu}", T0 + MIN_MS);
-    assert_string_equal(on_yours(r, m1), "mentioned you");
-    assert_string_equal(on_yours(r, m3), "mentioned you");
+    assert_on_yours(r, m1, "mentioned you");
+    assert_on_yours(r, m3, "mentioned you");
     assert_null(on_yours(r, old));
     assert_null(on_yours(r, m4));
     json_decref(r);
@@ -306,7 +316,7 @@ static void test_digest(void **state)
     add_full(t, &bob, ENTRY_NOTE, T0 - 3 * DAY_MS, "Old", "@Ada", "x", NULL, 0, NULL, old);
     json_decref(test_call_ok(t, "{\"op\":\"init\",\"name\":\"Ada\"}"));
     r = test_call_ok(t, "{\"op\":\"digest\"}");
-    assert_string_equal(on_yours(r, ans), "answered your question");
+    assert_on_yours(r, ans, "answered your question");
     assert_null(on_yours(r, old)); /* before the digest's period */
     json_decref(r);
 }
