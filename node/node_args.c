@@ -45,6 +45,17 @@ int node_arg_int(json_t *req, const char *key, long long lo, long long hi, long 
     return 0;
 }
 
+int node_arg_now(json_t *req, uint64_t *now)
+{
+    long long v = (long long)*now;
+
+    if (node_arg_int(req, "now_ms", (long long)ENTRY_MIN_TIME_MS, (long long)ENTRY_MAX_TIME_MS,
+                     &v) != 0)
+        return -1;
+    *now = (uint64_t)v;
+    return 0;
+}
+
 int node_arg_page(json_t *req, long long *limit, long long *offset)
 {
     if (node_arg_int(req, "limit", 1, NODE_LIST_MAX, limit) != 0)

@@ -4,6 +4,7 @@
 #define LORE_NODE_ARGS_H
 
 #include <jansson.h>
+#include <stdint.h>
 
 #include "kinds.h"
 #include "replica.h"
@@ -16,6 +17,9 @@
 int node_arg_str(json_t *req, const char *key, const char **out);
 int node_arg_bool(json_t *req, const char *key, int *out);
 int node_arg_int(json_t *req, const char *key, long long lo, long long hi, long long *out);
+/* The test hook "now_ms" (a time in ms: evaluate as at that time) into *now, which is left as it
+ * is (the caller's default, the wall clock) if absent. Returns 0, or -1 if it is not a time. */
+int node_arg_now(json_t *req, uint64_t *now);
 /* "limit" (1 to NODE_LIST_MAX) into *limit (left as it is if absent: the caller's default) and,
  * when offset is not NULL, "offset" (0 to NODE_OFFSET_MAX). Returns 0, or -1 if either is bad. */
 int node_arg_page(json_t *req, long long *limit, long long *offset);

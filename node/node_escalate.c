@@ -182,14 +182,13 @@ void node_escalate_start(struct node *n)
 /* Test hook (docs/API.md): run the escalation pass now, as if the time were now_ms. */
 static json_t *op_escalate(struct node *n, json_t *req)
 {
-    long long now = (long long)node_clock_wall_ms();
+    uint64_t now = node_clock_wall_ms();
     json_t *o;
 
-    if (node_arg_int(req, "now_ms", (long long)ENTRY_MIN_TIME_MS, (long long)ENTRY_MAX_TIME_MS,
-                     &now) != 0)
+    if (node_arg_now(req, &now) != 0)
         return api_error("bad_request", "now_ms must be a time in ms");
     o = node_json_ok();
-    json_object_set_new(o, "sent", json_integer((json_int_t)escalate_run(n, (uint64_t)now)));
+    json_object_set_new(o, "sent", json_integer((json_int_t)escalate_run(n, now)));
     return o;
 }
 

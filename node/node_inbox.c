@@ -155,18 +155,18 @@ static json_t *op_inbox(struct node *n, json_t *req)
     struct replica_query q = {0};
     json_t *o, *v, **items, *arr;
     const char *k;
-    long long limit = 50, now = (long long)node_clock_wall_ms();
+    long long limit = 50;
+    uint64_t now = node_clock_wall_ms();
     size_t i = 0, count;
 
     if (node_arg_page(req, &limit, NULL) != 0)
         return api_error("bad_request", "limit must be 1 to %d", NODE_LIST_MAX);
-    /* now_ms: a test hook (docs/API.md) to see the reminders as they will be at that time. */
-    if (node_arg_int(req, "now_ms", (long long)ENTRY_MIN_TIME_MS, (long long)ENTRY_MAX_TIME_MS,
-                     &now) != 0)
+    /* now_ms: a test hook (docs/API.md) to see reminders and escalations as at that time. */
+    if (node_arg_now(req, &now) != 0)
         return api_error("bad_request", "now_ms must be a time in ms");
     /* Only now: the early returns above must not leak them. */
     ib.seen = json_object();
-    ib.now_ms = (uint64_t)now;
+    ib.now_ms = now;
     arr = json_array();
     node_watch_load_areas(n);
     q.kind = ENTRY_QUESTION;
@@ -186,7 +186,7 @@ static json_t *op_inbox(struct node *n, json_t *req)
         log_warnx("node: inbox: listing questions failed");
     /* And urgent questions nobody answered that reached everyone (node_foryou_question). */
     q.open_only = 1;
-    q.since_ms = (uint64_t)now - NODE_FORYOU_ESCALATE_WINDOW_MS;
+    q.since_ms = now - NODE_FORYOU_ESCALATE_WINDOW_MS;
     ib.addressed_only = 0;
     ib.urgent_only = 1;
     if (node_peopleview_list_all(n, &q, node_inbox_row, &ib) != 0)
@@ -202,10 +202,9 @@ static json_t *op_inbox(struct node *n, json_t *req)
     o = node_watch_areas_json(n, node_json_ok());
     json_object_set_new(o, "entries", arr);
     json_object_set_new(o, "mentoring_requests", node_peopleview_mentor_requests(n, 0, 20));
-    json_object_set_new(o, "reminders", node_peopleview_reminders(n, (uint64_t)now));
-    json_object_set_new(
-        o, "on_yours",
-        node_foryou_recent(n, (uint64_t)now - NODE_FORYOU_RECENT_MS, PEOPLE_SECTION_MAX));
+    json_object_set_new(o, "reminders", node_peopleview_reminders(n, now));
+    json_object_set_new(o, "on_yours",
+                        node_foryou_recent(n, now - NODE_FORYOU_RECENT_MS, PEOPLE_SECTION_MAX));
     return o;
 }
 
