@@ -44,41 +44,24 @@ static void watch_off(void)
     events = NULL;
 }
 
-/* An entry of kind by a at T0 + dt: title, body, up to one tag and one ref, urgent or not, and
- * "to" (a key in hex, or NULL). */
+/* An entry of kind by a created at created: title, body, up to one tag and one ref, urgent or
+ * not, and "to" (a key in hex, or NULL). */
 static void add_full(struct test_node *t, struct test_author *a, uint16_t kind, uint64_t created,
                      const char *title, const char *body, const char *tag, const char *ref,
                      int urgent, const char *to, char idhex[2 * ENTRY_ID_LEN + 1])
 {
-    struct entry_fields f = {0};
     struct entry_attr attrs[2];
-    const char *tags[1] = {tag};
-    uint8_t rid[ENTRY_ID_LEN];
+    size_t nattrs = 0;
 
-    f.kind = kind;
-    f.created_ms = created;
-    f.title = title;
-    f.body = body;
-    if (tag != NULL) {
-        f.tags = tags;
-        f.ntags = 1;
-    }
-    if (ref != NULL) {
-        if (hex_decode(ref, 2 * ENTRY_ID_LEN, rid, ENTRY_ID_LEN) != 0)
-            abort();
-        f.refs = (const uint8_t(*)[ENTRY_ID_LEN])rid;
-        f.nrefs = 1;
-    }
     if (urgent) {
-        attrs[f.nattrs].key = "urgent";
-        attrs[f.nattrs++].value = "1";
+        attrs[nattrs].key = "urgent";
+        attrs[nattrs++].value = "1";
     }
     if (to != NULL) {
-        attrs[f.nattrs].key = "to";
-        attrs[f.nattrs++].value = to;
+        attrs[nattrs].key = "to";
+        attrs[nattrs++].value = to;
     }
-    f.attrs = f.nattrs > 0 ? attrs : NULL;
-    test_node_add(t, a, &f, idhex);
+    add_at(t, a, kind, created, title, body, tag, ref, attrs, nattrs, idhex);
 }
 
 /* My post through node_call (signed by the node's identity); its id into idhex. */

@@ -116,17 +116,19 @@ static inline int teardown(void **state)
     return 0;
 }
 
-/* An entry of kind by author a at T0 + dt_ms: title, body, one tag, one ref (hex or NULL). */
-static inline void add(struct test_node *t, struct test_author *a, uint16_t kind, uint64_t dt_ms,
-                       const char *title, const char *body, const char *tag, const char *ref,
-                       char idhex[2 * ENTRY_ID_LEN + 1])
+/* An entry of kind by author a created at created_ms: title, body, one tag, one ref (hex or NULL),
+ * nattrs attributes. */
+static inline void add_at(struct test_node *t, struct test_author *a, uint16_t kind,
+                          uint64_t created_ms, const char *title, const char *body, const char *tag,
+                          const char *ref, const struct entry_attr *attrs, size_t nattrs,
+                          char idhex[2 * ENTRY_ID_LEN + 1])
 {
     struct entry_fields f = {0};
     const char *tags[1] = {tag};
     uint8_t rid[ENTRY_ID_LEN];
 
     f.kind = kind;
-    f.created_ms = T0 + dt_ms;
+    f.created_ms = created_ms;
     f.title = title;
     f.body = body;
     if (tag != NULL) {
@@ -139,7 +141,17 @@ static inline void add(struct test_node *t, struct test_author *a, uint16_t kind
         f.refs = (const uint8_t(*)[ENTRY_ID_LEN])rid;
         f.nrefs = 1;
     }
+    f.attrs = nattrs > 0 ? attrs : NULL;
+    f.nattrs = nattrs;
     test_node_add(t, a, &f, idhex);
+}
+
+/* An entry of kind by author a at T0 + dt_ms: title, body, one tag, one ref (hex or NULL). */
+static inline void add(struct test_node *t, struct test_author *a, uint16_t kind, uint64_t dt_ms,
+                       const char *title, const char *body, const char *tag, const char *ref,
+                       char idhex[2 * ENTRY_ID_LEN + 1])
+{
+    add_at(t, a, kind, T0 + dt_ms, title, body, tag, ref, NULL, 0, idhex);
 }
 
 static inline json_t *callf(struct test_node *t, int ok, const char *fmt, ...)
