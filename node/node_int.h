@@ -3,10 +3,11 @@
  * type. Private to node/; no functions (each module has its own header). Layers, bottom up:
  *   helpers   node_clock, node_json, node_args, node_resolve, api_error
  *   state     node_teamstate (the team), node_view (an entry as JSON), node_watch (for me? my
- *             areas), node_peopleview (people as views show them), node_rank (who knows)
+ *             areas), node_foryou (for me because of mine; escalation circles), node_peopleview
+ *             (people as views show them), node_rank (who knows)
  *   write     node_publish (sign, store, announce, gossip)
  *   ops       node_entries, node_ledger, node_expertise, node_inbox, node_content, node_people,
- *             node_team: each exports a table of struct node_op
+ *             node_team, node_escalate: each exports a table of struct node_op
  *   dispatch  node_call (one JSON request in, one JSON response out)
  *   process   node_net (networking; status, peers), node (lifecycle), api (the socket)
  * A module calls only modules on its own line or below; what an op needs from above (networking,
