@@ -106,7 +106,7 @@ static int escalate_row(void *ctx, const struct entry *e, const char *snippet, d
     was = json_object_get(p->sent, id);
     ej = node_view_entry(p->n, e);
     level = node_watch_reason(p->n, ej, p->now_ms, why);
-    if (level < NODE_FORYOU_FOLLOWERS ||
+    if (level < NODE_FORYOU_FOLLOWERS || node_view_hidden(ej) ||
         (was != NULL && json_integer_value(json_array_get(was, 0)) >= (json_int_t)level))
         goto out;
     if (was == NULL && json_object_size(p->sent) >= ESCALATE_MAX) {

@@ -337,7 +337,7 @@ static int foryou_recent_row(void *ctx, const struct entry *e, const char *snipp
     struct foryou_recent *r = ctx;
     struct entry *about = NULL;
     const char *why;
-    json_t *it;
+    json_t *it, *ej;
 
     (void)snippet;
     (void)rank;
@@ -346,9 +346,15 @@ static int foryou_recent_row(void *ctx, const struct entry *e, const char *snipp
                         entry_body_len(e), &about);
     if (why == NULL)
         return 0;
+    ej = node_view_entry(r->n, e);
+    if (node_view_hidden(ej)) { /* an admin hid it */
+        json_decref(ej);
+        entry_destroy(&about);
+        return 0;
+    }
     it = json_object();
     json_object_set_new(it, "reason", json_string(why));
-    json_object_set_new(it, "entry", node_view_entry(r->n, e));
+    json_object_set_new(it, "entry", ej);
     json_object_set_new(it, "about", about != NULL ? foryou_about_json(r->n, about) : json_null());
     json_array_append_new(r->items, it);
     entry_destroy(&about);

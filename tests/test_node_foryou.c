@@ -460,6 +460,35 @@ static void test_escalation_unwatched(void **state)
     watch_off();
 }
 
+/* What an admin hid is for nobody: not in on_yours, never escalated. */
+static void test_hidden(void **state)
+{
+    struct test_node *t = *state;
+    struct test_author bob;
+    char q[65], ans[65], uq[65];
+    uint64_t B = node_clock_wall_ms();
+    json_t *r;
+
+    test_author_init(&bob, 95);
+    json_decref(test_call_ok(t, "{\"op\":\"init\",\"name\":\"Ann\"}"));
+    json_decref(test_call_ok(t, "{\"op\":\"team_create\",\"name\":\"ops\"}"));
+    json_decref(test_call_ok(t, "{\"op\":\"follow\",\"tag\":\"k8s\"}"));
+    post(t, "question", "Where is the VPN config?", "", "vpn", NULL, q);
+    add_full(t, &bob, ENTRY_ANSWER, B, "", "buy cheap watches", NULL, q, 0, NULL, ans);
+    add_full(t, &bob, ENTRY_QUESTION, B, "buy cheap watches", "", "k8s", NULL, 1, NULL, uq);
+    r = test_call_ok(t, "{\"op\":\"inbox\"}");
+    assert_on_yours(r, ans, "answered your question");
+    json_decref(r);
+    json_decref(callf(t, 1, "{\"op\":\"hide\",\"id\":\"%s\",\"reason\":\"spam\"}", ans));
+    json_decref(callf(t, 1, "{\"op\":\"hide\",\"id\":\"%s\",\"reason\":\"spam\"}", uq));
+    r = test_call_ok(t, "{\"op\":\"inbox\"}");
+    assert_null(on_yours(r, ans));
+    json_decref(r);
+    watch_on(t);
+    assert_int_equal(escalate(t, B + 30 * MIN_MS), 0);
+    watch_off();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -468,6 +497,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_digest, setup, teardown),
         cmocka_unit_test_setup_teardown(test_escalation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_escalation_unwatched, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hidden, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
