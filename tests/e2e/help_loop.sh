@@ -4,11 +4,15 @@
 # `lore watch --mine` with the escalation reason; Cy answers and Ada's `watch --mine` gets the
 # answer "answered your question". An urgent question in nobody's areas reaches everyone after
 # escalate_again more. The watchers write to files under $E2E_ROOT (A-watch.json, A-watch.txt,
-# C-watch.json, C-watch.txt) so later steps (desktop notifications) can grep them.
-# usage: help_loop.sh LORED LORE
+# C-watch.json, C-watch.txt). Ada's JSON watcher runs with --notify on a private session bus
+# (dbus-daemon) where tests/tools/notify_listen stands for her desktop: the answer's notification
+# must reach it.
+# usage: help_loop.sh LORED LORE NOTIFY_LISTEN
 LORED=$1
 LORE=$2
+LISTEN=$3
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/bus.sh"
 
 esc=(--set escalate_after=2 --set escalate_again=4)
 start A "${esc[@]}"
@@ -23,7 +27,10 @@ until_ok 20 "A B C in sync" same_ids A B C
 stop B
 ok "three nodes: Bob knows kubernetes (his node is now down), Cy follows it"
 
-on A watch --mine --json >"$E2E_ROOT/A-watch.json" 2>>"$E2E_ROOT/watch.err" &
+bus_start
+listen_start
+DBUS_SESSION_BUS_ADDRESS=$BUS on A watch --mine --json --notify=all >"$E2E_ROOT/A-watch.json" \
+    2>>"$E2E_ROOT/watch.err" &
 wa=$!
 on A watch --mine >"$E2E_ROOT/A-watch.txt" 2>>"$E2E_ROOT/watch.err" &
 wat=$!
@@ -69,6 +76,13 @@ ans_ms=$((($(date +%s%N) - t1) / 1000000))
 until_ok 5 "the plain watch shows the reason" grep -q "^answered your question: ${ans:0:12}" \
     "$E2E_ROOT/A-watch.txt"
 ok "Cy answers; Ada's watch --mine --json says \"answered your question\" $ans_ms ms after the answer was written"
+# The watch notifies before it prints an event, and Notify is a method call the server answers
+# after printing its line: the answer is in A-watch.json, so its notification is in notes.
+note=$(jq -c 'select(.summary == "Answer from Cy Young (answered your question)")' "$E2E_ROOT/notes")
+[ "$(wc -l <<<"$note")" = 1 ] && jq -e '.app_name == "lore" and
+    (.body | startswith("Raise proxy-read-timeout"))' <<<"$note" >/dev/null ||
+    fail "Ada's desktop did not get one notification of the answer: $(cat "$E2E_ROOT/notes")"
+ok "Ada's desktop (a private session bus) got the notification: $note"
 
 inbox=$(on A inbox --json)
 jq -e --arg a "$ans" '.on_yours[0].entry.id == $a and .on_yours[0].reason ==

@@ -10,34 +10,7 @@ LORE=$2
 LISTEN=$3
 . "$(dirname "$0")/lib.sh"
 
-command -v dbus-daemon >/dev/null || { echo "SKIP: dbus-daemon is not installed"; exit 77; }
-
-BUS="unix:path=$E2E_ROOT/bus"
-bus_pid=
-listen_pid=
-watch_pid=
-notify_cleanup() {
-    local p
-    for p in $watch_pid $listen_pid $bus_pid; do kill -9 "$p" 2>/dev/null || true; done
-    e2e_cleanup
-}
-trap notify_cleanup EXIT
-
-bus_start() { # a session bus at the same address each time (in the foreground: its own pid)
-    rm -f "$E2E_ROOT/bus"
-    : >"$E2E_ROOT/bus.addr"
-    dbus-daemon --session --nofork --print-address --address="$BUS" >"$E2E_ROOT/bus.addr" 2>&1 &
-    bus_pid=$!
-    until_ok 10 "the session bus is up" grep -q "unix:path" "$E2E_ROOT/bus.addr"
-}
-bus_stop() { kill "$bus_pid"; wait "$bus_pid" 2>/dev/null || true; bus_pid=; }
-listen_start() { # the notification server; its JSON lines go to $E2E_ROOT/notes
-    : >"$E2E_ROOT/listen.err"
-    DBUS_SESSION_BUS_ADDRESS=$BUS "$LISTEN" >>"$E2E_ROOT/notes" 2>"$E2E_ROOT/listen.err" &
-    listen_pid=$!
-    until_ok 10 "the notification server owns its name" grep -q ready "$E2E_ROOT/listen.err"
-}
-listen_stop() { kill "$listen_pid" 2>/dev/null || true; wait "$listen_pid" 2>/dev/null || true; listen_pid=; }
+. "$(dirname "$0")/bus.sh"
 
 # watch_start [ARGS...]: Bob's `lore watch --mine --json` with ARGS, on the private bus.
 watch_start() {
