@@ -22,6 +22,8 @@
 #define NOTIFY_CALL_US 5000000ULL /* a notification server that does not answer in 5 s is gone */
 #define NOTIFY_URGENCY_CRITICAL 2 /* the spec's urgency levels: 0 low, 1 normal, 2 critical */
 #define NOTIFY_URGENCY_NORMAL 1
+#define NOTIFY_BURST 8     /* notifications shown back to back, at most */
+#define NOTIFY_REFILL_S 15 /* then one more every 15 s; the rest are counted, not shown */
 #define NOTIFY_SERVICE "org.freedesktop.Notifications"
 #define NOTIFY_PATH "/org/freedesktop/Notifications"
 
@@ -29,6 +31,11 @@ struct notify {
     enum notify_mode mode;
     struct dayspan quiet;
     int warned; /* a warning was printed and nothing has gone through since */
+    /* The budget: a flood of events for me (say, a member's script commenting on my question)
+     * is not a flood of notifications. */
+    unsigned tokens;  /* notifications that may go now */
+    time_t refill_at; /* when the next token comes */
+    unsigned held;    /* events not shown since the last notification that was */
 #ifdef HAVE_SYSTEMD
     sd_bus *bus; /* the session bus, or NULL until it is (again) open */
 #endif
@@ -280,6 +287,7 @@ struct notify *notify_new(enum notify_mode mode, const struct dayspan *quiet)
     struct notify *nt = xcalloc(1, sizeof(*nt));
 
     nt->mode = mode;
+    nt->tokens = NOTIFY_BURST;
     if (quiet != NULL)
         nt->quiet = *quiet;
     if (mode != NOTIFY_OFF)
@@ -298,6 +306,24 @@ void notify_destroy(struct notify **np)
     *np = NULL;
 }
 
+/* May a notification go at now? Takes a token if so; else counts the event as held. */
+static int notify_budget(struct notify *nt, time_t now)
+{
+    /* Full, first use, or the clock went back: the next token comes a period from now. */
+    if (nt->tokens >= NOTIFY_BURST || nt->refill_at == 0 || nt->refill_at > now + NOTIFY_REFILL_S)
+        nt->refill_at = now + NOTIFY_REFILL_S;
+    while (nt->tokens < NOTIFY_BURST && now >= nt->refill_at) {
+        nt->tokens++;
+        nt->refill_at += NOTIFY_REFILL_S;
+    }
+    if (nt->tokens == 0) {
+        nt->held++;
+        return 0;
+    }
+    nt->tokens--;
+    return 1;
+}
+
 int notify_event(struct notify *nt, json_t *ev, time_t now)
 {
     json_t *e = notify_subject(ev);
@@ -307,10 +333,18 @@ int notify_event(struct notify *nt, json_t *ev, time_t now)
 
     if (urgency == 0 || dayspan_contains(&nt->quiet, now))
         return 0;
+    if (!notify_budget(nt, now))
+        return 0;
     notify_summary(ev, e, urgency, summary, sizeof(summary));
     text = e != NULL ? out_jstr(e, "title") : "";
     if (text[0] == '\0' && e != NULL)
         text = out_jstr(e, "body");
     notify_text(text, 1, body, sizeof(body));
+    if (nt->held > 0) {
+        size_t len = strlen(body);
+        snprintf(body + len, sizeof(body) - len, " (and %u more for you meanwhile: lore inbox)",
+                 nt->held);
+    }
+    nt->held = 0;
     return notify_send(nt, summary, body, urgency);
 }

@@ -45,7 +45,9 @@ void notify_destroy(struct notify **np);
  * Send the notification for the watch event ev (borrowed) if the mode wants it and now is outside
  * the quiet hours. Returns 1 if sent, 0 if not wanted, -1 if it could not be sent: no session bus
  * or no notification server (said once on stderr until a notification goes through again). A bus
- * that went away is opened again.
+ * that went away is opened again. A budget holds floods back: 8 notifications back to back, then
+ * one per 15 s; events beyond it are counted (0 returned) and the next notification says how many
+ * more there were.
  */
 int notify_event(struct notify *nt, json_t *ev, time_t now);
 

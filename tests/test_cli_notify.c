@@ -141,6 +141,18 @@ static void no_bus_run(void)
     assert_int_equal(notify_event(nt, ev, time(NULL)), -1);
     assert_int_equal(notify_event(nt, ev, time(NULL)), -1);
     notify_destroy(&nt);
+    /* A flood: 8 tried back to back, the rest held; one more every 15 s; a clock that went
+     * back does not stop them for good. */
+    nt = notify_new(NOTIFY_ALL, NULL);
+    for (int i = 0; i < 8; i++)
+        assert_int_equal(notify_event(nt, ev, 1000000), -1);
+    for (int i = 0; i < 100; i++)
+        assert_int_equal(notify_event(nt, ev, 1000000 + i / 10), 0);
+    assert_int_equal(notify_event(nt, ev, 1000015), -1);
+    assert_int_equal(notify_event(nt, ev, 1000015), 0);
+    assert_int_equal(notify_event(nt, ev, 10), 0);
+    assert_int_equal(notify_event(nt, ev, 25), -1);
+    notify_destroy(&nt);
     assert_null(nt);
     notify_destroy(&nt);
     /* Off, or quiet hours covering the whole day but a minute: nothing tried, nothing said. */
@@ -161,7 +173,8 @@ static void test_no_bus(void **state)
 {
     (void)state;
     assert_int_equal(setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/lore-bus", 1), 0);
-    assert_int_equal(stderr_lines(no_bus_run), 2); /* the first notifier's and the quiet one's */
+    assert_int_equal(stderr_lines(no_bus_run),
+                     3); /* the first two notifiers' and the quiet one's */
 }
 
 int main(void)
