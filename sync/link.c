@@ -504,6 +504,8 @@ void link_dispatch(struct link *l, const uint8_t *frame, size_t len)
         return;
     }
     switch (m.type) {
+    case WIRE_LATER:
+        return; /* a type a later node added within our version: not for us */
     case WIRE_HELLO:
         link_on_hello(l, &m);
         return;

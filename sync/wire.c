@@ -11,7 +11,7 @@ static const char *const wire_names[] = {
     [WIRE_ENTRY] = "ENTRY", [WIRE_IHAVE] = "IHAVE",       [WIRE_WANT] = "WANT",
     [WIRE_PRUNE] = "PRUNE", [WIRE_GRAFT] = "GRAFT",       [WIRE_RECON] = "RECON",
     [WIRE_BATCH] = "BATCH", [WIRE_STREAM] = "STREAM",     [WIRE_BYE] = "BYE",
-    [WIRE_PEERS] = "PEERS", [WIRE_PRESENCE] = "PRESENCE",
+    [WIRE_PEERS] = "PEERS", [WIRE_PRESENCE] = "PRESENCE", [WIRE_LATER] = "LATER",
 };
 
 const char *wire_type_name(enum wire_type type)
@@ -309,8 +309,12 @@ int wire_decode(const uint8_t *frame, size_t len, struct wire_msg *m, char *err,
             return -1;
         break;
     default:
-        errmsg_set(err, errlen, "unknown message type %llu", (unsigned long long)type);
-        return -1;
+        if (type <= WIRE_PRESENCE) {
+            errmsg_set(err, errlen, "unknown message type %llu", (unsigned long long)type);
+            return -1;
+        }
+        m->type = WIRE_LATER; /* a later node's type: its body is its own business */
+        return 0;
     }
     if (r.off != len) {
         errmsg_set(err, errlen, "%s: %zu trailing bytes", wire_type_name(m->type), len - r.off);

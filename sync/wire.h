@@ -44,6 +44,10 @@ enum wire_type {
     WIRE_BYE = 12,
     WIRE_PEERS = 13,
     WIRE_PRESENCE = 14,
+    /* A type this version does not know (15 to 255): sent by a later node within version 4. It
+     * decodes to WIRE_LATER with no fields, and is ignored: new message types need no new version
+     * (docs/PROTOCOL.md, *Versioning*). Type 0 stays invalid. */
+    WIRE_LATER = 255,
 };
 
 #define WIRE_MAX_PEERS 32 /* addresses in one PEERS */

@@ -295,8 +295,16 @@ static void test_rejects(void **state)
 
     const uint8_t bad_version[] = {WIRE_VERSION + 1, WIRE_PING, 0, 0, 0, 0, 0, 0, 0, 0};
     expect_reject(bad_version, sizeof(bad_version), "unknown version");
-    const uint8_t bad_type[] = {WIRE_VERSION, 99};
+    const uint8_t bad_type[] = {WIRE_VERSION, 0};
     expect_reject(bad_type, sizeof(bad_type), "unknown type");
+    /* Types after PRESENCE are a later node's: they decode to WIRE_LATER, whatever they hold. */
+    const uint8_t later[] = {WIRE_VERSION, WIRE_PRESENCE + 1, 1, 2, 3};
+    const uint8_t later_empty[] = {WIRE_VERSION, 255};
+    struct wire_msg lm;
+    assert_int_equal(wire_decode(later, sizeof(later), &lm, NULL, 0), 0);
+    assert_int_equal(lm.type, WIRE_LATER);
+    assert_int_equal(wire_decode(later_empty, sizeof(later_empty), &lm, NULL, 0), 0);
+    assert_int_equal(lm.type, WIRE_LATER);
     const uint8_t zero_ids[] = {WIRE_VERSION, WIRE_WANT, 0, 0};
     expect_reject(zero_ids, sizeof(zero_ids), "empty WANT");
     const uint8_t short_ids[] = {WIRE_VERSION, WIRE_WANT, 0, 2, 1, 2, 3};
