@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <ini.h>
@@ -48,6 +49,30 @@ static int config_check_addr(const char *value, char *err, size_t errlen)
     if (value[0] == '\0')
         return 0;
     return hostport_parse(value, 0, NULL, NULL, err, errlen);
+}
+
+/* "" (no web interface) or a loopback HOST:PORT: 127.0.0.0/8, [::1] or localhost. The web
+ * interface serves this person's node and nobody else: another address is refused. */
+static int config_check_web_listen(const char *value, char *err, size_t errlen)
+{
+    struct in_addr a4;
+    char host[HOSTPORT_MAX + 1];
+    size_t hostlen;
+
+    if (value[0] == '\0')
+        return 0;
+    if (hostport_parse(value, 0, &hostlen, NULL, err, errlen) != 0)
+        return -1;
+    memcpy(host, value, hostlen);
+    host[hostlen] = '\0';
+    if (strcmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0 ||
+        (inet_pton(AF_INET, host, &a4) == 1 && (ntohl(a4.s_addr) >> 24) == 127))
+        return 0;
+    errmsg_set(err, errlen,
+               "web_listen must be a loopback address (127.0.0.1, [::1] or localhost), not "
+               "'%.60s': the web interface is for this computer's person only",
+               host);
+    return -1;
 }
 
 /* Text lore can store and show: valid UTF-8 without control characters. */
@@ -117,6 +142,11 @@ static const struct config_option config_options[] = {
      "seconds an urgent question waits for an answer before it reaches who follows its tags", NULL},
     {"escalate_again", CONFIG_INT, offsetof(struct config, escalate_again), "600", 1, 43200,
      "seconds more before an unanswered urgent question reaches everyone whose node is up", NULL},
+    {"web_listen", CONFIG_STRING, offsetof(struct config, web_listen), "127.0.0.1:5680", 0,
+     HOSTPORT_MAX,
+     "HOST:PORT of the web interface, a loopback address only (port 0: any free port; empty: "
+     "off); lore web prints its address",
+     config_check_web_listen},
 };
 
 #define CONFIG_NOPTIONS (sizeof(config_options) / sizeof(config_options[0]))

@@ -44,6 +44,8 @@ struct config {
                            the followers of its tags, 1..43200 (600) */
     int escalate_again; /* escalate_again: seconds more before it reaches everyone, 1..43200 (600)
                          */
+    char *web_listen;   /* web_listen: loopback HOST:PORT of the web interface
+                           ("127.0.0.1:5680"); "" = off */
 };
 
 /* A config holding the defaults. Never NULL. */

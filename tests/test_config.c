@@ -381,6 +381,32 @@ static void test_addresses(void **state)
     assert_non_null(strstr(f->err, "is not HOST:PORT"));
 }
 
+/* web_listen is a loopback HOST:PORT (default 127.0.0.1:5680) or "" (off): 127.0.0.0/8, [::1],
+ * localhost; anything else is refused, the web interface is this computer's person's only. */
+static void test_web_listen(void **state)
+{
+    struct fixture *f = *state;
+
+    assert_string_equal(f->cfg->web_listen, "127.0.0.1:5680");
+    write_conf(f, "web_listen = [::1]:0\n");
+    assert_int_equal(config_load(f->cfg, f->file, 1, f->err, sizeof(f->err)), 0);
+    assert_string_equal(f->cfg->web_listen, "[::1]:0");
+    assert_int_equal(config_set(f->cfg, "web_listen", "localhost:8080", f->err, sizeof(f->err)), 0);
+    assert_int_equal(config_set(f->cfg, "web_listen", "127.1.2.3:1", f->err, sizeof(f->err)), 0);
+    assert_int_equal(config_set(f->cfg, "web_listen", "", f->err, sizeof(f->err)), 0);
+    assert_string_equal(f->cfg->web_listen, "");
+    expect_error(f, "web_listen = 0.0.0.0:5680\n", 1,
+                 "web_listen must be a loopback address (127.0.0.1, [::1] or localhost), not "
+                 "'0.0.0.0': the web interface is for this computer's person only");
+    expect_error(f, "web_listen = 192.168.1.2:80\n", 1,
+                 "web_listen must be a loopback address (127.0.0.1, [::1] or localhost), not "
+                 "'192.168.1.2': the web interface is for this computer's person only");
+    assert_int_equal(config_set(f->cfg, "web_listen", "[::]:5680", f->err, sizeof(f->err)), -1);
+    assert_int_equal(config_set(f->cfg, "web_listen", "localhost.evil:1", f->err, sizeof(f->err)),
+                     -1);
+    assert_int_equal(config_set(f->cfg, "web_listen", "nope", f->err, sizeof(f->err)), -1);
+}
+
 /* notify is all, urgent or off (default all); quiet_hours is "" (default) or HH:MM-HH:MM. */
 static void test_notify_keys(void **state)
 {
@@ -430,6 +456,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dump_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_addresses, setup, teardown),
         cmocka_unit_test_setup_teardown(test_notify_keys, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_web_listen, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
