@@ -39,6 +39,7 @@
 #include "replica.h"
 #include "team.h"
 #include "teamfile.h"
+#include "web.h"
 #include "xmalloc.h"
 
 static void node_notify(const char *state)
@@ -76,7 +77,8 @@ static const struct node_op node_lifecycle_ops[] = {
     {"stop", node_op_stop, "stop the node", 0},
     {NULL, NULL, NULL, 0},
 };
-static const struct node_op *const node_upper_ops[] = {node_lifecycle_ops, node_net_ops, NULL};
+static const struct node_op *const node_upper_ops[] = {node_lifecycle_ops, node_net_ops, web_ops,
+                                                       NULL};
 
 /* The socket's handler: node_call, but for ops that need the client's connection. */
 static json_t *node_handle(void *ctx, struct api_client *client, json_t *req)
@@ -253,6 +255,9 @@ struct node *node_new(const struct node_options *opts, char *err, size_t errlen)
         goto out;
     if (node_net_start(n, err, errlen) != 0)
         goto out;
+    /* The web interface is an extra: without it (its port taken, say) the node serves the CLI. */
+    if (web_start(n, err, errlen) != 0)
+        log_warnx("%s; the web interface is off", err);
     node_watch_load_areas(n);
     node_people_start(n);
     node_escalate_start(n);
@@ -287,6 +292,7 @@ void node_destroy(struct node **np)
     if (np == NULL || *np == NULL)
         return;
     n = *np;
+    web_stop(n);
     node_net_stop(n);
     api_destroy(&n->api);
     if (n->loop != NULL && n->sigfd >= 0)

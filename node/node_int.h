@@ -35,6 +35,7 @@
 #include "team.h"
 
 struct node;
+struct web;
 
 /* An API op a module serves (docs/API.md): fn answers req (borrowed) with a new response. Tables
  * end with {NULL}. */
@@ -99,6 +100,7 @@ struct node {
     uint8_t curve_pk[TEAM_CURVE_LEN];
     uint8_t *curve_sk;       /* sodium memory */
     struct node_hooks hooks; /* what the layers above lend the ops (node.c sets them) */
+    struct web *web;         /* the web interface (web/web.h), or NULL when off */
 };
 
 #define NODE_PEERS_META "static_peers" /* peers added with `lore peers add`, one per line */
