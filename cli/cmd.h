@@ -47,6 +47,7 @@ CMD_RUNNER(cmd_status);
 CMD_RUNNER(cmd_check);
 CMD_RUNNER(cmd_watch);
 CMD_RUNNER(cmd_stop);
+CMD_RUNNER(cmd_web);
 CMD_RUNNER(cmd_peers);
 CMD_RUNNER(cmd_team);
 /* cmd_recognition.c */

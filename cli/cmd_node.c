@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -414,6 +415,53 @@ int cmd_stop(struct lore *l, int argc, char **argv)
         out_print_json(resp);
     else
         printf("The node is stopping.\n");
+out:
+    json_decref(resp);
+    return rc;
+}
+
+/* lore web [--open]: the web interface's login address (a one-time token: web_login), and with
+ * --open the browser at it (xdg-open). */
+int cmd_web(struct lore *l, int argc, char **argv)
+{
+    json_t *resp = NULL;
+    const char *url;
+    bool open_it = false;
+    int rc = LORE_EXIT_OK, st = 0;
+    pid_t pid;
+
+    if (!call_json_help_flag_opts(l, argc, argv, "open", &open_it, &rc))
+        goto out;
+    rc = args_none(l->cmd, argc, argv);
+    if (rc != LORE_EXIT_OK)
+        goto out;
+    rc = call_node(l, json_pack("{s:s}", "op", "web_login"), &resp);
+    if (rc != LORE_EXIT_OK)
+        goto out;
+    url = out_jstr(resp, "url");
+    if (l->json)
+        out_print_json(resp);
+    else
+        printf("Open this address in your browser (it logs you in once, within %lld s):\n%s\n",
+               out_jint(resp, "expires_s"), url);
+    if (!open_it)
+        goto out;
+    fflush(stdout);
+    pid = fork();
+    if (pid < 0) {
+        out_errorf("cannot start xdg-open: fork: %s", strerror(errno));
+        rc = LORE_EXIT_FAIL;
+        goto out;
+    }
+    if (pid == 0) {
+        execlp("xdg-open", "xdg-open", url, (char *)NULL);
+        _exit(127);
+    }
+    if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+        out_errorf("xdg-open could not open the browser%s; open the address above yourself",
+                   WIFEXITED(st) && WEXITSTATUS(st) == 127 ? " (is xdg-utils installed?)" : "");
+        rc = LORE_EXIT_FAIL;
+    }
 out:
     json_decref(resp);
     return rc;

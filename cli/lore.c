@@ -274,6 +274,12 @@ static const struct lore_command lore_commands[] = {
      "not copied: a warning names them. A file whose title and\n"
      "body are already a note here is skipped, so importing again adds only what is new;\n"
      "so are empty files and files over lore's size limits, each with the reason.\n"},
+    {"web", cmd_web, "web [--open] [--json]",
+     "Print the address that opens lore in your browser (the node's web interface)",
+     "Options:\n      --open        also open it with xdg-open\n" JSON_HELP HELP_HELP
+     "\nThe address carries a one-time login token: it logs one browser in, once, within\n"
+     "two minutes; the browser then keeps a session cookie. The node serves the web\n"
+     "interface on web_listen (lored(1)), 127.0.0.1:5680 by default.\n"},
     {"stop", cmd_stop, "stop [--json]", "Ask the node to shut down",
      "Options:\n" JSON_HELP HELP_HELP},
     {"help", cmd_help, "help [COMMAND] [--json]", "Show help for lore or for one command",

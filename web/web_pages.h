@@ -32,7 +32,7 @@ struct web_page {
 /* Answer a GET or POST (method) of path: fill p. Returns 0, or -1 if the page did not fit. */
 int web_pages_serve(struct web_page *p, const char *method, const char *path)
     __attribute__((warn_unused_result));
-/* The page a request without a session gets (401): run `lore web`. */
+/* The page answering a request without a session (401): run `lore web`. */
 int web_pages_login_needed(struct buf *b) __attribute__((warn_unused_result));
 /* A small page for an error status with a one-line message (escaped). */
 int web_pages_error(struct buf *b, unsigned status, const char *message)

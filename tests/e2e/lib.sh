@@ -50,7 +50,8 @@ start() {
     local n=$1 i
     shift
     mkdir -p "$(home "$n")"
-    "$LORED" --home "$(home "$n")" --listen 127.0.0.1:0 --set sync_interval=2 "$@" \
+    "$LORED" --home "$(home "$n")" --listen 127.0.0.1:0 --set sync_interval=2 \
+        --set web_listen=127.0.0.1:0 "$@" \
         >>"$(home "$n")/lored.log" 2>&1 &
     E2E_PID[$n]=$!
     for i in $(seq 200); do
