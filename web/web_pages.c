@@ -401,10 +401,14 @@ static void web_ask_post(struct web_page *p)
         resp = json_pack("{s:b,s:s}", "ok", 0, "error", "the form holds bytes that are not text");
         goto refused;
     }
-    if (body != NULL && body[0] != '\0')
-        json_object_set_new(args, "body", json_string(body));
-    if (to != NULL && to[0] != '\0')
-        json_object_set_new(args, "to", json_string(to));
+    /* A field that is not UTF-8 text (json_string NULL) is refused, not dropped. */
+    if ((body != NULL && body[0] != '\0' &&
+         json_object_set_new(args, "body", json_string(body)) != 0) ||
+        (to != NULL && to[0] != '\0' && json_object_set_new(args, "to", json_string(to)) != 0)) {
+        json_decref(args);
+        resp = json_pack("{s:b,s:s}", "ok", 0, "error", "the form holds bytes that are not text");
+        goto refused;
+    }
     resp = web_call(p, "post", args);
     if (web_ok(resp) && jstr(resp, "id") != NULL) {
         p->status = MHD_HTTP_SEE_OTHER;
