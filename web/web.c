@@ -280,6 +280,8 @@ static void web_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     *con_cls = NULL;
 }
 
+/* libmicrohttpd's messages: a printf format of its own, hence the attribute (clang checks it). */
+static void web_log(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 static void web_log(void *cls, const char *fmt, va_list ap)
 {
     char line[512];
