@@ -1,0 +1,70 @@
+/*
+ * web_html: the building blocks every page of the web interface shares — output into a page's
+ * bounded body (an overflow is recorded in p->overflow, never returned), escaping and Markdown
+ * (render.c), asking the node (node_call), and the layout: head with the nav, foot, the CSRF
+ * field, and how an entry shows in a list. Every byte of content passes web_esc or web_md.
+ */
+#ifndef LORE_WEB_HTML_H
+#define LORE_WEB_HTML_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "web_pages.h"
+
+#define WEB_HL_OPEN '\x01' /* search match markers: control bytes entry text never holds */
+#define WEB_HL_CLOSE '\x02'
+#define WEB_ID_MAX 64
+
+/* ---- output ---- */
+
+/* Append s (trusted markup) to the page. */
+void web_out(struct web_page *p, const char *s);
+/* Append a short formatted string (under 512 bytes; longer is an overflow). */
+void web_outf(struct web_page *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Append s (may be NULL) escaped for text and double-quoted attributes. */
+void web_esc(struct web_page *p, const char *s);
+/* Append Markdown s (may be NULL) rendered safe. */
+void web_md(struct web_page *p, const char *s);
+
+/* ---- the node ---- */
+
+/* The string member key of o (borrowed), or NULL. */
+const char *web_jstr(json_t *o, const char *key);
+/* Ask the node: {"op": op, ...args} (args: a new object, taken; may be NULL). The reply is the
+ * caller's. */
+json_t *web_call(struct web_page *p, const char *op, json_t *args);
+/* 1 if resp says ok. */
+int web_ok(json_t *resp);
+
+/* ---- layout ---- */
+
+/* The page head up to <main>, titled "TITLE · lore", with the nav. */
+void web_head(struct web_page *p, const char *title);
+/* Close <main> and the page. */
+void web_foot(struct web_page *p);
+/* The hidden CSRF field of a form. */
+void web_hidden_csrf(struct web_page *p);
+/* "by NAME on DATE" of an entry. */
+void web_byline(struct web_page *p, json_t *e);
+/* The tags of an entry, each a span. */
+void web_tags(struct web_page *p, json_t *e);
+/* One <li> of a list: title link, status, tags, byline; snippet (may be NULL) with its matches
+ * between WEB_HL_OPEN and WEB_HL_CLOSE marked. */
+void web_entry_item(struct web_page *p, json_t *e, const char *snippet);
+/* A list of entries (a JSON array), or the line none when it is empty. */
+void web_entry_list(struct web_page *p, json_t *entries, const char *none);
+/* An op's error, for people (role=alert). */
+void web_error_line(struct web_page *p, json_t *resp);
+/* A 404 page. */
+void web_not_found(struct web_page *p);
+
+/* ---- parsing ---- */
+
+/* A form's tags field, split at spaces and commas: a new array (empty for NULL). */
+json_t *web_split_tags(const char *s);
+/* An id at the start of s: 4 to WEB_ID_MAX hex digits (the node resolves a prefix); its length,
+ * or 0. */
+size_t web_path_id(const char *s);
+
+#endif
