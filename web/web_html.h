@@ -8,9 +8,28 @@
 #define LORE_WEB_HTML_H
 
 #include <jansson.h>
+#include <microhttpd.h>
 #include <stddef.h>
 
-#include "web_pages.h"
+#include "buf.h"
+#include "node_int.h"
+#include "web_form.h"
+
+#define WEB_PAGE_MAX (4 * 1024 * 1024) /* bytes of one page */
+
+/* One request as a page sees it, and its answer. */
+struct web_page {
+    struct node *n;
+    struct MHD_Connection *c;    /* for the query string */
+    const char *csrf;            /* the session's CSRF token, for forms */
+    const struct web_form *form; /* a POST's fields, else NULL */
+    /* OUT: */
+    unsigned status;          /* HTTP status (200 unless set) */
+    const char *content_type; /* a static string; NULL: text/html */
+    struct buf body;          /* initialised by the caller to WEB_PAGE_MAX */
+    char *location;           /* a redirect's target (owned), or NULL */
+    int overflow;             /* the body did not fit */
+};
 
 #define WEB_HL_OPEN '\x01' /* search match markers: control bytes entry text never holds */
 #define WEB_HL_CLOSE '\x02'
