@@ -7,7 +7,7 @@
  *             (people as views show them), node_rank (who knows)
  *   write     node_publish (sign, store, announce, gossip)
  *   ops       node_entries, node_ledger, node_expertise, node_inbox, node_content, node_people,
- *             node_team, node_escalate: each exports a table of struct node_op
+ *             node_team, node_escalate, node_tags: each exports a table of struct node_op
  *   dispatch  node_call (one JSON request in, one JSON response out)
  *   process   node_net (networking; status, peers), node (lifecycle), api (the socket)
  * A module calls only modules on its own line or below; what an op needs from above (networking,

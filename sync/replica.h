@@ -215,6 +215,13 @@ typedef int (*replica_tag_fn)(void *ctx, const char *tag);
 int replica_tags_of(struct replica *r, const uint8_t author[ENTRY_KEY_LEN], uint16_t kind,
                     replica_tag_fn fn, void *ctx) __attribute__((warn_unused_result));
 
+/* Tags in use on questions and notes that start with prefix ("" for all): each with how many
+ * such entries carry it, the most used first (then by tag), at most limit. fn returns non-zero
+ * to stop. Returns 0 or -1. */
+typedef int (*replica_tag_count_fn)(void *ctx, const char *tag, long long count);
+int replica_tag_counts(struct replica *r, const char *prefix, size_t limit, replica_tag_count_fn fn,
+                       void *ctx) __attribute__((warn_unused_result));
+
 /* For statistics: every question created at or after since_ms (and tagged tag, if not NULL),
  * with the time of its first answer and of the asker's first accept (0 when none), and its tags
  * (space-separated). Reads the decoded columns (no verification: `lore check` covers the file).

@@ -747,6 +747,36 @@ out:
     return rc;
 }
 
+int replica_tag_counts(struct replica *r, const char *prefix, size_t limit, replica_tag_count_fn fn,
+                       void *ctx)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = -1, step;
+    char *upper = xasprintf("%s~", prefix); /* '~' sorts after every byte a tag may hold */
+
+    if (sqlite3_prepare_v2(r->db,
+                           "SELECT t.tag, count(*) AS n FROM tags t JOIN entries e ON e.seq = t.seq"
+                           " WHERE t.tag >= ?1 AND t.tag < ?2 AND e.kind IN (1, 3)"
+                           " AND e.effective_ms <= lore_horizon()"
+                           " GROUP BY t.tag ORDER BY n DESC, t.tag LIMIT ?3",
+                           -1, &s, NULL) != SQLITE_OK)
+        goto out;
+    sqlite3_bind_text(s, 1, prefix, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, upper, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, (sqlite3_int64)limit);
+    while ((step = sqlite3_step(s)) == SQLITE_ROW)
+        if (sqlite3_column_text(s, 0) != NULL &&
+            fn(ctx, (const char *)sqlite3_column_text(s, 0), sqlite3_column_int64(s, 1)) != 0)
+            break;
+    rc = step == SQLITE_ROW || step == SQLITE_DONE ? 0 : -1;
+out:
+    if (rc != 0)
+        log_warnx("replica: tag counts: %s", sqlite3_errmsg(r->db));
+    sqlite3_finalize(s);
+    free(upper);
+    return rc;
+}
+
 int replica_question_times(struct replica *r, uint64_t since_ms, const char *tag,
                            replica_question_fn fn, void *ctx)
 {
