@@ -103,11 +103,12 @@ static json_t *node_handle(void *ctx, struct api_client *client, json_t *req)
 static void node_broadcast(struct node *n, json_t *event)
 {
     api_broadcast(n->api, event);
+    web_broadcast(n->web, event); /* the browsers' GET /events streams: the same events */
 }
 
 static size_t node_subscribers(struct node *n)
 {
-    return n->api != NULL ? api_subscriber_count(n->api) : 0;
+    return (n->api != NULL ? api_subscriber_count(n->api) : 0) + web_subscribers(n->web);
 }
 
 /* ---- lifecycle ---- */

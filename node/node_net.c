@@ -145,8 +145,8 @@ static void node_on_peer_entry(void *ctx, const struct entry *e)
     struct node *n = ctx;
     json_t *ej;
 
-    if (api_subscriber_count(n->api) == 0)
-        return;
+    if (n->hooks.subscribers == NULL || n->hooks.subscribers(n) == 0)
+        return; /* nobody watches: neither the socket's subscribers nor the web's streams */
     ej = node_view_entry(n, e);
     node_watch_announce(n, ej);
     json_decref(ej);

@@ -18,6 +18,7 @@
 #include "node_json.h"
 #include "web_auth.h"
 #include "web_form.h"
+#include "web_live.h"
 #include "web_pages.h"
 #include "xmalloc.h"
 
@@ -29,6 +30,9 @@ struct web {
     struct web_auth *auth;
     int epfd;
     uint64_t timer;
+    struct web_live *live; /* the event streams of GET /events */
+    uint64_t keepalive;    /* their keep-alive timer */
+    uint64_t kick;         /* a run soon: a stream was resumed */
     unsigned port;
     char host[HOSTPORT_MAX + 1]; /* as web_listen names it: 127.0.0.1, [::1], localhost */
 };
@@ -42,16 +46,9 @@ struct web_req {
 
 /* ---- responses ---- */
 
-/* Queue status with body (copied) and the headers every response carries. */
-static enum MHD_Result web_send(struct MHD_Connection *c, unsigned status, const struct buf *body,
-                                const char *type, const char *location, const char *cookie)
+/* The headers every response carries, and its type (NULL: HTML). */
+static void web_headers(struct MHD_Response *r, const char *type)
 {
-    struct MHD_Response *r;
-    enum MHD_Result rc;
-
-    r = MHD_create_response_from_buffer(body->len, body->data, MHD_RESPMEM_MUST_COPY);
-    if (r == NULL)
-        return MHD_NO;
     MHD_add_response_header(r, "Content-Type", type != NULL ? type : "text/html; charset=utf-8");
     MHD_add_response_header(r, "Content-Security-Policy",
                             "default-src 'self'; img-src 'self' data:; object-src 'none'; "
@@ -65,6 +62,19 @@ static enum MHD_Result web_send(struct MHD_Connection *c, unsigned status, const
     MHD_add_response_header(r, "Cross-Origin-Opener-Policy", "same-origin");
     MHD_add_response_header(r, "Cross-Origin-Resource-Policy", "same-origin");
     MHD_add_response_header(r, "Cache-Control", "no-store");
+}
+
+/* Queue status with body (copied) and the headers every response carries. */
+static enum MHD_Result web_send(struct MHD_Connection *c, unsigned status, const struct buf *body,
+                                const char *type, const char *location, const char *cookie)
+{
+    struct MHD_Response *r;
+    enum MHD_Result rc;
+
+    r = MHD_create_response_from_buffer(body->len, body->data, MHD_RESPMEM_MUST_COPY);
+    if (r == NULL)
+        return MHD_NO;
+    web_headers(r, type);
     if (location != NULL)
         MHD_add_response_header(r, "Location", location);
     if (cookie != NULL)
@@ -162,6 +172,20 @@ static enum MHD_Result web_login(struct web *w, struct MHD_Connection *c)
     return rc;
 }
 
+/* GET /events: a stream of watch events (web_live.c). */
+static enum MHD_Result web_events(struct web *w, struct MHD_Connection *c, int s)
+{
+    struct MHD_Response *r = web_live_open(w->live, c, s);
+    enum MHD_Result rc;
+
+    if (r == NULL)
+        return web_refuse(c, MHD_HTTP_SERVICE_UNAVAILABLE, "Too many live pages are open.");
+    web_headers(r, "text/event-stream; charset=utf-8");
+    rc = MHD_queue_response(c, MHD_HTTP_OK, r);
+    MHD_destroy_response(r);
+    return rc;
+}
+
 /* The first call of a request, headers in: refuse what is not for us before any body is read.
  * MHD_YES with r->answered 0 lets the request go on. */
 static enum MHD_Result web_first(struct web *w, struct MHD_Connection *c, struct web_req *r,
@@ -216,8 +240,11 @@ static enum MHD_Result web_serve(struct web *w, struct MHD_Connection *c, struct
     if (post && strcmp(url, "/logout") == 0) {
         web_form_free(&form);
         web_auth_session_end(w->auth, s);
+        web_live_end_session(w->live, s);
         return web_refuse(c, MHD_HTTP_UNAUTHORIZED, NULL);
     }
+    if (!post && strcmp(url, "/events") == 0)
+        return web_events(w, c, s);
     p.n = w->n;
     p.c = c;
     p.csrf = web_auth_csrf(w->auth, s);
@@ -315,6 +342,35 @@ static void web_on_epoll(struct loop *loop, int fd, void *zsock, unsigned events
     web_run(arg);
 }
 
+static void web_on_kick(struct loop *loop, uint64_t timer_id, void *arg)
+{
+    struct web *w = arg;
+
+    (void)loop;
+    (void)timer_id;
+    w->kick = 0;
+    web_run(w);
+}
+
+/* A stream was resumed: run MHD on the next turn of the loop (not now: this may be inside an MHD
+ * callback, where MHD_run must not be called). */
+static void web_kick(void *arg)
+{
+    struct web *w = arg;
+
+    if (w->kick == 0)
+        w->kick = loop_add_timer(w->n->loop, 0, 0, web_on_kick, w);
+}
+
+static void web_on_keepalive(struct loop *loop, uint64_t timer_id, void *arg)
+{
+    struct web *w = arg;
+
+    (void)loop;
+    (void)timer_id;
+    web_live_keepalive(w->live);
+}
+
 /* Let MHD do what is ready, then wake again when it says (at least every WEB_TICK_MS). */
 static void web_run(struct web *w)
 {
@@ -379,10 +435,12 @@ int web_start(struct node *n, char *err, size_t errlen)
     w->auth = web_auth_new(n->iddir, err, errlen);
     if (w->auth == NULL)
         goto out;
+    w->live = web_live_new(web_kick, w);
     /* The logger first, so that MHD's own messages go to our log too. */
     w->d = MHD_start_daemon(
-        MHD_USE_EPOLL | MHD_USE_ERROR_LOG | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0), 0, NULL,
-        NULL, web_access, w, MHD_OPTION_EXTERNAL_LOGGER, web_log, w, MHD_OPTION_SOCK_ADDR,
+        MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME |
+            (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+        0, NULL, NULL, web_access, w, MHD_OPTION_EXTERNAL_LOGGER, web_log, w, MHD_OPTION_SOCK_ADDR,
         (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT, (unsigned)WEB_MAX_CONNECTIONS,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)WEB_MAX_PER_IP, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)WEB_TIMEOUT_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)WEB_HEADER_MEMORY,
@@ -404,6 +462,7 @@ int web_start(struct node *n, char *err, size_t errlen)
         goto out;
     }
     n->web = w;
+    w->keepalive = loop_add_timer(n->loop, WEB_LIVE_KEEPALIVE_MS, 1, web_on_keepalive, w);
     web_run(w);
     log_info("web: serving http://%s:%u/ (lore web prints the login address)", w->host, w->port);
     rc = 0;
@@ -423,10 +482,16 @@ void web_stop(struct node *n)
         return;
     if (w->timer != 0)
         loop_cancel_timer(n->loop, w->timer);
+    if (w->keepalive != 0)
+        loop_cancel_timer(n->loop, w->keepalive);
+    if (w->kick != 0)
+        loop_cancel_timer(n->loop, w->kick);
     if (w->epfd >= 0)
         loop_remove(n->loop, w->epfd, NULL);
+    web_live_end_all(w->live); /* MHD stops no daemon with suspended connections */
     if (w->d != NULL)
         MHD_stop_daemon(w->d);
+    web_live_destroy(&w->live);
     web_auth_destroy(&w->auth);
     free(w);
     n->web = NULL;
@@ -435,6 +500,17 @@ void web_stop(struct node *n)
 unsigned web_port(const struct web *w)
 {
     return w->port;
+}
+
+void web_broadcast(struct web *w, json_t *event)
+{
+    if (w != NULL)
+        web_live_send(w->live, event);
+}
+
+size_t web_subscribers(const struct web *w)
+{
+    return w != NULL ? web_live_count(w->live) : 0;
 }
 
 /* web_login: the address of the web interface with a one-time login token (lore web). */

@@ -34,6 +34,11 @@ void web_stop(struct node *n);
 /* The port listened on (the actual one when web_listen asks for port 0). */
 unsigned web_port(const struct web *w);
 
+/* Send a watch event (borrowed) to the browsers' event streams (GET /events); w may be NULL. */
+void web_broadcast(struct web *w, json_t *event);
+/* How many event streams are open (0 for NULL). */
+size_t web_subscribers(const struct web *w);
+
 /* The ops of the web interface: web_login. */
 extern const struct node_op web_ops[];
 

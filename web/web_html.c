@@ -72,7 +72,8 @@ void web_head(struct web_page *p, const char *title)
     web_out(p, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
                "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>");
     web_esc(p, title);
-    web_out(p, " · lore</title><link rel=\"stylesheet\" href=\"/static/lore.css\"></head><body>"
+    web_out(p, " · lore</title><link rel=\"stylesheet\" href=\"/static/lore.css\">"
+               "<script src=\"/static/lore.js\" defer></script></head><body>"
                "<header><nav aria-label=\"main\"><a class=\"brand\" href=\"/\">lore</a> "
                "<a href=\"/ask\">Ask</a> <form class=\"search\" action=\"/search\" method=\"get\" "
                "role=\"search\"><label for=\"nav-q\">Search</label> <input id=\"nav-q\" name=\"q\" "

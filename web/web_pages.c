@@ -7,6 +7,8 @@
 #include "hex.h"
 #include "identity.h"
 #include "render.h"
+#include "web_actions.h"
+#include "web_hints.h"
 #include "web_html.h"
 #include "web_static.h"
 #include "xmalloc.h"
@@ -42,54 +44,12 @@ static void web_home(struct web_page *p)
     json_decref(mine);
 }
 
-/* The comments of comments (a JSON array) on the entry target. */
-static void web_comments(struct web_page *p, json_t *comments, const char *target)
-{
-    json_t *c;
-    size_t i;
-    int any = 0;
-
-    json_array_foreach(comments, i, c)
-    {
-        const char *ref = json_string_value(json_array_get(json_object_get(c, "refs"), 0));
-        if (ref == NULL || target == NULL || strcmp(ref, target) != 0)
-            continue;
-        if (!any)
-            web_out(p, "<ul class=\"comments\">\n");
-        any = 1;
-        web_out(p, "<li>");
-        web_md(p, web_jstr(c, "body"));
-        web_byline(p, c);
-        web_out(p, "</li>\n");
-    }
-    if (any)
-        web_out(p, "</ul>\n");
-}
-
-static void web_answer(struct web_page *p, json_t *a, json_t *comments)
-{
-    int accepted = json_is_true(json_object_get(a, "is_accepted"));
-
-    web_outf(p, "<article class=\"answer%s\">", accepted ? " accepted" : "");
-    if (accepted)
-        web_out(p, "<p class=\"badge\">Accepted answer</p>");
-    web_md(p, web_jstr(a, "body"));
-    web_out(p, "<p>");
-    web_byline(p, a);
-    web_out(p, "</p>");
-    web_comments(p, comments, web_jstr(a, "id"));
-    web_out(p, "</article>\n");
-}
-
 /* /q/ID: the question, its answers (the accepted one first), comments, and a form to answer. */
 static void web_question(struct web_page *p, const char *id)
 {
     json_t *resp = web_call(p, "get", json_pack("{s:s}", "id", id));
-    json_t *e = json_object_get(resp, "entry"), *answers = json_object_get(resp, "answers");
-    json_t *comments = json_object_get(resp, "comments"), *a;
+    json_t *e = json_object_get(resp, "entry");
     const char *eid = web_jstr(e, "id");
-    size_t i;
-    int pass;
 
     if (!web_ok(resp) || eid == NULL || !hex_is_lower(eid, 32)) {
         p->status = MHD_HTTP_NOT_FOUND;
@@ -114,18 +74,9 @@ static void web_question(struct web_page *p, const char *id)
     web_byline(p, e);
     web_out(p, "</p>");
     web_md(p, web_jstr(e, "body"));
-    web_comments(p, comments, eid);
+    web_actions_question(p, e, json_object_get(resp, "comments"));
     web_out(p, "</article>\n");
-    web_outf(p, "<h2>%zu answer%s</h2>\n", json_array_size(answers),
-             json_array_size(answers) == 1 ? "" : "s");
-    /* The accepted answer first, then the rest in order. */
-    for (pass = 0; pass < 2; pass++) {
-        for (i = 0; i < json_array_size(answers); i++) {
-            a = json_array_get(answers, i);
-            if (json_is_true(json_object_get(a, "is_accepted")) == (pass == 0))
-                web_answer(p, a, comments);
-        }
-    }
+    web_actions_answers(p, resp);
     if (strcmp(web_jstr(e, "kind") != NULL ? web_jstr(e, "kind") : "", "question") == 0) {
         web_outf(p, "<form class=\"answer-form\" action=\"/q/%s/answer\" method=\"post\">", eid);
         web_hidden_csrf(p);
@@ -272,6 +223,8 @@ int web_pages_serve(struct web_page *p, const char *method, const char *path)
     } else if (!post && strcmp(path, "/static/lore.css") == 0) {
         p->content_type = "text/css; charset=utf-8";
         web_out(p, web_static_css);
+    } else if (web_hints_serve(p, post, path) || web_actions_serve(p, post, path)) {
+        /* served: the script and the ask form's hints; the question page's actions */
     } else if (strcmp(path, "/ask") == 0) {
         if (post)
             web_ask_post(p);

@@ -39,4 +39,16 @@ const char web_static_css[] =
     ".comments{font-size:.9em}\n"
     ".error{color:#b00020;font-weight:600}\n"
     "pre{overflow-x:auto}\n"
-    "img{max-width:100%}\n";
+    "img{max-width:100%}\n"
+    /* The question page's actions (web_actions.c), the history's diffs (web_edit.c), the ask
+     * form's hints (lore.js). */
+    ".actions{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center;font-size:.9em}\n"
+    ".actions form{display:inline-flex;gap:.25rem;margin:0}\n"
+    ".actions button{margin:0}\n"
+    "details.comment summary{cursor:pointer;color:var(--accent)}\n"
+    "pre.diff ins{display:block;text-decoration:none;background:#d7f5dd;color:#0b3d17}\n"
+    "pre.diff del{display:block;text-decoration:none;background:#fbe0e0;color:#5c0b0b}\n"
+    "pre.diff span{display:block}\n"
+    ".similar,.preview,.tag-hints{margin-top:.5rem}\n"
+    ".preview{border:1px dashed var(--line);padding:.5rem;min-height:1rem}\n"
+    ".tag-hints button{margin:.25rem .25rem 0 0}\n";

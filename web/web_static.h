@@ -5,5 +5,7 @@
 
 /* /static/lore.css */
 extern const char web_static_css[];
+/* /static/lore.js: web/static/lore.js, built in by web/embed.cmake */
+extern const char web_static_js[];
 
 #endif
