@@ -17,7 +17,7 @@
 
 #include <jansson.h>
 
-#include "web_pages.h"
+#include "web_html.h"
 
 /* The answers section of a question page: <section id="answers" data-question="QID">, each answer
  * an <article class="answer" id="a-AID"> (plus "accepted"), the accepted one first, with its

@@ -6,7 +6,7 @@
 
 #include <jansson.h>
 
-#include "web_pages.h"
+#include "web_html.h"
 
 /* The edit page of entry id; error (borrowed, may be NULL): a refused edit's reply, shown above
  * the form, which then holds what was typed. */

@@ -5,7 +5,7 @@
 #ifndef LORE_WEB_HINTS_H
 #define LORE_WEB_HINTS_H
 
-#include "web_pages.h"
+#include "web_html.h"
 
 /* Serve path if it is one of the above (post: the request is a POST): 1, with p filled; 0 if it
  * is not (p untouched). */

@@ -1,5 +1,5 @@
 /*
- * web_live: Server-Sent Events at GET /events — the watch events `lore watch` gets (the node's
+ * web_live: Server-Sent Events at GET /events — the events `lore watch` receives (the node's
  * broadcast hook feeds both), one `event: NAME` / `data: JSON` frame each. MHD runs in external
  * epoll mode, so a stream with nothing to send is suspended (MHD_suspend_connection: no busy
  * loop) and resumed when an event is queued or the keep-alive comment is due.
