@@ -6,7 +6,6 @@ usage: web_live.py PORT LORE LORE_HOME_A LORE_HOME_B LORED_PID_A [hold]
 (hold: only hold an event stream open until the node closes it)
 Prints one "ok" line per check; exits 1 at the first failure.
 """
-import http.client
 import json
 import os
 import re
@@ -16,6 +15,9 @@ import sys
 import time
 import urllib.parse
 
+import webhttp
+from webhttp import fail
+
 PORT = int(sys.argv[1])
 LORE = sys.argv[2]
 HOME_A, HOME_B = sys.argv[3], sys.argv[4]
@@ -23,18 +25,7 @@ PID_A = int(sys.argv[5])
 HOST = "127.0.0.1:%d" % PORT
 ORIGIN = "http://" + HOST
 FORM = "application/x-www-form-urlencoded"
-n_ok = 0
-
-
-def fail(msg):
-    print("FAIL: " + msg, file=sys.stderr)
-    sys.exit(1)
-
-
-def ok(msg):
-    global n_ok
-    n_ok += 1
-    print("ok live %d - %s" % (n_ok, msg))
+ok = webhttp.checker("live")
 
 
 def lore(home, *args):
@@ -46,25 +37,16 @@ def lore(home, *args):
 
 
 def request(method, path, cookie=None, form=None, origin=True):
-    """One request on a fresh connection: (status, headers lower-cased, body text)."""
-    c = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
-    c.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
-    c.putheader("Host", HOST)
-    if cookie:
-        c.putheader("Cookie", cookie)
+    """One request on a fresh connection, with a session cookie and a form (posted with our
+    Origin unless origin is False): (status, headers lower-cased, body text)."""
+    headers = {"Cookie": cookie} if cookie else {}
     data = None
     if form is not None:
-        data = urllib.parse.urlencode(form).encode()
-        c.putheader("Content-Type", FORM)
-        c.putheader("Content-Length", str(len(data)))
+        data = urllib.parse.urlencode(form)
+        headers["Content-Type"] = FORM
         if origin:
-            c.putheader("Origin", ORIGIN)
-    c.endheaders(data)
-    r = c.getresponse()
-    text = r.read().decode("utf-8", "replace")
-    h = {k.lower(): v for k, v in r.getheaders()}
-    c.close()
-    return r.status, h, text
+            headers["Origin"] = ORIGIN
+    return webhttp.request(PORT, method, path, headers, data, HOST)
 
 
 def until(seconds, what, fn):
@@ -365,4 +347,4 @@ if used / wall > 0.05:
 ok("idle event streams cost no CPU (%.2f s in %.0f s)" % (used, wall))
 for s in more:
     s.close()
-print("web_live: %d checks passed" % n_ok)
+

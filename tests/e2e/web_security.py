@@ -14,6 +14,9 @@ import sys
 import time
 import urllib.parse
 
+import webhttp
+from webhttp import fail
+
 PORT = int(sys.argv[1])
 HOME = sys.argv[2]
 LORE = sys.argv[3]
@@ -21,18 +24,7 @@ HOST = "127.0.0.1:%d" % PORT
 ORIGIN = "http://" + HOST
 CSP = ("default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
        "form-action 'self'; frame-ancestors 'none'")
-n_ok = 0
-
-
-def fail(msg):
-    print("FAIL: " + msg, file=sys.stderr)
-    sys.exit(1)
-
-
-def ok(msg):
-    global n_ok
-    n_ok += 1
-    print("ok web %d - %s" % (n_ok, msg))
+ok = webhttp.checker("web")
 
 
 def lore(*args):
@@ -42,21 +34,7 @@ def lore(*args):
 
 def request(method, path, headers=None, body=None, host=HOST):
     """One request on a fresh connection: (status, headers dict lower-cased, body text)."""
-    c = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
-    c.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
-    if host is not None:
-        c.putheader("Host", host)
-    for k, v in (headers or {}).items():
-        c.putheader(k, v)
-    data = body.encode() if isinstance(body, str) else body
-    if data is not None:
-        c.putheader("Content-Length", str(len(data)))
-    c.endheaders(data)
-    r = c.getresponse()
-    text = r.read().decode("utf-8", "replace")
-    h = {k.lower(): v for k, v in r.getheaders()}
-    c.close()
-    return r.status, h, text
+    return webhttp.request(PORT, method, path, headers, body, host)
 
 
 def check_headers(h, what):

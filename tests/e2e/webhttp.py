@@ -1,0 +1,38 @@
+"""What the web interface's e2e clients share (web_security.py, web_live.py): checks that count
+and fail, and one HTTP request on a fresh connection, every header as given."""
+import http.client
+import sys
+
+
+def fail(msg):
+    print("FAIL: " + msg, file=sys.stderr)
+    sys.exit(1)
+
+
+def checker(prefix):
+    """ok(msg): print "ok PREFIX N - msg", N counting from 1."""
+    count = [0]
+
+    def ok(msg):
+        count[0] += 1
+        print("ok %s %d - %s" % (prefix, count[0], msg))
+    return ok
+
+
+def request(port, method, path, headers=None, body=None, host=None):
+    """(status, headers dict lower-cased, body text). host: the Host header (None: none)."""
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    c.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+    if host is not None:
+        c.putheader("Host", host)
+    for k, v in (headers or {}).items():
+        c.putheader(k, v)
+    data = body.encode() if isinstance(body, str) else body
+    if data is not None:
+        c.putheader("Content-Length", str(len(data)))
+    c.endheaders(data)
+    r = c.getresponse()
+    text = r.read().decode("utf-8", "replace")
+    h = {k.lower(): v for k, v in r.getheaders()}
+    c.close()
+    return r.status, h, text
