@@ -213,7 +213,7 @@ e = json.loads(data)
 aid = e["entry"]["id"]
 if e.get("for_you") is not True or e.get("reason") != "answered your question":
     fail("the answer's event: %s" % data)
-ok("an answer from node B's CLI reached A's event stream in %.1f s as event: entry, for me"
+ok("an answer from node B's CLI reached A's event stream %.2f s after the CLI returned, as event: entry, for me"
    % (time.monotonic() - t0))
 
 # --- the question page and its fragment (the contract's markup)
