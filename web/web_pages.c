@@ -225,6 +225,9 @@ int web_pages_serve(struct web_page *p, const char *method, const char *path)
         web_out(p, web_static_css);
     } else if (web_hints_serve(p, post, path) || web_actions_serve(p, post, path)) {
         /* served: the script and the ask form's hints; the question page's actions */
+    } else if (!post && strcmp(path, "/favicon.ico") == 0) {
+        p->content_type = "image/svg+xml";
+        web_out(p, web_static_favicon);
     } else if (strcmp(path, "/ask") == 0) {
         if (post)
             web_ask_post(p);

@@ -52,3 +52,10 @@ const char web_static_css[] =
     ".similar,.preview,.tag-hints{margin-top:.5rem}\n"
     ".preview{border:1px dashed var(--line);padding:.5rem;min-height:1rem}\n"
     ".tag-hints button{margin:.25rem .25rem 0 0}\n";
+
+/* The browser asks every site for /favicon.ico; without one each page logs a 404 in its
+ * console. An SVG (served as image/svg+xml): the brand's colour and an "l". */
+const char web_static_favicon[] =
+    "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 16 16\"><rect width=\"16\" "
+    "height=\"16\" rx=\"3\" fill=\"#0b57a4\"/><path d=\"M6 3v10h5\" stroke=\"#fff\" "
+    "stroke-width=\"2.5\" fill=\"none\"/></svg>\n";

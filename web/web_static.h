@@ -7,5 +7,7 @@
 extern const char web_static_css[];
 /* /static/lore.js: web/static/lore.js, built in by web/embed.cmake */
 extern const char web_static_js[];
+/* /favicon.ico (an SVG image) */
+extern const char web_static_favicon[];
 
 #endif
