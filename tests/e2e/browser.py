@@ -98,7 +98,7 @@ class Chromium:
                 # loopback goes to a proxy address where nothing listens.
                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
                 "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=127.0.0.1;localhost",
-                "--window-size=%d,%d" % (VIEW_W, VIEW_H), "about:blank"]
+                "--hide-scrollbars", "--window-size=%d,%d" % (VIEW_W, VIEW_H), "about:blank"]
         if os.geteuid() == 0:
             args.insert(1, "--no-sandbox")  # Chromium's sandbox refuses to run as root
 
@@ -409,7 +409,7 @@ def scenario(b, url, origin):
     # --- hostile content renders inert: set a global if anything runs; no iframe in the DOM
     hostile = ("<script>window.__lore_pwned = 'script'</script>\n\n"
                "<img src=x onerror=\"window.__lore_pwned = 'img'\">\n\n"
-               "[click me](javascript:window.__lore_pwned='link')\n\n"
+               "[click me](javascript:window.__lore_pwned='link')\n\n"  # no javascript: href
                "<iframe src=\"/\" onload=\"window.__lore_pwned = 'iframe'\"></iframe>\n\n"
                "<a href=\"javascript:window.__lore_pwned='raw'\" id=\"rawlink\">raw</a>\n\n"
                "<svg onload=\"window.__lore_pwned = 'svg'\"></svg>\n")
@@ -417,24 +417,20 @@ def scenario(b, url, origin):
                "--tag", "printing", "--body", hostile).stdout.split()[-1]
     b.goto(origin + "/q/" + hid, "/q/" + hid)
     time.sleep(0.5)  # let an image error or a frame load fire, were there any
-    for text in ("click me", "raw"):  # click the links that were javascript:, if any
-        b.js("[...document.querySelectorAll('main a')].filter(a => a.textContent === %s)"
-             ".forEach(a => a.click())" % json.dumps(text))
-    time.sleep(0.2)
     found = b.js("[typeof window.__lore_pwned, document.querySelectorAll('iframe, [onerror],"
                  " [onload], article.question :is(img, svg, object, embed)').length,"
                  " [...document.scripts].map(s => s.src),"
                  " [...document.querySelectorAll('a')].filter(a =>"
                  " /^\\s*javascript:/i.test(a.getAttribute('href') || '')).length,"
-                 " document.querySelector('main h1').textContent]")
+                 " document.querySelector('main h1')?.textContent]")
     if found[0] != "undefined":
-        fail("a payload ran: window.__lore_pwned is set")
+        fail("a payload ran: window.__lore_pwned is %r" % b.js("window.__lore_pwned"))
     if found[1] != 0 or found[3] != 0:
         fail("hostile elements in the DOM: %d iframe/svg/img/handlers, %d javascript: links"
              % (found[1], found[3]))
     if any(not s.startswith(origin + "/static/") for s in found[2]):
         fail("a script other than ours: %r" % found[2])
-    if "<img" not in found[4]:
+    if "<img" not in (found[4] or ""):
         fail("the hostile title was not shown as text: %r" % found[4])
     b.check_clean("the hostile question")
     ok("<script>, <img onerror>, javascript: links, <iframe> and <svg onload> in a body render "

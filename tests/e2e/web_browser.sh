@@ -23,7 +23,7 @@ on b init --name "Grace Hopper" >/dev/null || fail "init b"
 on a skills add printing --level 4 >/dev/null || fail "skills on a"
 
 # Something for A's inbox and the screenshots: B's questions in A's area and to A by name.
-on b ask "Toner for the floor-3 printer?" --tag printing \
+on b ask "Toner for the floor-3 printer?" --tag printing --urgent \
     --body "It says *toner low*; where do we keep the spare cartridges?" >/dev/null
 on b ask "Can you review the poster layout?" --tag design --to "Ada Lovelace" \
     --body "Draft in the shared folder, before Friday please." >/dev/null
