@@ -377,6 +377,9 @@ def scenario(b, url, origin):
         lore(HOME_A, "show", qid, "--json").stdout)["entry"]["status"] == "resolved")
     b.check_clean("accepting")
     b.screenshot("web-question.png")
+    # Its links (tags, people, actions' pages), opened later with the header's.
+    page_links = b.js("[...document.querySelectorAll('main a[href^=\"/\"]')]"
+                      ".map(a => a.getAttribute('href'))")
     ok("accepted%s: the answer is marked accepted, the question resolved"
        % (" with the button" if has_js else " (from the CLI)"))
 
@@ -409,6 +412,21 @@ def scenario(b, url, origin):
     b.check_clean("the home page again")
     b.screenshot("web-home.png")
     ok("the home page lists the question asked")
+
+    # --- every page the header and the question page link to opens clean: no console error,
+    # no CSP report
+    links = b.js("[...document.querySelectorAll('header a[href^=\"/\"]')]"
+                 ".map(a => a.getAttribute('href'))")
+    links = list(dict.fromkeys(links + page_links))[:30]
+    for href in links:
+        b.goto(origin + href)
+        title = b.js("document.title")
+        if not title.endswith(" · lore"):
+            fail("%s: title %r" % (href, title))
+        b.check_clean("the page " + href)
+    ok("every page linked from the header and the question opens without a console error or "
+       "CSP report: %s"
+       % " ".join(links))
 
     # --- hostile content renders inert: set a global if anything runs; no iframe in the DOM
     hostile = ("<script>window.__lore_pwned = 'script'</script>\n\n"
