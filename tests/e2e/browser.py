@@ -244,6 +244,10 @@ class Chromium:
             fail("cannot focus %s" % selector)
         self.page("Input.insertText", {"text": text})
 
+    def title(self):
+        """The page's title without the unread count "(N) " the live script may put before it."""
+        return re.sub(r"^\(\d+\) ", "", self.js("document.title"))
+
     def count(self, selector):
         return self.js("document.querySelectorAll(%s).length" % json.dumps(selector))
 
@@ -285,8 +289,8 @@ def main():
 def scenario(b, url, origin):
     # --- log in through the lore web link: a 303 to the home page with the session cookie
     b.goto(url, "/")
-    if b.js("document.title") != "Home · lore" or b.count("main h1") != 1:
-        fail("after login: title %r, page %r" % (b.js("document.title"),
+    if b.title() != "Home · lore" or b.count("main h1") != 1:
+        fail("after login: title %r, page %r" % (b.title(),
                                                    b.js("document.body.innerText")[:300]))
     if b.js("document.cookie") != "":
         fail("the session cookie is readable from script: %r" % b.js("document.cookie"))
@@ -318,8 +322,8 @@ def scenario(b, url, origin):
     e = json.loads(lore(HOME_A, "show", qid, "--json").stdout)["entry"]
     if e["title"] != title or not e["urgent"] or sorted(e["tags"]) != ["posters", "printing"]:
         fail("the question in A's replica: %r" % e)
-    if b.js("document.title") != title + " · lore":
-        fail("question page title %r" % b.js("document.title"))
+    if b.title() != title + " · lore":
+        fail("question page title %r" % b.title())
     b.check_clean("asking")
     ok("asked through A's form (typed, urgent ticked): 303 to /q/%s, in the replica" % qid[:12])
 
@@ -343,8 +347,8 @@ def scenario(b, url, origin):
             fail("the page was reloaded")
         if b.count("#answers article.answer#a-%s" % ans) != 1:
             fail("the live answer has not the id a-%s" % ans)
-        ok("B's CLI answer appeared on A's open page without reload (%.1f s after posting)"
-           % took)
+        ok("B's CLI answer appeared on A's open page without reload (%.1f s after posting; "
+           "title %r)" % (took, b.js("document.title")))
     else:
         b.goto(origin + "/q/" + qid)
     b.check_clean("the live answer")
@@ -399,8 +403,8 @@ def scenario(b, url, origin):
                  % json.dumps(results))
     if "/q/" + qid not in hrefs:
         fail("search for plotter lists %r, not /q/%s" % (hrefs, qid))
-    if not b.js("document.title").endswith("plotter · lore"):
-        fail("search page title %r" % b.js("document.title"))
+    if not b.title().endswith("plotter · lore"):
+        fail("search page title %r" % b.title())
     b.check_clean("search")
     b.screenshot("web-search.png")
     ok("the search box finds the question")
@@ -420,7 +424,7 @@ def scenario(b, url, origin):
     links = list(dict.fromkeys(links + page_links))[:30]
     for href in links:
         b.goto(origin + href)
-        title = b.js("document.title")
+        title = b.title()
         if not title.endswith(" · lore"):
             fail("%s: title %r" % (href, title))
         b.check_clean("the page " + href)
