@@ -15,7 +15,6 @@ go on without it (a reload, the CLI's accept).
 """
 import base64
 import fcntl
-import http.client
 import json
 import os
 import re
@@ -26,21 +25,13 @@ import threading
 import time
 import urllib.parse
 
+import webhttp
+from webhttp import fail
+
 CHROMIUM, LORE, HOME_A, HOME_B, WORK = sys.argv[1:6]
 SHOTS = sys.argv[6] if len(sys.argv) > 6 and sys.argv[6] else None
 VIEW_W, VIEW_H = 1000, 700
-n_ok = 0
-
-
-def fail(msg):
-    print("FAIL: " + msg, file=sys.stderr)
-    sys.exit(1)
-
-
-def ok(msg):
-    global n_ok
-    n_ok += 1
-    print("ok browser %d - %s" % (n_ok, msg), flush=True)
+ok = webhttp.checker("browser")
 
 
 def lore(home, *args, check=True):
@@ -65,19 +56,14 @@ def until(seconds, what, fn):
 
 def served(login_url, path):
     """Whether the node serves path (200) to a session of its own, opened with a fresh login
-    address (login_url is only used for its host and port)."""
-    u = urllib.parse.urlsplit(login_url)
+    address (login_url gives the port)."""
+    port = urllib.parse.urlsplit(login_url).port
+    host = "127.0.0.1:%d" % port
     fresh = urllib.parse.urlsplit(json.loads(lore(HOME_A, "web", "--json").stdout)["url"])
-    c = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
-    c.request("GET", fresh.path + "?" + fresh.query)
-    r = c.getresponse()
-    r.read()
-    cookie = (r.getheader("Set-Cookie") or "").split(";")[0]
-    c.request("GET", path, headers={"Cookie": cookie})
-    r = c.getresponse()
-    r.read()
-    c.close()
-    return r.status == 200
+    _, h, _ = webhttp.request(port, "GET", fresh.path + "?" + fresh.query, host=host)
+    cookie = h.get("set-cookie", "").split(";")[0]
+    st, _, _ = webhttp.request(port, "GET", path, {"Cookie": cookie}, host=host)
+    return st == 200
 
 
 class Chromium:
@@ -283,7 +269,7 @@ def main():
         scenario(b, url, origin)
     finally:
         b.close()
-    print("browser: %d checks passed" % n_ok)
+    print("browser: every check passed")
 
 
 def scenario(b, url, origin):
