@@ -7,6 +7,7 @@
 #include "hex.h"
 #include "node_call.h"
 #include "render.h"
+#include "xmalloc.h"
 
 /* ---- output: each helper records an overflow instead of returning it ---- */
 
@@ -35,6 +36,25 @@ void web_esc(struct web_page *p, const char *s)
 {
     if (render_escape(&p->body, s) != 0)
         p->overflow = 1;
+}
+
+void web_url(struct web_page *p, const char *s)
+{
+    static const char hexd[] = "0123456789ABCDEF";
+    char e[4] = {'%', 0, 0, 0};
+
+    for (; s != NULL && *s != '\0'; s++) {
+        unsigned char c = (unsigned char)*s;
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+            c == '-' || c == '.' || c == '_' || c == '~') {
+            if (buf_append(&p->body, s, 1) != 0)
+                p->overflow = 1;
+            continue;
+        }
+        e[1] = hexd[c >> 4];
+        e[2] = hexd[c & 15];
+        web_out(p, e);
+    }
 }
 
 void web_md(struct web_page *p, const char *s)
@@ -75,7 +95,10 @@ void web_head(struct web_page *p, const char *title)
     web_out(p, " · lore</title><link rel=\"stylesheet\" href=\"/static/lore.css\">"
                "<script src=\"/static/lore.js\" defer></script></head><body>"
                "<header><nav aria-label=\"main\"><a class=\"brand\" href=\"/\">lore</a> "
-               "<a href=\"/ask\">Ask</a> <form class=\"search\" action=\"/search\" method=\"get\" "
+               "<a href=\"/ask\">Ask</a> <a href=\"/people\">People</a> "
+               "<a href=\"/sessions\">Sessions</a> <a href=\"/stats\">Stats</a> "
+               "<a href=\"/top\">Top</a> <a href=\"/team\">Team</a> <form class=\"search\" "
+               "action=\"/search\" method=\"get\" "
                "role=\"search\"><label for=\"nav-q\">Search</label> <input id=\"nav-q\" name=\"q\" "
                "type=\"search\"> <button>Search</button></form> <form class=\"logout\" "
                "action=\"/logout\" method=\"post\"><input type=\"hidden\" name=\"csrf\" value=\"");
@@ -121,9 +144,11 @@ void web_tags(struct web_page *p, json_t *e)
 
     json_array_foreach(json_object_get(e, "tags"), i, t)
     {
-        web_out(p, " <span class=\"tag\">");
+        web_out(p, " <a class=\"tag\" href=\"/t/");
+        web_url(p, json_string_value(t));
+        web_out(p, "\">");
         web_esc(p, json_string_value(t));
-        web_out(p, "</span>");
+        web_out(p, "</a>");
     }
 }
 
@@ -212,4 +237,44 @@ size_t web_path_id(const char *s)
     size_t n = strspn(s, "0123456789abcdefABCDEF");
 
     return n >= 4 && n <= WEB_ID_MAX ? n : 0;
+}
+
+const char *web_arg(struct web_page *p, const char *name)
+{
+    if (p->c == NULL)
+        return NULL;
+    return MHD_lookup_connection_value(p->c, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *web_field(struct web_page *p, const char *name)
+{
+    const char *v = p->form != NULL ? web_form_get(p->form, name) : NULL;
+
+    return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
+void web_done(struct web_page *p, json_t *resp, const char *back, const char *what)
+{
+    const char *code = web_jstr(resp, "code") != NULL ? web_jstr(resp, "code") : "";
+
+    if (web_ok(resp)) {
+        p->status = MHD_HTTP_SEE_OTHER;
+        p->location = xstrdup(back);
+        return;
+    }
+    if (strcmp(code, "forbidden") == 0)
+        p->status = MHD_HTTP_FORBIDDEN;
+    else if (strcmp(code, "not_found") == 0)
+        p->status = MHD_HTTP_NOT_FOUND;
+    else
+        p->status = MHD_HTTP_BAD_REQUEST;
+    web_head(p, what);
+    web_out(p, "<h1>");
+    web_esc(p, what);
+    web_out(p, "</h1>\n");
+    web_error_line(p, resp);
+    web_out(p, "<p><a href=\"");
+    web_esc(p, back);
+    web_out(p, "\">Back</a></p>\n");
+    web_foot(p);
 }

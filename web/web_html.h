@@ -43,6 +43,9 @@ void web_out(struct web_page *p, const char *s);
 void web_outf(struct web_page *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Append s (may be NULL) escaped for text and double-quoted attributes. */
 void web_esc(struct web_page *p, const char *s);
+/* Append s (may be NULL) percent-encoded for a URL's path segment or query value (all but
+ * A-Z a-z 0-9 - . _ ~ escaped: safe in an attribute too). */
+void web_url(struct web_page *p, const char *s);
 /* Append Markdown s (may be NULL) rendered safe. */
 void web_md(struct web_page *p, const char *s);
 
@@ -78,7 +81,17 @@ void web_error_line(struct web_page *p, json_t *resp);
 /* A 404 page. */
 void web_not_found(struct web_page *p);
 
+/* After a POST that asked the node (resp, borrowed): 303 to back if it went well, else a page
+ * titled what (e.g. "Not endorsed") with the node's reason and a link back; status 403 for
+ * code forbidden, 404 for not_found, else 400. */
+void web_done(struct web_page *p, json_t *resp, const char *back, const char *what);
+
 /* ---- parsing ---- */
+
+/* The query-string value name of a GET (borrowed), or NULL (also without a connection). */
+const char *web_arg(struct web_page *p, const char *name);
+/* The form field name of a POST (borrowed), or NULL when absent or empty. */
+const char *web_field(struct web_page *p, const char *name);
 
 /* A form's tags field, split at spaces and commas: a new array (empty for NULL). */
 json_t *web_split_tags(const char *s);

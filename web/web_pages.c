@@ -10,7 +10,12 @@
 #include "web_actions.h"
 #include "web_hints.h"
 #include "web_html.h"
+#include "web_people.h"
+#include "web_search.h"
+#include "web_sessions.h"
 #include "web_static.h"
+#include "web_stats.h"
+#include "web_team.h"
 #include "xmalloc.h"
 
 /* ---- pages ---- */
@@ -180,38 +185,6 @@ refused:
     json_decref(resp);
 }
 
-/* /search?q=WORDS: the results, best first, with the matches marked. */
-static void web_search(struct web_page *p)
-{
-    const char *q = MHD_lookup_connection_value(p->c, MHD_GET_ARGUMENT_KIND, "q");
-    char hl_open[2] = {WEB_HL_OPEN, '\0'}, hl_close[2] = {WEB_HL_CLOSE, '\0'};
-    json_t *resp = NULL, *r;
-    size_t i;
-
-    web_head(p, q != NULL && q[0] != '\0' ? q : "Search");
-    web_out(p, "<h1>Search</h1>\n<form action=\"/search\" method=\"get\" role=\"search\"><label "
-               "for=\"q\">Words</label><input id=\"q\" name=\"q\" type=\"search\" value=\"");
-    web_esc(p, q);
-    web_out(p, "\"><button>Search</button></form>\n");
-    if (q != NULL && q[0] != '\0') {
-        resp = web_call(p, "search",
-                        json_pack("{s:s?,s:i,s:s,s:s}", "query", q, "limit", 50, "hl_open", hl_open,
-                                  "hl_close", hl_close));
-        if (!web_ok(resp)) {
-            web_error_line(p, resp);
-        } else if (json_array_size(json_object_get(resp, "results")) == 0) {
-            web_out(p, "<p class=\"none\">Nothing matches.</p>\n");
-        } else {
-            web_out(p, "<ul class=\"entries\">\n");
-            json_array_foreach(json_object_get(resp, "results"), i, r)
-                web_entry_item(p, json_object_get(r, "entry"), web_jstr(r, "snippet"));
-            web_out(p, "</ul>\n");
-        }
-    }
-    web_foot(p);
-    json_decref(resp);
-}
-
 int web_pages_serve(struct web_page *p, const char *method, const char *path)
 {
     int post = strcmp(method, "POST") == 0;
@@ -233,8 +206,6 @@ int web_pages_serve(struct web_page *p, const char *method, const char *path)
             web_ask_post(p);
         else
             web_ask_form(p, NULL);
-    } else if (!post && strcmp(path, "/search") == 0) {
-        web_search(p);
     } else if (strncmp(path, "/q/", 3) == 0 && (n = web_path_id(path + 3)) > 0) {
         memcpy(id, path + 3, n);
         id[n] = '\0';
@@ -244,6 +215,10 @@ int web_pages_serve(struct web_page *p, const char *method, const char *path)
             web_answer_post(p, id);
         else
             web_not_found(p);
+    } else if (web_search_serve(p, post, path) || web_people_serve(p, post, path) ||
+               web_sessions_serve(p, post, path) || web_stats_serve(p, post, path) ||
+               web_team_serve(p, post, path)) {
+        /* served by the page's own module */
     } else {
         web_not_found(p);
     }
