@@ -16,6 +16,9 @@
 #include "render.h"
 #include "web_auth.h"
 #include "web_form.h"
+#include "web_sessions.h"
+#include "web_stats.h"
+#include "xmalloc.h"
 
 static char *md_html(const char *md)
 {
@@ -178,6 +181,144 @@ static void test_auth(void **state)
     rmdir(dir);
 }
 
+/* A session as the sessions op gives it, with hostile text. */
+static json_t *ics_session(const char *title, const char *where, const char *body)
+{
+    return json_pack("{s:s,s:I,s:s,s:s,s:s?,s:s?,s:[s,s],s:b,s:{s:s}}", "id",
+                     "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", "at_ms",
+                     (json_int_t)1795000000000, "at", "2026-11-18T11:06:40.000Z", "title", title,
+                     "where", where, "body", body, "tags", "vpn", "a,b", "cancelled", 0, "host",
+                     "name", "Ada; Lovelace");
+}
+
+/* RFC 5545: CRLF lines of at most 75 octets, folded with a leading space, never inside a UTF-8
+ * character; TEXT escaped; UID id@lore; DTSTART in UTC. */
+static void test_ics(void **state)
+{
+    char title[400], *text, *line, *save = NULL, *unfolded;
+    size_t i, len, n;
+    struct buf b;
+    json_t *s;
+
+    (void)state;
+    len = 0;
+    for (i = 0; i < 60; i++) /* 60 × "é" (2 octets) and "x": folds land next to a character */
+        len += (size_t)snprintf(title + len, sizeof(title) - len, "\xc3\xa9x");
+    s = ics_session(title, "Room 1, floor 2; east\\wing", "line one\nline two\r\n<b>");
+    buf_init(&b, 1 << 16);
+    assert_int_equal(web_sessions_ics(&b, s, 1795000000000ull), 0);
+    text = (char *)b.data;
+    /* Every line ends in CRLF and has at most 75 octets. */
+    for (i = 0, n = 0; i < b.len; i++) {
+        if (text[i] == '\n') {
+            assert_true(i > 0 && text[i - 1] == '\r');
+            assert_true(n - 1 <= 75);
+            n = 0;
+        } else {
+            n++;
+            assert_false(text[i] == '\r' && text[i + 1] != '\n'); /* no bare CR */
+        }
+    }
+    assert_int_equal(n, 0);
+    /* No piece starts with a UTF-8 continuation byte (the fold split no character). */
+    assert_null(strstr(text, "\r\n \x80"));
+    for (i = 0; i + 3 < b.len; i++)
+        if (text[i] == '\r' && text[i + 2] == ' ')
+            assert_true(((unsigned char)text[i + 3] & 0xC0) != 0x80);
+    /* Unfold (CRLF + space goes), then look at the values. */
+    unfolded = xcalloc(1, b.len + 1);
+    for (i = 0, n = 0; i < b.len; i++) {
+        if (text[i] == '\r' && text[i + 1] == '\n' && text[i + 2] == ' ') {
+            i += 2;
+            continue;
+        }
+        unfolded[n++] = text[i];
+    }
+    assert_non_null(strstr(unfolded, "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"));
+    assert_non_null(strstr(unfolded, "\r\nUID:0123456789abcdef0123456789abcdef0123456789abcdef"
+                                     "0123456789abcdef@lore\r\n"));
+    assert_non_null(strstr(unfolded, "\r\nDTSTART:20261118T110640Z\r\n"));
+    assert_non_null(strstr(unfolded, "\r\nDTSTAMP:20261118T110640Z\r\n"));
+    assert_non_null(strstr(unfolded, "\r\nLOCATION:Room 1\\, floor 2\\; east\\\\wing\r\n"));
+    assert_non_null(strstr(unfolded, "\r\nDESCRIPTION:line one\\nline two\\n<b>\\n\\nHost: "
+                                     "Ada\\; Lovelace\r\n"));
+    assert_non_null(strstr(unfolded, "\r\nCATEGORIES:vpn,a\\,b\r\n"));
+    assert_non_null(strstr(unfolded, "\r\nSTATUS:CONFIRMED\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"));
+    line = strstr(unfolded, "\r\nSUMMARY:");
+    assert_non_null(line);
+    assert_memory_equal(line + 10, title, strlen(title));
+    for (line = strtok_r(unfolded, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save))
+        assert_non_null(strchr(line, ':')); /* each a NAME:VALUE line */
+    free(unfolded);
+    json_decref(s);
+    /* No id or no time: refused; a full buffer: -1. */
+    buf_reset(&b);
+    s = json_pack("{s:s}", "title", "x");
+    assert_int_equal(web_sessions_ics(&b, s, 0), -1);
+    json_decref(s);
+    buf_free(&b);
+    buf_init(&b, 64);
+    s = ics_session("t", NULL, NULL);
+    assert_int_equal(web_sessions_ics(&b, s, 0), -1);
+    json_decref(s);
+    buf_free(&b);
+}
+
+/* The needs chart: labels escaped, nothing that can run, bars in proportion. */
+static void test_svg_needs(void **state)
+{
+    json_t *needs = json_pack("[{s:s,s:i,s:i},{s:s,s:i,s:i}]", "tag", "<script>alert(1)</script>",
+                              "asked", 10, "unanswered", 4, "tag",
+                              "\"><img src=x onerror=alert(1)>", "asked", 5, "unanswered", 0);
+    struct buf b;
+    char *svg;
+
+    (void)state;
+    buf_init(&b, 1 << 16);
+    assert_int_equal(web_stats_svg_needs(&b, needs), 0);
+    svg = (char *)b.data;
+    assert_true(strncmp(svg, "<svg ", 5) == 0);
+    assert_non_null(strstr(svg, "</svg>"));
+    assert_null(strstr(svg, "<script"));
+    assert_null(strstr(svg, "<img"));
+    assert_null(strstr(svg, "onerror"));
+    assert_non_null(strstr(svg, "&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert_non_null(strstr(svg, "&quot;&gt;&lt;img src=x "));
+    assert_non_null(strstr(svg, "width=\"320\"")); /* the biggest bar is full width */
+    assert_non_null(strstr(svg, "width=\"160\"")); /* 5 of 10 is half */
+    assert_non_null(strstr(svg, "width=\"128\"")); /* 4 unanswered of 10 */
+    assert_non_null(strstr(svg, "role=\"img\""));
+    buf_free(&b);
+    buf_init(&b, 100);
+    assert_int_equal(web_stats_svg_needs(&b, needs), -1);
+    buf_free(&b);
+    json_decref(needs);
+}
+
+/* The announce form's time: what datetime-local sends, and nothing else. */
+static void test_parse_at(void **state)
+{
+    const char *bad[] = {"",
+                         "2026-12-24",
+                         "2026-12-24T25:00",
+                         "2026-02-30T10:00",
+                         "2019-12-24T10:00",
+                         "2026-1-24T10:00",
+                         "2026-12-24T10:0x",
+                         "tomorrow",
+                         NULL};
+    uint64_t ms, ms2;
+    size_t i;
+
+    (void)state;
+    assert_int_equal(web_sessions_parse_at("2026-12-24T15:30", &ms), 0);
+    assert_int_equal(web_sessions_parse_at("2026-12-24T15:31", &ms2), 0);
+    assert_int_equal(ms2 - ms, 60000);
+    assert_int_equal(web_sessions_parse_at(NULL, &ms), -1);
+    for (i = 0; bad[i] != NULL; i++)
+        assert_int_equal(web_sessions_parse_at(bad[i], &ms), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -185,6 +326,9 @@ int main(void)
         cmocka_unit_test(test_escape),
         cmocka_unit_test(test_form),
         cmocka_unit_test(test_auth),
+        cmocka_unit_test(test_ics),
+        cmocka_unit_test(test_svg_needs),
+        cmocka_unit_test(test_parse_at),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

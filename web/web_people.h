@@ -8,7 +8,7 @@
 #ifndef LORE_WEB_PEOPLE_H
 #define LORE_WEB_PEOPLE_H
 
-#include "web_pages.h"
+#include "web_html.h"
 
 /* Serve path if it is one of these pages: 1 (p filled), else 0 (p untouched). */
 int web_people_serve(struct web_page *p, int post, const char *path);

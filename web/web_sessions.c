@@ -79,7 +79,7 @@ static void ics_time(uint64_t ms, char out[20])
         snprintf(out, 20, "19700101T000000Z");
 }
 
-int web_ics_session(struct buf *b, json_t *s, uint64_t now_ms)
+int web_sessions_ics(struct buf *b, json_t *s, uint64_t now_ms)
 {
     const char *id = web_jstr(s, "id");
     json_t *host = json_object_get(s, "host"), *t;
@@ -326,7 +326,7 @@ static void web_session_ics(struct web_page *p, const char *id)
         return;
     }
     p->content_type = "text/calendar; charset=utf-8";
-    if (web_ics_session(&p->body, s, node_clock_wall_ms()) != 0)
+    if (web_sessions_ics(&p->body, s, node_clock_wall_ms()) != 0)
         p->overflow = 1;
     json_decref(resp);
 }

@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #include "buf.h"
-#include "web_pages.h"
+#include "web_html.h"
 
 /* Serve path if it is one of these pages: 1 (p filled), else 0 (p untouched). */
 int web_sessions_serve(struct web_page *p, int post, const char *path);
@@ -21,7 +21,7 @@ int web_sessions_serve(struct web_page *p, int post, const char *path);
  * Text values are escaped (\ ; , and newlines; other control bytes dropped), lines end in CRLF
  * and are folded at 75 octets, never inside a UTF-8 character. Returns 0, or -1 if s has no
  * 64-hex id or no at_ms, or b is full. */
-int web_ics_session(struct buf *b, json_t *s, uint64_t now_ms) __attribute__((warn_unused_result));
+int web_sessions_ics(struct buf *b, json_t *s, uint64_t now_ms) __attribute__((warn_unused_result));
 
 /* Parse what an <input type="datetime-local"> sends (YYYY-MM-DDTHH:MM, this machine's local
  * time: the browser is on it) into *ms since the epoch. Returns 0, or -1 for anything else, a

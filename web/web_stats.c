@@ -15,7 +15,7 @@
 #define SVG_ROW_H 24
 #define SVG_DAY_MS (24ull * 3600 * 1000)
 
-int web_svg_needs(struct buf *b, json_t *needs)
+int web_stats_svg_needs(struct buf *b, json_t *needs)
 {
     long long max = 1, asked, open;
     size_t i, n = json_array_size(needs);
@@ -110,7 +110,7 @@ static void web_needs(struct web_page *p, json_t *needs)
         web_out(p, "<p class=\"none\">No questions in this period.</p>\n");
         return;
     }
-    if (web_svg_needs(&p->body, needs) != 0)
+    if (web_stats_svg_needs(&p->body, needs) != 0)
         p->overflow = 1;
     web_out(p, "\n<table class=\"needs\"><thead><tr><th scope=\"col\">Tag</th><th scope=\"col\">"
                "Asked</th><th scope=\"col\">Unanswered</th></tr></thead><tbody>\n");

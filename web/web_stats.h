@@ -9,7 +9,7 @@
 #include <jansson.h>
 
 #include "buf.h"
-#include "web_pages.h"
+#include "web_html.h"
 
 /* Serve path if it is one of these pages: 1 (p filled), else 0 (p untouched). */
 int web_stats_serve(struct web_page *p, int post, const char *path);
@@ -18,6 +18,6 @@ int web_stats_serve(struct web_page *p, int post, const char *path);
  * unanswered}, borrowed): one row per tag, its label escaped, a bar for asked and a darker one
  * for unanswered. Only <svg>, <title>, <text> and <rect>: nothing that runs. 0, or -1 if b is
  * full. */
-int web_svg_needs(struct buf *b, json_t *needs) __attribute__((warn_unused_result));
+int web_stats_svg_needs(struct buf *b, json_t *needs) __attribute__((warn_unused_result));
 
 #endif

@@ -21,6 +21,10 @@ mkdir -p "$out"
     echo
     "$bin/bench_sync" --lored "$bin/lored" --fill "$bin/lore_fill" --json "$out/sync.json"
     echo
+    echo "## Web interface"
+    echo
+    "$bin/bench_web" --entries 100000 --json "$out/web.json"
+    echo
     echo "## Set reconciliation"
     echo
     "$bin/bench_recon" --json "$out/recon.json"

@@ -1,0 +1,73 @@
+"""A plain HTTP client for one node's web interface (the e2e tests' side of the browser).
+
+Client(port, home, lore) logs in the way a person does (the one-time URL of `lore web`), keeps
+the session cookie and the CSRF token, and sends GETs and form POSTs with our own Origin.
+"""
+import http.client
+import json
+import os
+import re
+import subprocess
+import sys
+import urllib.parse
+
+
+def fail(msg):
+    print("FAIL: " + msg, file=sys.stderr)
+    sys.exit(1)
+
+
+class Client:
+    def __init__(self, port, home, lore):
+        self.port, self.home, self.lore_bin = port, home, lore
+        self.host = "127.0.0.1:%d" % port
+        self.cookie = None
+        self.csrf = None
+        r = self.lore("web", "--json")
+        if r.returncode != 0:
+            fail("lore web: " + r.stderr)
+        u = urllib.parse.urlsplit(json.loads(r.stdout)["url"])
+        st, h, _ = self.request("GET", u.path + "?" + u.query)
+        m = re.match(r"(lore_session=[0-9a-f]{64});", h.get("set-cookie", ""))
+        if st != 303 or not m:
+            fail("login on port %d: %d %r" % (port, st, h.get("set-cookie")))
+        self.cookie = m.group(1)
+        st, _, page = self.get("/")
+        m = re.search(r'name="csrf" value="([0-9a-f]{64})"', page)
+        if st != 200 or not m:
+            fail("no CSRF token on the home page")
+        self.csrf = m.group(1)
+
+    def lore(self, *args):
+        env = dict(os.environ, LORE_HOME=self.home)
+        return subprocess.run([self.lore_bin, *args], env=env, capture_output=True, text=True,
+                              timeout=60)
+
+    def request(self, method, path, headers=None, body=None):
+        """One request on a fresh connection: (status, headers lower-cased, body text)."""
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        c.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+        c.putheader("Host", self.host)
+        if self.cookie:
+            c.putheader("Cookie", self.cookie)
+        for k, v in (headers or {}).items():
+            c.putheader(k, v)
+        data = body.encode() if isinstance(body, str) else body
+        if data is not None:
+            c.putheader("Content-Length", str(len(data)))
+        c.endheaders(data)
+        r = c.getresponse()
+        text = r.read().decode("utf-8", "replace")
+        h = {k.lower(): v for k, v in r.getheaders()}
+        c.close()
+        return r.status, h, text
+
+    def get(self, path):
+        return self.request("GET", path)
+
+    def post(self, path, **fields):
+        """A form POST with the CSRF token and our Origin: (status, headers, body)."""
+        fields.setdefault("csrf", self.csrf)
+        return self.request("POST", path, {"Content-Type": "application/x-www-form-urlencoded",
+                                           "Origin": "http://" + self.host},
+                            urllib.parse.urlencode(fields))

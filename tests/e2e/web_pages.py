@@ -1,0 +1,200 @@
+#!/usr/bin/env python3
+"""Every page of the web interface with a session, and the forms behind them (web_pages.sh).
+
+usage: web_pages.py PORT_A HOME_A PORT_B HOME_B LORE
+Node A (Ann) is the team's admin, node B (Bob) a member; a question tagged vpn is there.
+Prints one "ok" line per check; exits 1 at the first failure.
+"""
+import datetime
+import json
+import re
+import sys
+import time
+
+sys.path.insert(0, __file__.rsplit("/", 1)[0])
+from web_client import Client, fail  # noqa: E402
+
+PORT_A, HOME_A, PORT_B, HOME_B, LORE = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), \
+    sys.argv[4], sys.argv[5]
+n_ok = 0
+
+
+def ok(msg):
+    global n_ok
+    n_ok += 1
+    print("ok pages %d - %s" % (n_ok, msg))
+
+
+def until(what, fn, limit=30):
+    start = time.time()
+    while not fn():
+        if time.time() - start > limit:
+            fail("timed out: " + what)
+        time.sleep(0.2)
+
+
+def page(c, path, *needles, status=200):
+    """GET path: the status, the title, the nav, and each needle (a regex) in the HTML."""
+    st, h, html = c.get(path)
+    if st != status:
+        fail("GET %s: %d, not %d\n%s" % (path, st, status, html[:2000]))
+    if not h.get("content-type", "").startswith("text/html"):
+        fail("GET %s: Content-Type %r" % (path, h.get("content-type")))
+    if not re.search(r"<title>[^<]+ · lore</title>", html):
+        fail("GET %s: no 'PAGE · lore' title" % path)
+    for link in ("/people", "/sessions", "/stats", "/top", "/team"):
+        if 'href="%s"' % link not in html:
+            fail("GET %s: no nav link to %s" % (path, link))
+    for n in needles:
+        if not re.search(n, html, re.S):
+            fail("GET %s: no %r in\n%s" % (path, n, html[:4000]))
+    return html
+
+
+def posted(c, path, back=None, **fields):
+    st, h, html = c.post(path, **fields)
+    if st != 303 or (back is not None and h.get("location") != back):
+        fail("POST %s %r: %d %r\n%s" % (path, fields, st, h.get("location"), html[:2000]))
+
+
+a = Client(PORT_A, HOME_A, LORE)
+b = Client(PORT_B, HOME_B, LORE)
+ann = json.loads(a.lore("status", "--json").stdout)["public_key"]
+bob = json.loads(b.lore("status", "--json").stdout)["public_key"]
+
+# --- people: the list, profiles, my skills, endorsing, who knows
+page(a, "/people", r'<table class="people">', r'href="/p/%s">Bob</a>' % bob,
+     r'href="/p/%s">Ann</a> <span class="me">' % ann)
+page(a, "/p/me", r"<h1>Ann</h1>", r'<form class="skill-add"', r'<form class="mentor-offer"')
+page(a, "/p/" + bob, r"<h1>Bob</h1>", r'<form class="endorse" action="/p/%s/endorse"' % bob,
+     r'<form class="mentor-request"')
+page(a, "/p/" + "0" * 64, "No such person", status=404)
+posted(a, "/skills", "/p/me", tag="vpn", level="4")
+page(a, "/p/me", r'href="/t/vpn">vpn</a> <span class="level">\(level 4, 0 endorsements\)',
+     r'<form class="skill-remove".*?value="vpn"><button>Remove vpn')
+posted(a, "/skills/remove", "/p/me", tag="vpn")
+if "skill-remove" in a.get("/p/me")[2]:
+    fail("the removed skill is still offered for removal")
+st, _, html = a.post("/skills/remove", tag="nosuchskill")
+if st != 400 or 'class="error"' not in html:
+    fail("removing a skill I do not have: %d" % st)
+posted(a, "/p/%s/endorse" % bob, "/p/" + bob, tag="vpn")
+page(a, "/p/" + bob, r'href="/t/vpn">vpn</a> <span class="level">\(1 endorsement\)')
+page(a, "/who?topic=vpn", r'<ol class="people">', r'href="/p/%s">Bob</a>' % bob,
+     r'class="why">[^<]*answer')
+page(a, "/who", r'<form class="who"')
+ok("people: list with skills, profiles (mine with forms, theirs with endorse), add and remove a "
+   "skill, endorse, who-knows with reasons")
+
+# --- mentoring: an offer, found by tag; a request arrives at the mentor
+posted(a, "/mentors/offer", "/p/me", tags="vpn, networks", body="Happy to pair on VPNs.")
+page(a, "/p/me", r'<h2>Offers mentoring</h2>', r'action="/mentors/withdraw"')
+page(a, "/mentors?tag=vpn", r'<ol class="mentors">', r'href="/p/%s">Ann</a>' % ann,
+     r"Happy to pair on VPNs")
+until("b sees Ann's offer", lambda: "Happy to pair" in b.get("/mentors?tag=vpn")[2])
+posted(b, "/p/%s/mentor" % ann, "/p/" + ann, tag="vpn", body="Could you show me the VPN setup?")
+st, _, _ = b.post("/p/%s/mentor" % bob, tag="vpn", body="myself")
+if st != 400:
+    fail("asking myself for mentoring: %d" % st)
+until("a has Bob's request", lambda: "Requests to you" in a.get("/mentors")[2] and
+      "ul class=\"entries\"" in a.get("/mentors")[2].split("Requests to you")[1])
+ok("mentoring: offer, find by tag on both nodes, a request reaches the mentor's page")
+
+# --- sessions: announce, list, RSVP, .ics
+when = (datetime.datetime.now() + datetime.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+posted(a, "/sessions", "/sessions", title="VPN clinic; bring laptops", at=when,
+       where="Room 1, floor 2", tags="vpn", body="We fix *your* VPN.")
+html = page(a, "/sessions", r'<ul class="sessions">', r"VPN clinic; bring laptops",
+            r'<form class="rsvp"', r'<form class="announce"')
+sid = re.search(r'id="s-([0-9a-f]{64})"', html).group(1)
+st, _, _ = a.post("/sessions", title="In the past", at="2020-01-01T10:00")
+if st != 400:
+    fail("a session in the past: %d" % st)
+st, _, _ = a.post("/sessions", title="No time", at="soon")
+if st != 400:
+    fail("a session without a time: %d" % st)
+until("b sees the session", lambda: sid in b.get("/sessions")[2])
+posted(b, "/s/%s/rsvp" % sid, "/sessions#s-" + sid, value="yes")
+page(b, "/sessions", r"You said <strong>yes</strong>")
+until("a counts Bob", lambda: "1 going" in a.get("/sessions")[2])
+st, h, ics = a.get("/s/%s.ics" % sid)
+if st != 200 or not h.get("content-type", "").startswith("text/calendar"):
+    fail(".ics: %d %r" % (st, h.get("content-type")))
+lines = ics.split("\r\n")
+if lines[0] != "BEGIN:VCALENDAR" or lines[-1] != "" or "\n" in ics.replace("\r\n", ""):
+    fail(".ics lines: %r" % ics[:300])
+for want in ["UID:%s@lore" % sid, "SUMMARY:VPN clinic\\; bring laptops",
+             "LOCATION:Room 1\\, floor 2", "CATEGORIES:vpn", "STATUS:CONFIRMED"]:
+    if want not in lines:
+        fail(".ics has no line %r:\n%s" % (want, ics))
+start = [x for x in lines if x.startswith("DTSTART:")][0]
+utc = datetime.datetime.strptime(start, "DTSTART:%Y%m%dT%H%M%SZ").replace(
+    tzinfo=datetime.timezone.utc)
+if utc != datetime.datetime.strptime(when, "%Y-%m-%dT%H:%M").astimezone(datetime.timezone.utc):
+    fail(".ics DTSTART %s is not %s local" % (start, when))
+if any(len(x.encode()) > 75 for x in lines):
+    fail(".ics has a line over 75 octets")
+page(a, "/sessions?all=1", r"<h1>All sessions</h1>", r"VPN clinic")
+a_status = a.get("/s/%s.ics" % ("f" * 64))[0]
+if a_status != 404:
+    fail(".ics of no session: %d" % a_status)
+ok("sessions: announce (local time), list on both nodes, RSVP, .ics (UID, UTC DTSTART, escaped "
+   "text, CRLF, ≤ 75 octets); a past or missing time refused")
+
+# --- stats and the leaderboard
+page(a, "/stats", r"<h1>Stats</h1>", r'<svg class="chart"[^>]*role="img"',
+     r"<text[^>]*>vpn</text>", r'<table class="needs">', r'<dl class="stats">')
+page(a, "/stats?tag=vpn&days=30", r'name="days"[^>]*value="30"')
+page(a, "/top", r"<h1>Leaderboard</h1>", r'<table class="top">|No points yet')
+ok("stats with the SVG needs chart and its table; the leaderboard")
+
+# --- tags and search filters
+page(a, "/t/vpn", r'<ul class="entries">', r'href="/q/[0-9a-f]{64}">How do I reach the VPN',
+     r'href="/who\?topic=vpn"')
+page(a, "/t/no%20such%20tag", r"Nothing has this tag yet")
+page(a, "/search?q=vpn", r'<ol class="results">\s*<li>.*?<a href="/q/[0-9a-f]{64}">')
+page(a, "/search?q=vpn&kind=question&tag=vpn&author=Ann&status=answered",
+     r'<ol class="results">.*How do I reach the VPN', r'<option selected>question</option>',
+     r'<option selected>answered</option>')
+page(a, "/search?q=vpn&status=resolved", r"Nothing matches")
+page(a, "/search?q=vpn&author=Bob&kind=question", r"Nothing matches")
+page(a, "/search?tag=vpn&kind=question", r'<ol class="results">.*How do I reach the VPN')
+page(a, "/search?q=vpn&since=2020-01-01", r'<ol class="results">')
+page(a, "/search?q=vpn&since=%s" % (datetime.date.today() + datetime.timedelta(days=3)),
+     r"Nothing matches")
+page(a, "/search?q=vpn&since=yesterday", r'class="error"[^>]*>since is not a date')
+ok("tag pages; search filters kind, tag, author, status, since (and filters without words)")
+
+# --- team: the admin sees the code and the forms; a member does not, and is refused
+code = json.loads(a.lore("team", "show", "--json").stdout)["team"]["code"]
+page(a, "/team", r'<table class="members">', r'<code class="join-code">%s</code>' % code,
+     r'<form class="rotate"', r'<form class="revoke".*?value="%s"' % bob, r'<table class="peers">',
+     r"Peers up")
+html = page(b, "/team", r'<table class="members">', r"ask a team admin")
+if "join-code" in html or 'class="rotate"' in html or 'class="revoke"' in html:
+    fail("a member's /team shows the code or admin forms")
+for path, fields in [("/team/rotate", {}), ("/team/revoke", {"who": ann})]:
+    st, _, html = b.post(path, confirm="yes", **fields)
+    if st != 403 or "only a team admin" not in html:
+        fail("a member's POST %s: %d" % (path, st))
+if json.loads(a.lore("team", "show", "--json").stdout)["team"]["code"] != code:
+    fail("the code changed after a member's refused rotate")
+st, _, html = a.post("/team/rotate")
+if st != 200 or '<form class="confirm"' not in html or 'name="confirm" value="yes"' not in html:
+    fail("rotate without confirmation: %d" % st)
+if json.loads(a.lore("team", "show", "--json").stdout)["team"]["code"] != code:
+    fail("rotate ran without confirmation")
+posted(a, "/team/rotate", "/team", confirm="yes")
+new = json.loads(a.lore("team", "show", "--json").stdout)["team"]["code"]
+if new == code:
+    fail("the confirmed rotate did not change the code")
+page(a, "/team", r'<code class="join-code">%s</code>' % new)
+ok("team: members, peers, sync; the admin sees the code and rotates after confirming; a member "
+   "sees neither and is refused (403)")
+
+# --- the rest of the pages still answer, and an unknown one is 404
+page(a, "/", r"Your inbox")
+page(a, "/ask", r'<form class="ask"')
+page(a, "/nope", status=404)
+ok("home, ask, 404")
+print("web_pages.py: %d checks passed" % n_ok)
