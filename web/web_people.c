@@ -44,10 +44,10 @@ static void web_skill_list(struct web_page *p, json_t *skills)
         web_out(p, "\">");
         web_esc(p, web_jstr(s, "tag"));
         web_out(p, "</a>");
-        if (level > 0 || endorsers > 0)
-            web_outf(p, " <span class=\"level\">(%s%lld%s%lld endorsement%s)</span>",
-                     level > 0 ? "level " : "", level > 0 ? level : 0LL, level > 0 ? ", " : "",
-                     endorsers, endorsers == 1 ? "" : "s");
+        web_out(p, " <span class=\"level\">(");
+        if (level > 0)
+            web_outf(p, "level %lld, ", level);
+        web_outf(p, "%lld endorsement%s)</span>", endorsers, endorsers == 1 ? "" : "s");
     }
 }
 

@@ -51,7 +51,24 @@ const char web_static_css[] =
     "pre.diff span{display:block}\n"
     ".similar,.preview,.tag-hints{margin-top:.5rem}\n"
     ".preview{border:1px dashed var(--line);padding:.5rem;min-height:1rem}\n"
-    ".tag-hints button{margin:.25rem .25rem 0 0}\n";
+    ".tag-hints button{margin:.25rem .25rem 0 0}\n"
+    /* the pages of web_people, web_sessions, web_stats, web_team, web_search */
+    ".results{padding-left:1.5rem}\n"
+    ".results li{border-bottom:1px solid var(--line);padding:.5rem 0}\n"
+    "table{border-collapse:collapse;width:100%;margin:.5rem 0}\n"
+    "th,td{border-bottom:1px solid var(--line);padding:.3rem .4rem;text-align:left;"
+    "vertical-align:top}\n"
+    "select{font:inherit;color:inherit;background:var(--bg);border:1px solid var(--line);"
+    "border-radius:4px;padding:.3rem}\n"
+    "fieldset{border:1px solid var(--line);border-radius:4px;margin-top:.75rem}\n"
+    "form.rsvp,form.skill-remove,form.revoke{display:inline-block;margin-right:.5rem}\n"
+    ".online{color:#1e7b34;font-weight:600}\n"
+    "@media (prefers-color-scheme:dark){.online{color:#7ddc8f}}\n"
+    ".why,.level,.rsvps,.key{color:var(--muted);font-size:.9em}\n"
+    ".cancelled strong{text-decoration:line-through}\n"
+    ".chart{max-width:100%;height:auto}\n"
+    ".chart text{fill:var(--fg);font-size:13px}\n"
+    "code.join-code{font-size:1.1em;user-select:all}\n";
 
 /* The browser asks every site for /favicon.ico; without one each page logs a 404 in its
  * console. An SVG (served as image/svg+xml): the brand's colour and an "l". */

@@ -151,7 +151,8 @@ ok("stats with the SVG needs chart and its table; the leaderboard")
 # --- tags and search filters
 page(a, "/t/vpn", r'<ul class="entries">', r'href="/q/[0-9a-f]{64}">How do I reach the VPN',
      r'href="/who\?topic=vpn"')
-page(a, "/t/no%20such%20tag", r"Nothing has this tag yet")
+page(a, "/t/nosuchtag", r"Nothing has this tag yet")
+page(a, "/t/%3Cb%3E%20x", r"<h1>Tagged <span class=\"tag\">&lt;b&gt; x</span>", r'class="error"')
 page(a, "/search?q=vpn", r'<ol class="results">\s*<li>.*?<a href="/q/[0-9a-f]{64}">')
 page(a, "/search?q=vpn&kind=question&tag=vpn&author=Ann&status=answered",
      r'<ol class="results">.*How do I reach the VPN', r'<option selected>question</option>',
