@@ -33,6 +33,7 @@
 #include "xmalloc.h"
 
 #define NAUTHORS 50
+#define WARM 3 /* renders before the timed ones */
 #define DAY_MS (24ull * 3600 * 1000)
 
 struct author {
@@ -243,7 +244,7 @@ static int bench_page(struct node *n, const char *name, const char *path, size_t
     size_t i;
     int rc = 0;
 
-    for (i = 0; i < runs + 20 && rc == 0; i++) {
+    for (i = 0; i < runs + WARM && rc == 0; i++) {
         struct web_page p = {0};
         p.n = n;
         p.csrf = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
@@ -251,8 +252,8 @@ static int bench_page(struct node *n, const char *name, const char *path, size_t
         buf_init(&p.body, WEB_PAGE_MAX);
         t = now_s();
         rc = web_pages_serve(&p, "GET", path);
-        if (i >= 20) /* the first ones warm the page cache */
-            ms[i - 20] = (now_s() - t) * 1000;
+        if (i >= WARM) /* the first ones warm the page cache */
+            ms[i - WARM] = (now_s() - t) * 1000;
         if (p.status != 200)
             rc = -1;
         *bytes = p.body.len;
@@ -270,6 +271,23 @@ static int bench_page(struct node *n, const char *name, const char *path, size_t
     row(label, pct(ms, runs, 0.99), "ms", "target < 20 ms");
     free(ms);
     return 0;
+}
+
+/* The op behind a page alone (request text), runs times: its p50, to tell page from op. */
+static void bench_op(struct node *n, const char *name, const char *request, size_t runs)
+{
+    double *ms = xcalloc(runs, sizeof(*ms)), t;
+    json_t *req = json_loads(request, 0, NULL);
+    size_t i;
+
+    for (i = 0; i < runs && req != NULL; i++) {
+        t = now_s();
+        json_decref(node_call(n, req));
+        ms[i] = (now_s() - t) * 1000;
+    }
+    row(name, pct(ms, runs, 0.5), "ms", "p50 of the op alone (node_call)");
+    json_decref(req);
+    free(ms);
 }
 
 static int bench_fill(struct node *n, size_t count, char qid[2 * ENTRY_ID_LEN + 1])
@@ -337,6 +355,7 @@ int main(int argc, char **argv)
     if (count < 100 || runs < 10 || sodium_init() < 0)
         return 2;
     log_init("bench", LOG_LEVEL_WARN);
+    setvbuf(stdout, NULL, _IOLBF, 0); /* rows as they come (run.sh tees them) */
     results = json_object();
     snprintf(dir, sizeof(dir), "/tmp/lore-bench-web-XXXXXX");
     if (mkdtemp(dir) == NULL)
@@ -351,10 +370,15 @@ int main(int argc, char **argv)
     if (bench_fill(n, count, qid) != 0)
         goto out;
     snprintf(path, sizeof(path), "/q/%s", qid);
-    if (bench_page(n, "home page (inbox, my questions)", "/", runs, &home_bytes) != 0 ||
-        bench_page(n, "question page, 20 answers + 5 comments", path, runs, &q_bytes) != 0 ||
-        bench_page(n, "tag page (/t/vpn, 100 entries)", "/t/vpn", runs / 5, &assets) != 0 ||
-        bench_page(n, "stats page (SVG chart)", "/stats", runs / 5, &assets) != 0)
+    if (bench_page(n, "home page (inbox, my questions)", "/", runs, &home_bytes) != 0)
+        goto out;
+    bench_op(n, "  … of which op inbox (limit 30)", "{\"op\":\"inbox\",\"limit\":30}", 10);
+    if (bench_page(n, "question page, 20 answers + 5 comments", path, runs, &q_bytes) != 0 ||
+        bench_page(n, "tag page (/t/vpn, 100 entries)", "/t/vpn", 50, &assets) != 0)
+        goto out;
+    bench_op(n, "  … of which op list (tag vpn, 100)",
+             "{\"op\":\"list\",\"tag\":\"vpn\",\"limit\":100,\"pinned_first\":true}", 10);
+    if (bench_page(n, "stats page (all time, SVG chart)", "/stats", 5, &assets) != 0)
         goto out;
     assets = strlen(web_static_css);
     row("assets: lore.css + lore.js", (double)assets / 1024, "KiB", "loaded once, then cached");
