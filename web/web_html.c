@@ -144,11 +144,8 @@ void web_tags(struct web_page *p, json_t *e)
 
     json_array_foreach(json_object_get(e, "tags"), i, t)
     {
-        web_out(p, " <a class=\"tag\" href=\"/t/");
-        web_url(p, json_string_value(t));
-        web_out(p, "\">");
-        web_esc(p, json_string_value(t));
-        web_out(p, "</a>");
+        web_out(p, " ");
+        web_tag_link(p, json_string_value(t));
     }
 }
 
@@ -277,4 +274,27 @@ void web_done(struct web_page *p, json_t *resp, const char *back, const char *wh
     web_esc(p, back);
     web_out(p, "\">Back</a></p>\n");
     web_foot(p);
+}
+
+void web_tag_link(struct web_page *p, const char *tag)
+{
+    web_out(p, "<a class=\"tag\" href=\"/t/");
+    web_url(p, tag);
+    web_out(p, "\">");
+    web_esc(p, tag);
+    web_out(p, "</a>");
+}
+
+void web_person_link(struct web_page *p, const char *key, const char *name)
+{
+    if (key == NULL || !hex_is_lower(key, 32)) {
+        web_esc(p, name != NULL ? name : "?");
+        return;
+    }
+    web_outf(p, "<a href=\"/p/%s\">", key);
+    if (name != NULL)
+        web_esc(p, name);
+    else
+        web_outf(p, "%.12s", key);
+    web_out(p, "</a>");
 }

@@ -76,6 +76,11 @@ void web_tags(struct web_page *p, json_t *e);
 void web_entry_item(struct web_page *p, json_t *e, const char *snippet);
 /* A list of entries (a JSON array), or the line none when it is empty. */
 void web_entry_list(struct web_page *p, json_t *entries, const char *none);
+/* A tag (may be NULL) as a link to its page /t/TAG. */
+void web_tag_link(struct web_page *p, const char *tag);
+/* A person as a link to their profile (key: 64 lowercase hex, else no link; name may be NULL:
+ * the key's first 12 digits). */
+void web_person_link(struct web_page *p, const char *key, const char *name);
 /* An op's error, for people (role=alert). */
 void web_error_line(struct web_page *p, json_t *resp);
 /* A 404 page. */

@@ -12,21 +12,6 @@
 #define WEB_PEOPLE_MAX 200 /* members shown on /people (one profile op each) */
 #define WEB_KEY_HEX 65
 
-/* A person's name as a link to their profile (key: 64 hex; name may be NULL). */
-static void web_person_link(struct web_page *p, const char *key, const char *name)
-{
-    if (key == NULL || !hex_is_lower(key, 32)) {
-        web_esc(p, name != NULL ? name : "?");
-        return;
-    }
-    web_outf(p, "<a href=\"/p/%s\">", key);
-    if (name != NULL)
-        web_esc(p, name);
-    else
-        web_outf(p, "%.12s", key);
-    web_out(p, "</a>");
-}
-
 /* The skills of a profile: "tag (level 3, 2 endorsements)". */
 static void web_skill_list(struct web_page *p, json_t *skills)
 {
@@ -39,11 +24,7 @@ static void web_skill_list(struct web_page *p, json_t *skills)
         long long endorsers = json_integer_value(json_object_get(s, "endorsers"));
 
         web_out(p, i > 0 ? ", " : "");
-        web_out(p, "<a class=\"tag\" href=\"/t/");
-        web_url(p, web_jstr(s, "tag"));
-        web_out(p, "\">");
-        web_esc(p, web_jstr(s, "tag"));
-        web_out(p, "</a>");
+        web_tag_link(p, web_jstr(s, "tag"));
         web_out(p, " <span class=\"level\">(");
         if (level > 0)
             web_outf(p, "level %lld, ", level);

@@ -116,30 +116,13 @@ static void web_needs(struct web_page *p, json_t *needs)
                "Asked</th><th scope=\"col\">Unanswered</th></tr></thead><tbody>\n");
     json_array_foreach(needs, i, t)
     {
-        web_out(p, "<tr><td><a class=\"tag\" href=\"/t/");
-        web_url(p, web_jstr(t, "tag"));
-        web_out(p, "\">");
-        web_esc(p, web_jstr(t, "tag"));
-        web_outf(p, "</a></td><td>%lld</td><td>%lld</td></tr>\n",
+        web_out(p, "<tr><td>");
+        web_tag_link(p, web_jstr(t, "tag"));
+        web_outf(p, "</td><td>%lld</td><td>%lld</td></tr>\n",
                  json_integer_value(json_object_get(t, "asked")),
                  json_integer_value(json_object_get(t, "unanswered")));
     }
     web_out(p, "</tbody></table>\n");
-}
-
-/* A person's name as a link to their profile. */
-static void web_who_link(struct web_page *p, json_t *o)
-{
-    const char *key = web_jstr(o, "key"), *name = web_jstr(o, "name");
-
-    if (key != NULL && hex_is_lower(key, 32))
-        web_outf(p, "<a href=\"/p/%s\">", key);
-    if (name != NULL)
-        web_esc(p, name);
-    else
-        web_outf(p, "%.12s", key != NULL ? key : "?");
-    if (key != NULL && hex_is_lower(key, 32))
-        web_out(p, "</a>");
 }
 
 /* /stats?tag=&days=: are questions answered, and fast; what is needed; who helps. */
@@ -176,7 +159,7 @@ static void web_stats(struct web_page *p)
         json_array_foreach(json_object_get(resp, "helpers"), i, h)
         {
             web_out(p, "<li>");
-            web_who_link(p, h);
+            web_person_link(p, web_jstr(h, "key"), web_jstr(h, "name"));
             web_outf(p, ": %lld answers</li>\n", json_integer_value(json_object_get(h, "answers")));
         }
         web_out(p, "</ol>\n");
@@ -211,7 +194,7 @@ static void web_top(struct web_page *p)
         json_array_foreach(json_object_get(resp, "people"), i, pe)
         {
             web_outf(p, "<tr><td>%zu</td><td>", i + 1);
-            web_who_link(p, pe);
+            web_person_link(p, web_jstr(pe, "key"), web_jstr(pe, "name"));
             web_outf(p, "</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</td><td>",
                      json_integer_value(json_object_get(pe, "points")),
                      json_integer_value(json_object_get(pe, "accepted")),

@@ -3,18 +3,13 @@
 Client(port, home, lore) logs in the way a person does (the one-time URL of `lore web`), keeps
 the session cookie and the CSRF token, and sends GETs and form POSTs with our own Origin.
 """
-import http.client
 import json
 import os
 import re
 import subprocess
-import sys
 import urllib.parse
 
-
-def fail(msg):
-    print("FAIL: " + msg, file=sys.stderr)
-    sys.exit(1)
+from webhttp import fail, request as http
 
 
 class Client:
@@ -44,23 +39,11 @@ class Client:
                               timeout=60)
 
     def request(self, method, path, headers=None, body=None):
-        """One request on a fresh connection: (status, headers lower-cased, body text)."""
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        c.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
-        c.putheader("Host", self.host)
+        """One request with our session cookie: (status, headers lower-cased, body text)."""
+        h = dict(headers or {})
         if self.cookie:
-            c.putheader("Cookie", self.cookie)
-        for k, v in (headers or {}).items():
-            c.putheader(k, v)
-        data = body.encode() if isinstance(body, str) else body
-        if data is not None:
-            c.putheader("Content-Length", str(len(data)))
-        c.endheaders(data)
-        r = c.getresponse()
-        text = r.read().decode("utf-8", "replace")
-        h = {k.lower(): v for k, v in r.getheaders()}
-        c.close()
-        return r.status, h, text
+            h["Cookie"] = self.cookie
+        return http(self.port, method, path, h, body, self.host)
 
     def get(self, path):
         return self.request("GET", path)

@@ -12,17 +12,12 @@ import sys
 import time
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
-from web_client import Client, fail  # noqa: E402
+from web_client import Client  # noqa: E402
+from webhttp import checker, fail  # noqa: E402
 
 PORT_A, HOME_A, PORT_B, HOME_B, LORE = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), \
     sys.argv[4], sys.argv[5]
-n_ok = 0
-
-
-def ok(msg):
-    global n_ok
-    n_ok += 1
-    print("ok pages %d - %s" % (n_ok, msg))
+ok = checker("pages")
 
 
 def until(what, fn, limit=30):
@@ -198,4 +193,4 @@ page(a, "/", r"Your inbox")
 page(a, "/ask", r'<form class="ask"')
 page(a, "/nope", status=404)
 ok("home, ask, 404")
-print("web_pages.py: %d checks passed" % n_ok)
+print("web_pages.py: all checks passed")
