@@ -381,10 +381,6 @@ def scenario(b, url, origin):
                                       "windowsVirtualKeyCode": 13})
     b.wait_loaded("the search page", r"/search\?q=plotter")
     results = "ol.results li a[href^=\"/q/\"]"
-    if b.count("ol.results") == 0:
-        print("SKIP: search results are not an <ol class=\"results\"> yet (the \"pages\" part "
-              "of issue 13); looking for the link anywhere in <main>", flush=True)
-        results = "main li a[href^=\"/q/\"]"
     hrefs = b.js("[...document.querySelectorAll(%s)].map(a => a.getAttribute('href'))"
                  % json.dumps(results))
     if "/q/" + qid not in hrefs:
