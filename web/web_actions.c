@@ -101,7 +101,10 @@ static void web_act_comments(struct web_page *p, json_t *comments, const char *t
         if (!any)
             web_out(p, "<ul class=\"comments\">\n");
         any = 1;
-        web_out(p, "<li>");
+        if (web_jstr(c, "id") != NULL && hex_is_lower(web_jstr(c, "id"), 32))
+            web_outf(p, "<li id=\"cm-%s\">", web_jstr(c, "id"));
+        else
+            web_out(p, "<li>");
         web_md(p, web_jstr(c, "body"));
         web_byline(p, c);
         web_out(p, "</li>\n");

@@ -169,6 +169,11 @@ void web_entry_item(struct web_page *p, json_t *e, const char *snippet)
     web_tags(p, e);
     web_out(p, " ");
     web_byline(p, e);
+    if (web_jstr(e, "reason") != NULL) { /* the inbox's: why it is for me */
+        web_out(p, " <span class=\"reason\">");
+        web_esc(p, web_jstr(e, "reason"));
+        web_out(p, "</span>");
+    }
     if (snippet != NULL) {
         web_out(p, "<p class=\"snippet\">");
         if (render_escape_marked(&p->body, snippet, WEB_HL_OPEN, WEB_HL_CLOSE) != 0)

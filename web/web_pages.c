@@ -20,16 +20,47 @@
 
 /* ---- pages ---- */
 
-/* /: my inbox (questions in my areas and to me, urgent first) and my questions. */
+/* One "new on yours" item of the inbox: why it is for me, on which of my entries, and the entry
+ * (its link leads to its question: web_question redirects answers and comments there). */
+static void web_foryou_item(struct web_page *p, json_t *item)
+{
+    json_t *about = json_object_get(item, "about"), *e = json_object_get(item, "entry");
+    const char *aid = web_jstr(about, "id"), *eid = web_jstr(e, "id");
+
+    web_out(p, "<li><span class=\"reason\">");
+    web_esc(p, web_jstr(item, "reason") != NULL ? web_jstr(item, "reason") : "");
+    web_out(p, "</span>");
+    if (aid != NULL && hex_is_lower(aid, 32) && web_jstr(about, "title") != NULL &&
+        web_jstr(about, "title")[0] != '\0') {
+        web_outf(p, " on <a href=\"/q/%s\">", aid);
+        web_esc(p, web_jstr(about, "title"));
+        web_out(p, "</a>");
+    }
+    if (eid != NULL && hex_is_lower(eid, 32)) {
+        web_outf(p, ": <a href=\"/q/%s\">", eid);
+        web_esc(p, web_jstr(e, "title") != NULL && web_jstr(e, "title")[0] != '\0'
+                       ? web_jstr(e, "title")
+                   : web_jstr(e, "kind") != NULL ? web_jstr(e, "kind")
+                                                 : "entry");
+        web_out(p, "</a> ");
+        web_byline(p, e);
+    }
+    web_out(p, "</li>\n");
+}
+
+/* /: my inbox (questions in my areas and to me, urgent first, each with why it is for me), what
+ * happened on my entries, my questions, and what is new in the team. */
 static void web_home(struct web_page *p)
 {
     char key[IDENTITY_PUBLIC_KEY_LEN * 2 + 1];
-    json_t *inbox, *mine;
+    json_t *inbox, *mine, *news, *x;
+    size_t i;
 
     hex_encode(identity_public_key(p->n->id), IDENTITY_PUBLIC_KEY_LEN, key);
     inbox = web_call(p, "inbox", json_pack("{s:i}", "limit", 30));
     mine = web_call(p, "list",
                     json_pack("{s:s,s:s,s:i}", "kind", "question", "author", key, "limit", 30));
+    news = web_call(p, "list", json_pack("{s:s,s:i}", "kind", "question", "limit", 10));
     web_head(p, "Home");
     web_out(p, "<h1>Your inbox</h1>\n");
     if (web_ok(inbox))
@@ -37,6 +68,11 @@ static void web_home(struct web_page *p)
                        "Nothing waits for you: no open question in your areas or to you.");
     else
         web_error_line(p, inbox);
+    if (json_array_size(json_object_get(inbox, "on_yours")) > 0) {
+        web_out(p, "<h2>New on your questions</h2>\n<ul class=\"on-yours\">\n");
+        json_array_foreach(json_object_get(inbox, "on_yours"), i, x) web_foryou_item(p, x);
+        web_out(p, "</ul>\n");
+    }
     web_out(p, "<h2>Your questions</h2>\n");
     /* Without a profile the author filter knows nobody by our key: nothing asked yet. */
     if (web_ok(mine) ||
@@ -44,9 +80,34 @@ static void web_home(struct web_page *p)
         web_entry_list(p, json_object_get(mine, "entries"), "You have not asked anything yet.");
     else
         web_error_line(p, mine);
+    web_out(p, "<h2>New in the team</h2>\n");
+    if (web_ok(news))
+        web_entry_list(p, json_object_get(news, "entries"), "Nobody has asked anything yet.");
+    else
+        web_error_line(p, news);
     web_foot(p);
     json_decref(inbox);
     json_decref(mine);
+    json_decref(news);
+}
+
+/* An answer or a comment has no page of its own: 303 to what it refers to, at its place
+ * (#a-ID, #cm-ID); a comment on an answer takes one more hop. Returns 1 when redirected. */
+static int web_in_thread(struct web_page *p, json_t *e)
+{
+    const char *kind = web_jstr(e, "kind"), *ref, *eid = web_jstr(e, "id");
+    json_t *refs = json_object_get(e, "refs");
+    int answer = kind != NULL && strcmp(kind, "answer") == 0,
+        comment = kind != NULL && strcmp(kind, "comment") == 0;
+
+    if (!(answer || comment) || json_array_size(refs) < 1)
+        return 0;
+    ref = json_string_value(json_array_get(refs, 0));
+    if (ref == NULL || !hex_is_lower(ref, 32))
+        return 0;
+    p->status = MHD_HTTP_SEE_OTHER;
+    p->location = xasprintf("/q/%s#%s-%s", ref, answer ? "a" : "cm", eid);
+    return 1;
 }
 
 /* /q/ID: the question, its answers (the accepted one first), comments, and a form to answer. */
@@ -62,6 +123,10 @@ static void web_question(struct web_page *p, const char *id)
         web_out(p, "<h1>Not found</h1>\n");
         web_error_line(p, resp);
         web_foot(p);
+        json_decref(resp);
+        return;
+    }
+    if (web_in_thread(p, e)) {
         json_decref(resp);
         return;
     }

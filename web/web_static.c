@@ -30,6 +30,8 @@ const char web_static_css[] =
     ".tag{display:inline-block;border:1px solid var(--line);border-radius:3px;padding:0 .3rem;"
     "font-size:.85em}\n"
     ".by,.status,.none{color:var(--muted);font-size:.9em}\n"
+    ".reason{font-style:italic;font-size:.9em}\n"
+    ".on-yours{padding-left:1.2rem}\n"
     ".urgent{color:#b00020}\n"
     "@media (prefers-color-scheme:dark){.urgent{color:#ff8a80}}\n"
     "mark{background:var(--mark);color:inherit}\n"

@@ -188,6 +188,32 @@ page(a, "/team", r'<code class="join-code">%s</code>' % new)
 ok("team: members, peers, sync; the admin sees the code and rotates after confirming; a member "
    "sees neither and is refused (403)")
 
+# --- home: Bob's answer on Ann's question is "new on your questions", with its reason; the
+# team's news; an answer's own address leads to its place on the question page
+qid = re.search(r'href="/q/([0-9a-f]{64})">How do I reach the VPN', a.get("/t/vpn")[2]).group(1)
+aid = re.search(r'<article class="answer[^"]*" id="a-([0-9a-f]{64})"', a.get("/q/" + qid)[2])
+if aid is None:
+    fail("no answer on the question page")
+aid = aid.group(1)
+page(a, "/", r"<h1>Your inbox</h1>",
+     r'<h2>New on your questions</h2>\s*<ul class="on-yours">\s*<li><span class="reason">answered '
+     r'your question</span> on <a href="/q/%s">How do I reach the VPN from home\?</a>: '
+     r'<a href="/q/%s">' % (qid, aid),
+     r'<h2>Your questions</h2>\s*<ul class="entries">.*?href="/q/%s"' % qid,
+     r'<h2>New in the team</h2>\s*<ul class="entries">.*?href="/q/%s"' % qid)
+st, h, _ = a.get("/q/" + aid)
+if st != 303 or h.get("location") != "/q/%s#a-%s" % (qid, aid):
+    fail("an answer's address: %d %r, not 303 to its question" % (st, h.get("location")))
+b.lore("comment", qid, "--body", "Which client version?")
+until("a has Bob's comment", lambda: 'id="cm-' in a.get("/q/" + qid)[2])
+cid = re.search(r'<li id="cm-([0-9a-f]{64})">', a.get("/q/" + qid)[2]).group(1)
+st, h, _ = a.get("/q/" + cid)
+if st != 303 or h.get("location") != "/q/%s#cm-%s" % (qid, cid):
+    fail("a comment's address: %d %r, not 303 to its question" % (st, h.get("location")))
+page(b, "/", r"<h1>Your inbox</h1>", r'<h2>New in the team</h2>\s*<ul class="entries">')
+ok("home: inbox, new on my questions (reason, question, answer), my questions, the team's news; "
+   "an answer's and a comment's address lead to their place on the question page")
+
 # --- the rest of the pages still answer, and an unknown one is 404
 page(a, "/", r"Your inbox")
 page(a, "/ask", r'<form class="ask"')
