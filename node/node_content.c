@@ -88,6 +88,13 @@ static json_t *op_edit(struct node *n, json_t *req)
     }
     kind = entry_kind(e);
     cur = node_view_entry(n, e);
+    /* cur shows the placeholder of a hidden entry: an edit would publish it, and get round the
+     * hiding. */
+    if (node_view_hidden(cur)) {
+        res = api_error("invalid", "an admin hid this entry: it cannot be edited until they "
+                                   "unhide it (lore unhide)");
+        goto out;
+    }
     if (title == NULL)
         title = json_string_value(json_object_get(cur, "title"));
     if (body == NULL)

@@ -329,6 +329,38 @@ static void test_hide_unhide(void **state)
     json_decref(r);
 }
 
+/* While an admin hides an entry, its author cannot edit it: the edit would publish the placeholder
+ * the node shows for it (an edit of the tags alone keeps "the current" title and body), and would
+ * get round the hiding. After unhide the edit goes through, from the real text. */
+static void test_hidden_not_edited(void **state)
+{
+    struct test_node *t = *state;
+    char q[2 * ENTRY_ID_LEN + 1];
+    json_t *r, *e;
+
+    json_decref(test_call_ok(t, "{\"op\":\"init\",\"name\":\"Ann\"}"));
+    json_decref(test_call_ok(t, "{\"op\":\"team_create\",\"name\":\"ops\"}"));
+    r = test_call_ok(t, "{\"op\":\"post\",\"kind\":\"question\",\"title\":\"Cheap "
+                        "watches here\",\"body\":\"the real text\",\"tags\":[\"vpn\"]}");
+    snprintf(q, sizeof(q), "%s", json_string_value(json_object_get(r, "id")));
+    json_decref(r);
+    json_decref(callf(t, 1, "{\"op\":\"hide\",\"id\":\"%s\",\"reason\":\"advertising\"}", q));
+    r = callf(t, 0, "{\"op\":\"edit\",\"id\":\"%s\",\"tags\":[\"vpn\",\"watches\"]}", q);
+    assert_string_equal(test_code(r), "invalid");
+    json_decref(r);
+    r = callf(t, 0, "{\"op\":\"edit\",\"id\":\"%s\",\"body\":\"new text\"}", q);
+    assert_string_equal(test_code(r), "invalid");
+    json_decref(r);
+    json_decref(callf(t, 1, "{\"op\":\"unhide\",\"id\":\"%s\"}", q));
+    json_decref(callf(t, 1, "{\"op\":\"edit\",\"id\":\"%s\",\"tags\":[\"vpn\",\"watches\"]}", q));
+    r = callf(t, 1, "{\"op\":\"get\",\"id\":\"%s\"}", q);
+    e = json_object_get(r, "entry");
+    assert_string_equal(json_string_value(json_object_get(e, "title")), "Cheap watches here");
+    assert_string_equal(json_string_value(json_object_get(e, "body")), "the real text");
+    assert_int_equal(json_array_size(json_object_get(e, "tags")), 2);
+    json_decref(r);
+}
+
 /* A moderation entry by someone who is not an admin counts for nothing; a node that is not an
  * admin cannot write one. */
 static void test_hide_not_admin(void **state)
@@ -399,6 +431,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rsvp_change, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hide_unhide, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hide_not_admin, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hidden_not_edited, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rate_limit, setup, teardown),
     };
 
