@@ -149,6 +149,36 @@ void web_tags(struct web_page *p, json_t *e)
     }
 }
 
+/* For an entry without a title (an answer, a comment): its kind and the start of its body's first
+ * line, cut at a character boundary. */
+static void web_untitled(struct web_page *p, json_t *e)
+{
+    const char *kind = web_jstr(e, "kind"), *body = web_jstr(e, "body");
+    char cut[84];
+    size_t n;
+
+    web_esc(p, kind != NULL ? kind : "entry");
+    if (body == NULL)
+        return;
+    n = strcspn(body, "\n");
+    if (n >= sizeof(cut) - 4) {
+        n = sizeof(cut) - 4;
+        while (n > 0 && ((unsigned char)body[n] & 0xC0) == 0x80)
+            n--;
+    }
+    snprintf(cut, sizeof(cut), "%.*s%s", (int)n, body, body[n] != '\0' ? "…" : "");
+    web_out(p, ": ");
+    web_esc(p, cut);
+}
+
+void web_entry_label(struct web_page *p, json_t *e)
+{
+    if (web_jstr(e, "title") != NULL && web_jstr(e, "title")[0] != '\0')
+        web_esc(p, web_jstr(e, "title"));
+    else
+        web_untitled(p, e);
+}
+
 /* One line of a list: the question's title as a link, its status, tags and author. */
 void web_entry_item(struct web_page *p, json_t *e, const char *snippet)
 {
@@ -158,7 +188,7 @@ void web_entry_item(struct web_page *p, json_t *e, const char *snippet)
     if (json_is_true(json_object_get(e, "urgent")))
         web_out(p, "<strong class=\"urgent\">urgent</strong> ");
     web_outf(p, "<a href=\"/q/%.64s\">", id != NULL && hex_is_lower(id, 32) ? id : "");
-    web_esc(p, web_jstr(e, "title") != NULL ? web_jstr(e, "title") : "(untitled)");
+    web_entry_label(p, e);
     web_out(p, "</a> ");
     if (status != NULL) {
         web_out(p, "<span class=\"status\">");

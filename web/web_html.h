@@ -74,6 +74,9 @@ void web_tags(struct web_page *p, json_t *e);
 /* One <li> of a list: title link, status, tags, byline; snippet (may be NULL) with its matches
  * between WEB_HL_OPEN and WEB_HL_CLOSE marked. */
 void web_entry_item(struct web_page *p, json_t *e, const char *snippet);
+/* An entry's name in a link: its title, or (answers, comments) its kind and the start of its body.
+ */
+void web_entry_label(struct web_page *p, json_t *e);
 /* A list of entries (a JSON array), or the line none when it is empty. */
 void web_entry_list(struct web_page *p, json_t *entries, const char *none);
 /* A tag (may be NULL) as a link to its page /t/TAG. */

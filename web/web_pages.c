@@ -38,10 +38,7 @@ static void web_foryou_item(struct web_page *p, json_t *item)
     }
     if (eid != NULL && hex_is_lower(eid, 32)) {
         web_outf(p, ": <a href=\"/q/%s\">", eid);
-        web_esc(p, web_jstr(e, "title") != NULL && web_jstr(e, "title")[0] != '\0'
-                       ? web_jstr(e, "title")
-                   : web_jstr(e, "kind") != NULL ? web_jstr(e, "kind")
-                                                 : "entry");
+        web_entry_label(p, e);
         web_out(p, "</a> ");
         web_byline(p, e);
     }

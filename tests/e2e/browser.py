@@ -271,6 +271,86 @@ def main():
         b.close()
     print("browser: every check passed")
 
+# The checks of "accessible (labels, keyboard, contrast) and usable on a narrow window", run in
+# the page: a list of problems (empty when none).
+A11Y_JS = r"""(() => {
+  const bad = [];
+  const named = el => (el.labels && el.labels.length > 0) || el.getAttribute('aria-label') ||
+                      el.getAttribute('aria-labelledby') || el.title;
+  for (const el of document.querySelectorAll('input:not([type=hidden]), textarea, select'))
+    if (!named(el)) bad.push('no label: ' + el.outerHTML.slice(0, 80));
+  for (const el of document.querySelectorAll('button, a[href]'))
+    if (!(el.textContent.trim() || el.getAttribute('aria-label') || el.title))
+      bad.push('no text: ' + el.outerHTML.slice(0, 80));
+  if (!document.documentElement.lang) bad.push('no lang on <html>');
+  if (document.querySelectorAll('main h1').length !== 1) bad.push('not one h1 in main');
+  const lum = c => {
+    const m = c.match(/[\d.]+/g).map(Number);
+    const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return [0.2126 * f(m[0]) + 0.7152 * f(m[1]) + 0.0722 * f(m[2]), m.length > 3 ? m[3] : 1];
+  };
+  const bg = el => {
+    for (; el; el = el.parentElement) {
+      const c = getComputedStyle(el).backgroundColor, a = lum(c)[1];
+      if (a > 0.5) return c;
+    }
+    return 'rgb(255, 255, 255)';
+  };
+  const seen = new Set();
+  for (const el of document.querySelectorAll('main *, header *')) {
+    const t = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+    if (!t || el.getClientRects().length === 0) continue;
+    const s = getComputedStyle(el), fg = el instanceof SVGElement ? s.fill : s.color;
+    const b = bg(el), key = fg + '/' + b;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const [l1] = lum(fg), [l2] = lum(b);
+    const ratio = (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05);
+    if (ratio < 4.5) bad.push('contrast ' + ratio.toFixed(2) + ' (' + key + ') at <' +
+                             el.tagName.toLowerCase() + ' class="' + el.className + '">');
+  }
+  if (document.documentElement.scrollWidth > window.innerWidth + 1)
+    bad.push('scrolls sideways: ' + document.documentElement.scrollWidth + ' px wide in ' +
+             window.innerWidth);
+  return bad;
+})()"""
+
+
+def usable(b, origin, paths):
+    """Every page: labels, text on controls, contrast (WCAG AA 4.5:1, light and dark schemes), no
+    sideways scrolling at 360 px (a phone held upright); the keyboard reaches the search box and
+    the ask link, and shows where its focus is."""
+    for w, scheme in ((VIEW_W, "light"), (360, "light"), (VIEW_W, "dark")):
+        b.page("Emulation.setDeviceMetricsOverride",
+               {"width": w, "height": VIEW_H, "deviceScaleFactor": 1, "mobile": w < 500})
+        b.page("Emulation.setEmulatedMedia",
+               {"features": [{"name": "prefers-color-scheme", "value": scheme}]})
+        for path in paths:
+            b.goto(origin + path)
+            bad = b.js(A11Y_JS)
+            if bad:
+                fail("%s at %d px, %s: %s" % (path, w, scheme, "\n  ".join(bad[:12])))
+    b.page("Emulation.setDeviceMetricsOverride",
+           {"width": VIEW_W, "height": VIEW_H, "deviceScaleFactor": 1, "mobile": False})
+    b.page("Emulation.setEmulatedMedia", {"features": []})
+    b.goto(origin + "/", "/")
+    b.page("Emulation.setFocusEmulationEnabled", {"enabled": True})  # headless has no focus
+    reached = []
+    for _ in range(30):
+        b.page("Input.dispatchKeyEvent", {"type": "keyDown", "key": "Tab", "code": "Tab",
+                                          "windowsVirtualKeyCode": 9})
+        b.page("Input.dispatchKeyEvent", {"type": "keyUp", "key": "Tab", "code": "Tab",
+                                          "windowsVirtualKeyCode": 9})
+        reached.append(b.js("(e => e.id || e.getAttribute('href') || e.tagName)"
+                            "(document.activeElement)"))
+        visible = b.js("(() => { const s = getComputedStyle(document.activeElement);"
+                       " return s.outlineStyle !== 'none' || s.boxShadow !== 'none'; })()")
+        if not visible and reached[-1] != "BODY":
+            fail("keyboard focus on %s is not visible" % reached[-1])
+    for want in ("nav-q", "/ask"):
+        if want not in reached:
+            fail("Tab never reaches %s: %r" % (want, reached))
+
 
 def scenario(b, url, origin):
     # --- log in through the lore web link: a 303 to the home page with the session cookie
@@ -413,6 +493,12 @@ def scenario(b, url, origin):
     ok("every page linked from the header and the question opens without a console error or "
        "CSP report: %s"
        % " ".join(links))
+
+    usable(b, origin, links + ["/q/" + qid, "/search?q=plotter", "/who?topic=printing",
+                               "/mentors", "/p/me"])
+    ok("every such page: each control labelled, text on every button and link, contrast at least "
+       "4.5:1 (light and dark), one h1, no sideways scrolling at %d or 360 px; Tab reaches the search box and the "
+       "ask link with a visible focus" % VIEW_W)
 
     # --- hostile content renders inert: set a global if anything runs; no iframe in the DOM
     hostile = ("<script>window.__lore_pwned = 'script'</script>\n\n"
