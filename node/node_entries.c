@@ -107,29 +107,26 @@ static json_t *node_post_created(json_t *req, struct entry_fields *f)
     return NULL;
 }
 
-static json_t *op_post(struct node *n, json_t *req)
+json_t *node_entries_post_parse(struct node *n, json_t *req, struct node_post *p)
 {
-    struct entry_fields f = {0};
+    struct entry_fields *f = &p->f;
     const char *kind, *title, *body;
     json_t *tags = json_object_get(req, "tags"), *refs = json_object_get(req, "refs"), *v, *res;
-    char tagbuf[ENTRY_MAX_TAGS][ENTRY_TAG_MAX + 1];
-    const char *tagp[ENTRY_MAX_TAGS];
-    uint8_t refids[ENTRY_MAX_REFS][ENTRY_ID_LEN];
-    struct entry_attr urgent_attr = {"urgent", "1"}, attrs[2];
     size_t nattrs = 0;
-    char tohex[2 * ENTRY_KEY_LEN + 1];
     const char *to;
     struct entry *target = NULL;
-    int urgent;
     size_t i;
     char err[ERRMSG_MAX];
 
-    if (node_arg_str(req, "kind", &kind) != 0 || kind == NULL || kinds_parse(kind, &f.kind) != 0 ||
-        (f.kind != ENTRY_QUESTION && f.kind != ENTRY_ANSWER && f.kind != ENTRY_NOTE &&
-         f.kind != ENTRY_COMMENT))
+    memset(p, 0, sizeof(*p));
+    if (!json_is_object(req))
+        return api_error("bad_request", "a post is a JSON object");
+    if (node_arg_str(req, "kind", &kind) != 0 || kind == NULL || kinds_parse(kind, &f->kind) != 0 ||
+        (f->kind != ENTRY_QUESTION && f->kind != ENTRY_ANSWER && f->kind != ENTRY_NOTE &&
+         f->kind != ENTRY_COMMENT))
         return api_error("bad_request", "kind must be question, answer, note or comment");
     if (node_arg_str(req, "title", &title) != 0 || node_arg_str(req, "body", &body) != 0 ||
-        node_arg_str(req, "to", &to) != 0 || node_arg_bool(req, "urgent", &urgent) != 0)
+        node_arg_str(req, "to", &to) != 0 || node_arg_bool(req, "urgent", &p->urgent) != 0)
         return api_error("bad_request", "title, body and to must be strings, urgent a boolean");
     if ((tags != NULL && !json_is_array(tags) && !json_is_null(tags)) ||
         (refs != NULL && !json_is_array(refs) && !json_is_null(refs)))
@@ -144,26 +141,26 @@ static json_t *op_post(struct node *n, json_t *req)
         if (t == NULL)
             return api_error("bad_request", "tags must be strings");
         /* People type "VPN " or "#vpn": the one rule (node_arg_tag_norm). */
-        if (node_arg_tag_norm(t, tagbuf[i]) != 0)
+        if (node_arg_tag_norm(t, p->tagbuf[i]) != 0)
             return node_arg_tag_invalid(t);
-        tagp[i] = tagbuf[i];
+        p->tagp[i] = p->tagbuf[i];
     }
-    f.tags = tagp;
-    f.ntags = json_array_size(tags);
+    f->tags = p->tagp;
+    f->ntags = json_array_size(tags);
     json_array_foreach(refs, i, v)
     {
         if (!json_is_string(v))
             return api_error("bad_request", "refs must be strings");
-        res = node_resolve_id(n, json_string_value(v), refids[i]);
+        res = node_resolve_id(n, json_string_value(v), p->refids[i]);
         if (res != NULL)
             return res;
     }
-    f.refs = (const uint8_t(*)[ENTRY_ID_LEN])refids;
-    f.nrefs = json_array_size(refs);
-    if ((f.kind == ENTRY_ANSWER || f.kind == ENTRY_COMMENT) && f.nrefs != 1)
+    f->refs = (const uint8_t(*)[ENTRY_ID_LEN])p->refids;
+    f->nrefs = json_array_size(refs);
+    if ((f->kind == ENTRY_ANSWER || f->kind == ENTRY_COMMENT) && f->nrefs != 1)
         return api_error("bad_request", "an %s needs the id of the entry it responds to", kind);
-    if (f.kind == ENTRY_ANSWER) {
-        enum replica_lookup l = replica_get(n->replica, refids[0], &target, err, sizeof(err));
+    if (f->kind == ENTRY_ANSWER) {
+        enum replica_lookup l = replica_get(n->replica, p->refids[0], &target, err, sizeof(err));
         int is_question = l == REPLICA_FOUND && entry_kind(target) == ENTRY_QUESTION;
         entry_destroy(&target);
         if (l == REPLICA_CORRUPT)
@@ -171,37 +168,50 @@ static json_t *op_post(struct node *n, json_t *req)
         if (!is_question)
             return api_error("invalid", "only questions can be answered; use a comment");
     }
-    if ((f.kind == ENTRY_QUESTION || f.kind == ENTRY_NOTE) && node_arg_blank(title))
+    if ((f->kind == ENTRY_QUESTION || f->kind == ENTRY_NOTE) && node_arg_blank(title))
         return api_error("invalid", "a %s needs a title: " NODE_ARG_TITLE_EMPTY, kind);
-    if (f.kind != ENTRY_QUESTION && (body == NULL || body[0] == '\0'))
+    if (f->kind != ENTRY_QUESTION && (body == NULL || body[0] == '\0'))
         return api_error("invalid", "a %s needs a body", kind);
-    if (urgent && f.kind != ENTRY_QUESTION)
+    if (p->urgent && f->kind != ENTRY_QUESTION)
         return api_error("invalid", "only questions can be urgent");
-    if (urgent)
-        attrs[nattrs++] = urgent_attr;
+    if (p->urgent) {
+        p->attrs[nattrs].key = "urgent";
+        p->attrs[nattrs++].value = "1";
+    }
     if (to != NULL) {
         uint8_t key[ENTRY_KEY_LEN];
-        if (f.kind != ENTRY_QUESTION)
+        if (f->kind != ENTRY_QUESTION)
             return api_error("invalid", "only questions can be addressed to someone");
         res = node_resolve_person(n, to, key);
         if (res != NULL)
             return res;
-        hex_encode(key, ENTRY_KEY_LEN, tohex);
-        attrs[nattrs].key = "to";
-        attrs[nattrs++].value = tohex;
+        hex_encode(key, ENTRY_KEY_LEN, p->tohex);
+        p->attrs[nattrs].key = "to";
+        p->attrs[nattrs++].value = p->tohex;
     }
-    f.attrs = attrs;
-    f.nattrs = nattrs;
-    f.title = title;
-    f.body = body;
-    res = node_post_created(req, &f);
+    f->attrs = p->attrs;
+    f->nattrs = nattrs;
+    f->title = title;
+    f->body = body;
+    return node_post_created(req, f);
+}
+
+static json_t *op_post(struct node *n, json_t *req)
+{
+    struct node_post *p = xmalloc(sizeof(*p));
+    json_t *res;
+
+    res = node_entries_post_parse(n, req, p);
     if (res != NULL)
-        return res;
-    res = node_publish(n, &f);
+        goto out;
+    res = node_publish(n, &p->f);
     /* An urgent question says how many who know its tags could answer now. */
-    if (urgent && f.ntags > 0 && json_is_true(json_object_get(res, "ok")))
-        json_object_set_new(res, "online_experts",
-                            json_integer((json_int_t)node_rank_online_experts(n, f.tags, f.ntags)));
+    if (p->urgent && p->f.ntags > 0 && json_is_true(json_object_get(res, "ok")))
+        json_object_set_new(
+            res, "online_experts",
+            json_integer((json_int_t)node_rank_online_experts(n, p->f.tags, p->f.ntags)));
+out:
+    free(p);
     return res;
 }
 

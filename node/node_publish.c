@@ -9,6 +9,9 @@
 #include "node_teamstate.h"
 #include "node_view.h"
 #include "node_watch.h"
+#include "xmalloc.h"
+
+#include <stdlib.h>
 
 json_t *node_publish_storage_error(struct node *n, const char *err)
 {
@@ -36,8 +39,9 @@ static int node_publish_recent_row(void *ctx, const struct entry *e, const char 
 }
 
 /* Comments, votes and thanks are cheap to write in a loop: at most NODE_PUBLISH_RATE of each kind
- * a minute (by created_ms) from this node's person. NULL, or the error response. */
-static json_t *node_publish_rate(struct node *n, const struct entry *e)
+ * a minute (by created_ms) from this node's person; pending: those of its kind written with it
+ * (a batch), not yet stored. NULL, or the error response. */
+static json_t *node_publish_rate(struct node *n, const struct entry *e, uint64_t pending)
 {
     struct replica_query q = {0};
     uint64_t ctx[2] = {0, 0}, now = entry_created_ms(e);
@@ -51,7 +55,7 @@ static json_t *node_publish_rate(struct node *n, const struct entry *e)
     q.since_ms = ctx[0];
     q.limit = NODE_PUBLISH_RATE + 1;
     if (replica_list(n->replica, &q, node_publish_recent_row, ctx, NULL) != 0 ||
-        ctx[1] < NODE_PUBLISH_RATE)
+        ctx[1] + pending < NODE_PUBLISH_RATE)
         return NULL;
     return api_error("rate_limited", "at most %d %s a minute; wait a little", NODE_PUBLISH_RATE,
                      kind == ENTRY_COMMENT ? "comments"
@@ -66,7 +70,7 @@ json_t *node_publish_entry(struct node *n, struct entry *e)
     json_t *o, *ej;
     struct node_clock c;
 
-    o = node_publish_rate(n, e);
+    o = node_publish_rate(n, e, 0);
     if (o != NULL) {
         entry_destroy(&e);
         return o;
@@ -98,6 +102,75 @@ json_t *node_publish_entry(struct node *n, struct entry *e)
     log_info("node: new %s %.16s… by us", kinds_name(entry_kind(e)),
              json_string_value(json_object_get(o, "id")));
     entry_destroy(&e);
+    return o;
+}
+
+/* The view for watchers, made only when someone watches: a batch writes many at once. */
+static void node_publish_announce(struct node *n, const struct entry *e)
+{
+    json_t *ej;
+
+    if (n->hooks.subscribers == NULL || n->hooks.subscribers(n) == 0)
+        return;
+    ej = node_view_entry(n, e);
+    node_watch_announce(n, ej);
+    json_decref(ej);
+}
+
+json_t *node_publish_batch(struct node *n, struct entry **es, size_t k, json_t **items)
+{
+    char err[ERRMSG_MAX];
+    struct node_clock c;
+    enum replica_merge_result *res = xcalloc(k ? k : 1, sizeof(*res));
+    const struct entry **kept = xcalloc(k ? k : 1, sizeof(*kept));
+    uint64_t counts[4] = {0, 0, 0, 0}; /* comments, votes, thanks, the rest in this batch */
+    size_t i, nk = 0, slot;
+    json_t *o = NULL;
+
+    for (i = 0; i < k; i++)
+        items[i] = NULL;
+    node_clock_check(n, &c);
+    if (!c.ok) {
+        log_warnx("node: not writing a batch: %s", c.why);
+        o = api_error("clock", "not written: %s", c.why);
+        goto out;
+    }
+    for (i = 0; i < k; i++) {
+        uint16_t kind = entry_kind(es[i]);
+        slot = kind == ENTRY_COMMENT ? 0 : kind == ENTRY_VOTE ? 1 : kind == ENTRY_THANKS ? 2 : 3;
+        items[i] = node_publish_rate(n, es[i], counts[slot]);
+        if (items[i] != NULL)
+            continue;
+        counts[slot]++;
+        kept[nk++] = es[i];
+    }
+    if (replica_add_batch(n->replica, kept, nk, res, NULL, 0, err, sizeof(err)) != 0) {
+        log_warnx("node: storing a batch of %zu entries failed: %s", nk, err);
+        o = node_publish_storage_error(n, err);
+        for (i = 0; i < k; i++)
+            json_decref(items[i]);
+        goto out;
+    }
+    for (i = 0; i < k; i++) {
+        if (items[i] != NULL)
+            continue;
+        if (n->team != NULL && team_is_team_kind(entry_kind(es[i])))
+            node_teamstate_learn(n, es[i]);
+        items[i] = node_json_ok();
+        json_object_set_new(items[i], "id", node_json_hex(entry_id(es[i]), ENTRY_ID_LEN));
+        node_publish_announce(n, es[i]);
+        if (n->gossip != NULL)
+            gossip_publish(n->gossip, es[i]);
+    }
+    log_info("node: a batch of %zu new entries by us", nk);
+out:
+    for (i = 0; i < k; i++) {
+        if (o != NULL)
+            items[i] = NULL;
+        entry_destroy(&es[i]);
+    }
+    free(res);
+    free(kept);
     return o;
 }
 

@@ -12,6 +12,11 @@
 /* Store, announce and gossip an entry of ours (e is taken and freed). Comments, votes and
  * thanks beyond NODE_PUBLISH_RATE a minute are refused (code rate_limited). */
 json_t *node_publish_entry(struct node *n, struct entry *e);
+/* Store, announce and gossip k entries of ours in one transaction (each es[i] taken and freed).
+ * Returns NULL with items[i] set to each one's response ({ok, id}, or rate_limited for a comment,
+ * vote or thanks past the rate, counting those before it in the batch); or the error response
+ * for all (clock, storage: nothing stored, items all NULL). */
+json_t *node_publish_batch(struct node *n, struct entry **es, size_t k, json_t **items);
 /* Sign f as us, then as node_publish_entry. */
 json_t *node_publish(struct node *n, const struct entry_fields *f);
 /* Publish an entry of kind that references id, with one attribute key=value (key may be NULL) and
