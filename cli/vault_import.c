@@ -35,6 +35,11 @@
  * author, creation time 8, counts of refs, tags and attrs 3, title length 2, body length 4,
  * signature. */
 #define VAULT_ENTRY_OVERHEAD (1 + 2 + ENTRY_KEY_LEN + 8 + 3 + 2 + 4 + ENTRY_SIG_LEN)
+/* Notes sent in one post_batch call: at most this many, and about this many bytes of text (the
+ * node takes 1,000 and 4 MiB of entries; a request is at most 4 MiB of JSON, where a quote or a
+ * newline takes two bytes). */
+#define VAULT_BATCH 500
+#define VAULT_BATCH_BYTES (1u << 20)
 
 enum {
     VAULT_OPT_DRY_RUN = ARGS_OPT_JSON + 1,
@@ -55,6 +60,9 @@ struct vault_import {
     json_t *existing; /* title -> [{"id", "body", "author", "author_name"}]: the replica's notes */
     const char *me;   /* our public key, from status (owned by status_resp) */
     json_t *status_resp;
+    json_t *batch;  /* posts waiting for the next post_batch */
+    json_t *queued; /* for each: {"note", "warnings", "index"} (index: its duplicate-check row) */
+    size_t batch_bytes;
     size_t refused; /* posts the node refused */
     size_t known;   /* files skipped as already in lore */
 };
@@ -270,14 +278,15 @@ static int vault_open_rel(int rootfd, const char *rel)
     return fd;
 }
 
-/* Remember a note of the replica (or one just posted) by title, for the duplicate check. */
-static void vault_index_note(struct vault_import *im, json_t *e)
+/* Remember a note of the replica (or one about to be posted) by title, for the duplicate check.
+ * Returns its row (borrowed from im->existing), or NULL. */
+static json_t *vault_index_note(struct vault_import *im, json_t *e)
 {
     const char *title = json_string_value(json_object_get(e, "title"));
     json_t *arr, *o;
 
     if (title == NULL || !json_is_string(json_object_get(e, "body")))
-        return;
+        return NULL;
     arr = json_object_get(im->existing, title);
     if (arr == NULL) {
         arr = json_array();
@@ -290,6 +299,7 @@ static void vault_index_note(struct vault_import *im, json_t *e)
         json_object_get(e, "author_name") ? json_object_get(e, "author_name") : json_null());
     if (o != NULL)
         json_array_append_new(arr, o);
+    return o;
 }
 
 /* Our key and every note in the replica, for the duplicate check. Returns an exit status. */
@@ -312,7 +322,7 @@ static int vault_load_existing(struct vault_import *im)
     if (rc != LORE_EXIT_OK)
         goto out;
     vault_progress_clear(im->run);
-    json_array_foreach(notes, i, e) vault_index_note(im, e);
+    json_array_foreach(notes, i, e)(void) vault_index_note(im, e);
 out:
     json_decref(notes);
     json_decref(seen);
@@ -375,19 +385,71 @@ static char *vault_name_title(const char *rel)
     return xstrndup(base, strlen(base) - 3);
 }
 
+/* Send the queued notes in one post_batch; each is imported or skipped as the node answers, and
+ * its warnings said if it was imported. Returns an exit status: only a broken connection to the
+ * node fails; a refusal (of one, or of all: a clock or storage error) is a skip. */
+static int vault_flush(struct vault_import *im)
+{
+    json_t *resp = NULL, *results, *q, *r, *note, *row, *current = im->pending;
+    bool ok, imported;
+    size_t i;
+    int rc;
+
+    if (json_array_size(im->batch) == 0)
+        return LORE_EXIT_OK;
+    im->pending = json_array(); /* the file being looked at keeps its warnings */
+    rc = vault_exchange(im->run, json_pack("{s:s,s:O}", "op", "post_batch", "entries", im->batch),
+                        &resp, &ok);
+    if (rc != LORE_EXIT_OK)
+        goto out;
+    results = json_object_get(resp, "results");
+    json_array_foreach(im->queued, i, q)
+    {
+        r = ok ? json_array_get(results, i) : resp;
+        imported =
+            json_is_true(json_object_get(r, "ok")) && json_is_string(json_object_get(r, "id"));
+        note = json_object_get(q, "note");
+        row = json_object_get(q, "index");
+        if (imported) {
+            json_object_set(note, "id", json_object_get(r, "id"));
+            json_array_append(im->notes, note);
+            json_object_set(row, "id", json_object_get(r, "id"));
+        } else {
+            vault_skip(im, out_jstr(note, "path"), "the node refused it: %s",
+                       r != NULL ? out_jstr(r, "error") : "no answer for it");
+            im->refused++;
+            json_object_set_new(row, "body", json_null()); /* no duplicate of anything */
+        }
+        json_array_extend(im->pending, json_object_get(q, "warnings"));
+        vault_warnings_done(im, imported);
+    }
+out:
+    json_array_clear(im->batch);
+    json_array_clear(im->queued);
+    im->batch_bytes = 0;
+    json_decref(im->pending);
+    im->pending = current;
+    json_decref(resp);
+    return rc;
+}
+
 /* Post the parsed file rel as a note (or, dry, say that it would be), and remember it for the
- * duplicate check. Returns an exit status: only a broken connection to the node fails; a refusal
- * is a skip. */
+ * duplicate check. Notes are posted in batches (vault_flush): *imported says whether it is done
+ * now (dry), its warnings then wait with it. Returns an exit status: only a broken connection to
+ * the node fails; a refusal is a skip. */
 static int vault_post_note(struct vault_import *im, const char *rel, struct vault_md_doc *doc,
                            const char *body, bool *imported)
 {
-    json_t *note, *req, *resp = NULL, *tag;
+    json_t *note, *req, *row, *tag;
     size_t i;
-    bool ok;
     int rc = LORE_EXIT_OK;
 
     note = json_pack("{s:o,s:s,s:O}", "path", vault_md_json_lossy(rel, strlen(rel)), "title",
                      doc->title, "tags", doc->tags);
+    req = json_pack("{s:n,s:s,s:s%,s:s}", "id", "title", doc->title, "body", body, doc->body_len,
+                    "author", im->me);
+    row = vault_index_note(im, req);
+    json_decref(req);
     if (im->dry_run) {
         json_object_set_new(note, "id", json_null());
         if (!im->run->json) {
@@ -401,34 +463,20 @@ static int vault_post_note(struct vault_import *im, const char *rel, struct vaul
         }
         json_array_append_new(im->notes, note);
         *imported = true;
-        req = json_pack("{s:n,s:s,s:s%,s:s}", "id", "title", doc->title, "body", body,
-                        doc->body_len, "author", im->me);
-        vault_index_note(im, req);
-        json_decref(req);
-        goto out;
+        return rc;
     }
-    req = json_pack("{s:s,s:s,s:s,s:s%,s:O}", "op", "post", "kind", "note", "title", doc->title,
-                    "body", body, doc->body_len, "tags", doc->tags);
+    req = json_pack("{s:s,s:s,s:s%,s:O}", "kind", "note", "title", doc->title, "body", body,
+                    doc->body_len, "tags", doc->tags);
     if (req != NULL && doc->created_ms != 0)
         json_object_set_new(req, "created_ms", json_integer((json_int_t)doc->created_ms));
-    rc = vault_exchange(im->run, req, &resp, &ok);
-    if (rc != LORE_EXIT_OK) {
-        json_decref(note);
-        goto out;
-    }
-    if (!ok) {
-        vault_skip(im, rel, "the node refused it: %s", out_jstr(resp, "error"));
-        im->refused++;
-        json_decref(note);
-        goto out;
-    }
-    json_object_set(note, "id", json_object_get(resp, "id"));
-    json_array_append_new(im->notes, note);
-    *imported = true;
-    if (json_is_object(json_object_get(resp, "entry")))
-        vault_index_note(im, json_object_get(resp, "entry"));
-out:
-    json_decref(resp);
+    json_array_append_new(im->batch, req);
+    im->batch_bytes += strlen(doc->title) + doc->body_len;
+    json_array_append_new(im->queued, json_pack("{s:o,s:o,s:O}", "note", note, "warnings",
+                                                json_copy(im->pending), "index",
+                                                row != NULL ? row : json_null()));
+    json_array_clear(im->pending);
+    if (json_array_size(im->batch) >= VAULT_BATCH || im->batch_bytes >= VAULT_BATCH_BYTES)
+        rc = vault_flush(im);
     return rc;
 }
 
@@ -506,6 +554,13 @@ static int vault_import_file(struct vault_import *im, const char *rel)
         resp = NULL;
     }
     same = vault_find_same(im, doc.title, body, doc.body_len);
+    if (same != NULL && json_is_null(json_object_get(same, "id")) && !im->dry_run) {
+        /* The same as a note still queued: send the queue, to say whether that one is in. */
+        rc = vault_flush(im);
+        if (rc != LORE_EXIT_OK)
+            goto out;
+        same = vault_find_same(im, doc.title, body, doc.body_len);
+    }
     if (same != NULL) {
         if (strcmp(json_string_value(json_object_get(same, "author")) != NULL
                        ? json_string_value(json_object_get(same, "author"))
@@ -575,6 +630,8 @@ int vault_import_main(struct lore *l, int argc, char **argv)
     im.pending = json_array();
     im.notes = json_array();
     im.existing = json_object();
+    im.batch = json_array();
+    im.queued = json_array();
     args_reset();
     for (;;) {
         c = getopt_long(argc, argv, ":t:h", opts, NULL);
@@ -635,6 +692,9 @@ int vault_import_main(struct lore *l, int argc, char **argv)
         if (rc != LORE_EXIT_OK)
             goto out;
     }
+    rc = vault_flush(&im);
+    if (rc != LORE_EXIT_OK)
+        goto out;
     vault_progress(&r, im.dry_run ? "checked" : "imported", im.nfiles, im.nfiles);
     vault_import_summary(&im);
     if (im.refused > 0) {
@@ -655,6 +715,8 @@ out:
     json_decref(im.pending);
     json_decref(im.notes);
     json_decref(im.existing);
+    json_decref(im.batch);
+    json_decref(im.queued);
     json_decref(im.status_resp);
     return rc;
 }
