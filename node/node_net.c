@@ -81,6 +81,7 @@ static void node_status_sync(struct node *n, json_t *o)
         json_object_set_new(sync, "refused_entries", json_integer((json_int_t)ic.refused));
         json_object_set_new(sync, "purged_entries", json_integer((json_int_t)ic.purged));
         json_object_set_new(sync, "author_limited", json_integer((json_int_t)gs.author_limited));
+        json_object_set_new(sync, "pulls", json_integer((json_int_t)gs.pulls));
         json_object_set_new(sync, "held_back", json_integer((json_int_t)gs.held_back));
         json_object_set_new(sync, "refused_connections",
                             json_integer((json_int_t)links_refused(gossip_links(n->gossip))));

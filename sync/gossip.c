@@ -171,6 +171,7 @@ static void gossip_on_tick(struct loop *loop, uint64_t timer_id, void *arg)
         }
         if (periodic && link_origin(l) != LINK_INBOUND)
             gossip_recon_start(g, p);
+        gossip_pull_due(g, p);
     }
 }
 

@@ -112,14 +112,15 @@ int gossip_online(struct gossip *g, const uint8_t key[ENTRY_KEY_LEN]);
 size_t gossip_online_count(struct gossip *g);
 
 struct gossip_stats {
-    uint64_t merged;           /* entries from peers stored */
-    uint64_t duplicates;       /* entries from peers we had */
-    uint64_t invalid;          /* entries from peers rejected */
-    uint64_t refused;          /* valid entries whose author is not a member */
-    uint64_t author_limited;   /* pushes left to reconciliation: their author wrote too fast */
-    uint64_t held_back;        /* entries from peers dated after the horizon: not taken */
-    uint64_t queued;           /* in the ingest pipeline now */
-    uint64_t recon_runs;       /* reconciliations completed */
+    uint64_t merged;         /* entries from peers stored */
+    uint64_t duplicates;     /* entries from peers we had */
+    uint64_t invalid;        /* entries from peers rejected */
+    uint64_t refused;        /* valid entries whose author is not a member */
+    uint64_t author_limited; /* pushes left to reconciliation: their author wrote too fast */
+    uint64_t held_back;      /* entries from peers dated after the horizon: not taken */
+    uint64_t queued;         /* in the ingest pipeline now */
+    uint64_t recon_runs;     /* reconciliations completed */
+    uint64_t pulls; /* reconciliations started to pull what a peer pushed past the author limit */
     uint64_t presence_refused; /* presence beacons refused (duplicates are not counted) */
 };
 void gossip_stats(struct gossip *g, struct gossip_stats *out);

@@ -195,8 +195,8 @@ static int gossip_author_ok(struct gossip *g, const uint8_t *bytes, size_t len)
     if (now - g->author_logged_ms >= 10000) {
         char key[17];
         hex_encode(bytes + 3, 8, key);
-        log_info("gossip: %s... writes faster than %d entries/s; its further entries come by "
-                 "reconciliation (%llu so far)",
+        log_info("gossip: %s... writes faster than %d entries/s; its further entries are pulled "
+                 "by reconciliation (%llu so far)",
                  key, GOSSIP_AUTHOR_RATE, (unsigned long long)g->author_limited);
         g->author_logged_ms = now;
     }
@@ -240,8 +240,10 @@ int gossip_ingest(struct gossip *g, struct gpeer *p, const uint8_t *bytes, size_
             p->outstanding--;
         return 0;
     }
-    if (via == VIA_PUSH && !gossip_author_ok(g, bytes, len))
+    if (via == VIA_PUSH && !gossip_author_ok(g, bytes, len)) {
+        gossip_pull_later(g, p);
         return 0;
+    }
     if (ingest_submit(g->ingest, p->seq << 2 | via, bytes, len) != 0) {
         log_debug("gossip: ingest queue full; dropping an entry from %s", link_addr(p->link));
         return -1;

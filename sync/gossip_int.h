@@ -40,11 +40,15 @@
 #define GOSSIP_WANT_CHUNK 512       /* ids per WANT */
 #define GOSSIP_FETCH_STALL_MS 10000 /* outstanding fetches without news are given up */
 /* Per-author limit on pushed (live) entries: past it, an author's entries are not taken from
- * pushes, nor relayed; they still arrive by reconciliation, at the pace of the pipeline. So one
- * member writing in a loop cannot make every node work flat out, and nothing valid is lost. */
+ * pushes, nor relayed eagerly; they are pulled instead: the push a peer sent past the limit makes
+ * us reconcile with that peer soon (at most once per GOSSIP_PULL_MS, one reconciliation at a time,
+ * its fetches paced by the pipeline's room), so a bulk import reaches an online peer at the
+ * pipeline's pace, not after the interval. So one member writing in a loop costs each node what
+ * its pipeline takes, relayed lazily (IHAVE), never an eager flood; and nothing valid is lost. */
 #define GOSSIP_AUTHOR_RATE 20   /* entries per second, sustained */
 #define GOSSIP_AUTHOR_BURST 200 /* at once */
 #define GOSSIP_AUTHORS 256      /* authors tracked (the least recently seen one makes room) */
+#define GOSSIP_PULL_MS 250      /* pull reconciliations with one peer start this far apart */
 /* Entries refused because their author is not (yet) a member are kept, this many at most, and
  * tried again when the team state changes: an entry may outrun its author's certificate. */
 #define GOSSIP_RETRY_MAX 512
@@ -68,7 +72,9 @@ struct gpeer {
     uint64_t recon_started_ms, last_sync_ms, last_diff;
     uint8_t *want; /* ids to ask for, not asked yet (flow control: the pipeline must have room) */
     size_t nwant, capwant;
-    uint64_t outstanding; /* asked for, no result yet */
+    uint64_t outstanding;  /* asked for, no result yet */
+    int pull;              /* it pushed past the per-author limit: reconcile with it soon */
+    uint64_t pull_next_ms; /* not before this (loop clock) */
     uint64_t last_fetch_ms;
     int stream_done; /* the stream ended; reconcile once the pipeline has taken it all */
     /* bootstrap, as the one catching up */
@@ -158,6 +164,10 @@ int gossip_should_stream(struct gossip *g, struct gpeer *p);
 void gossip_on_batch(struct gossip *g, struct gpeer *p, const struct wire_msg *m);
 void gossip_on_stream(struct gossip *g, struct gpeer *p, const struct wire_msg *m);
 void gossip_on_ihave(struct gossip *g, struct gpeer *p, const struct wire_msg *m);
+/* p pushed an entry past its author's limit: pull the rest from p by reconciliation, soon. */
+void gossip_pull_later(struct gossip *g, struct gpeer *p);
+/* Start the pull reconciliation with p if one is due and none is running. */
+void gossip_pull_due(struct gossip *g, struct gpeer *p);
 
 /* gossip_recon.c: reconciliation */
 void gossip_recon_start(struct gossip *g, struct gpeer *p);

@@ -338,6 +338,38 @@ void gossip_on_ihave(struct gossip *g, struct gpeer *p, const struct wire_msg *m
         gossip_kick(g, GOSSIP_GRAFT_MS);
 }
 
+/* ---- pulling what passed the per-author push limit ---- */
+
+void gossip_pull_later(struct gossip *g, struct gpeer *p)
+{
+    uint64_t now = loop_now_ms();
+
+    if (p->pull)
+        return;
+    p->pull = 1;
+    gossip_kick(g, p->pull_next_ms > now ? p->pull_next_ms - now : 0);
+}
+
+void gossip_pull_due(struct gossip *g, struct gpeer *p)
+{
+    uint64_t now = loop_now_ms();
+
+    if (!p->pull || !link_is_primary(p->link))
+        return;
+    if (p->pull_next_ms > now) {
+        gossip_kick(g, p->pull_next_ms - now);
+        return;
+    }
+    /* Refused while one runs or its fetches are coming: the ingest results kick us again, and
+     * the tick looks every second. */
+    gossip_recon_start(g, p);
+    if (p->recon == NULL)
+        return;
+    p->pull = 0;
+    p->pull_next_ms = now + GOSSIP_PULL_MS;
+    g->stats.pulls++;
+}
+
 /* ---- timers ---- */
 
 static void gossip_on_flush(struct loop *loop, uint64_t timer_id, void *arg)
@@ -365,6 +397,7 @@ static void gossip_on_flush(struct loop *loop, uint64_t timer_id, void *arg)
             gossip_serve(g, p);
         gossip_stream_continue(g, p);
         gossip_pump_wants(g, p);
+        gossip_pull_due(g, p);
     }
     /* Announced ids that did not come eagerly: fetch them from whoever announced them. */
     for (i = 0; i < g->nmissing; i++) {
