@@ -2,11 +2,15 @@
  * bench_sync: sync figures with real lored processes on loopback.
  *
  *   bench_sync --lored PATH --fill PATH [--nodes 10,32] [--posts 60] [--entries 100000]
- *              [--json FILE]
+ *              [--bulk 10000] [--lore PATH] [--json FILE]
  *
  *  - propagation: N nodes, each dialling up to 3 random earlier ones; an entry posted on one
  *    node (round robin) is timed until every node's `lore watch` stream has it: p50/p99 of the
  *    time to all nodes, and of single deliveries.
+ *  - bulk on an online peer (--bulk N, default 10,000): node A writes N notes through post_batch
+ *    (500 a call), then through `lore import` of a generated vault (with --lore), while B is up
+ *    and linked: the time until B has all N, from the start of the import. The reference in the
+ *    same run: B stopped, A writes N more, B started: the time until B has them, from its start.
  *  - bootstrap: a node holding E entries (made by lore_fill) and a fresh node dialling it; the
  *    fresh node's rate, against the local ingest rate of the same entries through the same
  *    pipeline in this process, measured in the same run, and against raw verify and raw insert.
@@ -44,7 +48,7 @@
 #define MAX_LAT 100000
 
 static char root[] = "/tmp/lore-bench-sync-XXXXXX";
-static const char *lored_path, *fill_path;
+static const char *lored_path, *fill_path, *lore_path;
 /* Every node is in one team: the first node started creates it, the others join with its code. */
 static char team_code[128];
 static json_t *results;
@@ -128,7 +132,10 @@ static json_t *api_call(int fd, const char *fmt, ...)
     return json_loadb(line, got, 0, NULL);
 }
 
-static int start_node(struct node *nd, const char *name, const char *const *peers, size_t npeers)
+/* Start lored in root/name; join (or, first, create) the team when join is set, as a restarted
+ * node does not. */
+static int start_node_as(struct node *nd, const char *name, const char *const *peers, size_t npeers,
+                         int join)
 {
     char *argv[32];
     int argc = 0, i;
@@ -159,7 +166,9 @@ static int start_node(struct node *nd, const char *name, const char *const *peer
         usleep(25000);
     if (nd->api < 0)
         return -1;
-    if (team_code[0] == '\0') {
+    if (!join) {
+        st = json_pack("{s:b}", "ok", 1);
+    } else if (team_code[0] == '\0') {
         st = api_call(nd->api, "{\"op\":\"team_create\",\"name\":\"bench\"}\n");
         snprintf(team_code, sizeof(team_code), "%s",
                  json_string_value(json_object_get(json_object_get(st, "team"), "code")) != NULL
@@ -182,6 +191,11 @@ static int start_node(struct node *nd, const char *name, const char *const *peer
     fcntl(nd->sub, F_SETFL, O_NONBLOCK);
     buf_init(&nd->in, 64 << 20);
     return 0;
+}
+
+static int start_node(struct node *nd, const char *name, const char *const *peers, size_t npeers)
+{
+    return start_node_as(nd, name, peers, npeers, 1);
 }
 
 static void stop_node(struct node *nd)
@@ -308,6 +322,202 @@ out:
     free(nodes);
     free(all);
     free(each);
+    return rc;
+}
+
+/* ---- bulk on an online peer ---- */
+
+#define BULK_CHUNK 500
+
+/* Send req (taken) as one line and read one response line of any length. NULL on failure. */
+static json_t *api_call_json(int fd, json_t *req)
+{
+    char *text = json_dumps(req, JSON_COMPACT), chunk[1 << 16], *nl;
+    struct buf in;
+    size_t len, off = 0;
+    ssize_t n;
+    json_t *res = NULL;
+
+    json_decref(req);
+    buf_init(&in, 64 << 20);
+    if (text == NULL)
+        goto out;
+    len = strlen(text);
+    text[len++] = '\n'; /* over the NUL: sent by length */
+    while (off < len) {
+        n = write(fd, text + off, len - off);
+        if (n <= 0)
+            goto out;
+        off += (size_t)n;
+    }
+    for (;;) {
+        n = read(fd, chunk, sizeof(chunk));
+        if (n <= 0 || buf_append(&in, chunk, (size_t)n) != 0)
+            goto out;
+        nl = memchr(in.data, '\n', in.len);
+        if (nl != NULL) {
+            res = json_loadb((const char *)in.data, (size_t)(nl - (char *)in.data), 0, NULL);
+            break;
+        }
+    }
+out:
+    free(text);
+    buf_free(&in);
+    return res;
+}
+
+static long long node_entries(struct node *nd)
+{
+    json_t *st = api_call(nd->api, "{\"op\":\"status\"}\n");
+    long long n = json_integer_value(json_object_get(st, "entries"));
+
+    json_decref(st);
+    return n;
+}
+
+static const char bulk_body[] =
+    "What to do at this step of the migration: stop the service, take a snapshot of the volume, "
+    "check the checksum against the one in the runbook, then start the new version and watch the "
+    "error rate for ten minutes before going on. If it rises, roll back with the snapshot.";
+
+/* Write n notes on nd through post_batch, BULK_CHUNK a call. 0, or -1. */
+static int bulk_post(struct node *nd, size_t n, const char *tag)
+{
+    size_t i, k;
+    json_t *posts, *res;
+    char title[96];
+    int rc = 0;
+
+    for (i = 0; i < n && rc == 0; i += BULK_CHUNK) {
+        posts = json_array();
+        for (k = i; k < n && k < i + BULK_CHUNK; k++) {
+            snprintf(title, sizeof(title), "Runbook %s step %zu", tag, k);
+            json_array_append_new(posts, json_pack("{s:s,s:s,s:s,s:[s]}", "kind", "note", "title",
+                                                   title, "body", bulk_body, "tags", "runbook"));
+        }
+        res = api_call_json(nd->api, json_pack("{s:s,s:o}", "op", "post_batch", "entries", posts));
+        if ((size_t)json_integer_value(json_object_get(res, "stored")) != k - i) {
+            fprintf(stderr, "bench_sync: post_batch stored %lld of %zu\n",
+                    (long long)json_integer_value(json_object_get(res, "stored")), k - i);
+            rc = -1;
+        }
+        json_decref(res);
+    }
+    return rc;
+}
+
+/* A vault of n Markdown notes in dir. 0, or -1. */
+static int bulk_vault(const char *dir, size_t n)
+{
+    char path[300];
+    size_t i;
+    FILE *f;
+
+    if (mkdir(dir, 0700) != 0)
+        return -1;
+    for (i = 0; i < n; i++) {
+        snprintf(path, sizeof(path), "%s/step-%zu.md", dir, i);
+        f = fopen(path, "w");
+        if (f == NULL)
+            return -1;
+        fprintf(f, "---\ntags: [runbook]\n---\n# Imported runbook step %zu\n\n%s\n", i, bulk_body);
+        if (fclose(f) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Wait until b holds want entries (10 minutes at most); the time since t0 in ms, or -1. While
+ * *child is a process (lore import), note when it ends in *child_ms (since t0). */
+static double bulk_wait(struct node *b, long long want, double t0, pid_t *child, double *child_ms)
+{
+    int status;
+
+    while (now_ms() - t0 < 600000) {
+        if (*child > 0 && waitpid(*child, &status, WNOHANG) == *child) {
+            *child_ms = now_ms() - t0;
+            *child = status == 0 ? 0 : -1;
+        }
+        if (node_entries(b) >= want && *child <= 0)
+            return *child == 0 ? now_ms() - t0 : -1;
+        usleep(10000);
+    }
+    return -1;
+}
+
+static int bench_bulk(size_t n)
+{
+    struct node a = {0}, b = {0};
+    char peer[32], label[96], vault[256], homeenv[200];
+    const char *peers[1] = {peer};
+    double t0, posted, online, imported = 0, online_import = -1, offline;
+    long long want;
+    pid_t child = 0;
+    int rc = -1;
+
+    if (start_node(&a, "bulk-a", NULL, 0) != 0)
+        goto out;
+    snprintf(peer, sizeof(peer), "127.0.0.1:%u", a.port);
+    if (start_node(&b, "bulk-b", peers, 1) != 0)
+        goto out;
+    for (t0 = now_ms(); node_entries(&b) < node_entries(&a) && now_ms() - t0 < 30000;)
+        usleep(20000);
+    /* Through the batch op, B online. */
+    want = node_entries(&a) + (long long)n;
+    t0 = now_ms();
+    if (bulk_post(&a, n, "online") != 0)
+        goto out;
+    posted = now_ms() - t0;
+    online = bulk_wait(&b, want, t0, &child, &imported);
+    /* Through lore import of a vault, B online. */
+    if (lore_path != NULL) {
+        snprintf(vault, sizeof(vault), "%s/vault", root);
+        snprintf(homeenv, sizeof(homeenv), "LORE_HOME=%s", a.home);
+        if (bulk_vault(vault, n) != 0)
+            goto out;
+        want = node_entries(&a) + (long long)n;
+        t0 = now_ms();
+        child = fork();
+        if (child == 0) {
+            int fd = open("/dev/null", O_WRONLY);
+            dup2(fd, 1);
+            dup2(fd, 2);
+            putenv(homeenv);
+            execl(lore_path, "lore", "import", vault, (char *)NULL);
+            _exit(127);
+        }
+        online_import = bulk_wait(&b, want, t0, &child, &imported);
+    }
+    /* The reference: B offline during the writes, then started. */
+    stop_node(&b);
+    if (bulk_post(&a, n, "offline") != 0)
+        goto out;
+    want = node_entries(&a);
+    t0 = now_ms();
+    if (start_node_as(&b, "bulk-b", peers, 1, 0) != 0)
+        goto out;
+    offline = bulk_wait(&b, want, t0, &child, &imported);
+    if (online < 0 || offline < 0 || (lore_path != NULL && online_import < 0)) {
+        fprintf(stderr, "bench_sync: bulk: B did not get every note\n");
+        goto out;
+    }
+    snprintf(label, sizeof(label), "bulk: %zu notes by post_batch, written in", n);
+    row(label, posted / 1e3, "s", "on A, 500 a call");
+    row("bulk: post_batch rate", (double)n / (posted / 1e3), "notes/s", "target >= 5000");
+    row("bulk: all on online B, from the first write", online / 1e3, "s", "target <= 3");
+    if (lore_path != NULL) {
+        snprintf(label, sizeof(label), "bulk: %zu notes by lore import, imported in", n);
+        row(label, imported / 1e3, "s", "a generated vault");
+        row("bulk: lore import rate", (double)n / (imported / 1e3), "notes/s", "target >= 5000");
+        row("bulk: lore import, all on online B, from its start", online_import / 1e3, "s",
+            "target <= 3");
+    }
+    row("bulk reference: B offline, all on B from its start", offline / 1e3, "s", "reference");
+    row("bulk: online B / offline B", online / offline, "ratio", "");
+    rc = 0;
+out:
+    stop_node(&a);
+    stop_node(&b);
     return rc;
 }
 
@@ -514,9 +724,11 @@ int main(int argc, char **argv)
                                          {"posts", required_argument, NULL, 'p'},
                                          {"entries", required_argument, NULL, 'e'},
                                          {"json", required_argument, NULL, 'j'},
+                                         {"lore", required_argument, NULL, 'L'},
+                                         {"bulk", required_argument, NULL, 'b'},
                                          {NULL, 0, NULL, 0}};
     const char *nodes = "10,32", *json_path = NULL;
-    size_t posts = 60, entries = 100000;
+    size_t posts = 60, entries = 100000, bulk = 10000;
     char cmd[256], *list, *tok, *save = NULL;
     int c, rc = 0;
 
@@ -540,6 +752,12 @@ int main(int argc, char **argv)
         case 'j':
             json_path = optarg;
             break;
+        case 'L':
+            lore_path = optarg;
+            break;
+        case 'b':
+            bulk = strtoul(optarg, NULL, 10);
+            break;
         default:
             return 2;
         }
@@ -547,7 +765,7 @@ int main(int argc, char **argv)
     if (lored_path == NULL || fill_path == NULL || posts == 0 || sodium_init() < 0 ||
         mkdtemp(root) == NULL) {
         fprintf(stderr, "usage: bench_sync --lored PATH --fill PATH [--nodes 10,32] [--posts N] "
-                        "[--entries N] [--json FILE]\n");
+                        "[--entries N] [--bulk N] [--lore PATH] [--json FILE]\n");
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
@@ -561,6 +779,8 @@ int main(int argc, char **argv)
             rc = 1;
     }
     free(list);
+    if (bulk > 0 && bench_bulk(bulk) != 0)
+        rc = 1;
     if (entries > 0 && bench_bootstrap(entries) != 0)
         rc = 1;
     printf("\nOne run on %ld cores; all nodes on this machine, loopback only.\n",

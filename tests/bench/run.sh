@@ -19,7 +19,8 @@ mkdir -p "$out"
     echo
     echo "## Sync between nodes"
     echo
-    "$bin/bench_sync" --lored "$bin/lored" --fill "$bin/lore_fill" --json "$out/sync.json"
+    "$bin/bench_sync" --lored "$bin/lored" --fill "$bin/lore_fill" --lore "$bin/lore" \
+        --json "$out/sync.json"
     echo
     echo "## Web interface"
     echo
