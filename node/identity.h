@@ -3,7 +3,8 @@
  *
  * Stored as DIR/secret.key (the 32-byte seed, raw; mode 0600) in DIR (mode 0700); loading refuses
  * a file or directory with looser permissions or another owner. The seed and secret key live in
- * sodium_malloc memory, kept PROT_NOACCESS except while signing, and are wiped on destroy.
+ * sodium_malloc memory, kept PROT_NOACCESS except while signing (one entry, or a batch between
+ * identity_unlock and identity_lock), and are wiped on destroy.
  */
 #ifndef LORE_IDENTITY_H
 #define LORE_IDENTITY_H
@@ -25,6 +26,13 @@ void identity_destroy(struct identity **idp);
 
 /* The 32-byte public key; valid while the identity lives. */
 const uint8_t *identity_public_key(const struct identity *id);
+
+/* Keep the secret key readable from identity_unlock until the matching identity_lock, for a run
+ * of signatures (post_batch signs up to 1,000 in a row; each would otherwise cost two mprotect
+ * calls and a TLB flush on every core). Calls nest. Each returns 0, or -1 (logged): after a
+ * failed identity_lock the key may stay readable, and the caller should refuse to go on. */
+int identity_unlock(struct identity *id) __attribute__((warn_unused_result));
+int identity_lock(struct identity *id) __attribute__((warn_unused_result));
 
 /* Detached ed25519 signature of msg. Returns 0, or -1. Matches entry_signer_fn (ctx = identity). */
 int identity_sign(void *id, const uint8_t *msg, size_t len, uint8_t sig[IDENTITY_SIGNATURE_LEN])

@@ -58,11 +58,21 @@ static json_t *op_post_batch(struct node *n, json_t *req)
     es = xcalloc(count, sizeof(*es));
     at = xcalloc(count, sizeof(*at));
     p = xmalloc(sizeof(*p));
+    if (identity_unlock(n->id) != 0) {
+        res = api_error("internal", "cannot read our key to sign");
+        goto out;
+    }
     json_array_foreach(posts, i, item)
     {
         es[k] = node_batch_sign(n, item, p, &bytes, &results[i]);
         if (es[k] != NULL)
             at[k++] = i;
+    }
+    if (identity_lock(n->id) != 0) { /* the key stays readable: store nothing */
+        for (i = 0; i < k; i++)
+            entry_destroy(&es[i]);
+        res = api_error("internal", "cannot protect our key again");
+        goto out;
     }
     res = node_publish_batch(n, es, k, items);
     if (res != NULL) /* nothing stored: the whole batch's error */

@@ -187,6 +187,35 @@ static void test_sign_verifies(void **state)
     identity_destroy(&id);
 }
 
+/* A batch unlocks the key once (nesting), signs many, locks it again; signing then still works
+ * the one-at-a-time way, and an unbalanced lock is harmless. */
+static void test_sign_unlocked_batch(void **state)
+{
+    struct fixture *f = *state;
+    uint8_t msg[8] = {0}, sig[IDENTITY_SIGNATURE_LEN];
+    struct identity *id;
+    int i;
+
+    id = identity_open(f->dir, NULL, f->err, sizeof(f->err));
+    assert_non_null(id);
+    assert_int_equal(identity_unlock(id), 0);
+    assert_int_equal(identity_unlock(id), 0);
+    for (i = 0; i < 5; i++) {
+        msg[0] = (uint8_t)i;
+        assert_int_equal(identity_sign(id, msg, sizeof(msg), sig), 0);
+        assert_int_equal(
+            crypto_sign_verify_detached(sig, msg, sizeof(msg), identity_public_key(id)), 0);
+    }
+    assert_int_equal(identity_lock(id), 0);
+    assert_int_equal(identity_sign(id, msg, sizeof(msg), sig), 0);
+    assert_int_equal(identity_lock(id), 0);
+    assert_int_equal(identity_lock(id), 0); /* one too many: nothing to do */
+    assert_int_equal(identity_sign(id, msg, sizeof(msg), sig), 0);
+    assert_int_equal(crypto_sign_verify_detached(sig, msg, sizeof(msg), identity_public_key(id)),
+                     0);
+    identity_destroy(&id);
+}
+
 static void test_open_key_file_refused(void **state)
 {
     struct fixture *f = *state;
@@ -295,6 +324,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_two_dirs_differ, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_is_raw_seed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sign_verifies, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sign_unlocked_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_key_file_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_dir_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wrong_size_refused, setup, teardown),
