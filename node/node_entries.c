@@ -334,52 +334,20 @@ static json_t *node_list(struct node *n, json_t *req, const uint8_t (*hidden)[EN
     return o;
 }
 
-/* A search match before the page is built: the entry, its snippet, bm25 and boost. */
-struct node_cand {
-    struct entry *e;
-    uint64_t at; /* effective time */
-    char *snippet;
-    double bm25, boost, rank;
-};
-
-struct node_cands {
-    struct node *node;
-    struct node_cand *c;
-    size_t n, cap;
-};
-
-static int node_cand_row(void *ctx, const struct entry *e, const char *snippet, double rank)
+/* One search result of the page, as the API shows it. */
+static int node_search_row(void *ctx, const struct entry *e, const char *snippet, double bm25,
+                           double boost)
 {
-    struct node_cands *cs = ctx;
-    const uint8_t *raw;
-    size_t len;
+    struct node_view_rows *rows = ctx;
+    json_t *r = json_object();
 
-    if (cs->n == cs->cap) {
-        cs->cap = cs->cap != 0 ? 2 * cs->cap : 64;
-        cs->c = xreallocarray(cs->c, cs->cap, sizeof(*cs->c));
-    }
-    raw = entry_bytes(e, &len);
-    cs->c[cs->n].e = entry_decode(raw, len, NULL, 0);
-    if (cs->c[cs->n].e == NULL)
-        return 0;
-    cs->c[cs->n].at = node_clock_entry_time(cs->node, e, 0);
-    cs->c[cs->n].snippet = xstrdup(snippet != NULL ? snippet : "");
-    cs->c[cs->n].bm25 = rank;
-    cs->n++;
+    json_object_set_new(r, "entry", node_view_entry(rows->n, e));
+    json_object_set_new(r, "snippet", json_string(snippet != NULL ? snippet : ""));
+    json_object_set_new(r, "bm25", json_real(bm25));
+    json_object_set_new(r, "boost", json_real(boost));
+    json_object_set_new(r, "rank", json_real(bm25 * boost));
+    json_array_append_new(rows->array, r);
     return 0;
-}
-
-/* Search results order: best rank, then newest, then highest id; the same on every node. */
-static int node_search_cmp(const void *a, const void *b)
-{
-    const struct node_cand *x = a, *y = b;
-    uint64_t cx = x->at, cy = y->at;
-
-    if (x->rank != y->rank)
-        return x->rank < y->rank ? -1 : 1;
-    if (cx != cy)
-        return cx > cy ? -1 : 1;
-    return -memcmp(entry_id(x->e), entry_id(y->e), ENTRY_ID_LEN);
 }
 
 /* search, leaving out the hidden entries (nhidden ids). */
@@ -387,13 +355,14 @@ static json_t *node_search(struct node *n, json_t *req, const uint8_t (*hidden)[
                            size_t nhidden)
 {
     struct replica_query q;
-    struct node_cands cs = {n, NULL, 0, 0};
+    struct replica_rank rank = {NODE_RERANK_EXTRA, node_view_boost, NULL};
+    struct node_view_rows rows = {n, NULL, 1};
     struct buf match;
     const char *query, *hl_open, *hl_close;
     uint8_t key[ENTRY_KEY_LEN];
-    size_t corrupt = 0, offset, limit, i;
+    size_t corrupt = 0;
     char err[ERRMSG_MAX], tag[ENTRY_TAG_MAX + 1];
-    json_t *o, *r, *page, *marks;
+    json_t *o;
 
     o = node_arg_query(req, &q, tag);
     if (o == NULL)
@@ -417,45 +386,17 @@ static json_t *node_search(struct node *n, json_t *req, const uint8_t (*hidden)[
         return api_error("invalid", "%s", err); /* says what and at which character */
     buf_free(&match);
     /* Re-rank (docs/API.md, search): the best bm25 matches, the page and NODE_RERANK_EXTRA
-     * beyond, get their boost from accepted answers, votes and flags; rank = bm25 x boost. Only
-     * the page is then turned into full entries. */
-    offset = q.offset;
-    limit = q.limit != 0 ? q.limit : 50;
-    q.offset = 0;
-    q.limit = offset + limit + NODE_RERANK_EXTRA;
-    if (replica_search(n->replica, query, &q, hl_open, hl_close, node_cand_row, &cs, &corrupt, err,
-                       sizeof(err)) != 0) {
-        o = api_error("bad_request", "search failed: %s", err);
-        goto out;
-    }
-    for (i = 0; i < cs.n; i++) {
-        marks = json_object();
-        node_view_decorate(n, cs.c[i].e, marks);
-        cs.c[i].boost = node_view_boost(marks);
-        cs.c[i].rank = cs.c[i].bm25 * cs.c[i].boost;
-        json_decref(marks);
-    }
-    if (cs.n > 0)
-        qsort(cs.c, cs.n, sizeof(*cs.c), node_search_cmp);
-    page = json_array();
-    for (i = offset; i < cs.n && i < offset + limit; i++) {
-        r = json_object();
-        json_object_set_new(r, "entry", node_view_entry(n, cs.c[i].e));
-        json_object_set_new(r, "snippet", json_string(cs.c[i].snippet));
-        json_object_set_new(r, "bm25", json_real(cs.c[i].bm25));
-        json_object_set_new(r, "boost", json_real(cs.c[i].boost));
-        json_object_set_new(r, "rank", json_real(cs.c[i].rank));
-        json_array_append_new(page, r);
+     * beyond, get their boost from accepted answers, votes and flags (read in SQL); rank = bm25 x
+     * boost. Only the page is then loaded and turned into full entries. */
+    rows.array = json_array();
+    if (replica_search_ranked(n->replica, query, &q, &rank, hl_open, hl_close, node_search_row,
+                              &rows, &corrupt, err, sizeof(err)) != 0) {
+        json_decref(rows.array);
+        return api_error("bad_request", "search failed: %s", err);
     }
     o = node_json_ok();
-    json_object_set_new(o, "results", page);
+    json_object_set_new(o, "results", rows.array);
     json_object_set_new(o, "corrupt", json_integer((json_int_t)corrupt));
-out:
-    for (i = 0; i < cs.n; i++) {
-        entry_destroy(&cs.c[i].e);
-        free(cs.c[i].snippet);
-    }
-    free(cs.c);
     return o;
 }
 

@@ -275,14 +275,13 @@ json_t *node_view_history(struct node *n, const struct entry *e)
  * at most 8), net downvotes divide by the same; verified (a person's latest flag) x1.25;
  * obsolete x0.5. The rank is bm25 (negative, lower is better) times the boost.
  */
-double node_view_boost(json_t *ej)
+double node_view_boost(void *ctx, const struct replica_signals *s)
 {
-    json_t *votes = json_object_get(ej, "votes"), *flags = json_object_get(ej, "flags");
-    json_int_t net = json_integer_value(json_object_get(votes, "up")) -
-                     json_integer_value(json_object_get(votes, "down"));
+    long long net = s->net_votes;
     double boost = 1.0;
 
-    if (json_is_true(json_object_get(ej, "is_accepted")))
+    (void)ctx;
+    if (s->accepted)
         boost *= 1.5;
     if (net > 8)
         net = 8;
@@ -292,9 +291,9 @@ double node_view_boost(json_t *ej)
         boost *= 1.0 + 0.25 * (double)net;
     else if (net < 0)
         boost /= 1.0 + 0.25 * (double)-net;
-    if (json_integer_value(json_object_get(flags, "verified")) > 0)
+    if (s->verified > 0)
         boost *= 1.25;
-    if (json_integer_value(json_object_get(flags, "obsolete")) > 0)
+    if (s->obsolete > 0)
         boost *= 0.5;
     return boost;
 }

@@ -30,8 +30,9 @@ json_t *node_view_title(struct node *n, const struct entry *e);
 void node_view_decorate(struct node *n, const struct entry *e, json_t *o);
 /* The versions of e: e, then its author's revisions, oldest first (a new array). */
 json_t *node_view_history(struct node *n, const struct entry *e);
-/* The search boost of a decorated entry (docs/API.md, search). */
-double node_view_boost(json_t *ej);
+/* The search boost of an entry from its rank signals (docs/API.md, search); ctx is unused (the
+ * shape of struct replica_rank's boost). */
+double node_view_boost(void *ctx, const struct replica_signals *s);
 /* Up to max pinned entries, most recently pinned first, into ids. Returns how many. */
 size_t node_view_pinned(struct node *n, uint8_t (*ids)[ENTRY_ID_LEN], size_t max);
 /* If text names a retracted entry: the API error saying so, with when. Else NULL. */

@@ -21,7 +21,7 @@
 #include "buf.h"
 #include "entry.h"
 
-#define REPLICA_SCHEMA_VERSION 5
+#define REPLICA_SCHEMA_VERSION 6
 
 struct replica;
 
@@ -136,7 +136,8 @@ enum replica_lookup replica_resolve(struct replica *r, const char *hex_prefix,
                                     uint8_t id[ENTRY_ID_LEN], uint8_t (*candidates)[ENTRY_ID_LEN],
                                     size_t max_candidates, size_t *ncandidates);
 
-/* Load and verify one entry. On REPLICA_FOUND *out is a new entry the caller destroys. */
+/* Load one entry, with the cheap checks of a read (see replica_list); REPLICA_CORRUPT if they fail
+ * or it is quarantined. On REPLICA_FOUND *out is a new entry the caller destroys. */
 enum replica_lookup replica_get(struct replica *r, const uint8_t id[ENTRY_ID_LEN],
                                 struct entry **out, char *err, size_t errlen);
 
@@ -182,8 +183,10 @@ struct replica_query {
  * better (bm25), 0 for list. Return non-zero to stop. */
 typedef int (*replica_row_fn)(void *ctx, const struct entry *e, const char *snippet, double rank);
 
-/* Newest first. Rows whose stored bytes fail verification are skipped, logged and counted in
- * *corrupt (may be NULL). Returns 0, or -1 on storage error. */
+/* Newest first. Rows that fail the cheap checks of a read (the bytes decode, hash to their id and
+ * agree with the columns; the signature was checked when they were stored) or are quarantined
+ * (replica_check) are skipped, logged and counted in *corrupt (may be NULL). Returns 0, or -1 on
+ * storage error. */
 int replica_list(struct replica *r, const struct replica_query *q, replica_row_fn fn, void *ctx,
                  size_t *corrupt) __attribute__((warn_unused_result));
 
@@ -200,6 +203,34 @@ int replica_search_query(const char *query, int any, struct buf *out, char *err,
 int replica_search(struct replica *r, const char *query, const struct replica_query *q,
                    const char *hl_open, const char *hl_close, replica_row_fn fn, void *ctx,
                    size_t *corrupt, char *err, size_t errlen) __attribute__((warn_unused_result));
+
+/* What re-ranks a search result (docs/API.md, search), read from the rows verified when stored. */
+struct replica_signals {
+    int accepted;        /* an answer its question's asker accepted (the earliest such) */
+    long long net_votes; /* up minus down, the latest vote per author, not the entry's author's */
+    long long verified;  /* authors whose latest flag is verified */
+    long long obsolete;  /* ... obsolete */
+};
+
+/* Re-ranking: the best bm25 matches down to extra beyond the page get boost(ctx, signals);
+ * rank = bm25 x boost orders them, and the page is cut from that order. */
+struct replica_rank {
+    size_t extra;
+    double (*boost)(void *ctx, const struct replica_signals *s);
+    void *ctx;
+};
+
+/* One ranked result: e and snippet borrowed for the call; rank = bm25 x boost. Return non-zero to
+ * stop. */
+typedef int (*replica_hit_fn)(void *ctx, const struct entry *e, const char *snippet, double bm25,
+                              double boost);
+
+/* replica_search, re-ranked by rk (NULL: by bm25 alone, boost 1). Only the rows of the page
+ * (q->offset, q->limit) are loaded and passed to fn. Returns 0, or -1 with a message in err. */
+int replica_search_ranked(struct replica *r, const char *query, const struct replica_query *q,
+                          const struct replica_rank *rk, const char *hl_open, const char *hl_close,
+                          replica_hit_fn fn, void *ctx, size_t *corrupt, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
 
 /* Number of entries that reference id with the given kind (0 = any). -1 on error. */
 long long replica_count_refs(struct replica *r, const uint8_t id[ENTRY_ID_LEN], uint16_t kind);
@@ -292,15 +323,28 @@ struct replica_check {
 /* Called for each bad row with its stored id (32 bytes, or fewer if that is damaged too). */
 typedef void (*replica_bad_fn)(void *ctx, const uint8_t *id, size_t idlen, const char *why);
 
-/* Verify every stored entry and SQLite's own integrity. Returns 0 when the check ran (look at
- * the report), -1 on storage error. */
+/* Verify every stored entry (the signature too) and SQLite's own integrity. Rows that fail are
+ * quarantined: no view shows them and sync never sends them; a quarantined row that verifies
+ * again is released. Returns 0 when the check ran (look at the report), -1 on storage error. */
 int replica_check(struct replica *r, struct replica_check *report, replica_bad_fn fn, void *ctx)
     __attribute__((warn_unused_result));
 
-/* ---- raw access for sync (no verification: receivers verify) ---- */
+/* One step of a resumable check: verify at most max entries after *after_seq (storage order; 0
+ * starts from the first), quarantining or releasing as replica_check does, adding to report (not
+ * cleared) and moving *after_seq past them. No integrity pragma. Returns how many were examined
+ * (0: the end was reached), or -1 on storage error. */
+long replica_check_some(struct replica *r, int64_t *after_seq, size_t max,
+                        struct replica_check *report, replica_bad_fn fn, void *ctx);
+
+/* How many entries are quarantined, or -1 on error. */
+long long replica_quarantined(struct replica *r);
+
+/* ---- raw access for sync ---- */
 
 /* The stored bytes of one entry (a new buffer the caller frees) and its creation time (may be
- * NULL). REPLICA_FOUND, REPLICA_NOT_FOUND or REPLICA_FAILED. */
+ * NULL), fully verified (signature included) since they leave for a peer. REPLICA_FOUND,
+ * REPLICA_NOT_FOUND, REPLICA_CORRUPT (quarantined, or it fails now: then it is quarantined and
+ * logged) or REPLICA_FAILED. */
 enum replica_lookup replica_raw(struct replica *r, const uint8_t id[ENTRY_ID_LEN], uint8_t **bytes,
                                 size_t *len, uint64_t *created_ms);
 
@@ -330,8 +374,9 @@ enum replica_lookup replica_tombstone_find(struct replica *r, const char *hex_pr
 typedef int (*replica_scan_fn)(void *ctx, uint64_t created_ms, const uint8_t *id,
                                const uint8_t *raw, size_t len);
 
-/* Entries after (after_ts, after_id) in (created_ms, id) order, at most max. Returns how many fn
- * accepted, or -1 on error. */
+/* Entries after (after_ts, after_id) in (created_ms, id) order, at most max, each fully verified
+ * (signature included) since they leave for a peer: quarantined rows and rows failing now (then
+ * quarantined and logged) are skipped. Returns how many fn accepted, or -1 on error. */
 long replica_scan(struct replica *r, uint64_t after_ts, const uint8_t after_id[ENTRY_ID_LEN],
                   size_t max, replica_scan_fn fn, void *ctx);
 

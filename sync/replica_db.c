@@ -72,6 +72,11 @@ static const char *const replica_migrations[] = {
     "DROP INDEX IF EXISTS entries_kind_created;"
     "CREATE INDEX entries_kind_effective ON entries(kind, effective_ms, id);"
     "CREATE INDEX entries_effective ON entries(effective_ms, id);",
+    /* 5 -> 6: entries whose stored bytes failed a full check (`lore check`, the node's background
+     * pass, a send): no view shows them and they are never sent, until a check finds them sound
+     * again. Entries are verified once when stored; reads check only the cheap things. */
+    "CREATE TABLE IF NOT EXISTS quarantine(id BLOB PRIMARY KEY NOT NULL, why TEXT NOT NULL,"
+    "  at_ms INTEGER NOT NULL) WITHOUT ROWID;",
 };
 #define REPLICA_NMIGRATIONS (sizeof(replica_migrations) / sizeof(replica_migrations[0]))
 _Static_assert(REPLICA_NMIGRATIONS == REPLICA_SCHEMA_VERSION, "one migration per schema version");
@@ -150,6 +155,30 @@ uint64_t replica_view_horizon(const struct replica *r)
 void replica_set_horizon(struct replica *r, uint64_t horizon_ms)
 {
     r->horizon_ms = horizon_ms;
+}
+
+/* lore_attr(raw, key): the value of the attribute key in the stored bytes raw, or NULL (bytes that
+ * do not decode have none). Decodes only: the rank signals read it from rows verified when they
+ * were stored. */
+static void replica_attr_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    const void *raw = sqlite3_value_blob(argv[0]);
+    int len = sqlite3_value_bytes(argv[0]);
+    const char *key = (const char *)sqlite3_value_text(argv[1]), *v;
+    struct entry *e;
+
+    (void)argc;
+    if (raw == NULL || len <= 0 || key == NULL) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    e = entry_decode(raw, (size_t)len, NULL, 0);
+    v = e != NULL ? entry_attr_get(e, key) : NULL;
+    if (v != NULL)
+        sqlite3_result_text(ctx, v, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_result_null(ctx);
+    entry_destroy(&e);
 }
 
 /* lore_horizon(): what views compare effective_ms with. */
@@ -243,7 +272,9 @@ struct replica *replica_open(const char *path, int cache_mb, char *err, size_t e
                         "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -%d;",
                         (cache_mb > 0 ? cache_mb : 16) * 1024);
     if (sqlite3_create_function_v2(r->db, "lore_horizon", 0, SQLITE_UTF8, r, replica_horizon_fn,
-                                   NULL, NULL, NULL) != SQLITE_OK) {
+                                   NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_create_function_v2(r->db, "lore_attr", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+                                   replica_attr_fn, NULL, NULL, NULL) != SQLITE_OK) {
         errmsg_set(err, errlen, "%s: %s", path, sqlite3_errmsg(r->db));
         goto out;
     }

@@ -15,8 +15,12 @@
 #include "entry.h"
 #include "replica.h"
 
-/* Columns every row query selects, in this order. */
-#define REPLICA_COLS "e.id, e.raw, e.kind, e.author, e.created_ms, e.title, e.tags, e.body"
+/* Columns every row query selects, in this order; the last says why the row is quarantined (NULL:
+ * it is not). */
+#define REPLICA_COLS                                                                               \
+    "e.id, e.raw, e.kind, e.author, e.created_ms, e.title, e.tags, e.body,"                        \
+    " (SELECT qr.why FROM quarantine qr WHERE qr.id = e.id)"
+#define REPLICA_NCOLS 9
 
 enum replica_stmt {
     ST_INSERT,
@@ -80,8 +84,15 @@ void replica_failed(struct replica *r, const char *what, char *err, size_t errle
 int replica_step_done(struct replica *r, sqlite3_stmt *s, char *err, size_t errlen);
 
 /* replica_read.c */
-/* Decode and verify the row s is on (columns as REPLICA_COLS); NULL with the reason in why. */
+/* Decode the row s is on (columns as REPLICA_COLS) and check what is cheap: the bytes decode and
+ * hash to the stored id, follow their kind's rules, agree with the columns, and the row is not
+ * quarantined. The signature was checked when the row was stored (replica_row_verify checks it
+ * again). NULL with the reason in why. */
 struct entry *replica_row_entry(sqlite3_stmt *s, char *why, size_t whylen);
+/* Everything replica_row_entry checks but the quarantine, and the signature. */
+struct entry *replica_row_verify(sqlite3_stmt *s, char *why, size_t whylen);
+/* Quarantine id (why it failed), or release it (why NULL). Returns 0 or -1. */
+int replica_quarantine(struct replica *r, const uint8_t *id, size_t idlen, const char *why);
 /* Log that the row s is on is corrupt and not served. */
 void replica_log_corrupt(sqlite3_stmt *s, const char *why);
 

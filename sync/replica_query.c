@@ -112,7 +112,7 @@ static int replica_bind_query(sqlite3_stmt *s, const struct replica_query *q, in
     return i;
 }
 
-/* Step through rows (columns as REPLICA_COLS), verifying each, calling fn. */
+/* Step through rows (columns as REPLICA_COLS), checking each (replica_row_entry), calling fn. */
 static int replica_run_rows(struct replica *r, sqlite3_stmt *s, replica_row_fn fn, void *ctx,
                             size_t *corrupt, char *err, size_t errlen)
 {
@@ -466,18 +466,22 @@ fail:
 struct replica_hit {
     sqlite3_int64 seq;  /* the entry */
     sqlite3_int64 hseq; /* the version that matched: the entry or its current revision */
-    double rank;
+    double rank;        /* bm25 */
+    double boost;       /* 1 unless re-ranked */
     sqlite3_int64 created_ms;
     uint8_t id[ENTRY_ID_LEN];
+    uint8_t author[ENTRY_KEY_LEN];
 };
 
-/* Results order: best rank, then newest, then highest id; the same on every replica. */
+/* Results order: best rank (bm25 x boost), then newest, then highest id; the same on every
+ * replica. */
 static int replica_hit_cmp(const void *a, const void *b)
 {
     const struct replica_hit *x = a, *y = b;
+    double rx = x->rank * x->boost, ry = y->rank * y->boost;
 
-    if (x->rank != y->rank)
-        return x->rank < y->rank ? -1 : 1;
+    if (rx != ry)
+        return rx < ry ? -1 : 1;
     if (x->created_ms != y->created_ms)
         return x->created_ms > y->created_ms ? -1 : 1;
     return -memcmp(x->id, y->id, ENTRY_ID_LEN);
@@ -495,9 +499,9 @@ static int replica_hit_cmp(const void *a, const void *b)
     " AND e.kind IN (1, 2, 3, 4) AND e.author = x.author AND e.effective_ms <= lore_horizon()"     \
     " AND " REPLICA_CURRENT("e") " = x.seq"
 
-/* Run a statement whose rows are (seq, rank, created_ms, id, hseq) into hits; a row whose seq is
- * NULL (a hit standing for nothing) is counted in *dropped (may be NULL) and skipped. Returns the
- * count. */
+/* Run a statement whose rows are (seq, rank, created_ms, id, hseq, author) into hits; a row whose
+ * seq is NULL (a hit standing for nothing) is counted in *dropped (may be NULL) and skipped.
+ * Returns the count. */
 static long replica_collect_hits(struct replica *r, sqlite3_stmt *s, struct replica_hit *hits,
                                  size_t max, size_t *dropped, char *err, size_t errlen)
 {
@@ -513,10 +517,14 @@ static long replica_collect_hits(struct replica *r, sqlite3_stmt *s, struct repl
         hits[n].seq = sqlite3_column_int64(s, 0);
         hits[n].hseq = sqlite3_column_int64(s, 4);
         hits[n].rank = sqlite3_column_double(s, 1);
+        hits[n].boost = 1.0;
         hits[n].created_ms = sqlite3_column_int64(s, 2);
         memset(hits[n].id, 0, ENTRY_ID_LEN);
         if (sqlite3_column_bytes(s, 3) == ENTRY_ID_LEN)
             memcpy(hits[n].id, sqlite3_column_blob(s, 3), ENTRY_ID_LEN);
+        memset(hits[n].author, 0, ENTRY_KEY_LEN);
+        if (sqlite3_column_bytes(s, 5) == ENTRY_KEY_LEN)
+            memcpy(hits[n].author, sqlite3_column_blob(s, 5), ENTRY_KEY_LEN);
         n++;
     }
     if (n < max && step != SQLITE_DONE) {
@@ -541,7 +549,7 @@ static int replica_search_fast(struct replica *r, const struct buf *match, size_
     int rc = -1;
 
     if (sqlite3_prepare_v2(r->db,
-                           "SELECT e.seq, h.rank, e.effective_ms, e.id, x.seq FROM"
+                           "SELECT e.seq, h.rank, e.effective_ms, e.id, x.seq, e.author FROM"
                            " (SELECT rowid, bm25(fts, 10.0, 1.0, 5.0) AS rank FROM fts"
                            "  WHERE fts MATCH ? ORDER BY rank LIMIT ?) h"
                            " JOIN entries x ON x.seq = h.rowid"
@@ -583,10 +591,10 @@ static int replica_search_exact(struct replica *r, const struct buf *match,
     int rc = -1;
 
     buf_init(&sql, REPLICA_SQL_MAX);
-    if (buf_append_str(&sql,
-                       "SELECT e.seq, bm25(fts, 10.0, 1.0, 5.0) AS rank, e.effective_ms, e.id,"
-                       " x.seq FROM fts JOIN entries x ON x.seq = fts.rowid" REPLICA_HIT_ENTRY
-                       " WHERE fts MATCH ?") != 0)
+    if (buf_append_str(
+            &sql, "SELECT e.seq, bm25(fts, 10.0, 1.0, 5.0) AS rank, e.effective_ms, e.id,"
+                  " x.seq, e.author FROM fts JOIN entries x ON x.seq = fts.rowid" REPLICA_HIT_ENTRY
+                  " WHERE fts MATCH ?") != 0)
         goto out;
     replica_query_sql(q, &sql);
     if (buf_append_str(&sql, " ORDER BY rank, e.effective_ms DESC, e.id DESC LIMIT ? OFFSET ?") !=
@@ -611,13 +619,79 @@ out:
     return rc;
 }
 
-int replica_search(struct replica *r, const char *query, const struct replica_query *q,
-                   const char *hl_open, const char *hl_close, replica_row_fn fn, void *ctx,
-                   size_t *corrupt, char *err, size_t errlen)
+/*
+ * The rank signals of one entry (?1 id, ?2 author, ?3 seq), from the rows verified when they were
+ * stored: whether it is the accepted answer of its question (the earliest answer the asker
+ * accepted), the net votes and the verified and obsolete flags, each the latest value per author
+ * (votes on one's own entries do not count), as docs/API.md, search, says.
+ */
+#define REPLICA_LATEST(kind, key, extra)                                                           \
+    "SELECT lore_attr(v.raw, '" key "') AS val, row_number() OVER (PARTITION BY v.author"          \
+    " ORDER BY v.effective_ms DESC, v.id DESC) AS rn FROM refs r JOIN entries v ON v.seq = r.seq"  \
+    " WHERE r.ref = ?1 AND r.kind = " kind " AND v.effective_ms <= lore_horizon() " extra          \
+    " AND NOT EXISTS (SELECT 1 FROM refs o WHERE o.seq = v.seq AND o.ref != ?1)"                   \
+    " AND NOT EXISTS (SELECT 1 FROM quarantine qv WHERE qv.id = v.id)"                             \
+    " AND lore_attr(v.raw, '" key "') IS NOT NULL"
+static const char replica_signals_sql[] =
+    "SELECT (SELECT ans.id = ?1 FROM refs rq JOIN entries q ON q.id = rq.ref"
+    "   JOIN refs ra ON ra.ref = q.id AND ra.kind = 2 JOIN entries ans ON ans.seq = ra.seq"
+    "   WHERE rq.seq = ?3 AND rq.kind = 2 AND ans.effective_ms <= lore_horizon() AND EXISTS ("
+    "    SELECT 1 FROM refs rc JOIN entries acc ON acc.seq = rc.seq WHERE rc.ref = ans.id"
+    "    AND rc.kind = 5 AND acc.author = q.author AND acc.effective_ms <= lore_horizon())"
+    "   ORDER BY ans.effective_ms, ans.id LIMIT 1),"
+    " (SELECT total(val = '1') - total(val = '-1') FROM (" REPLICA_LATEST(
+        "6", "value",
+        "AND v.author != ?2") ") WHERE rn = 1),"
+                              " (SELECT total(val = 'verified') FROM (" REPLICA_LATEST(
+                                  "18", "flag",
+                                  "") ") WHERE rn = 1),"
+                                      " (SELECT total(val = 'obsolete') FROM (" REPLICA_LATEST(
+                                          "18", "flag", "") ") WHERE rn = 1)";
+
+/* Re-rank hits[0, n) by rk's boost of each one's signals. Returns 0 or -1. */
+static int replica_rerank(struct replica *r, const struct replica_rank *rk,
+                          struct replica_hit *hits, size_t n, char *err, size_t errlen)
+{
+    sqlite3_stmt *s = NULL;
+    struct replica_signals sig;
+    size_t i;
+    int rc = -1;
+
+    if (sqlite3_prepare_v2(r->db, replica_signals_sql, -1, &s, NULL) != SQLITE_OK) {
+        errmsg_set(err, errlen, "%s", sqlite3_errmsg(r->db));
+        goto out;
+    }
+    for (i = 0; i < n; i++) {
+        memset(&sig, 0, sizeof(sig));
+        sqlite3_reset(s);
+        sqlite3_bind_blob(s, 1, hits[i].id, ENTRY_ID_LEN, SQLITE_STATIC);
+        sqlite3_bind_blob(s, 2, hits[i].author, ENTRY_KEY_LEN, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 3, hits[i].seq);
+        if (sqlite3_step(s) != SQLITE_ROW) {
+            errmsg_set(err, errlen, "%s", sqlite3_errmsg(r->db));
+            goto out;
+        }
+        sig.accepted = sqlite3_column_int(s, 0) == 1;
+        sig.net_votes = (long long)sqlite3_column_double(s, 1);
+        sig.verified = (long long)sqlite3_column_double(s, 2);
+        sig.obsolete = (long long)sqlite3_column_double(s, 3);
+        hits[i].boost = rk->boost(rk->ctx, &sig);
+    }
+    qsort(hits, n, sizeof(*hits), replica_hit_cmp);
+    rc = 0;
+out:
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int replica_search_ranked(struct replica *r, const char *query, const struct replica_query *q,
+                          const struct replica_rank *rk, const char *hl_open, const char *hl_close,
+                          replica_hit_fn fn, void *ctx, size_t *corrupt, char *err, size_t errlen)
 {
     struct buf match;
     sqlite3_stmt *row = NULL;
-    size_t limit = q->limit != 0 ? q->limit : 50, n = 0, i, first = 0;
+    size_t limit = q->limit != 0 ? q->limit : 50, n = 0, i, first = 0, offset = q->offset, end;
+    size_t window;
     struct replica_hit *hits = NULL;
     int rc = -1, fast = 1;
 
@@ -631,23 +705,35 @@ int replica_search(struct replica *r, const char *query, const struct replica_qu
         goto out;
     }
     /*
-     * Stage one finds the page's row numbers, sorting only small (rank, keys) records; stage two
-     * loads, verifies and makes a snippet for just those rows. bm25 weights: a word in the title
-     * counts most, then tags, then the body.
+     * Stage one finds the candidates' row numbers, sorting only small (rank, keys) records: the
+     * page or, to re-rank, the best bm25 matches down to rk->extra beyond the page. Stage two
+     * re-ranks those by their signals (indexed lookups, no decoding of the candidates). Stage
+     * three loads and makes a snippet for the rows of the page alone. bm25 weights: a word in the
+     * title counts most, then tags, then the body.
      */
-    hits = xreallocarray(NULL, q->offset + limit + 1, sizeof(*hits));
+    window = rk != NULL ? offset + limit + rk->extra : limit;
+    if (rk != NULL)
+        offset = 0; /* stage one reads from the best match; the page is cut after re-ranking */
+    hits = xreallocarray(NULL, offset + window + 1, sizeof(*hits));
     if (q->kind == 0 && q->tag == NULL && q->author == NULL && q->ref == NULL && !q->open_only &&
         q->since_ms == 0 && q->status == REPLICA_STATUS_ANY && q->ids == NULL &&
         q->not_ids == NULL) {
-        fast = replica_search_fast(r, &match, q->offset, limit, hits, &n, err, errlen);
+        fast = replica_search_fast(r, &match, offset, window, hits, &n, err, errlen);
         if (fast < 0)
             goto out;
-        first = q->offset;
+        first = offset;
     }
     if (fast != 0) {
         first = 0;
-        if (replica_search_exact(r, &match, q, q->offset, limit, hits, &n, err, errlen) != 0)
+        if (replica_search_exact(r, &match, q, offset, window, hits, &n, err, errlen) != 0)
             goto out;
+    }
+    end = n;
+    if (rk != NULL) {
+        if (replica_rerank(r, rk, hits + first, n - first, err, errlen) != 0)
+            goto out;
+        first += q->offset;
+        end = first + limit < n ? first + limit : n;
     }
     if (sqlite3_prepare_v2(r->db,
                            "SELECT " REPLICA_COLS ", snippet(fts, -1, ?1, ?2, '…', 16)"
@@ -660,7 +746,7 @@ int replica_search(struct replica *r, const char *query, const struct replica_qu
     sqlite3_bind_text(row, 1, hl_open != NULL ? hl_open : "**", -1, SQLITE_STATIC);
     sqlite3_bind_text(row, 2, hl_close != NULL ? hl_close : "**", -1, SQLITE_STATIC);
     sqlite3_bind_text(row, 3, (const char *)match.data, (int)match.len, SQLITE_STATIC);
-    for (i = first; i < n; i++) {
+    for (i = first; i < end; i++) {
         struct entry *e;
         char why[ERRMSG_MAX];
         int stop;
@@ -676,7 +762,8 @@ int replica_search(struct replica *r, const char *query, const struct replica_qu
                 (*corrupt)++;
             continue;
         }
-        stop = fn(ctx, e, (const char *)sqlite3_column_text(row, 8), hits[i].rank);
+        stop = fn(ctx, e, (const char *)sqlite3_column_text(row, REPLICA_NCOLS), hits[i].rank,
+                  hits[i].boost);
         entry_destroy(&e);
         if (stop != 0)
             break;
@@ -687,6 +774,31 @@ out:
     sqlite3_finalize(row);
     buf_free(&match);
     return rc;
+}
+
+/* replica_search's row function through replica_search_ranked's. */
+struct replica_plain {
+    replica_row_fn fn;
+    void *ctx;
+};
+
+static int replica_plain_row(void *ctx, const struct entry *e, const char *snippet, double bm25,
+                             double boost)
+{
+    const struct replica_plain *p = ctx;
+
+    (void)boost;
+    return p->fn(p->ctx, e, snippet, bm25);
+}
+
+int replica_search(struct replica *r, const char *query, const struct replica_query *q,
+                   const char *hl_open, const char *hl_close, replica_row_fn fn, void *ctx,
+                   size_t *corrupt, char *err, size_t errlen)
+{
+    struct replica_plain p = {fn, ctx};
+
+    return replica_search_ranked(r, query, q, NULL, hl_open, hl_close, replica_plain_row, &p,
+                                 corrupt, err, errlen);
 }
 
 int replica_accepted(struct replica *r, const uint8_t question[ENTRY_ID_LEN],

@@ -16,11 +16,12 @@
 #include "xmalloc.h"
 
 /*
- * Decode and verify the row a statement is on (columns as REPLICA_COLS): the bytes must decode,
- * hash to the stored id, carry a valid signature, and agree with the decoded columns that queries
- * filtered on. Returns the entry, or NULL with the reason in why.
+ * Decode the row a statement is on (columns as REPLICA_COLS): the bytes must decode, hash to the
+ * stored id, follow their kind's rules (with verify: carry a valid signature too), and agree with
+ * the decoded columns that queries filtered on; without verify, the row must not be quarantined.
+ * Returns the entry, or NULL with the reason in why.
  */
-struct entry *replica_row_entry(sqlite3_stmt *s, char *why, size_t whylen)
+static struct entry *replica_row_decode(sqlite3_stmt *s, int verify, char *why, size_t whylen)
 {
     struct entry *e = NULL;
     const void *id = sqlite3_column_blob(s, 0);
@@ -31,11 +32,16 @@ struct entry *replica_row_entry(sqlite3_stmt *s, char *why, size_t whylen)
     const char *title = (const char *)sqlite3_column_text(s, 5);
     const char *tags = (const char *)sqlite3_column_text(s, 6);
     const void *body = sqlite3_column_text(s, 7);
+    const char *held = (const char *)sqlite3_column_text(s, 8);
     struct buf tagtext;
     char reason[ERRMSG_MAX];
     int ok = 0;
 
     buf_init(&tagtext, 0);
+    if (!verify && held != NULL) {
+        errmsg_set(why, whylen, "quarantined: %s", held);
+        goto out;
+    }
     if (raw == NULL || rawlen <= 0) {
         errmsg_set(why, whylen, "stored bytes are missing");
         goto out;
@@ -49,7 +55,8 @@ struct entry *replica_row_entry(sqlite3_stmt *s, char *why, size_t whylen)
         errmsg_set(why, whylen, "stored id is not the hash of the stored bytes");
         goto out;
     }
-    if (kinds_verify(e, reason, sizeof(reason)) != 0) {
+    if ((verify ? kinds_verify(e, reason, sizeof(reason))
+                : kinds_check(e, reason, sizeof(reason))) != 0) {
         errmsg_set(why, whylen, "%s", reason);
         goto out;
     }
@@ -71,6 +78,40 @@ out:
     if (!ok)
         entry_destroy(&e);
     return e;
+}
+
+struct entry *replica_row_entry(sqlite3_stmt *s, char *why, size_t whylen)
+{
+    return replica_row_decode(s, 0, why, whylen);
+}
+
+struct entry *replica_row_verify(sqlite3_stmt *s, char *why, size_t whylen)
+{
+    return replica_row_decode(s, 1, why, whylen);
+}
+
+int replica_quarantine(struct replica *r, const uint8_t *id, size_t idlen, const char *why)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = -1;
+
+    if (sqlite3_prepare_v2(r->db,
+                           why != NULL ? "INSERT OR REPLACE INTO quarantine(id, why, at_ms)"
+                                         " VALUES (?1, ?2, ?3)"
+                                       : "DELETE FROM quarantine WHERE id = ?1",
+                           -1, &s, NULL) != SQLITE_OK)
+        goto out;
+    sqlite3_bind_blob(s, 1, id != NULL ? (const void *)id : "", (int)idlen, SQLITE_STATIC);
+    if (why != NULL) {
+        sqlite3_bind_text(s, 2, why, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 3, (sqlite3_int64)replica_wall_ms());
+    }
+    rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
+out:
+    if (rc != 0)
+        log_warnx("replica: quarantine: %s", sqlite3_errmsg(r->db));
+    sqlite3_finalize(s);
+    return rc;
 }
 
 void replica_log_corrupt(sqlite3_stmt *s, const char *why)
@@ -262,45 +303,83 @@ int replica_author_name(struct replica *r, const uint8_t author[ENTRY_KEY_LEN], 
     return rc;
 }
 
+/* Why the row s is on failed a full check, counted in report. */
+static void replica_check_classify(sqlite3_stmt *s, struct replica_check *report)
+{
+    struct entry *plain =
+        entry_decode(sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1), NULL, 0);
+
+    report->bad++;
+    if (plain == NULL)
+        report->bad_decode++;
+    else if (sqlite3_column_bytes(s, 0) != ENTRY_ID_LEN ||
+             memcmp(sqlite3_column_blob(s, 0), entry_id(plain), ENTRY_ID_LEN) != 0)
+        report->bad_id++;
+    else if (kinds_verify(plain, NULL, 0) != 0)
+        report->bad_signature++;
+    else
+        report->bad_columns++;
+    entry_destroy(&plain);
+}
+
+long replica_check_some(struct replica *r, int64_t *after_seq, size_t max,
+                        struct replica_check *report, replica_bad_fn fn, void *ctx)
+{
+    sqlite3_stmt *s = NULL;
+    struct entry *e;
+    char why[ERRMSG_MAX];
+    long n = -1;
+    int step;
+
+    if (sqlite3_prepare_v2(r->db,
+                           "SELECT " REPLICA_COLS ", e.seq FROM entries e WHERE e.seq > ?"
+                           " ORDER BY e.seq LIMIT ?",
+                           -1, &s, NULL) != SQLITE_OK)
+        goto out;
+    sqlite3_bind_int64(s, 1, *after_seq);
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)max);
+    n = 0;
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        n++;
+        report->entries++;
+        *after_seq = sqlite3_column_int64(s, REPLICA_NCOLS);
+        e = replica_row_verify(s, why, sizeof(why));
+        if (e != NULL) {
+            /* sound (again): a quarantine ends */
+            if (sqlite3_column_type(s, 8) != SQLITE_NULL)
+                (void)replica_quarantine(r, sqlite3_column_blob(s, 0),
+                                         (size_t)sqlite3_column_bytes(s, 0), NULL);
+            entry_destroy(&e);
+            continue;
+        }
+        replica_check_classify(s, report);
+        if (sqlite3_column_type(s, 8) == SQLITE_NULL)
+            (void)replica_quarantine(r, sqlite3_column_blob(s, 0),
+                                     (size_t)sqlite3_column_bytes(s, 0), why);
+        if (fn != NULL)
+            fn(ctx, sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0), why);
+    }
+    if (step != SQLITE_DONE)
+        n = -1;
+out:
+    if (n < 0)
+        log_warnx("replica: check: %s", sqlite3_errmsg(r->db));
+    sqlite3_finalize(s);
+    return n;
+}
+
 int replica_check(struct replica *r, struct replica_check *report, replica_bad_fn fn, void *ctx)
 {
     sqlite3_stmt *s = NULL;
-    struct entry *e, *plain;
-    char why[ERRMSG_MAX];
-    int rc = -1, step;
+    int64_t seq = 0;
+    long n;
+    int rc = -1;
 
     memset(report, 0, sizeof(*report));
-    if (sqlite3_prepare_v2(r->db, "SELECT " REPLICA_COLS " FROM entries e ORDER BY e.seq", -1, &s,
-                           NULL) != SQLITE_OK)
-        goto out;
-    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-        report->entries++;
-        e = replica_row_entry(s, why, sizeof(why));
-        if (e == NULL) {
-            report->bad++;
-            /* Classify by redoing the cheap steps. */
-            plain = entry_decode(sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1),
-                                 NULL, 0);
-            if (plain == NULL)
-                report->bad_decode++;
-            else if (sqlite3_column_bytes(s, 0) != ENTRY_ID_LEN ||
-                     memcmp(sqlite3_column_blob(s, 0), entry_id(plain), ENTRY_ID_LEN) != 0)
-                report->bad_id++;
-            else if (kinds_verify(plain, NULL, 0) != 0)
-                report->bad_signature++;
-            else
-                report->bad_columns++;
-            entry_destroy(&plain);
-            if (fn != NULL)
-                fn(ctx, sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0), why);
-            continue;
-        }
-        entry_destroy(&e);
-    }
-    if (step != SQLITE_DONE)
-        goto out;
-    sqlite3_finalize(s);
-    s = NULL;
+    while ((n = replica_check_some(r, &seq, 1000, report, fn, ctx)) > 0)
+        ;
+    if (n < 0)
+        return -1;
     report->integrity_ok = 0;
     if (sqlite3_prepare_v2(r->db, "PRAGMA integrity_check", -1, &s, NULL) != SQLITE_OK)
         goto out;
@@ -325,6 +404,37 @@ out:
 
 /* ---- raw access for sync ---- */
 
+/* Whether the row s is on (columns as REPLICA_COLS) may leave for a peer: not quarantined, and it
+ * verifies fully now (else it is quarantined and logged). */
+static int replica_sendable(struct replica *r, sqlite3_stmt *s)
+{
+    struct entry *e;
+    char why[ERRMSG_MAX];
+
+    if (sqlite3_column_type(s, 8) != SQLITE_NULL)
+        return 0;
+    e = replica_row_verify(s, why, sizeof(why));
+    if (e != NULL) {
+        entry_destroy(&e);
+        return 1;
+    }
+    replica_log_corrupt(s, why);
+    (void)replica_quarantine(r, sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0), why);
+    return 0;
+}
+
+long long replica_quarantined(struct replica *r)
+{
+    sqlite3_stmt *s = NULL;
+    long long n = -1;
+
+    if (sqlite3_prepare_v2(r->db, "SELECT count(*) FROM quarantine", -1, &s, NULL) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW)
+        n = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return n;
+}
+
 enum replica_lookup replica_raw(struct replica *r, const uint8_t id[ENTRY_ID_LEN], uint8_t **bytes,
                                 size_t *len, uint64_t *created_ms)
 {
@@ -333,19 +443,21 @@ enum replica_lookup replica_raw(struct replica *r, const uint8_t id[ENTRY_ID_LEN
     int rc;
 
     *bytes = NULL;
-    if (sqlite3_prepare_v3(r->db, "SELECT raw, created_ms FROM entries WHERE id = ?", -1,
+    if (sqlite3_prepare_v3(r->db, "SELECT " REPLICA_COLS " FROM entries e WHERE e.id = ?", -1,
                            SQLITE_PREPARE_PERSISTENT, &s, NULL) != SQLITE_OK)
         goto out;
     sqlite3_bind_blob(s, 1, id, ENTRY_ID_LEN, SQLITE_STATIC);
     rc = sqlite3_step(s);
     if (rc == SQLITE_DONE) {
         res = REPLICA_NOT_FOUND;
-    } else if (rc == SQLITE_ROW && sqlite3_column_bytes(s, 0) > 0) {
-        *len = (size_t)sqlite3_column_bytes(s, 0);
+    } else if (rc == SQLITE_ROW && !replica_sendable(r, s)) {
+        res = REPLICA_CORRUPT;
+    } else if (rc == SQLITE_ROW) {
+        *len = (size_t)sqlite3_column_bytes(s, 1);
         *bytes = xmalloc(*len);
-        memcpy(*bytes, sqlite3_column_blob(s, 0), *len);
+        memcpy(*bytes, sqlite3_column_blob(s, 1), *len);
         if (created_ms != NULL)
-            *created_ms = (uint64_t)sqlite3_column_int64(s, 1);
+            *created_ms = (uint64_t)sqlite3_column_int64(s, 4);
         res = REPLICA_FOUND;
     }
 out:
@@ -436,8 +548,8 @@ long replica_scan(struct replica *r, uint64_t after_ts, const uint8_t after_id[E
 
     /* Row values use the (created_ms, id) index: a stream costs what it returns. */
     if (sqlite3_prepare_v2(r->db,
-                           "SELECT created_ms, id, raw FROM entries WHERE (created_ms, id) > (?, ?)"
-                           " ORDER BY created_ms, id LIMIT ?",
+                           "SELECT " REPLICA_COLS " FROM entries e WHERE (e.created_ms, e.id) >"
+                           " (?, ?) ORDER BY e.created_ms, e.id LIMIT ?",
                            -1, &s, NULL) != SQLITE_OK) {
         log_warnx("replica: scan: %s", sqlite3_errmsg(r->db));
         goto out;
@@ -447,10 +559,10 @@ long replica_scan(struct replica *r, uint64_t after_ts, const uint8_t after_id[E
     sqlite3_bind_int64(s, 3, (sqlite3_int64)max);
     n = 0;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (sqlite3_column_bytes(s, 1) != ENTRY_ID_LEN || sqlite3_column_bytes(s, 2) <= 0)
+        if (!replica_sendable(r, s))
             continue;
-        if (fn(ctx, (uint64_t)sqlite3_column_int64(s, 0), sqlite3_column_blob(s, 1),
-               sqlite3_column_blob(s, 2), (size_t)sqlite3_column_bytes(s, 2)) != 0)
+        if (fn(ctx, (uint64_t)sqlite3_column_int64(s, 4), sqlite3_column_blob(s, 0),
+               sqlite3_column_blob(s, 1), (size_t)sqlite3_column_bytes(s, 1)) != 0)
             break;
         n++;
     }

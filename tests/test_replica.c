@@ -511,6 +511,120 @@ static void test_tamper_detected(void **state)
     free(c);
 }
 
+/* Forge note i's stored bytes so that only the signature is wrong: flip a byte of the body in raw,
+ * then fix the id (the hash of the bytes) and the body column, as a deliberate forger would. */
+static void forge_signature_only(const char *path, const char *title, uint8_t newid[ENTRY_ID_LEN])
+{
+    sqlite3_stmt *s;
+    sqlite3 *db;
+    uint8_t *raw;
+    size_t len;
+    struct entry *e;
+    char sql[160];
+
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    snprintf(sql, sizeof(sql), "SELECT raw FROM entries WHERE title = '%s'", title);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    len = (size_t)sqlite3_column_bytes(s, 0);
+    raw = xmalloc(len);
+    memcpy(raw, sqlite3_column_blob(s, 0), len);
+    sqlite3_finalize(s);
+    raw[len - 70] ^= 0x01; /* inside the body, before the signature */
+    crypto_generichash(newid, ENTRY_ID_LEN, raw, len, NULL, 0);
+    e = entry_decode(raw, len, NULL, 0);
+    assert_non_null(e);
+    snprintf(sql, sizeof(sql), "UPDATE entries SET raw = ?, id = ?, body = ? WHERE title = '%s'",
+             title);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+    sqlite3_bind_blob(s, 1, raw, (int)len, SQLITE_STATIC);
+    sqlite3_bind_blob(s, 2, newid, ENTRY_ID_LEN, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, entry_body(e), (int)entry_body_len(e), SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(s), SQLITE_DONE);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    entry_destroy(&e);
+    free(raw);
+}
+
+static int count_scan(void *ctx, uint64_t created_ms, const uint8_t *id, const uint8_t *raw,
+                      size_t len)
+{
+    (void)created_ms;
+    (void)id;
+    (void)raw;
+    (void)len;
+    (*(size_t *)ctx)++;
+    return 0;
+}
+
+/* Reads check only what is cheap; a forged signature is caught by the full checks (the
+ * background pass's steps, `lore check`) and by sending: it is never handed to sync, and once
+ * found it is quarantined: no view shows it. */
+static void test_forged_quarantined(void **state)
+{
+    struct fixture *fx = *state;
+    struct test_author a;
+    char err[256];
+    struct replica *r = replica_open(fx->path, 0, err, sizeof(err));
+    struct entry *e[3], *got;
+    struct replica_check rep = {0};
+    struct collect *c = xcalloc(1, sizeof(*c));
+    struct replica_query q = {0};
+    uint8_t zero[ENTRY_ID_LEN] = {0}, forged[ENTRY_ID_LEN], *raw = NULL;
+    size_t corrupt, scanned = 0, len;
+    int64_t seq = 0;
+    int i;
+
+    test_author_init(&a, 1);
+    for (i = 0; i < 3; i++) {
+        char title[32];
+        snprintf(title, sizeof(title), "note %d", i);
+        e[i] = make(&a, ENTRY_NOTE, T0 + (uint64_t)i, title,
+                    "a body long enough to hold the forged byte well inside it", "t", NULL);
+        assert_int_equal(merge(r, e[i]), REPLICA_ADDED);
+    }
+    replica_close(&r);
+    forge_signature_only(fx->path, "note 2", forged);
+    r = replica_open(fx->path, 0, err, sizeof(err));
+
+    /* Sending verifies fully: the forged row never leaves. */
+    assert_int_equal(replica_raw(r, forged, &raw, &len, NULL), REPLICA_CORRUPT);
+    assert_null(raw);
+    assert_int_equal(replica_scan(r, 0, zero, 10, count_scan, &scanned), 2);
+    assert_int_equal(scanned, 2);
+    assert_int_equal(replica_quarantined(r), 1); /* the send quarantined it */
+
+    /* The background pass's steps, resumable: two rows at a time. */
+    replica_close(&r);
+    tamper(fx->path, "DELETE FROM quarantine");
+    r = replica_open(fx->path, 0, err, sizeof(err));
+    assert_int_equal(replica_check_some(r, &seq, 2, &rep, NULL, NULL), 2);
+    assert_int_equal(rep.bad, 0);
+    assert_int_equal(replica_check_some(r, &seq, 2, &rep, NULL, NULL), 1);
+    assert_int_equal(rep.entries, 3);
+    assert_int_equal(rep.bad_signature, 1);
+    assert_int_equal(replica_check_some(r, &seq, 2, &rep, NULL, NULL), 0);
+
+    /* Quarantined: no view shows it. */
+    assert_int_equal(replica_list(r, &q, collect_row, c, &corrupt), 0);
+    assert_int_equal(c->n, 2);
+    assert_int_equal(corrupt, 1);
+    assert_int_equal(replica_get(r, forged, &got, err, sizeof(err)), REPLICA_CORRUPT);
+    assert_null(got);
+    c->n = 0;
+    assert_int_equal(
+        replica_search(r, "body", &q, NULL, NULL, collect_row, c, &corrupt, err, sizeof(err)), 0);
+    assert_int_equal(c->n, 2);
+    assert_int_equal(corrupt, 1);
+    assert_int_equal(replica_check(r, &rep, NULL, NULL), 0);
+    assert_int_equal(rep.bad_signature, 1);
+    replica_close(&r);
+    for (i = 0; i < 3; i++)
+        entry_destroy(&e[i]);
+    free(c);
+}
+
 static void test_newer_schema_refused(void **state)
 {
     struct fixture *fx = *state;
@@ -1003,6 +1117,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_search_ranking, setup, teardown),
         cmocka_unit_test_setup_teardown(test_prefix_resolution, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tamper_detected, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_forged_quarantined, setup, teardown),
         cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batch_atomic, setup, teardown),
