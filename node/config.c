@@ -147,6 +147,11 @@ static const struct config_option config_options[] = {
      "HOST:PORT of the web interface, a loopback address only (port 0: any free port; empty: "
      "off); lore web prints its address",
      config_check_web_listen},
+    {"integrity_per_second", CONFIG_INT, offsetof(struct config, integrity_per_second), "200", 0,
+     100000,
+     "entries the background integrity pass verifies again each second, signature included "
+     "(0: off; `lore check` does them all at once)",
+     NULL},
 };
 
 #define CONFIG_NOPTIONS (sizeof(config_options) / sizeof(config_options[0]))

@@ -46,6 +46,8 @@ struct config {
                          */
     char *web_listen;   /* web_listen: loopback HOST:PORT of the web interface
                            ("127.0.0.1:5680"); "" = off */
+    int integrity_per_second; /* integrity_per_second: entries the background integrity pass
+                                 verifies each second, 0..100000 (200); 0 = off */
 };
 
 /* A config holding the defaults. Never NULL. */

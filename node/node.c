@@ -29,6 +29,7 @@
 #include "node_clock.h"
 #include "node_core.h"
 #include "node_escalate.h"
+#include "node_integrity.h"
 #include "node_json.h"
 #include "node_net.h"
 #include "node_people.h"
@@ -262,6 +263,7 @@ struct node *node_new(const struct node_options *opts, char *err, size_t errlen)
     node_watch_load_areas(n);
     node_people_start(n);
     node_escalate_start(n);
+    node_integrity_start(n);
     node_initial_profile(n);
     ok = 1;
 out:

@@ -12,6 +12,7 @@
 #include "node_escalate.h"
 #include "node_expertise.h"
 #include "node_inbox.h"
+#include "node_integrity.h"
 #include "node_ledger.h"
 #include "node_people.h"
 #include "node_similar.h"
@@ -32,6 +33,7 @@ static const struct node_op *const node_call_tables[] = {
     node_tags_ops,
     node_escalate_ops,
     node_batch_ops,
+    node_integrity_ops,
     NULL,
 };
 

@@ -101,6 +101,14 @@ struct node {
     uint8_t *curve_sk;       /* sodium memory */
     struct node_hooks hooks; /* what the layers above lend the ops (node.c sets them) */
     struct web *web;         /* the web interface (web/web.h), or NULL when off */
+    /* The background integrity pass (node_integrity): where it is and what it found. */
+    struct {
+        int64_t after_seq;      /* the pass goes on after this row (0: from the start) */
+        uint64_t checked, bad;  /* since the node started */
+        uint64_t passes;        /* whole passes finished since the node started */
+        uint64_t rest_until_ms; /* after a whole pass: idle until then */
+        uint64_t timer;
+    } integrity;
 };
 
 #define NODE_PEERS_META "static_peers" /* peers added with `lore peers add`, one per line */
