@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every benchmark in one run, for README's performance table (not part of the test suite).
 #   tests/bench/run.sh [BUILD_DIR] [OUT_DIR]
-# Builds nothing: run `cmake --build BUILD_DIR` first (RelWithDebInfo). Takes about 3 minutes.
+# Builds nothing: run `cmake --build BUILD_DIR` first (RelWithDebInfo). Takes about 5 minutes once
+# the search replicas are made (the first run fills a million entries: see bench_search).
 set -euo pipefail
 build=${1:-build}
 out=${2:-bench-results}
@@ -16,6 +17,13 @@ mkdir -p "$out"
     echo "## One workstation"
     echo
     "$bin/bench_local" --entries 20000 --lored "$bin/lored" --json "$out/local.json"
+    echo
+    echo "## Search and list at 100k and 1M entries"
+    echo
+    # The replicas are made once (lore_fill --zipf) and kept in $out/search-N: the million takes
+    # minutes to fill; delete the directory to make it again.
+    "$bin/bench_search" --lored "$bin/lored" --fill "$bin/lore_fill" --out "$out" \
+        --json "$out/search.json"
     echo
     echo "## Sync between nodes"
     echo
