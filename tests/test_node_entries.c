@@ -121,6 +121,71 @@ static void test_list_search(void **state)
     json_decref(r);
 }
 
+/* One entry by a, referring to target (hex), with one attribute; at T0 + dt. */
+static void add_ref(struct test_node *t, struct test_author *a, uint16_t kind, const char *target,
+                    const char *key, const char *value, uint64_t dt)
+{
+    struct entry_fields f = {0};
+    struct entry_attr attr = {key, value};
+    uint8_t ref[1][ENTRY_ID_LEN];
+
+    assert_int_equal(hex_decode(target, 2 * ENTRY_ID_LEN, ref[0], ENTRY_ID_LEN), 0);
+    f.kind = kind;
+    f.created_ms = T0 + dt;
+    f.refs = (const uint8_t(*)[ENTRY_ID_LEN])ref;
+    f.nrefs = 1;
+    f.attrs = &attr;
+    f.nattrs = 1;
+    test_node_add(t, a, &f, NULL);
+}
+
+static double search_boost(struct test_node *t, const char *id)
+{
+    json_t *r = test_call_ok(t, "{\"op\":\"search\",\"query\":\"kettle\"}"), *x;
+    double boost = -1;
+    size_t i;
+
+    json_array_foreach(json_object_get(r, "results"), i, x)
+    {
+        if (strcmp(json_string_value(json_object_get(json_object_get(x, "entry"), "id")), id) == 0)
+            boost = json_real_value(json_object_get(x, "boost"));
+    }
+    json_decref(r);
+    return boost;
+}
+
+/* The rank signals read in SQL (docs/API.md, search): the latest vote and flag per person, no
+ * votes on one's own entries. */
+static void test_search_signals(void **state)
+{
+    struct test_node *t = *state;
+    struct test_author b, c, d;
+    struct entry_fields f = {0};
+    char tv[2 * ENTRY_ID_LEN + 1], tf[2 * ENTRY_ID_LEN + 1];
+
+    test_author_init(&b, 2);
+    test_author_init(&c, 3);
+    test_author_init(&d, 4);
+    f.kind = ENTRY_NOTE;
+    f.created_ms = T0;
+    f.title = "kettle descaling";
+    f.body = "vinegar, then rinse twice";
+    test_node_add(t, &b, &f, tv);
+    f.title = "kettle limescale";
+    test_node_add(t, &b, &f, tf);
+    assert_true(search_boost(t, tv) == 1.0);
+    add_ref(t, &b, ENTRY_VOTE, tv, "value", "1", 1); /* one's own: does not count */
+    add_ref(t, &c, ENTRY_VOTE, tv, "value", "1", 2);
+    add_ref(t, &c, ENTRY_VOTE, tv, "value", "-1", 3); /* c's latest */
+    assert_true(search_boost(t, tv) == 1.0 / 1.25);
+    add_ref(t, &c, ENTRY_FLAG, tf, "flag", "verified", 2);
+    add_ref(t, &c, ENTRY_FLAG, tf, "flag", "obsolete", 3); /* c's latest */
+    add_ref(t, &d, ENTRY_FLAG, tf, "flag", "verified", 4);
+    assert_true(search_boost(t, tf) == 1.25 * 0.5);
+    add_ref(t, &d, ENTRY_VOTE, tf, "value", "1", 5);
+    assert_true(search_boost(t, tf) == 1.25 * 0.5 * 1.25);
+}
+
 /* Someone else answers my question; I accept it: the question is resolved. */
 static void test_accept(void **state)
 {
@@ -166,6 +231,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_post_get, setup, teardown),
         cmocka_unit_test_setup_teardown(test_post_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_post_created, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_search_signals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_search, setup, teardown),
         cmocka_unit_test_setup_teardown(test_accept, setup, teardown),
     };
