@@ -501,14 +501,17 @@ static int replica_hit_cmp(const void *a, const void *b)
 
 /* Run a statement whose rows are (seq, rank, created_ms, id, hseq, author) into hits; a row whose
  * seq is NULL (a hit standing for nothing) is counted in *dropped (may be NULL) and skipped.
- * Returns the count. */
+ * *last (may be NULL) gets the rank of the last row read, dropped or not. Returns the count. */
 static long replica_collect_hits(struct replica *r, sqlite3_stmt *s, struct replica_hit *hits,
-                                 size_t max, size_t *dropped, char *err, size_t errlen)
+                                 size_t max, size_t *dropped, double *last, char *err,
+                                 size_t errlen)
 {
     size_t n = 0;
     int step = SQLITE_DONE;
 
     while (n < max && (step = sqlite3_step(s)) == SQLITE_ROW) {
+        if (last != NULL)
+            *last = sqlite3_column_double(s, 1);
         if (sqlite3_column_type(s, 0) == SQLITE_NULL) {
             if (dropped != NULL)
                 (*dropped)++;
@@ -534,17 +537,24 @@ static long replica_collect_hits(struct replica *r, sqlite3_stmt *s, struct repl
     return (long)n;
 }
 
+/* Rows the fast path reads beyond the page, so that ties at the page's end and hits standing for
+ * nothing (old versions) rarely send it to the exact path. */
+#define REPLICA_FAST_EXTRA 32
+
 /*
  * Fast path for an unfiltered search: rank in the full-text index alone and look up only the
- * best offset+limit+1 rows. Exact unless the row after the page ties the page's last rank; then
- * returns 1 and the caller takes the exact path. Returns 0 with *nhits set, or -1.
+ * best offset+limit+REPLICA_FAST_EXTRA rows. Every row not read ranks at least as low as the last
+ * one read, so the page is exact when it is full and its last rank is better than that; else
+ * (a tie reaching past what was read, or too few rows standing for entries) returns 1 and the
+ * caller takes the exact path. Returns 0 with *nhits set, or -1.
  */
 static int replica_search_fast(struct replica *r, const struct buf *match, size_t offset,
                                size_t limit, struct replica_hit *hits, size_t *nhits, char *err,
                                size_t errlen)
 {
     sqlite3_stmt *s = NULL;
-    size_t want = offset + limit + 1, dropped = 0;
+    size_t page = offset + limit, fetch = page + REPLICA_FAST_EXTRA, dropped = 0;
+    double last = 0;
     long n;
     int rc = -1;
 
@@ -559,20 +569,16 @@ static int replica_search_fast(struct replica *r, const struct buf *match, size_
         goto out;
     }
     sqlite3_bind_text(s, 1, (const char *)match->data, (int)match->len, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, (sqlite3_int64)want);
-    n = replica_collect_hits(r, s, hits, want, &dropped, err, errlen);
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)fetch);
+    n = replica_collect_hits(r, s, hits, fetch, &dropped, &last, err, errlen);
     if (n < 0)
         goto out;
-    if (dropped > 0) {
-        rc = 1; /* old versions took places on the page: only the exact path can fill it */
-        goto out;
-    }
-    if ((size_t)n == want && hits[want - 1].rank == hits[want - 2].rank) {
-        rc = 1; /* a tie across the page boundary: only the exact order can choose */
+    if ((size_t)n + dropped == fetch && ((size_t)n < page || hits[page - 1].rank >= last)) {
+        rc = 1; /* the rows not read could still take places on the page */
         goto out;
     }
     qsort(hits, (size_t)n, sizeof(*hits), replica_hit_cmp);
-    *nhits = (size_t)n < want ? (size_t)n : want - 1;
+    *nhits = (size_t)n < page ? (size_t)n : page;
     rc = 0;
 out:
     sqlite3_finalize(s);
@@ -608,7 +614,7 @@ static int replica_search_exact(struct replica *r, const struct buf *match,
     page.limit = limit;
     page.offset = offset;
     replica_bind_query(s, &page, 2);
-    n = replica_collect_hits(r, s, hits, limit, NULL, err, errlen);
+    n = replica_collect_hits(r, s, hits, limit, NULL, NULL, err, errlen);
     if (n < 0)
         goto out;
     *nhits = (size_t)n;
@@ -714,7 +720,7 @@ int replica_search_ranked(struct replica *r, const char *query, const struct rep
     window = rk != NULL ? offset + limit + rk->extra : limit;
     if (rk != NULL)
         offset = 0; /* stage one reads from the best match; the page is cut after re-ranking */
-    hits = xreallocarray(NULL, offset + window + 1, sizeof(*hits));
+    hits = xreallocarray(NULL, offset + window + REPLICA_FAST_EXTRA, sizeof(*hits));
     if (q->kind == 0 && q->tag == NULL && q->author == NULL && q->ref == NULL && !q->open_only &&
         q->since_ms == 0 && q->status == REPLICA_STATUS_ANY && q->ids == NULL &&
         q->not_ids == NULL) {
