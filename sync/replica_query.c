@@ -471,6 +471,7 @@ struct replica_hit {
     sqlite3_int64 created_ms;
     uint8_t id[ENTRY_ID_LEN];
     uint8_t author[ENTRY_KEY_LEN];
+    char *snippet; /* stage three, for the page's rows */
 };
 
 /* Results order: best rank (bm25 x boost), then newest, then highest id; the same on every
@@ -521,6 +522,7 @@ static long replica_collect_hits(struct replica *r, sqlite3_stmt *s, struct repl
         hits[n].hseq = sqlite3_column_int64(s, 4);
         hits[n].rank = sqlite3_column_double(s, 1);
         hits[n].boost = 1.0;
+        hits[n].snippet = NULL;
         hits[n].created_ms = sqlite3_column_int64(s, 2);
         memset(hits[n].id, 0, ENTRY_ID_LEN);
         if (sqlite3_column_bytes(s, 3) == ENTRY_ID_LEN)
@@ -690,13 +692,71 @@ out:
     return rc;
 }
 
+/*
+ * The snippets of the page's rows (page[i].hseq, the versions that matched) in one statement: a
+ * query with a prefix term costs a merge of every doclist the prefix covers, each time it runs,
+ * whatever rowid it is asked for; so it runs once, over the page's rowid range, and SQLite keeps
+ * just the page's rows (the '+' keeps that test out of the full-text index). Returns 0 or -1.
+ */
+static int replica_snippets(struct replica *r, const struct buf *match, const char *hl_open,
+                            const char *hl_close, struct replica_hit *page, size_t n, char *err,
+                            size_t errlen)
+{
+    struct buf sql;
+    sqlite3_stmt *s = NULL;
+    sqlite3_int64 lo = page[0].hseq, hi = page[0].hseq, rowid;
+    size_t i;
+    int rc = -1, step;
+
+    buf_init(&sql, 512 + 4 * n);
+    if (buf_append_str(&sql, "SELECT rowid, snippet(fts, -1, ?1, ?2, '…', 16) FROM fts WHERE"
+                             " fts MATCH ?3 AND rowid BETWEEN ?4 AND ?5 AND +rowid IN (?6") != 0)
+        goto out;
+    for (i = 1; i < n; i++)
+        if (buf_append_str(&sql, ", ?") != 0)
+            goto out;
+    if (buf_append_str(&sql, ")") != 0)
+        goto out;
+    if (sqlite3_prepare_v2(r->db, (const char *)sql.data, -1, &s, NULL) != SQLITE_OK) {
+        errmsg_set(err, errlen, "%s", sqlite3_errmsg(r->db));
+        goto out;
+    }
+    for (i = 0; i < n; i++) {
+        lo = page[i].hseq < lo ? page[i].hseq : lo;
+        hi = page[i].hseq > hi ? page[i].hseq : hi;
+        sqlite3_bind_int64(s, 6 + (int)i, page[i].hseq);
+    }
+    sqlite3_bind_text(s, 1, hl_open != NULL ? hl_open : "**", -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, hl_close != NULL ? hl_close : "**", -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, (const char *)match->data, (int)match->len, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 4, lo);
+    sqlite3_bind_int64(s, 5, hi);
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        rowid = sqlite3_column_int64(s, 0);
+        for (i = 0; i < n; i++)
+            if (page[i].hseq == rowid && page[i].snippet == NULL)
+                page[i].snippet = xstrdup(sqlite3_column_text(s, 1) != NULL
+                                              ? (const char *)sqlite3_column_text(s, 1)
+                                              : "");
+    }
+    if (step != SQLITE_DONE) {
+        errmsg_set(err, errlen, "%s", sqlite3_errmsg(r->db));
+        goto out;
+    }
+    rc = 0;
+out:
+    sqlite3_finalize(s);
+    buf_free(&sql);
+    return rc;
+}
+
 int replica_search_ranked(struct replica *r, const char *query, const struct replica_query *q,
                           const struct replica_rank *rk, const char *hl_open, const char *hl_close,
                           replica_hit_fn fn, void *ctx, size_t *corrupt, char *err, size_t errlen)
 {
     struct buf match;
     sqlite3_stmt *row = NULL;
-    size_t limit = q->limit != 0 ? q->limit : 50, n = 0, i, first = 0, offset = q->offset, end;
+    size_t limit = q->limit != 0 ? q->limit : 50, n = 0, i, first = 0, offset = q->offset, end = 0;
     size_t window;
     struct replica_hit *hits = NULL;
     int rc = -1, fast = 1;
@@ -741,25 +801,21 @@ int replica_search_ranked(struct replica *r, const char *query, const struct rep
         first += q->offset;
         end = first + limit < n ? first + limit : n;
     }
-    if (sqlite3_prepare_v2(r->db,
-                           "SELECT " REPLICA_COLS ", snippet(fts, -1, ?1, ?2, '…', 16)"
-                           " FROM fts JOIN entries e ON e.seq = ?4"
-                           " WHERE fts MATCH ?3 AND fts.rowid = ?5",
-                           -1, &row, NULL) != SQLITE_OK) {
+    if (first < end &&
+        replica_snippets(r, &match, hl_open, hl_close, hits + first, end - first, err, errlen) != 0)
+        goto out;
+    if (sqlite3_prepare_v2(r->db, "SELECT " REPLICA_COLS " FROM entries e WHERE e.seq = ?", -1,
+                           &row, NULL) != SQLITE_OK) {
         errmsg_set(err, errlen, "%s", sqlite3_errmsg(r->db));
         goto out;
     }
-    sqlite3_bind_text(row, 1, hl_open != NULL ? hl_open : "**", -1, SQLITE_STATIC);
-    sqlite3_bind_text(row, 2, hl_close != NULL ? hl_close : "**", -1, SQLITE_STATIC);
-    sqlite3_bind_text(row, 3, (const char *)match.data, (int)match.len, SQLITE_STATIC);
     for (i = first; i < end; i++) {
         struct entry *e;
         char why[ERRMSG_MAX];
         int stop;
         sqlite3_reset(row);
-        sqlite3_bind_int64(row, 4, hits[i].seq);
-        sqlite3_bind_int64(row, 5, hits[i].hseq);
-        if (sqlite3_step(row) != SQLITE_ROW)
+        sqlite3_bind_int64(row, 1, hits[i].seq);
+        if (hits[i].snippet == NULL || sqlite3_step(row) != SQLITE_ROW)
             continue;
         e = replica_row_entry(row, why, sizeof(why));
         if (e == NULL) {
@@ -768,14 +824,15 @@ int replica_search_ranked(struct replica *r, const char *query, const struct rep
                 (*corrupt)++;
             continue;
         }
-        stop = fn(ctx, e, (const char *)sqlite3_column_text(row, REPLICA_NCOLS), hits[i].rank,
-                  hits[i].boost);
+        stop = fn(ctx, e, hits[i].snippet, hits[i].rank, hits[i].boost);
         entry_destroy(&e);
         if (stop != 0)
             break;
     }
     rc = 0;
 out:
+    for (i = first; hits != NULL && i < end; i++)
+        free(hits[i].snippet);
     free(hits);
     sqlite3_finalize(row);
     buf_free(&match);
