@@ -81,6 +81,32 @@ static const char *const replica_migrations[] = {
 #define REPLICA_NMIGRATIONS (sizeof(replica_migrations) / sizeof(replica_migrations[0]))
 _Static_assert(REPLICA_NMIGRATIONS == REPLICA_SCHEMA_VERSION, "one migration per schema version");
 
+/*
+ * The rank signals of one entry (?1 id, ?2 author, ?3 seq), from the rows verified when they were
+ * stored: whether it is the accepted answer of its question (the earliest answer the asker
+ * accepted), the net votes and the verified and obsolete flags, each the latest value per author
+ * (votes on one's own entries do not count), as docs/API.md, search, says.
+ */
+#define REPLICA_LATEST(kind, key, extra)                                                           \
+    "SELECT lore_attr(v.raw, '" key "') AS val, row_number() OVER (PARTITION BY v.author"          \
+    " ORDER BY v.effective_ms DESC, v.id DESC) AS rn FROM refs r JOIN entries v ON v.seq = r.seq"  \
+    " WHERE r.ref = ?1 AND r.kind = " kind " AND v.effective_ms <= lore_horizon() " extra          \
+    " AND NOT EXISTS (SELECT 1 FROM refs o WHERE o.seq = v.seq AND o.ref != ?1)"                   \
+    " AND NOT EXISTS (SELECT 1 FROM quarantine qv WHERE qv.id = v.id)"                             \
+    " AND lore_attr(v.raw, '" key "') IS NOT NULL"
+#define REPLICA_ACCEPTED_ONE                                                                       \
+    "(SELECT ans.id = ?1 FROM refs rq JOIN entries q ON q.id = rq.ref"                             \
+    " JOIN refs ra ON ra.ref = q.id AND ra.kind = 2 JOIN entries ans ON ans.seq = ra.seq"          \
+    " WHERE rq.seq = ?3 AND rq.kind = 2 AND ans.effective_ms <= lore_horizon() AND EXISTS ("       \
+    "  SELECT 1 FROM refs rc JOIN entries acc ON acc.seq = rc.seq WHERE rc.ref = ans.id"           \
+    "  AND rc.kind = 5 AND acc.author = q.author AND acc.effective_ms <= lore_horizon())"          \
+    " ORDER BY ans.effective_ms, ans.id LIMIT 1)"
+#define REPLICA_NET_VOTES                                                                          \
+    "(SELECT total(val = '1') - total(val = '-1') FROM (" REPLICA_LATEST(                          \
+        "6", "value", "AND v.author != ?2") ") WHERE rn = 1)"
+#define REPLICA_FLAGGED(value)                                                                     \
+    "(SELECT total(val = '" value "') FROM (" REPLICA_LATEST("18", "flag", "") ") WHERE rn = 1)"
+
 static const char *const replica_sql[ST_COUNT_STMTS] = {
     [ST_INSERT] = "INSERT OR IGNORE INTO entries(id, raw, kind, author, created_ms, received_ms,"
                   " title, body, tags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -126,6 +152,14 @@ static const char *const replica_sql[ST_COUNT_STMTS] = {
                           " ON r.ref = d.id) UPDATE entries SET effective_ms = ?2 WHERE seq IN"
                           " (SELECT seq FROM down) AND effective_ms < ?2",
     [ST_TIMES] = "SELECT created_ms, effective_ms, received_ms FROM entries WHERE id = ?",
+    [ST_ACCEPTED] = "SELECT ans.id FROM refs ra JOIN entries ans ON ans.seq = ra.seq"
+                    " WHERE ra.ref = ?1 AND ra.kind = 2 AND ans.effective_ms <= lore_horizon()"
+                    " AND EXISTS (SELECT 1 FROM refs rc JOIN entries acc ON acc.seq = rc.seq"
+                    " WHERE rc.ref = ans.id AND rc.kind = 5 AND acc.author = ?2"
+                    " AND acc.effective_ms <= lore_horizon())"
+                    " ORDER BY ans.effective_ms, ans.id LIMIT 1",
+    [ST_SIGNALS] = "SELECT " REPLICA_ACCEPTED_ONE ", " REPLICA_NET_VOTES
+                   ", " REPLICA_FLAGGED("verified") ", " REPLICA_FLAGGED("obsolete"),
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",

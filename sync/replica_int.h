@@ -49,6 +49,8 @@ enum replica_stmt {
     ST_EFFECTIVE,
     ST_EFFECTIVE_DOWN,
     ST_TIMES,
+    ST_ACCEPTED,
+    ST_SIGNALS,
     ST_BEGIN,
     ST_COMMIT,
     ST_ROLLBACK,

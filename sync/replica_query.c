@@ -627,48 +627,16 @@ out:
     return rc;
 }
 
-/*
- * The rank signals of one entry (?1 id, ?2 author, ?3 seq), from the rows verified when they were
- * stored: whether it is the accepted answer of its question (the earliest answer the asker
- * accepted), the net votes and the verified and obsolete flags, each the latest value per author
- * (votes on one's own entries do not count), as docs/API.md, search, says.
- */
-#define REPLICA_LATEST(kind, key, extra)                                                           \
-    "SELECT lore_attr(v.raw, '" key "') AS val, row_number() OVER (PARTITION BY v.author"          \
-    " ORDER BY v.effective_ms DESC, v.id DESC) AS rn FROM refs r JOIN entries v ON v.seq = r.seq"  \
-    " WHERE r.ref = ?1 AND r.kind = " kind " AND v.effective_ms <= lore_horizon() " extra          \
-    " AND NOT EXISTS (SELECT 1 FROM refs o WHERE o.seq = v.seq AND o.ref != ?1)"                   \
-    " AND NOT EXISTS (SELECT 1 FROM quarantine qv WHERE qv.id = v.id)"                             \
-    " AND lore_attr(v.raw, '" key "') IS NOT NULL"
-static const char replica_signals_sql[] =
-    "SELECT (SELECT ans.id = ?1 FROM refs rq JOIN entries q ON q.id = rq.ref"
-    "   JOIN refs ra ON ra.ref = q.id AND ra.kind = 2 JOIN entries ans ON ans.seq = ra.seq"
-    "   WHERE rq.seq = ?3 AND rq.kind = 2 AND ans.effective_ms <= lore_horizon() AND EXISTS ("
-    "    SELECT 1 FROM refs rc JOIN entries acc ON acc.seq = rc.seq WHERE rc.ref = ans.id"
-    "    AND rc.kind = 5 AND acc.author = q.author AND acc.effective_ms <= lore_horizon())"
-    "   ORDER BY ans.effective_ms, ans.id LIMIT 1),"
-    " (SELECT total(val = '1') - total(val = '-1') FROM (" REPLICA_LATEST(
-        "6", "value",
-        "AND v.author != ?2") ") WHERE rn = 1),"
-                              " (SELECT total(val = 'verified') FROM (" REPLICA_LATEST(
-                                  "18", "flag",
-                                  "") ") WHERE rn = 1),"
-                                      " (SELECT total(val = 'obsolete') FROM (" REPLICA_LATEST(
-                                          "18", "flag", "") ") WHERE rn = 1)";
-
 /* Re-rank hits[0, n) by rk's boost of each one's signals. Returns 0 or -1. */
 static int replica_rerank(struct replica *r, const struct replica_rank *rk,
                           struct replica_hit *hits, size_t n, char *err, size_t errlen)
 {
-    sqlite3_stmt *s = NULL;
+    sqlite3_stmt *s;
     struct replica_signals sig;
     size_t i;
     int rc = -1;
 
-    if (sqlite3_prepare_v2(r->db, replica_signals_sql, -1, &s, NULL) != SQLITE_OK) {
-        errmsg_set(err, errlen, "%s", sqlite3_errmsg(r->db));
-        goto out;
-    }
+    s = replica_stmt(r, ST_SIGNALS);
     for (i = 0; i < n; i++) {
         memset(&sig, 0, sizeof(sig));
         sqlite3_reset(s);
@@ -688,7 +656,7 @@ static int replica_rerank(struct replica *r, const struct replica_rank *rk,
     qsort(hits, n, sizeof(*hits), replica_hit_cmp);
     rc = 0;
 out:
-    sqlite3_finalize(s);
+    sqlite3_reset(s);
     return rc;
 }
 
@@ -867,19 +835,9 @@ int replica_search(struct replica *r, const char *query, const struct replica_qu
 int replica_accepted(struct replica *r, const uint8_t question[ENTRY_ID_LEN],
                      const uint8_t asker[ENTRY_KEY_LEN], uint8_t answer[ENTRY_ID_LEN])
 {
-    sqlite3_stmt *s = NULL;
+    sqlite3_stmt *s = replica_stmt(r, ST_ACCEPTED);
     int rc = -1, step;
 
-    if (sqlite3_prepare_v2(r->db,
-                           "SELECT ans.id FROM refs ra JOIN entries ans ON ans.seq = ra.seq"
-                           " WHERE ra.ref = ?1 AND ra.kind = 2 AND ans.effective_ms <="
-                           " lore_horizon() AND EXISTS ("
-                           "  SELECT 1 FROM refs rc JOIN entries acc ON acc.seq = rc.seq"
-                           "  WHERE rc.ref = ans.id AND rc.kind = 5 AND acc.author = ?2"
-                           "  AND acc.effective_ms <= lore_horizon())"
-                           " ORDER BY ans.effective_ms, ans.id LIMIT 1",
-                           -1, &s, NULL) != SQLITE_OK)
-        goto out;
     sqlite3_bind_blob(s, 1, question, ENTRY_ID_LEN, SQLITE_STATIC);
     sqlite3_bind_blob(s, 2, asker, ENTRY_KEY_LEN, SQLITE_STATIC);
     step = sqlite3_step(s);
@@ -889,10 +847,9 @@ int replica_accepted(struct replica *r, const uint8_t question[ENTRY_ID_LEN],
     } else if (step == SQLITE_DONE) {
         rc = 0;
     }
-out:
     if (rc < 0)
         log_warnx("replica: accepted: %s", sqlite3_errmsg(r->db));
-    sqlite3_finalize(s);
+    sqlite3_reset(s);
     return rc;
 }
 
