@@ -21,20 +21,13 @@
 #include "node_undo.h"
 
 static const struct node_op *const node_call_tables[] = {
-    node_entries_ops,
-    node_ledger_ops,
-    node_expertise_ops,
-    node_inbox_ops,
-    node_content_ops,
-    node_people_ops,
-    node_team_ops,
-    node_undo_ops,
-    node_similar_ops,
-    node_tags_ops,
-    node_escalate_ops,
-    node_batch_ops,
-    node_integrity_ops,
-    NULL,
+    node_entries_ops,   node_ledger_ops,
+    node_expertise_ops, node_inbox_ops,
+    node_content_ops,   node_people_ops,
+    node_team_ops,      node_undo_ops,
+    node_similar_ops,   node_tags_ops,
+    node_escalate_ops,  node_batch_ops,
+    node_integrity_ops, NULL,
 };
 
 static const struct node_op *node_call_search(const struct node_op *const *tables, const char *name)
