@@ -1,7 +1,7 @@
 /*
  * bench_recon: the cost of reconciling two replicas with sync/recon — round trips, bytes on the
- * wire, CPU time and memory — for sets of 100,000 and 1,000,000 items differing by 0, 100 and
- * 10,000 random items (half missing on each side). Run on demand (not part of ctest):
+ * wire, CPU time and memory — for sets of 100,000 and 1,000,000 items differing by 0, 1, 10, 100
+ * and 10,000 random items (half missing on each side). Run on demand (not part of ctest):
  *
  *   build/bin/bench_recon [--json FILE] [--max-msg BYTES] [--seed N]
  *
@@ -188,7 +188,7 @@ int main(int argc, char **argv)
                                          {"seed", required_argument, NULL, 's'},
                                          {NULL, 0, NULL, 0}};
     static const size_t sizes[] = {100000, 1000000};
-    static const size_t diffs[] = {0, 100, 10000};
+    static const size_t diffs[] = {0, 1, 10, 100, 10000};
     const char *json_path = NULL;
     size_t max_msg = RECON_DEFAULT_MSG, si, di;
     json_t *rows = json_array();
