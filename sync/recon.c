@@ -9,76 +9,51 @@
 
 #include "errmsg.h"
 #include "log.h"
+#include "recon_int.h"
 #include "xmalloc.h"
 
 /*
- * Design notes (the wire format itself is in docs/RECON.md).
+ * Design notes (the wire format itself is in docs/RECON.md; recon_codec.c encodes and decodes).
  *
  * A message is a list of consecutive key ranges covering [min, infinity), each with a mode. The
  * peers alternate: initiator message j = 0, responder j = 1, initiator j = 2, ... A side answers
  * each FINGERPRINT range by comparing it with its own fingerprint of that range: equal ranges
- * are settled (SKIP); a differing range is listed (IDLIST) if it is small, otherwise split into
- * sub-ranges with their fingerprints. An IDLIST reaching the initiator settles its range (the
- * callbacks run); one reaching the responder is answered with the responder's own list, or with
- * a split if that list would be too long. Only the ranges a side sent as FINGERPRINT or IDLIST
- * may come back with work in them ("open" ranges); anything else is a protocol error, so a range
- * is settled (and its callbacks run) once.
+ * are settled (SKIP); a differing range is split into sub-ranges with their fingerprints, unless
+ * it is small: then the responder lists its items (IDLIST), which settles the range on the
+ * initiator, and the initiator sends short salted hashes of its items (HASHLIST), which the
+ * responder answers with what differs (DIFF: which hashed items it lacks, and its items whose
+ * hash was not listed), which settles the range. Only the ranges a side sent as FINGERPRINT or
+ * HASHLIST may come back with work in them ("open" ranges); anything else is a protocol error,
+ * so a range is settled (and its callbacks run) once.
  *
  * The branching factor shrinks with j so that a pair of sets differing in a few items reaches
- * lists of about RECON_LEAF items in the responder's third answer (j = 5): three round trips.
- * Later messages (many differences, or deferred work) split by the square root of what is left.
+ * small ranges in the third round trip. When every one of many fingerprints the peer sent
+ * differs, the differences are many: the split goes as wide as the message allows. The width of
+ * every split is bounded by the room in the message shared among the ranges being split, so a
+ * message rarely overflows.
  *
  * When an answer would exceed max_msg, the work that does not fit is kept locally (the
  * "pending" list) and the message ends with one DEFER range from the first postponed range to
  * infinity: the peer answers it with SKIP, and the work is sent in the following messages.
  */
 
-enum recon_mode {
-    RECON_SKIP = 0,
-    RECON_FINGERPRINT = 1,
-    RECON_IDLIST = 2,
-    RECON_DEFER = 3,
-};
-
 #define RECON_LEAF 4         /* target items per list after the last split */
 #define RECON_ROUNDS_SPLIT 5 /* messages j = 0..4 split; j = 5 lists */
-#define RECON_BRANCH_MAX 64  /* most sub-ranges per split */
-#define RECON_LIST_INIT 2    /* the initiator lists a differing range of at most this many */
+#define RECON_BRANCH_MAX 64  /* most sub-ranges per split by the schedule */
 #define RECON_LIST_RESP 16   /* the responder lists a differing range of at most this many */
-#define RECON_ITEM_MAX 42    /* longest encoded list item: 10-byte varint + id */
-#define RECON_ITEM_MIN 33    /* shortest encoded list item: 1-byte varint + id */
-#define RECON_BOUND_MAX 43   /* longest encoded bound: 10-byte varint + header + prefix */
+#define RECON_HASH_LEAF 32   /* the initiator hashes a differing range of at most this many */
+#define RECON_WIDE_MIN 64    /* at least this many fingerprints, all differing: split wide */
+#define RECON_FP_COST 22     /* bytes of a typical FINGERPRINT range, for planning */
 #define RECON_RESERVE 64     /* room kept for the closing SKIP/DEFER ranges */
 #define RECON_SPLIT_COST_MAX (RECON_BRANCH_MAX * (RECON_BOUND_MAX + RECON_FP_LEN))
 
 _Static_assert(RECON_SPLIT_COST_MAX + RECON_RESERVE + 1 < RECON_MIN_MSG,
                "any split fits in an empty message");
+_Static_assert(RECON_HASH_LEAF *RECON_HASH_LEN + 2 * RECON_BOUND_MAX + 10 + RECON_RESERVE + 1 <
+                   RECON_MIN_MSG,
+               "any hash list fits in an empty message");
 _Static_assert(sizeof(struct recon_item) == 40, "items are 40 bytes");
-
-/* A range bound: the least key of what follows it. An id shorter than 32 bytes on the wire is
- * padded with zeros; inf is the bound above every key. */
-struct recon_bound {
-    uint64_t ts;
-    uint8_t id[RECON_ID_LEN];
-    uint8_t inf;
-};
-
-/* A range [lo, hi) with its mode, fingerprint, and list items (items[off .. off + n) of its
- * list). */
-struct recon_range {
-    struct recon_bound lo, hi;
-    uint8_t mode;
-    uint8_t fp[RECON_FP_LEN];
-    size_t off, n;
-};
-
-/* A growable list of ranges with the items of their lists. */
-struct recon_rlist {
-    struct recon_range *r;
-    size_t n, cap;
-    struct recon_item *items;
-    size_t nitems, capitems;
-};
+_Static_assert(RECON_HASH_LEN <= 8, "hashes compare as u64");
 
 struct recon_set {
     struct recon_item *items;
@@ -95,96 +70,25 @@ void recon_set_clear(struct recon_set *s)
 struct recon {
     struct recon_set *set; /* borrowed */
     int initiator;
+    unsigned version; /* of the session's messages: 2, or 1 when a version 1 peer initiated */
     size_t max_msg;
     recon_item_fn have, need;
     void *ctx;
     unsigned msgno; /* messages so far in the session, both directions */
     int started, done;
+    uint8_t salt[16];           /* keys the item hashes: BLAKE2b-128 of message 0 */
+    size_t bcap;                /* this message: most sub-ranges per split (the room shared out) */
+    int wide;                   /* this message: split as wide as bcap allows */
     struct recon_rlist open;    /* my last message's ranges the peer may answer with work */
     struct recon_rlist pending; /* work postponed behind my last DEFER, in key order */
     struct recon_rlist in;      /* the decoded incoming message (scratch) */
     struct recon_rlist nopen, npending;
     struct buf scratch;
+    uint64_t *keys; /* answering a HASHLIST: its hashes (high bits) and indexes, sorted */
+    uint8_t *bits;  /* ... its bitmap, and my unmatched items */
+    struct recon_item *unmatched;
+    size_t capkeys, capbits, capunmatched;
 };
-
-/* Where a message is being written, and what it said so far. */
-struct recon_emit {
-    struct buf *b;
-    struct recon_bound cursor; /* upper bound of the last range written */
-    uint64_t prev_ts;          /* timestamp of the last finite bound written */
-    size_t nfp, nlist;
-    int defer;
-};
-
-/* ---- Keys ---- */
-
-static int recon_item_cmp(const struct recon_item *a, const struct recon_item *b)
-{
-    if (a->ts != b->ts)
-        return a->ts < b->ts ? -1 : 1;
-    return memcmp(a->id, b->id, RECON_ID_LEN);
-}
-
-static int recon_item_qcmp(const void *a, const void *b)
-{
-    return recon_item_cmp(a, b);
-}
-
-/* <0, 0, >0 as the item sorts before, at, or after the bound. */
-static int recon_item_bound_cmp(const struct recon_item *it, const struct recon_bound *b)
-{
-    if (b->inf)
-        return -1;
-    if (it->ts != b->ts)
-        return it->ts < b->ts ? -1 : 1;
-    return memcmp(it->id, b->id, RECON_ID_LEN);
-}
-
-static int recon_bound_cmp(const struct recon_bound *a, const struct recon_bound *b)
-{
-    if (a->inf || b->inf)
-        return (int)a->inf - (int)b->inf;
-    if (a->ts != b->ts)
-        return a->ts < b->ts ? -1 : 1;
-    return memcmp(a->id, b->id, RECON_ID_LEN);
-}
-
-static void recon_bound_min(struct recon_bound *b)
-{
-    memset(b, 0, sizeof(*b));
-}
-
-static void recon_bound_inf(struct recon_bound *b)
-{
-    memset(b, 0, sizeof(*b));
-    b->inf = 1;
-}
-
-/* The least bound above prev and at most cur (prev < cur): cur's timestamp alone if they differ,
- * else the shortest prefix of cur's id that exceeds prev's id. */
-static void recon_bound_between(const struct recon_item *prev, const struct recon_item *cur,
-                                struct recon_bound *b)
-{
-    size_t i = 0;
-
-    memset(b, 0, sizeof(*b));
-    b->ts = cur->ts;
-    if (prev->ts != cur->ts)
-        return;
-    while (i < RECON_ID_LEN - 1 && prev->id[i] == cur->id[i])
-        i++;
-    memcpy(b->id, cur->id, i + 1);
-}
-
-/* Significant bytes of a bound's id: trailing zeros are implied by the padding. */
-static size_t recon_bound_prefix_len(const struct recon_bound *b)
-{
-    size_t n = RECON_ID_LEN;
-
-    while (n > 0 && b->id[n - 1] == 0)
-        n--;
-    return n;
-}
 
 /* ---- Sets ---- */
 
@@ -244,6 +148,11 @@ int recon_set_add_items(struct recon_set *s, const struct recon_item *items, siz
         memcpy(s->items + s->n, items, n * sizeof(*items));
     s->n += n;
     return 0;
+}
+
+static int recon_item_qcmp(const void *a, const void *b)
+{
+    return recon_item_cmp(a, b);
 }
 
 void recon_set_sort(struct recon_set *s)
@@ -346,324 +255,86 @@ void recon_set_fingerprint(struct recon_set *s, uint8_t fp[RECON_FP_LEN])
     recon_fingerprint(s->items, s->n, fp);
 }
 
-/* ---- Range lists ---- */
-
-static void recon_rlist_reset(struct recon_rlist *l)
-{
-    l->n = 0;
-    l->nitems = 0;
-}
-
-static void recon_rlist_free(struct recon_rlist *l)
-{
-    free(l->r);
-    free(l->items);
-    memset(l, 0, sizeof(*l));
-}
-
-static void recon_rlist_swap(struct recon_rlist *a, struct recon_rlist *b)
-{
-    struct recon_rlist t = *a;
-
-    *a = *b;
-    *b = t;
-}
-
-/* Append a copy of rg and of its n items (which replace rg's own item reference). */
-static void recon_rlist_push(struct recon_rlist *l, const struct recon_range *rg,
-                             const struct recon_item *items, size_t n)
-{
-    struct recon_range *d;
-
-    if (l->n == l->cap) {
-        l->cap = l->cap ? 2 * l->cap : 16;
-        l->r = xreallocarray(l->r, l->cap, sizeof(*l->r));
-    }
-    if (n > l->capitems - l->nitems) {
-        while (n > l->capitems - l->nitems)
-            l->capitems = l->capitems ? 2 * l->capitems : 64;
-        l->items = xreallocarray(l->items, l->capitems, sizeof(*l->items));
-    }
-    d = &l->r[l->n++];
-    *d = *rg;
-    d->off = l->nitems;
-    d->n = n;
-    if (n > 0)
-        memcpy(l->items + l->nitems, items, n * sizeof(*items));
-    l->nitems += n;
-}
-
-/* Append one item to the list's item storage (for the last range, which counts it itself). */
-static void recon_rlist_add_item(struct recon_rlist *l, const struct recon_item *it)
-{
-    if (l->nitems == l->capitems) {
-        l->capitems = l->capitems ? 2 * l->capitems : 64;
-        l->items = xreallocarray(l->items, l->capitems, sizeof(*l->items));
-    }
-    l->items[l->nitems++] = *it;
-}
-
-/* ---- Varints: unsigned LEB128, at most 10 bytes, shortest form only ---- */
-
-static int recon_put_varint(struct buf *b, uint64_t v)
-{
-    uint8_t tmp[10];
-    size_t n = 0;
-
-    do {
-        tmp[n] = (uint8_t)(v & 0x7f);
-        v >>= 7;
-        if (v != 0)
-            tmp[n] |= 0x80;
-        n++;
-    } while (v != 0);
-    return buf_append(b, tmp, n);
-}
-
-static int recon_get_varint(const uint8_t *p, size_t len, size_t *pos, uint64_t *out)
-{
-    uint64_t v = 0;
-    size_t i;
-    uint8_t c;
-
-    for (i = 0; i < 10; i++) {
-        if (*pos >= len)
-            return -1;
-        c = p[(*pos)++];
-        if (i == 9 && c > 1)
-            return -1; /* more than 64 bits */
-        v |= (uint64_t)(c & 0x7f) << (7 * i);
-        if ((c & 0x80) == 0) {
-            if (c == 0 && i > 0)
-                return -1; /* not the shortest form */
-            *out = v;
-            return 0;
-        }
-    }
-    return -1;
-}
-
-/* ---- Decoding ---- */
-
-static const char *recon_mode_name(uint8_t mode)
-{
-    static const char *const names[] = {"skip", "fingerprint", "idlist", "defer"};
-
-    return mode < 4 ? names[mode] : "?";
-}
-
-/* Strictly decode a whole message into l. Returns 0, or -1 with a message in err. */
-static int recon_decode(const uint8_t *p, size_t len, struct recon_rlist *l, char *err,
-                        size_t errlen)
-{
-    struct recon_range rg;
-    struct recon_item it, prev_it;
-    uint64_t v, count, prev_ts = 0, ts;
-    size_t pos = 1, plen, i, nranges = 0;
-    int prev_mode = -1, rc = -1;
-    uint8_t h;
-
-    recon_rlist_reset(l);
-    if (len == 0) {
-        errmsg_set(err, errlen, "empty message");
-        goto out;
-    }
-    if (p[0] != RECON_VERSION) {
-        errmsg_set(err, errlen, "unsupported reconciliation version %u", p[0]);
-        goto out;
-    }
-    memset(&rg, 0, sizeof(rg));
-    recon_bound_min(&rg.lo);
-    for (;;) {
-        if (pos == len) {
-            errmsg_set(err, errlen, "truncated message: no range reaches infinity");
-            goto out;
-        }
-        if (recon_get_varint(p, len, &pos, &v) != 0) {
-            errmsg_set(err, errlen, "range %zu: bad varint in bound", nranges);
-            goto out;
-        }
-        memset(&rg.hi, 0, sizeof(rg.hi));
-        if (v == 0) {
-            rg.hi.inf = 1;
-        } else if (v - 1 > RECON_MAX_TS - prev_ts) {
-            errmsg_set(err, errlen, "range %zu: bound timestamp out of range", nranges);
-            goto out;
-        } else {
-            rg.hi.ts = prev_ts + (v - 1);
-        }
-        if (pos == len) {
-            errmsg_set(err, errlen, "range %zu: truncated header", nranges);
-            goto out;
-        }
-        h = p[pos++];
-        rg.mode = h & 3;
-        plen = h >> 2;
-        if (plen > RECON_ID_LEN || (rg.hi.inf && plen != 0)) {
-            errmsg_set(err, errlen, "range %zu: bad bound prefix length %zu", nranges, plen);
-            goto out;
-        }
-        if (plen > len - pos) {
-            errmsg_set(err, errlen, "range %zu: truncated bound prefix", nranges);
-            goto out;
-        }
-        memcpy(rg.hi.id, p + pos, plen);
-        pos += plen;
-        if (plen > 0 && rg.hi.id[plen - 1] == 0) {
-            errmsg_set(err, errlen, "range %zu: bound prefix ends in a zero byte", nranges);
-            goto out;
-        }
-        if (recon_bound_cmp(&rg.hi, &rg.lo) <= 0) {
-            errmsg_set(err, errlen, "range %zu: bounds not increasing", nranges);
-            goto out;
-        }
-        if (!rg.hi.inf)
-            prev_ts = rg.hi.ts;
-        if (rg.mode == RECON_SKIP && prev_mode == RECON_SKIP) {
-            errmsg_set(err, errlen, "range %zu: two consecutive skip ranges", nranges);
-            goto out;
-        }
-        if (rg.mode == RECON_DEFER && !rg.hi.inf) {
-            errmsg_set(err, errlen, "range %zu: a defer range must be the last", nranges);
-            goto out;
-        }
-        count = 0;
-        if (rg.mode == RECON_FINGERPRINT) {
-            if (len - pos < RECON_FP_LEN) {
-                errmsg_set(err, errlen, "range %zu: truncated fingerprint", nranges);
-                goto out;
-            }
-            memcpy(rg.fp, p + pos, RECON_FP_LEN);
-            pos += RECON_FP_LEN;
-        } else {
-            memset(rg.fp, 0, sizeof(rg.fp));
-        }
-        rg.off = l->nitems;
-        rg.n = 0;
-        recon_rlist_push(l, &rg, NULL, 0);
-        if (rg.mode == RECON_IDLIST) {
-            if (recon_get_varint(p, len, &pos, &count) != 0) {
-                errmsg_set(err, errlen, "range %zu: bad varint in id count", nranges);
-                goto out;
-            }
-            /* Every item takes at least RECON_ITEM_MIN bytes: this bounds the allocation. */
-            if (count > (len - pos) / RECON_ITEM_MIN) {
-                errmsg_set(err, errlen, "range %zu: id list too long (%llu) for the message",
-                           nranges, (unsigned long long)count);
-                goto out;
-            }
-            ts = rg.lo.ts;
-            for (i = 0; i < count; i++) {
-                if (recon_get_varint(p, len, &pos, &v) != 0 || v > RECON_MAX_TS - ts) {
-                    errmsg_set(err, errlen, "range %zu: bad timestamp of item %zu", nranges, i);
-                    goto out;
-                }
-                ts += v;
-                if (len - pos < RECON_ID_LEN) {
-                    errmsg_set(err, errlen, "range %zu: truncated id of item %zu", nranges, i);
-                    goto out;
-                }
-                it.ts = ts;
-                memcpy(it.id, p + pos, RECON_ID_LEN);
-                pos += RECON_ID_LEN;
-                if (recon_item_bound_cmp(&it, &rg.lo) < 0 ||
-                    recon_item_bound_cmp(&it, &rg.hi) >= 0 ||
-                    (i > 0 && recon_item_cmp(&prev_it, &it) >= 0)) {
-                    errmsg_set(err, errlen, "range %zu: item %zu out of order or outside its range",
-                               nranges, i);
-                    goto out;
-                }
-                recon_rlist_add_item(l, &it);
-                prev_it = it;
-            }
-            l->r[l->n - 1].n = (size_t)count;
-        }
-        prev_mode = rg.mode;
-        nranges++;
-        if (rg.hi.inf)
-            break;
-        rg.lo = rg.hi;
-    }
-    if (pos != len) {
-        errmsg_set(err, errlen, "%zu trailing bytes after the last range", len - pos);
-        goto out;
-    }
-    rc = 0;
-out:
-    return rc;
-}
-
-/* ---- Encoding ---- */
-
-/* Write bound b closing a range of the given mode. */
-static int recon_emit_bound(struct recon_emit *e, const struct recon_bound *b, uint8_t mode)
-{
-    size_t plen = b->inf ? 0 : recon_bound_prefix_len(b);
-    int rc = -1;
-
-    /* Bounds only increase within a message, and ts <= RECON_MAX_TS: no overflow here. */
-    if (recon_put_varint(e->b, b->inf ? 0 : b->ts - e->prev_ts + 1) != 0 ||
-        buf_append_u8(e->b, (uint8_t)(plen << 2 | mode)) != 0 || buf_append(e->b, b->id, plen) != 0)
-        goto out;
-    if (!b->inf)
-        e->prev_ts = b->ts;
-    e->cursor = *b;
-    rc = 0;
-out:
-    return rc;
-}
-
-/* Write the range [lo, hi) with mode, preceded by a SKIP range over any gap since the last one.
- * The caller writes the payload. */
-static int recon_emit_range(struct recon_emit *e, const struct recon_bound *lo,
-                            const struct recon_bound *hi, uint8_t mode)
-{
-    if (recon_bound_cmp(lo, &e->cursor) != 0 && recon_emit_bound(e, lo, RECON_SKIP) != 0)
-        return -1;
-    if (mode == RECON_FINGERPRINT)
-        e->nfp++;
-    else if (mode == RECON_IDLIST)
-        e->nlist++;
-    else if (mode == RECON_DEFER)
-        e->defer = 1;
-    return recon_emit_bound(e, hi, mode);
-}
-
 static void recon_open_add(struct recon_rlist *open, const struct recon_bound *lo,
-                           const struct recon_bound *hi)
+                           const struct recon_bound *hi, uint8_t mode,
+                           const struct recon_item *items, size_t n)
 {
     struct recon_range rg;
 
     memset(&rg, 0, sizeof(rg));
     rg.lo = *lo;
     rg.hi = *hi;
-    recon_rlist_push(open, &rg, NULL, 0);
+    rg.mode = mode;
+    recon_rlist_push(open, &rg, items, n);
 }
 
-/* List my items [a, b) as the range [lo, hi). */
-static int recon_emit_list(struct recon *r, struct recon_emit *e, const struct recon_bound *lo,
-                           const struct recon_bound *hi, size_t a, size_t b)
+/* An item list's payload: the count, then each item as (timestamp delta, id). */
+static int recon_put_items(struct buf *b, uint64_t prev, const struct recon_item *it, size_t n)
 {
-    const struct recon_item *it = r->set->items;
-    uint64_t prev = lo->ts;
     size_t i;
 
-    if (recon_emit_range(e, lo, hi, RECON_IDLIST) != 0 || recon_put_varint(e->b, b - a) != 0)
+    if (recon_put_varint(b, n) != 0)
         return -1;
-    for (i = a; i < b; i++) {
-        if (recon_put_varint(e->b, it[i].ts - prev) != 0 ||
-            buf_append(e->b, it[i].id, RECON_ID_LEN) != 0)
+    for (i = 0; i < n; i++) {
+        if (recon_put_varint(b, it[i].ts - prev) != 0 || buf_append(b, it[i].id, RECON_ID_LEN) != 0)
             return -1;
         prev = it[i].ts;
     }
-    if (r->initiator)
-        recon_open_add(&r->nopen, lo, hi); /* the responder answers it */
+    return 0;
+}
+
+/* List my items [a, b) as the range [lo, hi) (the responder's IDLIST). */
+static int recon_emit_list(struct recon *r, struct recon_emit *e, const struct recon_bound *lo,
+                           const struct recon_bound *hi, size_t a, size_t b)
+{
+    if (recon_emit_range(e, lo, hi, RECON_IDLIST) != 0 ||
+        recon_put_items(e->b, lo->ts, r->set->items + a, b - a) != 0)
+        return -1;
+    return 0;
+}
+
+/* An item's short hash: the first RECON_HASH_LEN bytes of BLAKE2b-128 keyed with the session's
+ * salt, of ts (u64 LE) || id; as a big-endian number. */
+static uint32_t recon_item_hash(const struct recon *r, const struct recon_item *it)
+{
+    uint8_t in[8 + RECON_ID_LEN], h[16];
+    uint64_t x = htole64(it->ts);
+
+    memcpy(in, &x, 8);
+    memcpy(in + 8, it->id, RECON_ID_LEN);
+    crypto_generichash(h, sizeof(h), in, sizeof(in), r->salt, sizeof(r->salt));
+    return (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
+}
+
+/* Send the hashes of my items [a, b) as the range [lo, hi) (the initiator's HASHLIST), keeping
+ * the items to read the answer. */
+static int recon_emit_hashlist(struct recon *r, struct recon_emit *e, const struct recon_bound *lo,
+                               const struct recon_bound *hi, size_t a, size_t b)
+{
+    const struct recon_item *it = r->set->items;
+    uint8_t hb[RECON_HASH_LEN];
+    uint32_t h;
+    size_t i;
+
+    if (recon_emit_range(e, lo, hi, RECON_HASHLIST) != 0 || recon_put_varint(e->b, b - a) != 0)
+        return -1;
+    for (i = a; i < b; i++) {
+        h = recon_item_hash(r, &it[i]);
+        hb[0] = (uint8_t)(h >> 24);
+        hb[1] = (uint8_t)(h >> 16);
+        hb[2] = (uint8_t)(h >> 8);
+        hb[3] = (uint8_t)h;
+        if (buf_append(e->b, hb, RECON_HASH_LEN) != 0)
+            return -1;
+    }
+    recon_open_add(&r->nopen, lo, hi, RECON_HASHLIST, it + a, b - a);
     return 0;
 }
 
 /* How many sub-ranges to split n items into in message j: enough that the splits left before
- * message RECON_ROUNDS_SPLIT bring ranges down to about RECON_LEAF items. */
-static size_t recon_branches(size_t n, unsigned j)
+ * message RECON_ROUNDS_SPLIT bring ranges down to about RECON_LEAF items; as many as the room
+ * allows when the differences are many (r->wide); never more than the room shared out. */
+static size_t recon_branches(const struct recon *r, size_t n, unsigned j)
 {
     unsigned levels = j < RECON_ROUNDS_SPLIT ? RECON_ROUNDS_SPLIT - j : 2, k;
     size_t b;
@@ -676,6 +347,10 @@ static size_t recon_branches(size_t n, unsigned j)
         if (reach >= n)
             break;
     }
+    if (r->wide && b < r->bcap)
+        b = r->bcap;
+    if (b > r->bcap)
+        b = r->bcap;
     return b < n ? b : n;
 }
 
@@ -684,7 +359,7 @@ static int recon_emit_split(struct recon *r, struct recon_emit *e, const struct 
                             const struct recon_bound *hi, size_t a, size_t b, unsigned j)
 {
     const struct recon_item *it = r->set->items;
-    size_t n = b - a, nb = recon_branches(n, j), k, s, t;
+    size_t n = b - a, nb = recon_branches(r, n, j), k, s, t;
     struct recon_bound sublo = *lo, subhi;
     uint8_t fp[RECON_FP_LEN];
 
@@ -699,19 +374,19 @@ static int recon_emit_split(struct recon *r, struct recon_emit *e, const struct 
         if (recon_emit_range(e, &sublo, &subhi, RECON_FINGERPRINT) != 0 ||
             buf_append(e->b, fp, RECON_FP_LEN) != 0)
             return -1;
-        recon_open_add(&r->nopen, &sublo, &subhi);
+        recon_open_add(&r->nopen, &sublo, &subhi, RECON_FINGERPRINT, NULL, 0);
         sublo = subhi;
     }
     return 0;
 }
 
-/* My items [a, b) differ from the peer's in [lo, hi): list them if few, else split. */
+/* My items [a, b) differ from the peer's in [lo, hi): list or hash them if few, else split. */
 static int recon_emit_differ(struct recon *r, struct recon_emit *e, const struct recon_bound *lo,
                              const struct recon_bound *hi, size_t a, size_t b, unsigned j)
 {
-    size_t limit = r->initiator ? RECON_LIST_INIT : RECON_LIST_RESP;
-
-    if (b - a <= limit)
+    if (r->initiator && b - a <= RECON_HASH_LEAF)
+        return recon_emit_hashlist(r, e, lo, hi, a, b);
+    if (!r->initiator && b - a <= RECON_LIST_RESP)
         return recon_emit_list(r, e, lo, hi, a, b);
     return recon_emit_split(r, e, lo, hi, a, b, j);
 }
@@ -741,8 +416,115 @@ static void recon_settle(struct recon *r, size_t a, size_t b, const struct recon
     }
 }
 
-/* Internal work mode: the initiator's whole set, treated as differing. */
-#define RECON_WHOLE 4
+/* The initiator settles a range it hashed from the responder's DIFF: the items whose bit is set
+ * are mine alone; the listed items are the responder's alone (unless I hold one by now). */
+static void recon_settle_diff(struct recon *r, const struct recon_range *w)
+{
+    const struct recon_range *o = &r->open.r[w->oidx];
+    const struct recon_item *mine = r->open.items + o->off, *theirs = r->in.items + w->off;
+    const uint8_t *bits = r->in.bits + w->boff;
+    size_t i;
+
+    for (i = 0; i < o->n; i++)
+        if ((bits[i / 8] >> (i % 8) & 1) != 0 && r->have != NULL)
+            r->have(r->ctx, mine[i].ts, mine[i].id);
+    for (i = 0; i < w->n; i++)
+        if (!recon_set_contains(r->set, theirs[i].ts, theirs[i].id) && r->need != NULL)
+            r->need(r->ctx, theirs[i].ts, theirs[i].id);
+}
+
+static int recon_u64_qcmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+/* First index of keys[0 .. n) whose hash (high 32 bits) is h, or n. */
+static size_t recon_key_find(const uint64_t *keys, size_t n, uint32_t h)
+{
+    size_t lo = 0, hi = n, mid;
+
+    while (lo < hi) {
+        mid = lo + (hi - lo) / 2;
+        if ((uint32_t)(keys[mid] >> 32) < h)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && (uint32_t)(keys[lo] >> 32) == h ? lo : n;
+}
+
+/* Match my items [a, b) against the n hashes of a HASHLIST: r->bits gets a bit set for every
+ * hash none of mine has, r->unmatched my items whose hash is not listed. Returns how many are
+ * unmatched, or limit + 1 as soon as more than limit are. */
+static size_t recon_match_hashes(struct recon *r, const struct recon_item *hashes, size_t n,
+                                 size_t a, size_t b, size_t limit)
+{
+    const struct recon_item *mine = r->set->items;
+    size_t i, k, m = 0;
+    uint32_t h;
+
+    if (n > r->capkeys) {
+        r->capkeys = n;
+        r->keys = xreallocarray(r->keys, n, sizeof(*r->keys));
+    }
+    if ((n + 7) / 8 > r->capbits) {
+        r->capbits = (n + 7) / 8;
+        r->bits = xreallocarray(r->bits, r->capbits, 1);
+    }
+    if (b - a > r->capunmatched) {
+        r->capunmatched = b - a;
+        r->unmatched = xreallocarray(r->unmatched, b - a, sizeof(*r->unmatched));
+    }
+    for (i = 0; i < n; i++)
+        r->keys[i] = (uint64_t)((uint32_t)hashes[i].id[0] << 24 | (uint32_t)hashes[i].id[1] << 16 |
+                                (uint32_t)hashes[i].id[2] << 8 | hashes[i].id[3])
+                         << 32 |
+                     i;
+    qsort(r->keys, n, sizeof(*r->keys), recon_u64_qcmp);
+    memset(r->bits, 0xff, (n + 7) / 8);
+    if (n % 8 != 0)
+        r->bits[n / 8] = (uint8_t)((1u << (n % 8)) - 1);
+    for (i = a; i < b; i++) {
+        h = recon_item_hash(r, &mine[i]);
+        k = recon_key_find(r->keys, n, h);
+        if (k == n) {
+            if (m == limit)
+                return limit + 1;
+            r->unmatched[m++] = mine[i];
+        }
+        for (; k < n && (uint32_t)(r->keys[k] >> 32) == h; k++)
+            r->bits[(r->keys[k] & 0xffffffffu) / 8] &= (uint8_t) ~(1u << (r->keys[k] & 7));
+    }
+    return m;
+}
+
+/* The responder answers the initiator's HASHLIST w over my items [a, b): SKIP if they match,
+ * else a DIFF, or a split if I hold too many the initiator did not hash. */
+static int recon_answer_hashlist(struct recon *r, struct recon_emit *e, const struct recon_range *w,
+                                 const struct recon_item *hashes, size_t a, size_t b, unsigned j)
+{
+    size_t limit = r->max_msg / 2 / RECON_ITEM_MAX, m, i, nbytes = (w->n + 7) / 8;
+    int differ = 0;
+
+    if (limit < RECON_LIST_RESP)
+        limit = RECON_LIST_RESP;
+    if (b - a > w->n && b - a - w->n > limit)
+        return recon_emit_split(r, e, &w->lo, &w->hi, a, b, j);
+    m = recon_match_hashes(r, hashes, w->n, a, b, limit);
+    if (m > limit)
+        return recon_emit_split(r, e, &w->lo, &w->hi, a, b, j);
+    for (i = 0; i < nbytes && !differ; i++)
+        differ = r->bits[i] != 0;
+    if (m == 0 && !differ)
+        return 0;
+    if (recon_emit_range(e, &w->lo, &w->hi, RECON_DIFF) != 0 || recon_put_varint(e->b, w->n) != 0 ||
+        buf_append(e->b, r->bits, nbytes) != 0 ||
+        recon_put_items(e->b, w->lo.ts, r->unmatched, m) != 0)
+        return -1;
+    return 0;
+}
 
 /* Answer one work range w (my items [a, b)) into e. */
 static int recon_answer(struct recon *r, struct recon_emit *e, const struct recon_range *w,
@@ -750,18 +532,16 @@ static int recon_answer(struct recon *r, struct recon_emit *e, const struct reco
 {
     const struct recon_item *mine = r->set->items;
     size_t a = recon_set_lower(r->set, &w->lo), b = recon_set_lower(r->set, &w->hi), i;
-    uint8_t fp[RECON_FP_LEN];
 
     if (w->mode == RECON_WHOLE)
         return recon_emit_differ(r, e, &w->lo, &w->hi, a, b, j);
-    if (w->mode == RECON_FINGERPRINT) {
-        recon_fingerprint(mine + a, b - a, fp);
-        if (sodium_memcmp(fp, w->fp, RECON_FP_LEN) == 0)
-            return 0;
-        return recon_emit_differ(r, e, &w->lo, &w->hi, a, b, j);
-    }
-    /* The responder got the initiator's list: equal lists settle the range; otherwise send
-     * mine, all of it (what the initiator lacks is among it), unless that is too long. */
+    if (w->mode == RECON_FINGERPRINT)
+        return w->differ ? recon_emit_differ(r, e, &w->lo, &w->hi, a, b, j) : 0;
+    if (w->mode == RECON_HASHLIST)
+        return recon_answer_hashlist(r, e, w, witems, a, b, j);
+    /* Version 1: the responder got the initiator's list: equal lists settle the range;
+     * otherwise send mine, all of it (what the initiator lacks is among it), unless that is too
+     * long. */
     if (b - a == w->n) {
         for (i = 0; i < w->n && recon_item_cmp(&mine[a + i], &witems[i]) == 0; i++)
             ;
@@ -773,31 +553,113 @@ static int recon_answer(struct recon *r, struct recon_emit *e, const struct reco
     return recon_emit_split(r, e, &w->lo, &w->hi, a, b, j);
 }
 
+/*
+ * Before answering: compare every FINGERPRINT of the work (the peer's message and what I
+ * postponed) with mine, once, and share the message's room among the ranges that will be split.
+ * When many fingerprints came and all differ, the differences are many: split wide.
+ */
+static void recon_plan(struct recon *r)
+{
+    struct recon_rlist *lists[2] = {&r->in, &r->pending};
+    size_t limit = r->initiator ? RECON_HASH_LEAF : RECON_LIST_RESP, nfp = 0, ndiff = 0;
+    size_t nsplit = 0, room = (r->max_msg - RECON_RESERVE - 1) / RECON_FP_COST, most, a, b, k, i;
+    uint8_t fp[RECON_FP_LEN];
+    struct recon_range *rg;
+
+    for (k = 0; k < 2; k++) {
+        for (i = 0; i < lists[k]->n; i++) {
+            rg = &lists[k]->r[i];
+            if (rg->mode != RECON_FINGERPRINT)
+                continue;
+            a = recon_set_lower(r->set, &rg->lo);
+            b = recon_set_lower(r->set, &rg->hi);
+            recon_fingerprint(r->set->items + a, b - a, fp);
+            rg->differ = sodium_memcmp(fp, rg->fp, RECON_FP_LEN) != 0;
+            nfp += k == 0;
+            ndiff += k == 0 && rg->differ;
+            nsplit += rg->differ && b - a > limit;
+        }
+    }
+    most = (r->max_msg - RECON_RESERVE - 1) / (RECON_BOUND_MAX + RECON_FP_LEN);
+    r->bcap = nsplit > 0 ? room / nsplit : room;
+    r->bcap = r->bcap < 2 ? 2 : r->bcap > most ? most : r->bcap;
+    r->wide = nfp >= RECON_WIDE_MIN && ndiff == nfp;
+}
+
 static int recon_range_qcmp(const void *a, const void *b)
 {
     return recon_bound_cmp(&((const struct recon_range *)a)->lo,
                            &((const struct recon_range *)b)->lo);
 }
 
-/* Check that every work range of the peer's message lies inside one of my open ranges. */
-static int recon_check_open(const struct recon *r, char *err, size_t errlen)
+/* Check that every work range of the peer's message lies inside one of my open ranges: an
+ * IDLIST only inside a FINGERPRINT, a DIFF exactly on a HASHLIST of as many items. */
+static int recon_check_open(struct recon *r, char *err, size_t errlen)
 {
-    const struct recon_rlist *in = &r->in;
-    size_t i, o = 0;
+    struct recon_rlist *in = &r->in;
+    const struct recon_range *o;
+    size_t i, k = 0;
 
     for (i = 0; i < in->n; i++) {
-        const struct recon_range *rg = &in->r[i];
-        if (rg->mode != RECON_FINGERPRINT && rg->mode != RECON_IDLIST)
+        struct recon_range *rg = &in->r[i];
+        if (rg->mode == RECON_SKIP || rg->mode == RECON_DEFER)
             continue;
-        while (o < r->open.n && recon_bound_cmp(&r->open.r[o].hi, &rg->lo) <= 0)
-            o++;
-        if (o == r->open.n || recon_bound_cmp(&r->open.r[o].lo, &rg->lo) > 0 ||
-            recon_bound_cmp(&rg->hi, &r->open.r[o].hi) > 0) {
+        while (k < r->open.n && recon_bound_cmp(&r->open.r[k].hi, &rg->lo) <= 0)
+            k++;
+        o = &r->open.r[k];
+        if (k == r->open.n || recon_bound_cmp(&o->lo, &rg->lo) > 0 ||
+            recon_bound_cmp(&rg->hi, &o->hi) > 0 ||
+            (rg->mode == RECON_IDLIST && r->initiator && o->mode != RECON_FINGERPRINT)) {
             errmsg_set(err, errlen, "range %zu: %s where nothing was asked", i,
                        recon_mode_name(rg->mode));
             return -1;
         }
+        if (rg->mode == RECON_DIFF &&
+            (o->mode != RECON_HASHLIST || recon_bound_cmp(&o->lo, &rg->lo) != 0 ||
+             recon_bound_cmp(&o->hi, &rg->hi) != 0 || o->n != rg->nbits)) {
+            errmsg_set(err, errlen, "range %zu: diff that does not answer a hash list", i);
+            return -1;
+        }
+        rg->oidx = k;
     }
+    return 0;
+}
+
+/* Close my message (DEFER from my first postponed range, or SKIP to infinity), keep open what
+ * the peer postponed, and take the new open and pending lists. */
+static int recon_finish(struct recon *r, struct recon_emit *e, int peer_defer,
+                        const struct recon_bound *defer_lo)
+{
+    struct recon_bound inf;
+    const struct recon_range *o;
+    size_t i;
+
+    recon_bound_inf(&inf);
+    if (r->npending.n > 0) {
+        if (recon_emit_range(e, &r->npending.r[0].lo, &inf, RECON_DEFER) != 0)
+            return -1;
+    } else if (!e->cursor.inf) {
+        if (recon_emit_bound(e, &inf, RECON_SKIP) != 0)
+            return -1;
+    }
+    /* Ranges of my last message that the peer postponed stay open. */
+    if (peer_defer)
+        for (i = 0; i < r->open.n; i++) {
+            o = &r->open.r[i];
+            if (recon_bound_cmp(&o->lo, defer_lo) >= 0)
+                recon_rlist_push(&r->nopen, o, r->open.items + o->off, o->n);
+        }
+    /* Disjoint, but the kept ones may lie between the new ones (my postponed work comes from
+     * older messages): sort by lower bound for recon_check_open. */
+    if (peer_defer && r->nopen.n > 1)
+        qsort(r->nopen.r, r->nopen.n, sizeof(*r->nopen.r), recon_range_qcmp);
+    recon_rlist_swap(&r->open, &r->nopen);
+    recon_rlist_swap(&r->pending, &r->npending);
+    r->msgno++;
+    if (r->initiator)
+        r->done = e->nfp == 0 && e->nlist == 0 && !e->defer && !peer_defer;
+    else
+        r->done = e->nfp == 0 && !e->defer && !peer_defer;
     return 0;
 }
 
@@ -812,22 +674,23 @@ static int recon_run(struct recon *r, const struct recon_range *whole, int peer_
     struct recon_emit e, se;
     const struct recon_range *w;
     const struct recon_item *witems;
-    size_t ii = 0, pi = 0, saved_open, i;
+    size_t ii = 0, pi = 0, saved_open, saved_items;
     unsigned j = r->msgno;
     int overflow = 0, rc = -1, from_in;
 
     recon_set_sort(r->set);
+    recon_plan(r);
     recon_rlist_reset(&r->nopen);
     recon_rlist_reset(&r->npending);
     memset(&e, 0, sizeof(e));
     e.b = out;
+    e.version = r->version;
     recon_bound_min(&e.cursor);
-    if (buf_append_u8(out, RECON_VERSION) != 0)
+    if (buf_append_u8(out, (uint8_t)r->version) != 0)
         goto fail;
     for (;;) {
         /* Next work range in key order: the peer's, or one I postponed. */
-        while (ii < r->in.n && r->in.r[ii].mode != RECON_FINGERPRINT &&
-               r->in.r[ii].mode != RECON_IDLIST)
+        while (ii < r->in.n && (r->in.r[ii].mode == RECON_SKIP || r->in.r[ii].mode == RECON_DEFER))
             ii++;
         if (whole != NULL) {
             w = whole;
@@ -848,6 +711,8 @@ static int recon_run(struct recon *r, const struct recon_range *whole, int peer_
         if (from_in && r->initiator && w->mode == RECON_IDLIST) {
             recon_settle(r, recon_set_lower(r->set, &w->lo), recon_set_lower(r->set, &w->hi),
                          witems, w->n);
+        } else if (from_in && r->initiator && w->mode == RECON_DIFF) {
+            recon_settle_diff(r, w);
         } else if (overflow) {
             recon_rlist_push(&r->npending, w, witems, w->n);
         } else {
@@ -855,6 +720,7 @@ static int recon_run(struct recon *r, const struct recon_range *whole, int peer_
             se.b = &r->scratch;
             buf_reset(&r->scratch);
             saved_open = r->nopen.n;
+            saved_items = r->nopen.nitems;
             if (recon_answer(r, &se, w, witems, j) != 0 ||
                 out->len + r->scratch.len + RECON_RESERVE > r->max_msg) {
                 if (out->len == 1) {
@@ -862,6 +728,7 @@ static int recon_run(struct recon *r, const struct recon_range *whole, int peer_
                     goto fail;
                 }
                 r->nopen.n = saved_open;
+                r->nopen.nitems = saved_items;
                 overflow = 1;
                 recon_rlist_push(&r->npending, w, witems, w->n);
             } else {
@@ -874,36 +741,10 @@ static int recon_run(struct recon *r, const struct recon_range *whole, int peer_
         if (whole != NULL)
             break;
     }
-    if (r->npending.n > 0) {
-        if (recon_emit_range(&e, &r->npending.r[0].lo, &(struct recon_bound){.inf = 1},
-                             RECON_DEFER) != 0)
-            goto fail;
-    } else if (!e.cursor.inf) {
-        struct recon_bound inf;
-        recon_bound_inf(&inf);
-        if (recon_emit_bound(&e, &inf, RECON_SKIP) != 0)
-            goto fail;
-    }
-    /* Ranges of my last message that the peer postponed stay open. */
-    if (peer_defer)
-        for (i = 0; i < r->open.n; i++)
-            if (recon_bound_cmp(&r->open.r[i].lo, defer_lo) >= 0)
-                recon_open_add(&r->nopen, &r->open.r[i].lo, &r->open.r[i].hi);
-    /* Disjoint, but the kept ones may lie between the new ones (my postponed work comes from
-     * older messages): sort by lower bound for recon_check_open. */
-    if (peer_defer && r->nopen.n > 1)
-        qsort(r->nopen.r, r->nopen.n, sizeof(*r->nopen.r), recon_range_qcmp);
-    recon_rlist_swap(&r->open, &r->nopen);
-    recon_rlist_swap(&r->pending, &r->npending);
-    r->msgno++;
-    if (r->initiator) {
-        if (e.nfp == 0 && e.nlist == 0 && !e.defer && !peer_defer) {
-            r->done = 1;
-            buf_reset(out);
-        }
-    } else {
-        r->done = e.nfp == 0 && !e.defer && !peer_defer;
-    }
+    if (recon_finish(r, &e, peer_defer, defer_lo) != 0)
+        goto fail;
+    if (r->initiator && r->done)
+        buf_reset(out);
     rc = 0;
     goto out;
 fail:
@@ -937,7 +778,9 @@ struct recon *recon_new(struct recon_set *set, int initiator, size_t max_msg)
         /* The initiator's first message may put work anywhere. */
         recon_bound_min(&lo);
         recon_bound_inf(&hi);
-        recon_open_add(&r->open, &lo, &hi);
+        recon_open_add(&r->open, &lo, &hi, RECON_FINGERPRINT, NULL, 0);
+    } else {
+        r->version = RECON_VERSION;
     }
     return r;
 }
@@ -955,6 +798,9 @@ void recon_destroy(struct recon **rp)
     recon_rlist_free(&r->nopen);
     recon_rlist_free(&r->npending);
     buf_free(&r->scratch);
+    free(r->keys);
+    free(r->bits);
+    free(r->unmatched);
     free(r);
     *rp = NULL;
 }
@@ -994,6 +840,8 @@ int recon_initiate(struct recon *r, struct buf *out, char *err, size_t errlen)
     recon_rlist_reset(&r->in);
     if (recon_run(r, &whole, 0, NULL, out, err, errlen) != 0)
         goto out;
+    /* Message 0 hashes with an all-zero salt; every later message with this one. */
+    crypto_generichash(r->salt, sizeof(r->salt), out->data, out->len, NULL, 0);
     r->started = 1;
     r->done = 0; /* the first message always waits for an answer */
     rc = 0;
@@ -1005,6 +853,7 @@ int recon_reply(struct recon *r, const uint8_t *msg, size_t len, struct buf *out
                 size_t errlen)
 {
     const struct recon_range *last;
+    unsigned version = r->version, first = !r->initiator && r->msgno == 0;
     int rc = -1, peer_defer;
 
     if (err != NULL && errlen > 0)
@@ -1024,13 +873,17 @@ int recon_reply(struct recon *r, const uint8_t *msg, size_t len, struct buf *out
         errmsg_set(err, errlen, "message of %zu bytes exceeds the %zu-byte limit", len, r->max_msg);
         goto out;
     }
-    if (recon_decode(msg, len, &r->in, err, errlen) != 0 || recon_check_open(r, err, errlen) != 0)
+    if (recon_decode(msg, len, &version, !r->initiator, &r->in, err, errlen) != 0 ||
+        recon_check_open(r, err, errlen) != 0)
         goto out;
+    r->version = version;
     r->msgno++;
     last = &r->in.r[r->in.n - 1];
     peer_defer = last->mode == RECON_DEFER;
     if (recon_run(r, NULL, peer_defer, &last->lo, out, err, errlen) != 0)
         goto out;
+    if (first)
+        crypto_generichash(r->salt, sizeof(r->salt), msg, len, NULL, 0);
     rc = 0;
 out:
     if (rc != 0)

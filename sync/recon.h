@@ -21,10 +21,10 @@
 
 #include "buf.h"
 
-#define RECON_VERSION 1                   /* first byte of every message */
-#define RECON_ID_LEN 32                   /* item ids: BLAKE2b-256 entry ids */
-#define RECON_FP_LEN 16                   /* range fingerprints on the wire */
-#define RECON_MAX_TS (UINT64_MAX - 1)     /* larger timestamps are refused */
+#define RECON_VERSION 2               /* first byte of every message (a responder also answers 1) */
+#define RECON_ID_LEN 32               /* item ids: BLAKE2b-256 entry ids */
+#define RECON_FP_LEN 16               /* range fingerprints on the wire */
+#define RECON_MAX_TS (UINT64_MAX - 1) /* larger timestamps are refused */
 #define RECON_DEFAULT_MSG (512u * 1024)   /* max_msg when 0 is given */
 #define RECON_MIN_MSG (8u * 1024)         /* smaller max_msg values are raised to this */
 #define RECON_MAX_MSG (64u * 1024 * 1024) /* larger max_msg values are lowered to this */

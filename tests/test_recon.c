@@ -335,6 +335,29 @@ static void test_cost_100k(void **state)
     recon_set_destroy(&b);
 }
 
+/* Many differences (1 % of the items) under a message limit scaled with them: 1,000 in 100,000
+ * with 51 KiB messages is the shape of 10,000 in 1,000,000 with 512 KiB (bench_recon). The first
+ * splits go wide and the last steps send short hashes, so it takes at most four round trips. */
+static void test_many_differences_four_rounds(void **state)
+{
+    struct recon_set *a = recon_set_new(), *b = recon_set_new();
+    struct cost cost;
+
+    (void)state;
+    rng_state = 11;
+    recon_set_reserve(a, 100000);
+    recon_set_reserve(b, 100000);
+    fill(a, b, 99000, 500, 500, BASE_MS, TWO_YEARS_MS);
+    reconcile(a, b, RECON_DEFAULT_MSG / 10, 500, 500, &cost);
+    printf("1,000 of 100,000 at %u-byte messages: %zu round trips, %zu bytes\n",
+           RECON_DEFAULT_MSG / 10, cost.rounds, cost.bytes);
+    assert_true(cost.rounds <= 4);
+    /* Negentropy's 10 MiB for 10,000 differences, scaled. */
+    assert_true(cost.bytes <= 1024 * 1024);
+    recon_set_destroy(&a);
+    recon_set_destroy(&b);
+}
+
 static void test_small_messages_defer(void **state)
 {
     struct recon_set *a = recon_set_new(), *b = recon_set_new();
@@ -450,6 +473,23 @@ static void test_vectors_match_doc(void **state)
     assert_true(recon_done(rr));
     assert_int_equal(seen[0], 1);
     assert_int_equal(seen[1], 1);
+    /* A version 1 initiator (the documented first message of the previous format) is still
+     * answered, in version 1. */
+    recon_destroy(&rr);
+    rr = recon_new(b, 0, 0);
+    free(doc1);
+    free(doc2);
+    doc1 = doc_vector("RECON.md", "recon-v1", "initiate");
+    doc2 = doc_vector("RECON.md", "recon-v1", "reply");
+    assert_non_null(doc1);
+    assert_non_null(doc2);
+    assert_true(strlen(doc1) > 0 && strlen(doc2) > 0);
+    assert_int_equal(hex_decode(doc1, strlen(doc1), raw, strlen(doc1) / 2), 0);
+    assert_int_equal(recon_reply(rr, raw, strlen(doc1) / 2, &m2, err, sizeof(err)), 0);
+    free(hex2);
+    hex2 = to_hex(&m2);
+    assert_string_equal(doc2, hex2);
+    assert_true(recon_done(rr));
     free(hex1);
     free(hex2);
     free(doc1);
@@ -474,7 +514,7 @@ struct bad {
 
 static const struct bad bad_messages[] = {
     {"empty", "", "empty message"},
-    {"unknown version", "020000", "unsupported reconciliation version 2"},
+    {"unknown version", "030000", "unsupported reconciliation version 3"},
     {"version only", "01", "no range reaches infinity"},
     {"varint cut short", "0180", "bad varint in bound"},
     {"varint not shortest", "01800000", "bad varint in bound"},
@@ -511,6 +551,13 @@ static const struct bad bad_messages[] = {
      "01000201ffffffffffffffffff01aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
      "bad timestamp of item 0"},
     {"trailing bytes", "01000000", "1 trailing bytes"},
+    /* Version 2: header 6 * len + mode; each side its own modes. */
+    {"v2 prefix longer than an id", "0201c6", "bad bound prefix length 33"},
+    {"v2 idlist from the initiator", "02000200", "idlist not allowed from the initiator"},
+    {"v2 diff from the initiator", "0200050000", "diff not allowed from the initiator"},
+    {"v2 hash count varint", "02000480", "bad varint in hash count"},
+    {"v2 hash list too long", "02000402aabbccdd", "hash list too long"},
+    {"v2 trailing bytes", "0200040000", "1 trailing bytes"},
 };
 
 static void no_callback(void *ctx, uint64_t ts, const uint8_t id[RECON_ID_LEN])
@@ -585,7 +632,7 @@ static void test_rejects_bad_messages(void **state)
     assert_int_equal(recon_initiate(ri, &first, err, sizeof(err)), 0);
     /* An id list over the whole key space: the initiator never sent one range that wide. */
     assert_int_equal(
-        recon_reply(ri, (const uint8_t *)"\x01\x00\x02\x00", 4, &out, err, sizeof(err)), -1);
+        recon_reply(ri, (const uint8_t *)"\x02\x00\x02\x00", 4, &out, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "idlist where nothing was asked"));
     /* The rejections had no effect: the responder that refused all of the above still
      * reconciles correctly, and so does this initiator. */
@@ -618,6 +665,76 @@ static void test_rejects_bad_messages(void **state)
     buf_free(&reply);
 }
 
+/* Version 2 answers the initiator refuses: each leaves no trace, and the real answer still
+ * settles the session. */
+static void test_rejects_bad_answers_v2(void **state)
+{
+    static const struct bad answers[] = {
+        {"version 1 in a version 2 session", "010000", "unsupported reconciliation version 1"},
+        {"hashlist from the responder", "02000400", "hashlist not allowed from the responder"},
+        {"idlist on a hashed range", "02000200", "idlist where nothing was asked"},
+        {"diff of another length", "020005020000", "diff that does not answer a hash list"},
+        {"diff of a narrower range", "0206050300000000", "diff that does not answer a hash list"},
+        {"diff bitmap past its length", "0200050308", "bitmap bits set past its length"},
+        {"diff bitmap cut short", "02000510", "truncated bitmap"},
+        {"diff items too many", "020005030001", "id list too long"},
+    };
+    struct recon_set *a = recon_set_new(), *b = recon_set_new();
+    struct recon *ri, *rr;
+    struct buf m0, m1, out;
+    struct check c;
+    uint8_t raw[64];
+    char err[256];
+    size_t i, len;
+
+    (void)state;
+    rng_state = 12;
+    fill(a, b, 2, 1, 5, BASE_MS, TWO_YEARS_MS); /* a: 3 items, one hash list */
+    ri = recon_new(a, 1, 0);
+    rr = recon_new(b, 0, 0);
+    buf_init(&m0, RECON_MAX_MSG);
+    buf_init(&m1, RECON_MAX_MSG);
+    buf_init(&out, RECON_MAX_MSG);
+    recon_set_callbacks(ri, no_callback, no_callback, NULL);
+    assert_int_equal(recon_initiate(ri, &m0, err, sizeof(err)), 0);
+    assert_int_equal(m0.data[0], RECON_VERSION);
+    assert_int_equal(m0.data[2], 4); /* infinity, HASHLIST */
+    for (i = 0; i < sizeof(answers) / sizeof(answers[0]); i++) {
+        len = strlen(answers[i].hex) / 2;
+        assert_int_equal(hex_decode(answers[i].hex, strlen(answers[i].hex), raw, len), 0);
+        err[0] = '\0';
+        if (recon_reply(ri, raw, len, &out, err, sizeof(err)) != -1)
+            fail_msg("%s: accepted", answers[i].what);
+        if (strstr(err, answers[i].err) == NULL)
+            fail_msg("%s: got \"%s\", want \"%s\"", answers[i].what, err, answers[i].err);
+        assert_int_equal(out.len, 0);
+    }
+    /* The real answer: a DIFF that settles everything in one round trip. */
+    memset(&c, 0, sizeof(c));
+    c.a = a;
+    c.b = b;
+    c.have = recon_set_new();
+    c.need = recon_set_new();
+    recon_set_callbacks(ri, on_have, on_need, &c);
+    assert_int_equal(recon_reply(rr, m0.data, m0.len, &m1, err, sizeof(err)), 0);
+    assert_true(recon_done(rr));
+    assert_int_equal(recon_reply(ri, m1.data, m1.len, &out, err, sizeof(err)), 0);
+    assert_int_equal(out.len, 0);
+    assert_true(recon_done(ri));
+    assert_int_equal(c.wrong, 0);
+    assert_int_equal(c.nhave, 1);
+    assert_int_equal(c.nneed, 5);
+    recon_set_destroy(&c.have);
+    recon_set_destroy(&c.need);
+    recon_destroy(&ri);
+    recon_destroy(&rr);
+    recon_set_destroy(&a);
+    recon_set_destroy(&b);
+    buf_free(&m0);
+    buf_free(&m1);
+    buf_free(&out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -629,9 +746,11 @@ int main(void)
         cmocka_unit_test(test_equal_timestamps),
         cmocka_unit_test(test_duplicate_and_late_adds),
         cmocka_unit_test(test_cost_100k),
+        cmocka_unit_test(test_many_differences_four_rounds),
         cmocka_unit_test(test_small_messages_defer),
         cmocka_unit_test(test_vectors_match_doc),
         cmocka_unit_test(test_rejects_bad_messages),
+        cmocka_unit_test(test_rejects_bad_answers_v2),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
