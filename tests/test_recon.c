@@ -358,6 +358,113 @@ static void test_many_differences_four_rounds(void **state)
     recon_set_destroy(&b);
 }
 
+/* A responder that holds far more than the initiator hashed answers the HASHLIST with a split
+ * (the initiator then goes on inside it); under the smallest message limit too. */
+static void test_hashlist_answered_by_split(void **state)
+{
+    struct recon_set *a = recon_set_new(), *b = recon_set_new();
+    struct cost cost;
+
+    (void)state;
+    rng_state = 13;
+    fill(a, b, 10, 3, 20000, BASE_MS, TWO_YEARS_MS);
+    reconcile(a, b, RECON_MIN_MSG, 3, 20000, &cost);
+    assert_true(cost.rounds > 1);
+    reconcile(a, b, 0, 3, 20000, &cost);
+    recon_set_destroy(&a);
+    recon_set_destroy(&b);
+}
+
+/* Items added to the initiator's set mid-session: a DIFF is read against the items that were
+ * hashed, and an item the responder lists that the initiator got meanwhile is not needed. */
+static void test_adds_during_hashlist(void **state)
+{
+    struct recon_set *a = recon_set_new(), *b = recon_set_new();
+    struct recon_item items[31];
+    struct recon *ri, *rr;
+    struct buf m0, m1, out;
+    struct check c = {a, b, recon_set_new(), recon_set_new(), 0, 0, 0};
+    char err[256];
+    size_t i;
+
+    (void)state;
+    rng_state = 14;
+    /* 0..19 on both sides, 20..23 on a only, 24..29 on b only; 30 comes to a late. */
+    for (i = 0; i < 31; i++) {
+        items[i].ts = BASE_MS + rng() % TWO_YEARS_MS;
+        random_id(items[i].id);
+        if (i < 24)
+            assert_int_equal(recon_set_add(a, items[i].ts, items[i].id), 0);
+        if (i < 20 || (i >= 24 && i < 30))
+            assert_int_equal(recon_set_add(b, items[i].ts, items[i].id), 0);
+    }
+    ri = recon_new(a, 1, 0);
+    rr = recon_new(b, 0, 0);
+    recon_set_callbacks(ri, on_have, on_need, &c);
+    buf_init(&m0, RECON_MAX_MSG);
+    buf_init(&m1, RECON_MAX_MSG);
+    buf_init(&out, RECON_MAX_MSG);
+    assert_int_equal(recon_initiate(ri, &m0, err, sizeof(err)), 0);
+    assert_int_equal(m0.data[2], 4); /* 24 items: one HASHLIST */
+    assert_int_equal(recon_reply(rr, m0.data, m0.len, &m1, err, sizeof(err)), 0);
+    assert_int_equal(m1.data[2], 5); /* its DIFF */
+    /* Meanwhile a gets one of b's items and a new one. */
+    assert_int_equal(recon_set_add(a, items[24].ts, items[24].id), 0);
+    assert_int_equal(recon_set_add(a, items[30].ts, items[30].id), 0);
+    assert_int_equal(recon_reply(ri, m1.data, m1.len, &out, err, sizeof(err)), 0);
+    assert_int_equal(out.len, 0);
+    assert_true(recon_done(ri));
+    assert_int_equal(c.wrong, 0);
+    assert_int_equal(c.nhave, 4);
+    assert_int_equal(c.nneed, 5);
+    recon_set_destroy(&c.have);
+    recon_set_destroy(&c.need);
+    recon_destroy(&ri);
+    recon_destroy(&rr);
+    recon_set_destroy(&a);
+    recon_set_destroy(&b);
+    buf_free(&m0);
+    buf_free(&m1);
+    buf_free(&out);
+}
+
+/* A version 1 initiator's list is answered in version 1 with the responder's own list. */
+static void test_v1_list_answered(void **state)
+{
+    struct recon_set *b = recon_set_new();
+    struct recon *rr = recon_new(b, 0, 0);
+    struct buf out;
+    char err[256];
+
+    (void)state;
+    rng_state = 15;
+    fill(b, b, 0, 0, 40, BASE_MS, TWO_YEARS_MS);
+    buf_init(&out, RECON_MAX_MSG);
+    /* IDLIST of nothing over the whole key space. */
+    assert_int_equal(
+        recon_reply(rr, (const uint8_t *)"\x01\x00\x02\x00", 4, &out, err, sizeof(err)), 0);
+    assert_int_equal(out.data[0], 1);
+    assert_int_equal(out.data[1], 0);
+    assert_int_equal(out.data[2], 2); /* version 1 header: IDLIST */
+    assert_int_equal(out.data[3], 40);
+    assert_true(recon_done(rr));
+    /* The session stays in version 1. */
+    recon_destroy(&rr);
+    rr = recon_new(b, 0, 0);
+    assert_int_equal(recon_reply(rr,
+                                 (const uint8_t *)"\x01\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+                                                  "\x00\x00\x00\x00\x00\x00\x00",
+                                 19, &out, err, sizeof(err)),
+                     0);
+    assert_int_equal(out.data[0], 1);
+    assert_int_equal(recon_reply(rr, (const uint8_t *)"\x02\x00\x00", 3, &out, err, sizeof(err)),
+                     -1);
+    assert_non_null(strstr(err, "unsupported reconciliation version 2"));
+    recon_destroy(&rr);
+    recon_set_destroy(&b);
+    buf_free(&out);
+}
+
 static void test_small_messages_defer(void **state)
 {
     struct recon_set *a = recon_set_new(), *b = recon_set_new();
@@ -747,6 +854,9 @@ int main(void)
         cmocka_unit_test(test_duplicate_and_late_adds),
         cmocka_unit_test(test_cost_100k),
         cmocka_unit_test(test_many_differences_four_rounds),
+        cmocka_unit_test(test_hashlist_answered_by_split),
+        cmocka_unit_test(test_adds_during_hashlist),
+        cmocka_unit_test(test_v1_list_answered),
         cmocka_unit_test(test_small_messages_defer),
         cmocka_unit_test(test_vectors_match_doc),
         cmocka_unit_test(test_rejects_bad_messages),

@@ -3,7 +3,9 @@
  * wire, CPU time and memory — for sets of 100,000 and 1,000,000 items differing by 0, 1, 10, 100
  * and 10,000 random items (half missing on each side). Run on demand (not part of ctest):
  *
- *   build/bin/bench_recon [--json FILE] [--max-msg BYTES] [--seed N]
+ *   build/bin/bench_recon [--json FILE] [--max-msg BYTES] [--seed N] [--items N] [--diffs N]
+ *
+ * --items and --diffs run only the rows of that size or that many differences.
  *
  * Prints a Markdown table and, with --json, the same as JSON. Every run checks that the
  * initiator learned exactly the differences, and exits 1 if not.
@@ -11,6 +13,7 @@
 #include <getopt.h>
 #include <jansson.h>
 #include <malloc.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,20 +180,21 @@ out:
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: bench_recon [--json FILE] [--max-msg BYTES] [--seed N]\n");
+    fprintf(stderr, "usage: bench_recon [--json FILE] [--max-msg BYTES] [--seed N] [--items N] "
+                    "[--diffs N]\n");
     exit(2);
 }
 
 int main(int argc, char **argv)
 {
-    static const struct option opts[] = {{"json", required_argument, NULL, 'j'},
-                                         {"max-msg", required_argument, NULL, 'm'},
-                                         {"seed", required_argument, NULL, 's'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"json", required_argument, NULL, 'j'},  {"max-msg", required_argument, NULL, 'm'},
+        {"seed", required_argument, NULL, 's'},  {"items", required_argument, NULL, 'n'},
+        {"diffs", required_argument, NULL, 'd'}, {NULL, 0, NULL, 0}};
     static const size_t sizes[] = {100000, 1000000};
     static const size_t diffs[] = {0, 1, 10, 100, 10000};
     const char *json_path = NULL;
-    size_t max_msg = RECON_DEFAULT_MSG, si, di;
+    size_t max_msg = RECON_DEFAULT_MSG, si, di, only_items = 0, only_diffs = SIZE_MAX;
     json_t *rows = json_array();
     struct result res;
     char *end;
@@ -212,6 +216,16 @@ int main(int argc, char **argv)
             if (*end != '\0')
                 usage();
             break;
+        case 'n':
+            only_items = (size_t)strtoull(optarg, &end, 10);
+            if (*end != '\0')
+                usage();
+            break;
+        case 'd':
+            only_diffs = (size_t)strtoull(optarg, &end, 10);
+            if (*end != '\0')
+                usage();
+            break;
         default:
             usage();
         }
@@ -224,6 +238,9 @@ int main(int argc, char **argv)
     printf("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:-:|\n");
     for (si = 0; si < sizeof(sizes) / sizeof(sizes[0]); si++) {
         for (di = 0; di < sizeof(diffs) / sizeof(diffs[0]); di++) {
+            if ((only_items != 0 && sizes[si] != only_items) ||
+                (only_diffs != SIZE_MAX && diffs[di] != only_diffs))
+                continue;
             if (run(sizes[si], diffs[di], max_msg, &res) != 0 || !res.ok)
                 status = 1;
             printf("| %zu | %zu | %zu | %zu | %zu | %zu (%.1f KiB) | %zu | %.0f | %.0f | %.1f B | "

@@ -2,7 +2,9 @@
  * responder (as a first message) and to an initiator (as the answer to its first message), over
  * small fixed sets. Anything must be answered or rejected, never crash; an answer must respect
  * max_msg; a rejection must leave the output empty. The responder's answers to accepted input are
- * then played against the initiator until the session ends, which must happen. */
+ * then played against the initiator until the session ends, which must happen. A third, small
+ * initiator set (one HASHLIST for a first message) takes the bytes as its answer too, so that
+ * DIFFs reach the initiator's settling. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +14,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static struct recon_set *set_a, *set_b;
+static struct recon_set *set_a, *set_b, *set_c;
 
 /* Two sets of 48 items on few timestamps (so that fuzzed bounds land among them), differing in a
  * handful of items. */
@@ -22,6 +24,7 @@ static void make_sets(void)
 
     set_a = recon_set_new();
     set_b = recon_set_new();
+    set_c = recon_set_new();
     for (unsigned i = 0; i < 48; i++) {
         memset(id, (int)(i * 37 + 1), sizeof(id));
         id[31] = (uint8_t)i;
@@ -29,6 +32,8 @@ static void make_sets(void)
         if (i % 11 != 3 && recon_set_add(set_a, ts, id) != 0)
             abort();
         if (i % 13 != 5 && recon_set_add(set_b, ts, id) != 0)
+            abort();
+        if (i < 24 && i % 7 != 2 && recon_set_add(set_c, ts, id) != 0)
             abort();
     }
 }
@@ -84,6 +89,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     recon_destroy(&init);
     recon_destroy(&resp);
+
+    /* As the answer to a small initiator's HASHLIST. */
+    init = recon_new(set_c, 1, RECON_MIN_MSG);
+    recon_set_callbacks(init, ignore, ignore, NULL);
+    if (recon_initiate(init, &a2b, err, sizeof(err)) != 0)
+        abort();
+    rc = recon_reply(init, data, size, &a2b, err, sizeof(err));
+    check(rc, &a2b);
+    recon_destroy(&init);
     buf_free(&out);
     buf_free(&a2b);
     buf_free(&b2a);
