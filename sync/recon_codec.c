@@ -1,3 +1,4 @@
+#include "recon.h"
 #include "recon_int.h"
 
 #include <stdlib.h>

@@ -8,8 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "buf.h"
-#include "recon.h"
+#include "buf.h" /* and recon.h, included first by the two users (not here: no include cycle) */
 
 enum recon_mode {
     RECON_SKIP = 0,
