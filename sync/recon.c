@@ -840,7 +840,9 @@ int recon_initiate(struct recon *r, struct buf *out, char *err, size_t errlen)
     recon_rlist_reset(&r->in);
     if (recon_run(r, &whole, 0, NULL, out, err, errlen) != 0)
         goto out;
-    /* Message 0 hashes with an all-zero salt; every later message with this one. */
+    /* Message 0 hashes with an all-zero salt; every later message with this one. A HASHLIST in
+     * message 0 is its only range, whose answer always fits one message: the responder never
+     * postpones it past the change of salt. */
     crypto_generichash(r->salt, sizeof(r->salt), out->data, out->len, NULL, 0);
     r->started = 1;
     r->done = 0; /* the first message always waits for an answer */

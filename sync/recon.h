@@ -9,7 +9,9 @@
  * responder learns nothing through callbacks: the initiator pushes and pulls what it was told.
  *
  * Messages compare fingerprints of key ranges and recurse only into ranges that differ, so the
- * bytes exchanged grow with the number of differences, not with the size of the sets. The decoder
+ * bytes exchanged grow with the number of differences, not with the size of the sets; small
+ * differing ranges are settled by short salted hashes of the initiator's items. The initiator
+ * speaks format version 2; a responder answers versions 1 and 2. The decoder
  * is strict and total: any bytes either decode or are rejected with a message, and a rejected
  * message has no effect (no callback runs). Nothing here does I/O.
  */
