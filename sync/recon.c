@@ -422,11 +422,10 @@ static void recon_settle_diff(struct recon *r, const struct recon_range *w)
 {
     const struct recon_range *o = &r->open.r[w->oidx];
     const struct recon_item *mine = r->open.items + o->off, *theirs = r->in.items + w->off;
-    const uint8_t *bits = r->in.bits + w->boff;
     size_t i;
 
     for (i = 0; i < o->n; i++)
-        if ((bits[i / 8] >> (i % 8) & 1) != 0 && r->have != NULL)
+        if ((r->in.bits[w->boff + i / 8] >> (i % 8) & 1) != 0 && r->have != NULL)
             r->have(r->ctx, mine[i].ts, mine[i].id);
     for (i = 0; i < w->n; i++)
         if (!recon_set_contains(r->set, theirs[i].ts, theirs[i].id) && r->need != NULL)
@@ -482,10 +481,12 @@ static size_t recon_match_hashes(struct recon *r, const struct recon_item *hashe
                                 (uint32_t)hashes[i].id[2] << 8 | hashes[i].id[3])
                          << 32 |
                      i;
-    qsort(r->keys, n, sizeof(*r->keys), recon_u64_qcmp);
-    memset(r->bits, 0xff, (n + 7) / 8);
-    if (n % 8 != 0)
-        r->bits[n / 8] = (uint8_t)((1u << (n % 8)) - 1);
+    if (n > 0) {
+        qsort(r->keys, n, sizeof(*r->keys), recon_u64_qcmp);
+        memset(r->bits, 0xff, (n + 7) / 8);
+        if (n % 8 != 0)
+            r->bits[n / 8] = (uint8_t)((1u << (n % 8)) - 1);
+    }
     for (i = a; i < b; i++) {
         h = recon_item_hash(r, &mine[i]);
         k = recon_key_find(r->keys, n, h);
@@ -520,7 +521,7 @@ static int recon_answer_hashlist(struct recon *r, struct recon_emit *e, const st
     if (m == 0 && !differ)
         return 0;
     if (recon_emit_range(e, &w->lo, &w->hi, RECON_DIFF) != 0 || recon_put_varint(e->b, w->n) != 0 ||
-        buf_append(e->b, r->bits, nbytes) != 0 ||
+        (nbytes > 0 && buf_append(e->b, r->bits, nbytes) != 0) ||
         recon_put_items(e->b, w->lo.ts, r->unmatched, m) != 0)
         return -1;
     return 0;
