@@ -85,6 +85,19 @@ static void on_need(void *ctx, uint64_t ts, const uint8_t id[RECON_ID_LEN])
     assert_int_equal(recon_set_add(c->need, ts, id), 0);
 }
 
+/* The initiator was told exactly want_have and want_need items, each once, none wrongly. Frees
+ * c's sets. */
+static void check_told(struct check *c, size_t want_have, size_t want_need)
+{
+    assert_int_equal(c->wrong, 0);
+    assert_int_equal(c->nhave, want_have);
+    assert_int_equal(c->nneed, want_need);
+    assert_int_equal(recon_set_size(c->have), c->nhave); /* nothing reported twice */
+    assert_int_equal(recon_set_size(c->need), c->nneed);
+    recon_set_destroy(&c->have);
+    recon_set_destroy(&c->need);
+}
+
 struct cost {
     size_t rounds, bytes, largest;
 };
@@ -125,13 +138,7 @@ static void reconcile(struct recon_set *a, struct recon_set *b, size_t max_msg, 
     }
     assert_true(recon_done(ri));
     assert_true(cost->largest <= limit);
-    assert_int_equal(c.wrong, 0);
-    assert_int_equal(c.nhave, want_have);
-    assert_int_equal(c.nneed, want_need);
-    assert_int_equal(recon_set_size(c.have), c.nhave); /* nothing reported twice */
-    assert_int_equal(recon_set_size(c.need), c.nneed);
-    recon_set_destroy(&c.have);
-    recon_set_destroy(&c.need);
+    check_told(&c, want_have, want_need);
     recon_destroy(&ri);
     recon_destroy(&rr);
     buf_free(&m1);
@@ -375,6 +382,21 @@ static void test_hashlist_answered_by_split(void **state)
     recon_set_destroy(&b);
 }
 
+/* Feed the responder's last answer to the initiator, which must settle everything (check_told). */
+static void settle_last(struct recon *ri, const struct buf *answer, struct check *c,
+                        size_t want_have, size_t want_need)
+{
+    struct buf out;
+    char err[256];
+
+    buf_init(&out, RECON_MAX_MSG);
+    assert_int_equal(recon_reply(ri, answer->data, answer->len, &out, err, sizeof(err)), 0);
+    assert_int_equal(out.len, 0);
+    assert_true(recon_done(ri));
+    check_told(c, want_have, want_need);
+    buf_free(&out);
+}
+
 /* Items added to the initiator's set mid-session: a DIFF is read against the items that were
  * hashed, and an item the responder lists that the initiator got meanwhile is not needed. */
 static void test_adds_during_hashlist(void **state)
@@ -382,7 +404,7 @@ static void test_adds_during_hashlist(void **state)
     struct recon_set *a = recon_set_new(), *b = recon_set_new();
     struct recon_item items[31];
     struct recon *ri, *rr;
-    struct buf m0, m1, out;
+    struct buf m0, m1;
     struct check c = {a, b, recon_set_new(), recon_set_new(), 0, 0, 0};
     char err[256];
     size_t i;
@@ -403,7 +425,6 @@ static void test_adds_during_hashlist(void **state)
     recon_set_callbacks(ri, on_have, on_need, &c);
     buf_init(&m0, RECON_MAX_MSG);
     buf_init(&m1, RECON_MAX_MSG);
-    buf_init(&out, RECON_MAX_MSG);
     assert_int_equal(recon_initiate(ri, &m0, err, sizeof(err)), 0);
     assert_int_equal(m0.data[2], 4); /* 24 items: one HASHLIST */
     assert_int_equal(recon_reply(rr, m0.data, m0.len, &m1, err, sizeof(err)), 0);
@@ -411,21 +432,13 @@ static void test_adds_during_hashlist(void **state)
     /* Meanwhile a gets one of b's items and a new one. */
     assert_int_equal(recon_set_add(a, items[24].ts, items[24].id), 0);
     assert_int_equal(recon_set_add(a, items[30].ts, items[30].id), 0);
-    assert_int_equal(recon_reply(ri, m1.data, m1.len, &out, err, sizeof(err)), 0);
-    assert_int_equal(out.len, 0);
-    assert_true(recon_done(ri));
-    assert_int_equal(c.wrong, 0);
-    assert_int_equal(c.nhave, 4);
-    assert_int_equal(c.nneed, 5);
-    recon_set_destroy(&c.have);
-    recon_set_destroy(&c.need);
+    settle_last(ri, &m1, &c, 4, 5);
     recon_destroy(&ri);
     recon_destroy(&rr);
     recon_set_destroy(&a);
     recon_set_destroy(&b);
     buf_free(&m0);
     buf_free(&m1);
-    buf_free(&out);
 }
 
 /* A version 1 initiator's list is answered in version 1 with the responder's own list. */
@@ -825,14 +838,7 @@ static void test_rejects_bad_answers_v2(void **state)
     recon_set_callbacks(ri, on_have, on_need, &c);
     assert_int_equal(recon_reply(rr, m0.data, m0.len, &m1, err, sizeof(err)), 0);
     assert_true(recon_done(rr));
-    assert_int_equal(recon_reply(ri, m1.data, m1.len, &out, err, sizeof(err)), 0);
-    assert_int_equal(out.len, 0);
-    assert_true(recon_done(ri));
-    assert_int_equal(c.wrong, 0);
-    assert_int_equal(c.nhave, 1);
-    assert_int_equal(c.nneed, 5);
-    recon_set_destroy(&c.have);
-    recon_set_destroy(&c.need);
+    settle_last(ri, &m1, &c, 1, 5);
     recon_destroy(&ri);
     recon_destroy(&rr);
     recon_set_destroy(&a);
