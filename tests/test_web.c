@@ -124,12 +124,12 @@ static void test_form(void **state)
 static void test_auth(void **state)
 {
     char dir[] = "/tmp/test_web_XXXXXX", path[128], cookie[WEB_AUTH_HEX], once[WEB_AUTH_HEX];
-    char token[WEB_AUTH_HEX + 1] = "", err[256];
+    char token[WEB_AUTH_HEX + 1] = "", err[256], other[WEB_AUTH_HEX];
     struct web_auth *a;
     struct stat st;
     FILE *fp;
     char first;
-    int s;
+    int s, i;
 
     (void)state;
     assert_non_null(mkdtemp(dir));
@@ -166,6 +166,12 @@ static void test_auth(void **state)
     assert_true(web_auth_session_find(a, cookie, 7000) >= 0);
     web_auth_session_end(a, s);
     assert_int_equal(web_auth_session_find(a, cookie, 7000), -1);
+    /* Full: a new session takes the least recently used one's slot, and says which. */
+    s = web_auth_session_new(a, 8000, cookie);
+    for (i = 1; i < WEB_AUTH_SESSIONS; i++)
+        assert_int_not_equal(web_auth_session_new(a, 8000 + i, other), s);
+    assert_int_equal(web_auth_session_new(a, 9000, other), s);
+    assert_int_equal(web_auth_session_find(a, cookie, 9000), -1);
     web_auth_destroy(&a);
     assert_null(a);
     /* Read back at the next start: the same token. */

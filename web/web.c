@@ -163,7 +163,9 @@ static enum MHD_Result web_login(struct web *w, struct MHD_Connection *c)
         log_warnx("web: a login with a wrong or spent token was refused");
         return web_refuse(c, MHD_HTTP_UNAUTHORIZED, NULL);
     }
-    web_auth_session_new(w->auth, loop_now_ms(), id);
+    /* The slot may be an evicted session's: its event streams end now, not at their next
+     * reconnect (they would carry events to a session that no longer exists). */
+    web_live_end_session(w->live, web_auth_session_new(w->auth, loop_now_ms(), id));
     snprintf(cookie, sizeof(cookie), "%s=%s; Path=/; HttpOnly; SameSite=Strict", WEB_COOKIE, id);
     buf_init(&b, 0);
     rc = web_send(c, MHD_HTTP_SEE_OTHER, &b, NULL, "/", cookie);

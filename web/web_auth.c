@@ -202,7 +202,7 @@ out:
     return ok;
 }
 
-void web_auth_session_new(struct web_auth *a, uint64_t now_ms, char cookie[WEB_AUTH_HEX])
+int web_auth_session_new(struct web_auth *a, uint64_t now_ms, char cookie[WEB_AUTH_HEX])
 {
     size_t v = web_auth_victim(&a->s->sessions[0].id, WEB_AUTH_SESSIONS, sizeof(a->s->sessions[0]));
     struct web_session *s = &a->s->sessions[v];
@@ -214,6 +214,7 @@ void web_auth_session_new(struct web_auth *a, uint64_t now_ms, char cookie[WEB_A
     hex_encode(csrf, sizeof(csrf), s->csrf);
     sodium_memzero(csrf, sizeof(csrf));
     hex_encode(s->id.bytes, WEB_AUTH_LEN, cookie);
+    return (int)v;
 }
 
 int web_auth_session_find(struct web_auth *a, const char *cookie, uint64_t now_ms)

@@ -38,8 +38,9 @@ void web_auth_once(struct web_auth *a, uint64_t now_ms, char out[WEB_AUTH_HEX]);
  * one-time token (which it spends), else 0. */
 int web_auth_login(struct web_auth *a, const char *token, uint64_t now_ms);
 
-/* Open a session: its id (the cookie's value) into cookie. */
-void web_auth_session_new(struct web_auth *a, uint64_t now_ms, char cookie[WEB_AUTH_HEX]);
+/* Open a session: its id (the cookie's value) into cookie. Returns its slot, which may have
+ * been the least recently used session's (evicted: the caller ends what it held). */
+int web_auth_session_new(struct web_auth *a, uint64_t now_ms, char cookie[WEB_AUTH_HEX]);
 /* The session whose id is cookie (a request's cookie value; may be NULL): its slot (>= 0), its
  * last use set to now_ms; -1 if none. */
 int web_auth_session_find(struct web_auth *a, const char *cookie, uint64_t now_ms);

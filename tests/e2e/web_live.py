@@ -348,3 +348,33 @@ ok("idle event streams cost no CPU (%.2f s in %.0f s)" % (used, wall))
 for s in more:
     s.close()
 
+
+
+def ends(stream, seconds, what):
+    """Fail unless the node ends stream within seconds (keep-alives and events may come first)."""
+    end = time.monotonic() + seconds
+    while not stream.eof and time.monotonic() < end:
+        stream.frames(0.5)
+    if not stream.eof:
+        fail("%s: its event stream stayed open %d s" % (what, seconds))
+
+
+# --- a session that ends takes its streams with it at once: logged out, or evicted by newer ones
+gone = login()
+st, _, page = request("GET", "/", gone)
+gone_csrf = re.search(r'name="csrf" value="([0-9a-f]{64})"', page).group(1)
+out = Stream(gone)
+out.wait_for(10, "the opening comment", lambda n, d: d.startswith(":"))
+st, _, _ = request("POST", "/logout", gone, {"csrf": gone_csrf})
+if st != 401:
+    fail("logout: %d" % st)
+ends(out, 10, "a logged-out session")
+old = login()
+evicted = Stream(old)
+evicted.wait_for(10, "the opening comment", lambda n, d: d.startswith(":"))
+for _ in range(32):  # WEB_AUTH_SESSIONS newer sessions: the oldest one goes
+    login()
+if request("GET", "/", old)[0] != 401:
+    fail("the oldest session outlived 32 newer ones")
+ends(evicted, 10, "an evicted session")
+ok("logout and eviction (32 newer sessions) end the session's event streams at once")
