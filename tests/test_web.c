@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hex.h"
 #include "render.h"
 #include "web_auth.h"
 #include "web_form.h"
@@ -125,6 +126,7 @@ static void test_auth(void **state)
 {
     char dir[] = "/tmp/test_web_XXXXXX", path[128], cookie[WEB_AUTH_HEX], once[WEB_AUTH_HEX];
     char token[WEB_AUTH_HEX + 1] = "", err[256], other[WEB_AUTH_HEX];
+    char label[WEB_AUTH_LABEL];
     struct web_auth *a;
     struct stat st;
     FILE *fp;
@@ -136,6 +138,10 @@ static void test_auth(void **state)
     snprintf(path, sizeof(path), "%s/%s", dir, WEB_AUTH_TOKEN_FILE);
     a = web_auth_new(dir, err, sizeof(err));
     assert_non_null(a);
+    web_auth_label(a, label);
+    assert_int_equal(strlen(label), WEB_AUTH_LABEL - 1);
+    assert_int_equal(strncmp(label, "lore-", 5), 0);
+    assert_true(hex_is_lower(label + 5, (WEB_AUTH_LABEL - 6) / 2));
     assert_int_equal(stat(path, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0600);
     fp = fopen(path, "r");
@@ -174,10 +180,12 @@ static void test_auth(void **state)
     assert_int_equal(web_auth_session_find(a, cookie, 9000), -1);
     web_auth_destroy(&a);
     assert_null(a);
-    /* Read back at the next start: the same token. */
+    /* Read back at the next start: the same token, the same private host label. */
     a = web_auth_new(dir, err, sizeof(err));
     assert_non_null(a);
     assert_true(web_auth_login(a, token, 1));
+    web_auth_label(a, other);
+    assert_string_equal(other, label);
     web_auth_destroy(&a);
     /* Others may read it: refused. */
     assert_int_equal(chmod(path, 0644), 0);

@@ -20,6 +20,7 @@
 #include "web_form.h"
 #include "web_live.h"
 #include "web_pages.h"
+#include "web_static.h"
 #include "xmalloc.h"
 
 #define WEB_TICK_MS 1000 /* MHD_run at least this often (connection timeouts) */
@@ -34,7 +35,8 @@ struct web {
     uint64_t keepalive;    /* their keep-alive timer */
     uint64_t kick;         /* a run soon: a stream was resumed */
     unsigned port;
-    char host[HOSTPORT_MAX + 1]; /* as web_listen names it: 127.0.0.1, [::1], localhost */
+    char host[HOSTPORT_MAX + 1];    /* as web_listen names it: 127.0.0.1, [::1], localhost */
+    char name[WEB_AUTH_LABEL + 16]; /* the private name served at: lore-HEX.localhost */
 };
 
 /* A request in progress: its body as it comes. */
@@ -64,14 +66,15 @@ static void web_headers(struct MHD_Response *r, const char *type)
     MHD_add_response_header(r, "Cache-Control", "no-store");
 }
 
-/* Queue status with body (copied) and the headers every response carries. */
-static enum MHD_Result web_send(struct MHD_Connection *c, unsigned status, const struct buf *body,
-                                const char *type, const char *location, const char *cookie)
+/* Queue status with len bytes of body (copied) and the headers every response carries. */
+static enum MHD_Result web_send(struct MHD_Connection *c, unsigned status, const void *body,
+                                size_t len, const char *type, const char *location,
+                                const char *cookie)
 {
     struct MHD_Response *r;
     enum MHD_Result rc;
 
-    r = MHD_create_response_from_buffer(body->len, body->data, MHD_RESPMEM_MUST_COPY);
+    r = MHD_create_response_from_buffer(len, (void *)(uintptr_t)body, MHD_RESPMEM_MUST_COPY);
     if (r == NULL)
         return MHD_NO;
     web_headers(r, type);
@@ -96,33 +99,40 @@ static enum MHD_Result web_refuse(struct MHD_Connection *c, unsigned status, con
     else
         rc = web_pages_error(&b, status, message) == 0 ? MHD_YES : MHD_NO;
     if (rc == MHD_YES)
-        rc = web_send(c, status, &b, NULL, NULL, NULL);
+        rc = web_send(c, status, b.data, b.len, NULL, NULL, NULL);
     buf_free(&b);
     return rc;
 }
 
 /* ---- checks ---- */
 
-/* 1 if the Host header names this server: a loopback name with our port (DNS rebinding: a name
- * of the attacker's pointing at 127.0.0.1 is refused). */
-static int web_host_ok(const struct web *w, const char *host)
+enum web_host { WEB_HOST_OURS, WEB_HOST_SHARED, WEB_HOST_OTHER };
+
+/* What the Host header names: our private name with our port (the only one served); a loopback
+ * name every local server shares, with our port (a cookie set there would go to them all:
+ * refused with a word on where lore is); anything else (DNS rebinding: a name of the attacker's
+ * pointing at 127.0.0.1). */
+static enum web_host web_host_of(const struct web *w, const char *host)
 {
-    const char *names[] = {"127.0.0.1", "localhost", "[::1]", w->host};
-    char want[HOSTPORT_MAX + 16];
+    const char *shared[] = {"127.0.0.1", "localhost", "[::1]", w->host};
+    char want[HOSTPORT_MAX + 32];
     size_t i;
 
     if (host == NULL)
-        return 0;
-    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-        snprintf(want, sizeof(want), "%s:%u", names[i], w->port);
+        return WEB_HOST_OTHER;
+    snprintf(want, sizeof(want), "%s:%u", w->name, w->port);
+    if (strcasecmp(host, want) == 0)
+        return WEB_HOST_OURS;
+    for (i = 0; i < sizeof(shared) / sizeof(shared[0]); i++) {
+        snprintf(want, sizeof(want), "%s:%u", shared[i], w->port);
         if (strcasecmp(host, want) == 0)
-            return 1;
+            return WEB_HOST_SHARED;
     }
-    return 0;
+    return WEB_HOST_OTHER;
 }
 
 /* 1 if a POST comes from our own pages: its Origin is http://HOST (HOST the checked Host
- * header); without an Origin, its Referer starts with http://HOST/. */
+ * header: our private name and port); without an Origin, its Referer starts with http://HOST/. */
 static int web_origin_ok(struct MHD_Connection *c)
 {
     const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
@@ -156,7 +166,6 @@ static enum MHD_Result web_login(struct web *w, struct MHD_Connection *c)
 {
     const char *token = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "token");
     char id[WEB_AUTH_HEX], cookie[WEB_AUTH_HEX + 80];
-    struct buf b;
     enum MHD_Result rc;
 
     if (!web_auth_login(w->auth, token, loop_now_ms())) {
@@ -167,8 +176,8 @@ static enum MHD_Result web_login(struct web *w, struct MHD_Connection *c)
      * reconnect (they would carry events to a session that no longer exists). */
     web_live_end_session(w->live, web_auth_session_new(w->auth, loop_now_ms(), id));
     snprintf(cookie, sizeof(cookie), "%s=%s; Path=/; HttpOnly; SameSite=Strict", WEB_COOKIE, id);
-    buf_init(&b, 0);
-    rc = web_send(c, MHD_HTTP_SEE_OTHER, &b, NULL, "/", cookie);
+    /* No Domain: host-only, for our private name alone. */
+    rc = web_send(c, MHD_HTTP_SEE_OTHER, "", 0, NULL, "/", cookie);
     sodium_memzero(id, sizeof(id));
     sodium_memzero(cookie, sizeof(cookie));
     return rc;
@@ -194,14 +203,25 @@ static enum MHD_Result web_first(struct web *w, struct MHD_Connection *c, struct
                                  const char *url, const char *method)
 {
     const char *len, *type;
+    const struct web_asset *a;
+    enum web_host host = web_host_of(w, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host"));
     int post = strcmp(method, "POST") == 0;
 
     r->answered = 1;
     if (!post && strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
         return web_refuse(c, MHD_HTTP_METHOD_NOT_ALLOWED, "Only GET and POST are served here.");
-    if (!web_host_ok(w, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host")))
+    /* Not our name in the page: it is what keeps other local servers from our cookie. */
+    if (host == WEB_HOST_SHARED)
         return web_refuse(c, MHD_HTTP_MISDIRECTED_REQUEST,
-                          "This server answers only to its loopback address.");
+                          "lore is served at a private address of its own, not at this one: run "
+                          "lore web in a terminal and open the address it prints.");
+    if (host != WEB_HOST_OURS)
+        return web_refuse(c, MHD_HTTP_MISDIRECTED_REQUEST,
+                          "This server answers only to its own loopback name.");
+    /* The CSS, the script, the favicon: nothing private, so no session (the 401 page's too). */
+    a = post ? NULL : web_static_find(url);
+    if (a != NULL)
+        return web_send(c, MHD_HTTP_OK, a->body, strlen(a->body), a->type, NULL, NULL);
     if (!post && strcmp(url, "/login") == 0)
         return web_login(w, c);
     if (web_session(w, c) < 0)
@@ -256,7 +276,7 @@ static enum MHD_Result web_serve(struct web *w, struct MHD_Connection *c, struct
     if (web_pages_serve(&p, post ? "POST" : "GET", url) != 0)
         rc = web_refuse(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "The page is too large to show.");
     else
-        rc = web_send(c, p.status, &p.body, p.content_type, p.location, NULL);
+        rc = web_send(c, p.status, p.body.data, p.body.len, p.content_type, p.location, NULL);
     buf_free(&p.body);
     free(p.location);
     web_form_free(&form);
@@ -424,6 +444,7 @@ int web_start(struct node *n, char *err, size_t errlen)
     struct web *w;
     struct sockaddr_storage ss;
     const union MHD_DaemonInfo *info;
+    char label[WEB_AUTH_LABEL];
     int rc = -1;
 
     n->web = NULL;
@@ -437,6 +458,8 @@ int web_start(struct node *n, char *err, size_t errlen)
     w->auth = web_auth_new(n->iddir, err, errlen);
     if (w->auth == NULL)
         goto out;
+    web_auth_label(w->auth, label);
+    snprintf(w->name, sizeof(w->name), "%s.localhost", label);
     w->live = web_live_new(web_kick, w);
     /* The logger first, so that MHD's own messages go to our log too. */
     w->d = MHD_start_daemon(
@@ -466,7 +489,8 @@ int web_start(struct node *n, char *err, size_t errlen)
     n->web = w;
     w->keepalive = loop_add_timer(n->loop, WEB_LIVE_KEEPALIVE_MS, 1, web_on_keepalive, w);
     web_run(w);
-    log_info("web: serving http://%s:%u/ (lore web prints the login address)", w->host, w->port);
+    log_info("web: serving http://%s:%u/ (on %s; lore web prints the login address)", w->name,
+             w->port, w->host);
     rc = 0;
 out:
     if (rc != 0) {
@@ -528,9 +552,9 @@ static json_t *web_op_login(struct node *n, json_t *req)
                                 "its address could not be listened on: see the node's log)");
     web_auth_once(w->auth, loop_now_ms(), once);
     o = node_json_ok();
-    json_object_set_new(o, "address", json_sprintf("http://%s:%u/", w->host, w->port));
+    json_object_set_new(o, "address", json_sprintf("http://%s:%u/", w->name, w->port));
     json_object_set_new(o, "url",
-                        json_sprintf("http://%s:%u/login?token=%s", w->host, w->port, once));
+                        json_sprintf("http://%s:%u/login?token=%s", w->name, w->port, once));
     json_object_set_new(o, "expires_s", json_integer(WEB_AUTH_ONCE_MS / 1000));
     sodium_memzero(once, sizeof(once));
     return o;

@@ -137,6 +137,17 @@ void web_auth_destroy(struct web_auth **ap)
     *ap = NULL;
 }
 
+void web_auth_label(const struct web_auth *a, char out[WEB_AUTH_LABEL])
+{
+    static const char what[] = "lore web host label";
+    uint8_t h[WEB_AUTH_LABEL_HEX / 2];
+
+    crypto_generichash(h, sizeof(h), (const uint8_t *)what, sizeof(what) - 1, a->s->token,
+                       WEB_AUTH_LEN);
+    memcpy(out, "lore-", 5);
+    hex_encode(h, sizeof(h), out + 5);
+}
+
 /* The secret a hex string from a request stands for; -1 if it is not 64 hex digits. */
 static int web_auth_decode(const char *hex, uint8_t out[WEB_AUTH_LEN])
 {

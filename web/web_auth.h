@@ -22,6 +22,8 @@
 #define WEB_AUTH_ONCE_MS (120 * 1000)
 #define WEB_AUTH_IDLE_MS (7ull * 24 * 3600 * 1000) /* a session unused this long is gone */
 #define WEB_AUTH_TOKEN_FILE "web_token"
+#define WEB_AUTH_LABEL_HEX 10                       /* hex digits of the host label */
+#define WEB_AUTH_LABEL (5 + WEB_AUTH_LABEL_HEX + 1) /* "lore-", the digits and a NUL */
 
 struct web_auth;
 
@@ -30,6 +32,12 @@ struct web_auth;
 struct web_auth *web_auth_new(const char *dir, char *err, size_t errlen);
 /* Wipe and free every secret. Accepts NULL and *ap == NULL; sets *ap = NULL. */
 void web_auth_destroy(struct web_auth **ap);
+
+/* The node's private host label, "lore-" and WEB_AUTH_LABEL_HEX hex digits: a keyed hash of the
+ * login token (random per node, the same at every start, and saying nothing of the token). The
+ * web interface is served at LABEL.localhost:PORT only, so that its cookie, which browsers keep
+ * per host and not per port, goes to no other server on loopback. */
+void web_auth_label(const struct web_auth *a, char out[WEB_AUTH_LABEL]);
 
 /* A new one-time login token (hex into out), good for one login until now_ms + WEB_AUTH_ONCE_MS;
  * the oldest is dropped when WEB_AUTH_ONCE are outstanding. */

@@ -88,11 +88,7 @@ static void web_hints_preview(struct web_page *p)
 
 int web_hints_serve(struct web_page *p, int post, const char *path)
 {
-    if (!post && strcmp(path, "/static/lore.js") == 0) {
-        p->content_type = "text/javascript; charset=utf-8";
-        if (buf_append_str(&p->body, web_static_js) != 0)
-            p->overflow = 1;
-    } else if (!post && strcmp(path, "/tags") == 0) {
+    if (!post && strcmp(path, "/tags") == 0) {
         web_hints_tags(p);
     } else if (!post && strcmp(path, "/similar") == 0) {
         web_hints_similar(p);

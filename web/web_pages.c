@@ -250,19 +250,17 @@ refused:
 int web_pages_serve(struct web_page *p, const char *method, const char *path)
 {
     int post = strcmp(method, "POST") == 0;
+    const struct web_asset *a = post ? NULL : web_static_find(path);
     char id[WEB_ID_MAX + 1];
     size_t n;
 
     if (!post && strcmp(path, "/") == 0) {
         web_home(p);
-    } else if (!post && strcmp(path, "/static/lore.css") == 0) {
-        p->content_type = "text/css; charset=utf-8";
-        web_out(p, web_static_css);
+    } else if (a != NULL) {
+        p->content_type = a->type;
+        web_out(p, a->body);
     } else if (web_hints_serve(p, post, path) || web_actions_serve(p, post, path)) {
-        /* served: the script and the ask form's hints; the question page's actions */
-    } else if (!post && strcmp(path, "/favicon.ico") == 0) {
-        p->content_type = "image/svg+xml";
-        web_out(p, web_static_favicon);
+        /* served: the ask form's hints; the question page's actions */
     } else if (strcmp(path, "/ask") == 0) {
         if (post)
             web_ask_post(p);

@@ -1,5 +1,8 @@
 #include "web_static.h"
 
+#include <stddef.h>
+#include <string.h>
+
 /* Readable on a narrow window, system fonts, contrast above 4.5:1 (WCAG AA). */
 const char web_static_css[] =
     ":root{color-scheme:light dark;--fg:#1b1b1b;--bg:#fff;--muted:#555;--line:#ccc;"
@@ -76,3 +79,20 @@ const char web_static_favicon[] =
     "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 16 16\"><rect width=\"16\" "
     "height=\"16\" rx=\"3\" fill=\"#0b57a4\"/><path d=\"M6 3v10h5\" stroke=\"#fff\" "
     "stroke-width=\"2.5\" fill=\"none\"/></svg>\n";
+
+const struct web_asset web_static_assets[] = {
+    {"/static/lore.css", "text/css; charset=utf-8", web_static_css},
+    {"/static/lore.js", "text/javascript; charset=utf-8", web_static_js},
+    {"/favicon.ico", "image/svg+xml", web_static_favicon},
+    {NULL, NULL, NULL},
+};
+
+const struct web_asset *web_static_find(const char *path)
+{
+    const struct web_asset *a;
+
+    for (a = web_static_assets; a->path != NULL; a++)
+        if (strcmp(a->path, path) == 0)
+            return a;
+    return NULL;
+}

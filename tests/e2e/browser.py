@@ -15,6 +15,7 @@ go on without it (a reload, the CLI's accept).
 """
 import base64
 import fcntl
+import http.server
 import json
 import os
 import re
@@ -54,11 +55,30 @@ def until(seconds, what, fn):
         time.sleep(0.1)
 
 
+class OtherServer(http.server.BaseHTTPRequestHandler):
+    """Another server on loopback (another user's lore on 5681, anything): it must never see
+    our session cookie. Records the Cookie header of every request."""
+    cookies = []
+
+    def do_GET(self):
+        OtherServer.cookies.append(self.headers.get("Cookie"))
+        body = b"<!doctype html><title>other</title><p>another local server</p>"
+        self.send_response(200 if self.path != "/favicon.ico" else 204)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)) if self.path != "/favicon.ico" else "0")
+        self.end_headers()
+        if self.path != "/favicon.ico":
+            self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
 def served(login_url, path):
     """Whether the node serves path (200) to a session of its own, opened with a fresh login
     address (login_url gives the port)."""
     port = urllib.parse.urlsplit(login_url).port
-    host = "127.0.0.1:%d" % port
+    host = urllib.parse.urlsplit(login_url).netloc
     fresh = urllib.parse.urlsplit(json.loads(lore(HOME_A, "web", "--json").stdout)["url"])
     _, h, _ = webhttp.request(port, "GET", fresh.path + "?" + fresh.query, host=host)
     cookie = h.get("set-cookie", "").split(";")[0]
@@ -82,8 +102,11 @@ class Chromium:
                 "--password-store=basic", "--use-mock-keychain",
                 # Nothing leaves the machine: no name resolves, and any request that is not to
                 # loopback goes to a proxy address where nothing listens.
-                "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
-                "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=127.0.0.1;localhost",
+                # *.localhost is loopback in Chromium itself (the node's private name).
+                "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost, "
+                "EXCLUDE *.localhost",
+                "--proxy-server=http://127.0.0.1:9",
+                "--proxy-bypass-list=127.0.0.1;localhost;*.localhost",
                 "--hide-scrollbars", "--window-size=%d,%d" % (VIEW_W, VIEW_H), "about:blank"]
         if os.geteuid() == 0:
             args.insert(1, "--no-sandbox")  # Chromium's sandbox refuses to run as root
@@ -353,6 +376,23 @@ def usable(b, origin, paths):
 
 
 def scenario(b, url, origin):
+    # --- before logging in: the page saying to run lore web, and what it loads (the favicon),
+    # without a console error
+    b.goto(origin + "/", "/")
+    if "lore web" not in b.js("document.body.innerText"):
+        fail("the page without a session: %r" % b.js("document.body.innerText")[:300])
+    icon = b.js("fetch('/favicon.ico').then(r => r.status)")
+    time.sleep(0.5)  # let the browser's own favicon request come back
+    if icon != 200:
+        fail("/favicon.ico without a session: %r" % icon)
+    # Chromium logs the document's own status (401: the point of the page) as a network error;
+    # that one entry is expected, anything else (favicon, CSS, script, CSP) fails.
+    own = "status of 401 (Unauthorized) (%s/)" % origin
+    b.problems = [p for p in b.problems if not (p.startswith("log network/") and p.endswith(own))]
+    b.check_clean("the page without a session")
+    ok("without a session: the page says to run lore web; it and its favicon load without a "
+       "console error")
+
     # --- log in through the lore web link: a 303 to the home page with the session cookie
     b.goto(url, "/")
     if b.title() != "Home · lore" or b.count("main h1") != 1:
@@ -365,6 +405,26 @@ def scenario(b, url, origin):
     if b.count('script[src="/static/lore.js"][defer]') != 1 and has_js:
         fail("the home page does not load /static/lore.js")
     ok("logged in through `lore web`'s link: the home page, cookie HttpOnly, no console error")
+
+    # --- the cookie stays with the node's private name: another server on loopback, at any
+    # of the names loopback servers share, never gets it
+    other = http.server.ThreadingHTTPServer(("127.0.0.1", 0), OtherServer)
+    threading.Thread(target=other.serve_forever, daemon=True).start()
+    try:
+        for name in ["127.0.0.1", "localhost"]:
+            b.goto("http://%s:%d/" % (name, other.server_address[1]))
+        until(10, "the other server's pages", lambda: len(OtherServer.cookies) >= 2)
+    finally:
+        other.shutdown()
+        other.server_close()
+    if any(c for c in OtherServer.cookies):
+        fail("another loopback server got our cookie: %r" % OtherServer.cookies)
+    b.check_clean("another server's page")
+    if not re.fullmatch(r"http://lore-[0-9a-f]{10}\.localhost:\d+", origin):
+        fail("the interface is served at %s, not a private name" % origin)
+    ok("another server on 127.0.0.1/localhost (port %d) got no cookie: the session lives at %s"
+       % (other.server_address[1], origin))
+    b.goto(origin + "/", "/")
 
     # --- ask through A's form, typed as a person would
     b.click('a[href="/ask"]')

@@ -9,13 +9,13 @@ import re
 import subprocess
 import urllib.parse
 
-from webhttp import fail, request as http
+from webhttp import fail, request as http, web_host
 
 
 class Client:
     def __init__(self, port, home, lore):
         self.port, self.home, self.lore_bin = port, home, lore
-        self.host = "127.0.0.1:%d" % port
+        self.host = web_host(lore, home)
         self.cookie = None
         self.csrf = None
         r = self.lore("web", "--json")

@@ -17,7 +17,7 @@ on b init --name Bob >/dev/null || fail "init b"
 until_ok 30 "a and b in sync" same_ids a b
 ok "two nodes in one team"
 
-port=$(on a web --json | jq -r .address | sed -E 's#http://127.0.0.1:([0-9]+)/#\1#')
+port=$(on a web --json | jq -r .address | sed -E 's#^http://[^/]+:([0-9]+)/$#\1#')
 python3 "$(dirname "$0")/web_live.py" "$port" "$LORE" "$(home a)" "$(home b)" "${E2E_PID[a]}" ||
     fail "web_live.py"
 checks=$((checks + 1))

@@ -18,7 +18,7 @@ q=$(on a ask "How do I reach the VPN from home?" --tag vpn --body "The client sa
 until_ok 30 "b has the question" on b show "$q"
 on b answer "$q" --body "Install the *lab* profile first." >/dev/null || fail "answer"
 until_ok 30 "a has the answer" bash -c "LORE_HOME='$(home a)' '$LORE' show '$q' --json | jq -e '.answers | length == 1'"
-port() { on "$1" web --json | jq -r .address | sed -E 's#http://127.0.0.1:([0-9]+)/#\1#'; }
+port() { on "$1" web --json | jq -r .address | sed -E 's#^http://[^/]+:([0-9]+)/$#\1#'; }
 python3 "$(dirname "$0")/web_pages.py" "$(port a)" "$(home a)" "$(port b)" "$(home b)" "$LORE" ||
     fail "web_pages.py"
 checks=$((checks + 1))

@@ -20,8 +20,6 @@ from webhttp import fail
 PORT = int(sys.argv[1])
 HOME = sys.argv[2]
 LORE = sys.argv[3]
-HOST = "127.0.0.1:%d" % PORT
-ORIGIN = "http://" + HOST
 CSP = ("default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
        "form-action 'self'; frame-ancestors 'none'")
 ok = webhttp.checker("web")
@@ -30,6 +28,16 @@ ok = webhttp.checker("web")
 def lore(*args):
     env = dict(os.environ, LORE_HOME=HOME)
     return subprocess.run([LORE, *args], env=env, capture_output=True, text=True, timeout=60)
+
+
+# The node's private name (lore-HEX.localhost:PORT), which lore web's address names: cookies are
+# per host, not per port, so the interface is never served under a name other servers share.
+HOST = webhttp.web_host(LORE, HOME)
+LABEL = HOST.split(".")[0]
+if not re.fullmatch(r"lore-[0-9a-f]{10}\.localhost:%d" % PORT, HOST):
+    fail("lore web's address names %r, not lore-HEX.localhost:%d" % (HOST, PORT))
+ORIGIN = "http://" + HOST
+SHARED = ["127.0.0.1:%d" % PORT, "localhost:%d" % PORT, "[::1]:%d" % PORT]
 
 
 def request(method, path, headers=None, body=None, host=HOST):
@@ -75,7 +83,8 @@ def csrf_of(html):
 
 # --- without a session, every route answers 401 and says to run lore web
 for method, path in [("GET", "/"), ("GET", "/ask"), ("GET", "/search?q=x"), ("GET", "/q/abcd"),
-                     ("GET", "/static/lore.css"), ("GET", "/nope"), ("POST", "/ask")]:
+                     ("GET", "/events"), ("GET", "/nope"), ("POST", "/ask"),
+                     ("POST", "/static/lore.css"), ("GET", "/static/lore.css/x")]:
     st, h, body = request(method, path, {"Content-Type": "application/x-www-form-urlencoded"}
                           if method == "POST" else None, "title=x" if method == "POST" else None)
     if st != 401 or "lore web" not in body:
@@ -85,6 +94,35 @@ st, _, _ = request("GET", "/", {"Cookie": "lore_session=" + "0" * 64})
 if st != 401:
     fail("a made-up session cookie: %d" % st)
 ok("no session: 401 on every route (a made-up cookie too), with the page saying to run lore web")
+
+# --- the static files hold nothing private: served without a session (the 401 page's favicon)
+for path, kind in [("/static/lore.css", "text/css"), ("/static/lore.js", "text/javascript"),
+                   ("/favicon.ico", "image/svg+xml")]:
+    st, h, body = request("GET", path)
+    if st != 200 or not h.get("content-type", "").startswith(kind) or "set-cookie" in h or \
+            len(body) < 100:
+        fail("%s without a session: %d %r" % (path, st, h.get("content-type")))
+    check_headers(h, path)
+    st, _, _ = request("GET", path, host=SHARED[0])
+    if st != 421:
+        fail("%s at %s: %d" % (path, SHARED[0], st))
+ok("lore.css, lore.js and the favicon are served without a session (and only at our name)")
+
+# --- our name only: the names every loopback server shares get a page, never a cookie
+u = login_url()
+for shared in SHARED:
+    for path in ["/", "/ask", u.path + "?" + u.query]:
+        st, h, body = request("GET", path, host=shared)
+        if st != 421 or "set-cookie" in h or "lore web" not in body or LABEL in body:
+            fail("GET %s with Host %s: %d %r" % (path[:20], shared, st, h.get("set-cookie")))
+        check_headers(h, "421 of " + shared)
+st, h, _ = request("GET", u.path + "?" + u.query)
+m = re.fullmatch(r"lore_session=[0-9a-f]{64}; Path=/; HttpOnly; SameSite=Strict",
+                 h.get("set-cookie", ""))
+if st != 303 or not m:
+    fail("the login address at our name after the shared ones: %d %r" % (st, h.get("set-cookie")))
+ok("127.0.0.1, localhost and [::1] with our port: 421, a page saying to run lore web (not our "
+   "name), no cookie, the login token unspent; at our name it logs in, the cookie host-only")
 
 # --- login tokens: wrong ones refused; a one-time token works once; the file's token works
 for bad in ["0" * 64, "zz", "", "0" * 63, "0" * 65]:
@@ -119,15 +157,18 @@ ok("a session cookie (HttpOnly, SameSite=Strict) opens the home page and the CSS
 
 # --- the Host header must name us (DNS rebinding)
 for host in ["evil.example:%d" % PORT, "127.0.0.1:%d" % (PORT + 1), "127.0.0.1",
-             "localhost.evil.example:%d" % PORT, None]:
+             "localhost.evil.example:%d" % PORT, None, HOST.split(":")[0],
+             "lore-0000000000.localhost:%d" % PORT, "x." + HOST, HOST + "0",
+             HOST.replace(".localhost", ".localhost.evil.example")] + SHARED:
     st, h, _ = request("GET", "/", {"Cookie": cookie}, host=host)
     if st not in (421, 400):
         fail("Host %r: %d" % (host, st))
-for host in ["localhost:%d" % PORT, "LOCALHOST:%d" % PORT]:
+for host in [HOST, HOST.upper()]:
     st, _, _ = request("GET", "/", {"Cookie": cookie}, host=host)
     if st != 200:
         fail("Host %r: %d" % (host, st))
-ok("a Host other than our loopback name and port is refused (421); localhost:PORT is served")
+ok("a Host other than our private name and port is refused (421), 127.0.0.1 and another label "
+   "too; %s is served" % HOST)
 
 # --- POST: the session's CSRF token and our own Origin, else 403
 FORM = {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}
@@ -146,7 +187,9 @@ cases = [
     ("a wrong CSRF token", dict(FORM, Origin=ORIGIN), ask_body("wrong", "1" * 64)),
     ("a foreign Origin", dict(FORM, Origin="http://evil.example"), ask_body("evil", csrf)),
     ("Origin null", dict(FORM, Origin="null"), ask_body("null", csrf)),
-    ("another port's Origin", dict(FORM, Origin="http://127.0.0.1:%d" % (PORT + 1)),
+    ("another port's Origin", dict(FORM, Origin="http://%s.localhost:%d" % (LABEL, PORT + 1)),
+     ask_body("port", csrf)),
+    ("the shared loopback Origin", dict(FORM, Origin="http://127.0.0.1:%d" % PORT),
      ask_body("port", csrf)),
     ("neither Origin nor Referer", dict(FORM), ask_body("none", csrf)),
     ("a foreign Referer", dict(FORM, Referer="http://evil.example/"), ask_body("ref", csrf)),

@@ -1,7 +1,11 @@
 """What the web interface's e2e clients share (web_security.py, web_live.py): checks that count
-and fail, and one HTTP request on a fresh connection, every header as given."""
+and fail, one HTTP request on a fresh connection, every header as given, and a node's Host."""
 import http.client
+import json
+import os
+import subprocess
 import sys
+import urllib.parse
 
 
 def fail(msg):
@@ -36,3 +40,13 @@ def request(port, method, path, headers=None, body=None, host=None):
     h = {k.lower(): v for k, v in r.getheaders()}
     c.close()
     return r.status, h, text
+
+
+def web_host(lore, home):
+    """The Host of a node's web interface: its private name and port (lore-HEX.localhost:PORT)
+    from `lore web`'s address; requests still go to 127.0.0.1 (request above)."""
+    r = subprocess.run([lore, "web", "--json"], env=dict(os.environ, LORE_HOME=home),
+                       capture_output=True, text=True, timeout=60)
+    if r.returncode != 0:
+        fail("lore web: " + r.stderr)
+    return urllib.parse.urlsplit(json.loads(r.stdout)["address"]).netloc
