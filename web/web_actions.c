@@ -198,27 +198,13 @@ static char *web_act_back(struct web_page *p)
     return q != NULL && hex_is_lower(q, 32) ? xasprintf("/q/%s", q) : xasprintf("/");
 }
 
-/* Done: back to the question (303). Refused: a page with the op's message and a way back. */
+/* Done: back to the question (303). Refused: a page with the op's message and a way back
+ * (web_done). Takes resp. */
 static void web_act_done(struct web_page *p, json_t *resp, const char *what)
 {
     char *back = web_act_back(p);
 
-    if (web_ok(resp)) {
-        p->status = MHD_HTTP_SEE_OTHER;
-        p->location = back;
-        json_decref(resp);
-        return;
-    }
-    p->status = MHD_HTTP_BAD_REQUEST;
-    web_head(p, "Not done");
-    web_out(p, "<h1>");
-    web_esc(p, what);
-    web_out(p, "</h1>\n");
-    web_error_line(p, resp);
-    web_out(p, "<p><a href=\"");
-    web_esc(p, back);
-    web_out(p, "\">Back</a></p>\n");
-    web_foot(p);
+    web_done(p, resp, back, what);
     free(back);
     json_decref(resp);
 }

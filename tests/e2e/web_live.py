@@ -291,7 +291,13 @@ ok("pin (an admin: the button shows): done, the page offers Unpin")
 st, _, body = request("POST", "/e/%s/vote" % qid, cookie, {"csrf": csrf, "q": qid, "value": "up"})
 if st != 400 or 'class="error"' not in body or "own" not in body:
     fail("a refused vote: %d %s" % (st, body[-300:]))
-ok("an op's refusal (a vote on my own question) is a page with its message (400), not a 500")
+st, _, body = request("POST", "/e/%s/vote" % ("ab" * 32), cookie,
+                      {"csrf": csrf, "q": qid, "value": "up"})
+if st != 404 or "<title>Your vote was not counted · lore</title>" not in body or \
+        "/q/" + qid not in body:
+    fail("a vote on no entry: %d %s" % (st, body[:300]))
+ok("an op's refusal (a vote on my own question) is a page with its message (400), not a 500; "
+   "on an entry that is not there, 404 (web_done's codes), titled with what was not done")
 
 st, h, _ = request("POST", "/ask", cookie, {"csrf": csrf, "title": "Scratch question, to retract"})
 rid = h["location"][3:]
