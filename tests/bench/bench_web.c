@@ -10,7 +10,8 @@
  * 5 comments. Then renders each page R times (default 500) through web_pages_serve — the function
  * the web server calls, from its first op to the last byte of HTML, without the HTTP transport
  * (loopback adds about 0.1 ms) — and prints p50/p99 in a Markdown table (and with --json, JSON).
- * Page weight: the HTML of the page plus every asset it loads (/static/lore.css).
+ * Page weight: what a first load fetches — the page's HTML, every /static/ file it names (the CSS
+ * and the script) and the favicon the browser asks for — each part and the total.
  */
 #include <getopt.h>
 #include <jansson.h>
@@ -273,6 +274,62 @@ static int bench_page(struct node *n, const char *name, const char *path, size_t
     return 0;
 }
 
+/* What a first load of path fetches: its HTML, each /static/ file the HTML names (src= or href=)
+ * and /favicon.ico, which every browser asks for. A row a part and one for the total; -1 if the
+ * page names a file the node does not serve. */
+static int page_weight(struct node *n, const char *name, const char *path)
+{
+    struct web_page p = {0};
+    const char *at, *end;
+    char label[160], parts[256], file[64];
+    size_t total, len;
+    const struct web_asset *a;
+    int rc = 0;
+
+    p.n = n;
+    p.csrf = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    p.status = 200;
+    buf_init(&p.body, WEB_PAGE_MAX);
+    if (web_pages_serve(&p, "GET", path) != 0 || buf_append_u8(&p.body, 0) != 0) {
+        buf_free(&p.body);
+        free(p.location);
+        return -1;
+    }
+    total = p.body.len - 1;
+    snprintf(label, sizeof(label), "first load: %s, HTML", name);
+    row(label, (double)total / 1024, "KiB", "");
+    snprintf(parts, sizeof(parts), "HTML");
+    for (at = (const char *)p.body.data; rc == 0 && (at = strstr(at, "=\"/static/")) != NULL;
+         at = end) {
+        at += 2;
+        end = strchr(at, '"');
+        len = end != NULL ? (size_t)(end - at) : 0;
+        if (len == 0 || len >= sizeof(file)) {
+            rc = -1;
+            break;
+        }
+        memcpy(file, at, len);
+        file[len] = '\0';
+        a = web_static_find(file);
+        if (a == NULL) {
+            fprintf(stderr, "bench_web: %s names %s, which is not served\n", path, file);
+            rc = -1;
+        } else if (strstr(parts, file) == NULL) { /* once, however often it is named */
+            total += strlen(a->body);
+            snprintf(parts + strlen(parts), sizeof(parts) - strlen(parts), " + %s", file);
+        }
+    }
+    a = web_static_find("/favicon.ico");
+    total += strlen(a->body);
+    snprintf(parts + strlen(parts), sizeof(parts) - strlen(parts), " + /favicon.ico");
+    snprintf(label, sizeof(label), "first load: %s, everything", name);
+    row(label, (double)total / 1024, "KiB", "target < 100 KiB");
+    printf("|   (%s) | | | |\n", parts);
+    buf_free(&p.body);
+    free(p.location);
+    return rc;
+}
+
 /* The op behind a page alone (request text), runs times: its p50, to tell page from op. */
 static void bench_op(struct node *n, const char *name, const char *request, size_t runs)
 {
@@ -335,6 +392,7 @@ int main(int argc, char **argv)
                                          {"keep", no_argument, NULL, 'k'},
                                          {NULL, 0, NULL, 0}};
     size_t count = 100000, runs = 500, home_bytes = 0, q_bytes = 0, assets, stats_bytes;
+    const struct web_asset *asset;
     const char *json_path = NULL;
     char dir[64], err[256], qid[2 * ENTRY_ID_LEN + 1], path[96], cmd[128];
     struct node *n;
@@ -378,13 +436,16 @@ int main(int argc, char **argv)
         goto out;
     bench_op(n, "  … of which op list (tag vpn, 100)",
              "{\"op\":\"list\",\"tag\":\"vpn\",\"limit\":100,\"pinned_first\":true}", 10);
-    /* Every asset a page loads: add lore.js here once web_static serves it. */
-    assets = strlen(web_static_css);
-    row("assets: lore.css", (double)assets / 1024, "KiB", "loaded once, then cached");
-    row("first load: home page, everything", (double)(home_bytes + assets) / 1024, "KiB",
-        "target < 100 KiB");
-    row("first load: question page, everything", (double)(q_bytes + assets) / 1024, "KiB",
-        "target < 100 KiB");
+    /* Every file a page loads, apart: each is loaded once, then cached. */
+    for (asset = web_static_assets; asset->path != NULL; asset++) {
+        snprintf(path, sizeof(path), "file: %s", asset->path);
+        row(path, (double)strlen(asset->body) / 1024, "KiB", "loaded once, then cached");
+    }
+    if (page_weight(n, "home page", "/") != 0)
+        goto out;
+    snprintf(path, sizeof(path), "/q/%s", qid);
+    if (page_weight(n, "question page", path) != 0)
+        goto out;
     /* Last: at 100k entries the stats op takes seconds (replica_top_answerers scans). */
     if (bench_page(n, "stats page (all time, SVG chart)", "/stats", 2, &stats_bytes) != 0)
         goto out;
