@@ -188,7 +188,8 @@ class Chromium:
         if text is not None:
             self.problems.append(text)
 
-    def send(self, method, params=None, session=None, timeout=30):
+    def send(self, method, params=None, session=None, timeout=30, soft=False):
+        """The reply's result; fails on an error (with soft, returns None for it instead)."""
         with self.cond:
             self.next_id += 1
             mid = self.next_id
@@ -205,11 +206,13 @@ class Chromium:
                 self.cond.wait(left)
             reply = self.replies.pop(mid)
         if "error" in reply:
+            if soft:
+                return None
             fail("%s: %s" % (method, reply["error"]))
         return reply.get("result", {})
 
-    def page(self, method, params=None, timeout=30):
-        return self.send(method, params, self.session, timeout)
+    def page(self, method, params=None, timeout=30, soft=False):
+        return self.send(method, params, self.session, timeout, soft)
 
     def js(self, expr):
         """The value of a JavaScript expression in the page (awaited if a promise)."""
@@ -231,7 +234,19 @@ class Chromium:
         return until(15, what, loaded)[1]
 
     def goto(self, url, path_re=None):
+        """Open url and wait for its document: a new one (the old one's mark gone) at url's
+        origin, complete. Evaluations that meet the navigation half-way are asked again."""
+        self.js("window.__lore_left = 1")
         self.page("Page.navigate", {"url": url})
+        want = "{0.scheme}://{0.netloc}".format(urllib.parse.urlsplit(url))
+
+        def arrived():
+            r = self.page("Runtime.evaluate", {
+                "expression": "window.__lore_left === undefined && location.origin",
+                "returnByValue": True}, soft=True)
+            return r is not None and "exceptionDetails" not in r and \
+                r["result"].get("value") == want
+        until(15, "leaving for " + url, arrived)
         return self.wait_loaded("loading " + url, path_re)
 
     def click(self, selector):

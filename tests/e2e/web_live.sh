@@ -26,7 +26,7 @@ checks=$((checks + 1))
 python3 "$(dirname "$0")/web_live.py" "$port" "$LORE" "$(home a)" "$(home b)" "${E2E_PID[a]}" hold \
     >"$E2E_ROOT/hold.out" 2>&1 &
 holder=$!
-until_ok 20 "a stream held open" grep -q '^open$' "$E2E_ROOT/hold.out"
+until_ok 60 "a stream held open" grep -q '^open$' "$E2E_ROOT/hold.out"
 stop a
 wait "$holder" || fail "the stream holder: $(cat "$E2E_ROOT/hold.out")"
 grep -q '^closed$' "$E2E_ROOT/hold.out" || fail "the held stream: $(cat "$E2E_ROOT/hold.out")"
