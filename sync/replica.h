@@ -183,6 +183,14 @@ struct replica_query {
  * better (bm25), 0 for list. Return non-zero to stop. */
 typedef int (*replica_row_fn)(void *ctx, const struct entry *e, const char *snippet, double rank);
 
+/* What the views did since the replica was opened: rows read and checked (lists, replica_get) and
+ * SQLite virtual-machine steps of the list and statistics queries. Tests bound it to show a view
+ * reads what it returns, not the whole replica (speed itself is never asserted). */
+struct replica_work {
+    uint64_t rows, steps;
+};
+void replica_work(const struct replica *r, struct replica_work *w);
+
 /* Newest first. Rows that fail the cheap checks of a read (the bytes decode, hash to their id and
  * agree with the columns; the signature was checked when they were stored) or are quarantined
  * (replica_check) are skipped, logged and counted in *corrupt (may be NULL). Returns 0, or -1 on

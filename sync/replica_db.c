@@ -223,6 +223,17 @@ static void replica_horizon_fn(sqlite3_context *ctx, int argc, sqlite3_value **a
     sqlite3_result_int64(ctx, (sqlite3_int64)replica_view_horizon(sqlite3_user_data(ctx)));
 }
 
+void replica_add_work(struct replica *r, sqlite3_stmt *s)
+{
+    if (s != NULL)
+        r->work.steps += (uint64_t)sqlite3_stmt_status(s, SQLITE_STMTSTATUS_VM_STEP, 0);
+}
+
+void replica_work(const struct replica *r, struct replica_work *w)
+{
+    *w = r->work;
+}
+
 sqlite3_stmt *replica_stmt(struct replica *r, enum replica_stmt which)
 {
     sqlite3_stmt *s = r->st[which];

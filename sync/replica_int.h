@@ -72,6 +72,7 @@ struct replica {
         ino_t ino;
     } files[REPLICA_NFILES];
     uint64_t horizon_ms; /* views: entries effective after it are held back; 0: clock + tolerance */
+    struct replica_work work; /* what the views did (replica_work) */
 };
 
 /* replica_db.c */
@@ -82,6 +83,8 @@ sqlite3_stmt *replica_stmt(struct replica *r, enum replica_stmt which);
 void replica_tags_text(const struct entry *e, struct buf *b);
 /* A statement failed: note why (r->fault), and say it in err. */
 void replica_failed(struct replica *r, const char *what, char *err, size_t errlen);
+/* Add what statement s did (its virtual-machine steps) to r->work; call before finalizing s. */
+void replica_add_work(struct replica *r, sqlite3_stmt *s);
 /* Step s to its end; on failure as replica_failed. */
 int replica_step_done(struct replica *r, sqlite3_stmt *s, char *err, size_t errlen);
 

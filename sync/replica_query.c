@@ -123,6 +123,7 @@ static int replica_run_rows(struct replica *r, sqlite3_stmt *s, replica_row_fn f
     if (corrupt != NULL)
         *corrupt = 0;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        r->work.rows++;
         e = replica_row_entry(s, why, sizeof(why));
         if (e == NULL) {
             replica_log_corrupt(s, why);
@@ -168,6 +169,7 @@ int replica_list(struct replica *r, const struct replica_query *q, replica_row_f
     if (rc != 0)
         log_warnx("replica: list: %s", err);
 out:
+    replica_add_work(r, s);
     sqlite3_finalize(s);
     buf_free(&sql);
     return rc;
@@ -944,6 +946,7 @@ int replica_question_times(struct replica *r, uint64_t since_ms, const char *tag
 out:
     if (rc != 0)
         log_warnx("replica: question times: %s", sqlite3_errmsg(r->db));
+    replica_add_work(r, s);
     sqlite3_finalize(s);
     return rc;
 }
@@ -976,6 +979,7 @@ int replica_top_answerers(struct replica *r, uint64_t since_ms, const char *tag,
 out:
     if (rc != 0)
         log_warnx("replica: top answerers: %s", sqlite3_errmsg(r->db));
+    replica_add_work(r, s);
     sqlite3_finalize(s);
     return rc;
 }

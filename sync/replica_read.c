@@ -199,6 +199,7 @@ enum replica_lookup replica_get(struct replica *r, const uint8_t id[ENTRY_ID_LEN
     } else if (rc != SQLITE_ROW) {
         errmsg_set(err, errlen, "%s: %s", r->path, sqlite3_errmsg(r->db));
     } else {
+        r->work.rows++;
         *out = replica_row_entry(s, err, errlen);
         if (*out != NULL) {
             res = REPLICA_FOUND;
