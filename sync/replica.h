@@ -177,6 +177,9 @@ struct replica_query {
      * excluded) */
     const uint8_t (*not_ids)[ENTRY_ID_LEN];
     size_t nnot_ids;
+    /* only entries that may concern this person (ENTRY_KEY_LEN bytes; NULL: any): by someone
+     * else, and referring to an entry of theirs or with an '@' in the title or body */
+    const uint8_t *concerning;
 };
 
 /* One result. e and snippet are borrowed for the call. snippet is NULL for list. rank: lower is
@@ -204,6 +207,12 @@ int replica_list(struct replica *r, const struct replica_query *q, replica_row_f
  * err saying what is wrong and at which character (1-based byte offset); out is then empty. */
 int replica_search_query(const char *query, int any, struct buf *out, char *err, size_t errlen)
     __attribute__((warn_unused_result));
+
+/* As replica_list, but rows are only decoded (their id checked), not verified: to choose among
+ * many rows by their fields (e.g. an attribute) before reading the few kept with replica_get,
+ * which verifies. */
+int replica_list_heads(struct replica *r, const struct replica_query *q, replica_row_fn fn,
+                       void *ctx) __attribute__((warn_unused_result));
 
 /* Full-text search, best first. The query is read by replica_search_query; a query it cannot
  * read is an error. hl_open/hl_close wrap matches in the snippet (NULL = "**"). Returns 0, or -1

@@ -65,6 +65,13 @@ static void replica_query_sql(const struct replica_query *q, struct buf *sql)
         ok |= buf_append_str(sql, " AND e.kind = 1 AND NOT " REPLICA_ANSWERED);
     if (q->since_ms != 0)
         ok |= buf_append_str(sql, " AND e.effective_ms >= ?");
+    /* May concern a person (node_foryou's reasons are decided on what this lets through): by
+     * someone else, and referring to an entry of theirs or holding an '@' (a mention). */
+    if (q->concerning != NULL)
+        ok |= buf_append_str(sql, " AND e.author != :qabout AND (EXISTS (SELECT 1 FROM refs rm"
+                                  " JOIN entries m ON m.id = rm.ref WHERE rm.seq = e.seq AND"
+                                  " m.author = :qabout) OR instr(e.title, '@') > 0 OR"
+                                  " instr(e.body, '@') > 0)");
     if (q->status == REPLICA_STATUS_OPEN)
         ok |= buf_append_str(sql, " AND e.kind = 1 AND NOT " REPLICA_ANSWERED);
     else if (q->status == REPLICA_STATUS_ANSWERED)
@@ -103,6 +110,8 @@ static int replica_bind_query(sqlite3_stmt *s, const struct replica_query *q, in
         sqlite3_bind_blob(s, i++, q->ref, ENTRY_ID_LEN, SQLITE_STATIC);
     if (q->since_ms != 0)
         sqlite3_bind_int64(s, i++, (sqlite3_int64)q->since_ms);
+    if (q->concerning != NULL)
+        sqlite3_bind_blob(s, i++, q->concerning, ENTRY_KEY_LEN, SQLITE_STATIC);
     for (k = 0; q->ids != NULL && k < q->nids; k++)
         sqlite3_bind_blob(s, i++, q->ids[k], ENTRY_ID_LEN, SQLITE_STATIC);
     for (k = 0; q->not_ids != NULL && k < q->nnot_ids && k < REPLICA_MAX_NOT_IDS; k++)
@@ -112,9 +121,29 @@ static int replica_bind_query(sqlite3_stmt *s, const struct replica_query *q, in
     return i;
 }
 
-/* Step through rows (columns as REPLICA_COLS), checking each (replica_row_entry), calling fn. */
-static int replica_run_rows(struct replica *r, sqlite3_stmt *s, replica_row_fn fn, void *ctx,
-                            size_t *corrupt, char *err, size_t errlen)
+/* The row s is on decoded, its id checked, its signature not (replica_list_heads). */
+static struct entry *replica_row_head(sqlite3_stmt *s, char *why, size_t whylen)
+{
+    const void *raw = sqlite3_column_blob(s, 1);
+    int rawlen = sqlite3_column_bytes(s, 1);
+    struct entry *e = NULL;
+
+    if (raw != NULL && rawlen > 0)
+        e = entry_decode(raw, (size_t)rawlen, why, whylen);
+    if (e != NULL && (sqlite3_column_bytes(s, 0) != ENTRY_ID_LEN ||
+                      memcmp(sqlite3_column_blob(s, 0), entry_id(e), ENTRY_ID_LEN) != 0)) {
+        errmsg_set(why, whylen, "stored id is not the hash of the stored bytes");
+        entry_destroy(&e);
+    } else if (e == NULL && (raw == NULL || rawlen <= 0)) {
+        errmsg_set(why, whylen, "stored bytes are missing");
+    }
+    return e;
+}
+
+/* Step through rows (columns as REPLICA_COLS), verifying each (only decoding it if heads),
+ * calling fn. */
+static int replica_run_rows(struct replica *r, sqlite3_stmt *s, int heads, replica_row_fn fn,
+                            void *ctx, size_t *corrupt, char *err, size_t errlen)
 {
     struct entry *e;
     char why[ERRMSG_MAX];
@@ -123,8 +152,8 @@ static int replica_run_rows(struct replica *r, sqlite3_stmt *s, replica_row_fn f
     if (corrupt != NULL)
         *corrupt = 0;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        r->work.rows++;
-        e = replica_row_entry(s, why, sizeof(why));
+        r->work.rows += !heads; /* heads are not verified: cheap */
+        e = heads ? replica_row_head(s, why, sizeof(why)) : replica_row_entry(s, why, sizeof(why));
         if (e == NULL) {
             replica_log_corrupt(s, why);
             if (corrupt != NULL)
@@ -143,8 +172,25 @@ static int replica_run_rows(struct replica *r, sqlite3_stmt *s, replica_row_fn f
     return 0;
 }
 
-int replica_list(struct replica *r, const struct replica_query *q, replica_row_fn fn, void *ctx,
-                 size_t *corrupt)
+/*
+ * Which index a list reads. Without statistics the planner walks the (kind, effective_ms) index in
+ * list order and tests every row against a reference or an author, reading the whole kind for a
+ * question's three answers. Both are selective: the entries referencing an id are found through
+ * the refs index (rowid lookups, then a sort of those few), an author's through entries_author.
+ */
+static const char *replica_list_hint(const struct replica_query *q)
+{
+    if (q->ids != NULL)
+        return "";
+    if (q->ref != NULL)
+        return " NOT INDEXED";
+    if (q->author != NULL)
+        return " INDEXED BY entries_author";
+    return "";
+}
+
+static int replica_list_rows(struct replica *r, const struct replica_query *q, int heads,
+                             replica_row_fn fn, void *ctx, size_t *corrupt)
 {
     struct buf sql;
     sqlite3_stmt *s = NULL;
@@ -152,7 +198,8 @@ int replica_list(struct replica *r, const struct replica_query *q, replica_row_f
     int rc = -1;
 
     buf_init(&sql, REPLICA_SQL_MAX);
-    if (buf_append_str(&sql, "SELECT " REPLICA_COLS " FROM entries e WHERE 1") != 0)
+    if (buf_printf(&sql, "SELECT " REPLICA_COLS " FROM entries e%s WHERE 1",
+                   replica_list_hint(q)) != 0)
         goto out;
     replica_query_sql(q, &sql);
     /* Both keys in one direction, so the (effective_ms, id) index gives the order without a
@@ -165,7 +212,7 @@ int replica_list(struct replica *r, const struct replica_query *q, replica_row_f
         goto out;
     }
     replica_bind_query(s, q, 1);
-    rc = replica_run_rows(r, s, fn, ctx, corrupt, err, sizeof(err));
+    rc = replica_run_rows(r, s, heads, fn, ctx, corrupt, err, sizeof(err));
     if (rc != 0)
         log_warnx("replica: list: %s", err);
 out:
@@ -173,6 +220,18 @@ out:
     sqlite3_finalize(s);
     buf_free(&sql);
     return rc;
+}
+
+int replica_list(struct replica *r, const struct replica_query *q, replica_row_fn fn, void *ctx,
+                 size_t *corrupt)
+{
+    return replica_list_rows(r, q, 0, fn, ctx, corrupt);
+}
+
+int replica_list_heads(struct replica *r, const struct replica_query *q, replica_row_fn fn,
+                       void *ctx)
+{
+    return replica_list_rows(r, q, 1, fn, ctx, NULL);
 }
 
 /*
@@ -753,7 +812,7 @@ int replica_search_ranked(struct replica *r, const char *query, const struct rep
     hits = xreallocarray(NULL, offset + window + REPLICA_FAST_EXTRA, sizeof(*hits));
     if (q->kind == 0 && q->tag == NULL && q->author == NULL && q->ref == NULL && !q->open_only &&
         q->since_ms == 0 && q->status == REPLICA_STATUS_ANY && q->ids == NULL &&
-        q->not_ids == NULL) {
+        q->not_ids == NULL && q->concerning == NULL) {
         fast = replica_search_fast(r, &match, offset, window, hits, &n, err, errlen);
         if (fast < 0)
             goto out;
@@ -960,7 +1019,8 @@ int replica_top_answerers(struct replica *r, uint64_t since_ms, const char *tag,
     if (sqlite3_prepare_v2(r->db,
                            "SELECT a.author, count(*) AS n FROM entries a"
                            " JOIN refs ra ON ra.seq = a.seq AND ra.kind = 2"
-                           " JOIN entries q ON q.id = ra.ref AND q.kind = 1"
+                           /* '+': q by its id, not by walking every question per answer */
+                           " JOIN entries q ON q.id = ra.ref AND +q.kind = 1"
                            " WHERE a.kind = 2 AND a.effective_ms >= ?1"
                            " AND a.effective_ms <= lore_horizon()"
                            " AND (?2 IS NULL OR q.seq IN (SELECT seq FROM tags WHERE tag = ?2))"
