@@ -389,6 +389,7 @@ json_t *node_foryou_recent(struct node *n, uint64_t since_ms, size_t max)
         memset(&q, 0, sizeof(q));
         q.kind = kinds[i];
         q.since_ms = since_ms > 0 ? since_ms : 1;
+        q.concerning = identity_public_key(n->id); /* the rest cannot have a reason */
         (void)node_peopleview_list_all(n, &q, foryou_recent_row, &r);
     }
     count = json_array_size(r.items);

@@ -96,68 +96,128 @@ static json_t *op_follow(struct node *n, json_t *req)
     return node_watch_areas_json(n, node_json_ok());
 }
 
+/* The lists a question for the inbox comes from. */
+enum {
+    INBOX_AREA = 1,   /* in one of my areas */
+    INBOX_TO = 2,     /* addressed to me */
+    INBOX_URGENT = 4, /* urgent, open, and recent enough to escalate */
+};
+
+/* A question the inbox may show, known by its fields alone (replica_list_heads): read, verified
+ * and judged (node_inbox_judge) only when its turn in the inbox's order comes. */
+struct node_inbox_cand {
+    uint8_t id[ENTRY_ID_LEN];
+    uint64_t created_ms;
+    int urgent;
+};
+
 struct node_inbox {
     struct node *n;
-    json_t *seen;       /* id -> entry */
-    int addressed_only; /* keep only questions addressed to me */
-    int urgent_only;    /* keep only urgent questions */
-    uint64_t now_ms;    /* for the escalation circles */
+    json_t *index; /* id hex -> its place in cands: each question once */
+    struct node_inbox_cand *cands;
+    size_t ncands, cap;
+    int from;    /* the list being read (INBOX_*) */
+    size_t rows; /* rows of it read */
 };
+
+static int node_inbox_urgent(const struct entry *e)
+{
+    const char *u = entry_attr_get(e, "urgent");
+
+    return u != NULL && strcmp(u, "1") == 0;
+}
 
 static int node_inbox_row(void *ctx, const struct entry *e, const char *snippet, double rank)
 {
     struct node_inbox *ib = ctx;
-    char hex[2 * ENTRY_ID_LEN + 1], why[NODE_FORYOU_WHY_MAX];
-    enum node_foryou_level level;
-    json_t *ej;
+    char hex[2 * ENTRY_ID_LEN + 1], me[2 * ENTRY_KEY_LEN + 1];
+    const char *to = entry_attr_get(e, "to");
+    struct node_inbox_cand *c;
 
     (void)snippet;
     (void)rank;
+    ib->rows++;
     if (memcmp(entry_author(e), identity_public_key(ib->n->id), ENTRY_KEY_LEN) == 0)
         return 0;
+    hex_encode(identity_public_key(ib->n->id), ENTRY_KEY_LEN, me);
+    /* What node_watch_to_me and the view's "urgent" say, from the same attributes. */
+    if ((ib->from == INBOX_TO && (to == NULL || strcmp(to, me) != 0)) ||
+        (ib->from == INBOX_URGENT && !node_inbox_urgent(e)))
+        return 0;
     hex_encode(entry_id(e), ENTRY_ID_LEN, hex);
-    if (json_object_get(ib->seen, hex) != NULL ||
-        (ib->urgent_only &&
-         (entry_attr_get(e, "urgent") == NULL || strcmp(entry_attr_get(e, "urgent"), "1") != 0)))
+    if (json_object_get(ib->index, hex) != NULL)
         return 0;
-    ej = node_view_entry(ib->n, e);
-    level = node_watch_reason(ib->n, ej, ib->now_ms, why);
-    if (strcmp(json_string_value(json_object_get(ej, "status")), "resolved") == 0 ||
-        node_view_hidden(ej) || /* an admin hid it */
-        (ib->addressed_only && !node_watch_to_me(ib->n, ej)) || level == NODE_FORYOU_NO) {
-        json_decref(ej);
-        return 0;
+    if (ib->ncands == ib->cap) {
+        ib->cap = ib->cap != 0 ? 2 * ib->cap : 256;
+        ib->cands = xreallocarray(ib->cands, ib->cap, sizeof(*ib->cands));
     }
-    json_object_set_new(ej, "reason", json_string(why));
-    json_object_set_new(ej, "escalated", json_boolean(level >= NODE_FORYOU_FOLLOWERS));
-    json_object_set_new(ib->seen, hex, ej);
+    c = &ib->cands[ib->ncands];
+    memcpy(c->id, entry_id(e), ENTRY_ID_LEN);
+    c->created_ms = entry_created_ms(e);
+    c->urgent = node_inbox_urgent(e);
+    json_object_set_new(ib->index, hex, json_integer((json_int_t)ib->ncands++));
     return 0;
 }
 
+/* Urgent first, then newest; then by id, so equal times keep one order. */
 static int node_inbox_cmp(const void *a, const void *b)
 {
-    json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-    int ux = json_is_true(json_object_get(x, "urgent")),
-        uy = json_is_true(json_object_get(y, "urgent"));
-    long long tx = json_integer_value(json_object_get(x, "created_ms"));
-    long long ty = json_integer_value(json_object_get(y, "created_ms"));
+    const struct node_inbox_cand *x = a, *y = b;
 
-    if (ux != uy)
-        return uy - ux;
-    return tx < ty ? 1 : tx > ty ? -1 : 0;
+    if (x->urgent != y->urgent)
+        return y->urgent - x->urgent;
+    if (x->created_ms != y->created_ms)
+        return x->created_ms < y->created_ms ? 1 : -1;
+    return memcmp(x->id, y->id, ENTRY_ID_LEN);
+}
+
+/* The question c as the inbox shows it (with its reason), or NULL if it is not for me at now_ms:
+ * resolved, hidden by an admin, or no reason (node_watch_reason). */
+static json_t *node_inbox_judge(struct node *n, const struct node_inbox_cand *c, uint64_t now_ms)
+{
+    char why[NODE_FORYOU_WHY_MAX];
+    enum node_foryou_level level;
+    struct entry *e = NULL;
+    json_t *ej;
+
+    if (replica_get(n->replica, c->id, &e, NULL, 0) != REPLICA_FOUND)
+        return NULL; /* corrupt (logged) or gone since */
+    ej = node_view_entry(n, e);
+    entry_destroy(&e);
+    level = node_watch_reason(n, ej, now_ms, why);
+    if (strcmp(json_string_value(json_object_get(ej, "status")), "resolved") == 0 ||
+        node_view_hidden(ej) || level == NODE_FORYOU_NO) {
+        json_decref(ej);
+        return NULL;
+    }
+    json_object_set_new(ej, "reason", json_string(why));
+    json_object_set_new(ej, "escalated", json_boolean(level >= NODE_FORYOU_FOLLOWERS));
+    return ej;
+}
+
+/* Read one list of candidates (from: INBOX_*) into ib. */
+static void node_inbox_read(struct node_inbox *ib, struct replica_query *q, int from)
+{
+    ib->from = from;
+    ib->rows = 0;
+    if (replica_list_heads(ib->n->replica, q, node_inbox_row, ib) != 0)
+        log_warnx("node: inbox: listing questions failed");
 }
 
 /* Questions for me (node_watch_reason, each with its reason) that are not mine and not
- * resolved: urgent first, then newest; what happened to my entries lately (on_yours). */
+ * resolved: urgent first, then newest; what happened to my entries lately (on_yours). The
+ * candidates are the newest NODE_LIST_MAX questions of each of my areas, the newest questions
+ * addressed to me, and urgent open ones of the last day; they are ordered by their own fields and
+ * only the page shown is read and judged, not every candidate. */
 static json_t *op_inbox(struct node *n, json_t *req)
 {
-    struct node_inbox ib = {n, NULL, 0, 0, 0};
+    struct node_inbox ib = {n, NULL, NULL, 0, 0, 0, 0};
     struct replica_query q = {0};
-    json_t *o, *v, **items, *arr;
+    json_t *o, *v, *arr, *ej;
     const char *k;
     long long limit = 50;
     uint64_t now = node_clock_wall_ms();
-    size_t i = 0, count;
+    size_t i;
 
     if (node_arg_page(req, &limit, NULL) != 0)
         return api_error("bad_request", "limit must be 1 to %d", NODE_LIST_MAX);
@@ -165,8 +225,7 @@ static json_t *op_inbox(struct node *n, json_t *req)
     if (node_arg_now(req, &now) != 0)
         return api_error("bad_request", "now_ms must be a time in ms");
     /* Only now: the early returns above must not leak them. */
-    ib.seen = json_object();
-    ib.now_ms = now;
+    ib.index = json_object();
     arr = json_array();
     node_watch_load_areas(n);
     q.kind = ENTRY_QUESTION;
@@ -174,31 +233,31 @@ static json_t *op_inbox(struct node *n, json_t *req)
     json_object_foreach(n->areas, k, v)
     {
         q.tag = k;
-        if (replica_list(n->replica, &q, node_inbox_row, &ib, NULL) != 0)
-            log_warnx("node: inbox: listing tag %s failed", k);
+        node_inbox_read(&ib, &q, INBOX_AREA);
     }
     /* And the newest questions addressed to me, whatever their tags. */
     memset(&q, 0, sizeof(q));
     q.kind = ENTRY_QUESTION;
     q.limit = NODE_LIST_MAX;
-    ib.addressed_only = 1;
-    if (replica_list(n->replica, &q, node_inbox_row, &ib, NULL) != 0)
-        log_warnx("node: inbox: listing questions failed");
-    /* And urgent questions nobody answered that reached everyone (node_foryou_question). */
+    node_inbox_read(&ib, &q, INBOX_TO);
+    /* And urgent questions nobody answered that reached everyone (node_foryou_question), page
+     * by page as node_peopleview_list_all reads them. */
     q.open_only = 1;
     q.since_ms = now - NODE_FORYOU_ESCALATE_WINDOW_MS;
-    ib.addressed_only = 0;
-    ib.urgent_only = 1;
-    if (node_peopleview_list_all(n, &q, node_inbox_row, &ib) != 0)
-        log_warnx("node: inbox: listing open questions failed");
-    count = json_object_size(ib.seen);
-    items = xreallocarray(NULL, count + 1, sizeof(*items));
-    json_object_foreach(ib.seen, k, v) items[i++] = v;
-    qsort(items, count, sizeof(*items), node_inbox_cmp);
-    for (i = 0; i < count && i < (size_t)limit; i++)
-        json_array_append(arr, items[i]);
-    free(items);
-    json_decref(ib.seen);
+    for (q.offset = 0; q.offset < PEOPLE_SCAN_MAX; q.offset += NODE_LIST_MAX) {
+        node_inbox_read(&ib, &q, INBOX_URGENT);
+        if (ib.rows < NODE_LIST_MAX)
+            break;
+    }
+    if (ib.ncands > 0)
+        qsort(ib.cands, ib.ncands, sizeof(*ib.cands), node_inbox_cmp);
+    for (i = 0; i < ib.ncands && json_array_size(arr) < (size_t)limit; i++) {
+        ej = node_inbox_judge(n, &ib.cands[i], now);
+        if (ej != NULL)
+            json_array_append_new(arr, ej);
+    }
+    free(ib.cands);
+    json_decref(ib.index);
     o = node_watch_areas_json(n, node_json_ok());
     json_object_set_new(o, "entries", arr);
     json_object_set_new(o, "mentoring_requests", node_peopleview_mentor_requests(n, 0, 20));

@@ -1,0 +1,178 @@
+/* Views read what they return, not the whole replica (issue 13 item 5, issue 14): the inbox, the
+ * lists by reference and by author, and stats, with their results, and the work they did
+ * (replica_work: rows verified, SQLite steps). Speed itself is never asserted. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "node_view.h"
+#include "testnode.h"
+
+#define DAY_MS (24ull * 3600 * 1000)
+
+static uint64_t wall_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static const char *title_of(json_t *entries, size_t i)
+{
+    return json_string_value(json_object_get(json_array_get(entries, i), "title"));
+}
+
+/* 300 questions in my area, two of them urgent, one to me in another tag, my question with an
+ * answer: the inbox's page is urgent first, then newest, and it verifies about the page it shows
+ * (not the 300 candidates of each list), and on_yours reads only what may concern me. */
+static void test_inbox_reads_its_page(void **state)
+{
+    struct test_node *t = *state;
+    struct test_author bob;
+    struct entry_attr urgent = {"urgent", "1"}, to = {"to", NULL};
+    char me[2 * ENTRY_KEY_LEN + 1], title[64], mine[2 * ENTRY_ID_LEN + 1];
+    struct replica_work w0, w1;
+    uint64_t base = wall_ms() - 2 * DAY_MS;
+    json_t *r, *e, *on;
+    size_t i;
+
+    test_author_init(&bob, 61);
+    json_decref(test_call_ok(t, "{\"op\":\"init\",\"name\":\"Ada\"}"));
+    json_decref(test_call_ok(t, "{\"op\":\"skill\",\"tag\":\"vpn\"}"));
+    hex_encode(identity_public_key(t->n->id), ENTRY_KEY_LEN, me);
+    to.value = me;
+    for (i = 0; i < 300; i++) {
+        int u = i == 10 || i == 20;
+        snprintf(title, sizeof(title), "vpn %zu", i);
+        add_at(t, &bob, ENTRY_QUESTION, base + i * 1000, title, "", "vpn", NULL, u ? &urgent : NULL,
+               u, NULL);
+    }
+    add_at(t, &bob, ENTRY_QUESTION, base + 298500, "to me", "", "food", NULL, &to, 1, NULL);
+    r = test_call_ok(t, "{\"op\":\"post\",\"kind\":\"question\",\"title\":\"mine\",\"body\":\"\","
+                        "\"tags\":[\"deploy\"]}");
+    snprintf(mine, sizeof(mine), "%s", json_string_value(json_object_get(r, "id")));
+    json_decref(r);
+    add_at(t, &bob, ENTRY_ANSWER, base + 400000, "", "try this", NULL, mine, NULL, 0, NULL);
+
+    replica_work(t->n->replica, &w0);
+    r = test_call_ok(t, "{\"op\":\"inbox\",\"limit\":5}");
+    replica_work(t->n->replica, &w1);
+    e = json_object_get(r, "entries");
+    assert_int_equal(json_array_size(e), 5);
+    assert_string_equal(title_of(e, 0), "vpn 20"); /* urgent first, newest first */
+    assert_string_equal(title_of(e, 1), "vpn 10");
+    assert_string_equal(title_of(e, 2), "vpn 299");
+    assert_string_equal(title_of(e, 3), "to me");
+    assert_string_equal(title_of(e, 4), "vpn 298");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(e, 3), "reason")),
+                        "asked you directly");
+    assert_true(json_is_true(json_object_get(json_array_get(e, 0), "urgent")));
+    on = json_object_get(r, "on_yours");
+    assert_int_equal(json_array_size(on), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(on, 0), "reason")),
+                        "answered your question");
+    /* The page and what it needs (answers, versions of five entries, my question and its
+     * answer), not the 600 rows of the two lists or the 300 recent entries on_yours scans. */
+    if (w1.rows - w0.rows > 100)
+        fail_msg("the inbox verified %llu rows for a page of 5",
+                 (unsigned long long)(w1.rows - w0.rows));
+    json_decref(r);
+}
+
+static size_t list_count(struct test_node *t, const struct replica_query *q, uint64_t *steps)
+{
+    struct replica_work w0, w1;
+    size_t n = 0;
+
+    replica_work(t->n->replica, &w0);
+    assert_int_equal(replica_list(t->n->replica, q, node_view_count_row, &n, NULL), 0);
+    replica_work(t->n->replica, &w1);
+    *steps = w1.steps - w0.steps;
+    return n;
+}
+
+/* A question's two answers among 800, and an author's two questions among 800: found through
+ * the refs and author indexes, not by walking every answer or question of the replica. */
+static void test_lists_by_ref_and_author(void **state)
+{
+    struct test_node *t = *state;
+    struct test_author bob, carol, dave;
+    char q0[2 * ENTRY_ID_LEN + 1], qi[2 * ENTRY_ID_LEN + 1];
+    uint8_t id[ENTRY_ID_LEN];
+    struct replica_query q = {0};
+    uint64_t steps;
+    size_t i;
+
+    test_author_init(&bob, 62);
+    test_author_init(&carol, 63);
+    test_author_init(&dave, 64);
+    add(t, &carol, ENTRY_QUESTION, 0, "carol's first", "", "x", NULL, q0);
+    for (i = 0; i < 800; i++) {
+        add(t, &bob, ENTRY_QUESTION, 1000 + i * 10, "q", "", "x", NULL, qi);
+        add(t, &dave, ENTRY_ANSWER, 1005 + i * 10, "", "a", NULL, qi, NULL);
+    }
+    add(t, &dave, ENTRY_ANSWER, 500, "", "first", NULL, q0, NULL);
+    add(t, &bob, ENTRY_ANSWER, 600, "", "second", NULL, q0, NULL);
+    add(t, &carol, ENTRY_QUESTION, 700, "carol's second", "", "x", NULL, NULL);
+    assert_int_equal(hex_decode(q0, 2 * ENTRY_ID_LEN, id, ENTRY_ID_LEN), 0);
+    q.kind = ENTRY_ANSWER;
+    q.ref = id;
+    q.limit = 50;
+    assert_int_equal(list_count(t, &q, &steps), 2);
+    if (steps > 1500)
+        fail_msg("listing 2 answers took %llu steps", (unsigned long long)steps);
+    memset(&q, 0, sizeof(q));
+    q.kind = ENTRY_QUESTION;
+    q.author = carol.pk;
+    q.limit = 50;
+    assert_int_equal(list_count(t, &q, &steps), 2);
+    if (steps > 1500)
+        fail_msg("listing carol's 2 questions took %llu steps", (unsigned long long)steps);
+}
+
+/* stats over 300 answered questions: the helpers are counted by looking each answer's question up
+ * by id, not by walking every question for every answer. */
+static void test_stats_linear(void **state)
+{
+    struct test_node *t = *state;
+    struct test_author bob, dave;
+    char qi[2 * ENTRY_ID_LEN + 1];
+    struct replica_work w0, w1;
+    json_t *r, *h;
+    size_t i;
+
+    test_author_init(&bob, 65);
+    test_author_init(&dave, 66);
+    for (i = 0; i < 300; i++) {
+        add(t, &bob, ENTRY_QUESTION, i * 10, "q", "", "x", NULL, qi);
+        add(t, &dave, ENTRY_ANSWER, i * 10 + 5, "", "a", NULL, qi, NULL);
+    }
+    replica_work(t->n->replica, &w0);
+    r = test_call_ok(t, "{\"op\":\"stats\"}");
+    replica_work(t->n->replica, &w1);
+    assert_int_equal(json_integer_value(json_object_get(r, "asked")), 300);
+    assert_int_equal(json_integer_value(json_object_get(r, "answered")), 300);
+    h = json_object_get(r, "helpers");
+    assert_int_equal(json_array_size(h), 1);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(h, 0), "answers")), 300);
+    /* Linear: some tens of steps per question and per answer; 300 x 300 is 90,000. */
+    if (w1.steps - w0.steps > 60000)
+        fail_msg("stats took %llu steps for 300 questions",
+                 (unsigned long long)(w1.steps - w0.steps));
+    json_decref(r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_inbox_reads_its_page, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lists_by_ref_and_author, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stats_linear, setup, teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
