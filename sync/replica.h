@@ -21,7 +21,7 @@
 #include "buf.h"
 #include "entry.h"
 
-#define REPLICA_SCHEMA_VERSION 6
+#define REPLICA_SCHEMA_VERSION 7
 
 struct replica;
 

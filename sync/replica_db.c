@@ -77,6 +77,11 @@ static const char *const replica_migrations[] = {
      * again. Entries are verified once when stored; reads check only the cheap things. */
     "CREATE TABLE IF NOT EXISTS quarantine(id BLOB PRIMARY KEY NOT NULL, why TEXT NOT NULL,"
     "  at_ms INTEGER NOT NULL) WITHOUT ROWID;",
+    /* 6 -> 7: an author's entries of a kind in view order, so a list by author reads its page
+     * (newest first) instead of sorting all of them; it replaces (author, kind, created_ms). */
+    "CREATE INDEX IF NOT EXISTS entries_author_effective ON entries(author, kind, effective_ms,"
+    "  id);"
+    "DROP INDEX IF EXISTS entries_author;",
 };
 #define REPLICA_NMIGRATIONS (sizeof(replica_migrations) / sizeof(replica_migrations[0]))
 _Static_assert(REPLICA_NMIGRATIONS == REPLICA_SCHEMA_VERSION, "one migration per schema version");

@@ -176,7 +176,8 @@ static int replica_run_rows(struct replica *r, sqlite3_stmt *s, int heads, repli
  * Which index a list reads. Without statistics the planner walks the (kind, effective_ms) index in
  * list order and tests every row against a reference or an author, reading the whole kind for a
  * question's three answers. Both are selective: the entries referencing an id are found through
- * the refs index (rowid lookups, then a sort of those few), an author's through entries_author.
+ * the refs index (rowid lookups, then a sort of those few), an author's through
+ * entries_author_effective (in list order: a page of a prolific author stops at the page).
  */
 static const char *replica_list_hint(const struct replica_query *q)
 {
@@ -185,7 +186,7 @@ static const char *replica_list_hint(const struct replica_query *q)
     if (q->ref != NULL)
         return " NOT INDEXED";
     if (q->author != NULL)
-        return " INDEXED BY entries_author";
+        return " INDEXED BY entries_author_effective";
     return "";
 }
 

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "node_view.h"
 #include "testnode.h"
@@ -132,6 +133,64 @@ static void test_lists_by_ref_and_author(void **state)
     assert_int_equal(list_count(t, &q, &steps), 2);
     if (steps > 1500)
         fail_msg("listing carol's 2 questions took %llu steps", (unsigned long long)steps);
+    /* And the newest of bob's 800: the page, not all of them sorted. */
+    q.author = bob.pk;
+    q.limit = 1;
+    assert_int_equal(list_count(t, &q, &steps), 1);
+    if (steps > 1500)
+        fail_msg("listing bob's newest question took %llu steps", (unsigned long long)steps);
+}
+
+static void exec_sql(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+}
+
+/* A replica made by the previous lore (schema 6) opens and gets the author index. */
+static void test_migrate_6_to_7(void **state)
+{
+    struct test_node *t = *state;
+    struct test_author bob;
+    char path[128], err[ERRMSG_MAX];
+    struct replica_query q = {0};
+    uint64_t steps;
+    size_t i;
+    sqlite3 *db = NULL;
+    sqlite3_stmt *s = NULL;
+
+    test_author_init(&bob, 67);
+    for (i = 0; i < 300; i++)
+        add(t, &bob, ENTRY_QUESTION, i * 10, "q", "", "x", NULL, NULL);
+    node_core_destroy(&t->n);
+    snprintf(path, sizeof(path), "%s/replica.db", t->dir);
+    exec_sql(path, "DROP INDEX entries_author_effective;"
+                   " CREATE INDEX entries_author ON entries(author, kind, created_ms);"
+                   " PRAGMA user_version = 6");
+    t->n = node_core_new(t->dir, err, sizeof(err));
+    assert_non_null(t->n);
+    q.kind = ENTRY_QUESTION;
+    q.author = bob.pk;
+    q.limit = 1;
+    assert_int_equal(list_count(t, &q, &steps), 1);
+    if (steps > 1500)
+        fail_msg("after the migration, bob's newest question took %llu steps",
+                 (unsigned long long)steps);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT (SELECT count(*) FROM sqlite_master WHERE name ="
+                                        " 'entries_author_effective'), (SELECT count(*) FROM"
+                                        " sqlite_master WHERE name = 'entries_author')",
+                                        -1, &s, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(s, 0), 1);
+    assert_int_equal(sqlite3_column_int(s, 1), 0);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
 }
 
 /* stats over 300 answered questions: the helpers are counted by looking each answer's question up
@@ -172,6 +231,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_inbox_reads_its_page, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lists_by_ref_and_author, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stats_linear, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_6_to_7, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
