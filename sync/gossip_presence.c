@@ -49,13 +49,15 @@ static void gossip_presence_send(struct gossip *g, const struct buf *frame, stru
 void gossip_presence_tick(struct gossip *g)
 {
     uint64_t now = loop_now_ms();
+    /* The nodes online by their beacons, and this one. */
+    size_t online = presence_each(g->presence, now, NULL, NULL) + 1;
 
-    if (g->beacon_ms != 0 && now - g->beacon_ms < PRESENCE_EVERY_MS)
+    if (g->beacon_ms != 0 && now - g->beacon_ms < presence_every_ms(online))
         return;
     if (!gossip_is_known(g))
         return;
     buf_reset(&g->beacon);
-    if (presence_make(g->presence, g->cfg.key, gossip_wall_ms(), PRESENCE_TTL_MS, now,
+    if (presence_make(g->presence, g->cfg.key, gossip_wall_ms(), presence_ttl_ms(online), now,
                       gossip_presence_sign, g, &g->beacon) != 0) {
         log_warnx("gossip: cannot make a presence beacon");
         buf_reset(&g->beacon);

@@ -39,6 +39,22 @@ const char *presence_verdict_text(enum presence_verdict v)
     return "?";
 }
 
+uint32_t presence_every_ms(size_t online)
+{
+    size_t steps = online <= PRESENCE_NODES_PER_STEP
+                       ? 1
+                       : (online + PRESENCE_NODES_PER_STEP - 1) / PRESENCE_NODES_PER_STEP;
+
+    if (steps >= PRESENCE_EVERY_MAX_MS / PRESENCE_EVERY_MS)
+        return PRESENCE_EVERY_MAX_MS;
+    return (uint32_t)steps * PRESENCE_EVERY_MS;
+}
+
+uint32_t presence_ttl_ms(size_t online)
+{
+    return 3 * presence_every_ms(online);
+}
+
 struct presence *presence_new(const uint8_t team[WIRE_TEAM_LEN])
 {
     struct presence *p = xcalloc(1, sizeof(*p));

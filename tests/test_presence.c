@@ -201,6 +201,27 @@ static void test_members_only(void **state)
     buf_free(&b);
 }
 
+/* Every node relays every member's beacon on each of its links, so with more nodes online each
+ * beacons less often: a node relays at most about 13 beacons a second up to 256 nodes online (with
+ * 100 nodes every 3 s, it was 33 a second, each on every link), and beacons as often as before
+ * with up to 16. The ttl is three periods and within what the wire allows. */
+static void test_period_scales(void **state)
+{
+    size_t online;
+
+    (void)state;
+    for (online = 0; online <= 16; online++)
+        assert_int_equal(presence_every_ms(online), PRESENCE_EVERY_MS);
+    for (online = 1; online <= 4096; online++) {
+        uint32_t every = presence_every_ms(online);
+        assert_true(every >= (uint32_t)PRESENCE_EVERY_MS && every >= presence_every_ms(online - 1));
+        assert_int_equal(presence_ttl_ms(online), 3 * every);
+        assert_true(presence_ttl_ms(online) <= WIRE_MAX_PRESENCE_TTL_MS);
+        if (online <= 256)
+            assert_true((double)online * 1000.0 / every <= 13.0);
+    }
+}
+
 /* Flooding: the same beacon by another path, an older one, and one within a second of the last
  * (by the sender's time or by ours) are not taken again. */
 static void test_dedup_and_rate(void **state)
@@ -338,6 +359,7 @@ int main(void)
         cmocka_unit_test(test_signature_and_team),
         cmocka_unit_test(test_members_only),
         cmocka_unit_test(test_dedup_and_rate),
+        cmocka_unit_test(test_period_scales),
         cmocka_unit_test(test_time_and_expiry),
         cmocka_unit_test(test_make),
         cmocka_unit_test(test_bounded),
