@@ -44,7 +44,7 @@
 #include "replica.h"
 #include "xmalloc.h"
 
-#define MAX_NODES 64
+#define MAX_NODES 256
 #define MAX_LAT 100000
 
 static char root[] = "/tmp/lore-bench-sync-XXXXXX";
@@ -93,10 +93,50 @@ static void row(const char *name, double value, const char *unit, const char *no
     json_object_set_new(results, name, o);
 }
 
+/* A field of /proc/PID/status in KiB (VmRSS, VmHWM), or -1. */
+static long proc_kib(pid_t pid, const char *field)
+{
+    char path[64], line[256];
+    size_t flen = strlen(field);
+    long v = -1;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+    if ((f = fopen(path, "r")) == NULL)
+        return -1;
+    while (fgets(line, sizeof(line), f) != NULL)
+        if (strncmp(line, field, flen) == 0 && line[flen] == ':')
+            v = strtol(line + flen + 1, NULL, 10);
+    fclose(f);
+    return v;
+}
+
+/* utime + stime of a process, in clock ticks, or -1. */
+static long long proc_ticks(pid_t pid)
+{
+    char path[64], line[1024], *p;
+    unsigned long long ut, st;
+    FILE *f;
+    int ok;
+
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    if ((f = fopen(path, "r")) == NULL)
+        return -1;
+    ok = fgets(line, sizeof(line), f) != NULL;
+    fclose(f);
+    /* After the command name's closing parenthesis: state is field 3, utime 14, stime 15. */
+    if (!ok || (p = strrchr(line, ')')) == NULL ||
+        sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+        return -1;
+    return (long long)(ut + st);
+}
+
 static int api_connect(const char *home)
 {
     struct sockaddr_un sun = {.sun_family = AF_UNIX};
-    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    /* Close-on-exec: the nodes started later must not inherit every earlier node's connections
+     * (with 200 nodes the last one would hold 400 descriptors it never uses). */
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
     snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/run/lored.sock", home);
     if (fd >= 0 && connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0)
@@ -233,15 +273,55 @@ static int saw_entry(struct node *nd, const char *id)
     return found;
 }
 
+#define IDLE_SECONDS 10
+
+/* Memory and CPU per node while nothing is posted: RSS (median, max) and CPU over IDLE_SECONDS
+ * from /proc/PID/stat, as a percentage of one core (median, max) and the sum over all nodes. */
+static void idle_figures(struct node *nodes, size_t n)
+{
+    double *rss = xcalloc(n, sizeof(double)), *cpu = xcalloc(n, sizeof(double)), sum = 0;
+    long long *t = xcalloc(n, sizeof(long long));
+    double hz = (double)sysconf(_SC_CLK_TCK), t0;
+    char label[96];
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        rss[i] = (double)proc_kib(nodes[i].pid, "VmRSS") / 1024.0;
+    t0 = now_ms();
+    for (i = 0; i < n; i++)
+        t[i] = proc_ticks(nodes[i].pid);
+    sleep(IDLE_SECONDS);
+    for (i = 0; i < n; i++) {
+        cpu[i] = 100.0 * (double)(proc_ticks(nodes[i].pid) - t[i]) / hz / ((now_ms() - t0) / 1e3);
+        sum += cpu[i];
+    }
+    snprintf(label, sizeof(label), "RSS per node (%zu nodes), median", n);
+    row(label, pct(rss, n, 0.5), "MiB", "after the posts");
+    snprintf(label, sizeof(label), "RSS per node (%zu nodes), max", n);
+    row(label, pct(rss, n, 1.0), "MiB", "");
+    snprintf(label, sizeof(label), "idle CPU per node (%zu nodes), median", n);
+    row(label, pct(cpu, n, 0.5), "% core", "over 10 s, /proc/PID/stat");
+    snprintf(label, sizeof(label), "idle CPU per node (%zu nodes), max", n);
+    row(label, pct(cpu, n, 1.0), "% core", "");
+    snprintf(label, sizeof(label), "idle CPU, all %zu nodes together", n);
+    row(label, sum, "% core", "");
+    free(rss);
+    free(cpu);
+    free(t);
+}
+
 static int bench_propagation(size_t n, size_t posts)
 {
     struct node *nodes = xcalloc(n, sizeof(*nodes));
     double *all = xcalloc(posts, sizeof(double)), *each = xcalloc(posts * n, sizeof(double));
     size_t i, k, neach = 0, nall = 0, up;
+    struct pollfd *pfd = xcalloc(n, sizeof(*pfd));
+    double t0, started;
     char name[64], label[96], peerbuf[3][32];
     const char *peers[3];
     int rc = -1;
 
+    t0 = now_ms();
     for (i = 0; i < n; i++) {
         size_t np = i < 3 ? i : 3;
         for (k = 0; k < np; k++) {
@@ -255,8 +335,9 @@ static int bench_propagation(size_t n, size_t posts)
             goto out;
         }
     }
+    started = now_ms() - t0;
     /* Wait until every link is up and the first reconciliations are over. */
-    for (k = 0; k < 100; k++) {
+    for (k = 0; k < 100 + n; k++) {
         for (i = 0, up = 0; i < n; i++) {
             json_t *st = api_call(nodes[i].api, "{\"op\":\"status\"}\n");
             up += json_integer_value(json_object_get(json_object_get(st, "sync"), "peers_up")) > 0;
@@ -269,12 +350,14 @@ static int bench_propagation(size_t n, size_t posts)
     usleep(1500000);
     for (k = 0; k < posts; k++) {
         struct node *origin = &nodes[k % n];
-        double t0 = now_ms(), tmax = 0;
-        json_t *resp =
-            api_call(origin->api,
-                     "{\"op\":\"post\",\"kind\":\"question\",\"title\":\"bench %zu\",\"tags\":"
-                     "[\"bench\"],\"body\":\"How fast does this reach everyone?\"}\n",
-                     k);
+        double tmax = 0;
+        json_t *resp;
+
+        t0 = now_ms();
+        resp = api_call(origin->api,
+                        "{\"op\":\"post\",\"kind\":\"question\",\"title\":\"bench %zu\",\"tags\":"
+                        "[\"bench\"],\"body\":\"How fast does this reach everyone?\"}\n",
+                        k);
         const char *id = json_string_value(json_object_get(resp, "id"));
         int *seen = xcalloc(n, sizeof(int));
         size_t nseen = 0;
@@ -296,8 +379,11 @@ static int bench_propagation(size_t n, size_t posts)
                         tmax = dt;
                 }
             }
-            if (nseen < n)
-                usleep(200);
+            if (nseen < n) {
+                for (i = 0; i < n; i++)
+                    pfd[i] = (struct pollfd){.fd = seen[i] ? -1 : nodes[i].sub, .events = POLLIN};
+                poll(pfd, n, 50);
+            }
         }
         if (nseen == n)
             all[nall++] = tmax;
@@ -315,6 +401,9 @@ static int bench_propagation(size_t n, size_t posts)
     row(label, pct(each, neach, 0.5), "ms", "");
     snprintf(label, sizeof(label), "entries that reached all %zu nodes", n);
     row(label, (double)nall, "of posts", "");
+    snprintf(label, sizeof(label), "start of %zu nodes (each dials <= 3 earlier)", n);
+    row(label, started / 1e3, "s", "sequential, until each API answers");
+    idle_figures(nodes, n);
     rc = 0;
 out:
     for (i = 0; i < n; i++)
@@ -322,6 +411,7 @@ out:
     free(nodes);
     free(all);
     free(each);
+    free(pfd);
     return rc;
 }
 
