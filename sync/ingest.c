@@ -1,12 +1,14 @@
 #include "ingest.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -36,6 +38,15 @@
 #define INGEST_FAIL_LOG_MS 60000
 /* How often an idle writer checks that the replica file is still there. */
 #define INGEST_PROBE_MS 1000
+/* After a write, an idle writer gives memory back after this long (ingest_counters.releases). */
+#define INGEST_RELEASE_IDLE_MS 2000
+/* The writer connection's page cache: a bootstrap's batches touch the tables' and the FTS index's
+ * newest pages; more cache bought little speed and held tens of MiB until the node stopped. */
+#define INGEST_CACHE_MB 8
+/* The pipeline's threads run this much nicer than the thread that made the pipeline (the node's
+ * loop): with a verify thread per spare core and the writer, a bootstrap keeps every core busy,
+ * and the loop's API replies and links must not queue behind it. */
+#define INGEST_NICE 5
 /* Purges (of a revoked member's entries) that failed and wait to be tried again, at most. */
 #define INGEST_MAX_PURGES 64
 
@@ -248,12 +259,27 @@ static struct entry *ingest_check(struct ingest_job *j)
     return e;
 }
 
+/* Lower the calling thread's priority by INGEST_NICE (on Linux, PRIO_PROCESS with 0 names the
+ * calling thread only). Not being able to is harmless: the pipeline only competes harder. */
+static void ingest_lower_priority(void)
+{
+    int cur;
+
+    errno = 0;
+    cur = getpriority(PRIO_PROCESS, 0);
+    if (cur == -1 && errno != 0)
+        return;
+    if (setpriority(PRIO_PROCESS, 0, cur + INGEST_NICE) != 0)
+        log_debug("ingest: cannot lower a thread's priority: %s", strerror(errno));
+}
+
 static void *ingest_verify_main(void *arg)
 {
     struct ingest *in = arg;
     struct ingest_job *j;
     struct entry *e;
 
+    ingest_lower_priority();
     pthread_mutex_lock(&in->mu);
     for (;;) {
         while (!in->stop &&
@@ -570,17 +596,45 @@ static void ingest_probe_locked(struct ingest *in)
         ingest_failed_locked(in, REPLICA_FAULT_GONE, err);
 }
 
+/* Idle after a write: give back the connection's page cache and the free memory of every malloc
+ * arena (a bootstrap's batches and decoded entries went through them). Called and returns with mu
+ * held. */
+static void ingest_release_locked(struct ingest *in)
+{
+    size_t cache;
+
+    pthread_mutex_unlock(&in->mu);
+    cache = replica_release_memory(in->replica);
+    (void)malloc_trim(0);
+    pthread_mutex_lock(&in->mu);
+    in->c.releases++;
+    in->c.cache_bytes = cache;
+}
+
 static void *ingest_writer_main(void *arg)
 {
     struct ingest *in = arg;
     size_t batch_max = INGEST_BATCH_MAX, n;
     double us, per_entry = 0, target;
     struct timespec deadline;
+    uint64_t wrote_ms = 0; /* the last write not yet followed by a release, or 0 */
 
+    ingest_lower_priority();
     pthread_mutex_lock(&in->mu);
     for (;;) {
         while (!ingest_writer_ready_locked(in)) {
-            ingest_deadline(&deadline, INGEST_PROBE_MS);
+            uint64_t wait = INGEST_PROBE_MS;
+            if (wrote_ms != 0) {
+                uint64_t idle = ingest_clock_ms(CLOCK_MONOTONIC) - wrote_ms;
+                if (idle >= INGEST_RELEASE_IDLE_MS) {
+                    ingest_release_locked(in);
+                    wrote_ms = 0;
+                    continue;
+                }
+                if (INGEST_RELEASE_IDLE_MS - idle < wait)
+                    wait = INGEST_RELEASE_IDLE_MS - idle;
+            }
+            ingest_deadline(&deadline, wait);
             if (pthread_cond_timedwait(&in->cv_verified, &in->mu, &deadline) == ETIMEDOUT &&
                 !ingest_writer_ready_locked(in))
                 ingest_probe_locked(in);
@@ -591,6 +645,7 @@ static void *ingest_writer_main(void *arg)
         if (in->stop)
             break;
         us = ingest_write_batch_locked(in, batch_max, &n);
+        wrote_ms = ingest_clock_ms(CLOCK_MONOTONIC);
         if (n < INGEST_BATCH_MIN)
             continue; /* mostly fixed cost: says little about the cost per entry */
         /* A moving average of the cost per entry sizes the next batches. */
@@ -660,7 +715,7 @@ struct ingest *ingest_new(const char *db_path, int verify_threads, size_t max_qu
     }
     /* Opened here so that errors are reported now; from now on only the writer thread uses it
      * (pthread_create orders this thread's writes before the new thread's reads). */
-    in->replica = replica_open(db_path, 32, err, errlen);
+    in->replica = replica_open(db_path, INGEST_CACHE_MB, err, errlen);
     if (in->replica == NULL)
         goto out;
     in->verifiers = xcalloc((size_t)in->nverifiers, sizeof(*in->verifiers));

@@ -137,6 +137,10 @@ struct ingest_counters {
     uint64_t failing_since_ms;        /* wall clock, ms since the epoch */
     uint64_t retries;                 /* failed attempts since then */
     uint64_t storage_failures;        /* times storage started failing, in total */
+    /* Memory: after INGEST_RELEASE_IDLE_MS without work following a write, the writer gives back
+     * its connection's page cache and the heap's free memory (malloc_trim). */
+    uint64_t releases;  /* times it did */
+    size_t cache_bytes; /* the writer connection's page cache after the last release */
 };
 
 /* A consistent snapshot of the counters. */

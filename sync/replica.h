@@ -109,6 +109,11 @@ const char *replica_fault_text(enum replica_fault f);
 int replica_file_check(struct replica *r, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 
+/* Give back what r's connection holds and does not need (its page cache: sqlite3_db_release_memory)
+ * and return the bytes its page cache still holds. For an idle connection after a big write or
+ * read. */
+size_t replica_release_memory(struct replica *r);
+
 enum replica_lookup {
     REPLICA_FOUND = 0,
     REPLICA_NOT_FOUND = 1,

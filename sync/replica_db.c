@@ -453,6 +453,16 @@ enum replica_fault replica_last_fault(const struct replica *r)
     return r->fault;
 }
 
+size_t replica_release_memory(struct replica *r)
+{
+    int cur = 0, hi = 0;
+
+    (void)sqlite3_db_release_memory(r->db);
+    if (sqlite3_db_status(r->db, SQLITE_DBSTATUS_CACHE_USED, &cur, &hi, 0) != SQLITE_OK || cur < 0)
+        return 0;
+    return (size_t)cur;
+}
+
 int replica_file_check(struct replica *r, char *err, size_t errlen)
 {
     struct stat st;

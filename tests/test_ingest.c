@@ -5,8 +5,10 @@
 #include <stddef.h>
 
 #include <cmocka.h>
+#include <dirent.h>
 #include <poll.h>
 #include <sqlite3.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -494,6 +496,113 @@ static void test_concurrent_reader(void **state)
     collect_free(c);
 }
 
+/* Where field n (numbered as in proc(5), n >= 3) of a /proc/.../stat line starts, or NULL. */
+static const char *stat_field(const char *line, int n)
+{
+    const char *p = strrchr(line, ')'); /* the end of field 2, the command name */
+    int f = 2;
+
+    if (p == NULL)
+        return NULL;
+    for (p++; f < n && *p != '\0'; p++)
+        if (*p == ' ')
+            f++;
+    return f == n ? p : NULL;
+}
+
+/* The nice value of this process's thread tid (field 19 of /proc/self/task/TID/stat), or -100. */
+static int thread_nice(const char *tid)
+{
+    char path[96], line[1024];
+    const char *p = NULL;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "/proc/self/task/%s/stat", tid);
+    if ((f = fopen(path, "r")) == NULL)
+        return -100;
+    if (fgets(line, sizeof(line), f) != NULL)
+        p = stat_field(line, 19);
+    fclose(f);
+    return p != NULL ? (int)strtol(p, NULL, 10) : -100;
+}
+
+/* The pipeline's threads (writer and verifiers) run at a lower priority than the thread that
+ * made the pipeline (the node's loop: the local API and the links), so a bootstrap that keeps
+ * every core busy does not delay API replies. */
+static void test_threads_yield(void **state)
+{
+    struct fixture *fx = *state;
+    struct ingest *in;
+    char err[256], self[32];
+    int main_nice, tries;
+    size_t lower = 0;
+
+    snprintf(self, sizeof(self), "%ld", (long)syscall(SYS_gettid));
+    main_nice = thread_nice(self);
+    assert_true(main_nice > -100);
+    in = ingest_new(fx->path, 2, 64, err, sizeof(err));
+    assert_non_null(in);
+    for (tries = 0; tries < 100 && lower < 3; tries++) { /* the threads lower themselves */
+        DIR *d = opendir("/proc/self/task");
+        struct dirent *de;
+        assert_non_null(d);
+        lower = 0;
+        while ((de = readdir(d)) != NULL)
+            if (de->d_name[0] != '.' && strcmp(de->d_name, self) != 0 &&
+                thread_nice(de->d_name) >= main_nice + 5)
+                lower++;
+        closedir(d);
+        if (lower < 3)
+            usleep(50000);
+    }
+    assert_int_equal(thread_nice(self), main_nice); /* the caller's own priority is untouched */
+    assert_true(lower >= 3);                        /* the writer and both verifiers */
+    ingest_destroy(&in);
+}
+
+/* After a big ingest the idle writer gives its page cache back (and malloc's free memory), and
+ * goes on writing afterwards. */
+static void test_release_when_idle(void **state)
+{
+    enum { N = 2000 };
+    struct fixture *fx = *state;
+    struct test_author a;
+    struct entry **es;
+    struct ingest *in;
+    struct ingest_counters ct;
+    struct collect *c = collect_new(N + 1);
+    char err[256];
+    size_t i;
+    int waited;
+
+    test_author_init(&a, 7);
+    es = make_entries(&a, N + 1, 1024, 7);
+    in = ingest_new(fx->path, 1, 4096, err, sizeof(err));
+    assert_non_null(in);
+    for (i = 0; i < N; i++)
+        assert_int_equal(submit_entry(in, i, es[i]), 0);
+    assert_int_equal(ingest_wait_idle(in, 30000), 0);
+    ingest_drain(in, collect_fn, c);
+    for (waited = 0, ct.releases = 0; waited < 300; waited++) { /* up to 30 s */
+        ingest_get_counters(in, &ct);
+        if (ct.releases > 0)
+            break;
+        usleep(100000);
+    }
+    print_message("release: %llu, page cache %zu bytes after\n", (unsigned long long)ct.releases,
+                  ct.cache_bytes);
+    assert_true(ct.releases > 0);
+    assert_true(ct.cache_bytes < 256 * 1024);
+    assert_int_equal(submit_entry(in, N, es[N]), 0);
+    assert_int_equal(ingest_wait_idle(in, 10000), 0);
+    ingest_drain(in, collect_fn, c);
+    ingest_get_counters(in, &ct);
+    assert_int_equal(ct.added, N + 1);
+    ingest_destroy(&in);
+    free_entries(es, N + 1);
+    collect_free(c);
+}
+
 /* Destroy with work everywhere in the pipeline: clean (ASan checks leaks), the file intact. */
 static void test_destroy_pending(void **state)
 {
@@ -804,6 +913,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_mixed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_backpressure, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_reader, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_release_when_idle, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_threads_yield, setup, teardown),
         cmocka_unit_test_setup_teardown(test_destroy_pending, setup, teardown),
         cmocka_unit_test_setup_teardown(test_single_latency, setup, teardown),
         cmocka_unit_test_setup_teardown(test_meta_cursor, setup, teardown),
