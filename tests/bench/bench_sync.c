@@ -111,11 +111,25 @@ static long proc_kib(pid_t pid, const char *field)
     return v;
 }
 
+/* Where field n (numbered as in proc(5), n >= 3) of a /proc/.../stat line starts, or NULL. */
+static const char *stat_field(const char *line, int n)
+{
+    const char *p = strrchr(line, ')'); /* the end of field 2, the command name */
+    int f = 2;
+
+    if (p == NULL)
+        return NULL;
+    for (p++; f < n && *p != '\0'; p++)
+        if (*p == ' ')
+            f++;
+    return f == n ? p : NULL;
+}
+
 /* utime + stime of a process, in clock ticks, or -1. */
 static long long proc_ticks(pid_t pid)
 {
-    char path[64], line[1024], *p;
-    unsigned long long ut, st;
+    char path[64], line[1024];
+    const char *ut, *st;
     FILE *f;
     int ok;
 
@@ -124,11 +138,9 @@ static long long proc_ticks(pid_t pid)
         return -1;
     ok = fgets(line, sizeof(line), f) != NULL;
     fclose(f);
-    /* After the command name's closing parenthesis: state is field 3, utime 14, stime 15. */
-    if (!ok || (p = strrchr(line, ')')) == NULL ||
-        sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+    if (!ok || (ut = stat_field(line, 14)) == NULL || (st = stat_field(line, 15)) == NULL)
         return -1;
-    return (long long)(ut + st);
+    return strtoll(ut, NULL, 10) + strtoll(st, NULL, 10);
 }
 
 static int api_connect(const char *home)
@@ -714,8 +726,13 @@ static double local_ingest_rate(const char *src_db, size_t n, double *verify_rat
  * used meanwhile as a person and `lore watch` would use it (status and the newest entries every
  * 50 ms), and each call's latency goes into lat. Returns the entries per second, or -1.
  */
+/* The fresh node's memory: peak RSS (VmHWM) during its bootstrap, and RSS 5 s after it. */
+struct boot_mem {
+    double peak_mib, idle_mib;
+};
+
 static double bootstrap_once(struct node *src, const char *name, size_t entries, int probe,
-                             double *lat, size_t *nlat)
+                             double *lat, size_t *nlat, struct boot_mem *mem)
 {
     struct node fresh = {0};
     char peer[32];
@@ -739,6 +756,7 @@ static double bootstrap_once(struct node *src, const char *name, size_t entries,
             lat[(*nlat)++] = now_ms() - c0;
         have = json_integer_value(json_object_get(st, "entries"));
         json_decref(st);
+        (void)saw_entry(&fresh, ""); /* read the watch stream, as `lore watch` would */
         if (probe) {
             c0 = now_ms();
             json_decref(api_call(fresh.api, "{\"op\":\"list\",\"limit\":20}\n"));
@@ -749,6 +767,11 @@ static double bootstrap_once(struct node *src, const char *name, size_t entries,
     }
     if (have >= (long long)entries)
         rate = (double)have / ((now_ms() - t0) / 1e3);
+    if (mem != NULL) {
+        mem->peak_mib = (double)proc_kib(fresh.pid, "VmHWM") / 1024.0;
+        sleep(5);
+        mem->idle_mib = (double)proc_kib(fresh.pid, "VmRSS") / 1024.0;
+    }
 out:
     stop_node(&fresh);
     return rate;
@@ -760,6 +783,7 @@ static int bench_bootstrap(size_t entries)
     char cmd[512], db[256], note[96];
     double t0, local, verify, insert, rate, probed;
     static double lat[MAX_LAT];
+    struct boot_mem mem = {0, 0};
     size_t nlat = 0;
     int rc = -1;
 
@@ -785,8 +809,8 @@ static int bench_bootstrap(size_t entries)
         return -1;
     if (start_node(&src, "src", NULL, 0) != 0)
         goto out;
-    rate = bootstrap_once(&src, "fresh", entries, 0, NULL, NULL);
-    probed = bootstrap_once(&src, "probed", entries, 1, lat, &nlat);
+    rate = bootstrap_once(&src, "fresh", entries, 0, NULL, NULL, &mem);
+    probed = bootstrap_once(&src, "probed", entries, 1, lat, &nlat, NULL);
     if (rate <= 0 || probed <= 0)
         goto out;
     snprintf(note, sizeof(note), "%zu entries, 1 KiB bodies, from node start", entries);
@@ -800,6 +824,8 @@ static int bench_bootstrap(size_t entries)
         "status + newest 20 every 50 ms");
     row("local API during bootstrap, p50", pct(lat, nlat, 0.5), "ms", "status, list 20");
     row("local API during bootstrap, p99", pct(lat, nlat, 0.99), "ms", "target < 50");
+    row("fresh node's peak RSS during bootstrap", mem.peak_mib, "MiB", "VmHWM; target <= 40");
+    row("fresh node's RSS idle after bootstrap", mem.idle_mib, "MiB", "5 s after; target <= 20");
     rc = 0;
 out:
     stop_node(&src);
