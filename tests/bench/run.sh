@@ -27,8 +27,9 @@ mkdir -p "$out"
     echo
     echo "## Sync between nodes"
     echo
+    # Startup with a 1M-entry replica: bench_search's (made above, kept in $out/search-1000000).
     "$bin/bench_sync" --lored "$bin/lored" --fill "$bin/lore_fill" --lore "$bin/lore" \
-        --json "$out/sync.json"
+        --nodes 10,32,100 --startup "$out/search-1000000" --json "$out/sync.json"
     echo
     echo "## Web interface"
     echo
