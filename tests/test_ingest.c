@@ -6,8 +6,10 @@
 
 #include <cmocka.h>
 #include <dirent.h>
+#include <errno.h>
 #include <poll.h>
 #include <sqlite3.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -496,34 +498,14 @@ static void test_concurrent_reader(void **state)
     collect_free(c);
 }
 
-/* Where field n (numbered as in proc(5), n >= 3) of a /proc/.../stat line starts, or NULL. */
-static const char *stat_field(const char *line, int n)
-{
-    const char *p = strrchr(line, ')'); /* the end of field 2, the command name */
-    int f = 2;
-
-    if (p == NULL)
-        return NULL;
-    for (p++; f < n && *p != '\0'; p++)
-        if (*p == ' ')
-            f++;
-    return f == n ? p : NULL;
-}
-
-/* The nice value of this process's thread tid (field 19 of /proc/self/task/TID/stat), or -100. */
+/* The nice value of this process's thread tid (Linux: PRIO_PROCESS takes a thread id), or -100. */
 static int thread_nice(const char *tid)
 {
-    char path[96], line[1024];
-    const char *p = NULL;
-    FILE *f;
+    int nice;
 
-    snprintf(path, sizeof(path), "/proc/self/task/%s/stat", tid);
-    if ((f = fopen(path, "r")) == NULL)
-        return -100;
-    if (fgets(line, sizeof(line), f) != NULL)
-        p = stat_field(line, 19);
-    fclose(f);
-    return p != NULL ? (int)strtol(p, NULL, 10) : -100;
+    errno = 0;
+    nice = getpriority(PRIO_PROCESS, (id_t)strtol(tid, NULL, 10));
+    return nice == -1 && errno != 0 ? -100 : nice;
 }
 
 /* The pipeline's threads (writer and verifiers) run at a lower priority than the thread that

@@ -143,6 +143,14 @@ static long long proc_ticks(pid_t pid)
     return strtoll(ut, NULL, 10) + strtoll(st, NULL, 10);
 }
 
+/* A row whose label says how many nodes: fmt (a literal) has one %zu. */
+#define ROWN(fmt, n, value, unit, note)                                                            \
+    do {                                                                                           \
+        char label_[96];                                                                           \
+        snprintf(label_, sizeof(label_), fmt, n);                                                  \
+        row(label_, value, unit, note);                                                            \
+    } while (0)
+
 static int api_connect(const char *home)
 {
     struct sockaddr_un sun = {.sun_family = AF_UNIX};
@@ -294,7 +302,6 @@ static void idle_figures(struct node *nodes, size_t n)
     double *rss = xcalloc(n, sizeof(double)), *cpu = xcalloc(n, sizeof(double)), sum = 0;
     long long *t = xcalloc(n, sizeof(long long));
     double hz = (double)sysconf(_SC_CLK_TCK), t0;
-    char label[96];
     size_t i;
 
     for (i = 0; i < n; i++)
@@ -307,16 +314,12 @@ static void idle_figures(struct node *nodes, size_t n)
         cpu[i] = 100.0 * (double)(proc_ticks(nodes[i].pid) - t[i]) / hz / ((now_ms() - t0) / 1e3);
         sum += cpu[i];
     }
-    snprintf(label, sizeof(label), "RSS per node (%zu nodes), median", n);
-    row(label, pct(rss, n, 0.5), "MiB", "after the posts");
-    snprintf(label, sizeof(label), "RSS per node (%zu nodes), max", n);
-    row(label, pct(rss, n, 1.0), "MiB", "");
-    snprintf(label, sizeof(label), "idle CPU per node (%zu nodes), median", n);
-    row(label, pct(cpu, n, 0.5), "% core", "over 10 s, /proc/PID/stat");
-    snprintf(label, sizeof(label), "idle CPU per node (%zu nodes), max", n);
-    row(label, pct(cpu, n, 1.0), "% core", "");
-    snprintf(label, sizeof(label), "idle CPU, all %zu nodes together", n);
-    row(label, sum, "% core", "");
+    ROWN("RSS per node (%zu nodes), median", n, pct(rss, n, 0.5), "MiB", "after the posts");
+    ROWN("RSS per node (%zu nodes), max", n, pct(rss, n, 1.0), "MiB", "");
+    ROWN("idle CPU per node (%zu nodes), median", n, pct(cpu, n, 0.5), "% core",
+         "over 10 s, /proc/PID/stat");
+    ROWN("idle CPU per node (%zu nodes), max", n, pct(cpu, n, 1.0), "% core", "");
+    ROWN("idle CPU, all %zu nodes together", n, sum, "% core", "");
     free(rss);
     free(cpu);
     free(t);
@@ -329,7 +332,7 @@ static int bench_propagation(size_t n, size_t posts)
     size_t i, k, neach = 0, nall = 0, up;
     struct pollfd *pfd = xcalloc(n, sizeof(*pfd));
     double t0, started;
-    char name[64], label[96], peerbuf[3][32];
+    char name[64], peerbuf[3][32];
     const char *peers[3];
     int rc = -1;
 
@@ -405,16 +408,13 @@ static int bench_propagation(size_t n, size_t posts)
         free(seen);
         usleep(20000);
     }
-    snprintf(label, sizeof(label), "propagation to all %zu nodes, p50", n);
-    row(label, pct(all, nall, 0.5), "ms", "post on one node until every node's watch has it");
-    snprintf(label, sizeof(label), "propagation to all %zu nodes, p99", n);
-    row(label, pct(all, nall, 0.99), "ms", "");
-    snprintf(label, sizeof(label), "propagation to one node (%zu nodes), p50", n);
-    row(label, pct(each, neach, 0.5), "ms", "");
-    snprintf(label, sizeof(label), "entries that reached all %zu nodes", n);
-    row(label, (double)nall, "of posts", "");
-    snprintf(label, sizeof(label), "start of %zu nodes (each dials <= 3 earlier)", n);
-    row(label, started / 1e3, "s", "sequential, until each API answers");
+    ROWN("propagation to all %zu nodes, p50", n, pct(all, nall, 0.5), "ms",
+         "post on one node until every node's watch has it");
+    ROWN("propagation to all %zu nodes, p99", n, pct(all, nall, 0.99), "ms", "");
+    ROWN("propagation to one node (%zu nodes), p50", n, pct(each, neach, 0.5), "ms", "");
+    ROWN("entries that reached all %zu nodes", n, (double)nall, "of posts", "");
+    ROWN("start of %zu nodes (each dials <= 3 earlier)", n, started / 1e3, "s",
+         "sequential, until each API answers");
     idle_figures(nodes, n);
     rc = 0;
 out:
