@@ -222,7 +222,7 @@ static int start_node_as(struct node *nd, const char *name, const char *const *p
         execv(lored_path, argv);
         _exit(127);
     }
-    for (i = 0; i < 200 && (nd->api = api_connect(nd->home)) < 0; i++)
+    for (i = 0; i < 2400 && (nd->api = api_connect(nd->home)) < 0; i++) /* 60 s: a loaded machine */
         usleep(25000);
     if (nd->api < 0)
         return -1;
@@ -238,6 +238,10 @@ static int start_node_as(struct node *nd, const char *name, const char *const *p
         st = api_call(nd->api, "{\"op\":\"team_join\",\"code\":\"%s\"}\n", team_code);
     }
     if (!json_is_true(json_object_get(st, "ok"))) {
+        char *dump = st != NULL ? json_dumps(st, JSON_COMPACT) : NULL;
+        fprintf(stderr, "bench_sync: %s: joining the team: %s\n", name,
+                dump != NULL ? dump : "no reply");
+        free(dump);
         json_decref(st);
         return -1;
     }
