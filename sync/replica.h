@@ -396,9 +396,10 @@ enum replica_lookup replica_tombstone_find(struct replica *r, const char *hex_pr
 typedef int (*replica_scan_fn)(void *ctx, uint64_t created_ms, const uint8_t *id,
                                const uint8_t *raw, size_t len);
 
-/* Entries after (after_ts, after_id) in (created_ms, id) order, at most max, each fully verified
- * (signature included) since they leave for a peer: quarantined rows and rows failing now (then
- * quarantined and logged) are skipped. Returns how many fn accepted, or -1 on error. */
+/* Entries after (after_ts, after_id) in (created_ms, id) order, at most max, for a bootstrap
+ * stream: each checked as reads are (decodes, hashes to its id, agrees with its columns; the
+ * receiver verifies signatures), quarantined rows and rows failing now (then quarantined and
+ * logged) skipped. Returns how many fn accepted, or -1 on error. */
 long replica_scan(struct replica *r, uint64_t after_ts, const uint8_t after_id[ENTRY_ID_LEN],
                   size_t max, replica_scan_fn fn, void *ctx);
 

@@ -588,7 +588,8 @@ static void test_forged_quarantined(void **state)
     forge_signature_only(fx->path, "note 2", forged);
     r = replica_open(fx->path, 0, err, sizeof(err));
 
-    /* Sending verifies fully: the forged row never leaves. */
+    /* Pushes and fetches verify fully: the forged row never leaves, and once quarantined no
+     * bootstrap stream (which checks as reads do) sends it either. */
     assert_int_equal(replica_raw(r, forged, &raw, &len, NULL), REPLICA_CORRUPT);
     assert_null(raw);
     assert_int_equal(replica_scan(r, 0, zero, 10, count_scan, &scanned), 2);

@@ -338,7 +338,12 @@ static void web_log(void *cls, const char *fmt, va_list ap)
     (void)cls;
     vsnprintf(line, sizeof(line), fmt, ap);
     line[strcspn(line, "\n")] = '\0';
-    log_warnx("web: %s", line);
+    /* A browser closing a tab or a live stream is no news: said only at log level debug. */
+    if (strstr(line, "no longer available") != NULL || strstr(line, "reset by peer") != NULL ||
+        strstr(line, "Broken pipe") != NULL)
+        log_debug("web: %s", line);
+    else
+        log_warnx("web: %s", line);
 }
 
 /* ---- the loop ---- */

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "hex.h"
 #include "node_call.h"
@@ -119,6 +120,20 @@ void web_hidden_csrf(struct web_page *p)
 }
 
 /* "by NAME on DATE" of an entry. */
+/* A time for people: the node's local time ("5 Dec 2026, 13:46"; its user's zone), or iso. */
+static void web_when(struct web_page *p, json_int_t ms, const char *iso)
+{
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    char s[64];
+
+    if (ms > 0 && localtime_r(&t, &tm) != NULL &&
+        strftime(s, sizeof(s), "%-d %b %Y, %H:%M", &tm) > 0)
+        web_esc(p, s);
+    else
+        web_esc(p, iso);
+}
+
 void web_byline(struct web_page *p, json_t *e)
 {
     const char *name = web_jstr(e, "author_name"), *created = web_jstr(e, "created");
@@ -130,8 +145,10 @@ void web_byline(struct web_page *p, json_t *e)
     else
         web_outf(p, "%.12s", author != NULL ? author : "?");
     if (created != NULL) {
-        web_out(p, " on <time>");
+        web_out(p, " on <time datetime=\"");
         web_esc(p, created);
+        web_out(p, "\">");
+        web_when(p, json_integer_value(json_object_get(e, "created_ms")), created);
         web_out(p, "</time>");
     }
     web_out(p, "</span>");
@@ -183,6 +200,7 @@ void web_entry_label(struct web_page *p, json_t *e)
 void web_entry_item(struct web_page *p, json_t *e, const char *snippet)
 {
     const char *id = web_jstr(e, "id"), *status = web_jstr(e, "status");
+    long long n;
 
     web_out(p, "<li>");
     if (json_is_true(json_object_get(e, "urgent")))
@@ -193,8 +211,8 @@ void web_entry_item(struct web_page *p, json_t *e, const char *snippet)
     if (status != NULL) {
         web_out(p, "<span class=\"status\">");
         web_esc(p, status);
-        web_outf(p, ", %lld answers</span>",
-                 (long long)json_integer_value(json_object_get(e, "answers")));
+        n = (long long)json_integer_value(json_object_get(e, "answers"));
+        web_outf(p, ", %lld answer%s</span>", n, n == 1 ? "" : "s");
     }
     web_tags(p, e);
     web_out(p, " ");
