@@ -85,6 +85,11 @@ void replica_tags_text(const struct entry *e, struct buf *b);
 void replica_failed(struct replica *r, const char *what, char *err, size_t errlen);
 /* Add what statement s did (its virtual-machine steps) to r->work; call before finalizing s. */
 void replica_add_work(struct replica *r, sqlite3_stmt *s);
+
+/* The smallest and largest 32-byte values (ids, keys) starting with hex_prefix (4 to 64 hex
+ * digits, either case). Returns 0, or -1 if it is not such a prefix. */
+int replica_prefix_range(const char *hex_prefix, uint8_t lo[ENTRY_ID_LEN],
+                         uint8_t hi[ENTRY_ID_LEN]);
 /* Step s to its end; on failure as replica_failed. */
 int replica_step_done(struct replica *r, sqlite3_stmt *s, char *err, size_t errlen);
 

@@ -1051,17 +1051,24 @@ enum replica_lookup replica_find_person(struct replica *r, const char *who,
     sqlite3_stmt *s = NULL;
     enum replica_lookup res = REPLICA_FAILED;
     int step, found = 0;
-    size_t n = strlen(who);
+    uint8_t lo[ENTRY_KEY_LEN], hi[ENTRY_KEY_LEN];
 
+    /* A key prefix is a range of the author index (lo > hi, an empty one, when who is none); a
+     * name is looked for among profiles only. */
+    if (replica_prefix_range(who, lo, hi) != 0) {
+        memset(lo, 0xff, sizeof(lo));
+        memset(hi, 0, sizeof(hi));
+    }
     if (sqlite3_prepare_v2(r->db,
-                           "SELECT DISTINCT author FROM entries WHERE effective_ms <="
-                           " lore_horizon() AND ((kind = 12 AND lower(title) = lower(?1))"
-                           " OR (?2 AND substr(hex(author), 1, length(?1)) = upper(?1)))"
-                           " LIMIT 2",
+                           "SELECT author FROM entries WHERE kind = 12 AND lower(title) = lower(?1)"
+                           " AND effective_ms <= lore_horizon()"
+                           " UNION SELECT author FROM entries WHERE author BETWEEN ?2 AND ?3"
+                           " AND effective_ms <= lore_horizon() LIMIT 2",
                            -1, &s, NULL) != SQLITE_OK)
         goto out;
     sqlite3_bind_text(s, 1, who, -1, SQLITE_STATIC);
-    sqlite3_bind_int(s, 2, n >= REPLICA_MIN_PREFIX && n <= 2 * ENTRY_KEY_LEN && hex_is_hex(who));
+    sqlite3_bind_blob(s, 2, lo, sizeof(lo), SQLITE_STATIC);
+    sqlite3_bind_blob(s, 3, hi, sizeof(hi), SQLITE_STATIC);
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
         if (sqlite3_column_bytes(s, 0) != ENTRY_KEY_LEN)
             continue;
@@ -1075,6 +1082,7 @@ enum replica_lookup replica_find_person(struct replica *r, const char *who,
 out:
     if (res == REPLICA_FAILED)
         log_warnx("replica: find person: %s", sqlite3_errmsg(r->db));
+    replica_add_work(r, s);
     sqlite3_finalize(s);
     return res;
 }

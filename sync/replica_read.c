@@ -126,8 +126,7 @@ void replica_log_corrupt(sqlite3_stmt *s, const char *why)
 
 /* The ids an abbreviated id hex_prefix stands for run from lo to hi. -1 if it is no prefix (too
  * short or long, or not hex). */
-static int replica_prefix_range(const char *hex_prefix, uint8_t lo[ENTRY_ID_LEN],
-                                uint8_t hi[ENTRY_ID_LEN])
+int replica_prefix_range(const char *hex_prefix, uint8_t lo[ENTRY_ID_LEN], uint8_t hi[ENTRY_ID_LEN])
 {
     char lo_hex[2 * ENTRY_ID_LEN + 1], hi_hex[2 * ENTRY_ID_LEN + 1];
     size_t n = strlen(hex_prefix);
