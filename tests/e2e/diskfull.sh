@@ -32,9 +32,7 @@ until_ok 10 "a has b's first question" on a show "$first"
 ok "a (data on a 12 MiB tmpfs) and b in sync"
 
 # Fill the disk to the last block.
-dd if=/dev/zero of="$mnt/filler" bs=1M 2>/dev/null || true
-dd if=/dev/zero of="$mnt/filler2" bs=4k 2>/dev/null || true
-dd if=/dev/zero of="$mnt/filler3" bs=512 2>/dev/null || true
+fill_disk "$mnt"
 echo "   (tmpfs: $(df -h --output=avail "$mnt" | tail -n1 | tr -d ' ') left)"
 
 acked=()
@@ -73,7 +71,7 @@ echo "   (a's log grew by $grown lines in 5 s while failing; $(grep -c "storage"
 ok "a's log does not flood while storage fails"
 
 # Free the space: a must recover by itself.
-rm -f "$mnt/filler" "$mnt/filler2" "$mnt/filler3"
+free_disk "$mnt"
 t0=$(date +%s%N)
 has_all() {
     local id

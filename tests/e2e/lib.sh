@@ -7,10 +7,12 @@ declare -A E2E_PID=()
 checks=0
 
 e2e_cleanup() {
-    local n
+    local n j
     for n in "${!E2E_PID[@]}"; do
         kill -9 "${E2E_PID[$n]}" 2>/dev/null || true
     done
+    # background loops a test started (writers, watchers) end with it, even when it fails midway
+    for j in $(jobs -p); do kill "$j" 2>/dev/null || true; done
     wait 2>/dev/null || true
     if [ "${E2E_KEEP:-0}" = 1 ]; then echo "kept $E2E_ROOT"; else rm -rf "$E2E_ROOT"; fi
 }
@@ -25,6 +27,14 @@ fail() {
     done
     exit 1
 }
+# fill_disk DIR: write zeros under DIR until its file system has no block left (big blocks, then
+# small ones, so not even a page is free).
+fill_disk() {
+    local bs
+    for bs in 1M 4k 512; do dd if=/dev/zero of="$1/filler-$bs" bs=$bs 2>/dev/null || true; done
+}
+# free_disk DIR: remove what fill_disk wrote.
+free_disk() { rm -f "$1"/filler-*; }
 ok() { checks=$((checks + 1)); echo "ok $checks - $*"; }
 home() { echo "$E2E_ROOT/$1"; }
 on() { local n=$1; shift; LORE_HOME="$(home "$n")" "$LORE" "$@"; }
