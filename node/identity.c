@@ -11,6 +11,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "entry.h"
 #include "errmsg.h"
 #include "log.h"
 #include "paths.h"
@@ -323,4 +324,17 @@ int identity_sign(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[IDENTIT
         rc = -1;
 out:
     return rc;
+}
+
+int identity_sign_entry(void *ctx, const uint8_t *msg, size_t len,
+                        uint8_t sig[IDENTITY_SIGNATURE_LEN])
+{
+    struct identity *id = ctx;
+    const uint8_t *author = entry_signed_author(msg, len);
+
+    if (identity_sign(id, msg, len, sig) != 0)
+        return -1;
+    return author != NULL && sodium_memcmp(author, id->pk, sizeof(id->pk)) == 0
+               ? ENTRY_SIGNED_BY_AUTHOR
+               : 0;
 }

@@ -38,6 +38,13 @@ int identity_lock(struct identity *id) __attribute__((warn_unused_result));
 int identity_sign(void *id, const uint8_t *msg, size_t len, uint8_t sig[IDENTITY_SIGNATURE_LEN])
     __attribute__((warn_unused_result));
 
+/* identity_sign for entries (an entry_signer_fn, ctx = identity): returns ENTRY_SIGNED_BY_AUTHOR
+ * when the entry names this identity as its author (the key pair is made from one seed, so the
+ * signature verifies and entry_create need not check it), 0 when it names another key (then
+ * entry_create verifies, and refuses), or -1. */
+int identity_sign_entry(void *id, const uint8_t *msg, size_t len,
+                        uint8_t sig[IDENTITY_SIGNATURE_LEN]) __attribute__((warn_unused_result));
+
 /* The X25519 (CurveZMQ) secret key that matches the ed25519 key, written to out: the caller
  * keeps it in sodium memory and wipes it. Returns 0, or -1. */
 int identity_curve_secret(struct identity *id, uint8_t out[IDENTITY_CURVE_LEN])

@@ -23,7 +23,8 @@ static struct entry *node_batch_sign(struct node *n, json_t *item, struct node_p
     *why = node_entries_post_parse(n, item, p);
     if (*why != NULL)
         return NULL;
-    e = kinds_create(&p->f, identity_public_key(n->id), identity_sign, n->id, err, sizeof(err));
+    e = kinds_create(&p->f, identity_public_key(n->id), identity_sign_entry, n->id, err,
+                     sizeof(err));
     if (e == NULL) {
         *why = api_error("invalid", "%s", err);
         return NULL;

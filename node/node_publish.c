@@ -180,7 +180,7 @@ json_t *node_publish(struct node *n, const struct entry_fields *f)
     char err[ERRMSG_MAX];
     struct entry *e;
 
-    e = kinds_create(f, identity_public_key(n->id), identity_sign, n->id, err, sizeof(err));
+    e = kinds_create(f, identity_public_key(n->id), identity_sign_entry, n->id, err, sizeof(err));
     if (e == NULL)
         return api_error("invalid", "%s", err);
     return node_publish_entry(n, e);

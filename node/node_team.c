@@ -83,7 +83,7 @@ static json_t *node_team_enter(struct node *n, const uint8_t id[TEAM_ID_LEN],
     node_teamstate_setup(n, id, secret);
     if (genesis == NULL && n->own_cert.len == 0) {
         mine = team_cert_create(id, n->invite, node_clock_wall_ms(), identity_public_key(n->id),
-                                identity_sign, n->id, err, sizeof(err));
+                                identity_sign_entry, n->id, err, sizeof(err));
         if (mine == NULL) {
             node_team_clock(clock, sizeof(clock));
             o = api_error("invalid",
@@ -314,7 +314,7 @@ static json_t *op_team_rotate(struct node *n, json_t *req)
                     : team_rotation_create(team_id(n->team), prev, inv,
                                            (const uint8_t(*)[ENTRY_KEY_LEN])roster.keys, roster.n,
                                            node_clock_wall_ms(), identity_public_key(n->id),
-                                           identity_sign, n->id, err, sizeof(err));
+                                           identity_sign_entry, n->id, err, sizeof(err));
     if (e == NULL) {
         o = api_error("internal", "cannot rotate: %s", inv == NULL ? "out of memory" : err);
         goto out;
@@ -376,12 +376,12 @@ static json_t *op_team_person(struct node *n, json_t *req, int make_admin)
         return o;
     if (!make_admin && memcmp(key, identity_public_key(n->id), ENTRY_KEY_LEN) == 0)
         return api_error("invalid", "you cannot revoke yourself");
-    e = make_admin
-            ? team_admin_create(team_id(n->team), key, node_clock_wall_ms(),
-                                identity_public_key(n->id), identity_sign, n->id, err, sizeof(err))
-            : team_revocation_create(team_id(n->team), key, node_clock_wall_ms(),
-                                     identity_public_key(n->id), identity_sign, n->id, err,
-                                     sizeof(err));
+    e = make_admin ? team_admin_create(team_id(n->team), key, node_clock_wall_ms(),
+                                       identity_public_key(n->id), identity_sign_entry, n->id, err,
+                                       sizeof(err))
+                   : team_revocation_create(team_id(n->team), key, node_clock_wall_ms(),
+                                            identity_public_key(n->id), identity_sign_entry, n->id,
+                                            err, sizeof(err));
     if (e == NULL)
         return api_error("internal", "%s", err);
     o = node_publish_entry(n, e);
@@ -459,8 +459,8 @@ static json_t *op_team_vouch(struct node *n, json_t *req)
     if (r.n > TEAM_VOUCH_MAX)
         r.n = TEAM_VOUCH_MAX;
     e = team_vouch_create(team_id(n->team), (const uint8_t(*)[ENTRY_KEY_LEN])r.keys, r.n,
-                          node_clock_wall_ms(), identity_public_key(n->id), identity_sign, n->id,
-                          err, sizeof(err));
+                          node_clock_wall_ms(), identity_public_key(n->id), identity_sign_entry,
+                          n->id, err, sizeof(err));
     if (e == NULL) {
         o = api_error("internal", "%s", err);
         goto out;

@@ -82,9 +82,17 @@ struct entry_fields {
     size_t nattrs;
 };
 
-/* Signs msg with the author's key. Returns 0, or -1. */
+/* Signs msg with the author's key. Returns 0 (entry_create then verifies the signature against
+ * the author it names), ENTRY_SIGNED_BY_AUTHOR when the signer checked that the author named in
+ * msg (entry_signed_author) is its own key, whose secret half made the signature (a verification
+ * costs twice a signature: a batch of posts pays it for nothing), or -1. */
 typedef int (*entry_signer_fn)(void *ctx, const uint8_t *msg, size_t len,
                                uint8_t sig[ENTRY_SIG_LEN]);
+#define ENTRY_SIGNED_BY_AUTHOR 1
+
+/* The author key an entry's signed message (as an entry_signer_fn receives it) names, or NULL if
+ * msg is not an entry's signed message. */
+const uint8_t *entry_signed_author(const uint8_t *msg, size_t len);
 
 struct entry;
 

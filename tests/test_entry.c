@@ -451,6 +451,49 @@ static void test_wrong_signer_rejected(void **state)
     assert_non_null(strstr(err, "signature"));
 }
 
+/* A signer that vouches for its key (ENTRY_SIGNED_BY_AUTHOR) is not verified again: entry_create
+ * keeps what it returned (here a signature made over other bytes, to show no check ran). */
+static int vouching_signer(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[64])
+{
+    static const uint8_t other[] = "not the message";
+
+    (void)msg;
+    (void)len;
+    if (test_author_sign(ctx, other, sizeof(other), sig) != 0)
+        return -1;
+    return ENTRY_SIGNED_BY_AUTHOR;
+}
+
+static int failing_signer(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[64])
+{
+    (void)ctx;
+    (void)msg;
+    (void)len;
+    memset(sig, 0, 64);
+    return 2; /* neither 0 nor ENTRY_SIGNED_BY_AUTHOR: a failure */
+}
+
+static void test_vouching_signer_not_reverified(void **state)
+{
+    struct test_author a;
+    struct entry_fields f = {0};
+    char err[256];
+    struct entry *e;
+
+    (void)state;
+    test_author_init(&a, 1);
+    f.kind = ENTRY_QUESTION;
+    f.created_ms = VEC_QUESTION_MS;
+    f.title = "vouched for";
+    e = kinds_create(&f, a.pk, vouching_signer, &a, err, sizeof(err));
+    assert_non_null(e);
+    assert_int_equal(entry_check_signature(e, err, sizeof(err)), -1);
+    entry_destroy(&e);
+    e = kinds_create(&f, a.pk, failing_signer, &a, err, sizeof(err));
+    assert_null(e);
+    assert_non_null(strstr(err, "signing failed"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -462,6 +505,7 @@ int main(void)
         cmocka_unit_test(test_size_cap),
         cmocka_unit_test(test_kind_rules),
         cmocka_unit_test(test_wrong_signer_rejected),
+        cmocka_unit_test(test_vouching_signer_not_reverified),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

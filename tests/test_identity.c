@@ -17,7 +17,9 @@
 
 #include <cmocka.h>
 
+#include "entry.h"
 #include "identity.h"
+#include "kinds.h"
 #include "xmalloc.h"
 
 struct fixture {
@@ -187,6 +189,48 @@ static void test_sign_verifies(void **state)
     identity_destroy(&id);
 }
 
+/* identity_sign_entry vouches (ENTRY_SIGNED_BY_AUTHOR, so entry_create skips a verification that
+ * costs twice the signature) only for an entry that names this identity as its author: an entry
+ * claiming another author is signed, not vouched for, and entry_create's check refuses it. */
+static void test_sign_entry_vouches_for_own_key_only(void **state)
+{
+    struct fixture *f = *state;
+    struct entry_fields ef = {0};
+    uint8_t other[IDENTITY_PUBLIC_KEY_LEN], other_sk[crypto_sign_SECRETKEYBYTES];
+    uint8_t sig[IDENTITY_SIGNATURE_LEN];
+    static const uint8_t not_an_entry[] = "a link proof, not an entry";
+    struct identity *id;
+    struct entry *e;
+    size_t len;
+    const uint8_t *raw;
+
+    id = identity_open(f->dir, NULL, f->err, sizeof(f->err));
+    assert_non_null(id);
+    ef.kind = ENTRY_NOTE;
+    ef.created_ms = 1767225600000ULL;
+    ef.title = "mine";
+    ef.body = "signed by this identity";
+    e = kinds_create(&ef, identity_public_key(id), identity_sign_entry, id, f->err, sizeof(f->err));
+    assert_non_null(e);
+    assert_memory_equal(entry_author(e), identity_public_key(id), IDENTITY_PUBLIC_KEY_LEN);
+    assert_int_equal(entry_check_signature(e, f->err, sizeof(f->err)), 0);
+    raw = entry_bytes(e, &len);
+    assert_non_null(raw);
+    entry_destroy(&e);
+
+    crypto_sign_keypair(other, other_sk);
+    ef.title = "claims another author";
+    e = kinds_create(&ef, other, identity_sign_entry, id, f->err, sizeof(f->err));
+    assert_null(e);
+    assert_non_null(strstr(f->err, "signature"));
+
+    assert_int_equal(identity_sign_entry(id, not_an_entry, sizeof(not_an_entry), sig), 0);
+    assert_int_equal(crypto_sign_verify_detached(sig, not_an_entry, sizeof(not_an_entry),
+                                                 identity_public_key(id)),
+                     0);
+    identity_destroy(&id);
+}
+
 /* A batch unlocks the key once (nesting), signs many, locks it again; signing then still works
  * the one-at-a-time way, and an unbalanced lock is harmless. */
 static void test_sign_unlocked_batch(void **state)
@@ -324,6 +368,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_two_dirs_differ, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_is_raw_seed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sign_verifies, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sign_entry_vouches_for_own_key_only, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sign_unlocked_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_key_file_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_dir_refused, setup, teardown),
