@@ -36,6 +36,15 @@ enum replica_merge_result {
     REPLICA_ADDED = 1,
 };
 
+/* Remember (in memory, about `slots` of them, rounded up to a power of two) the ids of the entries
+ * this handle stores: they were verified (or signed by us) just before, by contract of
+ * replica_add_batch. Serving one of them to a peer (replica_raw) then checks what is cheap — the
+ * stored bytes hash to that id, decode, follow their kind's rules — and not the signature again:
+ * bytes that hash to an id verified in this process are the bytes that were verified. An author
+ * serving its own fresh bulk (post_batch, then the peer's fetch) paid a verification per entry
+ * (twice the cost of signing it). Anything else is verified in full as before. */
+void replica_remember_verified(struct replica *r, size_t slots);
+
 /* Verify and store one encoded entry. On success id_out (may be NULL) receives its id. */
 enum replica_merge_result replica_merge(struct replica *r, const uint8_t *bytes, size_t len,
                                         uint8_t id_out[ENTRY_ID_LEN], char *err, size_t errlen);
@@ -196,6 +205,7 @@ typedef int (*replica_row_fn)(void *ctx, const struct entry *e, const char *snip
  * reads what it returns, not the whole replica (speed itself is never asserted). */
 struct replica_work {
     uint64_t rows, steps;
+    uint64_t verifies; /* signatures checked to serve a peer (replica_raw) */
 };
 void replica_work(const struct replica *r, struct replica_work *w);
 

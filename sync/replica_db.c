@@ -114,7 +114,7 @@ _Static_assert(REPLICA_NMIGRATIONS == REPLICA_SCHEMA_VERSION, "one migration per
 
 static const char *const replica_sql[ST_COUNT_STMTS] = {
     [ST_INSERT] = "INSERT OR IGNORE INTO entries(id, raw, kind, author, created_ms, received_ms,"
-                  " title, body, tags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                  " title, body, tags, effective_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     [ST_INSERT_REF] = "INSERT OR IGNORE INTO refs(ref, kind, seq) VALUES (?, ?, ?)",
     [ST_INSERT_TAG] = "INSERT OR IGNORE INTO tags(tag, seq) VALUES (?, ?)",
     [ST_INSERT_FTS] = "INSERT INTO fts(rowid, title, body, tags) VALUES (?, ?, ?, ?)",
@@ -148,9 +148,7 @@ static const char *const replica_sql[ST_COUNT_STMTS] = {
     [ST_TOMB_TAGS] = "DELETE FROM tags WHERE seq = ?",
     [ST_TOMB_ENTRY] = "DELETE FROM entries WHERE seq = ?",
     /* An entry's effective time from its own and its targets' (those here). */
-    [ST_EFFECTIVE] = "UPDATE entries SET effective_ms = max(created_ms, coalesce((SELECT"
-                     " max(t.effective_ms) FROM refs r JOIN entries t ON t.id = r.ref WHERE"
-                     " r.seq = ?1), 0)) WHERE seq = ?1 RETURNING effective_ms",
+    [ST_EFFECTIVE] = "SELECT effective_ms FROM entries WHERE id = ?",
     /* Everything referencing ?1, directly or not, counts no earlier than ?1's time ?2. */
     [ST_EFFECTIVE_DOWN] = "WITH RECURSIVE down(seq) AS (SELECT seq FROM refs WHERE ref = ?1 UNION"
                           " SELECT r.seq FROM down JOIN entries d ON d.seq = down.seq JOIN refs r"
@@ -237,6 +235,38 @@ void replica_add_work(struct replica *r, sqlite3_stmt *s)
 void replica_work(const struct replica *r, struct replica_work *w)
 {
     *w = r->work;
+}
+
+void replica_remember_verified(struct replica *r, size_t slots)
+{
+    size_t n = 1;
+
+    while (n < slots && n < ((size_t)1 << 20))
+        n <<= 1;
+    free(r->verified);
+    r->verified = xcalloc(n, ENTRY_ID_LEN);
+    r->verified_mask = n - 1;
+}
+
+/* The slot of an id: its first bytes (a hash already) pick it; a newer id takes it over. */
+static size_t replica_verified_slot(const struct replica *r, const uint8_t *id)
+{
+    uint64_t h;
+
+    memcpy(&h, id, sizeof(h));
+    return (size_t)h & r->verified_mask;
+}
+
+void replica_verified_add(struct replica *r, const uint8_t id[ENTRY_ID_LEN])
+{
+    if (r->verified != NULL)
+        memcpy(r->verified[replica_verified_slot(r, id)], id, ENTRY_ID_LEN);
+}
+
+int replica_verified_has(const struct replica *r, const uint8_t *id, size_t idlen)
+{
+    return r->verified != NULL && id != NULL && idlen == ENTRY_ID_LEN &&
+           memcmp(r->verified[replica_verified_slot(r, id)], id, ENTRY_ID_LEN) == 0;
 }
 
 sqlite3_stmt *replica_stmt(struct replica *r, enum replica_stmt which)
@@ -370,6 +400,7 @@ void replica_close(struct replica **rp)
         log_warnx("replica: %s: close: %s", r->path, sqlite3_errmsg(r->db));
     for (i = 0; i < REPLICA_NFILES; i++)
         free(r->files[i].path);
+    free(r->verified);
     free(r->path);
     free(r);
     *rp = NULL;

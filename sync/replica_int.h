@@ -72,7 +72,9 @@ struct replica {
         ino_t ino;
     } files[REPLICA_NFILES];
     uint64_t horizon_ms; /* views: entries effective after it are held back; 0: clock + tolerance */
-    struct replica_work work; /* what the views did (replica_work) */
+    struct replica_work work;          /* what the views did (replica_work) */
+    uint8_t (*verified)[ENTRY_ID_LEN]; /* replica_remember_verified: direct-mapped ids, or NULL */
+    size_t verified_mask;              /* slots - 1 */
 };
 
 /* replica_db.c */
@@ -92,6 +94,10 @@ int replica_prefix_range(const char *hex_prefix, uint8_t lo[ENTRY_ID_LEN],
                          uint8_t hi[ENTRY_ID_LEN]);
 /* Step s to its end; on failure as replica_failed. */
 int replica_step_done(struct replica *r, sqlite3_stmt *s, char *err, size_t errlen);
+
+/* Remember id as verified (replica_remember_verified); is it remembered? */
+void replica_verified_add(struct replica *r, const uint8_t id[ENTRY_ID_LEN]);
+int replica_verified_has(const struct replica *r, const uint8_t *id, size_t idlen);
 
 /* replica_read.c */
 /* Decode the row s is on (columns as REPLICA_COLS) and check what is cheap: the bytes decode and

@@ -414,6 +414,12 @@ static int replica_sendable(struct replica *r, sqlite3_stmt *s, int full)
 
     if (sqlite3_column_type(s, 8) != SQLITE_NULL)
         return 0;
+    if (full &&
+        replica_verified_has(r, sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0)))
+        full = 0; /* stored by this handle after a verification: the cheap checks tie the bytes to
+                     it */
+    if (full)
+        r->work.verifies++;
     e = full ? replica_row_verify(s, why, sizeof(why)) : replica_row_entry(s, why, sizeof(why));
     if (e != NULL) {
         entry_destroy(&e);

@@ -189,22 +189,34 @@ static int replica_honour_retraction(struct replica *r, const struct entry *e, c
     return replica_tombstone_revisions(r, target, entry_author(e), err, errlen);
 }
 
-/* Set the effective time of the entry just stored as row seq, and raise that of everything that
- * references it (stored before it). Inside the open transaction. */
-static int replica_effective(struct replica *r, const struct entry *e, sqlite3_int64 seq, char *err,
-                             size_t errlen)
+/* The effective time of e, before it is stored: its own time, or the latest effective time of
+ * what it references (a reply counts no earlier than what it answers). One indexed lookup per
+ * reference; none for a note or a question (before, an UPDATE rewrote the row just inserted). */
+static sqlite3_int64 replica_effective_of(struct replica *r, const struct entry *e)
 {
     sqlite3_stmt *s = replica_stmt(r, ST_EFFECTIVE);
-    sqlite3_int64 eff;
+    sqlite3_int64 eff = (sqlite3_int64)entry_created_ms(e), t;
+    size_t i;
 
-    sqlite3_bind_int64(s, 1, seq);
-    if (sqlite3_step(s) != SQLITE_ROW) {
-        errmsg_set(err, errlen, "%s: %s", r->path, sqlite3_errmsg(r->db));
-        return -1;
+    for (i = 0; i < entry_nrefs(e); i++) {
+        sqlite3_bind_blob(s, 1, entry_ref(e, i), ENTRY_ID_LEN, SQLITE_STATIC);
+        if (sqlite3_step(s) == SQLITE_ROW) {
+            t = sqlite3_column_int64(s, 0);
+            if (t > eff)
+                eff = t;
+        }
+        sqlite3_reset(s);
     }
-    eff = sqlite3_column_int64(s, 0);
-    sqlite3_reset(s);
-    s = replica_stmt(r, ST_EFFECTIVE_DOWN);
+    return eff;
+}
+
+/* Raise the effective time of everything that references e (stored before it: it arrived out
+ * of order) to e's, eff. Inside the open transaction. */
+static int replica_effective_down(struct replica *r, const struct entry *e, sqlite3_int64 eff,
+                                  char *err, size_t errlen)
+{
+    sqlite3_stmt *s = replica_stmt(r, ST_EFFECTIVE_DOWN);
+
     sqlite3_bind_blob(s, 1, entry_id(e), ENTRY_ID_LEN, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, eff);
     return replica_step_done(r, s, err, errlen);
@@ -218,7 +230,7 @@ static int replica_insert(struct replica *r, const struct entry *e, uint64_t rec
     struct buf tags;
     const uint8_t *raw;
     size_t len, i;
-    sqlite3_int64 seq;
+    sqlite3_int64 seq, eff;
     int rc = -1, gone, fresh;
 
     replica_tags_text(e, &tags);
@@ -242,6 +254,7 @@ static int replica_insert(struct replica *r, const struct entry *e, uint64_t rec
         goto out;
     }
     raw = entry_bytes(e, &len);
+    eff = replica_effective_of(r, e);
     s = replica_stmt(r, ST_INSERT);
     sqlite3_bind_blob(s, 1, entry_id(e), ENTRY_ID_LEN, SQLITE_STATIC);
     sqlite3_bind_blob(s, 2, raw, (int)len, SQLITE_STATIC);
@@ -252,6 +265,7 @@ static int replica_insert(struct replica *r, const struct entry *e, uint64_t rec
     sqlite3_bind_text(s, 7, entry_title(e), -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 8, entry_body(e), (int)entry_body_len(e), SQLITE_STATIC);
     sqlite3_bind_text(s, 9, (const char *)tags.data, (int)tags.len, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 10, eff);
     if (replica_step_done(r, s, err, errlen) != 0)
         goto out;
     if (sqlite3_changes(r->db) == 0) {
@@ -284,7 +298,7 @@ static int replica_insert(struct replica *r, const struct entry *e, uint64_t rec
         if (replica_step_done(r, s, err, errlen) != 0)
             goto out;
     }
-    if (replica_effective(r, e, seq, err, errlen) != 0)
+    if (replica_effective_down(r, e, eff, err, errlen) != 0)
         goto out;
     if (entry_kind(e) == ENTRY_RETRACTION && entry_nrefs(e) == 1 &&
         replica_honour_retraction(r, e, err, errlen) != 0)
@@ -369,6 +383,8 @@ int replica_add_batch(struct replica *r, const struct entry *const *entries, siz
     if (replica_file_check(r, err, errlen) != 0)
         goto out;
     r->fault = REPLICA_FAULT_NONE;
+    for (i = 0; i < n; i++)
+        replica_verified_add(r, entry_id(entries[i]));
     rc = 0;
 out:
     if (rc != 0 && in_tx)

@@ -558,6 +558,63 @@ static int count_scan(void *ctx, uint64_t created_ms, const uint8_t *id, const u
     return 0;
 }
 
+/* replica_remember_verified: an entry this handle stored is served to a peer without verifying
+ * its signature again (the bytes must still hash to its id); a row forged meanwhile by another
+ * writer (new bytes, new id), or anything a handle without that memory serves, is verified. */
+static void test_verified_memory(void **state)
+{
+    struct fixture *fx = *state;
+    struct test_author a;
+    char err[256];
+    struct replica *r = replica_open(fx->path, 0, err, sizeof(err));
+    struct replica_work w;
+    struct entry *e[2];
+    uint8_t forged[ENTRY_ID_LEN], *raw = NULL;
+    size_t len;
+    int i;
+
+    assert_non_null(r);
+    replica_remember_verified(r, 64);
+    test_author_init(&a, 1);
+    for (i = 0; i < 2; i++) {
+        char title[32];
+        snprintf(title, sizeof(title), "note %d", i);
+        e[i] = make(&a, ENTRY_NOTE, T0 + (uint64_t)i, title,
+                    "a body long enough to hold the forged byte well inside it", "t", NULL);
+        assert_int_equal(merge(r, e[i]), REPLICA_ADDED);
+    }
+    for (i = 0; i < 2; i++) {
+        assert_int_equal(replica_raw(r, entry_id(e[i]), &raw, &len, NULL), REPLICA_FOUND);
+        free(raw);
+    }
+    replica_work(r, &w);
+    assert_int_equal(w.verifies, 0);
+
+    /* Another writer forges note 1's signature (new bytes, their hash as the id): not remembered,
+     * so verified, and refused. */
+    forge_signature_only(fx->path, "note 1", forged);
+    assert_int_equal(replica_raw(r, forged, &raw, &len, NULL), REPLICA_CORRUPT);
+    assert_null(raw);
+    replica_work(r, &w);
+    assert_int_equal(w.verifies, 1);
+    assert_int_equal(replica_raw(r, entry_id(e[0]), &raw, &len, NULL), REPLICA_FOUND);
+    free(raw);
+    replica_work(r, &w);
+    assert_int_equal(w.verifies, 1);
+    replica_close(&r);
+
+    /* A handle without the memory verifies what it serves. */
+    r = replica_open(fx->path, 0, err, sizeof(err));
+    assert_non_null(r);
+    assert_int_equal(replica_raw(r, entry_id(e[0]), &raw, &len, NULL), REPLICA_FOUND);
+    free(raw);
+    replica_work(r, &w);
+    assert_int_equal(w.verifies, 1);
+    replica_close(&r);
+    for (i = 0; i < 2; i++)
+        entry_destroy(&e[i]);
+}
+
 /* Reads check only what is cheap; a forged signature is caught by the full checks (the
  * background pass's steps, `lore check`) and by sending: it is never handed to sync, and once
  * found it is quarantined: no view shows it. */
@@ -1123,6 +1180,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_prefix_resolution, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tamper_detected, setup, teardown),
         cmocka_unit_test_setup_teardown(test_forged_quarantined, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_verified_memory, setup, teardown),
         cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batch_atomic, setup, teardown),
