@@ -206,6 +206,7 @@ typedef int (*replica_row_fn)(void *ctx, const struct entry *e, const char *snip
 struct replica_work {
     uint64_t rows, steps;
     uint64_t verifies; /* signatures checked to serve a peer (replica_raw) */
+    uint64_t changes;  /* rows written, the search index's own included (sqlite3_total_changes) */
 };
 void replica_work(const struct replica *r, struct replica_work *w);
 

@@ -150,6 +150,7 @@ static const char *const replica_sql[ST_COUNT_STMTS] = {
     /* An entry's effective time from its own and its targets' (those here). */
     [ST_EFFECTIVE] = "SELECT effective_ms FROM entries WHERE id = ?",
     /* Everything referencing ?1, directly or not, counts no earlier than ?1's time ?2. */
+    [ST_REFERENCED] = "SELECT 1 FROM refs WHERE ref = ? LIMIT 1",
     [ST_EFFECTIVE_DOWN] = "WITH RECURSIVE down(seq) AS (SELECT seq FROM refs WHERE ref = ?1 UNION"
                           " SELECT r.seq FROM down JOIN entries d ON d.seq = down.seq JOIN refs r"
                           " ON r.ref = d.id) UPDATE entries SET effective_ms = ?2 WHERE seq IN"
@@ -235,6 +236,7 @@ void replica_add_work(struct replica *r, sqlite3_stmt *s)
 void replica_work(const struct replica *r, struct replica_work *w)
 {
     *w = r->work;
+    w->changes = (uint64_t)sqlite3_total_changes64(r->db);
 }
 
 void replica_remember_verified(struct replica *r, size_t slots)

@@ -48,6 +48,7 @@ enum replica_stmt {
     ST_TOMB_ENTRY,
     ST_EFFECTIVE,
     ST_EFFECTIVE_DOWN,
+    ST_REFERENCED,
     ST_TIMES,
     ST_ACCEPTED,
     ST_SIGNALS,

@@ -211,12 +211,26 @@ static sqlite3_int64 replica_effective_of(struct replica *r, const struct entry 
 }
 
 /* Raise the effective time of everything that references e (stored before it: it arrived out
- * of order) to e's, eff. Inside the open transaction. */
+ * of order) to e's, eff. Inside the open transaction. The UPDATE runs only when something does
+ * reference e: a multi-row write opens a statement savepoint, and at each one FTS5 (SQLite 3.40)
+ * flushes the terms pending in the transaction into a new small segment — once per entry of a
+ * batch, a fifth of post_batch's time, and segments for every later search to merge. */
 static int replica_effective_down(struct replica *r, const struct entry *e, sqlite3_int64 eff,
                                   char *err, size_t errlen)
 {
-    sqlite3_stmt *s = replica_stmt(r, ST_EFFECTIVE_DOWN);
+    sqlite3_stmt *s = replica_stmt(r, ST_REFERENCED);
+    int step;
 
+    sqlite3_bind_blob(s, 1, entry_id(e), ENTRY_ID_LEN, SQLITE_STATIC);
+    step = sqlite3_step(s);
+    if (step != SQLITE_ROW && step != SQLITE_DONE) {
+        replica_failed(r, "references: ", err, errlen);
+        return -1;
+    }
+    sqlite3_reset(s);
+    if (step == SQLITE_DONE)
+        return 0;
+    s = replica_stmt(r, ST_EFFECTIVE_DOWN);
     sqlite3_bind_blob(s, 1, entry_id(e), ENTRY_ID_LEN, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, eff);
     return replica_step_done(r, s, err, errlen);
