@@ -50,7 +50,8 @@ struct api_client {
     unsigned events; /* what the loop watches now */
     struct buf in;
     struct buf out;
-    size_t scanned; /* bytes at the start of in known to hold no '\n' */
+    size_t out_sent; /* bytes at the start of out already sent (and wiped) */
+    size_t scanned;  /* bytes at the start of in known to hold no '\n' */
     int subscribed;
     int closing; /* no more input; close once out is flushed */
     int dead;    /* fd closed; waiting to be reaped */
@@ -271,7 +272,7 @@ static void api_client_update_events(struct api_client *c)
 
     if (c->dead)
         return;
-    events = (c->closing ? 0 : LOOP_READ) | (c->out.len > 0 ? LOOP_WRITE : 0);
+    events = (c->closing ? 0 : LOOP_READ) | (c->out.len > c->out_sent ? LOOP_WRITE : 0);
     if (events != c->events) {
         loop_set_events(c->api->loop, c->fd, NULL, events);
         c->events = events;
@@ -284,10 +285,10 @@ static void api_client_queue(struct api_client *c, const void *data, size_t len)
 {
     if (c->dead)
         return;
-    if (len > c->api->max_pending || c->out.len > c->api->max_pending - len ||
+    if (len > c->api->max_pending || c->out.len - c->out_sent > c->api->max_pending - len ||
         buf_append(&c->out, data, len) != 0) {
         log_warnx("api: dropping client fd %d: its output queue is full (%zu bytes pending)", c->fd,
-                  c->out.len);
+                  c->out.len - c->out_sent);
         api_client_drop(c);
         return;
     }
@@ -337,7 +338,7 @@ static void api_client_close_after_flush(struct api_client *c)
         c->partial_timer = 0;
     }
     shutdown(c->fd, SHUT_RD);
-    if (c->out.len == 0) {
+    if (c->out.len == c->out_sent) {
         api_client_drop(c);
         return;
     }
@@ -345,12 +346,32 @@ static void api_client_close_after_flush(struct api_client *c)
     api_client_update_events(c);
 }
 
+/* n more bytes of out went to the socket: wipe them (a response may hold a join code) and move
+ * past them. The queue is compacted only once what was sent outweighs what is left, so a slow
+ * subscriber behind a burst of events costs linear time, not a move of the whole queue per send. */
+static void api_client_sent(struct api_client *c, size_t n)
+{
+    size_t left;
+
+    explicit_bzero(c->out.data + c->out_sent, n);
+    c->out_sent += n;
+    left = c->out.len - c->out_sent;
+    if (left == 0) {
+        buf_reset(&c->out);
+        c->out_sent = 0;
+    } else if (c->out_sent >= left) {
+        buf_consume_wiped(&c->out, c->out_sent);
+        c->out_sent = 0;
+    }
+}
+
 static void api_client_flush(struct api_client *c)
 {
     ssize_t n;
 
-    while (!c->dead && c->out.len > 0) {
-        n = send(c->fd, c->out.data, c->out.len, MSG_NOSIGNAL | MSG_DONTWAIT);
+    while (!c->dead && c->out.len > c->out_sent) {
+        n = send(c->fd, c->out.data + c->out_sent, c->out.len - c->out_sent,
+                 MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -361,11 +382,11 @@ static void api_client_flush(struct api_client *c)
             api_client_drop(c);
             return;
         }
-        buf_consume_wiped(&c->out, (size_t)n);
+        api_client_sent(c, (size_t)n);
     }
     if (c->dead)
         return;
-    if (c->closing && c->out.len == 0) {
+    if (c->closing && c->out.len == c->out_sent) {
         api_client_drop(c);
         return;
     }
