@@ -376,12 +376,11 @@ static void client_read_refusal(struct client *c, char *err, size_t errlen)
     json_decref(line);
 }
 
-json_t *client_call(struct client *c, json_t *request, char *err, size_t errlen)
+int client_send(struct client *c, json_t *request, char *err, size_t errlen)
 {
-    json_t *resp = NULL, *line = NULL;
     char *text = NULL;
     size_t len;
-    int r;
+    int rc = -1;
 
     if (c->broken) {
         errmsg_set(err, errlen, "the connection to the node is broken");
@@ -404,35 +403,50 @@ json_t *client_call(struct client *c, json_t *request, char *err, size_t errlen)
         client_read_refusal(c, err, errlen);
         goto out;
     }
+    rc = 0;
+out:
+    if (text != NULL)
+        explicit_bzero(text, strlen(text)); /* a team_join request holds the join code */
+    free(text);
+    return rc;
+}
+
+json_t *client_receive(struct client *c, char *err, size_t errlen)
+{
+    json_t *line = NULL;
+    int r;
+
+    if (c->broken) {
+        errmsg_set(err, errlen, "the connection to the node is broken");
+        return NULL;
+    }
     for (;;) {
         r = client_read_line(c, c->timeout_ms, 0, &line, err, errlen);
         if (r == 0) {
             errmsg_set(err, errlen, "the node did not answer within %d s", c->timeout_ms / 1000);
             c->broken = 1;
-            goto out;
+            return NULL;
         }
         if (r < 0) {
             c->broken = 1;
-            goto out;
+            return NULL;
         }
-        if (client_is_event(line)) {
-            if (json_array_append_new(c->pending, line) != 0) {
-                errmsg_set(err, errlen, "out of memory");
-                c->broken = 1;
-                goto out;
-            }
-            line = NULL;
-            continue;
+        if (!client_is_event(line))
+            return line;
+        if (json_array_append_new(c->pending, line) != 0) {
+            errmsg_set(err, errlen, "out of memory");
+            c->broken = 1;
+            return NULL;
         }
-        resp = line;
         line = NULL;
-        break;
     }
-out:
-    if (text != NULL)
-        explicit_bzero(text, strlen(text)); /* a team_join request holds the join code */
-    free(text);
-    return resp;
+}
+
+json_t *client_call(struct client *c, json_t *request, char *err, size_t errlen)
+{
+    if (client_send(c, request, err, errlen) != 0)
+        return NULL;
+    return client_receive(c, err, errlen);
 }
 
 int client_next_event(struct client *c, int timeout_ms, json_t **event, char *err, size_t errlen)

@@ -46,6 +46,15 @@ void client_set_timeout(struct client *c, int timeout_ms);
 json_t *client_call(struct client *c, json_t *request, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 
+/* client_call in two halves, so a caller can prepare its next request while the node works on
+ * this one (lore import: the next batch of notes is read and parsed meanwhile). The node answers
+ * requests in the order they were sent. Each returns as client_call: 0 / a new reference, or -1 /
+ * NULL with a message in err, and the connection is then unusable. */
+int client_send(struct client *c, json_t *request, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
+json_t *client_receive(struct client *c, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
+
 /* Wait up to timeout_ms (-1 = forever) for the next event line (an object with "event") after a
  * "subscribe" call. Returns 1 with a new reference in *event (OUT), 0 if the time passed or a
  * signal interrupted the wait (*event untouched), or -1 with a message in err if the node closed

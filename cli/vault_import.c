@@ -22,7 +22,9 @@
 #include "buf.h"
 #include "call.h"
 #include "cli.h"
+#include "client.h"
 #include "entry.h"
+#include "errmsg.h"
 #include "out.h"
 #include "text.h"
 #include "vault.h"
@@ -62,6 +64,7 @@ struct vault_import {
     json_t *status_resp;
     json_t *batch;  /* posts waiting for the next post_batch */
     json_t *queued; /* for each: {"note", "warnings", "index"} (index: its duplicate-check row) */
+    json_t *flight; /* the queued notes of the post_batch sent and not yet answered, or NULL */
     size_t batch_bytes;
     size_t refused; /* posts the node refused */
     size_t known;   /* files skipped as already in lore */
@@ -385,25 +388,30 @@ static char *vault_name_title(const char *rel)
     return xstrndup(base, strlen(base) - 3);
 }
 
-/* Send the queued notes in one post_batch; each is imported or skipped as the node answers, and
- * its warnings said if it was imported. Returns an exit status: only a broken connection to the
- * node fails; a refusal (of one, or of all: a clock or storage error) is a skip. */
-static int vault_flush(struct vault_import *im)
+/* Take the answer to the post_batch in flight, if any: each of its notes is imported or skipped
+ * as the node answers, and its warnings said if it was imported. Returns an exit status: only a
+ * broken connection to the node fails; a refusal (of one, or of all: a clock or storage error) is
+ * a skip. */
+static int vault_settle(struct vault_import *im)
 {
-    json_t *resp = NULL, *results, *q, *r, *note, *row, *current = im->pending;
+    char err[ERRMSG_MAX];
+    json_t *resp, *results, *q, *r, *note, *row, *current = im->pending;
     bool ok, imported;
     size_t i;
-    int rc;
 
-    if (json_array_size(im->batch) == 0)
+    if (im->flight == NULL)
         return LORE_EXIT_OK;
+    resp = client_receive(im->run->client, err, sizeof(err));
+    if (resp == NULL) {
+        vault_errorf(im->run, "%s", err);
+        json_decref(im->flight);
+        im->flight = NULL;
+        return LORE_EXIT_FAIL;
+    }
+    ok = json_is_true(json_object_get(resp, "ok"));
     im->pending = json_array(); /* the file being looked at keeps its warnings */
-    rc = vault_exchange(im->run, json_pack("{s:s,s:O}", "op", "post_batch", "entries", im->batch),
-                        &resp, &ok);
-    if (rc != LORE_EXIT_OK)
-        goto out;
     results = json_object_get(resp, "results");
-    json_array_foreach(im->queued, i, q)
+    json_array_foreach(im->flight, i, q)
     {
         r = ok ? json_array_get(results, i) : resp;
         imported =
@@ -423,13 +431,39 @@ static int vault_flush(struct vault_import *im)
         json_array_extend(im->pending, json_object_get(q, "warnings"));
         vault_warnings_done(im, imported);
     }
+    json_decref(im->flight);
+    im->flight = NULL;
+    json_decref(im->pending);
+    im->pending = current;
+    json_decref(resp);
+    return LORE_EXIT_OK;
+}
+
+/* Send the queued notes in one post_batch, after taking the answer to the one before: the node
+ * stores this batch while the next files are read and parsed (one batch in flight). Returns an
+ * exit status, as vault_settle. */
+static int vault_flush(struct vault_import *im)
+{
+    char err[ERRMSG_MAX];
+    json_t *req;
+    int rc = vault_settle(im);
+
+    if (rc != LORE_EXIT_OK || json_array_size(im->batch) == 0)
+        goto out;
+    req = json_pack("{s:s,s:O}", "op", "post_batch", "entries", im->batch);
+    if (req == NULL || client_send(im->run->client, req, err, sizeof(err)) != 0) {
+        vault_errorf(im->run, "%s", req == NULL ? "out of memory" : err);
+        json_decref(req);
+        rc = LORE_EXIT_FAIL;
+        goto out;
+    }
+    json_decref(req);
+    im->flight = im->queued;
+    im->queued = json_array();
 out:
     json_array_clear(im->batch);
     json_array_clear(im->queued);
     im->batch_bytes = 0;
-    json_decref(im->pending);
-    im->pending = current;
-    json_decref(resp);
     return rc;
 }
 
@@ -541,6 +575,9 @@ static int vault_import_file(struct vault_import *im, const char *rel)
     }
     body = xstrndup(doc.body, doc.body_len);
     if (doc.export_id != NULL) {
+        rc = vault_settle(im); /* its answer comes first on the connection */
+        if (rc != LORE_EXIT_OK)
+            goto out;
         rc = vault_exchange(im->run, json_pack("{s:s,s:s}", "op", "get", "id", doc.export_id),
                             &resp, &ok);
         if (rc != LORE_EXIT_OK)
@@ -557,6 +594,8 @@ static int vault_import_file(struct vault_import *im, const char *rel)
     if (same != NULL && json_is_null(json_object_get(same, "id")) && !im->dry_run) {
         /* The same as a note still queued: send the queue, to say whether that one is in. */
         rc = vault_flush(im);
+        if (rc == LORE_EXIT_OK)
+            rc = vault_settle(im);
         if (rc != LORE_EXIT_OK)
             goto out;
         same = vault_find_same(im, doc.title, body, doc.body_len);
@@ -693,6 +732,8 @@ int vault_import_main(struct lore *l, int argc, char **argv)
             goto out;
     }
     rc = vault_flush(&im);
+    if (rc == LORE_EXIT_OK)
+        rc = vault_settle(&im);
     if (rc != LORE_EXIT_OK)
         goto out;
     vault_progress(&r, im.dry_run ? "checked" : "imported", im.nfiles, im.nfiles);
@@ -717,6 +758,7 @@ out:
     json_decref(im.existing);
     json_decref(im.batch);
     json_decref(im.queued);
+    json_decref(im.flight);
     json_decref(im.status_resp);
     return rc;
 }
