@@ -30,7 +30,7 @@
 #define GOSSIP_FLUSH_MS 5             /* IHAVE batching delay */
 #define GOSSIP_GRAFT_MS 40            /* wait for an eager copy before fetching an announced id */
 #define GOSSIP_MAX_MISSING 8192       /* announced ids we wait for at most */
-#define GOSSIP_QUEUE 16384            /* ingest pipeline capacity, entries */
+#define GOSSIP_QUEUE 8192             /* ingest pipeline capacity, entries */
 #define GOSSIP_WINDOW 4096            /* bootstrap entries asked for at a time */
 #define GOSSIP_SERVE_PER_TICK 4       /* stream batches sent per wake-up, to stay responsive */
 #define GOSSIP_RECON_TIMEOUT_MS 15000 /* a reconciliation that stalls is abandoned */
