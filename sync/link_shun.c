@@ -161,7 +161,14 @@ void links_tick(struct loop *loop, uint64_t timer_id, void *arg)
                 l->shun_ms = 0;
             if (l->primary && now - l->peers_sent_ms >= LINK_PEERS_EVERY_MS)
                 link_send_peers(l);
-            if (now - l->last_tx_ms >= LINK_PING_MS || now - l->st.last_rx_ms >= LINK_PING_MS) {
+            /* The side that dialled keeps the link alive: it pings when it heard nothing for
+             * LINK_PING_MS, and each ping's PONG and the pings themselves keep both sides' rx
+             * fresh. The dialled side pings only when the dialler went quiet for twice that
+             * (it still notices a dead peer within LINK_DEAD_MS), and every 10 s to know its
+             * round-trip time. Before, both sides pinged every second: four messages per link per
+             * second, for nothing, on every link of a dense office mesh. */
+            if (now - l->st.last_rx_ms >= (l->sock != NULL ? LINK_PING_MS : 2 * LINK_PING_MS) ||
+                now - l->ping_sent_ms >= 10 * LINK_PING_MS) {
                 if (now - l->ping_sent_ms >= LINK_PING_MS) {
                     buf_reset(&ls->out);
                     l->ping_sent_ms = now;
