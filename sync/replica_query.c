@@ -645,6 +645,7 @@ static int replica_search_fast(struct replica *r, const struct buf *match, size_
     *nhits = (size_t)n < page ? (size_t)n : page;
     rc = 0;
 out:
+    replica_add_work(r, s);
     sqlite3_finalize(s);
     return rc;
 }
@@ -684,6 +685,7 @@ static int replica_search_exact(struct replica *r, const struct buf *match,
     *nhits = (size_t)n;
     rc = 0;
 out:
+    replica_add_work(r, s);
     sqlite3_finalize(s);
     buf_free(&sql);
     return rc;
