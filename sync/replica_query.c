@@ -550,144 +550,126 @@ static int replica_hit_cmp(const void *a, const void *b)
     return -memcmp(x->id, y->id, ENTRY_ID_LEN);
 }
 
-/*
- * A full-text hit x stands for the entry e it is the current version of: x itself when it has no
- * revision by its author, or the author's latest revision of e. Hits on older versions, and on
- * revisions by others, stand for nothing (the inner join drops them): so every entry matches at
- * most once, with the words of its current text.
- */
-#define REPLICA_HIT_ENTRY                                                                          \
-    " JOIN entries e ON e.seq = (CASE WHEN x.kind = 9 THEN (SELECT o.seq FROM refs rv"             \
-    " JOIN entries o ON o.id = rv.ref WHERE rv.seq = x.seq AND rv.kind = 9) ELSE x.seq END)"       \
-    " AND e.kind IN (1, 2, 3, 4) AND e.author = x.author AND e.effective_ms <= lore_horizon()"     \
-    " AND " REPLICA_CURRENT("e") " = x.seq"
+/* Stage one's results: hits in the order read (rank order), growing. */
+struct replica_hits {
+    struct replica_hit *v;
+    size_t n, cap;
+};
 
-/* Run a statement whose rows are (seq, rank, created_ms, id, hseq, author) into hits; a row whose
- * seq is NULL (a hit standing for nothing) is counted in *dropped (may be NULL) and skipped.
- * *last (may be NULL) gets the rank of the last row read, dropped or not. Returns the count. */
-static long replica_collect_hits(struct replica *r, sqlite3_stmt *s, struct replica_hit *hits,
-                                 size_t max, size_t *dropped, double *last, char *err,
-                                 size_t errlen)
+/* Keep a hit on version hseq of rank, standing for the entry of the row s is on (seq,
+ * effective_ms, id, author), in h. */
+static void replica_keep_hit(sqlite3_stmt *s, sqlite3_int64 hseq, double rank,
+                             struct replica_hits *h)
 {
-    size_t n = 0;
-    int step = SQLITE_DONE;
+    struct replica_hit *x;
 
-    while (n < max && (step = sqlite3_step(s)) == SQLITE_ROW) {
-        if (last != NULL)
-            *last = sqlite3_column_double(s, 1);
-        if (sqlite3_column_type(s, 0) == SQLITE_NULL) {
-            if (dropped != NULL)
-                (*dropped)++;
-            continue;
-        }
-        hits[n].seq = sqlite3_column_int64(s, 0);
-        hits[n].hseq = sqlite3_column_int64(s, 4);
-        hits[n].rank = sqlite3_column_double(s, 1);
-        hits[n].boost = 1.0;
-        hits[n].snippet = NULL;
-        hits[n].created_ms = sqlite3_column_int64(s, 2);
-        memset(hits[n].id, 0, ENTRY_ID_LEN);
-        if (sqlite3_column_bytes(s, 3) == ENTRY_ID_LEN)
-            memcpy(hits[n].id, sqlite3_column_blob(s, 3), ENTRY_ID_LEN);
-        memset(hits[n].author, 0, ENTRY_KEY_LEN);
-        if (sqlite3_column_bytes(s, 5) == ENTRY_KEY_LEN)
-            memcpy(hits[n].author, sqlite3_column_blob(s, 5), ENTRY_KEY_LEN);
-        n++;
+    if (h->n == h->cap) {
+        h->cap = h->cap != 0 ? 2 * h->cap : 64;
+        h->v = xreallocarray(h->v, h->cap, sizeof(*h->v));
     }
-    if (n < max && step != SQLITE_DONE) {
-        errmsg_set(err, errlen, "%s", sqlite3_errmsg(r->db));
-        return -1;
-    }
-    return (long)n;
+    x = &h->v[h->n++];
+    memset(x, 0, sizeof(*x));
+    x->seq = sqlite3_column_int64(s, 0);
+    x->hseq = hseq;
+    x->rank = rank;
+    x->boost = 1.0;
+    x->created_ms = sqlite3_column_int64(s, 1);
+    if (sqlite3_column_bytes(s, 2) == ENTRY_ID_LEN)
+        memcpy(x->id, sqlite3_column_blob(s, 2), ENTRY_ID_LEN);
+    if (sqlite3_column_bytes(s, 3) == ENTRY_KEY_LEN)
+        memcpy(x->author, sqlite3_column_blob(s, 3), ENTRY_KEY_LEN);
 }
 
-/* Rows the fast path reads beyond the page, so that ties at the page's end and hits standing for
- * nothing (old versions) rarely send it to the exact path. */
-#define REPLICA_FAST_EXTRA 32
-
 /*
- * Fast path for an unfiltered search: rank in the full-text index alone and look up only the
- * best offset+limit+REPLICA_FAST_EXTRA rows. Every row not read ranks at least as low as the last
- * one read, so the page is exact when it is full and its last rank is better than that; else
- * (a tie reaching past what was read, or too few rows standing for entries) returns 1 and the
- * caller takes the exact path. Returns 0 with *nhits set, or -1.
+ * The entry a full-text hit x (?1) stands for, if it passes q's filters: x itself when it has no
+ * revision by its author, or the author's latest revision of e. Hits on older versions, and on
+ * revisions by others, stand for nothing (the join finds no e): so every entry matches at most
+ * once, with the words of its current text. The filters come before the version test, which is
+ * the dearer one.
  */
-static int replica_search_fast(struct replica *r, const struct buf *match, size_t offset,
-                               size_t limit, struct replica_hit *hits, size_t *nhits, char *err,
-                               size_t errlen)
+static int replica_hit_stmt(struct replica *r, const struct replica_query *q, sqlite3_stmt **s,
+                            char *err, size_t errlen)
 {
-    sqlite3_stmt *s = NULL;
-    size_t page = offset + limit, fetch = page + REPLICA_FAST_EXTRA, dropped = 0;
-    double last = 0;
-    long n;
+    struct buf sql;
+    unsigned kind = q->kind != 0                                      ? q->kind
+                    : q->open_only || q->status != REPLICA_STATUS_ANY ? ENTRY_QUESTION
+                                                                      : 0;
     int rc = -1;
 
+    buf_init(&sql, REPLICA_SQL_MAX);
+    if (buf_append_str(&sql, "SELECT e.seq, e.effective_ms, e.id, e.author FROM entries x"
+                             " JOIN entries e ON e.seq = (CASE WHEN x.kind = 9 THEN (SELECT o.seq"
+                             " FROM refs rv JOIN entries o ON o.id = rv.ref WHERE rv.seq = x.seq"
+                             " AND rv.kind = 9) ELSE x.seq END) WHERE x.seq = ?1") != 0)
+        goto out;
+    /* A hit of another kind, not a revision, is passed over before anything else is read. */
+    if (kind != 0 && buf_printf(&sql, " AND x.kind IN (9, %u)", kind) != 0)
+        goto out;
+    if (buf_append_str(&sql, " AND e.kind IN (1, 2, 3, 4) AND e.author = x.author") != 0)
+        goto out;
+    replica_query_sql(q, &sql); /* its parameters are numbered from 2 */
+    if (buf_append_str(&sql, " AND " REPLICA_CURRENT("e") " = x.seq") != 0)
+        goto out;
+    if (sqlite3_prepare_v2(r->db, (const char *)sql.data, -1, s, NULL) != SQLITE_OK) {
+        errmsg_set(err, errlen, "%s", sqlite3_errmsg(r->db));
+        goto out;
+    }
+    replica_bind_query(*s, q, 2); /* its LIMIT and OFFSET have no place here: not bound */
+    rc = 0;
+out:
+    buf_free(&sql);
+    return rc;
+}
+
+/*
+ * Stage one: the page's candidates (page of them, and the ties at its end), best first. Walks
+ * the matches in bm25 order (FTS5 ranks them in its index, sorting only (rowid, rank) pairs) and
+ * looks up the entry each stands for, with the filters, until page are held and a match ranks
+ * strictly below the page's last: every match after it ranks at least as low, so the page is
+ * exact; the matches after it are never joined nor filtered. Returns 0 or -1.
+ */
+static int replica_search_candidates(struct replica *r, const struct buf *match,
+                                     const struct replica_query *q, size_t page,
+                                     struct replica_hits *h, char *err, size_t errlen)
+{
+    sqlite3_stmt *s = NULL, *hit = NULL;
+    double rank;
+    int rc = -1, step, hstep = SQLITE_DONE;
+
     if (sqlite3_prepare_v2(r->db,
-                           "SELECT e.seq, h.rank, e.effective_ms, e.id, x.seq, e.author FROM"
-                           " (SELECT rowid, bm25(fts, 10.0, 1.0, 5.0) AS rank FROM fts"
-                           "  WHERE fts MATCH ? ORDER BY rank LIMIT ?) h"
-                           " JOIN entries x ON x.seq = h.rowid"
-                           " LEFT" REPLICA_HIT_ENTRY " ORDER BY h.rank",
+                           "SELECT rowid, bm25(fts, 10.0, 1.0, 5.0) AS rank FROM fts"
+                           " WHERE fts MATCH ? ORDER BY rank",
                            -1, &s, NULL) != SQLITE_OK) {
         errmsg_set(err, errlen, "%s", sqlite3_errmsg(r->db));
         goto out;
     }
+    if (replica_hit_stmt(r, q, &hit, err, errlen) != 0)
+        goto out;
     sqlite3_bind_text(s, 1, (const char *)match->data, (int)match->len, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, (sqlite3_int64)fetch);
-    n = replica_collect_hits(r, s, hits, fetch, &dropped, &last, err, errlen);
-    if (n < 0)
-        goto out;
-    if ((size_t)n + dropped == fetch && ((size_t)n < page || hits[page - 1].rank >= last)) {
-        rc = 1; /* the rows not read could still take places on the page */
-        goto out;
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        rank = sqlite3_column_double(s, 1);
+        if (h->n >= page && rank > h->v[page - 1].rank)
+            break;
+        sqlite3_reset(hit);
+        sqlite3_bind_int64(hit, 1, sqlite3_column_int64(s, 0));
+        hstep = sqlite3_step(hit);
+        if (hstep == SQLITE_ROW)
+            replica_keep_hit(hit, sqlite3_column_int64(s, 0), rank, h);
+        else if (hstep != SQLITE_DONE)
+            break;
     }
-    qsort(hits, (size_t)n, sizeof(*hits), replica_hit_cmp);
-    *nhits = (size_t)n < page ? (size_t)n : page;
-    rc = 0;
-out:
-    replica_add_work(r, s);
-    sqlite3_finalize(s);
-    return rc;
-}
-
-/* Exact path: rank and order every match in SQL, with any filter. */
-static int replica_search_exact(struct replica *r, const struct buf *match,
-                                const struct replica_query *q, size_t offset, size_t limit,
-                                struct replica_hit *hits, size_t *nhits, char *err, size_t errlen)
-{
-    struct buf sql;
-    sqlite3_stmt *s = NULL;
-    struct replica_query page = *q;
-    long n;
-    int rc = -1;
-
-    buf_init(&sql, REPLICA_SQL_MAX);
-    if (buf_append_str(
-            &sql, "SELECT e.seq, bm25(fts, 10.0, 1.0, 5.0) AS rank, e.effective_ms, e.id,"
-                  " x.seq, e.author FROM fts JOIN entries x ON x.seq = fts.rowid" REPLICA_HIT_ENTRY
-                  " WHERE fts MATCH ?") != 0)
-        goto out;
-    replica_query_sql(q, &sql);
-    if (buf_append_str(&sql, " ORDER BY rank, e.effective_ms DESC, e.id DESC LIMIT ? OFFSET ?") !=
-        0)
-        goto out;
-    if (sqlite3_prepare_v2(r->db, (const char *)sql.data, -1, &s, NULL) != SQLITE_OK) {
+    if ((step != SQLITE_ROW && step != SQLITE_DONE) ||
+        (hstep != SQLITE_ROW && hstep != SQLITE_DONE)) {
         errmsg_set(err, errlen, "%s", sqlite3_errmsg(r->db));
         goto out;
     }
-    sqlite3_bind_text(s, 1, (const char *)match->data, (int)match->len, SQLITE_STATIC);
-    page.limit = limit;
-    page.offset = offset;
-    replica_bind_query(s, &page, 2);
-    n = replica_collect_hits(r, s, hits, limit, NULL, NULL, err, errlen);
-    if (n < 0)
-        goto out;
-    *nhits = (size_t)n;
+    qsort(h->v, h->n, sizeof(*h->v), replica_hit_cmp);
     rc = 0;
 out:
     replica_add_work(r, s);
+    replica_add_work(r, hit);
     sqlite3_finalize(s);
-    buf_free(&sql);
+    sqlite3_finalize(hit);
     return rc;
 }
 
@@ -790,8 +772,9 @@ int replica_search_ranked(struct replica *r, const char *query, const struct rep
     sqlite3_stmt *row = NULL;
     size_t limit = q->limit != 0 ? q->limit : 50, n = 0, i, first = 0, offset = q->offset, end = 0;
     size_t window;
+    struct replica_hits h = {NULL, 0, 0};
     struct replica_hit *hits = NULL;
-    int rc = -1, fast = 1;
+    int rc = -1;
 
     buf_init(&match, 0);
     if (corrupt != NULL)
@@ -804,7 +787,9 @@ int replica_search_ranked(struct replica *r, const char *query, const struct rep
     }
     /*
      * Stage one finds the candidates' row numbers, sorting only small (rank, keys) records: the
-     * page or, to re-rank, the best bm25 matches down to rk->extra beyond the page. Stage two
+     * page or, to re-rank, the best bm25 matches down to rk->extra beyond the page, filters
+     * applied (replica_search_candidates: it ranks in the full-text index and joins only the best
+     * matches, not every match). Stage two
      * re-ranks those by their signals (indexed lookups, no decoding of the candidates). Stage
      * three loads and makes a snippet for the rows of the page alone. bm25 weights: a word in the
      * title counts most, then tags, then the body.
@@ -812,20 +797,11 @@ int replica_search_ranked(struct replica *r, const char *query, const struct rep
     window = rk != NULL ? offset + limit + rk->extra : limit;
     if (rk != NULL)
         offset = 0; /* stage one reads from the best match; the page is cut after re-ranking */
-    hits = xreallocarray(NULL, offset + window + REPLICA_FAST_EXTRA, sizeof(*hits));
-    if (q->kind == 0 && q->tag == NULL && q->author == NULL && q->ref == NULL && !q->open_only &&
-        q->since_ms == 0 && q->status == REPLICA_STATUS_ANY && q->ids == NULL &&
-        q->not_ids == NULL && q->concerning == NULL) {
-        fast = replica_search_fast(r, &match, offset, window, hits, &n, err, errlen);
-        if (fast < 0)
-            goto out;
-        first = offset;
-    }
-    if (fast != 0) {
-        first = 0;
-        if (replica_search_exact(r, &match, q, offset, window, hits, &n, err, errlen) != 0)
-            goto out;
-    }
+    if (replica_search_candidates(r, &match, q, offset + window, &h, err, errlen) != 0)
+        goto out;
+    hits = h.v;
+    n = h.n < offset + window ? h.n : offset + window; /* ties past the page are left out */
+    first = offset;
     end = n;
     if (rk != NULL) {
         if (replica_rerank(r, rk, hits + first, n - first, err, errlen) != 0)
