@@ -622,19 +622,109 @@ out:
 }
 
 /*
- * Stage one: the page's candidates (page of them, and the ties at its end), best first. Walks
- * the matches in bm25 order (FTS5 ranks them in its index, sorting only (rowid, rank) pairs) and
- * looks up the entry each stands for, with the filters, until page are held and a match ranks
- * strictly below the page's last: every match after it ranks at least as low, so the page is
- * exact; the matches after it are never joined nor filtered. Returns 0 or -1.
+ * A query matching more than this many entries is ranked among its newest matches and its newest
+ * title matches, this many of each (docs/API.md, search): FTS5 visits only those, where ranking
+ * every match of a common word costs a bm25 score and a row lookup for each.
  */
-static int replica_search_candidates(struct replica *r, const struct buf *match,
-                                     const struct replica_query *q, size_t page,
-                                     struct replica_hits *h, char *err, size_t errlen)
-{
-    sqlite3_stmt *s = NULL, *hit = NULL;
+#define REPLICA_RANK_NEWEST 2000
+
+/* A match and its bm25 rank. */
+struct replica_match {
+    sqlite3_int64 rowid;
     double rank;
-    int rc = -1, step, hstep = SQLITE_DONE;
+};
+
+static int replica_match_rank_cmp(const void *a, const void *b)
+{
+    const struct replica_match *x = a, *y = b;
+
+    return x->rank < y->rank ? -1 : x->rank > y->rank;
+}
+
+static int replica_match_rowid_cmp(const void *a, const void *b)
+{
+    const struct replica_match *x = a, *y = b;
+
+    return x->rowid < y->rowid ? -1 : x->rowid > y->rowid;
+}
+
+/* The newest max matches of the FTS5 query text[0, len) (prefix, if not NULL, before it), with
+ * their bm25 ranks, appended to *v (*n of them, room for *cap). Returns how many, or -1. */
+static long replica_match_newest(struct replica *r, const char *prefix, const struct buf *match,
+                                 size_t max, struct replica_match **v, size_t *n, size_t *cap,
+                                 char *err, size_t errlen)
+{
+    sqlite3_stmt *s = NULL;
+    struct buf text;
+    long count = -1;
+    int step;
+
+    buf_init(&text, match->len + 64);
+    if ((prefix != NULL && buf_append_str(&text, prefix) != 0) ||
+        buf_append(&text, match->data, match->len) != 0) {
+        errmsg_set(err, errlen, "the search query is too long");
+        goto out;
+    }
+    if (sqlite3_prepare_v2(r->db,
+                           "SELECT rowid, bm25(fts, 10.0, 1.0, 5.0) FROM fts WHERE fts MATCH ?"
+                           " ORDER BY rowid DESC LIMIT ?",
+                           -1, &s, NULL) != SQLITE_OK) {
+        errmsg_set(err, errlen, "%s", sqlite3_errmsg(r->db));
+        goto out;
+    }
+    sqlite3_bind_text(s, 1, (const char *)text.data, (int)text.len, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)max);
+    count = 0;
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        if (*n == *cap) {
+            *cap = *cap != 0 ? 2 * *cap : 256;
+            *v = xreallocarray(*v, *cap, sizeof(**v));
+        }
+        (*v)[*n].rowid = sqlite3_column_int64(s, 0);
+        (*v)[(*n)++].rank = sqlite3_column_double(s, 1);
+        count++;
+    }
+    if (step != SQLITE_DONE) {
+        errmsg_set(err, errlen, "%s", sqlite3_errmsg(r->db));
+        count = -1;
+    }
+out:
+    replica_add_work(r, s);
+    sqlite3_finalize(s);
+    buf_free(&text);
+    return count;
+}
+
+/* One match of the walk in rank order: kept in h if it stands for an entry passing the filters
+ * (hit, replica_hit_stmt). Returns 1 when the walk is over — page are held and this match ranks
+ * strictly below the page's last, as every later one does — else 0, or -1 on error. */
+static int replica_walk_match(struct replica *r, sqlite3_stmt *hit, sqlite3_int64 rowid,
+                              double rank, size_t page, struct replica_hits *h, char *err,
+                              size_t errlen)
+{
+    int step;
+
+    if (h->n >= page && rank > h->v[page - 1].rank)
+        return 1;
+    sqlite3_reset(hit);
+    sqlite3_bind_int64(hit, 1, rowid);
+    step = sqlite3_step(hit);
+    if (step == SQLITE_ROW)
+        replica_keep_hit(hit, rowid, rank, h);
+    else if (step != SQLITE_DONE) {
+        errmsg_set(err, errlen, "%s", sqlite3_errmsg(r->db));
+        return -1;
+    }
+    return 0;
+}
+
+/* Every match in bm25 order (FTS5 ranks them in its index, sorting only (rowid, rank) pairs),
+ * walked until replica_walk_match ends it. Returns 0 or -1. */
+static int replica_walk_all(struct replica *r, const struct buf *match, sqlite3_stmt *hit,
+                            size_t page, struct replica_hits *h, char *err, size_t errlen)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = -1, step, done = 0;
 
     if (sqlite3_prepare_v2(r->db,
                            "SELECT rowid, bm25(fts, 10.0, 1.0, 5.0) AS rank FROM fts"
@@ -643,33 +733,75 @@ static int replica_search_candidates(struct replica *r, const struct buf *match,
         errmsg_set(err, errlen, "%s", sqlite3_errmsg(r->db));
         goto out;
     }
-    if (replica_hit_stmt(r, q, &hit, err, errlen) != 0)
-        goto out;
     sqlite3_bind_text(s, 1, (const char *)match->data, (int)match->len, SQLITE_STATIC);
-    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-        rank = sqlite3_column_double(s, 1);
-        if (h->n >= page && rank > h->v[page - 1].rank)
-            break;
-        sqlite3_reset(hit);
-        sqlite3_bind_int64(hit, 1, sqlite3_column_int64(s, 0));
-        hstep = sqlite3_step(hit);
-        if (hstep == SQLITE_ROW)
-            replica_keep_hit(hit, sqlite3_column_int64(s, 0), rank, h);
-        else if (hstep != SQLITE_DONE)
-            break;
-    }
-    if ((step != SQLITE_ROW && step != SQLITE_DONE) ||
-        (hstep != SQLITE_ROW && hstep != SQLITE_DONE)) {
+    while (done == 0 && (step = sqlite3_step(s)) == SQLITE_ROW)
+        done = replica_walk_match(r, hit, sqlite3_column_int64(s, 0), sqlite3_column_double(s, 1),
+                                  page, h, err, errlen);
+    if (done < 0)
+        goto out;
+    if (done == 0 && step != SQLITE_DONE) {
         errmsg_set(err, errlen, "%s", sqlite3_errmsg(r->db));
         goto out;
+    }
+    rc = 0;
+out:
+    replica_add_work(r, s);
+    sqlite3_finalize(s);
+    return rc;
+}
+
+/*
+ * Stage one: the page's candidates (page of them, and the ties at its end), best first. The
+ * matches are walked in bm25 order, each looked up as the entry it stands for with the filters,
+ * until page are held and a match ranks strictly below the page's last: every later match ranks
+ * at least as low, so the page is exact among the matches walked, and the later ones are never
+ * joined nor filtered. The matches walked: every match when there are at most
+ * REPLICA_RANK_NEWEST; else the newest REPLICA_RANK_NEWEST and the newest REPLICA_RANK_NEWEST
+ * title matches, and every match only when the page is not filled from those. Returns 0 or -1.
+ */
+static int replica_search_candidates(struct replica *r, const struct buf *match,
+                                     const struct replica_query *q, size_t page,
+                                     struct replica_hits *h, char *err, size_t errlen)
+{
+    sqlite3_stmt *hit = NULL;
+    struct replica_match *v = NULL;
+    size_t n = 0, cap = 0, i, k;
+    long newest;
+    int rc = -1, done = 0;
+
+    if (replica_hit_stmt(r, q, &hit, err, errlen) != 0)
+        goto out;
+    newest =
+        replica_match_newest(r, NULL, match, REPLICA_RANK_NEWEST + 1, &v, &n, &cap, err, errlen);
+    if (newest < 0)
+        goto out;
+    if (newest > REPLICA_RANK_NEWEST) {
+        n--; /* it only told there are more */
+        if (replica_match_newest(r, "{title} : ", match, REPLICA_RANK_NEWEST, &v, &n, &cap, err,
+                                 errlen) < 0)
+            goto out;
+        qsort(v, n, sizeof(*v), replica_match_rowid_cmp);
+        for (i = k = 0; i < n; i++) /* a title match among the newest is there twice */
+            if (k == 0 || v[i].rowid != v[k - 1].rowid)
+                v[k++] = v[i];
+        n = k;
+    }
+    qsort(v, n, sizeof(*v), replica_match_rank_cmp);
+    for (i = 0; i < n && done == 0; i++)
+        done = replica_walk_match(r, hit, v[i].rowid, v[i].rank, page, h, err, errlen);
+    if (done < 0)
+        goto out;
+    if (newest > REPLICA_RANK_NEWEST && h->n < page) {
+        h->n = 0; /* the filters let too few of those through: walk every match */
+        if (replica_walk_all(r, match, hit, page, h, err, errlen) != 0)
+            goto out;
     }
     qsort(h->v, h->n, sizeof(*h->v), replica_hit_cmp);
     rc = 0;
 out:
-    replica_add_work(r, s);
     replica_add_work(r, hit);
-    sqlite3_finalize(s);
     sqlite3_finalize(hit);
+    free(v);
     return rc;
 }
 

@@ -104,11 +104,44 @@ static void test_filtered_search_reads_page(void **state)
                  (unsigned long long)filtered, (unsigned long long)plain);
 }
 
+/* 6,000 entries with vpn in the body and one old one with vpn in its title: a search ranks the
+ * newest matches and the newest title matches (docs/API.md, search), not all 6,001 — and the old
+ * title match, the best by bm25, still comes first. */
+static void test_common_word_ranks_newest(void **state)
+{
+    struct test_node *t = *state;
+    struct test_author bob;
+    json_t *r, *res;
+    char body[256];
+    uint64_t steps;
+    size_t i, k, len;
+
+    test_author_init(&bob, 85);
+    add(t, &bob, ENTRY_NOTE, 0, "vpn", "the old guide", "x", NULL, NULL);
+    for (i = 0; i < 6000; i++) {
+        len = (size_t)snprintf(body, sizeof(body), "the vpn again");
+        for (k = 0; k < i % 50; k++) /* 50 lengths: 50 ranks, not one tie */
+            len += (size_t)snprintf(body + len, sizeof(body) - len, " w");
+        add(t, &bob, i % 2 ? ENTRY_QUESTION : ENTRY_NOTE, 1000 + i * 10, "help", body, "x", NULL,
+            NULL);
+    }
+    steps = call_steps(t, "{\"op\":\"search\",\"query\":\"vpn\",\"limit\":20}", &r);
+    res = json_object_get(r, "results");
+    assert_int_equal(json_array_size(res), 20);
+    assert_string_equal(json_string_value(json_object_get(
+                            json_object_get(json_array_get(res, 0), "entry"), "body")),
+                        "the old guide");
+    json_decref(r);
+    if (steps > 25000)
+        fail_msg("a page of 20 among 6,001 matches took %llu steps", (unsigned long long)steps);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_who_knows_reads_matches, setup, teardown),
         cmocka_unit_test_setup_teardown(test_filtered_search_reads_page, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_common_word_ranks_newest, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
