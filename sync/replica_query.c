@@ -786,7 +786,8 @@ static int replica_search_candidates(struct replica *r, const struct buf *match,
                 v[k++] = v[i];
         n = k;
     }
-    qsort(v, n, sizeof(*v), replica_match_rank_cmp);
+    if (n > 1)
+        qsort(v, n, sizeof(*v), replica_match_rank_cmp);
     for (i = 0; i < n && done == 0; i++)
         done = replica_walk_match(r, hit, v[i].rowid, v[i].rank, page, h, err, errlen);
     if (done < 0)
@@ -796,7 +797,8 @@ static int replica_search_candidates(struct replica *r, const struct buf *match,
         if (replica_walk_all(r, match, hit, page, h, err, errlen) != 0)
             goto out;
     }
-    qsort(h->v, h->n, sizeof(*h->v), replica_hit_cmp);
+    if (h->n > 1)
+        qsort(h->v, h->n, sizeof(*h->v), replica_hit_cmp);
     rc = 0;
 out:
     replica_add_work(r, hit);
@@ -936,7 +938,7 @@ int replica_search_ranked(struct replica *r, const char *query, const struct rep
     first = offset;
     end = n;
     if (rk != NULL) {
-        if (replica_rerank(r, rk, hits + first, n - first, err, errlen) != 0)
+        if (n > first && replica_rerank(r, rk, hits + first, n - first, err, errlen) != 0)
             goto out;
         first += q->offset;
         end = first + limit < n ? first + limit : n;
@@ -973,7 +975,7 @@ int replica_search_ranked(struct replica *r, const char *query, const struct rep
 out:
     for (i = first; hits != NULL && i < end; i++)
         free(hits[i].snippet);
-    free(hits);
+    free(h.v); /* hits, once stage one is done */
     sqlite3_finalize(row);
     buf_free(&match);
     return rc;
