@@ -179,4 +179,24 @@ echo "$out" | jq -e '[.warnings[] | select(.path == "old.md") | .warning] | any(
     >/dev/null || fail "import: a date lore cannot keep needs a warning: $out"
 ok "import: embeds named in a warning per file; date: kept as the creation time, or said why not"
 
+# --- many files: batches in flight, and lookups between them ---------------------------------------
+# 1,100 notes (three post_batch calls, one in flight while the next files are read); after the
+# first 500, a file that is a copy of an export (its id is looked up: the batch in flight is
+# answered first) and a duplicate of a note still queued (the queue is sent and answered first).
+v3=$E2E_ROOT/vault3
+mkdir -p "$v3"
+for i in $(seq -w 1 1100); do printf '# Step %s\n\nRunbook step %s.\n' "$i" "$i" >"$v3/a$i.md"; done
+cp "$f" "$v3/a0550x.md" 2>/dev/null || cp "$E2E_ROOT/export2/$f" "$v3/a0550x.md"
+printf '# Step 0700\n\nRunbook step 0700.\n' >"$v3/a0700x.md"
+before=$(on b status --json | jq .entries)
+out=$(on b import "$v3" --json 2>"$E2E_ROOT/import3.err") || fail "import of vault3: $(tail -3 "$E2E_ROOT/import3.err")"
+echo "$out" | jq -e '.imported == 1101' >/dev/null ||
+    fail "import of 1,100 notes with an export copy and a duplicate: $(echo "$out" | jq -c '{imported, skipped}')"
+echo "$out" | jq -e '[.skipped[] | select(.path == "a0700x.md")] | length == 1' >/dev/null ||
+    fail "the duplicate of a queued note was not skipped: $(echo "$out" | jq -c .skipped)"
+[ "$(($(on b status --json | jq .entries) - before))" = 1101 ] ||
+    fail "b holds $(($(on b status --json | jq .entries) - before)) new entries, not 1,101"
+echo "$out" | jq -r '.notes[].id' | sort -u | wc -l | grep -qx 1101 || fail "import: ids not 1,101 distinct"
+ok "import: 1,100 notes in batches kept in flight; an export's lookup and a queued duplicate between them"
+
 echo "$checks passed, 0 failed"
