@@ -190,18 +190,71 @@ static const char *replica_list_hint(const struct replica_query *q)
     return "";
 }
 
+/*
+ * A list by tag reads its page one of two ways. The set: every entry tagged (in some version) is
+ * looked up and the lot sorted, work in proportion to how many carry the tag. The walk: the
+ * entries in list order, each tested through the tags index (its id and seq first, from the
+ * index it walks; the row itself only when the tag or a revision is there), stopping at the
+ * page: work in proportion to (offset + limit) x entries / tagged. The walk is cheaper when
+ * tagged^2 >= (offset + limit) x entries; the tagged rows are counted up to that bound only, so
+ * choosing costs at most sqrt((offset + limit) x entries) steps. 1: walk, 0: set.
+ */
+static int replica_tag_walk(struct replica *r, const struct replica_query *q)
+{
+    sqlite3_stmt *s = NULL;
+    sqlite3_int64 need, bound = 1, tagged;
+    int walk = 0;
+
+    /* max(seq) stands for the number of entries: one step, never fewer than there are. */
+    if (sqlite3_prepare_v2(r->db, "SELECT max(seq) FROM entries", -1, &s, NULL) != SQLITE_OK ||
+        sqlite3_step(s) != SQLITE_ROW)
+        goto out;
+    need =
+        (sqlite3_int64)(q->offset + (q->limit != 0 ? q->limit : 50)) * sqlite3_column_int64(s, 0);
+    while (bound * bound < need)
+        bound *= 2; /* at most twice the square root */
+    replica_add_work(r, s);
+    sqlite3_finalize(s);
+    if (sqlite3_prepare_v2(r->db, "SELECT count(*) FROM (SELECT 1 FROM tags WHERE tag = ? LIMIT ?)",
+                           -1, &s, NULL) != SQLITE_OK)
+        goto out;
+    sqlite3_bind_text(s, 1, q->tag, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, bound);
+    if (sqlite3_step(s) != SQLITE_ROW)
+        goto out;
+    tagged = sqlite3_column_int64(s, 0);
+    walk = tagged * tagged >= need;
+out:
+    replica_add_work(r, s);
+    sqlite3_finalize(s);
+    return walk;
+}
+
+/* The walk's tag test (replica_tag_walk), bound first (?1): the same rule as replica_query_sql's
+ * (the current version carries the tag), with the cheap index probes before it. */
+#define REPLICA_TAG_WALK                                                                           \
+    " AND (EXISTS (SELECT 1 FROM tags WHERE tag = ?1 AND seq = e.seq) OR EXISTS (SELECT 1 FROM"    \
+    " refs WHERE ref = e.id AND kind = 9)) AND EXISTS (SELECT 1 FROM tags WHERE tag = ?1 AND"      \
+    " seq = (CASE WHEN e.kind IN (1, 2, 3, 4) THEN " REPLICA_CURRENT("e") " ELSE e.seq END))"
+
 static int replica_list_rows(struct replica *r, const struct replica_query *q, int heads,
                              replica_row_fn fn, void *ctx, size_t *corrupt)
 {
+    struct replica_query wq = *q;
+    const char *tag = q->tag;
     struct buf sql;
     sqlite3_stmt *s = NULL;
     char err[ERRMSG_MAX];
-    int rc = -1;
+    int rc = -1, walk = q->tag != NULL && q->ids == NULL && q->ref == NULL && q->author == NULL &&
+                        replica_tag_walk(r, q);
 
     buf_init(&sql, REPLICA_SQL_MAX);
-    if (buf_printf(&sql, "SELECT " REPLICA_COLS " FROM entries e%s WHERE 1",
-                   replica_list_hint(q)) != 0)
+    if (buf_printf(&sql, "SELECT " REPLICA_COLS " FROM entries e%s WHERE 1%s", replica_list_hint(q),
+                   walk ? REPLICA_TAG_WALK : "") != 0)
         goto out;
+    if (walk)
+        wq.tag = NULL; /* tested by the walk's clause, bound first */
+    q = &wq;
     replica_query_sql(q, &sql);
     /* Both keys in one direction, so the (effective_ms, id) index gives the order without a
      * sort. */
@@ -212,7 +265,9 @@ static int replica_list_rows(struct replica *r, const struct replica_query *q, i
         log_warnx("replica: list: %s", sqlite3_errmsg(r->db));
         goto out;
     }
-    replica_bind_query(s, q, 1);
+    if (walk)
+        sqlite3_bind_text(s, 1, tag, -1, SQLITE_STATIC);
+    replica_bind_query(s, q, walk ? 2 : 1);
     rc = replica_run_rows(r, s, heads, fn, ctx, corrupt, err, sizeof(err));
     if (rc != 0)
         log_warnx("replica: list: %s", err);

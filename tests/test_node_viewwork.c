@@ -261,6 +261,57 @@ static void test_person_by_key(void **state)
     json_decref(r);
 }
 
+/* The title of entry i of a list response. */
+static const char *list_title(json_t *r, size_t i)
+{
+    return title_of(json_object_get(r, "entries"), i);
+}
+
+/* A tag page (list by tag, newest first) among 400 tagged entries walks the newest entries until
+ * its page is full instead of sorting every tagged one, and says what the sort says: the current
+ * version's tags count (a revision that adds the tag brings its entry in, one that drops it takes
+ * it out). */
+static void test_tag_page_walks(void **state)
+{
+    struct test_node *t = *state;
+    struct test_author bob;
+    struct replica_work w0, w1;
+    char title[64], added[2 * ENTRY_ID_LEN + 1], dropped[2 * ENTRY_ID_LEN + 1];
+    json_t *r, *all;
+    size_t i;
+
+    test_author_init(&bob, 73);
+    for (i = 0; i < 400; i++) {
+        snprintf(title, sizeof(title), "%s %zu", i % 4 == 3 ? "food" : "vpn", i);
+        add(t, &bob, ENTRY_QUESTION, i * 10, title, "", i % 4 == 3 ? "food" : "vpn", NULL, NULL);
+    }
+    add(t, &bob, ENTRY_QUESTION, 5000, "added", "", "food", NULL, added);
+    add(t, &bob, ENTRY_REVISION, 5100, "added", "", "vpn", added, NULL);
+    add(t, &bob, ENTRY_QUESTION, 4900, "dropped", "", "vpn", NULL, dropped);
+    add(t, &bob, ENTRY_REVISION, 5101, "dropped", "", "food", dropped, NULL);
+    replica_work(t->n->replica, &w0);
+    r = test_call_ok(t, "{\"op\":\"list\",\"tag\":\"vpn\",\"limit\":10}");
+    replica_work(t->n->replica, &w1);
+    assert_int_equal(json_array_size(json_object_get(r, "entries")), 10);
+    assert_string_equal(list_title(r, 0), "added");
+    assert_string_equal(list_title(r, 1), "vpn 398");
+    assert_string_equal(list_title(r, 2), "vpn 397");
+    assert_string_equal(list_title(r, 3), "vpn 396");
+    assert_string_equal(list_title(r, 4), "vpn 394");
+    /* The same order as the whole list sorted (the set of every tagged entry). */
+    all = test_call_ok(t, "{\"op\":\"list\",\"tag\":\"vpn\",\"limit\":500}");
+    assert_int_equal(json_array_size(json_object_get(all, "entries")), 301);
+    for (i = 0; i < 10; i++)
+        assert_string_equal(list_title(r, i), list_title(all, i));
+    for (i = 0; i < 301; i++)
+        assert_string_not_equal(list_title(all, i), "dropped");
+    json_decref(all);
+    json_decref(r);
+    if (w1.steps - w0.steps > 3000)
+        fail_msg("a tag page of 10 took %llu steps among 400 tagged entries",
+                 (unsigned long long)(w1.steps - w0.steps));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -269,6 +320,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_stats_linear, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migrate_6_to_7, setup, teardown),
         cmocka_unit_test_setup_teardown(test_person_by_key, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tag_page_walks, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
