@@ -111,13 +111,24 @@ struct node_inbox_cand {
     int urgent;
 };
 
+/* One list of candidates read page by page, newest first: the newest NODE_LIST_MAX questions of
+ * one of my areas (tag set) or of all (tag NULL: those addressed to me are kept). */
+struct node_inbox_list {
+    const char *tag;
+    size_t read;           /* rows read so far */
+    int done;              /* read to its end or to NODE_LIST_MAX rows */
+    uint64_t effective_ms; /* of the last row read: what is left is effective no later */
+};
+
 struct node_inbox {
     struct node *n;
     json_t *index; /* id hex -> its place in cands: each question once */
     struct node_inbox_cand *cands;
     size_t ncands, cap;
-    int from;    /* the list being read (INBOX_*) */
-    size_t rows; /* rows of it read */
+    size_t page;                /* a list's first page (then each is twice as long) */
+    int from;                   /* the list being read (INBOX_*) */
+    size_t rows;                /* rows of it read */
+    uint8_t last[ENTRY_ID_LEN]; /* the last row read */
 };
 
 static int node_inbox_urgent(const struct entry *e)
@@ -137,6 +148,7 @@ static int node_inbox_row(void *ctx, const struct entry *e, const char *snippet,
     (void)snippet;
     (void)rank;
     ib->rows++;
+    memcpy(ib->last, entry_id(e), ENTRY_ID_LEN);
     if (memcmp(entry_author(e), identity_public_key(ib->n->id), ENTRY_KEY_LEN) == 0)
         return 0;
     hex_encode(identity_public_key(ib->n->id), ENTRY_KEY_LEN, me);
@@ -204,20 +216,92 @@ static void node_inbox_read(struct node_inbox *ib, struct replica_query *q, int 
         log_warnx("node: inbox: listing questions failed");
 }
 
-/* Questions for me (node_watch_reason, each with its reason) that are not mine and not
- * resolved: urgent first, then newest; what happened to my entries lately (on_yours). The
- * candidates are the newest NODE_LIST_MAX questions of each of my areas, the newest questions
- * addressed to me, and urgent open ones of the last day; they are ordered by their own fields and
- * only the page shown is read and judged, not every candidate. */
+/* Every urgent candidate, first (the few urgent questions have their own index): urgent ones of
+ * my areas and addressed to me, and urgent open ones of the last day that reached everyone
+ * (node_foryou_question), page by page as node_peopleview_list_all reads them. */
+static void node_inbox_read_urgent(struct node_inbox *ib, const struct node_inbox_list *lists,
+                                   size_t nlists, uint64_t now)
+{
+    struct replica_query q = {0};
+    size_t i;
+
+    q.kind = ENTRY_QUESTION;
+    q.limit = NODE_LIST_MAX;
+    q.urgent_only = 1;
+    for (i = 0; i < nlists; i++) {
+        q.tag = lists[i].tag;
+        node_inbox_read(ib, &q, lists[i].tag != NULL ? INBOX_AREA : INBOX_TO);
+    }
+    q.tag = NULL;
+    q.open_only = 1;
+    q.since_ms = now - NODE_FORYOU_ESCALATE_WINDOW_MS;
+    for (q.offset = 0; q.offset < PEOPLE_SCAN_MAX; q.offset += NODE_LIST_MAX) {
+        node_inbox_read(ib, &q, INBOX_URGENT);
+        if (ib->rows < NODE_LIST_MAX)
+            break;
+    }
+}
+
+/* Read the next page of the list that may still hold the newest candidate (the one whose last
+ * row is the latest); 0, or -1 when every list is done. The pages double, up to NODE_LIST_MAX
+ * rows a list in all. */
+static int node_inbox_read_more(struct node_inbox *ib, struct node_inbox_list *lists, size_t nlists)
+{
+    struct node_inbox_list *l = NULL;
+    struct replica_query q = {0};
+    struct replica_entry_times tm;
+    size_t i;
+
+    for (i = 0; i < nlists; i++)
+        if (!lists[i].done && (l == NULL || lists[i].effective_ms > l->effective_ms))
+            l = &lists[i];
+    if (l == NULL)
+        return -1;
+    q.kind = ENTRY_QUESTION;
+    q.tag = l->tag;
+    q.offset = l->read;
+    q.limit = l->read > 0 ? l->read : ib->page;
+    if (q.limit > NODE_LIST_MAX - l->read)
+        q.limit = NODE_LIST_MAX - l->read;
+    node_inbox_read(ib, &q, l->tag != NULL ? INBOX_AREA : INBOX_TO);
+    l->read += ib->rows;
+    l->done = ib->rows < q.limit || l->read >= NODE_LIST_MAX;
+    if (ib->rows > 0 && replica_times(ib->n->replica, ib->last, &tm) == REPLICA_FOUND)
+        l->effective_ms = tm.effective_ms;
+    return 0;
+}
+
+/* The newest effective time a row not read yet may have (0: none is left). */
+static uint64_t node_inbox_bound(const struct node_inbox_list *lists, size_t nlists)
+{
+    uint64_t b = 0;
+    size_t i;
+
+    for (i = 0; i < nlists; i++)
+        if (!lists[i].done && lists[i].effective_ms > b)
+            b = lists[i].effective_ms;
+    return b;
+}
+
+/*
+ * Questions for me (node_watch_reason, each with its reason) that are not mine and not resolved:
+ * urgent first, then newest; what happened to my entries lately (on_yours). The candidates are
+ * the urgent ones (node_inbox_read_urgent), and the newest NODE_LIST_MAX questions of each of my
+ * areas and the newest questions addressed to me. Those lists are read page by page, newest
+ * first, only as far as the page shown needs: a candidate is judged once no row still unread can
+ * come before it (a question is created no later than it is effective, and each list's rest is
+ * effective no later than its last row), and only the page shown is read and judged.
+ */
 static json_t *op_inbox(struct node *n, json_t *req)
 {
-    struct node_inbox ib = {n, NULL, NULL, 0, 0, 0, 0};
-    struct replica_query q = {0};
+    struct node_inbox ib = {n, NULL, NULL, 0, 0, 0, 0, 0, {0}};
+    struct node_inbox_list *lists;
     json_t *o, *v, *arr, *ej;
     const char *k;
     long long limit = 50;
     uint64_t now = node_clock_wall_ms();
-    size_t i;
+    size_t nlists = 0, next = 0, sorted = 0;
+    int all_read = 0;
 
     if (node_arg_page(req, &limit, NULL) != 0)
         return api_error("bad_request", "limit must be 1 to %d", NODE_LIST_MAX);
@@ -226,36 +310,33 @@ static json_t *op_inbox(struct node *n, json_t *req)
         return api_error("bad_request", "now_ms must be a time in ms");
     /* Only now: the early returns above must not leak them. */
     ib.index = json_object();
+    ib.page = (size_t)limit + 8; /* a few more: some are judged not for me */
     arr = json_array();
     node_watch_load_areas(n);
-    q.kind = ENTRY_QUESTION;
-    q.limit = NODE_LIST_MAX;
-    json_object_foreach(n->areas, k, v)
-    {
-        q.tag = k;
-        node_inbox_read(&ib, &q, INBOX_AREA);
+    lists = xcalloc(json_object_size(n->areas) + 1, sizeof(*lists));
+    json_object_foreach(n->areas, k, v) lists[nlists++].tag = k;
+    lists[nlists++].tag = NULL; /* the newest questions, for those addressed to me */
+    for (next = 0; next < nlists; next++)
+        lists[next].effective_ms = UINT64_MAX; /* not read yet: anything may come */
+    node_inbox_read_urgent(&ib, lists, nlists, now);
+    next = 0;
+    while (json_array_size(arr) < (size_t)limit) {
+        if (sorted < ib.ncands) { /* new rows come after every one judged (see above) */
+            qsort(ib.cands + next, ib.ncands - next, sizeof(*ib.cands), node_inbox_cmp);
+            sorted = ib.ncands;
+        }
+        if (next < ib.ncands && (all_read || ib.cands[next].urgent ||
+                                 ib.cands[next].created_ms > node_inbox_bound(lists, nlists))) {
+            ej = node_inbox_judge(n, &ib.cands[next++], now);
+            if (ej != NULL)
+                json_array_append_new(arr, ej);
+        } else if (all_read || node_inbox_read_more(&ib, lists, nlists) != 0) {
+            if (next >= ib.ncands)
+                break;
+            all_read = 1;
+        }
     }
-    /* And the newest questions addressed to me, whatever their tags. */
-    memset(&q, 0, sizeof(q));
-    q.kind = ENTRY_QUESTION;
-    q.limit = NODE_LIST_MAX;
-    node_inbox_read(&ib, &q, INBOX_TO);
-    /* And urgent questions nobody answered that reached everyone (node_foryou_question), page
-     * by page as node_peopleview_list_all reads them. */
-    q.open_only = 1;
-    q.since_ms = now - NODE_FORYOU_ESCALATE_WINDOW_MS;
-    for (q.offset = 0; q.offset < PEOPLE_SCAN_MAX; q.offset += NODE_LIST_MAX) {
-        node_inbox_read(&ib, &q, INBOX_URGENT);
-        if (ib.rows < NODE_LIST_MAX)
-            break;
-    }
-    if (ib.ncands > 0)
-        qsort(ib.cands, ib.ncands, sizeof(*ib.cands), node_inbox_cmp);
-    for (i = 0; i < ib.ncands && json_array_size(arr) < (size_t)limit; i++) {
-        ej = node_inbox_judge(n, &ib.cands[i], now);
-        if (ej != NULL)
-            json_array_append_new(arr, ej);
-    }
+    free(lists);
     free(ib.cands);
     json_decref(ib.index);
     o = node_watch_areas_json(n, node_json_ok());

@@ -21,7 +21,7 @@
 #include "buf.h"
 #include "entry.h"
 
-#define REPLICA_SCHEMA_VERSION 7
+#define REPLICA_SCHEMA_VERSION 8
 
 struct replica;
 
@@ -194,6 +194,7 @@ struct replica_query {
     /* only entries that may concern this person (ENTRY_KEY_LEN bytes; NULL: any): by someone
      * else, and referring to an entry of theirs or with an '@' in the title or body */
     const uint8_t *concerning;
+    int urgent_only; /* urgent questions (attribute urgent = 1): read through their own index */
 };
 
 /* One result. e and snippet are borrowed for the call. snippet is NULL for list. rank: lower is

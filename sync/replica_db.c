@@ -82,6 +82,11 @@ static const char *const replica_migrations[] = {
     "CREATE INDEX IF NOT EXISTS entries_author_effective ON entries(author, kind, effective_ms,"
     "  id);"
     "DROP INDEX IF EXISTS entries_author;",
+    /* 7 -> 8: urgent questions (attribute urgent = 1, as the views read it), in view order, so
+     * the inbox reads the few urgent ones first instead of every candidate to find them. */
+    "ALTER TABLE entries ADD COLUMN urgent INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE entries SET urgent = 1 WHERE kind = 1 AND lore_attr(raw, 'urgent') = '1';"
+    "CREATE INDEX IF NOT EXISTS entries_urgent ON entries(effective_ms, id) WHERE urgent = 1;",
 };
 #define REPLICA_NMIGRATIONS (sizeof(replica_migrations) / sizeof(replica_migrations[0]))
 _Static_assert(REPLICA_NMIGRATIONS == REPLICA_SCHEMA_VERSION, "one migration per schema version");
@@ -114,7 +119,8 @@ _Static_assert(REPLICA_NMIGRATIONS == REPLICA_SCHEMA_VERSION, "one migration per
 
 static const char *const replica_sql[ST_COUNT_STMTS] = {
     [ST_INSERT] = "INSERT OR IGNORE INTO entries(id, raw, kind, author, created_ms, received_ms,"
-                  " title, body, tags, effective_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                  " title, body, tags, effective_ms, urgent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+                  " ?)",
     [ST_INSERT_REF] = "INSERT OR IGNORE INTO refs(ref, kind, seq) VALUES (?, ?, ?)",
     [ST_INSERT_TAG] = "INSERT OR IGNORE INTO tags(tag, seq) VALUES (?, ?)",
     [ST_INSERT_FTS] = "INSERT INTO fts(rowid, title, body, tags) VALUES (?, ?, ?, ?)",

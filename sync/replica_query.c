@@ -69,9 +69,13 @@ static void replica_query_sql(const struct replica_query *q, struct buf *sql)
      * someone else, and referring to an entry of theirs or holding an '@' (a mention). */
     if (q->concerning != NULL)
         ok |= buf_append_str(sql, " AND e.author != :qabout AND (EXISTS (SELECT 1 FROM refs rm"
-                                  " JOIN entries m ON m.id = rm.ref WHERE rm.seq = e.seq AND"
+                                  /* CROSS: the entry's few refs, then their authors (not my
+                                   * entries, then whether the entry refers to each) */
+                                  " CROSS JOIN entries m ON m.id = rm.ref WHERE rm.seq = e.seq AND"
                                   " m.author = :qabout) OR instr(e.title, '@') > 0 OR"
                                   " instr(e.body, '@') > 0)");
+    if (q->urgent_only) /* the words of entries_urgent's WHERE: the planner may use it */
+        ok |= buf_append_str(sql, " AND e.urgent = 1");
     if (q->status == REPLICA_STATUS_OPEN)
         ok |= buf_append_str(sql, " AND e.kind = 1 AND NOT " REPLICA_ANSWERED);
     else if (q->status == REPLICA_STATUS_ANSWERED)
@@ -187,6 +191,8 @@ static const char *replica_list_hint(const struct replica_query *q)
         return " NOT INDEXED";
     if (q->author != NULL)
         return " INDEXED BY entries_author_effective";
+    if (q->urgent_only)
+        return " INDEXED BY entries_urgent";
     return "";
 }
 
@@ -246,7 +252,7 @@ static int replica_list_rows(struct replica *r, const struct replica_query *q, i
     sqlite3_stmt *s = NULL;
     char err[ERRMSG_MAX];
     int rc = -1, walk = q->tag != NULL && q->ids == NULL && q->ref == NULL && q->author == NULL &&
-                        replica_tag_walk(r, q);
+                        (q->urgent_only || replica_tag_walk(r, q));
 
     buf_init(&sql, REPLICA_SQL_MAX);
     if (buf_printf(&sql, "SELECT " REPLICA_COLS " FROM entries e%s WHERE 1%s", replica_list_hint(q),

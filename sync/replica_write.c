@@ -280,6 +280,10 @@ static int replica_insert(struct replica *r, const struct entry *e, uint64_t rec
     sqlite3_bind_text(s, 8, entry_body(e), (int)entry_body_len(e), SQLITE_STATIC);
     sqlite3_bind_text(s, 9, (const char *)tags.data, (int)tags.len, SQLITE_STATIC);
     sqlite3_bind_int64(s, 10, eff);
+    /* What the views call urgent (node_view), for the urgent questions' index. */
+    sqlite3_bind_int(s, 11,
+                     entry_kind(e) == ENTRY_QUESTION && entry_attr_get(e, "urgent") != NULL &&
+                         strcmp(entry_attr_get(e, "urgent"), "1") == 0);
     if (replica_step_done(r, s, err, errlen) != 0)
         goto out;
     if (sqlite3_changes(r->db) == 0) {

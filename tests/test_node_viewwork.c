@@ -167,7 +167,8 @@ static void test_migrate_6_to_7(void **state)
         add(t, &bob, ENTRY_QUESTION, i * 10, "q", "", "x", NULL, NULL);
     node_core_destroy(&t->n);
     snprintf(path, sizeof(path), "%s/replica.db", t->dir);
-    exec_sql(path, "DROP INDEX entries_author_effective;"
+    exec_sql(path, "DROP INDEX entries_urgent; ALTER TABLE entries DROP COLUMN urgent;"
+                   " DROP INDEX entries_author_effective;"
                    " CREATE INDEX entries_author ON entries(author, kind, created_ms);"
                    " PRAGMA user_version = 6");
     t->n = node_core_new(t->dir, err, sizeof(err));
@@ -312,6 +313,86 @@ static void test_tag_page_walks(void **state)
                  (unsigned long long)(w1.steps - w0.steps));
 }
 
+/* 400 questions in my area and 400 elsewhere, two old urgent ones among them, one to me: the
+ * inbox's page (urgent first, then newest) comes from the urgent questions' index and the
+ * newest rows of each list, read only as far as the page needs, not the 500 newest of each. */
+static void test_inbox_reads_newest_first(void **state)
+{
+    struct test_node *t = *state;
+    struct test_author bob;
+    struct entry_attr urgent = {"urgent", "1"}, to = {"to", NULL};
+    char me[2 * ENTRY_KEY_LEN + 1], title[64];
+    struct replica_work w0, w1;
+    uint64_t base = wall_ms() - 20 * DAY_MS; /* before on_yours' 14 days: not its work */
+    json_t *r, *e;
+    size_t i;
+
+    test_author_init(&bob, 74);
+    json_decref(test_call_ok(t, "{\"op\":\"init\",\"name\":\"Ada\"}"));
+    json_decref(test_call_ok(t, "{\"op\":\"skill\",\"tag\":\"vpn\"}"));
+    hex_encode(identity_public_key(t->n->id), ENTRY_KEY_LEN, me);
+    to.value = me;
+    for (i = 0; i < 800; i++) {
+        int u = i == 20 || i == 40;
+        snprintf(title, sizeof(title), "%s %zu", i % 2 ? "food" : "vpn", i);
+        add_at(t, &bob, ENTRY_QUESTION, base + i * 1000, title, "", i % 2 ? "food" : "vpn", NULL,
+               u ? &urgent : NULL, u, NULL);
+    }
+    add_at(t, &bob, ENTRY_QUESTION, base + 795500, "to me", "", "food", NULL, &to, 1, NULL);
+    replica_work(t->n->replica, &w0);
+    r = test_call_ok(t, "{\"op\":\"inbox\",\"limit\":5}");
+    replica_work(t->n->replica, &w1);
+    e = json_object_get(r, "entries");
+    assert_int_equal(json_array_size(e), 5);
+    assert_string_equal(title_of(e, 0), "vpn 40"); /* urgent first, newest first */
+    assert_string_equal(title_of(e, 1), "vpn 20");
+    assert_string_equal(title_of(e, 2), "vpn 798");
+    assert_string_equal(title_of(e, 3), "vpn 796");
+    assert_string_equal(title_of(e, 4), "to me");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(e, 4), "reason")),
+                        "asked you directly");
+    json_decref(r);
+    if (w1.steps - w0.steps > 8000)
+        fail_msg("an inbox page of 5 took %llu steps among 800 questions",
+                 (unsigned long long)(w1.steps - w0.steps));
+}
+
+/* A replica made by the previous lore (schema 7) opens with its urgent questions marked (the
+ * migration reads their attribute): the inbox still shows them first. */
+static void test_migrate_7_to_8(void **state)
+{
+    struct test_node *t = *state;
+    struct test_author bob;
+    struct entry_attr urgent = {"urgent", "1"};
+    char path[128], err[ERRMSG_MAX], title[64];
+    uint64_t base = wall_ms() - 20 * DAY_MS;
+    json_t *r, *e;
+    size_t i;
+
+    test_author_init(&bob, 75);
+    json_decref(test_call_ok(t, "{\"op\":\"init\",\"name\":\"Ada\"}"));
+    json_decref(test_call_ok(t, "{\"op\":\"skill\",\"tag\":\"vpn\"}"));
+    for (i = 0; i < 300; i++) {
+        snprintf(title, sizeof(title), "vpn %zu", i);
+        add_at(t, &bob, ENTRY_QUESTION, base + i * 1000, title, "", "vpn", NULL,
+               i == 7 ? &urgent : NULL, i == 7, NULL);
+    }
+    node_core_destroy(&t->n);
+    snprintf(path, sizeof(path), "%s/replica.db", t->dir);
+    exec_sql(path, "DROP INDEX entries_urgent; ALTER TABLE entries DROP COLUMN urgent;"
+                   " PRAGMA user_version = 7");
+    t->n = node_core_new(t->dir, err, sizeof(err));
+    assert_non_null(t->n);
+    r = test_call_ok(t, "{\"op\":\"inbox\",\"limit\":3}");
+    e = json_object_get(r, "entries");
+    assert_int_equal(json_array_size(e), 3);
+    assert_string_equal(title_of(e, 0), "vpn 7");
+    assert_true(json_is_true(json_object_get(json_array_get(e, 0), "urgent")));
+    assert_string_equal(title_of(e, 1), "vpn 299");
+    assert_string_equal(title_of(e, 2), "vpn 298");
+    json_decref(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -321,6 +402,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_migrate_6_to_7, setup, teardown),
         cmocka_unit_test_setup_teardown(test_person_by_key, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tag_page_walks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_inbox_reads_newest_first, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_7_to_8, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

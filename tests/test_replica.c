@@ -920,7 +920,8 @@ static void test_migrate_1_to_2(void **state)
     assert_int_equal(merge(r, e), REPLICA_ADDED);
     replica_close(&r);
     /* What a file from the previous lore looks like: schema 1, no meta table. */
-    tamper(fx->path, "DROP INDEX entries_author_effective; CREATE INDEX entries_author ON"
+    tamper(fx->path, "DROP INDEX entries_urgent; ALTER TABLE entries DROP COLUMN urgent; "
+                     "DROP INDEX entries_author_effective; CREATE INDEX entries_author ON"
                      " entries(author, kind, created_ms);"
                      " DROP TABLE meta; DROP INDEX entries_kind_effective; DROP INDEX"
                      " entries_effective; ALTER TABLE entries DROP COLUMN effective_ms;"
@@ -1194,7 +1195,8 @@ static void test_migrate_4_to_5(void **state)
     assert_int_equal(merge(r, qe), REPLICA_ADDED);
     assert_int_equal(merge(r, ans), REPLICA_ADDED);
     replica_close(&r);
-    tamper(fx->path, "DROP INDEX entries_author_effective; CREATE INDEX entries_author ON"
+    tamper(fx->path, "DROP INDEX entries_urgent; ALTER TABLE entries DROP COLUMN urgent; "
+                     "DROP INDEX entries_author_effective; CREATE INDEX entries_author ON"
                      " entries(author, kind, created_ms);"
                      " DROP INDEX entries_kind_effective; DROP INDEX entries_effective;"
                      " ALTER TABLE entries DROP COLUMN effective_ms;"
