@@ -68,11 +68,11 @@ static void replica_query_sql(const struct replica_query *q, struct buf *sql)
     /* May concern a person (node_foryou's reasons are decided on what this lets through): by
      * someone else, and referring to an entry of theirs or holding an '@' (a mention). */
     if (q->concerning != NULL)
-        ok |= buf_append_str(sql, " AND e.author != :qabout AND (EXISTS (SELECT 1 FROM refs rm"
-                                  /* CROSS: the entry's few refs, then their authors (not my
-                                   * entries, then whether the entry refers to each) */
-                                  " CROSS JOIN entries m ON m.id = rm.ref WHERE rm.seq = e.seq AND"
-                                  " m.author = :qabout) OR instr(e.title, '@') > 0 OR"
+        ok |= buf_append_str(sql, " AND e.author != :qabout AND (e.seq IN (SELECT rm.seq FROM"
+                                  /* what refers to their entries, found once through the
+                                   * author and refs indexes (not looked up for each row) */
+                                  " entries m JOIN refs rm ON rm.ref = m.id WHERE m.author ="
+                                  " :qabout) OR instr(e.title, '@') > 0 OR"
                                   " instr(e.body, '@') > 0)");
     if (q->urgent_only) /* the words of entries_urgent's WHERE: the planner may use it */
         ok |= buf_append_str(sql, " AND e.urgent = 1");
