@@ -181,7 +181,8 @@ static int replica_run_rows(struct replica *r, sqlite3_stmt *s, int heads, repli
  * list order and tests every row against a reference or an author, reading the whole kind for a
  * question's three answers. Both are selective: the entries referencing an id are found through
  * the refs index (rowid lookups, then a sort of those few), an author's through
- * entries_author_effective (in list order: a page of a prolific author stops at the page).
+ * entries_author_effective (in list order: a page of a prolific author stops at the page), the
+ * urgent questions through entries_urgent (only they are in it).
  */
 static const char *replica_list_hint(const struct replica_query *q)
 {

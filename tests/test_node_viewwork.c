@@ -27,6 +27,28 @@ static const char *title_of(json_t *entries, size_t i)
     return json_string_value(json_object_get(json_array_get(entries, i), "title"));
 }
 
+/* The inbox's page of 5: its titles in this order, the one at to_me asked me directly; the
+ * response, and the SQLite steps it took in *steps. */
+static json_t *inbox_five(struct test_node *t, const char *const titles[5], size_t to_me,
+                          uint64_t *steps)
+{
+    struct replica_work w0, w1;
+    json_t *r, *e;
+    size_t i;
+
+    replica_work(t->n->replica, &w0);
+    r = test_call_ok(t, "{\"op\":\"inbox\",\"limit\":5}");
+    replica_work(t->n->replica, &w1);
+    *steps = w1.steps - w0.steps;
+    e = json_object_get(r, "entries");
+    assert_int_equal(json_array_size(e), 5);
+    for (i = 0; i < 5; i++)
+        assert_string_equal(title_of(e, i), titles[i]);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(e, to_me), "reason")),
+                        "asked you directly");
+    return r;
+}
+
 /* 300 questions in my area, two of them urgent, one to me in another tag, my question with an
  * answer: the inbox's page is urgent first, then newest, and it verifies about the page it shows
  * (not the 300 candidates of each list), and on_yours reads only what may concern me. */
@@ -37,7 +59,7 @@ static void test_inbox_reads_its_page(void **state)
     struct entry_attr urgent = {"urgent", "1"}, to = {"to", NULL};
     char me[2 * ENTRY_KEY_LEN + 1], title[64], mine[2 * ENTRY_ID_LEN + 1];
     struct replica_work w0, w1;
-    uint64_t base = wall_ms() - 2 * DAY_MS;
+    uint64_t base = wall_ms() - 2 * DAY_MS, steps;
     json_t *r, *e, *on;
     size_t i;
 
@@ -60,17 +82,11 @@ static void test_inbox_reads_its_page(void **state)
     add_at(t, &bob, ENTRY_ANSWER, base + 400000, "", "try this", NULL, mine, NULL, 0, NULL);
 
     replica_work(t->n->replica, &w0);
-    r = test_call_ok(t, "{\"op\":\"inbox\",\"limit\":5}");
+    /* urgent first, newest first */
+    r = inbox_five(t, (const char *const[]){"vpn 20", "vpn 10", "vpn 299", "to me", "vpn 298"}, 3,
+                   &steps);
     replica_work(t->n->replica, &w1);
     e = json_object_get(r, "entries");
-    assert_int_equal(json_array_size(e), 5);
-    assert_string_equal(title_of(e, 0), "vpn 20"); /* urgent first, newest first */
-    assert_string_equal(title_of(e, 1), "vpn 10");
-    assert_string_equal(title_of(e, 2), "vpn 299");
-    assert_string_equal(title_of(e, 3), "to me");
-    assert_string_equal(title_of(e, 4), "vpn 298");
-    assert_string_equal(json_string_value(json_object_get(json_array_get(e, 3), "reason")),
-                        "asked you directly");
     assert_true(json_is_true(json_object_get(json_array_get(e, 0), "urgent")));
     on = json_object_get(r, "on_yours");
     assert_int_equal(json_array_size(on), 1);
@@ -313,6 +329,26 @@ static void test_tag_page_walks(void **state)
                  (unsigned long long)(w1.steps - w0.steps));
 }
 
+/* Ada with the skill vpn; n questions by bob a second apart from base, every other one in food
+ * when mixed (else all in vpn), those numbered u1 and u2 urgent. */
+static void ada_and_questions(struct test_node *t, struct test_author *bob, uint64_t base, size_t n,
+                              int mixed, size_t u1, size_t u2)
+{
+    struct entry_attr urgent = {"urgent", "1"};
+    char title[64];
+    size_t i;
+
+    json_decref(test_call_ok(t, "{\"op\":\"init\",\"name\":\"Ada\"}"));
+    json_decref(test_call_ok(t, "{\"op\":\"skill\",\"tag\":\"vpn\"}"));
+    for (i = 0; i < n; i++) {
+        const char *tag = mixed && i % 2 ? "food" : "vpn";
+        int u = i == u1 || i == u2;
+        snprintf(title, sizeof(title), "%s %zu", tag, i);
+        add_at(t, bob, ENTRY_QUESTION, base + i * 1000, title, "", tag, NULL, u ? &urgent : NULL, u,
+               NULL);
+    }
+}
+
 /* 400 questions in my area and 400 elsewhere, two old urgent ones among them, one to me: the
  * inbox's page (urgent first, then newest) comes from the urgent questions' index and the
  * newest rows of each list, read only as far as the page needs, not the 500 newest of each. */
@@ -320,41 +356,23 @@ static void test_inbox_reads_newest_first(void **state)
 {
     struct test_node *t = *state;
     struct test_author bob;
-    struct entry_attr urgent = {"urgent", "1"}, to = {"to", NULL};
-    char me[2 * ENTRY_KEY_LEN + 1], title[64];
-    struct replica_work w0, w1;
-    uint64_t base = wall_ms() - 20 * DAY_MS; /* before on_yours' 14 days: not its work */
-    json_t *r, *e;
-    size_t i;
+    struct entry_attr to = {"to", NULL};
+    char me[2 * ENTRY_KEY_LEN + 1];
+    uint64_t base = wall_ms() - 20 * DAY_MS, steps; /* before on_yours' 14 days: not its work */
+    json_t *r;
 
     test_author_init(&bob, 74);
-    json_decref(test_call_ok(t, "{\"op\":\"init\",\"name\":\"Ada\"}"));
-    json_decref(test_call_ok(t, "{\"op\":\"skill\",\"tag\":\"vpn\"}"));
+    ada_and_questions(t, &bob, base, 800, 1, 20, 40);
     hex_encode(identity_public_key(t->n->id), ENTRY_KEY_LEN, me);
     to.value = me;
-    for (i = 0; i < 800; i++) {
-        int u = i == 20 || i == 40;
-        snprintf(title, sizeof(title), "%s %zu", i % 2 ? "food" : "vpn", i);
-        add_at(t, &bob, ENTRY_QUESTION, base + i * 1000, title, "", i % 2 ? "food" : "vpn", NULL,
-               u ? &urgent : NULL, u, NULL);
-    }
     add_at(t, &bob, ENTRY_QUESTION, base + 795500, "to me", "", "food", NULL, &to, 1, NULL);
-    replica_work(t->n->replica, &w0);
-    r = test_call_ok(t, "{\"op\":\"inbox\",\"limit\":5}");
-    replica_work(t->n->replica, &w1);
-    e = json_object_get(r, "entries");
-    assert_int_equal(json_array_size(e), 5);
-    assert_string_equal(title_of(e, 0), "vpn 40"); /* urgent first, newest first */
-    assert_string_equal(title_of(e, 1), "vpn 20");
-    assert_string_equal(title_of(e, 2), "vpn 798");
-    assert_string_equal(title_of(e, 3), "vpn 796");
-    assert_string_equal(title_of(e, 4), "to me");
-    assert_string_equal(json_string_value(json_object_get(json_array_get(e, 4), "reason")),
-                        "asked you directly");
+    /* urgent first, newest first */
+    r = inbox_five(t, (const char *const[]){"vpn 40", "vpn 20", "vpn 798", "vpn 796", "to me"}, 4,
+                   &steps);
     json_decref(r);
-    if (w1.steps - w0.steps > 8000)
+    if (steps > 8000)
         fail_msg("an inbox page of 5 took %llu steps among 800 questions",
-                 (unsigned long long)(w1.steps - w0.steps));
+                 (unsigned long long)steps);
 }
 
 /* A replica made by the previous lore (schema 7) opens with its urgent questions marked (the
@@ -363,20 +381,11 @@ static void test_migrate_7_to_8(void **state)
 {
     struct test_node *t = *state;
     struct test_author bob;
-    struct entry_attr urgent = {"urgent", "1"};
-    char path[128], err[ERRMSG_MAX], title[64];
-    uint64_t base = wall_ms() - 20 * DAY_MS;
+    char path[128], err[ERRMSG_MAX];
     json_t *r, *e;
-    size_t i;
 
     test_author_init(&bob, 75);
-    json_decref(test_call_ok(t, "{\"op\":\"init\",\"name\":\"Ada\"}"));
-    json_decref(test_call_ok(t, "{\"op\":\"skill\",\"tag\":\"vpn\"}"));
-    for (i = 0; i < 300; i++) {
-        snprintf(title, sizeof(title), "vpn %zu", i);
-        add_at(t, &bob, ENTRY_QUESTION, base + i * 1000, title, "", "vpn", NULL,
-               i == 7 ? &urgent : NULL, i == 7, NULL);
-    }
+    ada_and_questions(t, &bob, wall_ms() - 20 * DAY_MS, 300, 0, 7, 7);
     node_core_destroy(&t->n);
     snprintf(path, sizeof(path), "%s/replica.db", t->dir);
     exec_sql(path, "DROP INDEX entries_urgent; ALTER TABLE entries DROP COLUMN urgent;"
