@@ -85,7 +85,9 @@ static const char *const replica_migrations[] = {
     /* 7 -> 8: urgent questions (attribute urgent = 1, as the views read it), in view order, so
      * the inbox reads the few urgent ones first instead of every candidate to find them. */
     "ALTER TABLE entries ADD COLUMN urgent INTEGER NOT NULL DEFAULT 0;"
-    "UPDATE entries SET urgent = 1 WHERE kind = 1 AND lore_attr(raw, 'urgent') = '1';"
+    /* instr first: the key's bytes are in the encoding; only those rows are decoded */
+    "UPDATE entries SET urgent = 1 WHERE kind = 1 AND instr(raw, CAST('urgent' AS BLOB)) > 0"
+    "  AND lore_attr(raw, 'urgent') = '1';"
     "CREATE INDEX IF NOT EXISTS entries_urgent ON entries(effective_ms, id) WHERE urgent = 1;",
 };
 #define REPLICA_NMIGRATIONS (sizeof(replica_migrations) / sizeof(replica_migrations[0]))
