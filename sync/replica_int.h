@@ -1,7 +1,7 @@
 /*
  * replica_int: the struct every replica_* file works on, its prepared statements and the helpers
  * they share. Private to the replica files (replica_db, replica_write, replica_read,
- * replica_query); replica.h is the public interface.
+ * replica_query, replica_facts); replica.h is the public interface.
  */
 #ifndef LORE_REPLICA_INT_H
 #define LORE_REPLICA_INT_H
