@@ -57,6 +57,7 @@ json_t *node_call(struct node *n, json_t *req)
     if (!json_is_object(req) || name == NULL || name[0] == '\0')
         return api_error("bad_request", "a request is a JSON object with a string \"op\"");
     log_debug("api: op %s", name);
+    n->calls++;
     /* Views hold back what is dated after the team's clock plus the tolerance. */
     node_clock_check(n, &c);
     replica_set_horizon(n->replica, c.team_ms + ENTRY_CLOCK_TOLERANCE_MS);

@@ -1,7 +1,9 @@
 /* node_core: a node's own state in its data directory, without a loop, a socket or networking. */
 #include "node_core.h"
 
+#include <malloc.h>
 #include <sodium.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "hex.h"
@@ -39,6 +41,23 @@ int node_core_open(struct node *n, const char *data_dir, int cache_mb, char *err
      * verifying each again (256 KiB of ids) */
     replica_remember_verified(n->replica, NODE_VERIFIED_IDS);
     return 0;
+}
+
+size_t node_core_idle(struct node *n)
+{
+    size_t cache;
+
+    if (n->calls != n->idle.calls_seen) {
+        n->idle.calls_seen = n->calls;
+        n->idle.trimmed = 0;
+        return SIZE_MAX;
+    }
+    cache = replica_release_memory(n->replica);
+    if (!n->idle.trimmed) {
+        (void)malloc_trim(0);
+        n->idle.trimmed = 1;
+    }
+    return cache;
 }
 
 void node_core_close(struct node *n)

@@ -11,6 +11,12 @@
  * cache). Returns 0, or -1 with a message in err; n is then for node_core_close. */
 int node_core_open(struct node *n, const char *data_dir, int cache_mb, char *err, size_t errlen)
     __attribute__((warn_unused_result));
+/* Called every second (the integrity pass's tick): when no op ran since the last call, give back
+ * the replica connection's page cache (what a bootstrap's, a search's or the pass's reads left:
+ * up to cache_mb) and, once per quiet spell, the heap's free memory (malloc_trim). Returns the
+ * bytes the page cache still holds, or SIZE_MAX when an op ran since the last call. */
+size_t node_core_idle(struct node *n);
+
 /* Close what node_core_open opened (safe on a partly opened n). */
 void node_core_close(struct node *n);
 

@@ -101,6 +101,11 @@ struct node {
     uint8_t *curve_sk;       /* sodium memory */
     struct node_hooks hooks; /* what the layers above lend the ops (node.c sets them) */
     struct web *web;         /* the web interface (web/web.h), or NULL when off */
+    uint64_t calls;          /* ops run (node_call), to tell when the node is idle */
+    struct {
+        uint64_t calls_seen; /* n->calls at the last node_core_idle */
+        int trimmed;         /* the heap was trimmed since the last op */
+    } idle;
     /* The background integrity pass (node_integrity): where it is and what it found. */
     struct {
         int64_t after_seq;      /* the pass goes on after this row (0: from the start) */
