@@ -26,7 +26,7 @@
 #define LINK_DEAD_MS 3500
 #define LINK_DEFAULT_PORT 5673
 #define LINK_GIVE_UP_MS 120000 /* found (not static) links that never come up are closed */
-#define LINK_MAX_DIALLED 16    /* links we dial because a peer told us about them, at most */
+#define LINK_MAX_DIALLED 6     /* links we dial because a peer told us about them, at most */
 /* Links we dial because mDNS found them, at most: in an office of hundreds, random links keep
  * the graph connected without a full mesh. */
 #define LINK_MAX_FOUND 8
