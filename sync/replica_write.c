@@ -189,25 +189,34 @@ static int replica_honour_retraction(struct replica *r, const struct entry *e, c
     return replica_tombstone_revisions(r, target, entry_author(e), err, errlen);
 }
 
-/* The effective time of e, before it is stored: its own time, or the latest effective time of
- * what it references (a reply counts no earlier than what it answers). One indexed lookup per
- * reference; none for a note or a question (before, an UPDATE rewrote the row just inserted). */
-static sqlite3_int64 replica_effective_of(struct replica *r, const struct entry *e)
+/* The effective time of e, before it is stored, in *eff: its own time, or the latest effective
+ * time of what it references (a reply counts no earlier than what it answers). One indexed lookup
+ * per reference; none for a note or a question (before, an UPDATE rewrote the row just
+ * inserted). Returns 0, or -1 as replica_failed (the caller rolls back). */
+static int replica_effective_of(struct replica *r, const struct entry *e, sqlite3_int64 *eff,
+                                char *err, size_t errlen)
 {
     sqlite3_stmt *s = replica_stmt(r, ST_EFFECTIVE);
-    sqlite3_int64 eff = (sqlite3_int64)entry_created_ms(e), t;
+    sqlite3_int64 t;
     size_t i;
+    int step;
 
+    *eff = (sqlite3_int64)entry_created_ms(e);
     for (i = 0; i < entry_nrefs(e); i++) {
         sqlite3_bind_blob(s, 1, entry_ref(e, i), ENTRY_ID_LEN, SQLITE_STATIC);
-        if (sqlite3_step(s) == SQLITE_ROW) {
+        step = sqlite3_step(s);
+        if (step != SQLITE_ROW && step != SQLITE_DONE) {
+            replica_failed(r, "effective time: ", err, errlen);
+            return -1;
+        }
+        if (step == SQLITE_ROW) {
             t = sqlite3_column_int64(s, 0);
-            if (t > eff)
-                eff = t;
+            if (t > *eff)
+                *eff = t;
         }
         sqlite3_reset(s);
     }
-    return eff;
+    return 0;
 }
 
 /* Raise the effective time of everything that references e (stored before it: it arrived out
@@ -268,7 +277,8 @@ static int replica_insert(struct replica *r, const struct entry *e, uint64_t rec
         goto out;
     }
     raw = entry_bytes(e, &len);
-    eff = replica_effective_of(r, e);
+    if (replica_effective_of(r, e, &eff, err, errlen) != 0)
+        goto out;
     s = replica_stmt(r, ST_INSERT);
     sqlite3_bind_blob(s, 1, entry_id(e), ENTRY_ID_LEN, SQLITE_STATIC);
     sqlite3_bind_blob(s, 2, raw, (int)len, SQLITE_STATIC);
