@@ -93,6 +93,8 @@ host() {
     ip -n "$ns" addr add "$addr/24" dev eth0
     ip -n "$ns" link set eth0 multicast on up
     mkdir -p "$d/run/dbus" "$d/run/avahi-daemon" "$d/lore"
+    # IPv4 only, no AAAA record either: avahi-browse -r resolves a host's address in any family, and
+    # the link-local AAAA record avahi publishes over IPv4 by default stood in for 10.77.1.x (CI).
     cat >"$d/avahi.conf" <<EOF
 [server]
 host-name=$PFX-$h
@@ -106,6 +108,7 @@ enable-wide-area=no
 [publish]
 publish-hinfo=no
 publish-workstation=no
+publish-aaaa-on-ipv4=no
 EOF
     HOSTS+=("$h")
 }
