@@ -128,6 +128,10 @@ static const struct config_option config_options[] = {
      "comma-separated network interfaces for mDNS (empty: all)", NULL},
     {"peer_exchange", CONFIG_BOOL, offsetof(struct config, peer_exchange), "on", 0, 0,
      "tell peers whom we know and dial whom they know (one link then joins two subnets)", NULL},
+    {"push_pacing", CONFIG_BOOL, offsetof(struct config, push_pacing), "on", 0, 0,
+     "push entries whole to a peer at most 16 a second, the rest by id (off: push all, as a "
+     "client ignoring peers' limits would; for tests)",
+     NULL},
     {"verify_threads", CONFIG_INT, offsetof(struct config, verify_threads), "0", 0, 64,
      "threads checking signatures of entries from peers (0: one fewer than the CPUs, at least 1)",
      NULL},

@@ -34,6 +34,7 @@ struct config {
     struct config_list peers; /* peer: HOST:PORT to dial, repeatable (none) */
     int sync_interval;        /* sync_interval: seconds between reconciliations, 1..3600 (30) */
     int peer_exchange;        /* peer_exchange: on|off (on) */
+    int push_pacing;          /* push_pacing: on|off (on) */
     int mdns;                 /* mdns: on|off (on) */
     char *mdns_interfaces;    /* mdns_interfaces: comma-separated names ("" = all) */
     int verify_threads; /* verify_threads: signature-checking threads, 0 = CPUs - 1, at least 1 (0)

@@ -82,6 +82,7 @@ static void node_status_sync(struct node *n, json_t *o)
         json_object_set_new(sync, "purged_entries", json_integer((json_int_t)ic.purged));
         json_object_set_new(sync, "author_limited", json_integer((json_int_t)gs.author_limited));
         json_object_set_new(sync, "pulls", json_integer((json_int_t)gs.pulls));
+        json_object_set_new(sync, "paced", json_integer((json_int_t)gs.paced));
         json_object_set_new(sync, "held_back", json_integer((json_int_t)gs.held_back));
         json_object_set_new(sync, "refused_connections",
                             json_integer((json_int_t)links_refused(gossip_links(n->gossip))));
@@ -476,6 +477,7 @@ int node_net_start(struct node *n, char *err, size_t errlen)
     gc.sync_interval_ms = (uint64_t)n->cfg->sync_interval * 1000;
     gc.verify_threads = n->cfg->verify_threads;
     gc.peer_exchange = n->cfg->peer_exchange;
+    gc.push_unpaced = !n->cfg->push_pacing;
     gc.on_entry = node_on_peer_entry;
     gc.ctx = n;
     gc.team = n->team;

@@ -45,6 +45,7 @@ struct gossip_config {
     uint64_t sync_interval_ms; /* periodic reconciliation; 0 = default (30 s) */
     int peer_exchange;         /* tell and learn whom peers know */
     int verify_threads;        /* 0 = one fewer than the CPUs, at least 1 */
+    int push_unpaced; /* push every entry eagerly, past what peers take (tests of their limit) */
     gossip_entry_fn on_entry;
     void *ctx;
     /* The team (borrowed; must outlive gossip). NULL: the node is in no team, and links neither
@@ -117,9 +118,10 @@ struct gossip_stats {
     uint64_t invalid;        /* entries from peers rejected */
     uint64_t refused;        /* valid entries whose author is not a member */
     uint64_t author_limited; /* pushes left to reconciliation: their author wrote too fast */
-    uint64_t held_back;      /* entries from peers dated after the horizon: not taken */
-    uint64_t queued;         /* in the ingest pipeline now */
-    uint64_t recon_runs;     /* reconciliations completed */
+    uint64_t paced;      /* entries announced by id, not pushed: the peer's push budget was spent */
+    uint64_t held_back;  /* entries from peers dated after the horizon: not taken */
+    uint64_t queued;     /* in the ingest pipeline now */
+    uint64_t recon_runs; /* reconciliations completed */
     uint64_t pulls; /* reconciliations started to pull what a peer pushed past the author limit */
     uint64_t presence_refused; /* presence beacons refused (duplicates are not counted) */
 };

@@ -49,6 +49,12 @@
 #define GOSSIP_AUTHOR_BURST 200 /* at once */
 #define GOSSIP_AUTHORS 256      /* authors tracked (the least recently seen one makes room) */
 #define GOSSIP_PULL_MS 250      /* pull reconciliations with one peer start this far apart */
+/* What we push eagerly to one peer, all authors together: below the per-author limit peers apply
+ * (with a margin for delays that bunch messages up on the way), so a node that writes or relays a
+ * bulk never has its pushes dropped. The rest is announced by id (IHAVE) and fetched by the peer
+ * at its pipeline's pace. */
+#define GOSSIP_PUSH_RATE 16   /* entries per second, sustained */
+#define GOSSIP_PUSH_BURST 160 /* at once */
 /* Entries refused because their author is not (yet) a member are kept, this many at most, and
  * tried again when the team state changes: an entry may outrun its author's certificate. */
 #define GOSSIP_RETRY_MAX 512
@@ -72,8 +78,11 @@ struct gpeer {
     uint64_t recon_started_ms, last_sync_ms, last_diff;
     uint8_t *want; /* ids to ask for, not asked yet (flow control: the pipeline must have room) */
     size_t nwant, capwant;
-    uint64_t outstanding;  /* asked for, no result yet */
-    int pull;              /* it pushed past the per-author limit: reconcile with it soon */
+    uint64_t outstanding; /* asked for, no result yet */
+    int pull;             /* it pushed past the per-author limit: reconcile with it soon */
+    double push_tokens;   /* eager pushes we may send it now (GOSSIP_PUSH_RATE) */
+    uint64_t graft_round; /* the flush that last sent it a GRAFT */
+    uint64_t push_tokens_ms;
     uint64_t pull_next_ms; /* not before this (loop clock) */
     uint64_t last_fetch_ms;
     int stream_done; /* the stream ended; reconcile once the pipeline has taken it all */
@@ -104,6 +113,7 @@ struct gossip {
     struct recon_set *set;
     uint64_t next_seq;
     uint64_t tick_timer, flush_timer;
+    uint64_t flush_round; /* flushes so far */
     uint64_t last_periodic_ms;
     struct missing *missing;
     size_t nmissing;
@@ -173,6 +183,8 @@ void gossip_pull_due(struct gossip *g, struct gpeer *p);
 void gossip_recon_start(struct gossip *g, struct gpeer *p);
 /* Ask for queued ids while the ingest pipeline has room for the answers. */
 void gossip_pump_wants(struct gossip *g, struct gpeer *p);
+/* Queue ids to ask this peer for (gossip_pump_wants sends them). */
+void gossip_want_ids(struct gpeer *p, const uint8_t *ids, size_t n);
 void gossip_on_recon(struct gossip *g, struct gpeer *p, const struct wire_msg *m);
 
 /* gossip_ingest.c: taking entries */

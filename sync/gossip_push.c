@@ -68,7 +68,40 @@ void gossip_send_ids(struct gossip *g, struct gpeer *p, const uint8_t *ids, size
     }
 }
 
-/* Offer an entry to every primary peer but the one it came from. */
+/* Send the ids queued for an IHAVE to this peer now. Uses g->out. */
+static void gossip_send_ihave(struct gossip *g, struct gpeer *p)
+{
+    if (p->nihave == 0)
+        return;
+    buf_reset(&g->out);
+    if (wire_ids(&g->out, WIRE_IHAVE, p->ihave, p->nihave) == 0)
+        gossip_send(g, p);
+    p->nihave = 0;
+}
+
+/* May we push one more entry to this peer now (GOSSIP_PUSH_RATE)? */
+static int gossip_push_token(struct gossip *g, struct gpeer *p)
+{
+    uint64_t now = loop_now_ms();
+
+    if (g->cfg.push_unpaced)
+        return 1;
+    if (p->push_tokens_ms == 0) {
+        p->push_tokens = GOSSIP_PUSH_BURST;
+        p->push_tokens_ms = now;
+    }
+    p->push_tokens += (double)(now - p->push_tokens_ms) * GOSSIP_PUSH_RATE / 1000.0;
+    if (p->push_tokens > GOSSIP_PUSH_BURST)
+        p->push_tokens = GOSSIP_PUSH_BURST;
+    p->push_tokens_ms = now;
+    if (p->push_tokens < 1)
+        return 0;
+    p->push_tokens -= 1;
+    return 1;
+}
+
+/* Offer an entry to every primary peer but the one it came from: whole to eager peers while
+ * their push budget lasts, by id (IHAVE) to the others. */
 void gossip_spread(struct gossip *g, const uint8_t id[ENTRY_ID_LEN], const uint8_t *raw, size_t len,
                    struct gpeer *from, int eager_allowed)
 {
@@ -82,7 +115,7 @@ void gossip_spread(struct gossip *g, const uint8_t id[ENTRY_ID_LEN], const uint8
         p = gossip_peer(g, l);
         if (p == from)
             continue;
-        if (p->eager && eager_allowed) {
+        if (p->eager && eager_allowed && gossip_push_token(g, p)) {
             if (!have_frame) {
                 buf_reset(&g->out);
                 if (wire_entry(&g->out, raw, len) != 0)
@@ -91,12 +124,16 @@ void gossip_spread(struct gossip *g, const uint8_t id[ENTRY_ID_LEN], const uint8
             }
             gossip_send(g, p);
             p->entries_tx++;
-        } else {
-            if (p->nihave == WIRE_MAX_IDS)
-                continue; /* anti-entropy will cover it */
-            memcpy(p->ihave + p->nihave++ * WIRE_ID_LEN, id, WIRE_ID_LEN);
-            gossip_kick(g, GOSSIP_FLUSH_MS);
+            continue;
         }
+        if (p->eager && eager_allowed)
+            g->stats.paced++;
+        if (p->nihave == WIRE_MAX_IDS) {
+            gossip_send_ihave(g, p); /* a bulk: announce in full IHAVEs as they fill */
+            have_frame = 0;          /* g->out held the ENTRY frame */
+        }
+        memcpy(p->ihave + p->nihave++ * WIRE_ID_LEN, id, WIRE_ID_LEN);
+        gossip_kick(g, GOSSIP_FLUSH_MS);
     }
 }
 
@@ -327,8 +364,12 @@ void gossip_on_ihave(struct gossip *g, struct gpeer *p, const struct wire_msg *m
         for (k = 0; k < g->nmissing; k++)
             if (memcmp(g->missing[k].id, id, ENTRY_ID_LEN) == 0)
                 break;
-        if (k < g->nmissing || g->nmissing == GOSSIP_MAX_MISSING)
+        if (k < g->nmissing)
             continue;
+        if (g->nmissing == GOSSIP_MAX_MISSING) {
+            gossip_pull_later(g, p); /* more than we track: reconcile with the announcer soon */
+            break;
+        }
         memcpy(g->missing[g->nmissing].id, id, ENTRY_ID_LEN);
         g->missing[g->nmissing].peer_seq = p->seq;
         g->missing[g->nmissing].deadline_ms = now + GOSSIP_GRAFT_MS;
@@ -387,19 +428,16 @@ static void gossip_on_flush(struct loop *loop, uint64_t timer_id, void *arg)
         p = link_data(l);
         if (p == NULL || !link_is_primary(l))
             continue;
-        if (p->nihave > 0) {
-            buf_reset(&g->out);
-            if (wire_ids(&g->out, WIRE_IHAVE, p->ihave, p->nihave) == 0)
-                gossip_send(g, p);
-            p->nihave = 0;
-        }
+        gossip_send_ihave(g, p);
         if (p->serve_credit > 0)
             gossip_serve(g, p);
         gossip_stream_continue(g, p);
         gossip_pump_wants(g, p);
         gossip_pull_due(g, p);
     }
-    /* Announced ids that did not come eagerly: fetch them from whoever announced them. */
+    /* Announced ids that did not come eagerly: fetch them from whoever announced them, the first
+     * by GRAFT (the link becomes eager again), the rest by WANT as the pipeline has room. */
+    g->flush_round++;
     for (i = 0; i < g->nmissing; i++) {
         struct missing *ms = &g->missing[i];
         if (ms->deadline_ms > now) {
@@ -411,6 +449,11 @@ static void gossip_on_flush(struct loop *loop, uint64_t timer_id, void *arg)
         p = gossip_peer_by_seq(g, ms->peer_seq);
         if (p == NULL || !link_is_primary(p->link))
             continue;
+        if (p->graft_round == g->flush_round) {
+            gossip_want_ids(p, ms->id, 1);
+            continue;
+        }
+        p->graft_round = g->flush_round;
         buf_reset(&g->out);
         if (wire_ids(&g->out, WIRE_GRAFT, ms->id, 1) == 0)
             gossip_send(g, p);
@@ -419,6 +462,9 @@ static void gossip_on_flush(struct loop *loop, uint64_t timer_id, void *arg)
         p->last_fetch_ms = now;
     }
     g->nmissing = k;
+    for (l = links_first(g->links); l != NULL; l = links_next(l))
+        if ((p = link_data(l)) != NULL && link_is_primary(l))
+            gossip_pump_wants(g, p);
     if (g->nmissing > 0)
         gossip_kick(g, GOSSIP_GRAFT_MS);
 }

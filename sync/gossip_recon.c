@@ -99,6 +99,16 @@ void gossip_pump_wants(struct gossip *g, struct gpeer *p)
     }
 }
 
+void gossip_want_ids(struct gpeer *p, const uint8_t *ids, size_t n)
+{
+    if (p->nwant + n > p->capwant) {
+        p->capwant = p->nwant + n > 2 * p->capwant ? p->nwant + n : 2 * p->capwant;
+        p->want = xreallocarray(p->want, p->capwant, ENTRY_ID_LEN);
+    }
+    memcpy(p->want + p->nwant * ENTRY_ID_LEN, ids, n * ENTRY_ID_LEN);
+    p->nwant += n;
+}
+
 /* The initiator learned (part of) the difference: send what the peer lacks, ask for the rest. */
 static void gossip_recon_send_diff(struct gossip *g, struct gpeer *p, struct recon_lists *rl)
 {
@@ -109,12 +119,7 @@ static void gossip_recon_send_diff(struct gossip *g, struct gpeer *p, struct rec
         gossip_send_ids(g, p, rl->have, rl->nhave);
     if (rl->nneed == 0)
         return;
-    if (p->nwant + rl->nneed > p->capwant) {
-        p->capwant = p->nwant + rl->nneed;
-        p->want = xreallocarray(p->want, p->capwant, ENTRY_ID_LEN);
-    }
-    memcpy(p->want + p->nwant * ENTRY_ID_LEN, rl->need, rl->nneed * ENTRY_ID_LEN);
-    p->nwant += rl->nneed;
+    gossip_want_ids(p, rl->need, rl->nneed);
     gossip_pump_wants(g, p);
 }
 
