@@ -130,6 +130,18 @@ static size_t links_found_count(const struct links *ls)
     return n;
 }
 
+/* Links that count towards LINK_EXCHANGE_DEGREE: up, or dialled by exchange and not up yet. */
+static size_t links_degree(const struct links *ls)
+{
+    const struct link *l;
+    size_t n = 0;
+
+    for (l = ls->head; l != NULL; l = l->next)
+        n += (l->state == LINK_UP && l->primary) ||
+             (l->origin == LINK_EXCHANGE && l->state == LINK_CONNECTING);
+    return n;
+}
+
 static void link_on_peers(struct link *from, const struct wire_msg *m)
 {
     struct links *ls = from->ls;
@@ -140,7 +152,7 @@ static void link_on_peers(struct link *from, const struct wire_msg *m)
     while (wire_peers_next(m, &pos, &key, addr)) {
         if (memcmp(key, ls->key, WIRE_KEY_LEN) == 0 || links_have_key(ls, key))
             continue;
-        if (links_found_count(ls) >= LINK_MAX_DIALLED)
+        if (links_found_count(ls) >= LINK_MAX_DIALLED || links_degree(ls) >= LINK_EXCHANGE_DEGREE)
             return;
         if (links_dial(ls, addr, LINK_EXCHANGE, err, sizeof(err)) != NULL)
             log_debug("link: %s told us about %s", from->addr, addr);

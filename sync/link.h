@@ -27,6 +27,9 @@
 #define LINK_DEFAULT_PORT 5673
 #define LINK_GIVE_UP_MS 120000 /* found (not static) links that never come up are closed */
 #define LINK_MAX_DIALLED 6     /* links we dial because a peer told us about them, at most */
+/* ... and only while we have fewer links than this (up, or dialled by exchange and coming up):
+ * each link carries an IHAVE per new entry, so a dense mesh costs every node per entry. */
+#define LINK_EXCHANGE_DEGREE 5
 /* Links we dial because mDNS found them, at most: in an office of hundreds, random links keep
  * the graph connected without a full mesh. */
 #define LINK_MAX_FOUND 8
