@@ -112,6 +112,9 @@ struct node {
         uint64_t checked, bad;  /* since the node started */
         uint64_t passes;        /* whole passes finished since the node started */
         uint64_t rest_until_ms; /* after a whole pass: idle until then */
+        double credit;          /* entries the next slice may check (integrity_per_second) */
+        uint64_t ticks;         /* slices so far */
+        uint64_t busy_ticks;    /* slices skipped: the ingest pipeline held entries */
         uint64_t timer;
     } integrity;
 };

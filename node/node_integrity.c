@@ -4,7 +4,10 @@
  * signature included, integrity_per_second of them each second (bounded CPU: 200 a second is
  * about 1% of one core), resuming after a restart where it stopped (meta integrity_seq). What
  * fails is quarantined (no view shows it, sync never sends it: replica_check_some) and logged.
- * After a whole pass it rests NODE_INTEGRITY_REST_MS.
+ * After a whole pass it rests NODE_INTEGRITY_REST_MS. It runs on the loop, so it works in slices
+ * (every NODE_INTEGRITY_TICK_MS, a quarter of the second's share), and waits while the ingest
+ * pipeline holds entries: a bootstrap or a bulk from a peer is being stored, just verified, and the
+ * pass would take the CPU and the replica's write lock (its cursor) from it and from the API.
  */
 #include "node_integrity.h"
 
@@ -13,7 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gossip.h"
 #include "hex.h"
+#include "ingest.h"
 #include "log.h"
 #include "node_args.h"
 #include "node_clock.h"
@@ -21,7 +26,8 @@
 #include "node_json.h"
 
 #define NODE_INTEGRITY_META "integrity_seq"
-#define NODE_INTEGRITY_TICK_MS 1000
+#define NODE_INTEGRITY_TICK_MS 250
+#define NODE_INTEGRITY_IDLE_EVERY 4 /* ticks between node_core_idle calls: once a second */
 #define NODE_INTEGRITY_REST_MS (3600 * 1000)
 #define NODE_INTEGRITY_MAX_STEP 100000 /* entries one op call may check */
 
@@ -66,15 +72,39 @@ static long node_integrity_step(struct node *n, size_t max)
     return got;
 }
 
+/* Is the ingest pipeline storing what peers sent? */
+static int node_integrity_busy(struct node *n)
+{
+    struct ingest_counters c;
+
+    if (n->gossip == NULL)
+        return 0;
+    gossip_ingest_counters(n->gossip, &c);
+    return c.queued > 0;
+}
+
 static void node_integrity_tick(struct loop *loop, uint64_t timer_id, void *arg)
 {
     struct node *n = arg;
+    size_t step;
 
     (void)loop;
     (void)timer_id;
-    if (node_clock_wall_ms() >= n->integrity.rest_until_ms)
-        (void)node_integrity_step(n, (size_t)n->cfg->integrity_per_second);
-    (void)node_core_idle(n); /* the pass's reads, and anything before, leave no cache behind */
+    if (node_clock_wall_ms() < n->integrity.rest_until_ms) {
+        /* resting after a whole pass */
+    } else if (node_integrity_busy(n)) {
+        n->integrity.busy_ticks++;
+    } else {
+        n->integrity.credit +=
+            (double)n->cfg->integrity_per_second * NODE_INTEGRITY_TICK_MS / 1000.0;
+        step = (size_t)n->integrity.credit;
+        n->integrity.credit -= (double)step;
+        if (step > 0)
+            (void)node_integrity_step(n, step);
+    }
+    /* the pass's reads, and anything before, leave no cache behind */
+    if (++n->integrity.ticks % NODE_INTEGRITY_IDLE_EVERY == 0)
+        (void)node_core_idle(n);
 }
 
 void node_integrity_start(struct node *n)
@@ -114,6 +144,7 @@ static json_t *op_integrity(struct node *n, json_t *req)
     json_object_set_new(o, "checked", json_integer((json_int_t)n->integrity.checked));
     json_object_set_new(o, "bad", json_integer((json_int_t)n->integrity.bad));
     json_object_set_new(o, "passes", json_integer((json_int_t)n->integrity.passes));
+    json_object_set_new(o, "waited", json_integer((json_int_t)n->integrity.busy_ticks));
     json_object_set_new(o, "quarantined", json_integer(replica_quarantined(n->replica)));
     json_object_set_new(o, "per_second", json_integer(n->cfg->integrity_per_second));
     return o;

@@ -87,6 +87,22 @@ crash() { # crash NAME: kill -9
     unset "E2E_PID[$1]"
 }
 
+# api NAME JSON: one request on NAME's local API socket; prints the response line.
+api() {
+    python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+s.sendall(sys.argv[2].encode() + b"\n")
+buf = b""
+while not buf.endswith(b"\n"):
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    buf += chunk
+sys.stdout.write(buf.decode())
+' "$(home "$1")/run/lored.sock" "$2"
+}
 addr() { echo "127.0.0.1:$(on "$1" status --json | jq .sync.listen_port)"; }
 entries() { on "$1" status --json | jq .entries; }
 ids() { on "$1" list --json --limit 500 | jq -r '.entries[].id' | sort; }

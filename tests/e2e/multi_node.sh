@@ -194,6 +194,9 @@ start fresh --peer "$(addr big)"
 total=$(entries big)
 until_ok 240 "fresh finishes the bootstrap" bash -c "[ \$(LORE_HOME=$(home fresh) $LORE status --json | jq .entries) -eq $total ]"
 [ "$(sqlite3 "$(home fresh)/data/replica.db" 'PRAGMA integrity_check')" = ok ] || fail "integrity"
+# The background integrity pass waited while the pipeline stored the bootstrap.
+waited=$(api fresh '{"op":"integrity"}' | jq .waited)
+[ "$waited" -gt 0 ] || fail "the integrity pass did not wait during the bootstrap: $waited"
 ok "kill -9 mid-bootstrap: nothing committed lost, integrity ok, converged to $total (30000 filled)"
 
 echo "$checks passed, 0 failed"
