@@ -158,9 +158,16 @@ json_t *node_publish_batch(struct node *n, struct entry **es, size_t k, json_t *
             node_teamstate_learn(n, es[i]);
         items[i] = node_json_ok();
         json_object_set_new(items[i], "id", node_json_hex(entry_id(es[i]), ENTRY_ID_LEN));
-        node_publish_announce(n, es[i]);
         if (n->gossip != NULL)
             gossip_publish(n->gossip, es[i]);
+    }
+    /* The watchers' views only read: one read transaction for them all. */
+    if (n->hooks.subscribers != NULL && n->hooks.subscribers(n) > 0) {
+        int began = replica_read_begin(n->replica);
+        for (i = 0; i < k; i++)
+            if (json_is_true(json_object_get(items[i], "ok")))
+                node_publish_announce(n, es[i]);
+        replica_read_end(n->replica, began);
     }
     log_info("node: a batch of %zu new entries by us", nk);
 out:

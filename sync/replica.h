@@ -123,6 +123,13 @@ int replica_file_check(struct replica *r, char *err, size_t errlen)
  * read. */
 size_t replica_release_memory(struct replica *r);
 
+/* A read transaction around many reads (e.g. the views of a batch's entries): one snapshot and
+ * one set of file locks instead of one per statement. Returns 1 if it began one (pass that to
+ * replica_read_end), 0 if a transaction was already open or none could begin (the reads then run
+ * as they would without). Nothing may be written in between. */
+int replica_read_begin(struct replica *r);
+void replica_read_end(struct replica *r, int began);
+
 enum replica_lookup {
     REPLICA_FOUND = 0,
     REPLICA_NOT_FOUND = 1,

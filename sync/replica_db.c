@@ -494,6 +494,19 @@ enum replica_fault replica_last_fault(const struct replica *r)
     return r->fault;
 }
 
+int replica_read_begin(struct replica *r)
+{
+    if (!sqlite3_get_autocommit(r->db))
+        return 0;
+    return sqlite3_exec(r->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+}
+
+void replica_read_end(struct replica *r, int began)
+{
+    if (began && sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        (void)sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
 size_t replica_release_memory(struct replica *r)
 {
     int cur = 0, hi = 0;

@@ -656,6 +656,52 @@ static void test_verified_memory(void **state)
         entry_destroy(&e[i]);
 }
 
+/* replica_read_begin: the reads that follow share one snapshot (a row another connection adds
+ * meanwhile is not seen until replica_read_end); a nested begin is a no-op; after the end the
+ * connection is back in autocommit (a new begin begins). */
+static void test_read_transaction(void **state)
+{
+    struct fixture *fx = *state;
+    struct test_author a;
+    char err[256];
+    struct replica *r = replica_open(fx->path, 0, err, sizeof(err));
+    struct replica *w = replica_open(fx->path, 0, err, sizeof(err));
+    struct entry *e[2];
+    uint8_t *raw = NULL;
+    size_t len;
+    int began, i;
+
+    assert_non_null(r);
+    assert_non_null(w);
+    test_author_init(&a, 1);
+    for (i = 0; i < 2; i++) {
+        char title[32];
+        snprintf(title, sizeof(title), "note %d", i);
+        e[i] = make(&a, ENTRY_NOTE, T0 + (uint64_t)i, title, "body", "t", NULL);
+    }
+    assert_int_equal(merge(w, e[0]), REPLICA_ADDED);
+    began = replica_read_begin(r);
+    assert_int_equal(began, 1);
+    assert_int_equal(replica_read_begin(r), 0);
+    assert_int_equal(replica_raw(r, entry_id(e[0]), &raw, &len, NULL), REPLICA_FOUND);
+    free(raw);
+    raw = NULL;
+    assert_int_equal(merge(w, e[1]), REPLICA_ADDED);
+    assert_int_equal(replica_raw(r, entry_id(e[1]), &raw, &len, NULL), REPLICA_NOT_FOUND);
+    replica_read_end(r, 0); /* the nested one: nothing ends */
+    assert_int_equal(replica_raw(r, entry_id(e[1]), &raw, &len, NULL), REPLICA_NOT_FOUND);
+    replica_read_end(r, began);
+    assert_int_equal(replica_raw(r, entry_id(e[1]), &raw, &len, NULL), REPLICA_FOUND);
+    free(raw);
+    began = replica_read_begin(r);
+    assert_int_equal(began, 1);
+    replica_read_end(r, began);
+    replica_close(&r);
+    replica_close(&w);
+    for (i = 0; i < 2; i++)
+        entry_destroy(&e[i]);
+}
+
 /* Reads check only what is cheap; a forged signature is caught by the full checks (the
  * background pass's steps, `lore check`) and by sending: it is never handed to sync, and once
  * found it is quarantined: no view shows it. */
@@ -1224,6 +1270,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tamper_detected, setup, teardown),
         cmocka_unit_test_setup_teardown(test_forged_quarantined, setup, teardown),
         cmocka_unit_test_setup_teardown(test_verified_memory, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_read_transaction, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batch_one_fts_flush, setup, teardown),
         cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
