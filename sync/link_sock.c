@@ -386,7 +386,10 @@ static void links_on_dial_monitor(struct loop *loop, int fd, void *zsock, unsign
     links_monitor_read(zsock, links_dial_event, arg);
 }
 
-/* Watch a new DEALER's handshakes (links_on_dial_monitor). Returns 0, or -1 (errno set). */
+/* Watch a new DEALER's handshakes (links_on_dial_monitor): only one dialling with the join key,
+ * to learn whether the key was taken (links_dial_event). Every watched socket costs each loop
+ * wake-up (zmq_poll checks them all), so the other links have no monitor. Returns 0, or -1 (errno
+ * set). */
 static int link_monitor(struct link *l)
 {
     struct links *ls = l->ls;
@@ -468,7 +471,7 @@ int link_open(struct link *l, int use_join, char *err, size_t errlen)
         zmq_setsockopt(l->sock, ZMQ_CURVE_SECRETKEY,
                        ls->secrets + (l->dial_join ? LINK_SECRET_JOIN : LINK_SECRET_NODE),
                        LINK_CURVE_LEN) != 0 ||
-        link_monitor(l) != 0 || zmq_connect(l->sock, l->endpoint) != 0 ||
+        (l->dial_join && link_monitor(l) != 0) || zmq_connect(l->sock, l->endpoint) != 0 ||
         loop_add_zsock(ls->loop, l->sock, LOOP_READ, links_on_dealer, l) != 0) {
         errmsg_set(err, errlen, "cannot dial %s: %s", l->addr, zmq_strerror(errno));
         return -1;
