@@ -460,6 +460,73 @@ static void later_cb(struct loop *loop, uint64_t id, void *arg)
     s->later++;
 }
 
+/* A callback that reads one message a call. */
+static void zsock_one_cb(struct loop *loop, int fd, void *zsock, unsigned events, void *arg)
+{
+    struct zctx *z = arg;
+
+    (void)fd;
+    (void)events;
+    if (zmq_recv(zsock, z->got, sizeof(z->got) - 1, ZMQ_DONTWAIT) >= 0)
+        z->calls++;
+    if (z->calls == 4)
+        loop_stop(loop);
+}
+
+/* Three messages at once, then a send on the receiving socket itself (which takes in the
+ * socket's commands, the signal of a fourth message among them). */
+static void zsend_burst_cb(struct loop *loop, uint64_t id, void *arg)
+{
+    struct zctx *z = arg;
+    int i;
+
+    (void)loop;
+    (void)id;
+    for (i = 0; i < 3; i++)
+        assert_int_equal(zmq_send(z->a, "hello", 5, 0), 5);
+}
+
+static void zsend_then_touch_cb(struct loop *loop, uint64_t id, void *arg)
+{
+    struct zctx *z = arg;
+
+    (void)loop;
+    (void)id;
+    assert_int_equal(zmq_send(z->a, "fourth", 6, 0), 6);
+    assert_int_equal(zmq_send(z->b, "x", 1, ZMQ_DONTWAIT), 1);
+}
+
+/* ZeroMQ signals a socket's readiness once (edge-triggered): messages left behind by a callback
+ * that reads one at a time, and one whose signal a send on the same socket took in, are still
+ * dispatched, with no new signal. */
+static void test_zmq_edge_triggered(void **state)
+{
+    struct loop *loop = new_guarded_loop();
+    void *ctx = zmq_ctx_new();
+    struct zctx z;
+    int linger = 0;
+
+    (void)state;
+    memset(&z, 0, sizeof(z));
+    z.a = zmq_socket(ctx, ZMQ_PAIR);
+    z.b = zmq_socket(ctx, ZMQ_PAIR);
+    assert_int_equal(zmq_setsockopt(z.a, ZMQ_LINGER, &linger, sizeof(linger)), 0);
+    assert_int_equal(zmq_setsockopt(z.b, ZMQ_LINGER, &linger, sizeof(linger)), 0);
+    assert_int_equal(zmq_bind(z.b, "inproc://test-loop-edge"), 0);
+    assert_int_equal(zmq_connect(z.a, "inproc://test-loop-edge"), 0);
+    assert_int_equal(loop_add_zsock(loop, z.b, LOOP_READ, zsock_one_cb, &z), 0);
+    assert_int_not_equal(loop_add_timer(loop, 20, 0, zsend_burst_cb, &z), 0);
+    assert_int_not_equal(loop_add_timer(loop, 60, 0, zsend_then_touch_cb, &z), 0);
+    assert_int_equal(loop_run(loop), 0);
+    assert_false(guard_fired);
+    assert_int_equal(z.calls, 4);
+    loop_remove(loop, -1, z.b);
+    assert_int_equal(zmq_close(z.a), 0);
+    assert_int_equal(zmq_close(z.b), 0);
+    assert_int_equal(zmq_ctx_term(ctx), 0);
+    loop_destroy(&loop);
+}
+
 static void test_loop_stop(void **state)
 {
     struct loop *loop = new_guarded_loop();
@@ -512,6 +579,7 @@ int main(void)
         cmocka_unit_test(test_fd_hangup),
         cmocka_unit_test(test_remove_watch_inside_callback),
         cmocka_unit_test(test_zmq_pair_inproc),
+        cmocka_unit_test(test_zmq_edge_triggered),
         cmocka_unit_test(test_loop_stop),
         cmocka_unit_test(test_nothing_to_wait_for),
     };
