@@ -43,9 +43,10 @@ static void node_integrity_bad(void *ctx, const uint8_t *id, size_t idlen, const
               hex, why);
 }
 
-/* Verify up to max entries after the cursor; at the end of the replica a pass is done. Returns how
- * many were examined, or -1. */
-static long node_integrity_step(struct node *n, size_t max)
+/* Verify up to max entries after the cursor; at the end of the replica a pass is done. The cursor
+ * is remembered (a write) when save is set or a pass ends. Returns how many were examined, or
+ * -1. */
+static long node_integrity_step(struct node *n, size_t max, int save)
 {
     struct replica_check rep = {0};
     struct replica_meta m = {NODE_INTEGRITY_META, NULL, 0, 1};
@@ -63,7 +64,10 @@ static long node_integrity_step(struct node *n, size_t max)
         n->integrity.rest_until_ms = node_clock_wall_ms() + NODE_INTEGRITY_REST_MS;
         log_info("node: integrity pass done: %lld entries quarantined",
                  replica_quarantined(n->replica));
+        save = 1;
     }
+    if (!save)
+        return got;
     snprintf(text, sizeof(text), "%" PRId64, n->integrity.after_seq);
     m.value = text;
     m.len = strlen(text);
@@ -100,7 +104,7 @@ static void node_integrity_tick(struct loop *loop, uint64_t timer_id, void *arg)
         step = (size_t)n->integrity.credit;
         n->integrity.credit -= (double)step;
         if (step > 0)
-            (void)node_integrity_step(n, step);
+            (void)node_integrity_step(n, step, n->integrity.ticks % NODE_INTEGRITY_IDLE_EVERY == 0);
     }
     /* the pass's reads, and anything before, leave no cache behind */
     if (++n->integrity.ticks % NODE_INTEGRITY_IDLE_EVERY == 0)
@@ -137,7 +141,7 @@ static json_t *op_integrity(struct node *n, json_t *req)
         return api_error("bad_request", "steps must be an integer from 0 to %d",
                          NODE_INTEGRITY_MAX_STEP);
     if (v != NULL && json_integer_value(v) > 0 &&
-        node_integrity_step(n, (size_t)json_integer_value(v)) < 0)
+        node_integrity_step(n, (size_t)json_integer_value(v), 1) < 0)
         return api_error("internal", "the integrity pass failed; see the node's log");
     o = node_json_ok();
     json_object_set_new(o, "after_seq", json_integer((json_int_t)n->integrity.after_seq));
