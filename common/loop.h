@@ -1,9 +1,9 @@
 /*
  * loop: the node's single event loop, so that plain file descriptors (the control socket, signalfd)
  * and ZeroMQ sockets (peer links) are waited on together: one poll() over the descriptors and each
- * ZeroMQ socket's ZMQ_FD, with ZMQ_EVENTS checked as zmq_poll would, less often (loop.c). Timers are
- * millisecond one-shots or repeating. Callbacks run on the loop's thread only; a callback may add
- * or remove any watch or timer, including its own.
+ * ZeroMQ socket's ZMQ_FD, with ZMQ_EVENTS checked as zmq_poll would, less often (loop.c). Timers
+ * are millisecond one-shots or repeating. Callbacks run on the loop's thread only; a callback may
+ * add or remove any watch or timer, including its own.
  */
 #ifndef LORE_LOOP_H
 #define LORE_LOOP_H
