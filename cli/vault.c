@@ -124,7 +124,8 @@ int vault_call(struct vault_run *r, json_t *req, json_t **resp)
 /* Page through `list` for every entry of kind, appending each (new references) to out unless its
  * id is in seen already (a new entry arriving mid-way shifts the pages by one). verb and *done
  * drive the progress line. Returns an exit status. */
-int vault_fetch_kind(struct vault_run *r, const char *kind, json_t *out, json_t *seen, size_t *done)
+int vault_fetch_kind(struct vault_run *r, const char *kind, int brief, json_t *out, json_t *seen,
+                     size_t *done)
 {
     json_t *resp = NULL, *entries, *e;
     size_t i, n, offset = 0;
@@ -133,8 +134,8 @@ int vault_fetch_kind(struct vault_run *r, const char *kind, json_t *out, json_t 
 
     for (;;) {
         rc = vault_call(r,
-                        json_pack("{s:s,s:s,s:i,s:I}", "op", "list", "kind", kind, "limit",
-                                  VAULT_PAGE, "offset", (json_int_t)offset),
+                        json_pack("{s:s,s:s,s:i,s:I,s:b}", "op", "list", "kind", kind, "limit",
+                                  VAULT_PAGE, "offset", (json_int_t)offset, "brief", brief),
                         &resp);
         if (rc != LORE_EXIT_OK)
             goto out;

@@ -39,8 +39,10 @@ int vault_call(struct vault_run *r, json_t *req, json_t **resp);
 /* Connect on first use. Returns an exit status. */
 int vault_connect(struct vault_run *r);
 /* Page through `list` for every entry of kind, appending each (new references) to out unless its
- * id is in seen already. *done counts them for the progress line. Returns an exit status. */
-int vault_fetch_kind(struct vault_run *r, const char *kind, json_t *out, json_t *seen,
+ * id is in seen already; brief: the node's brief views (no counts, flags or votes: cheap to
+ * make and to read when only the content matters). *done counts them for the progress line.
+ * Returns an exit status. */
+int vault_fetch_kind(struct vault_run *r, const char *kind, int brief, json_t *out, json_t *seen,
                      size_t *done);
 /* A path as a JSON string, or null if it is not UTF-8. */
 json_t *vault_json_path(const char *path);

@@ -581,7 +581,7 @@ int vault_export_main(struct lore *l, int argc, char **argv)
     names = json_object();
     json_object_set_new(names, VAULT_INDEX, json_true());
     for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-        rc = vault_fetch_kind(&r, kinds[i], all, seen, &fetched);
+        rc = vault_fetch_kind(&r, kinds[i], 0, all, seen, &fetched);
         if (rc != LORE_EXIT_OK)
             goto out;
     }

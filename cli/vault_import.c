@@ -321,7 +321,7 @@ static int vault_load_existing(struct vault_import *im)
         rc = LORE_EXIT_FAIL;
         goto out;
     }
-    rc = vault_fetch_kind(im->run, "note", notes, seen, &done);
+    rc = vault_fetch_kind(im->run, "note", 1, notes, seen, &done);
     if (rc != LORE_EXIT_OK)
         goto out;
     vault_progress_clear(im->run);

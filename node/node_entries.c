@@ -221,7 +221,7 @@ static json_t *op_get(struct node *n, json_t *req)
     const char *text;
     struct entry *e = NULL;
     struct replica_query q = {0};
-    struct node_view_rows rows = {n, NULL, 0};
+    struct node_view_rows rows = {n, NULL, 0, 0};
     json_t *o, *res, *gone;
     size_t corrupt = 0, c2 = 0;
     int history;
@@ -287,12 +287,12 @@ static json_t *node_list(struct node *n, json_t *req, const uint8_t (*hidden)[EN
                          size_t nhidden)
 {
     struct replica_query q, pq;
-    struct node_list_rows lr = {{n, NULL, 0}, NULL, 0, 0};
+    struct node_list_rows lr = {{n, NULL, 0, 0}, NULL, 0, 0};
     uint8_t key[ENTRY_KEY_LEN], pins[NODE_MAX_PINNED][ENTRY_ID_LEN];
     size_t corrupt = 0, c2 = 0, npins = 0;
     char tag[ENTRY_TAG_MAX + 1];
     json_t *o;
-    int open, pinned, pinned_first;
+    int open, pinned, pinned_first, brief;
 
     o = node_arg_query(req, &q, tag);
     if (o == NULL)
@@ -302,8 +302,9 @@ static json_t *node_list(struct node *n, json_t *req, const uint8_t (*hidden)[EN
     q.not_ids = nhidden > 0 ? hidden : NULL; /* admins hid them (node_hidden) */
     q.nnot_ids = nhidden;
     if (node_arg_bool(req, "open", &open) != 0 || node_arg_bool(req, "pinned", &pinned) != 0 ||
-        node_arg_bool(req, "pinned_first", &pinned_first) != 0)
-        return api_error("bad_request", "open, pinned and pinned_first must be booleans");
+        node_arg_bool(req, "pinned_first", &pinned_first) != 0 ||
+        node_arg_bool(req, "brief", &brief) != 0)
+        return api_error("bad_request", "open, pinned, pinned_first and brief must be booleans");
     q.open_only = open;
     /* With pinned_first (what a person's `lore list` asks), pinned entries that pass the filters
      * come first on the first page; pinned: only them. Without it, plain order: paging through
@@ -311,6 +312,7 @@ static json_t *node_list(struct node *n, json_t *req, const uint8_t (*hidden)[EN
     if (pinned || (pinned_first && q.offset == 0))
         npins = node_view_pinned(n, pins, NODE_MAX_PINNED);
     lr.rows.array = json_array();
+    lr.rows.brief = brief;
     lr.max = q.limit;
     pq = q;
     pq.ids = (const uint8_t(*)[ENTRY_ID_LEN])pins;
@@ -356,7 +358,7 @@ static json_t *node_search(struct node *n, json_t *req, const uint8_t (*hidden)[
 {
     struct replica_query q;
     struct replica_rank rank = {NODE_RERANK_EXTRA, node_view_boost, NULL};
-    struct node_view_rows rows = {n, NULL, 1};
+    struct node_view_rows rows = {n, NULL, 1, 0};
     struct buf match;
     const char *query, *hl_open, *hl_close;
     uint8_t key[ENTRY_KEY_LEN];

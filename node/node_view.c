@@ -170,13 +170,10 @@ json_t *node_view_title(struct node *n, const struct entry *e)
     return title != NULL ? title : json_string(entry_title(e));
 }
 
-void node_view_decorate(struct node *n, const struct entry *e, json_t *o)
+/* The current version's title, body and tags, and edits, edited_ms, edited, revision, into o. */
+static void node_view_revision(struct node *n, const struct entry *e, json_t *o)
 {
     struct node_refs nr = {0};
-    json_t *flags, *votes;
-    uint8_t accepted[ENTRY_ID_LEN];
-    struct entry *question = NULL;
-    char err[ERRMSG_MAX];
 
     nr.n = n;
     nr.target = e;
@@ -195,8 +192,19 @@ void node_view_decorate(struct node *n, const struct entry *e, json_t *o)
         json_object_set_new(o, "revision", json_null());
     }
     json_decref(nr.current);
-    nr.current = NULL;
+}
 
+void node_view_decorate(struct node *n, const struct entry *e, json_t *o)
+{
+    struct node_refs nr = {0};
+    json_t *flags, *votes;
+    uint8_t accepted[ENTRY_ID_LEN];
+    struct entry *question = NULL;
+    char err[ERRMSG_MAX];
+
+    node_view_revision(n, e, o);
+    nr.n = n;
+    nr.target = e;
     nr.latest = json_object();
     (void)node_refs_read(&nr, ENTRY_FLAG);
     flags = json_object();
@@ -501,10 +509,37 @@ json_t *node_view_entry(struct node *n, const struct entry *e)
     return o;
 }
 
+json_t *node_view_brief(struct node *n, const struct entry *e)
+{
+    json_t *o = json_object(), *a, *hidden;
+    const char *kind = kinds_name(entry_kind(e));
+    size_t i;
+
+    json_object_set_new(o, "id", node_json_hex(entry_id(e), ENTRY_ID_LEN));
+    json_object_set_new(o, "kind", kind != NULL ? json_string(kind) : json_null());
+    json_object_set_new(o, "author", node_json_hex(entry_author(e), ENTRY_KEY_LEN));
+    json_object_set_new(o, "author_name", node_view_name(n, entry_author(e)));
+    json_object_set_new(o, "created_ms", json_integer((json_int_t)entry_created_ms(e)));
+    a = json_array();
+    for (i = 0; i < entry_ntags(e); i++)
+        json_array_append_new(a, json_string(entry_tag(e, i)));
+    json_object_set_new(o, "tags", a);
+    json_object_set_new(o, "title", json_string(entry_title(e)));
+    json_object_set_new(o, "body", json_stringn(entry_body(e), entry_body_len(e)));
+    if (node_view_is_content(entry_kind(e))) {
+        node_view_revision(n, e, o);
+        hidden = node_hidden_of(n, entry_id(e));
+        if (hidden != NULL)
+            node_view_mask(o, hidden);
+        json_object_set_new(o, "hidden", hidden != NULL ? hidden : json_null());
+    }
+    return o;
+}
+
 int node_view_row(void *ctx, const struct entry *e, const char *snippet, double rank)
 {
     struct node_view_rows *rows = ctx;
-    json_t *ej = node_view_entry(rows->n, e), *o;
+    json_t *ej = rows->brief ? node_view_brief(rows->n, e) : node_view_entry(rows->n, e), *o;
 
     if (!rows->with_snippet) {
         json_array_append_new(rows->array, ej);

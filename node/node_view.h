@@ -12,6 +12,7 @@ struct node_view_rows {
     struct node *n;
     json_t *array;
     int with_snippet; /* {entry, snippet, rank} instead of the entry */
+    int brief;        /* node_view_brief instead of node_view_entry */
 };
 
 /* The display name of key (from their newest profile) as a JSON string, or null. */
@@ -22,6 +23,10 @@ int node_view_is_content(uint16_t kind);
  * the current version, edits, flags, votes, pinned, is_accepted, hidden (null, or why an admin
  * hid it: then title and body say so instead). A new object. */
 json_t *node_view_entry(struct node *n, const struct entry *e);
+/* What an entry is, without what others did with it: id, kind, author, author_name, created_ms,
+ * and the current version's title, body and tags (masked, and hidden set, if an admin hid it). For
+ * callers that read many (an import's duplicate check): no names, counts, flags or votes. */
+json_t *node_view_brief(struct node *n, const struct entry *e);
 /* The title e shows now: its author's latest revision's, else its own (what list and get show).
  * A new JSON string. */
 json_t *node_view_title(struct node *n, const struct entry *e);

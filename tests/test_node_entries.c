@@ -54,6 +54,40 @@ static void test_post_refused(void **state)
     json_decref(r);
 }
 
+/* list with brief: what each entry is (its current version after an edit), without counts, flags,
+ * votes or signature; a bad brief is refused. */
+static void test_list_brief(void **state)
+{
+    struct test_node *t = *state;
+    json_t *r = test_call_ok(t, "{\"op\":\"post\",\"kind\":\"note\",\"title\":\"Printer\","
+                                "\"body\":\"old body\",\"tags\":[\"office\"]}");
+    char req[256];
+    json_t *l, *e;
+
+    snprintf(req, sizeof(req),
+             "{\"op\":\"edit\",\"id\":\"%s\",\"title\":\"Printer howto\",\"body\":\"new body\"}",
+             json_string_value(json_object_get(r, "id")));
+    json_decref(test_call_ok(t, req));
+    l = test_call_ok(t, "{\"op\":\"list\",\"kind\":\"note\",\"brief\":true}");
+    assert_int_equal(json_array_size(json_object_get(l, "entries")), 1);
+    e = json_array_get(json_object_get(l, "entries"), 0);
+    assert_string_equal(json_string_value(json_object_get(e, "id")),
+                        json_string_value(json_object_get(r, "id")));
+    assert_string_equal(json_string_value(json_object_get(e, "title")), "Printer howto");
+    assert_string_equal(json_string_value(json_object_get(e, "body")), "new body");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(e, "tags"), 0)), "office");
+    assert_int_equal(json_integer_value(json_object_get(e, "edits")), 1);
+    assert_true(json_is_null(json_object_get(e, "hidden")));
+    assert_non_null(json_object_get(e, "author"));
+    assert_null(json_object_get(e, "votes"));
+    assert_null(json_object_get(e, "signature"));
+    json_decref(l);
+    l = test_call(t, "{\"op\":\"list\",\"brief\":1}");
+    assert_string_equal(test_code(l), "bad_request");
+    json_decref(l);
+    json_decref(r);
+}
+
 /* A note may carry an earlier creation time (lore import's date:); nothing else, and never later
  * than now or before 2020. */
 static void test_post_created(void **state)
@@ -231,6 +265,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_post_get, setup, teardown),
         cmocka_unit_test_setup_teardown(test_post_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_post_created, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_list_brief, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_signals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_search, setup, teardown),
         cmocka_unit_test_setup_teardown(test_accept, setup, teardown),

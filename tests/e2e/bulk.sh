@@ -52,8 +52,11 @@ ok "a paced its pushes ($(sync_of a paced) notes announced by id); b dropped non
 a_addr=$(addr a)
 stop a
 start a --set sync_interval=600 --set push_pacing=off --listen "$a_addr"
-until_ok 30 "a and b linked again" sh -c "LORE_HOME='$(home b)' '$LORE' peers --json |
-    jq -e '[.peers[] | select(.state == \"up\")] | length > 0'"
+# Both sides must see the link up (and have reconciled): a pushes only on a link it sees up, and
+# b's view can be ahead of a's.
+up() { on "$1" peers --json | jq -e '[.peers[] | select(.state == "up")] | length > 0'; }
+linked_again() { up a && up b && same_ids a b; }
+until_ok 30 "a and b linked again, both sides up and in sync" linked_again
 import unpaced
 if [ "$(sync_of b author_limited)" -gt 0 ]; then
     grep -q "writes faster than 20 entries/s" "$E2E_ROOT/b/lored.log" ||
