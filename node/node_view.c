@@ -446,6 +446,19 @@ int node_view_count_row(void *ctx, const struct entry *e, const char *snippet, d
 }
 
 /* The JSON form of an entry (docs/API.md). Only verified entries get here. */
+/* e's own tags, title and body into o. */
+static void node_view_text(const struct entry *e, json_t *o)
+{
+    json_t *a = json_array();
+    size_t i;
+
+    for (i = 0; i < entry_ntags(e); i++)
+        json_array_append_new(a, json_string(entry_tag(e, i)));
+    json_object_set_new(o, "tags", a);
+    json_object_set_new(o, "title", json_string(entry_title(e)));
+    json_object_set_new(o, "body", json_stringn(entry_body(e), entry_body_len(e)));
+}
+
 json_t *node_view_entry(struct node *n, const struct entry *e)
 {
     json_t *o = json_object(), *a;
@@ -464,12 +477,7 @@ json_t *node_view_entry(struct node *n, const struct entry *e)
     for (i = 0; i < entry_nrefs(e); i++)
         json_array_append_new(a, node_json_hex(entry_ref(e, i), ENTRY_ID_LEN));
     json_object_set_new(o, "refs", a);
-    a = json_array();
-    for (i = 0; i < entry_ntags(e); i++)
-        json_array_append_new(a, json_string(entry_tag(e, i)));
-    json_object_set_new(o, "tags", a);
-    json_object_set_new(o, "title", json_string(entry_title(e)));
-    json_object_set_new(o, "body", json_stringn(entry_body(e), entry_body_len(e)));
+    node_view_text(e, o);
     a = json_object();
     for (i = 0; i < entry_nattrs(e); i++)
         json_object_set_new(a, entry_attr_key(e, i), json_string(entry_attr_value(e, i)));
@@ -511,21 +519,15 @@ json_t *node_view_entry(struct node *n, const struct entry *e)
 
 json_t *node_view_brief(struct node *n, const struct entry *e)
 {
-    json_t *o = json_object(), *a, *hidden;
+    json_t *o = json_object(), *hidden;
     const char *kind = kinds_name(entry_kind(e));
-    size_t i;
 
     json_object_set_new(o, "id", node_json_hex(entry_id(e), ENTRY_ID_LEN));
     json_object_set_new(o, "kind", kind != NULL ? json_string(kind) : json_null());
     json_object_set_new(o, "author", node_json_hex(entry_author(e), ENTRY_KEY_LEN));
     json_object_set_new(o, "author_name", node_view_name(n, entry_author(e)));
     json_object_set_new(o, "created_ms", json_integer((json_int_t)entry_created_ms(e)));
-    a = json_array();
-    for (i = 0; i < entry_ntags(e); i++)
-        json_array_append_new(a, json_string(entry_tag(e, i)));
-    json_object_set_new(o, "tags", a);
-    json_object_set_new(o, "title", json_string(entry_title(e)));
-    json_object_set_new(o, "body", json_stringn(entry_body(e), entry_body_len(e)));
+    node_view_text(e, o);
     if (node_view_is_content(entry_kind(e))) {
         node_view_revision(n, e, o);
         hidden = node_hidden_of(n, entry_id(e));

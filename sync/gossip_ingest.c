@@ -174,23 +174,16 @@ static int gossip_author_ok(struct gossip *g, const uint8_t *bytes, size_t len)
     for (i = 0; i < g->nauthors; i++) {
         if (memcmp(g->authors[i].key, bytes + 3, ENTRY_KEY_LEN) == 0)
             break;
-        if (g->authors[i].at_ms < g->authors[oldest].at_ms)
+        if (g->authors[i].pushes.at_ms < g->authors[oldest].pushes.at_ms)
             oldest = i;
     }
     if (i == g->nauthors) {
         i = g->nauthors < GOSSIP_AUTHORS ? g->nauthors++ : oldest;
         memcpy(g->authors[i].key, bytes + 3, ENTRY_KEY_LEN);
-        g->authors[i].tokens = GOSSIP_AUTHOR_BURST;
-        g->authors[i].at_ms = now;
+        g->authors[i].pushes = (struct bucket){0, 0}; /* full */
     }
-    g->authors[i].tokens += (double)(now - g->authors[i].at_ms) * GOSSIP_AUTHOR_RATE / 1000.0;
-    if (g->authors[i].tokens > GOSSIP_AUTHOR_BURST)
-        g->authors[i].tokens = GOSSIP_AUTHOR_BURST;
-    g->authors[i].at_ms = now;
-    if (g->authors[i].tokens >= 1) {
-        g->authors[i].tokens -= 1;
+    if (bucket_take(&g->authors[i].pushes, now, GOSSIP_AUTHOR_RATE, GOSSIP_AUTHOR_BURST))
         return 1;
-    }
     g->author_limited++;
     if (now - g->author_logged_ms >= 10000) {
         char key[17];

@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bucket.h"
 #include "buf.h"
 #include "presence.h"
 #include "recon.h"
@@ -78,11 +79,10 @@ struct gpeer {
     uint64_t recon_started_ms, last_sync_ms, last_diff;
     uint8_t *want; /* ids to ask for, not asked yet (flow control: the pipeline must have room) */
     size_t nwant, capwant;
-    uint64_t outstanding; /* asked for, no result yet */
-    int pull;             /* it pushed past the per-author limit: reconcile with it soon */
-    double push_tokens;   /* eager pushes we may send it now (GOSSIP_PUSH_RATE) */
-    uint64_t graft_round; /* the flush that last sent it a GRAFT */
-    uint64_t push_tokens_ms;
+    uint64_t outstanding;  /* asked for, no result yet */
+    int pull;              /* it pushed past the per-author limit: reconcile with it soon */
+    struct bucket push;    /* eager pushes we may send it now (GOSSIP_PUSH_RATE) */
+    uint64_t graft_round;  /* the flush that last sent it a GRAFT */
     uint64_t pull_next_ms; /* not before this (loop clock) */
     uint64_t last_fetch_ms;
     int stream_done; /* the stream ended; reconcile once the pipeline has taken it all */
@@ -128,8 +128,7 @@ struct gossip {
     size_t own_cert_len;
     struct {
         uint8_t key[ENTRY_KEY_LEN];
-        double tokens;
-        uint64_t at_ms; /* last refill */
+        struct bucket pushes; /* its at_ms: when last seen (the least recent makes room) */
     } authors[GOSSIP_AUTHORS];
     size_t nauthors;
     uint64_t author_limited, author_logged_ms;

@@ -82,22 +82,8 @@ static void gossip_send_ihave(struct gossip *g, struct gpeer *p)
 /* May we push one more entry to this peer now (GOSSIP_PUSH_RATE)? */
 static int gossip_push_token(struct gossip *g, struct gpeer *p)
 {
-    uint64_t now = loop_now_ms();
-
-    if (g->cfg.push_unpaced)
-        return 1;
-    if (p->push_tokens_ms == 0) {
-        p->push_tokens = GOSSIP_PUSH_BURST;
-        p->push_tokens_ms = now;
-    }
-    p->push_tokens += (double)(now - p->push_tokens_ms) * GOSSIP_PUSH_RATE / 1000.0;
-    if (p->push_tokens > GOSSIP_PUSH_BURST)
-        p->push_tokens = GOSSIP_PUSH_BURST;
-    p->push_tokens_ms = now;
-    if (p->push_tokens < 1)
-        return 0;
-    p->push_tokens -= 1;
-    return 1;
+    return g->cfg.push_unpaced ||
+           bucket_take(&p->push, loop_now_ms(), GOSSIP_PUSH_RATE, GOSSIP_PUSH_BURST);
 }
 
 /* Offer an entry to every primary peer but the one it came from: whole to eager peers while

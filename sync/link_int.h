@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bucket.h"
 #include "buf.h"
 #include "hostport.h"
 #include "loop.h"
@@ -63,8 +64,7 @@ struct link {
     uint64_t peers_sent_ms;                 /* last PEERS we sent it */
     unsigned penalties;
     uint64_t penalty_window_ms, shun_until_ms, shun_ms;
-    double tokens;            /* rate limit bucket */
-    uint64_t tokens_ms;       /* when it was last refilled */
+    struct bucket rate;       /* its messages (LINK_RATE_PER_S) */
     uint64_t limit_logged_ms; /* last time the limit was logged and penalized */
     /* Authentication. */
     uint8_t challenge[WIRE_CHALLENGE_LEN];      /* ours, for this link: the peer signs it */

@@ -16,18 +16,8 @@ int link_take_token(struct link *l)
 {
     uint64_t now = loop_now_ms();
 
-    if (l->tokens_ms == 0) {
-        l->tokens = LINK_RATE_BURST;
-        l->tokens_ms = now;
-    }
-    l->tokens += (double)(now - l->tokens_ms) * LINK_RATE_PER_S / 1000.0;
-    if (l->tokens > LINK_RATE_BURST)
-        l->tokens = LINK_RATE_BURST;
-    l->tokens_ms = now;
-    if (l->tokens >= 1) {
-        l->tokens -= 1;
+    if (bucket_take(&l->rate, now, LINK_RATE_PER_S, LINK_RATE_BURST))
         return 1;
-    }
     l->st.limited++;
     if (now - l->limit_logged_ms >= 1000) {
         l->limit_logged_ms = now;

@@ -370,6 +370,23 @@ struct zctx {
     char got[16];
 };
 
+/* A connected pair of PAIR sockets in z: a sends, b (bound at ep) receives. */
+static void zpair_open(void *ctx, struct zctx *z, const char *ep)
+{
+    int linger = 0;
+
+    memset(z, 0, sizeof(*z));
+    assert_non_null(ctx);
+    z->a = zmq_socket(ctx, ZMQ_PAIR);
+    z->b = zmq_socket(ctx, ZMQ_PAIR);
+    assert_non_null(z->a);
+    assert_non_null(z->b);
+    assert_int_equal(zmq_setsockopt(z->a, ZMQ_LINGER, &linger, sizeof(linger)), 0);
+    assert_int_equal(zmq_setsockopt(z->b, ZMQ_LINGER, &linger, sizeof(linger)), 0);
+    assert_int_equal(zmq_bind(z->b, ep), 0);
+    assert_int_equal(zmq_connect(z->a, ep), 0);
+}
+
 static void zsock_cb(struct loop *loop, int fd, void *zsock, unsigned events, void *arg)
 {
     struct zctx *z = arg;
@@ -399,19 +416,9 @@ static void test_zmq_pair_inproc(void **state)
     struct loop *loop = new_guarded_loop();
     void *ctx = zmq_ctx_new();
     struct zctx z;
-    int linger = 0;
 
     (void)state;
-    memset(&z, 0, sizeof(z));
-    assert_non_null(ctx);
-    z.a = zmq_socket(ctx, ZMQ_PAIR);
-    z.b = zmq_socket(ctx, ZMQ_PAIR);
-    assert_non_null(z.a);
-    assert_non_null(z.b);
-    assert_int_equal(zmq_setsockopt(z.a, ZMQ_LINGER, &linger, sizeof(linger)), 0);
-    assert_int_equal(zmq_setsockopt(z.b, ZMQ_LINGER, &linger, sizeof(linger)), 0);
-    assert_int_equal(zmq_bind(z.b, "inproc://test-loop"), 0);
-    assert_int_equal(zmq_connect(z.a, "inproc://test-loop"), 0);
+    zpair_open(ctx, &z, "inproc://test-loop");
     assert_int_equal(loop_add_zsock(loop, z.b, LOOP_READ, zsock_cb, &z), 0);
     assert_int_equal(loop_add_zsock(loop, z.b, LOOP_READ, zsock_cb, &z), -1);
     /* Nothing to read yet: the message is sent while the loop already waits. */
@@ -504,16 +511,9 @@ static void test_zmq_edge_triggered(void **state)
     struct loop *loop = new_guarded_loop();
     void *ctx = zmq_ctx_new();
     struct zctx z;
-    int linger = 0;
 
     (void)state;
-    memset(&z, 0, sizeof(z));
-    z.a = zmq_socket(ctx, ZMQ_PAIR);
-    z.b = zmq_socket(ctx, ZMQ_PAIR);
-    assert_int_equal(zmq_setsockopt(z.a, ZMQ_LINGER, &linger, sizeof(linger)), 0);
-    assert_int_equal(zmq_setsockopt(z.b, ZMQ_LINGER, &linger, sizeof(linger)), 0);
-    assert_int_equal(zmq_bind(z.b, "inproc://test-loop-edge"), 0);
-    assert_int_equal(zmq_connect(z.a, "inproc://test-loop-edge"), 0);
+    zpair_open(ctx, &z, "inproc://test-loop-edge");
     assert_int_equal(loop_add_zsock(loop, z.b, LOOP_READ, zsock_one_cb, &z), 0);
     assert_int_not_equal(loop_add_timer(loop, 20, 0, zsend_burst_cb, &z), 0);
     assert_int_not_equal(loop_add_timer(loop, 60, 0, zsend_then_touch_cb, &z), 0);
