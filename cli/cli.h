@@ -8,10 +8,6 @@
 #include "errmsg.h"
 #include "text.h"
 
-#ifndef LORE_VERSION
-#define LORE_VERSION "0.0.0"
-#endif
-
 enum lore_exit {
     LORE_EXIT_OK = 0,
     LORE_EXIT_FAIL = 1,    /* the node answered with an error, or a local failure */

@@ -18,13 +18,8 @@
 #include "paths.h"
 #include "vault_export.h"
 #include "vault_import.h"
+#include "version.h"
 #include "xmalloc.h"
-
-#ifndef LORE_VERSION
-
-#define LORE_VERSION "0.0.0"
-
-#endif
 
 static const struct lore_command *lore_find_command(const char *name);
 
@@ -327,7 +322,7 @@ static void lore_help_json(const char *name)
         for (t = 0; lore_tables[t] != NULL; t++)
             for (i = 0; lore_tables[t][i].name != NULL; i++)
                 json_array_append_new(a, lore_command_json(&lore_tables[t][i], false));
-        o = json_pack("{s:s,s:o}", "version", LORE_VERSION, "commands", a);
+        o = json_pack("{s:s,s:o}", "version", lore_version(), "commands", a);
     }
     out_print_json(o);
     json_decref(o);
@@ -411,7 +406,7 @@ int main(int argc, char **argv)
             l.wait_ms = (long)wait_s * 1000;
             break;
         case 'V':
-            printf("lore %s\n", LORE_VERSION);
+            printf("lore %s\n", lore_version());
             goto out;
         case 'h':
             lore_print_usage(stdout);

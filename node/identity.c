@@ -15,6 +15,7 @@
 #include "errmsg.h"
 #include "log.h"
 #include "paths.h"
+#include "safefile.h"
 #include "xmalloc.h"
 
 #define IDENTITY_KEY_NAME "secret.key"
@@ -28,55 +29,6 @@ struct identity {
     unsigned char *sk; /* crypto_sign_SECRETKEYBYTES of sodium_malloc memory, PROT_NOACCESS */
     int opened;        /* identity_unlock calls not yet locked: sk is readable while > 0 */
 };
-
-/* Read exactly n bytes. Returns 0, or -1 (errno set; 0 at a premature end of file). */
-static int identity_read_full(int fd, unsigned char *p, size_t n)
-{
-    ssize_t r;
-
-    while (n > 0) {
-        r = read(fd, p, n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0) {
-            if (r == 0)
-                errno = 0;
-            return -1;
-        }
-        p += r;
-        n -= (size_t)r;
-    }
-    return 0;
-}
-
-static int identity_write_full(int fd, const unsigned char *p, size_t n)
-{
-    ssize_t r;
-
-    while (n > 0) {
-        r = write(fd, p, n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0)
-            return -1;
-        p += r;
-        n -= (size_t)r;
-    }
-    return 0;
-}
-
-/* Make a rename/link in dir durable. */
-static int identity_fsync_dir(const char *dir)
-{
-    int fd, rc;
-
-    fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    rc = fsync(fd);
-    close(fd);
-    return rc;
-}
 
 /*
  * Read the seed from an existing key file into seed (sodium memory). Returns 1 if loaded, 0 if
@@ -124,7 +76,7 @@ static int identity_load_seed(const char *path, unsigned char *seed, char *err, 
                    (long long)st.st_size, IDENTITY_SEED_LEN);
         goto out;
     }
-    if (identity_read_full(fd, seed, IDENTITY_SEED_LEN) != 0) {
+    if (safefile_read_full(fd, seed, IDENTITY_SEED_LEN) != 0) {
         errmsg_set(err, errlen, "%s: read: %s", path,
                    errno != 0 ? strerror(errno) : "file shrank while reading");
         goto out;
@@ -145,50 +97,8 @@ out:
 static int identity_create_seed(const char *dir, const char *path, unsigned char *seed, char *err,
                                 size_t errlen)
 {
-    char *tmp;
-    int fd = -1, rc = -1;
-
-    tmp = xasprintf("%s/." IDENTITY_KEY_NAME ".%ld.tmp", dir, (long)getpid());
-    /* A leftover of a crashed run with our pid; the directory is ours alone, so this is safe. */
-    if (unlink(tmp) != 0 && errno != ENOENT) {
-        errmsg_set(err, errlen, "%s: cannot remove stale file: %s", tmp, strerror(errno));
-        goto out;
-    }
-    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        errmsg_set(err, errlen, "%s: cannot create: %s", tmp, strerror(errno));
-        goto out;
-    }
     randombytes_buf(seed, IDENTITY_SEED_LEN);
-    if (fchmod(fd, 0600) != 0 || identity_write_full(fd, seed, IDENTITY_SEED_LEN) != 0 ||
-        fsync(fd) != 0) {
-        errmsg_set(err, errlen, "%s: cannot write: %s", tmp, strerror(errno));
-        goto out;
-    }
-    if (close(fd) != 0) {
-        fd = -1;
-        errmsg_set(err, errlen, "%s: cannot write: %s", tmp, strerror(errno));
-        goto out;
-    }
-    fd = -1;
-    if (link(tmp, path) != 0) {
-        if (errno == EEXIST)
-            rc = 0;
-        else
-            errmsg_set(err, errlen, "%s: cannot create: %s", path, strerror(errno));
-        goto out;
-    }
-    if (identity_fsync_dir(dir) != 0) {
-        errmsg_set(err, errlen, "%s: fsync: %s", dir, strerror(errno));
-        goto out;
-    }
-    rc = 1;
-out:
-    if (fd >= 0)
-        close(fd);
-    (void)unlink(tmp);
-    free(tmp);
-    return rc;
+    return safefile_create(dir, path, seed, IDENTITY_SEED_LEN, err, errlen);
 }
 
 struct identity *identity_open(const char *dir, int *created, char *err, size_t errlen)

@@ -10,6 +10,7 @@
 #include "errmsg.h"
 #include "log.h"
 #include "node.h"
+#include "version.h"
 #include "xmalloc.h"
 
 static void usage(FILE *out)
@@ -90,7 +91,7 @@ int main(int argc, char **argv)
                                      : xasprintf("%s=%s", c == 'L' ? "listen" : "peer", optarg);
             break;
         case 'V':
-            printf("lored %s\n", LORE_VERSION);
+            printf("lored %s\n", lore_version());
             return 0;
         case 'h':
             usage(stdout);

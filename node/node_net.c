@@ -17,6 +17,7 @@
 #include "node_teamstate.h"
 #include "node_view.h"
 #include "node_watch.h"
+#include "version.h"
 #include "xmalloc.h"
 
 static char *node_saved_peers(struct node *n);
@@ -109,7 +110,7 @@ static json_t *op_status(struct node *n, json_t *req)
     const uint8_t *pk = identity_public_key(n->id);
 
     (void)req;
-    json_object_set_new(o, "version", json_string(LORE_VERSION));
+    json_object_set_new(o, "version", json_string(lore_version()));
     json_object_set_new(o, "pid", json_integer(getpid()));
     json_object_set_new(o, "public_key", node_json_hex(pk, ENTRY_KEY_LEN));
     json_object_set_new(o, "name", node_view_name(n, pk));

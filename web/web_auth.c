@@ -9,6 +9,8 @@
 
 #include "errmsg.h"
 #include "hex.h"
+#include "log.h"
+#include "safefile.h"
 #include "xmalloc.h"
 
 struct web_secret {
@@ -58,6 +60,15 @@ static int web_auth_load(const char *path, uint8_t token[WEB_AUTH_LEN], char *er
                    (unsigned)(st.st_mode & 07777), path);
         goto out;
     }
+    if (st.st_size == 0) {
+        /* What a crash between create and write left behind (lore before 0.1.0+git350): no
+         * token was ever in it, so nothing is lost by making a new one. */
+        log_info("%s: empty; making a new login token", path);
+        rc = unlink(path) == 0 ? 0 : -1;
+        if (rc != 0)
+            errmsg_set(err, errlen, "%s: empty, and cannot remove it: %s", path, strerror(errno));
+        goto out;
+    }
     r = read(fd, text, sizeof(text));
     if (r != WEB_AUTH_HEX || text[WEB_AUTH_HEX - 1] != '\n' ||
         hex_decode(text, WEB_AUTH_HEX - 1, token, WEB_AUTH_LEN) != 0) {
@@ -73,31 +84,20 @@ out:
     return rc;
 }
 
-/* Make a new token and write it to path (created 0600, never over an existing file). */
-static int web_auth_create(const char *path, uint8_t token[WEB_AUTH_LEN], char *err, size_t errlen)
+/* Make a new token and store it as path (0600, atomically, never over an existing file: a crash
+ * leaves no half-written token behind). Returns 1 if created, 0 if path appeared meanwhile, -1
+ * with err. */
+static int web_auth_create(const char *dir, const char *path, uint8_t token[WEB_AUTH_LEN],
+                           char *err, size_t errlen)
 {
     char text[WEB_AUTH_HEX];
-    int fd, rc = -1;
+    int rc;
 
-    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        errmsg_set(err, errlen, "%s: cannot create: %s", path, strerror(errno));
-        goto out;
-    }
     randombytes_buf(token, WEB_AUTH_LEN);
     hex_encode(token, WEB_AUTH_LEN, text);
     text[WEB_AUTH_HEX - 1] = '\n';
-    if (fchmod(fd, 0600) != 0 || write(fd, text, sizeof(text)) != (ssize_t)sizeof(text) ||
-        fsync(fd) != 0) {
-        errmsg_set(err, errlen, "%s: cannot write: %s", path, strerror(errno));
-        (void)unlink(path);
-        goto out;
-    }
-    rc = 0;
-out:
+    rc = safefile_create(dir, path, text, sizeof(text), err, errlen);
     sodium_memzero(text, sizeof(text));
-    if (fd >= 0)
-        close(fd);
     return rc;
 }
 
@@ -105,7 +105,7 @@ struct web_auth *web_auth_new(const char *dir, char *err, size_t errlen)
 {
     struct web_auth *a = xcalloc(1, sizeof(*a));
     char *path = xasprintf("%s/%s", dir, WEB_AUTH_TOKEN_FILE);
-    int got, ok = 0;
+    int got = 0, attempt, ok = 0;
 
     if (sodium_init() < 0) {
         errmsg_set(err, errlen, "libsodium failed to initialise");
@@ -117,9 +117,17 @@ struct web_auth *web_auth_new(const char *dir, char *err, size_t errlen)
         goto out;
     }
     sodium_memzero(a->s, sizeof(*a->s));
-    got = web_auth_load(path, a->s->token, err, errlen);
-    if (got < 0 || (got == 0 && web_auth_create(path, a->s->token, err, errlen) != 0))
+    /* Load; if there is none, create; if another process created one meanwhile, load that. */
+    for (attempt = 0; attempt < 2 && got == 0; attempt++) {
+        got = web_auth_load(path, a->s->token, err, errlen);
+        if (got == 0)
+            got = web_auth_create(dir, path, a->s->token, err, errlen); /* 1, -1, or 0: retry */
+    }
+    if (got != 1) {
+        if (got == 0)
+            errmsg_set(err, errlen, "%s: appeared and vanished while creating it", path);
         goto out;
+    }
     ok = 1;
 out:
     free(path);
