@@ -12,9 +12,11 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "errmsg.h"
+#include "log.h"
 #include "xmalloc.h"
 
 #define PATHS_SOCKET_NAME "lored.sock"
@@ -240,12 +242,28 @@ out:
 
 int paths_lock_dir(const char *dir, char *err, size_t errlen)
 {
+    return paths_lock_dir_wait(dir, 0, err, errlen);
+}
+
+void paths_lock_stopping(int fd)
+{
+    char text[48];
+    int len = snprintf(text, sizeof(text), "%ld stopping\n", (long)getpid());
+
+    /* the lock file says what its holder is doing; failing to say it only costs a waiter */
+    if (fd >= 0 && ftruncate(fd, 0) == 0 && pwrite(fd, text, (size_t)len, 0) == len)
+        return;
+}
+
+int paths_lock_dir_wait(const char *dir, int wait_ms, char *err, size_t errlen)
+{
     char *path = xasprintf("%s/" PATHS_LOCK_NAME, dir);
-    char text[32];
+    const struct timespec pause = {0, 50 * 1000 * 1000};
+    char text[48];
     ssize_t n;
     long holder;
     char *end;
-    int fd, rc = -1, len;
+    int fd, rc = -1, len, waited_ms = 0;
 
     fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) {
@@ -253,7 +271,7 @@ int paths_lock_dir(const char *dir, char *err, size_t errlen)
         goto out;
     }
     /* flock, not fcntl: a POSIX lock would go with the first close of any fd on the file. */
-    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
         if (errno != EWOULDBLOCK) {
             errmsg_set(err, errlen, "%s: cannot lock: %s", path, strerror(errno));
             goto out;
@@ -263,7 +281,20 @@ int paths_lock_dir(const char *dir, char *err, size_t errlen)
         text[n > 0 ? n : 0] = '\0';
         errno = 0;
         holder = strtol(text, &end, 10);
-        if (n > 0 && errno == 0 && end != text && holder > 0)
+        if (strcmp(end, " stopping\n") == 0 && waited_ms < wait_ms) {
+            if (waited_ms == 0)
+                log_info("data directory %s: waiting for lored (pid %ld) to finish stopping", dir,
+                         holder);
+            nanosleep(&pause, NULL);
+            waited_ms += 50;
+            continue;
+        }
+        if (strcmp(end, " stopping\n") == 0 && holder > 0)
+            errmsg_set(err, errlen,
+                       "data directory %s is still held by a lored that is stopping (pid %ld, "
+                       "waited %d ms); start again once it has stopped",
+                       dir, holder, waited_ms);
+        else if (n > 0 && errno == 0 && end != text && holder > 0)
             errmsg_set(err, errlen,
                        "data directory %s is in use by another lored (pid %ld); stop it first", dir,
                        holder);

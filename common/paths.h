@@ -48,4 +48,13 @@ int paths_mkdir_private(const char *dir, char *err, size_t errlen)
  * processes lock two different files. */
 int paths_lock_dir(const char *dir, char *err, size_t errlen) __attribute__((warn_unused_result));
 
+/* As paths_lock_dir, but a holder that has marked the lock stopping (paths_lock_stopping) is
+ * waited for, up to wait_ms: `lore stop` then `lored` at once finds the old node still closing
+ * its replica, and starts when it is done instead of failing. */
+int paths_lock_dir_wait(const char *dir, int wait_ms, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
+
+/* Say in the lock file (fd from paths_lock_dir) that its holder is stopping: "PID stopping". */
+void paths_lock_stopping(int fd);
+
 #endif

@@ -43,6 +43,10 @@
 #include "web.h"
 #include "xmalloc.h"
 
+/* How long a new node waits for one that is stopping on the same data directory (it closes its
+ * replica, checkpointing the log: seconds at most on a large one). */
+#define NODE_LOCK_WAIT_MS 10000
+
 static void node_notify(const char *state)
 {
 #ifdef HAVE_SYSTEMD
@@ -222,7 +226,8 @@ struct node *node_new(const struct node_options *opts, char *err, size_t errlen)
         paths_mkdir_private(n->paths.runtime_dir, err, errlen) != 0)
         goto out;
     /* Before anything in the data directory is read or written: one node per directory. */
-    n->lock_fd = paths_lock_dir(n->paths.data_dir, err, errlen);
+    /* a node stopping on this directory (lore stop, then lored at once) is waited for */
+    n->lock_fd = paths_lock_dir_wait(n->paths.data_dir, NODE_LOCK_WAIT_MS, err, errlen);
     if (n->lock_fd < 0)
         goto out;
     if (node_core_open(n, n->paths.data_dir, n->cfg->cache_mb, err, errlen) != 0)
@@ -284,6 +289,7 @@ int node_run(struct node *n)
     free(status);
     rc = loop_run(n->loop);
     node_notify("STOPPING=1");
+    paths_lock_stopping(n->lock_fd); /* a lored started now waits for us to close (node_destroy) */
     log_info("node: stopped");
     return rc;
 }

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -334,11 +336,62 @@ static void test_lock_dir(void **state)
     close(fd2);
 }
 
+/* A holder marked stopping is waited for (up to the bound), one that is not is refused at once:
+ * a child holds the lock, marks it stopping, and lets it go 300 ms later. */
+static void test_lock_waits_for_stopping(void **state)
+{
+    struct fixture *f = *state;
+    char err[512] = "";
+    int fd, status, up[2], down[2]; /* child -> parent, parent -> child */
+    struct timespec t0, t1;
+    pid_t child;
+    char c;
+
+    assert_int_equal(pipe(up), 0);
+    assert_int_equal(pipe(down), 0);
+    child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        fd = paths_lock_dir(f->dir, err, sizeof(err));
+        if (fd < 0 || write(up[1], "L", 1) != 1) /* locked, not stopping yet */
+            _exit(1);
+        if (read(down[0], &c, 1) != 1) /* the parent was refused */
+            _exit(1);
+        paths_lock_stopping(fd);
+        if (write(up[1], "S", 1) != 1)
+            _exit(1);
+        usleep(300 * 1000);
+        _exit(0);
+    }
+    assert_int_equal(read(up[0], &c, 1), 1);
+    assert_int_equal(c, 'L');
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(paths_lock_dir_wait(f->dir, 5000, err, sizeof(err)), -1); /* running */
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    assert_non_null(strstr(err, "in use by another lored"));
+    assert_true(t1.tv_sec - t0.tv_sec < 2); /* at once, not after the 5 s */
+    assert_int_equal(write(down[1], "R", 1), 1);
+    assert_int_equal(read(up[0], &c, 1), 1);
+    assert_int_equal(c, 'S');
+    assert_int_equal(paths_lock_dir_wait(f->dir, 0, err, sizeof(err)), -1); /* no wait asked */
+    assert_non_null(strstr(err, "stopping"));
+    fd = paths_lock_dir_wait(f->dir, 5000, err, sizeof(err));
+    assert_true(fd >= 0); /* once the child has gone */
+    assert_int_equal(waitpid(child, &status, 0), child);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    close(fd);
+    close(up[0]);
+    close(up[1]);
+    close(down[0]);
+    close(down[1]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_home_override, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lock_dir, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lock_waits_for_stopping, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lore_home_env, setup, teardown),
         cmocka_unit_test_setup_teardown(test_relative_home, setup, teardown),
         cmocka_unit_test_setup_teardown(test_empty_override_rejected, setup, teardown),
