@@ -368,7 +368,8 @@ struct replica *replica_open(const char *path, int cache_mb, char *err, size_t e
         errmsg_set(err, errlen, "%s: %s", path, sqlite3_errmsg(r->db));
         goto out;
     }
-    if (replica_exec(r, pragmas, err, errlen) != 0 || replica_migrate(r, err, errlen) != 0)
+    if (replica_exec(r, pragmas, err, errlen) != 0 || replica_migrate(r, err, errlen) != 0 ||
+        replica_rank_register(r, err, errlen) != 0)
         goto out;
     for (i = 0; i < ST_COUNT_STMTS; i++) {
         if (sqlite3_prepare_v3(r->db, replica_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &r->st[i],
@@ -411,6 +412,7 @@ void replica_close(struct replica **rp)
     for (i = 0; i < REPLICA_NFILES; i++)
         free(r->files[i].path);
     free(r->verified);
+    replica_rank_free(r);
     free(r->path);
     free(r);
     *rp = NULL;

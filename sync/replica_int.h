@@ -76,7 +76,37 @@ struct replica {
     struct replica_work work;          /* what the views did (replica_work) */
     uint8_t (*verified)[ENTRY_ID_LEN]; /* replica_remember_verified: direct-mapped ids, or NULL */
     size_t verified_mask;              /* slots - 1 */
+    struct replica_df *df;             /* replica_rank: kept phrase counts, ndf of them */
+    size_t ndf;
+    uint64_t df_clock;
 };
+
+/* replica_rank.c: BM25 with kept document frequencies (lore_rank, an FTS5 function). */
+#define REPLICA_RANK_PHRASES 64 /* phrases of one MATCH text lore_rank takes counts for */
+#define REPLICA_RANK_KEPT 256   /* phrase counts kept (least recently used go) */
+struct replica_df;
+/* One query's counts, for lore_rank(fts, ?, weights...) bound with sqlite3_bind_pointer (type
+ * "lore_rank_df"); after the query, replica_rank_keep keeps what it counted. */
+struct replica_rank_df {
+    int n;                                    /* phrases, in the MATCH text's order */
+    sqlite3_int64 df[REPLICA_RANK_PHRASES];   /* rows holding each; -1: unknown */
+    sqlite3_int64 rows[REPLICA_RANK_PHRASES]; /* the index's rows then; -1: counted just now */
+    int counted[REPLICA_RANK_PHRASES];        /* lore_rank set df and rows: keep them */
+    struct replica_df *slot[REPLICA_RANK_PHRASES];
+};
+#define REPLICA_RANK_POINTER "lore_rank_df"
+/* The rank column, bm25 weights title 10, body 1, tags 5: the counts bound as ?2. */
+#define REPLICA_RANK_SQL "lore_rank(fts, ?2, 10.0, 1.0, 5.0)"
+/* Add lore_rank to r's connection. Returns 0, or -1 with err. */
+int replica_rank_register(struct replica *r, char *err, size_t errlen);
+/* The counts for the phrases of match (a MATCH text as replica_search_query writes it), from
+ * those kept or counted now. Returns 0, or -1 if match is not such a text (lore_rank then counts
+ * every phrase itself, as bm25() does). */
+int replica_rank_prepare(struct replica *r, const struct buf *match, struct replica_rank_df *d);
+/* Keep what lore_rank counted during the query d was bound to. */
+void replica_rank_keep(struct replica *r, const struct replica_rank_df *d);
+/* Forget every kept count (at close). */
+void replica_rank_free(struct replica *r);
 
 /* replica_db.c */
 uint64_t replica_wall_ms(void);

@@ -716,6 +716,7 @@ static long replica_match_newest(struct replica *r, const char *prefix, const st
                                  size_t max, struct replica_match **v, size_t *n, size_t *cap,
                                  char *err, size_t errlen)
 {
+    struct replica_rank_df df = {0};
     sqlite3_stmt *s = NULL;
     struct buf text;
     long count = -1;
@@ -728,14 +729,16 @@ static long replica_match_newest(struct replica *r, const char *prefix, const st
         goto out;
     }
     if (sqlite3_prepare_v2(r->db,
-                           "SELECT rowid, bm25(fts, 10.0, 1.0, 5.0) FROM fts WHERE fts MATCH ?"
-                           " ORDER BY rowid DESC LIMIT ?",
+                           "SELECT rowid, " REPLICA_RANK_SQL " FROM fts WHERE fts MATCH ?1"
+                           " ORDER BY rowid DESC LIMIT ?3",
                            -1, &s, NULL) != SQLITE_OK) {
         errmsg_set(err, errlen, "%s", sqlite3_errmsg(r->db));
         goto out;
     }
     sqlite3_bind_text(s, 1, (const char *)text.data, (int)text.len, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, (sqlite3_int64)max);
+    if (replica_rank_prepare(r, &text, &df) == 0)
+        sqlite3_bind_pointer(s, 2, &df, REPLICA_RANK_POINTER, NULL);
+    sqlite3_bind_int64(s, 3, (sqlite3_int64)max);
     count = 0;
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
         if (*n == *cap) {
@@ -750,6 +753,7 @@ static long replica_match_newest(struct replica *r, const char *prefix, const st
         errmsg_set(err, errlen, "%s", sqlite3_errmsg(r->db));
         count = -1;
     }
+    replica_rank_keep(r, &df);
 out:
     replica_add_work(r, s);
     sqlite3_finalize(s);
@@ -785,17 +789,20 @@ static int replica_walk_match(struct replica *r, sqlite3_stmt *hit, sqlite3_int6
 static int replica_walk_all(struct replica *r, const struct buf *match, sqlite3_stmt *hit,
                             size_t page, struct replica_hits *h, char *err, size_t errlen)
 {
+    struct replica_rank_df df = {0};
     sqlite3_stmt *s = NULL;
     int rc = -1, step, done = 0;
 
     if (sqlite3_prepare_v2(r->db,
-                           "SELECT rowid, bm25(fts, 10.0, 1.0, 5.0) AS rank FROM fts"
-                           " WHERE fts MATCH ? ORDER BY rank",
+                           "SELECT rowid, " REPLICA_RANK_SQL " AS rank FROM fts"
+                           " WHERE fts MATCH ?1 ORDER BY rank",
                            -1, &s, NULL) != SQLITE_OK) {
         errmsg_set(err, errlen, "%s", sqlite3_errmsg(r->db));
         goto out;
     }
     sqlite3_bind_text(s, 1, (const char *)match->data, (int)match->len, SQLITE_STATIC);
+    if (replica_rank_prepare(r, match, &df) == 0)
+        sqlite3_bind_pointer(s, 2, &df, REPLICA_RANK_POINTER, NULL);
     while (done == 0 && (step = sqlite3_step(s)) == SQLITE_ROW)
         done = replica_walk_match(r, hit, sqlite3_column_int64(s, 0), sqlite3_column_double(s, 1),
                                   page, h, err, errlen);
@@ -805,6 +812,7 @@ static int replica_walk_all(struct replica *r, const struct buf *match, sqlite3_
         errmsg_set(err, errlen, "%s", sqlite3_errmsg(r->db));
         goto out;
     }
+    replica_rank_keep(r, &df);
     rc = 0;
 out:
     replica_add_work(r, s);

@@ -5,12 +5,14 @@
 
 #include <cmocka.h>
 #include <fcntl.h>
+#include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "hex.h"
 #include "replica.h"
 #include "testutil.h"
@@ -297,6 +299,100 @@ static void test_search_ranking(void **state)
     assert_string_equal(f.title, "Where is the coffee?");
     for (i = 0; i < 4; i++)
         entry_destroy(&e[i]);
+    replica_close(&r);
+}
+
+/* One search's results: entry id (hex) and rank, in order. */
+struct ranked {
+    char id[64][65];
+    double rank[64];
+    size_t n;
+};
+
+static int ranked_row(void *ctx, const struct entry *e, const char *snippet, double rank)
+{
+    struct ranked *k = ctx;
+
+    (void)snippet;
+    if (k->n < 64) {
+        hex_encode(entry_id(e), ENTRY_ID_LEN, k->id[k->n]);
+        k->rank[k->n++] = rank;
+    }
+    return 0;
+}
+
+/* Every result of query ranked as FTS5's own bm25(fts, 10, 1, 5) ranks it on the same file, read
+ * through a connection of its own (lore_rank keeps phrase counts; bm25 counts on each query). */
+static void assert_ranks_are_bm25(struct replica *r, const char *path, const char *query)
+{
+    struct replica_query q = {.limit = 64};
+    struct ranked k = {0};
+    struct buf match;
+    sqlite3 *db;
+    sqlite3_stmt *s;
+    char err[256], hex[65];
+    size_t i;
+
+    assert_int_equal(
+        replica_search(r, query, &q, NULL, NULL, ranked_row, &k, NULL, err, sizeof(err)), 0);
+    assert_true(k.n > 0);
+    assert_int_equal(replica_search_query(query, 0, &match, err, sizeof(err)), 0);
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT bm25(fts, 10.0, 1.0, 5.0) FROM fts JOIN entries e"
+                                        " ON e.seq = fts.rowid WHERE fts MATCH ?1 AND e.id = ?2",
+                                        -1, &s, NULL),
+                     SQLITE_OK);
+    for (i = 0; i < k.n; i++) {
+        uint8_t id[ENTRY_ID_LEN];
+        assert_int_equal(hex_decode(k.id[i], 64, id, sizeof(id)), 0);
+        sqlite3_reset(s);
+        sqlite3_bind_text(s, 1, (const char *)match.data, (int)match.len, SQLITE_STATIC);
+        sqlite3_bind_blob(s, 2, id, ENTRY_ID_LEN, SQLITE_STATIC);
+        assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+        snprintf(hex, sizeof(hex), "%s", k.id[i]);
+        if (fabs(sqlite3_column_double(s, 0) - k.rank[i]) > 1e-9 * fabs(k.rank[i]))
+            fail_msg("%s: %s ranks %.12g, bm25 %.12g", query, hex, k.rank[i],
+                     sqlite3_column_double(s, 0));
+    }
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    buf_free(&match);
+}
+
+/* lore_rank (replica_rank.c) is FTS5's bm25 with each phrase's count kept: the same ranks on the
+ * first query, on the next one (counts kept), and after the index grew by more than 1/20 (counted
+ * again), for words, prefixes, phrases, NOT and OR. */
+static void test_rank_is_bm25(void **state)
+{
+    struct fixture *fx = *state;
+    const char *queries[] = {"vpn",          "certif",        "vpn rotate", "\"vpn client\"",
+                             "vpn -kitchen", "coffee OR vpn", "vpn* office"};
+    const char *words[] = {"vpn", "client", "rotate", "certificate", "kitchen", "coffee", "office"};
+    struct test_author a;
+    char err[256], title[128], body[256];
+    struct replica *r = replica_open(fx->path, 0, err, sizeof(err));
+    struct entry *e;
+    size_t i, j, round;
+
+    assert_non_null(r);
+    test_author_init(&a, 1);
+    for (round = 0, i = 0; round < 2; round++) {
+        /* round 0: 200 entries; round 1: 40 more (a fifth: the kept counts are stale) */
+        for (; i < (round == 0 ? 200u : 240u); i++) {
+            snprintf(title, sizeof(title), "%s %s", words[i % 7], i % 3 ? "notes" : "vpn");
+            snprintf(body, sizeof(body), "%s %s %s vpn client %s", words[(i * 3) % 7],
+                     words[(i * 5) % 7], i % 4 ? "and" : "certificates", i % 2 ? "x y z" : "");
+            e = make(&a, i % 2 ? ENTRY_NOTE : ENTRY_QUESTION, T0 + i, title, body,
+                     words[(i * 2) % 7], NULL);
+            assert_int_equal(merge(r, e), REPLICA_ADDED);
+            entry_destroy(&e);
+        }
+        for (j = 0; j < sizeof(queries) / sizeof(queries[0]); j++) {
+            assert_ranks_are_bm25(r, fx->path, queries[j]);
+            assert_ranks_are_bm25(r, fx->path, queries[j]); /* counts kept */
+        }
+    }
     replica_close(&r);
 }
 
@@ -1266,6 +1362,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_order_independent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_grammar, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_ranking, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rank_is_bm25, setup, teardown),
         cmocka_unit_test_setup_teardown(test_prefix_resolution, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tamper_detected, setup, teardown),
         cmocka_unit_test_setup_teardown(test_forged_quarantined, setup, teardown),

@@ -1,0 +1,273 @@
+/*
+ * replica_rank: full-text ranking — BM25 as FTS5's bm25() computes it, with each phrase's
+ * document frequency counted once and kept.
+ *
+ * FTS5's bm25() counts, on every query, the rows holding each phrase (its IDF) by visiting every
+ * one of them through xQueryPhrase: for a word found in most entries that walk is most of a
+ * search's time, however few rows the search then ranks. lore_rank() takes the counts from
+ * replica_rank_prepare, which keeps them per phrase (a count(*) MATCH, a plain walk of the
+ * phrase's rows, the first time). A count is used while the index holds within 1/20 of the rows
+ * it was made at; else lore_rank counts again, as bm25() does, and the new count is kept.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "errmsg.h"
+#include "replica_int.h"
+#include "xmalloc.h"
+
+#define RANK_K1 1.2
+#define RANK_B 0.75
+#define RANK_MIN_IDF 1e-6
+
+/* A kept count: the rows holding phrase (as the MATCH text writes it, quotes and '*' included),
+ * counted when the index held rows rows. */
+struct replica_df {
+    char *phrase;
+    sqlite3_int64 df, rows;
+    uint64_t used; /* r->df_clock when last used, for eviction */
+};
+
+/* One query's IDF per phrase, computed at its first row (xSetAuxdata). */
+struct rank_idf {
+    int n;
+    double avgdl;
+    double idf[];
+};
+
+static int rank_count_cb(const Fts5ExtensionApi *api, Fts5Context *fts, void *ctx)
+{
+    (void)api;
+    (void)fts;
+    (*(sqlite3_int64 *)ctx)++;
+    return SQLITE_OK;
+}
+
+/* This query's IDFs: from d's counts where they are fresh, else counted here as bm25() does
+ * (and written back to d, to be kept). NULL on error (rc set). */
+static struct rank_idf *rank_idf_make(const Fts5ExtensionApi *api, Fts5Context *fts,
+                                      struct replica_rank_df *d, int *rc)
+{
+    struct rank_idf *x;
+    sqlite3_int64 rows = 0, tokens = 0, hits;
+    int n = api->xPhraseCount(fts), i;
+
+    *rc = api->xRowCount(fts, &rows);
+    if (*rc == SQLITE_OK)
+        *rc = api->xColumnTotalSize(fts, -1, &tokens);
+    if (*rc != SQLITE_OK)
+        return NULL;
+    x = xmalloc(sizeof(*x) + (size_t)n * sizeof(x->idf[0]));
+    x->n = n;
+    x->avgdl = rows > 0 ? (double)tokens / (double)rows : 1.0;
+    for (i = 0; i < n; i++) {
+        /* fresh: counted just before this query (rows -1), or among rows within 1/20 of now */
+        int known =
+            d != NULL && d->n == n && d->df[i] >= 0 &&
+            (d->rows[i] == -1 || (d->rows[i] > 0 && llabs(rows - d->rows[i]) * 20 <= d->rows[i]));
+        if (known) {
+            hits = d->df[i];
+            if (d->rows[i] == -1) {
+                d->rows[i] = rows;
+                d->counted[i] = 1;
+            }
+        } else {
+            hits = 0;
+            *rc = api->xQueryPhrase(fts, i, &hits, rank_count_cb);
+            if (*rc != SQLITE_OK) {
+                free(x);
+                return NULL;
+            }
+            if (d != NULL && d->n == n) {
+                d->df[i] = hits;
+                d->rows[i] = rows;
+                d->counted[i] = 1;
+            }
+        }
+        x->idf[i] = log(((double)rows - (double)hits + 0.5) / ((double)hits + 0.5));
+        if (x->idf[i] <= 0.0)
+            x->idf[i] = RANK_MIN_IDF;
+    }
+    return x;
+}
+
+/* lore_rank(fts, counts, w0, w1, ...): bm25(fts, w0, w1, ...) with counts (a pointer of type
+ * "lore_rank_df", or NULL) standing for FTS5's counting of each phrase's rows. */
+static void rank_fn(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx, int nval,
+                    sqlite3_value **val)
+{
+    struct rank_idf *x;
+    struct replica_rank_df *d = NULL;
+    double freq[REPLICA_RANK_PHRASES] = {0}, score = 0.0, dl;
+    int rc = SQLITE_OK, ninst = 0, i, ip, ic, io, ntok = 0;
+
+    if (nval >= 1)
+        d = sqlite3_value_pointer(val[0], REPLICA_RANK_POINTER);
+    x = api->xGetAuxdata(fts, 0);
+    if (x == NULL) {
+        x = rank_idf_make(api, fts, d, &rc);
+        if (x == NULL)
+            goto out;
+        rc = api->xSetAuxdata(fts, x, free);
+        if (rc != SQLITE_OK)
+            goto out;
+    }
+    if (x->n > REPLICA_RANK_PHRASES) {
+        rc = SQLITE_RANGE;
+        goto out;
+    }
+    rc = api->xInstCount(fts, &ninst);
+    for (i = 0; rc == SQLITE_OK && i < ninst; i++) {
+        rc = api->xInst(fts, i, &ip, &ic, &io);
+        if (rc == SQLITE_OK && ip >= 0 && ip < x->n)
+            freq[ip] += nval > ic + 1 ? sqlite3_value_double(val[ic + 1]) : 1.0;
+    }
+    if (rc == SQLITE_OK)
+        rc = api->xColumnSize(fts, -1, &ntok);
+    if (rc != SQLITE_OK)
+        goto out;
+    dl = (double)ntok;
+    for (i = 0; i < x->n; i++)
+        score += x->idf[i] * (freq[i] * (RANK_K1 + 1.0)) /
+                 (freq[i] + RANK_K1 * (1.0 - RANK_B + RANK_B * dl / x->avgdl));
+    sqlite3_result_double(ctx, -score);
+    return;
+out:
+    sqlite3_result_error_code(ctx, rc);
+}
+
+int replica_rank_register(struct replica *r, char *err, size_t errlen)
+{
+    fts5_api *api = NULL;
+    sqlite3_stmt *s = NULL;
+    int rc = -1;
+
+    if (sqlite3_prepare_v2(r->db, "SELECT fts5(?1)", -1, &s, NULL) != SQLITE_OK)
+        goto fail;
+    sqlite3_bind_pointer(s, 1, (void *)&api, "fts5_api_ptr", NULL);
+    sqlite3_step(s);
+    if (api == NULL || api->iVersion < 2)
+        goto fail;
+    if (api->xCreateFunction(api, "lore_rank", NULL, rank_fn, NULL) != SQLITE_OK)
+        goto fail;
+    rc = 0;
+    goto out;
+fail:
+    errmsg_set(err, errlen, "%s: cannot add the ranking function to SQLite's FTS5: %s", r->path,
+               sqlite3_errmsg(r->db));
+out:
+    sqlite3_finalize(s);
+    return rc;
+}
+
+/* The kept count of phrase (len bytes), or NULL. */
+static struct replica_df *rank_df_find(struct replica *r, const char *phrase, size_t len)
+{
+    size_t i;
+
+    for (i = 0; i < r->ndf; i++)
+        if (strlen(r->df[i].phrase) == len && memcmp(r->df[i].phrase, phrase, len) == 0)
+            return &r->df[i];
+    return NULL;
+}
+
+/* A slot for phrase: a free one, or the least recently used. */
+static struct replica_df *rank_df_slot(struct replica *r, const char *phrase, size_t len)
+{
+    struct replica_df *e;
+    size_t i;
+
+    if (r->df == NULL)
+        r->df = xcalloc(REPLICA_RANK_KEPT, sizeof(*r->df));
+    if (r->ndf < REPLICA_RANK_KEPT) {
+        e = &r->df[r->ndf++];
+    } else {
+        e = &r->df[0];
+        for (i = 1; i < r->ndf; i++)
+            if (r->df[i].used < e->used)
+                e = &r->df[i];
+        free(e->phrase);
+    }
+    e->phrase = xstrndup(phrase, len);
+    e->df = -1;
+    e->rows = -1;
+    return e;
+}
+
+/* The rows holding phrase, counted now: count(*) MATCH walks only its rowids. -1 if FTS5 refuses
+ * it alone (lore_rank then counts as bm25() does). */
+static sqlite3_int64 rank_count(struct replica *r, const char *phrase, size_t len)
+{
+    sqlite3_stmt *s = NULL;
+    sqlite3_int64 n = -1;
+
+    if (sqlite3_prepare_v2(r->db, "SELECT count(*) FROM fts WHERE fts MATCH ?", -1, &s, NULL) ==
+        SQLITE_OK) {
+        sqlite3_bind_text(s, 1, phrase, (int)len, SQLITE_STATIC);
+        if (sqlite3_step(s) == SQLITE_ROW)
+            n = sqlite3_column_int64(s, 0);
+    }
+    replica_add_work(r, s);
+    sqlite3_finalize(s);
+    return n;
+}
+
+int replica_rank_prepare(struct replica *r, const struct buf *match, struct replica_rank_df *d)
+{
+    const char *s = (const char *)match->data, *end = s + match->len, *q, *close;
+    struct replica_df *e;
+    size_t len;
+
+    memset(d, 0, sizeof(*d));
+    r->df_clock++;
+    for (q = memchr(s, '"', (size_t)(end - s)); q != NULL;
+         q = q < end ? memchr(q, '"', (size_t)(end - q)) : NULL) {
+        close = memchr(q + 1, '"', (size_t)(end - q - 1));
+        if (close == NULL || d->n == REPLICA_RANK_PHRASES)
+            return -1; /* not a MATCH text replica_search_query wrote: count as bm25() */
+        len = (size_t)(close - q) + 1;
+        if (close + 1 < end && close[1] == '*')
+            len++;
+        e = rank_df_find(r, q, len);
+        if (e == NULL)
+            e = rank_df_slot(r, q, len);
+        if (e->rows <= 0) {
+            /* new, or counted before without a query's row to tell among how many rows: count
+             * now; lore_rank's first row records the rows (replica_rank_keep) */
+            e->df = rank_count(r, q, len);
+            e->rows = -1;
+        }
+        e->used = r->df_clock;
+        d->slot[d->n] = e;
+        d->df[d->n] = e->df;
+        d->rows[d->n] = e->rows;
+        d->n++;
+        q += len;
+    }
+    return 0;
+}
+
+void replica_rank_keep(struct replica *r, const struct replica_rank_df *d)
+{
+    int i;
+
+    (void)r;
+    for (i = 0; i < d->n; i++)
+        if (d->counted[i] && d->slot[i] != NULL) {
+            d->slot[i]->df = d->df[i];
+            d->slot[i]->rows = d->rows[i];
+        }
+}
+
+void replica_rank_free(struct replica *r)
+{
+    size_t i;
+
+    for (i = 0; i < r->ndf; i++)
+        free(r->df[i].phrase);
+    free(r->df);
+    r->df = NULL;
+    r->ndf = 0;
+}
