@@ -232,6 +232,17 @@ int replica_list(struct replica *r, const struct replica_query *q, replica_row_f
 int replica_search_query(const char *query, int any, struct buf *out, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 
+/* The last bare word of a query also matches as a prefix, so results appear while it is typed;
+ * once it is a whole word — found in at least this many entries — it matches as typed (the
+ * stemmer already matches its other forms: rotate, rotated, rotating), which spares FTS5 merging
+ * the rows of every word it begins. */
+#define REPLICA_WHOLE_WORD_MIN 20
+
+/* replica_search_query as search runs it on r: the last bare word matches as a prefix only while
+ * it is not a whole word in r (REPLICA_WHOLE_WORD_MIN). */
+int replica_search_match(struct replica *r, const char *query, int any, struct buf *out, char *err,
+                         size_t errlen) __attribute__((warn_unused_result));
+
 /* As replica_list, but rows are only decoded (their id checked), not verified: to choose among
  * many rows by their fields (e.g. an attribute) before reading the few kept with replica_get,
  * which verifies. */

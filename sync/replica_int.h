@@ -90,7 +90,7 @@ struct replica_df;
 struct replica_rank_df {
     int n;                                    /* phrases, in the MATCH text's order */
     sqlite3_int64 df[REPLICA_RANK_PHRASES];   /* rows holding each; -1: unknown */
-    sqlite3_int64 rows[REPLICA_RANK_PHRASES]; /* the index's rows then; -1: counted just now */
+    sqlite3_int64 rows[REPLICA_RANK_PHRASES]; /* the index's rows when counted */
     int counted[REPLICA_RANK_PHRASES];        /* lore_rank set df and rows: keep them */
     struct replica_df *slot[REPLICA_RANK_PHRASES];
 };
@@ -103,6 +103,9 @@ int replica_rank_register(struct replica *r, char *err, size_t errlen);
  * those kept or counted now. Returns 0, or -1 if match is not such a text (lore_rank then counts
  * every phrase itself, as bm25() does). */
 int replica_rank_prepare(struct replica *r, const struct buf *match, struct replica_rank_df *d);
+/* The rows holding phrase (len bytes, quoted as in a MATCH text), kept or counted now; -1 if FTS5
+ * refuses it alone. */
+sqlite3_int64 replica_rank_count(struct replica *r, const char *phrase, size_t len);
 /* Keep what lore_rank counted during the query d was bound to. */
 void replica_rank_keep(struct replica *r, const struct replica_rank_df *d);
 /* Forget every kept count (at close). */

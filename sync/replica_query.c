@@ -329,6 +329,9 @@ struct replica_fts {
     size_t pos; /* next byte to read */
     int any;    /* any_word: juxtaposed terms are OR'ed */
     int depth, terms;
+    /* whether the last bare word is a whole word already (replica_search_match), or NULL */
+    int (*whole)(void *ctx, const char *word, size_t len);
+    void *whole_ctx;
     char *err;
     size_t errlen;
     /* the token read by replica_fts_peek */
@@ -461,6 +464,8 @@ static int replica_fts_item(struct replica_fts *p, struct buf *out)
     for (i = p->start; i < p->start + p->len; i++)
         if (buf_append(out, p->s + i, 1) != 0)
             return -1;
+    if (last && !p->prefix && p->whole != NULL && p->whole(p->whole_ctx, p->s + p->start, p->len))
+        last = 0;
     if (buf_append_str(out, p->prefix || last ? "\"*" : "\"") != 0)
         return -1;
     p->pos = p->end;
@@ -561,13 +566,18 @@ static int replica_fts_or(struct replica_fts *p, struct buf *out)
     return buf_append_str(out, ")");
 }
 
-int replica_search_query(const char *query, int any, struct buf *out, char *err, size_t errlen)
+/* replica_search_query, with whole (may be NULL) telling whether the last bare word is whole. */
+static int replica_fts_translate(const char *query, int any,
+                                 int (*whole)(void *ctx, const char *word, size_t len),
+                                 void *whole_ctx, struct buf *out, char *err, size_t errlen)
 {
     struct replica_fts p = {0};
     char ignored[ERRMSG_MAX];
 
     p.s = query;
     p.any = any;
+    p.whole = whole;
+    p.whole_ctx = whole_ctx;
     p.err = err != NULL ? err : ignored;
     p.errlen = err != NULL ? errlen : sizeof(ignored);
     p.err[0] = '\0';
@@ -584,6 +594,35 @@ fail:
         errmsg_set(p.err, p.errlen, "the search query is too long");
     buf_free(out);
     return -1;
+}
+
+int replica_search_query(const char *query, int any, struct buf *out, char *err, size_t errlen)
+{
+    return replica_fts_translate(query, any, NULL, NULL, out, err, errlen);
+}
+
+/* Whether word (len bytes) is found in at least REPLICA_WHOLE_WORD_MIN entries of r (ctx). */
+static int replica_word_is_whole(void *ctx, const char *word, size_t len)
+{
+    struct replica *r = ctx;
+    struct buf quoted;
+    sqlite3_int64 n;
+
+    buf_init(&quoted, len + 2);
+    if (buf_append_str(&quoted, "\"") != 0 || buf_append(&quoted, word, len) != 0 ||
+        buf_append_str(&quoted, "\"") != 0) {
+        buf_free(&quoted);
+        return 0;
+    }
+    n = replica_rank_count(r, (const char *)quoted.data, quoted.len);
+    buf_free(&quoted);
+    return n >= REPLICA_WHOLE_WORD_MIN;
+}
+
+int replica_search_match(struct replica *r, const char *query, int any, struct buf *out, char *err,
+                         size_t errlen)
+{
+    return replica_fts_translate(query, any, replica_word_is_whole, r, out, err, errlen);
 }
 
 /* A search result before it is loaded: its rank and the keys that break ties. */
@@ -983,7 +1022,7 @@ int replica_search_ranked(struct replica *r, const char *query, const struct rep
     buf_init(&match, 0);
     if (corrupt != NULL)
         *corrupt = 0;
-    if (replica_search_query(query, q->any_word, &match, err, errlen) != 0)
+    if (replica_search_match(r, query, q->any_word, &match, err, errlen) != 0)
         goto out;
     if (q->offset > 100000) {
         errmsg_set(err, errlen, "offset too large");

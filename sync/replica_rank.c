@@ -22,6 +22,12 @@
 #define RANK_B 0.75
 #define RANK_MIN_IDF 1e-6
 
+/* Whether a count made when the index held then rows still stands with now rows: within 1/20. */
+static int rank_fresh(sqlite3_int64 then, sqlite3_int64 now)
+{
+    return then >= 0 && llabs(now - then) * 20 <= then;
+}
+
 /* A kept count: the rows holding phrase (as the MATCH text writes it, quotes and '*' included),
  * counted when the index held rows rows. */
 struct replica_df {
@@ -63,16 +69,9 @@ static struct rank_idf *rank_idf_make(const Fts5ExtensionApi *api, Fts5Context *
     x->n = n;
     x->avgdl = rows > 0 ? (double)tokens / (double)rows : 1.0;
     for (i = 0; i < n; i++) {
-        /* fresh: counted just before this query (rows -1), or among rows within 1/20 of now */
-        int known =
-            d != NULL && d->n == n && d->df[i] >= 0 &&
-            (d->rows[i] == -1 || (d->rows[i] > 0 && llabs(rows - d->rows[i]) * 20 <= d->rows[i]));
+        int known = d != NULL && d->n == n && d->df[i] >= 0 && rank_fresh(d->rows[i], rows);
         if (known) {
             hits = d->df[i];
-            if (d->rows[i] == -1) {
-                d->rows[i] = rows;
-                d->counted[i] = 1;
-            }
         } else {
             hits = 0;
             *rc = api->xQueryPhrase(fts, i, &hits, rank_count_cb);
@@ -192,7 +191,7 @@ static struct replica_df *rank_df_slot(struct replica *r, const char *phrase, si
     }
     e->phrase = xstrndup(phrase, len);
     e->df = -1;
-    e->rows = -1;
+    e->rows = 0;
     return e;
 }
 
@@ -214,6 +213,60 @@ static sqlite3_int64 rank_count(struct replica *r, const char *phrase, size_t le
     return n;
 }
 
+/* The rows in the index, from FTS5's averages record (row 1 of fts_data: a varint first), or -1. */
+static sqlite3_int64 rank_rows(struct replica *r)
+{
+    sqlite3_stmt *s = NULL;
+    const unsigned char *p;
+    sqlite3_int64 n = -1;
+    uint64_t v = 0;
+    int len, i;
+
+    if (sqlite3_prepare_v2(r->db, "SELECT block FROM fts_data WHERE id = 1", -1, &s, NULL) !=
+            SQLITE_OK ||
+        sqlite3_step(s) != SQLITE_ROW)
+        goto out;
+    p = sqlite3_column_blob(s, 0);
+    len = sqlite3_column_bytes(s, 0);
+    /* SQLite's varint: 7 bits a byte, high bit set on all but the last; a 9th byte has 8 */
+    for (i = 0; i < len && i < 9; i++) {
+        if (i == 8) {
+            v = (v << 8) | p[i];
+            break;
+        }
+        v = (v << 7) | (p[i] & 0x7f);
+        if ((p[i] & 0x80) == 0)
+            break;
+    }
+    if (i < len && v <= (uint64_t)INT64_MAX)
+        n = (sqlite3_int64)v;
+out:
+    sqlite3_finalize(s);
+    return n;
+}
+
+/* The kept count of phrase (len bytes), counted now if there is none or it no longer stands
+ * (the index grew or shrank by more than 1/20 since): its slot. */
+static struct replica_df *rank_df_get(struct replica *r, const char *phrase, size_t len)
+{
+    struct replica_df *e = rank_df_find(r, phrase, len);
+    sqlite3_int64 rows = rank_rows(r);
+
+    if (e == NULL)
+        e = rank_df_slot(r, phrase, len);
+    if (e->df < 0 || rows < 0 || !rank_fresh(e->rows, rows)) {
+        e->df = rank_count(r, phrase, len);
+        e->rows = rows;
+    }
+    e->used = ++r->df_clock;
+    return e;
+}
+
+sqlite3_int64 replica_rank_count(struct replica *r, const char *phrase, size_t len)
+{
+    return rank_df_get(r, phrase, len)->df;
+}
+
 int replica_rank_prepare(struct replica *r, const struct buf *match, struct replica_rank_df *d)
 {
     const char *s = (const char *)match->data, *end = s + match->len, *q, *close;
@@ -221,7 +274,6 @@ int replica_rank_prepare(struct replica *r, const struct buf *match, struct repl
     size_t len;
 
     memset(d, 0, sizeof(*d));
-    r->df_clock++;
     for (q = memchr(s, '"', (size_t)(end - s)); q != NULL;
          q = q < end ? memchr(q, '"', (size_t)(end - q)) : NULL) {
         close = memchr(q + 1, '"', (size_t)(end - q - 1));
@@ -230,16 +282,7 @@ int replica_rank_prepare(struct replica *r, const struct buf *match, struct repl
         len = (size_t)(close - q) + 1;
         if (close + 1 < end && close[1] == '*')
             len++;
-        e = rank_df_find(r, q, len);
-        if (e == NULL)
-            e = rank_df_slot(r, q, len);
-        if (e->rows <= 0) {
-            /* new, or counted before without a query's row to tell among how many rows: count
-             * now; lore_rank's first row records the rows (replica_rank_keep) */
-            e->df = rank_count(r, q, len);
-            e->rows = -1;
-        }
-        e->used = r->df_clock;
+        e = rank_df_get(r, q, len);
         d->slot[d->n] = e;
         d->df[d->n] = e->df;
         d->rows[d->n] = e->rows;

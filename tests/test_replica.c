@@ -336,7 +336,7 @@ static void assert_ranks_are_bm25(struct replica *r, const char *path, const cha
     assert_int_equal(
         replica_search(r, query, &q, NULL, NULL, ranked_row, &k, NULL, err, sizeof(err)), 0);
     assert_true(k.n > 0);
-    assert_int_equal(replica_search_query(query, 0, &match, err, sizeof(err)), 0);
+    assert_int_equal(replica_search_match(r, query, 0, &match, err, sizeof(err)), 0);
     assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_prepare_v2(db,
                                         "SELECT bm25(fts, 10.0, 1.0, 5.0) FROM fts JOIN entries e"
@@ -393,6 +393,58 @@ static void test_rank_is_bm25(void **state)
             assert_ranks_are_bm25(r, fx->path, queries[j]); /* counts kept */
         }
     }
+    replica_close(&r);
+}
+
+/* The last bare word matches as a prefix while it is being typed, and as typed once it is a
+ * whole word of the replica (in REPLICA_WHOLE_WORD_MIN entries or more): "cat" finds the catalog
+ * while few entries say cat, and only cats after. */
+static void test_search_last_word(void **state)
+{
+    struct fixture *fx = *state;
+    struct replica_query q = {.limit = 64};
+    struct test_author a;
+    struct ranked k;
+    struct buf match;
+    char err[256], title[64];
+    struct replica *r = replica_open(fx->path, 0, err, sizeof(err));
+    struct entry *e;
+    int i;
+
+    assert_non_null(r);
+    test_author_init(&a, 1);
+    e = make(&a, ENTRY_NOTE, T0, "The parts catalog", "where the parts are", NULL, NULL);
+    assert_int_equal(merge(r, e), REPLICA_ADDED);
+    entry_destroy(&e);
+    for (i = 0; i < REPLICA_WHOLE_WORD_MIN + 5; i++) {
+        snprintf(title, sizeof(title), "cat number %d", i);
+        e = make(&a, ENTRY_NOTE, T0 + 1 + (uint64_t)i, title, "fed", NULL, NULL);
+        assert_int_equal(merge(r, e), REPLICA_ADDED);
+        entry_destroy(&e);
+        memset(&k, 0, sizeof(k));
+        assert_int_equal(
+            replica_search(r, "cat", &q, NULL, NULL, ranked_row, &k, NULL, err, sizeof(err)), 0);
+        /* a prefix (the catalog too) well under the bound, a whole word past it (the count of
+         * cat is kept while the index changes by less than 1/20: the switch may come that late) */
+        if (i + 1 <= REPLICA_WHOLE_WORD_MIN / 2)
+            assert_int_equal(k.n, (size_t)i + 2);
+        else if (i + 1 >= REPLICA_WHOLE_WORD_MIN + 2)
+            assert_int_equal(k.n, (size_t)i + 1);
+    }
+    memset(&k, 0, sizeof(k));
+    assert_int_equal(
+        replica_search(r, "cata", &q, NULL, NULL, ranked_row, &k, NULL, err, sizeof(err)), 0);
+    assert_int_equal(k.n, 1); /* still typing: a prefix */
+    memset(&k, 0, sizeof(k));
+    assert_int_equal(
+        replica_search(r, "cat*", &q, NULL, NULL, ranked_row, &k, NULL, err, sizeof(err)), 0);
+    assert_int_equal(k.n, REPLICA_WHOLE_WORD_MIN + 6); /* a prefix typed as one stays one */
+    assert_int_equal(replica_search_match(r, "fed cat", 0, &match, err, sizeof(err)), 0);
+    assert_non_null(strstr((const char *)match.data, "\"cat\")"));
+    buf_free(&match);
+    assert_int_equal(replica_search_match(r, "fed cata", 0, &match, err, sizeof(err)), 0);
+    assert_non_null(strstr((const char *)match.data, "\"cata\"*"));
+    buf_free(&match);
     replica_close(&r);
 }
 
@@ -1363,6 +1415,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_search_grammar, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_ranking, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rank_is_bm25, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_search_last_word, setup, teardown),
         cmocka_unit_test_setup_teardown(test_prefix_resolution, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tamper_detected, setup, teardown),
         cmocka_unit_test_setup_teardown(test_forged_quarantined, setup, teardown),

@@ -9,12 +9,15 @@
  * text; 1 KiB bodies up to 100,000 entries, 256 bytes beyond, to keep a million in ~1.5 GB) is
  * kept in DIR/search-N (made once, then reused: the fill of a million takes minutes). Rows:
  *  - API search, 2 words, top 20: {"op":"search","limit":20}, the reply read whole;
- *  - plain FTS5: the same MATCH expression lore runs (replica_search_query: every word quoted,
- *    the last one a prefix) as SELECT rowid, bm25(fts, 10, 1, 5) ... ORDER BY 2 LIMIT 20 over
- *    the replica's own fts table, on a read-only connection of this process;
+ *  - plain FTS5: the same MATCH expression lore runs (replica_search_match on a replica handle of
+ *    this process: every word quoted, the last one a prefix while it is not a whole word of the
+ *    replica; made before the clock starts) as SELECT rowid, bm25(fts, 10, 1, 5) ... ORDER BY 2
+ *    LIMIT 20 over the replica's own fts table, on a read-only connection of this process;
  *  - API list, newest 50, beside SELECT the same columns ... ORDER BY effective_ms DESC, id DESC
  *    LIMIT 50.
- * Each ratio is lore's p99 over the reference's p99. Speed is never asserted.
+ * Each ratio is lore's p99 over the reference's p99. Speed is never asserted. With BENCH_TRACE set,
+ * each search query's latency, the reference's and the query go to stderr ("TRACE ms ms words"),
+ * to see which queries make the tail.
  */
 #include <fcntl.h>
 #include <getopt.h>
@@ -210,6 +213,7 @@ static int bench_one(const char *lored, const char *fill_path, const char *out, 
     double *lat = xcalloc(nq, sizeof(*lat)), *ref = xcalloc(nq, sizeof(*ref)), t0, c0;
     double cpu_lore = 0, cpu_plain = 0;
     sqlite3 *sq = NULL;
+    struct replica *words = NULL; /* replica_search_match's whole-word test, as lored's */
     sqlite3_stmt *fts = NULL, *list = NULL;
     struct buf match;
     uint64_t st = 42;
@@ -230,6 +234,11 @@ static int bench_one(const char *lored, const char *fill_path, const char *out, 
     printf("| measure (%zu entries) | value | unit | note |\n|---|---:|---|---|\n", n);
     snprintf(name, sizeof(name), "API ready after start, %zuk", n / 1000);
     row(name, (now_s() - t0) * 1000, "ms", "until the socket accepts");
+    words = replica_open(db, 0, err, sizeof(err));
+    if (words == NULL) {
+        fprintf(stderr, "bench_search: %s\n", err);
+        goto out;
+    }
     if (sqlite3_open_v2(db, &sq, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(sq,
                            "SELECT rowid, bm25(fts, 10.0, 1.0, 5.0) FROM fts WHERE fts MATCH ?"
@@ -250,7 +259,7 @@ static int bench_one(const char *lored, const char *fill_path, const char *out, 
         const char *w1 = zipf_word(&st), *w2 = zipf_word(&st);
         snprintf(query, sizeof(query), "%s %s", w1, w2);
         snprintf(req, sizeof(req), "{\"op\":\"search\",\"query\":\"%s\",\"limit\":20}\n", query);
-        if (replica_search_query(query, 0, &match, err, sizeof(err)) != 0)
+        if (replica_search_match(words, query, 0, &match, err, sizeof(err)) != 0)
             goto out;
         sqlite3_bind_text(fts, 1, (const char *)match.data, (int)match.len, SQLITE_TRANSIENT);
         buf_free(&match);
@@ -266,6 +275,8 @@ static int bench_one(const char *lored, const char *fill_path, const char *out, 
             goto out;
         if (i >= 20)
             lat[i - 20] = t0 * 1000;
+        if (getenv("BENCH_TRACE") != NULL && i >= 20)
+            fprintf(stderr, "TRACE %.1f %.1f %s\n", lat[i - 20], ref[i - 20], query);
     }
     pair(n, "search (2 words, top 20)", lat, ref, nq, "FTS5 bm25 LIMIT 20");
     cpu_row(n, "search", (cpu_s(pid) - cpu_lore) / (double)nq, cpu_plain / (double)(nq + 20));
@@ -285,6 +296,8 @@ static int bench_one(const char *lored, const char *fill_path, const char *out, 
             goto out;
         if (i >= 20)
             lat[i - 20] = t0 * 1000;
+        if (getenv("BENCH_TRACE") != NULL && i >= 20)
+            fprintf(stderr, "TRACE %.1f %.1f %s\n", lat[i - 20], ref[i - 20], query);
     }
     pair(n, "list (newest 50)", lat, ref, nq, "ORDER BY effective_ms LIMIT 50");
     cpu_row(n, "list", (cpu_s(pid) - cpu_lore) / (double)nq, cpu_plain / (double)(nq + 20));
@@ -296,6 +309,7 @@ out:
     sqlite3_finalize(fts);
     sqlite3_finalize(list);
     sqlite3_close(sq);
+    replica_close(&words);
     if (fd >= 0)
         close(fd);
     if (pid > 0) {
