@@ -100,7 +100,7 @@ static void rank_fn(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_conte
     struct rank_idf *x;
     struct replica_rank_df *d = NULL;
     double freq[REPLICA_RANK_PHRASES] = {0}, score = 0.0, dl;
-    int rc = SQLITE_OK, ninst = 0, i, ip, ic, io, ntok = 0;
+    int rc = SQLITE_OK, i, ip, ic, io, ntok = 0;
 
     if (nval >= 1)
         d = sqlite3_value_pointer(val[0], REPLICA_RANK_POINTER);
@@ -117,10 +117,10 @@ static void rank_fn(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_conte
         rc = SQLITE_RANGE;
         goto out;
     }
-    rc = api->xInstCount(fts, &ninst);
-    for (i = 0; rc == SQLITE_OK && i < ninst; i++) {
-        rc = api->xInst(fts, i, &ip, &ic, &io);
-        if (rc == SQLITE_OK && ip >= 0 && ip < x->n)
+    for (ip = 0; rc == SQLITE_OK && ip < x->n; ip++) {
+        Fts5PhraseIter it;
+        rc = api->xPhraseFirst(fts, ip, &it, &ic, &io);
+        for (; rc == SQLITE_OK && ic >= 0; api->xPhraseNext(fts, &it, &ic, &io))
             freq[ip] += nval > ic + 1 ? sqlite3_value_double(val[ic + 1]) : 1.0;
     }
     if (rc == SQLITE_OK)
