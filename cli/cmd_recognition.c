@@ -151,16 +151,51 @@ int cmd_unfollow(struct lore *l, int argc, char **argv)
     return lore_follow(l, argc, argv, 1);
 }
 
+/* who-knows' options: --online, --exact, --json, --help. Returns 1 to go on, else 0 with the exit
+ * status in *rc. */
+static int lore_who_knows_opts(struct lore *l, int argc, char **argv, bool *online, bool *exact,
+                               int *rc)
+{
+    struct option opts[] = {{"json", no_argument, NULL, ARGS_OPT_JSON},
+                            {"help", no_argument, NULL, 'h'},
+                            {"online", no_argument, NULL, 'o'},
+                            {"exact", no_argument, NULL, 'x'},
+                            {NULL, 0, NULL, 0}};
+    int c;
+
+    args_reset();
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        switch (c) {
+        case ARGS_OPT_JSON:
+            l->json = true;
+            break;
+        case 'o':
+            *online = true;
+            break;
+        case 'x':
+            *exact = true;
+            break;
+        case 'h':
+            *rc = call_help(l);
+            return 0;
+        default:
+            *rc = args_bad_option(l->cmd, c, argv);
+            return 0;
+        }
+    }
+    return 1;
+}
+
 int cmd_who_knows(struct lore *l, int argc, char **argv)
 {
-    json_t *resp = NULL, *people, *p;
+    json_t *resp = NULL, *people, *p, *rel;
     struct buf topic;
     size_t i;
-    bool online = false;
+    bool online = false, exact = false;
     int k, rc = LORE_EXIT_OK;
 
     buf_init(&topic, 4096);
-    if (!call_json_help_flag_opts(l, argc, argv, "online", &online, &rc))
+    if (!lore_who_knows_opts(l, argc, argv, &online, &exact, &rc))
         goto out;
     if (optind >= argc) {
         rc = args_usage_error(l->cmd, "missing TOPIC");
@@ -173,8 +208,8 @@ int cmd_who_knows(struct lore *l, int argc, char **argv)
             goto out;
         }
     rc = call_node(l,
-                   json_pack("{s:s,s:s,s:b}", "op", "who_knows", "topic", (const char *)topic.data,
-                             "online", online),
+                   json_pack("{s:s,s:s,s:b,s:b}", "op", "who_knows", "topic",
+                             (const char *)topic.data, "online", online, "related", !exact),
                    &resp);
     if (rc != LORE_EXIT_OK)
         goto out;
@@ -185,6 +220,13 @@ int cmd_who_knows(struct lore *l, int argc, char **argv)
     people = json_object_get(resp, "people");
     if (json_array_size(people) == 0)
         printf("nobody yet: ask the question, and whoever answers will show here next time\n");
+    json_array_foreach(json_object_get(resp, "related"), i, rel)
+    {
+        printf(i == 0 ? "related topics: " : ", ");
+        text_sanitize_term(stdout, out_jstr(rel, "tag"), TEXT_TERM_ONE_LINE, NULL);
+        if (i + 1 == json_array_size(json_object_get(resp, "related")))
+            fputc('\n', stdout);
+    }
     json_array_foreach(people, i, p)
     {
         const char *name = json_string_value(json_object_get(p, "name"));

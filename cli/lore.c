@@ -196,12 +196,15 @@ static const struct lore_command lore_commands[] = {
      "Options:\n" JSON_HELP HELP_HELP},
     {"unfollow", cmd_unfollow, "unfollow TAG [--json]", "Stop following a tag",
      "Options:\n" JSON_HELP HELP_HELP},
-    {"who-knows", cmd_who_knows, "who-knows TOPIC... [--online] [--json]",
+    {"who-knows", cmd_who_knows, "who-knows TOPIC... [--online] [--exact] [--json]",
      "Who can help with a topic: answers (accepted ones count most), then declared skills",
      "Options:\n"
-     "      --online      people whose node is up now first\n" JSON_HELP HELP_HELP
+     "      --online      people whose node is up now first\n"
+     "      --exact       only the topic itself, not the topics related to it\n" JSON_HELP HELP_HELP
      "\nTOPIC is a tag and/or words; each result says why it ranks where it does. Recent\n"
-     "help counts more than old help. People whose node is up now are marked online.\n"},
+     "help counts more than old help. People whose node is up now are marked online.\n"
+     "Answers on related topics count half: the tags the team uses beside TOPIC's tag,\n"
+     "and the tags of the entries TOPIC's words find (listed first).\n"},
     {"vote", cmd_vote, "vote ID up|down|none [--json]",
      "Vote on an entry; one vote per person and entry, the latest counts",
      "Options:\n" JSON_HELP HELP_HELP},

@@ -20,8 +20,8 @@
 static json_t *op_who_knows(struct node *n, json_t *req)
 {
     const char *topic;
-    json_t *o, *people;
-    int online;
+    json_t *o, *people, *related = NULL, *rj;
+    int online, use_related = 1;
 
     if (node_arg_str(req, "topic", &topic) != 0 || topic == NULL || topic[0] == '\0')
         return api_error("bad_request", "who-knows needs a topic");
@@ -29,12 +29,19 @@ static json_t *op_who_knows(struct node *n, json_t *req)
         return api_error("bad_request", "the topic is too long (at most 1000 bytes)");
     if (node_arg_bool(req, "online", &online) != 0)
         return api_error("bad_request", "online must be a boolean");
+    rj = json_object_get(req, "related");
+    if (rj != NULL && !json_is_boolean(rj))
+        return api_error("bad_request", "related must be a boolean");
+    if (rj != NULL)
+        use_related = json_is_true(rj);
     /* Online first: rank everyone, then the first 20 of the online and the others. */
-    people = node_rank_experts(n, topic, online ? NODE_LIST_MAX : 20);
+    people =
+        node_rank_experts_related(n, topic, online ? NODE_LIST_MAX : 20, use_related, &related);
     if (online)
         node_rank_online_first(people, 20);
     o = node_json_ok();
     json_object_set_new(o, "topic", json_string(topic));
+    json_object_set_new(o, "related", related);
     json_object_set_new(o, "people", people);
     return o;
 }

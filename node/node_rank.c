@@ -2,6 +2,7 @@
  * endorsements and declared skill, every contribution decaying with age (docs/API.md, who_knows).
  */
 #include "node_rank.h"
+#include "node_related.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -31,6 +32,8 @@
 /* A declared level counts 0.4 a step: at most 2.0, below what even an old accepted answer keeps
  * (10 x 0.25), so a self-declared skill alone never outranks demonstrated help. */
 #define NODE_W_LEVEL 0.4
+/* Work on a related topic (node_related) counts this share, times the topic's weight. */
+#define NODE_W_RELATED 0.5
 
 /* The parts of a score, in the order the API shows them ("components"). */
 enum node_expert_part {
@@ -48,7 +51,9 @@ static const char *const node_expert_part_name[NODE_PARTS] = {"accepted", "answe
 struct node_expert_person {
     char key[2 * ENTRY_KEY_LEN + 1];
     long long declared, answers, accepted, upvotes, endorsers;
-    long long last_ms; /* their latest own contribution */
+    long long related_answers; /* answers on related topics (not in answers) */
+    unsigned via;              /* bit i: related topic i added to the score */
+    long long last_ms;         /* their latest own contribution */
     double score, parts[NODE_PARTS];
 };
 
@@ -57,6 +62,8 @@ struct node_expert_best {
     char id[2 * ENTRY_ID_LEN + 1];
     int accepted;
     long long at;
+    double scale; /* node_expert's when it was met */
+    int via;
 };
 
 struct node_expert {
@@ -69,6 +76,10 @@ struct node_expert {
     struct node_map *pooled; /* "<answerer>:<pool>" -> index in best */
     uint64_t now_ms;
     struct node *n;
+    /* What a contribution counts now: 1, or on related topic via (-1: the topic itself) its
+     * share. */
+    double scale;
+    int via;
 };
 
 /* The person record of author, created empty. Valid until the next call. */
@@ -109,8 +120,11 @@ static void node_expert_add(struct node_expert *x, struct node_expert_person *p,
 {
     double age_days = x->now_ms > at_ms ? (double)(x->now_ms - at_ms) / (double)LORE_DAY_MS : 0;
     double decayed =
-        w * (NODE_DECAY_FLOOR + (1 - NODE_DECAY_FLOOR) * pow(0.5, age_days / NODE_HALF_LIFE_DAYS));
+        x->scale * w *
+        (NODE_DECAY_FLOOR + (1 - NODE_DECAY_FLOOR) * pow(0.5, age_days / NODE_HALF_LIFE_DAYS));
 
+    if (x->via >= 0 && decayed > 0)
+        p->via |= 1u << x->via;
     p->parts[part] += decayed;
     p->score += decayed;
     if (active && (long long)at_ms > p->last_ms)
@@ -228,9 +242,13 @@ static void node_expert_answer_count(struct node_expert *x, const struct entry *
     struct node_expert_person *p = node_expert(x, entry_author(e));
     long long up;
 
-    p->answers++;
-    if (accepted)
-        p->accepted++;
+    if (x->via >= 0) {
+        p->related_answers++;
+    } else {
+        p->answers++;
+        if (accepted)
+            p->accepted++;
+    }
     node_expert_add(x, p, accepted ? NODE_PART_ACCEPTED : NODE_PART_ANSWERS,
                     accepted ? NODE_W_ACCEPTED : NODE_W_ANSWER, node_clock_entry_time(x->n, e, 0),
                     1);
@@ -286,6 +304,8 @@ static int node_expert_answer(void *ctx, const struct entry *e, const char *snip
     memcpy(best->id, key + 2, sizeof(best->id));
     best->accepted = accepted;
     best->at = at;
+    best->scale = x->scale;
+    best->via = x->via;
     return 0;
 }
 
@@ -298,11 +318,15 @@ static void node_expert_pooled_count(struct node_expert *x)
 
     for (i = 0; i < x->nbest; i++) {
         e = NULL;
+        x->scale = x->best[i].scale;
+        x->via = x->best[i].via;
         if (hex_decode(x->best[i].id, 2 * ENTRY_ID_LEN, id, ENTRY_ID_LEN) == 0 &&
             replica_get(x->n->replica, id, &e, NULL, 0) == REPLICA_FOUND)
             node_expert_answer_count(x, e, x->best[i].accepted);
         entry_destroy(&e);
     }
+    x->scale = 1.0;
+    x->via = -1;
 }
 
 /* A question on the topic: everyone who answered it earns weight. Each question counts once. */
@@ -372,10 +396,25 @@ static void node_why_part(struct buf *b, const char *fmt, ...)
         return;
 }
 
+/* The related topics that added to p's score, joined by sep (a static buffer). */
+static const char *node_expert_via(const struct node_expert_person *p,
+                                   const struct node_related *rel, const char *sep)
+{
+    static char text[NODE_RELATED_MAX * (ENTRY_TAG_MAX + 2) + 1];
+    size_t i, len = 0;
+
+    text[0] = '\0';
+    for (i = 0; i < rel->n; i++)
+        if (p->via & (1u << i))
+            len += (size_t)snprintf(text + len, sizeof(text) - len, "%s%s", len > 0 ? sep : "",
+                                    rel->tag[i]);
+    return text;
+}
+
 /* "3 accepted answers on vpn, 1 other answer on vpn, 4 upvotes, endorsed by 2, declared level 4,
  * active 3 days ago". topic: tlen bytes. Written to why (len bytes, cut if longer). */
 static void node_expert_why(const struct node_expert_person *p, const char *topic, int tlen,
-                            uint64_t now_ms, char *why, size_t len)
+                            const struct node_related *rel, uint64_t now_ms, char *why, size_t len)
 {
     long long ans = p->answers, acc = p->accepted, up = p->upvotes, endo = p->endorsers;
     long long dec = p->declared, last = p->last_ms;
@@ -388,6 +427,9 @@ static void node_expert_why(const struct node_expert_person *p, const char *topi
     if (ans - acc > 0)
         node_why_part(&b, "%lld %sanswer%s on %.*s", ans - acc, acc > 0 ? "other " : "",
                       ans - acc == 1 ? "" : "s", tlen, topic);
+    if (p->related_answers > 0)
+        node_why_part(&b, "%lld answer%s on related topics (%s)", p->related_answers,
+                      p->related_answers == 1 ? "" : "s", node_expert_via(p, rel, " "));
     if (up > 0)
         node_why_part(&b, "%lld upvote%s", up, up == 1 ? "" : "s");
     if (endo > 0)
@@ -403,9 +445,10 @@ static void node_expert_why(const struct node_expert_person *p, const char *topi
 }
 
 /* A person as who_knows shows them (the order of the fields is the API's). */
-static json_t *node_expert_json(struct node *n, const struct node_expert_person *p, const char *why)
+static json_t *node_expert_json(struct node *n, const struct node_expert_person *p,
+                                const struct node_related *rel, const char *why)
 {
-    json_t *o = json_object(), *parts = json_object();
+    json_t *o = json_object(), *parts = json_object(), *via;
     char name[NODE_NAME_MAX * 4 + 1];
     uint8_t key[ENTRY_KEY_LEN];
     int i;
@@ -415,6 +458,12 @@ static json_t *node_expert_json(struct node *n, const struct node_expert_person 
     json_object_set_new(o, "accepted", json_integer(p->accepted));
     json_object_set_new(o, "upvotes", json_integer(p->upvotes));
     json_object_set_new(o, "endorsers", json_integer(p->endorsers));
+    json_object_set_new(o, "related_answers", json_integer(p->related_answers));
+    via = json_array();
+    for (i = 0; (size_t)i < rel->n; i++)
+        if (p->via & (1u << i))
+            json_array_append_new(via, json_string(rel->tag[i]));
+    json_object_set_new(o, "via", via);
     json_object_set_new(o, "last_ms", json_integer(p->last_ms));
     json_object_set_new(o, "score", json_real(p->score));
     for (i = 0; i < NODE_PARTS; i++)
@@ -434,14 +483,43 @@ static json_t *node_expert_json(struct node *n, const struct node_expert_person 
     return o;
 }
 
+/* The questions tagged with each topic related to topic count for their answerers, at the
+ * topic's share (NODE_W_RELATED x its weight); a question met before counts once, as met. */
+static void node_rank_related(struct node_expert *x, const char *topic, struct node_related *rel)
+{
+    struct replica_query q = {0};
+    size_t i;
+
+    node_related_topics(x->n, topic, rel);
+    for (i = 0; i < rel->n; i++) {
+        memset(&q, 0, sizeof(q));
+        q.kind = ENTRY_QUESTION;
+        q.tag = rel->tag[i];
+        q.limit = NODE_LIST_MAX;
+        x->scale = NODE_W_RELATED * rel->weight[i];
+        x->via = (int)i;
+        if (replica_list(x->n->replica, &q, node_expert_question, x, NULL) != 0)
+            log_warnx("node: who-knows: questions on %s failed", rel->tag[i]);
+    }
+    x->scale = 1.0;
+    x->via = -1;
+}
+
 /* Rank people for a topic: accepted answers, other answers and their upvotes on questions tagged
  * with it or matching it (and answers matching it), distinct endorsers of the skill, then declared
  * skill; every contribution decays with age. At most max people, best first (a new array). */
 json_t *node_rank_experts(struct node *n, const char *topic, size_t max)
 {
-    struct node_expert x = {NULL, 0, 0, node_map_new(), node_map_new(),
-                            NULL, 0, 0, node_map_new(), node_clock_wall_ms(),
-                            n};
+    return node_rank_experts_related(n, topic, max, 1, NULL);
+}
+
+json_t *node_rank_experts_related(struct node *n, const char *topic, size_t max, int related,
+                                  json_t **related_out)
+{
+    struct node_expert x = {NULL, 0,   0, node_map_new(), node_map_new(),
+                            NULL, 0,   0, node_map_new(), node_clock_wall_ms(),
+                            n,    1.0, -1};
+    struct node_related rel = {0};
     struct replica_query q = {0};
     char tag[ENTRY_TAG_MAX + 1], why[512], err[ERRMSG_MAX];
     json_t *arr = json_array();
@@ -473,6 +551,8 @@ json_t *node_rank_experts(struct node *n, const char *topic, size_t max)
     if (replica_search(n->replica, topic, &q, NULL, NULL, node_expert_matching_answer, &x, NULL,
                        err, sizeof(err)) != 0)
         log_debug("node: who-knows: search: %s", err);
+    if (related)
+        node_rank_related(&x, topic, &rel);
     node_expert_pooled_count(&x);
     /* The topic as the reasons name it: the tag, else the words (cut at a character, not inside
      * one). */
@@ -490,14 +570,16 @@ json_t *node_rank_experts(struct node *n, const char *topic, size_t max)
     if (x.npeople > 0)
         qsort(x.people, x.npeople, sizeof(*x.people), node_expert_cmp);
     for (i = 0; i < x.npeople && i < max; i++) {
-        node_expert_why(&x.people[i], shown, shown_len, x.now_ms, why, sizeof(why));
-        json_array_append_new(arr, node_expert_json(n, &x.people[i], why));
+        node_expert_why(&x.people[i], shown, shown_len, &rel, x.now_ms, why, sizeof(why));
+        json_array_append_new(arr, node_expert_json(n, &x.people[i], &rel, why));
     }
     free(x.people);
     node_map_destroy(&x.index);
     node_map_destroy(&x.seen);
     free(x.best);
     node_map_destroy(&x.pooled);
+    if (related_out != NULL)
+        *related_out = node_related_json(&rel);
     return arr;
 }
 

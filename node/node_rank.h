@@ -8,6 +8,13 @@
  * accepted, upvotes, endorsers, last_ms, score, components, key, why, name, online}. */
 json_t *node_rank_experts(struct node *n, const char *topic, size_t max);
 
+/* node_rank_experts, with the topics related to topic counting too (node_related) when related
+ * is non-zero (node_rank_experts does); *related_out, if not NULL, gets them as a new array of
+ * {"tag", "weight"} (empty without related). Each person also has "related_answers" and "via"
+ * (the related topics that added to their score). */
+json_t *node_rank_experts_related(struct node *n, const char *topic, size_t max, int related,
+                                  json_t **related_out);
+
 /* Is the member with this key online now (sync/presence.h)? Without networking only we are. */
 int node_rank_online(struct node *n, const uint8_t key[ENTRY_KEY_LEN]);
 

@@ -305,6 +305,14 @@ typedef int (*replica_tag_count_fn)(void *ctx, const char *tag, long long count)
 int replica_tag_counts(struct replica *r, const char *prefix, size_t limit, replica_tag_count_fn fn,
                        void *ctx) __attribute__((warn_unused_result));
 
+/* How many questions and notes carry tag (exactly), or -1. */
+long long replica_tag_count(struct replica *r, const char *tag);
+
+/* The tags found beside tag on questions and notes, each with how many such entries carry both,
+ * the most first (then by tag), at most limit. fn returns non-zero to stop. Returns 0 or -1. */
+int replica_tag_beside(struct replica *r, const char *tag, size_t limit, replica_tag_count_fn fn,
+                       void *ctx) __attribute__((warn_unused_result));
+
 /* For statistics: every question created at or after since_ms (and tagged tag, if not NULL),
  * with the time of its first answer and of the asker's first accept (0 when none), and its tags
  * (space-separated). Reads the decoded columns (no verification: `lore check` covers the file).

@@ -58,11 +58,23 @@ out:
     return rc;
 }
 
+/* Each (tag, count) row of s to fn, until it returns non-zero. Returns 0 or -1. */
+static int replica_tag_rows(sqlite3_stmt *s, replica_tag_count_fn fn, void *ctx)
+{
+    int step;
+
+    while ((step = sqlite3_step(s)) == SQLITE_ROW)
+        if (sqlite3_column_text(s, 0) != NULL &&
+            fn(ctx, (const char *)sqlite3_column_text(s, 0), sqlite3_column_int64(s, 1)) != 0)
+            break;
+    return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : -1;
+}
+
 int replica_tag_counts(struct replica *r, const char *prefix, size_t limit, replica_tag_count_fn fn,
                        void *ctx)
 {
     sqlite3_stmt *s = NULL;
-    int rc = -1, step;
+    int rc = -1;
     char *upper = xasprintf("%s~", prefix); /* '~' sorts after every byte a tag may hold */
 
     if (sqlite3_prepare_v2(r->db,
@@ -75,16 +87,57 @@ int replica_tag_counts(struct replica *r, const char *prefix, size_t limit, repl
     sqlite3_bind_text(s, 1, prefix, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, upper, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 3, (sqlite3_int64)limit);
-    while ((step = sqlite3_step(s)) == SQLITE_ROW)
-        if (sqlite3_column_text(s, 0) != NULL &&
-            fn(ctx, (const char *)sqlite3_column_text(s, 0), sqlite3_column_int64(s, 1)) != 0)
-            break;
-    rc = step == SQLITE_ROW || step == SQLITE_DONE ? 0 : -1;
+    rc = replica_tag_rows(s, fn, ctx);
 out:
     if (rc != 0)
         log_warnx("replica: tag counts: %s", sqlite3_errmsg(r->db));
     sqlite3_finalize(s);
     free(upper);
+    return rc;
+}
+
+long long replica_tag_count(struct replica *r, const char *tag)
+{
+    sqlite3_stmt *s = NULL;
+    long long n = -1;
+
+    if (sqlite3_prepare_v2(r->db,
+                           "SELECT count(*) FROM tags t JOIN entries e ON e.seq = t.seq"
+                           " WHERE t.tag = ?1 AND e.kind IN (1, 3)"
+                           " AND e.effective_ms <= lore_horizon()",
+                           -1, &s, NULL) != SQLITE_OK)
+        goto out;
+    sqlite3_bind_text(s, 1, tag, -1, SQLITE_STATIC);
+    if (sqlite3_step(s) == SQLITE_ROW)
+        n = sqlite3_column_int64(s, 0);
+out:
+    if (n < 0)
+        log_warnx("replica: tag count: %s", sqlite3_errmsg(r->db));
+    sqlite3_finalize(s);
+    return n;
+}
+
+int replica_tag_beside(struct replica *r, const char *tag, size_t limit, replica_tag_count_fn fn,
+                       void *ctx)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = -1;
+
+    if (sqlite3_prepare_v2(r->db,
+                           "SELECT o.tag, count(*) AS n FROM tags t JOIN entries e ON e.seq = t.seq"
+                           " JOIN tags o ON o.seq = t.seq AND o.tag != t.tag"
+                           " WHERE t.tag = ?1 AND e.kind IN (1, 3)"
+                           " AND e.effective_ms <= lore_horizon()"
+                           " GROUP BY o.tag ORDER BY n DESC, o.tag LIMIT ?2",
+                           -1, &s, NULL) != SQLITE_OK)
+        goto out;
+    sqlite3_bind_text(s, 1, tag, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)limit);
+    rc = replica_tag_rows(s, fn, ctx);
+out:
+    if (rc != 0)
+        log_warnx("replica: tags beside: %s", sqlite3_errmsg(r->db));
+    sqlite3_finalize(s);
     return rc;
 }
 
