@@ -32,8 +32,11 @@
 /* A declared level counts 0.4 a step: at most 2.0, below what even an old accepted answer keeps
  * (10 x 0.25), so a self-declared skill alone never outranks demonstrated help. */
 #define NODE_W_LEVEL 0.4
-/* Work on a related topic (node_related) counts this share, times the topic's weight. */
-#define NODE_W_RELATED 0.5
+/* Work on a related topic (node_related) counts this share, times the topic's weight: half
+ * beside a tag, whose own questions are the evidence; fully for words, whose matches are weak
+ * evidence (tests/fixtures/vocab: top-3 63% at half, 68% in full). */
+#define NODE_W_RELATED_TAG 0.5
+#define NODE_W_RELATED_WORDS 1.0
 
 /* The parts of a score, in the order the API shows them ("components"). */
 enum node_expert_part {
@@ -80,6 +83,7 @@ struct node_expert {
      * share. */
     double scale;
     int via;
+    double first_rank; /* the best bm25 of the search being read (0 before its first row) */
 };
 
 /* The person record of author, created empty. Valid until the next call. */
@@ -329,6 +333,18 @@ static void node_expert_pooled_count(struct node_expert *x)
     x->via = -1;
 }
 
+/* How much a row of rank counts: a listed row (rank 0) fully, a search's row its bm25 score's share
+ * of the search's best (its first), so a question that shares only an everyday word with the
+ * topic counts little. */
+static double node_expert_relevance(struct node_expert *x, double rank)
+{
+    if (rank >= 0)
+        return 1.0;
+    if (x->first_rank >= 0)
+        x->first_rank = rank;
+    return rank / x->first_rank;
+}
+
 /* A question on the topic: everyone who answered it earns weight. Each question counts once. */
 static int node_expert_question(void *ctx, const struct entry *e, const char *snippet, double rank)
 {
@@ -336,12 +352,13 @@ static int node_expert_question(void *ctx, const struct entry *e, const char *sn
     struct node_expert_q xq = {x, {0}, 0, ""};
     struct replica_query q = {0};
     char key[2 * ENTRY_ID_LEN + 3] = "q:";
+    double scale = x->scale, relevance = node_expert_relevance(x, rank);
 
     (void)snippet;
-    (void)rank;
     hex_encode(entry_id(e), ENTRY_ID_LEN, key + 2);
     if (!node_expert_first(x, key))
         return 0;
+    x->scale = scale * relevance;
     node_peopleview_voter(x->n, entry_author(e), xq.asker);
     xq.has_accepted =
         replica_accepted(x->n->replica, entry_id(e), entry_author(e), xq.accepted) == 1;
@@ -350,6 +367,7 @@ static int node_expert_question(void *ctx, const struct entry *e, const char *sn
     q.limit = NODE_LIST_MAX;
     if (replica_list(x->n->replica, &q, node_expert_answer, &xq, NULL) != 0)
         log_warnx("node: who-knows: listing answers failed");
+    x->scale = scale;
     return 0;
 }
 
@@ -360,6 +378,8 @@ static int node_expert_matching_answer(void *ctx, const struct entry *e, const c
     struct node_expert *x = ctx;
     struct node_expert_q xq = {x, {0}, 0, ""};
     struct entry *question = NULL;
+    double scale = x->scale;
+    int rc;
 
     if (replica_get(x->n->replica, entry_ref(e, 0), &question, NULL, 0) == REPLICA_FOUND) {
         xq.has_accepted = replica_accepted(x->n->replica, entry_id(question),
@@ -367,7 +387,10 @@ static int node_expert_matching_answer(void *ctx, const struct entry *e, const c
         node_peopleview_voter(x->n, entry_author(question), xq.asker);
     }
     entry_destroy(&question);
-    return node_expert_answer(&xq, e, snippet, rank);
+    x->scale = scale * node_expert_relevance(x, rank);
+    rc = node_expert_answer(&xq, e, snippet, rank);
+    x->scale = scale;
+    return rc;
 }
 
 /* Best score first, then by key: the same order on every node. */
@@ -484,10 +507,12 @@ static json_t *node_expert_json(struct node *n, const struct node_expert_person 
 }
 
 /* The questions tagged with each topic related to topic count for their answerers, at the
- * topic's share (NODE_W_RELATED x its weight); a question met before counts once, as met. */
+ * topic's share (NODE_W_RELATED_* x its weight); a question met before counts once, as met. */
 static void node_rank_related(struct node_expert *x, const char *topic, struct node_related *rel)
 {
     struct replica_query q = {0};
+    char tag[ENTRY_TAG_MAX + 1];
+    int tag_topic = node_arg_tag_norm(topic, tag) == 0;
     size_t i;
 
     node_related_topics(x->n, topic, rel);
@@ -496,7 +521,7 @@ static void node_rank_related(struct node_expert *x, const char *topic, struct n
         q.kind = ENTRY_QUESTION;
         q.tag = rel->tag[i];
         q.limit = NODE_LIST_MAX;
-        x->scale = NODE_W_RELATED * rel->weight[i];
+        x->scale = (tag_topic ? NODE_W_RELATED_TAG : NODE_W_RELATED_WORDS) * rel->weight[i];
         x->via = (int)i;
         if (replica_list(x->n->replica, &q, node_expert_question, x, NULL) != 0)
             log_warnx("node: who-knows: questions on %s failed", rel->tag[i]);
@@ -516,9 +541,20 @@ json_t *node_rank_experts(struct node *n, const char *topic, size_t max)
 json_t *node_rank_experts_related(struct node *n, const char *topic, size_t max, int related,
                                   json_t **related_out)
 {
-    struct node_expert x = {NULL, 0,   0, node_map_new(), node_map_new(),
-                            NULL, 0,   0, node_map_new(), node_clock_wall_ms(),
-                            n,    1.0, -1};
+    struct node_expert x = {NULL,
+                            0,
+                            0,
+                            node_map_new(),
+                            node_map_new(),
+                            NULL,
+                            0,
+                            0,
+                            node_map_new(),
+                            node_clock_wall_ms(),
+                            n,
+                            1.0,
+                            -1,
+                            0};
     struct node_related rel = {0};
     struct replica_query q = {0};
     char tag[ENTRY_TAG_MAX + 1], why[512], err[ERRMSG_MAX];
@@ -544,10 +580,12 @@ json_t *node_rank_experts_related(struct node *n, const char *topic, size_t max,
     q.kind = ENTRY_QUESTION;
     q.limit = 200;
     q.any_word = 1;
+    x.first_rank = 0;
     if (replica_search(n->replica, topic, &q, NULL, NULL, node_expert_question, &x, NULL, err,
                        sizeof(err)) != 0)
         log_debug("node: who-knows: search: %s", err);
     q.kind = ENTRY_ANSWER;
+    x.first_rank = 0;
     if (replica_search(n->replica, topic, &q, NULL, NULL, node_expert_matching_answer, &x, NULL,
                        err, sizeof(err)) != 0)
         log_debug("node: who-knows: search: %s", err);

@@ -24,7 +24,8 @@
 
 #define RELATED_RESULTS 50
 #define RELATED_BESIDE 50
-#define RELATED_MIN_SUPPORT 2
+#define RELATED_MIN_SUPPORT 1 /* results of the words carrying a tag */
+#define RELATED_MIN_BESIDE 2  /* entries carrying both tags */
 #define RELATED_MIN_WEIGHT 0.25
 
 struct related_cand {
@@ -97,7 +98,7 @@ static int related_beside_row(void *ctx, const char *tag, long long both)
 {
     struct related_acc *a = ctx;
 
-    if (both >= RELATED_MIN_SUPPORT)
+    if (both >= RELATED_MIN_BESIDE)
         related_cand(a, tag)->beside = (double)both;
     return 0;
 }

@@ -5,7 +5,8 @@
  * "related": true (also the topics the replica shows related); top-1 and top-3 say how often the
  * expert comes first or among the first three. The figures go to stderr:
  *   VOCAB before top1=..% top3=..% after top1=..% top3=..%
- * The floor on the "after" figure is asserted when built with LORE_VOCAB_ASSERT. */
+ * Today's "after" figure is asserted as a floor; the issue's target (top-3 >= 90%) only when
+ * built with LORE_VOCAB_ASSERT. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -266,9 +267,14 @@ static void test_vocab_gap(void **state)
         fprintf(stderr, "VOCAB before top1=%.0f%% top3=%.0f%% after top1=%.0f%% top3=%.0f%%\n",
                 vocab_pct(b1, n), vocab_pct(b3, n), vocab_pct(a1, n), vocab_pct(a3, n));
     }
-#ifdef LORE_VOCAB_ASSERT
+    /* What related topics and the bm25 shares reach today (top-3 68%, top-1 34%; by the
+     * topic's words counted alike, 25% and 11%), kept from going back; the issue's target,
+     * top-3 >= 90%, with LORE_VOCAB_ASSERT. */
     assert_true(related);
-    assert_true(10 * a3 >= 9 * n); /* the target: top-3 >= 90% after */
+    assert_true(100 * a3 >= 65 * n);
+    assert_true(a3 > b3 && a1 >= b1);
+#ifdef LORE_VOCAB_ASSERT
+    assert_true(10 * a3 >= 9 * n);
 #endif
     json_decref(corpus);
     json_decref(labelled);
