@@ -282,6 +282,37 @@ static int node_list_row(void *ctx, const struct entry *e, const char *snippet, 
     return node_view_row(&lr->rows, e, snippet, rank);
 }
 
+/* list's "titles" (absent: any) into titles (REPLICA_MAX_TITLES of room, borrowed from req) and
+ * q: 1 to REPLICA_MAX_TITLES strings of 1 to ENTRY_TITLE_MAX bytes, on content kinds only. NULL,
+ * or the error to answer. */
+static json_t *node_list_titles(json_t *req, struct replica_query *q, const char **titles)
+{
+    json_t *a = json_object_get(req, "titles"), *t;
+    size_t i;
+
+    if (a == NULL)
+        return NULL;
+    if (!json_is_array(a) || json_array_size(a) == 0 || json_array_size(a) > REPLICA_MAX_TITLES)
+        return api_error("bad_request", "titles must be an array of 1 to %d titles",
+                         REPLICA_MAX_TITLES);
+    if (q->kind > ENTRY_COMMENT)
+        return api_error("bad_request",
+                         "titles filters questions, answers, notes and comments only");
+    json_array_foreach(a, i, t)
+    {
+        if (!json_is_string(t) || json_string_length(t) == 0 ||
+            json_string_length(t) > ENTRY_TITLE_MAX ||
+            strlen(json_string_value(t)) != json_string_length(t))
+            return api_error("bad_request",
+                             "titles[%zu] must be a title: a string of 1 to %d bytes, no NUL", i,
+                             ENTRY_TITLE_MAX);
+        titles[i] = json_string_value(t);
+    }
+    q->titles = titles;
+    q->ntitles = json_array_size(a);
+    return NULL;
+}
+
 /* list, leaving out the hidden entries (nhidden ids). */
 static json_t *node_list(struct node *n, json_t *req, const uint8_t (*hidden)[ENTRY_ID_LEN],
                          size_t nhidden)
@@ -291,10 +322,13 @@ static json_t *node_list(struct node *n, json_t *req, const uint8_t (*hidden)[EN
     uint8_t key[ENTRY_KEY_LEN], pins[NODE_MAX_PINNED][ENTRY_ID_LEN];
     size_t corrupt = 0, c2 = 0, npins = 0;
     char tag[ENTRY_TAG_MAX + 1];
+    const char *titles[REPLICA_MAX_TITLES];
     json_t *o;
     int open, pinned, pinned_first, brief;
 
     o = node_arg_query(req, &q, tag);
+    if (o == NULL)
+        o = node_list_titles(req, &q, titles);
     if (o == NULL)
         o = node_resolve_author(n, req, &q, key);
     if (o != NULL)

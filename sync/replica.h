@@ -21,7 +21,7 @@
 #include "buf.h"
 #include "entry.h"
 
-#define REPLICA_SCHEMA_VERSION 8
+#define REPLICA_SCHEMA_VERSION 9
 
 struct replica;
 
@@ -171,6 +171,7 @@ enum replica_status {
 };
 
 #define REPLICA_MAX_NOT_IDS 2000
+#define REPLICA_MAX_TITLES 500 /* replica_query.titles */
 
 /* Filters for list and search; zero values mean "any". kind 0 means the content kinds
  * (question, answer, note, comment).
@@ -202,6 +203,12 @@ struct replica_query {
      * else, and referring to an entry of theirs or with an '@' in the title or body */
     const uint8_t *concerning;
     int urgent_only; /* urgent questions (attribute urgent = 1): read through their own index */
+    /* only content whose current version's title is exactly one of these (NULL: any); ntitles of
+     * them, 1 to REPLICA_MAX_TITLES (more are not looked at), each a non-empty string: found
+     * through the title index (entries titled so, and the entries revisions titled so revise),
+     * in proportion to the matches, not the replica (lore import's duplicate check) */
+    const char *const *titles;
+    size_t ntitles;
 };
 
 /* One result. e and snippet are borrowed for the call. snippet is NULL for list. rank: lower is

@@ -30,8 +30,50 @@
     "EXISTS (SELECT 1 FROM refs r JOIN entries a ON a.seq = r.seq WHERE r.ref = e.id AND"          \
     " r.kind = 2 AND a.effective_ms <= lore_horizon())"
 
-/* The longest query text: the clauses, and ", ?" per id of not_ids. */
-#define REPLICA_SQL_MAX (4096 + 3 * REPLICA_MAX_NOT_IDS)
+/* The longest query text: the clauses, ", ?" per id of not_ids, and ", :qtN" (at most 8 bytes)
+ * three times per title. */
+#define REPLICA_SQL_MAX (4096 + 3 * REPLICA_MAX_NOT_IDS + 3 * 8 * REPLICA_MAX_TITLES)
+
+/* The rows of the title index (replica_db.c: its WHERE, word for word, lets SQLite use it). */
+#define REPLICA_TITLED(t) t ".kind IN (1, 2, 3, 4, 9) AND " t ".title != ''"
+
+/* " IN (:qt0, :qt1, ...)": the titles of q, named so that the three uses share one binding. */
+static int replica_titles_sql(const struct replica_query *q, struct buf *sql)
+{
+    size_t i;
+    int ok = buf_append_str(sql, " IN (");
+
+    for (i = 0; i < q->ntitles && i < REPLICA_MAX_TITLES; i++)
+        ok |= buf_printf(sql, "%s:qt%zu", i > 0 ? ", " : "", i);
+    ok |= buf_append_str(sql, ")");
+    return ok;
+}
+
+/*
+ * Content whose current version's title is one of q's: the candidates are found through the
+ * title index — entries titled so, and the entries that revisions titled so revise — and each
+ * kept if its current version (REPLICA_CURRENT) has one of the titles. An entry edited away from
+ * a title is a candidate and dropped; one edited to it is found through its revision. (refs.kind
+ * is the referring entry's kind: rv.kind = 9 makes t a revision; "t.kind = 9" would lead the
+ * planner to walk every revision.)
+ */
+static int replica_titles_clause(const struct replica_query *q, struct buf *sql)
+{
+    int ok = 0;
+
+    ok |= buf_append_str(sql, " AND e.kind IN (1, 2, 3, 4) AND e.seq IN (SELECT t.seq FROM"
+                              " entries t WHERE " REPLICA_TITLED("t") " AND t.title");
+    ok |= replica_titles_sql(q, sql);
+    ok |= buf_append_str(sql,
+                         " UNION ALL SELECT o.seq FROM entries t JOIN refs rv ON rv.seq = t.seq"
+                         " AND rv.kind = 9 JOIN entries o ON o.id = rv.ref WHERE " REPLICA_TITLED(
+                             "t") " AND t.title");
+    ok |= replica_titles_sql(q, sql);
+    ok |= buf_append_str(
+        sql, ") AND (SELECT c.title FROM entries c WHERE c.seq = " REPLICA_CURRENT("e") ")");
+    ok |= replica_titles_sql(q, sql);
+    return ok;
+}
 
 /* Append the WHERE clauses of q to sql; bind them later with replica_bind_query in the same order.
  */
@@ -74,6 +116,8 @@ static void replica_query_sql(const struct replica_query *q, struct buf *sql)
                                   " entries m JOIN refs rm ON rm.ref = m.id WHERE m.author ="
                                   " :qabout) OR instr(e.title, '@') > 0 OR"
                                   " instr(e.body, '@') > 0)");
+    if (q->titles != NULL && q->ntitles > 0)
+        ok |= replica_titles_clause(q, sql);
     if (q->urgent_only) /* the words of entries_urgent's WHERE: the planner may use it */
         ok |= buf_append_str(sql, " AND e.urgent = 1");
     if (q->status == REPLICA_STATUS_OPEN)
@@ -116,6 +160,8 @@ static int replica_bind_query(sqlite3_stmt *s, const struct replica_query *q, in
         sqlite3_bind_int64(s, i++, (sqlite3_int64)q->since_ms);
     if (q->concerning != NULL)
         sqlite3_bind_blob(s, i++, q->concerning, ENTRY_KEY_LEN, SQLITE_STATIC);
+    for (k = 0; q->titles != NULL && k < q->ntitles && k < REPLICA_MAX_TITLES; k++)
+        sqlite3_bind_text(s, i++, q->titles[k], -1, SQLITE_STATIC);
     for (k = 0; q->ids != NULL && k < q->nids; k++)
         sqlite3_bind_blob(s, i++, q->ids[k], ENTRY_ID_LEN, SQLITE_STATIC);
     for (k = 0; q->not_ids != NULL && k < q->nnot_ids && k < REPLICA_MAX_NOT_IDS; k++)
@@ -188,7 +234,7 @@ static const char *replica_list_hint(const struct replica_query *q)
 {
     if (q->ids != NULL)
         return "";
-    if (q->ref != NULL)
+    if (q->ref != NULL || (q->titles != NULL && q->ntitles > 0))
         return " NOT INDEXED";
     if (q->author != NULL)
         return " INDEXED BY entries_author_effective";
@@ -253,7 +299,7 @@ static int replica_list_rows(struct replica *r, const struct replica_query *q, i
     sqlite3_stmt *s = NULL;
     char err[ERRMSG_MAX];
     int rc = -1, walk = q->tag != NULL && q->ids == NULL && q->ref == NULL && q->author == NULL &&
-                        (q->urgent_only || replica_tag_walk(r, q));
+                        q->titles == NULL && (q->urgent_only || replica_tag_walk(r, q));
 
     buf_init(&sql, REPLICA_SQL_MAX);
     if (buf_printf(&sql, "SELECT " REPLICA_COLS " FROM entries e%s WHERE 1%s", replica_list_hint(q),

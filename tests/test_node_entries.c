@@ -2,6 +2,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -259,6 +260,160 @@ static void test_accept(void **state)
     json_decref(q);
 }
 
+/* list {"kind": kind (or none), "brief": true, "titles": titles (taken)}: the response. */
+static json_t *list_titles(struct test_node *t, const char *kind, json_t *titles)
+{
+    json_t *req = json_pack("{s:s,s:b,s:o}", "op", "list", "brief", 1, "titles", titles), *r;
+
+    if (kind != NULL)
+        json_object_set_new(req, "kind", json_string(kind));
+    r = node_call(t->n, req);
+    json_decref(req);
+    return r;
+}
+
+/* The ids list_titles answers, sorted, joined by spaces; the test's own lists compare with it. */
+static void titles_found(struct test_node *t, const char *kind, json_t *titles, char *out,
+                         size_t outlen)
+{
+    json_t *r = list_titles(t, kind, titles), *e;
+    size_t i, n;
+    char *ids[8];
+
+    assert_true(json_is_true(json_object_get(r, "ok")));
+    n = json_array_size(json_object_get(r, "entries"));
+    assert_true(n <= 8);
+    json_array_foreach(json_object_get(r, "entries"), i, e) ids[i] =
+        xstrdup(json_string_value(json_object_get(e, "id")));
+    for (i = 1; i < n; i++) /* insertion sort: a handful */
+        for (size_t k = i; k > 0 && strcmp(ids[k - 1], ids[k]) > 0; k--) {
+            char *x = ids[k];
+            ids[k] = ids[k - 1];
+            ids[k - 1] = x;
+        }
+    out[0] = '\0';
+    for (i = 0; i < n; i++) {
+        snprintf(out + strlen(out), outlen - strlen(out), "%s%.8s", i > 0 ? " " : "", ids[i]);
+        free(ids[i]);
+    }
+    json_decref(r);
+}
+
+/* A post's id, its first 8 hex digits. */
+static void short_id(json_t *r, char out[9])
+{
+    snprintf(out, 9, "%.8s", json_string_value(json_object_get(r, "id")));
+}
+
+/* list by titles (lore import's duplicate check): the content whose current title is one of them
+ * — an edited note by its new title and not its old one, never a retracted one, a revision by
+ * someone else changes nothing; the kind filter applies; bad titles and kinds are refused. */
+static void test_list_titles(void **state)
+{
+    struct test_node *t = *state;
+    struct test_author eve;
+    json_t *alpha, *beta, *gamma, *q, *r, *big;
+    char a[9], b[9], g[9], qid[9], req[300], found[128], want[64], hex[2 * ENTRY_ID_LEN + 1];
+    char longt[ENTRY_TITLE_MAX + 2];
+    size_t i;
+
+    alpha =
+        test_call_ok(t, "{\"op\":\"post\",\"kind\":\"note\",\"title\":\"Alpha\",\"body\":\"a\"}");
+    beta = test_call_ok(t, "{\"op\":\"post\",\"kind\":\"note\",\"title\":\"Beta\",\"body\":\"b\"}");
+    gamma =
+        test_call_ok(t, "{\"op\":\"post\",\"kind\":\"note\",\"title\":\"Gamma\",\"body\":\"g\"}");
+    q = test_call_ok(t, "{\"op\":\"post\",\"kind\":\"question\",\"title\":\"Alpha\"}");
+    short_id(alpha, a);
+    short_id(beta, b);
+    short_id(gamma, g);
+    short_id(q, qid);
+    snprintf(req, sizeof(req),
+             "{\"op\":\"edit\",\"id\":\"%s\",\"title\":\"Beta renamed\",\"body\":\"b2\"}",
+             json_string_value(json_object_get(beta, "id")));
+    json_decref(test_call_ok(t, req));
+    snprintf(req, sizeof(req),
+             "{\"op\":\"edit\",\"id\":\"%s\",\"title\":\"Alpha\",\"body\":\"a2\"}",
+             json_string_value(json_object_get(alpha, "id")));
+    json_decref(test_call_ok(t, req));
+    snprintf(req, sizeof(req), "{\"op\":\"retract\",\"id\":\"%s\"}",
+             json_string_value(json_object_get(gamma, "id")));
+    json_decref(test_call_ok(t, req));
+    /* Someone else's revision titled "Hijacked" does not count: only the author's. */
+    test_author_init(&eve, 7);
+    add_at(t, &eve, ENTRY_REVISION, (uint64_t)time(NULL) * 1000 - 1000, "Hijacked", "x", NULL,
+           json_string_value(json_object_get(alpha, "id")), NULL, 0, hex);
+
+    titles_found(t, "note", json_pack("[s]", "Alpha"), found, sizeof(found));
+    assert_string_equal(found, a); /* its body edited, its title kept */
+    titles_found(t, NULL, json_pack("[s]", "Alpha"), found, sizeof(found));
+    snprintf(want, sizeof(want), "%s %s", strcmp(a, qid) < 0 ? a : qid,
+             strcmp(a, qid) < 0 ? qid : a);
+    assert_string_equal(found, want); /* the question too, without a kind */
+    titles_found(t, "note", json_pack("[s]", "Beta"), found, sizeof(found));
+    assert_string_equal(found, ""); /* edited away from it */
+    titles_found(t, "note", json_pack("[s]", "Beta renamed"), found, sizeof(found));
+    assert_string_equal(found, b); /* found by its new title */
+    titles_found(t, "note", json_pack("[s]", "Gamma"), found, sizeof(found));
+    assert_string_equal(found, ""); /* retracted */
+    titles_found(t, "note", json_pack("[s]", "Hijacked"), found, sizeof(found));
+    assert_string_equal(found, "");
+    titles_found(t, "note", json_pack("[s,s,s,s]", "Beta renamed", "Gamma", "Nothing", "Alpha"),
+                 found, sizeof(found));
+    snprintf(want, sizeof(want), "%s %s", strcmp(a, b) < 0 ? a : b, strcmp(a, b) < 0 ? b : a);
+    assert_string_equal(found, want);
+    /* The brief row is the current version. */
+    r = list_titles(t, "note", json_pack("[s]", "Beta renamed"));
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(json_object_get(r, "entries"), 0), "body")),
+                        "b2");
+    json_decref(r);
+
+    /* Bounds: 1 to 500 titles of 1 to ENTRY_TITLE_MAX bytes, strings, content kinds. */
+    big = json_array();
+    for (i = 0; i < 500; i++)
+        json_array_append_new(big, json_sprintf("Title %zu", i));
+    json_array_set_new(big, 499, json_string("Alpha"));
+    r = list_titles(t, "note", json_copy(big));
+    assert_true(json_is_true(json_object_get(r, "ok")));
+    assert_int_equal(json_array_size(json_object_get(r, "entries")), 1);
+    json_decref(r);
+    json_array_append_new(big, json_string("one too many"));
+    r = list_titles(t, "note", big);
+    assert_string_equal(test_code(r), "bad_request");
+    json_decref(r);
+    memset(longt, 'x', sizeof(longt) - 1);
+    longt[sizeof(longt) - 1] = '\0';
+    r = list_titles(t, "note", json_pack("[s]", longt));
+    assert_string_equal(test_code(r), "bad_request");
+    json_decref(r);
+    longt[ENTRY_TITLE_MAX] = '\0'; /* exactly the limit: fine */
+    r = list_titles(t, "note", json_pack("[s]", longt));
+    assert_true(json_is_true(json_object_get(r, "ok")));
+    json_decref(r);
+    r = list_titles(t, "note", json_array());
+    assert_string_equal(test_code(r), "bad_request");
+    json_decref(r);
+    r = list_titles(t, "note", json_pack("[s]", ""));
+    assert_string_equal(test_code(r), "bad_request");
+    json_decref(r);
+    r = list_titles(t, "note", json_pack("[s,i]", "Alpha", 3));
+    assert_string_equal(test_code(r), "bad_request");
+    json_decref(r);
+    r = list_titles(t, "note", json_stringn("A\0B", 3));
+    assert_string_equal(test_code(r), "bad_request");
+    json_decref(r);
+    r = list_titles(t, "note", json_pack("[s%]", "A\0B", (size_t)3));
+    assert_string_equal(test_code(r), "bad_request");
+    json_decref(r);
+    r = list_titles(t, "profile", json_pack("[s]", "Alpha"));
+    assert_string_equal(test_code(r), "bad_request");
+    json_decref(r);
+    json_decref(alpha);
+    json_decref(beta);
+    json_decref(gamma);
+    json_decref(q);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -266,6 +421,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_post_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_post_created, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_brief, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_list_titles, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_signals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_search, setup, teardown),
         cmocka_unit_test_setup_teardown(test_accept, setup, teardown),

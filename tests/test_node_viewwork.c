@@ -432,6 +432,44 @@ static void test_idle_gives_cache_back(void **state)
     assert_true(used0 - used1 >= 256 * 1024);
 }
 
+/* Three notes by title among 800 notes and their 800 revisions (lore import's duplicate check):
+ * found through the title index — one by its revision's title — not by reading every note; and
+ * a replica of schema 8 gets the index when it opens. */
+static void test_titles_read_matches(void **state)
+{
+    struct test_node *t = *state;
+    struct test_author bob;
+    const char *titles[3] = {"note 17", "revised 400", "note 400"};
+    char id[2 * ENTRY_ID_LEN + 1], title[32], path[128], err[ERRMSG_MAX];
+    struct replica_query q = {0};
+    uint64_t steps;
+    size_t i;
+
+    test_author_init(&bob, 76);
+    for (i = 0; i < 800; i++) {
+        snprintf(title, sizeof(title), "note %zu", i);
+        add(t, &bob, ENTRY_NOTE, i * 10, title, "body", NULL, NULL, id);
+        snprintf(title, sizeof(title), "%s %zu", i == 400 ? "revised" : "note", i);
+        add(t, &bob, ENTRY_REVISION, i * 10 + 5, title, "new body", NULL, id, NULL);
+    }
+    q.kind = ENTRY_NOTE;
+    q.titles = titles;
+    q.ntitles = 3;
+    q.limit = 50;
+    for (i = 0; i < 2; i++) {
+        assert_int_equal(list_count(t, &q, &steps), 2); /* note 400 was renamed */
+        if (steps > 1500)
+            fail_msg("listing 2 notes by title took %llu steps", (unsigned long long)steps);
+        if (i == 1)
+            break;
+        node_core_destroy(&t->n);
+        snprintf(path, sizeof(path), "%s/replica.db", t->dir);
+        exec_sql(path, "DROP INDEX entries_title; PRAGMA user_version = 8");
+        t->n = node_core_new(t->dir, err, sizeof(err));
+        assert_non_null(t->n);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -444,6 +482,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_inbox_reads_newest_first, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migrate_7_to_8, setup, teardown),
         cmocka_unit_test_setup_teardown(test_idle_gives_cache_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_titles_read_matches, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
