@@ -59,7 +59,11 @@ struct vault_import {
     json_t *warnings; /* [{"path", "warning"}] */
     json_t *pending;  /* the current file's warnings: said only if it is imported */
     json_t *notes;    /* [{"path", "title", "tags", "id"}] imported (or, dry, to be) */
-    json_t *existing; /* title -> [{"id", "body", "author", "author_name"}]: the replica's notes */
+    json_t *existing; /* title -> [{"id", "body", "author", "author_name"}]: the replica's notes
+                       * with the titles looked up so far, and those posted (or, dry, to be) */
+    json_t *seen;     /* id -> true: the notes in existing (a lookup's answer adds each once) */
+    json_t *looked;   /* title -> true: the titles the node was asked about */
+    bool deferring;   /* vault_prepare: skips are kept in skipped, said by vault_import_batch */
     const char *me;   /* our public key, from status (owned by status_resp) */
     json_t *status_resp;
     json_t *batch;  /* posts waiting for the next post_batch */
@@ -68,6 +72,15 @@ struct vault_import {
     size_t batch_bytes;
     size_t refused; /* posts the node refused */
     size_t known;   /* files skipped as already in lore */
+};
+
+/* A file read and parsed (vault_prepare), waiting for its batch's duplicate check. */
+struct vault_file {
+    const char *rel; /* borrowed from im->files */
+    struct vault_md_doc doc;
+    char *body;       /* doc's body (doc.body points here); NULL: the file is skipped */
+    json_t *skipped;  /* why it is skipped: [{"path", "reason"}], said in file order */
+    json_t *warnings; /* [{"path", "warning"}], said if it is imported */
 };
 
 static void vault_skip(struct vault_import *im, const char *path, const char *fmt, ...)
@@ -83,7 +96,20 @@ static void vault_note_message(struct vault_import *im, json_t *list, const char
                                const char *what, const char *path, const char *fmt, va_list ap)
     __attribute__((format(printf, 6, 0)));
 
-/* Add {"path", field: message} to list, and unless what is NULL say "lore: WHAT PATH: MESSAGE". */
+/* Say "lore: WHAT PATH: MSG" of o, {"path", ...}. */
+static void vault_say(struct vault_import *im, const char *what, json_t *o, const char *msg)
+{
+    vault_progress_clear(im->run);
+    fprintf(stderr, "lore: %s ", what);
+    text_sanitize_term(stderr, json_string_value(json_object_get(o, "path")), TEXT_TERM_STRICT,
+                       NULL);
+    fputs(": ", stderr);
+    text_sanitize_term(stderr, msg, TEXT_TERM_STRICT, NULL);
+    fputc('\n', stderr);
+}
+
+/* Add {"path", field: message} to list, and unless what is NULL say "lore: WHAT PATH: MESSAGE"
+ * (while deferring, vault_import_batch says it in file order). */
 static void vault_note_message(struct vault_import *im, json_t *list, const char *field,
                                const char *what, const char *path, const char *fmt, va_list ap)
 {
@@ -95,15 +121,8 @@ static void vault_note_message(struct vault_import *im, json_t *list, const char
     json_object_set_new(o, "path", vault_md_json_lossy(path, strlen(path)));
     json_object_set_new(o, field, vault_md_json_lossy(msg, strlen(msg)));
     json_array_append_new(list, o);
-    if (what == NULL)
-        return;
-    vault_progress_clear(im->run);
-    fprintf(stderr, "lore: %s ", what);
-    text_sanitize_term(stderr, json_string_value(json_object_get(o, "path")), TEXT_TERM_STRICT,
-                       NULL);
-    fputs(": ", stderr);
-    text_sanitize_term(stderr, msg, TEXT_TERM_STRICT, NULL);
-    fputc('\n', stderr);
+    if (what != NULL && !im->deferring)
+        vault_say(im, what, o, msg);
 }
 
 /* Record that path is not imported, and why (also on stderr). */
@@ -305,30 +324,64 @@ static json_t *vault_index_note(struct vault_import *im, json_t *e)
     return o;
 }
 
-/* Our key and every note in the replica, for the duplicate check. Returns an exit status. */
-static int vault_load_existing(struct vault_import *im)
+/* Our key, which tells our notes from others' in the duplicate check. Returns an exit status. */
+static int vault_load_me(struct vault_import *im)
 {
-    json_t *notes = json_array(), *seen = json_object(), *e;
-    size_t i, done = 0;
     int rc;
 
     rc = vault_call(im->run, json_pack("{s:s}", "op", "status"), &im->status_resp);
     if (rc != LORE_EXIT_OK)
-        goto out;
+        return rc;
     im->me = json_string_value(json_object_get(im->status_resp, "public_key"));
     if (!vault_md_is_id(im->me)) {
         vault_errorf(im->run, "the node did not say its public key");
-        rc = LORE_EXIT_FAIL;
-        goto out;
+        return LORE_EXIT_FAIL;
     }
-    rc = vault_fetch_kind(im->run, "note", 1, notes, seen, &done);
-    if (rc != LORE_EXIT_OK)
-        goto out;
-    vault_progress_clear(im->run);
-    json_array_foreach(notes, i, e)(void) vault_index_note(im, e);
+    return LORE_EXIT_OK;
+}
+
+/* The replica's notes whose current title is one of titles (not yet asked about), into
+ * im->existing: list by titles, a page at a time, each note once. Returns an exit status. */
+static int vault_lookup(struct vault_import *im, json_t *titles)
+{
+    json_t *resp = NULL, *entries, *e;
+    size_t i, n, offset = 0;
+    const char *id;
+    int rc = LORE_EXIT_OK;
+
+    if (json_array_size(titles) == 0)
+        return rc;
+    for (;;) {
+        rc = vault_call(im->run,
+                        json_pack("{s:s,s:s,s:b,s:O,s:i,s:I}", "op", "list", "kind", "note",
+                                  "brief", 1, "titles", titles, "limit", VAULT_BATCH, "offset",
+                                  (json_int_t)offset),
+                        &resp);
+        if (rc != LORE_EXIT_OK)
+            goto out;
+        entries = json_object_get(resp, "entries");
+        if (!json_is_array(entries)) {
+            vault_errorf(im->run, "the node's list answer has no entries");
+            rc = LORE_EXIT_FAIL;
+            goto out;
+        }
+        n = json_array_size(entries);
+        json_array_foreach(entries, i, e)
+        {
+            id = json_string_value(json_object_get(e, "id"));
+            if (!json_is_object(e) || !vault_md_is_id(id) || json_object_get(im->seen, id) != NULL)
+                continue;
+            json_object_set_new(im->seen, id, json_true());
+            (void)vault_index_note(im, e);
+        }
+        json_decref(resp);
+        resp = NULL;
+        if (n < VAULT_BATCH)
+            break;
+        offset += n;
+    }
 out:
-    json_decref(notes);
-    json_decref(seen);
+    json_decref(resp);
     return rc;
 }
 
@@ -422,6 +475,7 @@ static int vault_settle(struct vault_import *im)
             json_object_set(note, "id", json_object_get(r, "id"));
             json_array_append(im->notes, note);
             json_object_set(row, "id", json_object_get(r, "id"));
+            json_object_set_new(im->seen, out_jstr(r, "id"), json_true());
         } else {
             vault_skip(im, out_jstr(note, "path"), "the node refused it: %s",
                        r != NULL ? out_jstr(r, "error") : "no answer for it");
@@ -514,83 +568,103 @@ static int vault_post_note(struct vault_import *im, const char *rel, struct vaul
     return rc;
 }
 
-/* Turn the file rel into a note: read, parse, check against lore's limits and the replica, and
- * post it (or, dry, say that it would be). Returns an exit status: only a broken connection to the
- * node stops the import; everything else is a skip. */
-static int vault_import_file(struct vault_import *im, const char *rel)
+/* Read and parse the file f->rel and check it against lore's limits: f->body is then its body,
+ * or NULL if it is skipped (why, in f->skipped; its warnings in f->warnings). Nothing is said
+ * yet: vault_import_batch says it in file order. */
+static void vault_prepare(struct vault_import *im, struct vault_file *f)
 {
-    struct vault_md_doc doc;
+    struct vault_md_doc *doc = &f->doc;
+    json_t *skipped = im->skipped, *pending = im->pending, *tag;
     struct buf b;
-    char *body = NULL;
-    json_t *same, *resp = NULL, *tag;
     size_t size, i;
-    bool ok, imported = false;
-    int rc = LORE_EXIT_OK;
 
+    f->skipped = json_array();
+    f->warnings = json_array();
+    im->skipped = f->skipped;
+    im->pending = f->warnings;
+    im->deferring = true;
     buf_init(&b, ENTRY_MAX_SIZE);
-    vault_md_init(&doc, im->tags);
-    if (vault_read(im, rel, &b) != 0)
+    vault_md_init(doc, im->tags);
+    if (vault_read(im, f->rel, &b) != 0)
         goto out;
     if (b.len == 0) {
-        vault_skip(im, rel, "empty file");
+        vault_skip(im, f->rel, "empty file");
         goto out;
     }
-    switch (vault_md_parse(&doc, (const char *)b.data, b.len)) {
+    switch (vault_md_parse(doc, (const char *)b.data, b.len)) {
     case VAULT_MD_NOT_TEXT:
-        vault_skip(im, rel, "not UTF-8 text, or holds control characters");
+        vault_skip(im, f->rel, "not UTF-8 text, or holds control characters");
         goto out;
     case VAULT_MD_NO_BODY:
-        vault_skip(im, rel, "no text besides the front matter (a note needs a body)");
+        vault_skip(im, f->rel, "no text besides the front matter (a note needs a body)");
         goto out;
     case VAULT_MD_OK:
         break;
     }
-    if (doc.title == NULL) {
-        doc.title = vault_name_title(rel);
-        if (!text_valid((const uint8_t *)doc.title, strlen(doc.title), 0)) {
-            vault_skip(im, rel, "no title in the file, and its name is not UTF-8 text");
+    if (doc->title == NULL) {
+        doc->title = vault_name_title(f->rel);
+        if (!text_valid((const uint8_t *)doc->title, strlen(doc->title), 0)) {
+            vault_skip(im, f->rel, "no title in the file, and its name is not UTF-8 text");
             goto out;
         }
     }
-    if (strlen(doc.title) > ENTRY_TITLE_MAX) {
-        vault_skip(im, rel, "the title is longer than lore's limit of %d bytes", ENTRY_TITLE_MAX);
+    if (strlen(doc->title) > ENTRY_TITLE_MAX) {
+        vault_skip(im, f->rel, "the title is longer than lore's limit of %d bytes",
+                   ENTRY_TITLE_MAX);
         goto out;
     }
-    if (doc.created_ms > (uint64_t)time(NULL) * 1000) {
-        doc.created_ms = 0;
-        vault_warn(im, rel, "the front matter's date is in the future: the note is dated now");
+    if (doc->created_ms > (uint64_t)time(NULL) * 1000) {
+        doc->created_ms = 0;
+        vault_warn(im, f->rel, "the front matter's date is in the future: the note is dated now");
     }
-    json_array_foreach(doc.warnings, i, tag) vault_warn(im, rel, "%s", json_string_value(tag));
-    if (doc.dropped > 0)
-        vault_warn(im, rel, "lore takes at most %d tags: %zu dropped, from '%s' on", ENTRY_MAX_TAGS,
-                   doc.dropped, doc.first_dropped);
-    size = VAULT_ENTRY_OVERHEAD + strlen(doc.title) + doc.body_len;
-    json_array_foreach(doc.tags, i, tag) size += 1 + json_string_length(tag);
+    json_array_foreach(doc->warnings, i, tag) vault_warn(im, f->rel, "%s", json_string_value(tag));
+    if (doc->dropped > 0)
+        vault_warn(im, f->rel, "lore takes at most %d tags: %zu dropped, from '%s' on",
+                   ENTRY_MAX_TAGS, doc->dropped, doc->first_dropped);
+    size = VAULT_ENTRY_OVERHEAD + strlen(doc->title) + doc->body_len;
+    json_array_foreach(doc->tags, i, tag) size += 1 + json_string_length(tag);
     if (size > ENTRY_MAX_SIZE) {
-        vault_skip(im, rel,
+        vault_skip(im, f->rel,
                    "too large for one lore entry: %zu bytes with title and tags, the limit "
                    "is %u",
                    size, ENTRY_MAX_SIZE);
         goto out;
     }
-    body = xstrndup(doc.body, doc.body_len);
-    if (doc.export_id != NULL) {
+    f->body = xstrndup(doc->body, doc->body_len);
+    doc->body = f->body; /* the text read goes now */
+out:
+    im->deferring = false;
+    im->skipped = skipped;
+    im->pending = pending;
+    buf_free(&b);
+}
+
+/* Check the prepared file f against the replica (its batch's titles were looked up) and post it
+ * (or, dry, say that it would be). Returns an exit status: only a broken connection to the node
+ * stops the import; everything else is a skip. */
+static int vault_check_post(struct vault_import *im, struct vault_file *f, bool *imported)
+{
+    struct vault_md_doc *doc = &f->doc;
+    const char *rel = f->rel;
+    json_t *same, *resp = NULL;
+    bool ok;
+    int rc = LORE_EXIT_OK;
+
+    if (doc->export_id != NULL) {
         rc = vault_settle(im); /* its answer comes first on the connection */
         if (rc != LORE_EXIT_OK)
             goto out;
-        rc = vault_exchange(im->run, json_pack("{s:s,s:s}", "op", "get", "id", doc.export_id),
+        rc = vault_exchange(im->run, json_pack("{s:s,s:s}", "op", "get", "id", doc->export_id),
                             &resp, &ok);
         if (rc != LORE_EXIT_OK)
             goto out;
         if (ok) {
             vault_skip_known(im, rel, "already in lore: it is the export of entry %.12s",
-                             doc.export_id);
+                             doc->export_id);
             goto out;
         }
-        json_decref(resp);
-        resp = NULL;
     }
-    same = vault_find_same(im, doc.title, body, doc.body_len);
+    same = vault_find_same(im, doc->title, f->body, doc->body_len);
     if (same != NULL && json_is_null(json_object_get(same, "id")) && !im->dry_run) {
         /* The same as a note still queued: send the queue, to say whether that one is in. */
         rc = vault_flush(im);
@@ -598,7 +672,7 @@ static int vault_import_file(struct vault_import *im, const char *rel)
             rc = vault_settle(im);
         if (rc != LORE_EXIT_OK)
             goto out;
-        same = vault_find_same(im, doc.title, body, doc.body_len);
+        same = vault_find_same(im, doc->title, f->body, doc->body_len);
     }
     if (same != NULL) {
         if (strcmp(json_string_value(json_object_get(same, "author")) != NULL
@@ -615,13 +689,67 @@ static int vault_import_file(struct vault_import *im, const char *rel)
                                                                      : "someone else");
         goto out;
     }
-    rc = vault_post_note(im, rel, &doc, body, &imported);
+    rc = vault_post_note(im, rel, doc, f->body, imported);
 out:
-    vault_warnings_done(im, imported);
     json_decref(resp);
-    vault_md_free(&doc);
-    free(body);
-    buf_free(&b);
+    return rc;
+}
+
+/* Import the files from *next on, a batch of them: read and parse as many as one post_batch
+ * takes (VAULT_BATCH, about VAULT_BATCH_BYTES of text) — while the node stores the batch before —
+ * then take that batch's answer, ask the node for the notes with the new titles among them, and
+ * check and post each file in order. Skips and warnings are said in file order. *next moves past
+ * the batch. Returns an exit status, as vault_check_post. */
+static int vault_import_batch(struct vault_import *im, size_t *next)
+{
+    struct vault_file *fs = xcalloc(VAULT_BATCH, sizeof(*fs));
+    json_t *titles = json_array(), *o;
+    size_t n = 0, bytes = 0, i, k;
+    bool imported;
+    int rc = LORE_EXIT_OK;
+
+    while (*next + n < im->nfiles && n < VAULT_BATCH && bytes < VAULT_BATCH_BYTES) {
+        fs[n].rel = im->files[*next + n];
+        vault_prepare(im, &fs[n]);
+        if (fs[n].body != NULL) {
+            bytes += strlen(fs[n].doc.title) + fs[n].doc.body_len;
+            /* No note has an empty title: never asked (the node would refuse the lookup). */
+            if (fs[n].doc.title[0] != '\0' &&
+                json_object_get(im->looked, fs[n].doc.title) == NULL) {
+                json_object_set_new(im->looked, fs[n].doc.title, json_true());
+                json_array_append_new(titles, json_string(fs[n].doc.title));
+            }
+        }
+        n++;
+    }
+    /* The batch before is stored (or refused) first: its notes are then in the index. */
+    rc = vault_settle(im);
+    if (rc == LORE_EXIT_OK)
+        rc = vault_lookup(im, titles);
+    for (i = 0; i < n && rc == LORE_EXIT_OK; i++) {
+        vault_progress(im->run, im->dry_run ? "checked" : "imported", *next + i, im->nfiles);
+        json_array_foreach(fs[i].skipped, k, o)
+        {
+            json_array_append(im->skipped, o);
+            vault_say(im, "skipped", o, out_jstr(o, "reason"));
+        }
+        imported = false;
+        json_array_extend(im->pending, fs[i].warnings);
+        if (fs[i].body != NULL)
+            rc = vault_check_post(im, &fs[i], &imported);
+        vault_warnings_done(im, imported);
+    }
+    if (rc == LORE_EXIT_OK)
+        rc = vault_flush(im); /* settled by the next batch, or at the end */
+    for (i = 0; i < n; i++) {
+        vault_md_free(&fs[i].doc);
+        free(fs[i].body);
+        json_decref(fs[i].skipped);
+        json_decref(fs[i].warnings);
+    }
+    free(fs);
+    json_decref(titles);
+    *next += n;
     return rc;
 }
 
@@ -669,6 +797,8 @@ int vault_import_main(struct lore *l, int argc, char **argv)
     im.pending = json_array();
     im.notes = json_array();
     im.existing = json_object();
+    im.seen = json_object();
+    im.looked = json_object();
     im.batch = json_array();
     im.queued = json_array();
     args_reset();
@@ -721,13 +851,13 @@ int vault_import_main(struct lore *l, int argc, char **argv)
         goto out;
     vault_walk(&im, im.rootfd, "", 0);
     if (im.nfiles > 0) {
-        rc = vault_load_existing(&im);
+        rc = vault_load_me(&im);
         if (rc != LORE_EXIT_OK)
             goto out;
     }
-    for (i = 0; i < im.nfiles; i++) {
-        vault_progress(&r, im.dry_run ? "checked" : "imported", i, im.nfiles);
-        rc = vault_import_file(&im, im.files[i]);
+    i = 0;
+    while (i < im.nfiles) {
+        rc = vault_import_batch(&im, &i);
         if (rc != LORE_EXIT_OK)
             goto out;
     }
@@ -756,6 +886,8 @@ out:
     json_decref(im.pending);
     json_decref(im.notes);
     json_decref(im.existing);
+    json_decref(im.seen);
+    json_decref(im.looked);
     json_decref(im.batch);
     json_decref(im.queued);
     json_decref(im.flight);

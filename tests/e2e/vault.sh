@@ -199,4 +199,24 @@ echo "$out" | jq -e '[.skipped[] | select(.path == "a0700x.md")] | length == 1' 
 echo "$out" | jq -r '.notes[].id' | sort -u | wc -l | grep -qx 1101 || fail "import: ids not 1,101 distinct"
 ok "import: 1,100 notes in batches kept in flight; an export's lookup and a queued duplicate between them"
 
+# --- edited and retracted notes: the duplicate check looks at what a note is now -------------------
+# An edited note is known by its current title and body (the node looks the batch's titles up),
+# not by its first ones; a retracted note is no duplicate of anything.
+v4=$E2E_ROOT/vault4
+mkdir -p "$v4"
+printf -- '---\ntitle: Printer setup\n---\nOld words.\n' >"$v4/printer.md"
+id=$(on a import "$v4" --json 2>/dev/null | jq -r '.notes[0].id')
+[ ${#id} = 64 ] || fail "import of printer.md: no id"
+on a edit "$id" --title "Printer setup, floor 2" --body "New words." >/dev/null || fail "edit $id"
+printf -- '---\ntitle: Printer setup, floor 2\n---\nNew words.\n' >"$v4/current.md"
+out=$(on a import "$v4" --json 2>/dev/null)
+echo "$out" | jq -e '.imported == 1 and .notes[0].path == "printer.md" and
+    ([.skipped[] | select(.path == "current.md" and (.reason | test("already imported")))] | length) == 1' \
+    >/dev/null || fail "after an edit: expected printer.md imported, current.md skipped: $out"
+on a retract "$(echo "$out" | jq -r '.notes[0].id')" >/dev/null || fail "retract"
+out=$(on a import "$v4" --json 2>/dev/null)
+echo "$out" | jq -e '.imported == 1 and .notes[0].path == "printer.md"' >/dev/null ||
+    fail "after a retraction: expected printer.md imported again: $out"
+ok "import: an edited note is known by its current title and body, a retracted one not at all"
+
 echo "$checks passed, 0 failed"
