@@ -301,8 +301,14 @@ static int replica_list_rows(struct replica *r, const struct replica_query *q, i
     int rc = -1, walk = q->tag != NULL && q->ids == NULL && q->ref == NULL && q->author == NULL &&
                         q->titles == NULL && (q->urgent_only || replica_tag_walk(r, q));
 
+    const char *hint = replica_list_hint(q);
+
+    /* The set: the tagged rows are looked up by rowid and sorted; left to itself the planner
+     * walks the kind's index in list order and tests each row against the set instead. */
+    if (q->tag != NULL && !walk && hint[0] == '\0' && q->ids == NULL)
+        hint = " NOT INDEXED";
     buf_init(&sql, REPLICA_SQL_MAX);
-    if (buf_printf(&sql, "SELECT " REPLICA_COLS " FROM entries e%s WHERE 1%s", replica_list_hint(q),
+    if (buf_printf(&sql, "SELECT " REPLICA_COLS " FROM entries e%s WHERE 1%s", hint,
                    walk ? REPLICA_TAG_WALK : "") != 0)
         goto out;
     if (walk)
