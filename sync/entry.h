@@ -60,6 +60,8 @@ enum entry_kind {
     ENTRY_VOUCH = 23,   /* attr team; body: the keys the author vouches for (team.h) */
     ENTRY_MODERATION = 24, /* refs[0]: the entry; attr action=hide|unhide; body: the reason (hide);
                               counts only by a team admin at its time */
+    ENTRY_GOAL = 25,       /* tags: exactly one, the topic; attr state=active|done|dropped, optional
+                              until=<ms>; body: why. The author's latest per tag counts */
 };
 
 struct entry_attr {

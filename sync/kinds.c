@@ -42,6 +42,8 @@ struct kinds_rule {
 
 static int kinds_check_mentor(const struct entry *e, char *err, size_t errlen);
 static int kinds_check_moderation(const struct entry *e, char *err, size_t errlen);
+static int kinds_check_goal(const struct entry *e, char *err, size_t errlen);
+static int kinds_check_session(const struct entry *e, char *err, size_t errlen);
 
 static const struct kinds_rule kinds_rules[] = {
     [ENTRY_QUESTION] = {"question", KINDS_TITLE, {{0}}, "a question needs a title", NULL, NULL},
@@ -108,7 +110,7 @@ static const struct kinds_rule kinds_rules[] = {
                        {{"at", KINDS_TIME, NULL}, {"where", KINDS_TEXT, NULL}},
                        "a session has a title, a time (at, ms) and a place (where)",
                        NULL,
-                       NULL},
+                       kinds_check_session},
     [ENTRY_RSVP] = {"rsvp",
                     KINDS_ONE_REF,
                     {{"value", KINDS_ONE_OF, "yes|no"}},
@@ -122,6 +124,12 @@ static const struct kinds_rule kinds_rules[] = {
                           "a moderation references one entry, action hide|unhide",
                           NULL,
                           kinds_check_moderation},
+    [ENTRY_GOAL] = {"goal",
+                    KINDS_ONE_TAG,
+                    {{"state", KINDS_ONE_OF, "active|done|dropped"}},
+                    "a goal names one topic (tag), state active|done|dropped",
+                    NULL,
+                    kinds_check_goal},
 };
 #define KINDS_N (sizeof(kinds_rules) / sizeof(kinds_rules[0]))
 
@@ -215,6 +223,33 @@ static int kinds_check_moderation(const struct entry *e, char *err, size_t errle
         return -1;
     }
     return 0;
+}
+
+/* A goal's deadline, if it has one, is a time as a session's is. */
+static int kinds_check_goal(const struct entry *e, char *err, size_t errlen)
+{
+    static const struct kinds_attr_rule until = {"until", KINDS_TIME, NULL};
+
+    if (entry_attr_get(e, "until") != NULL && !kinds_attr_ok(e, &until)) {
+        errmsg_set(err, errlen, "a goal's until is a time (ms since the epoch)");
+        return -1;
+    }
+    return 0;
+}
+
+/* A circle meeting (attr circle) is a session on the circle's topic: the tag is one of its tags. */
+static int kinds_check_session(const struct entry *e, char *err, size_t errlen)
+{
+    const char *circle = entry_attr_get(e, "circle");
+    size_t i;
+
+    if (circle == NULL)
+        return 0;
+    for (i = 0; i < entry_ntags(e); i++)
+        if (strcmp(entry_tag(e, i), circle) == 0)
+            return 0;
+    errmsg_set(err, errlen, "a circle meeting's circle is one of the session's tags");
+    return -1;
 }
 
 int kinds_check(const struct entry *e, char *err, size_t errlen)
