@@ -13,7 +13,9 @@
 #include "node_expertise.h"
 #include "node_inbox.h"
 #include "node_integrity.h"
+#include "node_learn.h"
 #include "node_ledger.h"
+#include "node_needs.h"
 #include "node_people.h"
 #include "node_similar.h"
 #include "node_tags.h"
@@ -21,13 +23,10 @@
 #include "node_undo.h"
 
 static const struct node_op *const node_call_tables[] = {
-    node_entries_ops,   node_ledger_ops,
-    node_expertise_ops, node_inbox_ops,
-    node_content_ops,   node_people_ops,
-    node_team_ops,      node_undo_ops,
-    node_similar_ops,   node_tags_ops,
-    node_escalate_ops,  node_batch_ops,
-    node_integrity_ops, NULL,
+    node_entries_ops,   node_ledger_ops, node_expertise_ops, node_inbox_ops,
+    node_content_ops,   node_people_ops, node_team_ops,      node_undo_ops,
+    node_similar_ops,   node_tags_ops,   node_escalate_ops,  node_batch_ops,
+    node_integrity_ops, node_learn_ops,  node_needs_ops,     NULL,
 };
 
 static const struct node_op *node_call_search(const struct node_op *const *tables, const char *name)

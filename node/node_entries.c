@@ -18,8 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NODE_RERANK_EXTRA 20 /* search re-ranks this many matches beyond the page */
-
 /* Accept an answer to one of our own questions. */
 static json_t *op_accept(struct node *n, json_t *req)
 {

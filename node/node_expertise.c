@@ -103,21 +103,6 @@ static int node_stats_row(void *ctx, uint64_t created, uint64_t first, uint64_t 
     return 0;
 }
 
-static int node_cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-
-    return x < y ? -1 : x > y;
-}
-
-static json_t *node_median_json(double *v, size_t n)
-{
-    if (n == 0)
-        return json_null();
-    qsort(v, n, sizeof(*v), node_cmp_double);
-    return json_real(n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2);
-}
-
 static int node_stats_helper(void *ctx, const uint8_t *author, long long answers)
 {
     struct node *n = ((void **)ctx)[0];
@@ -188,9 +173,9 @@ static json_t *op_stats(struct node *n, json_t *req)
                         st.asked ? json_real(100.0 * (double)st.within_24h / (double)st.asked)
                                  : json_null());
     json_object_set_new(o, "resolved", json_integer((json_int_t)st.resolved));
-    json_object_set_new(o, "median_hours_to_first_answer", node_median_json(st.first, st.nfirst));
+    json_object_set_new(o, "median_hours_to_first_answer", node_json_median(st.first, st.nfirst));
     json_object_set_new(o, "median_hours_to_accepted_answer",
-                        node_median_json(st.accept, st.naccept));
+                        node_json_median(st.accept, st.naccept));
     json_object_set_new(o, "unanswered_after_7_days", json_integer((json_int_t)st.unanswered_7d));
     count = json_object_size(st.needs);
     items = xreallocarray(NULL, count + 1, sizeof(*items));

@@ -3,6 +3,7 @@
 #include "node_json.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -62,4 +63,19 @@ const char *node_json_lookup_code(enum replica_lookup l)
     default:
         return "internal";
     }
+}
+
+static int node_json_cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+json_t *node_json_median(double *v, size_t n)
+{
+    if (n == 0)
+        return json_null();
+    qsort(v, n, sizeof(*v), node_json_cmp_double);
+    return json_real(n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2);
 }

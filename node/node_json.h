@@ -20,5 +20,7 @@ int node_json_cmp_by(json_t *x, json_t *y, const char *field);
 /* The API error code for a failed replica lookup: "not_found", "ambiguous", "corrupt" (an entry
  * that failed verification: never reported as missing) or "internal"; NULL for REPLICA_FOUND. */
 const char *node_json_lookup_code(enum replica_lookup l);
+/* The median of v[0..n) (sorted in place) as a JSON real, or null when n is 0. */
+json_t *node_json_median(double *v, size_t n);
 
 #endif

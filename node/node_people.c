@@ -9,7 +9,9 @@
 #include "node_args.h"
 #include "node_clock.h"
 #include "node_foryou.h"
+#include "node_goals.h"
 #include "node_json.h"
+#include "node_match.h"
 #include "node_peopleview.h"
 #include "node_publish.h"
 #include "node_rank.h"
@@ -462,105 +464,18 @@ static json_t *op_mentor_offer(struct node *n, json_t *req)
     return node_publish(n, &f);
 }
 
-struct people_offers {
-    struct node *n;
-    json_t *by;   /* author hex -> offer (the newest per person) */
-    json_t *gone; /* author hex -> true: withdrew their offers */
-};
-
-static int people_offer_row(void *ctx, const struct entry *e, const char *snippet, double rank)
-{
-    struct people_offers *o = ctx;
-    node_keyhex hex;
-    json_t *offer, *tags;
-    size_t i;
-
-    (void)snippet;
-    (void)rank;
-    hex_encode(entry_author(e), ENTRY_KEY_LEN, hex);
-    if (!node_peopleview_role(e, "offer") || json_object_get(o->by, hex) != NULL ||
-        json_object_get(o->gone, hex) != NULL)
-        return 0;
-    /* Newest first: if withdrawn since, this offer and the older ones no longer count. */
-    if (node_peopleview_withdrawn_after(o->n, entry_author(e), entry_created_ms(e))) {
-        json_object_set_new(o->gone, hex, json_true());
-        return 0;
-    }
-    offer = node_peopleview_person_json(o->n, entry_author(e));
-    tags = json_array();
-    for (i = 0; i < entry_ntags(e); i++)
-        json_array_append_new(tags, json_string(entry_tag(e, i)));
-    json_object_set_new(offer, "offer_id", node_json_hex(entry_id(e), ENTRY_ID_LEN));
-    json_object_set_new(offer, "tags", tags);
-    json_object_set_new(offer, "body", json_stringn(entry_body(e), entry_body_len(e)));
-    json_object_set_new(offer, "offered_ms", json_integer((json_int_t)entry_created_ms(e)));
-    json_object_set_new(offer, "offered", node_json_time(entry_created_ms(e)));
-    json_object_set_new(o->by, hex, offer);
-    return 0;
-}
-
-static int people_score_cmp(const void *a, const void *b)
-{
-    json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-    double sx = json_real_value(json_object_get(x, "score"));
-    double sy = json_real_value(json_object_get(y, "score"));
-
-    if (sx != sy)
-        return sx < sy ? 1 : -1;
-    return strcmp(json_string_value(json_object_get(x, "key")),
-                  json_string_value(json_object_get(y, "key")));
-}
-
-/* People offering mentoring on a tag, ranked as who_knows ranks them for it. */
+/* People offering mentoring on a tag, ranked as who_knows ranks them for it (node_match). */
 static json_t *op_mentor_find(struct node *n, json_t *req)
 {
-    struct people_offers o = {n, NULL, NULL};
-    struct replica_query q = {0};
     char tag[ENTRY_TAG_MAX + 1];
-    json_t *rank, *p, *offer, **items, *arr, *res;
-    const char *k;
-    size_t i, count;
+    json_t *res;
 
     res = node_arg_tag(req, "mentor find needs a topic (a tag)", tag);
     if (res != NULL)
-        return res; /* before anything is allocated (the offers leaked here) */
-    o.by = json_object();
-    o.gone = json_object();
-    q.kind = ENTRY_MENTOR;
-    q.tag = tag;
-    (void)node_peopleview_list_all(n, &q, people_offer_row, &o);
-    rank = node_rank_experts(n, tag, 1000);
-    json_array_foreach(rank, i, p)
-    {
-        offer = json_object_get(o.by, json_string_value(json_object_get(p, "key")));
-        if (offer == NULL)
-            continue;
-        json_object_set(offer, "score", json_object_get(p, "score"));
-        json_object_set(offer, "why", json_object_get(p, "why"));
-        json_object_set(offer, "components", json_object_get(p, "components"));
-    }
-    json_decref(rank);
-    count = json_object_size(o.by);
-    items = xreallocarray(NULL, count + 1, sizeof(*items));
-    i = 0;
-    json_object_foreach(o.by, k, offer)
-    {
-        if (json_object_get(offer, "score") == NULL) {
-            json_object_set_new(offer, "score", json_real(0));
-            json_object_set_new(offer, "why", json_string("no help on it yet"));
-        }
-        items[i++] = offer;
-    }
-    qsort(items, count, sizeof(*items), people_score_cmp);
-    arr = json_array();
-    for (i = 0; i < count; i++)
-        json_array_append(arr, items[i]);
-    free(items);
-    json_decref(o.by);
-    json_decref(o.gone);
+        return res;
     res = node_json_ok();
     json_object_set_new(res, "tag", json_string(tag));
-    json_object_set_new(res, "mentors", arr);
+    json_object_set_new(res, "mentors", node_match_mentors(n, tag));
     return res;
 }
 
@@ -603,12 +518,47 @@ static json_t *op_mentor_request(struct node *n, json_t *req)
 
 /* ---- sessions ---- */
 
+/* A circle meeting: the "circle" argument (a tag I have an active learning goal on) into circle
+ * ("" when absent), and added to the session's tags. Returns NULL, or the error response. */
+static json_t *people_circle_arg(struct node *n, json_t *req, char circle[ENTRY_TAG_MAX + 1],
+                                 const char *tagp[ENTRY_MAX_TAGS], size_t *ntags)
+{
+    const char *text;
+    json_t *one;
+    size_t i;
+    int member;
+
+    circle[0] = '\0';
+    if (node_arg_str(req, "circle", &text) != 0)
+        return api_error("bad_request", "circle must be a string (a tag)");
+    if (text == NULL)
+        return NULL;
+    if (node_arg_tag_norm(text, circle) != 0)
+        return node_arg_tag_invalid(text);
+    one = json_pack("[s]", circle);
+    member = node_goals_mine_any(n, one, circle);
+    json_decref(one);
+    if (!member)
+        return api_error("invalid",
+                         "only a member of the circle (an active learning goal on %s) "
+                         "can propose its meeting",
+                         text);
+    for (i = 0; i < *ntags && strcmp(tagp[i], circle) != 0; i++)
+        ;
+    if (i == *ntags) {
+        if (*ntags == ENTRY_MAX_TAGS)
+            return api_error("invalid", "at most %d tags", ENTRY_MAX_TAGS);
+        tagp[(*ntags)++] = circle;
+    }
+    return NULL;
+}
+
 static json_t *op_session_announce(struct node *n, json_t *req)
 {
     struct entry_fields f = {0};
-    char tagbuf[ENTRY_MAX_TAGS][ENTRY_TAG_MAX + 1], at[24];
+    char tagbuf[ENTRY_MAX_TAGS][ENTRY_TAG_MAX + 1], at[24], circle[ENTRY_TAG_MAX + 1];
     const char *tagp[ENTRY_MAX_TAGS], *title, *where, *body;
-    struct entry_attr attrs[2] = {{"at", at}, {"where", NULL}};
+    struct entry_attr attrs[3] = {{"at", at}, {"where", NULL}, {"circle", circle}};
     long long at_ms = 0;
     json_t *res;
 
@@ -627,6 +577,8 @@ static json_t *op_session_announce(struct node *n, json_t *req)
     if ((uint64_t)at_ms <= node_clock_wall_ms())
         return api_error("invalid", "that time is in the past; give a time to come");
     res = people_tags_arg(req, tagbuf, tagp, &f.ntags, 0);
+    if (res == NULL)
+        res = people_circle_arg(n, req, circle, tagp, &f.ntags);
     if (res != NULL)
         return res;
     snprintf(at, sizeof(at), "%lld", at_ms);
@@ -637,7 +589,7 @@ static json_t *op_session_announce(struct node *n, json_t *req)
     f.body = body;
     f.tags = tagp;
     f.attrs = attrs;
-    f.nattrs = 2;
+    f.nattrs = circle[0] != '\0' ? 3 : 2;
     return node_publish(n, &f);
 }
 
@@ -670,89 +622,6 @@ static json_t *op_rsvp(struct node *n, json_t *req)
     return res;
 }
 
-/* A session as the API shows it: the entry plus at_ms, at, where, host, yes, no, going, mine. */
-static json_t *people_session_json(struct node *n, const struct entry *s)
-{
-    struct node_peopleview_rsvps r = {0};
-    struct node_session_now cur;
-    node_keyhex me;
-    json_t *o = node_view_entry(n, s), *mine;
-
-    r.seen = json_object();
-    r.going = json_array();
-    node_peopleview_tally(n, s, &r);
-    hex_encode(identity_public_key(n->id), ENTRY_KEY_LEN, me);
-    mine = json_object_get(r.seen, me);
-    node_peopleview_session_now(n, s, &cur);
-    json_object_set_new(o, "title", json_string(cur.title));
-    json_object_set_new(o, "at_ms", json_integer((json_int_t)cur.at_ms));
-    json_object_set_new(o, "at", node_json_time(cur.at_ms));
-    json_object_set_new(o, "where", json_string(cur.where));
-    json_object_set_new(o, "cancelled", json_boolean(cur.cancelled));
-    json_object_set_new(o, "edited_ms",
-                        cur.edited_ms != 0 ? json_integer((json_int_t)cur.edited_ms) : json_null());
-    node_peopleview_session_done(&cur);
-    json_object_set_new(o, "host", node_peopleview_person_json(n, entry_author(s)));
-    json_object_set_new(o, "yes", json_integer(r.yes));
-    json_object_set_new(o, "no", json_integer(r.no));
-    json_object_set_new(o, "going", r.going);
-    json_object_set_new(o, "mine", mine != NULL ? json_copy(mine) : json_null());
-    json_object_set_new(o, "hosting", json_boolean(node_peopleview_is_me(n, entry_author(s))));
-    json_decref(r.seen);
-    return o;
-}
-
-struct people_sessions {
-    struct node *n;
-    json_t *array;
-    uint64_t from_ms, to_ms; /* sessions with at in [from, to) */
-    int skip_cancelled;
-};
-
-static int people_session_row(void *ctx, const struct entry *e, const char *snippet, double rank)
-{
-    struct people_sessions *ss = ctx;
-    struct node_session_now cur;
-
-    (void)snippet;
-    (void)rank;
-    node_peopleview_session_now(ss->n, e, &cur); /* where and when it is now */
-    if (cur.at_ms >= ss->from_ms && cur.at_ms < ss->to_ms && !(ss->skip_cancelled && cur.cancelled))
-        json_array_append_new(ss->array, people_session_json(ss->n, e));
-    node_peopleview_session_done(&cur);
-    return 0;
-}
-
-static int people_session_cmp(const void *a, const void *b)
-{
-    return node_json_cmp_by(*(json_t *const *)a, *(json_t *const *)b, "at_ms");
-}
-
-/* Sessions with at in [from_ms, to_ms) (tagged tag, if not NULL; cancelled ones only if
- * !skip_cancelled), soonest first. A new array. */
-static json_t *people_sessions(struct node *n, uint64_t from_ms, uint64_t to_ms, const char *tag,
-                               size_t max, int skip_cancelled)
-{
-    struct people_sessions ss = {n, json_array(), from_ms, to_ms, skip_cancelled};
-    struct replica_query q = {0};
-    json_t **items, *arr = json_array();
-    size_t i, count;
-
-    q.kind = ENTRY_SESSION;
-    q.tag = tag;
-    (void)node_peopleview_list_all(n, &q, people_session_row, &ss);
-    count = json_array_size(ss.array);
-    items = xreallocarray(NULL, count + 1, sizeof(*items));
-    for (i = 0; i < count; i++)
-        items[i] = json_array_get(ss.array, i);
-    qsort(items, count, sizeof(*items), people_session_cmp);
-    for (i = 0; i < count && i < max; i++)
-        json_array_append(arr, items[i]);
-    free(items);
-    json_decref(ss.array);
-    return arr;
-}
-
 static json_t *op_sessions(struct node *n, json_t *req)
 {
     char tag[ENTRY_TAG_MAX + 1];
@@ -767,8 +636,9 @@ static json_t *op_sessions(struct node *n, json_t *req)
         return o;
     o = node_json_ok();
     json_object_set_new(o, "sessions",
-                        people_sessions(n, all ? 0 : node_clock_wall_ms(), ENTRY_MAX_TIME_MS + 1,
-                                        tag[0] != '\0' ? tag : NULL, (size_t)limit, 0));
+                        node_match_sessions(n, all ? 0 : node_clock_wall_ms(),
+                                            ENTRY_MAX_TIME_MS + 1, tag[0] != '\0' ? tag : NULL,
+                                            (size_t)limit, 0));
     return o;
 }
 
@@ -1069,8 +939,9 @@ static json_t *op_digest(struct node *n, json_t *req)
     (void)node_peopleview_list_all(n, &q, people_digest_accept, &d);
     json_object_set_new(o, "accepted", d.array);
     json_object_set_new(o, "sessions",
-                        people_sessions(n, (uint64_t)now, (uint64_t)now + PEOPLE_SESSION_SOON_MS,
-                                        NULL, PEOPLE_SECTION_MAX, 1));
+                        node_match_sessions(n, (uint64_t)now,
+                                            (uint64_t)now + PEOPLE_SESSION_SOON_MS, NULL,
+                                            PEOPLE_SECTION_MAX, 1));
     json_object_set_new(o, "mentoring_requests",
                         node_peopleview_mentor_requests(n, (uint64_t)since, PEOPLE_SECTION_MAX));
     d.array = json_array();

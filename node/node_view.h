@@ -5,7 +5,8 @@
 
 #include "node_int.h"
 
-#define NODE_MAX_PINNED 50 /* pinned entries list shows */
+#define NODE_MAX_PINNED 50   /* pinned entries list shows */
+#define NODE_RERANK_EXTRA 20 /* search re-ranks this many matches beyond the page */
 
 /* Rows appended as JSON by node_view_row. */
 struct node_view_rows {

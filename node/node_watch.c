@@ -11,9 +11,9 @@
 #include "log.h"
 #include "node_args.h"
 #include "node_clock.h"
+#include "node_goals.h"
+#include "node_latest.h"
 #include "node_view.h"
-
-#define NODE_WATCH_SKILL_SCAN 10000 /* skill entries of one person read at most */
 
 static const char *node_watch_changed_for_me(struct node *n, json_t *ej)
 {
@@ -48,6 +48,38 @@ out:
     return why;
 }
 
+/* Help on one of my active learning goals: a session on it, a mentor offering it, a note on it
+ * flagged verified (the flag's note, as it reads now). The reason, or NULL. */
+static const char *node_watch_goal_for_me(struct node *n, json_t *ej, const char *kind,
+                                          const char *role)
+{
+    const char *ref = json_string_value(json_array_get(json_object_get(ej, "refs"), 0));
+    const char *flag = json_string_value(json_object_get(json_object_get(ej, "attrs"), "flag"));
+    char tag[ENTRY_TAG_MAX + 1];
+    uint8_t id[ENTRY_ID_LEN];
+    struct entry *note = NULL;
+    const char *why = NULL;
+    json_t *nj;
+
+    if (strcmp(kind, "session") == 0) {
+        if (node_goals_mine_any(n, json_object_get(ej, "tags"), tag))
+            why = "a session on your learning goal";
+    } else if (strcmp(kind, "mentor") == 0 && role != NULL && strcmp(role, "offer") == 0) {
+        if (node_goals_mine_any(n, json_object_get(ej, "tags"), tag))
+            why = "offers mentoring on your learning goal";
+    } else if (strcmp(kind, "flag") == 0 && flag != NULL && strcmp(flag, "verified") == 0 &&
+               ref != NULL && hex_decode(ref, strlen(ref), id, ENTRY_ID_LEN) == 0 &&
+               replica_get(n->replica, id, &note, NULL, 0) == REPLICA_FOUND &&
+               entry_kind(note) == ENTRY_NOTE) {
+        nj = node_view_entry(n, note); /* its current tags */
+        if (!node_view_hidden(nj) && node_goals_mine_any(n, json_object_get(nj, "tags"), tag))
+            why = "a note on your learning goal was verified";
+        json_decref(nj);
+    }
+    entry_destroy(&note);
+    return why;
+}
+
 static int node_watch_people_for_me(struct node *n, json_t *ej, const char **reason)
 {
     const char *kind = json_string_value(json_object_get(ej, "kind"));
@@ -77,7 +109,8 @@ static int node_watch_people_for_me(struct node *n, json_t *ej, const char **rea
             }
         }
     }
-    return 0;
+    *reason = node_watch_goal_for_me(n, ej, kind, role);
+    return *reason != NULL;
 }
 
 /* Is this entry (as JSON) addressed to me (attr "to" = my key)? */
@@ -137,71 +170,36 @@ void node_watch_announce(struct node *n, json_t *ej)
     json_decref(ev);
 }
 
-/* Skill entries, in pages: the latest per tag by (created_ms, id) counts (checked here, so the
- * listing's order does not matter). */
-struct node_watch_skills {
-    json_t *seen; /* tag -> {tag, level, id, declared_ms} */
-    size_t rows;  /* on this page */
-};
-
-static int node_watch_skill_row(void *ctx, const struct entry *e, const char *snippet, double rank)
-{
-    struct node_watch_skills *ws = ctx;
-    json_t *cur, *o;
-    const char *lv = entry_attr_get(e, "level");
-    char id[2 * ENTRY_ID_LEN + 1];
-    json_int_t ms = (json_int_t)entry_created_ms(e);
-
-    (void)snippet;
-    (void)rank;
-    ws->rows++;
-    if (entry_ntags(e) == 0)
-        return 0;
-    hex_encode(entry_id(e), ENTRY_ID_LEN, id);
-    cur = json_object_get(ws->seen, entry_tag(e, 0));
-    if (cur != NULL && (json_integer_value(json_object_get(cur, "declared_ms")) > ms ||
-                        (json_integer_value(json_object_get(cur, "declared_ms")) == ms &&
-                         strcmp(json_string_value(json_object_get(cur, "id")), id) > 0)))
-        return 0;
-    o = json_object();
-    json_object_set_new(o, "tag", json_string(entry_tag(e, 0)));
-    /* Level 0 withdraws the skill; anything else not 1-5 counts as 3, as everywhere. */
-    json_object_set_new(o, "level",
-                        json_integer(lv != NULL && lv[0] >= '0' && lv[0] <= '5' && lv[1] == '\0'
-                                         ? lv[0] - '0'
-                                         : 3));
-    json_object_set_new(o, "id", json_string(id));
-    json_object_set_new(o, "declared_ms", json_integer(ms));
-    json_object_set_new(ws->seen, entry_tag(e, 0), o);
-    return 0;
-}
-
+/* My skills: the latest skill entry per tag counts (node_latest, as goals do); level 0 withdrew
+ * it. */
 json_t *node_watch_skills(struct node *n, const uint8_t key[ENTRY_KEY_LEN])
 {
-    struct node_watch_skills ws = {json_object(), 0};
-    struct replica_query q = {0};
-    json_t *v;
-    const char *k;
-    void *tmp;
+    struct node_latest *l = node_latest_scan(n, ENTRY_SKILL, key, NULL);
+    json_t *seen = json_object(), *o;
+    const struct entry *e;
+    const char *lv;
+    char id[2 * ENTRY_ID_LEN + 1];
+    size_t i;
 
-    q.kind = ENTRY_SKILL;
-    q.author = key;
-    q.limit = NODE_LIST_MAX;
-    for (q.offset = 0; q.offset < NODE_WATCH_SKILL_SCAN; q.offset += NODE_LIST_MAX) {
-        ws.rows = 0;
-        if (replica_list(n->replica, &q, node_watch_skill_row, &ws, NULL) != 0) {
-            log_warnx("node: cannot read skills");
-            break;
-        }
-        if (ws.rows < NODE_LIST_MAX)
-            break;
+    for (i = 0; i < node_latest_count(l); i++) {
+        e = node_latest_at(l, i);
+        lv = entry_attr_get(e, "level");
+        /* Level 0 withdraws the skill; anything else not 1-5 counts as 3, as everywhere. */
+        if (lv != NULL && strcmp(lv, "0") == 0)
+            continue;
+        hex_encode(entry_id(e), ENTRY_ID_LEN, id);
+        o = json_object();
+        json_object_set_new(o, "tag", json_string(entry_tag(e, 0)));
+        json_object_set_new(o, "level",
+                            json_integer(lv != NULL && lv[0] >= '1' && lv[0] <= '5' && lv[1] == '\0'
+                                             ? lv[0] - '0'
+                                             : 3));
+        json_object_set_new(o, "id", json_string(id));
+        json_object_set_new(o, "declared_ms", json_integer((json_int_t)entry_created_ms(e)));
+        json_object_set_new(seen, entry_tag(e, 0), o);
     }
-    json_object_foreach_safe(ws.seen, tmp, k, v)
-    {
-        if (json_integer_value(json_object_get(v, "level")) == 0)
-            json_object_del(ws.seen, k); /* withdrawn */
-    }
-    return ws.seen;
+    node_latest_destroy(&l);
+    return seen;
 }
 
 json_t *node_watch_follows(struct node *n)

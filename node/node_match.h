@@ -1,0 +1,32 @@
+/* node_match: who and what can help with a topic (a tag) — mentors, experts by demonstrated work,
+ * sessions and the best content — for mentor find, sessions, learning goals and circles. */
+#ifndef LORE_NODE_MATCH_H
+#define LORE_NODE_MATCH_H
+
+#include "node_int.h"
+
+#define NODE_MATCH_MAX 5 /* items per section of a match */
+
+/* People offering mentoring on tag (each person's newest offer with it, not withdrawn since),
+ * ranked as who_knows ranks them for it, then by key: a new array of {key, name, offer_id, tags,
+ * body, offered_ms, offered, score, why, components}. */
+json_t *node_match_mentors(struct node *n, const char *tag);
+/* Sessions with at in [from_ms, to_ms), tagged tag if not NULL (cancelled ones only if
+ * !skip_cancelled), soonest first, at most max: a new array of sessions as the API shows them
+ * (docs/API.md, sessions; with circle: the circle's tag or null). */
+json_t *node_match_sessions(struct node *n, uint64_t from_ms, uint64_t to_ms, const char *tag,
+                            size_t max, int skip_cancelled);
+/* who_knows' ranking for tag, keeping only people with demonstrated work (answers on it; a
+ * declared skill or endorsements alone do not count), at most max, leaving me out if not_me: a
+ * new array of who_knows people. */
+json_t *node_match_experts(struct node *n, const char *tag, size_t max, int not_me);
+/* How many people node_match_experts finds for tag (everyone, me included). */
+size_t node_match_expert_count(struct node *n, const char *tag);
+/* Accepted answers and verified notes matching tag, ranked as search ranks them (bm25 x boost),
+ * best first, at most max: a new array of {why, rank, entry}. */
+json_t *node_match_content(struct node *n, const char *tag, size_t max);
+/* All four for tag at now_ms: a new object {tag, mentors, experts (not me), sessions (upcoming),
+ * content}. */
+json_t *node_match_topic(struct node *n, const char *tag, uint64_t now_ms);
+
+#endif

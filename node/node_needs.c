@@ -1,0 +1,191 @@
+/* node_needs: the needs-vs-experts map. Every number comes from the entries alone (no clock, no
+ * viewer): nodes holding the same entries answer byte for byte the same.
+ *
+ * demand = learners (people with an active goal on the topic) + questions asked with its tag;
+ * supply = experts (people with answers on it: who_knows' evidence, node_match_experts) +
+ * mentors (people offering mentoring on it); gap = demand / (supply + 1) — the + 1 keeps a
+ * topic nobody covers finite and above one with the same demand and a single helper. Sorted by
+ * gap (compared exactly, as integers), then demand, then tag. */
+#include "node_needs.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "node_args.h"
+#include "node_goals.h"
+#include "node_json.h"
+#include "node_map.h"
+#include "node_match.h"
+#include "timeunits.h"
+#include "xmalloc.h"
+
+#define NEEDS_DEFAULT 30 /* topics shown */
+#define NEEDS_MAX 100
+
+struct needs_topic {
+    char tag[ENTRY_TAG_MAX + 1];
+    long long learners, asked, answered, experts, mentors;
+    double *hours; /* to the first answer */
+    size_t nhours, cap;
+};
+
+struct needs {
+    struct needs_topic *topics;
+    size_t count, cap;
+    struct node_map *index; /* tag -> index in topics */
+};
+
+static struct needs_topic *needs_topic(struct needs *nd, const char *tag, size_t len)
+{
+    char key[ENTRY_TAG_MAX + 1];
+    size_t i;
+
+    if (len == 0 || len > ENTRY_TAG_MAX)
+        return NULL;
+    memcpy(key, tag, len);
+    key[len] = '\0';
+    if (node_map_get(nd->index, key, &i))
+        return &nd->topics[i];
+    if (nd->count == nd->cap) {
+        nd->cap = nd->cap != 0 ? 2 * nd->cap : 32;
+        nd->topics = xreallocarray(nd->topics, nd->cap, sizeof(*nd->topics));
+    }
+    node_map_put(nd->index, key, nd->count);
+    memset(&nd->topics[nd->count], 0, sizeof(nd->topics[0]));
+    memcpy(nd->topics[nd->count].tag, key, len + 1);
+    return &nd->topics[nd->count++];
+}
+
+static int needs_question(void *ctx, uint64_t created, uint64_t first, uint64_t accepted,
+                          const char *tags)
+{
+    struct needs *nd = ctx;
+    struct needs_topic *t;
+    const char *p = tags;
+    size_t len;
+
+    (void)accepted;
+    while (*p != '\0') {
+        len = strcspn(p, " ");
+        t = needs_topic(nd, p, len);
+        p += len + (p[len] == ' ');
+        if (t == NULL)
+            continue;
+        t->asked++;
+        if (first == 0 || first < created)
+            continue;
+        t->answered++;
+        if (t->nhours == t->cap) {
+            t->cap = t->cap != 0 ? 2 * t->cap : 8;
+            t->hours = xreallocarray(t->hours, t->cap, sizeof(double));
+        }
+        t->hours[t->nhours++] = (double)(first - created) / (double)LORE_HOUR_MS;
+    }
+    return 0;
+}
+
+static long long needs_demand(const struct needs_topic *t)
+{
+    return t->learners + t->asked;
+}
+
+static long long needs_supply(const struct needs_topic *t)
+{
+    return t->experts + t->mentors;
+}
+
+/* Most demand first, then by tag: which topics are worth the experts' count. */
+static int needs_demand_cmp(const void *a, const void *b)
+{
+    const struct needs_topic *x = a, *y = b;
+
+    if (needs_demand(x) != needs_demand(y))
+        return needs_demand(x) < needs_demand(y) ? 1 : -1;
+    return strcmp(x->tag, y->tag);
+}
+
+/* Biggest gap first (dx/(sx+1) against dy/(sy+1), cross-multiplied: exact), then demand, tag. */
+static int needs_gap_cmp(const void *a, const void *b)
+{
+    const struct needs_topic *x = a, *y = b;
+    long long l = needs_demand(x) * (needs_supply(y) + 1);
+    long long r = needs_demand(y) * (needs_supply(x) + 1);
+
+    if (l != r)
+        return l < r ? 1 : -1;
+    return needs_demand_cmp(a, b);
+}
+
+static json_t *needs_topic_json(struct needs_topic *t)
+{
+    json_t *o = json_object();
+
+    json_object_set_new(o, "tag", json_string(t->tag));
+    json_object_set_new(o, "learners", json_integer(t->learners));
+    json_object_set_new(o, "asked", json_integer(t->asked));
+    json_object_set_new(o, "answered", json_integer(t->answered));
+    json_object_set_new(o, "answered_pct",
+                        t->asked > 0 ? json_real(100.0 * (double)t->answered / (double)t->asked)
+                                     : json_null());
+    json_object_set_new(o, "median_hours_to_first_answer", node_json_median(t->hours, t->nhours));
+    json_object_set_new(o, "experts", json_integer(t->experts));
+    json_object_set_new(o, "mentors", json_integer(t->mentors));
+    json_object_set_new(o, "demand", json_integer(needs_demand(t)));
+    json_object_set_new(o, "supply", json_integer(needs_supply(t)));
+    json_object_set_new(o, "gap",
+                        json_real((double)needs_demand(t) / (double)(needs_supply(t) + 1)));
+    return o;
+}
+
+static json_t *op_needs(struct node *n, json_t *req)
+{
+    struct needs nd = {NULL, 0, 0, node_map_new()};
+    long long limit = NEEDS_DEFAULT;
+    json_t *demand, *v, *topics = NULL, *res;
+    const char *tag;
+    size_t i, shown;
+
+    if (node_arg_int(req, "limit", 1, NEEDS_MAX, &limit) != 0)
+        return api_error("bad_request", "limit is 1 to %d", NEEDS_MAX);
+    demand = node_goals_demand(n);
+    json_object_foreach(demand, tag, v)
+    {
+        struct needs_topic *t = needs_topic(&nd, tag, strlen(tag));
+        if (t != NULL)
+            t->learners = json_integer_value(v);
+    }
+    json_decref(demand);
+    if (replica_question_times(n->replica, 0, NULL, needs_question, &nd) != 0) {
+        res = api_error("internal", "the needs could not be computed; see the node's log");
+        goto out;
+    }
+    /* The experts and mentors of the topics most in demand, then those by gap. */
+    if (nd.count > 0)
+        qsort(nd.topics, nd.count, sizeof(*nd.topics), needs_demand_cmp);
+    shown = nd.count < (size_t)limit ? nd.count : (size_t)limit;
+    for (i = 0; i < shown; i++) {
+        nd.topics[i].experts = (long long)node_match_expert_count(n, nd.topics[i].tag);
+        v = node_match_mentors(n, nd.topics[i].tag);
+        nd.topics[i].mentors = (long long)json_array_size(v);
+        json_decref(v);
+    }
+    if (shown > 0)
+        qsort(nd.topics, shown, sizeof(*nd.topics), needs_gap_cmp);
+    topics = json_array();
+    for (i = 0; i < shown; i++)
+        json_array_append_new(topics, needs_topic_json(&nd.topics[i]));
+    res = node_json_ok();
+    json_object_set_new(res, "topics", topics);
+    json_object_set_new(res, "gap", json_string("(learners + asked) / (experts + mentors + 1)"));
+out:
+    for (i = 0; i < nd.count; i++)
+        free(nd.topics[i].hours);
+    free(nd.topics);
+    node_map_destroy(&nd.index);
+    return res;
+}
+
+const struct node_op node_needs_ops[] = {
+    {"needs", op_needs, "the needs-vs-experts map: demand and supply per topic, by gap", 0},
+    {NULL, NULL, NULL, 0},
+};
