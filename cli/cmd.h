@@ -66,5 +66,6 @@ CMD_RUNNER(cmd_inbox);
 /* Command tables of the modules, each ending with a NULL name. */
 extern const struct lore_command lore_content_commands[]; /* cmd_content.c */
 extern const struct lore_command lore_people_commands[];  /* cmd_people.c */
+extern const struct lore_command lore_learn_commands[];   /* cmd_learn.c */
 
 #endif

@@ -476,7 +476,8 @@ static int cmd_mentor(struct lore *l, int argc, char **argv)
 /* ---- sessions ---- */
 
 static int people_session_announce(struct lore *l, int argc, char **argv, const char *at,
-                                   const char *where, json_t *tags, const char *body)
+                                   const char *where, json_t *tags, const char *body,
+                                   const char *circle)
 {
     json_t *req, *resp = NULL;
     long long ms;
@@ -500,9 +501,10 @@ static int people_session_announce(struct lore *l, int argc, char **argv, const 
         json_pack("{s:s,s:I,s:O}", "op", "session_announce", "at_ms", (json_int_t)ms, "tags", tags);
     if (req == NULL || args_set_string(req, "title", argv[optind + 1]) != 0 ||
         args_set_string(req, "where", where) != 0 ||
-        (body != NULL && args_set_string(req, "body", body) != 0)) {
+        (body != NULL && args_set_string(req, "body", body) != 0) ||
+        (circle != NULL && args_set_string(req, "circle", circle) != 0)) {
         json_decref(req);
-        return args_usage_error(l->cmd, "TITLE, --where and --body must be UTF-8 text");
+        return args_usage_error(l->cmd, "TITLE, --where, --body and --circle must be UTF-8 text");
     }
     if (call_for_people(l, req, &resp, &rc)) {
         printf("Session announced for ");
@@ -580,22 +582,28 @@ static void people_put_rsvp(json_t *resp, const char *id, int no)
 
 static int cmd_session(struct lore *l, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"at", required_argument, NULL, 'a'},  {"where", required_argument, NULL, 'w'},
-        {"tag", required_argument, NULL, 't'}, {"body", required_argument, NULL, 'b'},
-        {"no", no_argument, NULL, 'n'},        {"json", no_argument, NULL, ARGS_OPT_JSON},
-        {"help", no_argument, NULL, 'h'},      {NULL, 0, NULL, 0}};
-    const char *at = NULL, *where = NULL, *body = NULL;
+    static const struct option opts[] = {{"at", required_argument, NULL, 'a'},
+                                         {"where", required_argument, NULL, 'w'},
+                                         {"tag", required_argument, NULL, 't'},
+                                         {"body", required_argument, NULL, 'b'},
+                                         {"no", no_argument, NULL, 'n'},
+                                         {"json", no_argument, NULL, ARGS_OPT_JSON},
+                                         {"circle", required_argument, NULL, 'c'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const char *at = NULL, *where = NULL, *body = NULL, *circle = NULL;
     json_t *tags = json_array(), *resp = NULL;
     int c, no = 0, rc = LORE_EXIT_OK;
 
     args_reset();
     for (;;) {
-        c = getopt_long(argc, argv, ":a:w:t:b:nh", opts, NULL);
+        c = getopt_long(argc, argv, ":a:w:t:b:c:nh", opts, NULL);
         if (c == -1)
             break;
         if (c == ARGS_OPT_JSON) {
             l->json = true;
+        } else if (c == 'c') {
+            circle = optarg;
         } else if (c == 'a') {
             at = optarg;
         } else if (c == 'w') {
@@ -623,7 +631,11 @@ static int cmd_session(struct lore *l, int argc, char **argv)
             rc = args_usage_error(l->cmd, "--no is for rsvp");
             goto out;
         }
-        rc = people_session_announce(l, argc, argv, at, where, tags, body);
+        rc = people_session_announce(l, argc, argv, at, where, tags, body, circle);
+        goto out;
+    }
+    if (circle != NULL) {
+        rc = args_usage_error(l->cmd, "--circle is for announce");
         goto out;
     }
     if (strcmp(argv[optind], "move") == 0 || strcmp(argv[optind], "cancel") == 0) {
@@ -921,8 +933,8 @@ const struct lore_command lore_people_commands[] = {
      "of their offer. A request reaches the person's inbox and `lore watch` at once.\n"
      "`withdraw` takes back every offer you made; a later offer counts again.\n"},
     {"session", cmd_session,
-     "session announce TITLE --at TIME --where PLACE [--tag T]... [--body TEXT] | rsvp ID [--no] "
-     "| move ID [--at TIME] [--where PLACE] | cancel ID [--json]",
+     "session announce TITLE --at TIME --where PLACE [--tag T]... [--body TEXT] [--circle TAG] | "
+     "rsvp ID [--no] | move ID [--at TIME] [--where PLACE] | cancel ID [--json]",
      "Announce, move or cancel a learning session, or say whether you will come to one",
      "Options:\n"
      "  -a, --at TIME     when: \"2026-12-03 15:00\" (local), 2026-12-03T15:00Z (UTC),\n"
@@ -930,6 +942,8 @@ const struct lore_command lore_people_commands[] = {
      "  -w, --where PLACE where (a room, a call link)\n"
      "  -t, --tag T       a topic (repeatable)\n"
      "  -b, --body TEXT   what it is about\n"
+     "  -c, --circle TAG  announce: a meeting of the learning circle TAG (you are a\n"
+     "                    member: lore learn TAG); TAG becomes one of its topics\n"
      "  -n, --no          rsvp: you will not come (the default is yes)\n" JSON_HELP HELP_HELP
      "\nTimes in the past are refused. Each person's latest rsvp counts: rsvp again to\n"
      "change it. Only the host moves or cancels a session; the RSVPs follow a move, and a\n"

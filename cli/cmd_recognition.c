@@ -262,13 +262,12 @@ static void lore_print_hours(const char *label, json_t *v)
 /* stats and top: parse --since, --tag, --json and --help, and call op. Returns 1 with *resp on
  * success, or 0 with the exit status in *rc. */
 static int lore_since_tag_call(struct lore *l, int argc, char **argv, const char *op, json_t **resp,
-                               int *rc)
+                               int *rc, bool *needs)
 {
-    static const struct option opts[] = {{"json", no_argument, NULL, ARGS_OPT_JSON},
-                                         {"since", required_argument, NULL, 's'},
-                                         {"tag", required_argument, NULL, 't'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        {"json", no_argument, NULL, ARGS_OPT_JSON}, {"since", required_argument, NULL, 's'},
+        {"tag", required_argument, NULL, 't'},      {"needs", no_argument, NULL, 'N'},
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
     long long since = 0;
     const char *tag = NULL;
     json_t *req;
@@ -288,6 +287,9 @@ static int lore_since_tag_call(struct lore *l, int argc, char **argv, const char
             }
         } else if (c == 't') {
             tag = optarg;
+        } else if (c == 'N' && needs != NULL) {
+            *needs = true; /* stats --needs: the needs-vs-experts map, over everything */
+            op = "needs";
         } else if (c == 'h') {
             *rc = call_help(l);
             return 0;
@@ -297,13 +299,43 @@ static int lore_since_tag_call(struct lore *l, int argc, char **argv, const char
         }
     }
     *rc = args_none(l->cmd, argc, argv);
+    if (*rc == LORE_EXIT_OK && needs != NULL && *needs && (since != 0 || tag != NULL))
+        *rc =
+            args_usage_error(l->cmd, "--needs maps every topic over all time (no --since, --tag)");
     if (*rc != LORE_EXIT_OK)
         return 0;
-    req = json_pack("{s:s,s:I}", "op", op, "since_ms", (json_int_t)since);
+    req = needs != NULL && *needs ? json_pack("{s:s}", "op", op)
+                                  : json_pack("{s:s,s:I}", "op", op, "since_ms", (json_int_t)since);
     if (req != NULL && tag != NULL)
         json_object_set_new(req, "tag", json_string(tag));
     *rc = call_node(l, req, resp);
     return *rc == LORE_EXIT_OK;
+}
+
+/* stats --needs: a row per topic, biggest gap first. */
+static void lore_print_needs(json_t *resp)
+{
+    json_t *arr = json_object_get(resp, "topics"), *x, *v;
+    size_t i;
+
+    if (json_array_size(arr) == 0) {
+        printf("No learning goals or questions yet.\n");
+        return;
+    }
+    printf("%-22s %8s %6s %9s %10s %8s %8s %6s\n", "topic", "learners", "asked", "answered",
+           "1st answer", "experts", "mentors", "gap");
+    json_array_foreach(arr, i, x)
+    {
+        printf("#%-21.21s %8lld %6lld ", out_jstr(x, "tag"), out_jint(x, "learners"),
+               out_jint(x, "asked"));
+        v = json_object_get(x, "answered_pct");
+        json_is_number(v) ? printf("%8.0f%% ", json_number_value(v)) : printf("%9s ", "-");
+        v = json_object_get(x, "median_hours_to_first_answer");
+        json_is_number(v) ? printf("%9.1fh ", json_number_value(v)) : printf("%10s ", "-");
+        printf("%8lld %8lld %6.2f\n", out_jint(x, "experts"), out_jint(x, "mentors"),
+               json_number_value(json_object_get(x, "gap")));
+    }
+    printf("\ngap = %s\n", out_jstr(resp, "gap"));
 }
 
 int cmd_stats(struct lore *l, int argc, char **argv)
@@ -311,11 +343,16 @@ int cmd_stats(struct lore *l, int argc, char **argv)
     json_t *resp = NULL, *arr, *x;
     size_t i;
     int rc = LORE_EXIT_OK;
+    bool needs = false;
 
-    if (!lore_since_tag_call(l, argc, argv, "stats", &resp, &rc))
+    if (!lore_since_tag_call(l, argc, argv, "stats", &resp, &rc, &needs))
         goto out;
     if (l->json) {
         out_print_json(resp);
+        goto out;
+    }
+    if (needs) {
+        lore_print_needs(resp);
         goto out;
     }
     printf("%-34s%lld\n", "questions asked", out_jint(resp, "asked"));
@@ -445,7 +482,7 @@ int cmd_top(struct lore *l, int argc, char **argv)
     size_t i, k;
     int rc = LORE_EXIT_OK;
 
-    if (!lore_since_tag_call(l, argc, argv, "top", &resp, &rc))
+    if (!lore_since_tag_call(l, argc, argv, "top", &resp, &rc, NULL))
         goto out;
     if (l->json) {
         out_print_json(resp);

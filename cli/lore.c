@@ -218,11 +218,17 @@ static const struct lore_command lore_commands[] = {
      "\nAccepted answer 15, upvote 10, thanks 5, downvote -2. One vote per person and entry\n"
      "(the latest), thanks once; nobody can award themselves; a person gives at most 30\n"
      "points a day and receives at most 200.\n"},
-    {"stats", cmd_stats, "stats [--since 24h|7d|2w|YYYY-MM-DD] [--tag T] [--json]",
+    {"stats", cmd_stats, "stats [--since 24h|7d|2w|YYYY-MM-DD] [--tag T] | stats --needs [--json]",
      "Are questions answered, and how fast? Learning needs by tag; most active helpers",
      "Options:\n"
      "  -s, --since WHEN  only questions asked since then (default: all)\n"
-     "  -t, --tag T       only questions tagged T\n" JSON_HELP HELP_HELP},
+     "  -t, --tag T       only questions tagged T\n"
+     "      --needs       the needs-vs-experts map: per topic, people learning it and\n"
+     "                    questions asked against experts and mentors, biggest gap "
+     "first\n" JSON_HELP HELP_HELP
+     "\nWith --needs, gap = (learners + asked) / (experts + mentors + 1). Experts are people\n"
+     "with answers on the topic (who-knows' evidence, not declared skills). Every node\n"
+     "holding the same entries prints the same map.\n"},
     {"inbox", cmd_inbox, "inbox [--json]",
      "Questions for you not yet resolved, urgent first; new on your questions (14 days)",
      "Options:\n" JSON_HELP HELP_HELP},
@@ -287,8 +293,8 @@ static const struct lore_command lore_commands[] = {
 };
 
 /* Every command: this file's, then the modules' (each table ends with a NULL name). */
-static const struct lore_command *const lore_tables[] = {lore_commands, lore_content_commands,
-                                                         lore_people_commands, NULL};
+static const struct lore_command *const lore_tables[] = {
+    lore_commands, lore_content_commands, lore_people_commands, lore_learn_commands, NULL};
 
 static const struct lore_command *lore_find_command(const char *name)
 {

@@ -28,6 +28,12 @@ grep -qx -- --limit <<<"$got" || fail "'lore --home /tmp search --<TAB>' misses 
 ok "options complete from \`lore COMMAND --help\`, after global options too"
 got=$(complete_line team r)
 [ "$got" = "$(printf 'rotate\nrevoke')" ] || fail "'lore team r<TAB>': $got"
+got=$(complete_line learn d)
+[ "$got" = "$(printf 'done\ndrop')" ] || fail "'lore learn d<TAB>': $got"
+got=$(complete_line stats --n)
+grep -qx -- --needs <<<"$got" || fail "'lore stats --n<TAB>' does not offer --needs: $got"
+got=$(complete_line session --ci)
+grep -qx -- --circle <<<"$got" || fail "'lore session --ci<TAB>' does not offer --circle: $got"
 ok "subcommands complete"
 # Every command has --help, and every command but help takes --json.
 n=0
