@@ -68,17 +68,39 @@ static int match_score_cmp(const void *a, const void *b)
 }
 
 /* People offering mentoring on a tag, ranked as who_knows ranks them for it. */
+/* Each person's standing offer with tag into o (o->by, o->gone new objects). */
+static void match_offers_read(struct node *n, const char *tag, struct match_offers *o)
+{
+    struct replica_query q = {0};
+
+    o->n = n;
+    o->by = json_object();
+    o->gone = json_object();
+    q.kind = ENTRY_MENTOR;
+    q.tag = tag;
+    (void)node_peopleview_list_all(n, &q, match_offer_row, o);
+}
+
+size_t node_match_mentor_count(struct node *n, const char *tag)
+{
+    struct match_offers o;
+    size_t count;
+
+    match_offers_read(n, tag, &o);
+    count = json_object_size(o.by);
+    json_decref(o.by);
+    json_decref(o.gone);
+    return count;
+}
+
 json_t *node_match_mentors(struct node *n, const char *tag)
 {
-    struct match_offers o = {n, json_object(), json_object()};
-    struct replica_query q = {0};
+    struct match_offers o;
     json_t *rank, *p, *offer, **items, *arr;
     const char *k;
     size_t i, count;
 
-    q.kind = ENTRY_MENTOR;
-    q.tag = tag;
-    (void)node_peopleview_list_all(n, &q, match_offer_row, &o);
+    match_offers_read(n, tag, &o);
     rank = node_rank_experts(n, tag, 1000);
     json_array_foreach(rank, i, p)
     {

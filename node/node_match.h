@@ -11,6 +11,8 @@
  * ranked as who_knows ranks them for it, then by key: a new array of {key, name, offer_id, tags,
  * body, offered_ms, offered, score, why, components}. */
 json_t *node_match_mentors(struct node *n, const char *tag);
+/* How many people node_match_mentors finds for tag (without ranking them). */
+size_t node_match_mentor_count(struct node *n, const char *tag);
 /* Sessions with at in [from_ms, to_ms), tagged tag if not NULL (cancelled ones only if
  * !skip_cancelled), soonest first, at most max: a new array of sessions as the API shows them
  * (docs/API.md, sessions; with circle: the circle's tag or null). */

@@ -165,9 +165,7 @@ static json_t *op_needs(struct node *n, json_t *req)
     shown = nd.count < (size_t)limit ? nd.count : (size_t)limit;
     for (i = 0; i < shown; i++) {
         nd.topics[i].experts = (long long)node_match_expert_count(n, nd.topics[i].tag);
-        v = node_match_mentors(n, nd.topics[i].tag);
-        nd.topics[i].mentors = (long long)json_array_size(v);
-        json_decref(v);
+        nd.topics[i].mentors = (long long)node_match_mentor_count(n, nd.topics[i].tag);
     }
     if (shown > 0)
         qsort(nd.topics, shown, sizeof(*nd.topics), needs_gap_cmp);
