@@ -177,8 +177,66 @@ out:
     return rc;
 }
 
+/* Thank everyone in resp's helpers (the entry of theirs each names), marking each helper with
+ * "thanked": "thanked", "already" (thanked before: a thanks counts once) or "failed". Returns the
+ * exit status (the first failure's). */
+static int learn_thank(struct lore *l, json_t *resp)
+{
+    json_t *h, *tres;
+    size_t i;
+    int rc = LORE_EXIT_OK, one;
+    bool json = l->json;
+
+    l->json = false; /* a failure is said on standard error, not as the output */
+    json_array_foreach(json_object_get(resp, "helpers"), i, h)
+    {
+        tres = NULL;
+        one = call_node(l,
+                        json_pack("{s:s,s:s,s:s++}", "op", "thank", "id", out_jstr(h, "entry"),
+                                  "body", "Thanks for helping me learn #", out_jstr(resp, "tag")),
+                        &tres);
+        json_object_set_new(h, "thanked",
+                            json_string(one != LORE_EXIT_OK ? "failed"
+                                        : json_is_true(json_object_get(tres, "already"))
+                                            ? "already"
+                                            : "thanked"));
+        if (one != LORE_EXIT_OK && rc == LORE_EXIT_OK)
+            rc = one;
+        json_decref(tres);
+    }
+    l->json = json;
+    return rc;
+}
+
+/* Who helped, after learn done (with what learn_thank did, if it ran). */
+static void learn_put_helpers(json_t *resp)
+{
+    json_t *h, *name;
+    size_t i;
+
+    if (json_array_size(json_object_get(resp, "helpers")) == 0)
+        return;
+    printf("Who helped you learn it:\n");
+    json_array_foreach(json_object_get(resp, "helpers"), i, h)
+    {
+        name = json_object_get(h, "name");
+        printf("  ");
+        text_sanitize_term(stdout,
+                           json_is_string(name) ? json_string_value(name) : out_jstr(h, "key"),
+                           TEXT_TERM_ONE_LINE, NULL);
+        printf(" \u2014 ");
+        text_sanitize_term(stdout, out_jstr(h, "why"), TEXT_TERM_ONE_LINE, NULL);
+        if (json_object_get(h, "thanked") != NULL)
+            printf(" (%s)\n", strcmp(out_jstr(h, "thanked"), "already") == 0
+                                  ? "thanked before"
+                                  : out_jstr(h, "thanked"));
+        else
+            printf("\n    lore thank %.12s\n", out_jstr(h, "entry"));
+    }
+}
+
 /* learn done|drop|show TAG */
-static int learn_sub(struct lore *l, const char *sub, const char *tag)
+static int learn_sub(struct lore *l, const char *sub, const char *tag, bool thank)
 {
     const char *op = strcmp(sub, "done") == 0   ? "learn_done"
                      : strcmp(sub, "drop") == 0 ? "learn_drop"
@@ -190,8 +248,15 @@ static int learn_sub(struct lore *l, const char *sub, const char *tag)
         json_decref(req);
         return args_usage_error(l->cmd, "the tag '%s' is not UTF-8 text", tag);
     }
-    if (!call_for_people(l, req, &resp, &rc))
+    rc = call_node(l, req, &resp);
+    if (rc != LORE_EXIT_OK)
         goto out;
+    if (thank)
+        rc = learn_thank(l, resp);
+    if (l->json) {
+        out_print_json(resp);
+        goto out;
+    }
     if (strcmp(op, "learn_match") == 0) {
         learn_put_match(resp);
         goto out;
@@ -199,6 +264,7 @@ static int learn_sub(struct lore *l, const char *sub, const char *tag)
     printf("Your goal #");
     learn_put(out_jstr(resp, "tag"));
     printf(" is %s.\n%s\n", out_jstr(resp, "state"), out_jstr(resp, "id"));
+    learn_put_helpers(resp);
 out:
     json_decref(resp);
     return rc;
@@ -206,17 +272,20 @@ out:
 
 static int cmd_learn(struct lore *l, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"why", required_argument, NULL, 'w'}, {"until", required_argument, NULL, 'u'},
-        {"all", no_argument, NULL, 'a'},       {"json", no_argument, NULL, ARGS_OPT_JSON},
-        {"help", no_argument, NULL, 'h'},      {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"why", required_argument, NULL, 'w'},
+                                         {"until", required_argument, NULL, 'u'},
+                                         {"all", no_argument, NULL, 'a'},
+                                         {"json", no_argument, NULL, ARGS_OPT_JSON},
+                                         {"thank", no_argument, NULL, 't'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
     const char *why = NULL, *until = NULL, *sub;
-    bool all = false;
+    bool all = false, thank = false;
     int c;
 
     args_reset();
     for (;;) {
-        c = getopt_long(argc, argv, ":w:u:ah", opts, NULL);
+        c = getopt_long(argc, argv, ":w:u:aht", opts, NULL);
         if (c == -1)
             break;
         if (c == ARGS_OPT_JSON)
@@ -227,11 +296,15 @@ static int cmd_learn(struct lore *l, int argc, char **argv)
             until = optarg;
         else if (c == 'a')
             all = true;
+        else if (c == 't')
+            thank = true;
         else if (c == 'h')
             return call_help(l);
         else
             return args_bad_option(l->cmd, c, argv);
     }
+    if (thank && (optind >= argc || strcmp(argv[optind], "done") != 0))
+        return args_usage_error(l->cmd, "--thank goes with done: lore learn done TAG --thank");
     if (optind >= argc) {
         if (why != NULL || until != NULL)
             return args_usage_error(l->cmd, "--why and --until go with the TAGs of a new goal");
@@ -241,7 +314,7 @@ static int cmd_learn(struct lore *l, int argc, char **argv)
     if (strcmp(sub, "done") == 0 || strcmp(sub, "drop") == 0 || strcmp(sub, "show") == 0) {
         if (optind + 2 != argc || why != NULL || until != NULL || all)
             return args_usage_error(l->cmd, "usage: lore learn %s TAG", sub);
-        return learn_sub(l, sub, argv[optind + 1]);
+        return learn_sub(l, sub, argv[optind + 1], thank);
     }
     if (all)
         return args_usage_error(l->cmd, "--all goes with the list (lore learn --all)");
@@ -320,17 +393,20 @@ out:
 
 const struct lore_command lore_learn_commands[] = {
     {"learn", cmd_learn,
-     "learn [TAG... [--why TEXT] [--until DATE]] | learn done|drop|show TAG | learn [--all] "
-     "[--json]",
+     "learn [TAG... [--why TEXT] [--until DATE]] | learn done|drop|show TAG [--thank] | learn "
+     "[--all] [--json]",
      "Say what you want to learn (a public goal) and see who and what can help",
      "Options:\n"
      "  -w, --why TEXT    why you want to learn it (colleagues see it)\n"
      "  -u, --until DATE  a target date: YYYY-MM-DD, \"2027-03-31 17:00\", +4w\n"
-     "  -a, --all         list: your ended goals (done, dropped) too\n" JSON_HELP HELP_HELP
+     "  -a, --all         list: your ended goals (done, dropped) too\n"
+     "  -t, --thank       done: thank everyone who helped you learn it\n" JSON_HELP HELP_HELP
      "\nWith TAGs, sets a goal per topic (setting it again replaces it) and shows at once\n"
      "the mentors offering it, the experts (by their answers), upcoming sessions and the\n"
      "best content (accepted answers, verified notes). Without: your active goals.\n"
-     "`done` and `drop` end a goal; `show` is the help for a topic again. People with a\n"
+     "`done` and `drop` end a goal; `done` lists who helped since you set it (answers to\n"
+     "your questions on it, mentors you asked, sessions you went to), thanked with --thank;\n"
+     "`show` is the help for a topic again. People with a\n"
      "goal get `lore watch` events when a session on it is announced, a mentor offers\n"
      "it or a note on it is verified. A tag named done, drop or show: write it #done.\n"},
     {"circle", cmd_circle, "circle TAG [--json]",

@@ -122,13 +122,19 @@ static json_t *learn_end(struct node *n, json_t *req, const char *state)
     json_t *res, *goals, *g;
     size_t i;
     int active = 0;
+    uint64_t set_ms = 0, now = node_clock_wall_ms();
 
     res = node_arg_tag(req, "give the goal's topic (a tag)", tag);
     if (res != NULL)
         return res;
-    goals = node_goals_of(n, identity_public_key(n->id), 0, node_clock_wall_ms());
-    json_array_foreach(goals, i, g) active |=
-        strcmp(json_string_value(json_object_get(g, "tag")), tag) == 0;
+    goals = node_goals_of(n, identity_public_key(n->id), 0, now);
+    json_array_foreach(goals, i, g)
+    {
+        if (strcmp(json_string_value(json_object_get(g, "tag")), tag) == 0) {
+            active = 1;
+            set_ms = (uint64_t)json_integer_value(json_object_get(g, "set_ms"));
+        }
+    }
     json_decref(goals);
     if (!active)
         return api_error("invalid", "you have no active learning goal on %s", tag);
@@ -136,6 +142,9 @@ static json_t *learn_end(struct node *n, json_t *req, const char *state)
     if (json_is_true(json_object_get(res, "ok"))) {
         json_object_set_new(res, "tag", json_string(tag));
         json_object_set_new(res, "state", json_string(state));
+        /* Recognition follows learning: who helped, to thank (docs/API.md, learn_done). */
+        if (strcmp(state, "done") == 0)
+            json_object_set_new(res, "helpers", node_match_helped(n, tag, set_ms, now));
     }
     return res;
 }

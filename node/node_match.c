@@ -352,3 +352,143 @@ json_t *node_match_topic(struct node *n, const char *tag, uint64_t now_ms)
     json_object_set_new(o, "content", node_match_content(n, tag, NODE_MATCH_MAX));
     return o;
 }
+
+/* ---- who helped ---- */
+
+struct match_helped {
+    struct node *n;
+    const uint8_t *me;
+    uint64_t since_ms, now_ms;
+    const char *tag;
+    json_t *seen; /* key hex -> true */
+    json_t *array;
+    const char *title; /* of the question whose answers are read */
+};
+
+/* key helped, for why; thank: the entry of theirs to thank. Each person once, never me. */
+static void match_helped_add(struct match_helped *h, const uint8_t *key, const struct entry *thank,
+                             const char *why)
+{
+    node_keyhex hex, id;
+    json_t *o;
+
+    if (memcmp(key, h->me, ENTRY_KEY_LEN) == 0 || memcmp(entry_author(thank), key, ENTRY_KEY_LEN))
+        return;
+    hex_encode(key, ENTRY_KEY_LEN, hex);
+    if (json_object_get(h->seen, hex) != NULL)
+        return;
+    json_object_set_new(h->seen, hex, json_true());
+    o = node_peopleview_person_json(h->n, key);
+    json_object_set_new(o, "why", json_string(why));
+    hex_encode(entry_id(thank), ENTRY_ID_LEN, id);
+    json_object_set_new(o, "entry", json_string(id));
+    json_array_append_new(h->array, o);
+}
+
+static int match_helped_answer(void *ctx, const struct entry *e, const char *snippet, double rank)
+{
+    struct match_helped *h = ctx;
+    char why[ENTRY_TITLE_MAX + 64];
+
+    (void)snippet;
+    (void)rank;
+    if (entry_created_ms(e) < h->since_ms)
+        return 0;
+    snprintf(why, sizeof(why), "answered your question \u201c%s\u201d", h->title);
+    match_helped_add(h, entry_author(e), e, why);
+    return 0;
+}
+
+/* My questions on the topic: who answered them since the goal was set. */
+static int match_helped_question(void *ctx, const struct entry *e, const char *snippet, double rank)
+{
+    struct match_helped *h = ctx;
+    struct replica_query q = {0};
+
+    (void)snippet;
+    (void)rank;
+    q.kind = ENTRY_ANSWER;
+    q.ref = entry_id(e);
+    q.oldest_first = 1;
+    h->title = entry_title(e);
+    (void)node_peopleview_list_all(h->n, &q, match_helped_answer, h);
+    return 0;
+}
+
+/* A mentor I asked since the goal was set, if they offer mentoring on the topic: their offer. */
+static int match_helped_offer(void *ctx, const struct entry *e, const char *snippet, double rank)
+{
+    struct match_helped *h = ctx;
+
+    (void)snippet;
+    (void)rank;
+    if (!node_peopleview_role(e, "offer"))
+        return 0;
+    match_helped_add(h, entry_author(e), e, "mentored you (you asked them)");
+    return 1; /* their newest offer on it */
+}
+
+static int match_helped_request(void *ctx, const struct entry *e, const char *snippet, double rank)
+{
+    struct match_helped *h = ctx;
+    struct replica_query q = {0};
+    const char *to = entry_attr_get(e, "to");
+    uint8_t key[ENTRY_KEY_LEN];
+
+    (void)snippet;
+    (void)rank;
+    if (!node_peopleview_role(e, "request") || entry_created_ms(e) < h->since_ms || to == NULL ||
+        hex_decode(to, strlen(to), key, ENTRY_KEY_LEN) != 0)
+        return 0;
+    q.kind = ENTRY_MENTOR;
+    q.author = key;
+    q.tag = h->tag;
+    (void)node_peopleview_list_all(h->n, &q, match_helped_offer, h);
+    return 0;
+}
+
+/* A session on the topic since the goal was set, already held, that I said I would go to. */
+static int match_helped_session(void *ctx, const struct entry *e, const char *snippet, double rank)
+{
+    struct match_helped *h = ctx;
+    struct node_session_now cur;
+    const char *value = NULL;
+    uint64_t at = 0;
+    char why[ENTRY_TITLE_MAX + 64];
+
+    (void)snippet;
+    (void)rank;
+    node_peopleview_session_now(h->n, e, &cur);
+    if (!cur.cancelled && cur.at_ms >= h->since_ms && cur.at_ms <= h->now_ms &&
+        node_peopleview_rsvp_of(h->n, e, h->me, &value, &at) && strcmp(value, "yes") == 0) {
+        snprintf(why, sizeof(why), "hosted \u201c%s\u201d, which you went to", cur.title);
+        match_helped_add(h, entry_author(e), e, why);
+    }
+    node_peopleview_session_done(&cur);
+    return 0;
+}
+
+json_t *node_match_helped(struct node *n, const char *tag, uint64_t since_ms, uint64_t now_ms)
+{
+    struct match_helped h = {
+        n, identity_public_key(n->id), since_ms, now_ms, tag, json_object(), json_array(), ""};
+    struct replica_query q = {0};
+
+    q.kind = ENTRY_QUESTION;
+    q.author = h.me;
+    q.tag = tag;
+    q.oldest_first = 1;
+    (void)node_peopleview_list_all(n, &q, match_helped_question, &h);
+    memset(&q, 0, sizeof(q));
+    q.kind = ENTRY_MENTOR;
+    q.author = h.me;
+    q.oldest_first = 1;
+    (void)node_peopleview_list_all(n, &q, match_helped_request, &h);
+    memset(&q, 0, sizeof(q));
+    q.kind = ENTRY_SESSION;
+    q.tag = tag;
+    q.oldest_first = 1;
+    (void)node_peopleview_list_all(n, &q, match_helped_session, &h);
+    json_decref(h.seen);
+    return h.array;
+}

@@ -31,4 +31,10 @@ json_t *node_match_content(struct node *n, const char *tag, size_t max);
  * content}. */
 json_t *node_match_topic(struct node *n, const char *tag, uint64_t now_ms);
 
+/* Who helped me learn tag since since_ms (until now_ms), each person once, in this order: who
+ * answered my questions tagged with it, the mentors I asked who offer it, the hosts of the
+ * sessions on it I said I would go to (held by now): a new array of people as the API shows them
+ * plus {why, entry} (entry: theirs, to thank). */
+json_t *node_match_helped(struct node *n, const char *tag, uint64_t since_ms, uint64_t now_ms);
+
 #endif

@@ -34,9 +34,11 @@
 #define NODE_W_LEVEL 0.4
 /* Work on a related topic (node_related) counts this share, times the topic's weight: half
  * beside a tag, whose own questions are the evidence; fully for words, whose matches are weak
- * evidence (tests/fixtures/vocab: top-3 63% at half, 68% in full). */
+ * evidence (tests/fixtures/vocab: top-3 60% at half, 65% in full). */
 #define NODE_W_RELATED_TAG 0.5
 #define NODE_W_RELATED_WORDS 1.0
+/* A related topic's newest questions read: a bounded share of a who_knows's work. */
+#define NODE_RELATED_QUESTIONS 50
 
 /* The parts of a score, in the order the API shows them ("components"). */
 enum node_expert_part {
@@ -520,7 +522,7 @@ static void node_rank_related(struct node_expert *x, const char *topic, struct n
         memset(&q, 0, sizeof(q));
         q.kind = ENTRY_QUESTION;
         q.tag = rel->tag[i];
-        q.limit = NODE_LIST_MAX;
+        q.limit = NODE_RELATED_QUESTIONS;
         x->scale = (tag_topic ? NODE_W_RELATED_TAG : NODE_W_RELATED_WORDS) * rel->weight[i];
         x->via = (int)i;
         if (replica_list(x->n->replica, &q, node_expert_question, x, NULL) != 0)

@@ -3,7 +3,8 @@
  *
  * Two signals, each the team's own usage:
  *  - beside: for a topic that is a tag T, the tags U that questions and notes carry together
- *    with T, as a cosine: both / sqrt(count(T) * count(U));
+ *    with T (among T's newest RELATED_BESIDE_SAMPLE), as a cosine: both / sqrt(count(T) *
+ *    count(U)), count(T) at most the sample;
  *  - words: the topic's words searched (any of them, best first, the first RELATED_RESULTS
  *    entries), and the tags those entries carry (an answer or comment: its question's), each
  *    result weighing its bm25 score's share of the best result's; a tag's sum is divided by
@@ -23,9 +24,9 @@
 #include "xmalloc.h"
 
 #define RELATED_RESULTS 50
-#define RELATED_BESIDE 50
-#define RELATED_MIN_SUPPORT 1 /* results of the words carrying a tag */
-#define RELATED_MIN_BESIDE 2  /* entries carrying both tags */
+#define RELATED_BESIDE_SAMPLE 500 /* the topic's newest entries read for the tags beside it */
+#define RELATED_MIN_SUPPORT 1     /* results of the words carrying a tag */
+#define RELATED_MIN_BESIDE 2      /* entries carrying both tags */
 #define RELATED_MIN_WEIGHT 0.25
 
 struct related_cand {
@@ -96,10 +97,7 @@ static int related_word_row(void *ctx, const struct entry *e, const char *snippe
 
 static int related_beside_row(void *ctx, const char *tag, long long both)
 {
-    struct related_acc *a = ctx;
-
-    if (both >= RELATED_MIN_BESIDE)
-        related_cand(a, tag)->beside = (double)both;
+    related_cand(ctx, tag)->beside += (double)both;
     return 0;
 }
 
@@ -133,7 +131,9 @@ static void related_score(struct related_acc *a, long long own_count)
             c->words = 0;
         else
             c->words /= sqrt((double)count);
-        c->beside = own_count > 0 ? c->beside / sqrt((double)own_count * (double)count) : 0;
+        c->beside = own_count > 0 && c->beside >= RELATED_MIN_BESIDE
+                        ? c->beside / sqrt((double)own_count * (double)count)
+                        : 0;
         best_w = c->words > best_w ? c->words : best_w;
         best_b = c->beside > best_b ? c->beside : best_b;
     }
@@ -156,7 +156,9 @@ void node_related_topics(struct node *n, const char *topic, struct node_related 
     if (node_arg_tag_norm(topic, own) == 0) {
         a.own = own;
         own_count = replica_tag_count(n->replica, own);
-        if (replica_tag_beside(n->replica, own, RELATED_BESIDE, related_beside_row, &a) != 0)
+        if (own_count > RELATED_BESIDE_SAMPLE)
+            own_count = RELATED_BESIDE_SAMPLE; /* the pairs are counted among so many */
+        if (replica_tag_beside(n->replica, own, RELATED_BESIDE_SAMPLE, related_beside_row, &a) != 0)
             log_debug("node: related topics: tags beside %s failed", own);
     }
     q.any_word = 1;

@@ -312,12 +312,14 @@ typedef int (*replica_tag_count_fn)(void *ctx, const char *tag, long long count)
 int replica_tag_counts(struct replica *r, const char *prefix, size_t limit, replica_tag_count_fn fn,
                        void *ctx) __attribute__((warn_unused_result));
 
-/* How many questions and notes carry tag (exactly), or -1. */
+/* How many entries carry tag (exactly; every kind and version: one count of the tags index), or
+ * -1. */
 long long replica_tag_count(struct replica *r, const char *tag);
 
-/* The tags found beside tag on questions and notes, each with how many such entries carry both,
- * the most first (then by tag), at most limit. fn returns non-zero to stop. Returns 0 or -1. */
-int replica_tag_beside(struct replica *r, const char *tag, size_t limit, replica_tag_count_fn fn,
+/* The tags found beside tag on its newest sample questions and notes: fn(ctx, other, 1) for
+ * each other tag of each of those entries (the caller sums). fn returns non-zero to stop.
+ * Returns 0 or -1. */
+int replica_tag_beside(struct replica *r, const char *tag, size_t sample, replica_tag_count_fn fn,
                        void *ctx) __attribute__((warn_unused_result));
 
 /* For statistics: every question created at or after since_ms (and tagged tag, if not NULL),

@@ -101,11 +101,8 @@ long long replica_tag_count(struct replica *r, const char *tag)
     sqlite3_stmt *s = NULL;
     long long n = -1;
 
-    if (sqlite3_prepare_v2(r->db,
-                           "SELECT count(*) FROM tags t JOIN entries e ON e.seq = t.seq"
-                           " WHERE t.tag = ?1 AND e.kind IN (1, 3)"
-                           " AND e.effective_ms <= lore_horizon()",
-                           -1, &s, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(r->db, "SELECT count(*) FROM tags WHERE tag = ?1", -1, &s, NULL) !=
+        SQLITE_OK)
         goto out;
     sqlite3_bind_text(s, 1, tag, -1, SQLITE_STATIC);
     if (sqlite3_step(s) == SQLITE_ROW)
@@ -117,26 +114,44 @@ out:
     return n;
 }
 
-int replica_tag_beside(struct replica *r, const char *tag, size_t limit, replica_tag_count_fn fn,
+int replica_tag_beside(struct replica *r, const char *tag, size_t sample, replica_tag_count_fn fn,
                        void *ctx)
 {
     sqlite3_stmt *s = NULL;
-    int rc = -1;
+    const char *tags, *end;
+    char one[ENTRY_TAG_MAX + 1];
+    size_t len;
+    int rc = -1, step;
 
+    /* The entries' own tags column: the tags table has no index by entry to join on. */
     if (sqlite3_prepare_v2(r->db,
-                           "SELECT o.tag, count(*) AS n FROM tags t JOIN entries e ON e.seq = t.seq"
-                           " JOIN tags o ON o.seq = t.seq AND o.tag != t.tag"
-                           " WHERE t.tag = ?1 AND e.kind IN (1, 3)"
-                           " AND e.effective_ms <= lore_horizon()"
-                           " GROUP BY o.tag ORDER BY n DESC, o.tag LIMIT ?2",
+                           "SELECT e.tags FROM tags t JOIN entries e ON e.seq = t.seq"
+                           " WHERE t.tag = ?1 AND e.kind IN (1, 3) AND e.effective_ms <="
+                           " lore_horizon() ORDER BY t.seq DESC LIMIT ?2",
                            -1, &s, NULL) != SQLITE_OK)
         goto out;
     sqlite3_bind_text(s, 1, tag, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, (sqlite3_int64)limit);
-    rc = replica_tag_rows(s, fn, ctx);
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)sample);
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        tags = (const char *)sqlite3_column_text(s, 0);
+        for (; tags != NULL && *tags != '\0'; tags = *end != '\0' ? end + 1 : end) {
+            end = strchr(tags, ' ');
+            if (end == NULL)
+                end = tags + strlen(tags);
+            len = (size_t)(end - tags);
+            if (len == 0 || len > ENTRY_TAG_MAX)
+                continue;
+            memcpy(one, tags, len);
+            one[len] = '\0';
+            if (strcmp(one, tag) != 0 && fn(ctx, one, 1) != 0)
+                break;
+        }
+    }
+    rc = step == SQLITE_ROW || step == SQLITE_DONE ? 0 : -1;
 out:
     if (rc != 0)
         log_warnx("replica: tags beside: %s", sqlite3_errmsg(r->db));
+    replica_add_work(r, s);
     sqlite3_finalize(s);
     return rc;
 }

@@ -4,6 +4,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -361,6 +362,68 @@ static void test_goal_for_me(void **state)
     events = NULL;
 }
 
+/* Recognition follows learning: done lists who helped since the goal was set, each once — Bob
+ * answered my question on it (twice), Dan mentors me (I asked; he offers it), Eve hosted a
+ * session on it I went to — and not Carol, whose answer came before the goal, nor Fay, whose
+ * session I said no to; each with the entry of theirs to thank, and thanks go through. */
+static void test_done_thanks_helpers(void **state)
+{
+    struct test_node *t = *state;
+    struct test_author bob, carol, dan, eve, fay;
+    char q[2 * ENTRY_ID_LEN + 1], a[2 * ENTRY_ID_LEN + 1], offer_id[2 * ENTRY_ID_LEN + 1],
+        s1[2 * ENTRY_ID_LEN + 1], s2[2 * ENTRY_ID_LEN + 1], dk[65], at[24];
+    struct entry_attr offer = {"role", "offer"};
+    struct entry_attr sess[2] = {{"at", at}, {"where", "room 1"}};
+    uint64_t now;
+    json_t *r, *helpers;
+
+    test_author_init(&bob, 11);
+    test_author_init(&carol, 22);
+    test_author_init(&dan, 33);
+    test_author_init(&eve, 44);
+    test_author_init(&fay, 55);
+    hex_encode(dan.pk, ENTRY_KEY_LEN, dk);
+    add_at(t, &dan, ENTRY_MENTOR, T0, NULL, "happy to help", "terraform", NULL, &offer, 1,
+           offer_id);
+    r = callf(t, 1,
+              "{\"op\":\"post\",\"kind\":\"question\",\"title\":\"How do modules nest?\","
+              "\"tags\":[\"terraform\"]}");
+    snprintf(q, sizeof(q), "%s", json_string_value(json_object_get(r, "id")));
+    json_decref(r);
+    now = node_clock_wall_ms();
+    add_at(t, &carol, ENTRY_ANSWER, now - 1000, NULL, "before the goal", NULL, q, NULL, 0, NULL);
+    json_decref(callf(t, 1, "{\"op\":\"learn\",\"tags\":[\"terraform\"]}"));
+    add_at(t, &bob, ENTRY_ANSWER, now + 1000, NULL, "like this", NULL, q, NULL, 0, a);
+    add_at(t, &bob, ENTRY_ANSWER, now + 1100, NULL, "or this", NULL, q, NULL, 0, NULL);
+    json_decref(
+        callf(t, 1, "{\"op\":\"mentor_request\",\"person\":\"%.16s\",\"tag\":\"terraform\"}", dk));
+    snprintf(at, sizeof(at), "%llu", (unsigned long long)(node_clock_wall_ms() + 1));
+    add_at(t, &eve, ENTRY_SESSION, now, "Modules hour", "", "terraform", NULL, sess, 2, s1);
+    add_at(t, &fay, ENTRY_SESSION, now, "Modules again", "", "terraform", NULL, sess, 2, s2);
+    json_decref(callf(t, 1, "{\"op\":\"rsvp\",\"id\":\"%s\"}", s1));
+    json_decref(callf(t, 1, "{\"op\":\"rsvp\",\"id\":\"%s\",\"value\":\"no\"}", s2));
+    usleep(20000); /* the sessions are held */
+    r = callf(t, 1, "{\"op\":\"learn_done\",\"tag\":\"terraform\"}");
+    helpers = json_object_get(r, "helpers");
+    assert_int_equal(json_array_size(helpers), 3);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(helpers, 0), "entry")), a);
+    assert_non_null(strstr(json_string_value(json_object_get(json_array_get(helpers, 0), "why")),
+                           "answered your question \u201cHow do modules nest?\u201d"));
+    assert_string_equal(json_string_value(json_object_get(json_array_get(helpers, 1), "key")), dk);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(helpers, 1), "entry")),
+                        offer_id);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(helpers, 2), "entry")),
+                        s1);
+    json_decref(callf(t, 1, "{\"op\":\"thank\",\"id\":\"%s\"}",
+                      json_string_value(json_object_get(json_array_get(helpers, 2), "entry"))));
+    json_decref(r);
+    /* dropped, nothing to thank */
+    json_decref(callf(t, 1, "{\"op\":\"learn\",\"tags\":[\"aws\"]}"));
+    r = callf(t, 1, "{\"op\":\"learn_drop\",\"tag\":\"aws\"}");
+    assert_null(json_object_get(r, "helpers"));
+    json_decref(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -369,6 +432,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_circle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_needs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_goal_for_me, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_done_thanks_helpers, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
