@@ -582,6 +582,7 @@ json_t *node_rank_experts_related(struct node *n, const char *topic, size_t max,
     q.kind = ENTRY_QUESTION;
     q.limit = 200;
     q.any_word = 1;
+    q.bounded = 1; /* the best evidence among the newest and title matches, not every match */
     x.first_rank = 0;
     if (replica_search(n->replica, topic, &q, NULL, NULL, node_expert_question, &x, NULL, err,
                        sizeof(err)) != 0)

@@ -162,6 +162,7 @@ void node_related_topics(struct node *n, const char *topic, struct node_related 
             log_debug("node: related topics: tags beside %s failed", own);
     }
     q.any_word = 1;
+    q.bounded = 1;
     q.limit = RELATED_RESULTS;
     if (replica_search(n->replica, topic, &q, NULL, NULL, related_word_row, &a, NULL, err,
                        sizeof(err)) != 0)

@@ -203,6 +203,9 @@ struct replica_query {
      * else, and referring to an entry of theirs or with an '@' in the title or body */
     const uint8_t *concerning;
     int urgent_only; /* urgent questions (attribute urgent = 1): read through their own index */
+    /* search: when the filters leave the page short among the newest and title matches, do not
+     * walk every match for more (a view that only needs the best evidence, e.g. who_knows) */
+    int bounded;
     /* only content whose current version's title is exactly one of these (NULL: any); ntitles of
      * them, 1 to REPLICA_MAX_TITLES (more are not looked at), each a non-empty string: found
      * through the title index (entries titled so, and the entries revisions titled so revise),

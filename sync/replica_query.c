@@ -956,7 +956,7 @@ static int replica_search_candidates(struct replica *r, const struct buf *match,
         done = replica_walk_match(r, hit, v[i].rowid, v[i].rank, page, h, err, errlen);
     if (done < 0)
         goto out;
-    if (newest > REPLICA_RANK_NEWEST && h->n < page) {
+    if (newest > REPLICA_RANK_NEWEST && h->n < page && !q->bounded) {
         h->n = 0; /* the filters let too few of those through: walk every match */
         if (replica_walk_all(r, match, hit, page, h, err, errlen) != 0)
             goto out;
