@@ -91,7 +91,18 @@ on a stats --needs | grep -q "^#terraform " || fail "stats --needs text"
 ok "stats --needs: identical on all four nodes; terraform: 2 learners + 2 questions vs 1 expert + 1 mentor"
 
 # --- done ends the goal everywhere
-on a learn done terraform >/dev/null || fail "learn done"
+# Ada asks, Bob answers, Ada asks Cy to mentor her: done lists and thanks them (once)
+q3=$(on a ask "How do modules pass outputs?" --tag terraform | tail -n1)
+until_ok 10 "b has q3" on b show "$q3"
+on b answer "$q3" --body "Declare an output in the child, read module.NAME.OUTPUT." >/dev/null
+on a mentor request Cy --tag terraform --body "Pair on modules?" >/dev/null || fail "mentor request"
+until_ok 10 "a has Bob's answer" bash -c "'$LORE' --home '$(home a)' show '$q3' --json | jq -e '.answers | length == 1'"
+done_out=$(on a learn done terraform --thank) || fail "learn done --thank: $done_out"
+grep -q "Bob — answered your question “How do modules pass outputs?” (thanked)" <<<"$done_out" ||
+    fail "learn done does not thank Bob: $done_out"
+grep -q "Cy — mentored you (you asked them) (thanked)" <<<"$done_out" ||
+    fail "learn done does not thank Cy: $done_out"
+ok "learn done --thank: Bob (answered Ada's question) and Cy (mentor she asked) thanked"
 until_ok 10 "b sees Ada leave the circle" bash -c \
     "'$LORE' --home '$(home b)' circle terraform --json | jq -e '[.members[].name] == [\"Dan\"]'"
 ok "learn done: Ada leaves the circle on every node"
