@@ -225,7 +225,9 @@ json_t *node_match_sessions(struct node *n, uint64_t from_ms, uint64_t to_ms, co
 
 json_t *node_match_experts(struct node *n, const char *tag, size_t max, int not_me)
 {
-    json_t *rank = node_rank_experts(n, tag, NODE_LIST_MAX), *arr = json_array(), *p;
+    /* Work on the topic itself: related topics' answers are not in "answers" (node_rank). */
+    json_t *rank = node_rank_experts_related(n, tag, NODE_LIST_MAX, 0, NULL), *arr = json_array(),
+           *p;
     uint8_t key[ENTRY_KEY_LEN];
     size_t i;
 
