@@ -27,6 +27,8 @@
 #define RELATED_BESIDE_SAMPLE 500 /* the topic's newest entries read for the tags beside it */
 #define RELATED_MIN_SUPPORT 1     /* results of the words carrying a tag */
 #define RELATED_MIN_BESIDE 2      /* entries carrying both tags */
+/* A tag's count is read up to this many: beyond it every tag is as common (a bounded read). */
+#define RELATED_COUNT_CAP 10000
 #define RELATED_MIN_WEIGHT 0.25
 
 struct related_cand {
@@ -122,7 +124,11 @@ static void related_score(struct related_acc *a, long long own_count)
 
     for (i = 0; i < a->nv; i++) {
         struct related_cand *c = &a->v[i];
-        count = replica_tag_count(a->n->replica, c->tag);
+        if (c->support < RELATED_MIN_SUPPORT && c->beside < RELATED_MIN_BESIDE) {
+            c->words = c->beside = 0; /* neither signal counts it: no count to read */
+            continue;
+        }
+        count = replica_tag_count(a->n->replica, c->tag, RELATED_COUNT_CAP);
         if (count <= 0) {
             c->words = c->beside = 0;
             continue;
@@ -155,7 +161,7 @@ void node_related_topics(struct node *n, const char *topic, struct node_related 
     memset(out, 0, sizeof(*out));
     if (node_arg_tag_norm(topic, own) == 0) {
         a.own = own;
-        own_count = replica_tag_count(n->replica, own);
+        own_count = replica_tag_count(n->replica, own, RELATED_COUNT_CAP);
         if (own_count > RELATED_BESIDE_SAMPLE)
             own_count = RELATED_BESIDE_SAMPLE; /* the pairs are counted among so many */
         if (replica_tag_beside(n->replica, own, RELATED_BESIDE_SAMPLE, related_beside_row, &a) != 0)

@@ -315,9 +315,9 @@ typedef int (*replica_tag_count_fn)(void *ctx, const char *tag, long long count)
 int replica_tag_counts(struct replica *r, const char *prefix, size_t limit, replica_tag_count_fn fn,
                        void *ctx) __attribute__((warn_unused_result));
 
-/* How many entries carry tag (exactly; every kind and version: one count of the tags index), or
- * -1. */
-long long replica_tag_count(struct replica *r, const char *tag);
+/* How many entries carry tag (exactly; every kind and version: a count of the tags index), at
+ * most cap, or -1. */
+long long replica_tag_count(struct replica *r, const char *tag, size_t cap);
 
 /* The tags found beside tag on its newest sample questions and notes: fn(ctx, other, 1) for
  * each other tag of each of those entries (the caller sums). fn returns non-zero to stop.

@@ -96,15 +96,17 @@ out:
     return rc;
 }
 
-long long replica_tag_count(struct replica *r, const char *tag)
+long long replica_tag_count(struct replica *r, const char *tag, size_t cap)
 {
     sqlite3_stmt *s = NULL;
     long long n = -1;
 
-    if (sqlite3_prepare_v2(r->db, "SELECT count(*) FROM tags WHERE tag = ?1", -1, &s, NULL) !=
-        SQLITE_OK)
+    if (sqlite3_prepare_v2(r->db,
+                           "SELECT count(*) FROM (SELECT 1 FROM tags WHERE tag = ?1 LIMIT ?2)", -1,
+                           &s, NULL) != SQLITE_OK)
         goto out;
     sqlite3_bind_text(s, 1, tag, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)cap);
     if (sqlite3_step(s) == SQLITE_ROW)
         n = sqlite3_column_int64(s, 0);
 out:
