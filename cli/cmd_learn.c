@@ -226,12 +226,14 @@ static void learn_put_helpers(json_t *resp)
                            TEXT_TERM_ONE_LINE, NULL);
         printf(" \u2014 ");
         text_sanitize_term(stdout, out_jstr(h, "why"), TEXT_TERM_ONE_LINE, NULL);
-        if (json_object_get(h, "thanked") != NULL)
+        if (json_object_get(h, "thanked") != NULL && strcmp(out_jstr(h, "thanked"), "failed") != 0)
             printf(" (%s)\n", strcmp(out_jstr(h, "thanked"), "already") == 0
                                   ? "thanked before"
                                   : out_jstr(h, "thanked"));
-        else
-            printf("\n    lore thank %.12s\n", out_jstr(h, "entry"));
+        else /* not asked to thank, or it failed: how to, later (done cannot be run twice) */
+            printf("%s\n    lore thank %.12s\n",
+                   json_object_get(h, "thanked") != NULL ? " (not thanked)" : "",
+                   out_jstr(h, "entry"));
     }
 }
 
