@@ -19,6 +19,7 @@
 #include "web_auth.h"
 #include "web_form.h"
 #include "web_live.h"
+#include "web_needs.h"
 #include "web_pages.h"
 #include "web_static.h"
 #include "xmalloc.h"
@@ -31,9 +32,10 @@ struct web {
     struct web_auth *auth;
     int epfd;
     uint64_t timer;
-    struct web_live *live; /* the event streams of GET /events */
-    uint64_t keepalive;    /* their keep-alive timer */
-    uint64_t kick;         /* a run soon: a stream was resumed */
+    struct web_live *live;   /* the event streams of GET /events */
+    uint64_t keepalive;      /* their keep-alive timer */
+    uint64_t kick;           /* a run soon: a stream was resumed */
+    struct web_needs *needs; /* the needs map, kept a while (web_needs.h) */
     unsigned port;
     char host[HOSTPORT_MAX + 1];    /* as web_listen names it: 127.0.0.1, [::1], localhost */
     char name[WEB_AUTH_LABEL + 16]; /* the private name served at: lore-HEX.localhost */
@@ -271,6 +273,7 @@ static enum MHD_Result web_serve(struct web *w, struct MHD_Connection *c, struct
     p.c = c;
     p.csrf = web_auth_csrf(w->auth, s);
     p.form = post ? &form : NULL;
+    p.needs = w->needs;
     p.status = MHD_HTTP_OK;
     buf_init(&p.body, WEB_PAGE_MAX);
     if (web_pages_serve(&p, post ? "POST" : "GET", url) != 0)
@@ -466,6 +469,7 @@ int web_start(struct node *n, char *err, size_t errlen)
     web_auth_label(w->auth, label);
     snprintf(w->name, sizeof(w->name), "%s.localhost", label);
     w->live = web_live_new(web_kick, w);
+    w->needs = web_needs_new();
     /* The logger first, so that MHD's own messages go to our log too. */
     w->d = MHD_start_daemon(
         MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME |
@@ -523,6 +527,7 @@ void web_stop(struct node *n)
     if (w->d != NULL)
         MHD_stop_daemon(w->d);
     web_live_destroy(&w->live);
+    web_needs_destroy(&w->needs);
     web_auth_destroy(&w->auth);
     free(w);
     n->web = NULL;

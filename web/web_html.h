@@ -17,12 +17,15 @@
 
 #define WEB_PAGE_MAX (4 * 1024 * 1024) /* bytes of one page */
 
+struct web_needs;
+
 /* One request as a page sees it, and its answer. */
 struct web_page {
     struct node *n;
     struct MHD_Connection *c;    /* for the query string */
     const char *csrf;            /* the session's CSRF token, for forms */
     const struct web_form *form; /* a POST's fields, else NULL */
+    struct web_needs *needs;     /* the needs map's cache (web_needs.c), or NULL */
     /* OUT: */
     unsigned status;          /* HTTP status (200 unless set) */
     const char *content_type; /* a static string; NULL: text/html */

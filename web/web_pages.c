@@ -8,8 +8,11 @@
 #include "identity.h"
 #include "render.h"
 #include "web_actions.h"
+#include "web_circle.h"
 #include "web_hints.h"
 #include "web_html.h"
+#include "web_learn.h"
+#include "web_needs.h"
 #include "web_people.h"
 #include "web_search.h"
 #include "web_sessions.h"
@@ -277,7 +280,8 @@ int web_pages_serve(struct web_page *p, const char *method, const char *path)
             web_not_found(p);
     } else if (web_search_serve(p, post, path) || web_people_serve(p, post, path) ||
                web_sessions_serve(p, post, path) || web_stats_serve(p, post, path) ||
-               web_team_serve(p, post, path)) {
+               web_team_serve(p, post, path) || web_learn_serve(p, post, path) ||
+               web_circle_serve(p, post, path) || web_needs_serve(p, post, path)) {
         /* served by the page's own module */
     } else {
         web_not_found(p);

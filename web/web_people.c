@@ -7,6 +7,7 @@
 #include "hex.h"
 #include "identity.h"
 #include "web_html.h"
+#include "web_learn.h"
 #include "xmalloc.h"
 
 #define WEB_PEOPLE_MAX 200 /* members shown on /people (one profile op each) */
@@ -139,6 +140,23 @@ static void web_profile_theirs(struct web_page *p, const char *key)
                "</button></form>\n");
 }
 
+/* A person's active learning goals (the goals op), each linking to its circle. */
+static void web_person_goals(struct web_page *p, const char *key, int me)
+{
+    json_t *resp = web_call(p, "goals", json_pack("{s:s}", "person", key));
+
+    web_out(p, "<h2>Learning</h2>");
+    if (!web_ok(resp))
+        web_error_line(p, resp);
+    else if (json_array_size(json_object_get(resp, "goals")) == 0)
+        web_out(p, "<p class=\"none\">No active learning goal.</p>");
+    else
+        web_learn_goals(p, json_object_get(resp, "goals"), 0);
+    if (me)
+        web_out(p, "<p><a href=\"/learn\">Your learning goals</a></p>");
+    json_decref(resp);
+}
+
 /* /p/KEY: a profile; my own has the forms that change it. */
 static void web_profile(struct web_page *p, const char *who)
 {
@@ -180,6 +198,7 @@ static void web_profile(struct web_page *p, const char *who)
         }
         web_out(p, "</ul>\n");
     }
+    web_person_goals(p, key, json_is_true(json_object_get(prof, "me")));
     web_out(p, "</article>\n");
     if (json_is_true(json_object_get(prof, "me")))
         web_profile_mine(p, prof);

@@ -179,7 +179,9 @@ static void web_tag(struct web_page *p, const char *tag)
     web_url(p, tag);
     web_out(p, "\">Who knows about it</a> · <a href=\"/mentors?tag=");
     web_url(p, tag);
-    web_out(p, "\">Mentors</a> · <a href=\"/stats?tag=");
+    web_out(p, "\">Mentors</a> · <a href=\"/circle/");
+    web_url(p, tag);
+    web_out(p, "\">Learning circle</a> · <a href=\"/stats?tag=");
     web_url(p, tag);
     web_out(p, "\">Stats</a> · <a href=\"/search?tag=");
     web_url(p, tag);

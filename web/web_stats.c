@@ -155,6 +155,8 @@ static void web_stats(struct web_page *p)
                    "");
         web_out(p, "</dl>\n");
         web_needs(p, json_object_get(resp, "needs"));
+        web_out(p, "<p><a href=\"/needs\">The needs map</a>: learners and questions against "
+                   "experts and mentors, per topic.</p>\n");
         web_out(p, "<h2>Most helpful</h2>\n<ol class=\"helpers\">\n");
         json_array_foreach(json_object_get(resp, "helpers"), i, h)
         {

@@ -37,7 +37,7 @@ def page(c, path, *needles, status=200):
         fail("GET %s: Content-Type %r" % (path, h.get("content-type")))
     if not re.search(r"<title>[^<]+ · lore</title>", html):
         fail("GET %s: no 'PAGE · lore' title" % path)
-    for link in ("/people", "/sessions", "/stats", "/top", "/team"):
+    for link in ("/people", "/sessions", "/learn", "/needs", "/stats", "/top", "/team"):
         if 'href="%s"' % link not in html:
             fail("GET %s: no nav link to %s" % (path, link))
     for n in needles:
@@ -213,6 +213,71 @@ if st != 303 or h.get("location") != "/q/%s#cm-%s" % (qid, cid):
 page(b, "/", r"<h1>Your inbox</h1>", r'<h2>New in the team</h2>\s*<ul class="entries">')
 ok("home: inbox, new on my questions (reason, question, answer), my questions, the team's news; "
    "an answer's and a comment's address lead to their place on the question page")
+
+# --- learning goals, circles, the needs map (issue 16)
+posted(a, "/learn", "/learn", tags="vpn", why="I keep <b>breaking</b> the tunnel",
+       until=(datetime.date.today() + datetime.timedelta(days=30)).isoformat())
+html = page(a, "/learn", r"<h1>Learning goals</h1>", r'<ul class="goals">\s*<li class="goal"><a '
+            r'class="tag" href="/circle/vpn">vpn</a> <span class="status">active</span> until ',
+            r"I keep &lt;b&gt;breaking&lt;/b&gt; the tunnel", r'action="/learn/done"',
+            r'action="/learn/drop"', r'<section class="match"><h3>Help with',
+            r"<h4>Experts</h4>\s*<ul class=\"people\">\s*<li><a href=\"/p/%s\">Bob</a>" % bob,
+            r"<h4>Upcoming sessions</h4>\s*<ul class=\"sessions\">.*?VPN clinic")
+for fields, why in [({"tags": "Not a tag!"}, "tag"), ({"tags": "vpn", "until": "soon"}, "date"),
+                    ({"tags": "vpn", "until": "2020-01-01"}, "past")]:
+    st, _, html = a.post("/learn", **fields)
+    if st != 400 or 'class="error" role="alert"' not in html or '<form class="learn"' not in html:
+        fail("POST /learn %r (%s): %d" % (fields, why, st))
+page(a, "/circle/vpn", r"<h1>Learning circle <span class=\"tag\">vpn</span></h1>",
+     r"You are a member", r'<h2>Members</h2>\s*<ul class="people">\s*<li><a href="/p/%s">Ann</a> <span '
+     r'class="by">since [^<]+</span> <span class="why">I keep &lt;b&gt;' % ann,
+     r'<form class="announce meet" action="/circle/vpn/meet"', r"<h2>Recent questions</h2>")
+page(a, "/t/vpn", r'href="/circle/vpn">Learning circle</a>')
+page(a, "/p/me", r"<h2>Learning</h2><ul class=\"goals\">", r'href="/circle/vpn">vpn</a>')
+until("b sees Ann in the circle", lambda: 'href="/p/%s">Ann</a>' % ann in b.get("/circle/vpn")[2])
+page(b, "/circle/vpn", r'<form class="join" action="/learn"', r"Members can propose")
+page(b, "/p/" + ann, r'href="/circle/vpn">vpn</a> <span class="status">active</span>')
+st, _, html = b.post("/circle/vpn/meet", title="Not mine", at=when, where="Here")
+if st not in (400, 403) or "only a member" not in html:
+    fail("a non-member proposing a circle meeting: %d\n%s" % (st, html[-800:]))
+posted(a, "/circle/vpn/meet", "/circle/vpn", title="VPN circle: split tunnels", at=when,
+       where="Room 3")
+page(a, "/circle/vpn", r"VPN circle: split tunnels</a> <span class=\"status\">circle meeting")
+page(a, "/circle/%3Cb%3E", r"No such circle", r"&lt;b&gt;", status=400)
+html = page(a, "/needs", r"<h1>Needs map</h1>", r'<svg class="chart needs-map"[^>]*role="img"',
+            r"<title id=\"needs-map-title\">", r'<table class="needs-map">',
+            r'<th scope="row"><a href="/circle/vpn">vpn</a></th><td>1</td>')
+page(a, "/stats", r'href="/needs">The needs map</a>')
+# Done: who helped since the goal was set (Bob answers Ann's question on it), thanked.
+q2 = a.lore("ask", "Split tunnel for the lab?", "--tag", "vpn").stdout.split()[-1]
+until("b has the second question", lambda: b.lore("show", q2).returncode == 0)
+b.lore("answer", q2, "--body", "Route only 10.0.0.0/8.")
+until("a has Bob's answer", lambda: json.loads(a.lore("show", q2, "--json").stdout)["answers"])
+st, _, html = a.post("/learn/done", tag="vpn")
+if st != 200 or "Your goal is marked done" not in html:
+    fail("POST /learn/done: %d\n%s" % (st, html[:2000]))
+entry = re.search(r'<form class="thank" action="/learn/thank" method="post">.*?name="entry" '
+                  r'value="([0-9a-f]{64})"><button>Thank Bob</button>', html)
+if entry is None or '<form class="thank-all"' not in html:
+    fail("no thank button for Bob after done:\n%s" % html[:3000])
+st, _, html = a.post("/learn/done", tag="vpn")
+if st != 400 or "no active learning goal" not in html:
+    fail("done twice: %d" % st)
+posted(a, "/learn/thank", "/learn?thanked=1", tag="vpn", entry=entry.group(1))
+page(a, "/learn?thanked=1", r"Thanks sent: 1", r"<h2>Ended</h2>",
+     r'href="/circle/vpn">vpn</a> <span class="status">done</span>')
+for fields in [{"entry": "zz"}, {}]:
+    st, _, _ = a.post("/learn/thank", **fields)
+    if st != 400:
+        fail("POST /learn/thank %r: %d" % (fields, st))
+posted(a, "/learn", "/learn", tags="wifi")
+posted(a, "/learn/drop", "/learn", tag="wifi")
+st, _, _ = a.post("/learn/drop", tag="wifi")
+if st != 400:
+    fail("dropping a goal twice: %d" % st)
+ok("learning: set a goal (text escaped), its matches, bad tag/date refused; the circle (member, "
+   "join, meeting; a non-member refused); the needs map (SVG, table, circle links); done with "
+   "Bob to thank, thanked; drop")
 
 # --- the rest of the pages still answer, and an unknown one is 404
 page(a, "/", r"Your inbox")
