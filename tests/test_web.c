@@ -17,6 +17,8 @@
 #include "render.h"
 #include "web_auth.h"
 #include "web_form.h"
+#include "web_learn.h"
+#include "web_needs.h"
 #include "web_sessions.h"
 #include "web_stats.h"
 #include "xmalloc.h"
@@ -352,6 +354,137 @@ static void test_parse_at(void **state)
         assert_int_equal(web_sessions_parse_at(bad[i], &ms), -1);
 }
 
+/* The needs map's chart: demand and supply bars in proportion, labels escaped, only inert
+ * elements, a name for screen readers; nonsense numbers draw nothing. */
+static void test_needs_svg(void **state)
+{
+    json_t *topics =
+        json_pack("[{s:s,s:i,s:i},{s:s,s:i,s:i},{s:s,s:i,s:s}]", "tag", "<script>alert(1)</script>",
+                  "demand", 10, "supply", 5, "tag", "\"><img src=x onerror=alert(1)>", "demand", 4,
+                  "supply", -3, "tag", "ok", "demand", 1, "supply", "x");
+    struct buf b;
+    char *svg, *tag;
+
+    (void)state;
+    buf_init(&b, 1 << 16);
+    assert_int_equal(web_needs_svg(&b, topics), 0);
+    assert_int_equal(buf_append_u8(&b, 0), 0);
+    svg = (char *)b.data;
+    assert_true(strncmp(svg, "<svg ", 5) == 0);
+    for (tag = strchr(svg, '<'); tag != NULL; tag = strchr(tag + 1, '<'))
+        assert_true(strncmp(tag, "<svg ", 5) == 0 || strncmp(tag, "</svg>", 6) == 0 ||
+                    strncmp(tag, "<title ", 7) == 0 || strncmp(tag, "</title>", 8) == 0 ||
+                    strncmp(tag, "<desc ", 6) == 0 || strncmp(tag, "</desc>", 7) == 0 ||
+                    strncmp(tag, "<text ", 6) == 0 || strncmp(tag, "</text>", 7) == 0 ||
+                    strncmp(tag, "<rect ", 6) == 0);
+    assert_non_null(strstr(svg, "&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert_non_null(strstr(svg, "&quot;&gt;&lt;img src=x "));
+    assert_non_null(strstr(svg, "role=\"img\" aria-labelledby=\"needs-map-title needs-map-desc\""));
+    assert_non_null(strstr(svg, "class=\"demand\" x=\"160\" y=\"4\" width=\"320\""));
+    assert_non_null(strstr(svg, "class=\"supply\" x=\"160\" y=\"20\" width=\"160\""));
+    assert_non_null(strstr(svg, "class=\"demand\" x=\"160\" y=\"40\" width=\"128\""));
+    assert_non_null(strstr(svg, "class=\"supply\" x=\"160\" y=\"56\" width=\"0\"")); /* -3 */
+    assert_non_null(strstr(svg, ">4 / 0</text>"));
+    assert_non_null(strstr(svg, ">1 / 0</text>")); /* a supply that is not a number */
+    buf_free(&b);
+    buf_init(&b, 300);
+    assert_int_equal(web_needs_svg(&b, topics), -1);
+    buf_free(&b);
+    json_decref(topics);
+}
+
+/* A page rendered without a node: its body as a string (owned by p). */
+static const char *page_text(struct web_page *p)
+{
+    assert_int_equal(buf_append_u8(&p->body, 0), 0);
+    p->body.len--;
+    return (const char *)p->body.data;
+}
+
+/* The learning pages' pieces: every string from entries escaped, links URL-encoded, the forms
+ * carrying the CSRF token, and only well-formed entry ids offered to thank. */
+static void test_learn_render(void **state)
+{
+    const char *key = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    json_t *goals =
+        json_pack("[{s:s,s:s,s:s,s:I,s:I,s:b},{s:s,s:s,s:s,s:n,s:I}]", "tag", "a<b", "state",
+                  "active", "why", "<script>x</script>", "until_ms", (json_int_t)1800000000000,
+                  "set_ms", (json_int_t)1790000000000, "overdue", 1, "tag", "c d", "state", "done",
+                  "why", "", "until_ms", "set_ms", (json_int_t)1790000000000);
+    json_t *helpers = json_pack("[{s:s,s:s,s:s,s:s},{s:s,s:s,s:s,s:s}]", "key", key, "name",
+                                "<i>Bob</i>", "why", "answered \"<q>\"", "entry", key, "key", key,
+                                "name", "Eve", "why", "x", "entry", "not-an-id\"><x");
+    json_t *topics =
+        json_pack("[{s:s,s:i,s:n,s:f}]", "tag", "a&b/c", "learners", 2, "answered_pct", "gap", 1.5);
+    struct web_page p = {0};
+    const char *html;
+    char *href;
+
+    (void)state;
+    p.csrf = "c5rf";
+    buf_init(&p.body, 1 << 16);
+    web_learn_goals(&p, goals, 1);
+    html = page_text(&p);
+    assert_non_null(strstr(html, "href=\"/circle/a%3Cb\">a&lt;b</a>"));
+    assert_non_null(strstr(html, "&lt;script&gt;x&lt;/script&gt;"));
+    assert_null(strstr(html, "<script"));
+    assert_non_null(strstr(html, "overdue"));
+    assert_non_null(strstr(html, "name=\"csrf\" value=\"c5rf\""));
+    assert_non_null(strstr(html, "action=\"/learn/done\""));
+    assert_non_null(strstr(html, "name=\"tag\" value=\"a&lt;b\""));
+    assert_non_null(strstr(html, "href=\"/circle/c%20d\">c d</a> <span class=\"status\">done"));
+    /* One done and one drop button: the ended goal has none; theirs (mine 0) none at all. */
+    assert_null(strstr(strstr(html, "action=\"/learn/drop\"") + 1, "action=\"/learn/drop\""));
+    buf_free(&p.body);
+    buf_init(&p.body, 1 << 16);
+    web_learn_goals(&p, goals, 0);
+    assert_null(strstr(page_text(&p), "<form"));
+    buf_free(&p.body);
+
+    buf_init(&p.body, 1 << 16);
+    web_learn_helpers(&p, "t\"g", helpers);
+    html = page_text(&p);
+    assert_non_null(strstr(html, "&lt;i&gt;Bob&lt;/i&gt;"));
+    assert_non_null(strstr(html, "answered &quot;&lt;q&gt;&quot;"));
+    assert_non_null(strstr(html, "<button>Thank &lt;i&gt;Bob&lt;/i&gt;</button>"));
+    assert_null(strstr(html, "Thank Eve")); /* no entry of hers to thank */
+    assert_null(strstr(html, "not-an-id"));
+    assert_non_null(strstr(html, "name=\"tag\" value=\"t&quot;g\""));
+    assert_non_null(strstr(html, "<form class=\"thank-all\""));
+    buf_free(&p.body);
+
+    buf_init(&p.body, 1 << 16);
+    web_needs_table(&p, topics);
+    html = page_text(&p);
+    assert_non_null(strstr(html, "<a href=\"/circle/a%26b%2Fc\">a&amp;b/c</a>"));
+    assert_non_null(strstr(html, "<td>2</td><td>—</td><td>—</td>")); /* null and absent */
+    assert_non_null(strstr(html, "<td>1.5</td></tr>"));
+    buf_free(&p.body);
+
+    href = web_learn_circle_href("ü \"x\"");
+    assert_string_equal(href, "/circle/%C3%BC%20%22x%22");
+    free(href);
+    json_decref(goals);
+    json_decref(helpers);
+    json_decref(topics);
+}
+
+/* A goal's target date: what <input type="date"> sends, the end of that local day. */
+static void test_parse_until(void **state)
+{
+    uint64_t ms, at;
+
+    (void)state;
+    assert_int_equal(web_learn_parse_until("2027-03-31", &ms), 0);
+    assert_int_equal(web_sessions_parse_at("2027-03-31T23:59", &at), 0);
+    assert_true(ms == at);
+    assert_int_equal(web_learn_parse_until("2027-02-30", &ms), -1);
+    assert_int_equal(web_learn_parse_until("2027-03-31T10:00", &ms), -1);
+    assert_int_equal(web_learn_parse_until("31/03/2027", &ms), -1);
+    assert_int_equal(web_learn_parse_until("", &ms), -1);
+    assert_int_equal(web_learn_parse_until(NULL, &ms), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -362,6 +495,9 @@ int main(void)
         cmocka_unit_test(test_ics),
         cmocka_unit_test(test_svg_needs),
         cmocka_unit_test(test_parse_at),
+        cmocka_unit_test(test_needs_svg),
+        cmocka_unit_test(test_learn_render),
+        cmocka_unit_test(test_parse_until),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
