@@ -199,6 +199,22 @@ for what, headers, body in cases:
     if st != 403:
         fail("POST /ask with %s: %d" % (what, st))
     check_headers(h, "403")
+# The learning forms (issue 16) sit behind the same check: without the token, or from another
+# Origin, 403 and no goal set, ended or thanked.
+for path, fields in [("/learn", {"tags": "csrftest"}), ("/learn/done", {"tag": "csrftest"}),
+                     ("/learn/drop", {"tag": "csrftest"}), ("/learn/thank", {"entry": "ab" * 32}),
+                     ("/circle/csrftest/meet", {"title": "x", "at": "2030-01-01T10:00",
+                                                "where": "x"})]:
+    for headers, token in [(dict(FORM, Origin=ORIGIN), None),
+                           (dict(FORM, Origin="http://evil.example"), csrf)]:
+        body = dict(fields, **({"csrf": token} if token else {}))
+        st, h, _ = request("POST", path, headers, urllib.parse.urlencode(body))
+        if st != 403:
+            fail("POST %s with %s: %d" % (path, "no token" if token is None else "a foreign "
+                                          "Origin", st))
+r = lore("learn", "--all", "--json")
+if r.returncode != 0 or json.loads(r.stdout)["goals"]:
+    fail("a refused POST set a learning goal: %s %s" % (r.stdout, r.stderr))
 r = lore("list", "--json")
 if any(e["title"] in ("no token", "wrong", "evil", "null", "port", "none", "ref")
        for e in json.loads(r.stdout)["entries"]):
@@ -222,7 +238,8 @@ if st != 303:
 st, _, page = request("GET", "/q/" + qid, {"Cookie": cookie})
 if st != 200 or "<strong>lore</strong>" not in page or "<em>text</em>" not in page:
     fail("the question page does not show the question and its answer: %d" % st)
-ok("POST without the CSRF token, or with a foreign/null/missing Origin: 403, nothing posted; "
+ok("POST without the CSRF token, or with a foreign/null/missing Origin: 403, nothing posted "
+   "(/ask; /learn, /learn/done, /learn/drop, /learn/thank, /circle/TAG/meet: no goal set); "
    "with both: asked and answered")
 
 # --- hostile content renders inert
