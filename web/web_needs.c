@@ -118,7 +118,9 @@ void web_needs_table(struct web_page *p, json_t *topics)
     json_t *t;
     size_t i;
 
-    web_out(p, "<table class=\"needs-map\"><caption>The needs map, biggest gap first</caption>"
+    web_out(p, "<div class=\"wide\" role=\"region\" aria-label=\"The needs map as a table\" "
+               "tabindex=\"0\"><table class=\"needs-map\"><caption>The needs map, biggest gap "
+               "first</caption>"
                "<thead><tr><th scope=\"col\">Topic</th><th scope=\"col\">Learners</th><th "
                "scope=\"col\">Asked</th><th scope=\"col\">Answered</th><th scope=\"col\">Median "
                "to a first answer</th><th scope=\"col\">Experts</th><th scope=\"col\">Mentors"
@@ -142,7 +144,7 @@ void web_needs_table(struct web_page *p, json_t *topics)
         needs_cell(p, json_object_get(t, "gap"), "");
         web_out(p, "</tr>\n");
     }
-    web_out(p, "</tbody></table>\n");
+    web_out(p, "</tbody></table></div>\n");
 }
 
 /* The op's answer: the cached one while fresh, else computed now (and kept if it went well). */
@@ -203,8 +205,8 @@ static void web_needs_page(struct web_page *p)
         web_out(p, "<figure class=\"needs-map\">");
         if (web_needs_svg(&p->body, topics) != 0)
             p->overflow = 1;
-        web_out(p, "<figcaption><span class=\"key-demand\">■ demand</span> <span "
-                   "class=\"key-supply\">■ supply</span></figcaption></figure>\n");
+        web_out(p, "<figcaption>Dark bars: demand; light bars: supply; the numbers are demand / "
+                   "supply.</figcaption></figure>\n");
         web_needs_table(p, topics);
     }
     web_out(p,

@@ -71,7 +71,12 @@ const char web_static_css[] =
     ".cancelled strong{text-decoration:line-through}\n"
     ".chart{max-width:100%;height:auto}\n"
     ".chart text{fill:var(--fg);font-size:13px}\n"
-    "code.join-code{font-size:1.1em;user-select:all}\n";
+    "code.join-code{font-size:1.1em;user-select:all}\n"
+    /* the pages of web_learn, web_circle, web_needs */
+    "form.goal-action,form.thank{display:inline-block;margin-right:.5rem}\n"
+    ".goals li,.helpers li{margin-bottom:.5rem}\n"
+    ".wide{overflow-x:auto}\n"
+    "figure.needs-map{margin:.5rem 0}\n";
 
 /* The browser asks every site for /favicon.ico; without one each page logs a 404 in its
  * console. An SVG (served as image/svg+xml): the brand's colour and an "l". */

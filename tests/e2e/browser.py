@@ -441,6 +441,19 @@ def scenario(b, url, origin):
        % (other.server_address[1], origin))
     b.goto(origin + "/", "/")
 
+    # --- set a learning goal through the /learn form (issue 16): listed, its circle linked
+    b.click('a[href="/learn"]')
+    b.wait_loaded("the learn page", "/learn")
+    b.type_into('form.learn input[name="tags"]', "printing")
+    b.type_into('form.learn textarea[name="why"]', "Run the <b>big</b> plotter alone")
+    submit(b, "form.learn button", "/learn")
+    if b.count('ul.goals li.goal a[href="/circle/printing"]') != 1 or \
+            "Run the <b>big</b> plotter alone" not in b.js("document.body.innerText"):
+        fail("the goal set through the form is not listed: %r"
+             % b.js("document.querySelector('main').innerText")[:600])
+    b.check_clean("setting a learning goal")
+    ok("set a learning goal through the /learn form: listed with its circle link, its text as text")
+
     # --- ask through A's form, typed as a person would
     b.click('a[href="/ask"]')
     b.wait_loaded("the ask page", "/ask")
@@ -570,7 +583,7 @@ def scenario(b, url, origin):
        % " ".join(links))
 
     usable(b, origin, links + ["/q/" + qid, "/search?q=plotter", "/who?topic=printing",
-                               "/mentors", "/p/me"])
+                               "/mentors", "/p/me", "/circle/printing"])
     ok("every such page: each control labelled, text on every button and link, contrast at least "
        "4.5:1 (light and dark), one h1, no sideways scrolling at %d or 360 px; Tab reaches the search box and the "
        "ask link with a visible focus" % VIEW_W)
@@ -604,6 +617,55 @@ def scenario(b, url, origin):
     b.check_clean("the hostile question")
     ok("<script>, <img onerror>, javascript: links, <iframe> and <svg onload> in a body render "
        "inert in the browser: nothing ran, no such element; the title shows as text")
+
+    learning(b, origin)
+
+
+def submit(b, button, path_re):
+    """Click a form's button and wait for the new document the form leads to, at path_re."""
+    b.js("window.__lore_submitted = 1")
+    b.click(button)
+    until(15, "the page after " + button, lambda: b.js(
+        "window.__lore_submitted === undefined && document.readyState === 'complete'"))
+    return b.wait_loaded("the page after " + button, path_re)
+
+
+def learning(b, origin):
+    """Issue 16 in the browser: the circle lists A as a member; the needs chart renders (no
+    console error, no CSP report) at the window's width; done, then thank who helped."""
+    b.goto(origin + "/circle/printing", "/circle/printing")
+    names = b.js("[...document.querySelectorAll('main ul.people li a[href^=\"/p/\"]')]"
+                 ".map(a => a.textContent)")
+    if "Ada Lovelace" not in names or "You are a member" not in b.js("document.body.innerText"):
+        fail("the circle page does not list A as a member: %r" % names)
+    b.check_clean("the circle page")
+    b.goto(origin + "/needs", "/needs")
+    chart = b.js("(() => { const s = document.querySelector('svg.needs-map[role=img]');"
+                 " if (!s) return null; const r = s.getBoundingClientRect();"
+                 " return [r.width, s.querySelectorAll('rect.demand').length,"
+                 " document.getElementById(s.getAttribute('aria-labelledby').split(' ')[0])"
+                 "?.textContent, document.querySelectorAll('table.needs-map a[href=\"/circle/"
+                 "printing\"]').length]; })()")
+    if chart is None or not 0 < chart[0] <= VIEW_W or chart[1] < 1 or not chart[2] or \
+            chart[3] != 1:
+        fail("the needs chart: %r" % chart)
+    time.sleep(0.3)
+    b.check_clean("the needs map")
+    ok("the circle page lists A as a member; the needs chart renders (%d px wide, %d topics, "
+       "named %r) beside its table, no console error or CSP report" % (chart[0], chart[1],
+                                                                       chart[2]))
+    b.goto(origin + "/learn", "/learn")
+    submit(b, 'form.goal-action[action="/learn/done"] button', "/learn/done")
+    helpers = b.js("[...document.querySelectorAll('form.thank button')].map(x => x.textContent)")
+    if helpers != ["Thank Grace Hopper"]:
+        fail("after done, the helpers to thank: %r" % helpers)
+    submit(b, "form.thank-all button", r"/learn\?thanked=1")
+    text = b.js("document.querySelector('main').innerText")
+    if "Thanks sent: 1" not in text or "Ended" not in text:
+        fail("after thanking: %r" % text[:600])
+    b.check_clean("done and thanks")
+    ok("marked the goal done with its button: Grace Hopper (who answered) offered to thank; "
+       "thanked with one click")
 
 
 main()

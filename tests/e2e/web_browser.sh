@@ -2,7 +2,9 @@
 # The web interface in a real headless Chromium (issue 13's "Done when"): two real nodes in one
 # team; A's person logs in through the `lore web` link, asks through the form, B answers from its
 # CLI, the answer appears on A's open page without reload, A accepts it with the button and finds
-# it through search; hostile Markdown renders inert. Any console error or CSP violation fails.
+# it through search; hostile Markdown renders inert; A sets a learning goal through the form, its
+# circle lists A, the needs chart renders, A marks it done and thanks B (issue 16). Any console
+# error or CSP violation fails.
 # browser.py drives Chromium over the DevTools protocol (no package beyond python3 and chromium).
 # With LORE_SCREENSHOTS=1 it saves docs/img/web-{home,question,search}.png for README.
 # usage: web_browser.sh LORED LORE   (exits 77, skipped, only when chromium is not installed)
