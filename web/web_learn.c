@@ -45,14 +45,23 @@ char *web_learn_circle_href(const char *tag)
 }
 
 /* A date for people ("5 Dec 2026"), local time; nothing for 0. */
-void web_learn_date(struct web_page *p, json_int_t ms)
+/* ms as a date (and with clock, its time) in local time; nothing for 0. */
+static void learn_time(struct web_page *p, json_int_t ms, int clock)
 {
     time_t t = (time_t)(ms / 1000);
     struct tm tm;
     char s[32];
 
-    if (ms > 0 && localtime_r(&t, &tm) != NULL && strftime(s, sizeof(s), "%-d %b %Y", &tm) > 0)
+    if (ms <= 0 || localtime_r(&t, &tm) == NULL)
+        return;
+    if ((clock ? strftime(s, sizeof(s), "%-d %b %Y, %H:%M", &tm)
+               : strftime(s, sizeof(s), "%-d %b %Y", &tm)) > 0)
         web_esc(p, s);
+}
+
+void web_learn_date(struct web_page *p, json_int_t ms)
+{
+    learn_time(p, ms, 0);
 }
 
 /* A button posting tag to action (done, drop). */
@@ -176,7 +185,7 @@ void web_learn_sessions(struct web_page *p, json_t *sessions, const char *none)
         web_out(p, "<time datetime=\"");
         web_esc(p, web_jstr(s, "at"));
         web_out(p, "\">");
-        web_learn_date(p, json_integer_value(json_object_get(s, "at_ms")));
+        learn_time(p, json_integer_value(json_object_get(s, "at_ms")), 1);
         web_out(p, "</time> <span class=\"by\">hosted by ");
         web_esc(p, web_jstr(json_object_get(s, "host"), "name") != NULL
                        ? web_jstr(json_object_get(s, "host"), "name")
@@ -353,8 +362,8 @@ static void learn_page(struct web_page *p, json_t *error)
     }
     if (json_array_size(active) > WEB_LEARN_MATCHED)
         web_outf(p,
-                 "<p class=\"none\">Help is shown for your first %d goals; each topic's circle "
-                 "has it for the rest.</p>\n",
+                 "<p class=\"none\">Help is shown here for your first %d goals; each topic's "
+                 "circle (its link) shows the experts, mentors and sessions of the rest.</p>\n",
                  WEB_LEARN_MATCHED);
     if (json_array_size(ended) > 0) {
         web_out(p, "<h2>Ended</h2>\n");
@@ -440,7 +449,7 @@ static void learn_thank_post(struct web_page *p)
         if (strcmp(p->form->names[i], "entry") != 0)
             continue;
         json_decref(resp);
-        resp = web_path_id(id) == strlen(id) && sent < WEB_LEARN_THANKS
+        resp = id[0] != '\0' && web_path_id(id) == strlen(id) && sent < WEB_LEARN_THANKS
                    ? web_call(p, "thank", json_pack("{s:s,s:s}", "id", id, "body", body))
                    : json_pack("{s:b,s:s}", "ok", 0, "error", "that is not an entry to thank");
         if (!web_ok(resp))

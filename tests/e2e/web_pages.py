@@ -266,7 +266,7 @@ if st != 400 or "no active learning goal" not in html:
 posted(a, "/learn/thank", "/learn?thanked=1", tag="vpn", entry=entry.group(1))
 page(a, "/learn?thanked=1", r"Thanks sent: 1", r"<h2>Ended</h2>",
      r'href="/circle/vpn">vpn</a> <span class="status">done</span>')
-for fields in [{"entry": "zz"}, {}]:
+for fields in [{"entry": "zz"}, {"entry": ""}, {}]:
     st, _, _ = a.post("/learn/thank", **fields)
     if st != 400:
         fail("POST /learn/thank %r: %d" % (fields, st))
