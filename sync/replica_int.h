@@ -97,6 +97,8 @@ struct replica_rank_df {
 #define REPLICA_RANK_POINTER "lore_rank_df"
 /* The rank column, bm25 weights title 10, body 1, tags 5: the counts bound as ?2. */
 #define REPLICA_RANK_SQL "lore_rank(fts, ?2, 10.0, 1.0, 5.0)"
+/* The FTS5 extension API of r's connection (version 2 or later), or NULL. */
+fts5_api *replica_fts5_api(struct replica *r);
 /* Add lore_rank to r's connection. Returns 0, or -1 with err. */
 int replica_rank_register(struct replica *r, char *err, size_t errlen);
 /* The counts for the phrases of match (a MATCH text as replica_search_query writes it), from
@@ -110,6 +112,16 @@ sqlite3_int64 replica_rank_count(struct replica *r, const char *phrase, size_t l
 void replica_rank_keep(struct replica *r, const struct replica_rank_df *d);
 /* Forget every kept count (at close). */
 void replica_rank_free(struct replica *r);
+
+/* replica_snip.c: snippets made from a row's text, as snippet(fts, -1, open, close, '…', 16). */
+struct replica_snip;
+/* For match (a MATCH text as replica_search_query writes it) of plain words joined by AND and
+ * OR, each one token; NULL for any other (FTS5's snippet() makes those). */
+struct replica_snip *replica_snip_new(struct replica *r, const struct buf *match);
+/* The snippet of row seq's title, body or tags (malloc'd), or NULL if the row is not there. */
+char *replica_snip_row(struct replica_snip *s, sqlite3_int64 seq, const char *open,
+                       const char *close);
+void replica_snip_free(struct replica_snip **sp);
 
 /* replica_db.c */
 uint64_t replica_wall_ms(void);

@@ -777,11 +777,10 @@ out:
 /*
  * A query matching more than REPLICA_RANK_NEWEST entries is ranked among its newest matches, this
  * many, and the REPLICA_RANK_TITLES newest title matches older than those (docs/API.md, search):
- * FTS5 visits only those, where ranking every match of a common word costs a bm25 score and a row
- * lookup for each. A title match among the newest is ranked there, on all its columns. Fewer
- * title matches than newest ones: finding them walks both words' rows with their positions below
- * the newest, most of such a search's time; on the benchmark's 290 queries at 100k entries, 500
- * instead of 2,000 left 288 result pages the same and every first result.
+ * FTS5 ranks and looks up only those, not every match of a common word. A title match among the
+ * newest is ranked there, on all columns. Finding older title matches walks both words' rows with
+ * positions, most of such a search's time: 500 of them instead of 2,000 left 288 of the
+ * benchmark's 290 result pages at 100k the same, and every first result.
  */
 #define REPLICA_RANK_NEWEST 2000
 #define REPLICA_RANK_TITLES 500
@@ -1017,12 +1016,11 @@ static void replica_keep_snippet(sqlite3_stmt *s, struct replica_hit *page, size
 }
 
 /*
- * The snippets of the page's rows (page[i].hseq, the versions that matched). Without a prefix
- * term, each row is looked up by its rowid: FTS5 seeks each word's rows to it. A query with a
- * prefix term costs a merge of every doclist the prefix covers, each time it runs, whatever rowid
- * it is asked for; so it runs once, over the page's rowid range, and SQLite keeps just the page's
- * rows (the '+' keeps that test out of the full-text index) — a walk of every match in the range,
- * which is why it is not the way for whole words. Returns 0 or -1.
+ * The snippets of the page's rows (page[i].hseq, the versions that matched): made from each
+ * row's text for plain words (replica_snip), else by FTS5 — row by row without a prefix term (each
+ * word's rows are sought to it); with one, whose every run merges every doclist the prefix covers,
+ * once over the page's rowid range, SQLite keeping the page's rows (the '+' keeps that test out of
+ * the full-text index). Returns 0 or -1.
  */
 static int replica_snippets(struct replica *r, const struct buf *match, const char *hl_open,
                             const char *hl_close, struct replica_hit *page, size_t n, char *err,
@@ -1030,10 +1028,18 @@ static int replica_snippets(struct replica *r, const struct buf *match, const ch
 {
     struct buf sql;
     sqlite3_stmt *s = NULL;
+    struct replica_snip *sn;
+    const char *open = hl_open != NULL ? hl_open : "**",
+               *close = hl_close != NULL ? hl_close : "**";
     sqlite3_int64 lo = page[0].hseq, hi = page[0].hseq;
     size_t i;
     int rc = -1, step = SQLITE_DONE, each = memchr(match->data, '*', match->len) == NULL;
 
+    if (each && (sn = replica_snip_new(r, match)) != NULL) {
+        for (i = 0; i < n; i++)
+            page[i].snippet = replica_snip_row(sn, page[i].hseq, open, close);
+        replica_snip_free(&sn);
+    }
     buf_init(&sql, 512 + 4 * n);
     if (buf_append_str(&sql, "SELECT rowid, snippet(fts, -1, ?1, ?2, '…', 16) FROM fts WHERE"
                              " fts MATCH ?3") != 0)
@@ -1054,10 +1060,12 @@ static int replica_snippets(struct replica *r, const struct buf *match, const ch
         errmsg_set(err, errlen, "%s", sqlite3_errmsg(r->db));
         goto out;
     }
-    sqlite3_bind_text(s, 1, hl_open != NULL ? hl_open : "**", -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, hl_close != NULL ? hl_close : "**", -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 1, open, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, close, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, (const char *)match->data, (int)match->len, SQLITE_STATIC);
     for (i = 0; each && i < n && (step == SQLITE_DONE || step == SQLITE_ROW); i++) {
+        if (page[i].snippet != NULL)
+            continue; /* made from its text */
         sqlite3_reset(s);
         sqlite3_bind_int64(s, 4, page[i].hseq);
         while ((step = sqlite3_step(s)) == SQLITE_ROW)
@@ -1108,12 +1116,10 @@ int replica_search_ranked(struct replica *r, const char *query, const struct rep
     }
     /*
      * Stage one finds the candidates' row numbers, sorting only small (rank, keys) records: the
-     * page or, to re-rank, the best bm25 matches down to rk->extra beyond the page, filters
-     * applied (replica_search_candidates: it ranks in the full-text index and joins only the best
-     * matches, not every match). Stage two
-     * re-ranks those by their signals (indexed lookups, no decoding of the candidates). Stage
-     * three loads and makes a snippet for the rows of the page alone. bm25 weights: a word in the
-     * title counts most, then tags, then the body.
+     * page or, to re-rank, the best bm25 matches down to rk->extra beyond it, filters applied
+     * (replica_search_candidates). Stage two re-ranks those by their signals (indexed lookups, no
+     * decoding). Stage three loads the page's rows and their snippets. bm25 weights: a word in
+     * the title counts most, then tags, then the body.
      */
     window = rk != NULL ? offset + limit + rk->extra : limit;
     if (rk != NULL)

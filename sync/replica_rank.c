@@ -137,28 +137,29 @@ out:
     sqlite3_result_error_code(ctx, rc);
 }
 
-int replica_rank_register(struct replica *r, char *err, size_t errlen)
+fts5_api *replica_fts5_api(struct replica *r)
 {
     fts5_api *api = NULL;
     sqlite3_stmt *s = NULL;
-    int rc = -1;
 
-    if (sqlite3_prepare_v2(r->db, "SELECT fts5(?1)", -1, &s, NULL) != SQLITE_OK)
-        goto fail;
-    sqlite3_bind_pointer(s, 1, (void *)&api, "fts5_api_ptr", NULL);
-    sqlite3_step(s);
-    if (api == NULL || api->iVersion < 2)
-        goto fail;
-    if (api->xCreateFunction(api, "lore_rank", NULL, rank_fn, NULL) != SQLITE_OK)
-        goto fail;
-    rc = 0;
-    goto out;
-fail:
-    errmsg_set(err, errlen, "%s: cannot add the ranking function to SQLite's FTS5: %s", r->path,
-               sqlite3_errmsg(r->db));
-out:
+    if (sqlite3_prepare_v2(r->db, "SELECT fts5(?1)", -1, &s, NULL) == SQLITE_OK) {
+        sqlite3_bind_pointer(s, 1, (void *)&api, "fts5_api_ptr", NULL);
+        sqlite3_step(s);
+    }
     sqlite3_finalize(s);
-    return rc;
+    return api != NULL && api->iVersion >= 2 ? api : NULL;
+}
+
+int replica_rank_register(struct replica *r, char *err, size_t errlen)
+{
+    fts5_api *api = replica_fts5_api(r);
+
+    if (api == NULL || api->xCreateFunction(api, "lore_rank", NULL, rank_fn, NULL) != SQLITE_OK) {
+        errmsg_set(err, errlen, "%s: cannot add the ranking function to SQLite's FTS5: %s", r->path,
+                   sqlite3_errmsg(r->db));
+        return -1;
+    }
+    return 0;
 }
 
 /* The kept count of phrase (len bytes), or NULL. */
