@@ -102,6 +102,24 @@ static double cpu_s(pid_t pid)
     return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
+/* Read path once, so that the queries find it in the OS cache as on a machine that uses its
+ * replica daily (and both lore and the plain reference find it alike, whatever ran before).
+ * Returns the bytes read, or -1. */
+static long long warm_file(const char *path)
+{
+    static char chunk[1 << 20];
+    long long total = 0;
+    ssize_t n;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    if (fd < 0)
+        return -1;
+    while ((n = read(fd, chunk, sizeof(chunk))) > 0)
+        total += n;
+    close(fd);
+    return n < 0 ? -1 : total;
+}
+
 /* Make DIR/search-N/data/replica.db with lore_fill unless a finished one is there. */
 static int fill(const char *fill_path, const char *home, size_t n)
 {
@@ -234,6 +252,10 @@ static int bench_one(const char *lored, const char *fill_path, const char *out, 
     printf("| measure (%zu entries) | value | unit | note |\n|---|---:|---|---|\n", n);
     snprintf(name, sizeof(name), "API ready after start, %zuk", n / 1000);
     row(name, (now_s() - t0) * 1000, "ms", "until the socket accepts");
+    if (warm_file(db) < 0) {
+        fprintf(stderr, "bench_search: cannot read %s\n", db);
+        goto out;
+    }
     words = replica_open(db, 0, err, sizeof(err));
     if (words == NULL) {
         fprintf(stderr, "bench_search: %s\n", err);
@@ -364,8 +386,9 @@ int main(int argc, char **argv)
     for (tok = strtok_r(sizes, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save))
         if (bench_one(lored, fill_path, out, strtoul(tok, NULL, 10), nq) != 0)
             rc = 1;
-    printf("Q = %zu queries of 2 Zipf-drawn words each, lore and plain SQLite interleaved; "
-           "%ld cores online.\n",
+    printf("Q = %zu queries of 2 Zipf-drawn words each, lore and plain SQLite interleaved, the "
+           "replica file read once before them (in the OS cache, as on a machine using it "
+           "daily); %ld cores online.\n",
            nq, sysconf(_SC_NPROCESSORS_ONLN));
     if (json_path != NULL)
         json_dump_file(results, json_path, JSON_INDENT(2));
