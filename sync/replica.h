@@ -319,6 +319,18 @@ int replica_tag_counts(struct replica *r, const char *prefix, size_t limit, repl
  * most cap, or -1. */
 long long replica_tag_count(struct replica *r, const char *tag, size_t cap);
 
+/* What a word says about tags: of the content holding word (one word, as a person typed it: the
+ * full-text index's tokeniser reads it), the newest sample questions, answers, notes and comments
+ * (by rowid, a bounded read whatever the replica), each giving fn(ctx, tag, 1) for each tag of
+ * its own, or for an answer or comment the tags of the entry it refers to. *df: the rows of the
+ * index holding the word (the search's kept count), *rows: the rows of the index, *sampled: the
+ * entries read (tagged or not); -1 each when unknown. A word in no row or in half the rows or more
+ * (its idf, log((rows - df + 0.5) / (df + 0.5)), 0 or less: it tells nothing) is counted, not
+ * read. fn returns non-zero to stop. Returns 0 or -1. */
+int replica_word_tags(struct replica *r, const char *word, size_t sample, long long *df,
+                      long long *rows, long long *sampled, replica_tag_count_fn fn, void *ctx)
+    __attribute__((warn_unused_result));
+
 /* The tags found beside tag on its newest sample questions and notes: fn(ctx, other, 1) for
  * each other tag of each of those entries (the caller sums). fn returns non-zero to stop.
  * Returns 0 or -1. */

@@ -116,13 +116,33 @@ out:
     return n;
 }
 
+/* Call fn(ctx, tag, 1) for each tag of the space-separated tags text but skip (NULL: none); 1 if
+ * fn asked to stop. */
+static int replica_each_tag(const char *tags, const char *skip, replica_tag_count_fn fn, void *ctx)
+{
+    char one[ENTRY_TAG_MAX + 1];
+    const char *end;
+    size_t len;
+
+    for (; tags != NULL && *tags != '\0'; tags = *end != '\0' ? end + 1 : end) {
+        end = strchr(tags, ' ');
+        if (end == NULL)
+            end = tags + strlen(tags);
+        len = (size_t)(end - tags);
+        if (len == 0 || len > ENTRY_TAG_MAX)
+            continue;
+        memcpy(one, tags, len);
+        one[len] = '\0';
+        if ((skip == NULL || strcmp(one, skip) != 0) && fn(ctx, one, 1) != 0)
+            return 1;
+    }
+    return 0;
+}
+
 int replica_tag_beside(struct replica *r, const char *tag, size_t sample, replica_tag_count_fn fn,
                        void *ctx)
 {
     sqlite3_stmt *s = NULL;
-    const char *tags, *end;
-    char one[ENTRY_TAG_MAX + 1];
-    size_t len;
     int rc = -1, step;
 
     /* The entries' own tags column: the tags table has no index by entry to join on. */
@@ -134,21 +154,9 @@ int replica_tag_beside(struct replica *r, const char *tag, size_t sample, replic
         goto out;
     sqlite3_bind_text(s, 1, tag, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, (sqlite3_int64)sample);
-    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-        tags = (const char *)sqlite3_column_text(s, 0);
-        for (; tags != NULL && *tags != '\0'; tags = *end != '\0' ? end + 1 : end) {
-            end = strchr(tags, ' ');
-            if (end == NULL)
-                end = tags + strlen(tags);
-            len = (size_t)(end - tags);
-            if (len == 0 || len > ENTRY_TAG_MAX)
-                continue;
-            memcpy(one, tags, len);
-            one[len] = '\0';
-            if (strcmp(one, tag) != 0 && fn(ctx, one, 1) != 0)
-                break;
-        }
-    }
+    while ((step = sqlite3_step(s)) == SQLITE_ROW)
+        if (replica_each_tag((const char *)sqlite3_column_text(s, 0), tag, fn, ctx) != 0)
+            break;
     rc = step == SQLITE_ROW || step == SQLITE_DONE ? 0 : -1;
 out:
     if (rc != 0)
@@ -272,4 +280,56 @@ out:
     replica_add_work(r, s);
     sqlite3_finalize(s);
     return res;
+}
+
+int replica_word_tags(struct replica *r, const char *word, size_t sample, long long *df,
+                      long long *rows, long long *sampled, replica_tag_count_fn fn, void *ctx)
+{
+    sqlite3_stmt *s = NULL;
+    struct buf quoted;
+    const char *p;
+    int rc = -1, step = SQLITE_DONE;
+
+    *df = *rows = *sampled = -1;
+    buf_init(&quoted, 2 * strlen(word) + 3); /* each quote doubled, and two around */
+    if (buf_append_str(&quoted, "\"") != 0)
+        goto out;
+    for (p = word; *p != '\0'; p++)
+        if ((*p == '"' && buf_append_str(&quoted, "\"") != 0) || buf_append(&quoted, p, 1) != 0)
+            goto out;
+    if (buf_append_str(&quoted, "\"") != 0)
+        goto out;
+    *df = replica_rank_count(r, (const char *)quoted.data, quoted.len);
+    *rows = replica_rank_rows(r);
+    *sampled = 0;
+    if (*df == 0 || (*df > 0 && *rows > 0 && 2 * *df >= *rows)) {
+        rc = 0; /* nowhere, or in half the rows or more: its idf says nothing */
+        goto out;
+    }
+    /* The newest matches by rowid alone (FTS5 reads the word's rows backwards and stops), then
+     * those rows' entries: sample lookups whatever the word's count. */
+    if (sqlite3_prepare_v2(r->db,
+                           "SELECT e.tags, CASE WHEN e.kind IN (2, 4) THEN (SELECT q.tags FROM"
+                           " refs f JOIN entries q ON q.id = f.ref WHERE f.seq = e.seq LIMIT 1)"
+                           " END FROM (SELECT rowid AS seq FROM fts WHERE fts MATCH ?1"
+                           " ORDER BY rowid DESC LIMIT ?2) m JOIN entries e ON e.seq = m.seq"
+                           " WHERE e.kind IN (1, 2, 3, 4) AND e.effective_ms <= lore_horizon()",
+                           -1, &s, NULL) != SQLITE_OK)
+        goto out;
+    sqlite3_bind_text(s, 1, (const char *)quoted.data, (int)quoted.len, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)sample);
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        (*sampled)++;
+        if (replica_each_tag((const char *)sqlite3_column_text(s, 0), NULL, fn, ctx) != 0 ||
+            replica_each_tag((const char *)sqlite3_column_text(s, 1), NULL, fn, ctx) != 0)
+            break;
+    }
+    rc = step == SQLITE_ROW || step == SQLITE_DONE ? 0 : -1;
+out:
+    if (rc != 0)
+        log_warnx("replica: word tags: %s", sqlite3_errmsg(r->db));
+    replica_add_work(r, s);
+    sqlite3_finalize(s);
+    buf_free(&quoted);
+    return rc;
 }

@@ -108,6 +108,8 @@ int replica_rank_prepare(struct replica *r, const struct buf *match, struct repl
 /* The rows holding phrase (len bytes, quoted as in a MATCH text), kept or counted now; -1 if FTS5
  * refuses it alone. */
 sqlite3_int64 replica_rank_count(struct replica *r, const char *phrase, size_t len);
+/* The rows in the full-text index (FTS5's own count), or -1. */
+sqlite3_int64 replica_rank_rows(struct replica *r);
 /* Keep what lore_rank counted during the query d was bound to. */
 void replica_rank_keep(struct replica *r, const struct replica_rank_df *d);
 /* Forget every kept count (at close). */

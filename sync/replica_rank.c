@@ -268,6 +268,11 @@ sqlite3_int64 replica_rank_count(struct replica *r, const char *phrase, size_t l
     return rank_df_get(r, phrase, len)->df;
 }
 
+sqlite3_int64 replica_rank_rows(struct replica *r)
+{
+    return rank_rows(r);
+}
+
 int replica_rank_prepare(struct replica *r, const struct buf *match, struct replica_rank_df *d)
 {
     const char *s = (const char *)match->data, *end = s + match->len, *q, *close;

@@ -1216,6 +1216,85 @@ static int count_row(void *ctx, const struct entry *e, const char *snippet, doub
     return 0;
 }
 
+/* replica_word_tags' tally: ci, infra and every tag. */
+struct word_tally {
+    long long ci, infra, all;
+};
+
+static int word_tag_row(void *ctx, const char *tag, long long one)
+{
+    struct word_tally *w = ctx;
+
+    w->ci += strcmp(tag, "ci") == 0 ? one : 0;
+    w->infra += strcmp(tag, "infra") == 0 ? one : 0;
+    w->all += one;
+    return 0;
+}
+
+/* What a word says about tags: an answer holding it speaks for its question's tags, the sample
+ * reads only the newest entries holding it, a word in half the rows is not read, and the counts
+ * are the index's. */
+static void test_word_tags(void **state)
+{
+    struct fixture *fx = *state;
+    struct test_author a;
+    struct replica *r;
+    struct entry *q, *e;
+    struct word_tally w = {0, 0, 0};
+    char err[256];
+    long long df, rows, sampled;
+    int i;
+
+    test_author_init(&a, 7);
+    r = replica_open(fx->path, 0, err, sizeof(err));
+    assert_non_null(r);
+    q = make(&a, ENTRY_QUESTION, T0, "build is slow", "", "ci", NULL);
+    assert_int_equal(merge(r, q), REPLICA_ADDED);
+    e = make(&a, ENTRY_ANSWER, T0 + 1, "", "cache the runners", NULL, entry_id(q));
+    assert_int_equal(merge(r, e), REPLICA_ADDED);
+    entry_destroy(&e);
+    entry_destroy(&q);
+    for (i = 0; i < 4; i++) {
+        e = make(&a, ENTRY_NOTE, T0 + 10 + (uint64_t)i, "runners", "our runners",
+                 i < 3 ? "infra" : NULL, NULL);
+        assert_int_equal(merge(r, e), REPLICA_ADDED);
+        entry_destroy(&e);
+    }
+    for (i = 0; i < 6; i++) {
+        e = make(&a, ENTRY_NOTE, T0 + 20 + (uint64_t)i, "lunch", "the menu", "office", NULL);
+        assert_int_equal(merge(r, e), REPLICA_ADDED);
+        entry_destroy(&e);
+    }
+    /* the answer speaks for its question's tag */
+    assert_int_equal(replica_word_tags(r, "Cache", 10, &df, &rows, &sampled, word_tag_row, &w), 0);
+    assert_int_equal(df, 1);
+    assert_int_equal(rows, 12);
+    assert_int_equal(sampled, 1);
+    assert_int_equal(w.ci, 1);
+    assert_int_equal(w.all, 1);
+    memset(&w, 0, sizeof(w));
+    /* "runners" in five entries, the newest three read: one untagged, two infra */
+    assert_int_equal(replica_word_tags(r, "runners", 3, &df, &rows, &sampled, word_tag_row, &w), 0);
+    assert_int_equal(df, 5);
+    assert_int_equal(sampled, 3);
+    assert_int_equal(w.infra, 2);
+    assert_int_equal(w.all, 2);
+    memset(&w, 0, sizeof(w));
+    /* a word in half the rows tells nothing: counted, not read */
+    assert_int_equal(replica_word_tags(r, "menu", 3, &df, &rows, &sampled, word_tag_row, &w), 0);
+    assert_int_equal(df, 6);
+    assert_int_equal(sampled, 0);
+    assert_int_equal(w.all, 0);
+    /* a word nowhere, and one the tokeniser makes nothing of */
+    assert_int_equal(replica_word_tags(r, "zebra", 3, &df, &rows, &sampled, word_tag_row, &w), 0);
+    assert_int_equal(df, 0);
+    assert_int_equal(sampled, 0);
+    assert_int_equal(replica_word_tags(r, "\"--\"", 3, &df, &rows, &sampled, word_tag_row, &w), 0);
+    assert_int_equal(sampled, 0);
+    assert_int_equal(w.all, 0);
+    replica_close(&r);
+}
+
 /* Issue 10 item 6: entries dated 2100 and year 287396 (the largest time) are held back from every
  * view until their time comes; they do not stay first in the list. */
 static void test_time_future_held_back(void **state)
@@ -1431,6 +1510,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_time_future_held_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_time_backdated_references, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migrate_4_to_5, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_word_tags, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
