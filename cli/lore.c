@@ -204,7 +204,7 @@ static const struct lore_command lore_commands[] = {
      "\nTOPIC is a tag and/or words; each result says why it ranks where it does. Recent\n"
      "help counts more than old help. People whose node is up now are marked online.\n"
      "Answers on related topics count too: the tags the team uses beside TOPIC's tag,\n"
-     "and the tags of the entries TOPIC's words find (listed first).\n"},
+     "and the tags that go with each of TOPIC's words (listed first).\n"},
     {"vote", cmd_vote, "vote ID up|down|none [--json]",
      "Vote on an entry; one vote per person and entry, the latest counts",
      "Options:\n" JSON_HELP HELP_HELP},

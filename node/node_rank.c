@@ -32,9 +32,9 @@
 /* A declared level counts 0.4 a step: at most 2.0, below what even an old accepted answer keeps
  * (10 x 0.25), so a self-declared skill alone never outranks demonstrated help. */
 #define NODE_W_LEVEL 0.4
-/* Work on a related topic (node_related) counts this share, times the topic's weight: half
- * beside a tag, whose own questions are the evidence; fully for words, whose matches are weak
- * evidence (tests/fixtures/vocab: top-3 60% at half, 65% in full). */
+/* Work on a related topic (node_related) counts this share, times the topic's weight, divided
+ * among the topic's questions read: half beside a tag, whose own questions are the evidence;
+ * fully for words, whose matches are weak evidence. */
 #define NODE_W_RELATED_TAG 0.5
 #define NODE_W_RELATED_WORDS 1.0
 /* A related topic's newest questions read: a bounded share of a who_knows's work. */
@@ -71,11 +71,28 @@ struct node_expert_best {
     int via;
 };
 
+/* A question or an answer found on the topic or a related one: counted once, after every search,
+ * at the best share any of them found it with (a question a search finds weakly counts in full
+ * when its tag is the topic, and at its related topic's share when that is more). */
+struct node_expert_found {
+    uint8_t id[ENTRY_ID_LEN];
+    uint8_t author[ENTRY_KEY_LEN]; /* a question's asker */
+    double scale;
+    int via;
+    int counted; /* an answer: counted with its question */
+};
+
+struct node_expert_finds {
+    struct node_expert_found *v;
+    size_t n, cap;
+    struct node_map *at; /* id hex -> index in v */
+};
+
 struct node_expert {
     struct node_expert_person *people;
     size_t npeople, cap;
     struct node_map *index; /* author hex -> index in people */
-    struct node_map *seen;  /* "q:<id>", "a:<id>", "e:<person>:<endorser>" already counted */
+    struct node_map *seen;  /* "a:<id>", "s:<person>", "e:<person>:<endorser>" already counted */
     struct node_expert_best *best;
     size_t nbest, capbest;
     struct node_map *pooled; /* "<answerer>:<pool>" -> index in best */
@@ -86,7 +103,39 @@ struct node_expert {
     double scale;
     int via;
     double first_rank; /* the best bm25 of the search being read (0 before its first row) */
+    struct node_expert_finds questions, answers;
 };
+
+/* Note that the entry id (by author) was found at share scale on topic via: kept if new or
+ * better than before. */
+static void node_expert_found(struct node_expert_finds *f, const uint8_t id[ENTRY_ID_LEN],
+                              const uint8_t author[ENTRY_KEY_LEN], double scale, int via)
+{
+    char hex[2 * ENTRY_ID_LEN + 1];
+    struct node_expert_found *it;
+    size_t at;
+
+    hex_encode(id, ENTRY_ID_LEN, hex);
+    if (node_map_get(f->at, hex, &at)) {
+        it = &f->v[at];
+        if (scale > it->scale) {
+            it->scale = scale;
+            it->via = via;
+        }
+        return;
+    }
+    if (f->n == f->cap) {
+        f->cap = f->cap != 0 ? 2 * f->cap : 64;
+        f->v = xreallocarray(f->v, f->cap, sizeof(*f->v));
+    }
+    it = &f->v[f->n];
+    memset(it, 0, sizeof(*it));
+    memcpy(it->id, id, ENTRY_ID_LEN);
+    memcpy(it->author, author, ENTRY_KEY_LEN);
+    it->scale = scale;
+    it->via = via;
+    node_map_put(f->at, hex, f->n++);
+}
 
 /* The person record of author, created empty. Valid until the next call. */
 static struct node_expert_person *node_expert(struct node_expert *x, const uint8_t *author)
@@ -287,6 +336,10 @@ static int node_expert_answer(void *ctx, const struct entry *e, const char *snip
         return 0; /* an answer to one's own question shows no expertise */
     if (!node_expert_first(x, key))
         return 0;
+    /* found by its own words too: counted here, with its question (at the question's share, as
+     * the question's words are the asker's and an answer's the expert's) */
+    if (node_map_get(x->answers.at, key + 2, &i))
+        x->answers.v[i].counted = 1;
     if (!node_peopleview_pooled(xq->asker)) {
         node_expert_answer_count(x, e, accepted);
         return 0;
@@ -335,64 +388,98 @@ static void node_expert_pooled_count(struct node_expert *x)
     x->via = -1;
 }
 
-/* How much a row of rank counts: a listed row (rank 0) fully, a search's row its bm25 score's share
- * of the search's best (its first), so a question that shares only an everyday word with the
- * topic counts little. */
+/* How much a row of rank counts: a listed row (rank 0) fully, a search's row the square of its
+ * bm25 score's share of the search's best (its first), so a question that shares only an everyday
+ * word with the topic counts little, and many such questions do not outweigh the few that match
+ * (tests/fixtures/vocab, expert in the first three: by the topic's words alone 54% -> 60%, with
+ * related topics 68% -> 77%). */
 static double node_expert_relevance(struct node_expert *x, double rank)
 {
+    double share;
+
     if (rank >= 0)
         return 1.0;
     if (x->first_rank >= 0)
         x->first_rank = rank;
-    return rank / x->first_rank;
+    share = rank / x->first_rank;
+    return share * share;
 }
 
-/* A question on the topic: everyone who answered it earns weight. Each question counts once. */
+/* A question on the topic (or a related one), at its share: kept for node_expert_found_count. */
 static int node_expert_question(void *ctx, const struct entry *e, const char *snippet, double rank)
 {
     struct node_expert *x = ctx;
-    struct node_expert_q xq = {x, {0}, 0, ""};
-    struct replica_query q = {0};
-    char key[2 * ENTRY_ID_LEN + 3] = "q:";
-    double scale = x->scale, relevance = node_expert_relevance(x, rank);
 
     (void)snippet;
-    hex_encode(entry_id(e), ENTRY_ID_LEN, key + 2);
-    if (!node_expert_first(x, key))
-        return 0;
-    x->scale = scale * relevance;
-    node_peopleview_voter(x->n, entry_author(e), xq.asker);
-    xq.has_accepted =
-        replica_accepted(x->n->replica, entry_id(e), entry_author(e), xq.accepted) == 1;
-    q.kind = ENTRY_ANSWER;
-    q.ref = entry_id(e);
-    q.limit = NODE_LIST_MAX;
-    if (replica_list(x->n->replica, &q, node_expert_answer, &xq, NULL) != 0)
-        log_warnx("node: who-knows: listing answers failed");
-    x->scale = scale;
+    node_expert_found(&x->questions, entry_id(e), entry_author(e),
+                      x->scale * node_expert_relevance(x, rank), x->via);
     return 0;
 }
 
-/* An answer whose own text matches the topic (its question may not): that answer counts. */
+/* An answer whose own text matches the topic (its question may not): kept likewise. */
 static int node_expert_matching_answer(void *ctx, const struct entry *e, const char *snippet,
                                        double rank)
 {
     struct node_expert *x = ctx;
-    struct node_expert_q xq = {x, {0}, 0, ""};
-    struct entry *question = NULL;
-    double scale = x->scale;
-    int rc;
 
-    if (replica_get(x->n->replica, entry_ref(e, 0), &question, NULL, 0) == REPLICA_FOUND) {
+    (void)snippet;
+    if (entry_nrefs(e) > 0)
+        node_expert_found(&x->answers, entry_id(e), entry_author(e),
+                          x->scale * node_expert_relevance(x, rank), x->via);
+    return 0;
+}
+
+/* Everyone who answered question f earns weight, at its share. */
+static void node_expert_question_count(struct node_expert *x, const struct node_expert_found *f)
+{
+    struct node_expert_q xq = {x, {0}, 0, ""};
+    struct replica_query q = {0};
+
+    x->scale = f->scale;
+    x->via = f->via;
+    node_peopleview_voter(x->n, f->author, xq.asker);
+    xq.has_accepted = replica_accepted(x->n->replica, f->id, f->author, xq.accepted) == 1;
+    q.kind = ENTRY_ANSWER;
+    q.ref = f->id;
+    q.limit = NODE_LIST_MAX;
+    if (replica_list(x->n->replica, &q, node_expert_answer, &xq, NULL) != 0)
+        log_warnx("node: who-knows: listing answers failed");
+}
+
+/* An answer found by its own words and not with its question: it counts, at its share. */
+static void node_expert_answer_found_count(struct node_expert *x, const struct node_expert_found *f)
+{
+    struct node_expert_q xq = {x, {0}, 0, ""};
+    struct entry *answer = NULL, *question = NULL;
+
+    if (replica_get(x->n->replica, f->id, &answer, NULL, 0) != REPLICA_FOUND)
+        goto out;
+    if (replica_get(x->n->replica, entry_ref(answer, 0), &question, NULL, 0) == REPLICA_FOUND) {
         xq.has_accepted = replica_accepted(x->n->replica, entry_id(question),
                                            entry_author(question), xq.accepted) == 1;
         node_peopleview_voter(x->n, entry_author(question), xq.asker);
     }
+    x->scale = f->scale;
+    x->via = f->via;
+    (void)node_expert_answer(&xq, answer, NULL, 0);
+out:
     entry_destroy(&question);
-    x->scale = scale * node_expert_relevance(x, rank);
-    rc = node_expert_answer(&xq, e, snippet, rank);
-    x->scale = scale;
-    return rc;
+    entry_destroy(&answer);
+}
+
+/* Count what the searches found: each question's answers, then the answers found without their
+ * question, each in the order first found (the same on every node). */
+static void node_expert_found_count(struct node_expert *x)
+{
+    size_t i;
+
+    for (i = 0; i < x->questions.n; i++)
+        node_expert_question_count(x, &x->questions.v[i]);
+    for (i = 0; i < x->answers.n; i++)
+        if (!x->answers.v[i].counted)
+            node_expert_answer_found_count(x, &x->answers.v[i]);
+    x->scale = 1.0;
+    x->via = -1;
 }
 
 /* Best score first, then by key: the same order on every node. */
@@ -508,14 +595,40 @@ static json_t *node_expert_json(struct node *n, const struct node_expert_person 
     return o;
 }
 
+/* A related topic's questions (id and asker), held until their count gives their share. */
+struct node_expert_listed {
+    uint8_t id[NODE_RELATED_QUESTIONS][ENTRY_ID_LEN];
+    uint8_t author[NODE_RELATED_QUESTIONS][ENTRY_KEY_LEN];
+    size_t n;
+};
+
+static int node_expert_listed_row(void *ctx, const struct entry *e, const char *snippet,
+                                  double rank)
+{
+    struct node_expert_listed *l = ctx;
+
+    (void)snippet;
+    (void)rank;
+    if (l->n < NODE_RELATED_QUESTIONS) {
+        memcpy(l->id[l->n], entry_id(e), ENTRY_ID_LEN);
+        memcpy(l->author[l->n], entry_author(e), ENTRY_KEY_LEN);
+        l->n++;
+    }
+    return 0;
+}
+
 /* The questions tagged with each topic related to topic count for their answerers, at the
- * topic's share (NODE_W_RELATED_* x its weight); a question met before counts once, as met. */
+ * topic's share: NODE_W_RELATED_* x its weight, divided among its questions (at most
+ * NODE_RELATED_QUESTIONS, the newest), so that a related topic adds as much whether it has one
+ * question or fifty — its answerers' shares of it, not its size, rank them. A question found
+ * before counts once, at the better of its shares. */
 static void node_rank_related(struct node_expert *x, const char *topic, struct node_related *rel)
 {
+    struct node_expert_listed l;
     struct replica_query q = {0};
     char tag[ENTRY_TAG_MAX + 1];
     int tag_topic = node_arg_tag_norm(topic, tag) == 0;
-    size_t i;
+    size_t i, k;
 
     node_related_topics(x->n, topic, rel);
     for (i = 0; i < rel->n; i++) {
@@ -523,10 +636,15 @@ static void node_rank_related(struct node_expert *x, const char *topic, struct n
         q.kind = ENTRY_QUESTION;
         q.tag = rel->tag[i];
         q.limit = NODE_RELATED_QUESTIONS;
-        x->scale = (tag_topic ? NODE_W_RELATED_TAG : NODE_W_RELATED_WORDS) * rel->weight[i];
-        x->via = (int)i;
-        if (replica_list(x->n->replica, &q, node_expert_question, x, NULL) != 0)
+        l.n = 0;
+        if (replica_list(x->n->replica, &q, node_expert_listed_row, &l, NULL) != 0)
             log_warnx("node: who-knows: questions on %s failed", rel->tag[i]);
+        x->scale = (tag_topic ? NODE_W_RELATED_TAG : NODE_W_RELATED_WORDS) * rel->weight[i];
+        if (l.n > 0)
+            x->scale /= (double)l.n;
+        x->via = (int)i;
+        for (k = 0; k < l.n; k++)
+            node_expert_found(&x->questions, l.id[k], l.author[k], x->scale, x->via);
     }
     x->scale = 1.0;
     x->via = -1;
@@ -556,7 +674,9 @@ json_t *node_rank_experts_related(struct node *n, const char *topic, size_t max,
                             n,
                             1.0,
                             -1,
-                            0};
+                            0,
+                            {NULL, 0, 0, node_map_new()},
+                            {NULL, 0, 0, node_map_new()}};
     struct node_related rel = {0};
     struct replica_query q = {0};
     char tag[ENTRY_TAG_MAX + 1], why[512], err[ERRMSG_MAX];
@@ -594,6 +714,7 @@ json_t *node_rank_experts_related(struct node *n, const char *topic, size_t max,
         log_debug("node: who-knows: search: %s", err);
     if (related)
         node_rank_related(&x, topic, &rel);
+    node_expert_found_count(&x);
     node_expert_pooled_count(&x);
     /* The topic as the reasons name it: the tag, else the words (cut at a character, not inside
      * one). */
@@ -619,6 +740,10 @@ json_t *node_rank_experts_related(struct node *n, const char *topic, size_t max,
     node_map_destroy(&x.seen);
     free(x.best);
     node_map_destroy(&x.pooled);
+    free(x.questions.v);
+    node_map_destroy(&x.questions.at);
+    free(x.answers.v);
+    node_map_destroy(&x.answers.at);
     if (related_out != NULL)
         *related_out = node_related_json(&rel);
     return arr;

@@ -5,13 +5,19 @@
  *  - beside: for a topic that is a tag T, the tags U that questions and notes carry together
  *    with T (among T's newest RELATED_BESIDE_SAMPLE), as a cosine: both / sqrt(count(T) *
  *    count(U)), count(T) at most the sample;
- *  - words: the topic's words searched (any of them, best first, the first RELATED_RESULTS
- *    entries), and the tags those entries carry (an answer or comment: its question's), each
- *    result weighing its bm25 score's share of the best result's; a tag's sum is divided by
- * sqrt(count(U)) so a tag on everything does not win by being common, and a tag must be on
- * RELATED_MIN_SUPPORT results. Each signal is scaled so its best tag has 1; a tag's weight is the
- * larger of its two. Only tags of weight RELATED_MIN_WEIGHT or more are kept, at most
- * NODE_RELATED_MAX, best first, ties by tag: the same replica gives the same topics on every node.
+ *  - words: each of the topic's words (the first RELATED_WORDS) on its own, as a per-tag term
+ *    profile read at query time: of the newest RELATED_WORD_SAMPLE questions, answers, notes and
+ *    comments holding the word, the share carrying tag U (an answer or comment: its question's
+ *    tags), times the word's idf, log((N - df + 0.5) / (df + 0.5)) as bm25 has it; a tag's score
+ *    is the sum over the words. Each word asks alone, so a tag that several words each point to
+ *    wins even when no entry holds two of them (the askers' everyday words and the experts'
+ *    jargon meet on the tag), a word on everything (idf 0 or less) says nothing and is not read,
+ *    and a rare word's entries count in full. A tag's share needs no count of the tag: a tag on
+ *    everything has a small share of each word.
+ * Each signal is scaled so its best tag has 1; a tag's weight is the larger of its two. Only tags
+ * of weight RELATED_MIN_WEIGHT or more are kept, at most NODE_RELATED_MAX, best first, ties by
+ * tag. The same entries give the same topics on every node, but for words and tags held by more
+ * entries than a sample: the sample is the newest by the local store order.
  */
 #include "node_related.h"
 
@@ -21,29 +27,30 @@
 
 #include "log.h"
 #include "node_args.h"
+#include "node_map.h"
 #include "xmalloc.h"
 
-#define RELATED_RESULTS 50
 #define RELATED_BESIDE_SAMPLE 500 /* the topic's newest entries read for the tags beside it */
-#define RELATED_MIN_SUPPORT 1     /* results of the words carrying a tag */
 #define RELATED_MIN_BESIDE 2      /* entries carrying both tags */
 /* A tag's count is read up to this many: beyond it every tag is as common (a bounded read). */
 #define RELATED_COUNT_CAP 10000
 #define RELATED_MIN_WEIGHT 0.25
+#define RELATED_WORDS 16        /* the topic's first words asked about */
+#define RELATED_WORD_MAX 64     /* bytes; a longer word is skipped */
+#define RELATED_WORD_SAMPLE 500 /* a word's newest entries read for its tags */
 
 struct related_cand {
     char tag[ENTRY_TAG_MAX + 1];
     double words, beside; /* each signal's score */
-    long long support;    /* results carrying it (words) */
+    long long tally;      /* entries of the word being read carrying it */
 };
 
 struct related_acc {
     struct node *n;
     struct related_cand *v;
     size_t nv, cap;
-    const char *own;   /* the topic's own tag, or "" */
-    size_t results;    /* entries the words found */
-    double first_rank; /* the best one's bm25 */
+    struct node_map *at; /* tag -> index in v */
+    const char *own;     /* the topic's own tag, or "" */
 };
 
 /* The candidate for tag, made if new. */
@@ -51,50 +58,77 @@ static struct related_cand *related_cand(struct related_acc *a, const char *tag)
 {
     size_t i;
 
-    for (i = 0; i < a->nv; i++)
-        if (strcmp(a->v[i].tag, tag) == 0)
-            return &a->v[i];
+    if (node_map_get(a->at, tag, &i))
+        return &a->v[i];
     if (a->nv == a->cap) {
         a->cap = a->cap != 0 ? 2 * a->cap : 32;
         a->v = xreallocarray(a->v, a->cap, sizeof(*a->v));
     }
     memset(&a->v[a->nv], 0, sizeof(a->v[a->nv]));
     snprintf(a->v[a->nv].tag, sizeof(a->v[a->nv].tag), "%s", tag);
+    node_map_put(a->at, tag, a->nv);
     return &a->v[a->nv++];
 }
 
-/* Credit the tags of e (or, with none, of the entry it refers to) with weight w. */
-static void related_credit(struct related_acc *a, const struct entry *e, double w)
-{
-    struct entry *q = NULL;
-    const struct entry *from = e;
-    struct related_cand *c;
-    size_t i;
-
-    if (entry_ntags(e) == 0 && entry_nrefs(e) == 1 &&
-        replica_get(a->n->replica, entry_ref(e, 0), &q, NULL, 0) == REPLICA_FOUND)
-        from = q;
-    for (i = 0; i < entry_ntags(from); i++) {
-        if (strcmp(entry_tag(from, i), a->own) == 0)
-            continue;
-        c = related_cand(a, entry_tag(from, i));
-        c->words += w;
-        c->support++;
-    }
-    entry_destroy(&q);
-}
-
-static int related_word_row(void *ctx, const struct entry *e, const char *snippet, double rank)
+static int related_word_tag(void *ctx, const char *tag, long long one)
 {
     struct related_acc *a = ctx;
 
-    (void)snippet;
-    if (a->results == 0)
-        a->first_rank = rank;
-    /* bm25 is negative, lower is better: a result weighs its score's share of the best one's */
-    related_credit(a, e, a->first_rank < 0 && rank < 0 ? rank / a->first_rank : 1.0);
-    a->results++;
+    if (strcmp(tag, a->own) != 0)
+        related_cand(a, tag)->tally += one;
     return 0;
+}
+
+/* A byte of a word: ASCII letters and digits, and every byte of a non-ASCII character (the
+ * tokeniser decides what those are). */
+static int related_word_byte(unsigned char c)
+{
+    return c >= 0x80 || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* Add what word says about tags to the candidates' words scores. */
+static void related_word(struct related_acc *a, const char *word)
+{
+    long long df, rows, sampled;
+    double idf;
+    size_t i;
+
+    if (replica_word_tags(a->n->replica, word, RELATED_WORD_SAMPLE, &df, &rows, &sampled,
+                          related_word_tag, a) != 0)
+        log_debug("node: related topics: the tags of %s failed", word);
+    idf = df > 0 && rows > df ? log(((double)rows - (double)df + 0.5) / ((double)df + 0.5)) : 0;
+    for (i = 0; i < a->nv; i++) {
+        if (a->v[i].tally > 0 && idf > 0 && sampled > 0)
+            a->v[i].words += idf * (double)a->v[i].tally / (double)sampled;
+        a->v[i].tally = 0;
+    }
+}
+
+/* The words signal for topic: its first RELATED_WORDS distinct words, each read alone. */
+static void related_words(struct related_acc *a, const char *topic)
+{
+    char seen[RELATED_WORDS][RELATED_WORD_MAX + 1];
+    const char *p = topic;
+    size_t nseen = 0, len, i, k;
+
+    while (nseen < RELATED_WORDS) {
+        while (*p != '\0' && !related_word_byte((unsigned char)*p))
+            p++;
+        for (len = 0; related_word_byte((unsigned char)p[len]); len++)
+            ;
+        if (len == 0)
+            break;
+        if (len <= RELATED_WORD_MAX) {
+            for (i = 0; i < len; i++)
+                seen[nseen][i] = p[i] >= 'A' && p[i] <= 'Z' ? (char)(p[i] - 'A' + 'a') : p[i];
+            seen[nseen][len] = '\0';
+            for (k = 0; k < nseen && strcmp(seen[k], seen[nseen]) != 0; k++)
+                ;
+            if (k == nseen)
+                related_word(a, seen[nseen++]);
+        }
+        p += len;
+    }
 }
 
 static int related_beside_row(void *ctx, const char *tag, long long both)
@@ -124,22 +158,13 @@ static void related_score(struct related_acc *a, long long own_count)
 
     for (i = 0; i < a->nv; i++) {
         struct related_cand *c = &a->v[i];
-        if (c->support < RELATED_MIN_SUPPORT && c->beside < RELATED_MIN_BESIDE) {
-            c->words = c->beside = 0; /* neither signal counts it: no count to read */
-            continue;
+        if (own_count > 0 && c->beside >= RELATED_MIN_BESIDE) {
+            /* only the beside signal needs the tag's count */
+            count = replica_tag_count(a->n->replica, c->tag, RELATED_COUNT_CAP);
+            c->beside = count > 0 ? c->beside / sqrt((double)own_count * (double)count) : 0;
+        } else {
+            c->beside = 0;
         }
-        count = replica_tag_count(a->n->replica, c->tag, RELATED_COUNT_CAP);
-        if (count <= 0) {
-            c->words = c->beside = 0;
-            continue;
-        }
-        if (c->support < RELATED_MIN_SUPPORT)
-            c->words = 0;
-        else
-            c->words /= sqrt((double)count);
-        c->beside = own_count > 0 && c->beside >= RELATED_MIN_BESIDE
-                        ? c->beside / sqrt((double)own_count * (double)count)
-                        : 0;
         best_w = c->words > best_w ? c->words : best_w;
         best_b = c->beside > best_b ? c->beside : best_b;
     }
@@ -151,9 +176,8 @@ static void related_score(struct related_acc *a, long long own_count)
 
 void node_related_topics(struct node *n, const char *topic, struct node_related *out)
 {
-    struct related_acc a = {n, NULL, 0, 0, "", 0, 0};
-    struct replica_query q = {0};
-    char own[ENTRY_TAG_MAX + 1], err[ERRMSG_MAX];
+    struct related_acc a = {n, NULL, 0, 0, node_map_new(), ""};
+    char own[ENTRY_TAG_MAX + 1];
     long long own_count = 0;
     size_t i;
     double w;
@@ -167,12 +191,7 @@ void node_related_topics(struct node *n, const char *topic, struct node_related 
         if (replica_tag_beside(n->replica, own, RELATED_BESIDE_SAMPLE, related_beside_row, &a) != 0)
             log_debug("node: related topics: tags beside %s failed", own);
     }
-    q.any_word = 1;
-    q.bounded = 1;
-    q.limit = RELATED_RESULTS;
-    if (replica_search(n->replica, topic, &q, NULL, NULL, related_word_row, &a, NULL, err,
-                       sizeof(err)) != 0)
-        log_debug("node: related topics: search: %s", err);
+    related_words(&a, topic);
     related_score(&a, own_count);
     if (a.nv > 1)
         qsort(a.v, a.nv, sizeof(*a.v), related_cmp);
@@ -184,6 +203,7 @@ void node_related_topics(struct node *n, const char *topic, struct node_related 
         out->weight[out->n++] = w;
     }
     free(a.v);
+    node_map_destroy(&a.at);
 }
 
 json_t *node_related_json(const struct node_related *r)

@@ -133,6 +133,55 @@ static void test_who_knows_related(void **state)
     json_decref(r);
 }
 
+/* Each word of a topic asks alone: "canary" and "rollout" are on different notes, both tagged
+ * deploy, and no entry holds both; Eve answers deploy questions in words of her own. Fay's answer
+ * to the one question that says "canary" counts by the topic's words; Eve's on deploy counts
+ * through the related topic, in full as deploy has one question (a topic's weight is shared
+ * among its questions), and ranks first. */
+static void test_who_knows_word_each(void **state)
+{
+    struct test_node *t = *state;
+    struct test_author ann, cy, eve, fay;
+    char q[2 * ENTRY_ID_LEN + 1], a[2 * ENTRY_ID_LEN + 1];
+    json_t *r, *people, *p0;
+
+    test_author_init(&ann, 51);
+    test_author_init(&cy, 52);
+    test_author_init(&eve, 53);
+    test_author_init(&fay, 54);
+    add(t, &eve, ENTRY_PROFILE, 0, "Eve", NULL, NULL, NULL, NULL);
+    add(t, &fay, ENTRY_PROFILE, 0, "Fay", NULL, NULL, NULL, NULL);
+    add(t, &cy, ENTRY_NOTE, 1000, "canary first", "a few hosts before the rest", "deploy", NULL,
+        NULL);
+    add(t, &cy, ENTRY_NOTE, 1100, "rollout calendar", "no friday releases", "deploy", NULL, NULL);
+    add(t, &ann, ENTRY_QUESTION, 1200, "ship it safely", "", "deploy", NULL, q);
+    add(t, &eve, ENTRY_ANSWER, 1300, "", "one percent of traffic, then watch the errors", NULL, q,
+        a);
+    add(t, &ann, ENTRY_ACCEPT, 1400, NULL, NULL, NULL, a, NULL);
+    add(t, &ann, ENTRY_QUESTION, 1500, "canary yellow walls?", "", "office", NULL, q);
+    add(t, &fay, ENTRY_ANSWER, 1600, "", "ask facilities", NULL, q, NULL);
+    add(t, &cy, ENTRY_NOTE, 1700, "kitchen", "clean it", "office", NULL, NULL);
+
+    r = test_call_ok(t, "{\"op\":\"who_knows\",\"topic\":\"canary rollout\",\"related\":false}");
+    people = json_object_get(r, "people");
+    assert_int_equal(json_array_size(people), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(people, 0), "name")),
+                        "Fay");
+    json_decref(r);
+    r = test_call_ok(t, "{\"op\":\"who_knows\",\"topic\":\"canary rollout\"}");
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(json_object_get(r, "related"), 0), "tag")),
+        "deploy");
+    people = json_object_get(r, "people");
+    assert_int_equal(json_array_size(people), 2);
+    p0 = json_array_get(people, 0);
+    assert_string_equal(json_string_value(json_object_get(p0, "name")), "Eve");
+    assert_int_equal(json_integer_value(json_object_get(p0, "related_answers")), 1);
+    assert_non_null(strstr(json_string_value(json_object_get(p0, "why")),
+                           "1 answer on related topics (deploy)"));
+    json_decref(r);
+}
+
 /* Who is online: without networking, only this node's own member. "online": true ranks the online
  * first, each group in score order; an urgent question counts the others online (none here). */
 static void test_who_knows_online(void **state)
@@ -206,6 +255,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_who_knows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_who_knows_online, setup, teardown),
         cmocka_unit_test_setup_teardown(test_who_knows_related, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_who_knows_word_each, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stats, setup, teardown),
     };
 

@@ -290,11 +290,12 @@ static void test_vocab_gap(void **state)
                     vocab_pct(hb1[i], hn[i]), vocab_pct(hb3[i], hn[i]), vocab_pct(ha1[i], hn[i]),
                     vocab_pct(ha3[i], hn[i]));
     }
-    /* What related topics and the bm25 shares reach today (top-3 65%, top-1 29%; by the
-     * topic's words counted alike, 25% and 11%), kept from going back; the issue's target,
-     * top-3 >= 90%, with LORE_VOCAB_ASSERT. */
+    /* What related topics (each word's tags, shared among a topic's questions) and the squared
+     * bm25 shares reach today (top-3 77%, top-1 48%; by the topic's words counted alike, 25%
+     * and 11%), kept from going back, less two pairs; the issue's target, top-3 >= 90%, with
+     * LORE_VOCAB_ASSERT (6 pairs have no word the replica links to their expert's topics). */
     assert_true(related);
-    assert_true(100 * a3 >= 60 * n);
+    assert_true(100 * a3 >= 73 * n);
     assert_true(a3 > b3 && a1 >= b1);
 #ifdef LORE_VOCAB_ASSERT
     assert_true(10 * a3 >= 9 * n);
