@@ -809,10 +809,9 @@ int vault_import_main(struct lore *l, int argc, char **argv)
         switch (c) {
         case 't':
             if (vault_md_tag_normalise(optarg, strlen(optarg), tag) != 0) {
-                rc = args_usage_error(l->cmd,
-                                      "'%s' is not a valid tag: use lower-case letters and "
-                                      "digits, then also . + # _ - (at most %d bytes)",
-                                      optarg, ENTRY_TAG_MAX);
+                rc = args_usage_error(
+                    l->cmd, "'%s' is not a valid tag: use " TEXT_TAG_RULE " (at most %d bytes)",
+                    optarg, ENTRY_TAG_MAX);
                 goto out;
             }
             if (vault_md_has_tag(im.tags, tag))

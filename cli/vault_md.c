@@ -37,40 +37,28 @@ static int vault_text_valid(const char *str, size_t n, int multiline)
     return text_valid((const uint8_t *)str, n, multiline);
 }
 
-static int vault_tag_valid(const char *s, size_t n)
+/* Normalise what a person or a vault calls a tag to lore's form (text_tag_norm: trimmed, one
+ * leading '#' dropped, NFC, Unicode lower case), with '/' (Obsidian's nested tags,
+ * "project/infra") turned into '-' first. Writes it to out (ENTRY_TAG_MAX + 1 bytes). Returns 0,
+ * or -1 with err (may be NULL) saying why it is still not a valid tag. */
+static int vault_tag_norm(const char *s, size_t n, char out[ENTRY_TAG_MAX + 1], char *err,
+                          size_t errlen)
 {
-    return text_tag_valid(s, n, ENTRY_TAG_MAX);
+    char *t = xmalloc(n + 1);
+    size_t k;
+    int rc;
+
+    for (k = 0; k < n; k++)
+        t[k] = s[k] == '/' ? '-' : s[k];
+    t[n] = '\0';
+    rc = text_tag_norm(t, n, out, ENTRY_TAG_MAX, err, errlen);
+    free(t);
+    return rc;
 }
 
-/* Normalise what a person or a vault calls a tag to lore's form: trimmed, one leading '#'
- * dropped, ASCII lower-cased, and '/' (Obsidian's nested tags, "project/infra") turned into '-'.
- * Writes it to out (ENTRY_TAG_MAX + 1 bytes). Returns 0, or -1 if it is still not a valid tag. */
 int vault_md_tag_normalise(const char *s, size_t n, char out[ENTRY_TAG_MAX + 1])
 {
-    size_t k = 0;
-
-    while (n > 0 && (*s == ' ' || *s == '\t')) {
-        s++;
-        n--;
-    }
-    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-        n--;
-    if (n > 0 && *s == '#') {
-        s++;
-        n--;
-    }
-    if (n == 0 || n > ENTRY_TAG_MAX)
-        return -1;
-    for (k = 0; k < n; k++) {
-        char c = s[k];
-        if (c >= 'A' && c <= 'Z')
-            c = (char)(c - 'A' + 'a');
-        else if (c == '/')
-            c = '-';
-        out[k] = c;
-    }
-    out[k] = '\0';
-    return vault_tag_valid(out, k) ? 0 : -1;
+    return vault_tag_norm(s, n, out, NULL, 0);
 }
 
 /* A 64-hex-digit id (what the API always sends for ids). */
@@ -120,15 +108,13 @@ bool vault_md_has_tag(json_t *tags, const char *tag)
 /* Add a tag (raw, from the front matter or the text) to doc, normalised; a warning if dropped. */
 static void vault_doc_tag(struct vault_md_doc *doc, const char *raw, size_t n)
 {
-    char tag[ENTRY_TAG_MAX + 1];
+    char tag[ENTRY_TAG_MAX + 1], why[256];
     json_t *shown;
 
-    if (vault_md_tag_normalise(raw, n, tag) != 0) {
+    if (vault_tag_norm(raw, n, tag, why, sizeof(why)) != 0) {
         shown = vault_md_json_lossy(raw, n > 64 ? 64 : n);
-        vault_md_warn(doc,
-                      "'%s' is not a valid lore tag (lower-case letters and digits, then also "
-                      ". + # _ -; at most %d bytes): dropped",
-                      json_string_value(shown), ENTRY_TAG_MAX);
+        vault_md_warn(doc, "'%s' is not a valid lore tag: %s (" TEXT_TAG_RULE "): dropped",
+                      json_string_value(shown), why);
         json_decref(shown);
         return;
     }
@@ -581,13 +567,14 @@ static int vault_code_span(const char *line, size_t n, size_t *i)
     return 0;
 }
 
-/* Obsidian's inline tags in the text ("#vpn", "#project/infra"): a '#' at the start of a line or
- * after a space, then letters, digits, '_', '-' and '/', not all digits. Code is passed over. */
+/* Obsidian's inline tags in the text ("#vpn", "#project/infra", "#태그"): a '#' at the start of a
+ * line or after a space, then letters and digits of any script (with their combining marks), '_',
+ * '-' and '/', not all digits. Code is passed over. */
 static void vault_inline_tags(struct vault_md_doc *doc)
 {
     const char *p = doc->body, *end = doc->body + doc->body_len, *line;
     bool fenced = false, digits;
-    size_t n, i, k;
+    size_t n, i, k, w;
 
     while (vault_next_line(&p, end, &line, &n)) {
         if (vault_is_fence(line, n)) {
@@ -605,10 +592,12 @@ static void vault_inline_tags(struct vault_md_doc *doc)
             if (line[i] != '#' || (i > 0 && line[i - 1] != ' ' && line[i - 1] != '\t'))
                 continue;
             digits = true;
-            for (k = i + 1; k < n; k++) {
+            for (k = i + 1; k < n; k += w) {
                 unsigned char c = (unsigned char)line[k];
-                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                      c == '_' || c == '-' || c == '/' || c >= 0x80))
+                w = c >= 0x80 ? text_word_char(line + k, n - k) : 1;
+                if (w == 0 ||
+                    (c < 0x80 && !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                                   (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '/')))
                     break;
                 if (!(c >= '0' && c <= '9'))
                     digits = false;

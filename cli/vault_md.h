@@ -44,9 +44,10 @@ enum vault_md_result vault_md_parse(struct vault_md_doc *doc, const char *text, 
 /* Free what doc holds (not the text). */
 void vault_md_free(struct vault_md_doc *doc);
 
-/* Normalise what a person or a vault calls a tag to lore's form: trimmed, one leading '#'
- * dropped, ASCII lower-cased, '/' (Obsidian's nested tags) turned into '-'. Writes it to out.
- * Returns 0, or -1 if it is still not a valid tag. */
+/* Normalise what a person or a vault calls a tag to lore's form: '/' (Obsidian's nested tags)
+ * turned into '-', then the one rule of every tag (common/text.h, text_tag_norm: trimmed, one
+ * leading '#' dropped, NFC, Unicode lower case). Writes it to out. Returns 0, or -1 if it is
+ * still not a valid tag. */
 int vault_md_tag_normalise(const char *s, size_t n, char out[ENTRY_TAG_MAX + 1]);
 /* A front matter date as ms since the epoch: YYYY-MM-DD (read as 12:00 UTC, the same calendar day
  * in every time zone from UTC-11 to UTC+11), or with a time [T ]HH:MM[:SS[.frac]] and an optional

@@ -1,6 +1,14 @@
 #include "text.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <unicase.h>
+#include <unictype.h>
+#include <uninorm.h>
+#include <unistr.h>
+
+#include "errmsg.h"
+#include "xmalloc.h"
 
 int text_valid(const uint8_t *s, size_t n, int multiline)
 {
@@ -43,19 +51,179 @@ int text_valid(const uint8_t *s, size_t n, int multiline)
     return 1;
 }
 
-int text_tag_valid(const char *s, size_t n, size_t max)
+/* Scratch for a tag's forms: enough for any tag of a sane limit, libunistring allocates beyond. */
+#define TEXT_TAG_SCRATCH 512
+/* Input longer than this many times the limit is too long whatever it is: no character's normal
+ * form is a quarter of its bytes (U+212A KELVIN SIGN, 3 bytes, becomes 'k'; a decomposed Hangul
+ * syllable, 9 bytes, becomes 3). */
+#define TEXT_TAG_SHRINK 8
+
+static int text_is_ascii(const uint8_t *s, size_t n)
 {
     size_t i;
 
+    for (i = 0; i < n; i++)
+        if (s[i] >= 0x80)
+            return 0;
+    return 1;
+}
+
+/* Unicode white space around s[0..*n) trimmed, then one leading '#' dropped. */
+static void text_tag_trim(const uint8_t **s, size_t *n)
+{
+    ucs4_t uc;
+    const uint8_t *prev;
+    int k;
+
+    while (*n > 0) {
+        k = u8_mbtouc(&uc, *s, *n);
+        if (!uc_is_property_white_space(uc))
+            break;
+        *s += k;
+        *n -= (size_t)k;
+    }
+    while (*n > 0) {
+        prev = u8_prev(&uc, *s + *n, *s);
+        if (prev == NULL || !uc_is_property_white_space(uc))
+            break;
+        *n = (size_t)(prev - *s);
+    }
+    if (*n > 0 && **s == '#') {
+        (*s)++;
+        (*n)--;
+    }
+}
+
+/* 0 if the normal form t[0..n) holds only what a tag may, else -1 with err naming the first
+ * character that is not allowed. */
+static int text_tag_chars(const uint8_t *t, size_t n, char *err, size_t errlen)
+{
+    size_t i = 0;
+    ucs4_t uc;
+    int k;
+
+    while (i < n) {
+        k = u8_mbtouc(&uc, t + i, n - i);
+        if (uc_is_general_category(uc, UC_LETTER) ||
+            uc_is_general_category(uc, UC_DECIMAL_DIGIT_NUMBER) ||
+            (i > 0 && (uc_is_general_category(uc, UC_MARK) ||
+                       (uc < 0x80 && strchr(".+#_-", (int)uc) != NULL && uc != 0)))) {
+            i += (size_t)k;
+            continue;
+        }
+        if (uc_is_property_white_space(uc))
+            errmsg_set(err, errlen, "a tag cannot hold spaces");
+        else if (uc < 0x20 || (uc >= 0x7f && uc <= 0x9f))
+            errmsg_set(err, errlen, "a tag cannot hold control characters");
+        else if (i == 0)
+            errmsg_set(err, errlen, "a tag begins with a letter or a digit, not '%.*s' (U+%04X)", k,
+                       (const char *)t + i, (unsigned)uc);
+        else
+            errmsg_set(err, errlen, "a tag cannot hold '%.*s' (U+%04X)", k, (const char *)t + i,
+                       (unsigned)uc);
+        return -1;
+    }
+    return 0;
+}
+
+int text_tag_norm(const char *s, size_t n, char *out, size_t max, char *err, size_t errlen)
+{
+    const uint8_t *u = (const uint8_t *)s;
+    uint8_t nfcbuf[TEXT_TAG_SCRATCH], lowbuf[TEXT_TAG_SCRATCH];
+    uint8_t *nfc = NULL, *low = NULL;
+    size_t nfclen = sizeof(nfcbuf), lowlen = sizeof(lowbuf), i;
+    int rc = -1;
+
+    out[0] = '\0';
+    /* Tabs and newlines pass here only to be trimmed (or refused inside). */
+    if (!text_valid(u, n, 1)) {
+        errmsg_set(err, errlen, "a tag must be UTF-8 text without control characters");
+        goto out;
+    }
+    text_tag_trim(&u, &n);
+    if (n == 0) {
+        errmsg_set(err, errlen, "a tag cannot be empty");
+        goto out;
+    }
+    if (n > TEXT_TAG_SHRINK * max) {
+        errmsg_set(err, errlen, "a tag is at most %zu bytes", max);
+        goto out;
+    }
+    if (text_is_ascii(u, n)) {
+        /* ASCII is its own NFC, and its Unicode lower case is the ASCII one. */
+        low = lowbuf;
+        for (i = 0; i < n; i++)
+            low[i] = (uint8_t)(u[i] >= 'A' && u[i] <= 'Z' ? u[i] - 'A' + 'a' : u[i]);
+        lowlen = n;
+    } else {
+        nfc = u8_normalize(UNINORM_NFC, u, n, nfcbuf, &nfclen);
+        if (nfc != NULL)
+            low = u8_tolower(nfc, nfclen, NULL, UNINORM_NFC, lowbuf, &lowlen);
+        if (low == NULL) {
+            errmsg_set(err, errlen, "the tag cannot be normalised");
+            goto out;
+        }
+    }
+    if (lowlen > max) {
+        errmsg_set(err, errlen, "a tag is at most %zu bytes (this one is %zu in its normal form)",
+                   max, lowlen);
+        goto out;
+    }
+    if (text_tag_chars(low, lowlen, err, errlen) != 0)
+        goto out;
+    memcpy(out, low, lowlen);
+    out[lowlen] = '\0';
+    rc = 0;
+out:
+    if (nfc != NULL && nfc != nfcbuf)
+        free(nfc);
+    if (low != NULL && low != lowbuf)
+        free(low);
+    return rc;
+}
+
+int text_tag_valid(const char *s, size_t n, size_t max)
+{
+    char stackbuf[TEXT_TAG_SCRATCH], *norm = stackbuf;
+    int ok;
+
     if (n == 0 || n > max)
         return 0;
-    for (i = 0; i < n; i++) {
-        char c = s[i];
-        int alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-        if (!alnum && (i == 0 || strchr(".+#_-", c) == NULL || c == '\0'))
-            return 0;
-    }
-    return 1;
+    if (max >= sizeof(stackbuf))
+        norm = xmalloc(max + 1);
+    ok = text_tag_norm(s, n, norm, max, NULL, 0) == 0 && strlen(norm) == n &&
+         memcmp(norm, s, n) == 0;
+    if (norm != stackbuf)
+        free(norm);
+    return ok;
+}
+
+size_t text_word_char(const char *s, size_t n)
+{
+    ucs4_t uc;
+    int k;
+
+    if (n == 0)
+        return 0;
+    k = u8_mbtoucr(&uc, (const uint8_t *)s, n);
+    if (k <= 0)
+        return 0;
+    if (uc_is_general_category(uc, UC_LETTER) ||
+        uc_is_general_category(uc, UC_DECIMAL_DIGIT_NUMBER) || uc_is_general_category(uc, UC_MARK))
+        return (size_t)k;
+    return 0;
+}
+
+int text_prefix_len(const char *s, int max)
+{
+    int n = 0;
+
+    while (n < max && s[n] != '\0')
+        n++;
+    if (n == max && s[n] != '\0')
+        while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+            n--;
+    return n;
 }
 
 void text_sanitize_term(FILE *f, const char *s, int flags, const char *indent)

@@ -10,8 +10,35 @@
  * and no DEL; multiline also allows tab, newline and carriage return. Else 0. */
 int text_valid(const uint8_t *s, size_t n, int multiline);
 
-/* 1 if s[0..n) is a tag of at most max bytes: [a-z0-9] then [a-z0-9.+#_-]*. Else 0. */
+/* The tag rule in words, for messages to people (the byte limit is the caller's to add). */
+#define TEXT_TAG_RULE                                                                              \
+    "letters and digits of any script, lower-cased, then also . + # _ - (no spaces)"
+
+/* Normalise s[0..n), what a person or a file calls a tag, into a tag of at most max bytes:
+ * Unicode white space around it trimmed and one leading '#' dropped; then Unicode NFC, then
+ * Unicode's default full lower-case mapping (no language tailoring, so it is the same on every
+ * node: "ETİKET" becomes "eti̇ket", i + U+0307, not Turkish "etiket"; a final capital sigma
+ * becomes 'ς'), then NFC again (libunistring: u8_normalize, u8_tolower). What is left must be a
+ * letter (L*) or decimal digit (Nd) of any script, then letters, decimal digits, combining marks
+ * (M*) and . + # _ -. No compatibility folding (NFC, not NFKC): full-width "ＶＰＮ" stays
+ * full-width. Writes the tag, NUL-terminated, to out (max + 1 bytes) and returns 0; else out is
+ * "", err (may be NULL) says why — not UTF-8 text, empty, too long, or the first character a tag
+ * cannot hold — and returns -1. */
+int text_tag_norm(const char *s, size_t n, char *out, size_t max, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
+
+/* 1 if s[0..n) is a tag of at most max bytes: exactly its own normal form (text_tag_norm), so
+ * UTF-8, NFC, lower case, nothing around it, and only the characters a tag holds. Else 0. For
+ * ASCII that is [a-z0-9] then [a-z0-9.+#_-]*. */
 int text_tag_valid(const char *s, size_t n, size_t max);
+
+/* The length in bytes of the letter (L*), decimal digit (Nd) or combining mark (M*) s[0..n)
+ * begins with, or 0 if it begins with anything else (or is not UTF-8): a word's characters. */
+size_t text_word_char(const char *s, size_t n);
+
+/* The longest prefix of the UTF-8 text s of at most max bytes that ends at a character boundary:
+ * how much of s to quote in a message without cutting a character in two. */
+int text_prefix_len(const char *s, int max);
 
 /* Flags of text_sanitize_term. */
 enum text_term_flags {

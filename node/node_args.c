@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "api_error.h"
+#include "errmsg.h"
+#include "text.h"
 
 /* Fetch an optional string argument. Returns 0 (and *out = NULL when absent), -1 if mistyped. */
 int node_arg_str(json_t *req, const char *key, const char **out)
@@ -92,29 +94,20 @@ int node_arg_blank(const char *s)
  * Returns 0, or -1 if that is not a valid tag (inner blanks, too long, bad characters). */
 int node_arg_tag_norm(const char *t, char tag[ENTRY_TAG_MAX + 1])
 {
-    size_t n, i;
-
-    t += strspn(t, " \t");
-    if (t[0] == '#')
-        t++;
-    n = strlen(t);
-    while (n > 0 && (t[n - 1] == ' ' || t[n - 1] == '\t'))
-        n--;
-    tag[0] = '\0';
-    if (n == 0 || n > ENTRY_TAG_MAX)
-        return -1;
-    for (i = 0; i < n; i++)
-        tag[i] = (char)(t[i] >= 'A' && t[i] <= 'Z' ? t[i] - 'A' + 'a' : t[i]);
-    tag[n] = '\0';
-    return entry_tag_valid(tag) ? 0 : -1;
+    return text_tag_norm(t, strlen(t), tag, ENTRY_TAG_MAX, NULL, 0);
 }
 
 json_t *node_arg_tag_invalid(const char *t)
 {
+    char tag[ENTRY_TAG_MAX + 1], why[ERRMSG_MAX] = "";
+
+    /* Callers ask after a refusal: this only finds the reason again. */
+    if (text_tag_norm(t, strlen(t), tag, ENTRY_TAG_MAX, why, sizeof(why)) == 0)
+        why[0] = '\0';
     return api_error("invalid",
-                     "'%.40s' is not a valid tag: use lower-case letters and digits, then also "
-                     ". + # _ - (at most %d characters, no spaces; a leading # is dropped)",
-                     t, ENTRY_TAG_MAX);
+                     "'%.*s' is not a valid tag%s%s (tags are " TEXT_TAG_RULE
+                     ", at most %d bytes; a leading # is dropped)",
+                     text_prefix_len(t, 40), t, why[0] != '\0' ? ": " : "", why, ENTRY_TAG_MAX);
 }
 
 json_t *node_arg_tag(json_t *req, const char *missing, char tag[ENTRY_TAG_MAX + 1])

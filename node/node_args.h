@@ -28,10 +28,11 @@ int node_arg_page(json_t *req, long long *limit, long long *offset);
 int node_arg_blank(const char *s);
 /* The message for a blank title. */
 #define NODE_ARG_TITLE_EMPTY "a title cannot be empty (or only spaces)"
-/* Normalise text into a tag, the one rule for every op and filter: surrounding blanks trimmed,
- * one leading '#' dropped, lower-case. Returns 0, or -1 if that is not a valid tag. */
+/* Normalise text into a tag, the one rule for every op and filter (common/text.h,
+ * text_tag_norm): white space around it trimmed, one leading '#' dropped, Unicode NFC and lower
+ * case. Returns 0, or -1 if that is not a valid tag. */
 int node_arg_tag_norm(const char *t, char tag[ENTRY_TAG_MAX + 1]);
-/* The "invalid" response for text t that is not a tag, with the grammar. A new response. */
+/* The "invalid" response for text t that is not a tag: why, and the grammar. A new response. */
 json_t *node_arg_tag_invalid(const char *t);
 /* The "tag" argument, normalised into tag (left "" when absent). Returns NULL, or the error
  * response: bad_request if not a string, invalid if not a tag, or — when missing is not NULL —

@@ -391,9 +391,8 @@ struct entry *entry_create(const struct entry_fields *f, const uint8_t author[EN
     for (i = 0; i < f->ntags; i++) {
         if (!entry_tag_valid(f->tags[i])) {
             errmsg_set(err, errlen,
-                       "'%.40s' is not a valid tag (lower-case letters and digits, then "
-                       "also . + # _ -, at most %d bytes)",
-                       f->tags[i], ENTRY_TAG_MAX);
+                       "'%.*s' is not a valid tag (" TEXT_TAG_RULE ", at most %d bytes)",
+                       text_prefix_len(f->tags[i], 40), f->tags[i], ENTRY_TAG_MAX);
             goto out;
         }
         tags[i] = f->tags[i];

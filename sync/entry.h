@@ -20,7 +20,7 @@
 #define ENTRY_SIG_LEN 64
 #define ENTRY_MAX_REFS 32
 #define ENTRY_MAX_TAGS 16
-#define ENTRY_TAG_MAX 32    /* bytes; tags are [a-z0-9] then [a-z0-9.+#_-]* */
+#define ENTRY_TAG_MAX 32    /* bytes; a tag is its own normal form (text_tag_valid) */
 #define ENTRY_TITLE_MAX 400 /* bytes of UTF-8, no control characters */
 #define ENTRY_MAX_ATTRS 16
 #define ENTRY_ATTR_KEY_MAX 32                 /* bytes; [a-z][a-z0-9_]* */

@@ -75,7 +75,9 @@ int replica_tag_counts(struct replica *r, const char *prefix, size_t limit, repl
 {
     sqlite3_stmt *s = NULL;
     int rc = -1;
-    char *upper = xasprintf("%s~", prefix); /* '~' sorts after every byte a tag may hold */
+    /* U+10FFFF, the last code point, sorts after whatever a tag may hold after the prefix: tags
+     * are UTF-8 of any script (a noncharacter is never in one), and text compares by bytes. */
+    char *upper = xasprintf("%s\xf4\x8f\xbf\xbf", prefix);
 
     if (sqlite3_prepare_v2(r->db,
                            "SELECT t.tag, count(*) AS n FROM tags t JOIN entries e ON e.seq = t.seq"

@@ -20,7 +20,7 @@ static void test_tags_one_rule(void **state)
 {
     struct test_node *t = *state;
     static const char *const typed[] = {"Kubernetes", "#kubernetes", " KUBERNETES ", "#Kubernetes"};
-    static const char *const bad[] = {"Kube rnetes", "##kubernetes", "kübernetes", "-k8s", ""};
+    static const char *const bad[] = {"Kube rnetes", "##kubernetes", "kube😀", "-k8s", "", "k,8s"};
     struct test_author bob;
     json_t *r;
     size_t i;
@@ -66,7 +66,7 @@ static void test_tags_one_rule(void **state)
             r = test_call(t, req);
             msg = json_string_value(json_object_get(r, "error"));
             if (strcmp(test_code(r), "invalid") != 0 || msg == NULL ||
-                strstr(msg, "lower-case letters and digits") == NULL)
+                strstr(msg, "letters and digits of any script") == NULL)
                 fail_msg("%s: %s", req, msg != NULL ? msg : test_code(r));
             json_decref(r);
         }
@@ -78,6 +78,83 @@ static void test_tags_one_rule(void **state)
     json_decref(r);
     r = test_call_ok(t, "{\"op\":\"list\",\"kind\":\"skill\",\"tag\":\"kubernetes\"}");
     assert_int_equal(count(r, "entries"), 1);
+    json_decref(r);
+}
+
+/* Tags in any language (issue 16): Korean and Turkish tags however they are typed (upper case,
+ * '#', NFD) are one tag, found by list, search, stats, the tags op's prefix, follow and skills. */
+static void test_tags_any_language(void **state)
+{
+    struct test_node *t = *state;
+    /* 태그 precomposed, as conjoining jamo (NFD), and ETİKET, eti̇ket (its lower case), with '#'. */
+    static const char *const korean[] = {"태그", "#태그", " \u1110\u1162\u1100\u1173 "};
+    static const char *const turkish[] = {"ETİKET", "#ETİKET", "eti\u0307ket", "ETI\u0307KET"};
+    json_t *r, *tags;
+    size_t i;
+
+    r = test_call_ok(t, "{\"op\":\"post\",\"kind\":\"question\",\"title\":\"태그 질문\","
+                        "\"body\":\"본문\",\"tags\":[\"#ETİKET\",\"#태그\",\"ΟΔΟΣ\"]}");
+    tags = json_object_get(json_object_get(r, "entry"), "tags");
+    assert_int_equal(json_array_size(tags), 3);
+    /* Sorted by bytes: Latin, Greek, Hangul. */
+    assert_string_equal(json_string_value(json_array_get(tags, 0)), "eti\xcc\x87ket");
+    assert_string_equal(json_string_value(json_array_get(tags, 1)), "οδος");
+    assert_string_equal(json_string_value(json_array_get(tags, 2)), "태그");
+    json_decref(r);
+    for (i = 0; i < sizeof(korean) / sizeof(korean[0]); i++) {
+        r = callf(t, 1, "{\"op\":\"list\",\"tag\":\"%s\"}", korean[i]);
+        assert_int_equal(count(r, "entries"), 1);
+        json_decref(r);
+        r = callf(t, 1, "{\"op\":\"search\",\"query\":\"질문\",\"tag\":\"%s\"}", korean[i]);
+        assert_int_equal(count(r, "results"), 1);
+        json_decref(r);
+    }
+    for (i = 0; i < sizeof(turkish) / sizeof(turkish[0]); i++) {
+        r = callf(t, 1, "{\"op\":\"list\",\"tag\":\"%s\"}", turkish[i]);
+        assert_int_equal(count(r, "entries"), 1);
+        json_decref(r);
+        r = callf(t, 1, "{\"op\":\"stats\",\"tag\":\"%s\"}", turkish[i]);
+        json_decref(r);
+    }
+    /* Another tag is another tag: Turkish "etiket" is not "eti̇ket" (no language tailoring). */
+    r = test_call_ok(t, "{\"op\":\"list\",\"tag\":\"etiket\"}");
+    assert_int_equal(count(r, "entries"), 0);
+    json_decref(r);
+    /* Full-text search finds the tag's word (FTS5 unicode61), and the title's. */
+    r = test_call_ok(t, "{\"op\":\"search\",\"query\":\"태그\"}");
+    assert_int_equal(count(r, "results"), 1);
+    json_decref(r);
+    r = test_call_ok(t, "{\"op\":\"search\",\"query\":\"οδος\"}");
+    assert_int_equal(count(r, "results"), 1);
+    json_decref(r);
+    /* The web's suggestions by prefix reach past ASCII. */
+    r = test_call_ok(t, "{\"op\":\"tags\",\"prefix\":\"태\"}");
+    assert_int_equal(count(r, "tags"), 1);
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(json_object_get(r, "tags"), 0), "tag")),
+        "태그");
+    json_decref(r);
+    r = test_call_ok(t, "{\"op\":\"tags\",\"prefix\":\"ETİ\"}");
+    assert_int_equal(count(r, "tags"), 1);
+    json_decref(r);
+    /* Follow and skills store the normal form. */
+    r = test_call_ok(t, "{\"op\":\"follow\",\"tag\":\"#ΟΔΟΣ\"}");
+    json_decref(r);
+    r = test_call_ok(t, "{\"op\":\"skill\",\"tag\":\"태그\",\"level\":3}");
+    json_decref(r);
+    r = test_call_ok(t, "{\"op\":\"list\",\"kind\":\"skill\",\"tag\":\"#태그\"}");
+    assert_int_equal(count(r, "entries"), 1);
+    json_decref(r);
+    /* A refusal says why, quoting the tag without cutting a character. */
+    r = test_call(t, "{\"op\":\"list\",\"tag\":\"태그😀\"}");
+    assert_string_equal(test_code(r), "invalid");
+    assert_non_null(strstr(json_string_value(json_object_get(r, "error")), "cannot hold '😀'"));
+    json_decref(r);
+    r = test_call(t, "{\"op\":\"list\",\"tag\":\"가나다라마바사아자차카타파하\"}");
+    assert_string_equal(test_code(r), "invalid");
+    assert_non_null(
+        strstr(json_string_value(json_object_get(r, "error")), "'가나다라마바사아자차카타파'"));
+    assert_non_null(strstr(json_string_value(json_object_get(r, "error")), "at most 32 bytes"));
     json_decref(r);
 }
 
@@ -168,6 +245,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_tags_one_rule, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tags_any_language, setup, teardown),
         cmocka_unit_test_setup_teardown(test_blank_title, setup, teardown),
         cmocka_unit_test_setup_teardown(test_person_args, setup, teardown),
     };
