@@ -594,12 +594,13 @@ static void vault_inline_tags(struct vault_md_doc *doc)
             digits = true;
             for (k = i + 1; k < n; k += w) {
                 unsigned char c = (unsigned char)line[k];
-                w = c >= 0x80 ? text_word_char(line + k, n - k) : 1;
+                int digit = c >= '0' && c <= '9';
+                w = c >= 0x80 ? text_word_char(line + k, n - k, &digit) : 1;
                 if (w == 0 ||
                     (c < 0x80 && !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
                                    (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '/')))
                     break;
-                if (!(c >= '0' && c <= '9'))
+                if (!digit)
                     digits = false;
             }
             if (k > i + 1 && !digits)

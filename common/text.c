@@ -198,18 +198,24 @@ int text_tag_valid(const char *s, size_t n, size_t max)
     return ok;
 }
 
-size_t text_word_char(const char *s, size_t n)
+size_t text_word_char(const char *s, size_t n, int *digit)
 {
     ucs4_t uc;
     int k;
 
+    if (digit != NULL)
+        *digit = 0;
     if (n == 0)
         return 0;
     k = u8_mbtoucr(&uc, (const uint8_t *)s, n);
     if (k <= 0)
         return 0;
-    if (uc_is_general_category(uc, UC_LETTER) ||
-        uc_is_general_category(uc, UC_DECIMAL_DIGIT_NUMBER) || uc_is_general_category(uc, UC_MARK))
+    if (uc_is_general_category(uc, UC_DECIMAL_DIGIT_NUMBER)) {
+        if (digit != NULL)
+            *digit = 1;
+        return (size_t)k;
+    }
+    if (uc_is_general_category(uc, UC_LETTER) || uc_is_general_category(uc, UC_MARK))
         return (size_t)k;
     return 0;
 }

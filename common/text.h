@@ -33,8 +33,9 @@ int text_tag_norm(const char *s, size_t n, char *out, size_t max, char *err, siz
 int text_tag_valid(const char *s, size_t n, size_t max);
 
 /* The length in bytes of the letter (L*), decimal digit (Nd) or combining mark (M*) s[0..n)
- * begins with, or 0 if it begins with anything else (or is not UTF-8): a word's characters. */
-size_t text_word_char(const char *s, size_t n);
+ * begins with, or 0 if it begins with anything else (or is not UTF-8): a word's characters.
+ * *digit (may be NULL) is set to whether it is a decimal digit. */
+size_t text_word_char(const char *s, size_t n, int *digit);
 
 /* The longest prefix of the UTF-8 text s of at most max bytes that ends at a character boundary:
  * how much of s to quote in a message without cutting a character in two. */

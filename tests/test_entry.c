@@ -46,13 +46,25 @@ static struct entry *vector_entry(struct test_author *a, const char *name)
         f.body = "Run `vpnctl rotate`, then restart the client.\n";
         return test_entry(a, &f);
     }
+    if (strcmp(name, "unicode-tags") == 0) {
+        /* Tags in any language, given in their normal forms (the node's post normalises "#태그"
+         * and "ETİKET" into these; the codec takes tags only as they are). */
+        static const char *const tags[] = {"태그", "eti\xcc\x87ket"};
+        f.kind = ENTRY_NOTE;
+        f.created_ms = VEC_QUESTION_MS + 180000;
+        f.tags = tags;
+        f.ntags = 2;
+        f.title = "Etiketler ve 태그";
+        f.body = "Tags in any language.";
+        return test_entry(a, &f);
+    }
     f.kind = 4096; /* a kind from the future */
     f.created_ms = VEC_QUESTION_MS + 120000;
     f.title = "Bücher für Anfänger";
     return test_entry(a, &f);
 }
 
-static const char *const vector_names[] = {"question", "answer", "future-kind"};
+static const char *const vector_names[] = {"question", "answer", "future-kind", "unicode-tags"};
 
 static void test_vectors_match_doc(void **state)
 {
@@ -329,6 +341,37 @@ static void test_non_canonical_rejected(void **state)
     expect_decode(&a, &r, 0, "tag starting with punctuation");
     r = raw_good(), r.tags[0] = "";
     expect_decode(&a, &r, 0, "empty tag");
+    /* Tags in any language: each must be its own normal form (NFC, Unicode lower case). */
+    r = raw_good(), r.tags[0] = "a", r.tags[1] = "태그";
+    expect_decode(&a, &r, 1, "Korean tag");
+    r = raw_good(), r.tags[0] = "eti\xcc\x87ket", r.tags[1] = "οδος";
+    expect_decode(&a, &r, 1, "Turkish (i + U+0307) and Greek tags");
+    r = raw_good(), r.tags[0] = "a", r.tags[1] = "ETİKET";
+    expect_decode(&a, &r, 0, "upper-case Turkish tag");
+    r = raw_good(), r.tags[0] = "a", r.tags[1] = "ΟΔΟΣ";
+    expect_decode(&a, &r, 0, "upper-case Greek tag");
+    r = raw_good(), r.tags[0] = "a", r.tags[1] = "cafe\xcc\x81";
+    expect_decode(&a, &r, 0, "tag in NFD");
+    r = raw_good(), r.tags[0] = "a", r.tags[1] = "\xe1\x84\x90\xe1\x85\xa2\xe1\x84\x80\xe1\x85\xb3";
+    expect_decode(&a, &r, 0, "Korean tag as conjoining jamo (NFD)");
+    r = raw_good(), r.tags[0] = "a", r.tags[1] = "\xe2\x84\xaa";
+    expect_decode(&a, &r, 0, "KELVIN SIGN (not NFC)");
+    r = raw_good(), r.tags[0] = "a", r.tags[1] = "ｖｐｎ";
+    expect_decode(&a, &r, 1, "full-width letters (NFC keeps them)");
+    r = raw_good(), r.tags[0] = "a", r.tags[1] = "b😀";
+    expect_decode(&a, &r, 0, "symbol in a tag");
+    r = raw_good(), r.tags[0] = "a", r.tags[1] = "태 그";
+    expect_decode(&a, &r, 0, "space in a tag");
+    r = raw_good(), r.tags[0] = "a", r.tags[1] = "\xcc\x87" "a";
+    expect_decode(&a, &r, 0, "tag starting with a combining mark");
+    r = raw_good(), r.tags[0] = "a", r.tags[1] = "\xea\xb7";
+    expect_decode(&a, &r, 0, "truncated UTF-8 in a tag");
+    r = raw_good(), r.tags[0] = "a", r.tags[1] = "\xc2\x9b";
+    expect_decode(&a, &r, 0, "C1 control as a tag");
+    r = raw_good(), r.tags[0] = "가나다라마바사아자차카";
+    expect_decode(&a, &r, 0, "tag over 32 bytes (11 syllables)");
+    r = raw_good(), r.tags[0] = "태그", r.tags[1] = "eti\xcc\x87ket";
+    expect_decode(&a, &r, 0, "Unicode tags not in byte order");
     r = raw_good(), r.nrefs = 2, memset(r.refs[0], 2, 32), memset(r.refs[1], 1, 32);
     expect_decode(&a, &r, 0, "unsorted refs");
     r = raw_good(), r.nrefs = 2, memset(r.refs[0], 1, 32), memset(r.refs[1], 1, 32);

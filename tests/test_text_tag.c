@@ -159,12 +159,19 @@ static void test_valid(void **state)
 static void test_helpers(void **state)
 {
     (void)state;
-    assert_int_equal(text_word_char("태그", strlen("태그")), 3);
-    assert_int_equal(text_word_char("a", 1), 1);
-    assert_int_equal(text_word_char("\xcc\x87", 2), 2);
-    assert_int_equal(text_word_char("\xef\xbc\x8c", 3), 0); /* FULLWIDTH COMMA */
-    assert_int_equal(text_word_char("\xea\xb7", 2), 0);
-    assert_int_equal(text_word_char(",", 1), 0);
+    assert_int_equal(text_word_char("태그", strlen("태그"), NULL), 3);
+    assert_int_equal(text_word_char("a", 1, NULL), 1);
+    assert_int_equal(text_word_char("\xcc\x87", 2, NULL), 2);
+    assert_int_equal(text_word_char("\xef\xbc\x8c", 3, NULL), 0); /* FULLWIDTH COMMA */
+    assert_int_equal(text_word_char("\xea\xb7", 2, NULL), 0);
+    assert_int_equal(text_word_char(",", 1, NULL), 0);
+    {
+        int digit = 0;
+        assert_int_equal(text_word_char("\xef\xbc\x91", 3, &digit), 3); /* FULLWIDTH DIGIT ONE */
+        assert_int_equal(digit, 1);
+        assert_int_equal(text_word_char("\xcc\x87", 2, &digit), 2);
+        assert_int_equal(digit, 0);
+    }
     assert_int_equal(text_prefix_len("abc", 2), 2);
     assert_int_equal(text_prefix_len("태그", 4), 3);
     assert_int_equal(text_prefix_len("태그", 6), 6);

@@ -177,6 +177,29 @@ static void test_tags(void **state)
     json_decref(base);
 }
 
+/* Tags in any language (issue 16): a real Obsidian vault's Korean and Turkish tags, inline and in
+ * the front matter, normalised as the node does (NFC, Unicode lower case); an inline tag ends at
+ * the first character that is not a letter, digit or mark, whatever its script. */
+static void test_tags_any_language(void **state)
+{
+    struct vault_md_doc doc;
+    const char *w;
+
+    (void)state;
+    assert_int_equal(parse(&doc,
+                           "---\ntags: [ETİKET, \"#태그\", ΟΔΟΣ, 😀]\n---\n"
+                           "Notes #태그 #ETİKET, #日本語。 #Кубернетес/Под and #Cafe\xcc\x81.\n"
+                           "Not tags: `#코드` #１２ #\xe2\x80\xaex\n"),
+                     VAULT_MD_OK);
+    assert_tags(&doc, "eti\xcc\x87ket 태그 οδος 日本語 кубернетес-под caf\xc3\xa9");
+    /* The emoji is no tag: dropped, with the reason. */
+    assert_int_equal(json_array_size(doc.warnings), 1);
+    w = json_string_value(json_array_get(doc.warnings, 0));
+    assert_non_null(strstr(w, "'😀'"));
+    assert_non_null(strstr(w, "begins with a letter or a digit"));
+    vault_md_free(&doc);
+}
+
 static void test_ids(void **state)
 {
     struct vault_md_doc doc;
@@ -222,6 +245,12 @@ static void test_tag_normalise(void **state)
     assert_int_equal(vault_md_tag_normalise("-x", 2, out), -1);
     assert_int_equal(vault_md_tag_normalise("#", 1, out), -1);
     assert_int_equal(vault_md_tag_normalise("abcdefghijabcdefghijabcdefghijabc", 33, out), -1);
+    assert_int_equal(vault_md_tag_normalise("#ETİKET/태그", strlen("#ETİKET/태그"), out), 0);
+    assert_string_equal(out, "eti\xcc\x87ket-태그");
+    assert_int_equal(
+        vault_md_tag_normalise("\xe1\x84\x90\xe1\x85\xa2\xe1\x84\x80\xe1\x85\xb3", 12, out), 0);
+    assert_string_equal(out, "태그");
+    assert_int_equal(vault_md_tag_normalise("가나다라마바사아자차카", 33, out), -1);
 }
 
 /* Found by fuzz_vault: a NUL inside s[0..n) was read past (the copy stopped at it). */
@@ -333,17 +362,12 @@ static void test_export_slug(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_front_matter_present),
-        cmocka_unit_test(test_front_matter_absent),
-        cmocka_unit_test(test_front_matter_broken),
-        cmocka_unit_test(test_title_from_heading),
-        cmocka_unit_test(test_cr_handling),
-        cmocka_unit_test(test_tags),
-        cmocka_unit_test(test_ids),
-        cmocka_unit_test(test_body_and_text),
-        cmocka_unit_test(test_tag_normalise),
-        cmocka_unit_test(test_json_lossy),
-        cmocka_unit_test(test_export_slug),
+        cmocka_unit_test(test_front_matter_present), cmocka_unit_test(test_front_matter_absent),
+        cmocka_unit_test(test_front_matter_broken),  cmocka_unit_test(test_title_from_heading),
+        cmocka_unit_test(test_cr_handling),          cmocka_unit_test(test_tags),
+        cmocka_unit_test(test_tags_any_language),    cmocka_unit_test(test_ids),
+        cmocka_unit_test(test_body_and_text),        cmocka_unit_test(test_tag_normalise),
+        cmocka_unit_test(test_json_lossy),           cmocka_unit_test(test_export_slug),
         cmocka_unit_test(test_date_and_embeds),
     };
 
