@@ -65,7 +65,7 @@ tags_of() { echo "$notes" | jq -c --arg t "$1" '.entries[] | select(.title == $t
     fail "vpn.md tags: $(tags_of "Resetting the VPN client")"
 [ "$(tags_of "Nightly backups")" = '["backup","imported","ops-infra","runbook"]' ] ||
     fail "backups.md tags: $(tags_of "Nightly backups")"
-[ "$(tags_of "Loose thoughts")" = '["imported","plain"]' ] ||
+[ "$(tags_of "Loose thoughts")" = '["imported","plain","ünïcode"]' ] ||
     fail "Loose thoughts.md tags: $(tags_of "Loose thoughts")"
 echo "$out" | jq -e '[.warnings[].warning] | any(test("_underscore"))' >/dev/null ||
     fail "import: the invalid tag needs a warning: $out"
@@ -218,5 +218,36 @@ out=$(on a import "$v4" --json 2>/dev/null)
 echo "$out" | jq -e '.imported == 1 and .notes[0].path == "printer.md"' >/dev/null ||
     fail "after a retraction: expected printer.md imported again: $out"
 ok "import: an edited note is known by its current title and body, a retracted one not at all"
+
+# --- tags in any language (issue 16): a real vault's Korean and Turkish tags ------------------------
+v5=$E2E_ROOT/vault5
+mkdir -p "$v5"
+cat >"$v5/etiket.md" <<'EOF'
+---
+tags: [ETİKET, "Café"]
+---
+# Etiketler ve 태그
+
+Notlar #태그 ve #ETİKET, also #日本語。
+EOF
+out=$(on a import "$v5" --json 2>"$E2E_ROOT/import5.err") || fail "import of vault5: $(tail -3 "$E2E_ROOT/import5.err")"
+echo "$out" | jq -e '.imported == 1 and (.warnings | length) == 0' >/dev/null || fail "import of Unicode tags: $out"
+uid=$(echo "$out" | jq -r '.notes[0].id')
+want='["café","eti̇ket","日本語","태그"]'
+[ "$(on a show "$uid" --json | jq -c .entry.tags)" = "$want" ] ||
+    fail "import: Unicode tags: $(on a show "$uid" --json | jq -c .entry.tags), not $want"
+for t in 태그 '#태그' ETİKET 'eti̇ket' '#CAFÉ' 日本語; do
+    [ "$(on a list --tag "$t" --json | jq -r '.entries[0].id')" = "$uid" ] || fail "list --tag $t does not find the note"
+done
+[ "$(on a search 태그 --json | jq -r '.results[0].entry.id')" = "$uid" ] || fail "search 태그 does not find the note"
+on a export "$E2E_ROOT/export5" >/dev/null 2>&1 || fail "export with Unicode tags failed"
+f5=$(grep -l "Etiketler ve" "$E2E_ROOT/export5"/*.md) || fail "export: no file for the Unicode-tagged note"
+grep -qF 'tags: ["café", "eti̇ket", "日本語", "태그"]' "$f5" || fail "export: tags not written back: $(grep tags: "$f5")"
+start c
+on c init --name Carol >/dev/null
+on c import "$E2E_ROOT/export5" --json >/dev/null 2>&1 || fail "import of the export with Unicode tags"
+[ "$(on c list --tag 태그 --json | jq -r '.entries[0].title')" = "Etiketler ve 태그" ] ||
+    fail "round trip: the Unicode tags did not come back"
+ok "import: #태그, #ETİKET and front-matter tags normalised (NFC, lower case), listed and searched by any spelling, exported and imported back"
 
 echo "$checks passed, 0 failed"
