@@ -11,8 +11,7 @@
 int text_valid(const uint8_t *s, size_t n, int multiline);
 
 /* The tag rule in words, for messages to people (the byte limit is the caller's to add). */
-#define TEXT_TAG_RULE                                                                              \
-    "letters and digits of any script, lower-cased, then also . + # _ - (no spaces)"
+#define TEXT_TAG_RULE "letters and digits of any script, lower-cased, then also . + # _ -"
 
 /* Normalise s[0..n), what a person or a file calls a tag, into a tag of at most max bytes:
  * Unicode white space around it trimmed and one leading '#' dropped; then Unicode NFC, then

@@ -106,7 +106,7 @@ json_t *node_arg_tag_invalid(const char *t)
         why[0] = '\0';
     return api_error("invalid",
                      "'%.*s' is not a valid tag%s%s (tags are " TEXT_TAG_RULE
-                     ", at most %d bytes; a leading # is dropped)",
+                     ", no spaces, at most %d bytes; a leading # is dropped)",
                      text_prefix_len(t, 40), t, why[0] != '\0' ? ": " : "", why, ENTRY_TAG_MAX);
 }
 
