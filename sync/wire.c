@@ -11,7 +11,8 @@ static const char *const wire_names[] = {
     [WIRE_ENTRY] = "ENTRY", [WIRE_IHAVE] = "IHAVE",       [WIRE_WANT] = "WANT",
     [WIRE_PRUNE] = "PRUNE", [WIRE_GRAFT] = "GRAFT",       [WIRE_RECON] = "RECON",
     [WIRE_BATCH] = "BATCH", [WIRE_STREAM] = "STREAM",     [WIRE_BYE] = "BYE",
-    [WIRE_PEERS] = "PEERS", [WIRE_PRESENCE] = "PRESENCE", [WIRE_LATER] = "LATER",
+    [WIRE_PEERS] = "PEERS", [WIRE_PRESENCE] = "PRESENCE", [WIRE_FEATURES] = "FEATURES",
+    [WIRE_LATER] = "LATER",
 };
 
 const char *wire_type_name(enum wire_type type)
@@ -204,10 +205,33 @@ static int wire_decode_presence(struct wire_reader *r, struct wire_msg *m, char 
     return 0;
 }
 
+static int wire_decode_hello(struct wire_reader *r, struct wire_msg *m, char *err, size_t errlen)
+{
+    uint64_t v, flags;
+    const uint8_t *p;
+
+    if (rd_bytes(r, WIRE_KEY_LEN, &m->u.hello.key) != 0 || rd_uint(r, 8, &m->u.hello.nonce) != 0 ||
+        rd_uint(r, 1, &flags) != 0 || flags > 1 || rd_uint(r, 2, &v) != 0 ||
+        rd_uint(r, 8, &m->u.hello.entries) != 0 || rd_uint(r, 8, &m->u.hello.clock_ms) != 0) {
+        errmsg_set(err, errlen, "HELLO: truncated");
+        return -1;
+    }
+    m->u.hello.is_reply = (int)flags;
+    m->u.hello.listen_port = (uint16_t)v;
+    if (rd_uint(r, 1, &v) != 0 || v > WIRE_MAX_NAME || rd_bytes(r, v, &p) != 0 ||
+        !wire_text_ok(p, v)) {
+        errmsg_set(err, errlen, "HELLO: bad name");
+        return -1;
+    }
+    m->u.hello.name = (const char *)p;
+    m->u.hello.name_len = v;
+    return wire_decode_hello_auth(r, m, err, errlen);
+}
+
 int wire_decode(const uint8_t *frame, size_t len, struct wire_msg *m, char *err, size_t errlen)
 {
     struct wire_reader r = {frame, len, 0};
-    uint64_t version, type, v, flags;
+    uint64_t version, type, v;
     const uint8_t *p;
 
     memset(m, 0, sizeof(*m));
@@ -226,23 +250,7 @@ int wire_decode(const uint8_t *frame, size_t len, struct wire_msg *m, char *err,
     m->type = (enum wire_type)type;
     switch (type) {
     case WIRE_HELLO:
-        if (rd_bytes(&r, WIRE_KEY_LEN, &m->u.hello.key) != 0 ||
-            rd_uint(&r, 8, &m->u.hello.nonce) != 0 || rd_uint(&r, 1, &flags) != 0 || flags > 1 ||
-            rd_uint(&r, 2, &v) != 0 || rd_uint(&r, 8, &m->u.hello.entries) != 0 ||
-            rd_uint(&r, 8, &m->u.hello.clock_ms) != 0) {
-            errmsg_set(err, errlen, "HELLO: truncated");
-            return -1;
-        }
-        m->u.hello.is_reply = (int)flags;
-        m->u.hello.listen_port = (uint16_t)v;
-        if (rd_uint(&r, 1, &v) != 0 || v > WIRE_MAX_NAME || rd_bytes(&r, v, &p) != 0 ||
-            !wire_text_ok(p, v)) {
-            errmsg_set(err, errlen, "HELLO: bad name");
-            return -1;
-        }
-        m->u.hello.name = (const char *)p;
-        m->u.hello.name_len = v;
-        if (wire_decode_hello_auth(&r, m, err, errlen) != 0)
+        if (wire_decode_hello(&r, m, err, errlen) != 0)
             return -1;
         break;
     case WIRE_PING:
@@ -308,8 +316,14 @@ int wire_decode(const uint8_t *frame, size_t len, struct wire_msg *m, char *err,
         if (wire_decode_presence(&r, m, err, errlen) != 0)
             return -1;
         break;
+    case WIRE_FEATURES:
+        if (rd_uint(&r, 8, &m->u.features) != 0) {
+            errmsg_set(err, errlen, "FEATURES: truncated");
+            return -1;
+        }
+        break;
     default:
-        if (type <= WIRE_PRESENCE) {
+        if (type <= WIRE_FEATURES) {
             errmsg_set(err, errlen, "unknown message type %llu", (unsigned long long)type);
             return -1;
         }
@@ -447,6 +461,11 @@ int wire_ids(struct buf *out, enum wire_type type, const uint8_t *ids, size_t n)
 int wire_empty(struct buf *out, enum wire_type type)
 {
     return wire_head(out, type);
+}
+
+int wire_features(struct buf *out, uint64_t bits)
+{
+    return wire_head(out, WIRE_FEATURES) | buf_append_u64be(out, bits);
 }
 
 int wire_recon(struct buf *out, uint32_t session, const uint8_t *msg, size_t len)

@@ -44,11 +44,16 @@ enum wire_type {
     WIRE_BYE = 12,
     WIRE_PEERS = 13,
     WIRE_PRESENCE = 14,
-    /* A type this version does not know (15 to 255): sent by a later node within version 4. It
+    WIRE_FEATURES = 15, /* within version 4: what else the sender understands (WIRE_FEATURE_*) */
+    /* A type this version does not know (16 to 254): sent by a later node within version 4. It
      * decodes to WIRE_LATER with no fields, and is ignored: new message types need no new version
      * (docs/PROTOCOL.md, *Versioning*). Type 0 stays invalid. */
     WIRE_LATER = 255,
 };
+
+/* FEATURES bits (docs/PROTOCOL.md, *Features*). A receiver ignores bits it does not know. */
+#define WIRE_FEATURE_UNICODE_TAGS (1ull << 0) /* takes entries with tags in any language */
+#define WIRE_FEATURES_OURS WIRE_FEATURE_UNICODE_TAGS
 
 #define WIRE_MAX_PEERS 32 /* addresses in one PEERS */
 #define WIRE_MAX_ADDR 64  /* "IPv4:PORT" or "[IPv6]:PORT" */
@@ -119,6 +124,7 @@ struct wire_msg {
             size_t len;
         } peers;
         struct wire_presence_fields presence;
+        uint64_t features; /* FEATURES: the sender's bits, unknown ones included */
     } u;
 };
 
@@ -197,6 +203,9 @@ int wire_bye(struct buf *out, const char *reason) __attribute__((warn_unused_res
 /* PRESENCE with f's fields (all of them set; ttl_ms within 1 .. WIRE_MAX_PRESENCE_TTL_MS). */
 int wire_presence(struct buf *out, const struct wire_presence_fields *f)
     __attribute__((warn_unused_result));
+
+/* FEATURES with these bits. */
+int wire_features(struct buf *out, uint64_t bits) __attribute__((warn_unused_result));
 
 /* PEERS: start with wire_peers_begin, add each with wire_peers_add (fails past WIRE_MAX_PEERS or
  * for an address longer than WIRE_MAX_ADDR), then send. */

@@ -297,8 +297,8 @@ static void test_rejects(void **state)
     expect_reject(bad_version, sizeof(bad_version), "unknown version");
     const uint8_t bad_type[] = {WIRE_VERSION, 0};
     expect_reject(bad_type, sizeof(bad_type), "unknown type");
-    /* Types after PRESENCE are a later node's: they decode to WIRE_LATER, whatever they hold. */
-    const uint8_t later[] = {WIRE_VERSION, WIRE_PRESENCE + 1, 1, 2, 3};
+    /* Types after FEATURES are a later node's: they decode to WIRE_LATER, whatever they hold. */
+    const uint8_t later[] = {WIRE_VERSION, WIRE_FEATURES + 1, 1, 2, 3};
     const uint8_t later_empty[] = {WIRE_VERSION, 255};
     struct wire_msg lm;
     assert_int_equal(wire_decode(later, sizeof(later), &lm, NULL, 0), 0);
@@ -348,13 +348,49 @@ static void test_rejects(void **state)
     buf_free(&b);
 }
 
+/* FEATURES: round trips (unknown bits kept for the caller to ignore), every truncation and a
+ * trailing byte rejected; to a node of before FEATURES, the same frame is a later type. */
+static void test_features(void **state)
+{
+    struct buf b;
+    struct wire_msg m;
+    char err[160];
+    const uint64_t bits[] = {0, WIRE_FEATURE_UNICODE_TAGS, WIRE_FEATURES_OURS, UINT64_MAX,
+                             1ull << 63 | 2};
+    size_t i, k;
+
+    (void)state;
+    buf_init(&b, WIRE_MAX_FRAME);
+    for (k = 0; k < sizeof(bits) / sizeof(bits[0]); k++) {
+        buf_reset(&b);
+        assert_int_equal(wire_features(&b, bits[k]), 0);
+        assert_int_equal(b.len, 2 + 8);
+        assert_int_equal(b.data[1], 15); /* the type number is part of the protocol */
+        assert_int_equal(wire_decode(b.data, b.len, &m, err, sizeof(err)), 0);
+        assert_int_equal(m.type, WIRE_FEATURES);
+        assert_true(m.u.features == bits[k]);
+        assert_string_equal(wire_type_name(m.type), "FEATURES");
+    }
+    assert_int_equal(WIRE_FEATURE_UNICODE_TAGS, 1);
+    buf_reset(&b);
+    assert_int_equal(wire_features(&b, WIRE_FEATURES_OURS), 0);
+    save_seed("features", &b);
+    for (i = 0; i < b.len; i++)
+        expect_reject(b.data, i, "truncated FEATURES");
+    assert_int_equal(buf_append_u8(&b, 0), 0);
+    expect_reject(b.data, b.len, "FEATURES with a trailing byte");
+    buf_reset(&b);
+    assert_int_equal(wire_features(&b, UINT64_MAX), 0);
+    save_seed("features-unknown-bits", &b);
+    buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_round_trips),
-        cmocka_unit_test(test_hello_auth),
-        cmocka_unit_test(test_rejects),
-        cmocka_unit_test(test_presence),
+        cmocka_unit_test(test_round_trips), cmocka_unit_test(test_hello_auth),
+        cmocka_unit_test(test_rejects),     cmocka_unit_test(test_presence),
+        cmocka_unit_test(test_features),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
