@@ -85,6 +85,7 @@ static void node_status_sync(struct node *n, json_t *o)
         json_object_set_new(sync, "pulls", json_integer((json_int_t)gs.pulls));
         json_object_set_new(sync, "paced", json_integer((json_int_t)gs.paced));
         json_object_set_new(sync, "held_back", json_integer((json_int_t)gs.held_back));
+        json_object_set_new(sync, "withheld", json_integer((json_int_t)gs.withheld));
         json_object_set_new(sync, "refused_connections",
                             json_integer((json_int_t)links_refused(gossip_links(n->gossip))));
     }
@@ -205,6 +206,10 @@ static json_t *op_peers(struct node *n, json_t *req)
                                 : json_null());
         json_object_set_new(p, "last_sync_differences", json_integer((json_int_t)info.last_diff));
         json_object_set_new(p, "eager", json_boolean(info.eager));
+        /* What it announced (FEATURES): a node from before them announces nothing. */
+        json_object_set_new(p, "unicode_tags",
+                            json_boolean((info.features & WIRE_FEATURE_UNICODE_TAGS) != 0));
+        json_object_set_new(p, "withheld", json_integer((json_int_t)info.withheld));
         json_object_set_new(p, "bytes_received", json_integer((json_int_t)st->bytes_rx));
         json_object_set_new(p, "bytes_sent", json_integer((json_int_t)st->bytes_tx));
         json_array_append_new(a, p);

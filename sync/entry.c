@@ -49,6 +49,38 @@ int entry_tag_valid(const char *s)
     return text_tag_valid(s, strlen(s), ENTRY_TAG_MAX);
 }
 
+/* The offset of the reference count: version, kind, author, created_ms. */
+#define ENTRY_REFS_AT (1 + 2 + ENTRY_KEY_LEN + 8)
+
+int entry_tags_plain(const uint8_t *bytes, size_t len)
+{
+    size_t off = ENTRY_REFS_AT, ntags, tlen, i, k;
+
+    if (len <= off)
+        return 0;
+    off += 1 + (size_t)bytes[off] * ENTRY_ID_LEN; /* the references */
+    if (len <= off)
+        return 0;
+    ntags = bytes[off++];
+    if (ntags > ENTRY_MAX_TAGS)
+        return 0;
+    for (i = 0; i < ntags; i++) {
+        if (off >= len)
+            return 0;
+        tlen = bytes[off++];
+        if (tlen == 0 || tlen > len - off)
+            return 0;
+        for (k = 0; k < tlen; k++) {
+            uint8_t c = bytes[off + k];
+            int alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+            if (!alnum && (k == 0 || memchr(".+#_-", c, 5) == NULL))
+                return 0;
+        }
+        off += tlen;
+    }
+    return 1;
+}
+
 static int entry_attr_key_valid_n(const char *s, size_t n)
 {
     size_t i;

@@ -140,4 +140,10 @@ const uint8_t *entry_signature(const struct entry *e);
 /* 1 if s is a valid tag, else 0. */
 int entry_tag_valid(const char *s);
 
+/* 1 if every tag of the encoded entry bytes[0..len) is a tag by the rule before tags in any
+ * language ([a-z0-9] then [a-z0-9.+#_-]*, ASCII only), which nodes that do not announce
+ * WIRE_FEATURE_UNICODE_TAGS apply: such a node can take the entry. 0 if a tag is not, or if the
+ * bytes end before the tags do. Reads only the header up to the tags: no decoding, no copy. */
+int entry_tags_plain(const uint8_t *bytes, size_t len);
+
 #endif

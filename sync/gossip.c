@@ -74,6 +74,9 @@ static void gossip_on_message(void *ctx, struct link *l, const struct wire_msg *
     case WIRE_PRESENCE:
         gossip_on_presence(g, p, m);
         break;
+    case WIRE_FEATURES:
+        gossip_on_features(g, p);
+        break;
     default:
         (void)link_penalize(l, "unexpected message type");
         break;
@@ -87,6 +90,7 @@ static void gossip_on_up(void *ctx, struct link *l)
 
     p->eager = 1;
     p->nihave = 0;
+    p->withheld_since_up = 0;
     gossip_kick(g, 0); /* anything this peer asked for before it became primary */
     gossip_presence_up(g, p);
     if (gossip_should_stream(g, p)) {
@@ -375,6 +379,7 @@ struct gossip *gossip_new(const struct gossip_config *cfg, char *err, size_t err
     lc.name = cfg->name;
     lc.entries = gossip_hello_entries;
     lc.no_exchange = !cfg->peer_exchange;
+    lc.features = WIRE_FEATURES_OURS;
     lc.team = tid;
     lc.server_public = spk;
     lc.server_secret = ssk;
@@ -475,6 +480,8 @@ void gossip_peer_info(struct gossip *g, struct link *l, struct gossip_peer_info 
     info->stream_bytes = p->streaming ? p->stream_bytes : 0;
     info->last_sync_ms = p->last_sync_ms;
     info->last_diff = p->last_diff;
+    info->features = link_peer_features(l);
+    info->withheld = p->withheld;
     if (p->streaming)
         info->state = "bootstrapping";
     else if (p->recon != NULL)

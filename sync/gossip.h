@@ -100,6 +100,9 @@ struct gossip_peer_info {
     uint64_t stream_bytes;   /* bootstrap: bytes still to come */
     uint64_t last_sync_ms;   /* loop clock of the last completed reconciliation, 0 = never */
     uint64_t last_diff;      /* entries the last reconciliation found missing, both ways */
+    uint64_t features;       /* the FEATURES bits it announced on this link (link_peer_features) */
+    uint64_t withheld;       /* entries not sent to it: it cannot take them (tags in any
+                                language, and it did not announce WIRE_FEATURE_UNICODE_TAGS) */
 };
 void gossip_peer_info(struct gossip *g, struct link *l, struct gossip_peer_info *info);
 
@@ -124,6 +127,7 @@ struct gossip_stats {
     uint64_t recon_runs; /* reconciliations completed */
     uint64_t pulls; /* reconciliations started to pull what a peer pushed past the author limit */
     uint64_t presence_refused; /* presence beacons refused (duplicates are not counted) */
+    uint64_t withheld; /* entries not sent to a peer that cannot take them, all peers together */
 };
 void gossip_stats(struct gossip *g, struct gossip_stats *out);
 

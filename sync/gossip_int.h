@@ -98,6 +98,10 @@ struct gpeer {
     uint8_t serve_id[ENTRY_ID_LEN];
     /* counters */
     uint64_t entries_rx, entries_tx, invalid;
+    /* Entries not sent because it cannot take them (gossip_takes), and whether one was since its
+     * link came up: its FEATURES, once it comes, has it reconcile with us at once. */
+    uint64_t withheld;
+    int withheld_since_up;
 };
 
 struct missing {
@@ -156,6 +160,12 @@ int gossip_load_key(void *ctx, uint64_t ts, const uint8_t *id);
 
 /* gossip_push.c: push and streams */
 void gossip_send(struct gossip *g, struct gpeer *p);
+/* May this encoded entry go to p? 1 unless it has a tag in any language (not ASCII by the rule
+ * before them) and p did not announce WIRE_FEATURE_UNICODE_TAGS: such a peer would refuse it as
+ * invalid data and count it against us. A 0 is counted as withheld. */
+int gossip_takes(struct gossip *g, struct gpeer *p, const uint8_t *raw, size_t len);
+/* Its FEATURES arrived: if it takes what we withheld from it, reconcile with it soon. */
+void gossip_on_features(struct gossip *g, struct gpeer *p);
 /* Make sure the flush timer runs soon. */
 void gossip_kick(struct gossip *g, uint64_t ms);
 /* Send the entries with these ids (that we have) in as many BATCHes as needed. */

@@ -26,10 +26,30 @@ void gossip_kick(struct gossip *g, uint64_t ms)
 
 /* ---- sending entries ---- */
 
-/* Send the entries with these ids (that we have) in as many BATCHes as needed. */
+int gossip_takes(struct gossip *g, struct gpeer *p, const uint8_t *raw, size_t len)
+{
+    if ((link_peer_features(p->link) & WIRE_FEATURE_UNICODE_TAGS) || entry_tags_plain(raw, len))
+        return 1;
+    p->withheld++;
+    p->withheld_since_up = 1;
+    g->stats.withheld++;
+    return 0;
+}
+
+void gossip_on_features(struct gossip *g, struct gpeer *p)
+{
+    if (!(link_peer_features(p->link) & WIRE_FEATURE_UNICODE_TAGS) || !p->withheld_since_up)
+        return;
+    /* Its FEATURES came after we had held something back (the link had just come up): let the
+     * next reconciliation, started now rather than at the interval, send it. */
+    p->withheld_since_up = 0;
+    gossip_pull_later(g, p);
+}
+
 /* Answer a WANT (or GRAFT) with the entries we hold. Ids we cannot serve (a retracted entry's
- * tombstone, or gone) are counted in the last BATCH's remaining_entries, which a fetch answer
- * does not otherwise use, so the asker stops waiting for them at once. */
+ * tombstone, gone, held back, or one the peer cannot take) are counted in the last BATCH's
+ * remaining_entries, which a fetch answer does not otherwise use, so the asker stops waiting for
+ * them at once. */
 void gossip_send_ids(struct gossip *g, struct gpeer *p, const uint8_t *ids, size_t n)
 {
     uint8_t *raw;
@@ -44,7 +64,8 @@ void gossip_send_ids(struct gossip *g, struct gpeer *p, const uint8_t *ids, size
             missing++;
             continue;
         }
-        if (ts > gossip_horizon(g)) { /* held back until its time comes */
+        /* Held back until its time comes, or not for this peer. */
+        if (ts > gossip_horizon(g) || !gossip_takes(g, p, raw, len)) {
             free(raw);
             missing++;
             continue;
@@ -99,8 +120,8 @@ void gossip_spread(struct gossip *g, const uint8_t id[ENTRY_ID_LEN], const uint8
         if (!link_is_primary(l))
             continue;
         p = gossip_peer(g, l);
-        if (p == from)
-            continue;
+        if (p == from || !gossip_takes(g, p, raw, len))
+            continue; /* not even announced: it could only ask for it in vain */
         if (p->eager && eager_allowed && gossip_push_token(g, p)) {
             if (!have_frame) {
                 buf_reset(&g->out);
@@ -275,7 +296,8 @@ void gossip_on_stream(struct gossip *g, struct gpeer *p, const struct wire_msg *
 struct serve_ctx {
     struct gossip *g;
     struct gpeer *p;
-    size_t n;
+    size_t n;    /* entries in the batch */
+    size_t rows; /* entries passed: in the batch, or not for this peer */
     int full;
 };
 
@@ -289,7 +311,10 @@ static int gossip_serve_row(void *ctx, uint64_t ts, const uint8_t *id, const uin
         sc->p->serve_left_bytes = 0;
         return 1;
     }
-    if (wire_batch_add(&sc->g->out, raw, len) != 0) {
+    /* One the peer cannot take is passed over (the cursor moves past it) without using its
+     * credit: the window it asked for still fills, so it asks for the next one. */
+    int takes = gossip_takes(sc->g, sc->p, raw, len);
+    if (takes && wire_batch_add(&sc->g->out, raw, len) != 0) {
         sc->full = 1;
         return 1;
     }
@@ -297,14 +322,15 @@ static int gossip_serve_row(void *ctx, uint64_t ts, const uint8_t *id, const uin
     memcpy(sc->p->serve_id, id, ENTRY_ID_LEN);
     sc->p->serve_left_entries -= sc->p->serve_left_entries > 0;
     sc->p->serve_left_bytes -= sc->p->serve_left_bytes >= len ? len : sc->p->serve_left_bytes;
-    sc->n++;
+    sc->rows++;
+    sc->n += takes;
     return 0;
 }
 
 /* Send up to a few BATCHes of a stream we serve. */
 static void gossip_serve(struct gossip *g, struct gpeer *p)
 {
-    struct serve_ctx sc = {g, p, 0, 0};
+    struct serve_ctx sc = {g, p, 0, 0, 0};
     int i;
 
     for (i = 0; i < GOSSIP_SERVE_PER_TICK && p->serve_credit > 0; i++) {
@@ -315,11 +341,14 @@ static void gossip_serve(struct gossip *g, struct gpeer *p)
         if (wire_batch_begin(&g->out, 0, 0) != 0)
             return;
         sc.n = 0;
+        sc.rows = 0;
         sc.full = 0;
         if (replica_scan(g->cfg.replica, ts, id, p->serve_credit, gossip_serve_row, &sc) < 0)
             return;
-        if (sc.n == 0)
+        if (sc.rows == 0)
             p->serve_left_entries = 0;
+        if (sc.n == 0 && p->serve_left_entries > 0)
+            continue; /* all passed over: the next scan goes on from there */
         wire_batch_finish(&g->out, p->serve_left_entries, p->serve_left_bytes);
         if (link_send(p->link, &g->out) != 0) {
             /* Its queue is full: rewind and try again on the next wake-up. */

@@ -441,6 +441,18 @@ static int link_authenticate(struct link *l, const struct wire_msg *m)
     return 0;
 }
 
+/* FEATURES after every HELLO we take, so the peer has it whichever of its HELLOs brought its side
+ * up: it follows our HELLO reply on the connection, which brings a peer that sent us its first
+ * HELLO up, and a peer that replied to ours is up already. Repeats cost 10 bytes. */
+static void link_send_features(struct link *l)
+{
+    struct links *ls = l->ls;
+
+    buf_reset(&ls->out);
+    if (wire_features(&ls->out, ls->features) == 0)
+        (void)link_send_raw(l, ls->out.data, ls->out.len);
+}
+
 static void link_on_hello(struct link *l, const struct wire_msg *m)
 {
     struct links *ls = l->ls;
@@ -482,8 +494,11 @@ static void link_on_hello(struct link *l, const struct wire_msg *m)
                  l->peer_ip, (unsigned)l->peer_port);
     memcpy(l->name, m->u.hello.name, m->u.hello.name_len);
     l->name[m->u.hello.name_len] = '\0';
+    if (l->state != LINK_UP)
+        l->peer_features = 0; /* a new session: none until its FEATURES says */
     if (!m->u.hello.is_reply)
         link_send_hello(l, 1);
+    link_send_features(l);
     if (l->state == LINK_UP)
         return;
     link_set_state(l, LINK_UP);
@@ -541,6 +556,10 @@ void link_dispatch(struct link *l, const uint8_t *frame, size_t len)
         if (l->state == LINK_UP && !ls->no_exchange)
             link_on_peers(l, &m);
         return;
+    case WIRE_FEATURES:
+        if (l->state == LINK_UP)
+            l->peer_features = m.u.features;
+        break; /* the protocol above hears of it too */
     default:
         break;
     }
@@ -633,6 +652,11 @@ int link_peer_clock(const struct link *l, int64_t *offset_ms)
 uint64_t link_peer_entries(const struct link *l)
 {
     return l->peer_entries;
+}
+
+uint64_t link_peer_features(const struct link *l)
+{
+    return l->peer_features;
 }
 
 uint16_t link_peer_port(const struct link *l)

@@ -73,6 +73,7 @@ struct links_config {
     const char *name;               /* our display name for HELLO (borrowed; may be NULL) */
     uint64_t (*entries)(void *ctx); /* how many entries we hold, for HELLO */
     int no_exchange;                /* neither tell peers whom we know nor dial whom they know */
+    uint64_t features; /* our FEATURES bits (WIRE_FEATURE_*), sent after every HELLO we receive */
     /* Security: every link is CurveZMQ (encrypted, client authenticated by the ZAP handler,
      * which is bound before anything listens). All keys are copied; secrets into sodium memory.
      * Required: team, server_*, node_*; join_* may be NULL. */
@@ -91,8 +92,9 @@ struct links_config {
 struct links_callbacks {
     void (*up)(void *ctx, struct link *l);   /* HELLO exchanged */
     void (*down)(void *ctx, struct link *l); /* was up, now is not */
-    /* Every message other than HELLO, PING, PONG and BYE, on an up link. m points into a frame
-     * that lives only during the call. */
+    /* Every message other than HELLO, PING, PONG and BYE, on an up link (FEATURES after
+     * link_peer_features has taken its bits). m points into a frame that lives only during the
+     * call. */
     void (*message)(void *ctx, struct link *l, const struct wire_msg *m);
     /* The link is about to be freed (a dead inbound link): release link_data. */
     void (*forget)(void *ctx, struct link *l);
@@ -181,6 +183,9 @@ const uint8_t *link_key(const struct link *l);    /* NULL before HELLO */
 const char *link_name(const struct link *l);      /* from HELLO, "" if none */
 uint64_t link_peer_entries(const struct link *l); /* from HELLO */
 uint16_t link_peer_port(const struct link *l);    /* the peer's listen port, from HELLO */
+/* The FEATURES bits the peer announced on this link in its current session (unknown bits
+ * included), or 0 until its FEATURES arrives: a node from before FEATURES never sends one. */
+uint64_t link_peer_features(const struct link *l);
 /* The peer's wall clock minus ours (ms), measured when its last HELLO arrived. Returns 1 with
  * *offset_ms set, or 0 if its HELLO gave no usable time. */
 int link_peer_clock(const struct link *l, int64_t *offset_ms);

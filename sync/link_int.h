@@ -58,6 +58,7 @@ struct link {
     uint16_t peer_port;
     int64_t clock_offset_ms; /* the peer's wall clock minus ours, from its last HELLO */
     int has_clock;
+    uint64_t peer_features; /* from its FEATURES in this session; 0 until then */
     struct link_stats st;
     uint64_t last_tx_ms, ping_sent_ms, hello_tx_ms;
     uint64_t hello_timer, hello_backoff_ms; /* quick HELLO retries right after dialling */
@@ -92,6 +93,7 @@ struct links {
     char *name;
     uint64_t (*entries)(void *ctx);
     int no_exchange;
+    uint64_t features; /* ours, for FEATURES */
     struct links_callbacks cb;
     void *cb_ctx;
     struct link *head;

@@ -512,6 +512,7 @@ struct links *links_new(struct loop *loop, const struct links_config *cfg,
     ls->name = xstrdup(cfg->name != NULL ? cfg->name : "");
     ls->entries = cfg->entries;
     ls->no_exchange = cfg->no_exchange;
+    ls->features = cfg->features;
     buf_init(&ls->out, WIRE_MAX_FRAME);
     buf_init(&ls->creds, WIRE_MAX_CREDS_BYTES);
     ls->secrets = sodium_malloc(3 * LINK_CURVE_LEN);

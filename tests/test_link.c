@@ -31,6 +31,7 @@ struct fixture {
     uint8_t member_pk[32], member_sk[32];        /* the raw peer's CURVE pair, a member's */
     uint8_t join_pk[32], join_sk[32];            /* the team's join pair */
     uint8_t peer_key[WIRE_KEY_LEN], peer_sk[64]; /* the raw peer's ed25519 identity */
+    uint64_t peer_nonce;                         /* its session; 0: 1234 */
 };
 
 static int node_sign(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[WIRE_PROOF_LEN])
@@ -143,6 +144,7 @@ static int setup(void **state)
     cfg.node_secret = f->node_sk;
     cfg.sign = node_sign;
     cfg.sign_ctx = f;
+    cfg.features = WIRE_FEATURES_OURS;
     f->loop = loop_new();
     f->links = links_new(f->loop, &cfg, &cb, f, err, sizeof(err));
     if (f->links == NULL || links_port(f->links) == 0)
@@ -226,7 +228,7 @@ static void peer_hello_as(struct fixture *f, const uint8_t *key, const uint8_t c
     struct buf b;
 
     h.key = key != NULL ? key : f->peer_key;
-    h.nonce = 1234;
+    h.nonce = f->peer_nonce != 0 ? f->peer_nonce : 1234;
     h.is_reply = is_reply;
     h.listen_port = 9999;
     h.entries = 3;
@@ -551,6 +553,38 @@ static void test_valid_messages_pass(void **state)
     buf_free(&b);
 }
 
+/* FEATURES: the node sends its bits after the HELLO it accepts; it takes the peer's (unknown
+ * bits too) and passes the message up; a new session of the peer starts from none again. */
+static void test_features(void **state)
+{
+    struct fixture *f = *state;
+    struct link *l;
+    struct wire_msg m;
+    uint8_t frame[4096], challenge[16] = {0};
+    struct buf b;
+
+    handshake(f);
+    assert_int_equal(peer_expect(f, WIRE_FEATURES, &m, frame, sizeof(frame)), 0);
+    assert_true(m.u.features == WIRE_FEATURES_OURS);
+    l = links_first(f->links);
+    assert_true(link_peer_features(l) == 0); /* none until it says */
+    buf_init(&b, 4096);
+    assert_int_equal(wire_features(&b, WIRE_FEATURE_UNICODE_TAGS | 1ull << 40), 0);
+    peer_send(f, &b);
+    run_for(f, 100);
+    assert_true(link_peer_features(l) == (WIRE_FEATURE_UNICODE_TAGS | 1ull << 40));
+    assert_int_equal(f->messages, 1);
+    /* It restarted (a new nonce): the link goes down and up, and its bits are forgotten. */
+    f->peer_nonce = 5678;
+    peer_hello(f, NULL, challenge, NULL, 0);
+    assert_int_equal(peer_expect(f, WIRE_FEATURES, &m, frame, sizeof(frame)), 0);
+    assert_int_equal(link_state(l), LINK_UP);
+    assert_int_equal(f->downs, 1);
+    assert_true(link_peer_features(l) == 0);
+    assert_true(link_stats(l)->invalid == 0);
+    buf_free(&b);
+}
+
 static void test_self_dial_refused(void **state)
 {
     struct fixture *f = *state;
@@ -579,6 +613,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_silent_peer_goes_down, setup_member, teardown),
         cmocka_unit_test_setup_teardown(test_garbage_gets_shunned, setup_member, teardown),
         cmocka_unit_test_setup_teardown(test_valid_messages_pass, setup_member, teardown),
+        cmocka_unit_test_setup_teardown(test_features, setup_member, teardown),
         cmocka_unit_test_setup_teardown(test_self_dial_refused, setup, teardown),
     };
 
