@@ -18,6 +18,7 @@
 #include "node_needs.h"
 #include "node_people.h"
 #include "node_similar.h"
+#include "node_synonyms.h"
 #include "node_tags.h"
 #include "node_team.h"
 #include "node_undo.h"
@@ -60,6 +61,7 @@ json_t *node_call(struct node *n, json_t *req)
     /* Views hold back what is dated after the team's clock plus the tolerance. */
     node_clock_check(n, &c);
     replica_set_horizon(n->replica, c.team_ms + ENTRY_CLOCK_TOLERANCE_MS);
+    node_syn_refresh(n); /* every tag filter of the op reads a tag's class */
     op = node_call_find(n, name);
     if (op == NULL)
         return api_error("unknown_op", "unknown op '%.40s'", name);

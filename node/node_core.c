@@ -8,6 +8,7 @@
 
 #include "hex.h"
 #include "log.h"
+#include "node_synonyms.h"
 #include "node_teamstate.h"
 #include "node_watch.h"
 #include "xmalloc.h"
@@ -64,6 +65,7 @@ void node_core_close(struct node *n)
 {
     json_decref(n->areas);
     n->areas = NULL;
+    node_syn_destroy(&n->syn);
     replica_close(&n->replica);
     team_destroy(&n->team);
     team_invite_destroy(&n->invite);

@@ -10,6 +10,7 @@
 #include "hex.h"
 #include "node_json.h"
 #include "node_peopleview.h"
+#include "node_synonyms.h"
 #include "node_view.h"
 #include "xmalloc.h"
 
@@ -286,7 +287,7 @@ enum node_foryou_level node_foryou_question(struct node *n, json_t *qj, uint64_t
     }
     json_array_foreach(json_object_get(qj, "tags"), i, t)
     {
-        area = json_string_value(json_object_get(n->areas, json_string_value(t)));
+        area = node_syn_area(n, json_string_value(t)); /* through the tag's synonyms */
         skill |= area != NULL && strcmp(area, "skill") == 0;
         follow |= area != NULL && strcmp(area, "follow") == 0;
     }

@@ -9,6 +9,7 @@
 #include "node_json.h"
 #include "node_latest.h"
 #include "node_peopleview.h"
+#include "node_synonyms.h"
 #include "xmalloc.h"
 
 /* 1 if the goal entry (the latest of its author and tag) is active. */
@@ -19,14 +20,14 @@ static int node_goals_active(const struct entry *e)
     return state != NULL && strcmp(state, "active") == 0;
 }
 
-static json_t *node_goals_json(const struct entry *e, uint64_t now_ms)
+static json_t *node_goals_json(const struct entry *e, const char *tag, uint64_t now_ms)
 {
     const char *state = entry_attr_get(e, "state");
     uint64_t until = 0;
     int has_until = kinds_attr_u64(e, "until", &until) == 0;
     json_t *o = json_object();
 
-    json_object_set_new(o, "tag", json_string(entry_tag(e, 0)));
+    json_object_set_new(o, "tag", json_string(tag));
     json_object_set_new(o, "state", json_string(state != NULL ? state : "active"));
     json_object_set_new(o, "why", json_stringn(entry_body(e), entry_body_len(e)));
     json_object_set_new(o, "until_ms", has_until ? json_integer((json_int_t)until) : json_null());
@@ -47,7 +48,8 @@ json_t *node_goals_of(struct node *n, const uint8_t key[ENTRY_KEY_LEN], int all,
 
     for (i = 0; i < node_latest_count(l); i++)
         if (all || node_goals_active(node_latest_at(l, i)))
-            json_array_append_new(arr, node_goals_json(node_latest_at(l, i), now_ms));
+            json_array_append_new(
+                arr, node_goals_json(node_latest_at(l, i), node_latest_tag(l, i), now_ms));
     node_latest_destroy(&l);
     return arr;
 }
@@ -104,8 +106,9 @@ json_t *node_goals_demand(struct node *n)
         e = node_latest_at(l, i);
         if (node_goals_active(e))
             json_object_set_new(
-                demand, entry_tag(e, 0),
-                json_integer(json_integer_value(json_object_get(demand, entry_tag(e, 0))) + 1));
+                demand, node_latest_tag(l, i),
+                json_integer(json_integer_value(json_object_get(demand, node_latest_tag(l, i))) +
+                             1));
     }
     node_latest_destroy(&l);
     return demand;
@@ -127,8 +130,8 @@ int node_goals_mine_any(struct node *n, json_t *tags, char tag[ENTRY_TAG_MAX + 1
             continue;
         json_array_foreach(tags, j, t)
         {
-            if (json_is_string(t) &&
-                strcmp(json_string_value(t), entry_tag(node_latest_at(l, i), 0)) == 0) {
+            if (json_is_string(t) && entry_tag_valid(json_string_value(t)) &&
+                node_syn_same(n, json_string_value(t), node_latest_tag(l, i))) {
                 snprintf(tag, ENTRY_TAG_MAX + 1, "%s", json_string_value(t));
                 yes = 1;
                 break;

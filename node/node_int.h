@@ -35,6 +35,7 @@
 #include "team.h"
 
 struct node;
+struct node_syn;
 struct web;
 
 /* An API op a module serves (docs/API.md): fn answers req (borrowed) with a new response. Tables
@@ -101,6 +102,7 @@ struct node {
     uint8_t *curve_sk;       /* sodium memory */
     struct node_hooks hooks; /* what the layers above lend the ops (node.c sets them) */
     struct web *web;         /* the web interface (web/web.h), or NULL when off */
+    struct node_syn *syn;    /* the tag synonyms decided (node_synonyms), or NULL */
     uint64_t calls;          /* ops run (node_call), to tell when the node is idle */
     struct {
         uint64_t calls_seen; /* n->calls at the last node_core_idle */

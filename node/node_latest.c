@@ -9,13 +9,20 @@
 #include "log.h"
 #include "node_args.h"
 #include "node_map.h"
+#include "node_synonyms.h"
 #include "xmalloc.h"
 
+struct node_latest_item {
+    struct entry *e;             /* the latest of the pair (a copy) */
+    char tag[ENTRY_TAG_MAX + 1]; /* its first tag's canonical tag */
+};
+
 struct node_latest {
-    struct entry **items; /* the latest per pair (copies) */
+    struct node_latest_item *items; /* the latest per pair */
     size_t count, cap;
     struct node_map *index; /* "<author hex> <tag>" -> index in items */
     size_t rows;            /* rows on the page being read */
+    struct node *n;
 };
 
 /* 1 if a is later than b: by created_ms, then by id. */
@@ -41,16 +48,17 @@ static int node_latest_row(void *ctx, const struct entry *e, const char *snippet
         return 0;
     hex_encode(entry_author(e), ENTRY_KEY_LEN, key);
     key[2 * ENTRY_KEY_LEN] = ' ';
-    snprintf(key + 2 * ENTRY_KEY_LEN + 1, ENTRY_TAG_MAX + 1, "%s", entry_tag(e, 0));
-    if (node_map_get(l->index, key, &i) && !node_latest_later(e, l->items[i]))
+    /* An alias's entry and its canonical tag's are one topic's (node_synonyms). */
+    node_syn_canon(l->n, entry_tag(e, 0), key + 2 * ENTRY_KEY_LEN + 1);
+    if (node_map_get(l->index, key, &i) && !node_latest_later(e, l->items[i].e))
         return 0;
     bytes = entry_bytes(e, &len);
     copy = entry_decode(bytes, len, NULL, 0);
     if (copy == NULL)
         return 0;
     if (node_map_get(l->index, key, &i)) {
-        entry_destroy(&l->items[i]);
-        l->items[i] = copy;
+        entry_destroy(&l->items[i].e);
+        l->items[i].e = copy;
         return 0;
     }
     if (l->count == l->cap) {
@@ -58,17 +66,18 @@ static int node_latest_row(void *ctx, const struct entry *e, const char *snippet
         l->items = xreallocarray(l->items, l->cap, sizeof(*l->items));
     }
     node_map_put(l->index, key, l->count);
-    l->items[l->count++] = copy;
+    l->items[l->count].e = copy;
+    memcpy(l->items[l->count++].tag, key + 2 * ENTRY_KEY_LEN + 1, ENTRY_TAG_MAX + 1);
     return 0;
 }
 
 /* By tag, then author: the same order on every node. */
 static int node_latest_cmp(const void *a, const void *b)
 {
-    const struct entry *x = *(struct entry *const *)a, *y = *(struct entry *const *)b;
-    int c = strcmp(entry_tag(x, 0), entry_tag(y, 0));
+    const struct node_latest_item *x = a, *y = b;
+    int c = strcmp(x->tag, y->tag);
 
-    return c != 0 ? c : memcmp(entry_author(x), entry_author(y), ENTRY_KEY_LEN);
+    return c != 0 ? c : memcmp(entry_author(x->e), entry_author(y->e), ENTRY_KEY_LEN);
 }
 
 struct node_latest *node_latest_scan(struct node *n, uint16_t kind, const uint8_t *author,
@@ -78,6 +87,7 @@ struct node_latest *node_latest_scan(struct node *n, uint16_t kind, const uint8_
     struct replica_query q = {0};
 
     l->index = node_map_new();
+    l->n = n;
     q.kind = kind;
     q.author = author;
     q.tag = tag;
@@ -104,7 +114,12 @@ size_t node_latest_count(const struct node_latest *l)
 
 const struct entry *node_latest_at(const struct node_latest *l, size_t i)
 {
-    return l->items[i];
+    return l->items[i].e;
+}
+
+const char *node_latest_tag(const struct node_latest *l, size_t i)
+{
+    return l->items[i].tag;
 }
 
 void node_latest_destroy(struct node_latest **lp)
@@ -115,7 +130,7 @@ void node_latest_destroy(struct node_latest **lp)
     if (l == NULL)
         return;
     for (i = 0; i < l->count; i++)
-        entry_destroy(&l->items[i]);
+        entry_destroy(&l->items[i].e);
     free(l->items);
     node_map_destroy(&l->index);
     free(l);

@@ -16,6 +16,7 @@
 #include "node_clock.h"
 #include "node_map.h"
 #include "node_peopleview.h"
+#include "node_synonyms.h"
 #include "timeunits.h"
 #include "xmalloc.h"
 
@@ -679,11 +680,17 @@ json_t *node_rank_experts_related(struct node *n, const char *topic, size_t max,
                             {NULL, 0, 0, node_map_new()}};
     struct node_related rel = {0};
     struct replica_query q = {0};
-    char tag[ENTRY_TAG_MAX + 1], why[512], err[ERRMSG_MAX];
+    char tag[ENTRY_TAG_MAX + 1], why[512], err[ERRMSG_MAX], canon[ENTRY_TAG_MAX + 1];
     json_t *arr = json_array();
     const char *shown;
     size_t i;
     int shown_len;
+
+    /* A tag's alias asks about its canonical tag: the same words, the same related topics. */
+    if (node_arg_tag_norm(topic, tag) == 0) {
+        node_syn_canon(n, tag, canon);
+        topic = canon;
+    }
 
     if (node_arg_tag_norm(topic, tag) == 0) {
         q.kind = ENTRY_SKILL;

@@ -28,6 +28,7 @@
 #include "log.h"
 #include "node_args.h"
 #include "node_map.h"
+#include "node_synonyms.h"
 #include "xmalloc.h"
 
 #define RELATED_BESIDE_SAMPLE 500 /* the topic's newest entries read for the tags beside it */
@@ -73,9 +74,11 @@ static struct related_cand *related_cand(struct related_acc *a, const char *tag)
 static int related_word_tag(void *ctx, const char *tag, long long one)
 {
     struct related_acc *a = ctx;
+    char canon[ENTRY_TAG_MAX + 1];
 
-    if (strcmp(tag, a->own) != 0)
-        related_cand(a, tag)->tally += one;
+    node_syn_canon(a->n, tag, canon); /* an alias is its canonical tag */
+    if (strcmp(canon, a->own) != 0)
+        related_cand(a, canon)->tally += one;
     return 0;
 }
 
@@ -133,7 +136,12 @@ static void related_words(struct related_acc *a, const char *topic)
 
 static int related_beside_row(void *ctx, const char *tag, long long both)
 {
-    related_cand(ctx, tag)->beside += (double)both;
+    struct related_acc *a = ctx;
+    char canon[ENTRY_TAG_MAX + 1];
+
+    node_syn_canon(a->n, tag, canon); /* beside its class: another alias of it is no topic */
+    if (strcmp(canon, a->own) != 0)
+        related_cand(a, canon)->beside += (double)both;
     return 0;
 }
 
@@ -184,6 +192,7 @@ void node_related_topics(struct node *n, const char *topic, struct node_related 
 
     memset(out, 0, sizeof(*out));
     if (node_arg_tag_norm(topic, own) == 0) {
+        node_syn_canon(n, own, own);
         a.own = own;
         own_count = replica_tag_count(n->replica, own, RELATED_COUNT_CAP);
         if (own_count > RELATED_BESIDE_SAMPLE)

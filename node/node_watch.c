@@ -13,6 +13,7 @@
 #include "node_clock.h"
 #include "node_goals.h"
 #include "node_latest.h"
+#include "node_synonyms.h"
 #include "node_view.h"
 
 static const char *node_watch_changed_for_me(struct node *n, json_t *ej)
@@ -103,7 +104,7 @@ static int node_watch_people_for_me(struct node *n, json_t *ej, const char **rea
     if (strcmp(kind, "session") == 0 && n->areas != NULL) {
         json_array_foreach(json_object_get(ej, "tags"), i, t)
         {
-            if (json_is_string(t) && json_object_get(n->areas, json_string_value(t)) != NULL) {
+            if (json_is_string(t) && node_syn_area(n, json_string_value(t)) != NULL) {
                 *reason = "a session in your areas";
                 return 1;
             }
@@ -158,7 +159,8 @@ void node_watch_announce(struct node *n, json_t *ej)
     if (node_view_is_retracted(n, ej))
         return; /* it arrived after its retraction: it was never stored */
     if (node_view_hidden(ej))
-        return; /* it arrived after an admin hid it */
+        return;          /* it arrived after an admin hid it */
+    node_syn_refresh(n); /* an entry from a peer: no op decided the synonyms just before */
     yes = node_watch_reason(n, ej, node_clock_wall_ms(), why) == NODE_FORYOU_YES;
     ev = json_object();
     json_object_set_new(ev, "event", json_string("entry"));
@@ -189,14 +191,14 @@ json_t *node_watch_skills(struct node *n, const uint8_t key[ENTRY_KEY_LEN])
             continue;
         hex_encode(entry_id(e), ENTRY_ID_LEN, id);
         o = json_object();
-        json_object_set_new(o, "tag", json_string(entry_tag(e, 0)));
+        json_object_set_new(o, "tag", json_string(node_latest_tag(l, i)));
         json_object_set_new(o, "level",
                             json_integer(lv != NULL && lv[0] >= '1' && lv[0] <= '5' && lv[1] == '\0'
                                              ? lv[0] - '0'
                                              : 3));
         json_object_set_new(o, "id", json_string(id));
         json_object_set_new(o, "declared_ms", json_integer((json_int_t)entry_created_ms(e)));
-        json_object_set_new(seen, entry_tag(e, 0), o);
+        json_object_set_new(seen, node_latest_tag(l, i), o);
     }
     node_latest_destroy(&l);
     return seen;

@@ -62,6 +62,8 @@ enum entry_kind {
                               counts only by a team admin at its time */
     ENTRY_GOAL = 25,       /* tags: exactly one, the topic; attr state=active|done|dropped, optional
                               until=<ms>; body: why. The author's latest per tag counts */
+    ENTRY_SYNONYM = 26,    /* attr alias=<tag>, action=add (attr canonical=<tag>) | drop; counts
+                              only by a team admin at its time; the latest per alias decides */
 };
 
 struct entry_attr {

@@ -44,6 +44,7 @@ static int kinds_check_mentor(const struct entry *e, char *err, size_t errlen);
 static int kinds_check_moderation(const struct entry *e, char *err, size_t errlen);
 static int kinds_check_goal(const struct entry *e, char *err, size_t errlen);
 static int kinds_check_session(const struct entry *e, char *err, size_t errlen);
+static int kinds_check_synonym(const struct entry *e, char *err, size_t errlen);
 
 static const struct kinds_rule kinds_rules[] = {
     [ENTRY_QUESTION] = {"question", KINDS_TITLE, {{0}}, "a question needs a title", NULL, NULL},
@@ -130,6 +131,12 @@ static const struct kinds_rule kinds_rules[] = {
                     "a goal names one topic (tag), state active|done|dropped",
                     NULL,
                     kinds_check_goal},
+    [ENTRY_SYNONYM] = {"synonym",
+                       0,
+                       {{"alias", KINDS_TEXT, NULL}, {"action", KINDS_ONE_OF, "add|drop"}},
+                       "a synonym names an alias (a tag), action add|drop",
+                       NULL,
+                       kinds_check_synonym},
 };
 #define KINDS_N (sizeof(kinds_rules) / sizeof(kinds_rules[0]))
 
@@ -250,6 +257,28 @@ static int kinds_check_session(const struct entry *e, char *err, size_t errlen)
             return 0;
     errmsg_set(err, errlen, "a circle meeting's circle is one of the session's tags");
     return -1;
+}
+
+/* A synonym's alias is a tag; an add names its canonical tag, another tag; a drop none. */
+static int kinds_check_synonym(const struct entry *e, char *err, size_t errlen)
+{
+    const char *alias = entry_attr_get(e, "alias"), *canonical = entry_attr_get(e, "canonical");
+    int add = strcmp(entry_attr_get(e, "action"), "add") == 0;
+
+    if (!entry_tag_valid(alias)) {
+        errmsg_set(err, errlen, "a synonym's alias is a tag");
+        return -1;
+    }
+    if (add &&
+        (canonical == NULL || !entry_tag_valid(canonical) || strcmp(canonical, alias) == 0)) {
+        errmsg_set(err, errlen, "a synonym added names its canonical tag, not the alias");
+        return -1;
+    }
+    if (!add && canonical != NULL) {
+        errmsg_set(err, errlen, "a synonym dropped names no canonical tag");
+        return -1;
+    }
+    return 0;
 }
 
 int kinds_check(const struct entry *e, char *err, size_t errlen)

@@ -315,6 +315,11 @@ typedef int (*replica_tag_count_fn)(void *ctx, const char *tag, long long count)
 int replica_tag_counts(struct replica *r, const char *prefix, size_t limit, replica_tag_count_fn fn,
                        void *ctx) __attribute__((warn_unused_result));
 
+/* What tells whether the entries of kind the views show changed (one came, was purged or came
+ * into view): their count and largest row number into stamp. Returns 0, or -1 (logged). */
+int replica_kind_stamp(struct replica *r, uint16_t kind, uint64_t stamp[2])
+    __attribute__((warn_unused_result));
+
 /* How many entries carry tag (exactly; every kind and version: a count of the tags index), at
  * most cap, or -1. */
 long long replica_tag_count(struct replica *r, const char *tag, size_t cap);
@@ -369,6 +374,18 @@ enum replica_lookup replica_find_person(struct replica *r, const char *who,
  * default) means this machine's clock plus the tolerance, read at each query. */
 void replica_set_horizon(struct replica *r, uint64_t horizon_ms);
 uint64_t replica_view_horizon(const struct replica *r);
+
+/*
+ * Tag synonyms (docs/PROTOCOL.md, "Tag synonyms"): n (alias, canonical) pairs, borrowed for the
+ * call, replace this handle's (none at open). From then on every tag filter of the views — list's
+ * and search's tag, replica_tag_count, replica_tag_beside, replica_question_times,
+ * replica_top_answerers — stands for the tag's class: its canonical tag (itself when it is no
+ * alias) and every alias of that. The caller decides the pairs (no chains: a canonical tag is
+ * never an alias). Kept in memory for this connection only. Returns 0, or -1 (logged; the pairs
+ * before are kept).
+ */
+int replica_set_tag_classes(struct replica *r, const char *const (*pairs)[2], size_t n)
+    __attribute__((warn_unused_result));
 
 struct replica_entry_times {
     uint64_t created_ms;    /* as signed */

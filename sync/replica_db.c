@@ -209,6 +209,39 @@ void replica_set_horizon(struct replica *r, uint64_t horizon_ms)
     r->horizon_ms = horizon_ms;
 }
 
+int replica_set_tag_classes(struct replica *r, const char *const (*pairs)[2], size_t n)
+{
+    sqlite3_stmt *s = NULL;
+    size_t i;
+    int rc = -1, begun = 0;
+
+    if (sqlite3_exec(r->db, "SAVEPOINT tag_class", NULL, NULL, NULL) != SQLITE_OK)
+        goto out;
+    begun = 1;
+    if (sqlite3_exec(r->db, "DELETE FROM temp.tag_class", NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(r->db, "INSERT OR REPLACE INTO temp.tag_class VALUES (?, ?)", -1, &s,
+                           NULL) != SQLITE_OK)
+        goto out;
+    for (i = 0; i < n; i++) {
+        sqlite3_bind_text(s, 1, pairs[i][0], -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, pairs[i][1], -1, SQLITE_STATIC);
+        if (sqlite3_step(s) != SQLITE_DONE)
+            goto out;
+        sqlite3_reset(s);
+    }
+    rc = 0;
+out:
+    if (rc != 0)
+        log_warnx("replica: tag synonyms: %s", sqlite3_errmsg(r->db));
+    sqlite3_finalize(s);
+    if (begun &&
+        sqlite3_exec(r->db,
+                     rc == 0 ? "RELEASE tag_class" : "ROLLBACK TO tag_class; RELEASE tag_class",
+                     NULL, NULL, NULL) != SQLITE_OK)
+        rc = -1;
+    return rc;
+}
+
 /* lore_attr(raw, key): the value of the attribute key in the stored bytes raw, or NULL (bytes that
  * do not decode have none). Decodes only: the rank signals read it from rows verified when they
  * were stored. */
@@ -364,8 +397,12 @@ struct replica *replica_open(const char *path, int cache_mb, char *err, size_t e
     }
     sqlite3_extended_result_codes(r->db, 1);
     sqlite3_busy_timeout(r->db, 5000);
+    /* temp.tag_class: this connection's tag synonyms (replica_set_tag_classes), in memory. */
     pragmas = xasprintf("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-                        "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -%d;",
+                        "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -%d;"
+                        "CREATE TEMP TABLE tag_class(alias TEXT PRIMARY KEY NOT NULL,"
+                        " canon TEXT NOT NULL) WITHOUT ROWID;"
+                        "CREATE INDEX temp.tag_class_canon ON tag_class(canon);",
                         (cache_mb > 0 ? cache_mb : 16) * 1024);
     if (sqlite3_create_function_v2(r->db, "lore_horizon", 0, SQLITE_UTF8, r, replica_horizon_fn,
                                    NULL, NULL, NULL) != SQLITE_OK ||

@@ -98,14 +98,38 @@ out:
     return rc;
 }
 
+int replica_kind_stamp(struct replica *r, uint16_t kind, uint64_t stamp[2])
+{
+    sqlite3_stmt *s = NULL;
+    int rc = -1;
+
+    if (sqlite3_prepare_v2(r->db,
+                           "SELECT count(*), coalesce(max(seq), 0) FROM entries WHERE kind = ?1"
+                           " AND effective_ms <= lore_horizon()",
+                           -1, &s, NULL) != SQLITE_OK)
+        goto out;
+    sqlite3_bind_int(s, 1, kind);
+    if (sqlite3_step(s) != SQLITE_ROW)
+        goto out;
+    stamp[0] = (uint64_t)sqlite3_column_int64(s, 0);
+    stamp[1] = (uint64_t)sqlite3_column_int64(s, 1);
+    rc = 0;
+out:
+    if (rc != 0)
+        log_warnx("replica: kind stamp: %s", sqlite3_errmsg(r->db));
+    replica_add_work(r, s);
+    sqlite3_finalize(s);
+    return rc;
+}
+
 long long replica_tag_count(struct replica *r, const char *tag, size_t cap)
 {
     sqlite3_stmt *s = NULL;
     long long n = -1;
 
-    if (sqlite3_prepare_v2(r->db,
-                           "SELECT count(*) FROM (SELECT 1 FROM tags WHERE tag = ?1 LIMIT ?2)", -1,
-                           &s, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(
+            r->db, "SELECT count(*) FROM (SELECT 1 FROM tags WHERE tag" REPLICA_IN_P1 " LIMIT ?2)",
+            -1, &s, NULL) != SQLITE_OK)
         goto out;
     sqlite3_bind_text(s, 1, tag, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, (sqlite3_int64)cap);
@@ -150,7 +174,8 @@ int replica_tag_beside(struct replica *r, const char *tag, size_t sample, replic
     /* The entries' own tags column: the tags table has no index by entry to join on. */
     if (sqlite3_prepare_v2(r->db,
                            "SELECT e.tags FROM tags t JOIN entries e ON e.seq = t.seq"
-                           " WHERE t.tag = ?1 AND e.kind IN (1, 3) AND e.effective_ms <="
+                           " WHERE t.tag" REPLICA_IN_P1
+                           " AND e.kind IN (1, 3) AND e.effective_ms <="
                            " lore_horizon() ORDER BY t.seq DESC LIMIT ?2",
                            -1, &s, NULL) != SQLITE_OK)
         goto out;
@@ -187,7 +212,7 @@ int replica_question_times(struct replica *r, uint64_t since_ms, const char *tag
             " q.tags"
             " FROM entries q WHERE q.kind = 1 AND q.effective_ms >= ?1"
             " AND q.effective_ms <= lore_horizon()"
-            " AND (?2 IS NULL OR q.seq IN (SELECT seq FROM tags WHERE tag = ?2))",
+            " AND (?2 IS NULL OR q.seq IN (SELECT seq FROM tags WHERE tag" REPLICA_IN_P2 "))",
             -1, &s, NULL) != SQLITE_OK)
         goto out;
     sqlite3_bind_int64(s, 1, (sqlite3_int64)since_ms);
@@ -214,16 +239,17 @@ int replica_top_answerers(struct replica *r, uint64_t since_ms, const char *tag,
     sqlite3_stmt *s = NULL;
     int rc = -1, step;
 
-    if (sqlite3_prepare_v2(r->db,
-                           "SELECT a.author, count(*) AS n FROM entries a"
-                           " JOIN refs ra ON ra.seq = a.seq AND ra.kind = 2"
-                           /* '+': q by its id, not by walking every question per answer */
-                           " JOIN entries q ON q.id = ra.ref AND +q.kind = 1"
-                           " WHERE a.kind = 2 AND a.effective_ms >= ?1"
-                           " AND a.effective_ms <= lore_horizon()"
-                           " AND (?2 IS NULL OR q.seq IN (SELECT seq FROM tags WHERE tag = ?2))"
-                           " GROUP BY a.author ORDER BY n DESC, a.author LIMIT ?3",
-                           -1, &s, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(
+            r->db,
+            "SELECT a.author, count(*) AS n FROM entries a"
+            " JOIN refs ra ON ra.seq = a.seq AND ra.kind = 2"
+            /* '+': q by its id, not by walking every question per answer */
+            " JOIN entries q ON q.id = ra.ref AND +q.kind = 1"
+            " WHERE a.kind = 2 AND a.effective_ms >= ?1"
+            " AND a.effective_ms <= lore_horizon()"
+            " AND (?2 IS NULL OR q.seq IN (SELECT seq FROM tags WHERE tag" REPLICA_IN_P2 "))"
+            " GROUP BY a.author ORDER BY n DESC, a.author LIMIT ?3",
+            -1, &s, NULL) != SQLITE_OK)
         goto out;
     sqlite3_bind_int64(s, 1, (sqlite3_int64)since_ms);
     if (tag != NULL)

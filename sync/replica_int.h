@@ -58,6 +58,18 @@ enum replica_stmt {
     ST_COUNT_STMTS
 };
 
+/* The tags a filter on the tag bound as p (an SQL parameter) stands for: p's class in
+ * temp.tag_class (replica_set_tag_classes) — its canonical tag and that tag's aliases — or p
+ * alone. Every tag filter of the views reads through it. */
+#define REPLICA_TAG_IN(p)                                                                          \
+    " IN (SELECT coalesce((SELECT canon FROM temp.tag_class WHERE alias = " p "), " p              \
+    ") UNION ALL SELECT alias FROM temp.tag_class WHERE canon = coalesce((SELECT canon FROM"       \
+    " temp.tag_class WHERE alias = " p "), " p "))"
+
+#define REPLICA_IN_QTAG REPLICA_TAG_IN(":qtag")
+#define REPLICA_IN_P1 REPLICA_TAG_IN("?1")
+#define REPLICA_IN_P2 REPLICA_TAG_IN("?2")
+
 /* The files SQLite keeps for one database: the database, -wal and -shm (replica_db.c). */
 #define REPLICA_NFILES 3
 

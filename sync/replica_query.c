@@ -90,15 +90,14 @@ static void replica_query_sql(const struct replica_query *q, struct buf *sql)
         ok |= buf_append_str(sql, " AND +e.kind IN (1, 2, 3, 4)");
     /* The tag of the current version: entries tagged in some version are the candidates (the
      * tags index finds them), the current version must carry it. */
-    if (q->tag != NULL)
-        ok |=
-            buf_append_str(sql, " AND e.seq IN (SELECT seq FROM tags WHERE tag = :qtag UNION"
-                                " SELECT o.seq FROM tags t JOIN refs rv ON rv.seq = t.seq AND"
-                                " rv.kind = 9 JOIN entries o ON o.id = rv.ref WHERE t.tag = :qtag)"
-                                /* only content has versions (the views apply no others) */
-                                " AND (CASE WHEN e.kind IN (1, 2, 3, 4) THEN " REPLICA_CURRENT(
-                                    "e") " ELSE e.seq END) IN (SELECT seq FROM tags"
-                                         " WHERE tag = :qtag)");
+    if (q->tag != NULL) /* only content has versions (the views apply no others) */
+        ok |= buf_append_str(
+            sql, " AND e.seq IN (SELECT seq FROM tags WHERE tag" REPLICA_IN_QTAG
+                 " UNION SELECT o.seq FROM tags t JOIN refs rv ON rv.seq = t.seq"
+                 " AND rv.kind = 9 JOIN entries o ON o.id = rv.ref WHERE"
+                 " t.tag" REPLICA_IN_QTAG ") AND (CASE WHEN e.kind IN (1, 2, 3,"
+                 " 4) THEN " REPLICA_CURRENT("e") " ELSE e.seq END) IN (SELECT"
+                                                  " seq FROM tags WHERE tag" REPLICA_IN_QTAG ")");
     if (q->author != NULL)
         ok |= buf_append_str(sql, " AND e.author = ?");
     if (q->ref != NULL)
@@ -268,8 +267,9 @@ static int replica_tag_walk(struct replica *r, const struct replica_query *q)
         bound *= 2; /* at most twice the square root */
     replica_add_work(r, s);
     sqlite3_finalize(s);
-    if (sqlite3_prepare_v2(r->db, "SELECT count(*) FROM (SELECT 1 FROM tags WHERE tag = ? LIMIT ?)",
-                           -1, &s, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(
+            r->db, "SELECT count(*) FROM (SELECT 1 FROM tags WHERE tag" REPLICA_IN_P1 " LIMIT ?2)",
+            -1, &s, NULL) != SQLITE_OK)
         goto out;
     sqlite3_bind_text(s, 1, q->tag, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, bound);
@@ -286,9 +286,10 @@ out:
 /* The walk's tag test (replica_tag_walk), bound first (?1): the same rule as replica_query_sql's
  * (the current version carries the tag), with the cheap index probes before it. */
 #define REPLICA_TAG_WALK                                                                           \
-    " AND (EXISTS (SELECT 1 FROM tags WHERE tag = ?1 AND seq = e.seq) OR EXISTS (SELECT 1 FROM"    \
-    " refs WHERE ref = e.id AND kind = 9)) AND EXISTS (SELECT 1 FROM tags WHERE tag = ?1 AND"      \
-    " seq = (CASE WHEN e.kind IN (1, 2, 3, 4) THEN " REPLICA_CURRENT("e") " ELSE e.seq END))"
+    " AND (EXISTS (SELECT 1 FROM tags WHERE tag" REPLICA_IN_P1 " AND seq = e.seq) OR EXISTS"       \
+    " (SELECT 1 FROM refs WHERE ref = e.id AND kind = 9)) AND EXISTS (SELECT 1 FROM tags WHERE"    \
+    " tag" REPLICA_IN_P1                                                                           \
+    " AND seq = (CASE WHEN e.kind IN (1, 2, 3, 4) THEN " REPLICA_CURRENT("e") " ELSE e.seq END))"
 
 static int replica_list_rows(struct replica *r, const struct replica_query *q, int heads,
                              replica_row_fn fn, void *ctx, size_t *corrupt)
