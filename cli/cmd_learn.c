@@ -10,27 +10,12 @@
 
 /* ---- printing ---- */
 
-static void learn_put(const char *s)
-{
-    text_sanitize_term(stdout, s != NULL ? s : "", TEXT_TERM_ONE_LINE, NULL);
-}
-
-static void learn_put_person(json_t *p)
-{
-    const char *name = json_string_value(json_object_get(p, "name"));
-
-    if (name != NULL && name[0] != '\0')
-        learn_put(name);
-    else
-        printf("%.12s…", out_jstr(p, "key"));
-}
-
 static void learn_put_goal(json_t *g)
 {
     char date[32];
 
     printf("  #");
-    learn_put(out_jstr(g, "tag"));
+    out_put_text(out_jstr(g, "tag"));
     if (strcmp(out_jstr(g, "state"), "active") != 0)
         printf("  (%s)", out_jstr(g, "state"));
     out_format_date(out_jint(g, "set_ms"), false, date, sizeof(date));
@@ -42,7 +27,7 @@ static void learn_put_goal(json_t *g)
     }
     if (out_jstr(g, "why")[0] != '\0') {
         printf("  — ");
-        learn_put(out_jstr(g, "why"));
+        out_put_text(out_jstr(g, "why"));
     }
     fputc('\n', stdout);
 }
@@ -59,10 +44,10 @@ static void learn_put_people(const char *label, json_t *people, const char *none
     json_array_foreach(people, i, p)
     {
         printf("%s", i > 0 ? "\n            " : "");
-        learn_put_person(p);
+        out_put_person(p);
         if (out_jstr(p, "why")[0] != '\0') {
             printf(" — ");
-            learn_put(out_jstr(p, "why"));
+            out_put_text(out_jstr(p, "why"));
         }
     }
     fputc('\n', stdout);
@@ -81,9 +66,9 @@ static void learn_put_sessions(json_t *sessions)
     {
         out_format_date(out_jint(s, "at_ms"), true, when, sizeof(when));
         printf("%s%s  ", i > 0 ? "\n            " : "", when);
-        learn_put(out_jstr(s, "title"));
+        out_put_text(out_jstr(s, "title"));
         printf(" (");
-        learn_put(out_jstr(s, "where"));
+        out_put_text(out_jstr(s, "where"));
         printf(")%s  %.*s", json_is_string(json_object_get(s, "circle")) ? " circle meeting" : "",
                LORE_SHORT_ID, out_jstr(s, "id"));
     }
@@ -96,7 +81,7 @@ static void learn_put_match(json_t *m)
     size_t i;
 
     printf("Who and what can help with #");
-    learn_put(out_jstr(m, "tag"));
+    out_put_text(out_jstr(m, "tag"));
     printf(":\n");
     learn_put_people("mentors", json_object_get(m, "mentors"), "nobody offers mentoring on it yet");
     learn_put_people("experts", json_object_get(m, "experts"), "nobody has answered on it yet");
@@ -109,7 +94,7 @@ static void learn_put_match(json_t *m)
         e = json_object_get(c, "entry");
         printf("%s%.*s  %s: ", i > 0 ? "\n            " : "", LORE_SHORT_ID, out_jstr(e, "id"),
                out_jstr(c, "why"));
-        learn_put(out_jstr(e, "title")[0] != '\0' ? out_jstr(e, "title") : out_jstr(e, "body"));
+        out_put_text(out_jstr(e, "title")[0] != '\0' ? out_jstr(e, "title") : out_jstr(e, "body"));
     }
     fputc('\n', stdout);
 }
@@ -192,7 +177,7 @@ static int learn_thank(struct lore *l, json_t *resp)
     {
         tres = NULL;
         one = call_node(l,
-                        json_pack("{s:s,s:s,s:s++}", "op", "thank", "id", out_jstr(h, "entry"),
+                        json_pack("{s:s,s:s,s:s+}", "op", "thank", "id", out_jstr(h, "entry"),
                                   "body", "Thanks for helping me learn #", out_jstr(resp, "tag")),
                         &tres);
         json_object_set_new(h, "thanked",
@@ -264,7 +249,7 @@ static int learn_sub(struct lore *l, const char *sub, const char *tag, bool than
         goto out;
     }
     printf("Your goal #");
-    learn_put(out_jstr(resp, "tag"));
+    out_put_text(out_jstr(resp, "tag"));
     printf(" is %s.\n%s\n", out_jstr(resp, "state"), out_jstr(resp, "id"));
     learn_put_helpers(resp);
 out:
@@ -337,7 +322,7 @@ static void circle_put_questions(json_t *qs)
     {
         printf("%s%.*s  %s  ", i > 0 ? "\n            " : "", LORE_SHORT_ID, out_jstr(q, "id"),
                out_jstr(q, "status"));
-        learn_put(out_jstr(q, "title"));
+        out_put_text(out_jstr(q, "title"));
     }
     fputc('\n', stdout);
 }
@@ -362,24 +347,24 @@ static int cmd_circle(struct lore *l, int argc, char **argv)
         goto out;
     members = json_object_get(resp, "members");
     printf("Learning circle #");
-    learn_put(out_jstr(resp, "tag"));
+    out_put_text(out_jstr(resp, "tag"));
     printf(": %zu member%s", json_array_size(members), json_array_size(members) == 1 ? "" : "s");
     if (json_is_true(json_object_get(resp, "member"))) {
         printf(" (you are one)\n");
     } else {
         printf(" (join: lore learn ");
-        learn_put(out_jstr(resp, "tag"));
+        out_put_text(out_jstr(resp, "tag"));
         printf(")\n");
     }
     json_array_foreach(members, i, p)
     {
         out_format_date(out_jint(p, "set_ms"), false, date, sizeof(date));
         printf("  ");
-        learn_put_person(p);
+        out_put_person(p);
         printf("  since %s", date);
         if (out_jstr(p, "why")[0] != '\0') {
             printf("  — ");
-            learn_put(out_jstr(p, "why"));
+            out_put_text(out_jstr(p, "why"));
         }
         fputc('\n', stdout);
     }

@@ -13,22 +13,6 @@
 
 /* ---- printing ---- */
 
-static void people_put(const char *s)
-{
-    text_sanitize_term(stdout, s != NULL ? s : "", TEXT_TERM_ONE_LINE, NULL);
-}
-
-/* A person object {key, name}: the name, else a short key. */
-static void people_put_person(json_t *p)
-{
-    const char *name = json_string_value(json_object_get(p, "name"));
-
-    if (name != NULL && name[0] != '\0')
-        people_put(name);
-    else
-        printf("%.12s…", out_jstr(p, "key"));
-}
-
 static void people_put_tags(json_t *tags)
 {
     json_t *t;
@@ -37,7 +21,7 @@ static void people_put_tags(json_t *tags)
     json_array_foreach(tags, i, t)
     {
         fputs(i > 0 ? " #" : "#", stdout);
-        people_put(json_string_value(t));
+        out_put_text(json_string_value(t));
     }
 }
 
@@ -59,11 +43,11 @@ static void people_put_session(json_t *s)
         fputs("CANCELLED ", stdout);
     people_put_time(out_jint(s, "at_ms"));
     fputs("  ", stdout);
-    people_put(out_jstr(s, "title"));
+    out_put_text(out_jstr(s, "title"));
     fputs(" @ ", stdout);
-    people_put(out_jstr(s, "where"));
+    out_put_text(out_jstr(s, "where"));
     printf("\n    %.*s  host ", LORE_SHORT_ID, out_jstr(s, "id"));
-    people_put_person(json_object_get(s, "host"));
+    out_put_person(json_object_get(s, "host"));
     printf("  %lld going", out_jint(s, "yes"));
     if (json_array_size(json_object_get(s, "tags")) > 0) {
         fputs("  ", stdout);
@@ -80,7 +64,7 @@ static void people_put_request(json_t *e)
     char tmp[64], age[32];
 
     fputs("  ", stdout);
-    people_put(view_author(e, tmp, sizeof(tmp)));
+    out_put_text(view_author(e, tmp, sizeof(tmp)));
     fputs(" asks you to mentor them", stdout);
     if (json_array_size(json_object_get(e, "tags")) > 0) {
         fputs(" on ", stdout);
@@ -90,7 +74,7 @@ static void people_put_request(json_t *e)
     printf(" (%s)", age);
     if (out_jstr(e, "body")[0] != '\0') {
         fputs(": ", stdout);
-        people_put(out_jstr(e, "body"));
+        out_put_text(out_jstr(e, "body"));
     }
     fputc('\n', stdout);
 }
@@ -100,7 +84,7 @@ static void people_put_reminder(json_t *r)
     json_t *q = json_object_get(r, "question");
 
     printf("  %.*s  ", LORE_SHORT_ID, out_jstr(q, "id"));
-    people_put(out_jstr(q, "title"));
+    out_put_text(out_jstr(q, "title"));
     printf("  (%lld answer%s, the first %lld days ago; accept the one that helped: lore accept "
            "ANSWER)\n",
            out_jint(r, "answers"), out_jint(r, "answers") == 1 ? "" : "s",
@@ -156,13 +140,13 @@ static void people_print_profile(json_t *p)
     json_t *arr, *x, *by;
     size_t i, k;
 
-    people_put_person(p);
+    out_put_person(p);
     if (json_is_true(json_object_get(p, "me")))
         fputs(" (you)", stdout);
     printf("\n  key       %s\n", out_jstr(p, "key"));
     if (json_is_string(json_object_get(p, "team"))) {
         fputs("  team      ", stdout);
-        people_put(out_jstr(p, "team"));
+        out_put_text(out_jstr(p, "team"));
         fputc('\n', stdout);
     }
     if (out_jstr(p, "bio")[0] != '\0') {
@@ -175,7 +159,7 @@ static void people_print_profile(json_t *p)
     json_array_foreach(arr, i, x)
     {
         fputs("    #", stdout);
-        people_put(out_jstr(x, "tag"));
+        out_put_text(out_jstr(x, "tag"));
         if (out_jint(x, "level") > 0)
             printf("  level %lld", out_jint(x, "level"));
         if (out_jint(x, "endorsers") > 0) {
@@ -184,7 +168,7 @@ static void people_print_profile(json_t *p)
             {
                 if (k > 0)
                     fputs(", ", stdout);
-                people_put_person(by);
+                out_put_person(by);
             }
             fputc(')', stdout);
         }
@@ -321,7 +305,7 @@ static int cmd_endorse(struct lore *l, int argc, char **argv)
     if (!call_for_people(l, req, &resp, &rc))
         goto out;
     printf("Endorsed ");
-    people_put_person(json_object_get(resp, "person"));
+    out_put_person(json_object_get(resp, "person"));
     printf(" for #%s: %lld colleague%s endorse%s them for it%s.\n", out_jstr(resp, "tag"),
            out_jint(resp, "endorsers"), out_jint(resp, "endorsers") == 1 ? "" : "s",
            out_jint(resp, "endorsers") == 1 ? "s" : "",
@@ -375,13 +359,13 @@ static int people_mentor_find(struct lore *l, const char *tag)
     json_array_foreach(arr, i, m)
     {
         printf("%2zu. ", i + 1);
-        people_put_person(m);
+        out_put_person(m);
         out_format_date(out_jint(m, "offered_ms"), false, date, sizeof(date));
         printf("  offers ");
         people_put_tags(json_object_get(m, "tags"));
         printf(" since %s  (score %.1f)\n    ", date,
                json_number_value(json_object_get(m, "score")));
-        people_put(out_jstr(m, "why"));
+        out_put_text(out_jstr(m, "why"));
         fputc('\n', stdout);
     }
 out:
@@ -403,7 +387,7 @@ static int people_mentor_request(struct lore *l, const char *person, const char 
     }
     if (call_for_people(l, req, &resp, &rc)) {
         printf("Asked ");
-        people_put_person(json_object_get(resp, "person"));
+        out_put_person(json_object_get(resp, "person"));
         printf(" to mentor you; it reaches their inbox.%s\n%s\n",
                json_is_true(json_object_get(resp, "has_offer"))
                    ? ""
@@ -553,7 +537,7 @@ static int people_session_edit(struct lore *l, int argc, char **argv, const char
             printf("Moved session %.*s to ", LORE_SHORT_ID, argv[optind + 1]);
             people_put_time(out_jint(resp, "at_ms"));
             fputs(" @ ", stdout);
-            people_put(out_jstr(resp, "where"));
+            out_put_text(out_jstr(resp, "where"));
             printf("; the RSVPs stay.\n");
         }
         printf("%s\n", out_jstr(resp, "id"));
@@ -790,7 +774,7 @@ static int cmd_digest(struct lore *l, int argc, char **argv)
     json_array_foreach(arr, i, x)
     {
         printf("  %.*s  ", LORE_SHORT_ID, out_jstr(json_object_get(x, "question"), "id"));
-        people_put(out_jstr(json_object_get(x, "question"), "title"));
+        out_put_text(out_jstr(json_object_get(x, "question"), "title"));
         printf("  (%lld new answer%s)\n", out_jint(x, "new_answers"),
                out_jint(x, "new_answers") == 1 ? "" : "s");
     }
@@ -802,11 +786,11 @@ static int cmd_digest(struct lore *l, int argc, char **argv)
     json_array_foreach(arr, i, x)
     {
         fputs("  ", stdout);
-        people_put_person(json_object_get(x, "helper"));
+        out_put_person(json_object_get(x, "helper"));
         fputs(" helped ", stdout);
-        people_put_person(json_object_get(x, "asker"));
+        out_put_person(json_object_get(x, "asker"));
         fputs(": ", stdout);
-        people_put(out_jstr(x, "title"));
+        out_put_text(out_jstr(x, "title"));
         fputc('\n', stdout);
     }
     arr = json_object_get(resp, "sessions");
@@ -820,7 +804,7 @@ static int cmd_digest(struct lore *l, int argc, char **argv)
     json_array_foreach(arr, i, x)
     {
         fputs("  ", stdout);
-        people_put_person(x);
+        out_put_person(x);
         printf("  %lld answer%s\n", out_jint(x, "answers"), out_jint(x, "answers") == 1 ? "" : "s");
     }
 out:

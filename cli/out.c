@@ -63,6 +63,21 @@ const char *out_jstr(json_t *o, const char *key)
     return s != NULL ? s : "";
 }
 
+void out_put_text(const char *s)
+{
+    text_sanitize_term(stdout, s != NULL ? s : "", TEXT_TERM_ONE_LINE, NULL);
+}
+
+void out_put_person(json_t *p)
+{
+    const char *name = json_string_value(json_object_get(p, "name"));
+
+    if (name != NULL && name[0] != '\0')
+        out_put_text(name);
+    else
+        printf("%.12s…", out_jstr(p, "key"));
+}
+
 long long out_jint(json_t *o, const char *key)
 {
     json_t *v = json_object_get(o, key);

@@ -24,6 +24,10 @@ void out_pad(FILE *f, size_t have, size_t want);
 
 /* The string member key of o, or "" (never NULL; owned by o). */
 const char *out_jstr(json_t *o, const char *key);
+/* Another person's text on one line of stdout, sanitised (text_sanitize_term); NULL prints "". */
+void out_put_text(const char *s);
+/* A person object {key, name} on stdout: the name, else the key's first 12 digits and "…". */
+void out_put_person(json_t *p);
 /* The number member key of o as an integer, or 0. */
 long long out_jint(json_t *o, const char *key);
 
