@@ -67,5 +67,6 @@ CMD_RUNNER(cmd_inbox);
 extern const struct lore_command lore_content_commands[]; /* cmd_content.c */
 extern const struct lore_command lore_people_commands[];  /* cmd_people.c */
 extern const struct lore_command lore_learn_commands[];   /* cmd_learn.c */
+extern const struct lore_command lore_tags_commands[];    /* cmd_tags.c */
 
 #endif

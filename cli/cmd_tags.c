@@ -6,21 +6,6 @@
 #include "cmd.h"
 #include "text.h"
 
-static void tags_put(const char *s)
-{
-    text_sanitize_term(stdout, s != NULL ? s : "", TEXT_TERM_ONE_LINE, NULL);
-}
-
-static void tags_put_person(json_t *p)
-{
-    const char *name = json_string_value(json_object_get(p, "name"));
-
-    if (name != NULL && name[0] != '\0')
-        tags_put(name);
-    else
-        printf("%.12s…", out_jstr(p, "key"));
-}
-
 /* The synonyms that apply (and those decided that do not), then the proposals. */
 static void synonym_put_list(json_t *resp)
 {
@@ -32,11 +17,11 @@ static void synonym_put_list(json_t *resp)
     json_array_foreach(json_object_get(resp, "synonyms"), i, s)
     {
         printf("  #");
-        tags_put(out_jstr(s, "alias"));
+        out_put_text(out_jstr(s, "alias"));
         printf(" -> #");
-        tags_put(out_jstr(s, "canonical"));
+        out_put_text(out_jstr(s, "canonical"));
         printf("  (by ");
-        tags_put_person(json_object_get(s, "by"));
+        out_put_person(json_object_get(s, "by"));
         printf(")%s\n", json_is_true(json_object_get(s, "applies"))
                             ? ""
                             : "  not applied: its canonical tag is an alias, or it has too many");
@@ -47,14 +32,14 @@ static void synonym_put_list(json_t *resp)
     json_array_foreach(json_object_get(resp, "pending"), i, s)
     {
         printf("  #");
-        tags_put(out_jstr(s, "alias"));
+        out_put_text(out_jstr(s, "alias"));
         printf(" -> #");
-        tags_put(out_jstr(s, "canonical"));
+        out_put_text(out_jstr(s, "canonical"));
         printf("  (");
         json_array_foreach(json_object_get(s, "proposers"), j, p)
         {
             printf("%s", j > 0 ? ", " : "");
-            tags_put_person(p);
+            out_put_person(p);
         }
         printf(")\n");
     }
@@ -112,16 +97,16 @@ static int cmd_synonym(struct lore *l, int argc, char **argv)
         synonym_put_list(resp);
     } else {
         printf("#");
-        tags_put(out_jstr(resp, "alias"));
+        out_put_text(out_jstr(resp, "alias"));
         if (strcmp(sub, "add") == 0) {
             printf(" -> #");
-            tags_put(out_jstr(resp, "canonical"));
+            out_put_text(out_jstr(resp, "canonical"));
         } else {
             printf(" dropped");
         }
         printf(": %s\n%s\n",
                json_is_true(json_object_get(resp, "confirmed")) ? "confirmed"
-                                                                 : out_jstr(resp, "message"),
+                                                                : out_jstr(resp, "message"),
                out_jstr(resp, "id"));
     }
 out:

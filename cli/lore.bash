@@ -51,6 +51,7 @@ _lore() {
     peers) [ $((COMP_CWORD - cmdpos)) -eq 1 ] && mapfile -t COMPREPLY < <(compgen -W "add remove" -- "$cur") ;;
     mentor) [ $((COMP_CWORD - cmdpos)) -eq 1 ] &&
         mapfile -t COMPREPLY < <(compgen -W "offer find request withdraw" -- "$cur") ;;
+    synonym) [ $((COMP_CWORD - cmdpos)) -eq 1 ] && mapfile -t COMPREPLY < <(compgen -W "add drop list" -- "$cur") ;;
     learn) [ $((COMP_CWORD - cmdpos)) -eq 1 ] &&
         mapfile -t COMPREPLY < <(compgen -W "done drop show" -- "$cur") ;;
     session) [ $((COMP_CWORD - cmdpos)) -eq 1 ] &&

@@ -294,7 +294,8 @@ static const struct lore_command lore_commands[] = {
 
 /* Every command: this file's, then the modules' (each table ends with a NULL name). */
 static const struct lore_command *const lore_tables[] = {
-    lore_commands, lore_content_commands, lore_people_commands, lore_learn_commands, NULL};
+    lore_commands,       lore_content_commands, lore_people_commands,
+    lore_learn_commands, lore_tags_commands,    NULL};
 
 static const struct lore_command *lore_find_command(const char *name)
 {

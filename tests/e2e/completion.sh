@@ -30,6 +30,8 @@ got=$(complete_line team r)
 [ "$got" = "$(printf 'rotate\nrevoke')" ] || fail "'lore team r<TAB>': $got"
 got=$(complete_line learn d)
 [ "$got" = "$(printf 'done\ndrop')" ] || fail "'lore learn d<TAB>': $got"
+got=$(complete_line synonym "")
+[ "$got" = "$(printf 'add\ndrop\nlist')" ] || fail "'lore synonym <TAB>': $got"
 got=$(complete_line stats --n)
 grep -qx -- --needs <<<"$got" || fail "'lore stats --n<TAB>' does not offer --needs: $got"
 got=$(complete_line session --ci)
