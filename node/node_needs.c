@@ -16,6 +16,7 @@
 #include "node_json.h"
 #include "node_map.h"
 #include "node_match.h"
+#include "node_synonyms.h"
 #include "timeunits.h"
 #include "xmalloc.h"
 
@@ -27,12 +28,15 @@ struct needs_topic {
     long long learners, asked, answered, experts, mentors;
     double *hours; /* to the first answer */
     size_t nhours, cap;
+    uint64_t question; /* the last question counted (struct needs.question) */
 };
 
 struct needs {
     struct needs_topic *topics;
     size_t count, cap;
     struct node_map *index; /* tag -> index in topics */
+    struct node *n;
+    uint64_t question; /* questions read so far: one counts once a topic, whatever its aliases */
 };
 
 static struct needs_topic *needs_topic(struct needs *nd, const char *tag, size_t len)
@@ -44,6 +48,8 @@ static struct needs_topic *needs_topic(struct needs *nd, const char *tag, size_t
         return NULL;
     memcpy(key, tag, len);
     key[len] = '\0';
+    node_syn_canon(nd->n, key, key); /* a topic is its canonical tag */
+    len = strlen(key);
     if (node_map_get(nd->index, key, &i))
         return &nd->topics[i];
     if (nd->count == nd->cap) {
@@ -65,12 +71,14 @@ static int needs_question(void *ctx, uint64_t created, uint64_t first, uint64_t 
     size_t len;
 
     (void)accepted;
+    nd->question++;
     while (*p != '\0') {
         len = strcspn(p, " ");
         t = needs_topic(nd, p, len);
         p += len + (p[len] == ' ');
-        if (t == NULL)
+        if (t == NULL || t->question == nd->question)
             continue;
+        t->question = nd->question;
         t->asked++;
         if (first == 0 || first < created)
             continue;
@@ -139,7 +147,7 @@ static json_t *needs_topic_json(struct needs_topic *t)
 
 static json_t *op_needs(struct node *n, json_t *req)
 {
-    struct needs nd = {NULL, 0, 0, node_map_new()};
+    struct needs nd = {NULL, 0, 0, node_map_new(), n, 0};
     long long limit = NEEDS_DEFAULT;
     json_t *demand, *v, *topics = NULL, *res;
     const char *tag;

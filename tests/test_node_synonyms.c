@@ -133,6 +133,25 @@ static void test_solo_done_when(void **state)
     json_decref(a);
     json_decref(b);
 
+    /* The needs map: one topic, its questions counted once each. */
+    r = test_call_ok(t, "{\"op\":\"needs\"}");
+    {
+        json_t *topic;
+        size_t i;
+        int seen = 0;
+        json_array_foreach(json_object_get(r, "topics"), i, topic)
+        {
+            assert_string_not_equal(json_string_value(json_object_get(topic, "tag")), "k8s");
+            if (strcmp(json_string_value(json_object_get(topic, "tag")), "kubernetes") == 0) {
+                assert_int_equal(json_integer_value(json_object_get(topic, "asked")), 2);
+                assert_int_equal(json_integer_value(json_object_get(topic, "learners")), 1);
+                seen = 1;
+            }
+        }
+        assert_true(seen);
+    }
+    json_decref(r);
+
     /* Follow k8s: a question tagged kubernetes is in my areas. */
     json_decref(test_call_ok(t, "{\"op\":\"follow\",\"tag\":\"k8s\"}"));
     assert_string_equal(node_syn_area(t->n, "kubernetes"), "follow");
