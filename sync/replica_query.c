@@ -1017,11 +1017,10 @@ static void replica_keep_snippet(sqlite3_stmt *s, struct replica_hit *page, size
 }
 
 /*
- * The snippets of the page's rows (page[i].hseq, the versions that matched): made from each
- * row's text for plain words (replica_snip), else by FTS5 — row by row without a prefix term (each
- * word's rows are sought to it); with one, whose every run merges every doclist the prefix covers,
- * once over the page's rowid range, SQLite keeping the page's rows (the '+' keeps that test out of
- * the full-text index). Returns 0 or -1.
+ * The snippets of the page's rows (page[i].hseq, the versions that matched): from each row's
+ * text for plain words (replica_snip); else by FTS5, row by row without a prefix term, or with one
+ * (each run merges every doclist it covers) once over the page's rowid range, SQLite keeping the
+ * page's rows ('+' keeps that test out of the full-text index). Returns 0 or -1.
  */
 static int replica_snippets(struct replica *r, const struct buf *match, const char *hl_open,
                             const char *hl_close, struct replica_hit *page, size_t n, char *err,
