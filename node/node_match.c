@@ -248,15 +248,6 @@ json_t *node_match_experts(struct node *n, const char *tag, size_t max, int not_
     return arr;
 }
 
-size_t node_match_expert_count(struct node *n, const char *tag)
-{
-    json_t *arr = node_match_experts(n, tag, NODE_LIST_MAX, 0);
-    size_t count = json_array_size(arr);
-
-    json_decref(arr);
-    return count;
-}
-
 struct match_content {
     struct node *n;
     json_t *array; /* {entry, rank, why} */

@@ -22,8 +22,6 @@ json_t *node_match_sessions(struct node *n, uint64_t from_ms, uint64_t to_ms, co
  * declared skill or endorsements alone do not count), at most max, leaving me out if not_me: a
  * new array of who_knows people. */
 json_t *node_match_experts(struct node *n, const char *tag, size_t max, int not_me);
-/* How many people node_match_experts finds for tag (everyone, me included). */
-size_t node_match_expert_count(struct node *n, const char *tag);
 /* Accepted answers and verified notes matching tag, ranked as search ranks them (bm25 x boost),
  * best first, at most max: a new array of {why, rank, entry}. */
 json_t *node_match_content(struct node *n, const char *tag, size_t max);

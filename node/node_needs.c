@@ -2,8 +2,10 @@
  * viewer): nodes holding the same entries answer byte for byte the same.
  *
  * demand = learners (people with an active goal on the topic) + questions asked with its tag;
- * supply = experts (people with answers on it: who_knows' evidence, node_match_experts) +
- * mentors (people offering mentoring on it); gap = demand / (supply + 1) — the + 1 keeps a
+ * supply = experts (people who answered a question tagged with it, not their own:
+ * replica_asked_answerers — who_knows' ranking per topic cost 150 ms each at 100k entries, and
+ * its scores read the clock) + mentors (people offering mentoring on
+ * it); gap = demand / (supply + 1) — the + 1 keeps a
  * topic nobody covers finite and above one with the same demand and a single helper. Sorted by
  * gap (compared exactly, as integers), then demand, then tag. */
 #include "node_needs.h"
@@ -16,6 +18,7 @@
 #include "node_json.h"
 #include "node_map.h"
 #include "node_match.h"
+#include "node_peopleview.h"
 #include "node_synonyms.h"
 #include "timeunits.h"
 #include "xmalloc.h"
@@ -28,7 +31,7 @@ struct needs_topic {
     long long learners, asked, answered, experts, mentors;
     double *hours; /* to the first answer */
     size_t nhours, cap;
-    uint64_t question; /* the last question counted (struct needs.question) */
+    size_t question; /* the last question counted, plus one (0: none yet) */
 };
 
 struct needs {
@@ -36,7 +39,6 @@ struct needs {
     size_t count, cap;
     struct node_map *index; /* tag -> index in topics */
     struct node *n;
-    uint64_t question; /* questions read so far: one counts once a topic, whatever its aliases */
 };
 
 static struct needs_topic *needs_topic(struct needs *nd, const char *tag, size_t len)
@@ -62,32 +64,49 @@ static struct needs_topic *needs_topic(struct needs *nd, const char *tag, size_t
     return &nd->topics[nd->count++];
 }
 
-static int needs_question(void *ctx, uint64_t created, uint64_t first, uint64_t accepted,
-                          const char *tags)
+/* One (question, tag) pair; a question counts once a topic, whatever its aliases (the pairs of
+ * a question come together). */
+static int needs_question(void *ctx, size_t question, const char *tag, uint64_t created,
+                          uint64_t first)
 {
     struct needs *nd = ctx;
-    struct needs_topic *t;
-    const char *p = tags;
-    size_t len;
+    struct needs_topic *t = needs_topic(nd, tag, strlen(tag));
 
-    (void)accepted;
-    nd->question++;
-    while (*p != '\0') {
-        len = strcspn(p, " ");
-        t = needs_topic(nd, p, len);
-        p += len + (p[len] == ' ');
-        if (t == NULL || t->question == nd->question)
-            continue;
-        t->question = nd->question;
-        t->asked++;
-        if (first == 0 || first < created)
-            continue;
-        t->answered++;
-        if (t->nhours == t->cap) {
-            t->cap = t->cap != 0 ? 2 * t->cap : 8;
-            t->hours = xreallocarray(t->hours, t->cap, sizeof(double));
-        }
-        t->hours[t->nhours++] = (double)(first - created) / (double)LORE_HOUR_MS;
+    if (t == NULL || t->question == question + 1)
+        return 0;
+    t->question = question + 1;
+    t->asked++;
+    if (first == 0 || first < created)
+        return 0;
+    t->answered++;
+    if (t->nhours == t->cap) {
+        t->cap = t->cap != 0 ? 2 * t->cap : 8;
+        t->hours = xreallocarray(t->hours, t->cap, sizeof(double));
+    }
+    t->hours[t->nhours++] = (double)(first - created) / (double)LORE_HOUR_MS;
+    return 0;
+}
+
+/* The tags of mentoring entries (offers and the rest): a tag none carries has no mentor, and is
+ * not listed per topic (a list by tag walks every entry with the tag, ~1 ms per 100 of them). */
+struct needs_mentor_tags {
+    struct node_map *tags; /* canonical tags */
+    struct node *n;
+    size_t rows;
+};
+
+static int needs_mentor_row(void *ctx, const struct entry *e, const char *snippet, double rank)
+{
+    struct needs_mentor_tags *mt = ctx;
+    char canon[ENTRY_TAG_MAX + 1];
+    size_t i;
+
+    (void)snippet;
+    (void)rank;
+    mt->rows++;
+    for (i = 0; i < entry_ntags(e); i++) {
+        node_syn_canon(mt->n, entry_tag(e, i), canon);
+        node_map_put(mt->tags, canon, 1);
     }
     return 0;
 }
@@ -147,7 +166,13 @@ static json_t *needs_topic_json(struct needs_topic *t)
 
 static json_t *op_needs(struct node *n, json_t *req)
 {
-    struct needs nd = {NULL, 0, 0, node_map_new(), n, 0};
+    struct needs nd = {NULL, 0, 0, node_map_new(), n};
+    struct replica_asked *asked = NULL;
+    struct needs_mentor_tags mt = {node_map_new(), n, 0};
+    struct replica_query mq = {0};
+    char aliases[NODE_SYN_ALIASES_MAX][ENTRY_TAG_MAX + 1];
+    const char *class[NODE_SYN_ALIASES_MAX + 1];
+    size_t seen, nclass, j;
     long long limit = NEEDS_DEFAULT;
     json_t *demand, *v, *topics = NULL, *res;
     const char *tag;
@@ -163,17 +188,27 @@ static json_t *op_needs(struct node *n, json_t *req)
             t->learners = json_integer_value(v);
     }
     json_decref(demand);
-    if (replica_question_times(n->replica, 0, NULL, needs_question, &nd) != 0) {
+    asked = replica_asked_read(n->replica);
+    if (asked == NULL) {
         res = api_error("internal", "the needs could not be computed; see the node's log");
         goto out;
     }
+    (void)replica_asked_foreach(asked, needs_question, &nd);
     /* The experts and mentors of the topics most in demand, then those by gap. */
     if (nd.count > 0)
         qsort(nd.topics, nd.count, sizeof(*nd.topics), needs_demand_cmp);
     shown = nd.count < (size_t)limit ? nd.count : (size_t)limit;
+    mq.kind = ENTRY_MENTOR;
+    if (shown > 0 && node_peopleview_list_all(n, &mq, needs_mentor_row, &mt) != 0)
+        mt.rows = PEOPLE_SCAN_MAX; /* unknown: count every topic's */
     for (i = 0; i < shown; i++) {
-        nd.topics[i].experts = (long long)node_match_expert_count(n, nd.topics[i].tag);
-        nd.topics[i].mentors = (long long)node_match_mentor_count(n, nd.topics[i].tag);
+        nclass = node_syn_aliases(n, nd.topics[i].tag, aliases);
+        class[0] = nd.topics[i].tag;
+        for (j = 0; j < nclass; j++)
+            class[j + 1] = aliases[j];
+        nd.topics[i].experts = replica_asked_answerers(asked, class, nclass + 1);
+        if (mt.rows >= PEOPLE_SCAN_MAX || node_map_get(mt.tags, nd.topics[i].tag, &seen))
+            nd.topics[i].mentors = (long long)node_match_mentor_count(n, nd.topics[i].tag);
     }
     if (shown > 0)
         qsort(nd.topics, shown, sizeof(*nd.topics), needs_gap_cmp);
@@ -188,6 +223,8 @@ out:
         free(nd.topics[i].hours);
     free(nd.topics);
     node_map_destroy(&nd.index);
+    replica_asked_destroy(&asked);
+    node_map_destroy(&mt.tags);
     return res;
 }
 

@@ -263,7 +263,7 @@ static void test_needs(void **state)
 {
     struct test_node *t = *state;
     struct test_author bob, carol, dan;
-    char q[2 * ENTRY_ID_LEN + 1], k[2 * ENTRY_ID_LEN + 1];
+    char q[2 * ENTRY_ID_LEN + 1], k[2 * ENTRY_ID_LEN + 1], u[2 * ENTRY_ID_LEN + 1];
     struct entry_attr offer = {"role", "offer"};
     json_t *r, *x;
     char *one, *two;
@@ -281,6 +281,13 @@ static void test_needs(void **state)
     add(t, &bob, ENTRY_QUESTION, 30, "pod pending", "", "k8s", NULL, k);
     add(t, &carol, ENTRY_ANSWER, 30 + HOUR_MS, "", "check the node selector", NULL, k, NULL);
     add_at(t, &dan, ENTRY_MENTOR, T0 + 40, NULL, "", "k8s", NULL, &offer, 1, NULL);
+    /* Not experts on terraform: Bob answering his own question; Dan answering a question that
+     * only names it (who_knows' search would count him) or with a skill declared. */
+    add(t, &bob, ENTRY_ANSWER, 3 * HOUR_MS, "", "I did force-unlock", NULL, q, NULL);
+    add(t, &carol, ENTRY_QUESTION, 50, "terraform or pulumi", "which for terraform users", NULL,
+        NULL, u);
+    add(t, &dan, ENTRY_ANSWER, 60, "", "terraform, for terraform users", NULL, u, NULL);
+    add(t, &dan, ENTRY_SKILL, 70, NULL, NULL, "terraform", NULL, NULL);
     r = callf(t, 1, "{\"op\":\"needs\"}");
     assert_int_equal(json_array_size(json_object_get(r, "topics")), 2);
     x = needs_topic(r, 0, "terraform");
@@ -288,7 +295,8 @@ static void test_needs(void **state)
     assert_int_equal(num(x, "asked"), 3);
     assert_int_equal(num(x, "answered"), 1);
     assert_true(json_real_value(json_object_get(x, "median_hours_to_first_answer")) == 2.0);
-    assert_int_equal(num(x, "experts"), 1); /* Carol, by her answer */
+    /* Experts: people who answered a question tagged with it, not their own — Carol. */
+    assert_int_equal(num(x, "experts"), 1);
     assert_int_equal(num(x, "mentors"), 0);
     assert_int_equal(num(x, "demand"), 5);
     assert_int_equal(num(x, "supply"), 1);
