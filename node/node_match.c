@@ -101,7 +101,9 @@ json_t *node_match_mentors(struct node *n, const char *tag)
     size_t i, count;
 
     match_offers_read(n, tag, &o);
-    rank = node_rank_experts(n, tag, 1000);
+    /* Nobody to rank without an offer: who_knows' ranking reads the topic's questions, answers
+     * and related topics (a fifth of a learn_match at 100k entries). */
+    rank = json_object_size(o.by) > 0 ? node_rank_experts(n, tag, 1000) : json_array();
     json_array_foreach(rank, i, p)
     {
         offer = json_object_get(o.by, json_string_value(json_object_get(p, "key")));
