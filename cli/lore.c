@@ -227,8 +227,8 @@ static const struct lore_command lore_commands[] = {
      "                    questions asked against experts and mentors, biggest gap "
      "first\n" JSON_HELP HELP_HELP
      "\nWith --needs, gap = (learners + asked) / (experts + mentors + 1). Experts are people\n"
-     "with answers on the topic (who-knows' evidence, not declared skills). Every node\n"
-     "holding the same entries prints the same map.\n"},
+     "who answered a question tagged with the topic, not their own (not declared skills).\n"
+     "Every node holding the same entries prints the same map.\n"},
     {"inbox", cmd_inbox, "inbox [--json]",
      "Questions for you not yet resolved, urgent first; new on your questions (14 days)",
      "Options:\n" JSON_HELP HELP_HELP},

@@ -90,18 +90,20 @@ static size_t pending_count(struct test_node *t)
 static void test_solo_done_when(void **state)
 {
     struct test_node *t = *state;
-    struct test_author bob, cy;
+    struct test_author bob, cy, dan;
     char q1[2 * ENTRY_ID_LEN + 1], q2[2 * ENTRY_ID_LEN + 1], buf[256], buf2[256];
     struct entry_attr level = {"level", "4"}, goal = {"state", "active"};
     json_t *r, *a, *b;
 
     test_author_init(&bob, 21);
     test_author_init(&cy, 22);
+    test_author_init(&dan, 23);
     add(t, &bob, ENTRY_QUESTION, 1000, "Pods restart", NULL, "kubernetes", NULL, q1);
     add(t, &bob, ENTRY_QUESTION, 2000, "k8s ingress", NULL, "k8s", NULL, q2);
     add(t, &bob, ENTRY_QUESTION, 3000, "Docker layers", NULL, "docker", NULL, NULL);
     add(t, &cy, ENTRY_ANSWER, 4000, NULL, "Use a readiness probe.", NULL, q1, NULL);
     add(t, &cy, ENTRY_ANSWER, 5000, NULL, "An ingress controller.", NULL, q2, NULL);
+    add(t, &dan, ENTRY_ANSWER, 5500, NULL, "nginx-ingress.", NULL, q2, NULL); /* k8s only */
     add_at(t, &cy, ENTRY_SKILL, T0 + 6000, NULL, NULL, "k8s", NULL, &level, 1, NULL);
     add_at(t, &bob, ENTRY_GOAL, T0 + 7000, NULL, "why", "k8s", NULL, &goal, 1, NULL);
     assert_int_equal(list_count(t, "k8s"), 1);
@@ -145,6 +147,8 @@ static void test_solo_done_when(void **state)
             if (strcmp(json_string_value(json_object_get(topic, "tag")), "kubernetes") == 0) {
                 assert_int_equal(json_integer_value(json_object_get(topic, "asked")), 2);
                 assert_int_equal(json_integer_value(json_object_get(topic, "learners")), 1);
+                /* Cy (both, once) and Dan (the k8s question): the class's answerers. */
+                assert_int_equal(json_integer_value(json_object_get(topic, "experts")), 2);
                 seen = 1;
             }
         }

@@ -191,10 +191,11 @@ static void web_needs_page(struct web_page *p)
     json_t *resp = needs_get(p), *topics = json_object_get(resp, "topics");
 
     web_head(p, "Needs map");
-    web_out(p, "<h1>Needs map</h1>\n<p>What people want to learn and ask about, against who can "
-               "help: <strong>demand</strong> is learners (active goals) and questions asked, "
-               "<strong>supply</strong> is experts (answers on the topic) and mentors; the gap "
-               "is demand / (supply + 1). Each topic leads to its learning circle.</p>\n");
+    web_out(p,
+            "<h1>Needs map</h1>\n<p>What people want to learn and ask about, against who can "
+            "help: <strong>demand</strong> is learners (active goals) and questions asked, "
+            "<strong>supply</strong> is experts (who answered its questions) and mentors; the gap "
+            "is demand / (supply + 1). Each topic leads to its learning circle.</p>\n");
     if (!web_ok(resp)) {
         web_error_line(p, resp);
     } else if (json_array_size(topics) == 0) {
