@@ -313,11 +313,14 @@ json_t *node_match_content(struct node *n, const char *tag, size_t max)
     size_t i, count;
 
     /* Search's ranking (bm25 x boost: accepted, votes, flags) for the topic's word, among answers
-     * and notes; then only the useful ones. */
+     * and notes; then only the useful ones. Bounded: among the newest matches and the older
+     * title matches, as who_knows reads its evidence — a common tag's word found in few answers
+     * made search walk every match (~0.9 s of a learn_match at 100k entries). */
     for (i = 0; i < 2; i++) {
         memset(&q, 0, sizeof(q));
         q.kind = kinds[i];
         q.limit = 100;
+        q.bounded = 1;
         if (replica_search_ranked(n->replica, tag, &q, &rank, "", "", match_content_row, &mc, NULL,
                                   err, sizeof(err)) != 0)
             log_debug("node: match: search %s: %s", tag, err);
