@@ -164,8 +164,8 @@ static json_t *needs_get(struct web_page *p)
         c->wall_ms = node_clock_wall_ms();
         c->took_ms = c->at_ms - t0;
         if (c->took_ms >= 1000)
-            log_info("web: the needs map took %llu ms; it is kept for %d minutes",
-                     (unsigned long long)c->took_ms, WEB_NEEDS_TTL_MS / 60000);
+            log_info("web: the needs map took %llu ms; it is kept for %d s",
+                     (unsigned long long)c->took_ms, WEB_NEEDS_TTL_MS / 1000);
     }
     return resp;
 }
@@ -177,12 +177,12 @@ static void needs_when(struct web_page *p)
     char s[32];
     struct tm tm;
 
-    if (t == 0 || localtime_r(&t, &tm) == NULL || strftime(s, sizeof(s), "%H:%M", &tm) == 0)
+    if (t == 0 || localtime_r(&t, &tm) == NULL || strftime(s, sizeof(s), "%H:%M:%S", &tm) == 0)
         return;
     web_outf(p,
              "<p class=\"why\">Computed at %s; the map is recomputed at most every %d "
-             "minutes.</p>\n",
-             s, WEB_NEEDS_TTL_MS / 60000);
+             "seconds.</p>\n",
+             s, WEB_NEEDS_TTL_MS / 1000);
 }
 
 /* /needs: the needs map. */
