@@ -534,10 +534,13 @@ static void test_loop_stop(void **state)
     uint64_t start;
 
     (void)state;
-    /* Both due in the same iteration: the stop ends the loop after it, so the second one runs. */
+    /* Both due in the same iteration: the stop ends the loop after it, so the second one runs.
+     * Both are overdue when the loop starts (the sleep): added in different milliseconds, as
+     * happened under ASan on a busy machine, they would otherwise be due in two iterations. */
     assert_int_not_equal(loop_add_timer(loop, 10, 0, stop_first_cb, &s), 0);
     assert_int_not_equal(loop_add_timer(loop, 10, 0, second_cb, &s), 0);
     assert_int_not_equal(loop_add_timer(loop, 500, 0, later_cb, &s), 0);
+    usleep(30 * 1000);
     assert_int_equal(loop_run(loop), 0);
     assert_int_equal(s.first, 1);
     assert_int_equal(s.second, 1);
