@@ -218,9 +218,11 @@ static int snip_score(const struct snip_col *c, int nterms, int from, int *adj)
 /* The best window of column c better than *best: *best, *col and *from updated. */
 static void snip_best(const struct snip_col *c, int nterms, int ci, int *best, int *col, int *from)
 {
-    int i, j, k, score, adj, sentence;
+    int i, j, score, adj, sentence = 0;
 
     for (i = 0; i < c->n; i++) {
+        if (c->v[i].sentence)
+            sentence = i; /* the sentence token i is in starts here or before */
         for (j = 0; j < nterms; j++) {
             if (!(c->v[i].words & ((uint64_t)1 << j)))
                 continue;
@@ -233,9 +235,6 @@ static void snip_best(const struct snip_col *c, int nterms, int ci, int *best, i
             }
             if (c->n <= SNIP_TOKENS)
                 continue;
-            for (sentence = 0, k = 0; k <= i; k++)
-                if (c->v[k].sentence)
-                    sentence = k;
             if (sentence < i) {
                 score = snip_score(c, nterms, sentence, NULL) +
                         (sentence == 0 ? SNIP_FIRST : SNIP_SENTENCE);
