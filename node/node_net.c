@@ -152,7 +152,7 @@ static void node_on_peer_entry(void *ctx, const struct entry *e)
     if (n->hooks.subscribers == NULL || n->hooks.subscribers(n) == 0)
         return; /* nobody watches: neither the socket's subscribers nor the web's streams */
     ej = node_view_entry(n, e);
-    node_watch_announce(n, ej);
+    node_watch_announce(n, ej, 1);
     json_decref(ej);
 }
 

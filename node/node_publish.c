@@ -6,6 +6,7 @@
 #include "log.h"
 #include "node_clock.h"
 #include "node_json.h"
+#include "node_synonyms.h"
 #include "node_teamstate.h"
 #include "node_view.h"
 #include "node_watch.h"
@@ -96,7 +97,7 @@ json_t *node_publish_entry(struct node *n, struct entry *e)
     o = node_json_ok();
     json_object_set_new(o, "id", node_json_hex(entry_id(e), ENTRY_ID_LEN));
     json_object_set_new(o, "entry", ej);
-    node_watch_announce(n, ej);
+    node_watch_announce(n, ej, 1);
     if (n->gossip != NULL)
         gossip_publish(n->gossip, e);
     log_info("node: new %s %.16s… by us", kinds_name(entry_kind(e)),
@@ -113,7 +114,7 @@ static void node_publish_announce(struct node *n, const struct entry *e)
     if (n->hooks.subscribers == NULL || n->hooks.subscribers(n) == 0)
         return;
     ej = node_view_entry(n, e);
-    node_watch_announce(n, ej);
+    node_watch_announce(n, ej, 0);
     json_decref(ej);
 }
 
@@ -164,6 +165,7 @@ json_t *node_publish_batch(struct node *n, struct entry **es, size_t k, json_t *
     /* The watchers' views only read: one read transaction for them all. */
     if (n->hooks.subscribers != NULL && n->hooks.subscribers(n) > 0) {
         int began = replica_read_begin(n->replica);
+        node_syn_refresh(n); /* once for the batch, which may have held synonyms */
         for (i = 0; i < k; i++)
             if (json_is_true(json_object_get(items[i], "ok")))
                 node_publish_announce(n, es[i]);

@@ -150,17 +150,20 @@ enum node_foryou_level node_watch_reason(struct node *n, json_t *ej, uint64_t no
 /* Tell `lore watch` subscribers about an entry (ej is borrowed). An urgent question that has
  * already waited past a delay on arrival is left to the escalation pass (node_escalate.c), which
  * sends it once. */
-void node_watch_announce(struct node *n, json_t *ej)
+void node_watch_announce(struct node *n, json_t *ej, int refresh)
 {
     char why[NODE_FORYOU_WHY_MAX];
     json_t *ev;
     int yes;
 
+    if (n->hooks.subscribers == NULL || n->hooks.subscribers(n) == 0)
+        return; /* nobody watches: neither the socket's subscribers nor the web's streams */
     if (node_view_is_retracted(n, ej))
         return; /* it arrived after its retraction: it was never stored */
     if (node_view_hidden(ej))
-        return;          /* it arrived after an admin hid it */
-    node_syn_refresh(n); /* an entry from a peer: no op decided the synonyms just before */
+        return; /* it arrived after an admin hid it */
+    if (refresh)
+        node_syn_refresh(n); /* an entry from a peer: no op decided the synonyms just before */
     yes = node_watch_reason(n, ej, node_clock_wall_ms(), why) == NODE_FORYOU_YES;
     ev = json_object();
     json_object_set_new(ev, "event", json_string("entry"));

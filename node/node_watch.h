@@ -12,8 +12,9 @@ int node_watch_to_me(struct node *n, json_t *ej);
 enum node_foryou_level node_watch_reason(struct node *n, json_t *ej, uint64_t now_ms,
                                          char why[NODE_FORYOU_WHY_MAX]);
 /* Tell subscribers about an entry (ej borrowed), through n->hooks.broadcast: for_you and reason
- * as node_watch_reason says now, escalations left to the escalation pass. */
-void node_watch_announce(struct node *n, json_t *ej);
+ * as node_watch_reason says now, escalations left to the escalation pass. Nothing is done when
+ * nobody watches. refresh: read the tag synonyms first (0: the caller just did, once for many). */
+void node_watch_announce(struct node *n, json_t *ej, int refresh);
 /* key's declared skills: tag -> {tag, level, id, declared_ms} from their latest skill entry per
  * tag, leaving out the withdrawn ones (level 0). A new object. */
 json_t *node_watch_skills(struct node *n, const uint8_t key[ENTRY_KEY_LEN]);

@@ -55,10 +55,12 @@ void gossip_send_ids(struct gossip *g, struct gpeer *p, const uint8_t *ids, size
     uint8_t *raw;
     size_t i, len, inbatch = 0, missing = 0;
     uint64_t ts;
+    int began;
 
     buf_reset(&g->out);
     if (wire_batch_begin(&g->out, 0, 0) != 0)
         return;
+    began = replica_read_begin(g->cfg.replica); /* one read for the lot, not one per entry */
     for (i = 0; i < n; i++) {
         if (replica_raw(g->cfg.replica, ids + i * ENTRY_ID_LEN, &raw, &len, &ts) != REPLICA_FOUND) {
             missing++;
@@ -83,6 +85,7 @@ void gossip_send_ids(struct gossip *g, struct gpeer *p, const uint8_t *ids, size
         p->entries_tx++;
         free(raw);
     }
+    replica_read_end(g->cfg.replica, began);
     if (inbatch > 0 || missing > 0) {
         wire_batch_finish(&g->out, missing, 0);
         gossip_send(g, p);

@@ -178,6 +178,9 @@ static const char *const replica_sql[ST_COUNT_STMTS] = {
                     " ORDER BY ans.effective_ms, ans.id LIMIT 1",
     [ST_SIGNALS] = "SELECT " REPLICA_ACCEPTED_ONE ", " REPLICA_NET_VOTES
                    ", " REPLICA_FLAGGED("verified") ", " REPLICA_FLAGGED("obsolete"),
+    /* How many entries of kind ?1 have come into effect, and the newest: a cache's stamp. */
+    [ST_KIND_STAMP] = "SELECT count(*), coalesce(max(seq), 0) FROM entries WHERE kind = ?1"
+                      " AND effective_ms <= lore_horizon()",
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",

@@ -100,14 +100,9 @@ out:
 
 int replica_kind_stamp(struct replica *r, uint16_t kind, uint64_t stamp[2])
 {
-    sqlite3_stmt *s = NULL;
+    sqlite3_stmt *s = replica_stmt(r, ST_KIND_STAMP); /* asked per entry a watcher is told of */
     int rc = -1;
 
-    if (sqlite3_prepare_v2(r->db,
-                           "SELECT count(*), coalesce(max(seq), 0) FROM entries WHERE kind = ?1"
-                           " AND effective_ms <= lore_horizon()",
-                           -1, &s, NULL) != SQLITE_OK)
-        goto out;
     sqlite3_bind_int(s, 1, kind);
     if (sqlite3_step(s) != SQLITE_ROW)
         goto out;
@@ -117,8 +112,8 @@ int replica_kind_stamp(struct replica *r, uint16_t kind, uint64_t stamp[2])
 out:
     if (rc != 0)
         log_warnx("replica: kind stamp: %s", sqlite3_errmsg(r->db));
-    replica_add_work(r, s);
-    sqlite3_finalize(s);
+    r->work.steps += (uint64_t)sqlite3_stmt_status(s, SQLITE_STMTSTATUS_VM_STEP, 1);
+    sqlite3_reset(s);
     return rc;
 }
 

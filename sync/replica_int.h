@@ -52,6 +52,7 @@ enum replica_stmt {
     ST_TIMES,
     ST_ACCEPTED,
     ST_SIGNALS,
+    ST_KIND_STAMP,
     ST_BEGIN,
     ST_COMMIT,
     ST_ROLLBACK,
@@ -113,6 +114,11 @@ struct replica_rank_df {
 fts5_api *replica_fts5_api(struct replica *r);
 /* Add lore_rank to r's connection. Returns 0, or -1 with err. */
 int replica_rank_register(struct replica *r, char *err, size_t errlen);
+/* replica_search_query, with whole (may be NULL) telling whether the last bare word is whole
+ * (replica_fts.c). */
+int replica_fts_translate(const char *query, int any,
+                          int (*whole)(void *ctx, const char *word, size_t len), void *whole_ctx,
+                          struct buf *out, char *err, size_t errlen);
 /* The counts for the phrases of match (a MATCH text as replica_search_query writes it), from
  * those kept or counted now. Returns 0, or -1 if match is not such a text (lore_rank then counts
  * every phrase itself, as bm25() does). */

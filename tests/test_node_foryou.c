@@ -95,7 +95,7 @@ static json_t *announce(struct test_node *t, const char *idhex)
     ej = node_view_entry(t->n, e);
     entry_destroy(&e);
     json_array_clear(events);
-    node_watch_announce(t->n, ej);
+    node_watch_announce(t->n, ej, 1);
     json_decref(ej);
     assert_int_equal(json_array_size(events), 1);
     ev = json_incref(json_array_get(events, 0));

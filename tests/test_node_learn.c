@@ -330,7 +330,7 @@ static const char *reason_of(struct test_node *t, const char *idhex, char *out, 
     ej = node_view_entry(t->n, e);
     entry_destroy(&e);
     json_array_clear(events);
-    node_watch_announce(t->n, ej);
+    node_watch_announce(t->n, ej, 1);
     json_decref(ej);
     ev = json_array_get(events, 0);
     snprintf(out, len, "%s",
