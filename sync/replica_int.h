@@ -92,11 +92,16 @@ struct replica {
     struct replica_df *df;             /* replica_rank: kept phrase counts, ndf of them */
     size_t ndf;
     uint64_t df_clock;
+    uint16_t *sizes;      /* replica_rank: each FTS row's tokens + 1 (0: not known), by rowid */
+    size_t nsizes;        /* rowids below it have a slot */
+    uint64_t sizes_epoch; /* replica_rank_rows_deleted's count they were read at */
+    int rows_deleted;     /* replica_write: this transaction took rows out of the index */
 };
 
 /* replica_rank.c: BM25 with kept document frequencies (lore_rank, an FTS5 function). */
-#define REPLICA_RANK_PHRASES 64 /* phrases of one MATCH text lore_rank takes counts for */
-#define REPLICA_RANK_KEPT 256   /* phrase counts kept (least recently used go) */
+#define REPLICA_RANK_PHRASES 64           /* phrases of one MATCH text lore_rank takes counts for */
+#define REPLICA_RANK_KEPT 256             /* phrase counts kept (least recently used go) */
+#define REPLICA_RANK_SIZES_MAX (8u << 20) /* rowids whose row length is kept: 16 MiB at most */
 struct replica_df;
 /* One query's counts, for lore_rank(fts, ?, weights...) bound with sqlite3_bind_pointer (type
  * "lore_rank_df"); after the query, replica_rank_keep keeps what it counted. */
@@ -119,6 +124,9 @@ int replica_rank_register(struct replica *r, char *err, size_t errlen);
 int replica_fts_translate(const char *query, int any,
                           int (*whole)(void *ctx, const char *word, size_t len), void *whole_ctx,
                           struct buf *out, char *err, size_t errlen);
+/* Rows left the full-text index (replica_write.c, after the transaction): every handle of the
+ * process forgets the row sizes it kept, as a rowid may be used again. */
+void replica_rank_rows_deleted(void);
 /* The counts for the phrases of match (a MATCH text as replica_search_query writes it), from
  * those kept or counted now. Returns 0, or -1 if match is not such a text (lore_rank then counts
  * every phrase itself, as bm25() does). */

@@ -8,8 +8,18 @@
  * replica_rank_prepare, which keeps them per phrase (a count(*) MATCH, a plain walk of the
  * phrase's rows, the first time). A count is used while the index holds within 1/20 of the rows
  * it was made at; else lore_rank counts again, as bm25() does, and the new count is kept.
+ *
+ * A row's length (its tokens) is read by FTS5 from the docsize table, a lookup per row ranked,
+ * often a page read: the doclists of common words push those pages out of SQLite's cache.
+ * lore_rank keeps the length of each row it ranked in an array by rowid
+ * (2 bytes a row: 300 KiB at 100,000 entries; rowids past REPLICA_RANK_SIZES_MAX are looked up);
+ * the newest matches of common words come back query after query, older title matches often;
+ * the lengths are FTS5's own, so the ranks are the same. A row's length never changes (entries are
+ * immutable); a rowid may be used again only after rows left the index, so then every handle
+ * forgets the lengths (replica_rank_rows_deleted) and reads them again.
  */
 #include <math.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +31,75 @@
 #define RANK_K1 1.2
 #define RANK_B 0.75
 #define RANK_MIN_IDF 1e-6
+
+/* Transactions that took rows out of the index, in any handle of the process. */
+static atomic_uint_fast64_t rank_deletions;
+
+void replica_rank_rows_deleted(void)
+{
+    atomic_fetch_add(&rank_deletions, 1);
+}
+
+/* SQLite's varint at p (len bytes): 7 bits a byte, high bit set on all but the last; a 9th byte
+ * has 8. Its bytes, or 0 if it runs past len. */
+static int rank_varint(const unsigned char *p, int len, uint64_t *v)
+{
+    int i;
+
+    *v = 0;
+    for (i = 0; i < len && i < 9; i++) {
+        if (i == 8) {
+            *v = (*v << 8) | p[i];
+            return 9;
+        }
+        *v = (*v << 7) | (p[i] & 0x7f);
+        if ((p[i] & 0x80) == 0)
+            return i + 1;
+    }
+    return 0;
+}
+
+/* The kept length of rowid: its tokens, or -1 if not kept. */
+static long rank_size_get(const struct replica *r, sqlite3_int64 rowid)
+{
+    if (rowid < 0 || (uint64_t)rowid >= r->nsizes || r->sizes[rowid] == 0)
+        return -1;
+    return (long)r->sizes[rowid] - 1;
+}
+
+/* Keep ntok as rowid's length: a slot per rowid up to REPLICA_RANK_SIZES_MAX, the array grown
+ * (zeroed: not known) as rowids come; a length of 65,535 tokens or more is not kept. */
+static void rank_size_put(struct replica *r, sqlite3_int64 rowid, uint64_t ntok)
+{
+    size_t want;
+
+    if (ntok >= UINT16_MAX || rowid < 0 || (uint64_t)rowid >= REPLICA_RANK_SIZES_MAX)
+        return;
+    if ((size_t)rowid >= r->nsizes) {
+        want = r->nsizes > 0 ? r->nsizes : 4096;
+        while (want <= (size_t)rowid)
+            want += want / 2;
+        if (want > REPLICA_RANK_SIZES_MAX)
+            want = REPLICA_RANK_SIZES_MAX;
+        r->sizes = xreallocarray(r->sizes, want, sizeof(*r->sizes));
+        memset(r->sizes + r->nsizes, 0, (want - r->nsizes) * sizeof(*r->sizes));
+        r->nsizes = want;
+    }
+    r->sizes[rowid] = (uint16_t)(ntok + 1);
+}
+
+/* The lengths kept are dropped if rows left the index since they were read. */
+static void rank_sizes_check(struct replica *r)
+{
+    uint64_t now = atomic_load(&rank_deletions);
+
+    if (now == r->sizes_epoch)
+        return;
+    free(r->sizes);
+    r->sizes = NULL;
+    r->nsizes = 0;
+    r->sizes_epoch = now;
+}
 
 /* Whether a count made when the index held then rows still stands with now rows: within 1/20. */
 static int rank_fresh(sqlite3_int64 then, sqlite3_int64 now)
@@ -99,8 +178,11 @@ static void rank_fn(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_conte
 {
     struct rank_idf *x;
     struct replica_rank_df *d = NULL;
+    struct replica *r = api->xUserData(fts);
     double freq[REPLICA_RANK_PHRASES] = {0}, score = 0.0, dl;
     int rc = SQLITE_OK, i, ip, ic, io, ntok = 0;
+    sqlite3_int64 rowid;
+    long kept;
 
     if (nval >= 1)
         d = sqlite3_value_pointer(val[0], REPLICA_RANK_POINTER);
@@ -123,11 +205,21 @@ static void rank_fn(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_conte
         for (; rc == SQLITE_OK && ic >= 0; api->xPhraseNext(fts, &it, &ic, &io))
             freq[ip] += nval > ic + 1 ? sqlite3_value_double(val[ic + 1]) : 1.0;
     }
-    if (rc == SQLITE_OK)
-        rc = api->xColumnSize(fts, -1, &ntok);
     if (rc != SQLITE_OK)
         goto out;
-    dl = (double)ntok;
+    rowid = api->xRowid(fts);
+    if (r != NULL)
+        rank_sizes_check(r);
+    if (r != NULL && (kept = rank_size_get(r, rowid)) >= 0) {
+        dl = (double)kept;
+    } else {
+        rc = api->xColumnSize(fts, -1, &ntok);
+        if (rc != SQLITE_OK)
+            goto out;
+        if (r != NULL)
+            rank_size_put(r, rowid, (uint64_t)ntok);
+        dl = (double)ntok;
+    }
     for (i = 0; i < x->n; i++)
         score += x->idf[i] * (freq[i] * (RANK_K1 + 1.0)) /
                  (freq[i] + RANK_K1 * (1.0 - RANK_B + RANK_B * dl / x->avgdl));
@@ -154,7 +246,7 @@ int replica_rank_register(struct replica *r, char *err, size_t errlen)
 {
     fts5_api *api = replica_fts5_api(r);
 
-    if (api == NULL || api->xCreateFunction(api, "lore_rank", NULL, rank_fn, NULL) != SQLITE_OK) {
+    if (api == NULL || api->xCreateFunction(api, "lore_rank", r, rank_fn, NULL) != SQLITE_OK) {
         errmsg_set(err, errlen, "%s: cannot add the ranking function to SQLite's FTS5: %s", r->path,
                    sqlite3_errmsg(r->db));
         return -1;
@@ -221,7 +313,7 @@ static sqlite3_int64 rank_rows(struct replica *r)
     const unsigned char *p;
     sqlite3_int64 n = -1;
     uint64_t v = 0;
-    int len, i;
+    int len;
 
     if (sqlite3_prepare_v2(r->db, "SELECT block FROM fts_data WHERE id = 1", -1, &s, NULL) !=
             SQLITE_OK ||
@@ -229,17 +321,7 @@ static sqlite3_int64 rank_rows(struct replica *r)
         goto out;
     p = sqlite3_column_blob(s, 0);
     len = sqlite3_column_bytes(s, 0);
-    /* SQLite's varint: 7 bits a byte, high bit set on all but the last; a 9th byte has 8 */
-    for (i = 0; i < len && i < 9; i++) {
-        if (i == 8) {
-            v = (v << 8) | p[i];
-            break;
-        }
-        v = (v << 7) | (p[i] & 0x7f);
-        if ((p[i] & 0x80) == 0)
-            break;
-    }
-    if (i < len && v <= (uint64_t)INT64_MAX)
+    if (rank_varint(p, len, &v) > 0 && v <= (uint64_t)INT64_MAX)
         n = (sqlite3_int64)v;
 out:
     sqlite3_finalize(s);
@@ -319,4 +401,7 @@ void replica_rank_free(struct replica *r)
     free(r->df);
     r->df = NULL;
     r->ndf = 0;
+    free(r->sizes);
+    r->sizes = NULL;
+    r->nsizes = 0;
 }

@@ -73,10 +73,20 @@ static int replica_tombstone_row(struct replica *r, sqlite3_int64 seq, char *err
                                               ST_TOMB_TAGS, ST_TOMB_ENTRY};
     size_t i;
 
+    r->rows_deleted = 1;
     for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
         if (replica_run_seq(r, steps[i], seq, err, errlen) != 0)
             return -1;
     return 0;
+}
+
+/* After a write transaction ends (committed or not): if it took rows out of the index, say so. */
+static void replica_deletions_done(struct replica *r)
+{
+    if (r->rows_deleted) {
+        r->rows_deleted = 0;
+        replica_rank_rows_deleted();
+    }
 }
 
 /* Tombstone the revisions of id by author (id was taken back: its old versions go with it). */
@@ -417,6 +427,7 @@ int replica_add_batch(struct replica *r, const struct entry *const *entries, siz
 out:
     if (rc != 0 && in_tx)
         (void)sqlite3_step(replica_stmt(r, ST_ROLLBACK));
+    replica_deletions_done(r);
     if (have_turn)
         replica_turn_give();
     for (i = 0; rc != 0 && results != NULL && i < n; i++)
@@ -451,6 +462,7 @@ long long replica_purge_author(struct replica *r, const uint8_t author[ENTRY_KEY
         replica_step_done(r, replica_stmt(r, ST_BEGIN), err, errlen) != 0)
         goto out;
     in_tx = 1;
+    r->rows_deleted = 1;
     for (i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
         if (sqlite3_prepare_v2(r->db, sql[i], -1, &s, NULL) != SQLITE_OK) {
             replica_failed(r, "purge: ", err, errlen);
@@ -481,6 +493,7 @@ out:
         n = -1;
         (void)sqlite3_step(replica_stmt(r, ST_ROLLBACK));
     }
+    replica_deletions_done(r);
     replica_turn_give();
     for (i = 0; i < ST_COUNT_STMTS; i++)
         sqlite3_reset(r->st[i]);

@@ -396,6 +396,45 @@ static void test_rank_is_bm25(void **state)
     replica_close(&r);
 }
 
+/* The row lengths lore_rank keeps (replica_rank.c) stay FTS5's own when rows leave the index and
+ * their rowids are used again: Bob's newest notes, short, are ranked (their lengths kept), then
+ * purged; Ann's long notes take the same rowids, and rank as bm25 ranks them (with the lengths
+ * kept from before, they would not). */
+static void test_rank_sizes_after_purge(void **state)
+{
+    struct fixture *fx = *state;
+    struct test_author ann, bob;
+    char err[256], title[64], body[512];
+    struct replica *r = replica_open(fx->path, 0, err, sizeof(err));
+    struct entry *e;
+    size_t i;
+
+    assert_non_null(r);
+    test_author_init(&ann, 1);
+    test_author_init(&bob, 2);
+    for (i = 0; i < 60; i++) {
+        snprintf(title, sizeof(title), "vpn note %zu", i);
+        e = make(i < 40 ? &ann : &bob, ENTRY_NOTE, T0 + i, title,
+                 i % 2 ? "vpn client" : "the vpn client and the office", NULL, NULL);
+        assert_int_equal(merge(r, e), REPLICA_ADDED);
+        entry_destroy(&e);
+    }
+    assert_ranks_are_bm25(r, fx->path, "vpn client"); /* every length kept */
+    assert_int_equal(replica_purge_author(r, bob.pk, T0, err, sizeof(err)), 20);
+    for (i = 0; i < 20; i++) {
+        snprintf(title, sizeof(title), "vpn later %zu", i);
+        snprintf(body, sizeof(body),
+                 "vpn client %s: restart it, check the certificate, the route, the resolver, "
+                 "the firewall, the proxy and the clock, then try again from the office",
+                 i % 2 ? "on linux" : "on a phone");
+        e = make(&ann, ENTRY_NOTE, T0 + 100 + i, title, body, NULL, NULL);
+        assert_int_equal(merge(r, e), REPLICA_ADDED);
+        entry_destroy(&e);
+    }
+    assert_ranks_are_bm25(r, fx->path, "vpn client");
+    replica_close(&r);
+}
+
 /* The last bare word matches as a prefix while it is being typed, and as typed once it is a
  * whole word of the replica (in REPLICA_WHOLE_WORD_MIN entries or more): "cat" finds the catalog
  * while few entries say cat, and only cats after. */
@@ -1494,6 +1533,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_search_grammar, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_ranking, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rank_is_bm25, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rank_sizes_after_purge, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_last_word, setup, teardown),
         cmocka_unit_test_setup_teardown(test_prefix_resolution, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tamper_detected, setup, teardown),
