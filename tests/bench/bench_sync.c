@@ -13,7 +13,8 @@
  *    same run: B stopped, A writes N more, B started: the time until B has them, from its start.
  *  - bootstrap: a node holding E entries (made by lore_fill) and a fresh node dialling it; the
  *    fresh node's rate, against the local ingest rate of the same entries through the same
- *    pipeline in this process, measured in the same run, and against raw verify and raw insert.
+ *    pipeline in this process, measured in the same run (three of each, medians compared), and
+ *    against raw verify and raw insert.
  *
  * Prints a Markdown table and, with --json, the same figures as JSON.
  */
@@ -670,6 +671,18 @@ static int collect_raw(void *ctx, uint64_t ts, const uint8_t *id, const uint8_t 
     return 0;
 }
 
+/* A replica file and its log, gone. */
+static void remove_db(const char *path)
+{
+    char side[300];
+
+    (void)unlink(path);
+    snprintf(side, sizeof(side), "%s-wal", path);
+    (void)unlink(side);
+    snprintf(side, sizeof(side), "%s-shm", path);
+    (void)unlink(side);
+}
+
 /* The same entries through the node's own pipeline, in this process: the local ingest rate. */
 static double local_ingest_rate(const char *src_db, size_t n, double *verify_rate,
                                 double *insert_rate)
@@ -688,6 +701,7 @@ static double local_ingest_rate(const char *src_db, size_t n, double *verify_rat
         return -1;
     replica_close(&src);
     snprintf(path, sizeof(path), "%s/local-ingest.db", root);
+    remove_db(path); /* each run ingests into a fresh replica */
     in = ingest_new(path, 0, 8192, err, sizeof(err));
     if (in == NULL)
         return -1;
@@ -712,6 +726,7 @@ static double local_ingest_rate(const char *src_db, size_t n, double *verify_rat
     }
     *verify_rate = (double)rl.n / ((now_ms() - t0) / 1e3);
     snprintf(path, sizeof(path), "%s/raw-insert.db", root);
+    remove_db(path);
     dst = replica_open(path, 16, err, sizeof(err));
     t0 = now_ms();
     for (i = 0; i < rl.n; i += 256) {
@@ -788,11 +803,15 @@ out:
     return rate;
 }
 
+#define BOOT_RUNS 3 /* bootstraps and local ingests, each: their medians are compared */
+
 static int bench_bootstrap(size_t entries)
 {
     struct node src = {0};
     char cmd[512], db[256], note[96];
-    double t0, local, verify, insert, rate, probed;
+    double t0, local, verify, insert, rate, probed, rates[BOOT_RUNS], locals[BOOT_RUNS];
+    char name[32], lnote[96];
+    size_t i;
     static double lat[MAX_LAT];
     struct boot_mem mem = {0, 0};
     size_t nlat = 0;
@@ -815,19 +834,33 @@ static int bench_bootstrap(size_t entries)
     if (system(cmd) != 0)
         return -1;
     fprintf(stderr, "bench_sync: %zu entries made in %.1f s\n", entries, (now_ms() - t0) / 1e3);
-    local = local_ingest_rate(db, entries, &verify, &insert);
-    if (local <= 0)
-        return -1;
+    /* Three of each, medians compared: in five runs of the same code one after the other, the
+     * local ingest rate alone measured 6,346-8,914 entries/s. */
+    for (i = 0; i < BOOT_RUNS; i++) {
+        locals[i] = local_ingest_rate(db, entries, &verify, &insert);
+        if (locals[i] <= 0)
+            return -1;
+    }
     if (start_node(&src, "src", NULL, 0) != 0)
         goto out;
-    rate = bootstrap_once(&src, "fresh", entries, 0, NULL, NULL, &mem);
+    for (i = 0; i < BOOT_RUNS; i++) {
+        snprintf(name, sizeof(name), "fresh%zu", i);
+        rates[i] = bootstrap_once(&src, name, entries, 0, NULL, NULL, i == 0 ? &mem : NULL);
+        if (rates[i] <= 0)
+            goto out;
+    }
     probed = bootstrap_once(&src, "probed", entries, 1, lat, &nlat, NULL);
-    if (rate <= 0 || probed <= 0)
+    if (probed <= 0)
         goto out;
-    snprintf(note, sizeof(note), "%zu entries, 1 KiB bodies, from node start", entries);
+    snprintf(note, sizeof(note), "median of %.0f, %.0f, %.0f; %zu entries, 1 KiB, from node start",
+             rates[0], rates[1], rates[2], entries);
+    snprintf(lnote, sizeof(lnote), "median of %.0f, %.0f, %.0f; in this process", locals[0],
+             locals[1], locals[2]);
+    rate = pct(rates, BOOT_RUNS, 0.5);
+    local = pct(locals, BOOT_RUNS, 0.5);
     row("bootstrap rate (fresh node from one peer)", rate, "entries/s", note);
-    row("local ingest rate (same pipeline, same entries)", local, "entries/s", "in this process");
-    row("bootstrap / local ingest", rate / local, "ratio", "target >= 0.80");
+    row("local ingest rate (same pipeline, same entries)", local, "entries/s", lnote);
+    row("bootstrap / local ingest", rate / local, "ratio", "medians; target >= 0.80");
     row("raw ed25519 decode+verify, one core", verify, "entries/s", "reference");
     row("raw batched insert + FTS, no verify", insert, "entries/s", "reference");
     row("bootstrap time", (double)entries / rate, "s", "");
