@@ -54,9 +54,11 @@ int main(int argc, char **argv)
     char err[ERRMSG_MAX];
     int c, print_config = 0, rc = 1;
 
-    /* Two malloc arenas, not eight per core: the pipeline's threads (verify, write, ZeroMQ's) each
-     * took one and kept its free memory, tens of MiB after a bootstrap. */
-    (void)mallopt(M_ARENA_MAX, 2);
+    /* One malloc arena, not eight per core: the pipeline's threads (verify, write, ZeroMQ's) each
+     * took one and kept its free memory, tens of MiB after a bootstrap. Not two either: malloc_trim
+     * gives back the top of the main arena only, and a second one kept ~1 MiB of free pages after
+     * a 100k bootstrap (idle RSS 19.2-19.5 MiB; one arena: 18.3-18.5, as fast: bench_sync). */
+    (void)mallopt(M_ARENA_MAX, 1);
     log_init(argv[0], LOG_LEVEL_INFO);
     /* jansson allocates through the same policy as the rest of the tree: out of memory aborts; and
      * what it frees is wiped, since requests and replies may carry a join code. */
