@@ -400,8 +400,14 @@ struct replica *replica_open(const char *path, int cache_mb, char *err, size_t e
     }
     sqlite3_extended_result_codes(r->db, 1);
     sqlite3_busy_timeout(r->db, 5000);
-    /* temp.tag_class: this connection's tag synonyms (replica_set_tag_classes), in memory. */
+    /* temp.tag_class: this connection's tag synonyms (replica_set_tag_classes), in memory.
+     * The log is copied into the file every 8,000 pages (32 MiB; SQLite's default is 1,000): the
+     * pages every batch rewrites (the newest leaves of each index, the full-text index's) are then
+     * copied once for eight times as many batches; a 100k bootstrap wrote ~170 MB/s with 1,000
+     * and ran 6,182 / 6,940 / 8,060-8,163 / 8,174 / 8,860 entries/s with 1,000 / 4,000 / 8,000 /
+     * 16,000 / 32,000 (one run each, the same machine, interleaved). */
     pragmas = xasprintf("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+                        "PRAGMA wal_autocheckpoint = 8000;"
                         "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -%d;"
                         "CREATE TEMP TABLE tag_class(alias TEXT PRIMARY KEY NOT NULL,"
                         " canon TEXT NOT NULL) WITHOUT ROWID;"
