@@ -102,24 +102,6 @@ static double cpu_s(pid_t pid)
     return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
-/* Read path once, so that the queries find it in the OS cache as on a machine that uses its
- * replica daily (and both lore and the plain reference find it alike, whatever ran before).
- * Returns the bytes read, or -1. */
-static long long warm_file(const char *path)
-{
-    static char chunk[1 << 20];
-    long long total = 0;
-    ssize_t n;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-    if (fd < 0)
-        return -1;
-    while ((n = read(fd, chunk, sizeof(chunk))) > 0)
-        total += n;
-    close(fd);
-    return n < 0 ? -1 : total;
-}
-
 /* Make DIR/search-N/data/replica.db with lore_fill unless a finished one is there. */
 static int fill(const char *fill_path, const char *home, size_t n)
 {
